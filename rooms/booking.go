@@ -1,0 +1,114 @@
+package rooms
+
+import (
+	"time"
+)
+
+// Kind says what a booking is for; later issues attach defaults to each
+// (council sessions get a lobby, interviews are confidential).
+type Kind string
+
+const (
+	KindCouncil   Kind = "council"
+	KindCommittee Kind = "committee"
+	KindInterview Kind = "interview"
+	KindMeeting   Kind = "meeting"
+)
+
+// Kinds lists every kind in a stable order.
+var Kinds = []Kind{KindCouncil, KindCommittee, KindInterview, KindMeeting}
+
+// Valid reports whether k is a known kind.
+func (k Kind) Valid() bool {
+	for _, known := range Kinds {
+		if k == known {
+			return true
+		}
+	}
+	return false
+}
+
+// Status is a booking's state. Only cancelled bookings free their room.
+type Status string
+
+const (
+	StatusTentative Status = "tentative"
+	StatusConfirmed Status = "confirmed"
+	StatusCancelled Status = "cancelled"
+)
+
+// Statuses lists every status in a stable order.
+var Statuses = []Status{StatusTentative, StatusConfirmed, StatusCancelled}
+
+// Valid reports whether s is a known status.
+func (s Status) Valid() bool {
+	for _, known := range Statuses {
+		if s == known {
+			return true
+		}
+	}
+	return false
+}
+
+// Blocks reports whether a booking in this status occupies its room.
+func (s Status) Blocks() bool { return s != StatusCancelled }
+
+// Hybrid describes remote participation.
+type Hybrid struct {
+	Enabled bool `json:"enabled"`
+	// ExpectedRemote is how many remote participants the organizer expects;
+	// later issues pick a videoconference provider by it.
+	ExpectedRemote int `json:"expected_remote"`
+}
+
+// Booking is one reservation of one room. Start and End are UTC instants;
+// Setup and Teardown extend the time the room is occupied on either side.
+type Booking struct {
+	ID           string        `json:"id"`
+	Room         string        `json:"room"`
+	Title        string        `json:"title"`
+	Kind         Kind          `json:"kind"`
+	Organizer    string        `json:"organizer"`
+	Committee    string        `json:"committee,omitempty"`
+	Start        time.Time     `json:"start"`
+	End          time.Time     `json:"end"`
+	Setup        time.Duration `json:"setup"`
+	Teardown     time.Duration `json:"teardown"`
+	Status       Status        `json:"status"`
+	Hybrid       Hybrid        `json:"hybrid"`
+	Confidential bool          `json:"confidential"`
+	Notes        string        `json:"notes,omitempty"`
+	CreatedBy    string        `json:"created_by"`
+	Created      time.Time     `json:"created"`
+	Updated      time.Time     `json:"updated"`
+	Version      uint64        `json:"version"`
+}
+
+// OccupiedFrom is when the room stops being free for this booking.
+func (b *Booking) OccupiedFrom() time.Time { return b.Start.Add(-b.Setup) }
+
+// OccupiedUntil is when the room is free again after this booking.
+func (b *Booking) OccupiedUntil() time.Time { return b.End.Add(b.Teardown) }
+
+// Collides reports whether two bookings would occupy the same room at the
+// same time, buffers included. Cancelled bookings collide with nothing, and
+// a booking never collides with itself.
+func (b *Booking) Collides(o *Booking) bool {
+	if b.ID != "" && b.ID == o.ID {
+		return false
+	}
+	if b.Room != o.Room || !b.Status.Blocks() || !o.Status.Blocks() {
+		return false
+	}
+	return b.OccupiedFrom().Before(o.OccupiedUntil()) && o.OccupiedFrom().Before(b.OccupiedUntil())
+}
+
+// Limits on free text, so that one booking cannot bloat the store.
+const (
+	MaxTitleLen     = 200
+	MaxOrganizerLen = 200
+	MaxCommitteeLen = 200
+	MaxNotesLen     = 4000
+	MaxBuffer       = 4 * time.Hour
+	MaxRemote       = 10000
+)

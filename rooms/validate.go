@@ -1,0 +1,170 @@
+package rooms
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Problem codes: stable identifiers the API turns into problem types.
+const (
+	CodeInvalidField  = "invalid-field"
+	CodeUnknownRoom   = "unknown-room"
+	CodeEndNotAfter   = "end-not-after-start"
+	CodeTooLong       = "too-long"
+	CodeOutsideHours  = "outside-bookable-hours"
+	CodeInPast        = "in-the-past"
+	CodeOverCapacity  = "over-capacity"
+	CodeMisalignedMin = "not-whole-minutes"
+)
+
+// FieldProblem is one thing wrong with a booking, in words a secretary
+// understands.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"detail"`
+}
+
+// ValidationError lists everything wrong with a booking at once.
+type ValidationError struct {
+	Problems []FieldProblem
+}
+
+func (e *ValidationError) Error() string {
+	msgs := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		msgs[i] = p.Field + ": " + p.Message
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e *ValidationError) add(field, code, format string, args ...any) {
+	e.Problems = append(e.Problems, FieldProblem{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+}
+
+// Err returns e if it holds problems, nil otherwise.
+func (e *ValidationError) Err() error {
+	if len(e.Problems) == 0 {
+		return nil
+	}
+	return e
+}
+
+// UnknownRoom is the error for a booking that names a room Kogge does not know.
+func UnknownRoom(id string) error {
+	e := &ValidationError{}
+	e.add("room", CodeUnknownRoom, "There is no room %q.", id)
+	return e
+}
+
+// Validate checks a booking against its room's rules. now is the current
+// time: new bookings and moves may not start in the past. checkPast is false
+// for edits that leave the times alone (a running meeting's notes may change).
+func Validate(b *Booking, room Room, now time.Time, checkPast bool) error {
+	e := &ValidationError{}
+	checkText(e, "title", b.Title, MaxTitleLen, true)
+	checkText(e, "organizer", b.Organizer, MaxOrganizerLen, true)
+	checkText(e, "committee", b.Committee, MaxCommitteeLen, false)
+	checkText(e, "notes", b.Notes, MaxNotesLen, false)
+	if !b.Kind.Valid() {
+		e.add("kind", CodeInvalidField, "Kind must be one of council, committee, interview or meeting, not %q.", b.Kind)
+	}
+	if !b.Status.Valid() {
+		e.add("status", CodeInvalidField, "Status must be tentative, confirmed or cancelled, not %q.", b.Status)
+	}
+	if b.Setup < 0 || b.Setup > MaxBuffer || b.Teardown < 0 || b.Teardown > MaxBuffer {
+		e.add("setup", CodeInvalidField, "Setup and teardown must each be between 0 and %s.", fmtDuration(MaxBuffer))
+	}
+	if b.Hybrid.ExpectedRemote < 0 || b.Hybrid.ExpectedRemote > MaxRemote {
+		e.add("hybrid.expected_remote", CodeInvalidField, "Expected remote participants must be between 0 and %d.", MaxRemote)
+	}
+	if b.Start.IsZero() || b.End.IsZero() {
+		e.add("start", CodeInvalidField, "Start and end are required.")
+		return e.Err()
+	}
+	if b.Start.Truncate(time.Minute) != b.Start || b.End.Truncate(time.Minute) != b.End {
+		e.add("start", CodeMisalignedMin, "Start and end must be whole minutes.")
+	}
+	if !b.End.After(b.Start) {
+		e.add("end", CodeEndNotAfter, "The meeting must end after it starts.")
+		return e.Err()
+	}
+	if checkPast && b.Start.Before(now.Truncate(time.Minute)) {
+		e.add("start", CodeInPast, "The meeting would start in the past (%s).", b.Start.In(zoneOf(room)).Format("02.01.2006 15:04"))
+	}
+	if room.MaxLength > 0 && b.End.Sub(b.Start) > room.MaxLength {
+		e.add("end", CodeTooLong, "%s can be booked for at most %s at a time; this booking lasts %s.",
+			room.Name, fmtDuration(room.MaxLength), fmtDuration(b.End.Sub(b.Start)))
+	}
+	if !WithinHours(b.Start, b.End, room) {
+		e.add("start", CodeOutsideHours, "%s can only be booked %s.", room.Name, room.Hours.Describe())
+	}
+	return e.Err()
+}
+
+// WithinHours reports whether [start, end) lies inside one bookable local day.
+func WithinHours(start, end time.Time, room Room) bool {
+	if room.Hours.Unlimited() {
+		return true
+	}
+	from, until, open := room.Hours.Window(start, zoneOf(room))
+	return open && !start.Before(from) && !end.After(until)
+}
+
+func checkText(e *ValidationError, field, value string, max int, required bool) {
+	switch {
+	case required && strings.TrimSpace(value) == "":
+		e.add(field, CodeInvalidField, "%s is required.", capitalise(field))
+	case !utf8.ValidString(value):
+		e.add(field, CodeInvalidField, "%s is not valid text.", capitalise(field))
+	case utf8.RuneCountInString(value) > max:
+		e.add(field, CodeInvalidField, "%s is longer than %d characters.", capitalise(field), max)
+	}
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func zoneOf(r Room) *time.Location {
+	if r.Zone == nil {
+		return time.UTC
+	}
+	return r.Zone
+}
+
+var weekdayNames = [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
+
+// Describe says the hours in words, e.g. "Mon–Fri 07:00–22:00".
+func (h Hours) Describe() string {
+	if h.Unlimited() {
+		return "at any time"
+	}
+	var days []string
+	for i := 1; i <= 7; i++ { // Monday first, as in Germany
+		if h.Days[i%7] {
+			days = append(days, weekdayNames[i%7])
+		}
+	}
+	return fmt.Sprintf("on %s between %s and %s", strings.Join(days, ", "), clock(h.From), clock(h.Until))
+}
+
+func clock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+func fmtDuration(d time.Duration) string {
+	h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case m == 0:
+		return fmt.Sprintf("%d h", h)
+	case h == 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d h %d min", h, m)
+}
