@@ -1,0 +1,184 @@
+// Package accounts keeps the people who may administer Kogge: users with a
+// role, argon2id password hashes, optional or mandatory TOTP, browser sessions,
+// API tokens, and the login rate limits that protect all of it.
+//
+// It stores its records in its own buckets ("users", "sessions",
+// "api_tokens") of a bbolt database owned by the booking store. No secret in
+// the clear ever reaches the database or the audit callback: passwords are
+// stored as argon2id hashes, session and API tokens as SHA-256 digests. The
+// exception is the TOTP seed, which the server must know to check codes.
+package accounts
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+	"golang.org/x/time/rate"
+)
+
+// Bucket names inside the shared database.
+var (
+	bucketUsers    = []byte("users")
+	bucketSessions = []byte("sessions")
+	bucketTokens   = []byte("api_tokens")
+)
+
+// Role says what a user may do; the daemon maps roles to routes.
+type Role string
+
+const (
+	RoleAdmin     Role = "admin"
+	RoleSecretary Role = "secretary"
+)
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleSecretary }
+
+// User is the public view of an account. It deliberately has no hash or
+// secret field, so it can be marshalled to clients and logs without care;
+// the stored record is userRecord.
+type User struct {
+	Name        string    `json:"name"`
+	Role        Role      `json:"role"`
+	Disabled    bool      `json:"disabled"`
+	TOTPEnabled bool      `json:"totp_enabled"`
+	Created     time.Time `json:"created"`
+	LastLogin   time.Time `json:"last_login,omitzero"`
+}
+
+// Sentinel errors; daemon/problem.go maps each to what the caller sees.
+var (
+	ErrUserExists   = errors.New("a user with that name already exists")
+	ErrNoSuchUser   = errors.New("no such user")
+	ErrInvalidName  = errors.New("invalid user name: use 2 to 64 characters a-z, 0-9, '.', '_' or '-', starting with a letter or digit")
+	ErrWeakPassword = errors.New("password too weak: use at least 12 characters, not all the same")
+	// ErrInvalidCredentials is returned alike for an unknown user, a wrong
+	// password, a disabled account and a wrong or reused TOTP code, so that a
+	// login attempt cannot tell which accounts exist.
+	ErrInvalidCredentials = errors.New("invalid name, password or code")
+	// ErrTOTPRequired means the password was right and the account has TOTP:
+	// the client should ask for the code and log in again with it.
+	ErrTOTPRequired   = errors.New("two-factor code required")
+	ErrInvalidSession = errors.New("invalid or expired session")
+	ErrInvalidToken   = errors.New("invalid API token")
+	ErrTOTPNotPending = errors.New("no two-factor setup in progress")
+	// ErrInvalidLabel: an API token label is too long or has control characters.
+	ErrInvalidLabel = fmt.Errorf("invalid token label: at most %d characters, no control characters", maxLabelLen)
+)
+
+// Options configures a Service. The zero value gives production defaults.
+type Options struct {
+	// Now is the clock; tests inject one. Default time.Now.
+	Now func() time.Time
+	// RequireTOTP makes two-factor mandatory: users without TOTP still log
+	// in, but their session is marked MustEnrolTOTP.
+	RequireTOTP bool
+	// SessionTTL is the absolute lifetime of a session. Default 12h.
+	SessionTTL time.Duration
+	// Audit, if set, receives login successes and failures, lockouts, user
+	// changes and token creation and revocation. actor is the account the
+	// event concerns (the caller of an admin action is not known here, the
+	// daemon audits that). It never receives passwords, codes, tokens or
+	// hashes.
+	Audit func(actor, action, detail string)
+	// Argon2 sets the password hashing cost; zero fields take the production
+	// defaults (see Argon2Params).
+	Argon2 Argon2Params
+	// Login rate limits per account name and per client address. Zero takes
+	// the defaults: account burst 5, one more every 12 s; address burst 20,
+	// one more every 3 s.
+	AccountRate  rate.Limit
+	AccountBurst int
+	AddressRate  rate.Limit
+	AddressBurst int
+}
+
+const (
+	defaultSessionTTL   = 12 * time.Hour
+	defaultAccountBurst = 5
+	defaultAccountEvery = 12 * time.Second
+	defaultAddressBurst = 20
+	defaultAddressEvery = 3 * time.Second
+)
+
+// Service is safe for concurrent use. It starts no goroutines and needs no
+// Close: the database belongs to the caller.
+type Service struct {
+	db    *bbolt.DB
+	now   func() time.Time
+	opts  Options
+	argon Argon2Params
+	// dummyHash is verified for unknown users so that a login for a name
+	// that does not exist costs the same time as one that does.
+	dummyHash string
+	// hashSem bounds concurrent argon2 runs: each takes Memory KiB, and a
+	// login flood from many addresses must not exhaust RAM.
+	hashSem  chan struct{}
+	accounts *limiterSet
+	addrs    *limiterSet
+}
+
+// Open creates the buckets if needed and returns a Service using db.
+func Open(db *bbolt.DB, opts Options) (*Service, error) {
+	if db == nil {
+		return nil, errors.New("accounts: nil database")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = defaultSessionTTL
+	}
+	if opts.AccountRate == 0 {
+		opts.AccountRate = rate.Every(defaultAccountEvery)
+	}
+	if opts.AccountBurst <= 0 {
+		opts.AccountBurst = defaultAccountBurst
+	}
+	if opts.AddressRate == 0 {
+		opts.AddressRate = rate.Every(defaultAddressEvery)
+	}
+	if opts.AddressBurst <= 0 {
+		opts.AddressBurst = defaultAddressBurst
+	}
+	argon, err := opts.Argon2.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketUsers, bucketSessions, bucketTokens} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return fmt.Errorf("accounts: create bucket %s: %w", b, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{
+		db:       db,
+		now:      opts.Now,
+		opts:     opts,
+		argon:    argon,
+		hashSem:  make(chan struct{}, maxConcurrentHashes),
+		accounts: newLimiterSet(opts.AccountRate, opts.AccountBurst, maxLimiters),
+		addrs:    newLimiterSet(opts.AddressRate, opts.AddressBurst, maxLimiters),
+	}
+	// The dummy hash uses the current parameters and a random password
+	// nobody knows, so verifying against it costs what a real check costs.
+	s.dummyHash, err = s.hashPassword(GeneratePassword())
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// audit calls the optional audit callback.
+func (s *Service) audit(actor, action, detail string) {
+	if s.opts.Audit != nil {
+		s.opts.Audit(actor, action, detail)
+	}
+}

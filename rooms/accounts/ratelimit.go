@@ -1,0 +1,168 @@
+package accounts
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// maxLimiters bounds each limiter map, so a flood of random names or
+// addresses cannot grow memory without end.
+const maxLimiters = 10_000
+
+// maxAddrKeyLen bounds a non-IP address used as a limiter key.
+const maxAddrKeyLen = 64
+
+// RateLimitError says a login was refused before the password was checked.
+type RateLimitError struct {
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	// Round up: "try again in 0s" would invite an immediate retry.
+	secs := (e.RetryAfter + time.Second - 1) / time.Second
+	return fmt.Sprintf("too many login attempts, try again in %ds", secs)
+}
+
+// limiterSet is a token bucket per key (account name or address). Limiters
+// are driven by the Service clock (AllowN/ReserveN with an explicit now), so
+// tests need no sleeps.
+type limiterSet struct {
+	limit rate.Limit
+	burst int
+	max   int
+	// idleFull is how long a limiter must be idle to be full again; such a
+	// limiter is indistinguishable from a new one and can be dropped freely.
+	idleFull time.Duration
+
+	mu sync.Mutex
+	m  map[string]*limiterEntry
+}
+
+type limiterEntry struct {
+	lim  *rate.Limiter
+	last time.Time
+	// limited remembers that the last attempt was refused, so a lockout is
+	// audited once when it starts rather than for every refused attempt.
+	limited bool
+}
+
+func newLimiterSet(limit rate.Limit, burst, max int) *limiterSet {
+	idle := time.Hour
+	if limit > 0 && limit != rate.Inf {
+		idle = time.Duration(float64(burst)/float64(limit)*float64(time.Second)) + time.Second
+	}
+	return &limiterSet{limit: limit, burst: burst, max: max, idleFull: idle, m: make(map[string]*limiterEntry)}
+}
+
+// reserve takes one attempt for key at now. If the bucket is empty it takes
+// nothing and returns how long to wait, and whether this is the first refusal
+// after allowed attempts (a new lockout).
+type reservation struct {
+	set *limiterSet
+	r   *rate.Reservation
+	now time.Time
+}
+
+// cancel gives the attempt back, for example when the other limiter refused.
+func (r reservation) cancel() {
+	if r.r == nil {
+		return
+	}
+	r.set.mu.Lock()
+	defer r.set.mu.Unlock()
+	r.r.CancelAt(r.now)
+}
+
+func (ls *limiterSet) reserve(key string, now time.Time) (res reservation, wait time.Duration, newLockout bool) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	e := ls.m[key]
+	if e == nil {
+		if len(ls.m) >= ls.max {
+			ls.prune(now)
+		}
+		e = &limiterEntry{lim: rate.NewLimiter(ls.limit, ls.burst)}
+		ls.m[key] = e
+	}
+	e.last = now
+	r := e.lim.ReserveN(now, 1)
+	if !r.OK() {
+		// Burst 0 or a zero limit: never allowed. Hour is a placeholder.
+		return reservation{}, time.Hour, false
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		first := !e.limited
+		e.limited = true
+		return reservation{}, d, first
+	}
+	e.limited = false
+	return reservation{set: ls, r: r, now: now}, 0, false
+}
+
+// prune runs with mu held when the map is full. It first drops limiters that
+// have refilled completely (no loss of protection), then, if that is not
+// enough, the least recently used down to 90 % so pruning is not repeated on
+// every insert. The second step can hand an attacker a fresh bucket for a
+// key, which is the price of bounded memory; the per-address limit still
+// applies.
+func (ls *limiterSet) prune(now time.Time) {
+	for k, e := range ls.m {
+		if now.Sub(e.last) >= ls.idleFull {
+			delete(ls.m, k)
+		}
+	}
+	target := ls.max * 9 / 10
+	if len(ls.m) <= target {
+		return
+	}
+	type kv struct {
+		k    string
+		last time.Time
+	}
+	all := make([]kv, 0, len(ls.m))
+	for k, e := range ls.m {
+		all = append(all, kv{k, e.last})
+	}
+	slices.SortFunc(all, func(a, b kv) int { return a.last.Compare(b.last) })
+	for _, x := range all[:len(all)-target] {
+		delete(ls.m, x.k)
+	}
+}
+
+func (ls *limiterSet) len() int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return len(ls.m)
+}
+
+// addrKey normalises a client address for the per-address limiter. A port is
+// dropped (a caller passing r.RemoteAddr would otherwise get a fresh bucket
+// per connection), and IPv6 addresses are limited per /64, because one
+// client usually owns a whole /64 and could rotate through it.
+func addrKey(addr string) string {
+	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		ip = ap.Addr()
+	} else if a, err := netip.ParseAddr(addr); err == nil {
+		ip = a
+	} else {
+		// Not an IP (a test name, a unix socket): use it as given, bounded
+		// so that a caller passing a header through cannot store megabytes.
+		if len(addr) > maxAddrKeyLen {
+			addr = addr[:maxAddrKeyLen]
+		}
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
+	}
+	return ip.String()
+}

@@ -1,0 +1,160 @@
+package accounts
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/hotp"
+	"github.com/pquerna/otp/totp"
+	"go.etcd.io/bbolt"
+)
+
+// TOTP as authenticator apps expect it: SHA-1, 6 digits, 30 s steps (RFC 6238
+// defaults; most apps ignore other values in the otpauth URL).
+const (
+	totpIssuer = "Kogge"
+	totpPeriod = 30
+	// totpSkew accepts the previous and next step too, for clock drift and
+	// the seconds it takes to type a code.
+	totpSkew = 1
+)
+
+var totpOpts = hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
+
+// matchTOTP reports which time step code belongs to (within ±totpSkew of
+// now). It returns the step so Login can refuse replays; pquerna's
+// totp.ValidateCustom only says yes or no.
+func matchTOTP(secret, code string, now time.Time) (int64, bool) {
+	if len(code) != totpOpts.Digits.Length() {
+		return 0, false
+	}
+	cur := now.Unix() / totpPeriod
+	matched, found := int64(0), 0
+	// Check every candidate step, so the time taken does not depend on
+	// which one matched.
+	for step := cur - totpSkew; step <= cur+totpSkew; step++ {
+		if step < 0 {
+			continue
+		}
+		want, err := hotp.GenerateCodeCustom(secret, uint64(step), totpOpts)
+		if err != nil {
+			return 0, false
+		}
+		if subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 && found == 0 {
+			matched, found = step, 1
+		}
+	}
+	return matched, found == 1
+}
+
+// BeginTOTP creates a new secret and keeps it pending until ConfirmTOTP.
+// A user who already has TOTP keeps using the old secret until the new one
+// is confirmed, so an abandoned re-enrolment locks nobody out. The secret and
+// URL are for the enrolment page only (QR code); do not log them.
+func (s *Service) BeginTOTP(name string) (secret, otpauthURL string, err error) {
+	if !validName(name) {
+		return "", "", ErrNoSuchUser
+	}
+	key, err := totp.Generate(totp.GenerateOpts{
+		Issuer:      totpIssuer,
+		AccountName: name,
+		Period:      totpPeriod,
+		Digits:      otp.DigitsSix,
+		Algorithm:   otp.AlgorithmSHA1,
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("accounts: generate TOTP secret: %w", err)
+	}
+	_, err = s.updateUser(name, func(_ *bbolt.Tx, r *userRecord) error {
+		r.TOTPPending = key.Secret()
+		return nil
+	})
+	if err != nil {
+		return "", "", err
+	}
+	s.audit(name, "totp.begin", "")
+	return key.Secret(), key.URL(), nil
+}
+
+// ConfirmTOTP checks code against the pending secret and makes it the active
+// one. The confirming code's step counts as used, so it cannot be replayed
+// for a login. Sessions that had to enrol are released.
+//
+// A wrong code gives ErrInvalidCredentials. There is no rate limit here: the
+// caller holds a session, and the secret being confirmed is one they were
+// just shown.
+func (s *Service) ConfirmTOTP(name, code string) error {
+	now := s.now()
+	var released int
+	_, err := s.updateUser(name, func(tx *bbolt.Tx, r *userRecord) error {
+		if r.TOTPPending == "" {
+			return ErrTOTPNotPending
+		}
+		step, ok := matchTOTP(r.TOTPPending, code, now)
+		if !ok {
+			return ErrInvalidCredentials
+		}
+		r.TOTPSecret, r.TOTPPending = r.TOTPPending, ""
+		r.TOTPLastStep = step
+		var err error
+		released, err = clearMustEnrol(tx, name)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, ErrInvalidCredentials) {
+			s.audit(name, "totp.confirm_failure", "reason=wrong code")
+		}
+		return err
+	}
+	s.audit(name, "totp.enable", fmt.Sprintf("sessions_released=%d", released))
+	return nil
+}
+
+// DisableTOTP removes the second factor (an admin resetting a lost phone, or
+// the user) and ends the user's sessions, like any change of credentials.
+// With RequireTOTP the next login has to enrol again.
+func (s *Service) DisableTOTP(name string) error {
+	var revoked int
+	_, err := s.updateUser(name, func(tx *bbolt.Tx, r *userRecord) error {
+		r.TOTPSecret, r.TOTPPending, r.TOTPLastStep = "", "", 0
+		var err error
+		revoked, err = deleteUserSessions(tx, name)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.audit(name, "totp.disable", fmt.Sprintf("sessions_revoked=%d", revoked))
+	return nil
+}
+
+// clearMustEnrol releases the user's enrol-only sessions after enrolment.
+func clearMustEnrol(tx *bbolt.Tx, name string) (int, error) {
+	b := tx.Bucket(bucketSessions)
+	type upd struct {
+		k []byte
+		r sessionRecord
+	}
+	var todo []upd
+	err := b.ForEach(func(k, v []byte) error {
+		var r sessionRecord
+		if json.Unmarshal(v, &r) == nil && r.User == name && r.MustEnrolTOTP {
+			r.MustEnrolTOTP = false
+			todo = append(todo, upd{append([]byte(nil), k...), r})
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, u := range todo {
+		if err := putSession(tx, string(u.k), u.r); err != nil {
+			return 0, err
+		}
+	}
+	return len(todo), nil
+}
