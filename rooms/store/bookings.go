@@ -1,0 +1,255 @@
+package store
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/oklog/ulid/v2"
+	"go.etcd.io/bbolt"
+)
+
+// Audit actions written by the store itself.
+const (
+	ActionCreate = "create"
+	ActionUpdate = "update"
+	ActionCancel = "cancel"
+)
+
+// Create stores a new booking unless it collides with a stored one, in
+// which case it returns a *rooms.ConflictError naming those. It assigns ID,
+// Created, Updated, Version and CreatedBy; the caller has validated b
+// against its room's rules.
+func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
+	now := s.now().UTC()
+	// Everything that must not change if Batch re-runs the closure is
+	// decided here, outside it.
+	id, err := s.ids.next(now)
+	if err != nil {
+		return rooms.Booking{}, err
+	}
+	auditID, err := s.ids.next(now)
+	if err != nil {
+		return rooms.Booking{}, err
+	}
+	b.ID = id.String()
+	b.Start, b.End = b.Start.UTC(), b.End.UTC()
+	b.Created, b.Updated = now, now
+	b.Version = 1
+	b.CreatedBy = actor
+	if err := storable(&b); err != nil {
+		return rooms.Booking{}, err
+	}
+	val, err := json.Marshal(&b)
+	if err != nil {
+		return rooms.Booking{}, fmt.Errorf("encode booking: %w", err)
+	}
+	entry := AuditEntry{
+		ID: auditID.String(), Time: now, Actor: actor, Action: ActionCreate,
+		BookingID: b.ID, Changes: diff(&rooms.Booking{}, &b),
+	}
+
+	// The conflict is a value, not an error: an error would make Batch
+	// re-run this closure alone in a new transaction, costing a commit.
+	var conflict *rooms.ConflictError
+	fn := func(tx *bbolt.Tx) error {
+		conflict = nil // a re-run starts afresh
+		cs, err := collisions(tx, &b)
+		if err != nil {
+			return err
+		}
+		if len(cs) > 0 {
+			conflict = &rooms.ConflictError{Conflicts: cs}
+			return nil
+		}
+		if err := tx.Bucket(bucketBookings).Put(id[:], val); err != nil {
+			return err
+		}
+		if err := putIndexes(tx, &b, id); err != nil {
+			return err
+		}
+		return appendAudit(tx, entry)
+	}
+
+	err = s.commitCreate(fn)
+	switch {
+	case err != nil:
+		return rooms.Booking{}, fmt.Errorf("create booking: %w", err)
+	case conflict != nil:
+		return rooms.Booking{}, conflict
+	}
+	return b, nil
+}
+
+// commitCreate runs a create closure alone when no other create is in
+// flight, and through db.Batch otherwise, so that a burst of creates shares
+// one commit (two fsyncs) while a lone create does not wait
+// db.MaxBatchDelay for company.
+func (s *Store) commitCreate(fn func(*bbolt.Tx) error) error {
+	defer s.creating.Add(-1)
+	if s.creating.Add(1) == 1 {
+		return s.update(ActionCreate, fn)
+	}
+	defer s.timed(ActionCreate)()
+	return s.db.Batch(func(tx *bbolt.Tx) error {
+		if s.onWrite != nil {
+			s.onWrite(tx)
+		}
+		return fn(tx)
+	})
+}
+
+// Get returns the booking with id, or an error wrapping rooms.ErrNotFound.
+func (s *Store) Get(id string) (rooms.Booking, error) {
+	uid, err := parseID(id)
+	if err != nil {
+		return rooms.Booking{}, err
+	}
+	var b rooms.Booking
+	err = s.view("get", func(tx *bbolt.Tx) error {
+		b, err = load(tx, uid)
+		return err
+	})
+	return b, err
+}
+
+// Update applies change to the stored booking in one transaction. version
+// must be the stored version (0 skips the check: for admin tools only),
+// otherwise the error wraps rooms.ErrVersionMismatch. An error from change
+// aborts and is returned as is. change cannot alter ID, Created, CreatedBy,
+// Version or Updated. A change that changes nothing writes nothing and
+// returns the stored booking. A move into a conflict returns a
+// *rooms.ConflictError and leaves the stored booking alone.
+func (s *Store) Update(id string, version uint64, actor string, change func(*rooms.Booking) error) (rooms.Booking, error) {
+	return s.modify(ActionUpdate, id, version, actor, change)
+}
+
+// Cancel sets the booking's status to cancelled, freeing its room.
+// Cancelling a cancelled booking returns it unchanged, whatever version is
+// given, so a retried cancel succeeds.
+func (s *Store) Cancel(id string, version uint64, actor string) (rooms.Booking, error) {
+	return s.modify(ActionCancel, id, version, actor, func(b *rooms.Booking) error {
+		b.Status = rooms.StatusCancelled
+		return nil
+	})
+}
+
+func (s *Store) modify(action, id string, version uint64, actor string, change func(*rooms.Booking) error) (rooms.Booking, error) {
+	uid, err := parseID(id)
+	if err != nil {
+		return rooms.Booking{}, err
+	}
+	now := s.now().UTC()
+	auditID, err := s.ids.next(now)
+	if err != nil {
+		return rooms.Booking{}, err
+	}
+	var out rooms.Booking
+	err = s.update(action, func(tx *bbolt.Tx) error {
+		old, err := load(tx, uid)
+		if err != nil {
+			return err
+		}
+		if action == ActionCancel && old.Status == rooms.StatusCancelled {
+			out = old
+			return nil
+		}
+		if version != 0 && version != old.Version {
+			return fmt.Errorf("booking %s: version %d is not the stored version %d: %w", id, version, old.Version, rooms.ErrVersionMismatch)
+		}
+		nb := old // Booking holds no pointers: this is a deep copy
+		if err := change(&nb); err != nil {
+			return err
+		}
+		nb.ID, nb.Created, nb.CreatedBy, nb.Version, nb.Updated = old.ID, old.Created, old.CreatedBy, old.Version, old.Updated
+		nb.Start, nb.End = nb.Start.UTC(), nb.End.UTC()
+		changes := diff(&old, &nb)
+		if len(changes) == 0 {
+			out = old
+			return nil
+		}
+		if err := storable(&nb); err != nil {
+			return err
+		}
+		cs, err := collisions(tx, &nb)
+		if err != nil {
+			return err
+		}
+		if len(cs) > 0 {
+			return &rooms.ConflictError{Conflicts: cs}
+		}
+		nb.Version++
+		nb.Updated = now
+		if err := deleteIndexes(tx, &old, uid); err != nil {
+			return err
+		}
+		if err := putBooking(tx, &nb, uid); err != nil {
+			return err
+		}
+		if err := putIndexes(tx, &nb, uid); err != nil {
+			return err
+		}
+		out = nb
+		return appendAudit(tx, AuditEntry{
+			ID: auditID.String(), Time: now, Actor: actor, Action: action,
+			BookingID: nb.ID, Changes: changes,
+		})
+	})
+	if err != nil {
+		return rooms.Booking{}, err
+	}
+	return out, nil
+}
+
+// collisions returns the stored bookings b would collide with, by start.
+func collisions(tx *bbolt.Tx, b *rooms.Booking) ([]rooms.Booking, error) {
+	if !b.Status.Blocks() {
+		return nil, nil
+	}
+	cands, err := occupying(tx, b.Room, b.OccupiedFrom(), b.OccupiedUntil())
+	if err != nil {
+		return nil, err
+	}
+	cs := slices.DeleteFunc(cands, func(o rooms.Booking) bool { return !b.Collides(&o) })
+	sortByStart(cs)
+	return cs, nil
+}
+
+func sortByStart(bs []rooms.Booking) {
+	slices.SortFunc(bs, func(a, b rooms.Booking) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}
+
+func parseID(id string) (ulid.ULID, error) {
+	uid, err := ulid.ParseStrict(id)
+	if err != nil {
+		return ulid.ULID{}, fmt.Errorf("booking %q: %w", id, rooms.ErrNotFound)
+	}
+	return uid, nil
+}
+
+func load(tx *bbolt.Tx, id ulid.ULID) (rooms.Booking, error) {
+	var b rooms.Booking
+	v := tx.Bucket(bucketBookings).Get(id[:])
+	if v == nil {
+		return b, fmt.Errorf("booking %s: %w", id, rooms.ErrNotFound)
+	}
+	if err := json.Unmarshal(v, &b); err != nil {
+		return b, fmt.Errorf("decode booking %s: %w", id, err)
+	}
+	return b, nil
+}
+
+func putBooking(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
+	v, err := json.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("encode booking %s: %w", b.ID, err)
+	}
+	return tx.Bucket(bucketBookings).Put(id[:], v)
+}

@@ -1,0 +1,44 @@
+// Package store keeps Kogge's bookings and audit log in one bbolt file.
+//
+// # Layout
+//
+// Top-level buckets (rooms/accounts adds its own beside them in the same file):
+//
+//	bookings          id (16-byte ULID)                     -> booking as JSON
+//	bookings_by_room  room | 0x00 | occStart | id           -> occUntil
+//	bookings_by_time  occStart | id                         -> occUntil
+//	audit             audit id (16-byte ULID)               -> AuditEntry as JSON
+//	audit_by_booking  booking id string | 0x00 | audit id   -> (empty)
+//	meta              schema_version -> uint64 (big-endian)
+//	                  max_span       -> longest occupied span of any room
+//	                  room_spans/    room -> longest occupied span in that room
+//	                  status_counts/ status -> number of bookings (uint64)
+//
+// occStart and occUntil are a booking's occupied interval (buffers
+// included), encoded as 8-byte big-endian Unix nanoseconds with the sign bit
+// flipped, so that byte order equals time order; nanoseconds keep the
+// instant exact and cover the years 1678 to 2262. Spans are nanoseconds too.
+// Bookings are JSON: they are small, rarely hot, and a human can read them
+// with bbolt's CLI when something goes wrong.
+//
+// # The overlap bound
+//
+// The indexes are ordered by occupied start, but an overlap query asks about
+// occupied intervals. To find what overlaps [s, e) in room R, a scan starts
+// at s - maxSpan(R) and stops before e, where maxSpan(R) is the longest
+// occupied span (OccupiedUntil - OccupiedFrom) ever stored in R. A booking
+// overlapping [s, e) starts before e and ends after s; since it is at most
+// maxSpan(R) long it starts after s - maxSpan(R). So the scan visits only
+// bookings whose occupied start lies in [s-maxSpan(R), e), and misses none.
+// maxSpan is raised in the same transaction that stores a longer booking and
+// never lowered (lowering it would need a scan of the room; a too-large
+// bound only costs a longer scan, a too-small one would miss bookings).
+// Room-less listings use the global max_span the same way.
+//
+// # Concurrency and durability
+//
+// Every conflict check runs inside the write transaction that stores the
+// booking, so no interleaving can double-book a room. Concurrent creates
+// share a commit through db.Batch. NoSync is never set: a booking is on disk
+// when Create returns.
+package store

@@ -1,0 +1,72 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout this code reads and writes (see doc.go).
+const SchemaVersion = 1
+
+// migration upgrades a file by one schema version, inside the transaction
+// that records the new version: a crash mid-migration leaves the old file.
+type migration func(tx *bbolt.Tx) error
+
+// migrations[v] upgrades schema v to v+1. Add one entry per schema change;
+// never edit an entry that has shipped.
+var migrations = map[uint64]migration{
+	0: migrateV0toV1,
+}
+
+// migrateV0toV1 creates the v1 buckets in a new (or pre-versioning) file.
+func migrateV0toV1(tx *bbolt.Tx) error {
+	return createBuckets(tx)
+}
+
+// migrate brings the file to SchemaVersion, or refuses a newer one without
+// writing to it.
+func (s *Store) migrate() error {
+	return s.update("migrate", func(tx *bbolt.Tx) error {
+		v := schemaOf(tx)
+		if v > SchemaVersion {
+			return fmt.Errorf("%s has schema version %d but this kogge knows only up to %d; upgrade kogge or restore a backup: %w",
+				s.path, v, SchemaVersion, ErrSchemaTooNew)
+		}
+		for ; v < SchemaVersion; v++ {
+			m, ok := migrations[v]
+			if !ok {
+				return fmt.Errorf("no migration from schema %d to %d", v, v+1)
+			}
+			if err := m(tx); err != nil {
+				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+			}
+			if err := setSchema(tx, v+1); err != nil {
+				return err
+			}
+			s.log.Info("migrated store schema", "path", s.path, "from", v, "to", v+1)
+		}
+		return nil
+	})
+}
+
+func schemaOf(tx *bbolt.Tx) uint64 {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return 0
+	}
+	v := meta.Get(keySchema)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func setSchema(tx *bbolt.Tx, v uint64) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	return meta.Put(keySchema, binary.BigEndian.AppendUint64(nil, v))
+}

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+)
+
+// DefaultOpenTimeout is how long Open waits for another process's lock.
+const DefaultOpenTimeout = 2 * time.Second
+
+// Sentinel errors; wrap with %w and test with errors.Is.
+var (
+	ErrLocked       = errors.New("data dir is in use by another kogge")
+	ErrSchemaTooNew = errors.New("database schema is newer than this kogge")
+	ErrBadCursor    = errors.New("invalid pagination cursor")
+)
+
+// Options tune a Store. The zero value is valid.
+type Options struct {
+	// OpenTimeout bounds the wait for the file lock (default 2s). Zero would
+	// mean "forever" to bbolt, which would hang a second kogge silently.
+	OpenTimeout time.Duration
+	// Now is the clock for Created/Updated, audit times and IDs (default time.Now).
+	Now func() time.Time
+	// ObserveTx, if set, is called after every transaction with its kind
+	// and duration (a metrics hook).
+	ObserveTx func(op string, d time.Duration)
+	// Logger receives migration notes; default discards.
+	Logger *slog.Logger
+}
+
+// Store is the booking store. It is safe for concurrent use.
+type Store struct {
+	db      *bbolt.DB
+	path    string
+	now     func() time.Time
+	observe func(op string, d time.Duration)
+	log     *slog.Logger
+	ids     *idSource
+
+	// creating counts Create calls in flight: a lone create commits at once
+	// instead of waiting out db.MaxBatchDelay for company that isn't coming.
+	creating atomic.Int64
+	// onWrite, if set (benchmarks only), is called inside every write
+	// transaction; it lets a benchmark count commits.
+	onWrite func(*bbolt.Tx)
+}
+
+// Open opens or creates the store at path (mode 0600), migrates it to
+// SchemaVersion and refuses files written by a newer kogge.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.OpenTimeout <= 0 {
+		opts.OpenTimeout = DefaultOpenTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: opts.OpenTimeout})
+	if err != nil {
+		return nil, openError(path, err)
+	}
+	s := &Store{
+		db:      db,
+		path:    path,
+		now:     opts.Now,
+		observe: opts.ObserveTx,
+		log:     opts.Logger,
+		ids:     newIDSource(),
+	}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openError(path string, err error) error {
+	if errors.Is(err, bolterrors.ErrTimeout) {
+		return fmt.Errorf("data dir %s is in use by another kogge: %w", filepath.Dir(path), ErrLocked)
+	}
+	return fmt.Errorf("open %s: %w", path, err)
+}
+
+// Close closes the file; it waits for running transactions.
+func (s *Store) Close() error { return s.db.Close() }
+
+// DB exposes the bbolt handle so that rooms/accounts can keep its buckets
+// in the same file (one lock, one backup).
+func (s *Store) DB() *bbolt.DB { return s.db }
+
+// Path is the file the store was opened from.
+func (s *Store) Path() string { return s.path }
+
+// view and update run a closure transaction and report its duration.
+func (s *Store) view(op string, fn func(*bbolt.Tx) error) error {
+	defer s.timed(op)()
+	return s.db.View(fn)
+}
+
+func (s *Store) update(op string, fn func(*bbolt.Tx) error) error {
+	defer s.timed(op)()
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if s.onWrite != nil {
+			s.onWrite(tx)
+		}
+		return fn(tx)
+	})
+}
+
+func (s *Store) timed(op string) func() {
+	if s.observe == nil {
+		return func() {}
+	}
+	start := time.Now()
+	return func() { s.observe(op, time.Since(start)) }
+}
