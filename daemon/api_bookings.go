@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// bookingInput is the body of POST and PATCH /bookings. Every field is a
+// pointer so that PATCH changes only what it names.
+type bookingInput struct {
+	Room            *string       `json:"room"`
+	Title           *string       `json:"title"`
+	Kind            *rooms.Kind   `json:"kind"`
+	Organizer       *string       `json:"organizer"`
+	Committee       *string       `json:"committee"`
+	Start           *apiTime      `json:"start"`
+	End             *apiTime      `json:"end"`
+	SetupMinutes    *int          `json:"setup_minutes"`
+	TeardownMinutes *int          `json:"teardown_minutes"`
+	Status          *rooms.Status `json:"status"`
+	Hybrid          *rooms.Hybrid `json:"hybrid"`
+	Confidential    *bool         `json:"confidential"`
+	Notes           *string       `json:"notes"`
+}
+
+// apply copies the named fields onto b. The room is applied by the caller,
+// which must look it up first.
+func (in *bookingInput) apply(b *rooms.Booking) {
+	set(&b.Title, in.Title)
+	set(&b.Kind, in.Kind)
+	set(&b.Organizer, in.Organizer)
+	set(&b.Committee, in.Committee)
+	set(&b.Status, in.Status)
+	set(&b.Hybrid, in.Hybrid)
+	set(&b.Confidential, in.Confidential)
+	set(&b.Notes, in.Notes)
+	if in.Start != nil {
+		b.Start = in.Start.Time
+	}
+	if in.End != nil {
+		b.End = in.End.Time
+	}
+	if in.SetupMinutes != nil {
+		b.Setup = time.Duration(*in.SetupMinutes) * time.Minute
+	}
+	if in.TeardownMinutes != nil {
+		b.Teardown = time.Duration(*in.TeardownMinutes) * time.Minute
+	}
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}
+
+// bookingView is a booking as the API shows it: UTC instants plus the
+// room's local time, buffers in minutes. Redacted views of confidential
+// bookings keep only what a calendar needs to show a busy block.
+type bookingView struct {
+	ID              string        `json:"id"`
+	Room            string        `json:"room"`
+	Title           string        `json:"title"`
+	Kind            rooms.Kind    `json:"kind,omitempty"`
+	Organizer       string        `json:"organizer,omitempty"`
+	Committee       string        `json:"committee,omitempty"`
+	Start           time.Time     `json:"start"`
+	End             time.Time     `json:"end"`
+	StartLocal      string        `json:"start_local"`
+	EndLocal        string        `json:"end_local"`
+	SetupMinutes    int           `json:"setup_minutes"`
+	TeardownMinutes int           `json:"teardown_minutes"`
+	Status          rooms.Status  `json:"status"`
+	Hybrid          *rooms.Hybrid `json:"hybrid,omitempty"`
+	Confidential    bool          `json:"confidential"`
+	Notes           string        `json:"notes,omitempty"`
+	CreatedBy       string        `json:"created_by,omitempty"`
+	Created         *time.Time    `json:"created,omitempty"`
+	Updated         *time.Time    `json:"updated,omitempty"`
+	Version         uint64        `json:"version"`
+	Redacted        bool          `json:"redacted,omitempty"`
+}
+
+type bookingConflictView struct {
+	ID    string    `json:"id"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Title string    `json:"title,omitempty"`
+}
+
+// confidentialTitle replaces the title of bookings the caller may not read.
+const confidentialTitle = "Confidential booking"
+
+// canRead says whether c may see a booking's details: confidential bookings
+// (interviews) are for admins and their creator only.
+func canRead(c *caller, b *rooms.Booking) bool {
+	return !b.Confidential || c.isAdmin() || strings.TrimSuffix(c.name(), " (token)") == b.CreatedBy
+}
+
+func (s *server) view(c *caller, b rooms.Booking) bookingView {
+	room, _ := s.catalog.Get(b.Room)
+	v := bookingView{
+		ID: b.ID, Room: b.Room, Start: b.Start.UTC(), End: b.End.UTC(),
+		StartLocal: room.Local(b.Start), EndLocal: room.Local(b.End),
+		SetupMinutes: int(b.Setup / time.Minute), TeardownMinutes: int(b.Teardown / time.Minute),
+		Status: b.Status, Confidential: b.Confidential, Version: b.Version,
+	}
+	if !canRead(c, &b) {
+		v.Title, v.Redacted = confidentialTitle, true
+		return v
+	}
+	v.Title, v.Kind, v.Organizer, v.Committee, v.Notes = b.Title, b.Kind, b.Organizer, b.Committee, b.Notes
+	v.Hybrid, v.CreatedBy, v.Created, v.Updated = &b.Hybrid, b.CreatedBy, &b.Created, &b.Updated
+	return v
+}
+
+func (s *server) conflictProblem(c *caller, ce *rooms.ConflictError) *problem {
+	p := newProblem(http.StatusConflict, "conflict", "The room is already booked",
+		"The room is already booked at that time (setup and teardown included).")
+	for _, b := range ce.Conflicts {
+		cv := bookingConflictView{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
+		if canRead(c, &b) {
+			cv.Title = b.Title
+		}
+		p.Conflicts = append(p.Conflicts, cv)
+	}
+	if len(ce.Conflicts) == 1 && p.Conflicts[0].Title != "" {
+		p.Detail = fmt.Sprintf("The room is already booked for %q at that time (setup and teardown included).", p.Conflicts[0].Title)
+	}
+	return p
+}
+
+func etag(b rooms.Booking) string { return `"` + strconv.FormatUint(b.Version, 10) + `"` }
+
+// ifMatch reads the version a PATCH or DELETE was based on. "*" means any.
+func ifMatch(r *http.Request) (uint64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return 0, errPreconditionReq
+	}
+	if h == "*" {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
+	if err != nil || v == 0 {
+		return 0, newProblem(http.StatusPreconditionFailed, "stale", "Changed by someone else",
+			"The If-Match header does not name a version of this booking. Reload it and try again.")
+	}
+	return v, nil
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in bookingInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Room == nil {
+		return rooms.UnknownRoom("")
+	}
+	room, ok := s.catalog.Get(*in.Room)
+	if !ok {
+		return rooms.UnknownRoom(*in.Room)
+	}
+	b := rooms.Booking{
+		Room: room.ID, Kind: rooms.KindMeeting, Status: rooms.StatusConfirmed,
+		Organizer: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
+	}
+	in.apply(&b)
+	if err := rooms.Validate(&b, room, s.now(), true); err != nil {
+		return err
+	}
+	created, err := s.store.Create(b, c.name())
+	if err != nil {
+		return s.storeError(c, err)
+	}
+	w.Header().Set("ETag", etag(created))
+	w.Header().Set("Location", "/api/v1/bookings/"+created.ID)
+	writeJSON(w, http.StatusCreated, s.view(c, created))
+	return nil
+}
+
+func (s *server) getBooking(w http.ResponseWriter, r *http.Request, c *caller) error {
+	b, err := s.store.Get(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("ETag", etag(b))
+	writeJSON(w, http.StatusOK, s.view(c, b))
+	return nil
+}
+
+func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in bookingInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	updated, err := s.store.Update(r.PathValue("id"), version, c.name(), func(b *rooms.Booking) error {
+		if !canRead(c, b) {
+			return errForbidden
+		}
+		before := *b
+		if in.Room != nil {
+			b.Room = *in.Room
+		}
+		room, ok := s.catalog.Get(b.Room)
+		if !ok {
+			return rooms.UnknownRoom(b.Room)
+		}
+		in.apply(b)
+		moved := !b.Start.Equal(before.Start) || !b.End.Equal(before.End) || b.Room != before.Room
+		return rooms.Validate(b, room, s.now(), moved)
+	})
+	if err != nil {
+		return s.storeError(c, err)
+	}
+	w.Header().Set("ETag", etag(updated))
+	writeJSON(w, http.StatusOK, s.view(c, updated))
+	return nil
+}
+
+func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, c *caller) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	b, err := s.store.Get(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !canRead(c, &b) {
+		return errForbidden
+	}
+	cancelled, err := s.store.Cancel(b.ID, version, c.name())
+	if err != nil {
+		return s.storeError(c, err)
+	}
+	w.Header().Set("ETag", etag(cancelled))
+	writeJSON(w, http.StatusOK, s.view(c, cancelled))
+	return nil
+}
+
+// storeError turns a conflict into a 409 that names the colliding bookings
+// as far as c may see them; other errors pass to toProblem.
+func (s *server) storeError(c *caller, err error) error {
+	var ce *rooms.ConflictError
+	if errors.As(err, &ce) {
+		return s.conflictProblem(c, ce)
+	}
+	return err
+}
+
+// bookingPage is one page of GET /bookings.
+type bookingPage struct {
+	Bookings []bookingView `json:"bookings"`
+	Next     string        `json:"next,omitempty"`
+}
+
+const (
+	defaultPageSize = 100
+	maxPageSize     = 500
+)
+
+func (s *server) listBookings(w http.ResponseWriter, r *http.Request, c *caller) error {
+	q := r.URL.Query()
+	query := store.Query{Room: q.Get("room"), Kind: rooms.Kind(q.Get("kind")), Status: rooms.Status(q.Get("status")), After: q.Get("cursor")}
+	if query.Room != "" {
+		if _, ok := s.catalog.Get(query.Room); !ok {
+			return rooms.UnknownRoom(query.Room)
+		}
+	}
+	if query.Kind != "" && !query.Kind.Valid() {
+		return badQuery("kind", "must be council, committee, interview or meeting")
+	}
+	if query.Status != "" && !query.Status.Valid() {
+		return badQuery("status", "must be tentative, confirmed or cancelled")
+	}
+	var err error
+	if query.From, err = queryTime(r, "from"); err != nil {
+		return err
+	}
+	if query.To, err = queryTime(r, "to"); err != nil {
+		return err
+	}
+	if !query.From.IsZero() && !query.To.IsZero() && !query.To.After(query.From) {
+		return badQuery("to", "must be after from")
+	}
+	if query.Limit, err = queryInt(r, "limit", defaultPageSize, 1, maxPageSize); err != nil {
+		return err
+	}
+	page, err := s.store.List(query)
+	if err != nil {
+		return err
+	}
+	out := bookingPage{Bookings: make([]bookingView, 0, len(page.Bookings)), Next: page.Next}
+	for _, b := range page.Bookings {
+		out.Bookings = append(out.Bookings, s.view(c, b))
+	}
+	if page.Next != "" {
+		next := *r.URL
+		v := next.Query()
+		v.Set("cursor", page.Next)
+		next.RawQuery = v.Encode()
+		w.Header().Set("Link", "<"+(&url.URL{Path: next.Path, RawQuery: next.RawQuery}).String()+`>; rel="next"`)
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *server) bookingHistory(w http.ResponseWriter, r *http.Request, c *caller) error {
+	b, err := s.store.Get(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !canRead(c, &b) {
+		return errForbidden
+	}
+	entries, err := s.store.Audit(b.ID)
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []store.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"booking": b.ID, "history": entries})
+	return nil
+}
+
+// localDay returns the start of t's day in the room's zone.
+func localDay(t time.Time, zone *time.Location) time.Time {
+	y, m, d := t.In(zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, zone)
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request, _ *caller) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "alive"})
+	return nil
+}
+
+func (s *server) readyz(w http.ResponseWriter, _ *http.Request, _ *caller) error {
+	if err := s.ready(); err != nil {
+		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "%s", err.Error())
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	return nil
+}
+
+func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	s.metrics.handler().ServeHTTP(w, r)
+	return nil
+}
+
+// backup streams a consistent copy of the database while the daemon runs
+// (bbolt's tx.WriteTo inside a read transaction; writers are not blocked).
+func (s *server) backup(w http.ResponseWriter, _ *http.Request, c *caller) error {
+	name := fmt.Sprintf("kogge-%s.db", s.now().UTC().Format("20060102T150405Z"))
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	start := time.Now()
+	n, err := s.store.WriteBackup(w)
+	if err != nil {
+		// The status line is gone: abort the connection so that the client
+		// sees a failed transfer instead of a short file that looks complete.
+		s.log.Error("backup failed", "err", err, "bytes", n)
+		panic(http.ErrAbortHandler)
+	}
+	s.log.Info("backup written", "by", c.name(), "bytes", n, "took", time.Since(start))
+	return nil
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms/accounts"
+)
+
+type loginInput struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+	Code     string `json:"code"`
+}
+
+type sessionView struct {
+	User          accounts.User `json:"user"`
+	Expires       time.Time     `json:"expires,omitzero"`
+	MustEnrolTOTP bool          `json:"must_enrol_totp"`
+	Via           string        `json:"via"`
+}
+
+func sessionOf(c *caller) sessionView {
+	v := sessionView{User: c.user, Via: "session"}
+	switch {
+	case c.session != nil:
+		v.Expires, v.MustEnrolTOTP = c.session.Expires, c.session.MustEnrolTOTP
+	case c.token:
+		v.Via = "token"
+	case c.local:
+		v.Via = "control-socket"
+	}
+	return v
+}
+
+// login answers POST /session: password plus, when enrolled, a TOTP code.
+func (s *server) login(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	var in loginInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	token, sess, u, err := s.accounts.Login(in.Name, in.Password, in.Code, clientAddr(r))
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/", Expires: sess.Expires,
+		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode,
+	})
+	writeJSON(w, http.StatusCreated, sessionOf(&caller{user: u, session: &sess}))
+	return nil
+}
+
+func (s *server) whoami(w http.ResponseWriter, _ *http.Request, c *caller) error {
+	writeJSON(w, http.StatusOK, sessionOf(c))
+	return nil
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if c.session != nil {
+		ck, _ := r.Cookie(sessionCookie)
+		if err := s.accounts.Logout(ck.Value); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *server) beginTOTP(w http.ResponseWriter, _ *http.Request, c *caller) error {
+	secret, url, err := s.accounts.BeginTOTP(c.user.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"secret": secret, "otpauth_url": url})
+	return nil
+}
+
+func (s *server) confirmTOTP(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in struct {
+		Code string `json:"code"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := s.accounts.ConfirmTOTP(c.user.Name, in.Code); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// clientAddr is the address logins are rate-limited by. Behind a trusted
+// proxy the proxy's address would be every client's; see trustedProxy.
+func clientAddr(r *http.Request) string {
+	if a, ok := r.Context().Value(clientAddrKey{}).(string); ok {
+		return a
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type clientAddrKey struct{}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms/accounts"
+)
+
+const sessionCookie = "kogge_session"
+
+// caller is who made a request. A nil *caller is anonymous.
+type caller struct {
+	user    accounts.User
+	session *accounts.Session // set for cookie sessions
+	token   bool              // authenticated with an API token
+	local   bool              // came over the control socket (see control.go)
+}
+
+// name is what the audit log records as the actor.
+func (c *caller) name() string {
+	switch {
+	case c == nil:
+		return "anonymous"
+	case c.token:
+		return c.user.Name + " (token)"
+	}
+	return c.user.Name
+}
+
+func (c *caller) isAdmin() bool { return c != nil && c.user.Role == accounts.RoleAdmin }
+
+// access is a route's declaration of who may call it. Every route has one;
+// the route × role test fails on a route without.
+type access struct {
+	public bool            // anyone, logged in or not
+	roles  []accounts.Role // otherwise: these roles
+	// sessionOnly routes refuse API tokens (a token must not mint tokens or
+	// change the account's second factor).
+	sessionOnly bool
+	// enrolOK routes stay open to a session that must still enrol a second
+	// factor (login state, logout, TOTP setup); every other route refuses it.
+	enrolOK bool
+}
+
+var (
+	public     = access{public: true}
+	staff      = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary}}
+	adminOnly  = access{roles: []accounts.Role{accounts.RoleAdmin}}
+	anyLoginOK = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary}, enrolOK: true}
+)
+
+// handlerFunc is a route's handler: it returns an error instead of writing
+// one, so that every error goes through toProblem.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
+
+type route struct {
+	method  string
+	pattern string
+	access  access
+	handle  handlerFunc
+}
+
+// wrap authenticates, authorises, measures and maps errors for one route.
+func (s *server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		err := s.serveRoute(rec, r, rt)
+		if err != nil {
+			p := toProblem(err)
+			if p.Status >= 500 {
+				s.log.Error("request failed", "method", r.Method, "route", rt.pattern, "err", err)
+			}
+			writeProblem(rec, p)
+		}
+		s.metrics.observeRequest(rt.method+" "+rt.pattern, rec.status, time.Since(start))
+	})
+}
+
+func (s *server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) error {
+	c, err := s.authenticate(r)
+	if err != nil {
+		return err
+	}
+	if err := authorise(rt.access, c); err != nil {
+		return err
+	}
+	return rt.handle(w, r, c)
+}
+
+func authorise(a access, c *caller) error {
+	if a.public {
+		return nil
+	}
+	if c == nil {
+		return errUnauthenticated
+	}
+	if c.session != nil && c.session.MustEnrolTOTP && !a.enrolOK {
+		return errMustEnrol
+	}
+	if a.sessionOnly && c.session == nil {
+		return errForbidden
+	}
+	if !slices.Contains(a.roles, c.user.Role) {
+		return errForbidden
+	}
+	return nil
+}
+
+// authenticate finds the caller from a Bearer token or the session cookie.
+// A presented but invalid credential is an error, not anonymity: a client
+// whose session expired must learn so rather than see public data only.
+func (s *server) authenticate(r *http.Request) (*caller, error) {
+	if c, ok := localCaller(r.Context()); ok {
+		return c, nil
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, newProblem(http.StatusUnauthorized, "unauthenticated", "Not logged in", "Only Bearer tokens are accepted.")
+		}
+		u, err := s.accounts.TokenUser(strings.TrimSpace(tok))
+		if err != nil {
+			return nil, invalidCredential(err, "The API token is not valid or was revoked.")
+		}
+		return &caller{user: u, token: true}, nil
+	}
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return nil, nil
+	}
+	sess, u, err := s.accounts.Session(ck.Value)
+	if err != nil {
+		return nil, invalidCredential(err, "Your session has ended. Please log in again.")
+	}
+	return &caller{user: u, session: &sess}, nil
+}
+
+func invalidCredential(err error, detail string) error {
+	if errors.Is(err, accounts.ErrInvalidToken) || errors.Is(err, accounts.ErrInvalidSession) {
+		return newProblem(http.StatusUnauthorized, "unauthenticated", "Not logged in", "%s", detail)
+	}
+	return err
+}
+
+// statusRecorder remembers the status code for metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }

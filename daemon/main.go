@@ -1,0 +1,67 @@
+// Command kogge is the Kogge daemon and its administration commands.
+//
+//	kogge [serve] [-config FILE]      run the daemon (demo mode without -config)
+//	kogge check-config -config FILE   validate a config file
+//	kogge backup -o FILE [-config F]  hot copy of the database
+//	kogge user add|passwd|list|disable|enable …
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(args, stdout, stderr)
+	case "check-config":
+		err = runCheckConfig(args, stdout, stderr)
+	case "backup":
+		err = runBackup(args, stdout, stderr)
+	case "user":
+		err = runUser(args, stdin, stdout, stderr)
+	case "internal-check-db":
+		return runCheckDB(args)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "kogge: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "kogge %s: %v\n", cmd, err)
+		}
+		return 1
+	}
+	return 0
+}
+
+const usage = `Usage:
+  kogge [serve] [-config FILE] [-log-format auto|text|json]
+        Run the daemon. Without -config: demo mode in ./kogge-data on 127.0.0.1:8080.
+  kogge check-config -config FILE
+        Check a config file and list every problem.
+  kogge backup -o FILE [-config FILE]
+        Write a consistent copy of the database (while the daemon runs, or not).
+  kogge user add NAME [-role secretary|admin] [-config FILE]
+  kogge user passwd NAME [-config FILE]
+  kogge user list [-config FILE]
+  kogge user disable|enable NAME [-config FILE]
+        Manage accounts. Passwords are read from standard input (a prompt on a
+        terminal); an empty one is generated and printed once.
+`

@@ -1,0 +1,42 @@
+package main
+
+// routes is the whole HTTP surface. Each route states who may call it; the
+// route × role test (routes_test.go) walks this list.
+func (s *server) routes() []route {
+	return []route{
+		{"GET", "/healthz", public, s.healthz},
+		{"GET", "/readyz", public, s.readyz},
+		{"GET", "/metrics", adminOnly, s.serveMetrics},
+
+		{"POST", "/api/v1/session", public, s.login},
+		{"GET", "/api/v1/session", anyLoginOK, s.whoami},
+		{"DELETE", "/api/v1/session", anyLoginOK, s.logout},
+		{"POST", "/api/v1/session/totp", withSessionOnly(anyLoginOK), s.beginTOTP},
+		{"POST", "/api/v1/session/totp/confirm", withSessionOnly(anyLoginOK), s.confirmTOTP},
+
+		{"GET", "/api/v1/tokens", staff, s.listTokens},
+		{"POST", "/api/v1/tokens", withSessionOnly(staff), s.createToken},
+		{"DELETE", "/api/v1/tokens/{id}", staff, s.revokeToken},
+
+		{"GET", "/api/v1/rooms", staff, s.listRooms},
+		{"GET", "/api/v1/rooms/{id}", staff, s.getRoom},
+		{"GET", "/api/v1/rooms/{id}/availability", staff, s.availability},
+
+		{"GET", "/api/v1/bookings", staff, s.listBookings},
+		{"POST", "/api/v1/bookings", staff, s.createBooking},
+		{"GET", "/api/v1/bookings/{id}", staff, s.getBooking},
+		{"PATCH", "/api/v1/bookings/{id}", staff, s.patchBooking},
+		{"DELETE", "/api/v1/bookings/{id}", staff, s.cancelBooking},
+		{"GET", "/api/v1/bookings/{id}/history", staff, s.bookingHistory},
+
+		{"GET", "/api/v1/users", adminOnly, s.listUsers},
+		{"POST", "/api/v1/users", adminOnly, s.addUser},
+		{"PATCH", "/api/v1/users/{name}", adminOnly, s.patchUser},
+		{"GET", "/api/v1/admin/backup", adminOnly, s.backup},
+	}
+}
+
+func withSessionOnly(a access) access {
+	a.sessionOnly = true
+	return a
+}

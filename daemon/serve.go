@@ -1,0 +1,287 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	sddaemon "github.com/coreos/go-systemd/v22/daemon"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// demoDataDir is where `go run ./daemon` without a config keeps its data.
+const demoDataDir = "kogge-data"
+
+// loadConfig reads the config file, or builds the demo config when there is none.
+func loadConfig(path string) (cfg *config.Config, demo bool, err error) {
+	if path == "" {
+		return config.Demo(demoDataDir), true, nil
+	}
+	cfg, err = config.Load(path)
+	return cfg, false, err
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "config file (TOML); without one Kogge starts in demo mode")
+	logFormat := fs.String("log-format", "", "auto, text or json (overrides the config)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, demo, err := loadConfig(*cfgPath)
+	if err != nil {
+		return err
+	}
+	format := cfg.Log.Format
+	if *logFormat != "" {
+		format = *logFormat
+	}
+	log, err := newLogger(stderr, format, cfg.Log.Level)
+	if err != nil {
+		return err
+	}
+	d := &daemonProcess{cfg: cfg, cfgPath: *cfgPath, demo: demo, log: log, stdout: stdout}
+	return d.run()
+}
+
+// daemonProcess is one run of `kogge serve`: it owns the store, the
+// listeners and the signal handling.
+type daemonProcess struct {
+	cfg     *config.Config
+	cfgPath string
+	demo    bool
+	log     *slog.Logger
+	stdout  io.Writer
+
+	store    *store.Store
+	accounts *accounts.Service
+	catalog  *rooms.Catalog
+	jobs     *jobs
+	stopping atomic.Bool
+}
+
+func (d *daemonProcess) run() error {
+	cfg := d.cfg
+	dataDir := cfg.Store.DataDir
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	dbPath := filepath.Join(dataDir, "kogge.db")
+	if err := checkIntegrity(dbPath, cfg.Store.OpenTimeout.Duration); err != nil {
+		return err
+	}
+	m := newMetrics(func() (map[rooms.Status]int, error) { return d.store.CountByStatus() })
+	st, err := store.Open(dbPath, store.Options{
+		OpenTimeout: cfg.Store.OpenTimeout.Duration,
+		Logger:      d.log.With("component", "store"),
+		ObserveTx:   m.observeTx,
+	})
+	if err != nil {
+		return err
+	}
+	d.store = st
+	defer st.Close()
+
+	d.accounts, err = accounts.Open(st.DB(), accounts.Options{
+		RequireTOTP: cfg.Auth.RequireTOTP,
+		SessionTTL:  cfg.Auth.SessionTTL.Duration,
+		Audit:       d.auditAccount,
+	})
+	if err != nil {
+		return err
+	}
+	roomList, err := cfg.RoomList()
+	if err != nil {
+		return err
+	}
+	d.catalog = rooms.NewCatalog(roomList)
+	adminPassword, err := d.ensureDemoAdmin()
+	if err != nil {
+		return err
+	}
+	d.jobs = startJobs(d.log, d.accounts)
+	defer d.jobs.stop()
+
+	srv := &server{
+		log: d.log, store: st, accounts: d.accounts, catalog: d.catalog, metrics: m, now: time.Now,
+		secureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
+		ready:         d.ready,
+	}
+	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
+	if err != nil {
+		return err
+	}
+	proxies, err := parsePrefixes(cfg.Server.TrustedProxies)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
+	}
+	web := newHTTPServer(trustedProxies(handler, proxies), d.log)
+	ctl := newHTTPServer(handler, d.log)
+	ctl.ConnContext = controlConnContext
+	ctlLn, err := listenControl(dataDir)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+
+	serveErr := make(chan error, 2)
+	go func() {
+		if cfg.Server.TLSCert != "" {
+			serveErr <- web.ServeTLS(ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
+		} else {
+			serveErr <- web.Serve(ln)
+		}
+	}()
+	go func() { serveErr <- ctl.Serve(ctlLn) }()
+
+	d.announce(ln.Addr().String(), adminPassword)
+	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
+	stopWatchdog := d.startWatchdog()
+	defer stopWatchdog()
+
+	err = d.waitForSignals(serveErr)
+	d.stopping.Store(true)
+	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping)
+	d.log.Info("shutting down: draining requests", "timeout", cfg.Server.ShutdownTimeout.Duration)
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration-time.Second)
+	defer cancel()
+	if e := web.Shutdown(ctx); e != nil {
+		d.log.Warn("requests still running at shutdown were cut off", "err", e)
+		web.Close()
+	}
+	ctl.Shutdown(ctx)
+	return err
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// waitForSignals blocks until SIGTERM/SIGINT (or the listener fails),
+// reloading rooms on SIGHUP. A second SIGTERM/SIGINT exits at once.
+func (d *daemonProcess) waitForSignals(serveErr <-chan error) error {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	for {
+		select {
+		case err := <-serveErr:
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
+			return fmt.Errorf("http server: %w", err)
+		case sig := <-sigs:
+			if sig == syscall.SIGHUP {
+				d.reload()
+				continue
+			}
+			d.log.Info("signal received", "signal", sig.String())
+			go func() {
+				<-sigs
+				d.log.Error("second signal: exiting without draining")
+				os.Exit(1)
+			}()
+			return nil
+		}
+	}
+}
+
+// ready is /readyz: the store answers and the maintenance jobs run.
+func (d *daemonProcess) ready() error {
+	if d.stopping.Load() {
+		return errors.New("shutting down")
+	}
+	if _, err := d.store.CountByStatus(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if !d.jobs.running() {
+		return errors.New("maintenance jobs are not running")
+	}
+	return nil
+}
+
+// startWatchdog pings systemd's watchdog at half its interval while the
+// daemon is ready; a wedged store stops the pings and systemd restarts us.
+func (d *daemonProcess) startWatchdog() (stop func()) {
+	interval, err := sddaemon.SdWatchdogEnabled(false)
+	if err != nil || interval <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interval / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if err := d.ready(); err != nil {
+					d.log.Warn("watchdog ping withheld", "err", err)
+					continue
+				}
+				_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyWatchdog)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+func (d *daemonProcess) auditAccount(actor, action, detail string) {
+	if err := d.store.AppendAudit(store.AuditEntry{Actor: actor, Action: action, Detail: detail}); err != nil {
+		d.log.Error("audit write failed", "action", action, "err", err)
+	}
+}
+
+func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(cidrs))
+	for _, c := range cidrs {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", c, err)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+func isHTTPS(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme == "https"
+}
+
+func originOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Scheme + "://" + p.Host
+}

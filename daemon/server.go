@@ -1,0 +1,65 @@
+package main
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// server holds what the HTTP handlers need. It owns nothing: serve.go opens
+// and closes the store and accounts around it.
+type server struct {
+	log      *slog.Logger
+	store    *store.Store
+	accounts *accounts.Service
+	catalog  *rooms.Catalog
+	metrics  *metrics
+	now      func() time.Time
+	// secureCookies marks the session cookie Secure: set when Kogge serves
+	// TLS itself or its public URL is https (a TLS-terminating proxy).
+	secureCookies bool
+	// ready reports whether the daemon can serve bookings (store open, jobs running).
+	ready func() error
+}
+
+// handler builds the whole HTTP surface: every route with its access rule,
+// request metrics, cross-origin protection for cookie-authenticated writes.
+func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+	}
+	mux.Handle("/", s.wrap(route{pattern: "/", access: public, handle: s.notFound}))
+
+	cop := http.NewCrossOriginProtection()
+	for _, o := range trustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, err
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, newProblem(http.StatusForbidden, "cross-origin", "Cross-origin request refused",
+			"This request came from another site and was refused."))
+	}))
+	return securityHeaders(cop.Handler(mux)), nil
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	return newProblem(http.StatusNotFound, "no-such-endpoint", "Not found", "There is nothing at %s.", r.URL.Path)
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
