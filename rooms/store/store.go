@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"sync/atomic"
@@ -87,6 +88,9 @@ func Open(path string, opts Options) (*Store, error) {
 func openError(path string, err error) error {
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return fmt.Errorf("data dir %s is in use by another kogge: %w", filepath.Dir(path), ErrLocked)
+	}
+	if _, ok := errors.AsType[*fs.PathError](err); ok {
+		return err // already names the file
 	}
 	return fmt.Errorf("open %s: %w", path, err)
 }
