@@ -70,9 +70,11 @@ type directAdmin struct {
 func (d *directAdmin) AddUser(name string, role accounts.Role, password string) (accounts.User, error) {
 	return d.acc.AddUser(name, role, password)
 }
-func (d *directAdmin) SetPassword(name, password string) error { return d.acc.SetPassword(name, password) }
-func (d *directAdmin) SetDisabled(name string, v bool) error    { return d.acc.SetDisabled(name, v) }
-func (d *directAdmin) Users() ([]accounts.User, error)          { return d.acc.Users() }
+func (d *directAdmin) SetPassword(name, password string) error {
+	return d.acc.SetPassword(name, password)
+}
+func (d *directAdmin) SetDisabled(name string, v bool) error { return d.acc.SetDisabled(name, v) }
+func (d *directAdmin) Users() ([]accounts.User, error)       { return d.acc.Users() }
 func (d *directAdmin) Backup(w io.Writer) error {
 	_, err := d.store.WriteBackup(w)
 	return err

@@ -55,6 +55,10 @@ func (e *ValidationError) Err() error {
 // UnknownRoom is the error for a booking that names a room Kogge does not know.
 func UnknownRoom(id string) error {
 	e := &ValidationError{}
+	if id == "" {
+		e.add("room", CodeUnknownRoom, "Choose a room: there is no room given.")
+		return e
+	}
 	e.add("room", CodeUnknownRoom, "There is no room %q.", id)
 	return e
 }
