@@ -159,3 +159,17 @@ func countKeys(t *testing.T, db *bbolt.DB, bucket []byte) int {
 	}
 	return n
 }
+
+func storedUser(t *testing.T, s *Service, name string) *userRecord {
+	t.Helper()
+	var r *userRecord
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		r, err = getUser(tx, name)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -51,7 +51,9 @@ func (s *Service) Login(name, password, code, addr string) (token string, sess S
 		limitKey, auditName = invalidNameKey, "(invalid name)"
 	}
 	addrK := addrKey(addr)
-	auditAddr := fmt.Sprintf("addr=%q", addrK)
+	// The audit gets the address as given (not the /64 the limiter uses),
+	// quoted and bounded because it comes from the network layer.
+	auditAddr := fmt.Sprintf("addr=%q", truncate(addr, maxAddrKeyLen))
 
 	accRes, accWait, accLock := s.accounts.reserve(limitKey, now)
 	addrRes, addrWait, addrLock := s.addrs.reserve(addrK, now)
@@ -176,4 +178,11 @@ func (s *Service) Login(name, password, code, addr string) (token string, sess S
 	}
 	s.audit(name, "login.success", detail)
 	return token, sess, u, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

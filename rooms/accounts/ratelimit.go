@@ -59,25 +59,24 @@ func newLimiterSet(limit rate.Limit, burst, max int) *limiterSet {
 	return &limiterSet{limit: limit, burst: burst, max: max, idleFull: idle, m: make(map[string]*limiterEntry)}
 }
 
-// reserve takes one attempt for key at now. If the bucket is empty it takes
-// nothing and returns how long to wait, and whether this is the first refusal
-// after allowed attempts (a new lockout).
+// reservation is one attempt taken from a limiter, kept so it can be given
+// back.
 type reservation struct {
-	set *limiterSet
 	r   *rate.Reservation
 	now time.Time
 }
 
 // cancel gives the attempt back, for example when the other limiter refused.
+// rate.Reservation does its own locking.
 func (r reservation) cancel() {
-	if r.r == nil {
-		return
+	if r.r != nil {
+		r.r.CancelAt(r.now)
 	}
-	r.set.mu.Lock()
-	defer r.set.mu.Unlock()
-	r.r.CancelAt(r.now)
 }
 
+// reserve takes one attempt for key at now. If the bucket is empty it takes
+// nothing and returns how long to wait, and whether this is the first refusal
+// after allowed attempts (a new lockout).
 func (ls *limiterSet) reserve(key string, now time.Time) (res reservation, wait time.Duration, newLockout bool) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
@@ -102,7 +101,7 @@ func (ls *limiterSet) reserve(key string, now time.Time) (res reservation, wait 
 		return reservation{}, d, first
 	}
 	e.limited = false
-	return reservation{set: ls, r: r, now: now}, 0, false
+	return reservation{r: r, now: now}, 0, false
 }
 
 // prune runs with mu held when the map is full. It first drops limiters that
@@ -154,10 +153,7 @@ func addrKey(addr string) string {
 	} else {
 		// Not an IP (a test name, a unix socket): use it as given, bounded
 		// so that a caller passing a header through cannot store megabytes.
-		if len(addr) > maxAddrKeyLen {
-			addr = addr[:maxAddrKeyLen]
-		}
-		return addr
+		return truncate(addr, maxAddrKeyLen)
 	}
 	ip = ip.Unmap()
 	if ip.Is6() {

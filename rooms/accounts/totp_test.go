@@ -1,0 +1,242 @@
+package accounts
+
+import (
+	"errors"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+)
+
+func codeAt(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCode(secret, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// enrolTOTP adds name (if needed) and enrols TOTP at the current fake time.
+func enrolTOTP(t *testing.T, e *env, name string) string {
+	t.Helper()
+	if _, err := e.svc.User(name); errors.Is(err, ErrNoSuchUser) {
+		e.mustAddUser(t, name, RoleSecretary)
+	}
+	secret, _, err := e.svc.BeginTOTP(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ConfirmTOTP(name, codeAt(t, secret, e.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+func TestTOTPEnrolment(t *testing.T) {
+	e := newEnv(t, nil)
+	e.mustAddUser(t, "anna", RoleAdmin)
+
+	if err := e.svc.ConfirmTOTP("anna", "123456"); !errors.Is(err, ErrTOTPNotPending) {
+		t.Fatalf("confirm without begin: %v", err)
+	}
+	if _, _, err := e.svc.BeginTOTP("nobody"); !errors.Is(err, ErrNoSuchUser) {
+		t.Fatalf("BeginTOTP(nobody): %v", err)
+	}
+	secret, rawURL, err := e.svc.BeginTOTP("anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if u.Scheme != "otpauth" || u.Host != "totp" || u.Path != "/Kogge:anna" || q.Get("secret") != secret ||
+		q.Get("issuer") != "Kogge" || q.Get("algorithm") != "SHA1" || q.Get("digits") != "6" || q.Get("period") != "30" {
+		t.Errorf("otpauth URL %q", rawURL)
+	}
+	// Pending is not enabled: login still needs no code.
+	if u, _ := e.svc.User("anna"); u.TOTPEnabled {
+		t.Error("enabled before confirmation")
+	}
+	e.mustLogin(t, "anna", "")
+
+	now := e.clock.Now()
+	if err := e.svc.ConfirmTOTP("anna", codeAt(t, secret, now.Add(-2*time.Minute))); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("confirm with old code: %v", err)
+	}
+	if err := e.svc.ConfirmTOTP("anna", "12345"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("confirm with short code: %v", err)
+	}
+	code := codeAt(t, secret, now)
+	if err := e.svc.ConfirmTOTP("anna", code); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := e.svc.User("anna"); !u.TOTPEnabled {
+		t.Error("not enabled after confirmation")
+	}
+	if err := e.svc.ConfirmTOTP("anna", code); !errors.Is(err, ErrTOTPNotPending) {
+		t.Errorf("second confirm: %v", err)
+	}
+	e.audit.assertNotContains(t, secret, code)
+}
+
+func TestTOTPLogin(t *testing.T) {
+	e := newEnv(t, nil)
+	secret := enrolTOTP(t, e, "anna")
+	enrolCode := codeAt(t, secret, e.clock.Now())
+	login := func(code string) error {
+		_, _, _, err := e.svc.Login("anna", goodPassword, code, "192.0.2.1")
+		return err
+	}
+
+	if err := login(""); !errors.Is(err, ErrTOTPRequired) {
+		t.Fatalf("no code: %v", err)
+	}
+	if _, _, _, err := e.svc.Login("anna", "wrong password!", "", "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("wrong password must not reveal TOTP: %v", err)
+	}
+	if _, _, _, err := e.svc.Login("anna", "wrong password!", enrolCode, "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("wrong password with code: %v", err)
+	}
+	if err := login(enrolCode); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("the confirmation code was accepted again: %v", err)
+	}
+
+	e.clock.Advance(30 * time.Second)
+	now := e.clock.Now()
+	tests := []struct {
+		name string
+		code string
+		want error
+	}{
+		{"wrong code", "000000", ErrInvalidCredentials},
+		{"not digits", "abcdef", ErrInvalidCredentials},
+		{"too far in the past", codeAt(t, secret, now.Add(-60*time.Second)), ErrInvalidCredentials},
+		{"current code with space", codeAt(t, secret, now)[:3] + " " + codeAt(t, secret, now)[3:], nil},
+		{"current code reused", codeAt(t, secret, now), ErrInvalidCredentials},
+		{"previous step after current", codeAt(t, secret, now.Add(-30*time.Second)), ErrInvalidCredentials},
+		{"next step (clock skew)", codeAt(t, secret, now.Add(30*time.Second)), nil},
+		{"too far in the future", codeAt(t, secret, now.Add(90*time.Second)), ErrInvalidCredentials},
+	}
+	for _, tc := range tests {
+		if tc.code == "000000" && tc.code == codeAt(t, secret, now) {
+			continue // one in a million
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			if err := login(tc.code); !errors.Is(err, tc.want) {
+				t.Fatalf("Login = %v, want %v", err, tc.want)
+			}
+		})
+	}
+
+	// A code from the previous step is accepted while no later one was used.
+	e.clock.Advance(5 * time.Minute)
+	if err := login(codeAt(t, secret, e.clock.Now().Add(-30*time.Second))); err != nil {
+		t.Errorf("previous-step code (skew): %v", err)
+	}
+	e.audit.assertNotContains(t, secret, goodPassword)
+}
+
+// TestTOTPCodeUsedOnce: parallel logins with one code, exactly one wins.
+func TestTOTPCodeUsedOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	secret := enrolTOTP(t, e, "anna")
+	e.clock.Advance(30 * time.Second)
+	code := codeAt(t, secret, e.clock.Now())
+
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		ok int
+	)
+	for range 8 {
+		wg.Go(func() {
+			if _, _, _, err := e.svc.Login("anna", goodPassword, code, "192.0.2.1"); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if ok != 1 {
+		t.Errorf("%d logins succeeded with one code, want 1", ok)
+	}
+}
+
+func TestRequireTOTP(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.RequireTOTP = true })
+	e.mustAddUser(t, "anna", RoleAdmin)
+	tok, sess := e.mustLogin(t, "anna", "")
+	tok2, _ := e.mustLogin(t, "anna", "")
+	if !sess.MustEnrolTOTP {
+		t.Fatal("session without TOTP is not marked MustEnrolTOTP")
+	}
+	if s, _, err := e.svc.Session(tok); err != nil || !s.MustEnrolTOTP {
+		t.Fatalf("Session = %+v, %v", s, err)
+	}
+
+	secret, _, err := e.svc.BeginTOTP("anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ConfirmTOTP("anna", codeAt(t, secret, e.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range []string{tok, tok2} {
+		if s, u, err := e.svc.Session(tk); err != nil || s.MustEnrolTOTP || !u.TOTPEnabled {
+			t.Errorf("after ConfirmTOTP: %+v, %+v, %v", s, u, err)
+		}
+	}
+	e.clock.Advance(30 * time.Second)
+	_, sess, _, err = e.svc.Login("anna", goodPassword, codeAt(t, secret, e.clock.Now()), "192.0.2.1")
+	if err != nil || sess.MustEnrolTOTP {
+		t.Errorf("login with TOTP: %+v, %v", sess, err)
+	}
+}
+
+// TestRequireTOTPSwitchedOnLater: sessions from before the switch must enrol.
+func TestRequireTOTPSwitchedOnLater(t *testing.T) {
+	e := newEnv(t, nil)
+	e.mustAddUser(t, "anna", RoleAdmin)
+	tok, _ := e.mustLogin(t, "anna", "")
+	strict, err := Open(e.db, Options{Now: e.clock.Now, Argon2: tinyArgon2, RequireTOTP: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _, err := strict.Session(tok); err != nil || !s.MustEnrolTOTP {
+		t.Errorf("Session = %+v, %v", s, err)
+	}
+}
+
+func TestDisableTOTP(t *testing.T) {
+	e := newEnv(t, nil)
+	secret := enrolTOTP(t, e, "anna")
+	e.clock.Advance(30 * time.Second)
+	tok, _ := e.mustLogin(t, "anna", codeAt(t, secret, e.clock.Now()))
+
+	// Re-enrolment keeps the old secret until the new one is confirmed.
+	if _, _, err := e.svc.BeginTOTP("anna"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(30 * time.Second)
+	e.mustLogin(t, "anna", codeAt(t, secret, e.clock.Now()))
+
+	if err := e.svc.DisableTOTP("anna"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.Session(tok); !errors.Is(err, ErrInvalidSession) {
+		t.Errorf("session survived DisableTOTP: %v", err)
+	}
+	if err := e.svc.ConfirmTOTP("anna", "123456"); !errors.Is(err, ErrTOTPNotPending) {
+		t.Errorf("pending secret survived DisableTOTP: %v", err)
+	}
+	e.mustLogin(t, "anna", "")
+	if err := e.svc.DisableTOTP("nobody"); !errors.Is(err, ErrNoSuchUser) {
+		t.Errorf("DisableTOTP(nobody) = %v", err)
+	}
+}
