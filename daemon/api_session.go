@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"net"
 	"net/http"
 	"time"
@@ -87,6 +88,11 @@ func (s *server) confirmTOTP(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	if err := s.accounts.ConfirmTOTP(c.user.Name, in.Code); err != nil {
+		if errors.Is(err, accounts.ErrInvalidCredentials) {
+			// A mistyped code during setup is not a failed login.
+			return newProblem(http.StatusUnprocessableEntity, "invalid-code", "Wrong code",
+				"That code does not match. Check the time on your phone and enter the current code.")
+		}
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -36,7 +36,9 @@ type testEnv struct {
 	now      time.Time
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+// newTestEnv builds the environment; tweak adjusts the accounts options
+// (tests other than the rate-limit ones log in far more often than people).
+func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := store.Open(filepath.Join(dir, "kogge.db"), store.Options{})
@@ -45,7 +47,11 @@ func newTestEnv(t *testing.T) *testEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &testEnv{t: t, store: st, now: testNow}
-	e.accounts, err = accounts.Open(st.DB(), accounts.Options{Argon2: tinyArgon2, Now: func() time.Time { return e.now }})
+	opts := accounts.Options{Argon2: tinyArgon2, Now: func() time.Time { return e.now }, AccountBurst: 1000, AddressBurst: 1000}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	e.accounts, err = accounts.Open(st.DB(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -77,7 +77,7 @@ func toProblem(err error) *problem {
 		return newProblem(http.StatusConflict, "user-exists", "User exists", "There is already a user with that name.")
 	case errors.Is(err, accounts.ErrNoSuchUser):
 		return newProblem(http.StatusNotFound, "no-such-user", "User not found", "There is no user with that name.")
-	case errors.Is(err, accounts.ErrInvalidName), errors.Is(err, accounts.ErrWeakPassword):
+	case errors.Is(err, accounts.ErrInvalidName), errors.Is(err, accounts.ErrWeakPassword), errors.Is(err, accounts.ErrInvalidLabel):
 		return newProblem(http.StatusUnprocessableEntity, "invalid-account", "Invalid account data", "%s", err.Error())
 	case errors.Is(err, accounts.ErrTOTPNotPending):
 		return newProblem(http.StatusConflict, "totp-not-pending", "No setup in progress", "Start the two-factor setup first.")

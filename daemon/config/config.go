@@ -1,0 +1,144 @@
+// Package config reads Kogge's TOML configuration in one pass: defaults, then
+// the file, then validation. Nothing here is global: the daemon loads a
+// *Config and hands each component only its own sub-struct.
+//
+// Every problem in a file is reported at once, each located by the path of the
+// key to edit ("rooms[2].capacity: must be > 0"); unknown keys are errors,
+// because a misspelt key silently falling back to its default is how a
+// production room ends up bookable around the clock.
+package config
+
+import (
+	"net"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Server Server `toml:"server"`
+	Store  Store  `toml:"store"`
+	Log    Log    `toml:"log"`
+	Auth   Auth   `toml:"auth"`
+	Rooms  []Room `toml:"rooms"`
+}
+
+// Server is the HTTP listener and how the daemon is reached from outside.
+type Server struct {
+	// Listen is the host:port the HTTP server binds.
+	Listen string `toml:"listen"`
+	// PublicURL is the absolute URL users reach the daemon at (join links,
+	// iCal feeds, origin checks); it defaults to one derived from Listen.
+	PublicURL string `toml:"public_url"`
+	// TLSCert and TLSKey are PEM files; both or neither. Without them the
+	// daemon speaks plain HTTP, which is right only behind a reverse proxy.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
+	// TrustedProxies are CIDR prefixes whose X-Forwarded-For/-Proto headers
+	// are believed; from anyone else those headers are ignored.
+	TrustedProxies []string `toml:"trusted_proxies"`
+	// ShutdownTimeout bounds the graceful drain after the first SIGTERM.
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+}
+
+// Store is where the bbolt database lives.
+type Store struct {
+	DataDir string `toml:"data_dir"`
+	// OpenTimeout bounds waiting for the database file lock, so a second
+	// daemon on the same data dir fails fast instead of hanging.
+	OpenTimeout Duration `toml:"open_timeout"`
+}
+
+// Log selects the slog handler.
+type Log struct {
+	// Format is "auto" (text on a terminal, JSON otherwise), "text" or "json".
+	Format string `toml:"format"`
+	// Level is "debug", "info", "warn" or "error".
+	Level string `toml:"level"`
+}
+
+// Auth is the login policy.
+type Auth struct {
+	// RequireTOTP makes a second factor mandatory for every account.
+	RequireTOTP bool `toml:"require_totp"`
+	// SessionTTL is how long a login lasts.
+	SessionTTL Duration `toml:"session_ttl"`
+}
+
+// Room is one [[rooms]] table; Domain turns it into a rooms.Room.
+type Room struct {
+	ID       string `toml:"id"`
+	Name     string `toml:"name"`
+	Building string `toml:"building"`
+	Capacity int    `toml:"capacity"`
+	// Zone is an IANA zone name; bookable hours are wall-clock times in it.
+	Zone string `toml:"zone"`
+	// Setup and Teardown are the buffers before and after each booking.
+	Setup    Duration `toml:"setup"`
+	Teardown Duration `toml:"teardown"`
+	// MaxBooking bounds one booking's length, buffers excluded.
+	MaxBooking Duration `toml:"max_booking"`
+	// BookableDays are "mon" … "sun".
+	BookableDays []string `toml:"bookable_days"`
+	// BookableFrom and BookableUntil are "HH:MM" local times; Until may be "24:00".
+	BookableFrom  string `toml:"bookable_from"`
+	BookableUntil string `toml:"bookable_until"`
+}
+
+// Defaults. Named so the example file, the tests and the validation messages
+// cannot drift apart.
+const (
+	DefaultListen          = "127.0.0.1:8080"
+	DefaultDataDir         = "/var/lib/kogge"
+	DefaultShutdownTimeout = 10 * time.Second
+	DefaultOpenTimeout     = 2 * time.Second
+	DefaultSessionTTL      = 12 * time.Hour
+	DefaultMaxBooking      = 12 * time.Hour
+)
+
+// defaults is the configuration before the file is read.
+func defaults() *Config {
+	return &Config{
+		Server: Server{Listen: DefaultListen, ShutdownTimeout: Duration{DefaultShutdownTimeout}},
+		Store:  Store{DataDir: DefaultDataDir, OpenTimeout: Duration{DefaultOpenTimeout}},
+		Log:    Log{Format: "auto", Level: "info"},
+		Auth:   Auth{SessionTTL: Duration{DefaultSessionTTL}},
+	}
+}
+
+// defaultRoom is what each [[rooms]] table starts from before its keys apply.
+func defaultRoom() Room {
+	return Room{
+		Zone:          rooms.DefaultZone,
+		MaxBooking:    Duration{DefaultMaxBooking},
+		BookableDays:  []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"},
+		BookableFrom:  "00:00",
+		BookableUntil: "24:00",
+	}
+}
+
+// deriveDefaults fills defaults that depend on other keys, after the file.
+func (c *Config) deriveDefaults() {
+	if c.Server.PublicURL == "" {
+		c.Server.PublicURL = defaultPublicURL(c.Server.Listen, c.Server.TLSCert != "")
+	}
+}
+
+// defaultPublicURL is "http://" + listen, except that a wildcard host (":8080",
+// "0.0.0.0:8080") is no address a browser can open, so localhost stands in, and
+// a TLS listener is reached over https.
+func defaultPublicURL(listen string, tls bool) string {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return scheme + listen // validation reports the bad listen address
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return scheme + net.JoinHostPort(host, port)
+}
