@@ -79,7 +79,7 @@ func appendAudit(tx *bbolt.Tx, e AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("encode audit entry: %w", err)
 	}
-	if err := tx.Bucket(bucketAudit).Put(id[:], v); err != nil {
+	if err := appendBucket(tx, bucketAudit).Put(id[:], v); err != nil {
 		return err
 	}
 	if e.BookingID == "" {

@@ -64,7 +64,7 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 			conflict = &rooms.ConflictError{Conflicts: cs}
 			return nil
 		}
-		if err := tx.Bucket(bucketBookings).Put(id[:], val); err != nil {
+		if err := appendBucket(tx, bucketBookings).Put(id[:], val); err != nil {
 			return err
 		}
 		if err := putIndexes(tx, &b, id); err != nil {
@@ -251,5 +251,5 @@ func putBooking(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 	if err != nil {
 		return fmt.Errorf("encode booking %s: %w", b.ID, err)
 	}
-	return tx.Bucket(bucketBookings).Put(id[:], v)
+	return appendBucket(tx, bucketBookings).Put(id[:], v)
 }

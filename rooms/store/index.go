@@ -47,6 +47,18 @@ func createBuckets(tx *bbolt.Tx) error {
 	return nil
 }
 
+// appendFill is the fill percent for buckets keyed by ULID. Their keys
+// mostly arrive in order, so bbolt's default of 0.5 would leave every page
+// half empty (measured: the 100k-booking file shrinks by about a third).
+const appendFill = 0.9
+
+// appendBucket returns the named bucket set up for appends in this tx.
+func appendBucket(tx *bbolt.Tx, name []byte) *bbolt.Bucket {
+	b := tx.Bucket(name)
+	b.FillPercent = appendFill
+	return b
+}
+
 // Time encoding: Unix nanoseconds with the sign bit flipped, big-endian, so
 // that bytes.Compare orders keys like time.Before (negative times included).
 

@@ -1,0 +1,191 @@
+package store
+
+// Benchmarks are not part of CI (plain go test never runs them). Run e.g.
+//
+//	go test -run '^$' -bench . -benchtime 300x ./rooms/store
+//
+// The preloaded files are built once per size and cached in os.TempDir
+// (kogge-store-bench-*.db); delete them after changing the layout.
+
+import (
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"go.etcd.io/bbolt"
+)
+
+var benchRooms = []string{"ratssaal", "sitzungssaal-2", "besprechung-3"}
+
+// benchStart is where preloaded bookings begin; they are 1 h long (plus
+// 15 min setup) every 90 min per room, so 100k of them span about 5.7 years.
+var benchStart = time.Date(2026, 1, 5, 7, 0, 0, 0, time.UTC)
+
+const benchSpacing = 90 * time.Minute
+
+func benchBooking(i int) rooms.Booking {
+	b := at(benchRooms[i%len(benchRooms)], benchStart.Add(time.Duration(i/len(benchRooms))*benchSpacing), time.Hour)
+	b.Setup = 15 * time.Minute
+	b.Title = fmt.Sprintf("Ausschuss für Stadtentwicklung, Sitzung %d", i)
+	b.Notes = "Beamer, Mikrofone, Hybrid"
+	return b
+}
+
+// benchSpan is how far the preloaded bookings reach.
+func benchSpan(n int) time.Duration {
+	return time.Duration(n/len(benchRooms)+1) * benchSpacing
+}
+
+var preloadMu sync.Mutex
+
+// preloaded returns a private copy of a store file holding n bookings.
+func preloaded(b *testing.B, n int) *Store {
+	b.Helper()
+	preloadMu.Lock()
+	cached := filepath.Join(os.TempDir(), fmt.Sprintf("kogge-store-bench-v%d-%d.db", SchemaVersion, n))
+	if _, err := os.Stat(cached); err != nil {
+		tmp := cached + ".tmp"
+		os.Remove(tmp)
+		s, err := Open(tmp, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Bulk path: batches of 10k per transaction, no conflict checks.
+		for lo := 0; lo < n; lo += 10000 {
+			bs := make([]rooms.Booking, 0, 10000)
+			for i := lo; i < min(lo+10000, n); i++ {
+				bs = append(bs, benchBooking(i))
+			}
+			bulkInsert(b, s, bs)
+		}
+		s.Close()
+		if err := os.Rename(tmp, cached); err != nil {
+			b.Fatal(err)
+		}
+	}
+	preloadMu.Unlock()
+
+	path := filepath.Join(b.TempDir(), "kogge.db")
+	copyFile(b, cached, path)
+	s, err := Open(path, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func copyFile(b *testing.B, from, to string) {
+	src, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		b.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// countCommits makes s count its committed write transactions. Every
+// store write funnels through s.onWrite, called once per closure; a batch
+// runs several closures in one transaction, so commits are deduplicated by
+// transaction id. Write transactions are serialised by bbolt's writer lock,
+// which orders the accesses to last.
+//
+// bbolt syncs twice per commit (fdatasync after the data pages, again after
+// the meta page), plus once more when it grows the file; so fsyncs/op is
+// reported as 2 × commits/op, a slight undercount while the file grows.
+func countCommits(s *Store) *atomic.Int64 {
+	var n atomic.Int64
+	last := -1
+	s.onWrite = func(tx *bbolt.Tx) {
+		if id := tx.ID(); id != last {
+			last = id
+			tx.OnCommit(func() { n.Add(1) })
+		}
+	}
+	return &n
+}
+
+func BenchmarkCreate(b *testing.B) {
+	for _, size := range []int{0, 10_000, 100_000} {
+		for _, writers := range []int{1, 32} {
+			b.Run(fmt.Sprintf("existing=%d/writers=%d", size, writers), func(b *testing.B) {
+				s := preloaded(b, size)
+				commits := countCommits(s)
+				// New bookings go into the preloaded range's gaps would
+				// conflict; put them after it, in the same rooms, so the
+				// conflict scan runs over a full index.
+				base := benchStart.Add(benchSpan(size))
+				var next atomic.Int64
+				create := func() {
+					i := int(next.Add(1) - 1)
+					bk := benchBooking(i)
+					bk.Start = base.Add(time.Duration(i/len(benchRooms)) * benchSpacing)
+					bk.End = bk.Start.Add(time.Hour)
+					if _, err := s.Create(bk, "bench"); err != nil {
+						b.Error(err)
+					}
+				}
+				b.ResetTimer()
+				start := time.Now()
+				var wg sync.WaitGroup
+				var todo atomic.Int64
+				todo.Store(int64(b.N))
+				for range writers {
+					wg.Go(func() {
+						for todo.Add(-1) >= 0 {
+							create()
+						}
+					})
+				}
+				wg.Wait()
+				elapsed := time.Since(start)
+				b.StopTimer()
+				c := float64(commits.Load()) / float64(b.N)
+				b.ReportMetric(float64(b.N)/elapsed.Seconds(), "creates/s")
+				b.ReportMetric(c, "commits/op")
+				b.ReportMetric(2*c, "fsyncs/op")
+			})
+		}
+	}
+}
+
+func BenchmarkAvailability(b *testing.B) {
+	const size = 100_000
+	s := preloaded(b, size)
+	rng := rand.New(rand.NewPCG(1, 2))
+	days := int(benchSpan(size) / (24 * time.Hour))
+	var durs []time.Duration
+	for b.Loop() {
+		room := benchRooms[rng.IntN(len(benchRooms))]
+		from := benchStart.Add(time.Duration(rng.IntN(days)) * 24 * time.Hour)
+		t := time.Now()
+		got, err := s.Overlapping(room, from, from.Add(24*time.Hour))
+		durs = append(durs, time.Since(t))
+		if err != nil || len(got) == 0 {
+			b.Fatalf("Overlapping: %d bookings, %v", len(got), err)
+		}
+	}
+	slices.Sort(durs)
+	q := func(p float64) float64 {
+		return float64(durs[int(p*float64(len(durs)-1))].Nanoseconds()) / 1e3
+	}
+	b.ReportMetric(q(0.50), "p50-µs")
+	b.ReportMetric(q(0.99), "p99-µs")
+}
