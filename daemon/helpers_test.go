@@ -207,3 +207,5 @@ func (c *client) create(overrides map[string]any) bookingView {
 	r.json(c.e.t, &v)
 	return v
 }
+
+func stringsReader(s string) io.Reader { return strings.NewReader(s) }
