@@ -330,4 +330,3 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
-

@@ -24,7 +24,7 @@ var maxBatchDelay = 2 * time.Millisecond
 
 // Sentinel errors; wrap with %w and test with errors.Is.
 var (
-	ErrLocked       = errors.New("data dir is in use by another kogge")
+	ErrLocked       = errors.New("stop it first, or give this one another data_dir")
 	ErrSchemaTooNew = errors.New("database schema is newer than this kogge")
 	ErrBadCursor    = errors.New("invalid pagination cursor")
 )
