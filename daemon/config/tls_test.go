@@ -66,6 +66,9 @@ func TestTLSFiles(t *testing.T) {
 	if c.Server.PublicURL != "https://127.0.0.1:8080" {
 		t.Errorf("with TLS the default public_url is %q, want https", c.Server.PublicURL)
 	}
+	if got := problems(t, server(dir, keyA)); len(got) != 1 || got[0] != (Problem{"server.tls_cert", dir + " is not a regular file"}) {
+		t.Errorf("directory as cert: got %v", got)
+	}
 	for name, src := range map[string]string{
 		"mismatched key": server(certA, keyB),
 		"garbage cert":   server(garbage, keyA),

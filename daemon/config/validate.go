@@ -106,7 +106,12 @@ func readable(path, name string, e *Errors) bool {
 		e.add(path, "cannot read %s: %v", name, unwrapPathError(err))
 		return false
 	}
-	f.Close()
+	defer f.Close()
+	// A directory or a device (/dev/zero) would fail or never end when read.
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		e.add(path, "%s is not a regular file", name)
+		return false
+	}
 	return true
 }
 
