@@ -23,6 +23,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("KOGGE_RUN_MAIN") == "1" {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
+	// Children of the test process, including the integrity checker that
+	// in-process commands start via os.Executable, must run kogge too.
+	os.Setenv("KOGGE_RUN_MAIN", "1")
 	os.Exit(m.Run())
 }
 
