@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	sddaemon "github.com/coreos/go-systemd/v22/daemon"
+
 	"github.com/kogge-project/kogge/rooms/store"
 )
 
@@ -39,6 +41,8 @@ func checkIntegrity(dbPath string, openTimeout time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("integrity check: cannot find own executable: %w", err)
 	}
+	// A large file takes a while: tell systemd not to give up on the start.
+	_, _ = sddaemon.SdNotify(false, fmt.Sprintf("EXTEND_TIMEOUT_USEC=%d", checkDeadline.Microseconds()))
 	ctx, cancel := context.WithTimeout(context.Background(), checkDeadline)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, "internal-check-db", "-timeout", openTimeout.String(), dbPath)

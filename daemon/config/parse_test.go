@@ -78,9 +78,9 @@ func TestParseProblems(t *testing.T) {
 			{"server.trusted_proxies[2]", `"fd00::1" is not a CIDR prefix such as 10.0.0.0/8 (for one address write fd00::1/128)`},
 			{"server.trusted_proxies[3]", `"proxy" is not a CIDR prefix such as 10.0.0.0/8`}}},
 		{"shutdown too short", "[server]\nshutdown_timeout = \"500ms\"\n" + room, Errors{
-			{"server.shutdown_timeout", "must be between 1s and 1m, not 500ms"}}},
+			{"server.shutdown_timeout", "must be between 2s and 10s, not 500ms"}}},
 		{"shutdown too long", "[server]\nshutdown_timeout = \"2m\"\n" + room, Errors{
-			{"server.shutdown_timeout", "must be between 1s and 1m, not 2m"}}},
+			{"server.shutdown_timeout", "must be between 2s and 10s, not 2m"}}},
 		{"data dir empty", "[store]\ndata_dir = \"\"\n" + room, Errors{
 			{"store.data_dir", "required (e.g. /var/lib/kogge)"}}},
 		{"open timeout zero", "[store]\nopen_timeout = \"0s\"\n" + room, Errors{
@@ -193,7 +193,7 @@ bookable_from = "09:00"
 `
 	want := Errors{
 		{"rooms[1].capcity", "unknown key; did you mean capacity?"},
-		{"server.shutdown_timeout", "must be between 1s and 1m, not 0s"},
+		{"server.shutdown_timeout", "must be between 2s and 10s, not 0s"},
 		{"log.level", `"loud" must be debug, info, warn or error`},
 		{"rooms[1].id", `"B" is not a valid id: lower-case letters, digits and inner hyphens, at most 64 characters`},
 		{"rooms[1].name", "required"},

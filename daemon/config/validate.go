@@ -18,8 +18,8 @@ import (
 const (
 	maxNameLen = 100 // characters, for room names and buildings: they must fit the door panel
 
-	minShutdownTimeout = time.Second
-	maxShutdownTimeout = time.Minute // systemd's TimeoutStopSec must stay above this
+	minShutdownTimeout = 2 * time.Second
+	maxShutdownTimeout = 10 * time.Second // the promise: exit within 10 s of SIGTERM; TimeoutStopSec stays above it
 	maxOpenTimeout     = time.Minute
 	minSessionTTL      = 5 * time.Minute
 	maxSessionTTL      = 7 * 24 * time.Hour
