@@ -2,7 +2,6 @@ package store
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -42,10 +41,7 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 	if err := storable(&b); err != nil {
 		return rooms.Booking{}, err
 	}
-	val, err := json.Marshal(&b)
-	if err != nil {
-		return rooms.Booking{}, fmt.Errorf("encode booking: %w", err)
-	}
+	val := encodeBooking(&b)
 	entry := AuditEntry{
 		ID: auditID.String(), Time: now, Actor: actor, Action: ActionCreate,
 		BookingID: b.ID, Changes: diff(&rooms.Booking{}, &b),
@@ -240,16 +236,12 @@ func load(tx *bbolt.Tx, id ulid.ULID) (rooms.Booking, error) {
 	if v == nil {
 		return b, fmt.Errorf("booking %s: %w", id, rooms.ErrNotFound)
 	}
-	if err := json.Unmarshal(v, &b); err != nil {
+	if err := decodeBooking(v, &b); err != nil {
 		return b, fmt.Errorf("decode booking %s: %w", id, err)
 	}
 	return b, nil
 }
 
 func putBooking(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
-	v, err := json.Marshal(b)
-	if err != nil {
-		return fmt.Errorf("encode booking %s: %w", b.ID, err)
-	}
-	return appendBucket(tx, bucketBookings).Put(id[:], v)
+	return appendBucket(tx, bucketBookings).Put(id[:], encodeBooking(b))
 }

@@ -4,7 +4,7 @@
 //
 // Top-level buckets (rooms/accounts adds its own beside them in the same file):
 //
-//	bookings          id (16-byte ULID)                     -> booking as JSON
+//	bookings          id (16-byte ULID)                     -> booking, binary (codec.go)
 //	bookings_by_room  room | 0x00 | occStart | id           -> occUntil
 //	bookings_by_time  occStart | id                         -> occUntil
 //	audit             audit id (16-byte ULID)               -> AuditEntry as JSON
@@ -18,8 +18,10 @@
 // included), encoded as 8-byte big-endian Unix nanoseconds with the sign bit
 // flipped, so that byte order equals time order; nanoseconds keep the
 // instant exact and cover the years 1678 to 2262. Spans are nanoseconds too.
-// Bookings are JSON: they are small, rarely hot, and a human can read them
-// with bbolt's CLI when something goes wrong.
+// Bookings use a compact binary codec (codec.go): every availability query
+// and conflict check decodes its candidates, and JSON made that the
+// dominant cost. Schema 1 stored JSON; migration 1→2 re-encodes. Audit
+// entries stay JSON: they are written once and read rarely.
 //
 // # The overlap bound
 //

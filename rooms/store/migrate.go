@@ -2,13 +2,16 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // SchemaVersion is the layout this code reads and writes (see doc.go).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // migration upgrades a file by one schema version, inside the transaction
 // that records the new version: a crash mid-migration leaves the old file.
@@ -18,11 +21,36 @@ type migration func(tx *bbolt.Tx) error
 // never edit an entry that has shipped.
 var migrations = map[uint64]migration{
 	0: migrateV0toV1,
+	1: migrateV1toV2,
 }
 
 // migrateV0toV1 creates the v1 buckets in a new (or pre-versioning) file.
 func migrateV0toV1(tx *bbolt.Tx) error {
 	return createBuckets(tx)
+}
+
+// migrateV1toV2 re-encodes bookings from JSON to the binary codec (codec.go).
+func migrateV1toV2(tx *bbolt.Tx) error {
+	bk := tx.Bucket(bucketBookings)
+	type kv struct{ k, v []byte }
+	var rewrites []kv
+	err := bk.ForEach(func(k, v []byte) error {
+		var b rooms.Booking
+		if err := json.Unmarshal(v, &b); err != nil {
+			return fmt.Errorf("booking %x: %w", k, err)
+		}
+		rewrites = append(rewrites, kv{append([]byte(nil), k...), encodeBooking(&b)})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range rewrites { // never Put while ForEach iterates
+		if err := bk.Put(r.k, r.v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // migrate brings the file to SchemaVersion, or refuses a newer one without
