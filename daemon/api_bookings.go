@@ -46,11 +46,20 @@ func (in *bookingInput) apply(b *rooms.Booking) {
 		b.End = in.End.Time
 	}
 	if in.SetupMinutes != nil {
-		b.Setup = time.Duration(*in.SetupMinutes) * time.Minute
+		b.Setup = minutes(*in.SetupMinutes)
 	}
 	if in.TeardownMinutes != nil {
-		b.Teardown = time.Duration(*in.TeardownMinutes) * time.Minute
+		b.Teardown = minutes(*in.TeardownMinutes)
 	}
+}
+
+// minutes converts a buffer from the API without overflowing: values
+// outside what any buffer may be become -1 min, which Validate refuses.
+func minutes(n int) time.Duration {
+	if n < 0 || n > int(rooms.MaxBuffer/time.Minute) {
+		return -time.Minute
+	}
+	return time.Duration(n) * time.Minute
 }
 
 func set[T any](dst *T, src *T) {
@@ -146,8 +155,12 @@ func ifMatch(r *http.Request) (uint64, error) {
 	if h == "*" {
 		return 0, nil
 	}
-	v, err := strconv.ParseUint(strings.Trim(strings.TrimPrefix(h, "W/"), `"`), 10, 64)
-	if err != nil || v == 0 {
+	// Strong comparison (RFC 9110 13.1.1): only "N" matches; a weak or
+	// malformed tag never does.
+	inner, ok := strings.CutPrefix(h, `"`)
+	inner, ok2 := strings.CutSuffix(inner, `"`)
+	v, err := strconv.ParseUint(inner, 10, 64)
+	if !ok || !ok2 || err != nil || v == 0 {
 		return 0, newProblem(http.StatusPreconditionFailed, "stale", "Changed by someone else",
 			"The If-Match header does not name a version of this booking. Reload it and try again.")
 	}

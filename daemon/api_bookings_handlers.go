@@ -15,22 +15,27 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.Room == nil {
-		return rooms.UnknownRoom("")
-	}
-	room, ok := s.catalog.Get(*in.Room)
-	if !ok {
-		return rooms.UnknownRoom(*in.Room)
-	}
-	b := rooms.Booking{
-		Room: room.ID, Kind: rooms.KindMeeting, Status: rooms.StatusConfirmed,
-		Organizer: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
-	}
-	in.apply(&b)
-	if err := rooms.Validate(&b, room, s.now(), true); err != nil {
+	var created rooms.Booking
+	err := s.catalog.Hold(func() error {
+		if in.Room == nil {
+			return rooms.UnknownRoom("")
+		}
+		room, ok := s.catalog.Get(*in.Room)
+		if !ok {
+			return rooms.UnknownRoom(*in.Room)
+		}
+		b := rooms.Booking{
+			Room: room.ID, Kind: rooms.KindMeeting, Status: rooms.StatusConfirmed,
+			Organizer: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
+		}
+		in.apply(&b)
+		if err := rooms.Validate(&b, room, s.now(), true); err != nil {
+			return err
+		}
+		var err error
+		created, err = s.store.Create(b, c.name())
 		return err
-	}
-	created, err := s.store.Create(b, c.name())
+	})
 	if err != nil {
 		return s.storeError(c, err)
 	}
@@ -59,21 +64,25 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	updated, err := s.store.Update(r.PathValue("id"), version, c.name(), func(b *rooms.Booking) error {
-		if !canRead(c, b) {
-			return errForbidden
-		}
-		before := *b
-		if in.Room != nil {
-			b.Room = *in.Room
-		}
-		room, ok := s.catalog.Get(b.Room)
-		if !ok {
-			return rooms.UnknownRoom(b.Room)
-		}
-		in.apply(b)
-		moved := !b.Start.Equal(before.Start) || !b.End.Equal(before.End) || b.Room != before.Room
-		return rooms.Validate(b, room, s.now(), moved)
+	var updated rooms.Booking
+	err = s.catalog.Hold(func() (err error) {
+		updated, err = s.store.Update(r.PathValue("id"), version, c.name(), func(b *rooms.Booking) error {
+			if !canRead(c, b) {
+				return errForbidden
+			}
+			before := *b
+			if in.Room != nil {
+				b.Room = *in.Room
+			}
+			room, ok := s.catalog.Get(b.Room)
+			if !ok {
+				return rooms.UnknownRoom(b.Room)
+			}
+			in.apply(b)
+			moved := !b.Start.Equal(before.Start) || !b.End.Equal(before.End) || b.Room != before.Room
+			return rooms.Validate(b, room, s.now(), moved)
+		})
+		return err
 	})
 	if err != nil {
 		return s.storeError(c, err)

@@ -20,13 +20,24 @@ import (
 // The process tests run the real daemon as a child: the test binary
 // re-executes itself as kogge when KOGGE_RUN_MAIN is set.
 func TestMain(m *testing.M) {
-	if os.Getenv("KOGGE_RUN_MAIN") == "1" {
+	if os.Getenv("KOGGE_RUN_MAIN") == "1" && !isTestInvocation(os.Args[1:]) {
 		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	// Children of the test process, including the integrity checker that
 	// in-process commands start via os.Executable, must run kogge too.
 	os.Setenv("KOGGE_RUN_MAIN", "1")
 	os.Exit(m.Run())
+}
+
+// isTestInvocation tells the test binary run by `go test` (and the fuzz
+// engine's workers, which inherit KOGGE_RUN_MAIN) from a kogge child.
+func isTestInvocation(args []string) bool {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-test.") {
+			return true
+		}
+	}
+	return false
 }
 
 // processDeadline bounds every wait on a child; it is a failure bound, not a sleep.

@@ -38,7 +38,12 @@ func Availability(room Room, bookings []Booking, from, to time.Time) []Slot {
 			busy = append(busy, Slot{Start: s, End: e, State: SlotBusy, Booking: b})
 		}
 	}
-	sort.Slice(busy, func(i, j int) bool { return busy[i].Start.Before(busy[j].Start) })
+	sort.Slice(busy, func(i, j int) bool {
+		if !busy[i].Start.Equal(busy[j].Start) {
+			return busy[i].Start.Before(busy[j].Start)
+		}
+		return busy[i].Booking.ID < busy[j].Booking.ID // deterministic for (impossible) overlaps
+	})
 
 	var out []Slot
 	cursor := from

@@ -112,3 +112,12 @@ const (
 	MaxBuffer       = 4 * time.Hour
 	MaxRemote       = 10000
 )
+
+// The calendar Kogge accepts: council series are planned years ahead, but
+// not decades; the bounds also keep every instant inside what the store's
+// nanosecond keys can hold (1678–2262).
+const (
+	MaxHorizon = 10 * 365 * 24 * time.Hour
+	MinYear    = 2000
+	MaxYear    = 2200
+)

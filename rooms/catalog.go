@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -13,6 +14,10 @@ import (
 // lock and never see half a reload.
 type Catalog struct {
 	current atomic.Pointer[catalogSnapshot]
+	// held is read-locked while a booking is written (Hold) and
+	// write-locked by Replace, so a reload cannot remove a room between
+	// "the room exists" and "the booking is stored".
+	held sync.RWMutex
 }
 
 type catalogSnapshot struct {
@@ -47,6 +52,14 @@ func (c *Catalog) All() []Room {
 	return append([]Room(nil), c.current.Load().list...)
 }
 
+// Hold runs fn, which may look up rooms and store bookings in them, with
+// no reload in between. Many fn run at once; a reload waits for them.
+func (c *Catalog) Hold(fn func() error) error {
+	c.held.RLock()
+	defer c.held.RUnlock()
+	return fn()
+}
+
 // RoomsInUseError refuses a reload that would remove rooms future bookings
 // still use. Bookings maps each such room id to those bookings.
 type RoomsInUseError struct {
@@ -74,6 +87,8 @@ func (e *RoomsInUseError) Error() string {
 // future bookings use it: future returns a room's bookings that have not
 // ended and are not cancelled.
 func (c *Catalog) Replace(rs []Room, future func(room string) ([]Booking, error)) error {
+	c.held.Lock()
+	defer c.held.Unlock()
 	next := snapshot(rs)
 	inUse := map[string][]Booking{}
 	for _, old := range c.current.Load().list {

@@ -73,7 +73,7 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
 // digits and inner hyphens, at most 64 characters.
 func ValidSlug(s string) bool { return slugPattern.MatchString(s) }
 
-// LocalTimes renders an instant in the room's zone for API responses.
+// Local renders an instant in the room's zone for API responses.
 func (r Room) Local(t time.Time) string {
 	if r.Zone == nil {
 		return t.Format(time.RFC3339)

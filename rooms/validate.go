@@ -17,6 +17,7 @@ const (
 	CodeInPast        = "in-the-past"
 	CodeOverCapacity  = "over-capacity"
 	CodeMisalignedMin = "not-whole-minutes"
+	CodeTooFarAhead   = "too-far-ahead"
 )
 
 // FieldProblem is one thing wrong with a booking, in words a secretary
@@ -78,8 +79,13 @@ func Validate(b *Booking, room Room, now time.Time, checkPast bool) error {
 	if !b.Status.Valid() {
 		e.add("status", CodeInvalidField, "Status must be tentative, confirmed or cancelled, not %q.", b.Status)
 	}
-	if b.Setup < 0 || b.Setup > MaxBuffer || b.Teardown < 0 || b.Teardown > MaxBuffer {
-		e.add("setup", CodeInvalidField, "Setup and teardown must each be between 0 and %s.", fmtDuration(MaxBuffer))
+	for _, buf := range []struct {
+		field string
+		d     time.Duration
+	}{{"setup_minutes", b.Setup}, {"teardown_minutes", b.Teardown}} {
+		if buf.d < 0 || buf.d > MaxBuffer {
+			e.add(buf.field, CodeInvalidField, "%s must be between 0 and %s.", capitalise(strings.TrimSuffix(buf.field, "_minutes")), fmtDuration(MaxBuffer))
+		}
 	}
 	if b.Hybrid.ExpectedRemote < 0 || b.Hybrid.ExpectedRemote > MaxRemote {
 		e.add("hybrid.expected_remote", CodeInvalidField, "Expected remote participants must be between 0 and %d.", MaxRemote)
@@ -91,12 +97,19 @@ func Validate(b *Booking, room Room, now time.Time, checkPast bool) error {
 	if b.Start.Truncate(time.Minute) != b.Start || b.End.Truncate(time.Minute) != b.End {
 		e.add("start", CodeMisalignedMin, "Start and end must be whole minutes.")
 	}
+	if b.Start.Year() < MinYear || b.End.Year() > MaxYear {
+		e.add("start", CodeInvalidField, "Bookings must lie between the years %d and %d.", MinYear, MaxYear)
+		return e.Err()
+	}
 	if !b.End.After(b.Start) {
 		e.add("end", CodeEndNotAfter, "The meeting must end after it starts.")
 		return e.Err()
 	}
 	if checkPast && b.Start.Before(now.Truncate(time.Minute)) {
 		e.add("start", CodeInPast, "The meeting would start in the past (%s).", b.Start.In(zoneOf(room)).Format("02.01.2006 15:04"))
+	}
+	if checkPast && b.Start.After(now.Add(MaxHorizon)) {
+		e.add("start", CodeTooFarAhead, "Rooms can be booked at most %d years ahead.", int(MaxHorizon.Hours()/24/365))
 	}
 	if room.MaxLength > 0 && b.End.Sub(b.Start) > room.MaxLength {
 		e.add("end", CodeTooLong, "%s can be booked for at most %s at a time; this booking lasts %s.",
@@ -144,7 +157,7 @@ func zoneOf(r Room) *time.Location {
 
 var weekdayNames = [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
-// Describe says the hours in words, e.g. "Mon–Fri 07:00–22:00".
+// Describe says the hours in words, e.g. "on Mon, Tue between 07:00 and 22:00".
 func (h Hours) Describe() string {
 	if h.Unlimited() {
 		return "at any time"

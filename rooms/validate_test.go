@@ -75,15 +75,17 @@ func TestValidate(t *testing.T) {
 		{name: "cancelled is a valid status", edit: func(b *Booking) { b.Status = StatusCancelled }},
 
 		{name: "setup negative", edit: func(b *Booking) { b.Setup = -time.Minute },
-			want: []problem{{"setup", CodeInvalidField}}, wantInMsg: []string{"Setup and teardown must each be between 0 and 4 h."}},
+			want: []problem{{"setup_minutes", CodeInvalidField}}, wantInMsg: []string{"Setup must be between 0 and 4 h."}},
 		{name: "setup too long", edit: func(b *Booking) { b.Setup = MaxBuffer + time.Minute },
-			want: []problem{{"setup", CodeInvalidField}}},
+			want: []problem{{"setup_minutes", CodeInvalidField}}},
 		{name: "teardown negative", edit: func(b *Booking) { b.Teardown = -time.Nanosecond },
-			want: []problem{{"setup", CodeInvalidField}}},
+			want: []problem{{"teardown_minutes", CodeInvalidField}}, wantInMsg: []string{"Teardown must be between 0 and 4 h."}},
 		{name: "teardown too long", edit: func(b *Booking) { b.Teardown = MaxBuffer + time.Minute },
-			want: []problem{{"setup", CodeInvalidField}}},
-		{name: "both buffers wrong: one problem", edit: func(b *Booking) { b.Setup, b.Teardown = -time.Minute, 5*time.Hour },
-			want: []problem{{"setup", CodeInvalidField}}},
+			want: []problem{{"teardown_minutes", CodeInvalidField}}},
+		{name: "both buffers wrong: each named", edit: func(b *Booking) { b.Setup, b.Teardown = -time.Minute, 5*time.Hour },
+			want: []problem{{"setup_minutes", CodeInvalidField}, {"teardown_minutes", CodeInvalidField}}},
+		{name: "beyond the year 2200", edit: func(b *Booking) { b.Start, b.End = b.Start.AddDate(300, 0, 0), b.End.AddDate(300, 0, 0) },
+			want: []problem{{"start", CodeInvalidField}}, wantInMsg: []string{"between the years 2000 and 2200"}},
 		{name: "remote negative", edit: func(b *Booking) { b.Hybrid.ExpectedRemote = -1 },
 			want:      []problem{{"hybrid.expected_remote", CodeInvalidField}},
 			wantInMsg: []string{"Expected remote participants must be between 0 and 10000."}},
@@ -150,7 +152,7 @@ func TestValidate(t *testing.T) {
 			b.Start, b.End = local(t, 2026, 11, 21, 5, 0), local(t, 2026, 11, 21, 23, 30) // a past Saturday, 18 h 30 min
 		}, want: []problem{
 			{"title", CodeInvalidField}, {"organizer", CodeInvalidField}, {"kind", CodeInvalidField},
-			{"status", CodeInvalidField}, {"setup", CodeInvalidField}, {"hybrid.expected_remote", CodeInvalidField},
+			{"status", CodeInvalidField}, {"setup_minutes", CodeInvalidField}, {"hybrid.expected_remote", CodeInvalidField},
 			{"start", CodeInPast}, {"end", CodeTooLong}, {"start", CodeOutsideHours},
 		}, wantInMsg: []string{"title: Title is required.; organizer: Organizer is required.; kind:", "this booking lasts 18 h 30 min."}},
 		{name: "misaligned and in the past", edit: func(b *Booking) {

@@ -129,6 +129,9 @@ func TestParseProblems(t *testing.T) {
 		{"setup negative", room + "setup = \"-5m\"\nteardown = \"5h\"\n", Errors{
 			{"rooms[0].setup", "must be between 0s and 4h, not -5m"},
 			{"rooms[0].teardown", "must be between 0s and 4h, not 5h"}}},
+		{"buffers not whole minutes", room + "setup = \"90s\"\nmax_booking = \"2h30m10s\"\n", Errors{
+			{"rooms[0].setup", "must be whole minutes (bookings are), not 1m30s"},
+			{"rooms[0].max_booking", "must be whole minutes (bookings are), not 2h30m10s"}}},
 		{"max booking zero", room + "max_booking = \"0s\"\n", Errors{
 			{"rooms[0].max_booking", "must be > 0 and at most 168h (7 days), not 0s"}}},
 		{"max booking too long", room + "max_booking = \"169h\"\n", Errors{

@@ -182,6 +182,14 @@ func validateRooms(rs []Room, e *Errors) {
 		}
 		inRange(e, p("setup"), r.Setup, 0, maxBuffer)
 		inRange(e, p("teardown"), r.Teardown, 0, maxBuffer)
+		for _, f := range []struct {
+			key string
+			d   Duration
+		}{{"setup", r.Setup}, {"teardown", r.Teardown}, {"max_booking", r.MaxBooking}} {
+			if f.d.Duration%time.Minute != 0 {
+				e.add(p(f.key), "must be whole minutes (bookings are), not %s", f.d)
+			}
+		}
 		if r.MaxBooking.Duration <= 0 || r.MaxBooking.Duration > maxBooking {
 			e.add(p("max_booking"), "must be > 0 and at most %s (7 days), not %s", shortDuration(maxBooking), r.MaxBooking)
 		}
