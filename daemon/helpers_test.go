@@ -41,7 +41,9 @@ type testEnv struct {
 func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
-	st, err := store.Open(filepath.Join(dir, "kogge.db"), store.Options{})
+	var st *store.Store
+	m := newMetrics(func() (map[rooms.Status]int, error) { return st.CountByStatus() })
+	st, err := store.Open(filepath.Join(dir, "kogge.db"), store.Options{ObserveTx: m.observeTx})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	e.catalog = rooms.NewCatalog(rs)
 	s := &server{
 		log: slog.New(slog.DiscardHandler), store: st, accounts: e.accounts, catalog: e.catalog,
-		metrics: newMetrics(st.CountByStatus), now: func() time.Time { return e.now },
+		metrics: m, now: func() time.Time { return e.now },
 		ready: func() error { return nil },
 	}
 	h, err := s.handler(nil)
