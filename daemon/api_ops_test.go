@@ -51,3 +51,30 @@ func TestHealthAndReadiness(t *testing.T) {
 		}
 	}
 }
+
+func TestFrontPageAndStaticFiles(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.anonymous().do("GET", "/", nil)
+	if r.status != 200 || !strings.Contains(string(r.body), `<script type="module" src="/assets/kogge.js">`) {
+		t.Fatalf("front page: %d %.200s", r.status, r.body)
+	}
+	if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Fatalf("CSP %q", csp)
+	}
+	js := e.anonymous().do("GET", "/assets/kogge.js", nil)
+	if js.status != 200 || !strings.HasPrefix(js.header.Get("Content-Type"), "text/javascript") {
+		t.Fatalf("script: %d %s", js.status, js.header.Get("Content-Type"))
+	}
+	if strings.Contains(string(js.body), "innerHTML") {
+		t.Fatal("kogge.js uses innerHTML; set textContent instead")
+	}
+}
+
+func TestOtherMethodsGetA405Problem(t *testing.T) {
+	e := newTestEnv(t)
+	r := e.login("anna").do("PUT", "/api/v1/bookings", "{}")
+	r.problem(t, 405, "method-not-allowed")
+	if allow := r.header.Get("Allow"); allow != "GET, POST" {
+		t.Fatalf("Allow %q", allow)
+	}
+}

@@ -4,6 +4,8 @@ package main
 // route × role test (routes_test.go) walks this list.
 func (s *server) routes() []route {
 	return []route{
+		{"GET", "/{$}", public, s.index},
+		{"GET", "/assets/{file...}", public, s.asset},
 		{"GET", "/healthz", public, s.healthz},
 		{"GET", "/readyz", public, s.readyz},
 		{"GET", "/metrics", adminOnly, s.serveMetrics},

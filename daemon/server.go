@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
@@ -30,8 +31,19 @@ type server struct {
 // request metrics, cross-origin protection for cookie-authenticated writes.
 func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
 	mux := http.NewServeMux()
+	allowed := map[string][]string{}
+	var patterns []string
 	for _, rt := range s.routes() {
 		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+		if allowed[rt.pattern] == nil {
+			patterns = append(patterns, rt.pattern)
+		}
+		allowed[rt.pattern] = append(allowed[rt.pattern], rt.method)
+	}
+	// Other methods on a known path get a 405 problem instead of the mux's
+	// plain-text one.
+	for _, p := range patterns {
+		mux.Handle(p, s.wrap(route{pattern: p, access: public, handle: methodNotAllowed(allowed[p])}))
 	}
 	mux.Handle("/", s.wrap(route{pattern: "/", access: public, handle: s.notFound}))
 
@@ -50,6 +62,15 @@ func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	return newProblem(http.StatusNotFound, "no-such-endpoint", "Not found", "There is nothing at %s.", r.URL.Path)
+}
+
+func methodNotAllowed(methods []string) handlerFunc {
+	allow := strings.Join(methods, ", ")
+	return func(w http.ResponseWriter, r *http.Request, _ *caller) error {
+		w.Header().Set("Allow", allow)
+		return newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+			"%s is not possible here; use %s.", r.Method, allow)
+	}
 }
 
 // securityHeaders sets the headers every response carries.
