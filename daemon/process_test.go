@@ -344,3 +344,33 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func TestLoginAddressesStayOutOfTheAuditBucket(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeConfig(t, dir, testRoomsTOML)
+	if code, _, errOut := kogge(t, "a long enough passphrase\n", "user", "add", "anna", "-config", cfg); code != 0 {
+		t.Fatal(errOut)
+	}
+	d := startDaemon(t, cfg, dir)
+	resp, err := http.Post("http://"+d.addr+"/api/v1/session", "application/json", strings.NewReader(`{"name":"anna","password":"wrong password!"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	line := d.waitLog("security: login.failure")
+	if !strings.Contains(fmt.Sprint(line["detail"]), `addr="127.0.0.1"`) {
+		t.Fatalf("security log lacks the address: %v", line)
+	}
+	d.cmd.Process.Signal(syscall.SIGTERM)
+	d.wait()
+	raw, err := os.ReadFile(filepath.Join(dir, "kogge.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(raw, []byte("127.0.0.1")) {
+		t.Fatal("the database holds a client address")
+	}
+	if !bytes.Contains(raw, []byte("login.failure")) {
+		t.Fatal("the failure was not audited")
+	}
+}

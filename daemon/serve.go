@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -255,11 +257,26 @@ func (d *daemonProcess) startWatchdog() (stop func()) {
 	return func() { close(done) }
 }
 
+// auditAccount records account events. Login events carry the client
+// address: that goes to the security log (the journal, kept briefly) and is
+// cut from the audit bucket, which lives as long as the booking history
+// (SECURITY.md: IP addresses only in short-lived security logs).
 func (d *daemonProcess) auditAccount(actor, action, detail string) {
+	if strings.HasPrefix(action, "login.") {
+		level := slog.LevelInfo
+		if action == "login.failure" || action == "login.lockout" {
+			level = slog.LevelWarn
+		}
+		d.log.Log(context.Background(), level, "security: "+action, "account", actor, "detail", detail)
+		detail = strings.TrimSpace(addrField.ReplaceAllString(detail, ""))
+	}
 	if err := d.store.AppendAudit(store.AuditEntry{Actor: actor, Action: action, Detail: detail}); err != nil {
 		d.log.Error("audit write failed", "action", action, "err", err)
 	}
 }
+
+// addrField matches the addr="…" part of an account audit detail.
+var addrField = regexp.MustCompile(`addr="(?:[^"\\]|\\.)*"`)
 
 func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(cidrs))
