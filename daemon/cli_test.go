@@ -99,12 +99,7 @@ func TestBackupWhileRunningAndStopped(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, testRoomsTOML)
 	d := startDaemon(t, cfg, dir)
-	code, body := d.call("POST", "/api/v1/bookings", map[string]any{
-		"room": "ratssaal", "title": "Rat", "start": "2030-05-06T17:00:00+02:00", "end": "2030-05-06T21:00:00+02:00",
-	})
-	if code != 201 {
-		t.Fatalf("create: %d %s", code, body)
-	}
+	d.create("ratssaal", "Rat", "2030-05-06T17:00:00+02:00", "2030-05-06T21:00:00+02:00")
 	hot := filepath.Join(t.TempDir(), "hot.db")
 	if code, out, errOut := kogge(t, "", "backup", "-o", hot, "-config", cfg); code != 0 || !strings.Contains(out, "backup written") {
 		t.Fatalf("hot backup: %d %q %q", code, out, errOut)

@@ -175,6 +175,21 @@ func (c *child) call(method, path string, body any) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// create books a room over the control socket and fails the test unless
+// the daemon acknowledged it.
+func (c *child) create(room, title, start, end string) bookingView {
+	c.t.Helper()
+	code, body := c.call("POST", "/api/v1/bookings", map[string]any{"room": room, "title": title, "start": start, "end": end})
+	if code != 201 {
+		c.t.Fatalf("create: %d %s", code, body)
+	}
+	var v bookingView
+	if err := json.Unmarshal(body, &v); err != nil {
+		c.t.Fatal(err)
+	}
+	return v
+}
+
 func TestServeNotifiesSystemdAndShutsDownOnSIGTERM(t *testing.T) {
 	dir := t.TempDir()
 	sockPath := filepath.Join(t.TempDir(), "notify.sock")
@@ -261,12 +276,8 @@ func TestDamagedDatabaseIsRefusedWithoutCrashLoop(t *testing.T) {
 			cfg := writeConfig(t, dir, testRoomsTOML)
 			d := startDaemon(t, cfg, dir)
 			for i := 0; i < 30; i++ {
-				if code, body := d.call("POST", "/api/v1/bookings", map[string]any{
-					"room": "ratssaal", "title": strings.Repeat("Ausschuss ", 10), "kind": "committee",
-					"start": fmt.Sprintf("2030-01-%02dT10:00:00+01:00", i+1), "end": fmt.Sprintf("2030-01-%02dT11:00:00+01:00", i+1),
-				}); code != 201 {
-					t.Fatalf("create: %d %s", code, body)
-				}
+				d.create("ratssaal", strings.Repeat("Ausschuss ", 10),
+					fmt.Sprintf("2030-01-%02dT10:00:00+01:00", i+1), fmt.Sprintf("2030-01-%02dT11:00:00+01:00", i+1))
 			}
 			d.cmd.Process.Signal(syscall.SIGTERM)
 			d.wait()
@@ -294,14 +305,7 @@ func TestSIGHUPReloadsRoomsButKeepsBookedOnes(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, testRoomsTOML)
 	d := startDaemon(t, cfg, dir)
-	code, body := d.call("POST", "/api/v1/bookings", map[string]any{
-		"room": "sitzungszimmer-2", "title": "Personalrat", "start": "2030-03-05T10:00:00+01:00", "end": "2030-03-05T11:00:00+01:00",
-	})
-	if code != 201 {
-		t.Fatalf("create: %d %s", code, body)
-	}
-	var b bookingView
-	json.Unmarshal(body, &b)
+	b := d.create("sitzungszimmer-2", "Personalrat", "2030-03-05T10:00:00+01:00", "2030-03-05T11:00:00+01:00")
 
 	onlyRatssaal := testRoomsTOML[:strings.Index(testRoomsTOML, "[[rooms]]\nid = \"sitzungszimmer-2\"")]
 	os.WriteFile(cfg, []byte(strings.Replace(mustRead(t, cfg), testRoomsTOML, onlyRatssaal, 1)), 0o600)
