@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/kogge-project/kogge/rooms"
 )
 
@@ -285,5 +287,28 @@ func TestCountByStatus(t *testing.T) {
 		if got[st] != n {
 			t.Errorf("%s: %d, want %d (all %v)", st, got[st], n, got)
 		}
+	}
+}
+
+// A create that meets a conflict on its own rolls back: it must not cost
+// a commit (two fsyncs) for writing nothing.
+func TestLoneConflictCommitsNothing(t *testing.T) {
+	s := MustOpen(t)
+	start := time.Date(2027, 1, 5, 9, 0, 0, 0, time.UTC)
+	if _, err := s.Create(at("ratssaal", start, time.Hour), "anna"); err != nil {
+		t.Fatal(err)
+	}
+	txid := func() (id int) {
+		s.DB().View(func(tx *bbolt.Tx) error { id = tx.ID(); return nil })
+		return id
+	}
+	before := txid()
+	_, err := s.Create(at("ratssaal", start.Add(30*time.Minute), time.Hour), "bernd")
+	var ce *rooms.ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("want a conflict, got %v", err)
+	}
+	if after := txid(); after != before {
+		t.Fatalf("a refused create committed (txid %d → %d)", before, after)
 	}
 }
