@@ -108,7 +108,7 @@ const confidentialTitle = "Confidential booking"
 // canRead says whether c may see a booking's details: confidential bookings
 // (interviews) are for admins and their creator only.
 func canRead(c *caller, b *rooms.Booking) bool {
-	return !b.Confidential || c.isAdmin() || strings.TrimSuffix(c.name(), " (token)") == b.CreatedBy
+	return !b.Confidential || c.isAdmin() || c.user.Name == b.CreatedBy
 }
 
 func (s *server) view(c *caller, b rooms.Booking) bookingView {

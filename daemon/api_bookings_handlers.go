@@ -26,7 +26,7 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 		}
 		b := rooms.Booking{
 			Room: room.ID, Kind: rooms.KindMeeting, Status: rooms.StatusConfirmed,
-			Organizer: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
+			Organizer: c.user.Name, CreatedBy: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
 		}
 		in.apply(&b)
 		if err := rooms.Validate(&b, room, s.now(), true); err != nil {

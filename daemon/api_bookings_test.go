@@ -298,3 +298,31 @@ func TestAvailabilityOnDSTDays(t *testing.T) {
 		t.Fatalf("slots %v\nwant  %v", got, want)
 	}
 }
+
+func TestConfidentialBookingMadeWithATokenStaysReadableByItsCreator(t *testing.T) {
+	e := newTestEnv(t)
+	bot, anna, bernd := e.token("anna"), e.login("anna"), e.login("bernd")
+	v := bot.create(map[string]any{"kind": "interview", "confidential": true, "title": "Bewerbung Schulz"})
+	if v.Redacted || v.Title != "Bewerbung Schulz" || v.CreatedBy != "anna" {
+		t.Fatalf("creator's own view: %+v", v)
+	}
+	for _, c := range []*client{bot, anna} {
+		var got bookingView
+		c.do("GET", "/api/v1/bookings/"+v.ID, nil).json(t, &got)
+		if got.Redacted {
+			t.Fatal("the creator cannot read her booking")
+		}
+	}
+	var other bookingView
+	bernd.do("GET", "/api/v1/bookings/"+v.ID, nil).json(t, &other)
+	if !other.Redacted {
+		t.Fatal("another secretary reads a confidential booking")
+	}
+	var hist struct {
+		History []struct{ Actor string } `json:"history"`
+	}
+	anna.do("GET", "/api/v1/bookings/"+v.ID+"/history", nil).json(t, &hist)
+	if len(hist.History) == 0 || hist.History[0].Actor != "anna (token)" {
+		t.Fatalf("audit actor: %+v", hist)
+	}
+}

@@ -21,7 +21,8 @@ import (
 const controlSocketName = "kogge.sock"
 
 // localAdmin is the actor the audit log records for control-socket requests.
-const localAdmin = "local-admin"
+// It contains '@', which account names cannot, so no account can pass for it.
+const localAdmin = "root@control-socket"
 
 type localKey struct{}
 

@@ -20,8 +20,8 @@ const (
 
 // Create stores a new booking unless it collides with a stored one, in
 // which case it returns a *rooms.ConflictError naming those. It assigns ID,
-// Created, Updated, Version and CreatedBy; the caller has validated b
-// against its room's rules.
+// Created, Updated, Version, and CreatedBy (actor) unless the caller set it;
+// the caller has validated b against its room's rules.
 func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 	now := s.now().UTC()
 	// Everything that must not change if Batch re-runs the closure is
@@ -38,7 +38,9 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 	b.Start, b.End = b.Start.UTC(), b.End.UTC()
 	b.Created, b.Updated = now, now
 	b.Version = 1
-	b.CreatedBy = actor
+	if b.CreatedBy == "" { // the account; actor may say more ("anna (token)")
+		b.CreatedBy = actor
+	}
 	if err := storable(&b); err != nil {
 		return rooms.Booking{}, err
 	}
