@@ -65,10 +65,14 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, c *caller) error
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode})
+	s.clearSessionCookie(w)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+func (s *server) clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode})
 }
 
 func (s *server) beginTOTP(w http.ResponseWriter, _ *http.Request, c *caller) error {

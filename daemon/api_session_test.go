@@ -166,3 +166,20 @@ func TestTokensAndUsers(t *testing.T) {
 	e.loginOverHTTP("carla", added.Password, "").problem(t, 401, "invalid-credentials")
 	admin.do("PATCH", "/api/v1/users/nobody", map[string]any{"disabled": true}).problem(t, 404, "no-such-user")
 }
+
+func TestAStaleCookieNeitherLocksOutNorLingers(t *testing.T) {
+	e := newTestEnv(t)
+	stale := &client{e: e, cookie: &http.Cookie{Name: sessionCookie, Value: "gone"}}
+	if r := stale.do("GET", "/", nil); r.status != 200 {
+		t.Fatalf("front page with a stale cookie: %d", r.status)
+	}
+	r := stale.do("POST", "/api/v1/session", map[string]string{"name": "anna", "password": testPassword})
+	if r.status != http.StatusCreated {
+		t.Fatalf("login with a stale cookie: %d %s", r.status, r.body)
+	}
+	r = stale.do("GET", "/api/v1/rooms", nil)
+	r.problem(t, 401, "unauthenticated")
+	if ck := sessionCookieOf(t, r); ck.MaxAge >= 0 {
+		t.Fatalf("stale cookie not cleared: %+v", ck)
+	}
+}

@@ -83,8 +83,17 @@ func (s *server) wrap(rt route) http.Handler {
 
 func (s *server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) error {
 	c, err := s.authenticate(r)
+	if errors.Is(err, errStaleSession) {
+		// The browser holds a cookie that no longer works (logged out
+		// elsewhere, password changed, restored backup): drop it, so the
+		// next request starts clean.
+		s.clearSessionCookie(w)
+	}
 	if err != nil {
-		return err
+		if !rt.access.public {
+			return err
+		}
+		c = nil // a broken credential must not lock anyone out of the login page
 	}
 	if err := authorise(rt.access, c); err != nil {
 		return err
@@ -134,14 +143,20 @@ func (s *server) authenticate(r *http.Request) (*caller, error) {
 		return nil, nil
 	}
 	sess, u, err := s.accounts.Session(ck.Value)
+	if errors.Is(err, accounts.ErrInvalidSession) {
+		return nil, errStaleSession
+	}
 	if err != nil {
-		return nil, invalidCredential(err, "Your session has ended. Please log in again.")
+		return nil, err
 	}
 	return &caller{user: u, session: &sess}, nil
 }
 
+// errStaleSession: the session cookie names no live session.
+var errStaleSession = newProblem(http.StatusUnauthorized, "unauthenticated", "Not logged in", "Your session has ended. Please log in again.")
+
 func invalidCredential(err error, detail string) error {
-	if errors.Is(err, accounts.ErrInvalidToken) || errors.Is(err, accounts.ErrInvalidSession) {
+	if errors.Is(err, accounts.ErrInvalidToken) {
 		return newProblem(http.StatusUnauthorized, "unauthenticated", "Not logged in", "%s", detail)
 	}
 	return err
