@@ -93,7 +93,14 @@ func appendAudit(tx *bbolt.Tx, e AuditEntry) error {
 // it is not a second copy of the notes.
 const maxChangeLen = 80
 
+// notRecorded stands in the audit for content that changed but is not kept
+// there: the audit outlives bookings, and SECURITY.md keeps meeting content
+// out of it.
+const notRecorded = "(not recorded)"
+
 // diff lists the fields that differ between a and b, by their JSON names.
+// Notes are never recorded, and neither are the titles and names of
+// confidential bookings (interviews): only that they changed.
 func diff(a, b *rooms.Booking) map[string]Change {
 	m := map[string]Change{}
 	add := func(field, before, after string) {
@@ -101,11 +108,19 @@ func diff(a, b *rooms.Booking) map[string]Change {
 			m[field] = Change{Before: short(before), After: short(after)}
 		}
 	}
+	content := func(field, before, after string, hidden bool) {
+		if before != after && hidden {
+			m[field] = Change{Before: notRecorded, After: notRecorded}
+			return
+		}
+		add(field, before, after)
+	}
+	confidential := a.Confidential || b.Confidential
 	add("room", a.Room, b.Room)
-	add("title", a.Title, b.Title)
+	content("title", a.Title, b.Title, confidential)
 	add("kind", string(a.Kind), string(b.Kind))
-	add("organizer", a.Organizer, b.Organizer)
-	add("committee", a.Committee, b.Committee)
+	content("organizer", a.Organizer, b.Organizer, confidential)
+	content("committee", a.Committee, b.Committee, confidential)
 	add("start", timeText(a.Start), timeText(b.Start))
 	add("end", timeText(a.End), timeText(b.End))
 	add("setup", durationText(a.Setup), durationText(b.Setup))
@@ -114,7 +129,7 @@ func diff(a, b *rooms.Booking) map[string]Change {
 	add("hybrid.enabled", strconv.FormatBool(a.Hybrid.Enabled), strconv.FormatBool(b.Hybrid.Enabled))
 	add("hybrid.expected_remote", strconv.Itoa(a.Hybrid.ExpectedRemote), strconv.Itoa(b.Hybrid.ExpectedRemote))
 	add("confidential", strconv.FormatBool(a.Confidential), strconv.FormatBool(b.Confidential))
-	add("notes", a.Notes, b.Notes)
+	content("notes", a.Notes, b.Notes, true)
 	return m
 }
 

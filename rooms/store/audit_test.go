@@ -79,3 +79,33 @@ func TestAuditTrail(t *testing.T) {
 		t.Errorf("Audit(\"\") returned %d entries", len(o))
 	}
 }
+
+func TestAuditKeepsNoMeetingContent(t *testing.T) {
+	s := MustOpen(t)
+	b := at("ratssaal", time.Date(2027, 2, 2, 9, 0, 0, 0, time.UTC), time.Hour)
+	b.Title, b.Notes = "Bewerbung Meier", "Kandidat kommt mit Rollstuhl"
+	b.Confidential = true
+	b = mustCreate(t, s, b)
+	if _, err := s.Update(b.ID, b.Version, "anna", func(x *rooms.Booking) error {
+		x.Title, x.Notes = "Bewerbung Müller", "anderer Kandidat"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	log, err := s.Audit(b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range log {
+		for field, c := range e.Changes {
+			for _, v := range []string{c.Before, c.After} {
+				if strings.Contains(v, "Meier") || strings.Contains(v, "Müller") || strings.Contains(v, "Kandidat") {
+					t.Errorf("%s audit keeps %s = %q", e.Action, field, v)
+				}
+			}
+		}
+	}
+	if c, ok := log[1].Changes["title"]; !ok || c.After != notRecorded {
+		t.Errorf("the title change is not marked: %+v", log[1].Changes)
+	}
+}
