@@ -76,7 +76,9 @@ func (e *RoomsInUseError) Error() string {
 	for _, id := range ids {
 		var bs []string
 		for _, b := range e.Bookings[id] {
-			bs = append(bs, fmt.Sprintf("%s %q on %s", b.ID, b.Title, b.Start.UTC().Format(time.RFC3339)))
+			// Ids and times only: this message goes to the log, titles are
+			// meeting content (SECURITY.md).
+			bs = append(bs, fmt.Sprintf("%s on %s", b.ID, b.Start.UTC().Format(time.RFC3339)))
 		}
 		parts = append(parts, fmt.Sprintf("room %q is still booked by %s", id, strings.Join(bs, ", ")))
 	}
