@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -140,6 +142,7 @@ func (d *daemonProcess) run() error {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
 	web := newHTTPServer(trustedProxies(handler, proxies), d.log)
+	web.TLSConfig = tlsConfig()
 	ctl := newHTTPServer(handler, d.log)
 	ctl.ConnContext = controlConnContext
 	ctlLn, err := listenControl(dataDir)
@@ -147,6 +150,12 @@ func (d *daemonProcess) run() error {
 		ln.Close()
 		return err
 	}
+
+	// Signals are caught before READY: systemd may send SIGHUP (reload) the
+	// moment it sees READY, and its default action would kill us.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+	defer signal.Stop(sigs)
 
 	serveErr := make(chan error, 2)
 	go func() {
@@ -163,18 +172,48 @@ func (d *daemonProcess) run() error {
 	stopWatchdog := d.startWatchdog()
 	defer stopWatchdog()
 
-	err = d.waitForSignals(serveErr)
+	err = d.waitForSignals(sigs, serveErr)
 	d.stopping.Store(true)
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping)
-	d.log.Info("shutting down: draining requests", "timeout", cfg.Server.ShutdownTimeout.Duration)
-	ctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.Duration-time.Second)
-	defer cancel()
-	if e := web.Shutdown(ctx); e != nil {
-		d.log.Warn("requests still running at shutdown were cut off", "err", e)
-		web.Close()
-	}
-	ctl.Shutdown(ctx)
+	// One second of the budget is kept for closing the store.
+	drain := cfg.Server.ShutdownTimeout.Duration - time.Second
+	d.log.Info("shutting down: draining requests", "timeout", drain)
+	d.drain(drain, web, ctl)
 	return err
+}
+
+// drain lets in-flight requests on both servers finish within timeout, then
+// cuts off whatever still runs (a slow client, a backup download) so that
+// the store can close in time.
+func (d *daemonProcess) drain(timeout time.Duration, servers ...*http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Shutdown(ctx); err != nil {
+				d.log.Warn("requests still running at shutdown were cut off", "err", err)
+				srv.Close()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// tlsConfig is what Kogge promises a public authority (SECURITY.md):
+// TLS 1.2 with AEAD ciphers and forward secrecy only, or TLS 1.3 (whose
+// suites are all AEAD and not configurable).
+func tlsConfig() *tls.Config {
+	return &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+	}
 }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
@@ -190,9 +229,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 
 // waitForSignals blocks until SIGTERM/SIGINT (or the listener fails),
 // reloading rooms on SIGHUP. A second SIGTERM/SIGINT exits at once.
-func (d *daemonProcess) waitForSignals(serveErr <-chan error) error {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
+func (d *daemonProcess) waitForSignals(sigs <-chan os.Signal, serveErr <-chan error) error {
 	for {
 		select {
 		case err := <-serveErr:
@@ -207,9 +244,14 @@ func (d *daemonProcess) waitForSignals(serveErr <-chan error) error {
 			}
 			d.log.Info("signal received", "signal", sig.String())
 			go func() {
-				<-sigs
-				d.log.Error("second signal: exiting without draining")
-				os.Exit(1)
+				for sig := range sigs {
+					if sig == syscall.SIGHUP {
+						d.log.Info("SIGHUP ignored: shutting down")
+						continue
+					}
+					d.log.Error("second signal: exiting without draining", "signal", sig.String())
+					os.Exit(1)
+				}
 			}()
 			return nil
 		}
