@@ -111,7 +111,7 @@ func authorise(a access, c *caller) error {
 	if c.session != nil && c.session.MustEnrolTOTP && !a.enrolOK {
 		return errMustEnrol
 	}
-	if a.sessionOnly && c.session == nil {
+	if a.sessionOnly && c.token {
 		return errForbidden
 	}
 	if !slices.Contains(a.roles, c.user.Role) {

@@ -25,7 +25,11 @@ import (
 func TestKill9NeverLosesAnAcknowledgedBooking(t *testing.T) {
 	rounds := 20
 	if s := os.Getenv("KOGGE_CRASH_ROUNDS"); s != "" {
-		rounds, _ = strconv.Atoi(s)
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			t.Fatalf("KOGGE_CRASH_ROUNDS=%q: want a positive number", s)
+		}
+		rounds = n
 	}
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)

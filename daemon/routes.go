@@ -31,10 +31,14 @@ func (s *server) routes() []route {
 		{"DELETE", "/api/v1/bookings/{id}", staff, s.cancelBooking},
 		{"GET", "/api/v1/bookings/{id}/history", staff, s.bookingHistory},
 
+		// Account changes and the backup (which holds every password hash and
+		// TOTP seed) need a logged-in admin, not a token: a leaked automation
+		// token must not be a way around the second factor. The control
+		// socket still reaches them.
 		{"GET", "/api/v1/users", adminOnly, s.listUsers},
-		{"POST", "/api/v1/users", adminOnly, s.addUser},
-		{"PATCH", "/api/v1/users/{name}", adminOnly, s.patchUser},
-		{"GET", "/api/v1/admin/backup", adminOnly, s.backup},
+		{"POST", "/api/v1/users", withSessionOnly(adminOnly), s.addUser},
+		{"PATCH", "/api/v1/users/{name}", withSessionOnly(adminOnly), s.patchUser},
+		{"GET", "/api/v1/admin/backup", withSessionOnly(adminOnly), s.backup},
 	}
 }
 
