@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -79,7 +78,9 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 				return rooms.UnknownRoom(b.Room)
 			}
 			in.apply(b)
-			moved := !b.Start.Equal(before.Start) || !b.End.Equal(before.End) || b.Room != before.Room
+			// Only a new start or room must lie ahead: extending or
+			// shortening a running meeting is what changing the end is for.
+			moved := !b.Start.Equal(before.Start) || b.Room != before.Room
 			return rooms.Validate(b, room, s.now(), moved)
 		})
 		return err
@@ -103,6 +104,11 @@ func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	if !canRead(c, &b) {
 		return errForbidden
+	}
+	if version == 0 {
+		// "If-Match: *": still cancel only the version just checked, so a
+		// change in between (made confidential, say) is a 412, not a bypass.
+		version = b.Version
 	}
 	cancelled, err := s.store.Cancel(b.ID, version, c.name())
 	if err != nil {
@@ -129,11 +135,6 @@ type bookingPage struct {
 	Next     string        `json:"next,omitempty"`
 }
 
-const (
-	defaultPageSize = 100
-	maxPageSize     = 500
-)
-
 func (s *server) listBookings(w http.ResponseWriter, r *http.Request, c *caller) error {
 	q := r.URL.Query()
 	query := store.Query{Room: q.Get("room"), Kind: rooms.Kind(q.Get("kind")), Status: rooms.Status(q.Get("status")), After: q.Get("cursor")}
@@ -158,7 +159,7 @@ func (s *server) listBookings(w http.ResponseWriter, r *http.Request, c *caller)
 	if !query.From.IsZero() && !query.To.IsZero() && !query.To.After(query.From) {
 		return badQuery("to", "must be after from")
 	}
-	if query.Limit, err = queryInt(r, "limit", defaultPageSize, 1, maxPageSize); err != nil {
+	if query.Limit, err = queryInt(r, "limit", store.DefaultLimit, 1, store.MaxLimit); err != nil {
 		return err
 	}
 	page, err := s.store.List(query)
@@ -167,6 +168,9 @@ func (s *server) listBookings(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	out := bookingPage{Bookings: make([]bookingView, 0, len(page.Bookings)), Next: page.Next}
 	for _, b := range page.Bookings {
+		if query.Kind != "" && !canRead(c, &b) {
+			continue // the kind of a confidential booking is not the caller's to learn
+		}
 		out.Bookings = append(out.Bookings, s.view(c, b))
 	}
 	if page.Next != "" {
@@ -197,10 +201,4 @@ func (s *server) bookingHistory(w http.ResponseWriter, r *http.Request, c *calle
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"booking": b.ID, "history": entries})
 	return nil
-}
-
-// localDay returns the start of t's day in the room's zone.
-func localDay(t time.Time, zone *time.Location) time.Time {
-	y, m, d := t.In(zone).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, zone)
 }

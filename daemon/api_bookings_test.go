@@ -326,3 +326,31 @@ func TestConfidentialBookingMadeWithATokenStaysReadableByItsCreator(t *testing.T
 		t.Fatalf("audit actor: %+v", hist)
 	}
 }
+
+func TestARunningMeetingCanBeExtendedButNotMovedIntoThePast(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.login("anna").create(nil) // 1 Dec 16:00–19:00
+	e.now = time.Date(2026, 12, 1, 16, 30, 0, 0, time.FixedZone("CET", 3600))
+	anna := e.login("anna")
+	r := anna.do("PATCH", "/api/v1/bookings/"+b.ID, map[string]any{"end": "2026-12-01T20:00:00+01:00"}, "If-Match", `"1"`)
+	if r.status != 200 {
+		t.Fatalf("extending a running meeting: %d %s", r.status, r.body)
+	}
+	anna.do("PATCH", "/api/v1/bookings/"+b.ID, map[string]any{"start": "2026-12-01T15:00:00+01:00"}, "If-Match", `"2"`).
+		problem(t, 422, "in-the-past")
+}
+
+func TestKindFilterDoesNotRevealConfidentialBookings(t *testing.T) {
+	e := newTestEnv(t)
+	e.login("anna").create(map[string]any{"kind": "interview", "confidential": true, "room": "interviewraum",
+		"start": "2026-12-01T10:00:00+01:00", "end": "2026-12-01T11:00:00+01:00"})
+	var page bookingPage
+	e.login("bernd").do("GET", "/api/v1/bookings?kind=interview", nil).json(t, &page)
+	if len(page.Bookings) != 0 {
+		t.Fatalf("kind=interview shows bernd %d confidential bookings", len(page.Bookings))
+	}
+	e.login("anna").do("GET", "/api/v1/bookings?kind=interview", nil).json(t, &page)
+	if len(page.Bookings) != 1 {
+		t.Fatalf("anna sees %d of her interviews", len(page.Bookings))
+	}
+}

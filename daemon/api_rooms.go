@@ -122,3 +122,9 @@ func (s *server) availability(w http.ResponseWriter, r *http.Request, c *caller)
 	})
 	return nil
 }
+
+// localDay returns the start of t's day in the room's zone.
+func localDay(t time.Time, zone *time.Location) time.Time {
+	y, m, d := t.In(zone).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, zone)
+}

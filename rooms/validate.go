@@ -15,7 +15,6 @@ const (
 	CodeTooLong       = "too-long"
 	CodeOutsideHours  = "outside-bookable-hours"
 	CodeInPast        = "in-the-past"
-	CodeOverCapacity  = "over-capacity"
 	CodeMisalignedMin = "not-whole-minutes"
 	CodeTooFarAhead   = "too-far-ahead"
 )
