@@ -13,7 +13,9 @@ func (s *server) healthz(w http.ResponseWriter, _ *http.Request, _ *caller) erro
 
 func (s *server) readyz(w http.ResponseWriter, _ *http.Request, _ *caller) error {
 	if err := s.ready(); err != nil {
-		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "%s", err.Error())
+		// The reason is for the operator's log, not for anonymous callers.
+		s.log.Warn("not ready", "err", err)
+		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "Kogge cannot take bookings right now.")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil

@@ -68,13 +68,15 @@ func TestFrontPageAndStaticFiles(t *testing.T) {
 	if strings.Contains(string(js.body), "innerHTML") {
 		t.Fatal("kogge.js uses innerHTML; set textContent instead")
 	}
+	e.anonymous().do("GET", "/assets/nope.js", nil).problem(t, 404, "no-such-endpoint")
+	e.anonymous().do("GET", "/assets/", nil).problem(t, 404, "no-such-endpoint")
 }
 
 func TestOtherMethodsGetA405Problem(t *testing.T) {
 	e := newTestEnv(t)
 	r := e.login("anna").do("PUT", "/api/v1/bookings", "{}")
 	r.problem(t, 405, "method-not-allowed")
-	if allow := r.header.Get("Allow"); allow != "GET, POST" {
+	if allow := r.header.Get("Allow"); allow != "GET, HEAD, POST" {
 		t.Fatalf("Allow %q", allow)
 	}
 }

@@ -104,7 +104,7 @@ func (s *server) confirmTOTP(w http.ResponseWriter, r *http.Request, c *caller) 
 }
 
 // clientAddr is the address logins are rate-limited by. Behind a trusted
-// proxy the proxy's address would be every client's; see trustedProxy.
+// proxy the proxy's address would be every client's; see trustedProxies.
 func clientAddr(r *http.Request) string {
 	if a, ok := r.Context().Value(clientAddrKey{}).(string); ok {
 		return a

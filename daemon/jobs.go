@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/robfig/cron/v3"
 
@@ -15,7 +16,17 @@ import (
 type jobs struct {
 	cron *cron.Cron
 	on   atomic.Bool
+	// beat is when the heartbeat job last ran (unix seconds): readiness
+	// means the scheduler really runs jobs, not only that it was started.
+	beat atomic.Int64
 }
+
+// Heartbeat: a job every heartbeatEvery; the scheduler counts as stuck
+// when none ran for heartbeatStale.
+const (
+	heartbeatEvery = 30 * time.Second
+	heartbeatStale = 3 * heartbeatEvery
+)
 
 func startJobs(log *slog.Logger, acc *accounts.Service) *jobs {
 	logger := cron.VerbosePrintfLogger(slog.NewLogLogger(log.Handler(), slog.LevelDebug))
@@ -28,12 +39,16 @@ func startJobs(log *slog.Logger, acc *accounts.Service) *jobs {
 			log.Info("expired sessions pruned", "count", n)
 		}
 	})
+	j.beat.Store(time.Now().Unix())
+	j.cron.Schedule(cron.Every(heartbeatEvery), cron.FuncJob(func() { j.beat.Store(time.Now().Unix()) }))
 	j.cron.Start()
 	j.on.Store(true)
 	return j
 }
 
-func (j *jobs) running() bool { return j.on.Load() }
+func (j *jobs) running() bool {
+	return j.on.Load() && time.Since(time.Unix(j.beat.Load(), 0)) < heartbeatStale
+}
 
 func (j *jobs) stop() {
 	j.on.Store(false)

@@ -39,6 +39,9 @@ func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
 			patterns = append(patterns, rt.pattern)
 		}
 		allowed[rt.pattern] = append(allowed[rt.pattern], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.pattern] = append(allowed[rt.pattern], http.MethodHead) // the mux serves HEAD with GET
+		}
 	}
 	// Other methods on a known path get a 405 problem instead of the mux's
 	// plain-text one.

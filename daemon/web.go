@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io/fs"
 	"net/http"
 
 	"github.com/kogge-project/kogge/assets"
@@ -17,7 +18,10 @@ func (s *server) index(w http.ResponseWriter, r *http.Request, _ *caller) error 
 }
 
 // asset serves the embedded scripts and styles.
-func (s *server) asset(w http.ResponseWriter, r *http.Request, _ *caller) error {
+func (s *server) asset(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if st, err := fs.Stat(assets.Static, r.PathValue("file")); err != nil || st.IsDir() {
+		return s.notFound(w, r, c)
+	}
 	w.Header().Set("Cache-Control", "no-cache")
 	http.StripPrefix("/assets", staticFiles).ServeHTTP(w, r)
 	return nil

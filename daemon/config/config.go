@@ -35,7 +35,7 @@ type Server struct {
 	// daemon speaks plain HTTP, which is right only behind a reverse proxy.
 	TLSCert string `toml:"tls_cert"`
 	TLSKey  string `toml:"tls_key"`
-	// TrustedProxies are CIDR prefixes whose X-Forwarded-For/-Proto headers
+	// TrustedProxies are CIDR prefixes whose X-Forwarded-For headers
 	// are believed; from anyone else those headers are ignored.
 	TrustedProxies []string `toml:"trusted_proxies"`
 	// ShutdownTimeout bounds the graceful drain after the first SIGTERM.

@@ -11,7 +11,9 @@ import (
 
 // idSource makes ULIDs from crypto/rand. ulid.Make would do, but its default
 // entropy is math/rand seeded with the start time; booking IDs appear in
-// URLs, so we do not want them guessable from one another.
+// URLs. Within one millisecond the entropy is monotonic (a random step of
+// less than 2^32 from the previous ID), so IDs made in the same millisecond
+// are closer together; IDs are not secrets, and every lookup is authorised.
 //
 // The entropy is monotonic within a millisecond, so IDs made in the same
 // millisecond (and the audit entries keyed by them) still sort in the order
