@@ -75,7 +75,26 @@ func (s *server) clearSessionCookie(w http.ResponseWriter) {
 		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode})
 }
 
-func (s *server) beginTOTP(w http.ResponseWriter, _ *http.Request, c *caller) error {
+// beginTOTP starts (re-)enrolment of a second factor. It asks for the
+// password, and the current code when a factor exists, so that a borrowed
+// or stolen session cannot swap the factor for the thief's own. The check
+// is a full login (rate limits, audit, code replay) whose session is
+// dropped at once.
+func (s *server) beginTOTP(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in struct {
+		Password string `json:"password"`
+		Code     string `json:"code"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	token, _, _, err := s.accounts.Login(c.user.Name, in.Password, in.Code, clientAddr(r))
+	if err != nil {
+		return err
+	}
+	if err := s.accounts.Logout(token); err != nil {
+		return err
+	}
 	secret, url, err := s.accounts.BeginTOTP(c.user.Name)
 	if err != nil {
 		return err

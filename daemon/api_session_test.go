@@ -104,7 +104,8 @@ func TestTOTPEnrolmentAndLogin(t *testing.T) {
 	anna.do("GET", "/api/v1/rooms", nil).problem(t, 403, "totp-enrolment-required")
 
 	var enrol struct{ Secret, OtpauthURL string }
-	anna.do("POST", "/api/v1/session/totp", "{}").json(t, &enrol)
+	anna.do("POST", "/api/v1/session/totp", "{}").problem(t, 401, "invalid-credentials")
+	anna.do("POST", "/api/v1/session/totp", map[string]string{"password": testPassword}).json(t, &enrol)
 	if enrol.Secret == "" {
 		t.Fatal("no secret")
 	}
@@ -126,6 +127,14 @@ func TestTOTPEnrolmentAndLogin(t *testing.T) {
 		t.Fatalf("login with code: %d %s", r.status, r.body)
 	}
 	e.loginOverHTTP("anna", testPassword, code).problem(t, 401, "invalid-credentials") // replay
+
+	// Replacing the factor needs the current code too.
+	anna.do("POST", "/api/v1/session/totp", map[string]string{"password": testPassword}).problem(t, 401, "totp-required")
+	e.now = e.now.Add(time.Minute)
+	code, _ = totp.GenerateCode(enrol.Secret, e.now)
+	if r := anna.do("POST", "/api/v1/session/totp", map[string]string{"password": testPassword, "code": code}); r.status != http.StatusCreated {
+		t.Fatalf("re-enrol with password and code: %d %s", r.status, r.body)
+	}
 }
 
 func TestTokensAndUsers(t *testing.T) {
