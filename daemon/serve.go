@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -182,26 +180,6 @@ func (d *daemonProcess) run() error {
 	return err
 }
 
-// drain lets in-flight requests on both servers finish within timeout, then
-// cuts off whatever still runs (a slow client, a backup download) so that
-// the store can close in time.
-func (d *daemonProcess) drain(timeout time.Duration, servers ...*http.Server) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, srv := range servers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := srv.Shutdown(ctx); err != nil {
-				d.log.Warn("requests still running at shutdown were cut off", "err", err)
-				srv.Close()
-			}
-		}()
-	}
-	wg.Wait()
-}
-
 // tlsConfig is what Kogge promises a public authority (SECURITY.md):
 // TLS 1.2 with AEAD ciphers and forward secrecy only, or TLS 1.3 (whose
 // suites are all AEAD and not configurable).
@@ -225,78 +203,6 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-}
-
-// waitForSignals blocks until SIGTERM/SIGINT (or the listener fails),
-// reloading rooms on SIGHUP. A second SIGTERM/SIGINT exits at once.
-func (d *daemonProcess) waitForSignals(sigs <-chan os.Signal, serveErr <-chan error) error {
-	for {
-		select {
-		case err := <-serveErr:
-			if errors.Is(err, http.ErrServerClosed) {
-				return nil
-			}
-			return fmt.Errorf("http server: %w", err)
-		case sig := <-sigs:
-			if sig == syscall.SIGHUP {
-				d.reload()
-				continue
-			}
-			d.log.Info("signal received", "signal", sig.String())
-			go func() {
-				for sig := range sigs {
-					if sig == syscall.SIGHUP {
-						d.log.Info("SIGHUP ignored: shutting down")
-						continue
-					}
-					d.log.Error("second signal: exiting without draining", "signal", sig.String())
-					os.Exit(1)
-				}
-			}()
-			return nil
-		}
-	}
-}
-
-// ready is /readyz: the store answers and the maintenance jobs run.
-func (d *daemonProcess) ready() error {
-	if d.stopping.Load() {
-		return errors.New("shutting down")
-	}
-	if _, err := d.store.CountByStatus(); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if !d.jobs.running() {
-		return errors.New("maintenance jobs are not running")
-	}
-	return nil
-}
-
-// startWatchdog pings systemd's watchdog at half its interval while the
-// daemon is ready; a wedged store stops the pings and systemd restarts us.
-func (d *daemonProcess) startWatchdog() (stop func()) {
-	interval, err := sddaemon.SdWatchdogEnabled(false)
-	if err != nil || interval <= 0 {
-		return func() {}
-	}
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(interval / 2)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if err := d.ready(); err != nil {
-					d.log.Warn("watchdog ping withheld", "err", err)
-					continue
-				}
-				_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyWatchdog)
-			}
-		}
-	}()
-	return func() { close(done) }
 }
 
 // auditAccount records account events. Login events carry the client
