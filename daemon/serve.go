@@ -175,7 +175,7 @@ func (d *daemonProcess) run() error {
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping)
 	// One second of the budget is kept for closing the store.
 	drain := cfg.Server.ShutdownTimeout.Duration - time.Second
-	d.log.Info("shutting down: draining requests", "timeout", drain)
+	d.log.Info("shutting down: draining requests", "timeout", drain.String())
 	d.drain(drain, web, ctl)
 	return err
 }
