@@ -28,6 +28,15 @@ type bookingInput struct {
 	Notes           *string       `json:"notes"`
 }
 
+// check refuses what a client may not set directly.
+func (in *bookingInput) check() error {
+	if in.Status != nil && !in.Status.Settable() {
+		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "status", Code: rooms.CodeInvalidField,
+			Message: fmt.Sprintf("Status %q is reached by checking in, the no-show check or ending the meeting, not set directly.", *in.Status)}}}
+	}
+	return nil
+}
+
 // apply copies the named fields onto b. The room is applied by the caller,
 // which must look it up first.
 func (in *bookingInput) apply(b *rooms.Booking) {

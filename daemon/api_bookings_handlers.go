@@ -14,6 +14,9 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
+	if err := in.check(); err != nil {
+		return err
+	}
 	var created rooms.Booking
 	err := s.catalog.Hold(func() error {
 		if in.Room == nil {
@@ -61,6 +64,9 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	var in bookingInput
 	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := in.check(); err != nil {
 		return err
 	}
 	var updated rooms.Booking

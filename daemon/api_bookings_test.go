@@ -92,6 +92,7 @@ func TestSemanticErrors(t *testing.T) {
 		{"bad kind", map[string]any{"kind": "party"}, "invalid-field", "Kind must be one of"},
 		{"not whole minutes", map[string]any{"start": "2026-12-01T16:00:30+01:00"}, "not-whole-minutes", "whole minutes"},
 		{"negative setup", map[string]any{"setup_minutes": -5}, "invalid-field", "between 0 and 4 h"},
+		{"status set directly", map[string]any{"status": "released"}, "invalid-field", "not set directly"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -28,17 +28,31 @@ func (k Kind) Valid() bool {
 	return false
 }
 
-// Status is a booking's state. Only cancelled bookings free their room.
+// Status is a booking's state. Cancelled and released bookings free their
+// room; an ended booking keeps the time it actually used (End is moved to
+// when it ended).
 type Status string
 
 const (
 	StatusTentative Status = "tentative"
 	StatusConfirmed Status = "confirmed"
 	StatusCancelled Status = "cancelled"
+	// StatusCheckedIn: someone confirmed at the room that the meeting takes place.
+	StatusCheckedIn Status = "checked_in"
+	// StatusReleased: check-in was required and nobody came; the room is free.
+	StatusReleased Status = "released"
+	// StatusEnded: the meeting is over (at its end, or ended early).
+	StatusEnded Status = "ended"
 )
 
 // Statuses lists every status in a stable order.
-var Statuses = []Status{StatusTentative, StatusConfirmed, StatusCancelled}
+var Statuses = []Status{StatusTentative, StatusConfirmed, StatusCancelled, StatusCheckedIn, StatusReleased, StatusEnded}
+
+// Settable reports whether a client may set this status directly; the
+// others are reached through check-in, the no-show check and ending.
+func (s Status) Settable() bool {
+	return s == StatusTentative || s == StatusConfirmed || s == StatusCancelled
+}
 
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
@@ -51,7 +65,7 @@ func (s Status) Valid() bool {
 }
 
 // Blocks reports whether a booking in this status occupies its room.
-func (s Status) Blocks() bool { return s != StatusCancelled }
+func (s Status) Blocks() bool { return s != StatusCancelled && s != StatusReleased }
 
 // Hybrid describes remote participation.
 type Hybrid struct {
@@ -78,6 +92,14 @@ type Booking struct {
 	Hybrid       Hybrid        `json:"hybrid"`
 	Confidential bool          `json:"confidential"`
 	Notes        string        `json:"notes,omitempty"`
+	// SeriesID links an occurrence to its series; Exception marks an
+	// occurrence edited on its own (series edits leave it alone).
+	SeriesID  string `json:"series_id,omitempty"`
+	Exception bool   `json:"exception,omitempty"`
+	// CheckinRequired: without a check-in by start + the room's
+	// CheckinGrace the booking is released.
+	CheckinRequired bool      `json:"checkin_required"`
+	CheckedIn       time.Time `json:"checked_in,omitzero"`
 	CreatedBy    string        `json:"created_by"`
 	Created      time.Time     `json:"created"`
 	Updated      time.Time     `json:"updated"`

@@ -78,8 +78,14 @@ func TestKindsAndStatuses(t *testing.T) {
 		if !s.Valid() {
 			t.Errorf("Status %q not valid", s)
 		}
-		if got, want := s.Blocks(), s != StatusCancelled; got != want {
+		if got, want := s.Blocks(), s != StatusCancelled && s != StatusReleased; got != want {
 			t.Errorf("Status %q Blocks() = %v, want %v", s, got, want)
+		}
+	}
+	for s, want := range map[Status]bool{StatusTentative: true, StatusConfirmed: true, StatusCancelled: true,
+		StatusCheckedIn: false, StatusReleased: false, StatusEnded: false} {
+		if s.Settable() != want {
+			t.Errorf("Status %q Settable() = %v", s, !want)
 		}
 	}
 	for _, s := range []Status{"", "Confirmed", "deleted"} {

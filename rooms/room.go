@@ -27,7 +27,21 @@ type Room struct {
 	Hours    Hours         `json:"-"`
 	// MaxLength bounds a booking's length from start to end (buffers excluded).
 	MaxLength time.Duration `json:"-"`
+	// PrepLead is how long before the start the room is prepared (AV on).
+	PrepLead time.Duration `json:"-"`
+	// CheckinGrace is how long after the start a booking that requires
+	// check-in waits before it is released.
+	CheckinGrace time.Duration `json:"-"`
+	// CheckinRequired is the default for new bookings (council sessions are
+	// exempt: they take place whoever checks in).
+	CheckinRequired bool `json:"-"`
 }
+
+// Timeline defaults for rooms whose configuration says nothing.
+const (
+	DefaultPrepLead     = 15 * time.Minute
+	DefaultCheckinGrace = 15 * time.Minute
+)
 
 // Hours are a room's bookable hours in its zone: a booking must start and end
 // on the same local day, on one of Days, between From and Until. From = 0 and
