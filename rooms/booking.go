@@ -100,10 +100,10 @@ type Booking struct {
 	// CheckinGrace the booking is released.
 	CheckinRequired bool      `json:"checkin_required"`
 	CheckedIn       time.Time `json:"checked_in,omitzero"`
-	CreatedBy    string        `json:"created_by"`
-	Created      time.Time     `json:"created"`
-	Updated      time.Time     `json:"updated"`
-	Version      uint64        `json:"version"`
+	CreatedBy       string    `json:"created_by"`
+	Created         time.Time `json:"created"`
+	Updated         time.Time `json:"updated"`
+	Version         uint64    `json:"version"`
 }
 
 // OccupiedFrom is when the room stops being free for this booking.
