@@ -22,6 +22,11 @@ type Config struct {
 	Log    Log    `toml:"log"`
 	Auth   Auth   `toml:"auth"`
 	Rooms  []Room `toml:"rooms"`
+
+	Closures  []Closure `toml:"closures"`
+	Series    Series    `toml:"series"`
+	Retention Retention `toml:"retention"`
+	Jobs      []Job     `toml:"jobs"`
 }
 
 // Server is the HTTP listener and how the daemon is reached from outside.
@@ -84,6 +89,14 @@ type Room struct {
 	// BookableFrom and BookableUntil are "HH:MM" local times; Until may be "24:00".
 	BookableFrom  string `toml:"bookable_from"`
 	BookableUntil string `toml:"bookable_until"`
+	// PrepLead is how long before a booking the room is prepared.
+	PrepLead Duration `toml:"prep_lead"`
+	// CheckinGrace is how long after the start an unchecked booking that
+	// requires check-in waits before it is released.
+	CheckinGrace Duration `toml:"checkin_grace"`
+	// CheckinRequired is the default for new bookings in this room
+	// (council sessions are exempt).
+	CheckinRequired bool `toml:"checkin_required"`
 }
 
 // Defaults. Named so the example file, the tests and the validation messages
@@ -104,8 +117,14 @@ func defaults() *Config {
 		Store:  Store{DataDir: DefaultDataDir, OpenTimeout: Duration{DefaultOpenTimeout}},
 		Log:    Log{Format: "auto", Level: "info"},
 		Auth:   Auth{SessionTTL: Duration{DefaultSessionTTL}},
+
+		Series:    defaultSeries(),
+		Retention: defaultRetention(),
 	}
 }
+
+// defaultJob is what each [[jobs]] table starts from.
+func defaultJob() Job { return Job{Zone: rooms.DefaultZone, Keep: DefaultBackupKeep} }
 
 // defaultRoom is what each [[rooms]] table starts from before its keys apply.
 func defaultRoom() Room {
@@ -115,6 +134,8 @@ func defaultRoom() Room {
 		BookableDays:  []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"},
 		BookableFrom:  "00:00",
 		BookableUntil: "24:00",
+		PrepLead:      Duration{rooms.DefaultPrepLead},
+		CheckinGrace:  Duration{rooms.DefaultCheckinGrace},
 	}
 }
 

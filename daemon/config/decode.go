@@ -25,8 +25,12 @@ type decoder struct {
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 
-// roomType marks []Room, whose elements start from defaultRoom, not zero values.
-var roomType = reflect.TypeFor[Room]()
+// elementDefaults: the elements of these tables start from their defaults,
+// not from zero values.
+var elementDefaults = map[reflect.Type]func() any{
+	reflect.TypeFor[Room](): func() any { return defaultRoom() },
+	reflect.TypeFor[Job]():  func() any { return defaultJob() },
+}
 
 func (d *decoder) fail(path, format string, args ...any) {
 	d.problems.add(path, format, args...)
@@ -126,7 +130,7 @@ func (d *decoder) slice(raw any, v reflect.Value, path string) {
 			elems = append(elems, m)
 		}
 	default:
-		if v.Type().Elem() == roomType {
+		if v.Type().Elem().Kind() == reflect.Struct {
 			d.fail(path, "must be an array of tables, written [[%s]], not %s", path, tomlType(raw))
 		} else {
 			d.fail(path, "must be an array, not %s", tomlType(raw))
@@ -136,8 +140,8 @@ func (d *decoder) slice(raw any, v reflect.Value, path string) {
 	out := reflect.MakeSlice(v.Type(), len(elems), len(elems))
 	before := len(d.problems)
 	for i, e := range elems {
-		if v.Type().Elem() == roomType {
-			out.Index(i).Set(reflect.ValueOf(defaultRoom()))
+		if def, ok := elementDefaults[v.Type().Elem()]; ok {
+			out.Index(i).Set(reflect.ValueOf(def()))
 		}
 		d.value(e, out.Index(i), fmt.Sprintf("%s[%d]", path, i))
 	}

@@ -46,6 +46,10 @@ func (r Room) Domain() (rooms.Room, error) {
 		Teardown:  r.Teardown.Duration,
 		Hours:     hours,
 		MaxLength: r.MaxBooking.Duration,
+
+		PrepLead:        r.PrepLead.Duration,
+		CheckinGrace:    r.CheckinGrace.Duration,
+		CheckinRequired: r.CheckinRequired,
 	}, nil
 }
 

@@ -37,6 +37,7 @@ func (c *Config) Validate() error {
 	c.Log.validate(&e)
 	c.Auth.validate(&e)
 	validateRooms(c.Rooms, &e)
+	validateSchedule(c, &e)
 	return e.err()
 }
 
@@ -182,6 +183,8 @@ func validateRooms(rs []Room, e *Errors) {
 		}
 		inRange(e, p("setup"), r.Setup, 0, maxBuffer)
 		inRange(e, p("teardown"), r.Teardown, 0, maxBuffer)
+		inRange(e, p("prep_lead"), r.PrepLead, 0, 2*time.Hour)
+		inRange(e, p("checkin_grace"), r.CheckinGrace, time.Minute, 2*time.Hour)
 		for _, f := range []struct {
 			key string
 			d   Duration
