@@ -35,7 +35,7 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		return rooms.Booking{}, err
 	}
 	b.ID = id.String()
-	b.Start, b.End = b.Start.UTC(), b.End.UTC()
+	normalise(&b)
 	b.Created, b.Updated = now, now
 	b.Version = 1
 	if b.CreatedBy == "" { // the account; actor may say more ("anna (token)")
@@ -182,7 +182,7 @@ func (s *Store) modify(action, id string, version uint64, actor string, change f
 			return err
 		}
 		nb.ID, nb.Created, nb.CreatedBy, nb.Version, nb.Updated = old.ID, old.Created, old.CreatedBy, old.Version, old.Updated
-		nb.Start, nb.End = nb.Start.UTC(), nb.End.UTC()
+		normalise(&nb)
 		changes := diff(&old, &nb)
 		if len(changes) == 0 {
 			out = old
@@ -219,6 +219,15 @@ func (s *Store) modify(action, id string, version uint64, actor string, change f
 		return rooms.Booking{}, err
 	}
 	return out, nil
+}
+
+// normalise puts b's instants in UTC, as the codec returns them, so that
+// what a write returns equals what a later read returns.
+func normalise(b *rooms.Booking) {
+	b.Start, b.End = b.Start.UTC(), b.End.UTC()
+	if !b.CheckedIn.IsZero() {
+		b.CheckedIn = b.CheckedIn.UTC()
+	}
 }
 
 // collisions returns the stored bookings b would collide with, by start.

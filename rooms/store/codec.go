@@ -13,30 +13,48 @@ import (
 // checks decode every candidate booking, and JSON decoding was 70 % of an
 // availability query (BenchmarkAvailability, p99 ≈ 400 µs with JSON).
 //
-// Layout: one format byte (codecV1), then the fields in declaration order.
-// Strings are uvarint length + bytes, instants are varint seconds + uvarint
+// Layout: one format byte, then the fields in declaration order. Strings
+// are uvarint length + bytes, instants are varint seconds + uvarint
 // nanoseconds since the Unix epoch (UTC), durations varint nanoseconds,
-// booleans one flags byte. A new field means a new format byte; decode keeps
-// reading every older one.
+// booleans bits of one flags byte. A new field means a new format byte;
+// decode keeps reading every older one, so no migration has to rewrite
+// the file (records move to the newest format as they are written).
+//
+//	codecV1: ID Room Title Kind Organizer Committee Status Notes CreatedBy
+//	         Start End Created Updated Setup Teardown flags ExpectedRemote
+//	         Version
+//	codecV2: as v1 with SeriesID after CreatedBy, the flags byte extended
+//	         (Exception, CheckinRequired, and whether CheckedIn is set), and
+//	         CheckedIn after Version when its flag says so. A flag rather
+//	         than an encoded zero time: the zero time is outside the range
+//	         the rest of the store handles, and "not checked in" must come
+//	         back as exactly time.Time{}.
 const (
 	codecV1 = 0x01
+	codecV2 = 0x02
 
-	flagHybrid       = 1 << 0
-	flagConfidential = 1 << 1
+	flagHybrid          = 1 << 0
+	flagConfidential    = 1 << 1
+	flagException       = 1 << 2 // v2
+	flagCheckinRequired = 1 << 3 // v2
+	flagCheckedIn       = 1 << 4 // v2: a CheckedIn instant follows Version
+
+	flagsV1 = flagHybrid | flagConfidential
+	flagsV2 = flagsV1 | flagException | flagCheckinRequired | flagCheckedIn
 )
 
 var errCorruptBooking = errors.New("corrupt booking record")
 
+// encodeBooking always writes the newest format.
 func encodeBooking(b *rooms.Booking) []byte {
-	buf := make([]byte, 0, 128+len(b.Title)+len(b.Notes))
-	buf = append(buf, codecV1)
-	for _, s := range []string{b.ID, b.Room, b.Title, string(b.Kind), b.Organizer, b.Committee, string(b.Status), b.Notes, b.CreatedBy} {
+	buf := make([]byte, 0, 160+len(b.Title)+len(b.Notes))
+	buf = append(buf, codecV2)
+	for _, s := range []string{b.ID, b.Room, b.Title, string(b.Kind), b.Organizer, b.Committee, string(b.Status), b.Notes, b.CreatedBy, b.SeriesID} {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		buf = append(buf, s...)
 	}
 	for _, t := range []time.Time{b.Start, b.End, b.Created, b.Updated} {
-		buf = binary.AppendVarint(buf, t.Unix())
-		buf = binary.AppendUvarint(buf, uint64(t.Nanosecond()))
+		buf = appendInstant(buf, t)
 	}
 	buf = binary.AppendVarint(buf, int64(b.Setup))
 	buf = binary.AppendVarint(buf, int64(b.Teardown))
@@ -47,42 +65,67 @@ func encodeBooking(b *rooms.Booking) []byte {
 	if b.Confidential {
 		flags |= flagConfidential
 	}
+	if b.Exception {
+		flags |= flagException
+	}
+	if b.CheckinRequired {
+		flags |= flagCheckinRequired
+	}
+	if !b.CheckedIn.IsZero() {
+		flags |= flagCheckedIn
+	}
 	buf = append(buf, flags)
 	buf = binary.AppendVarint(buf, int64(b.Hybrid.ExpectedRemote))
-	return binary.AppendUvarint(buf, b.Version)
+	buf = binary.AppendUvarint(buf, b.Version)
+	if flags&flagCheckedIn != 0 {
+		buf = appendInstant(buf, b.CheckedIn)
+	}
+	return buf
 }
 
-// decodeBooking reads a record written by encodeBooking. It never panics on
-// damaged input: bbolt has no page checksums, so a record may be garbage.
+func appendInstant(buf []byte, t time.Time) []byte {
+	buf = binary.AppendVarint(buf, t.Unix())
+	return binary.AppendUvarint(buf, uint64(t.Nanosecond()))
+}
+
+// decodeBooking reads a record written by encodeBooking, in any format it
+// ever wrote; fields a format lacks stay zero. It never panics on damaged
+// input: bbolt has no page checksums, so a record may be garbage.
 func decodeBooking(v []byte, b *rooms.Booking) error {
-	if len(v) == 0 || v[0] != codecV1 {
+	if len(v) == 0 || (v[0] != codecV1 && v[0] != codecV2) {
 		return fmt.Errorf("%w: unknown format", errCorruptBooking)
 	}
+	format := v[0]
+	*b = rooms.Booking{} // a v1 record must not leave the new fields as they were
 	d := decoder{buf: v[1:]}
-	strs := []*string{&b.ID, &b.Room, &b.Title, nil, &b.Organizer, &b.Committee, nil, &b.Notes, &b.CreatedBy}
-	for i, p := range strs {
-		s := d.string()
-		switch {
-		case p != nil:
-			*p = s
-		case i == 3:
-			b.Kind = rooms.Kind(s)
-		default:
-			b.Status = rooms.Status(s)
-		}
+	b.ID, b.Room, b.Title = d.string(), d.string(), d.string()
+	b.Kind = rooms.Kind(d.string())
+	b.Organizer, b.Committee = d.string(), d.string()
+	b.Status = rooms.Status(d.string())
+	b.Notes, b.CreatedBy = d.string(), d.string()
+	if format >= codecV2 {
+		b.SeriesID = d.string()
 	}
-	for _, p := range []*time.Time{&b.Start, &b.End, &b.Created, &b.Updated} {
-		sec, nsec := d.varint(), d.uvarint()
-		if nsec >= 1e9 {
-			d.err = errCorruptBooking
-		}
-		*p = time.Unix(sec, int64(nsec)).UTC()
-	}
+	b.Start, b.End, b.Created, b.Updated = d.instant(), d.instant(), d.instant(), d.instant()
 	b.Setup, b.Teardown = time.Duration(d.varint()), time.Duration(d.varint())
 	flags := d.byte()
+	known := byte(flagsV1)
+	if format >= codecV2 {
+		known = flagsV2
+		// An unknown bit in a v2 record is damage (v1 never checked its
+		// flags, so old records keep being read as they always were).
+		if flags&^known != 0 && d.err == nil {
+			d.err = fmt.Errorf("%w: unknown flags %#x", errCorruptBooking, flags&^known)
+		}
+	}
+	flags &= known
 	b.Hybrid.Enabled, b.Confidential = flags&flagHybrid != 0, flags&flagConfidential != 0
+	b.Exception, b.CheckinRequired = flags&flagException != 0, flags&flagCheckinRequired != 0
 	b.Hybrid.ExpectedRemote = int(d.varint())
 	b.Version = d.uvarint()
+	if flags&flagCheckedIn != 0 {
+		b.CheckedIn = d.instant()
+	}
 	if d.err == nil && len(d.buf) != 0 {
 		d.err = fmt.Errorf("%w: %d trailing bytes", errCorruptBooking, len(d.buf))
 	}
@@ -136,4 +179,13 @@ func (d *decoder) byte() byte {
 	c := d.buf[0]
 	d.buf = d.buf[1:]
 	return c
+}
+
+// instant reads what appendInstant wrote, as a UTC time.
+func (d *decoder) instant() time.Time {
+	sec, nsec := d.varint(), d.uvarint()
+	if nsec >= 1e9 {
+		d.fail()
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
 }

@@ -23,6 +23,14 @@
 // dominant cost. Schema 1 stored JSON; migration 1→2 re-encodes. Audit
 // entries stay JSON: they are written once and read rarely.
 //
+// The codec has its own format byte per record, apart from the schema
+// version: codecV2 added the series link, the exception mark and the
+// check-in fields. Decode reads v1 and v2 records alike (v1 ones with those
+// fields zero) and every write stores v2, so a file holds both formats and
+// no migration rewrites it; an older kogge cannot read v2 records, which
+// the schema version bump of the same release (2→3) already keeps it from
+// trying.
+//
 // # The overlap bound
 //
 // The indexes are ordered by occupied start, but an overlap query asks about
