@@ -21,6 +21,15 @@ func (s *server) readyz(w http.ResponseWriter, _ *http.Request, _ *caller) error
 	return nil
 }
 
+func (s *server) listJobs(w http.ResponseWriter, _ *http.Request, _ *caller) error {
+	out := []jobStatus{}
+	if s.jobs != nil {
+		out = s.jobs()
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"jobs": out})
+	return nil
+}
+
 func (s *server) serveMetrics(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	s.metrics.handler().ServeHTTP(w, r)
 	return nil

@@ -27,8 +27,12 @@ func runCheckConfig(args []string, stdout, stderr io.Writer) error {
 	if *path == "" {
 		return errors.New("-config FILE is required")
 	}
-	if _, err := config.Load(*path); err != nil {
+	cfg, err := config.Load(*path)
+	if err != nil {
 		return fmt.Errorf("%s:\n%w", *path, err)
+	}
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stdout, "warning: %s\n", w)
 	}
 	fmt.Fprintf(stdout, "%s: OK\n", *path)
 	return nil

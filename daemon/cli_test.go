@@ -31,8 +31,9 @@ func TestCheckConfigListsEveryProblem(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, errOut)
 		}
 	}
-	good := writeConfig(t, t.TempDir(), testRoomsTOML)
-	if code, out, errOut := kogge(t, "", "check-config", "-config", good); code != 0 || !strings.Contains(out, "OK") {
+	good := writeConfig(t, t.TempDir(), testRoomsTOML+"\n[[jobs]]\nname = \"p\"\nschedule = \"30 2 * * *\"\naction = \"purge\"\n")
+	code, out, errOut := kogge(t, "", "check-config", "-config", good)
+	if code != 0 || !strings.Contains(out, "OK") || !strings.Contains(out, "warning: jobs[0].schedule: runs between 02:00 and 03:00") {
 		t.Fatalf("good config: %d %s %s", code, out, errOut)
 	}
 	if code, _, _ := kogge(t, "", "check-config"); code == 0 {

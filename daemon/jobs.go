@@ -1,24 +1,29 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms/accounts"
 )
 
 // jobs are the configured maintenance jobs on robfig/cron. Only fixed
-// schedules run here, never user input (the library is unmaintained and can
-// panic on odd specs); booking events get their own timer queue.
+// schedules from the config run here, never user input (the library is
+// unmaintained and can panic on odd specs); booking events get their own
+// timer queue (rooms/timeline).
 type jobs struct {
 	cron *cron.Cron
 	on   atomic.Bool
 	// beat is when the heartbeat job last ran (unix seconds): readiness
 	// means the scheduler really runs jobs, not only that it was started.
-	beat atomic.Int64
+	beat       atomic.Int64
+	configured []*jobState
 }
 
 // Heartbeat: a job every heartbeatEvery; the scheduler counts as stuck
@@ -28,7 +33,25 @@ const (
 	heartbeatStale = 3 * heartbeatEvery
 )
 
-func startJobs(log *slog.Logger, acc *accounts.Service) *jobs {
+// jobAction runs one configured job and says in a few words what it did.
+type jobAction func(cfg config.Job) (summary string, err error)
+
+// jobState is one configured job and how its last run went.
+type jobState struct {
+	cfg   config.Job
+	entry cron.EntryID
+	mu    sync.Mutex
+	last  jobRun
+}
+
+type jobRun struct {
+	Start    time.Time     `json:"start"`
+	Duration time.Duration `json:"-"`
+	Result   string        `json:"result"` // "ok" or "error"
+	Summary  string        `json:"summary"`
+}
+
+func startJobs(log *slog.Logger, acc *accounts.Service, configured []config.Job, actions map[string]jobAction, m *metrics) (*jobs, error) {
 	logger := cron.VerbosePrintfLogger(slog.NewLogLogger(log.Handler(), slog.LevelDebug))
 	j := &jobs{cron: cron.New(cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))}
 	// Expired sessions are refused on use already; pruning keeps the bucket small.
@@ -41,9 +64,66 @@ func startJobs(log *slog.Logger, acc *accounts.Service) *jobs {
 	})
 	j.beat.Store(time.Now().Unix())
 	j.cron.Schedule(cron.Every(heartbeatEvery), cron.FuncJob(func() { j.beat.Store(time.Now().Unix()) }))
+
+	for _, c := range configured {
+		action, ok := actions[c.Action]
+		if !ok {
+			return nil, fmt.Errorf("job %s: action %q is not available", c.Name, c.Action)
+		}
+		sched, err := config.ParseSchedule("CRON_TZ=" + c.Zone + " " + c.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("job %s: %w", c.Name, err)
+		}
+		st := &jobState{cfg: c}
+		st.entry = j.cron.Schedule(sched, cron.FuncJob(func() { st.run(log, action, m) }))
+		j.configured = append(j.configured, st)
+	}
 	j.cron.Start()
 	j.on.Store(true)
-	return j
+	return j, nil
+}
+
+func (st *jobState) run(log *slog.Logger, action jobAction, m *metrics) {
+	start := time.Now()
+	summary, err := action(st.cfg)
+	run := jobRun{Start: start.UTC(), Duration: time.Since(start), Result: "ok", Summary: summary}
+	if err != nil {
+		run.Result, run.Summary = "error", err.Error()
+		log.Error("job failed", "job", st.cfg.Name, "action", st.cfg.Action, "err", err)
+	} else {
+		log.Info("job done", "job", st.cfg.Name, "action", st.cfg.Action, "summary", summary, "took", run.Duration.String())
+	}
+	m.observeJob(st.cfg.Name, run.Result, run.Duration)
+	st.mu.Lock()
+	st.last = run
+	st.mu.Unlock()
+}
+
+// jobStatus is one job as GET /api/v1/jobs shows it.
+type jobStatus struct {
+	Name      string    `json:"name"`
+	Schedule  string    `json:"schedule"`
+	Zone      string    `json:"zone"`
+	Action    string    `json:"action"`
+	Next      time.Time `json:"next"`
+	Last      *jobRun   `json:"last,omitempty"`
+	LastMilli int64     `json:"last_duration_ms,omitempty"`
+}
+
+func (j *jobs) status() []jobStatus {
+	out := make([]jobStatus, 0, len(j.configured))
+	for _, st := range j.configured {
+		s := jobStatus{Name: st.cfg.Name, Schedule: st.cfg.Schedule, Zone: st.cfg.Zone, Action: st.cfg.Action,
+			Next: j.cron.Entry(st.entry).Next.UTC()}
+		st.mu.Lock()
+		if !st.last.Start.IsZero() {
+			last := st.last
+			s.Last, s.LastMilli = &last, last.Duration.Milliseconds()
+		}
+		st.mu.Unlock()
+		out = append(out, s)
+	}
+	return out
 }
 
 func (j *jobs) running() bool {

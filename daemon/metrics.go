@@ -19,6 +19,8 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	storeTx  *prometheus.HistogramVec
+	jobRuns  *prometheus.CounterVec
+	jobTime  *prometheus.HistogramVec
 }
 
 func newMetrics(bookingsByStatus func() (map[rooms.Status]int, error)) *metrics {
@@ -36,7 +38,14 @@ func newMetrics(bookingsByStatus func() (map[rooms.Status]int, error)) *metrics 
 			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .5},
 		}, []string{"op"}),
 	}
-	m.reg.MustRegister(m.requests, m.duration, m.storeTx,
+	m.jobRuns = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "kogge_job_runs_total", Help: "Maintenance job runs by job and result.",
+	}, []string{"job", "result"})
+	m.jobTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "kogge_job_duration_seconds", Help: "Maintenance job run time.",
+		Buckets: prometheus.ExponentialBuckets(0.001, 4, 10),
+	}, []string{"job"})
+	m.reg.MustRegister(m.requests, m.duration, m.storeTx, m.jobRuns, m.jobTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&bookingCollector{count: bookingsByStatus})
 	return m
@@ -49,6 +58,11 @@ func (m *metrics) observeRequest(route string, code int, d time.Duration) {
 
 func (m *metrics) observeTx(op string, d time.Duration) {
 	m.storeTx.WithLabelValues(op).Observe(d.Seconds())
+}
+
+func (m *metrics) observeJob(job, result string, d time.Duration) {
+	m.jobRuns.WithLabelValues(job, result).Inc()
+	m.jobTime.WithLabelValues(job).Observe(d.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {

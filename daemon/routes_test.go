@@ -41,6 +41,7 @@ var expectedAccess = map[string]string{
 	"POST /api/v1/users":         "admin-session",
 	"PATCH /api/v1/users/{name}": "admin-session",
 	"GET /api/v1/admin/backup":   "admin-session",
+	"GET /api/v1/jobs":           "admin",
 }
 
 // allowed reports whether a caller kind may pass a level.

@@ -60,6 +60,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.Warnings() {
+		log.Warn("config: "+w.Message, "key", w.Path)
+	}
 	d := &daemonProcess{cfg: cfg, cfgPath: *cfgPath, demo: demo, log: log, stdout: stdout}
 	return d.run()
 }
@@ -119,13 +122,17 @@ func (d *daemonProcess) run() error {
 	if err != nil {
 		return err
 	}
-	d.jobs = startJobs(d.log, d.accounts)
+	d.jobs, err = startJobs(d.log, d.accounts, cfg.Jobs, d.jobActions(), m)
+	if err != nil {
+		return err
+	}
 	defer d.jobs.stop()
 
 	srv := &server{
 		log: d.log, store: st, accounts: d.accounts, catalog: d.catalog, metrics: m, now: time.Now,
 		secureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
 		ready:         d.ready,
+		jobs:          d.jobs.status,
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

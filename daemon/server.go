@@ -25,6 +25,8 @@ type server struct {
 	secureCookies bool
 	// ready reports whether the daemon can serve bookings (store open, jobs running).
 	ready func() error
+	// jobs reports the configured maintenance jobs (nil: none).
+	jobs func() []jobStatus
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func TestPruneBackupsKeepsTheNewest(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"kogge-20261101T013000Z.db", "kogge-20261103T013000Z.db", "kogge-20261102T013000Z.db", "notes.txt", "kogge-20261104T013000Z.db.partial"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o600)
+	}
+	removed, err := pruneBackups(dir, 2)
+	if err != nil || removed != 1 {
+		t.Fatalf("removed %d, %v", removed, err)
+	}
+	var left []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	want := []string{"kogge-20261102T013000Z.db", "kogge-20261103T013000Z.db", "kogge-20261104T013000Z.db.partial", "notes.txt"}
+	if !slices.Equal(left, want) {
+		t.Fatalf("left %v, want %v", left, want)
+	}
+}
+
+func TestBackupJobRunsOnSchedule(t *testing.T) {
+	dir := t.TempDir()
+	backups := filepath.Join(t.TempDir(), "backups")
+	jobsTOML := fmt.Sprintf("\n[[jobs]]\nname = \"backup\"\nschedule = \"@every 1s\"\naction = \"backup\"\ndir = %q\nkeep = 1\n", backups)
+	d := startDaemon(t, writeConfig(t, dir, testRoomsTOML+jobsTOML), dir)
+	d.create("ratssaal", "Rat", "2030-05-06T17:00:00+02:00", "2030-05-06T21:00:00+02:00")
+	d.waitLog("job done") // bounded by processDeadline
+	d.waitLog("job done") // a second run prunes the first copy (keep = 1)
+	entries, err := os.ReadDir(backups)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("backups dir: %v %v", entries, err)
+	}
+	assertBackupHolds(t, filepath.Join(backups, entries[0].Name()), 1)
+	code, body := d.call("GET", "/api/v1/jobs", nil)
+	var out struct {
+		Jobs []jobStatus `json:"jobs"`
+	}
+	if code != 200 || json.Unmarshal(body, &out) != nil || len(out.Jobs) != 1 || out.Jobs[0].Last == nil || out.Jobs[0].Last.Result != "ok" {
+		t.Fatalf("jobs: %d %s", code, body)
+	}
+}
