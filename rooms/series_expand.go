@@ -1,0 +1,190 @@
+package rooms
+
+import (
+	"time"
+
+	"github.com/teambition/rrule-go"
+)
+
+// MaxExpand bounds the occurrences one Expand call returns: a request may
+// not make the daemon build (and the store write) an unbounded list.
+const MaxExpand = 5000
+
+// CodeTooManyOccurrences is the problem code when a window holds more than
+// MaxExpand occurrences.
+const CodeTooManyOccurrences = "too-many-occurrences"
+
+// Expand returns the starts of the occurrences in [from, to), in
+// chronological order and in UTC, with ExDates (compared as instants)
+// removed. COUNT counts the dates before ExDates are removed (RFC 5545).
+//
+// The rule runs on floating wall-clock times: DTSTART is the template's
+// start as read in zone, and each generated wall-clock time is then placed
+// in zone by localInstant. A weekly 17:00 series thus stays 17:00 local
+// across DST changes. rrule-go is not given the zone itself because
+// time.Date, which it uses, picks the later instant of an ambiguous
+// fall-back time, and RFC 5545 wants the earlier.
+func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, error) {
+	zone = orUTC(zone)
+	r, err := parseRule(s.Rule)
+	if err != nil {
+		return nil, err
+	}
+	if s.Template.Start.IsZero() {
+		e := &ValidationError{}
+		e.add("start", CodeInvalidField, "A series needs the date and time of its first meeting.")
+		return nil, e
+	}
+	opt := r.opt
+	opt.Dtstart = floating(s.Template.Start.In(zone))
+	rr, err := rrule.NewRRule(opt)
+	if err != nil { // parseRule probed the same options
+		return nil, ruleError("%s", libraryMessage(err))
+	}
+	until, bounded := r.untilInstant(zone)
+	// Wall-clock times more than a day before from cannot land in the window
+	// (offsets are below 24 h), so they are skipped without placing them.
+	skipBelow := floating(from.In(zone)).Add(-24 * time.Hour)
+
+	var out []time.Time
+	next := rr.Iterator()
+	for wall, ok := next(); ok; wall, ok = next() {
+		if wall.Before(skipBelow) {
+			continue
+		}
+		start := localInstant(wall, zone)
+		if bounded && start.After(until) || !start.Before(to) {
+			break
+		}
+		if start.Before(from) || s.excluded(start) {
+			continue
+		}
+		if len(out) == MaxExpand {
+			e := &ValidationError{}
+			e.add("rule", CodeTooManyOccurrences, "The series has more than %d dates between %s and %s; choose a shorter span.",
+				MaxExpand, from.In(zone).Format("02.01.2006"), to.In(zone).Format("02.01.2006"))
+			return nil, e
+		}
+		out = append(out, start.UTC())
+	}
+	return out, nil
+}
+
+func (s *Series) excluded(start time.Time) bool {
+	for _, ex := range s.ExDates {
+		if ex.Equal(start) {
+			return true
+		}
+	}
+	return false
+}
+
+// untilInstant is the last instant an occurrence may start at.
+func (r *rule) untilInstant(zone *time.Location) (time.Time, bool) {
+	switch r.untilForm {
+	case untilUTC:
+		return r.until, true
+	case untilFloating:
+		return localInstant(r.until, zone), true
+	case untilDate:
+		return localInstant(r.until.AddDate(0, 0, 1), zone).Add(-time.Nanosecond), true
+	}
+	return time.Time{}, false
+}
+
+// Open reports whether the rule has neither COUNT nor UNTIL, so the series
+// is materialised over a rolling horizon. An invalid rule is not open:
+// there is nothing to extend.
+func (s *Series) Open() bool {
+	r, err := parseRule(s.Rule)
+	return err == nil && r.opt.Count == 0 && r.untilForm == untilNone
+}
+
+// Occurrence builds the booking for the occurrence starting at start: the
+// template with the series' wall-clock times on start's local date. The
+// per-booking bookkeeping (id, version, audit times) is left to the store.
+func (s *Series) Occurrence(zone *time.Location, start time.Time) Booking {
+	zone = orUTC(zone)
+	b := s.Template
+	b.ID, b.Version, b.CreatedBy = "", 0, ""
+	b.Created, b.Updated, b.CheckedIn = time.Time{}, time.Time{}, time.Time{}
+	b.SeriesID, b.Exception = s.ID, false
+	b.Start = start.UTC()
+	b.End = s.endFor(zone, start).UTC()
+	return b
+}
+
+// endFor is the template's wall-clock end on the occurrence's date. The
+// nominal start (the template's time of day) is used rather than start
+// itself, so that an occurrence moved out of a spring-forward gap
+// (02:30 → 03:30) still ends when the template says.
+func (s *Series) endFor(zone *time.Location, start time.Time) time.Time {
+	tStart, tEnd := floating(s.Template.Start.In(zone)), floating(s.Template.End.In(zone))
+	length := tEnd.Sub(tStart)
+	wall := floating(start.In(zone))
+	h, m, sec := tStart.Clock()
+	for _, day := range []time.Time{wall, wall.AddDate(0, 0, -1)} {
+		y, mo, d := day.Date()
+		nominal := time.Date(y, mo, d, h, m, sec, tStart.Nanosecond(), time.UTC)
+		if localInstant(nominal, zone).Equal(start) {
+			wall = nominal
+			break
+		}
+	}
+	end := localInstant(wall.Add(length), zone)
+	if !end.After(start) { // the whole template fell into a gap
+		end = start.Add(length)
+	}
+	return end
+}
+
+// floating returns t's wall clock as a UTC time: a "floating" time in RFC
+// 5545 terms, free of any zone's DST.
+func floating(t time.Time) time.Time {
+	y, mo, d := t.Date()
+	h, m, s := t.Clock()
+	return time.Date(y, mo, d, h, m, s, t.Nanosecond(), time.UTC)
+}
+
+// localInstant places a floating wall-clock time in zone as RFC 5545
+// 3.3.5 says: an ambiguous time (fall-back) is its first occurrence; a time
+// in a spring-forward gap is read with the offset before the gap, which
+// moves it forward by the gap (02:30 → 03:30).
+func localInstant(wall time.Time, zone *time.Location) time.Time {
+	if zone == time.UTC {
+		return wall
+	}
+	// Offsets are under a day, so a day either side lies outside any
+	// transition near wall.
+	_, before := wall.Add(-24 * time.Hour).In(zone).Zone()
+	_, after := wall.Add(24 * time.Hour).In(zone).Zone()
+	early := wall.Add(-time.Duration(before) * time.Second)
+	late := wall.Add(-time.Duration(after) * time.Second)
+	if late.Before(early) {
+		early, late = late, early
+	}
+	switch {
+	case shows(early, wall, zone):
+		return early
+	case shows(late, wall, zone):
+		return late
+	case before == after: // two transitions within two days; trust Go
+		y, mo, d := wall.Date()
+		h, m, s := wall.Clock()
+		return time.Date(y, mo, d, h, m, s, wall.Nanosecond(), zone)
+	}
+	return wall.Add(-time.Duration(before) * time.Second)
+}
+
+// shows reports whether instant t reads as the floating time wall in zone.
+func shows(t, wall time.Time, zone *time.Location) bool {
+	_, off := t.In(zone).Zone()
+	return t.Add(time.Duration(off) * time.Second).Equal(wall)
+}
+
+func orUTC(zone *time.Location) *time.Location {
+	if zone == nil {
+		return time.UTC
+	}
+	return zone
+}
