@@ -141,20 +141,25 @@ func (s *Store) Get(id string) (rooms.Booking, error) {
 // returns the stored booking. A move into a conflict returns a
 // *rooms.ConflictError and leaves the stored booking alone.
 func (s *Store) Update(id string, version uint64, actor string, change func(*rooms.Booking) error) (rooms.Booking, error) {
-	return s.modify(ActionUpdate, id, version, actor, change)
+	return s.modify(ActionUpdate, id, version, actor, func(b *rooms.Booking) (bool, error) {
+		return true, change(b)
+	})
 }
 
 // Cancel sets the booking's status to cancelled, freeing its room.
 // Cancelling a cancelled booking returns it unchanged, whatever version is
 // given, so a retried cancel succeeds.
 func (s *Store) Cancel(id string, version uint64, actor string) (rooms.Booking, error) {
-	return s.modify(ActionCancel, id, version, actor, func(b *rooms.Booking) error {
+	return s.modify(ActionCancel, id, version, actor, func(b *rooms.Booking) (bool, error) {
 		b.Status = rooms.StatusCancelled
-		return nil
+		return true, nil
 	})
 }
 
-func (s *Store) modify(action, id string, version uint64, actor string, change func(*rooms.Booking) error) (rooms.Booking, error) {
+// modify is the one read-modify-write path for a stored booking. change
+// edits a copy and says whether to keep it: false (or a change that
+// changes nothing) writes nothing and returns the stored booking.
+func (s *Store) modify(action, id string, version uint64, actor string, change func(*rooms.Booking) (bool, error)) (rooms.Booking, error) {
 	uid, err := parseID(id)
 	if err != nil {
 		return rooms.Booking{}, err
@@ -178,8 +183,13 @@ func (s *Store) modify(action, id string, version uint64, actor string, change f
 			return fmt.Errorf("booking %s: version %d is not the stored version %d: %w", id, version, old.Version, rooms.ErrVersionMismatch)
 		}
 		nb := old // Booking holds no pointers: this is a deep copy
-		if err := change(&nb); err != nil {
+		keep, err := change(&nb)
+		if err != nil {
 			return err
+		}
+		if !keep {
+			out = old
+			return nil
 		}
 		nb.ID, nb.Created, nb.CreatedBy, nb.Version, nb.Updated = old.ID, old.Created, old.CreatedBy, old.Version, old.Updated
 		normalise(&nb)

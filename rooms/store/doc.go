@@ -4,15 +4,17 @@
 //
 // Top-level buckets (rooms/accounts adds its own beside them in the same file):
 //
-//	bookings          id (16-byte ULID)                     -> booking, binary (codec.go)
-//	bookings_by_room  room | 0x00 | occStart | id           -> occUntil
-//	bookings_by_time  occStart | id                         -> occUntil
-//	audit             audit id (16-byte ULID)               -> AuditEntry as JSON
-//	audit_by_booking  booking id string | 0x00 | audit id   -> (empty)
-//	meta              schema_version -> uint64 (big-endian)
-//	                  max_span       -> longest occupied span of any room
-//	                  room_spans/    room -> longest occupied span in that room
-//	                  status_counts/ status -> number of bookings (uint64)
+//	bookings            id (16-byte ULID)                    -> booking, binary (codec.go)
+//	bookings_by_room    room | 0x00 | occStart | id          -> occUntil
+//	bookings_by_time    occStart | id                        -> occUntil
+//	bookings_by_series  series id (16 bytes) | start | id    -> (empty)
+//	series              series id (16-byte ULID)             -> rooms.Series as JSON
+//	audit               audit id (16-byte ULID)              -> AuditEntry as JSON
+//	audit_by_booking    booking or series id string | 0x00 | audit id -> (empty)
+//	meta                schema_version -> uint64 (big-endian)
+//	                    max_span       -> longest occupied span of any room
+//	                    room_spans/    room -> longest occupied span in that room
+//	                    status_counts/ status -> number of bookings (uint64)
 //
 // occStart and occUntil are a booking's occupied interval (buffers
 // included), encoded as 8-byte big-endian Unix nanoseconds with the sign bit
@@ -21,7 +23,11 @@
 // Bookings use a compact binary codec (codec.go): every availability query
 // and conflict check decodes its candidates, and JSON made that the
 // dominant cost. Schema 1 stored JSON; migration 1→2 re-encodes. Audit
-// entries stay JSON: they are written once and read rarely.
+// entries stay JSON: they are written once and read rarely, and so do
+// series: one record per series, read by the horizon job and series edits,
+// never by availability. Schema 3 added the series bucket and
+// bookings_by_series, which is ordered by Start rather than the occupied
+// start (index.go, seriesKey, says why).
 //
 // The codec has its own format byte per record, apart from the schema
 // version: codecV2 added the series link, the exception mark and the
@@ -33,10 +39,11 @@
 //
 // # The overlap bound
 //
-// The indexes are ordered by occupied start, but an overlap query asks about
-// occupied intervals. To find what overlaps [s, e) in room R, a scan starts
-// at s - maxSpan(R) and stops before e, where maxSpan(R) is the longest
-// occupied span (OccupiedUntil - OccupiedFrom) ever stored in R. A booking
+// The room and time indexes are ordered by occupied start, but an overlap
+// query asks about occupied intervals. To find what overlaps [s, e) in room
+// R, a scan starts at s - maxSpan(R) and stops before e, where maxSpan(R)
+// is the longest occupied span (OccupiedUntil - OccupiedFrom) ever stored
+// in R. A booking
 // overlapping [s, e) starts before e and ends after s; since it is at most
 // maxSpan(R) long it starts after s - maxSpan(R). So the scan visits only
 // bookings whose occupied start lies in [s-maxSpan(R), e), and misses none.

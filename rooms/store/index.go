@@ -20,8 +20,10 @@ var (
 	bucketAudit          = []byte("audit")
 	bucketAuditByBooking = []byte("audit_by_booking")
 	bucketMeta           = []byte("meta")
-	bucketSpans          = []byte("room_spans")    // inside meta
-	bucketCounts         = []byte("status_counts") // inside meta
+	bucketSeries         = []byte("series")             // schema 3
+	bucketBySeries       = []byte("bookings_by_series") // schema 3
+	bucketSpans          = []byte("room_spans")         // inside meta
+	bucketCounts         = []byte("status_counts")      // inside meta
 
 	keySchema  = []byte("schema_version")
 	keyMaxSpan = []byte("max_span")
@@ -94,6 +96,12 @@ func storable(b *rooms.Booking) error {
 			return fmt.Errorf("booking time %s is outside the storable range", t.Format(time.RFC3339))
 		}
 	}
+	// The series index is keyed by the series' 16 bytes.
+	if b.SeriesID != "" {
+		if _, err := ulid.ParseStrict(b.SeriesID); err != nil {
+			return fmt.Errorf("booking series id %q is not a series id", b.SeriesID)
+		}
+	}
 	return nil
 }
 
@@ -114,6 +122,25 @@ func timeKey(b *rooms.Booking, id ulid.ULID) []byte {
 	return append(k, id[:]...)
 }
 
+// seriesKey is the booking's entry in bookings_by_series. Unlike the other
+// indexes it is ordered by Start, not the occupied start: every question
+// asked of it ("the occurrences from this date on") is about Start, and an
+// occurrence edited on its own may have other buffers than its siblings.
+// ok is false for a booking that is in no series.
+func seriesKey(b *rooms.Booking, id ulid.ULID) (k []byte, ok bool) {
+	if b.SeriesID == "" {
+		return nil, false
+	}
+	sid, err := ulid.ParseStrict(b.SeriesID)
+	if err != nil {
+		return nil, false // refused by storable; such a record has no entry
+	}
+	k = make([]byte, 0, idLen+timeLen+idLen)
+	k = append(k, sid[:]...)
+	k = appendTime(k, b.Start)
+	return append(k, id[:]...), true
+}
+
 // indexValue is the occupied end, so scans can skip bookings that ended
 // before the window without decoding them.
 func indexValue(b *rooms.Booking) []byte {
@@ -129,6 +156,11 @@ func putIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 	if err := tx.Bucket(bucketByTime).Put(timeKey(b, id), v); err != nil {
 		return err
 	}
+	if k, ok := seriesKey(b, id); ok {
+		if err := tx.Bucket(bucketBySeries).Put(k, nil); err != nil {
+			return err
+		}
+	}
 	if err := addCount(tx, b.Status, 1); err != nil {
 		return err
 	}
@@ -142,6 +174,11 @@ func deleteIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 	}
 	if err := tx.Bucket(bucketByTime).Delete(timeKey(b, id)); err != nil {
 		return err
+	}
+	if k, ok := seriesKey(b, id); ok {
+		if err := tx.Bucket(bucketBySeries).Delete(k); err != nil {
+			return err
+		}
 	}
 	return addCount(tx, b.Status, -1)
 }

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/oklog/ulid/v2"
 	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
 )
 
 // SchemaVersion is the layout this code reads and writes (see doc.go).
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // migration upgrades a file by one schema version, inside the transaction
 // that records the new version: a crash mid-migration leaves the old file.
@@ -22,6 +23,7 @@ type migration func(tx *bbolt.Tx) error
 var migrations = map[uint64]migration{
 	0: migrateV0toV1,
 	1: migrateV1toV2,
+	2: migrateV2toV3,
 }
 
 // migrateV0toV1 creates the v1 buckets in a new (or pre-versioning) file.
@@ -51,6 +53,31 @@ func migrateV1toV2(tx *bbolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// migrateV2toV3 adds the series and their occurrence index. Bookings
+// already linked to a series (codecV2 records written before this schema)
+// are indexed; a link that is no series id cannot be, and is left alone.
+func migrateV2toV3(tx *bbolt.Tx) error {
+	for _, name := range [][]byte{bucketSeries, bucketBySeries} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	idx := tx.Bucket(bucketBySeries)
+	return tx.Bucket(bucketBookings).ForEach(func(k, v []byte) error {
+		var b rooms.Booking
+		if err := decodeBooking(v, &b); err != nil {
+			return fmt.Errorf("booking %x: %w", k, err)
+		}
+		if len(k) != idLen {
+			return fmt.Errorf("booking key %x is no id", k)
+		}
+		if sk, ok := seriesKey(&b, ulid.ULID(k)); ok {
+			return idx.Put(sk, nil) // another bucket: safe during ForEach
+		}
+		return nil
+	})
 }
 
 // migrate brings the file to SchemaVersion, or refuses a newer one without

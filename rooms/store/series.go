@@ -1,0 +1,538 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// Audit actions for series. The series entries are indexed under the
+// series id (Audit(seriesID) lists them); each occurrence also gets its
+// own entry under its booking id, so a booking's history is complete.
+const (
+	ActionSeriesCreate = "series.create"
+	ActionSeriesExtend = "series.extend"
+	ActionSeriesUpdate = "series.update"
+	ActionSeriesCancel = "series.cancel"
+)
+
+// ReasonConflict is the Reason of an occurrence skipped because it
+// collides with a booking.
+const ReasonConflict = "conflict"
+
+// SkippedOccurrence is an occurrence not stored: it collided (Conflicts) or
+// fell on a closure (Reason "closure: <reason>", reported by the caller).
+type SkippedOccurrence struct {
+	Start  time.Time `json:"start"`
+	Reason string    `json:"reason"`
+	// Conflicts are the bookings it collides with, by start; they may
+	// include earlier occurrences of the same series call.
+	Conflicts []rooms.Booking `json:"-"`
+}
+
+// SeriesConflictError: on_conflict=fail and some occurrences collide;
+// nothing was written. Occurrences lists every colliding one, by start.
+type SeriesConflictError struct {
+	Occurrences []SkippedOccurrence
+}
+
+// maxListedCollisions bounds the message, not the error's content: a
+// series laid over another can collide hundreds of times.
+const maxListedCollisions = 10
+
+func (e *SeriesConflictError) Error() string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "%d occurrences collide: ", len(e.Occurrences))
+	for i, o := range e.Occurrences {
+		if i == maxListedCollisions {
+			fmt.Fprintf(&sb, ", and %d more", len(e.Occurrences)-i)
+			break
+		}
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		ids := make([]string, len(o.Conflicts))
+		for j, c := range o.Conflicts {
+			ids[j] = c.ID
+		}
+		fmt.Fprintf(&sb, "%s with %s", o.Start.UTC().Format("2006-01-02T15:04Z07:00"), strings.Join(ids, " "))
+	}
+	return sb.String()
+}
+
+// seriesNotFound names the series and still matches rooms.ErrNotFound,
+// whose own text speaks of a booking.
+type seriesNotFound string
+
+func (e seriesNotFound) Error() string { return "series " + string(e) + " not found" }
+func (seriesNotFound) Unwrap() error   { return rooms.ErrNotFound }
+
+// CreateSeries stores a new series and its occurrences in one transaction.
+// It assigns the series its ID, Created, Updated, Version 1 and CreatedBy
+// (actor, unless set); each occurrence gets an ID, the SeriesID, Created,
+// Updated, Version 1 and CreatedBy. The caller has expanded the rule,
+// validated every occurrence against its room and removed closures.
+//
+// Each occurrence is checked against the stored bookings and against the
+// occurrences of this call stored before it (an occurrence that was
+// skipped is not). With skipConflicts false, any collision returns a
+// *SeriesConflictError listing every colliding occurrence and nothing is
+// written; with true, the free ones are stored and the others returned as
+// skipped. Both modes decide alike, so the error lists exactly what skip
+// would skip: the client can retry with skip knowing the outcome.
+func (s *Store) CreateSeries(sr rooms.Series, occurrences []rooms.Booking, skipConflicts bool, actor string) (rooms.Series, []rooms.Booking, []SkippedOccurrence, error) {
+	now := s.now().UTC()
+	sid, err := s.ids.next(now)
+	if err != nil {
+		return rooms.Series{}, nil, nil, err
+	}
+	sr.ID = sid.String()
+	sr.Created, sr.Updated, sr.Version = now, now, 1
+	if sr.CreatedBy == "" {
+		sr.CreatedBy = actor
+	}
+	sr.MaterialisedUntil = sr.MaterialisedUntil.UTC()
+	sv, err := json.Marshal(&sr)
+	if err != nil {
+		return rooms.Series{}, nil, nil, fmt.Errorf("encode series: %w", err)
+	}
+	occ, err := s.newOccurrences(&sr, occurrences, actor, now)
+	if err != nil {
+		return rooms.Series{}, nil, nil, err
+	}
+	seriesAudit, err := s.ids.next(now)
+	if err != nil {
+		return rooms.Series{}, nil, nil, err
+	}
+
+	var stored []rooms.Booking
+	var skipped []SkippedOccurrence
+	err = s.update(ActionSeriesCreate, func(tx *bbolt.Tx) error {
+		if err := appendBucket(tx, bucketSeries).Put(sid[:], sv); err != nil {
+			return err
+		}
+		var err error
+		stored, skipped, err = putOccurrences(tx, occ)
+		if err != nil {
+			return err
+		}
+		if len(skipped) > 0 && !skipConflicts {
+			return &SeriesConflictError{Occurrences: skipped}
+		}
+		changes := diff(&rooms.Booking{}, &sr.Template)
+		changes["rule"] = Change{After: short(sr.Rule)}
+		return appendSeriesAudit(tx, sr.ID, AuditEntry{
+			ID: seriesAudit.String(), Time: now, Actor: actor, Action: ActionSeriesCreate, Changes: changes,
+			Detail: fmt.Sprintf("%d occurrences stored, %d skipped", len(stored), len(skipped)),
+		})
+	})
+	if err != nil {
+		if _, ok := errors.AsType[*SeriesConflictError](err); ok {
+			return rooms.Series{}, nil, nil, err
+		}
+		return rooms.Series{}, nil, nil, fmt.Errorf("create series: %w", err)
+	}
+	return sr, stored, skipped, nil
+}
+
+// occurrence is a booking ready to store, with its audit entry.
+type occurrence struct {
+	b     rooms.Booking
+	id    ulid.ULID
+	audit AuditEntry
+}
+
+// newOccurrences prepares occurrences of sr outside the transaction (IDs
+// come from a mutex-guarded source; the write lock need not wait for it).
+func (s *Store) newOccurrences(sr *rooms.Series, bs []rooms.Booking, actor string, now time.Time) ([]occurrence, error) {
+	out := make([]occurrence, len(bs))
+	for i, b := range bs {
+		id, err := s.ids.next(now)
+		if err != nil {
+			return nil, err
+		}
+		auditID, err := s.ids.next(now)
+		if err != nil {
+			return nil, err
+		}
+		b.ID, b.SeriesID = id.String(), sr.ID
+		normalise(&b)
+		b.Created, b.Updated, b.Version = now, now, 1
+		if b.CreatedBy == "" {
+			b.CreatedBy = actor
+		}
+		if err := storable(&b); err != nil {
+			return nil, fmt.Errorf("occurrence %s: %w", b.Start.Format(time.RFC3339), err)
+		}
+		// What the occurrences share is in the series entry; each one's
+		// own entry records only when it is, to keep a 10-year series'
+		// audit small.
+		out[i] = occurrence{b: b, id: id, audit: AuditEntry{
+			ID: auditID.String(), Time: now, Actor: actor, Action: ActionCreate, BookingID: b.ID,
+			Changes: map[string]Change{
+				"start": {After: timeText(b.Start)},
+				"end":   {After: timeText(b.End)},
+			},
+			Detail: "series " + sr.ID,
+		}}
+	}
+	return out, nil
+}
+
+// putOccurrences stores each occurrence that collides with nothing stored,
+// in order, so that later ones are checked against earlier ones too, and
+// returns the others as skipped.
+func putOccurrences(tx *bbolt.Tx, occ []occurrence) ([]rooms.Booking, []SkippedOccurrence, error) {
+	var stored []rooms.Booking
+	var skipped []SkippedOccurrence
+	bk := appendBucket(tx, bucketBookings)
+	for i := range occ {
+		o := &occ[i]
+		cs, err := collisions(tx, &o.b)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(cs) > 0 {
+			skipped = append(skipped, SkippedOccurrence{Start: o.b.Start, Reason: ReasonConflict, Conflicts: cs})
+			continue
+		}
+		if err := bk.Put(o.id[:], encodeBooking(&o.b)); err != nil {
+			return nil, nil, err
+		}
+		if err := putIndexes(tx, &o.b, o.id); err != nil {
+			return nil, nil, err
+		}
+		if err := appendAudit(tx, o.audit); err != nil {
+			return nil, nil, err
+		}
+		stored = append(stored, o.b)
+	}
+	return stored, skipped, nil
+}
+
+// appendSeriesAudit writes e and indexes it under the series id (e has no
+// BookingID: it is about no single booking).
+func appendSeriesAudit(tx *bbolt.Tx, seriesID string, e AuditEntry) error {
+	if err := appendAudit(tx, e); err != nil {
+		return err
+	}
+	id, err := ulid.ParseStrict(e.ID)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketAuditByBooking).Put(append(append([]byte(seriesID), 0), id[:]...), nil)
+}
+
+// GetSeries returns the series with id, or an error wrapping
+// rooms.ErrNotFound.
+func (s *Store) GetSeries(id string) (rooms.Series, error) {
+	var sr rooms.Series
+	err := s.view("get_series", func(tx *bbolt.Tx) error {
+		var err error
+		sr, _, err = loadSeries(tx, id)
+		return err
+	})
+	return sr, err
+}
+
+func loadSeries(tx *bbolt.Tx, id string) (rooms.Series, ulid.ULID, error) {
+	var sr rooms.Series
+	uid, err := ulid.ParseStrict(id)
+	if err != nil {
+		return sr, uid, seriesNotFound(id)
+	}
+	v := tx.Bucket(bucketSeries).Get(uid[:])
+	if v == nil {
+		return sr, uid, seriesNotFound(id)
+	}
+	if err := json.Unmarshal(v, &sr); err != nil {
+		return sr, uid, fmt.Errorf("decode series %s: %w", id, err)
+	}
+	return sr, uid, nil
+}
+
+func putSeries(tx *bbolt.Tx, sr *rooms.Series, id ulid.ULID) error {
+	v, err := json.Marshal(sr)
+	if err != nil {
+		return fmt.Errorf("encode series: %w", err)
+	}
+	return appendBucket(tx, bucketSeries).Put(id[:], v)
+}
+
+// ListSeries returns every series, by id (the horizon job walks them all).
+func (s *Store) ListSeries() ([]rooms.Series, error) {
+	var out []rooms.Series
+	err := s.view("list_series", func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
+			var sr rooms.Series
+			if err := json.Unmarshal(v, &sr); err != nil {
+				return fmt.Errorf("decode series %x: %w", k, err)
+			}
+			out = append(out, sr)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// SeriesBookings returns the occurrences of a series, whatever their
+// status, that start at or after from (zero: all), by start.
+func (s *Store) SeriesBookings(id string, from time.Time) ([]rooms.Booking, error) {
+	var out []rooms.Booking
+	err := s.view("series_bookings", func(tx *bbolt.Tx) error {
+		_, sid, err := loadSeries(tx, id)
+		if err != nil {
+			return err
+		}
+		return eachOccurrence(tx, sid, from, func(b rooms.Booking) error {
+			out = append(out, b)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// eachOccurrence calls fn for the occurrences of series sid starting at or
+// after from, in index order (start, then id).
+func eachOccurrence(tx *bbolt.Tx, sid ulid.ULID, from time.Time, fn func(rooms.Booking) error) error {
+	prefix := sid[:]
+	c := tx.Bucket(bucketBySeries).Cursor()
+	for k, _ := c.Seek(appendTime(bytes.Clone(prefix), clampTime(from))); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		b, err := loadKey(tx, k)
+		if err != nil {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AppendOccurrences extends a series (the rolling-horizon job) in one
+// transaction: occurrences are prepared and checked as in CreateSeries
+// with skipConflicts, MaterialisedUntil becomes until, and the series'
+// Version is bumped.
+//
+// Occurrences starting before the series' MaterialisedUntil were stored
+// (or skipped, or cancelled) already; they are returned as skipped with
+// Reason ReasonMaterialised rather than stored twice, so a job that asks
+// for an overlapping range cannot revive a cancelled occurrence.
+// MaterialisedUntil never moves back.
+func (s *Store) AppendOccurrences(id string, occurrences []rooms.Booking, until time.Time, actor string) ([]rooms.Booking, []SkippedOccurrence, error) {
+	if _, err := ulid.ParseStrict(id); err != nil {
+		return nil, nil, seriesNotFound(id)
+	}
+	now := s.now().UTC()
+	auditID, err := s.ids.next(now)
+	if err != nil {
+		return nil, nil, err
+	}
+	// IDs are made before the transaction; the series is read inside it,
+	// so a placeholder series carries only the id.
+	occ, err := s.newOccurrences(&rooms.Series{ID: id}, occurrences, actor, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	var stored []rooms.Booking
+	var skipped []SkippedOccurrence
+	err = s.update(ActionSeriesExtend, func(tx *bbolt.Tx) error {
+		sr, sid, err := loadSeries(tx, id)
+		if err != nil {
+			return err
+		}
+		var todo []occurrence
+		for _, o := range occ {
+			if o.b.Start.Before(sr.MaterialisedUntil) {
+				skipped = append(skipped, SkippedOccurrence{Start: o.b.Start, Reason: ReasonMaterialised})
+				continue
+			}
+			todo = append(todo, o)
+		}
+		st, sk, err := putOccurrences(tx, todo)
+		if err != nil {
+			return err
+		}
+		stored, skipped = st, append(skipped, sk...)
+		sortSkipped(skipped)
+		before := sr.MaterialisedUntil
+		if until.After(sr.MaterialisedUntil) {
+			sr.MaterialisedUntil = until.UTC()
+		}
+		sr.Version++
+		sr.Updated = now
+		if err := putSeries(tx, &sr, sid); err != nil {
+			return err
+		}
+		return appendSeriesAudit(tx, sr.ID, AuditEntry{
+			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesExtend,
+			Changes: map[string]Change{"materialised_until": {Before: timeText(before), After: timeText(sr.MaterialisedUntil)}},
+			Detail:  fmt.Sprintf("%d occurrences stored, %d skipped", len(stored), len(skipped)),
+		})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return stored, skipped, nil
+}
+
+// ReasonMaterialised is the Reason of an occurrence AppendOccurrences
+// was given again.
+const ReasonMaterialised = "already materialised"
+
+func sortSkipped(sk []SkippedOccurrence) {
+	slices.SortStableFunc(sk, func(a, b SkippedOccurrence) int { return a.Start.Compare(b.Start) })
+}
+
+// UpdateSeries applies change to the stored series record (rule, template,
+// exdates; not its occurrences: the caller rewrites those through Update
+// or CancelSeries). version must be the stored version (0 skips the
+// check). ID, Created, CreatedBy, Version and Updated cannot be changed.
+func (s *Store) UpdateSeries(id string, version uint64, actor string, change func(*rooms.Series) error) (rooms.Series, error) {
+	now := s.now().UTC()
+	auditID, err := s.ids.next(now)
+	if err != nil {
+		return rooms.Series{}, err
+	}
+	var out rooms.Series
+	err = s.update(ActionSeriesUpdate, func(tx *bbolt.Tx) error {
+		old, sid, err := loadSeries(tx, id)
+		if err != nil {
+			return err
+		}
+		if version != 0 && version != old.Version {
+			return fmt.Errorf("series %s: version %d is not the stored version %d: %w", id, version, old.Version, rooms.ErrVersionMismatch)
+		}
+		ns := old
+		// ExDates is the one shared slice; change must not edit old's.
+		ns.ExDates = append([]time.Time(nil), old.ExDates...)
+		if err := change(&ns); err != nil {
+			return err
+		}
+		ns.ID, ns.Created, ns.CreatedBy, ns.Version, ns.Updated = old.ID, old.Created, old.CreatedBy, old.Version+1, now
+		ns.MaterialisedUntil = ns.MaterialisedUntil.UTC()
+		changes := diff(&old.Template, &ns.Template)
+		if old.Rule != ns.Rule {
+			changes["rule"] = Change{Before: short(old.Rule), After: short(ns.Rule)}
+		}
+		if !slicesEqualTime(old.ExDates, ns.ExDates) {
+			changes["exdates"] = Change{Before: fmt.Sprint(len(old.ExDates)), After: fmt.Sprint(len(ns.ExDates))}
+		}
+		if !old.MaterialisedUntil.Equal(ns.MaterialisedUntil) {
+			changes["materialised_until"] = Change{Before: timeText(old.MaterialisedUntil), After: timeText(ns.MaterialisedUntil)}
+		}
+		if len(changes) == 0 {
+			out = old
+			return nil
+		}
+		if err := putSeries(tx, &ns, sid); err != nil {
+			return err
+		}
+		out = ns
+		return appendSeriesAudit(tx, ns.ID, AuditEntry{
+			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesUpdate, Changes: changes,
+		})
+	})
+	if err != nil {
+		return rooms.Series{}, err
+	}
+	return out, nil
+}
+
+func slicesEqualTime(a, b []time.Time) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !a[i].Equal(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// CancelSeries cancels, in one transaction, the occurrences starting at or
+// after from (zero: all) that still hold or held their room: those already
+// cancelled, released or ended are left as they are. It returns the
+// cancelled bookings, by start. It does not stop an open series from
+// growing: the caller ends the rule (UpdateSeries) for that.
+func (s *Store) CancelSeries(id string, from time.Time, actor string) ([]rooms.Booking, error) {
+	now := s.now().UTC()
+	// Audit IDs are made inside the transaction (their number is known only
+	// there); ids.next takes its own mutex and no store lock.
+	var out []rooms.Booking
+	err := s.update(ActionSeriesCancel, func(tx *bbolt.Tx) error {
+		out = nil
+		sr, sid, err := loadSeries(tx, id)
+		if err != nil {
+			return err
+		}
+		var todo []rooms.Booking
+		err = eachOccurrence(tx, sid, from, func(b rooms.Booking) error {
+			switch b.Status {
+			case rooms.StatusCancelled, rooms.StatusReleased, rooms.StatusEnded:
+				return nil
+			}
+			todo = append(todo, b)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, old := range todo { // never Put while the cursor iterates
+			uid, err := ulid.ParseStrict(old.ID)
+			if err != nil {
+				return err
+			}
+			nb := old
+			nb.Status = rooms.StatusCancelled
+			nb.Version++
+			nb.Updated = now
+			if err := deleteIndexes(tx, &old, uid); err != nil {
+				return err
+			}
+			if err := putBooking(tx, &nb, uid); err != nil {
+				return err
+			}
+			if err := putIndexes(tx, &nb, uid); err != nil {
+				return err
+			}
+			auditID, err := s.ids.next(now)
+			if err != nil {
+				return err
+			}
+			err = appendAudit(tx, AuditEntry{
+				ID: auditID.String(), Time: now, Actor: actor, Action: ActionCancel,
+				BookingID: nb.ID, Changes: diff(&old, &nb), Detail: "series " + sr.ID,
+			})
+			if err != nil {
+				return err
+			}
+			out = append(out, nb)
+		}
+		auditID, err := s.ids.next(now)
+		if err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("%d occurrences cancelled", len(out))
+		if !from.IsZero() {
+			detail += " from " + timeText(from)
+		}
+		return appendSeriesAudit(tx, sr.ID, AuditEntry{
+			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesCancel, Detail: detail,
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
