@@ -1,10 +1,6 @@
 package timeline
 
-import (
-	"time"
-
-	"github.com/kogge-project/kogge/rooms"
-)
+import "time"
 
 // Instants that have already passed when the timeline first sees them are
 // decided by explicit rules rather than fired blindly. Two situations lead
@@ -47,7 +43,7 @@ func (m mode) String() string {
 
 // passed reports whether the instant at, already past at now, should still
 // be fired, and if not, why.
-func passed(slot int, b *rooms.Booking, now time.Time, m mode) (fire bool, why string) {
+func passed(slot int, b *booked, now time.Time, m mode) (fire bool, why string) {
 	switch lifecycle[slot] {
 	case Prep:
 		if !b.Start.After(now) {
@@ -79,8 +75,8 @@ type due struct {
 
 // compareDue orders instants fired outside the queue as the queue would.
 func compareDue(a, b due) int {
-	x := item{at: a.at, slot: uint8(a.slot), booking: a.tr.b.ID}
-	y := item{at: b.at, slot: uint8(b.slot), booking: b.tr.b.ID}
+	x := item{at: a.at.UnixNano(), slot: uint8(a.slot), booking: a.tr.b.ID}
+	y := item{at: b.at.UnixNano(), slot: uint8(b.slot), booking: b.tr.b.ID}
 	switch {
 	case x.before(&y):
 		return -1

@@ -27,23 +27,24 @@ func (s *state) rebuild(bs []rooms.Booking, now time.Time) {
 	s.q = make(queue, 0, len(bs)*4)
 	s.bookings = make(map[string]*tracked, len(bs))
 	var missed []due
+	var idle []*tracked // nothing queued: forgotten once their missed events are applied
 	for i := range bs {
-		b := &bs[i]
-		if !b.Status.Blocks() {
+		if !bs[i].Status.Blocks() {
 			continue
 		}
+		b := slim(&bs[i])
 		if _, ok := s.bookings[b.ID]; ok {
 			// Undoing the first copy's queued items would cost more than
 			// this store bug deserves; the next Changed corrects it.
 			s.t.log.Warn("timeline: store listed a booking twice; keeping the first", "booking", b.ID)
 			continue
 		}
-		tr := newTracked(*b)
+		tr := newTracked(b)
 		s.bookings[b.ID] = tr
-		for _, in := range instants(b, s.t.roomOf(b.Room), s.scratch) {
+		for _, in := range instants(&tr.b, s.t.roomOf(b.Room), s.scratch) {
 			if !in.at.Before(now) {
 				it := &tr.slots[in.slot]
-				it.at, it.version, it.index = in.at, b.Version, len(s.q)
+				it.at, it.version, it.index = in.at.UnixNano(), b.Version, len(s.q)
 				s.q = append(s.q, it)
 				continue
 			}
@@ -51,12 +52,15 @@ func (s *state) rebuild(bs []rooms.Booking, now time.Time) {
 			// so that a booking changed by a late Finish or Release does
 			// not fire its other passed instants by the live rules.
 			tr.markDone(in.slot)
-			if fire, why := passed(in.slot, b, now, restart); !fire {
+			if fire, why := passed(in.slot, &tr.b, now, restart); !fire {
 				s.t.log.Info("timeline: skipping missed event", "booking", b.ID, "room", b.Room,
 					"kind", lifecycle[in.slot], "at", in.at, "reason", why)
 				continue
 			}
 			missed = append(missed, due{tr: tr, at: in.at, slot: in.slot, version: b.Version})
+		}
+		if !tr.queued() {
+			idle = append(idle, tr)
 		}
 	}
 	heap.Init(&s.q)
@@ -64,10 +68,8 @@ func (s *state) rebuild(bs []rooms.Booking, now time.Time) {
 	for _, d := range missed {
 		s.fire(d, true, now)
 	}
-	for id, tr := range s.bookings {
-		if !tr.queued() {
-			delete(s.bookings, id)
-		}
+	for _, tr := range idle {
+		s.settle(tr)
 	}
 }
 
@@ -80,7 +82,7 @@ func (s *state) changed(b rooms.Booking, now time.Time) {
 		if !b.Status.Blocks() || !b.OccupiedUntil().After(now) {
 			return // nothing left to fire
 		}
-		tr = newTracked(b)
+		tr = newTracked(slim(&b))
 		s.bookings[b.ID] = tr
 	} else {
 		if b.Version < tr.b.Version {
@@ -89,7 +91,7 @@ func (s *state) changed(b rooms.Booking, now time.Time) {
 			return
 		}
 		s.unschedule(tr)
-		tr.b = b
+		tr.b = slim(&b)
 	}
 	s.schedule(tr, now)
 	s.settle(tr)
@@ -101,7 +103,7 @@ func (s *state) schedule(tr *tracked, now time.Time) {
 	for _, in := range instants(&tr.b, s.t.roomOf(tr.b.Room), s.scratch) {
 		if in.at.After(now) {
 			it := &tr.slots[in.slot]
-			it.at, it.version = in.at, tr.b.Version
+			it.at, it.version = in.at.UnixNano(), tr.b.Version
 			s.q.add(it)
 			continue
 		}
@@ -139,13 +141,13 @@ func (s *state) settle(tr *tracked) {
 
 // fireDue fires every queued instant up to now, in queue order.
 func (s *state) fireDue(now time.Time) {
-	for len(s.q) > 0 && !s.q[0].at.After(now) {
+	for len(s.q) > 0 && s.q[0].at <= now.UnixNano() {
 		it := heap.Pop(&s.q).(*item)
 		tr := s.bookings[it.booking]
 		if tr == nil || it.version != tr.b.Version {
 			continue // unreachable while changes remove items eagerly; kept as a guard
 		}
-		s.fire(due{tr: tr, at: it.at, slot: int(it.slot), version: it.version}, false, now)
+		s.fire(due{tr: tr, at: time.Unix(0, it.at).UTC(), slot: int(it.slot), version: it.version}, false, now)
 	}
 }
 
@@ -252,5 +254,5 @@ func (s *state) arm(timer *time.Timer) {
 		timer.Stop()
 		return
 	}
-	timer.Reset(max(0, time.Until(s.q[0].at)))
+	timer.Reset(max(0, time.Until(time.Unix(0, s.q[0].at))))
 }

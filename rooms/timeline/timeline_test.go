@@ -277,7 +277,7 @@ func TestStoreErrorLogged(t *testing.T) {
 
 // DST weekends in Europe/Berlin: bookings given in local time fire at the
 // right UTC instants, and one spanning the spring-forward gap lasts the
-// real hour it covers.
+// real hour it covers (its end warning five real minutes before).
 func TestDSTBerlin(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -286,12 +286,12 @@ func TestDSTBerlin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		time.Sleep(time.Until(time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC)))
 		local := func(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, berlin) }
-		sat := booking("sat", local(2026, 3, 28, 9, 0), 2*time.Hour) // CET, UTC+1
-		sun := booking("sun", local(2026, 3, 29, 9, 0), 2*time.Hour) // CEST, UTC+2
-		gap := booking("gap", local(2026, 3, 29, 1, 30), 0)          // 01:30 CET …
-		gap.End = local(2026, 3, 29, 3, 30).UTC()                    // … 03:30 CEST: one real hour
+		sat := booking("sat", local(2026, 3, 28, 9, 0), 2*time.Hour)  // CET, UTC+1
+		sun := booking("sun", local(2026, 3, 29, 9, 0), 2*time.Hour)  // CEST, UTC+2
+		gap := booking("gap", local(2026, 3, 29, 1, 30), 0)           // 01:30 CET …
+		gap.End = local(2026, 3, 29, 3, 30).UTC()                     // … 03:30 CEST: one real hour
 		oct := booking("oct", local(2026, 10, 25, 9, 0), 2*time.Hour) // CET again
-		for _, b := range []*rooms.Booking{&sat, &sun, &gap, &oct} {
+		for _, b := range []*rooms.Booking{&sat, &sun, &oct} {
 			b.CheckinRequired = true
 		}
 		h := start(t, newFakeStore(sat, sun, gap, oct), Options{Room: func(id string) (rooms.Room, bool) {
@@ -304,7 +304,9 @@ func TestDSTBerlin(t *testing.T) {
 			"2026-03-28T08:15 sat noshow released",
 			"2026-03-29T00:15 gap prep confirmed",
 			"2026-03-29T00:30 gap start confirmed",
-			"2026-03-29T00:45 gap noshow released",
+			"2026-03-29T01:25 gap end_warning confirmed",
+			"2026-03-29T01:30 gap end ended",
+			"2026-03-29T01:30 gap teardown ended",
 			"2026-03-29T06:45 sun prep confirmed",
 			"2026-03-29T07:00 sun start confirmed",
 			"2026-03-29T07:15 sun noshow released",
