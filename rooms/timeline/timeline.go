@@ -125,8 +125,9 @@ func New(st Store, opts Options) *Timeline {
 
 // Run rebuilds the queue from st.Pending(now − CatchUp), applies the
 // catch-up rules, then fires instants until ctx ends. It returns nil when
-// ctx ends, an error if the rebuild fails. When Run returns every
-// subscriber channel is closed.
+// ctx ends, an error if the rebuild fails. Catch-up events are published
+// during the rebuild: subscribe before Run to see them. When Run returns
+// every subscriber channel is closed.
 func (t *Timeline) Run(ctx context.Context) error {
 	if !t.running.CompareAndSwap(false, true) {
 		return ErrRunning
