@@ -35,17 +35,23 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 		e.add("start", CodeInvalidField, "A series needs the date and time of its first meeting.")
 		return nil, e
 	}
+	until, bounded := r.untilInstant(zone)
 	opt := r.opt
 	opt.Dtstart = floating(s.Template.Start.In(zone))
+	if bounded {
+		// A day's margin lets rrule-go stop on its own; the exact
+		// comparison is below, on instants.
+		opt.Until = floating(until.In(zone)).Add(24 * time.Hour)
+	}
 	rr, err := rrule.NewRRule(opt)
 	if err != nil { // parseRule probed the same options
 		return nil, ruleError("%s", libraryMessage(err))
 	}
-	until, bounded := r.untilInstant(zone)
 	// Wall-clock times more than a day before from cannot land in the window
 	// (offsets are below 24 h), so they are skipped without placing them.
 	skipBelow := floating(from.In(zone)).Add(-24 * time.Hour)
 
+	excluded := newExdates(s.ExDates)
 	var out []time.Time
 	next := rr.Iterator()
 	for wall, ok := next(); ok; wall, ok = next() {
@@ -56,7 +62,7 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 		if bounded && start.After(until) || !start.Before(to) {
 			break
 		}
-		if start.Before(from) || s.excluded(start) {
+		if start.Before(from) || excluded.has(start) {
 			continue
 		}
 		if len(out) == MaxExpand {
@@ -70,13 +76,24 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 	return out, nil
 }
 
-func (s *Series) excluded(start time.Time) bool {
-	for _, ex := range s.ExDates {
-		if ex.Equal(start) {
-			return true
-		}
+// exdates is the set of a series' ExDates, keyed by instant (not by
+// time.Time, whose == also compares the zone).
+type exdates map[[2]int64]struct{}
+
+func newExdates(ts []time.Time) exdates {
+	if len(ts) == 0 {
+		return nil
 	}
-	return false
+	set := make(exdates, len(ts))
+	for _, t := range ts {
+		set[[2]int64{t.Unix(), int64(t.Nanosecond())}] = struct{}{}
+	}
+	return set
+}
+
+func (e exdates) has(t time.Time) bool {
+	_, ok := e[[2]int64{t.Unix(), int64(t.Nanosecond())}]
+	return ok
 }
 
 // untilInstant is the last instant an occurrence may start at.
