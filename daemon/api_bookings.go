@@ -26,6 +26,7 @@ type bookingInput struct {
 	Hybrid          *rooms.Hybrid `json:"hybrid"`
 	Confidential    *bool         `json:"confidential"`
 	Notes           *string       `json:"notes"`
+	CheckinRequired *bool         `json:"checkin_required"`
 }
 
 // check refuses what a client may not set directly.
@@ -48,6 +49,7 @@ func (in *bookingInput) apply(b *rooms.Booking) {
 	set(&b.Hybrid, in.Hybrid)
 	set(&b.Confidential, in.Confidential)
 	set(&b.Notes, in.Notes)
+	set(&b.CheckinRequired, in.CheckinRequired)
 	if in.Start != nil {
 		b.Start = in.Start.Time
 	}
@@ -97,6 +99,10 @@ type bookingView struct {
 	Hybrid          *rooms.Hybrid `json:"hybrid,omitempty"`
 	Confidential    bool          `json:"confidential"`
 	Notes           string        `json:"notes,omitempty"`
+	SeriesID        string        `json:"series_id,omitempty"`
+	Exception       bool          `json:"exception,omitempty"`
+	CheckinRequired bool          `json:"checkin_required"`
+	CheckedIn       *time.Time    `json:"checked_in,omitempty"`
 	CreatedBy       string        `json:"created_by,omitempty"`
 	Created         *time.Time    `json:"created,omitempty"`
 	Updated         *time.Time    `json:"updated,omitempty"`
@@ -127,6 +133,10 @@ func (s *server) view(c *caller, b rooms.Booking) bookingView {
 		StartLocal: room.Local(b.Start), EndLocal: room.Local(b.End),
 		SetupMinutes: int(b.Setup / time.Minute), TeardownMinutes: int(b.Teardown / time.Minute),
 		Status: b.Status, Confidential: b.Confidential, Version: b.Version,
+		SeriesID: b.SeriesID, Exception: b.Exception, CheckinRequired: b.CheckinRequired,
+	}
+	if !b.CheckedIn.IsZero() {
+		v.CheckedIn = &b.CheckedIn
 	}
 	if !canRead(c, &b) {
 		v.Title, v.Redacted = confidentialTitle, true

@@ -31,6 +31,10 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 			Organizer: c.user.Name, CreatedBy: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
 		}
 		in.apply(&b)
+		if in.CheckinRequired == nil {
+			// The room's default; council sessions take place whoever checks in.
+			b.CheckinRequired = room.CheckinRequired && b.Kind != rooms.KindCouncil
+		}
 		if err := rooms.Validate(&b, room, s.now(), true); err != nil {
 			return err
 		}
@@ -41,6 +45,7 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return s.storeError(c, err)
 	}
+	s.notify(created)
 	w.Header().Set("ETag", etag(created))
 	w.Header().Set("Location", "/api/v1/bookings/"+created.ID)
 	writeJSON(w, http.StatusCreated, s.view(c, created))
@@ -87,6 +92,9 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 			// Only a new start or room must lie ahead: extending or
 			// shortening a running meeting is what changing the end is for.
 			moved := !b.Start.Equal(before.Start) || b.Room != before.Room
+			if b.SeriesID != "" {
+				b.Exception = true // edited on its own: series edits leave it alone
+			}
 			return rooms.Validate(b, room, s.now(), moved)
 		})
 		return err
@@ -94,6 +102,7 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return s.storeError(c, err)
 	}
+	s.notify(updated)
 	w.Header().Set("ETag", etag(updated))
 	writeJSON(w, http.StatusOK, s.view(c, updated))
 	return nil
@@ -120,6 +129,7 @@ func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return s.storeError(c, err)
 	}
+	s.notify(cancelled)
 	w.Header().Set("ETag", etag(cancelled))
 	writeJSON(w, http.StatusOK, s.view(c, cancelled))
 	return nil

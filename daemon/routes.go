@@ -30,6 +30,9 @@ func (s *server) routes() []route {
 		{"PATCH", "/api/v1/bookings/{id}", staff, s.patchBooking},
 		{"DELETE", "/api/v1/bookings/{id}", staff, s.cancelBooking},
 		{"GET", "/api/v1/bookings/{id}/history", staff, s.bookingHistory},
+		{"POST", "/api/v1/bookings/{id}/checkin", staff, s.checkin},
+		{"POST", "/api/v1/bookings/{id}/extend", staff, s.extend},
+		{"POST", "/api/v1/bookings/{id}/end", staff, s.end},
 
 		// Account changes and the backup (which holds every password hash and
 		// TOTP seed) need a logged-in admin, not a token: a leaked automation

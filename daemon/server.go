@@ -27,6 +27,8 @@ type server struct {
 	ready func() error
 	// jobs reports the configured maintenance jobs (nil: none).
 	jobs func() []jobStatus
+	// changed is told of every booking change (the timeline); nil: nobody.
+	changed func(rooms.Booking)
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

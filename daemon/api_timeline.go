@@ -1,0 +1,141 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// notify tells the booking timeline that b changed, so that its prep,
+// start, no-show and end events follow. Every handler that changes a
+// booking calls it after the store acknowledged the change.
+func (s *server) notify(b rooms.Booking) {
+	if s.changed != nil {
+		s.changed(b)
+	}
+}
+
+// checkin answers POST /bookings/{id}/checkin: someone is in the room. It
+// is possible from the prep instant until the no-show check.
+func (s *server) checkin(w http.ResponseWriter, r *http.Request, c *caller) error {
+	now := s.now()
+	b, err := s.store.Transition(r.PathValue("id"), "checkin", c.name(), func(b *rooms.Booking) (bool, error) {
+		if !canRead(c, b) {
+			return false, errForbidden
+		}
+		room, ok := s.catalog.Get(b.Room)
+		if !ok {
+			return false, rooms.UnknownRoom(b.Room)
+		}
+		switch {
+		case b.Status == rooms.StatusCheckedIn:
+			return false, nil // a second tap on the panel is fine
+		case b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative:
+			return false, stateProblem("This booking is %s; there is nothing to check in to.", b.Status)
+		case now.Before(b.Start.Add(-prepLead(room))):
+			return false, stateProblem("Check-in opens at %s.", room.Local(b.Start.Add(-prepLead(room)))[11:16])
+		case !now.Before(b.Start.Add(checkinGrace(room))) && b.CheckinRequired:
+			return false, stateProblem("Check-in closed at %s and the room was released.", room.Local(b.Start.Add(checkinGrace(room)))[11:16])
+		case !now.Before(b.End):
+			return false, stateProblem("The meeting is over.")
+		}
+		b.Status, b.CheckedIn = rooms.StatusCheckedIn, now.UTC()
+		return true, nil
+	})
+	return s.answerBooking(w, c, b, err)
+}
+
+// extend answers POST /bookings/{id}/extend {minutes}: a later end, if the
+// room stays free and the room's rules allow it (409 / 422 otherwise).
+func (s *server) extend(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in struct {
+		Minutes int `json:"minutes"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Minutes < 1 || in.Minutes > 24*60 {
+		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "minutes", Code: rooms.CodeInvalidField,
+			Message: "Extend by 1 minute to 24 hours."}}}
+	}
+	var updated rooms.Booking
+	err := s.catalog.Hold(func() (err error) {
+		updated, err = s.store.Update(r.PathValue("id"), 0, c.name(), func(b *rooms.Booking) error {
+			if !canRead(c, b) {
+				return errForbidden
+			}
+			if !b.Status.Blocks() || b.Status == rooms.StatusEnded {
+				return stateProblem("This booking is %s and cannot be extended.", b.Status)
+			}
+			room, ok := s.catalog.Get(b.Room)
+			if !ok {
+				return rooms.UnknownRoom(b.Room)
+			}
+			if !s.now().Before(b.End) {
+				return stateProblem("The meeting is already over.")
+			}
+			b.End = b.End.Add(time.Duration(in.Minutes) * time.Minute)
+			return rooms.Validate(b, room, s.now(), false)
+		})
+		return err
+	})
+	return s.answerBooking(w, c, updated, err)
+}
+
+// end answers POST /bookings/{id}/end: the meeting is over now and the
+// room is free from the next minute.
+func (s *server) end(w http.ResponseWriter, r *http.Request, c *caller) error {
+	now := s.now()
+	b, err := s.store.Transition(r.PathValue("id"), "end", c.name(), func(b *rooms.Booking) (bool, error) {
+		if !canRead(c, b) {
+			return false, errForbidden
+		}
+		switch {
+		case b.Status == rooms.StatusEnded:
+			return false, nil
+		case !b.Status.Blocks():
+			return false, stateProblem("This booking is %s; there is nothing to end.", b.Status)
+		case now.Before(b.Start):
+			return false, stateProblem("The meeting has not started; cancel it instead.")
+		}
+		// Whole minutes, like every booking time; never before the start.
+		end := now.Truncate(time.Minute).Add(time.Minute)
+		if end.Before(b.End) {
+			b.End = end
+		}
+		b.Status = rooms.StatusEnded
+		return true, nil
+	})
+	return s.answerBooking(w, c, b, err)
+}
+
+// answerBooking writes a changed booking, or maps the error, and tells the
+// timeline.
+func (s *server) answerBooking(w http.ResponseWriter, c *caller, b rooms.Booking, err error) error {
+	if err != nil {
+		return s.storeError(c, err)
+	}
+	s.notify(b)
+	w.Header().Set("ETag", etag(b))
+	writeJSON(w, http.StatusOK, s.view(c, b))
+	return nil
+}
+
+func stateProblem(format string, args ...any) *problem {
+	return newProblem(http.StatusConflict, "wrong-state", "Not possible now", format, args...)
+}
+
+func prepLead(r rooms.Room) time.Duration {
+	if r.PrepLead > 0 {
+		return r.PrepLead
+	}
+	return rooms.DefaultPrepLead
+}
+
+func checkinGrace(r rooms.Room) time.Duration {
+	if r.CheckinGrace > 0 {
+		return r.CheckinGrace
+	}
+	return rooms.DefaultCheckinGrace
+}
