@@ -189,3 +189,48 @@ func BenchmarkAvailability(b *testing.B) {
 	b.ReportMetric(q(0.50), "p50-µs")
 	b.ReportMetric(q(0.99), "p99-µs")
 }
+
+// BenchmarkCreateSeries stores a 10-year weekly series (520 occurrences,
+// each conflict-checked) in one transaction. Every iteration uses a room
+// of its own, so that no occurrence collides with an earlier iteration's.
+func BenchmarkCreateSeries(b *testing.B) {
+	const n = 520
+	for _, size := range []int{0, 100_000} {
+		b.Run(fmt.Sprintf("existing=%d", size), func(b *testing.B) {
+			s := preloaded(b, size)
+			commits := countCommits(s)
+			start := benchStart.Add(benchSpan(size))
+			i := 0
+			for b.Loop() {
+				room := fmt.Sprintf("series-%d", i)
+				i++
+				occ := make([]rooms.Booking, n)
+				for j := range occ {
+					occ[j] = at(room, start.Add(time.Duration(j)*7*24*time.Hour), 3*time.Hour)
+					occ[j].Setup = 15 * time.Minute
+				}
+				sr := rooms.Series{Template: occ[0], Rule: "FREQ=WEEKLY;COUNT=520"}
+				_, got, skipped, err := s.CreateSeries(sr, occ, false, "bench")
+				if err != nil || len(got) != n || len(skipped) != 0 {
+					b.Fatalf("CreateSeries: %d stored, %d skipped, %v", len(got), len(skipped), err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/series")
+			b.ReportMetric(float64(commits.Load())/float64(b.N), "commits/op")
+		})
+	}
+}
+
+// BenchmarkPending reads every booking of a 100k file as pending: the
+// store's share of a timeline rebuild at 100k future bookings.
+func BenchmarkPending(b *testing.B) {
+	const size = 100_000
+	s := preloaded(b, size)
+	for b.Loop() {
+		got, err := s.Pending(benchStart)
+		if err != nil || len(got) != size {
+			b.Fatalf("Pending: %d bookings, %v", len(got), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -18,14 +19,26 @@ func (s *Store) Pending(since time.Time) ([]rooms.Booking, error) {
 	var out []rooms.Booking
 	err := s.view("pending", func(tx *bbolt.Tx) error {
 		lo := appendTime(nil, clampTime(since.Add(-maxSpan(tx, ""))))
+		// Keys first, then bookings into a slice of the right size: at
+		// 100k bookings, growing it by append was a third of the time.
+		// The keys point into the mmap and stay valid for the transaction.
+		var keys [][]byte
 		c := tx.Bucket(bucketByTime).Cursor()
 		for k, v := c.Seek(lo); k != nil; k, v = c.Next() {
-			if !decodeTime(v).After(since) {
-				continue // its room is free again by since
+			if decodeTime(v).After(since) { // else its room is free again by since
+				keys = append(keys, k)
 			}
-			b, err := loadKey(tx, k)
-			if err != nil {
-				return err
+		}
+		out = make([]rooms.Booking, 0, len(keys))
+		bk := tx.Bucket(bucketBookings) // once: tx.Bucket allocates
+		for _, k := range keys {
+			v := bk.Get(k[len(k)-idLen:])
+			if v == nil {
+				return fmt.Errorf("index entry %x: %w", k, rooms.ErrNotFound)
+			}
+			var b rooms.Booking
+			if err := decodeBooking(v, &b); err != nil {
+				return fmt.Errorf("index entry %x: %w", k, err)
 			}
 			if pendingStatus(b.Status) {
 				out = append(out, b)
