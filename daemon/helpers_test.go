@@ -16,6 +16,7 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/timeline"
 )
 
 // testNow is the fixed clock of API tests: Thursday 26 November 2026, 09:00 in Berlin.
@@ -34,6 +35,7 @@ type testEnv struct {
 	accounts *accounts.Service
 	catalog  *rooms.Catalog
 	now      time.Time
+	server   *server
 }
 
 // newTestEnv builds the environment; tweak adjusts the accounts options
@@ -66,7 +68,13 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		log: slog.New(slog.DiscardHandler), store: st, accounts: e.accounts, catalog: e.catalog,
 		metrics: m, now: func() time.Time { return e.now },
 		ready: func() error { return nil },
+		// The API tests run on a frozen clock, the timeline on the real
+		// one: it is tested on its own (rooms/timeline) and end to end
+		// with a real daemon (TestEventsStream).
+		subscribe: func(string, int) (<-chan timeline.Event, func()) { return make(chan timeline.Event), func() {} },
+		closing:   make(chan struct{}),
 	}
+	e.server = s
 	h, err := s.handler(nil)
 	if err != nil {
 		t.Fatal(err)

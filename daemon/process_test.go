@@ -378,3 +378,47 @@ func TestLoginAddressesStayOutOfTheAuditBucket(t *testing.T) {
 		t.Fatal("the failure was not audited")
 	}
 }
+
+// TestEventsStream checks the timeline's wiring end to end: a booking made
+// inside its prep lead fires its prep event at once, and the room's SSE
+// stream carries it.
+func TestEventsStream(t *testing.T) {
+	dir := t.TempDir()
+	d := startDaemon(t, writeConfig(t, dir, testRoomsTOML), dir)
+	req, _ := http.NewRequest("GET", "http://kogge/api/v1/events?room=ratssaal", nil)
+	resp, err := d.local().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != 200 || ct != "text/event-stream" {
+		t.Fatalf("events: %d %s", resp.StatusCode, ct)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	start := time.Now().UTC().Truncate(time.Minute).Add(3 * time.Minute)
+	b := d.create("ratssaal", "Ältestenrat", start.Format(time.RFC3339), start.Add(time.Hour).Format(time.RFC3339))
+	deadline := time.After(processDeadline)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				t.Fatal("stream ended before the prep event")
+			}
+			if strings.HasPrefix(line, "data: ") && strings.Contains(line, `"kind":"prep"`) {
+				if !strings.Contains(line, b.ID) || strings.Contains(line, "Ältestenrat") {
+					t.Fatalf("prep event %s: want the booking id and no title", line)
+				}
+				return
+			}
+		case <-deadline:
+			t.Fatal("no prep event")
+		}
+	}
+}

@@ -23,6 +23,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/rooms", staff, s.listRooms},
 		{"GET", "/api/v1/rooms/{id}", staff, s.getRoom},
 		{"GET", "/api/v1/rooms/{id}/availability", staff, s.availability},
+		{"GET", "/api/v1/events", staff, s.events},
 
 		{"GET", "/api/v1/bookings", staff, s.listBookings},
 		{"POST", "/api/v1/bookings", staff, s.createBooking},

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/timeline"
 )
 
 // demoDataDir is where `go run ./daemon` without a config keeps its data.
@@ -128,11 +130,25 @@ func (d *daemonProcess) run() error {
 	}
 	defer d.jobs.stop()
 
+	tl := timeline.New(timelineStore{st}, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline")})
+	tlCtx, stopTimeline := context.WithCancel(context.Background())
+	tlDone := make(chan error, 1)
+	go func() { tlDone <- tl.Run(tlCtx) }()
+	defer func() {
+		stopTimeline()
+		if err := <-tlDone; err != nil {
+			d.log.Error("timeline stopped", "err", err)
+		}
+	}()
+
 	srv := &server{
 		log: d.log, store: st, accounts: d.accounts, catalog: d.catalog, metrics: m, now: time.Now,
 		secureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
 		ready:         d.ready,
 		jobs:          d.jobs.status,
+		changed:       tl.Changed,
+		subscribe:     tl.Subscribe,
+		closing:       make(chan struct{}),
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {
@@ -148,6 +164,8 @@ func (d *daemonProcess) run() error {
 	}
 	web := newHTTPServer(trustedProxies(handler, proxies), d.log)
 	web.TLSConfig = tlsConfig()
+	var closeStreams sync.Once
+	web.RegisterOnShutdown(func() { closeStreams.Do(func() { close(srv.closing) }) })
 	ctl := newHTTPServer(handler, d.log)
 	ctl.ConnContext = controlConnContext
 	ctlLn, err := listenControl(dataDir)

@@ -9,6 +9,7 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/timeline"
 )
 
 // server holds what the HTTP handlers need. It owns nothing: serve.go opens
@@ -29,6 +30,10 @@ type server struct {
 	jobs func() []jobStatus
 	// changed is told of every booking change (the timeline); nil: nobody.
 	changed func(rooms.Booking)
+	// subscribe opens a stream of timeline events for a room ("" = all).
+	subscribe func(room string, buffer int) (<-chan timeline.Event, func())
+	// closing is closed when shutdown begins (ends event streams).
+	closing chan struct{}
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms/timeline"
+)
+
+// Server-Sent Events: the panels' and tests' live view of the timeline.
+const (
+	// sseKeepAlive sends a comment line this often, so proxies keep the
+	// stream open and a dead client is noticed at the next write.
+	sseKeepAlive = 25 * time.Second
+	// sseBuffer is each stream's queue; a client that falls this far
+	// behind loses events (the timeline never waits for it).
+	sseBuffer = 64
+)
+
+// events answers GET /events?room=: the timeline's events as they happen,
+// for one room or (without room) all. Events carry ids, times and status,
+// never titles, so every staff member may watch every room.
+func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	room := r.URL.Query().Get("room")
+	if room != "" {
+		if _, ok := s.catalog.Get(room); !ok {
+			return newProblem(http.StatusNotFound, "unknown-room", "Room not found", "There is no room %q.", room)
+		}
+	}
+	if s.subscribe == nil {
+		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "The booking timeline is not running.")
+	}
+	ch, cancel := s.subscribe(room, sseBuffer)
+	defer cancel()
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.WriteHeader(http.StatusOK)
+	if _, err := fmt.Fprint(w, ": kogge events\nretry: 3000\n\n"); err != nil {
+		return nil
+	}
+	if rc.Flush() != nil {
+		return nil
+	}
+	tick := time.NewTicker(sseKeepAlive)
+	defer tick.Stop()
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				return nil
+			}
+			if writeEvent(w, ev) != nil || rc.Flush() != nil {
+				return nil
+			}
+		case <-tick.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+				return nil
+			}
+		case <-r.Context().Done():
+			return nil
+		case <-s.streamsDone():
+			return nil
+		}
+	}
+}
+
+func writeEvent(w http.ResponseWriter, ev timeline.Event) error {
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Kind, data)
+	return err
+}
+
+// streamsDone is closed when the daemon shuts down, so that open streams
+// end at once instead of holding the drain until its timeout.
+func (s *server) streamsDone() <-chan struct{} {
+	if s.closing == nil {
+		return nil // never: tests without a shutdown
+	}
+	return s.closing
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/timeline"
+)
+
+// timelineStore adapts the booking store to what the timeline needs: the
+// pending bookings, and the two state changes it makes on its own.
+type timelineStore struct{ st *store.Store }
+
+// timelineActor is who the audit log names for the timeline's own changes.
+const timelineActor = "timeline"
+
+var _ timeline.Store = timelineStore{}
+
+func (a timelineStore) Pending(since time.Time) ([]rooms.Booking, error) { return a.st.Pending(since) }
+
+// Release frees the room of a booking nobody checked in to; the reason
+// goes to the audit log beside the status change.
+func (a timelineStore) Release(id, reason string) (rooms.Booking, error) {
+	released := false
+	b, err := a.st.Transition(id, "release", timelineActor, func(b *rooms.Booking) (bool, error) {
+		if b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative {
+			return false, nil // checked in, cancelled or ended meanwhile
+		}
+		b.Status, released = rooms.StatusReleased, true
+		return true, nil
+	})
+	if err == nil && released {
+		err = a.st.AppendAudit(store.AuditEntry{Actor: timelineActor, Action: "release.reason", BookingID: id, Detail: reason})
+	}
+	return b, err
+}
+
+// Finish marks a booking ended at its scheduled end.
+func (a timelineStore) Finish(id string) (rooms.Booking, error) {
+	return a.st.Transition(id, "finish", timelineActor, func(b *rooms.Booking) (bool, error) {
+		switch b.Status {
+		case rooms.StatusConfirmed, rooms.StatusTentative, rooms.StatusCheckedIn:
+			b.Status = rooms.StatusEnded
+			return true, nil
+		}
+		return false, nil
+	})
+}
