@@ -163,7 +163,9 @@ func (s *server) conflictProblem(c *caller, ce *rooms.ConflictError) *problem {
 	return p
 }
 
-func etag(b rooms.Booking) string { return `"` + strconv.FormatUint(b.Version, 10) + `"` }
+func etag(b rooms.Booking) string { return `"` + itoa(b.Version) + `"` }
+
+func itoa(v uint64) string { return strconv.FormatUint(v, 10) }
 
 // ifMatch reads the version a PATCH or DELETE was based on. "*" means any.
 func ifMatch(r *http.Request) (uint64, error) {

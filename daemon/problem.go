@@ -22,6 +22,8 @@ type problem struct {
 	Detail    string                `json:"detail,omitempty"`
 	Errors    []rooms.FieldProblem  `json:"errors,omitempty"`
 	Conflicts []bookingConflictView `json:"conflicts,omitempty"`
+	// Occurrences lists the meetings of a series that collide.
+	Occurrences []skippedView `json:"occurrences,omitempty"`
 
 	retryAfter time.Duration
 }

@@ -149,6 +149,8 @@ func (d *daemonProcess) run() error {
 		changed:       tl.Changed,
 		subscribe:     tl.Subscribe,
 		closing:       make(chan struct{}),
+		closures:      cfg.ClosureList(),
+		horizonMonths: cfg.Series.HorizonMonths,
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

@@ -34,6 +34,10 @@ type server struct {
 	subscribe func(room string, buffer int) (<-chan timeline.Event, func())
 	// closing is closed when shutdown begins (ends event streams).
 	closing chan struct{}
+	// closures are the days series skip; horizonMonths how far ahead
+	// open series are stored.
+	closures      []rooms.Closure
+	horizonMonths int
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

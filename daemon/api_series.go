@@ -1,0 +1,220 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// seriesInput is the body of POST /series: a booking template (its start
+// and end are the first meeting), the RRULE, optional EXDATEs, and what to
+// do when occurrences collide.
+type seriesInput struct {
+	bookingInput
+	Rule       string    `json:"rule"`
+	ExDates    []apiTime `json:"exdates"`
+	OnConflict string    `json:"on_conflict"` // "fail" (default) or "skip"
+}
+
+type seriesView struct {
+	ID                string        `json:"id"`
+	Template          bookingView   `json:"template"`
+	Rule              string        `json:"rule"`
+	RuleDE            string        `json:"rule_de"`
+	RuleEN            string        `json:"rule_en"`
+	ExDates           []time.Time   `json:"exdates,omitempty"`
+	MaterialisedUntil time.Time     `json:"materialised_until"`
+	Version           uint64        `json:"version"`
+	Occurrences       []bookingView `json:"occurrences,omitempty"`
+	Skipped           []skippedView `json:"skipped,omitempty"`
+}
+
+type skippedView struct {
+	Start      time.Time             `json:"start"`
+	StartLocal string                `json:"start_local"`
+	Reason     string                `json:"reason"`
+	Conflicts  []bookingConflictView `json:"conflicts,omitempty"`
+}
+
+func (s *server) viewSeries(c *caller, sr rooms.Series) seriesView {
+	room, _ := s.catalog.Get(sr.Template.Room)
+	v := seriesView{ID: sr.ID, Template: s.view(c, sr.Template), Rule: sr.Rule, ExDates: sr.ExDates,
+		MaterialisedUntil: sr.MaterialisedUntil, Version: sr.Version}
+	v.Template.ID, v.Template.Version = "", 0 // the template is no booking of its own
+	if room.Zone != nil {
+		v.RuleDE, v.RuleEN, _ = rooms.DescribeRule(sr.Rule, sr.Template.Start, sr.Template.End, room.Zone)
+	}
+	if v.Template.Redacted {
+		v.Rule, v.RuleDE, v.RuleEN = "", "", "" // the rhythm of someone's interviews is theirs
+	}
+	return v
+}
+
+func (s *server) skipped(c *caller, room rooms.Room, sk []store.SkippedOccurrence) []skippedView {
+	out := make([]skippedView, 0, len(sk))
+	for _, o := range sk {
+		v := skippedView{Start: o.Start.UTC(), StartLocal: room.Local(o.Start), Reason: o.Reason}
+		for _, b := range o.Conflicts {
+			cv := bookingConflictView{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
+			if canRead(c, &b) {
+				cv.Title = b.Title
+			}
+			v.Conflicts = append(v.Conflicts, cv)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// createSeries answers POST /series. Everything happens in one store
+// transaction: with on_conflict "fail" any collision writes nothing (409
+// listing every colliding occurrence); with "skip" the free occurrences are
+// written and the rest reported. Days on a closure are always skipped.
+func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in seriesInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := in.check(); err != nil {
+		return err
+	}
+	if in.OnConflict == "" {
+		in.OnConflict = "fail"
+	}
+	if in.OnConflict != "fail" && in.OnConflict != "skip" {
+		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "on_conflict", Code: rooms.CodeInvalidField,
+			Message: `on_conflict must be "fail" or "skip".`}}}
+	}
+	var out seriesView
+	err := s.catalog.Hold(func() error {
+		if in.Room == nil {
+			return rooms.UnknownRoom("")
+		}
+		room, ok := s.catalog.Get(*in.Room)
+		if !ok {
+			return rooms.UnknownRoom(*in.Room)
+		}
+		now := s.now()
+		sr := rooms.Series{Rule: in.Rule, Template: rooms.Booking{
+			Room: room.ID, Kind: rooms.KindCommittee, Status: rooms.StatusConfirmed,
+			Organizer: c.user.Name, CreatedBy: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
+		}}
+		in.apply(&sr.Template)
+		if in.CheckinRequired == nil {
+			sr.Template.CheckinRequired = room.CheckinRequired && sr.Template.Kind != rooms.KindCouncil
+		}
+		for _, t := range in.ExDates {
+			sr.ExDates = append(sr.ExDates, t.Time)
+		}
+		if err := rooms.ValidateSeries(&sr, room, now); err != nil {
+			return err
+		}
+		sr.MaterialisedUntil = s.horizon(now)
+		occ, planned, err := rooms.PlanOccurrences(&sr, room, s.closures, sr.Template.Start, sr.MaterialisedUntil, now)
+		if err != nil {
+			return err
+		}
+		created, stored, skipped, err := s.store.CreateSeries(sr, occ, in.OnConflict == "skip", c.name())
+		var sce *store.SeriesConflictError
+		if errors.As(err, &sce) {
+			p := newProblem(http.StatusConflict, "series-conflict", "Some meetings collide",
+				"%d meetings of this series collide with existing bookings; nothing was booked. Book with on_conflict \"skip\" to leave those dates out.", len(sce.Occurrences))
+			p.Occurrences = s.skipped(c, room, sce.Occurrences)
+			return p
+		}
+		if err != nil {
+			return err
+		}
+		out = s.viewSeries(c, created)
+		for _, b := range stored {
+			out.Occurrences = append(out.Occurrences, s.view(c, b))
+			s.notify(b)
+		}
+		for _, p := range planned {
+			skipped = append(skipped, store.SkippedOccurrence{Start: p.Start, Reason: p.Reason})
+		}
+		out.Skipped = s.skipped(c, room, skipped)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/series/"+out.ID)
+	w.Header().Set("ETag", `"`+itoa(out.Version)+`"`)
+	writeJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+// horizon is how far ahead series are stored.
+func (s *server) horizon(now time.Time) time.Time {
+	months := s.horizonMonths
+	if months <= 0 {
+		months = 18
+	}
+	return now.AddDate(0, months, 0).UTC()
+}
+
+func (s *server) getSeries(w http.ResponseWriter, r *http.Request, c *caller) error {
+	sr, err := s.store.GetSeries(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	bs, err := s.store.SeriesBookings(sr.ID, time.Time{})
+	if err != nil {
+		return err
+	}
+	out := s.viewSeries(c, sr)
+	for _, b := range bs {
+		out.Occurrences = append(out.Occurrences, s.view(c, b))
+	}
+	w.Header().Set("ETag", `"`+itoa(sr.Version)+`"`)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// cancelSeries answers DELETE /series/{id}?from=: cancels the meetings
+// from that instant on (all without from) and ends the rule there, so the
+// horizon job adds no more.
+func (s *server) cancelSeries(w http.ResponseWriter, r *http.Request, c *caller) error {
+	from, err := queryTime(r, "from")
+	if err != nil {
+		return err
+	}
+	sr, err := s.store.GetSeries(r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if !canRead(c, &sr.Template) {
+		return errForbidden
+	}
+	cancelled, err := s.store.CancelSeries(sr.ID, from, c.name())
+	if err != nil {
+		return err
+	}
+	for _, b := range cancelled {
+		s.notify(b)
+	}
+	cut := from
+	if cut.IsZero() {
+		cut = sr.Template.Start
+	}
+	sr, err = s.store.UpdateSeries(sr.ID, 0, c.name(), func(x *rooms.Series) error {
+		x.Rule = rooms.RuleUntil(x.Rule, cut.Add(-time.Second))
+		if x.MaterialisedUntil.After(cut) {
+			x.MaterialisedUntil = cut
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	out := s.viewSeries(c, sr)
+	for _, b := range cancelled {
+		out.Occurrences = append(out.Occurrences, s.view(c, b))
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
