@@ -81,6 +81,7 @@ func pruneBackups(dir string, keep int) (int, error) {
 // jobActions are the actions [[jobs]] tables can name.
 func (d *daemonProcess) jobActions() map[string]jobAction {
 	return map[string]jobAction{
-		"backup": d.backupJob,
+		"backup":        d.backupJob,
+		"extend-series": d.extendSeriesJob,
 	}
 }

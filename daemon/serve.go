@@ -82,6 +82,7 @@ type daemonProcess struct {
 	accounts *accounts.Service
 	catalog  *rooms.Catalog
 	jobs     *jobs
+	timeline *timeline.Timeline
 	stopping atomic.Bool
 }
 
@@ -124,13 +125,8 @@ func (d *daemonProcess) run() error {
 	if err != nil {
 		return err
 	}
-	d.jobs, err = startJobs(d.log, d.accounts, cfg.Jobs, d.jobActions(), m)
-	if err != nil {
-		return err
-	}
-	defer d.jobs.stop()
-
 	tl := timeline.New(timelineStore{st}, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline")})
+	d.timeline = tl
 	tlCtx, stopTimeline := context.WithCancel(context.Background())
 	tlDone := make(chan error, 1)
 	go func() { tlDone <- tl.Run(tlCtx) }()
@@ -140,6 +136,12 @@ func (d *daemonProcess) run() error {
 			d.log.Error("timeline stopped", "err", err)
 		}
 	}()
+
+	d.jobs, err = startJobs(d.log, d.accounts, cfg.Jobs, d.jobActions(), m)
+	if err != nil {
+		return err
+	}
+	defer d.jobs.stop()
 
 	srv := &server{
 		log: d.log, store: st, accounts: d.accounts, catalog: d.catalog, metrics: m, now: time.Now,

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// extendSeriesJob stores the meetings of every series up to the horizon
+// (today + series.horizon_months): open-ended series grow by a day each
+// day. Occurrences that collide or fall on a closure are skipped and
+// counted; the store audits each one.
+func (d *daemonProcess) extendSeriesJob(cfg config.Job) (string, error) {
+	now := time.Now()
+	horizon := now.AddDate(0, d.cfg.Series.HorizonMonths, 0).UTC()
+	closures := d.cfg.ClosureList()
+	all, err := d.store.ListSeries()
+	if err != nil {
+		return "", err
+	}
+	var added, skipped, failed int
+	var errs []error
+	for _, sr := range all {
+		if !sr.MaterialisedUntil.Before(horizon) {
+			continue
+		}
+		room, ok := d.catalog.Get(sr.Template.Room)
+		if !ok {
+			continue // its room left the config; nothing can be booked there
+		}
+		from := sr.MaterialisedUntil
+		occ, planned, err := rooms.PlanOccurrences(&sr, room, closures, from, horizon, now)
+		if err == nil {
+			var stored []rooms.Booking
+			var conflicts int
+			stored, sk, aerr := d.store.AppendOccurrences(sr.ID, occ, horizon, "job "+cfg.Name)
+			err = aerr
+			conflicts = len(sk)
+			for _, b := range stored {
+				d.notify(b)
+			}
+			added, skipped = added+len(stored), skipped+conflicts+len(planned)
+		}
+		if err != nil {
+			failed++
+			errs = append(errs, fmt.Errorf("series %s: %w", sr.ID, err))
+		}
+	}
+	summary := fmt.Sprintf("%d series, %d meetings added, %d skipped", len(all), added, skipped)
+	if failed > 0 {
+		return summary, fmt.Errorf("%s; %d series failed: %w", summary, failed, errors.Join(errs...))
+	}
+	return summary, nil
+}
+
+// notify passes a change the daemon made on its own (a job) to the timeline.
+func (d *daemonProcess) notify(b rooms.Booking) {
+	if d.timeline != nil {
+		d.timeline.Changed(b)
+	}
+}
