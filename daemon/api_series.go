@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -217,4 +218,118 @@ func (s *server) cancelSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// seriesPatch is the body of PATCH /series/{id}: the template fields to
+// change, and new local times of day. Moving a series to another room or
+// day is cancelling it from a date and starting a new one.
+type seriesPatch struct {
+	bookingInput
+	StartTime *string `json:"start_time"` // "HH:MM" in the room's zone
+	EndTime   *string `json:"end_time"`
+}
+
+// patchSeries answers PATCH /series/{id}?scope=all|following&from=: the
+// change applies to the template and to every meeting still to be held
+// (scope all) or from `from` on (following); meetings edited on their own
+// keep their edits. One transaction: a collision changes nothing (409).
+func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) error {
+	version, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	var in seriesPatch
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if err := in.check(); err != nil {
+		return err
+	}
+	if in.Room != nil || in.Start != nil || in.End != nil {
+		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "start", Code: rooms.CodeInvalidField,
+			Message: "A series keeps its room and days; change start_time/end_time, or cancel it from a date and book a new one."}}}
+	}
+	now := s.now()
+	from := now
+	switch scope := r.URL.Query().Get("scope"); scope {
+	case "", "all":
+	case "following":
+		if from, err = queryTime(r, "from"); err != nil || from.IsZero() {
+			return badQuery("from", "scope=following needs from, the first meeting to change (RFC 3339)")
+		}
+		if from.Before(now) {
+			from = now // meetings already held are history
+		}
+	default:
+		return badQuery("scope", `must be "all" or "following"`)
+	}
+	var sr rooms.Series
+	var edited []rooms.Booking
+	err = s.catalog.Hold(func() error {
+		cur, err := s.store.GetSeries(r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if !canRead(c, &cur.Template) {
+			return errForbidden
+		}
+		room, ok := s.catalog.Get(cur.Template.Room)
+		if !ok {
+			return rooms.UnknownRoom(cur.Template.Room)
+		}
+		retime := func(b *rooms.Booking) error {
+			var err error
+			if in.StartTime != nil {
+				if b.Start, err = atClock(b.Start, *in.StartTime, room.Zone, "start_time"); err != nil {
+					return err
+				}
+			}
+			if in.EndTime != nil {
+				if b.End, err = atClock(b.End, *in.EndTime, room.Zone, "end_time"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		sr, edited, err = s.store.EditSeries(cur.ID, version, from, c.name(), func(x *rooms.Series) error {
+			in.apply(&x.Template)
+			return retime(&x.Template)
+		}, func(b *rooms.Booking) (bool, error) {
+			in.apply(b)
+			if err := retime(b); err != nil {
+				return false, err
+			}
+			return true, rooms.Validate(b, room, now, in.StartTime != nil)
+		})
+		var sce *store.SeriesConflictError
+		if errors.As(err, &sce) {
+			p := newProblem(http.StatusConflict, "series-conflict", "Some meetings collide",
+				"%d meetings would collide with existing bookings; nothing was changed.", len(sce.Occurrences))
+			p.Occurrences = s.skipped(c, room, sce.Occurrences)
+			return p
+		}
+		return err
+	})
+	if err != nil {
+		return s.storeError(c, err)
+	}
+	out := s.viewSeries(c, sr)
+	for _, b := range edited {
+		s.notify(b)
+		out.Occurrences = append(out.Occurrences, s.view(c, b))
+	}
+	w.Header().Set("ETag", `"`+itoa(sr.Version)+`"`)
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// atClock moves t to the wall-clock time hhmm on its own local date.
+func atClock(t time.Time, hhmm string, zone *time.Location, field string) (time.Time, error) {
+	c, err := time.Parse("15:04", hhmm)
+	if err != nil {
+		return t, &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: field, Code: rooms.CodeInvalidField,
+			Message: fmt.Sprintf("%q is not a time like 16:30.", hhmm)}}}
+	}
+	y, m, d := t.In(zone).Date()
+	return time.Date(y, m, d, c.Hour(), c.Minute(), 0, 0, zone).UTC(), nil
 }

@@ -119,3 +119,41 @@ func TestSeriesRefusesBadRules(t *testing.T) {
 	anna.do("POST", "/api/v1/series", series(map[string]any{"on_conflict": "maybe"})).problem(t, 422, "invalid-field")
 	anna.do("POST", "/api/v1/series", series(map[string]any{"start": "2026-11-24T17:00:00+01:00", "end": "2026-11-24T19:00:00+01:00"})).problem(t, 422, "in-the-past")
 }
+
+func TestSeriesEditWithScopeFollowing(t *testing.T) {
+	e := newTestEnv(t)
+	anna := e.login("anna")
+	var v seriesView
+	anna.do("POST", "/api/v1/series", series(nil)).json(t, &v) // Tuesdays 16, 23, 30 Mar, 6 Apr 2027, 17:00–19:00
+	// The last meeting was moved on its own: the series edit must leave it alone.
+	anna.do("PATCH", "/api/v1/bookings/"+v.Occurrences[3].ID, map[string]any{"notes": "im Foyer"}, "If-Match", `"1"`)
+	blocker := anna.create(map[string]any{"title": "Empfang", "start": "2027-03-30T19:45:00+02:00", "end": "2027-03-30T21:00:00+02:00"})
+
+	from := "2027-03-23T00:00:00%2B01:00"
+	p := anna.do("PATCH", "/api/v1/series/"+v.ID+"?scope=following&from="+from,
+		map[string]any{"start_time": "18:00", "end_time": "20:00"}, "If-Match", `"1"`).problem(t, 409, "series-conflict")
+	if len(p.Occurrences) != 1 || p.Occurrences[0].Conflicts[0].ID != blocker.ID {
+		t.Fatalf("collisions %+v", p.Occurrences)
+	}
+	r := anna.do("PATCH", "/api/v1/series/"+v.ID+"?scope=following&from="+from,
+		map[string]any{"title": "Bauausschuss (neu)", "start_time": "17:30", "end_time": "19:00"}, "If-Match", `"1"`)
+	if r.status != 200 {
+		t.Fatalf("edit: %d %s", r.status, r.body)
+	}
+	var after seriesView
+	anna.do("GET", "/api/v1/series/"+v.ID, nil).json(t, &after)
+	var got []string
+	for _, o := range after.Occurrences {
+		got = append(got, fmt.Sprintf("%s %s", o.StartLocal[5:16], o.Title))
+	}
+	want := []string{"03-16T17:00 Bauausschuss", "03-23T17:30 Bauausschuss (neu)", "03-30T17:30 Bauausschuss (neu)", "04-06T17:00 Bauausschuss"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("after editing the following meetings:\n%v\nwant %v", got, want)
+	}
+	if after.Version != 2 || !strings.Contains(after.RuleEN, "17:30–19:00") {
+		t.Fatalf("series record: v%d %q", after.Version, after.RuleEN)
+	}
+	anna.do("PATCH", "/api/v1/series/"+v.ID, map[string]any{"room": "interviewraum"}, "If-Match", `"2"`).problem(t, 422, "invalid-field")
+	anna.do("PATCH", "/api/v1/series/"+v.ID+"?scope=some", map[string]any{"title": "x"}, "If-Match", `"2"`).problem(t, 400, "bad-query")
+	anna.do("PATCH", "/api/v1/series/"+v.ID, map[string]any{"title": "x"}, "If-Match", `"1"`).problem(t, 412, "stale")
+}

@@ -33,6 +33,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/bookings/{id}/history", staff, s.bookingHistory},
 		{"POST", "/api/v1/series", staff, s.createSeries},
 		{"GET", "/api/v1/series/{id}", staff, s.getSeries},
+		{"PATCH", "/api/v1/series/{id}", staff, s.patchSeries},
 		{"DELETE", "/api/v1/series/{id}", staff, s.cancelSeries},
 		{"POST", "/api/v1/bookings/{id}/checkin", staff, s.checkin},
 		{"POST", "/api/v1/bookings/{id}/extend", staff, s.extend},

@@ -39,6 +39,7 @@ var expectedAccess = map[string]string{
 	"GET /api/v1/bookings/{id}/history":  "staff",
 	"POST /api/v1/series":                "staff",
 	"GET /api/v1/series/{id}":            "staff",
+	"PATCH /api/v1/series/{id}":          "staff",
 	"DELETE /api/v1/series/{id}":         "staff",
 	"POST /api/v1/bookings/{id}/checkin": "staff",
 	"POST /api/v1/bookings/{id}/extend":  "staff",
