@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/kogge-project/kogge/rooms/accounts"
 )
@@ -24,6 +25,9 @@ func (d *daemonProcess) ensureDemoAdmin() (string, error) {
 	password := accounts.GeneratePassword()
 	if _, err := d.accounts.AddUser(demoAdmin, accounts.RoleAdmin, password); err != nil {
 		return "", fmt.Errorf("creating the demo admin: %w", err)
+	}
+	if err := d.seedDemo(time.Now()); err != nil {
+		d.log.Warn("demo data not created", "err", err) // the demo still runs, only emptier
 	}
 	return password, nil
 }

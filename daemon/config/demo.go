@@ -16,6 +16,16 @@ func Demo(dataDir string) *Config {
 		demoRoom("interviewraum", "Interviewraum", "Verwaltungsgebäude Nord", 8, 10*time.Minute, 10*time.Minute,
 			[]string{"mon", "tue", "wed", "thu", "fri"}, "08:00", "18:00", 4*time.Hour),
 	}
+	// Meeting rooms release bookings nobody checked in to; the council
+	// chamber does not.
+	c.Rooms[1].CheckinRequired = true
+	c.Rooms[2].CheckinRequired = true
+	c.Closures = []Closure{{From: "2026-12-24", To: "2026-12-26", Reason: "Weihnachten"}, {From: "2027-01-01", Reason: "Neujahr"}}
+	backups := dataDir + "/backups"
+	c.Jobs = []Job{
+		{Name: "nightly-backup", Schedule: "30 1 * * *", Action: "backup", Zone: "Europe/Berlin", Dir: backups, Keep: 7},
+		{Name: "series-horizon", Schedule: "15 4 * * *", Action: "extend-series", Zone: "Europe/Berlin", Keep: DefaultBackupKeep},
+	}
 	c.deriveDefaults()
 	return c
 }
