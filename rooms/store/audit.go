@@ -19,6 +19,7 @@ type Change struct {
 }
 
 // AuditEntry is one line of the append-only audit log: who did what, when.
+// Entries are never edited; Purge deletes them when their retention ends.
 type AuditEntry struct {
 	ID        string            `json:"id"`
 	Time      time.Time         `json:"time"`
