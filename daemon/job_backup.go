@@ -83,5 +83,6 @@ func (d *daemonProcess) jobActions() map[string]jobAction {
 	return map[string]jobAction{
 		"backup":        d.backupJob,
 		"extend-series": d.extendSeriesJob,
+		"purge":         d.purgeJob,
 	}
 }

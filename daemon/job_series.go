@@ -33,6 +33,12 @@ func (d *daemonProcess) extendSeriesJob(cfg config.Job) (string, error) {
 		}
 		from := sr.MaterialisedUntil
 		occ, planned, err := rooms.PlanOccurrences(&sr, room, closures, from, horizon, now)
+		if err == nil && len(occ) == 0 && len(planned) == 0 {
+			// Nothing new (the rule has ended, or its next meeting lies
+			// beyond the horizon): no write, no daily audit entry, and an
+			// ended series can age out under the retention rules.
+			continue
+		}
 		if err == nil {
 			var stored []rooms.Booking
 			var conflicts int

@@ -2,10 +2,13 @@ package main
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
 )
 
 func TestExtendSeriesJobMovesTheHorizon(t *testing.T) {
@@ -46,5 +49,29 @@ func TestExtendSeriesJobMovesTheHorizon(t *testing.T) {
 	e.login("anna").do("GET", "/api/v1/series/"+v.ID, nil).json(t, &twice)
 	if len(twice.Occurrences) != len(after.Occurrences) {
 		t.Fatalf("a second run added %d meetings", len(twice.Occurrences)-len(after.Occurrences))
+	}
+}
+
+func TestPurgeJobFollowsRetention(t *testing.T) {
+	e := newTestEnv(t)
+	// Bookings from long ago, written straight to the store (the API
+	// refuses the past).
+	old := time.Now().AddDate(0, -8, 0).Truncate(time.Minute)
+	for i, k := range []rooms.Kind{rooms.KindInterview, rooms.KindCouncil} {
+		start := old.Add(time.Duration(i) * 24 * time.Hour)
+		if _, err := e.store.Create(rooms.Booking{Room: "ratssaal", Title: "alt " + string(k), Kind: k, Organizer: "anna",
+			Start: start, End: start.Add(time.Hour), Status: rooms.StatusEnded}, "anna"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := config.Demo(t.TempDir()) // interviews: about six months; council: ten years
+	d := &daemonProcess{cfg: cfg, store: e.store, catalog: e.catalog, log: slog.New(slog.DiscardHandler)}
+	summary, err := d.purgeJob(config.Job{Name: "purge"})
+	if err != nil || !strings.HasPrefix(summary, "1 bookings") {
+		t.Fatalf("purge: %q %v", summary, err)
+	}
+	page, _ := e.store.List(store.Query{})
+	if len(page.Bookings) != 1 || page.Bookings[0].Kind != rooms.KindCouncil {
+		t.Fatalf("left: %+v", page.Bookings)
 	}
 }

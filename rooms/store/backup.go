@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -13,20 +15,51 @@ import (
 // file yields thousands, and the first few say enough.
 const maxCheckErrors = 50
 
-// WriteBackup writes a consistent copy of the whole file (accounts
+// WriteBackup writes a consistent copy of the database (accounts
 // included) to w while the store stays usable, and returns its size.
+//
+// The copy is compacted: bbolt.Compact rewrites the live records into a
+// fresh file, which is then streamed. A byte copy (tx.WriteTo) would carry
+// the freed pages too, and with them the text of purged bookings: a backup
+// must hold only what the retention rules still allow. The temporary file
+// lives beside the database (same disk, mode 0600) and is removed after.
 func (s *Store) WriteBackup(w io.Writer) (int64, error) {
-	var n int64
-	err := s.view("backup", func(tx *bbolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(w)
-		return err
-	})
+	defer s.timed("backup")()
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), ".backup-*.db")
+	if err != nil {
+		return 0, fmt.Errorf("backup %s: %w", s.path, err)
+	}
+	tmpPath := tmp.Name()
+	tmp.Close()
+	defer os.Remove(tmpPath)
+	// NoSync: the temporary copy is read back at once; whoever receives the
+	// stream makes it durable (kogge backup fsyncs before renaming).
+	dst, err := bbolt.Open(tmpPath, 0o600, &bbolt.Options{NoSync: true, Timeout: time.Second})
+	if err != nil {
+		return 0, fmt.Errorf("backup %s: %w", s.path, err)
+	}
+	if err := bbolt.Compact(dst, s.db, compactTxSize); err != nil {
+		dst.Close()
+		return 0, fmt.Errorf("backup %s: %w", s.path, err)
+	}
+	if err := dst.Close(); err != nil {
+		return 0, fmt.Errorf("backup %s: %w", s.path, err)
+	}
+	f, err := os.Open(tmpPath)
+	if err != nil {
+		return 0, fmt.Errorf("backup %s: %w", s.path, err)
+	}
+	defer f.Close()
+	n, err := io.Copy(w, f)
 	if err != nil {
 		return n, fmt.Errorf("backup %s: %w", s.path, err)
 	}
 	return n, nil
 }
+
+// compactTxSize bounds each write transaction of the compacting copy, so
+// that copying a large database does not build one huge transaction.
+const compactTxSize = 16 << 20
 
 // CheckFile checks the integrity of the bbolt file at path. It opens the
 // file read-only under a shared lock, waiting at most timeout for a writer

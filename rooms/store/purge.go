@@ -69,11 +69,9 @@ func (p *PurgeStats) add(o PurgeStats) {
 // Deleted records leave the store's content at once, but not the file's
 // bytes: bbolt copies pages on write and frees the old ones without
 // clearing them, and a freed page keeps its bytes until a later write
-// reuses it. WriteBackup (tx.WriteTo) copies the file page by page, freed
-// pages included, so a backup taken after a purge can still hold purged
-// text too (TestPurgeLeavesFreedPages); only a restore does not see it.
-// Only a copy that rewrites the live records (bbolt.Compact) leaves the
-// freed bytes behind.
+// reuses it. The live file may therefore hold purged text for a while;
+// WriteBackup compacts (rewrites the live records only), so backups taken
+// after a purge do not (TestPurgedTextLeavesBackups).
 func (s *Store) Purge(cutoff func(k rooms.Kind) time.Time, accountsCutoff time.Time) (PurgeStats, error) {
 	return s.purge(cutoff, accountsCutoff, purgeBatch)
 }

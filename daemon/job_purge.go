@@ -1,0 +1,28 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// accountAuditRetention is how long account events (logins, password
+// changes, tokens) stay in the audit log. They hold no addresses, but they
+// are personal data all the same: a year covers any security review.
+const accountAuditRetention = 365 * 24 * time.Hour
+
+// purgeJob deletes bookings, their audit entries and finished series once
+// their kind's retention has passed ([retention] in the config; interviews
+// go first). Backups taken later no longer contain them (they compact).
+func (d *daemonProcess) purgeJob(config.Job) (string, error) {
+	now := time.Now()
+	st, err := d.store.Purge(func(k rooms.Kind) time.Time {
+		return now.Add(-d.cfg.Retention.For(k))
+	}, now.Add(-accountAuditRetention))
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d bookings, %d audit entries, %d series deleted", st.Bookings, st.AuditEntries, st.Series), nil
+}
