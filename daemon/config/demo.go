@@ -25,6 +25,7 @@ func Demo(dataDir string) *Config {
 	c.Jobs = []Job{
 		{Name: "nightly-backup", Schedule: "30 1 * * *", Action: "backup", Zone: "Europe/Berlin", Dir: backups, Keep: 7},
 		{Name: "series-horizon", Schedule: "15 4 * * *", Action: "extend-series", Zone: "Europe/Berlin", Keep: DefaultBackupKeep},
+		{Name: "purge", Schedule: "45 4 * * 0", Action: "purge", Zone: "Europe/Berlin", Keep: DefaultBackupKeep},
 	}
 	c.deriveDefaults()
 	return c
