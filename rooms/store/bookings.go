@@ -210,13 +210,7 @@ func (s *Store) modify(action, id string, version uint64, actor string, change f
 		}
 		nb.Version++
 		nb.Updated = now
-		if err := deleteIndexes(tx, &old, uid); err != nil {
-			return err
-		}
-		if err := putBooking(tx, &nb, uid); err != nil {
-			return err
-		}
-		if err := putIndexes(tx, &nb, uid); err != nil {
+		if err := replaceBooking(tx, &old, &nb, uid); err != nil {
 			return err
 		}
 		out = nb
@@ -285,4 +279,15 @@ func load(tx *bbolt.Tx, id ulid.ULID) (rooms.Booking, error) {
 
 func putBooking(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 	return appendBucket(tx, bucketBookings).Put(id[:], encodeBooking(b))
+}
+
+// replaceBooking writes nb over old (same id), moving its index entries.
+func replaceBooking(tx *bbolt.Tx, old, nb *rooms.Booking, uid ulid.ULID) error {
+	if err := deleteIndexes(tx, old, uid); err != nil {
+		return err
+	}
+	if err := putBooking(tx, nb, uid); err != nil {
+		return err
+	}
+	return putIndexes(tx, nb, uid)
 }

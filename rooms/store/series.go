@@ -497,13 +497,7 @@ func (s *Store) CancelSeries(id string, from time.Time, actor string) ([]rooms.B
 			nb.Status = rooms.StatusCancelled
 			nb.Version++
 			nb.Updated = now
-			if err := deleteIndexes(tx, &old, uid); err != nil {
-				return err
-			}
-			if err := putBooking(tx, &nb, uid); err != nil {
-				return err
-			}
-			if err := putIndexes(tx, &nb, uid); err != nil {
+			if err := replaceBooking(tx, &old, &nb, uid); err != nil {
 				return err
 			}
 			auditID, err := s.ids.next(now)

@@ -69,9 +69,8 @@ func (s *Store) EditSeries(id string, version uint64, from time.Time, actor stri
 			if err != nil {
 				return err
 			}
-			if err := deleteIndexes(tx, &old, uid); err != nil {
-				return err
-			}
+			// The booking's own index entries stay during the check: a
+			// booking never collides with itself.
 			cs, err := collisions(tx, &nb)
 			if err != nil {
 				return err
@@ -81,10 +80,7 @@ func (s *Store) EditSeries(id string, version uint64, from time.Time, actor stri
 			}
 			nb.Version++
 			nb.Updated = now
-			if err := putBooking(tx, &nb, uid); err != nil {
-				return err
-			}
-			if err := putIndexes(tx, &nb, uid); err != nil {
+			if err := replaceBooking(tx, &old, &nb, uid); err != nil {
 				return err
 			}
 			edited = append(edited, nb)
