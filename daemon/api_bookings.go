@@ -29,6 +29,19 @@ type bookingInput struct {
 	CheckinRequired *bool         `json:"checkin_required"`
 }
 
+// readEdit reads what every PATCH needs: the If-Match version and a JSON
+// body that passes its own check.
+func readEdit(w http.ResponseWriter, r *http.Request, in interface{ check() error }) (uint64, error) {
+	version, err := ifMatch(r)
+	if err != nil {
+		return 0, err
+	}
+	if err := decodeJSON(w, r, in); err != nil {
+		return 0, err
+	}
+	return version, in.check()
+}
+
 // check refuses what a client may not set directly.
 func (in *bookingInput) check() error {
 	if in.Status != nil && !in.Status.Settable() {

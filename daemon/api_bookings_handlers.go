@@ -63,15 +63,9 @@ func (s *server) getBooking(w http.ResponseWriter, r *http.Request, c *caller) e
 }
 
 func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller) error {
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
 	var in bookingInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := in.check(); err != nil {
+	version, err := readEdit(w, r, &in)
+	if err != nil {
 		return err
 	}
 	var updated rooms.Booking

@@ -234,15 +234,9 @@ type seriesPatch struct {
 // (scope all) or from `from` on (following); meetings edited on their own
 // keep their edits. One transaction: a collision changes nothing (409).
 func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) error {
-	version, err := ifMatch(r)
-	if err != nil {
-		return err
-	}
 	var in seriesPatch
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if err := in.check(); err != nil {
+	version, err := readEdit(w, r, &in)
+	if err != nil {
 		return err
 	}
 	if in.Room != nil || in.Start != nil || in.End != nil {
