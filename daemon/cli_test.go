@@ -100,7 +100,7 @@ func TestBackupWhileRunningAndStopped(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, testRoomsTOML)
 	d := startDaemon(t, cfg, dir)
-	d.create("ratssaal", "Rat", "2030-05-06T17:00:00+02:00", "2030-05-06T21:00:00+02:00")
+	d.create("ratssaal", "Rat", ahead(90, 15), ahead(90, 19))
 	hot := filepath.Join(t.TempDir(), "hot.db")
 	if code, out, errOut := kogge(t, "", "backup", "-o", hot, "-config", cfg); code != 0 || !strings.Contains(out, "backup written") {
 		t.Fatalf("hot backup: %d %q %q", code, out, errOut)

@@ -34,7 +34,7 @@ func TestBackupJobRunsOnSchedule(t *testing.T) {
 	backups := filepath.Join(t.TempDir(), "backups")
 	jobsTOML := fmt.Sprintf("\n[[jobs]]\nname = \"backup\"\nschedule = \"@every 1s\"\naction = \"backup\"\ndir = %q\nkeep = 1\n", backups)
 	d := startDaemon(t, writeConfig(t, dir, testRoomsTOML+jobsTOML), dir)
-	d.create("ratssaal", "Rat", "2030-05-06T17:00:00+02:00", "2030-05-06T21:00:00+02:00")
+	d.create("ratssaal", "Rat", ahead(90, 15), ahead(90, 19))
 	d.waitLog("job done") // bounded by processDeadline
 	d.waitLog("job done") // a second run prunes the first copy (keep = 1)
 	entries, err := os.ReadDir(backups)

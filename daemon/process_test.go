@@ -175,6 +175,14 @@ func (c *child) call(method, path string, body any) (int, []byte) {
 	return resp.StatusCode, b
 }
 
+// ahead is an instant days from now at hour:00 UTC, for the tests that run
+// a real daemon on the real clock (the API refuses the past). The test
+// rooms have no bookable-hour limits, so any day and hour will do.
+func ahead(days, hour int) string {
+	d := time.Now().UTC().AddDate(0, 0, days)
+	return time.Date(d.Year(), d.Month(), d.Day(), hour, 0, 0, 0, time.UTC).Format(time.RFC3339)
+}
+
 // create books a room over the control socket and fails the test unless
 // the daemon acknowledged it.
 func (c *child) create(room, title, start, end string) bookingView {
@@ -277,7 +285,7 @@ func TestDamagedDatabaseIsRefusedWithoutCrashLoop(t *testing.T) {
 			d := startDaemon(t, cfg, dir)
 			for i := 0; i < 30; i++ {
 				d.create("ratssaal", strings.Repeat("Ausschuss ", 10),
-					fmt.Sprintf("2030-01-%02dT10:00:00+01:00", i+1), fmt.Sprintf("2030-01-%02dT11:00:00+01:00", i+1))
+					ahead(30+i, 10), ahead(30+i, 11))
 			}
 			d.cmd.Process.Signal(syscall.SIGTERM)
 			d.wait()
@@ -305,7 +313,7 @@ func TestSIGHUPReloadsRoomsButKeepsBookedOnes(t *testing.T) {
 	dir := t.TempDir()
 	cfg := writeConfig(t, dir, testRoomsTOML)
 	d := startDaemon(t, cfg, dir)
-	b := d.create("sitzungszimmer-2", "Personalrat", "2030-03-05T10:00:00+01:00", "2030-03-05T11:00:00+01:00")
+	b := d.create("sitzungszimmer-2", "Personalrat", ahead(60, 10), ahead(60, 11))
 
 	onlyRatssaal := testRoomsTOML[:strings.Index(testRoomsTOML, "[[rooms]]\nid = \"sitzungszimmer-2\"")]
 	os.WriteFile(cfg, []byte(strings.Replace(mustRead(t, cfg), testRoomsTOML, onlyRatssaal, 1)), 0o600)
