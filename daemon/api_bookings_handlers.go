@@ -74,6 +74,9 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 			if !canRead(c, b) {
 				return errForbidden
 			}
+			if in.Status != nil && *in.Status != b.Status && b.Status != rooms.StatusTentative && b.Status != rooms.StatusConfirmed {
+				return stateProblem("This booking is %s; its status can no longer be set.", b.Status)
+			}
 			before := *b
 			if in.Room != nil {
 				b.Room = *in.Room

@@ -17,6 +17,9 @@ const (
 	// sseBuffer is each stream's queue; a client that falls this far
 	// behind loses events (the timeline never waits for it).
 	sseBuffer = 64
+	// sseWriteTimeout bounds one write: a client that stops reading is
+	// dropped instead of pinning its handler.
+	sseWriteTimeout = 10 * time.Second
 )
 
 // events answers GET /events?room=: the timeline's events as they happen,
@@ -39,11 +42,12 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprint(w, ": kogge events\nretry: 3000\n\n"); err != nil {
-		return nil
+	send := func(write func() error) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+		return write() == nil && rc.Flush() == nil
 	}
-	if rc.Flush() != nil {
+	w.WriteHeader(http.StatusOK)
+	if !send(func() error { _, err := fmt.Fprint(w, ": kogge events\nretry: 3000\n\n"); return err }) {
 		return nil
 	}
 	tick := time.NewTicker(sseKeepAlive)
@@ -54,11 +58,11 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 			if !ok {
 				return nil
 			}
-			if writeEvent(w, ev) != nil || rc.Flush() != nil {
+			if !send(func() error { return writeEvent(w, ev) }) {
 				return nil
 			}
 		case <-tick.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+			if !send(func() error { _, err := fmt.Fprint(w, ": keep-alive\n\n"); return err }) {
 				return nil
 			}
 		case <-r.Context().Done():

@@ -184,6 +184,9 @@ func (s *server) cancelSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
+	if now := s.now(); from.Before(now) {
+		from = now // meetings held or running are history, not cancelled
+	}
 	sr, err := s.store.GetSeries(r.PathValue("id"))
 	if err != nil {
 		return err
@@ -199,9 +202,6 @@ func (s *server) cancelSeries(w http.ResponseWriter, r *http.Request, c *caller)
 		s.notify(b)
 	}
 	cut := from
-	if cut.IsZero() {
-		cut = sr.Template.Start
-	}
 	sr, err = s.store.UpdateSeries(sr.ID, 0, c.name(), func(x *rooms.Series) error {
 		x.Rule = rooms.RuleUntil(x.Rule, cut.Add(-time.Second))
 		if x.MaterialisedUntil.After(cut) {
@@ -238,6 +238,10 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 	version, err := readEdit(w, r, &in)
 	if err != nil {
 		return err
+	}
+	if in.Status != nil {
+		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "status", Code: rooms.CodeInvalidField,
+			Message: "Cancel a series with DELETE (from a date on, or all); its status is not edited."}}}
 	}
 	if in.Room != nil || in.Start != nil || in.End != nil {
 		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "start", Code: rooms.CodeInvalidField,

@@ -66,3 +66,27 @@ func TestCheckinTooLateAfterTheNoShowCheck(t *testing.T) {
 	e.now = time.Date(2026, 12, 1, 9, 20, 0, 0, time.UTC) // 10:20 local
 	e.login("anna").do("POST", "/api/v1/bookings/"+b.ID+"/checkin", nil).problem(t, 409, "wrong-state")
 }
+
+// The timeline may fire an instant the store has already moved on from:
+// the adapter must then change nothing.
+func TestTimelineAdapterIgnoresOutdatedInstants(t *testing.T) {
+	e := newTestEnv(t)
+	b := e.login("anna").create(map[string]any{"room": "sitzungszimmer-2", "checkin_required": true,
+		"start": "2026-12-01T10:00:00+01:00", "end": "2026-12-01T11:00:00+01:00"})
+	clock := time.Date(2026, 12, 1, 9, 10, 0, 0, time.UTC) // 10:10 local: grace runs to 10:15, end at 11:00
+	a := timelineStore{st: e.store, room: e.catalog.Get, now: func() time.Time { return clock }}
+	if got, err := a.Release(b.ID, "test"); err != nil || got.Status != "confirmed" {
+		t.Fatalf("release before the grace ended: %v %v", got.Status, err)
+	}
+	if got, err := a.Finish(b.ID); err != nil || got.Status != "confirmed" {
+		t.Fatalf("finish before the end: %v %v", got.Status, err)
+	}
+	clock = clock.Add(10 * time.Minute)
+	if got, err := a.Release(b.ID, "no check-in by 10:15"); err != nil || got.Status != "released" {
+		t.Fatalf("release after the grace: %v %v", got.Status, err)
+	}
+	hist, _ := e.store.Audit(b.ID)
+	if last := hist[len(hist)-1]; last.Action != "release.reason" || last.Detail != "no check-in by 10:15" {
+		t.Fatalf("reason not audited: %+v", last)
+	}
+}

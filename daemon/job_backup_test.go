@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"syscall"
 	"testing"
 )
 
@@ -37,11 +38,6 @@ func TestBackupJobRunsOnSchedule(t *testing.T) {
 	d.create("ratssaal", "Rat", ahead(90, 15), ahead(90, 19))
 	d.waitLog("job done") // bounded by processDeadline
 	d.waitLog("job done") // a second run prunes the first copy (keep = 1)
-	entries, err := os.ReadDir(backups)
-	if err != nil || len(entries) != 1 {
-		t.Fatalf("backups dir: %v %v", entries, err)
-	}
-	assertBackupHolds(t, filepath.Join(backups, entries[0].Name()), 1)
 	code, body := d.call("GET", "/api/v1/jobs", nil)
 	var out struct {
 		Jobs []jobStatus `json:"jobs"`
@@ -49,4 +45,11 @@ func TestBackupJobRunsOnSchedule(t *testing.T) {
 	if code != 200 || json.Unmarshal(body, &out) != nil || len(out.Jobs) != 1 || out.Jobs[0].Last == nil || out.Jobs[0].Last.Result != "ok" {
 		t.Fatalf("jobs: %d %s", code, body)
 	}
+	d.cmd.Process.Signal(syscall.SIGTERM) // no run in progress while we look
+	d.wait()
+	copies, err := filepath.Glob(filepath.Join(backups, "kogge-*.db"))
+	if err != nil || len(copies) != 1 {
+		t.Fatalf("finished copies: %v %v", copies, err)
+	}
+	assertBackupHolds(t, copies[0], 1)
 }

@@ -70,7 +70,7 @@ func startJobs(log *slog.Logger, acc *accounts.Service, configured []config.Job,
 		if !ok {
 			return nil, fmt.Errorf("job %s: action %q is not available", c.Name, c.Action)
 		}
-		sched, err := config.ParseSchedule("CRON_TZ=" + c.Zone + " " + c.Schedule)
+		sched, err := config.ParseSchedule(c.CronSpec())
 		if err != nil {
 			return nil, fmt.Errorf("job %s: %w", c.Name, err)
 		}
@@ -85,7 +85,16 @@ func startJobs(log *slog.Logger, acc *accounts.Service, configured []config.Job,
 
 func (st *jobState) run(log *slog.Logger, action jobAction, m *metrics) {
 	start := time.Now()
-	summary, err := action(st.cfg)
+	summary, err := func() (summary string, err error) {
+		// cron.Recover would log a panic at debug level only; a panicking
+		// job must show in /jobs, the metrics and the log.
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return action(st.cfg)
+	}()
 	run := jobRun{Start: start.UTC(), Duration: time.Since(start), Result: "ok", Summary: summary}
 	if err != nil {
 		run.Result, run.Summary = "error", err.Error()

@@ -125,7 +125,7 @@ func (d *daemonProcess) run() error {
 	if err != nil {
 		return err
 	}
-	tl := timeline.New(timelineStore{st}, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline")})
+	tl := timeline.New(timelineStore{st: st, room: d.catalog.Get, now: time.Now}, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline")})
 	d.timeline = tl
 	tlCtx, stopTimeline := context.WithCancel(context.Background())
 	tlDone := make(chan error, 1)

@@ -10,7 +10,16 @@ import (
 
 // timelineStore adapts the booking store to what the timeline needs: the
 // pending bookings, and the two state changes it makes on its own.
-type timelineStore struct{ st *store.Store }
+//
+// Both changes re-check the time against the stored booking: an extension
+// or a move may be committed while the timeline still holds the old
+// instant, and then the old instant must do nothing (the timeline hears of
+// the change and schedules the new one).
+type timelineStore struct {
+	st   *store.Store
+	room func(id string) (rooms.Room, bool)
+	now  func() time.Time
+}
 
 // timelineActor is who the audit log names for the timeline's own changes.
 const timelineActor = "timeline"
@@ -27,6 +36,13 @@ func (a timelineStore) Release(id, reason string) (rooms.Booking, error) {
 		if b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative {
 			return false, nil // checked in, cancelled or ended meanwhile
 		}
+		grace := rooms.DefaultCheckinGrace
+		if r, ok := a.room(b.Room); ok {
+			grace = checkinGrace(r)
+		}
+		if !b.CheckinRequired || a.now().Before(b.Start.Add(grace)) {
+			return false, nil // moved later, or no longer needs a check-in
+		}
 		b.Status, released = rooms.StatusReleased, true
 		return true, nil
 	})
@@ -39,6 +55,9 @@ func (a timelineStore) Release(id, reason string) (rooms.Booking, error) {
 // Finish marks a booking ended at its scheduled end.
 func (a timelineStore) Finish(id string) (rooms.Booking, error) {
 	return a.st.Transition(id, "finish", timelineActor, func(b *rooms.Booking) (bool, error) {
+		if a.now().Before(b.End) {
+			return false, nil // extended meanwhile
+		}
 		switch b.Status {
 		case rooms.StatusConfirmed, rooms.StatusTentative, rooms.StatusCheckedIn:
 			b.Status = rooms.StatusEnded

@@ -34,6 +34,10 @@ type Job struct {
 	Keep int    `toml:"keep"`
 }
 
+// CronSpec is the schedule as the daemon hands it to robfig/cron: in the
+// job's zone.
+func (j Job) CronSpec() string { return "CRON_TZ=" + j.Zone + " " + j.Schedule }
+
 // JobActions are the actions a [[jobs]] table may name.
 var JobActions = []string{"backup", "extend-series", "purge"}
 
@@ -141,7 +145,7 @@ func validateSchedule(c *Config, e *Errors) {
 		default:
 			names[j.Name] = i
 		}
-		if _, err := ParseSchedule(j.Schedule); err != nil {
+		if _, err := ParseSchedule(j.CronSpec()); err != nil {
 			e.add(p("schedule"), "%v", err)
 		}
 		known := false
