@@ -118,6 +118,11 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 		if err != nil {
 			return err
 		}
+		if end, ok := sr.LastStart(room.Zone, sr.MaterialisedUntil); ok {
+			// A bounded series that ends before the horizon is stored in
+			// full: its record then ages out with its meetings (retention).
+			sr.MaterialisedUntil = end.Add(time.Minute)
+		}
 		created, stored, skipped, err := s.store.CreateSeries(sr, occ, in.OnConflict == "skip", c.name())
 		var sce *store.SeriesConflictError
 		if errors.As(err, &sce) {
@@ -194,22 +199,22 @@ func (s *server) cancelSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	if !canRead(c, &sr.Template) {
 		return errForbidden
 	}
-	cancelled, err := s.store.CancelSeries(sr.ID, from, c.name())
+	// One transaction cancels the meetings and ends the rule where they
+	// stop, so the horizon job cannot add any after the cut.
+	cancelled, err := s.store.CancelSeries(sr.ID, from, c.name(), func(x *rooms.Series) error {
+		x.Rule = rooms.RuleUntil(x.Rule, from.Add(-time.Second))
+		if x.MaterialisedUntil.After(from) {
+			x.MaterialisedUntil = from
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
 	for _, b := range cancelled {
 		s.notify(b)
 	}
-	cut := from
-	sr, err = s.store.UpdateSeries(sr.ID, 0, c.name(), func(x *rooms.Series) error {
-		x.Rule = rooms.RuleUntil(x.Rule, cut.Add(-time.Second))
-		if x.MaterialisedUntil.After(cut) {
-			x.MaterialisedUntil = cut
-		}
-		return nil
-	})
-	if err != nil {
+	if sr, err = s.store.GetSeries(sr.ID); err != nil {
 		return err
 	}
 	out := s.viewSeries(c, sr)
@@ -291,6 +296,14 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 		}
 		sr, edited, err = s.store.EditSeries(cur.ID, version, from, c.name(), func(x *rooms.Series) error {
 			in.apply(&x.Template)
+			if in.StartTime != nil {
+				// EXDATEs name occurrence starts: they move with the time of day.
+				for i, t := range x.ExDates {
+					if x.ExDates[i], err = atClock(t, *in.StartTime, room.Zone, "start_time"); err != nil {
+						return err
+					}
+				}
+			}
 			return retime(&x.Template)
 		}, func(b *rooms.Booking) (bool, error) {
 			in.apply(b)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kogge-project/kogge/rooms"
 )
@@ -154,6 +155,29 @@ func TestSeriesEditWithScopeFollowing(t *testing.T) {
 		t.Fatalf("series record: v%d %q", after.Version, after.RuleEN)
 	}
 	anna.do("PATCH", "/api/v1/series/"+v.ID, map[string]any{"room": "interviewraum"}, "If-Match", `"2"`).problem(t, 422, "invalid-field")
+	anna.do("PATCH", "/api/v1/series/"+v.ID, map[string]any{"status": "cancelled"}, "If-Match", `"2"`).problem(t, 422, "invalid-field")
 	anna.do("PATCH", "/api/v1/series/"+v.ID+"?scope=some", map[string]any{"title": "x"}, "If-Match", `"2"`).problem(t, 400, "bad-query")
 	anna.do("PATCH", "/api/v1/series/"+v.ID, map[string]any{"title": "x"}, "If-Match", `"1"`).problem(t, 412, "stale")
+}
+
+func TestSeriesExdatesFollowANewTimeAndBoundedSeriesEnd(t *testing.T) {
+	e := newTestEnv(t)
+	anna := e.login("anna")
+	var v seriesView
+	anna.do("POST", "/api/v1/series", series(map[string]any{
+		"rule": "FREQ=WEEKLY;BYDAY=TU;COUNT=5", "exdates": []string{"2027-03-23T17:00:00+01:00"},
+	})).json(t, &v)
+	if len(v.Occurrences) != 4 { // 16 Mar, (23 Mar excluded), 30 Mar, 6 Apr, 13 Apr: COUNT counts the excluded date
+		t.Fatalf("%d occurrences", len(v.Occurrences))
+	}
+	// Stored in full: the record ends after its last meeting, not at the horizon.
+	if want := time.Date(2027, 4, 13, 15, 1, 0, 0, time.UTC); !v.MaterialisedUntil.Equal(want) {
+		t.Errorf("materialised until %s, want %s", v.MaterialisedUntil, want)
+	}
+	r := anna.do("PATCH", "/api/v1/series/"+v.ID, map[string]any{"start_time": "18:00", "end_time": "20:00"}, "If-Match", `"1"`)
+	var after seriesView
+	r.json(t, &after)
+	if len(after.ExDates) != 1 || !after.ExDates[0].Equal(time.Date(2027, 3, 23, 17, 0, 0, 0, time.UTC)) {
+		t.Fatalf("exdate after moving to 18:00: %v", after.ExDates)
+	}
 }

@@ -42,13 +42,16 @@ func (d *daemonProcess) extendSeriesJob(cfg config.Job) (string, error) {
 		if err == nil {
 			var stored []rooms.Booking
 			var conflicts int
-			stored, sk, aerr := d.store.AppendOccurrences(sr.ID, occ, horizon, "job "+cfg.Name)
+			stored, sk, aerr := d.store.AppendOccurrences(sr.ID, sr.Version, occ, horizon, "job "+cfg.Name)
 			err = aerr
 			conflicts = len(sk)
 			for _, b := range stored {
 				d.notify(b)
 			}
 			added, skipped = added+len(stored), skipped+conflicts+len(planned)
+		}
+		if errors.Is(err, rooms.ErrVersionMismatch) {
+			continue // edited while we planned: the next run plans again
 		}
 		if err != nil {
 			failed++

@@ -87,3 +87,21 @@ func RuleUntil(rule string, until time.Time) string {
 	parts = append(parts, "UNTIL="+until.UTC().Format("20060102T150405Z"))
 	return strings.Join(parts, ";")
 }
+
+// LastStart returns the last meeting's start when the rule ends before
+// horizon (COUNT or UNTIL reached); ok is false for a series that goes on.
+func (s *Series) LastStart(zone *time.Location, horizon time.Time) (time.Time, bool) {
+	if s.Open() {
+		return time.Time{}, false
+	}
+	// Anything within MaxYear is "later"; a bounded rule has at most
+	// MaxSeriesCount meetings or an UNTIL, so this expansion is small.
+	if rest, err := s.Expand(zone, horizon, time.Date(MaxYear, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || len(rest) > 0 {
+		return time.Time{}, false
+	}
+	all, err := s.Expand(zone, s.Template.Start, horizon)
+	if err != nil || len(all) == 0 {
+		return time.Time{}, false
+	}
+	return all[len(all)-1], true
+}

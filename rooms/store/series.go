@@ -328,7 +328,11 @@ func eachOccurrence(tx *bbolt.Tx, sid ulid.ULID, from time.Time, fn func(rooms.B
 // Reason ReasonMaterialised rather than stored twice, so a job that asks
 // for an overlapping range cannot revive a cancelled occurrence.
 // MaterialisedUntil never moves back.
-func (s *Store) AppendOccurrences(id string, occurrences []rooms.Booking, until time.Time, actor string) ([]rooms.Booking, []SkippedOccurrence, error) {
+//
+// version is the series version the occurrences were planned from (0 skips
+// the check): if the series was edited or cut meanwhile, nothing is stored
+// and the error wraps rooms.ErrVersionMismatch, so the caller plans again.
+func (s *Store) AppendOccurrences(id string, version uint64, occurrences []rooms.Booking, until time.Time, actor string) ([]rooms.Booking, []SkippedOccurrence, error) {
 	if _, err := ulid.ParseStrict(id); err != nil {
 		return nil, nil, seriesNotFound(id)
 	}
@@ -347,6 +351,9 @@ func (s *Store) AppendOccurrences(id string, occurrences []rooms.Booking, until 
 	var skipped []SkippedOccurrence
 	err = s.update(ActionSeriesExtend, func(tx *bbolt.Tx) error {
 		sr, sid, err := loadSeries(tx, id)
+		if err == nil && version != 0 && version != sr.Version {
+			return fmt.Errorf("series %s changed since it was planned (version %d, now %d): %w", id, version, sr.Version, rooms.ErrVersionMismatch)
+		}
 		if err != nil {
 			return err
 		}
@@ -465,7 +472,11 @@ func slicesEqualTime(a, b []time.Time) bool {
 // cancelled, released or ended are left as they are. It returns the
 // cancelled bookings, by start. It does not stop an open series from
 // growing: the caller ends the rule (UpdateSeries) for that.
-func (s *Store) CancelSeries(id string, from time.Time, actor string) ([]rooms.Booking, error) {
+//
+// cut, if not nil, edits the series record in the same transaction (the
+// daemon ends the rule where the cancellation starts), so that a crash or
+// the horizon job cannot come between the two.
+func (s *Store) CancelSeries(id string, from time.Time, actor string, cut func(*rooms.Series) error) ([]rooms.Booking, error) {
 	now := s.now().UTC()
 	// Audit IDs are made inside the transaction (their number is known only
 	// there); ids.next takes its own mutex and no store lock.
@@ -520,6 +531,21 @@ func (s *Store) CancelSeries(id string, from time.Time, actor string) ([]rooms.B
 		detail := fmt.Sprintf("%d occurrences cancelled", len(out))
 		if !from.IsZero() {
 			detail += " from " + timeText(from)
+		}
+		if cut != nil {
+			rule := sr.Rule
+			if err := cut(&sr); err != nil {
+				return err
+			}
+			sr.Version++
+			sr.Updated = now
+			sr.MaterialisedUntil = sr.MaterialisedUntil.UTC()
+			if err := putSeries(tx, &sr, sid); err != nil {
+				return err
+			}
+			if sr.Rule != rule {
+				detail += "; rule now " + short(sr.Rule)
+			}
 		}
 		return appendSeriesAudit(tx, sr.ID, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesCancel, Detail: detail,

@@ -302,7 +302,7 @@ func TestAppendOccurrences(t *testing.T) {
 	// The job asks from one week too early (occ[3] again), and one
 	// occurrence is taken.
 	until := occ[7].End
-	got, skipped, err := s.AppendOccurrences(sr.ID, occ[3:], until, "horizon")
+	got, skipped, err := s.AppendOccurrences(sr.ID, 0, occ[3:], until, "horizon")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestAppendOccurrences(t *testing.T) {
 		t.Errorf("series holds %v, want %v", ids(all), want)
 	}
 	// MaterialisedUntil never moves back.
-	if _, _, err := s.AppendOccurrences(sr.ID, nil, tue, "horizon"); err != nil {
+	if _, _, err := s.AppendOccurrences(sr.ID, 0, nil, tue, "horizon"); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := s.GetSeries(sr.ID); !again.MaterialisedUntil.Equal(until) || again.Version != 3 {
@@ -341,10 +341,10 @@ func TestAppendOccurrences(t *testing.T) {
 	if log, _ := s.Audit(sr.ID); len(log) != 3 || log[1].Action != ActionSeriesExtend {
 		t.Errorf("series audit %+v", log)
 	}
-	if _, _, err := s.AppendOccurrences("01KQ0000000000000000000000", occ[7:], until, "horizon"); !errors.Is(err, rooms.ErrNotFound) {
+	if _, _, err := s.AppendOccurrences("01KQ0000000000000000000000", 0, occ[7:], until, "horizon"); !errors.Is(err, rooms.ErrNotFound) {
 		t.Errorf("append to no series: %v", err)
 	}
-	if _, _, err := s.AppendOccurrences("nonsense", occ[7:], until, "horizon"); !errors.Is(err, rooms.ErrNotFound) {
+	if _, _, err := s.AppendOccurrences("nonsense", 0, occ[7:], until, "horizon"); !errors.Is(err, rooms.ErrNotFound) {
 		t.Errorf("append to a bad id: %v", err)
 	}
 }
@@ -378,7 +378,7 @@ func TestCancelSeries(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cancelled, err := s.CancelSeries(sr.ID, tt.from, "secretary")
+			cancelled, err := s.CancelSeries(sr.ID, tt.from, "secretary", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -417,13 +417,13 @@ func TestCancelSeries(t *testing.T) {
 				t.Errorf("series audit %+v", last)
 			}
 			// Again: nothing left to cancel, no error.
-			if again, err := s.CancelSeries(sr.ID, tt.from, "secretary"); err != nil || len(again) != 0 {
+			if again, err := s.CancelSeries(sr.ID, tt.from, "secretary", nil); err != nil || len(again) != 0 {
 				t.Errorf("second CancelSeries: %v, %v", ids(again), err)
 			}
 		})
 	}
 	s := MustOpen(t)
-	if _, err := s.CancelSeries("01KQ0000000000000000000000", time.Time{}, "x"); !errors.Is(err, rooms.ErrNotFound) {
+	if _, err := s.CancelSeries("01KQ0000000000000000000000", time.Time{}, "x", nil); !errors.Is(err, rooms.ErrNotFound) {
 		t.Errorf("CancelSeries of no series: %v", err)
 	}
 }
@@ -550,5 +550,31 @@ func TestSeriesIDMustBeAnID(t *testing.T) {
 	b.SeriesID = "not-a-series"
 	if _, err := s.Create(b, "anna"); err == nil {
 		t.Fatal("a booking linked to a non-id was stored")
+	}
+}
+
+func TestAppendOccurrencesRefusesAStalePlan(t *testing.T) {
+	s := MustOpen(t)
+	tue := time.Date(2027, 1, 5, 15, 0, 0, 0, time.UTC)
+	var occ []rooms.Booking
+	for i := range 4 {
+		occ = append(occ, at("a", tue.AddDate(0, 0, 7*i), time.Hour))
+	}
+	sr, _, _, err := s.CreateSeries(rooms.Series{Rule: "FREQ=WEEKLY", Template: occ[0], MaterialisedUntil: tue.AddDate(0, 0, 14)}, occ[:2], false, "anna")
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := sr.Version
+	if _, err := s.CancelSeries(sr.ID, tue.AddDate(0, 0, 7), "anna", func(x *rooms.Series) error {
+		x.Rule = rooms.RuleUntil(x.Rule, tue.AddDate(0, 0, 7).Add(-time.Second))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.AppendOccurrences(sr.ID, planned, occ[2:], tue.AddDate(0, 0, 28), "horizon"); !errors.Is(err, rooms.ErrVersionMismatch) {
+		t.Fatalf("a plan made before the cut was stored: %v", err)
+	}
+	if bs, _ := s.SeriesBookings(sr.ID, time.Time{}); len(bs) != 2 {
+		t.Fatalf("%d occurrences after the refused append", len(bs))
 	}
 }
