@@ -26,6 +26,12 @@ func (d *daemonProcess) backupJob(cfg config.Job) (string, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return "", err
 	}
+	// A .partial is what a crashed run left (runs never overlap).
+	if stale, _ := filepath.Glob(filepath.Join(cfg.Dir, backupPrefix+"*"+backupSuffix+".partial")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	name := backupPrefix + time.Now().UTC().Format("20060102T150405Z") + backupSuffix
 	final := filepath.Join(cfg.Dir, name)
 	tmp := final + ".partial"

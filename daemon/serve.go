@@ -107,6 +107,14 @@ func (d *daemonProcess) run() error {
 	}
 	d.store = st
 	defer st.Close()
+	// Temporary copies of a backup a crash interrupted: we hold the
+	// database lock, so no backup of ours is running.
+	if stale, _ := filepath.Glob(filepath.Join(dataDir, ".backup-*.db")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+		d.log.Info("removed leftovers of an interrupted backup", "files", len(stale))
+	}
 
 	d.accounts, err = accounts.Open(st.DB(), accounts.Options{
 		RequireTOTP: cfg.Auth.RequireTOTP,
