@@ -1,0 +1,67 @@
+package av
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Action is one step of a scene: a command for one device.
+type Action struct {
+	Device  string `json:"device" toml:"device"`
+	Command        // command name and args
+}
+
+// Scene is a named set of actions run together ("hybrid", "off").
+type Scene struct {
+	Name    string
+	Actions []Action
+}
+
+// Result is how one action of a scene went.
+type Result struct {
+	Device  string `json:"device"`
+	Command string `json:"command"`
+	OK      bool   `json:"ok"`
+	Error   string `json:"error,omitempty"`
+}
+
+// DefaultSceneDeadline bounds a whole scene.
+const DefaultSceneDeadline = 10 * time.Second
+
+// RunScene runs every device's actions at once, each device's actions in
+// order, all under one deadline, and reports a result per action. A
+// failing or hung device does not hold up or stop the others.
+func (s *Supervisor) RunScene(ctx context.Context, sc Scene, deadline time.Duration) []Result {
+	if deadline <= 0 {
+		deadline = DefaultSceneDeadline
+	}
+	ctx, cancel := context.WithTimeout(ctx, deadline)
+	defer cancel()
+	byDevice := map[string][]int{} // device -> indexes into sc.Actions, in order
+	var order []string
+	for i, a := range sc.Actions {
+		if _, seen := byDevice[a.Device]; !seen {
+			order = append(order, a.Device)
+		}
+		byDevice[a.Device] = append(byDevice[a.Device], i)
+	}
+	results := make([]Result, len(sc.Actions))
+	var wg sync.WaitGroup
+	for _, dev := range order {
+		wg.Add(1)
+		go func(idx []int) {
+			defer wg.Done()
+			for _, i := range idx {
+				a := sc.Actions[i]
+				r := Result{Device: a.Device, Command: a.Name, OK: true}
+				if err := s.Do(ctx, a.Device, a.Command); err != nil {
+					r.OK, r.Error = false, err.Error()
+				}
+				results[i] = r
+			}
+		}(byDevice[dev])
+	}
+	wg.Wait()
+	return results
+}

@@ -1,0 +1,374 @@
+package av
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+)
+
+// Supervisor runs one goroutine per device. That goroutine owns the
+// device's driver: it connects, reconnects with backoff, polls, and runs
+// the commands posted to its bounded queue under a circuit breaker. A
+// device that hangs or answers garbage delays only its own queue, and each
+// caller waits at most for its own context.
+type Supervisor struct {
+	log      *slog.Logger
+	onChange func(Status)
+
+	mu      sync.RWMutex
+	devices map[string]*device
+	closed  bool
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
+	ctx     context.Context
+}
+
+// NewSupervisor starts an empty supervisor. onChange (may be nil) hears
+// every change of a device's health or state, from the device goroutines:
+// it must not block.
+func NewSupervisor(log *slog.Logger, onChange func(Status)) *Supervisor {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if onChange == nil {
+		onChange = func(Status) {}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Supervisor{log: log, onChange: onChange, devices: map[string]*device{}, ctx: ctx, cancel: cancel}
+}
+
+// Add starts supervising a device with the given driver.
+func (s *Supervisor) Add(cfg DeviceConfig, drv Driver) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if _, dup := s.devices[cfg.ID]; dup {
+		return fmt.Errorf("device %q is supervised already", cfg.ID)
+	}
+	d := newDevice(cfg, drv, s.log.With("device", cfg.ID, "kind", cfg.Kind), s.onChange)
+	s.devices[cfg.ID] = d
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		d.run(s.ctx)
+	}()
+	return nil
+}
+
+// Do runs one command on a device and waits for its result, at most until
+// ctx ends or the device's own command timeout passes.
+func (s *Supervisor) Do(ctx context.Context, id string, cmd Command) error {
+	d, err := s.device(id)
+	if err != nil {
+		return err
+	}
+	return d.submit(ctx, cmd)
+}
+
+func (s *Supervisor) device(id string) (*device, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	d, ok := s.devices[id]
+	if !ok {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownDevice, id)
+	}
+	return d, nil
+}
+
+// Status returns one device's status.
+func (s *Supervisor) Status(id string) (Status, error) {
+	d, err := s.device(id)
+	if err != nil {
+		return Status{}, err
+	}
+	return d.status(), nil
+}
+
+// Statuses returns the status of the given devices (all when ids is
+// empty), ordered by id.
+func (s *Supervisor) Statuses(ids ...string) []Status {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Status
+	for id, d := range s.devices {
+		if len(ids) == 0 || contains(ids, id) {
+			out = append(out, d.status())
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops every device goroutine and closes the drivers; it returns
+// when all have ended.
+func (s *Supervisor) Close() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+}
+
+// device is the state one device goroutine owns; only status is shared.
+type device struct {
+	cfg      DeviceConfig
+	drv      Driver
+	log      *slog.Logger
+	onChange func(Status)
+	queue    chan request
+	breaker  *gobreaker.CircuitBreaker[State]
+
+	mu sync.Mutex
+	st Status
+}
+
+type request struct {
+	ctx   context.Context
+	cmd   Command
+	reply chan error
+}
+
+func newDevice(cfg DeviceConfig, drv Driver, log *slog.Logger, onChange func(Status)) *device {
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = DefaultCommandTimeout
+	}
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = DefaultPollEvery
+	}
+	d := &device{cfg: cfg, drv: drv, log: log, onChange: onChange, queue: make(chan request, QueueLength),
+		st: Status{ID: cfg.ID, Kind: cfg.Kind, Health: Offline}}
+	d.breaker = gobreaker.NewCircuitBreaker[State](gobreaker.Settings{
+		Name:        cfg.ID,
+		Timeout:     BreakerCooldown,
+		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= BreakerFailures },
+		// A caller giving up is not the device's fault.
+		IsExcluded: func(err error) bool { return err == context.Canceled },
+	})
+	return d
+}
+
+func (d *device) status() Status {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	st := d.st
+	st.State = cloneState(d.st.State)
+	return st
+}
+
+func cloneState(s State) State {
+	if s == nil {
+		return nil
+	}
+	out := make(State, len(s))
+	for k, v := range s {
+		out[k] = v
+	}
+	return out
+}
+
+// submit posts a command and waits for its result. A full queue answers
+// at once: a device that hangs must not make callers pile up.
+func (d *device) submit(ctx context.Context, cmd Command) error {
+	req := request{ctx: ctx, cmd: cmd, reply: make(chan error, 1)}
+	select {
+	case d.queue <- req:
+	default:
+		return fmt.Errorf("%s: %w", d.cfg.ID, ErrBusy)
+	}
+	select {
+	case err := <-req.reply:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("%s: %w", d.cfg.ID, ctx.Err())
+	}
+}
+
+// run is the device goroutine.
+func (d *device) run(ctx context.Context) {
+	defer d.drv.Close()
+	failures := 0
+	retry := time.NewTimer(0)
+	connected := d.connect(ctx)
+	if connected {
+		retry.Stop()
+		d.poll(ctx)
+	}
+	// lost marks the connection broken after a failed contact: the next
+	// command or the backoff timer connects afresh.
+	lost := func(err error) {
+		if err != nil && connected {
+			connected, failures = false, 0
+			retry.Reset(backoff(0))
+		}
+	}
+	poll := time.NewTicker(d.cfg.PollEvery)
+	defer poll.Stop()
+	defer retry.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			d.drain(ErrClosed)
+			return
+		case req := <-d.queue:
+			if !connected {
+				if connected = d.connect(ctx); !connected {
+					req.reply <- fmt.Errorf("%s: %w", d.cfg.ID, ErrOffline)
+					continue
+				}
+				failures = 0
+			}
+			err := d.exec(req)
+			req.reply <- err
+			lost(err)
+		case <-poll.C:
+			if connected {
+				lost(d.poll(ctx))
+			}
+		case <-retry.C:
+			if connected {
+				continue // a command reconnected meanwhile
+			}
+			if connected = d.connect(ctx); connected {
+				failures = 0
+				d.poll(ctx)
+				continue
+			}
+			failures++
+			retry.Reset(backoff(failures))
+		}
+	}
+}
+
+// backoff is the wait before reconnection attempt n: exponential from one
+// second, capped at MaxBackoff, with ±20 % jitter so that a room's devices
+// do not all knock at once after a power cut.
+func backoff(n int) time.Duration {
+	d := time.Second << min(n, 6)
+	if d > MaxBackoff {
+		d = MaxBackoff
+	}
+	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
+	return d + jitter
+}
+
+// connect (re)connects the driver. It is not counted by the breaker (a
+// device that accepts connections but fails every command must still
+// trip it), but an open breaker means no attempt until it half-opens.
+func (d *device) connect(ctx context.Context) bool {
+	if d.breaker.State() == gobreaker.StateOpen {
+		d.record(ErrOffline, nil)
+		return false
+	}
+	cctx, cancel := context.WithTimeout(ctx, d.cfg.ConnectTimeout)
+	defer cancel()
+	err := d.drv.Connect(cctx)
+	if err != nil {
+		d.record(err, nil)
+	}
+	return err == nil
+}
+
+func (d *device) exec(req request) error {
+	if err := req.ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %w", d.cfg.ID, err) // the caller left while queued
+	}
+	cctx, cancel := context.WithTimeout(req.ctx, d.cfg.CommandTimeout)
+	defer cancel()
+	_, err := d.breaker.Execute(func() (State, error) { return nil, d.drv.Exec(cctx, req.cmd) })
+	if err == gobreaker.ErrOpenState || err == gobreaker.ErrTooManyRequests {
+		err = ErrOffline
+	}
+	d.record(err, nil)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", d.cfg.ID, req.cmd.Name, err)
+	}
+	return nil
+}
+
+func (d *device) poll(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, d.cfg.CommandTimeout)
+	defer cancel()
+	st, err := d.breaker.Execute(func() (State, error) { return d.drv.Poll(cctx) })
+	if err == gobreaker.ErrOpenState || err == gobreaker.ErrTooManyRequests {
+		err = ErrOffline
+	}
+	d.record(err, st)
+	return err
+}
+
+// record updates the shared status after a contact with the device and
+// reports a change.
+func (d *device) record(err error, st State) {
+	d.mu.Lock()
+	before := d.st
+	now := time.Now().UTC()
+	switch {
+	case err == nil:
+		d.st.Health, d.st.LastError, d.st.LastSeen = Online, "", now
+		if st != nil {
+			d.st.State = st
+		}
+	case d.breaker.State() == gobreaker.StateOpen || err == ErrOffline:
+		d.st.Health, d.st.LastError = Offline, err.Error()
+	default:
+		d.st.Health, d.st.LastError = Degraded, err.Error()
+	}
+	if d.st.Health != before.Health {
+		d.st.Since = now
+		d.log.Info("device health", "health", d.st.Health, "err", d.st.LastError)
+	}
+	changed := d.st.Health != before.Health || d.st.LastError != before.LastError || !sameState(before.State, d.st.State)
+	out := d.st
+	out.State = cloneState(d.st.State)
+	d.mu.Unlock()
+	if changed {
+		d.onChange(out)
+	}
+}
+
+func sameState(a, b State) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// drain answers the commands still queued when the supervisor stops.
+func (d *device) drain(err error) {
+	for {
+		select {
+		case req := <-d.queue:
+			req.reply <- fmt.Errorf("%s: %w", d.cfg.ID, err)
+		default:
+			return
+		}
+	}
+}
