@@ -97,6 +97,14 @@ type Room struct {
 	// CheckinRequired is the default for new bookings in this room
 	// (council sessions are exempt).
 	CheckinRequired bool `toml:"checkin_required"`
+
+	// AV equipment, scenes, and which scene the timeline runs at the
+	// prep and teardown of every booking.
+	Devices      []Device     `toml:"devices"`
+	Scenes       []Scene      `toml:"scenes"`
+	PrepScene    string       `toml:"prep_scene"`
+	EndScene     string       `toml:"end_scene"`
+	CameraFollow CameraFollow `toml:"camera_follow"`
 }
 
 // Defaults. Named so the example file, the tests and the validation messages

@@ -114,6 +114,19 @@ func (d *decoder) value(raw any, v reflect.Value, path string) {
 		d.structValue(x, v, path)
 	case reflect.Slice:
 		d.slice(raw, v, path)
+	case reflect.Map:
+		x, ok := raw.(map[string]any)
+		if !ok {
+			d.fail(path, "must be a table, not %s", tomlType(raw))
+			return
+		}
+		m := reflect.MakeMapWithSize(v.Type(), len(x))
+		for _, key := range slices.Sorted(maps.Keys(x)) {
+			elem := reflect.New(v.Type().Elem()).Elem()
+			d.value(x[key], elem, path+"."+key)
+			m.SetMapIndex(reflect.ValueOf(key), elem)
+		}
+		v.Set(m)
 	default:
 		panic(fmt.Sprintf("config: no decoding for %s at %s", v.Type(), path)) // a programming error in Config
 	}

@@ -38,7 +38,7 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		}
 		for j := range st.NumField() {
 			key := st.Field(j).Tag.Get("toml")
-			if !containsKey(text, key) {
+			if !containsKey(text, key) && !strings.Contains(text, "["+section.Tag.Get("toml")+"."+key+"]") {
 				t.Errorf("kogge.toml.example does not mention %s.%s", section.Tag.Get("toml"), key)
 			}
 		}

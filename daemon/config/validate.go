@@ -197,6 +197,7 @@ func validateRooms(rs []Room, e *Errors) {
 			e.add(p("max_booking"), "must be > 0 and at most %s (7 days), not %s", shortDuration(maxBooking), r.MaxBooking)
 		}
 		r.validateHours(e, p)
+		validateDevices(i, r, e)
 	}
 }
 

@@ -1,0 +1,173 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms/av"
+)
+
+// Device is one [[rooms.devices]] table: a projector, camera or DSP.
+type Device struct {
+	ID   string `toml:"id"`
+	Kind string `toml:"kind"` // pjlink, visca-ip, visca-tcp, tesira
+	// Address is host or host:port; without a port the protocol's own.
+	Address string `toml:"address"`
+	// Password, or PasswordFile (better: not in the config) for PJLink.
+	Password     string            `toml:"password"`
+	PasswordFile string            `toml:"password_file"`
+	Options      map[string]string `toml:"options"`
+	// Timeouts; defaults 3 s, 5 s, 30 s.
+	ConnectTimeout Duration `toml:"connect_timeout"`
+	CommandTimeout Duration `toml:"command_timeout"`
+	PollEvery      Duration `toml:"poll_every"`
+}
+
+// Scene is one [[rooms.scenes]] table: commands for several devices.
+type Scene struct {
+	Name    string        `toml:"name"`
+	Actions []SceneAction `toml:"actions"`
+}
+
+// SceneAction is one entry of a scene's actions list.
+type SceneAction struct {
+	Device  string            `toml:"device"`
+	Command string            `toml:"command"`
+	Args    map[string]string `toml:"args"`
+}
+
+// CameraFollow points a camera at whoever speaks: the DSP reports which
+// microphone is open and the camera recalls that seat's preset.
+type CameraFollow struct {
+	Camera string `toml:"camera"` // a visca device of the room
+	DSP    string `toml:"dsp"`    // a tesira device of the room
+	// MicTag is the DSP instance tag whose channels are the microphones.
+	MicTag string `toml:"mic_tag"`
+	// Presets maps a microphone channel ("1") to a camera preset.
+	Presets       map[string]int `toml:"presets"`
+	DefaultPreset int            `toml:"default_preset"`
+	// HoldMS: after the last microphone closes, wait this long before the
+	// default preset (a pause in speech must not swing the camera away).
+	HoldMS int `toml:"hold_ms"`
+}
+
+func validateDevices(i int, r Room, e *Errors) {
+	p := func(k string) string { return fmt.Sprintf("rooms[%d].%s", i, k) }
+	kinds := map[string]string{}
+	for j, d := range r.Devices {
+		dp := func(k string) string { return p(fmt.Sprintf("devices[%d].%s", j, k)) }
+		switch _, dup := kinds[d.ID]; {
+		case d.ID == "" || strings.ContainsAny(d.ID, " /"):
+			e.add(dp("id"), "%q is not a device id (a short name without spaces or slashes)", d.ID)
+		case dup:
+			e.add(dp("id"), "%q is already a device of this room", d.ID)
+		}
+		kinds[d.ID] = d.Kind
+		if !contains(av.Kinds(), d.Kind) {
+			e.add(dp("kind"), "%q is not a device kind; use %s", d.Kind, strings.Join(av.Kinds(), ", "))
+			continue
+		}
+		if _, err := av.NormaliseAddress(d.Kind, d.Address); err != nil {
+			e.add(dp("address"), "%v", err)
+		}
+		if d.Password != "" && d.PasswordFile != "" {
+			e.add(dp("password_file"), "set password or password_file, not both")
+		}
+		if d.PasswordFile != "" {
+			if _, err := os.ReadFile(d.PasswordFile); err != nil {
+				e.add(dp("password_file"), "cannot read: %v", err)
+			}
+		}
+		inRange(e, dp("connect_timeout"), d.ConnectTimeout, 0, time.Minute)
+		inRange(e, dp("command_timeout"), d.CommandTimeout, 0, time.Minute)
+		inRange(e, dp("poll_every"), d.PollEvery, 0, time.Hour)
+	}
+	scenes := map[string]bool{}
+	for j, sc := range r.Scenes {
+		sp := func(k string) string { return p(fmt.Sprintf("scenes[%d].%s", j, k)) }
+		if sc.Name == "" || scenes[sc.Name] {
+			e.add(sp("name"), "%q must be a new, non-empty scene name", sc.Name)
+		}
+		scenes[sc.Name] = true
+		for k, a := range sc.Actions {
+			ap := sp(fmt.Sprintf("actions[%d]", k))
+			kind, ok := kinds[a.Device]
+			if !ok {
+				e.add(ap+".device", "%q is not a device of this room", a.Device)
+				continue
+			}
+			if err := av.CheckCommand(kind, av.Command{Name: a.Command, Args: a.Args}); err != nil {
+				e.add(ap+".command", "%v", err)
+			}
+		}
+	}
+	for _, ref := range []struct{ key, name string }{{"prep_scene", r.PrepScene}, {"end_scene", r.EndScene}} {
+		if ref.name != "" && !scenes[ref.name] {
+			e.add(p(ref.key), "%q is not a scene of this room", ref.name)
+		}
+	}
+	if cf := r.CameraFollow; cf.Camera != "" || cf.DSP != "" {
+		if k := kinds[cf.Camera]; k != av.KindVISCAIP && k != av.KindVISCATCP {
+			e.add(p("camera_follow.camera"), "%q is not a VISCA camera of this room", cf.Camera)
+		}
+		if kinds[cf.DSP] != av.KindTesira {
+			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP of this room", cf.DSP)
+		}
+		if cf.MicTag == "" {
+			e.add(p("camera_follow.mic_tag"), "required: the DSP instance tag of the microphones")
+		}
+		if len(cf.Presets) == 0 {
+			e.add(p("camera_follow.presets"), "required: which camera preset shows each microphone's seat")
+		}
+		if cf.HoldMS < 0 || cf.HoldMS > 60000 {
+			e.add(p("camera_follow.hold_ms"), "must be between 0 and 60000, not %d", cf.HoldMS)
+		}
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if x == y {
+			return true
+		}
+	}
+	return false
+}
+
+// DeviceConfigs resolves a room's devices for the supervisor: addresses
+// with their ports, passwords read from their files.
+func (r Room) DeviceConfigs() ([]av.DeviceConfig, error) {
+	var out []av.DeviceConfig
+	for _, d := range r.Devices {
+		addr, err := av.NormaliseAddress(d.Kind, d.Address)
+		if err != nil {
+			return nil, fmt.Errorf("device %s: %w", d.ID, err)
+		}
+		pw := d.Password
+		if d.PasswordFile != "" {
+			b, err := os.ReadFile(d.PasswordFile)
+			if err != nil {
+				return nil, fmt.Errorf("device %s: %w", d.ID, err)
+			}
+			pw = strings.TrimSpace(string(b))
+		}
+		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Password: pw, Options: d.Options,
+			ConnectTimeout: d.ConnectTimeout.Duration, CommandTimeout: d.CommandTimeout.Duration, PollEvery: d.PollEvery.Duration})
+	}
+	return out, nil
+}
+
+// SceneList converts a room's scenes.
+func (r Room) SceneList() []av.Scene {
+	var out []av.Scene
+	for _, sc := range r.Scenes {
+		s := av.Scene{Name: sc.Name}
+		for _, a := range sc.Actions {
+			s.Actions = append(s.Actions, av.Action{Device: a.Device, Command: av.Command{Name: a.Command, Args: a.Args}})
+		}
+		out = append(out, s)
+	}
+	return out
+}

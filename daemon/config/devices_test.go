@@ -1,0 +1,74 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const avRoom = oneRoom + `prep_scene = "hybrid"
+[[rooms.devices]]
+id = "beamer"
+kind = "pjlink"
+address = "10.0.0.5"
+[[rooms.devices]]
+id = "kamera"
+kind = "visca-ip"
+address = "10.0.0.6"
+[[rooms.devices]]
+id = "dsp"
+kind = "tesira"
+address = "10.0.0.7:2323"
+[[rooms.scenes]]
+name = "hybrid"
+actions = [
+  { device = "beamer", command = "input", args = { input = "31" } },
+  { device = "kamera", command = "preset.recall", args = { preset = "1" } },
+]
+[rooms.camera_follow]
+camera = "kamera"
+dsp = "dsp"
+mic_tag = "Mics"
+presets = { "1" = 2, "2" = 3 }
+default_preset = 1
+hold_ms = 2000
+`
+
+func TestDevicesScenesAndCameraFollow(t *testing.T) {
+	cfg, err := Parse([]byte(avRoom))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Rooms[0]
+	devs, err := r.DeviceConfigs()
+	if err != nil || len(devs) != 3 || devs[0].Address != "10.0.0.5:4352" || devs[1].Address != "10.0.0.6:52381" || devs[2].Address != "10.0.0.7:2323" {
+		t.Fatalf("devices %+v %v", devs, err)
+	}
+	sc := r.SceneList()
+	if len(sc) != 1 || sc[0].Actions[1].Args["preset"] != "1" {
+		t.Fatalf("scenes %+v", sc)
+	}
+	if r.CameraFollow.Presets["2"] != 3 || r.CameraFollow.HoldMS != 2000 {
+		t.Fatalf("camera follow %+v", r.CameraFollow)
+	}
+}
+
+func TestDeviceProblems(t *testing.T) {
+	cases := []struct{ name, toml, want string }{
+		{"unknown kind", strings.Replace(avRoom, `kind = "pjlink"`, `kind = "hdmi-cec"`, 1), `rooms[0].devices[0].kind: "hdmi-cec" is not a device kind`},
+		{"bad address", strings.Replace(avRoom, `address = "10.0.0.5"`, `address = "10.0.0.5:99999"`, 1), "rooms[0].devices[0].address: "},
+		{"unknown scene device", strings.Replace(avRoom, `device = "beamer", command = "input"`, `device = "tv", command = "input"`, 1), `rooms[0].scenes[0].actions[0].device: "tv" is not a device`},
+		{"unknown command", strings.Replace(avRoom, `command = "input"`, `command = "explode"`, 1), `rooms[0].scenes[0].actions[0].command: a pjlink device has no command "explode"`},
+		{"missing argument", strings.Replace(avRoom, `args = { input = "31" }`, `args = {}`, 1), `needs the argument "input"`},
+		{"unknown prep scene", strings.Replace(avRoom, `prep_scene = "hybrid"`, `prep_scene = "party"`, 1), `rooms[0].prep_scene: "party" is not a scene`},
+		{"camera is no camera", strings.Replace(avRoom, `camera = "kamera"`, `camera = "beamer"`, 1), `rooms[0].camera_follow.camera: "beamer" is not a VISCA camera`},
+		{"both passwords", strings.Replace(avRoom, `address = "10.0.0.5"`, "address = \"10.0.0.5\"\npassword = \"x\"\npassword_file = \"/nonexistent\"", 1), "rooms[0].devices[0].password_file: set password or password_file, not both"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.toml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("want %q in:\n%v", c.want, err)
+			}
+		})
+	}
+}

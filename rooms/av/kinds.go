@@ -1,0 +1,96 @@
+package av
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Device kinds and the port each uses when an address names none.
+const (
+	KindPJLink   = "pjlink"
+	KindVISCAIP  = "visca-ip"
+	KindVISCATCP = "visca-tcp"
+	KindTesira   = "tesira"
+)
+
+// DefaultPorts are the protocols' well-known ports.
+var DefaultPorts = map[string]int{KindPJLink: 4352, KindVISCAIP: 52381, KindVISCATCP: 5678, KindTesira: 23}
+
+// Kinds lists the device kinds, sorted.
+func Kinds() []string {
+	return []string{KindPJLink, KindTesira, KindVISCAIP, KindVISCATCP}
+}
+
+// commandArgs is the command vocabulary per kind: each command and the
+// arguments it needs. Scenes, the API and config validation share it.
+var commandArgs = map[string]map[string][]string{
+	KindPJLink: {
+		"power":  {"on"},
+		"input":  {"input"},
+		"mute":   {"mute"}, // AV mute (picture and sound)
+		"freeze": {"on"},   // class 2
+	},
+	KindVISCAIP:  viscaCommands,
+	KindVISCATCP: viscaCommands,
+	KindTesira: {
+		"mute":  {"tag", "channel", "mute"},
+		"level": {"tag", "channel", "db"},
+	},
+}
+
+var viscaCommands = map[string][]string{
+	"power":         {"on"},
+	"preset.recall": {"preset"},
+	"preset.store":  {"preset"},
+	"pan":           {"direction"}, // up, down, left, right, up-left, …; optional speed
+	"stop":          {},
+	"zoom":          {"direction"}, // tele, wide, stop; optional speed
+	"position":      {"pan", "tilt"},
+}
+
+// Commands lists the commands a kind of device understands, sorted.
+func Commands(kind string) []string {
+	var out []string
+	for c := range commandArgs[kind] {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// CheckCommand reports whether a device of this kind can run cmd, with
+// every argument it needs.
+func CheckCommand(kind string, cmd Command) error {
+	args, ok := commandArgs[kind][cmd.Name]
+	if !ok {
+		return fmt.Errorf("a %s device has no command %q (it knows %s)", kind, cmd.Name, strings.Join(Commands(kind), ", "))
+	}
+	for _, a := range args {
+		if _, ok := cmd.Args[a]; !ok {
+			return fmt.Errorf("command %q needs the argument %q", cmd.Name, a)
+		}
+	}
+	return nil
+}
+
+// NormaliseAddress checks a device address and adds the kind's default
+// port when it names none: "10.0.4.21" → "10.0.4.21:4352".
+func NormaliseAddress(kind, addr string) (string, error) {
+	if addr == "" {
+		return "", fmt.Errorf("an address is required (host or host:port)")
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		host, port = addr, strconv.Itoa(DefaultPorts[kind])
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return "", fmt.Errorf("%q has no valid port", addr)
+	}
+	if host == "" || strings.ContainsAny(host, " /") {
+		return "", fmt.Errorf("%q has no valid host", addr)
+	}
+	return net.JoinHostPort(host, port), nil
+}
