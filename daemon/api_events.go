@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/timeline"
 )
 
@@ -37,6 +39,12 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 	}
 	ch, cancel := s.subscribe(room, sseBuffer)
 	defer cancel()
+	var devices <-chan av.Status // nil (never ready) without AV
+	if s.av != nil {
+		var stop func()
+		devices, stop = s.av.hub.subscribe(sseBuffer)
+		defer stop()
+	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -61,6 +69,15 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 			if !send(func() error { return writeEvent(w, ev) }) {
 				return nil
 			}
+		case st := <-devices:
+			r, dev, _ := strings.Cut(st.ID, "/")
+			if room != "" && r != room {
+				continue
+			}
+			st.ID = dev
+			if !send(func() error { return writeJSONEvent(w, "device", deviceEvent{Room: r, Status: st}) }) {
+				return nil
+			}
 		case <-tick.C:
 			if !send(func() error { _, err := fmt.Fprint(w, ": keep-alive\n\n"); return err }) {
 				return nil
@@ -74,11 +91,21 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 }
 
 func writeEvent(w http.ResponseWriter, ev timeline.Event) error {
-	data, err := json.Marshal(ev)
+	return writeJSONEvent(w, string(ev.Kind), ev)
+}
+
+// deviceEvent is a device's new health or state on the events stream.
+type deviceEvent struct {
+	Room string `json:"room"`
+	av.Status
+}
+
+func writeJSONEvent(w http.ResponseWriter, name string, v any) error {
+	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Kind, data)
+	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data)
 	return err
 }
 

@@ -24,6 +24,9 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/rooms/{id}", staff, s.getRoom},
 		{"GET", "/api/v1/rooms/{id}/availability", staff, s.availability},
 		{"GET", "/api/v1/events", staff, s.events},
+		{"GET", "/api/v1/rooms/{id}/devices", staff, s.listDevices},
+		{"POST", "/api/v1/rooms/{id}/scenes/{name}", staff, s.runScene},
+		{"POST", "/api/v1/rooms/{id}/devices/{dev}/commands", staff, s.deviceCommand},
 
 		{"GET", "/api/v1/bookings", staff, s.listBookings},
 		{"POST", "/api/v1/bookings", staff, s.createBooking},

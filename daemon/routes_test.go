@@ -26,10 +26,13 @@ var expectedAccess = map[string]string{
 	"POST /api/v1/tokens":        "staff-session",
 	"DELETE /api/v1/tokens/{id}": "staff",
 
-	"GET /api/v1/rooms":                   "staff",
-	"GET /api/v1/rooms/{id}":              "staff",
-	"GET /api/v1/rooms/{id}/availability": "staff",
-	"GET /api/v1/events":                  "staff",
+	"GET /api/v1/rooms":                              "staff",
+	"GET /api/v1/rooms/{id}":                         "staff",
+	"GET /api/v1/rooms/{id}/availability":            "staff",
+	"GET /api/v1/events":                             "staff",
+	"GET /api/v1/rooms/{id}/devices":                 "staff",
+	"POST /api/v1/rooms/{id}/scenes/{name}":          "staff",
+	"POST /api/v1/rooms/{id}/devices/{dev}/commands": "staff",
 
 	"GET /api/v1/bookings":               "staff",
 	"POST /api/v1/bookings":              "staff",

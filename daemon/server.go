@@ -38,6 +38,8 @@ type server struct {
 	// open series are stored.
 	closures      []rooms.Closure
 	horizonMonths int
+	// av controls the rooms' devices; nil when none are configured.
+	av *roomAV
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/kogge-project/kogge/rooms/av"
+)
+
+// avOf returns the room and its AV, or the problem why there is none.
+func (s *server) avRoom(r *http.Request) (string, error) {
+	room, err := s.room(r)
+	if err != nil {
+		return "", err
+	}
+	if s.av == nil {
+		return "", newProblem(http.StatusNotFound, "no-av", "No AV control", "Kogge controls no devices.")
+	}
+	return room.ID, nil
+}
+
+// listDevices answers GET /rooms/{id}/devices: each device's health and
+// last known state, and the room's scenes.
+func (s *server) listDevices(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	room, err := s.avRoom(r)
+	if err != nil {
+		return err
+	}
+	names := []string{}
+	for n := range s.av.scenes[room] {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	writeJSON(w, http.StatusOK, map[string]any{"devices": s.av.statuses(room), "scenes": names})
+	return nil
+}
+
+// runScene answers POST /rooms/{id}/scenes/{name}: every device of the
+// scene at once, a result per action; one failing device fails only its
+// own actions.
+func (s *server) runScene(w http.ResponseWriter, r *http.Request, c *caller) error {
+	room, err := s.avRoom(r)
+	if err != nil {
+		return err
+	}
+	name := r.PathValue("name")
+	res, ok := s.av.runScene(r.Context(), room, name)
+	if !ok {
+		return newProblem(http.StatusNotFound, "unknown-scene", "Scene not found", "Room %s has no scene %q.", room, name)
+	}
+	s.log.Info("scene run", "room", room, "scene", name, "by", c.name())
+	writeJSON(w, http.StatusOK, map[string]any{"scene": name, "results": res})
+	return nil
+}
+
+// deviceCommand answers POST /rooms/{id}/devices/{dev}/commands with a
+// body {command, args}: power, input, mute, preset recall and store,
+// pan/tilt/zoom steps.
+func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller) error {
+	room, err := s.avRoom(r)
+	if err != nil {
+		return err
+	}
+	dev := r.PathValue("dev")
+	dc, ok := s.av.deviceKey[devKey(room, dev)]
+	if !ok {
+		return newProblem(http.StatusNotFound, "unknown-device", "Device not found", "Room %s has no device %q.", room, dev)
+	}
+	var cmd av.Command
+	if err := decodeJSON(w, r, &cmd); err != nil {
+		return err
+	}
+	if err := av.CheckCommand(dc.Kind, cmd); err != nil {
+		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid command", "%s", err.Error())
+	}
+	if err := s.av.do(r.Context(), room, dev, cmd); err != nil {
+		return deviceProblem(err)
+	}
+	s.log.Info("device command", "room", room, "device", dev, "command", cmd.Name, "by", c.name())
+	st, _ := s.av.sup.Status(devKey(room, dev))
+	st.ID = dev
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// deviceProblem says why a device did not do what it was told.
+func deviceProblem(err error) *problem {
+	switch {
+	case errors.Is(err, av.ErrBusy):
+		return newProblem(http.StatusServiceUnavailable, "device-busy", "Device busy", "%s", err.Error())
+	case errors.Is(err, av.ErrOffline):
+		return newProblem(http.StatusServiceUnavailable, "device-offline", "Device offline", "%s", err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		return newProblem(http.StatusGatewayTimeout, "device-timeout", "Device did not answer", "%s", err.Error())
+	}
+	return newProblem(http.StatusBadGateway, "device-error", "Device refused", "%s", err.Error())
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/timeline"
+)
+
+// roomAV is the AV side of the daemon: the device supervisor, each room's
+// devices and scenes, and the hub that streams device changes.
+type roomAV struct {
+	log       *slog.Logger
+	sup       *av.Supervisor
+	devices   map[string][]string            // room -> device ids
+	deviceKey map[string]av.DeviceConfig     // room/device -> config
+	scenes    map[string]map[string]av.Scene // room -> name -> scene
+	prep, end map[string]string              // room -> scene name
+	hub       deviceHub
+}
+
+func devKey(room, dev string) string { return room + "/" + dev }
+
+// newRoomAV supervises the devices of every configured room; newDriver
+// builds the protocol client for one device (drivers.go).
+func newRoomAV(log *slog.Logger, cfg *config.Config, newDriver func(av.DeviceConfig) (av.Driver, error)) (*roomAV, error) {
+	a := &roomAV{log: log, devices: map[string][]string{}, deviceKey: map[string]av.DeviceConfig{},
+		scenes: map[string]map[string]av.Scene{}, prep: map[string]string{}, end: map[string]string{}}
+	a.sup = av.NewSupervisor(log, a.hub.publish)
+	for _, r := range cfg.Rooms {
+		devs, err := r.DeviceConfigs()
+		if err != nil {
+			a.sup.Close()
+			return nil, err
+		}
+		for _, dc := range devs {
+			drv, err := newDriver(dc)
+			if err != nil {
+				a.sup.Close()
+				return nil, err
+			}
+			// Device ids are unique per room; the supervisor sees room/device.
+			sdc := dc
+			sdc.ID = devKey(r.ID, dc.ID)
+			if err := a.sup.Add(sdc, drv); err != nil {
+				a.sup.Close()
+				return nil, err
+			}
+			a.devices[r.ID] = append(a.devices[r.ID], dc.ID)
+			a.deviceKey[sdc.ID] = dc
+		}
+		a.scenes[r.ID] = map[string]av.Scene{}
+		for _, sc := range r.SceneList() {
+			a.scenes[r.ID][sc.Name] = sc
+		}
+		a.prep[r.ID], a.end[r.ID] = r.PrepScene, r.EndScene
+	}
+	return a, nil
+}
+
+// statuses lists a room's devices with their room-local ids.
+func (a *roomAV) statuses(room string) []av.Status {
+	var keys []string
+	for _, d := range a.devices[room] {
+		keys = append(keys, devKey(room, d))
+	}
+	if len(keys) == 0 {
+		return []av.Status{}
+	}
+	out := a.sup.Statuses(keys...)
+	for i := range out {
+		out[i].ID = a.deviceKey[out[i].ID].ID
+	}
+	return out
+}
+
+func (a *roomAV) do(ctx context.Context, room, dev string, cmd av.Command) error {
+	return a.sup.Do(ctx, devKey(room, dev), cmd)
+}
+
+// runScene runs a room's scene; device names in results are room-local.
+func (a *roomAV) runScene(ctx context.Context, room, name string) ([]av.Result, bool) {
+	sc, ok := a.scenes[room][name]
+	if !ok {
+		return nil, false
+	}
+	global := av.Scene{Name: sc.Name}
+	for _, act := range sc.Actions {
+		act.Device = devKey(room, act.Device)
+		global.Actions = append(global.Actions, act)
+	}
+	res := a.sup.RunScene(ctx, global, av.DefaultSceneDeadline)
+	for i := range res {
+		res[i].Device = a.deviceKey[res[i].Device].ID
+	}
+	return res, true
+}
+
+// followTimeline runs each room's prep scene at a booking's prep event and
+// its end scene at teardown, unless the room is still (or again) in use
+// then: back-to-back meetings must not see the projector go dark.
+func (a *roomAV) followTimeline(ctx context.Context, events <-chan timeline.Event, inUse func(room string, at time.Time) bool) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			var scene string
+			switch ev.Kind {
+			case timeline.Prep:
+				scene = a.prep[ev.Room]
+			case timeline.Teardown:
+				if inUse(ev.Room, ev.At) {
+					continue
+				}
+				scene = a.end[ev.Room]
+			}
+			if scene == "" || ev.Late {
+				continue // a late prep after downtime is not worth waking the room for
+			}
+			res, _ := a.runScene(ctx, ev.Room, scene)
+			failed := 0
+			for _, r := range res {
+				if !r.OK {
+					failed++
+				}
+			}
+			a.log.Info("scene run by the timeline", "room", ev.Room, "scene", scene, "event", ev.Kind, "booking", ev.Booking, "failed", failed)
+		}
+	}
+}
+
+func (a *roomAV) close() { a.sup.Close() }
+
+// deviceHub fans device changes out to event streams; like the timeline's,
+// it never waits for a slow stream.
+type deviceHub struct {
+	mu   sync.Mutex
+	subs map[chan av.Status]struct{}
+}
+
+func (h *deviceHub) subscribe(buffer int) (<-chan av.Status, func()) {
+	ch := make(chan av.Status, buffer)
+	h.mu.Lock()
+	if h.subs == nil {
+		h.subs = map[chan av.Status]struct{}{}
+	}
+	h.subs[ch] = struct{}{}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs, ch)
+		h.mu.Unlock()
+	}
+}
+
+func (h *deviceHub) publish(st av.Status) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs {
+		select {
+		case ch <- st:
+		default: // a slow stream misses a state; the next one follows
+		}
+	}
+}
+
+// inUseAt reports whether a room has a booking occupying it around at
+// (its buffers included), for the end scene.
+func inUseAt(lookup func(room string, from, to time.Time) ([]rooms.Booking, error)) func(string, time.Time) bool {
+	return func(room string, at time.Time) bool {
+		bs, err := lookup(room, at, at.Add(time.Minute))
+		return err == nil && len(bs) > 0
+	}
+}
