@@ -90,5 +90,6 @@ func (d *daemonProcess) jobActions() map[string]jobAction {
 		"backup":        d.backupJob,
 		"extend-series": d.extendSeriesJob,
 		"purge":         d.purgeJob,
+		"power-off":     d.powerOffJob,
 	}
 }

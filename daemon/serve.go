@@ -83,6 +83,7 @@ type daemonProcess struct {
 	catalog  *rooms.Catalog
 	jobs     *jobs
 	timeline *timeline.Timeline
+	av       *roomAV
 	stopping atomic.Bool
 }
 

@@ -32,6 +32,8 @@ type Job struct {
 	// the newest copies stay.
 	Dir  string `toml:"dir"`
 	Keep int    `toml:"keep"`
+	// Rooms are the rooms a power-off job puts to standby (empty: all).
+	Rooms []string `toml:"rooms"`
 }
 
 // CronSpec is the schedule as the daemon hands it to robfig/cron: in the
@@ -39,7 +41,7 @@ type Job struct {
 func (j Job) CronSpec() string { return "CRON_TZ=" + j.Zone + " " + j.Schedule }
 
 // JobActions are the actions a [[jobs]] table may name.
-var JobActions = []string{"backup", "extend-series", "purge"}
+var JobActions = []string{"backup", "extend-series", "purge", "power-off"}
 
 // Series are the settings of recurring bookings.
 type Series struct {
@@ -153,7 +155,7 @@ func validateSchedule(c *Config, e *Errors) {
 			known = known || a == j.Action
 		}
 		if !known {
-			e.add(p("action"), "%q is not an action; use backup, extend-series or purge", j.Action)
+			e.add(p("action"), "%q is not an action; use backup, extend-series, purge or power-off", j.Action)
 		}
 		if _, err := loadZone(j.Zone); err != nil {
 			e.add(p("zone"), "%v", err)
@@ -206,4 +208,13 @@ func parseDay(s string) (rooms.Date, error) {
 		return rooms.Date{}, fmt.Errorf("%q is not a date like 2026-12-24", s)
 	}
 	return rooms.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
+}
+
+func (c *Config) hasRoom(id string) bool {
+	for _, r := range c.Rooms {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
 }

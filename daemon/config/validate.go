@@ -38,6 +38,13 @@ func (c *Config) Validate() error {
 	c.Auth.validate(&e)
 	validateRooms(c.Rooms, &e)
 	validateSchedule(c, &e)
+	for i, j := range c.Jobs {
+		for k, id := range j.Rooms {
+			if !c.hasRoom(id) {
+				e.add(fmt.Sprintf("jobs[%d].rooms[%d]", i, k), "%q is not a room", id)
+			}
+		}
+	}
 	return e.err()
 }
 
