@@ -161,8 +161,8 @@ func TestCommandLines(t *testing.T) {
 // lines that are neither echo nor reply are skipped.
 func TestEchoVariants(t *testing.T) {
 	replies := map[string]string{
-		"Mute1 get mute 1":  "Mute1 get mute 1+OK \"value\":true\r\n",
-		"Mute1 get mute 2":  "Mute1 get mute 2\r\n\r\nsome chatter\r\n+OK \"value\":false\r\n",
+		"Mute1 get mute 1":   "Mute1 get mute 1+OK \"value\":true\r\n",
+		"Mute1 get mute 2":   "Mute1 get mute 2\r\n\r\nsome chatter\r\n+OK \"value\":false\r\n",
 		"Level1 get level 1": "Level1 get level 1\r\x00+OK \"value\":-3.000000\r\x00",
 	}
 	c, _ := scripted(t, func(line string) string { return replies[line] })
@@ -182,10 +182,10 @@ func TestEchoVariants(t *testing.T) {
 // never to the command, in every position the spec allows.
 func TestPublicationsInterleaved(t *testing.T) {
 	replies := map[string]string{
-		"Mute1 get mute 1": "Mute1 get mute 1\r\n! \"publishToken\":\"mic1\" \"value\":true\r\n+OK \"value\":false\r\n",
-		"Mute1 get mute 2": "! \"publishToken\":\"mic2\" \"value\":true\r\nMute1 get mute 2\r\n+OK \"value\":true\r\n! \"publishToken\":\"mic2\" \"value\":false\r\n",
+		"Mute1 get mute 1":                 "Mute1 get mute 1\r\n! \"publishToken\":\"mic1\" \"value\":true\r\n+OK \"value\":false\r\n",
+		"Mute1 get mute 2":                 "! \"publishToken\":\"mic2\" \"value\":true\r\nMute1 get mute 2\r\n+OK \"value\":true\r\n! \"publishToken\":\"mic2\" \"value\":false\r\n",
 		"LogicMeter1 subscribe state 1 m3": "LogicMeter1 subscribe state 1 m3\r\n! \"publishToken\":\"m3\" \"value\":false +OK\r\n",
-		"Level1 get level 1": "Level1 get level 1\r\n! broken publication\r\n+OK \"value\":1.000000\r\n",
+		"Level1 get level 1":               "Level1 get level 1\r\n! broken publication\r\n+OK \"value\":1.000000\r\n",
 	}
 	c, _ := scripted(t, func(line string) string { return replies[line] })
 	ctx := t.Context()

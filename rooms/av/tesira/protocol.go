@@ -193,7 +193,10 @@ func scanValue(s string) (int, error) {
 		return 0, fmt.Errorf("%w: unterminated list", ErrProtocol)
 	}
 	n := strings.IndexByte(s, ' ')
-	if n < 0 {
+	switch {
+	case n == 0:
+		return 0, fmt.Errorf("%w: empty value", ErrProtocol) // `"value": +OK`
+	case n < 0:
 		n = len(s)
 	}
 	return n, nil
