@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -106,13 +107,18 @@ func (c *Client) Close() error {
 }
 
 func (c *Client) acquire(ctx context.Context) error {
-	select {
-	case <-c.life.Done():
+	if c.life.Err() != nil {
 		return ErrClosed
-	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	select {
 	case c.sem <- struct{}{}:
+		if c.life.Err() != nil { // Close ran while we waited
+			<-c.sem
+			return ErrClosed
+		}
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -121,8 +127,6 @@ func (c *Client) acquire(ctx context.Context) error {
 	}
 }
 
-var errCommandTimeout = errors.New("command timeout")
-
 // do sends one request and returns the reply's value. The whole call —
 // waiting for the connection, redial, retry — is bounded by CommandTimeout
 // and ctx.
@@ -130,33 +134,51 @@ func (c *Client) do(ctx context.Context, req request) (string, error) {
 	if !validParam(req.param) {
 		return "", fmt.Errorf("pjlink %s: %w", req, ErrOutOfParameter)
 	}
-	callCtx, cancel := context.WithTimeoutCause(ctx, c.opts.CommandTimeout, errCommandTimeout)
+	callCtx, cancel := context.WithTimeout(ctx, c.opts.CommandTimeout)
 	defer cancel()
 	stop := context.AfterFunc(c.life, cancel)
 	defer stop()
 
 	if err := c.acquire(callCtx); err != nil {
-		return "", c.wrap(callCtx, req, err, false)
+		return "", c.wrap(ctx, callCtx, req, err, false)
 	}
 	defer func() { <-c.sem }()
+	if expired(callCtx) {
+		// Do not start (and then abandon) an exchange on a good
+		// connection with no time left.
+		return "", c.wrap(ctx, callCtx, req, context.DeadlineExceeded, false)
+	}
 	v, sent, err := c.exchange(callCtx, req)
 	if err != nil {
-		return "", c.wrap(callCtx, req, err, sent)
+		return "", c.wrap(ctx, callCtx, req, err, sent)
 	}
 	return v, nil
 }
 
-// wrap gives an error the request it belongs to, and turns a cancelled call
-// into the reason: Close, our timeout, or the caller's ctx.
-func (c *Client) wrap(ctx context.Context, req request, err error, sent bool) error {
+// expired reports whether ctx is done or past its deadline. The second can
+// hold a moment before ctx's own timer fires, while I/O deadlines taken
+// from it have fired already; checking both keeps the verdict stable.
+func expired(ctx context.Context) bool {
 	if ctx.Err() != nil {
+		return true
+	}
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
+}
+
+// wrap gives an error the request it belongs to, and turns an ended call
+// into the reason: Close, the caller's ctx, or our CommandTimeout.
+func (c *Client) wrap(parent, call context.Context, req request, err error, sent bool) error {
+	if expired(call) {
 		switch {
 		case c.life.Err() != nil:
 			err = ErrClosed
-		case context.Cause(ctx) == errCommandTimeout:
-			err = fmt.Errorf("no reply within %v: %w", c.opts.CommandTimeout, context.DeadlineExceeded)
+		case parent.Err() != nil:
+			err = parent.Err()
+		case expired(parent):
+			err = context.DeadlineExceeded
 		default:
-			err = ctx.Err()
+			err = fmt.Errorf("no reply within %v: %w", c.opts.CommandTimeout, context.DeadlineExceeded)
 		}
 	}
 	if sent && !req.query() && !errors.Is(err, ErrOutcomeUnknown) && lost(err) {
@@ -195,7 +217,7 @@ func (c *Client) exchange(ctx context.Context, req request) (v string, sent bool
 			return v, true, err
 		}
 		c.drop(cn)
-		if ctx.Err() != nil || !lost(err) {
+		if expired(ctx) || !lost(err) {
 			return "", wrote, err
 		}
 		// Not delivered: safe to send again. Delivered but unanswered:
@@ -296,7 +318,9 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 	stop()
 	if err != nil {
 		nc.Close()
-		if dctx.Err() != nil && ctx.Err() == nil {
+		// The read deadline is dctx's, so a timeout here is dctx
+		// running out, even if its own timer has not fired yet.
+		if errors.Is(err, os.ErrDeadlineExceeded) || dctx.Err() != nil {
 			return nil, fmt.Errorf("no greeting within %v: %w", c.opts.DialTimeout, context.DeadlineExceeded)
 		}
 		return nil, fmt.Errorf("read greeting: %w", err)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
+	"time"
 )
 
 // Every command against the emulator over real TCP, class 2 with auth.
@@ -55,8 +57,8 @@ func TestClientCommands(t *testing.T) {
 	if in, err := c.Input(ctx); in != "61" || err != nil {
 		t.Fatalf("Input = %q, %v", in, err)
 	}
-	is(c.SetInput(ctx, "35"), ErrOutOfParameter)   // the device has no such input
-	is(c.SetInput(ctx, "3\r"), ErrOutOfParameter)  // never reaches the wire
+	is(c.SetInput(ctx, "35"), ErrOutOfParameter)    // the device has no such input
+	is(c.SetInput(ctx, "3\r"), ErrOutOfParameter)   // never reaches the wire
 	is(c.SetInput(ctx, "HDMI1"), ErrOutOfParameter) // not a code
 	if in, err := c.Inputs(ctx); !slices.Equal(in, []string{"11", "31", "32", "61"}) || err != nil {
 		t.Fatalf("Inputs = %v, %v", in, err)
@@ -251,4 +253,29 @@ func TestClientDialFails(t *testing.T) {
 	if _, err := Dial(t.Context(), addr, "", Options{}); err == nil {
 		t.Fatal("Dial to a closed port succeeded")
 	}
+}
+
+// Close ends a call in flight on a hung device, and one waiting behind it,
+// at once.
+func TestClientCloseDuringCall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e, c, done := pipePair(t, EmulatorOptions{}, "", Options{})
+		defer done()
+		e.SetFault(FaultHang)
+		res := make(chan error, 2)
+		for range 2 {
+			go func() {
+				_, err := c.PowerState(t.Context())
+				res <- err
+			}()
+		}
+		synctest.Wait() // one call waits for the reply, one for the connection
+		start := time.Now()
+		c.Close()
+		for range 2 {
+			if err := <-res; !errors.Is(err, ErrClosed) || time.Since(start) != 0 {
+				t.Fatalf("call during Close: %v after %v", err, time.Since(start))
+			}
+		}
+	})
 }

@@ -369,4 +369,3 @@ func (e *Emulator) SetErrorStatus(s ErrorStatus) {
 	e.dev.status = s
 	e.mu.Unlock()
 }
-

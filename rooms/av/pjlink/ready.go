@@ -19,14 +19,19 @@ const readyPoll = 2 * time.Second
 func (c *Client) SetInputWhenReady(ctx context.Context, input string, deadline time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
+	var refused error // the device's last ERR3
 	for {
 		err := c.SetInput(ctx, input)
+		if err != nil && expired(ctx) && refused != nil {
+			return notReady(ctx, input, deadline, refused)
+		}
 		if !errors.Is(err, ErrUnavailableTime) {
 			return err
 		}
+		refused = err
 		state, perr := c.PowerState(ctx)
 		if perr != nil {
-			if ctx.Err() != nil {
+			if expired(ctx) {
 				return notReady(ctx, input, deadline, err)
 			}
 			return perr
@@ -47,5 +52,9 @@ func (c *Client) SetInputWhenReady(ctx context.Context, input string, deadline t
 // notReady wraps both why we stopped (deadline or the caller's cancel) and
 // the device's last refusal.
 func notReady(ctx context.Context, input string, deadline time.Duration, last error) error {
-	return fmt.Errorf("pjlink: input %s: not taken within %v (%w): %w", input, deadline, ctx.Err(), last)
+	why := ctx.Err()
+	if why == nil {
+		why = context.DeadlineExceeded // past the deadline, timer not yet fired
+	}
+	return fmt.Errorf("pjlink: input %s: not taken within %v (%w): %w", input, deadline, why, last)
 }
