@@ -50,9 +50,9 @@ func (d *tesiraDriver) Exec(ctx context.Context, cmd Command) error {
 	}
 	switch cmd.Name {
 	case "mute":
-		on, err := strconv.ParseBool(cmd.Args["mute"])
+		on, err := boolArg(cmd, "mute")
 		if err != nil {
-			return fmt.Errorf("mute %q is not true or false", cmd.Args["mute"])
+			return err
 		}
 		return c.SetMute(ctx, cmd.Args["tag"], ch, on)
 	case "level":

@@ -1,0 +1,125 @@
+package av
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms/av/pjlink"
+)
+
+// pjlinkWarmUp bounds how long an input command waits for a projector
+// that is still warming up (ERR3) before giving up.
+const pjlinkWarmUp = 90 * time.Second
+
+// pjlinkDriver adapts a PJLink client to the supervisor.
+type pjlinkDriver struct {
+	cfg DeviceConfig
+	mu  sync.Mutex
+	c   *pjlink.Client
+}
+
+func newPJLinkDriver(cfg DeviceConfig) Driver { return &pjlinkDriver{cfg: cfg} }
+
+func (d *pjlinkDriver) Connect(ctx context.Context) error {
+	d.Close()
+	c, err := pjlink.Dial(ctx, d.cfg.Address, d.cfg.Password, pjlink.Options{DialTimeout: d.cfg.ConnectTimeout, CommandTimeout: d.cfg.CommandTimeout})
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.c = c
+	d.mu.Unlock()
+	return nil
+}
+
+func (d *pjlinkDriver) client() (*pjlink.Client, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.c == nil {
+		return nil, fmt.Errorf("not connected")
+	}
+	return d.c, nil
+}
+
+func (d *pjlinkDriver) Exec(ctx context.Context, cmd Command) error {
+	c, err := d.client()
+	if err != nil {
+		return err
+	}
+	switch cmd.Name {
+	case "power":
+		on, err := boolArg(cmd, "on")
+		if err != nil {
+			return err
+		}
+		return c.Power(ctx, on)
+	case "input":
+		// A projector just switched on answers ERR3 until warm: retry
+		// within the warm-up bound, but never past the caller's deadline.
+		return c.SetInputWhenReady(ctx, cmd.Args["input"], pjlinkWarmUp)
+	case "mute":
+		on, err := boolArg(cmd, "mute")
+		if err != nil {
+			return err
+		}
+		m := pjlink.MuteOff
+		if on {
+			m = pjlink.MuteOn
+		}
+		return c.SetAVMute(ctx, m)
+	case "freeze":
+		on, err := boolArg(cmd, "on")
+		if err != nil {
+			return err
+		}
+		return c.Freeze(ctx, on)
+	}
+	return fmt.Errorf("a pjlink device has no command %q", cmd.Name)
+}
+
+// Poll reads power, input and the error status: what a panel shows.
+func (d *pjlinkDriver) Poll(ctx context.Context) (State, error) {
+	c, err := d.client()
+	if err != nil {
+		return nil, err
+	}
+	p, err := c.PowerState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st := State{"power": p.String()}
+	if p == pjlink.PowerOn {
+		if in, err := c.Input(ctx); err == nil {
+			st["input"] = in
+		}
+	}
+	if es, err := c.ErrorStatus(ctx); err == nil {
+		st["errors"] = strconv.FormatBool(!es.OK())
+	}
+	if lamps, err := c.LampHours(ctx); err == nil && len(lamps) > 0 {
+		st["lamp_hours"] = strconv.Itoa(lamps[0].Hours)
+	}
+	return st, nil
+}
+
+func (d *pjlinkDriver) Close() error {
+	d.mu.Lock()
+	c := d.c
+	d.c = nil
+	d.mu.Unlock()
+	if c != nil {
+		return c.Close()
+	}
+	return nil
+}
+
+func boolArg(cmd Command, name string) (bool, error) {
+	v, err := strconv.ParseBool(cmd.Args[name])
+	if err != nil {
+		return false, fmt.Errorf("%s %q is not true or false", name, cmd.Args[name])
+	}
+	return v, nil
+}
