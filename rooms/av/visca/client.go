@@ -163,6 +163,11 @@ func (c *Client) Close() error { return c.tr.close() }
 // do runs one exchange under the client's turn and the command timeout.
 func (c *Client) do(ctx context.Context, op string, msg []byte, inquiry bool) ([]byte, error) {
 	select {
+	case <-c.tr.gone():
+		return nil, fmt.Errorf("visca: %s: %w", op, ErrClosed)
+	default:
+	}
+	select {
 	case c.turn <- struct{}{}:
 	case <-ctx.Done():
 		return nil, fmt.Errorf("visca: %s: %w", op, context.Cause(ctx))

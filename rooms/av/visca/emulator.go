@@ -107,8 +107,12 @@ func (e *Emulator) StartUDP(addr string) error {
 	if err != nil {
 		return err
 	}
+	if err := e.ServePacket(pc); err != nil {
+		pc.Close()
+		return err
+	}
 	e.setAddr(pc.LocalAddr())
-	return e.ServePacket(pc)
+	return nil
 }
 
 // StartTCP serves raw VISCA on a TCP address such as "127.0.0.1:0".

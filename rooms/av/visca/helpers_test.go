@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"go.uber.org/goleak"
 )
 
@@ -135,3 +134,19 @@ func fakeTCPCamera(t *testing.T, answer func(msg []byte) [][]byte) func(ctx cont
 	}
 }
 
+type netConn = net.Conn
+
+// lossyConn loses the datagrams drop picks on their way to the client.
+type lossyConn struct {
+	net.Conn
+	drop func([]byte) bool
+}
+
+func (c *lossyConn) Read(b []byte) (int, error) {
+	for {
+		n, err := c.Conn.Read(b)
+		if err != nil || !c.drop(b[:n]) {
+			return n, err
+		}
+	}
+}

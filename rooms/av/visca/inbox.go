@@ -1,6 +1,7 @@
 package visca
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -72,6 +73,21 @@ func (b *inbox) end(err error) {
 }
 
 func (b *inbox) gone() <-chan struct{} { return b.done }
+
+// writeFailed turns a failed write into the error to return. On a stream
+// a failed write may have left half a message, so the connection is
+// closed for good; on UDP only a closed socket is fatal (a refused
+// datagram just means the camera is not there now).
+func (b *inbox) writeFailed(err error, stream bool) error {
+	if b.closing.Load() {
+		return ErrClosed
+	}
+	if stream || errors.Is(err, net.ErrClosed) {
+		b.conn.Close()
+		return fmt.Errorf("%w: %v", ErrClosed, err)
+	}
+	return err
+}
 
 func (b *inbox) close() error {
 	var err error

@@ -77,9 +77,12 @@ func (t *tcpTransport) exchange(ctx context.Context, msg []byte, inquiry bool) (
 	t.conn.SetWriteDeadline(deadline)
 	if _, err := t.conn.Write(msg); err != nil {
 		if ctx.Err() != nil {
+			// The deadline cut the write short; the stream may hold half
+			// a message now, so it cannot be used further.
+			t.conn.Close()
 			return nil, context.Cause(ctx)
 		}
-		return nil, err
+		return nil, t.writeFailed(err, true)
 	}
 	socket := -1 // the ACK's socket once it has come
 	for {

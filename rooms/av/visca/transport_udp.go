@@ -131,7 +131,7 @@ func (t *udpTransport) transact(ctx context.Context, typ payloadType, seq uint32
 	t.buf = appendDatagram(t.buf[:0], typ, seq, payload)
 	t.drain()
 	if _, err := t.conn.Write(t.buf); err != nil {
-		return nil, err
+		return nil, t.writeFailed(err, false)
 	}
 	timer := time.NewTimer(t.opts.RetransmitAfter)
 	defer timer.Stop()
@@ -148,7 +148,7 @@ func (t *udpTransport) transact(ctx context.Context, typ payloadType, seq uint32
 			}
 			t.log.Debug("visca: retransmitting", "seq", seq, "attempt", sent)
 			if _, err := t.conn.Write(t.buf); err != nil {
-				return nil, err
+				return nil, t.writeFailed(err, false)
 			}
 			sent++
 			timer.Reset(t.opts.RetransmitAfter)
