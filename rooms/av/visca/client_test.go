@@ -260,3 +260,42 @@ func TestClosed(t *testing.T) {
 		})
 	}
 }
+
+// Answers the emulator never gives: five pan nibbles (newer Sony), a power
+// error, unsolicited network-change messages and malformed answers.
+func TestInquiryAnswers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		answers := map[string][]string{
+			"81 09 06 12 FF": {"88 38 FF", "90 50 0F 0F 10 00 00 00 01 00 FF"}, // 10 is no nibble
+			"81 09 04 00 FF": {"88 38 FF", "90 50 04 FF"},
+			"81 09 04 47 FF": {"90 50 01 02 FF"},
+		}
+		dialer := fakeTCPCamera(t, func(msg []byte) [][]byte {
+			var out [][]byte
+			for _, s := range answers[spaced(msg)] {
+				out = append(out, unhex(t, s))
+			}
+			return out
+		})
+		c, err := DialTCP(t.Context(), "camera", Options{Dial: dialer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		ctx := t.Context()
+		var pe *ProtocolError
+		if _, _, err := c.Position(ctx); !errors.As(err, &pe) {
+			t.Errorf("bad nibble: %v", err)
+		}
+		answers["81 09 06 12 FF"] = []string{"90 50 0F 0F 0F 00 00 0F 0F 0F 0F FF"}
+		if pan, tilt, err := c.Position(ctx); err != nil || pan != -256 || tilt != -1 {
+			t.Errorf("five pan nibbles: %d,%d, %v", pan, tilt, err)
+		}
+		if _, err := c.PowerState(ctx); !errors.Is(err, ErrPowerFault) {
+			t.Errorf("power error: %v", err)
+		}
+		if _, err := c.ZoomPosition(ctx); !errors.As(err, &pe) {
+			t.Errorf("short zoom answer: %v", err)
+		}
+	})
+}

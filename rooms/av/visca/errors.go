@@ -73,9 +73,8 @@ var (
 
 type timeoutError struct{}
 
-func (timeoutError) Error() string   { return "no reply from the camera in time" }
-func (timeoutError) Timeout() bool   { return true }
-func (timeoutError) Temporary() bool { return true }
+func (timeoutError) Error() string { return "no reply from the camera in time" }
+func (timeoutError) Timeout() bool { return true }
 
 // Is lets callers that only know context test for a deadline.
 func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
