@@ -182,7 +182,7 @@ func TestEmulatorTCP(t *testing.T) {
 
 // Close ends everything, listeners included, with clients still attached.
 func TestEmulatorCloseWithClients(t *testing.T) {
-	e := NewEmulator(EmulatorOptions{MoveTime: time.Hour})
+	e := NewEmulator(EmulatorOptions{})
 	if err := e.StartTCP("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -191,14 +191,12 @@ func TestEmulatorCloseWithClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	done := make(chan error)
-	go func() { done <- c.RecallPreset(t.Context(), 1) }()
-	for e.State().Busy == 0 {
-		time.Sleep(time.Millisecond)
+	if _, err := c.PowerState(t.Context()); err != nil {
+		t.Fatal(err)
 	}
 	e.Close()
-	if err := <-done; err == nil {
-		t.Error("recall succeeded on a closed emulator")
+	if _, err := c.PowerState(t.Context()); err == nil {
+		t.Error("inquiry answered by a closed emulator")
 	}
 	if err := e.StartUDP("127.0.0.1:0"); err == nil {
 		t.Error("closed emulator started again")
