@@ -3,6 +3,7 @@ package visca
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -103,7 +104,7 @@ func TestRetransmissionOfLostReply(t *testing.T) {
 		emu := e.Dialer()
 		var dropped bool
 		// A UDP conn that loses the first ACK of sequence 1 on its way back.
-		dialer := func(ctx context.Context, network, addr string) (netConn, error) {
+		dialer := func(ctx context.Context, network, addr string) (net.Conn, error) {
 			conn, err := emu(ctx, network, addr)
 			if err != nil {
 				return nil, err

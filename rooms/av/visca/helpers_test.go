@@ -134,8 +134,6 @@ func fakeTCPCamera(t *testing.T, answer func(msg []byte) [][]byte) func(ctx cont
 	}
 }
 
-type netConn = net.Conn
-
 // lossyConn loses the datagrams drop picks on their way to the client.
 type lossyConn struct {
 	net.Conn
