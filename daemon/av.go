@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/tesira"
 	"github.com/kogge-project/kogge/rooms/timeline"
 )
 
@@ -180,4 +182,77 @@ func inUseAt(lookup func(room string, from, to time.Time) ([]rooms.Booking, erro
 		bs, err := lookup(room, at, at.Add(time.Minute))
 		return err == nil && len(bs) > 0
 	}
+}
+
+// startAV supervises the configured devices, runs the rooms' prep and end
+// scenes from the timeline, and starts camera follow where configured. The
+// returned stop ends all of it. Without devices it does nothing.
+func (d *daemonProcess) startAV(tl *timeline.Timeline) (stop func(), err error) {
+	any := false
+	for _, r := range d.cfg.Rooms {
+		any = any || len(r.Devices) > 0
+	}
+	if !any {
+		return func() {}, nil
+	}
+	a, err := newRoomAV(d.log.With("component", "av"), d.cfg, av.NewDriver)
+	if err != nil {
+		return nil, err
+	}
+	d.av = a
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	events, unsubscribe := tl.Subscribe("", 64)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.followTimeline(ctx, events, inUseAt(d.store.Overlapping))
+	}()
+	for _, r := range d.cfg.Rooms {
+		f, ok := cameraFollow(r, d.log)
+		if !ok {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			av.RunFollow(ctx, f, a.sup)
+		}()
+	}
+	return func() {
+		cancel()
+		unsubscribe()
+		wg.Wait()
+		a.close()
+	}, nil
+}
+
+// cameraFollow turns a room's camera_follow table into the follower's
+// settings.
+func cameraFollow(r config.Room, log *slog.Logger) (av.Follow, bool) {
+	cf := r.CameraFollow
+	if cf.Camera == "" {
+		return av.Follow{}, false
+	}
+	devs, _ := r.DeviceConfigs()
+	var dsp av.DeviceConfig
+	for _, dc := range devs {
+		if dc.ID == cf.DSP {
+			dsp = dc
+		}
+	}
+	presets := map[int]int{}
+	for ch, p := range cf.Presets {
+		if n, err := strconv.Atoi(ch); err == nil {
+			presets[n] = p
+		}
+	}
+	return av.Follow{
+		Camera: devKey(r.ID, cf.Camera), MicTag: cf.MicTag, Presets: presets, Default: cf.DefaultPreset,
+		Hold: time.Duration(cf.HoldMS) * time.Millisecond,
+		Log:  log.With("component", "camera-follow", "room", r.ID),
+		Dial: func(ctx context.Context) (*tesira.Client, error) {
+			return tesira.Dial(ctx, dsp.Address, tesira.Options{DialTimeout: dsp.ConnectTimeout, CommandTimeout: dsp.CommandTimeout})
+		},
+	}, true
 }

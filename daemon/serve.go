@@ -54,6 +54,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if demo {
+		emulators, err := startDemoDevices(cfg)
+		if err != nil {
+			return fmt.Errorf("demo devices: %w", err)
+		}
+		defer emulators.Close()
+	}
 	format := cfg.Log.Format
 	if *logFormat != "" {
 		format = *logFormat
@@ -146,6 +153,12 @@ func (d *daemonProcess) run() error {
 		}
 	}()
 
+	if stopAV, err := d.startAV(tl); err != nil {
+		return err
+	} else {
+		defer stopAV()
+	}
+
 	d.jobs, err = startJobs(d.log, d.accounts, cfg.Jobs, d.jobActions(), m)
 	if err != nil {
 		return err
@@ -162,6 +175,7 @@ func (d *daemonProcess) run() error {
 		closing:       make(chan struct{}),
 		closures:      cfg.ClosureList(),
 		horizonMonths: cfg.Series.HorizonMonths,
+		av:            d.av,
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

@@ -75,6 +75,22 @@ const (
 	BreakerCooldown = 30 * time.Second
 )
 
+// RefusedError is a device's explicit "no" (PJLink ERR2, a VISCA error
+// reply, a Tesira -ERR): the device is there and answering, so a refusal
+// neither drops the connection nor counts towards its circuit breaker.
+// Drivers wrap such answers in it.
+type RefusedError struct{ Err error }
+
+func (e *RefusedError) Error() string { return e.Err.Error() }
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Timeouter is implemented by drivers with commands that may legitimately
+// take longer than the device's command timeout (a projector that waits
+// for its lamp before it takes an input).
+type Timeouter interface {
+	Timeout(cmd Command) time.Duration
+}
+
 // Errors a caller of the supervisor sees.
 var (
 	ErrUnknownDevice = errors.New("no such device")

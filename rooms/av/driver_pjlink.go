@@ -2,6 +2,7 @@ package av
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -44,7 +45,29 @@ func (d *pjlinkDriver) client() (*pjlink.Client, error) {
 	return d.c, nil
 }
 
+// Timeout lets an input command wait for the lamp.
+func (d *pjlinkDriver) Timeout(cmd Command) time.Duration {
+	if cmd.Name == "input" {
+		return pjlinkWarmUp
+	}
+	return 0
+}
+
 func (d *pjlinkDriver) Exec(ctx context.Context, cmd Command) error {
+	return pjlinkRefusal(d.exec(ctx, cmd))
+}
+
+// pjlinkRefusal marks the projector's ERR answers as refusals.
+func pjlinkRefusal(err error) error {
+	for _, e := range []error{pjlink.ErrUndefinedCommand, pjlink.ErrOutOfParameter, pjlink.ErrUnavailableTime, pjlink.ErrProjectorFailure} {
+		if errors.Is(err, e) {
+			return &RefusedError{Err: err}
+		}
+	}
+	return err
+}
+
+func (d *pjlinkDriver) exec(ctx context.Context, cmd Command) error {
 	c, err := d.client()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package av
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -40,6 +41,15 @@ func (d *tesiraDriver) client() (*tesira.Client, error) {
 }
 
 func (d *tesiraDriver) Exec(ctx context.Context, cmd Command) error {
+	err := d.exec(ctx, cmd)
+	var de *tesira.DeviceError
+	if errors.As(err, &de) {
+		return &RefusedError{Err: err}
+	}
+	return err
+}
+
+func (d *tesiraDriver) exec(ctx context.Context, cmd Command) error {
 	c, err := d.client()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package av
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -53,6 +54,15 @@ func (d *viscaDriver) client() (*visca.Client, error) {
 }
 
 func (d *viscaDriver) Exec(ctx context.Context, cmd Command) error {
+	err := d.exec(ctx, cmd)
+	var de *visca.DeviceError
+	if errors.As(err, &de) {
+		return &RefusedError{Err: err}
+	}
+	return err
+}
+
+func (d *viscaDriver) exec(ctx context.Context, cmd Command) error {
 	c, err := d.client()
 	if err != nil {
 		return err

@@ -97,7 +97,7 @@ func (f Follow) session(ctx context.Context, sup *Supervisor) error {
 			d.mic(ch, on, time.Now())
 		case <-timer.C:
 		}
-		if preset, wait, move := d.decide(time.Now()); move {
+		if preset, wait, move := d.decide(time.Now()); move && cameraOn(sup, f.Camera) {
 			if err := sup.Do(ctx, f.Camera, Command{Name: "preset.recall", Args: map[string]string{"preset": strconv.Itoa(preset)}}); err != nil {
 				f.Log.Warn("camera follow: preset recall failed", "preset", preset, "err", err)
 			} else {
@@ -107,6 +107,13 @@ func (f Follow) session(ctx context.Context, sup *Supervisor) error {
 			timer.Reset(wait)
 		}
 	}
+}
+
+// cameraOn: a camera in standby refuses presets; following resumes with
+// the next microphone change once a scene has switched it on.
+func cameraOn(sup *Supervisor, id string) bool {
+	st, err := sup.Status(id)
+	return err == nil && st.State["power"] != "off"
 }
 
 func isAlreadySubscribed(err error) bool {

@@ -26,8 +26,10 @@ type Result struct {
 	Error   string `json:"error,omitempty"`
 }
 
-// DefaultSceneDeadline bounds a whole scene.
-const DefaultSceneDeadline = 10 * time.Second
+// DefaultSceneDeadline bounds a whole scene. It is long because a
+// projector switched on takes its input only once its lamp is warm (often
+// 30–60 s); the other devices of the scene are done long before.
+const DefaultSceneDeadline = 90 * time.Second
 
 // RunScene runs every device's actions at once, each device's actions in
 // order, all under one deadline, and reports a result per action. A

@@ -2,6 +2,7 @@ package av
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -164,8 +165,13 @@ func newDevice(cfg DeviceConfig, drv Driver, log *slog.Logger, onChange func(Sta
 		Name:        cfg.ID,
 		Timeout:     BreakerCooldown,
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= BreakerFailures },
-		// A caller giving up is not the device's fault.
-		IsExcluded: func(err error) bool { return err == context.Canceled },
+		// A caller giving up is not the device's fault, and a refusal is
+		// an answer: only silence and broken connections trip the breaker.
+		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
+		IsSuccessful: func(err error) bool {
+			var r *RefusedError
+			return err == nil || errors.As(err, &r)
+		},
 	})
 	return d
 }
@@ -242,7 +248,13 @@ func (d *device) run(ctx context.Context) {
 			}
 			err := d.exec(req)
 			req.reply <- err
-			lost(err)
+			var refused *RefusedError
+			switch {
+			case err == nil:
+				d.poll(ctx) // show the new state at once, not at the next poll
+			case !errors.As(err, &refused):
+				lost(err)
+			}
 		case <-poll.C:
 			if connected {
 				lost(d.poll(ctx))
@@ -295,7 +307,11 @@ func (d *device) exec(req request) error {
 	if err := req.ctx.Err(); err != nil {
 		return fmt.Errorf("%s: %w", d.cfg.ID, err) // the caller left while queued
 	}
-	cctx, cancel := context.WithTimeout(req.ctx, d.cfg.CommandTimeout)
+	timeout := d.cfg.CommandTimeout
+	if t, ok := d.drv.(Timeouter); ok {
+		timeout = max(timeout, t.Timeout(req.cmd))
+	}
+	cctx, cancel := context.WithTimeout(req.ctx, timeout)
 	defer cancel()
 	_, err := d.breaker.Execute(func() (State, error) { return nil, d.drv.Exec(cctx, req.cmd) })
 	if err == gobreaker.ErrOpenState || err == gobreaker.ErrTooManyRequests {
@@ -325,12 +341,16 @@ func (d *device) record(err error, st State) {
 	d.mu.Lock()
 	before := d.st
 	now := time.Now().UTC()
+	var refused *RefusedError
 	switch {
 	case err == nil:
 		d.st.Health, d.st.LastError, d.st.LastSeen = Online, "", now
 		if st != nil {
 			d.st.State = st
 		}
+	case errors.As(err, &refused):
+		// It answered: online, with the refusal on record.
+		d.st.Health, d.st.LastError, d.st.LastSeen = Online, err.Error(), now
 	case d.breaker.State() == gobreaker.StateOpen || err == ErrOffline:
 		d.st.Health, d.st.LastError = Offline, err.Error()
 	default:

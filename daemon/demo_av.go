@@ -1,0 +1,78 @@
+package main
+
+import (
+	"io"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms/av/pjlink"
+	"github.com/kogge-project/kogge/rooms/av/tesira"
+	"github.com/kogge-project/kogge/rooms/av/visca"
+)
+
+// startDemoDevices starts emulators on loopback for the demo rooms'
+// projector, camera, DSP and display, and declares them in cfg as if they
+// were real devices: the demo then shows live device state, runs scenes at
+// every booking's prep and teardown, and takes commands.
+func startDemoDevices(cfg *config.Config) (io.Closer, error) {
+	beamer := pjlink.NewEmulator(pjlink.EmulatorOptions{Class: 2, WarmUp: 5 * time.Second, CoolDown: 5 * time.Second,
+		Name: "Ratssaal Beamer", LampHours: 1234})
+	display := pjlink.NewEmulator(pjlink.EmulatorOptions{Name: "Sitzungszimmer Display", NoLamp: true})
+	cam := visca.NewEmulator(visca.EmulatorOptions{MoveTime: 800 * time.Millisecond, Standby: true})
+	dsp := tesira.NewEmulator(tesira.EmulatorOptions{Blocks: []tesira.Block{
+		{Tag: "MicMute", Kind: tesira.MuteBlock, Channels: 4},
+		{Tag: "MicGate", Kind: tesira.LogicMeterBlock, Channels: 4},
+	}})
+	all := closers{beamer, display, cam, dsp}
+	for _, start := range []func(string) error{beamer.Start, display.Start, cam.StartUDP, dsp.Start} {
+		if err := start("127.0.0.1:0"); err != nil {
+			all.Close()
+			return nil, err
+		}
+	}
+	mic := func(ch, mute string) config.SceneAction {
+		return config.SceneAction{Device: "dsp", Command: "mute", Args: map[string]string{"tag": "MicMute", "channel": ch, "mute": mute}}
+	}
+	on := map[string]string{"on": "true"}
+	off := map[string]string{"on": "false"}
+	chamber := &cfg.Rooms[0]
+	chamber.Devices = []config.Device{
+		{ID: "beamer", Kind: "pjlink", Address: beamer.Addr()},
+		{ID: "kamera", Kind: "visca-ip", Address: cam.Addr()},
+		{ID: "dsp", Kind: "tesira", Address: dsp.Addr()},
+	}
+	chamber.Scenes = []config.Scene{
+		{Name: "hybrid", Actions: []config.SceneAction{
+			{Device: "beamer", Command: "power", Args: on},
+			{Device: "beamer", Command: "input", Args: map[string]string{"input": "31"}},
+			{Device: "kamera", Command: "power", Args: on},
+			{Device: "kamera", Command: "preset.recall", Args: map[string]string{"preset": "1"}},
+			mic("1", "false"), mic("2", "false"), mic("3", "false"),
+		}},
+		{Name: "off", Actions: []config.SceneAction{
+			{Device: "beamer", Command: "power", Args: off},
+			{Device: "kamera", Command: "power", Args: off},
+			mic("1", "true"), mic("2", "true"), mic("3", "true"),
+		}},
+	}
+	chamber.PrepScene, chamber.EndScene = "hybrid", "off"
+	chamber.CameraFollow = config.CameraFollow{Camera: "kamera", DSP: "dsp", MicTag: "MicGate",
+		Presets: map[string]int{"1": 2, "2": 3, "3": 4}, DefaultPreset: 1, HoldMS: 2500}
+	small := &cfg.Rooms[1]
+	small.Devices = []config.Device{{ID: "display", Kind: "pjlink", Address: display.Addr()}}
+	small.Scenes = []config.Scene{
+		{Name: "on", Actions: []config.SceneAction{{Device: "display", Command: "power", Args: on}}},
+		{Name: "off", Actions: []config.SceneAction{{Device: "display", Command: "power", Args: off}}},
+	}
+	small.PrepScene, small.EndScene = "on", "off"
+	return all, nil
+}
+
+type closers []io.Closer
+
+func (cs closers) Close() error {
+	for _, c := range cs {
+		c.Close()
+	}
+	return nil
+}
