@@ -247,12 +247,14 @@ func (d *device) run(ctx context.Context) {
 				failures = 0
 			}
 			err := d.exec(req)
+			if err == nil {
+				// Read the new state before answering, so that the caller
+				// (a panel) sees what its command did.
+				d.poll(ctx)
+			}
 			req.reply <- err
 			var refused *RefusedError
-			switch {
-			case err == nil:
-				d.poll(ctx) // show the new state at once, not at the next poll
-			case !errors.As(err, &refused):
+			if err != nil && !errors.As(err, &refused) {
 				lost(err)
 			}
 		case <-poll.C:
