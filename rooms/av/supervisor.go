@@ -167,7 +167,10 @@ func newDevice(cfg DeviceConfig, drv Driver, log *slog.Logger, onChange func(Sta
 		ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= BreakerFailures },
 		// A caller giving up is not the device's fault, and a refusal is
 		// an answer: only silence and broken connections trip the breaker.
-		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
+		IsExcluded: func(err error) bool {
+			var gone *callerGone
+			return errors.As(err, &gone)
+		},
 		IsSuccessful: func(err error) bool {
 			var r *RefusedError
 			return err == nil || errors.As(err, &r)
@@ -215,77 +218,96 @@ func (d *device) submit(ctx context.Context, cmd Command) error {
 // run is the device goroutine.
 func (d *device) run(ctx context.Context) {
 	defer d.drv.Close()
+	// Reconnection: after a failed attempt the next one waits backoff(n);
+	// meanwhile commands are answered ErrOffline at once instead of each
+	// waiting out a connect timeout against a device that is not there.
 	failures := 0
-	retry := time.NewTimer(0)
-	connected := d.connect(ctx)
-	if connected {
-		retry.Stop()
+	var nextAttempt time.Time
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	connected := false
+	attempt := func() bool {
+		if connected = d.connect(ctx); connected {
+			failures = 0
+			retry.Stop()
+			return true
+		}
+		failures++
+		wait := backoff(failures)
+		nextAttempt = time.Now().Add(wait)
+		retry.Reset(wait)
+		return false
+	}
+	if attempt() {
 		d.poll(ctx)
 	}
 	// lost marks the connection broken after a failed contact: the next
-	// command or the backoff timer connects afresh.
-	lost := func(err error) {
-		if err != nil && connected {
-			connected, failures = false, 0
-			retry.Reset(backoff(0))
+	// command, or the timer, connects afresh at once.
+	lost := func() {
+		if connected {
+			connected, failures, nextAttempt = false, 0, time.Time{}
+			retry.Reset(0)
 		}
 	}
 	poll := time.NewTicker(d.cfg.PollEvery)
 	defer poll.Stop()
-	defer retry.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			d.drain(ErrClosed)
 			return
 		case req := <-d.queue:
-			if !connected {
-				if connected = d.connect(ctx); !connected {
-					req.reply <- fmt.Errorf("%s: %w", d.cfg.ID, ErrOffline)
-					continue
-				}
-				failures = 0
+			if !connected && (time.Now().Before(nextAttempt) || !attempt()) {
+				req.reply <- fmt.Errorf("%s: %w", d.cfg.ID, ErrOffline)
+				continue
 			}
-			err := d.exec(req)
+			err := d.exec(ctx, req)
 			if err == nil {
 				// Read the new state before answering, so that the caller
 				// (a panel) sees what its command did.
 				d.poll(ctx)
 			}
 			req.reply <- err
-			var refused *RefusedError
-			if err != nil && !errors.As(err, &refused) {
-				lost(err)
+			if brokeConnection(err) {
+				lost()
 			}
 		case <-poll.C:
-			if connected {
-				lost(d.poll(ctx))
+			if connected && brokeConnection(d.poll(ctx)) {
+				lost()
 			}
 		case <-retry.C:
-			if connected {
-				continue // a command reconnected meanwhile
-			}
-			if connected = d.connect(ctx); connected {
-				failures = 0
+			if !connected && attempt() {
 				d.poll(ctx)
-				continue
 			}
-			failures++
-			retry.Reset(backoff(failures))
 		}
 	}
 }
+
+// brokeConnection says whether an error means the connection is no longer
+// to be trusted: not for an answer (a refusal), and not when the caller
+// gave up.
+func brokeConnection(err error) bool {
+	var refused *RefusedError
+	var gone *callerGone
+	return err != nil && !errors.As(err, &refused) && !errors.As(err, &gone)
+}
+
+// callerGone wraps the error of a command whose caller left (cancelled, or
+// its own deadline passed): not the device's fault, so it neither counts
+// against the breaker nor drops the connection.
+type callerGone struct{ err error }
+
+func (e *callerGone) Error() string { return e.err.Error() }
+func (e *callerGone) Unwrap() error { return e.err }
 
 // backoff is the wait before reconnection attempt n: exponential from one
 // second, capped at MaxBackoff, with ±20 % jitter so that a room's devices
 // do not all knock at once after a power cut.
 func backoff(n int) time.Duration {
 	d := time.Second << min(n, 6)
-	if d > MaxBackoff {
-		d = MaxBackoff
-	}
 	jitter := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
-	return d + jitter
+	return min(d+jitter, MaxBackoff)
 }
 
 // connect (re)connects the driver. It is not counted by the breaker (a
@@ -300,14 +322,15 @@ func (d *device) connect(ctx context.Context) bool {
 	defer cancel()
 	err := d.drv.Connect(cctx)
 	if err != nil {
-		d.record(err, nil)
+		// Unreachable is offline, whatever the breaker says.
+		d.record(fmt.Errorf("%w: %v", ErrOffline, err), nil)
 	}
 	return err == nil
 }
 
-func (d *device) exec(req request) error {
+func (d *device) exec(ctx context.Context, req request) error {
 	if err := req.ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", d.cfg.ID, err) // the caller left while queued
+		return fmt.Errorf("%s: %w", d.cfg.ID, &callerGone{err}) // the caller left while queued
 	}
 	timeout := d.cfg.CommandTimeout
 	if t, ok := d.drv.(Timeouter); ok {
@@ -315,7 +338,16 @@ func (d *device) exec(req request) error {
 	}
 	cctx, cancel := context.WithTimeout(req.ctx, timeout)
 	defer cancel()
-	_, err := d.breaker.Execute(func() (State, error) { return nil, d.drv.Exec(cctx, req.cmd) })
+	// Closing the supervisor ends a command in flight too: shutdown must
+	// not wait out a hung projector's warm-up allowance.
+	defer context.AfterFunc(ctx, cancel)()
+	_, err := d.breaker.Execute(func() (State, error) {
+		err := d.drv.Exec(cctx, req.cmd)
+		if err != nil && req.ctx.Err() != nil {
+			err = &callerGone{err}
+		}
+		return nil, err
+	})
 	if err == gobreaker.ErrOpenState || err == gobreaker.ErrTooManyRequests {
 		err = ErrOffline
 	}
@@ -344,7 +376,11 @@ func (d *device) record(err error, st State) {
 	before := d.st
 	now := time.Now().UTC()
 	var refused *RefusedError
+	var gone *callerGone
 	switch {
+	case errors.As(err, &gone):
+		d.mu.Unlock()
+		return // says nothing about the device
 	case err == nil:
 		d.st.Health, d.st.LastError, d.st.LastSeen = Online, "", now
 		if st != nil {
@@ -353,7 +389,7 @@ func (d *device) record(err error, st State) {
 	case errors.As(err, &refused):
 		// It answered: online, with the refusal on record.
 		d.st.Health, d.st.LastError, d.st.LastSeen = Online, err.Error(), now
-	case d.breaker.State() == gobreaker.StateOpen || err == ErrOffline:
+	case d.breaker.State() == gobreaker.StateOpen || errors.Is(err, ErrOffline):
 		d.st.Health, d.st.LastError = Offline, err.Error()
 	default:
 		d.st.Health, d.st.LastError = Degraded, err.Error()

@@ -46,6 +46,8 @@ func (f *fakeDriver) Close() error { f.closed.Store(true); return nil }
 // hang blocks until the supervisor's deadline, like a device that never answers.
 func hang(ctx context.Context, _ Command) error { <-ctx.Done(); return ctx.Err() }
 
+func hangPoll(ctx context.Context) (State, error) { <-ctx.Done(); return nil, ctx.Err() }
+
 func TestCommandsAndStatus(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var mu sync.Mutex
@@ -78,7 +80,7 @@ func TestAHungDeviceDelaysOnlyItself(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := NewSupervisor(nil, nil)
 		defer s.Close()
-		s.Add(DeviceConfig{ID: "camera", Kind: "visca-ip"}, &fakeDriver{exec: hang})
+		s.Add(DeviceConfig{ID: "camera", Kind: "visca-ip"}, &fakeDriver{exec: hang, poll: hangPoll})
 		s.Add(DeviceConfig{ID: "dsp", Kind: "tesira"}, &fakeDriver{})
 		start := time.Now()
 		done := make(chan error, 1)
@@ -86,8 +88,9 @@ func TestAHungDeviceDelaysOnlyItself(t *testing.T) {
 		if err := s.Do(t.Context(), "dsp", Command{Name: "mute"}); err != nil || time.Since(start) != 0 {
 			t.Fatalf("the healthy device waited %s: %v", time.Since(start), err)
 		}
+		// Its own timeouts only: the poll after connecting, then the command.
 		err := <-done
-		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) != DefaultCommandTimeout {
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 2*DefaultCommandTimeout {
 			t.Fatalf("hung command: %v after %s", err, time.Since(start))
 		}
 		st, _ := s.Status("camera")
@@ -118,17 +121,26 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var broken atomic.Bool
 		broken.Store(true)
+		// A device whose connection breaks on every contact (it accepts
+		// the TCP connection, then resets it).
+		reset := errors.New("connection reset by peer")
 		drv := &fakeDriver{exec: func(ctx context.Context, _ Command) error {
 			if broken.Load() {
-				return errors.New("ERR4 projector failure")
+				return reset
 			}
 			return nil
+		}, poll: func(context.Context) (State, error) {
+			if broken.Load() {
+				return nil, reset
+			}
+			return State{"power": "on"}, nil
 		}}
 		s := NewSupervisor(nil, nil)
 		defer s.Close()
 		s.Add(DeviceConfig{ID: "beamer", Kind: "pjlink"}, drv)
 		for range BreakerFailures {
 			s.Do(t.Context(), "beamer", Command{Name: "power"})
+			time.Sleep(MaxBackoff) // fake time: past any reconnection backoff
 		}
 		before := drv.commands.Load()
 		if err := s.Do(t.Context(), "beamer", Command{Name: "power"}); !errors.Is(err, ErrOffline) {
@@ -188,13 +200,14 @@ func TestReconnectsWithBackoff(t *testing.T) {
 }
 
 func TestBackoffIsCappedAndJittered(t *testing.T) {
-	seen := map[time.Duration]bool{}
 	for n := range 20 {
-		d := backoff(n)
-		if d > MaxBackoff*6/5 || d < time.Second*4/5 {
+		if d := backoff(n); d > MaxBackoff || d < time.Second*4/5 {
 			t.Fatalf("backoff(%d) = %s", n, d)
 		}
-		seen[d] = true
+	}
+	seen := map[time.Duration]bool{}
+	for range 50 {
+		seen[backoff(3)] = true
 	}
 	if len(seen) < 10 {
 		t.Fatal("no jitter")
@@ -239,6 +252,50 @@ func TestCloseEndsEverything(t *testing.T) {
 		}
 		if err := s.Do(t.Context(), "camera", Command{Name: "zoom"}); !errors.Is(err, ErrClosed) {
 			t.Fatalf("after Close: %v", err)
+		}
+	})
+}
+
+func TestCloseDoesNotWaitForAHungCommand(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := NewSupervisor(nil, nil)
+		s.Add(DeviceConfig{ID: "beamer", Kind: "pjlink", CommandTimeout: time.Hour}, &fakeDriver{exec: hang})
+		go s.Do(context.Background(), "beamer", Command{Name: "input"})
+		synctest.Wait()
+		start := time.Now()
+		s.Close()
+		if took := time.Since(start); took != 0 {
+			t.Fatalf("Close waited %s for a hung command", took)
+		}
+	})
+}
+
+func TestImpatientCallersDoNotTakeADeviceOffline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := func(ctx context.Context, _ Command) error {
+			select {
+			case <-time.After(2 * time.Second):
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		s := NewSupervisor(nil, nil)
+		defer s.Close()
+		s.Add(DeviceConfig{ID: "kamera", Kind: "visca-ip"}, &fakeDriver{exec: slow})
+		for range BreakerFailures + 1 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			if err := s.Do(ctx, "kamera", Command{Name: "zoom"}); err == nil {
+				t.Fatal("an impatient caller got an answer")
+			}
+			cancel()
+			synctest.Wait()
+		}
+		if err := s.Do(t.Context(), "kamera", Command{Name: "zoom"}); err != nil {
+			t.Fatalf("a patient caller after impatient ones: %v", err)
+		}
+		if st, _ := s.Status("kamera"); st.Health != Online {
+			t.Fatalf("health %s", st.Health)
 		}
 	})
 }
