@@ -46,7 +46,9 @@ func (s *server) runScene(w http.ResponseWriter, r *http.Request, c *caller) err
 		return err
 	}
 	name := r.PathValue("name")
-	res, ok := s.av.runScene(r.Context(), room, name)
+	// A panel that gives up waiting must not leave the room half set up:
+	// the scene finishes under its own deadline whatever the request does.
+	res, ok := s.av.runScene(context.WithoutCancel(r.Context()), room, name)
 	if !ok {
 		return newProblem(http.StatusNotFound, "unknown-scene", "Scene not found", "Room %s has no scene %q.", room, name)
 	}
@@ -75,7 +77,9 @@ func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller
 	if err := av.CheckCommand(dc.Kind, cmd); err != nil {
 		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid command", "%s", err.Error())
 	}
-	if err := s.av.do(r.Context(), room, dev, cmd); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), av.DefaultSceneDeadline)
+	defer cancel()
+	if err := s.av.do(ctx, room, dev, cmd); err != nil {
 		return deviceProblem(err)
 	}
 	s.log.Info("device command", "room", room, "device", dev, "command", cmd.Name, "by", c.name())

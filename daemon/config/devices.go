@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,6 +81,12 @@ func validateDevices(i int, r Room, e *Errors) {
 				e.add(dp("password_file"), "cannot read: %v", err)
 			}
 		}
+		if (d.Password != "" || d.PasswordFile != "") && d.Kind != av.KindPJLink {
+			e.add(dp("password"), "only PJLink devices take a password")
+		}
+		if n := len(d.Password); n > 32 || strings.IndexFunc(d.Password, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+			e.add(dp("password"), "a PJLink password is at most 32 printable ASCII characters without spaces")
+		}
 		inRange(e, dp("connect_timeout"), d.ConnectTimeout, 0, time.Minute)
 		inRange(e, dp("command_timeout"), d.CommandTimeout, 0, time.Minute)
 		inRange(e, dp("poll_every"), d.PollEvery, 0, time.Hour)
@@ -120,6 +127,17 @@ func validateDevices(i int, r Room, e *Errors) {
 		}
 		if len(cf.Presets) == 0 {
 			e.add(p("camera_follow.presets"), "required: which camera preset shows each microphone's seat")
+		}
+		for ch, preset := range cf.Presets {
+			if n, err := strconv.Atoi(ch); err != nil || n < 1 {
+				e.add(p("camera_follow.presets."+ch), "a microphone channel (1, 2, …) is expected as the key")
+			}
+			if preset < 0 || preset > 127 {
+				e.add(p("camera_follow.presets."+ch), "preset must be from 0 to 127, not %d", preset)
+			}
+		}
+		if cf.DefaultPreset < 0 || cf.DefaultPreset > 127 {
+			e.add(p("camera_follow.default_preset"), "must be from 0 to 127, not %d", cf.DefaultPreset)
 		}
 		if cf.HoldMS < 0 || cf.HoldMS > 60000 {
 			e.add(p("camera_follow.hold_ms"), "must be between 0 and 60000, not %d", cf.HoldMS)

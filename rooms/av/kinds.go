@@ -73,6 +73,62 @@ func CheckCommand(kind string, cmd Command) error {
 			return fmt.Errorf("command %q needs the argument %q", cmd.Name, a)
 		}
 	}
+	// Values are checked here, not by the device: a malformed request is
+	// the caller's mistake and must not count against the device.
+	for name, v := range cmd.Args {
+		if err := checkArg(cmd.Name, name, v); err != nil {
+			return fmt.Errorf("command %q: %w", cmd.Name, err)
+		}
+	}
+	return nil
+}
+
+var (
+	panDirections  = []string{"up", "down", "left", "right", "up-left", "up-right", "down-left", "down-right"}
+	zoomDirections = []string{"tele", "wide", "stop"}
+)
+
+func checkArg(cmd, name, v string) error {
+	intIn := func(lo, hi int) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			return fmt.Errorf("%s must be a whole number from %d to %d, not %q", name, lo, hi, v)
+		}
+		return nil
+	}
+	switch name {
+	case "on", "mute":
+		if _, err := strconv.ParseBool(v); err != nil {
+			return fmt.Errorf("%s must be true or false, not %q", name, v)
+		}
+	case "preset":
+		return intIn(0, 127)
+	case "channel":
+		return intIn(1, 256)
+	case "speed":
+		return intIn(1, 24)
+	case "pan", "tilt":
+		return intIn(-65535, 65535)
+	case "db":
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < -100 || f > 12 {
+			return fmt.Errorf("db must be a number from -100 to 12, not %q", v)
+		}
+	case "direction":
+		allowed := panDirections
+		if cmd == "zoom" {
+			allowed = zoomDirections
+		}
+		if !slices.Contains(allowed, v) {
+			return fmt.Errorf("direction must be one of %s, not %q", strings.Join(allowed, ", "), v)
+		}
+	case "input", "tag":
+		if v == "" || len(v) > 64 || strings.ContainsAny(v, "\r\n\"") {
+			return fmt.Errorf("%s %q is not valid", name, v)
+		}
+	default:
+		return fmt.Errorf("unknown argument %q", name)
+	}
 	return nil
 }
 
@@ -84,7 +140,8 @@ func NormaliseAddress(kind, addr string) (string, error) {
 	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		host, port = addr, strconv.Itoa(DefaultPorts[kind])
+		// No port: the whole address is the host ("10.0.4.21", "::1", "[::1]").
+		host, port = strings.Trim(addr, "[]"), strconv.Itoa(DefaultPorts[kind])
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return "", fmt.Errorf("%q has no valid port", addr)
