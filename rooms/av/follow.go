@@ -2,6 +2,7 @@ package av
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -43,9 +44,12 @@ func RunFollow(ctx context.Context, f Follow, sup *Supervisor) {
 		f.Debounce = DefaultFollowDebounce
 	}
 	for attempt := 0; ctx.Err() == nil; attempt++ {
-		err := f.session(ctx, sup)
+		subscribed, err := f.session(ctx, sup)
 		if ctx.Err() != nil {
 			return
+		}
+		if subscribed {
+			attempt = 0 // a session that worked starts the backoff afresh
 		}
 		f.Log.Warn("camera follow: DSP session ended", "err", err)
 		t := time.NewTimer(backoff(attempt))
@@ -60,10 +64,17 @@ func RunFollow(ctx context.Context, f Follow, sup *Supervisor) {
 
 func token(ch int) string { return "kogge-mic-" + strconv.Itoa(ch) }
 
-func (f Follow) session(ctx context.Context, sup *Supervisor) error {
+// followKeepAlive: TTP has no keep-alive of its own; asking for the
+// version now and then notices a DSP that went silent (PROTOCOLS.md 5.1).
+const followKeepAlive = 30 * time.Second
+
+// followRetry is when a failed preset recall is tried again.
+const followRetry = 2 * time.Second
+
+func (f Follow) session(ctx context.Context, sup *Supervisor) (subscribed bool, err error) {
 	c, err := f.Dial(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer c.Close()
 	channels := make([]int, 0, len(f.Presets))
@@ -72,23 +83,30 @@ func (f Follow) session(ctx context.Context, sup *Supervisor) error {
 	}
 	slices.Sort(channels)
 	for _, ch := range channels {
-		if err := c.Subscribe(ctx, f.MicTag, "state", ch, token(ch), 0); err != nil && !isAlreadySubscribed(err) {
-			return fmt.Errorf("subscribing to %s channel %d: %w", f.MicTag, ch, err)
+		if err := c.Subscribe(ctx, f.MicTag, "state", ch, token(ch), 0); err != nil && !errors.Is(err, tesira.ErrAlreadySubscribed) {
+			return false, fmt.Errorf("subscribing to %s channel %d: %w", f.MicTag, ch, err)
 		}
 	}
 	d := director{f: f, open: map[int]time.Time{}, current: -1}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
+	alive := time.NewTicker(followKeepAlive)
+	defer alive.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return true, nil
 		case <-c.Done():
-			return c.Err()
+			return true, c.Err()
+		case <-alive.C:
+			if _, err := c.Version(ctx); err != nil {
+				return true, fmt.Errorf("keep-alive: %w", err)
+			}
+			continue
 		case p, ok := <-c.Publications():
 			if !ok {
-				return c.Err()
+				return true, c.Err()
 			}
 			ch, on, ok := parsePublication(p)
 			if !ok {
@@ -97,13 +115,19 @@ func (f Follow) session(ctx context.Context, sup *Supervisor) error {
 			d.mic(ch, on, time.Now())
 		case <-timer.C:
 		}
-		if preset, wait, move := d.decide(time.Now()); move && cameraOn(sup, f.Camera) {
-			if err := sup.Do(ctx, f.Camera, Command{Name: "preset.recall", Args: map[string]string{"preset": strconv.Itoa(preset)}}); err != nil {
+		preset, wait, move := d.decide(time.Now())
+		if move && cameraOn(sup, f.Camera) {
+			err := sup.Do(ctx, f.Camera, Command{Name: "preset.recall", Args: map[string]string{"preset": strconv.Itoa(preset)}})
+			if err != nil {
 				f.Log.Warn("camera follow: preset recall failed", "preset", preset, "err", err)
+				wait = followRetry
 			} else {
 				d.current = preset
 			}
-		} else if wait > 0 {
+		}
+		if wait > 0 {
+			// Another microphone may still be debouncing, or the hold
+			// running: look again then.
 			timer.Reset(wait)
 		}
 	}
@@ -114,10 +138,6 @@ func (f Follow) session(ctx context.Context, sup *Supervisor) error {
 func cameraOn(sup *Supervisor, id string) bool {
 	st, err := sup.Status(id)
 	return err == nil && st.State["power"] != "off"
-}
-
-func isAlreadySubscribed(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "ALREADY_SUBSCRIBED")
 }
 
 func parsePublication(p tesira.Publication) (ch int, on bool, ok bool) {
@@ -190,5 +210,5 @@ func (d *director) decide(now time.Time) (preset int, wait time.Duration, move b
 	if preset == d.current {
 		return 0, pending, false
 	}
-	return preset, 0, true
+	return preset, pending, true
 }

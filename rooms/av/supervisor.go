@@ -228,13 +228,19 @@ func (d *device) run(ctx context.Context) {
 	defer retry.Stop()
 	connected := false
 	attempt := func() bool {
+		open := d.breaker.State() == gobreaker.StateOpen
 		if connected = d.connect(ctx); connected {
 			failures = 0
 			retry.Stop()
 			return true
 		}
-		failures++
-		wait := backoff(failures)
+		wait := breakerProbe
+		if !open {
+			// Only real attempts escalate the backoff; while the breaker
+			// is open we just look often enough to notice it half-open.
+			failures++
+			wait = backoff(failures)
+		}
 		nextAttempt = time.Now().Add(wait)
 		retry.Reset(wait)
 		return false
@@ -300,6 +306,9 @@ type callerGone struct{ err error }
 
 func (e *callerGone) Error() string { return e.err.Error() }
 func (e *callerGone) Unwrap() error { return e.err }
+
+// breakerProbe is how often a device with an open breaker is looked at.
+const breakerProbe = 5 * time.Second
 
 // backoff is the wait before reconnection attempt n: exponential from one
 // second, capped at MaxBackoff, with ±20 % jitter so that a room's devices

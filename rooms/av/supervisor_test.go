@@ -104,10 +104,21 @@ func TestAFullQueueRefusesAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := NewSupervisor(nil, nil)
 		defer s.Close()
-		s.Add(DeviceConfig{ID: "camera", Kind: "visca-ip", CommandTimeout: time.Hour}, &fakeDriver{exec: hang})
+		s.Add(DeviceConfig{ID: "camera", Kind: "visca-ip", CommandTimeout: time.Hour}, &fakeDriver{exec: func(ctx context.Context, c Command) error {
+			if c.Name == "zoom" {
+				return hang(ctx, c)
+			}
+			return nil
+		}})
+		// The device is up and its goroutine idle before the flood.
+		if err := s.Do(t.Context(), "camera", Command{Name: "stop"}); err != nil {
+			t.Fatal(err)
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		for range QueueLength + 1 { // one running, QueueLength waiting
+		go s.Do(ctx, "camera", Command{Name: "zoom"}) // the one running
+		synctest.Wait()
+		for range QueueLength { // and the ones waiting
 			go s.Do(ctx, "camera", Command{Name: "zoom"})
 		}
 		synctest.Wait()
