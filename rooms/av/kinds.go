@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Device kinds and the port each uses when an address names none.
@@ -18,6 +19,15 @@ const (
 
 // DefaultPorts are the protocols' well-known ports.
 var DefaultPorts = map[string]int{KindPJLink: 4352, KindVISCAIP: 52381, KindVISCATCP: 5678, KindTesira: 23}
+
+// pollEvery is how often each kind is polled by default: a projector's
+// lamp and errors change slowly; a Tesira session needs a sign of life
+// well within its 60 s; a camera's position only matters when someone
+// looks.
+var pollEvery = map[string]time.Duration{
+	KindPJLink: 30 * time.Second, KindTesira: 30 * time.Second,
+	KindVISCAIP: time.Minute, KindVISCATCP: time.Minute,
+}
 
 // Kinds lists the device kinds, sorted.
 func Kinds() []string {

@@ -157,6 +157,9 @@ func newDevice(cfg DeviceConfig, drv Driver, log *slog.Logger, onChange func(Sta
 		cfg.CommandTimeout = DefaultCommandTimeout
 	}
 	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = pollEvery[cfg.Kind]
+	}
+	if cfg.PollEvery <= 0 {
 		cfg.PollEvery = DefaultPollEvery
 	}
 	d := &device{cfg: cfg, drv: drv, log: log, onChange: onChange, queue: make(chan request, QueueLength),
