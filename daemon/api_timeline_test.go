@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 func TestCheckinExtendAndEnd(t *testing.T) {
@@ -88,5 +90,30 @@ func TestTimelineAdapterIgnoresOutdatedInstants(t *testing.T) {
 	hist, _ := e.store.Audit(b.ID)
 	if last := hist[len(hist)-1]; last.Action != "release.reason" || last.Detail != "no check-in by 10:15" {
 		t.Fatalf("reason not audited: %+v", last)
+	}
+}
+
+func TestSweepEndsBookingsMissedLongAgo(t *testing.T) {
+	e := newTestEnv(t)
+	now := time.Now().UTC().Truncate(time.Minute)
+	mk := func(daysAgo int, status rooms.Status) rooms.Booking {
+		start := now.AddDate(0, 0, -daysAgo)
+		b, err := e.store.Create(rooms.Booking{Room: "ratssaal", Title: "alt", Kind: rooms.KindMeeting, Organizer: "anna",
+			Start: start, End: start.Add(time.Hour), Status: status}, "anna")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	old, cancelled, recent := mk(3, rooms.StatusConfirmed), mk(4, rooms.StatusCancelled), mk(0, rooms.StatusConfirmed)
+	a := timelineStore{st: e.store, room: e.catalog.Get, now: time.Now}
+	n, err := a.sweep(now, 24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("swept %d, %v", n, err)
+	}
+	for b, want := range map[string]rooms.Status{old.ID: rooms.StatusEnded, cancelled.ID: rooms.StatusCancelled, recent.ID: rooms.StatusConfirmed} {
+		if got, _ := e.store.Get(b); got.Status != want {
+			t.Errorf("%s: %s, want %s", b, got.Status, want)
+		}
 	}
 }

@@ -141,7 +141,13 @@ func (d *daemonProcess) run() error {
 	if err != nil {
 		return err
 	}
-	tl := timeline.New(timelineStore{st: st, room: d.catalog.Get, now: time.Now}, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline")})
+	tls := timelineStore{st: st, room: d.catalog.Get, now: time.Now}
+	if n, err := tls.sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
+		return fmt.Errorf("ending bookings missed while down: %w", err)
+	} else if n > 0 {
+		d.log.Info("bookings that ended while kogge was down marked ended", "count", n)
+	}
+	tl := timeline.New(tls, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline")})
 	d.timeline = tl
 	tlCtx, stopTimeline := context.WithCancel(context.Background())
 	tlDone := make(chan error, 1)

@@ -66,3 +66,47 @@ func (a timelineStore) Finish(id string) (rooms.Booking, error) {
 		return false, nil
 	})
 }
+
+// sweepWindow is how far back the start-up sweep looks for bookings that
+// ended while Kogge was down for longer than the timeline's catch-up.
+const sweepWindow = 90 * 24 * time.Hour
+
+// sweep ends the bookings whose end passed more than catchUp ago but that
+// are still tentative, confirmed or checked in (Kogge was down then): the
+// timeline no longer looks at them, and they must not stay "running"
+// forever. Nothing is published; the audit records it.
+func (a timelineStore) sweep(now time.Time, catchUp time.Duration) (int, error) {
+	q := store.Query{From: now.Add(-sweepWindow), To: now.Add(-catchUp), Limit: store.MaxLimit}
+	ended := 0
+	for {
+		page, err := a.st.List(q)
+		if err != nil {
+			return ended, err
+		}
+		for _, b := range page.Bookings {
+			if !b.OccupiedUntil().Before(now.Add(-catchUp)) {
+				continue
+			}
+			switch b.Status {
+			case rooms.StatusTentative, rooms.StatusConfirmed, rooms.StatusCheckedIn:
+			default:
+				continue
+			}
+			if _, err := a.st.Transition(b.ID, "finish", timelineActor, func(b *rooms.Booking) (bool, error) {
+				switch b.Status {
+				case rooms.StatusTentative, rooms.StatusConfirmed, rooms.StatusCheckedIn:
+					b.Status = rooms.StatusEnded
+					return true, nil
+				}
+				return false, nil
+			}); err != nil {
+				return ended, err
+			}
+			ended++
+		}
+		if page.Next == "" {
+			return ended, nil
+		}
+		q.After = page.Next
+	}
+}
