@@ -125,3 +125,43 @@ func TestFrontPageBooksAndRendersHostileTitlesAsText(t *testing.T) {
 		t.Errorf("booked: %q", booked)
 	}
 }
+
+// TestFrontPageRunsAScene: the page shows a room's devices and runs a scene.
+func TestFrontPageRunsAScene(t *testing.T) {
+	e := newTestEnv(t)
+	e.withDemoDevices()
+	ctx := newBrowser(t)
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/")); err != nil {
+		t.Fatal(err)
+	}
+	step, cancel := context.WithTimeout(ctx, 60*time.Second) // a failure bound, not a wait
+	defer cancel()
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	err := chromedp.Do(step,
+		chromedp.WaitVisible(css("#login-form")),
+		chromedp.SendKeys(css("#login-form input[name=name]"), "anna"),
+		chromedp.SendKeys(css("#login-form input[name=password]"), testPassword),
+		chromedp.Click(css("#login-form button")),
+		chromedp.WaitReady(css("#room option[value=sitzungszimmer-2]")),
+		chromedp.SetValue(css("#room"), "sitzungszimmer-2"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("room").dispatchEvent(new Event("change"))`),
+		chromedp.WaitVisible(css("#scenes button")),
+		chromedp.Click(css("#scenes button:last-child")), // "on" (scenes are sorted: off, on)
+		chromedp.WaitVisible(css(`#devices li.online`)),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var result, devices string
+	for result == "" || result == "Szene „on“ läuft …" {
+		if result, err = chromedp.Run(step, chromedp.Text(css("#scene-result"))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if devices, err = chromedp.Run(step, chromedp.Text(css("#devices"))); err != nil {
+		t.Fatal(err)
+	}
+	if result != "Szene „on“ ausgeführt." || !strings.Contains(devices, "display") || !strings.Contains(devices, "power: on") {
+		t.Fatalf("scene result %q, devices %q", result, devices)
+	}
+}

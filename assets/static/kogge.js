@@ -62,6 +62,7 @@ async function start() {
   sel.replaceChildren(...rooms.map((room) => new Option(`${room.name} (${room.capacity} Plätze)`, room.id)));
   if (!$("day").value) $("day").value = new Date().toISOString().slice(0, 10);
   await refresh();
+  await refreshAV();
 }
 
 function currentRoom() {
@@ -93,6 +94,40 @@ async function refresh() {
   }));
 }
 
+// The room's AV: device health and state, and a button per scene.
+async function refreshAV() {
+  const room = currentRoom();
+  const r = room && (await api("GET", `/rooms/${encodeURIComponent(room.id)}/devices`));
+  $("av").hidden = !r || !r.ok || r.data.devices.length === 0;
+  if ($("av").hidden) return;
+  const health = { online: "bereit", degraded: "gestört", offline: "nicht erreichbar" };
+  $("devices").replaceChildren(...r.data.devices.map((d) => {
+    const li = document.createElement("li");
+    li.className = d.health;
+    const name = document.createElement("strong");
+    name.textContent = d.id;
+    const what = document.createElement("span");
+    const state = Object.entries(d.state || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
+    what.textContent = `${health[d.health] || d.health}${state ? " · " + state : ""}${d.last_error ? " · " + d.last_error : ""}`;
+    li.append(name, what);
+    return li;
+  }));
+  $("scenes").replaceChildren(...r.data.scenes.map((name) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = `Szene „${name}“`;
+    b.addEventListener("click", async () => {
+      $("scene-result").textContent = `Szene „${name}“ läuft …`;
+      const res = await api("POST", `/rooms/${encodeURIComponent(room.id)}/scenes/${encodeURIComponent(name)}`);
+      const failed = res.ok ? res.data.results.filter((x) => !x.ok) : [];
+      $("scene-result").textContent = !res.ok ? (res.data && res.data.detail) || `Fehler ${res.status}`
+        : failed.length === 0 ? `Szene „${name}“ ausgeführt.` : `Szene „${name}“: ${failed.map((x) => `${x.device} ${x.command}: ${x.error}`).join("; ")}`;
+      refreshAV();
+    });
+    return b;
+  }));
+}
+
 function problemItem(r) {
   const li = document.createElement("li");
   li.textContent = (r.data && r.data.detail) || `Fehler ${r.status}`;
@@ -118,6 +153,7 @@ $("logout").addEventListener("click", async () => {
 });
 
 $("room").addEventListener("change", refresh);
+$("room").addEventListener("change", refreshAV);
 $("day").addEventListener("change", refresh);
 
 $("book").addEventListener("submit", async (ev) => {
