@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms/av/pjlink"
@@ -18,31 +17,15 @@ const pjlinkWarmUp = 90 * time.Second
 // pjlinkDriver adapts a PJLink client to the supervisor.
 type pjlinkDriver struct {
 	cfg DeviceConfig
-	mu  sync.Mutex
-	c   *pjlink.Client
+	s   session[*pjlink.Client]
 }
 
 func newPJLinkDriver(cfg DeviceConfig) Driver { return &pjlinkDriver{cfg: cfg} }
 
 func (d *pjlinkDriver) Connect(ctx context.Context) error {
-	d.Close()
-	c, err := pjlink.Dial(ctx, d.cfg.Address, d.cfg.Password, pjlink.Options{DialTimeout: d.cfg.ConnectTimeout, CommandTimeout: d.cfg.CommandTimeout})
-	if err != nil {
-		return err
-	}
-	d.mu.Lock()
-	d.c = c
-	d.mu.Unlock()
-	return nil
-}
-
-func (d *pjlinkDriver) client() (*pjlink.Client, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.c == nil {
-		return nil, fmt.Errorf("not connected")
-	}
-	return d.c, nil
+	return d.s.dial(ctx, func(ctx context.Context) (*pjlink.Client, error) {
+		return pjlink.Dial(ctx, d.cfg.Address, d.cfg.Password, pjlink.Options{DialTimeout: d.cfg.ConnectTimeout, CommandTimeout: d.cfg.CommandTimeout})
+	})
 }
 
 // Timeout lets an input command wait for the lamp.
@@ -68,7 +51,7 @@ func pjlinkRefusal(err error) error {
 }
 
 func (d *pjlinkDriver) exec(ctx context.Context, cmd Command) error {
-	c, err := d.client()
+	c, err := d.s.client()
 	if err != nil {
 		return err
 	}
@@ -105,7 +88,7 @@ func (d *pjlinkDriver) exec(ctx context.Context, cmd Command) error {
 
 // Poll reads power, input and the error status: what a panel shows.
 func (d *pjlinkDriver) Poll(ctx context.Context) (State, error) {
-	c, err := d.client()
+	c, err := d.s.client()
 	if err != nil {
 		return nil, err
 	}
@@ -128,16 +111,7 @@ func (d *pjlinkDriver) Poll(ctx context.Context) (State, error) {
 	return st, nil
 }
 
-func (d *pjlinkDriver) Close() error {
-	d.mu.Lock()
-	c := d.c
-	d.c = nil
-	d.mu.Unlock()
-	if c != nil {
-		return c.Close()
-	}
-	return nil
-}
+func (d *pjlinkDriver) Close() error { return d.s.close() }
 
 func boolArg(cmd Command, name string) (bool, error) {
 	v, err := strconv.ParseBool(cmd.Args[name])

@@ -2,10 +2,8 @@ package av
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 
 	"github.com/kogge-project/kogge/rooms/av/tesira"
 )
@@ -13,44 +11,23 @@ import (
 // tesiraDriver adapts a Tesira Text Protocol client to the supervisor.
 type tesiraDriver struct {
 	cfg DeviceConfig
-	mu  sync.Mutex // guards c; the supervisor calls from one goroutine, Close may come from another
-	c   *tesira.Client
+	s   session[*tesira.Client]
 }
 
 func newTesiraDriver(cfg DeviceConfig) Driver { return &tesiraDriver{cfg: cfg} }
 
 func (d *tesiraDriver) Connect(ctx context.Context) error {
-	d.Close()
-	c, err := tesira.Dial(ctx, d.cfg.Address, tesira.Options{DialTimeout: d.cfg.ConnectTimeout, CommandTimeout: d.cfg.CommandTimeout})
-	if err != nil {
-		return err
-	}
-	d.mu.Lock()
-	d.c = c
-	d.mu.Unlock()
-	return nil
-}
-
-func (d *tesiraDriver) client() (*tesira.Client, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.c == nil {
-		return nil, fmt.Errorf("not connected")
-	}
-	return d.c, nil
+	return d.s.dial(ctx, func(ctx context.Context) (*tesira.Client, error) {
+		return tesira.Dial(ctx, d.cfg.Address, tesira.Options{DialTimeout: d.cfg.ConnectTimeout, CommandTimeout: d.cfg.CommandTimeout})
+	})
 }
 
 func (d *tesiraDriver) Exec(ctx context.Context, cmd Command) error {
-	err := d.exec(ctx, cmd)
-	var de *tesira.DeviceError
-	if errors.As(err, &de) {
-		return &RefusedError{Err: err}
-	}
-	return err
+	return refusal[*tesira.DeviceError](d.exec(ctx, cmd))
 }
 
 func (d *tesiraDriver) exec(ctx context.Context, cmd Command) error {
-	c, err := d.client()
+	c, err := d.s.client()
 	if err != nil {
 		return err
 	}
@@ -78,7 +55,7 @@ func (d *tesiraDriver) exec(ctx context.Context, cmd Command) error {
 // Poll asks for the firmware version: cheap, and it proves the session
 // still answers (TTP has no other keep-alive).
 func (d *tesiraDriver) Poll(ctx context.Context) (State, error) {
-	c, err := d.client()
+	c, err := d.s.client()
 	if err != nil {
 		return nil, err
 	}
@@ -89,13 +66,4 @@ func (d *tesiraDriver) Poll(ctx context.Context) (State, error) {
 	return State{"version": v}, nil
 }
 
-func (d *tesiraDriver) Close() error {
-	d.mu.Lock()
-	c := d.c
-	d.c = nil
-	d.mu.Unlock()
-	if c != nil {
-		return c.Close()
-	}
-	return nil
-}
+func (d *tesiraDriver) Close() error { return d.s.close() }

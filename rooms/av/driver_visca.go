@@ -2,10 +2,8 @@ package av
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-	"sync"
 
 	"github.com/kogge-project/kogge/rooms/av/visca"
 )
@@ -21,49 +19,27 @@ const (
 // viscaDriver adapts a VISCA camera (over IP or raw TCP) to the supervisor.
 type viscaDriver struct {
 	cfg DeviceConfig
-	mu  sync.Mutex
-	c   *visca.Client
+	s   session[*visca.Client]
 }
 
 func newVISCADriver(cfg DeviceConfig) Driver { return &viscaDriver{cfg: cfg} }
 
 func (d *viscaDriver) Connect(ctx context.Context) error {
-	d.Close()
-	opts := visca.Options{CommandTimeout: d.cfg.CommandTimeout}
-	dial := visca.DialIP
-	if d.cfg.Kind == KindVISCATCP {
-		dial = visca.DialTCP
-	}
-	c, err := dial(ctx, d.cfg.Address, opts)
-	if err != nil {
-		return err
-	}
-	d.mu.Lock()
-	d.c = c
-	d.mu.Unlock()
-	return nil
-}
-
-func (d *viscaDriver) client() (*visca.Client, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.c == nil {
-		return nil, fmt.Errorf("not connected")
-	}
-	return d.c, nil
+	return d.s.dial(ctx, func(ctx context.Context) (*visca.Client, error) {
+		opts := visca.Options{CommandTimeout: d.cfg.CommandTimeout}
+		if d.cfg.Kind == KindVISCATCP {
+			return visca.DialTCP(ctx, d.cfg.Address, opts)
+		}
+		return visca.DialIP(ctx, d.cfg.Address, opts)
+	})
 }
 
 func (d *viscaDriver) Exec(ctx context.Context, cmd Command) error {
-	err := d.exec(ctx, cmd)
-	var de *visca.DeviceError
-	if errors.As(err, &de) {
-		return &RefusedError{Err: err}
-	}
-	return err
+	return refusal[*visca.DeviceError](d.exec(ctx, cmd))
 }
 
 func (d *viscaDriver) exec(ctx context.Context, cmd Command) error {
-	c, err := d.client()
+	c, err := d.s.client()
 	if err != nil {
 		return err
 	}
@@ -114,7 +90,7 @@ func (d *viscaDriver) exec(ctx context.Context, cmd Command) error {
 
 // Poll reads power and, when on, the position.
 func (d *viscaDriver) Poll(ctx context.Context) (State, error) {
-	c, err := d.client()
+	c, err := d.s.client()
 	if err != nil {
 		return nil, err
 	}
@@ -132,16 +108,7 @@ func (d *viscaDriver) Poll(ctx context.Context) (State, error) {
 	return st, nil
 }
 
-func (d *viscaDriver) Close() error {
-	d.mu.Lock()
-	c := d.c
-	d.c = nil
-	d.mu.Unlock()
-	if c != nil {
-		return c.Close()
-	}
-	return nil
-}
+func (d *viscaDriver) Close() error { return d.s.close() }
 
 func intArg(cmd Command, name string) (int, error) {
 	n, err := strconv.Atoi(cmd.Args[name])
