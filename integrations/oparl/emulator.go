@@ -193,12 +193,13 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // emulator works behind any httptest.Server address.
 type urls string
 
-func baseOf(r *http.Request) urls {
-	scheme := "http"
+func baseOf(r *http.Request) urls { return urls(origin(r) + "/oparl/v1") }
+
+func origin(r *http.Request) string {
 	if r.TLS != nil {
-		scheme = "https"
+		return "https://" + r.Host
 	}
-	return urls(scheme + "://" + r.Host + "/oparl/v1")
+	return "http://" + r.Host
 }
 
 func (u urls) of(kind, key string) string { return string(u) + "/" + kind + "/" + url.PathEscape(key) }
@@ -420,7 +421,7 @@ func (e *Emulator) page(w http.ResponseWriter, r *http.Request, items []any) {
 		if e.data.NextWithoutFilter {
 			q.Del("modified_since")
 		}
-		return string(baseOf(r))[:len(baseOf(r))-len("/oparl/v1")] + r.URL.Path + "?" + q.Encode()
+		return origin(r) + r.URL.Path + "?" + q.Encode()
 	}
 	links := map[string]any{"first": link(1), "last": link(pages)}
 	if n < pages {

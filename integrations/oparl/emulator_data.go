@@ -39,7 +39,10 @@ func DemoData(now time.Time, zone *time.Location) EmulatorData {
 	}
 	withOffset := func(t time.Time) string { return t.Format(time.RFC3339) }
 	noOffset := func(t time.Time) string { return t.Format("2006-01-02T15:04:05") }
-	modified := now.Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	// Distinct modification times, a minute apart in list order, as a
+	// real server's would be.
+	stamp := now.Add(-24 * time.Hour).UTC().Truncate(time.Second)
+	modified := func() time.Time { stamp = stamp.Add(time.Minute); return stamp }
 
 	ratssaal := EmulatorLocation{Key: "ratssaal", Description: "Rathaus, Ratssaal", StreetAddress: "Markt 1", Room: "Ratssaal"}
 	sz2 := EmulatorLocation{Key: "sz2", Description: "Rathaus, Sitzungszimmer 2", StreetAddress: "Markt 1"}
@@ -55,7 +58,7 @@ func DemoData(now time.Time, zone *time.Location) EmulatorData {
 		Locations: []EmulatorLocation{ratssaal, sz2, stadthalle},
 		Meetings: []EmulatorMeeting{
 			{Key: DemoCouncil, Name: "12. Sitzung des Rates", Start: withOffset(at(3, 17, 0)), End: withOffset(at(3, 20, 30)),
-				LocationKey: ratssaal.Key, Organizations: []string{DemoRat}, Modified: modified,
+				LocationKey: ratssaal.Key, Organizations: []string{DemoRat}, Modified: modified(),
 				Agenda: []EmulatorAgendaItem{
 					{Number: "1", Name: "Eröffnung und Feststellung der Beschlussfähigkeit", Public: true},
 					{Number: "2", Name: "Haushaltssatzung 2027", Public: true, Start: withOffset(at(3, 17, 15))},
@@ -63,18 +66,18 @@ func DemoData(now time.Time, zone *time.Location) EmulatorData {
 				},
 				Extra: map[string]any{"meetingState": "eingeladen", "vendor:color": "#aa0000"}},
 			{Key: DemoBuilding, Name: "Bauausschuss", Start: noOffset(at(1, 16, 0)), End: noOffset(at(1, 18, 0)),
-				Location: &sz2, Organizations: []string{DemoBau}, EmbedOrganizations: true, Modified: modified},
+				Location: &sz2, Organizations: []string{DemoBau}, EmbedOrganizations: true, Modified: modified()},
 			{Key: DemoRetreat, Name: "Klausurtagung Haushalt", Start: at(4, 0, 0).Format("2006-01-02"), End: at(4, 0, 0).Format("2006-01-02"),
-				LocationKey: ratssaal.Key, Organizations: []string{DemoHFA}, Modified: modified},
+				LocationKey: ratssaal.Key, Organizations: []string{DemoHFA}, Modified: modified()},
 			{Key: DemoCancelled, Name: "Bauausschuss (entfällt)", Start: withOffset(at(8, 16, 0)), End: withOffset(at(8, 18, 0)),
-				Location: &sz2, Organizations: []string{DemoBau}, Cancelled: true, Modified: modified},
+				Location: &sz2, Organizations: []string{DemoBau}, Cancelled: true, Modified: modified()},
 			{Key: DemoElsewhere, Name: "Haupt- und Finanzausschuss", Start: withOffset(at(2, 17, 0)), End: withOffset(at(2, 19, 0)),
-				LocationKey: stadthalle.Key, Organizations: []string{DemoHFA}, Modified: modified},
-			{Key: DemoDeleted, Deleted: true, Modified: modified},
+				LocationKey: stadthalle.Key, Organizations: []string{DemoHFA}, Modified: modified()},
+			{Key: DemoDeleted, Deleted: true, Modified: modified()},
 			{Key: DemoCaucus, Name: "Fraktionssitzung", Start: withOffset(at(0, 18, 0)), End: withOffset(at(0, 20, 0)),
-				Location: &sz2, Organizations: []string{DemoFraktion}, Modified: modified},
+				Location: &sz2, Organizations: []string{DemoFraktion}, Modified: modified()},
 			{Key: DemoNoPlace, Name: "Haupt- und Finanzausschuss (Ort folgt)", Start: withOffset(at(9, 17, 0)),
-				Organizations: []string{DemoHFA}, Modified: modified},
+				Organizations: []string{DemoHFA}, Modified: modified()},
 		},
 		PageSize: 3,
 	}
