@@ -61,7 +61,7 @@ func TestVTimezoneMatchesGo(t *testing.T) {
 		from, to int
 	}{
 		{"Europe/Berlin", 2025, 2028},
-		{"Europe/Berlin", 1995, 1997}, // September → October end of DST in 1996
+		{"Europe/Berlin", 1995, 1997},    // September → October end of DST in 1996
 		{"America/New_York", 2006, 2008}, // rules changed in 2007
 		{"Australia/Sydney", 2025, 2027}, // southern hemisphere
 		{"Asia/Tokyo", 2025, 2027},       // no DST

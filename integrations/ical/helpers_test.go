@@ -107,7 +107,7 @@ func newFixture(t testing.TB) *fixture {
 	moved.Start, moved.End = at(t, 2026, 4, 1, 18, 0).UTC(), at(t, 2026, 4, 1, 19, 30).UTC()
 	moved.Exception, moved.Version = true, 2
 	f.occ[2].Status, f.occ[2].Version = rooms.StatusCancelled, 2 // 7.4.
-	edited := &f.occ[3]                                           // 14.4.: new title only
+	edited := &f.occ[3]                                          // 14.4.: new title only
 	edited.Title, edited.Exception, edited.Version = "Bauausschuss (Ortstermin)", true, 3
 	f.occ[4].Status = rooms.StatusReleased // 21.4.
 	f.occ[5].Status = rooms.StatusEnded    // 28.4., ended early
@@ -177,4 +177,19 @@ func findEvent(t testing.TB, evs [][]string, uid, rid string) []string {
 	}
 	t.Fatalf("no VEVENT %s %s", uid, rid)
 	return nil
+}
+
+func (f *fixture) invitation(t testing.TB, m Method, b *rooms.Booking, s *rooms.Series) Invitation {
+	return Invitation{Method: m, Organizer: Address{Name: "Müller, Anna", Email: "anna.mueller@stadt.example.de"},
+		Attendees: []Address{{Name: "Bauausschuss", Email: "bau@stadt.example.de"}, {Email: "gast@example.org"}},
+		Booking:   b, Series: s, Occurrences: f.occ, Zone: berlin(t), Rooms: testRooms(t), JoinURL: joinURL, DialIn: dialIn, Now: testNow}
+}
+
+func writeInvitation(t testing.TB, inv Invitation) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteInvitation(&buf, inv); err != nil {
+		t.Fatalf("WriteInvitation: %v", err)
+	}
+	return buf.String()
 }
