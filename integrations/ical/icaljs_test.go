@@ -134,7 +134,7 @@ func TestFeedsParseInIcalJS(t *testing.T) {
 				}
 			}
 			if strings.HasPrefix(name, "request") || strings.HasPrefix(name, "cancel") {
-				want := strings.ToUpper(strings.Fields(strings.ReplaceAll(name, " ", " "))[0])
+				want := strings.ToUpper(strings.Fields(name)[0])
 				if js.Method == nil || *js.Method != want {
 					t.Errorf("METHOD %v, want %s", js.Method, want)
 				}
