@@ -12,7 +12,7 @@ import (
 )
 
 // SchemaVersion is the layout this code reads and writes (see doc.go).
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // migration upgrades a file by one schema version, inside the transaction
 // that records the new version: a crash mid-migration leaves the old file.
@@ -24,6 +24,7 @@ var migrations = map[uint64]migration{
 	0: migrateV0toV1,
 	1: migrateV1toV2,
 	2: migrateV2toV3,
+	3: migrateV3toV4,
 }
 
 // migrateV0toV1 creates the v1 buckets in a new (or pre-versioning) file.

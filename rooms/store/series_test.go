@@ -512,7 +512,7 @@ func TestMigrationV2toV3(t *testing.T) {
 	}
 	defer s.Close()
 	err = s.db.View(func(tx *bbolt.Tx) error {
-		if v := schemaOf(tx); v != 3 {
+		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration", v)
 		}
 		if tx.Bucket(bucketSeries) == nil {
