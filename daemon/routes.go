@@ -7,6 +7,11 @@ func (s *server) routes() []route {
 		{"GET", "/{$}", public, s.index},
 		{"GET", "/assets/{file...}", public, s.asset},
 		{"GET", "/healthz", public, s.healthz},
+		// Calendar clients cannot log in: the feed's own token is the credential.
+		{"GET", "/ical/{kind}/{file}", public, s.feed},
+		{"GET", "/api/v1/feeds", staff, s.listFeeds},
+		{"POST", "/api/v1/feeds", withSessionOnly(staff), s.createFeed},
+		{"DELETE", "/api/v1/feeds/{id}", staff, s.revokeFeed},
 		{"GET", "/readyz", public, s.readyz},
 		{"GET", "/metrics", adminOnly, s.serveMetrics},
 

@@ -10,11 +10,15 @@ import (
 // purpose: a route added there without a line here fails the test, and so
 // does a route whose real behaviour differs from its line.
 var expectedAccess = map[string]string{
-	"GET /{$}":              "public",
-	"GET /assets/{file...}": "public",
-	"GET /healthz":          "public",
-	"GET /readyz":           "public",
-	"GET /metrics":          "admin",
+	"GET /{$}":                  "public",
+	"GET /assets/{file...}":     "public",
+	"GET /healthz":              "public",
+	"GET /ical/{kind}/{file}":   "public",
+	"GET /api/v1/feeds":         "staff",
+	"POST /api/v1/feeds":        "staff-session",
+	"DELETE /api/v1/feeds/{id}": "staff",
+	"GET /readyz":               "public",
+	"GET /metrics":              "admin",
 
 	"POST /api/v1/session":              "public",
 	"GET /api/v1/session":               "staff",

@@ -182,6 +182,7 @@ func (d *daemonProcess) run() error {
 		closures:      cfg.ClosureList(),
 		horizonMonths: cfg.Series.HorizonMonths,
 		av:            d.av,
+		publicURL:     cfg.Server.PublicURL,
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

@@ -40,6 +40,8 @@ type server struct {
 	horizonMonths int
 	// av controls the rooms' devices; nil when none are configured.
 	av *roomAV
+	// publicURL is where users reach Kogge (links in feeds).
+	publicURL string
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kogge-project/kogge/integrations/ical"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// Feed windows: what a subscribed calendar shows.
+const (
+	feedPast   = 30 * 24 * time.Hour
+	feedFuture = 18 * 31 * 24 * time.Hour
+)
+
+var feedKinds = []string{"room", "organizer", "committee"}
+
+type feedInput struct {
+	Kind   string `json:"kind"`
+	Target string `json:"id"`
+}
+
+// createFeed answers POST /feeds {kind, id}: a calendar URL with a token
+// of its own, shown once; confidential bookings appear in it as far as the
+// caller may read them.
+func (s *server) createFeed(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in feedInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if !slices.Contains(feedKinds, in.Kind) || strings.TrimSpace(in.Target) == "" || len(in.Target) > 200 || strings.ContainsAny(in.Target, "/?#") {
+		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "kind", Code: rooms.CodeInvalidField,
+			Message: "A feed is for a room, an organizer or a committee: kind room, organizer or committee, and its id or name."}}}
+	}
+	if in.Kind == "room" {
+		if _, ok := s.catalog.Get(in.Target); !ok {
+			return rooms.UnknownRoom(in.Target)
+		}
+	}
+	plain, ft, err := s.store.CreateFeedToken(store.FeedToken{Kind: in.Kind, Target: in.Target, Owner: c.user.Name, OwnerAdmin: c.isAdmin()})
+	if err != nil {
+		return err
+	}
+	url := strings.TrimSuffix(s.publicURL, "/") + "/ical/" + in.Kind + "/" + in.Target + ".ics?token=" + plain
+	writeJSON(w, http.StatusCreated, map[string]any{"url": url, "feed": ft})
+	return nil
+}
+
+func (s *server) listFeeds(w http.ResponseWriter, _ *http.Request, c *caller) error {
+	owner := c.user.Name
+	if c.isAdmin() {
+		owner = ""
+	}
+	fts, err := s.store.FeedTokens(owner)
+	if err != nil {
+		return err
+	}
+	if fts == nil {
+		fts = []store.FeedToken{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"feeds": fts})
+	return nil
+}
+
+func (s *server) revokeFeed(w http.ResponseWriter, r *http.Request, c *caller) error {
+	id := r.PathValue("id")
+	if !c.isAdmin() {
+		fts, err := s.store.FeedTokens(c.user.Name)
+		if err != nil {
+			return err
+		}
+		mine := false
+		for _, ft := range fts {
+			mine = mine || ft.ID == id
+		}
+		if !mine {
+			return newProblem(http.StatusNotFound, "no-such-feed", "Feed not found", "There is no such feed.")
+		}
+	}
+	if err := s.store.RevokeFeedToken(id); err != nil {
+		if errors.Is(err, rooms.ErrNotFound) {
+			return newProblem(http.StatusNotFound, "no-such-feed", "Feed not found", "There is no such feed.")
+		}
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// feed answers GET /ical/{kind}/{file}?token=: the calendar itself. The
+// token is the only credential (calendar clients cannot log in); it must
+// belong to exactly this kind and target, and every failure looks alike.
+func (s *server) feed(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	kind, target := r.PathValue("kind"), strings.TrimSuffix(r.PathValue("file"), ".ics")
+	notFound := newProblem(http.StatusNotFound, "no-such-feed", "Feed not found", "This calendar link is not valid (any more).")
+	ft, err := s.store.FeedTokenFor(r.URL.Query().Get("token"))
+	if err != nil || ft.Kind != kind || ft.Target != target {
+		return notFound
+	}
+	now := s.now()
+	bookings, err := s.feedBookings(ft, now.Add(-feedPast), now.Add(feedFuture))
+	if err != nil {
+		return err
+	}
+	series, err := s.feedSeries(&bookings)
+	if err != nil {
+		return err
+	}
+	reader := &caller{user: accountsUser(ft.Owner, ft.OwnerAdmin)}
+	name := map[string]string{"room": "Raum ", "organizer": "Buchungen von ", "committee": ""}[kind] + target
+	if room, ok := s.catalog.Get(target); ok && kind == "room" {
+		name = room.Name
+	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "private, max-age=300")
+	w.Header().Set("Content-Disposition", `inline; filename="`+kind+"-"+target+`.ics"`)
+	return ical.WriteFeed(w, ical.Feed{
+		Name: "Kogge – " + name, Zone: s.defaultZone(), Bookings: bookings, Series: series,
+		Rooms: s.catalog.Get, Visible: func(b *rooms.Booking) bool { return canRead(reader, b) },
+		Now: now, Refresh: time.Hour,
+	})
+}
+
+// feedBookings collects what a feed shows in [from, to).
+func (s *server) feedBookings(ft store.FeedToken, from, to time.Time) ([]rooms.Booking, error) {
+	q := store.Query{From: from, To: to, Limit: store.MaxLimit}
+	if ft.Kind == "room" {
+		q.Room = ft.Target
+	}
+	var out []rooms.Booking
+	for {
+		page, err := s.store.List(q)
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range page.Bookings {
+			switch {
+			case ft.Kind == "organizer" && !strings.EqualFold(b.Organizer, ft.Target):
+			case ft.Kind == "committee" && !strings.EqualFold(b.Committee, ft.Target):
+			default:
+				out = append(out, b)
+			}
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		q.After = page.Next
+	}
+}
+
+// feedSeries loads the series of the feed's occurrences, and adds their
+// occurrences the window missed so that each rule is complete where shown.
+func (s *server) feedSeries(bookings *[]rooms.Booking) ([]rooms.Series, error) {
+	seen := map[string]bool{}
+	have := map[string]bool{}
+	for _, b := range *bookings {
+		have[b.ID] = true
+	}
+	var out []rooms.Series
+	for _, b := range *bookings {
+		if b.SeriesID == "" || seen[b.SeriesID] {
+			continue
+		}
+		seen[b.SeriesID] = true
+		sr, err := s.store.GetSeries(b.SeriesID)
+		if err != nil {
+			return nil, err
+		}
+		occ, err := s.store.SeriesBookings(sr.ID, time.Time{})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range occ {
+			if !have[o.ID] {
+				*bookings = append(*bookings, o)
+				have[o.ID] = true
+			}
+		}
+		out = append(out, sr)
+	}
+	return out, nil
+}
+
+func (s *server) defaultZone() *time.Location {
+	if all := s.catalog.All(); len(all) > 0 && all[0].Zone != nil {
+		return all[0].Zone
+	}
+	zone, _ := time.LoadLocation(rooms.DefaultZone)
+	return zone
+}
