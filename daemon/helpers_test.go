@@ -219,3 +219,5 @@ func (c *client) create(overrides map[string]any) bookingView {
 }
 
 func stringsReader(s string) io.Reader { return strings.NewReader(s) }
+
+func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body) }

@@ -39,6 +39,8 @@ func (s *server) routes() []route {
 		{"PATCH", "/api/v1/bookings/{id}", staff, s.patchBooking},
 		{"DELETE", "/api/v1/bookings/{id}", staff, s.cancelBooking},
 		{"GET", "/api/v1/bookings/{id}/history", staff, s.bookingHistory},
+		{"GET", "/api/v1/bookings/{id}/invitation.ics", staff, s.invitation},
+		{"POST", "/api/v1/import/ics", staff, s.importICS},
 		{"POST", "/api/v1/series", staff, s.createSeries},
 		{"GET", "/api/v1/series/{id}", staff, s.getSeries},
 		{"PATCH", "/api/v1/series/{id}", staff, s.patchSeries},
