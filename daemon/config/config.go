@@ -27,6 +27,7 @@ type Config struct {
 	Series    Series    `toml:"series"`
 	Retention Retention `toml:"retention"`
 	Jobs      []Job     `toml:"jobs"`
+	OParl     OParl     `toml:"oparl"`
 }
 
 // Server is the HTTP listener and how the daemon is reached from outside.

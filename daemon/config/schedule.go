@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -41,7 +42,7 @@ type Job struct {
 func (j Job) CronSpec() string { return "CRON_TZ=" + j.Zone + " " + j.Schedule }
 
 // JobActions are the actions a [[jobs]] table may name.
-var JobActions = []string{"backup", "extend-series", "purge", "power-off"}
+var JobActions = []string{"backup", "extend-series", "purge", "power-off", "oparl-import"}
 
 // Series are the settings of recurring bookings.
 type Series struct {
@@ -155,7 +156,7 @@ func validateSchedule(c *Config, e *Errors) {
 			known = known || a == j.Action
 		}
 		if !known {
-			e.add(p("action"), "%q is not an action; use backup, extend-series, purge or power-off", j.Action)
+			e.add(p("action"), "%q is not an action; use %s", j.Action, strings.Join(JobActions, ", "))
 		}
 		if _, err := loadZone(j.Zone); err != nil {
 			e.add(p("zone"), "%v", err)

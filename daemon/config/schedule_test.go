@@ -88,3 +88,20 @@ func TestParseScheduleNeverPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestOParlSection(t *testing.T) {
+	cfg, err := Parse([]byte(oneRoom + "[oparl]\nendpoint = \"https://ris.example/oparl/v1/system\"\nbody = \"05315000\"\nkinds = { Parlament = \"council\" }\ndefault_length = \"3h\"\n[[oparl.locations]]\nmatch = \"Ratssaal\"\nroom = \"a\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.OParl.Mapping()
+	if m.Body != "05315000" || m.Locations[0].Room != "a" || m.KindByClassification["Parlament"] != rooms.KindCouncil || m.DefaultLength != 3*time.Hour {
+		t.Fatalf("mapping %+v", m)
+	}
+	_, err = Parse([]byte(oneRoom + "[oparl]\nendpoint = \"ftp://x\"\nkinds = { Parlament = \"party\" }\n[[oparl.locations]]\nmatch = \"\"\nroom = \"keller\"\n"))
+	for _, want := range []string{"oparl.endpoint: \"ftp://x\" is not an http(s) URL", "oparl.body: required", "oparl.locations[0].match: required", `oparl.locations[0].room: "keller" is not a room`, `oparl.kinds.Parlament: "party" is not a booking kind`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q in %v", want, err)
+		}
+	}
+}

@@ -38,6 +38,7 @@ func (c *Config) Validate() error {
 	c.Auth.validate(&e)
 	validateRooms(c.Rooms, &e)
 	validateSchedule(c, &e)
+	validateOParl(c, &e)
 	for i, j := range c.Jobs {
 		for k, id := range j.Rooms {
 			if !c.hasRoom(id) {

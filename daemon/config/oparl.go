@@ -1,0 +1,89 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kogge-project/kogge/integrations/oparl"
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// OParl is the [oparl] table: the council information system whose
+// committee meetings Kogge books (import job action "oparl-import").
+type OParl struct {
+	// Endpoint is the OParl System URL; empty switches the import off.
+	Endpoint string `toml:"endpoint"`
+	// Body is the body's AGS (Amtlicher Gemeindeschlüssel) or OParl id.
+	Body string `toml:"body"`
+	// Organizations are the OParl ids of the organizations to follow
+	// (empty: all).
+	Organizations []string `toml:"organizations"`
+	// Locations map an OParl location (a case-insensitive part of its
+	// description, room or street address) to a Kogge room.
+	Locations []OParlLocation `toml:"locations"`
+	// Kinds maps organization classifications to booking kinds
+	// (default Parlament = council, Ausschuss = committee).
+	Kinds map[string]string `toml:"kinds"`
+	// DefaultLength is a meeting's length when OParl gives no end.
+	DefaultLength Duration `toml:"default_length"`
+	// Organizer is the organizer name of imported bookings.
+	Organizer string `toml:"organizer"`
+}
+
+// OParlLocation is one [[oparl.locations]] rule.
+type OParlLocation struct {
+	Match string `toml:"match"`
+	Room  string `toml:"room"`
+}
+
+// Mapping converts the table for the import.
+func (o OParl) Mapping() oparl.Mapping {
+	m := oparl.Mapping{Body: o.Body, Organizations: o.Organizations, DefaultLength: o.DefaultLength.Duration, Organizer: o.Organizer}
+	for _, l := range o.Locations {
+		m.Locations = append(m.Locations, oparl.LocationRule{Match: l.Match, Room: l.Room})
+	}
+	if len(o.Kinds) > 0 {
+		m.KindByClassification = map[string]rooms.Kind{}
+		for k, v := range o.Kinds {
+			m.KindByClassification[k] = rooms.Kind(v)
+		}
+	}
+	return m
+}
+
+func validateOParl(c *Config, e *Errors) {
+	o := c.OParl
+	if o.Endpoint == "" {
+		if o.Body != "" || len(o.Locations) > 0 {
+			e.add("oparl.endpoint", "required when [oparl] is configured")
+		}
+		return
+	}
+	if u, err := url.Parse(o.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		e.add("oparl.endpoint", "%q is not an http(s) URL", o.Endpoint)
+	}
+	if o.Body == "" {
+		e.add("oparl.body", "required: the body's AGS or OParl id")
+	}
+	if len(o.Locations) == 0 {
+		e.add("oparl.locations", "at least one rule mapping a location to a room is required")
+	}
+	for i, l := range o.Locations {
+		if strings.TrimSpace(l.Match) == "" {
+			e.add(fmt.Sprintf("oparl.locations[%d].match", i), "required")
+		}
+		if !c.hasRoom(l.Room) {
+			e.add(fmt.Sprintf("oparl.locations[%d].room", i), "%q is not a room", l.Room)
+		}
+	}
+	for k, v := range o.Kinds {
+		if !rooms.Kind(v).Valid() {
+			e.add("oparl.kinds."+k, "%q is not a booking kind (council, committee, interview, meeting)", v)
+		}
+	}
+	if d := o.DefaultLength.Duration; d < 0 || d > 12*time.Hour {
+		e.add("oparl.default_length", "must be between 0s and 12h, not %s", o.DefaultLength)
+	}
+}
