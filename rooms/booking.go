@@ -96,6 +96,12 @@ type Booking struct {
 	// occurrence edited on its own (series edits leave it alone).
 	SeriesID  string `json:"series_id,omitempty"`
 	Exception bool   `json:"exception,omitempty"`
+	// External is the id of the record this booking mirrors, e.g.
+	// "oparl:https://…/meeting/42", so that an import finds the booking it
+	// made instead of booking the meeting twice. Unique across bookings,
+	// set only when the booking is created, and empty for bookings made in
+	// Kogge.
+	External string `json:"external,omitempty"`
 	// CheckinRequired: without a check-in by start + the room's
 	// CheckinGrace the booking is released.
 	CheckinRequired bool      `json:"checkin_required"`

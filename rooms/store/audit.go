@@ -135,6 +135,7 @@ func diff(a, b *rooms.Booking) map[string]Change {
 	add("exception", strconv.FormatBool(a.Exception), strconv.FormatBool(b.Exception))
 	add("checkin_required", strconv.FormatBool(a.CheckinRequired), strconv.FormatBool(b.CheckinRequired))
 	add("checked_in", timeText(a.CheckedIn), timeText(b.CheckedIn))
+	add("external", a.External, b.External) // set on create only: says what was imported
 	return m
 }
 

@@ -22,6 +22,13 @@ const (
 // which case it returns a *rooms.ConflictError naming those. It assigns ID,
 // Created, Updated, Version, and CreatedBy (actor) unless the caller set it;
 // the caller has validated b against its room's rules.
+//
+// A booking with an External reference is indexed under it in the same
+// transaction, so an import can never store a booking it would not find
+// again. If another booking has the reference, the error wraps
+// ErrExternalExists (and names that booking) and nothing is stored; this
+// is checked before conflicts, since a booking that exists already is the
+// answer to "was this record imported?".
 func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 	now := s.now().UTC()
 	// Everything that must not change if Batch re-runs the closure is
@@ -50,11 +57,19 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		BookingID: b.ID, Changes: diff(&rooms.Booking{}, &b),
 	}
 
-	// The conflict is a value, not an error: an error would make Batch
-	// re-run this closure alone in a new transaction, costing a commit.
+	// The conflict and a taken reference are values, not errors: an error
+	// would make Batch re-run this closure alone in a new transaction,
+	// costing a commit.
 	var conflict *rooms.ConflictError
+	var taken error
 	fn := func(tx *bbolt.Tx) error {
-		conflict = nil // a re-run starts afresh
+		conflict, taken = nil, nil // a re-run starts afresh
+		if b.External != "" {
+			if owner := tx.Bucket(bucketByExternal).Get([]byte(b.External)); owner != nil {
+				taken = fmt.Errorf("external reference %q is booking %s's: %w", b.External, ownerText(owner), ErrExternalExists)
+				return nil
+			}
+		}
 		cs, err := collisions(tx, &b)
 		if err != nil {
 			return err
@@ -72,14 +87,55 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		return appendAudit(tx, entry)
 	}
 
-	err = s.commitCreate(fn, func() bool { return conflict != nil })
+	err = s.commitCreate(fn, func() bool { return conflict != nil || taken != nil })
 	switch {
 	case err != nil:
 		return rooms.Booking{}, fmt.Errorf("create booking: %w", err)
+	case taken != nil:
+		return rooms.Booking{}, taken
 	case conflict != nil:
 		return rooms.Booking{}, conflict
 	}
 	return b, nil
+}
+
+// ownerText is the booking id an external index entry holds, as text.
+func ownerText(v []byte) string {
+	if len(v) != idLen {
+		return fmt.Sprintf("%x (malformed entry)", v)
+	}
+	return ulid.ULID(v).String()
+}
+
+// FindByExternal returns the booking whose External is ref; found is false
+// when there is none (and for ref "", which marks bookings made in Kogge).
+// A cancelled booking is found too: its reference stays until it is purged,
+// so that an import does not book again what someone cancelled.
+func (s *Store) FindByExternal(ref string) (b rooms.Booking, found bool, err error) {
+	if ref == "" || len(ref) > MaxExternalLen {
+		return rooms.Booking{}, false, nil // no booking can have it
+	}
+	err = s.view("find_external", func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketByExternal).Get([]byte(ref))
+		if v == nil {
+			return nil
+		}
+		if len(v) != idLen {
+			return fmt.Errorf("external index entry %q is malformed", ref)
+		}
+		if b, err = load(tx, ulid.ULID(v)); err != nil {
+			return fmt.Errorf("external index entry %q: %w", ref, err)
+		}
+		if b.External != ref {
+			return fmt.Errorf("external index entry %q points at booking %s, whose reference is %q", ref, b.ID, b.External)
+		}
+		found = true
+		return nil
+	})
+	if err != nil {
+		return rooms.Booking{}, false, err
+	}
+	return b, found, nil
 }
 
 // errRolledBack aborts a lone create that found a conflict: the
@@ -137,7 +193,7 @@ func (s *Store) Get(id string) (rooms.Booking, error) {
 // must be the stored version (0 skips the check: for admin tools only),
 // otherwise the error wraps rooms.ErrVersionMismatch. An error from change
 // aborts and is returned as is. change cannot alter ID, Created, CreatedBy,
-// Version or Updated. A change that changes nothing writes nothing and
+// External, Version or Updated. A change that changes nothing writes nothing and
 // returns the stored booking. A move into a conflict returns a
 // *rooms.ConflictError and leaves the stored booking alone.
 func (s *Store) Update(id string, version uint64, actor string, change func(*rooms.Booking) error) (rooms.Booking, error) {
@@ -192,6 +248,10 @@ func (s *Store) modify(action, id string, version uint64, actor string, change f
 			return nil
 		}
 		nb.ID, nb.Created, nb.CreatedBy, nb.Version, nb.Updated = old.ID, old.Created, old.CreatedBy, old.Version, old.Updated
+		// The reference is fixed at creation: changing it would need the
+		// uniqueness check of Create, and an import that lost its
+		// reference would book the record again.
+		nb.External = old.External
 		normalise(&nb)
 		changes := diff(&old, &nb)
 		if len(changes) == 0 {

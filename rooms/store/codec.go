@@ -29,9 +29,12 @@ import (
 //	         than an encoded zero time: the zero time is outside the range
 //	         the rest of the store handles, and "not checked in" must come
 //	         back as exactly time.Time{}.
+//	codecV3: as v2 with External after SeriesID (an empty string, one
+//	         byte, for bookings made in Kogge); the flags are v2's.
 const (
 	codecV1 = 0x01
 	codecV2 = 0x02
+	codecV3 = 0x03
 
 	flagHybrid          = 1 << 0
 	flagConfidential    = 1 << 1
@@ -47,9 +50,9 @@ var errCorruptBooking = errors.New("corrupt booking record")
 
 // encodeBooking always writes the newest format.
 func encodeBooking(b *rooms.Booking) []byte {
-	buf := make([]byte, 0, 160+len(b.Title)+len(b.Notes))
-	buf = append(buf, codecV2)
-	for _, s := range []string{b.ID, b.Room, b.Title, string(b.Kind), b.Organizer, b.Committee, string(b.Status), b.Notes, b.CreatedBy, b.SeriesID} {
+	buf := make([]byte, 0, 160+len(b.Title)+len(b.Notes)+len(b.External))
+	buf = append(buf, codecV3)
+	for _, s := range []string{b.ID, b.Room, b.Title, string(b.Kind), b.Organizer, b.Committee, string(b.Status), b.Notes, b.CreatedBy, b.SeriesID, b.External} {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		buf = append(buf, s...)
 	}
@@ -92,11 +95,11 @@ func appendInstant(buf []byte, t time.Time) []byte {
 // ever wrote; fields a format lacks stay zero. It never panics on damaged
 // input: bbolt has no page checksums, so a record may be garbage.
 func decodeBooking(v []byte, b *rooms.Booking) error {
-	if len(v) == 0 || (v[0] != codecV1 && v[0] != codecV2) {
+	if len(v) == 0 || v[0] < codecV1 || v[0] > codecV3 {
 		return fmt.Errorf("%w: unknown format", errCorruptBooking)
 	}
 	format := v[0]
-	*b = rooms.Booking{} // a v1 record must not leave the new fields as they were
+	*b = rooms.Booking{} // an older record must not leave the new fields as they were
 	d := decoder{buf: v[1:]}
 	b.ID, b.Room, b.Title = d.string(), d.string(), d.string()
 	b.Kind = rooms.Kind(d.string())
@@ -106,13 +109,16 @@ func decodeBooking(v []byte, b *rooms.Booking) error {
 	if format >= codecV2 {
 		b.SeriesID = d.string()
 	}
+	if format >= codecV3 {
+		b.External = d.string()
+	}
 	b.Start, b.End, b.Created, b.Updated = d.instant(), d.instant(), d.instant(), d.instant()
 	b.Setup, b.Teardown = time.Duration(d.varint()), time.Duration(d.varint())
 	flags := d.byte()
 	known := byte(flagsV1)
 	if format >= codecV2 {
 		known = flagsV2
-		// An unknown bit in a v2 record is damage (v1 never checked its
+		// An unknown bit in a v2 or v3 record is damage (v1 never checked its
 		// flags, so old records keep being read as they always were).
 		if flags&^known != 0 && d.err == nil {
 			d.err = fmt.Errorf("%w: unknown flags %#x", errCorruptBooking, flags&^known)

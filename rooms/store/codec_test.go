@@ -22,6 +22,7 @@ func sampleBooking() rooms.Booking {
 		Updated: time.Date(2026, 11, 26, 9, 0, 0, 1, time.UTC), Version: 7,
 		SeriesID: "01KQ0000000000000000000001", Exception: true, CheckinRequired: true,
 		CheckedIn: time.Date(2026, 12, 1, 14, 52, 3, 999, time.UTC),
+		External:  "oparl:https://ris.example.org/oparl/v1/meeting/42",
 	}
 }
 
@@ -51,9 +52,56 @@ func encodeBookingV1(b *rooms.Booking) []byte {
 	return binary.AppendUvarint(buf, b.Version)
 }
 
+// encodeBookingV2 is the codecV2 encoder as it shipped, frozen like
+// encodeBookingV1.
+func encodeBookingV2(b *rooms.Booking) []byte {
+	buf := []byte{codecV2}
+	for _, s := range []string{b.ID, b.Room, b.Title, string(b.Kind), b.Organizer, b.Committee, string(b.Status), b.Notes, b.CreatedBy, b.SeriesID} {
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
+	}
+	for _, t := range []time.Time{b.Start, b.End, b.Created, b.Updated} {
+		buf = binary.AppendVarint(buf, t.Unix())
+		buf = binary.AppendUvarint(buf, uint64(t.Nanosecond()))
+	}
+	buf = binary.AppendVarint(buf, int64(b.Setup))
+	buf = binary.AppendVarint(buf, int64(b.Teardown))
+	var flags byte
+	if b.Hybrid.Enabled {
+		flags |= flagHybrid
+	}
+	if b.Confidential {
+		flags |= flagConfidential
+	}
+	if b.Exception {
+		flags |= flagException
+	}
+	if b.CheckinRequired {
+		flags |= flagCheckinRequired
+	}
+	if !b.CheckedIn.IsZero() {
+		flags |= flagCheckedIn
+	}
+	buf = append(buf, flags)
+	buf = binary.AppendVarint(buf, int64(b.Hybrid.ExpectedRemote))
+	buf = binary.AppendUvarint(buf, b.Version)
+	if flags&flagCheckedIn != 0 {
+		buf = binary.AppendVarint(buf, b.CheckedIn.Unix())
+		buf = binary.AppendUvarint(buf, uint64(b.CheckedIn.Nanosecond()))
+	}
+	return buf
+}
+
 // v1Fields is b without the fields codecV1 cannot hold.
 func v1Fields(b rooms.Booking) rooms.Booking {
+	b = v2Fields(b)
 	b.SeriesID, b.Exception, b.CheckinRequired, b.CheckedIn = "", false, false, time.Time{}
+	return b
+}
+
+// v2Fields is b without the fields codecV2 cannot hold.
+func v2Fields(b rooms.Booking) rooms.Booking {
+	b.External = ""
 	return b
 }
 
@@ -71,14 +119,16 @@ func TestCodecRoundTrips(t *testing.T) {
 		{"not checked in", notCheckedIn},
 		{"checkin required alone", onlyFlags},
 		{"v1 fields only", v1Fields(sampleBooking())},
+		{"v2 fields only", v2Fields(sampleBooking())},
+		{"external reference alone", rooms.Booking{ID: "z", External: "ical:0b1c@example.org", Start: time.Unix(0, 0).UTC(), End: time.Unix(0, 0).UTC(), Created: time.Unix(0, 0).UTC(), Updated: time.Unix(0, 0).UTC()}},
 		{"before the epoch", rooms.Booking{ID: "x", Start: time.Unix(-1, 5).UTC(), End: time.Unix(0, 0).UTC(), Created: time.Unix(0, 0).UTC(), Updated: time.Unix(0, 0).UTC()}},
 		{"checked in at the epoch", rooms.Booking{ID: "y", Start: time.Unix(0, 0).UTC(), End: time.Unix(0, 0).UTC(), Created: time.Unix(0, 0).UTC(), Updated: time.Unix(0, 0).UTC(), CheckedIn: time.Unix(0, 0).UTC()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := encodeBooking(&tt.b)
-			if v[0] != codecV2 {
-				t.Fatalf("written as format %#x, want codecV2", v[0])
+			if v[0] != codecV3 {
+				t.Fatalf("written as format %#x, want codecV3", v[0])
 			}
 			var got rooms.Booking
 			if err := decodeBooking(v, &got); err != nil {
@@ -113,6 +163,25 @@ func TestCodecReadsV1(t *testing.T) {
 	v[v1Flags] |= flagException | flagCheckinRequired | flagCheckedIn
 	if err := decodeBooking(v, &got); err != nil || got.Exception || got.CheckinRequired || !got.CheckedIn.IsZero() {
 		t.Fatalf("v1 record with stray flag bits: %+v, %v", got, err)
+	}
+}
+
+// Records written by codecV2 stay readable, without a reference.
+func TestCodecReadsV2(t *testing.T) {
+	b := sampleBooking()
+	var got rooms.Booking
+	got.External = "stale" // the decoder must not leave it
+	if err := decodeBooking(encodeBookingV2(&b), &got); err != nil {
+		t.Fatal(err)
+	}
+	if want := v2Fields(b); !reflect.DeepEqual(got, want) {
+		t.Fatalf("v2 record:\n got %+v\nwant %+v", got, want)
+	}
+	// The v3 encoder differs from v2 only in the format byte and the
+	// reference after SeriesID: an empty reference costs one byte.
+	plain := v2Fields(b)
+	if v2, v3 := encodeBookingV2(&plain), encodeBooking(&plain); len(v3) != len(v2)+1 {
+		t.Errorf("v3 record of a booking without reference is %d bytes, v2 %d", len(v3), len(v2))
 	}
 }
 
@@ -184,14 +253,18 @@ func TestCodecRefusesDamagedRecords(t *testing.T) {
 	if err := decodeBooking([]byte(`{"id":"x"}`), &got); err == nil {
 		t.Fatal("JSON accepted as a binary record")
 	}
-	// Cut v1 records are refused as before.
-	v1 := encodeBookingV1(&b)
-	for n := 0; n < len(v1); n++ {
-		if err := decodeBooking(v1[:n], &got); err == nil {
-			t.Fatalf("a v1 record cut to %d of %d bytes decoded", n, len(v1))
+	// Cut v1 and v2 records are refused as before.
+	for name, old := range map[string][]byte{"v1": encodeBookingV1(&b), "v2": encodeBookingV2(&b)} {
+		for n := 0; n < len(old); n++ {
+			if err := decodeBooking(old[:n], &got); err == nil {
+				t.Fatalf("a %s record cut to %d of %d bytes decoded", name, n, len(old))
+			}
 		}
 	}
-	// A v2 flags byte with a bit no version defines is damage.
+	if err := decodeBooking(append([]byte{codecV3 + 1}, v[1:]...), &got); err == nil {
+		t.Fatal("a format byte after codecV3 accepted")
+	}
+	// A v3 flags byte with a bit no version defines is damage.
 	bad := encodeBooking(&b)
 	// sampleBooking: flags, ExpectedRemote and Version one byte each, then
 	// CheckedIn in 5 + 2 bytes.
@@ -216,12 +289,16 @@ func FuzzDecodeBooking(f *testing.F) {
 	b := sampleBooking()
 	f.Add(encodeBooking(&b))
 	f.Add(encodeBookingV1(&b))
+	f.Add(encodeBookingV2(&b))
 	plain := v1Fields(b)
 	f.Add(encodeBooking(&plain))
+	f.Add(encodeBookingV2(&plain))
 	f.Add([]byte{codecV1})
 	f.Add([]byte{codecV2})
+	f.Add([]byte{codecV3})
 	f.Add([]byte{codecV1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Add([]byte{codecV2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{codecV3, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var got rooms.Booking
 		if decodeBooking(data, &got) != nil {
@@ -276,7 +353,7 @@ func TestMigrationFromJSONBookings(t *testing.T) {
 		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration", v)
 		}
-		if raw := tx.Bucket(bucketBookings).Get(id[:]); raw[0] != codecV2 {
+		if raw := tx.Bucket(bucketBookings).Get(id[:]); raw[0] != codecV3 {
 			t.Errorf("booking still stored as %q", raw[:1])
 		}
 		return nil

@@ -8,6 +8,7 @@
 //	bookings_by_room    room | 0x00 | occStart | id          -> occUntil
 //	bookings_by_time    occStart | id                        -> occUntil
 //	bookings_by_series  series id (16 bytes) | start | id    -> (empty)
+//	bookings_by_external external reference                  -> id (16 bytes)
 //	series              series id (16-byte ULID)             -> rooms.Series as JSON
 //	audit               audit id (16-byte ULID)              -> AuditEntry as JSON
 //	audit_by_booking    booking or series id string | 0x00 | audit id -> (empty)
@@ -27,14 +28,21 @@
 // series: one record per series, read by the horizon job and series edits,
 // never by availability. Schema 3 added the series bucket and
 // bookings_by_series, which is ordered by Start rather than the occupied
-// start (index.go, seriesKey, says why).
+// start (index.go, seriesKey, says why). Schema 4 added feed_tokens
+// (feeds.go), schema 5 bookings_by_external: the reference a booking
+// mirrors (an OParl meeting, an imported iCalendar event) maps to the one
+// booking that has it. Create checks and writes the entry in the
+// transaction that stores the booking, so two imports of one record
+// cannot both book it; the reference never changes afterwards, and the
+// entry goes when purging deletes the booking.
 //
 // The codec has its own format byte per record, apart from the schema
 // version: codecV2 added the series link, the exception mark and the
-// check-in fields. Decode reads v1 and v2 records alike (v1 ones with those
-// fields zero) and every write stores v2, so a file holds both formats and
-// no migration rewrites it; an older kogge cannot read v2 records, which
-// the schema version bump of the same release (2→3) already keeps it from
+// check-in fields, codecV3 the external reference. Decode reads every
+// format (older ones with the newer fields zero) and every write stores
+// the newest, so a file holds several formats and no migration rewrites
+// it; an older kogge cannot read newer records, which the schema version
+// bump of the same release (2→3 for v2, 4→5 for v3) already keeps it from
 // trying.
 //
 // # The overlap bound

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/oklog/ulid/v2"
@@ -20,10 +21,11 @@ var (
 	bucketAudit          = []byte("audit")
 	bucketAuditByBooking = []byte("audit_by_booking")
 	bucketMeta           = []byte("meta")
-	bucketSeries         = []byte("series")             // schema 3
-	bucketBySeries       = []byte("bookings_by_series") // schema 3
-	bucketSpans          = []byte("room_spans")         // inside meta
-	bucketCounts         = []byte("status_counts")      // inside meta
+	bucketSeries         = []byte("series")               // schema 3
+	bucketBySeries       = []byte("bookings_by_series")   // schema 3
+	bucketByExternal     = []byte("bookings_by_external") // schema 5
+	bucketSpans          = []byte("room_spans")           // inside meta
+	bucketCounts         = []byte("status_counts")        // inside meta
 
 	keySchema  = []byte("schema_version")
 	keyMaxSpan = []byte("max_span")
@@ -102,8 +104,21 @@ func storable(b *rooms.Booking) error {
 			return fmt.Errorf("booking series id %q is not a series id", b.SeriesID)
 		}
 	}
+	// The reference is a key of bookings_by_external, and comes back in
+	// JSON, which would replace invalid bytes: a client could never look
+	// such a reference up again.
+	if len(b.External) > MaxExternalLen {
+		return fmt.Errorf("booking external reference is %d bytes long, at most %d are allowed", len(b.External), MaxExternalLen)
+	}
+	if !utf8.ValidString(b.External) {
+		return fmt.Errorf("booking external reference %q is not UTF-8", b.External)
+	}
 	return nil
 }
+
+// MaxExternalLen bounds Booking.External, a key of bookings_by_external:
+// room for an OParl URL or an iCalendar UID, far below bbolt's key limit.
+const MaxExternalLen = 1000
 
 func roomPrefix(room string) []byte {
 	return append([]byte(room), 0)
@@ -147,7 +162,8 @@ func indexValue(b *rooms.Booking) []byte {
 	return appendTime(nil, b.OccupiedUntil())
 }
 
-// putIndexes adds b to both indexes and to the counters and spans.
+// putIndexes adds b to its indexes (room, time, series, external) and to
+// the counters and spans.
 func putIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 	v := indexValue(b)
 	if err := tx.Bucket(bucketByRoom).Put(roomKey(b, id), v); err != nil {
@@ -158,6 +174,13 @@ func putIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 	}
 	if k, ok := seriesKey(b, id); ok {
 		if err := tx.Bucket(bucketBySeries).Put(k, nil); err != nil {
+			return err
+		}
+	}
+	// Overwrites: Create checks first that the reference is free, and a
+	// modify rewrites the entry the booking already had.
+	if b.External != "" {
+		if err := tx.Bucket(bucketByExternal).Put([]byte(b.External), id[:]); err != nil {
 			return err
 		}
 	}
@@ -178,6 +201,16 @@ func deleteIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 	if k, ok := seriesKey(b, id); ok {
 		if err := tx.Bucket(bucketBySeries).Delete(k); err != nil {
 			return err
+		}
+	}
+	// Only the booking's own entry: were the index ever out of step, a
+	// delete by reference alone would take another booking's.
+	if b.External != "" {
+		idx := tx.Bucket(bucketByExternal)
+		if bytes.Equal(idx.Get([]byte(b.External)), id[:]) {
+			if err := idx.Delete([]byte(b.External)); err != nil {
+				return err
+			}
 		}
 	}
 	return addCount(tx, b.Status, -1)

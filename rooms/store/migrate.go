@@ -12,7 +12,7 @@ import (
 )
 
 // SchemaVersion is the layout this code reads and writes (see doc.go).
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // migration upgrades a file by one schema version, inside the transaction
 // that records the new version: a crash mid-migration leaves the old file.
@@ -25,6 +25,7 @@ var migrations = map[uint64]migration{
 	1: migrateV1toV2,
 	2: migrateV2toV3,
 	3: migrateV3toV4,
+	4: migrateV4toV5,
 }
 
 // migrateV0toV1 creates the v1 buckets in a new (or pre-versioning) file.
@@ -79,6 +80,15 @@ func migrateV2toV3(tx *bbolt.Tx) error {
 		}
 		return nil
 	})
+}
+
+// migrateV4toV5 adds the external reference index. There is nothing to
+// index: a schema 4 kogge writes codecV2 records, which hold no reference.
+func migrateV4toV5(tx *bbolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists(bucketByExternal); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucketByExternal, err)
+	}
+	return nil
 }
 
 // migrate brings the file to SchemaVersion, or refuses a newer one without

@@ -38,8 +38,10 @@ func (p *PurgeStats) add(o PurgeStats) {
 //
 //   - every booking, whatever its status, whose occupied end
 //     (End+Teardown) lies before cutoff(its kind), with its index entries
-//     (room, time, series), its status count and every audit entry about
-//     it;
+//     (room, time, series, external reference: an import may then book
+//     the record again, which only matters if the source still lists a
+//     meeting that long over), its status count and every audit entry
+//     about it;
 //   - every series that has no occurrence left and whose
 //     MaterialisedUntil lies before cutoff(its template's kind), with the
 //     audit entries indexed under the series id (a series with

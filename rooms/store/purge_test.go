@@ -122,8 +122,13 @@ func TestPurgeKeepsIndexesAndCountsConsistent(t *testing.T) {
 	var gone, kept []rooms.Booking
 	for i := range 6 {
 		start := old.Add(time.Duration(i) * 3 * time.Hour)
-		gone = append(gone, mustCreate(t, s, kinded(rooms.KindInterview, fmt.Sprintf("Bewerbung %d", i), "a", start)))
-		kept = append(kept, mustCreate(t, s, kinded(rooms.KindCouncil, fmt.Sprintf("Rat %d", i), "a", start.Add(90*time.Minute))))
+		interview := kinded(rooms.KindInterview, fmt.Sprintf("Bewerbung %d", i), "a", start)
+		council := kinded(rooms.KindCouncil, fmt.Sprintf("Rat %d", i), "a", start.Add(90*time.Minute))
+		if i%2 == 0 { // imported ones, for the external index
+			interview.External, council.External = fmt.Sprintf("ical:gone-%d", i), fmt.Sprintf("oparl:kept-%d", i)
+		}
+		gone = append(gone, mustCreate(t, s, interview))
+		kept = append(kept, mustCreate(t, s, council))
 	}
 	if _, err := s.Cancel(gone[1].ID, 0, "tester"); err != nil {
 		t.Fatal(err)
@@ -508,7 +513,7 @@ func checkConsistent(t *testing.T, s *Store) {
 	t.Helper()
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		counts := map[rooms.Status]uint64{}
-		var nBookings, nSeriesLinks int
+		var nBookings, nSeriesLinks, nExternal int
 		err := tx.Bucket(bucketBookings).ForEach(func(k, v []byte) error {
 			var b rooms.Booking
 			if err := decodeBooking(v, &b); err != nil {
@@ -526,6 +531,12 @@ func checkConsistent(t *testing.T, s *Store) {
 					return fmt.Errorf("booking %s lacks its series entry", b.ID)
 				}
 			}
+			if b.External != "" {
+				nExternal++
+				if got := tx.Bucket(bucketByExternal).Get([]byte(b.External)); !bytes.Equal(got, k) {
+					return fmt.Errorf("booking %s: its reference %q points at %x", b.ID, b.External, got)
+				}
+			}
 			return nil
 		})
 		if err != nil {
@@ -534,7 +545,7 @@ func checkConsistent(t *testing.T, s *Store) {
 		for _, idx := range []struct {
 			name []byte
 			want int
-		}{{bucketByRoom, nBookings}, {bucketByTime, nBookings}, {bucketBySeries, nSeriesLinks}} {
+		}{{bucketByRoom, nBookings}, {bucketByTime, nBookings}, {bucketBySeries, nSeriesLinks}, {bucketByExternal, nExternal}} {
 			if n := tx.Bucket(idx.name).Stats().KeyN; n != idx.want {
 				return fmt.Errorf("%s has %d entries for %d bookings", idx.name, n, idx.want)
 			}

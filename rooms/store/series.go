@@ -165,6 +165,9 @@ func (s *Store) newOccurrences(sr *rooms.Series, bs []rooms.Booking, actor strin
 			return nil, err
 		}
 		b.ID, b.SeriesID = id.String(), sr.ID
+		// Occurrences share their template, and a reference names one
+		// booking: a series mirrors no single external record.
+		b.External = ""
 		normalise(&b)
 		b.Created, b.Updated, b.Version = now, now, 1
 		if b.CreatedBy == "" {

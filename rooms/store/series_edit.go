@@ -57,6 +57,7 @@ func (s *Store) EditSeries(id string, version uint64, from time.Time, actor stri
 				return err
 			}
 			nb.ID, nb.Created, nb.CreatedBy, nb.Version, nb.Updated, nb.SeriesID = old.ID, old.Created, old.CreatedBy, old.Version, old.Updated, old.SeriesID
+			nb.External = old.External // fixed at creation, as in modify
 			normalise(&nb)
 			changes := diff(&old, &nb)
 			if !keep || len(changes) == 0 {

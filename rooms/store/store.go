@@ -27,6 +27,9 @@ var (
 	ErrLocked       = errors.New("stop it first, or give this one another data_dir")
 	ErrSchemaTooNew = errors.New("database schema is newer than this kogge")
 	ErrBadCursor    = errors.New("invalid pagination cursor")
+	// ErrExternalExists: Create was given an external reference another
+	// booking already has (the error names the reference and that booking).
+	ErrExternalExists = errors.New("external reference belongs to another booking")
 )
 
 // Options tune a Store. The zero value is valid.
