@@ -2,9 +2,12 @@ package main
 
 import (
 	"io"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/integrations/oparl"
 	"github.com/kogge-project/kogge/rooms/av/pjlink"
 	"github.com/kogge-project/kogge/rooms/av/tesira"
 	"github.com/kogge-project/kogge/rooms/av/visca"
@@ -75,4 +78,29 @@ func (cs closers) Close() error {
 		c.Close()
 	}
 	return nil
+}
+
+// startDemoOParl serves the OParl emulator's sample council on loopback and
+// points the demo's import at it: the demo books the council's meetings in
+// the Ratssaal and Sitzungszimmer 2 and shows the report.
+func startDemoOParl(cfg *config.Config) (io.Closer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	zone, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	srv := &http.Server{Handler: oparl.NewEmulator(oparl.DemoData(time.Now(), zone)), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	base := "http://" + ln.Addr().String()
+	m := oparl.DemoMapping(base)
+	cfg.OParl = config.OParl{Endpoint: base + oparl.EmulatorSystemPath, Body: m.Body, Organizations: m.Organizations, Organizer: "Ratsinformationssystem"}
+	for _, l := range m.Locations {
+		cfg.OParl.Locations = append(cfg.OParl.Locations, config.OParlLocation{Match: l.Match, Room: l.Room})
+	}
+	cfg.Jobs = append(cfg.Jobs, config.Job{Name: "council-import", Schedule: "*/15 * * * *", Action: "oparl-import", Zone: "Europe/Berlin", Keep: config.DefaultBackupKeep})
+	return srv, nil
 }

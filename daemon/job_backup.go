@@ -91,5 +91,6 @@ func (d *daemonProcess) jobActions() map[string]jobAction {
 		"extend-series": d.extendSeriesJob,
 		"purge":         d.purgeJob,
 		"power-off":     d.powerOffJob,
+		"oparl-import":  d.oparlJob,
 	}
 }

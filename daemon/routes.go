@@ -58,6 +58,7 @@ func (s *server) routes() []route {
 		{"PATCH", "/api/v1/users/{name}", withSessionOnly(adminOnly), s.patchUser},
 		{"GET", "/api/v1/admin/backup", withSessionOnly(adminOnly), s.backup},
 		{"GET", "/api/v1/jobs", adminOnly, s.listJobs},
+		{"GET", "/api/v1/integrations/oparl", staff, s.oparlStatus},
 	}
 }
 

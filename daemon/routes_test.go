@@ -54,11 +54,12 @@ var expectedAccess = map[string]string{
 	"POST /api/v1/bookings/{id}/extend":        "staff",
 	"POST /api/v1/bookings/{id}/end":           "staff",
 
-	"GET /api/v1/users":          "admin",
-	"POST /api/v1/users":         "admin-session",
-	"PATCH /api/v1/users/{name}": "admin-session",
-	"GET /api/v1/admin/backup":   "admin-session",
-	"GET /api/v1/jobs":           "admin",
+	"GET /api/v1/users":              "admin",
+	"POST /api/v1/users":             "admin-session",
+	"PATCH /api/v1/users/{name}":     "admin-session",
+	"GET /api/v1/admin/backup":       "admin-session",
+	"GET /api/v1/jobs":               "admin",
+	"GET /api/v1/integrations/oparl": "staff",
 }
 
 // allowed reports whether a caller kind may pass a level.

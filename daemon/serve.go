@@ -60,6 +60,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("demo devices: %w", err)
 		}
 		defer emulators.Close()
+		council, err := startDemoOParl(cfg)
+		if err != nil {
+			return fmt.Errorf("demo council system: %w", err)
+		}
+		defer council.Close()
 	}
 	format := cfg.Log.Format
 	if *logFormat != "" {
@@ -91,6 +96,7 @@ type daemonProcess struct {
 	jobs     *jobs
 	timeline *timeline.Timeline
 	av       *roomAV
+	oparl    *oparlImport
 	stopping atomic.Bool
 }
 
@@ -165,11 +171,27 @@ func (d *daemonProcess) run() error {
 		defer stopAV()
 	}
 
+	if cfg.OParl.Endpoint != "" {
+		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog); err != nil {
+			return fmt.Errorf("oparl: %w", err)
+		}
+	}
+
 	d.jobs, err = startJobs(d.log, d.accounts, cfg.Jobs, d.jobActions(), m)
 	if err != nil {
 		return err
 	}
 	defer d.jobs.stop()
+	if d.demo && d.oparl != nil {
+		// The demo shows the import at once rather than at the quarter hour.
+		go func() {
+			if rep, err := d.oparl.sync(context.Background()); err != nil {
+				d.log.Warn("demo council import", "err", err)
+			} else {
+				d.log.Info("demo council import", "summary", oparlSummary(rep))
+			}
+		}()
+	}
 
 	srv := &server{
 		log: d.log, store: st, accounts: d.accounts, catalog: d.catalog, metrics: m, now: time.Now,
@@ -183,6 +205,7 @@ func (d *daemonProcess) run() error {
 		horizonMonths: cfg.Series.HorizonMonths,
 		av:            d.av,
 		publicURL:     cfg.Server.PublicURL,
+		oparl:         d.oparl,
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

@@ -42,6 +42,8 @@ type server struct {
 	av *roomAV
 	// publicURL is where users reach Kogge (links in feeds).
 	publicURL string
+	// oparl imports the council information system's meetings; nil: off.
+	oparl *oparlImport
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/integrations/oparl"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// oparlImport keeps the council information system's meetings booked. It
+// remembers the last report (GET /api/v1/integrations/oparl) and where the
+// next delta starts; a restart begins with a full sync, which changes
+// nothing that is already in step.
+type oparlImport struct {
+	client  *oparl.Client
+	mapping oparl.Mapping
+	store   oparlStore
+	catalog *rooms.Catalog
+
+	run    sync.Mutex // one sync at a time: cron and a manual trigger must not race
+	mu     sync.Mutex
+	last   *oparl.Report
+	lastEr string
+	since  time.Time
+	agenda map[string][]oparl.AgendaItem // meeting id -> agenda, for panels and join pages
+}
+
+func newOParlImport(cfg config.OParl, st *store.Store, catalog *rooms.Catalog) (*oparlImport, error) {
+	c, err := oparl.NewClient(cfg.Endpoint, oparl.Options{HTTPClient: &http.Client{Timeout: 30 * time.Second}, UserAgent: "Kogge"})
+	if err != nil {
+		return nil, err
+	}
+	return &oparlImport{client: c, mapping: cfg.Mapping(), store: oparlStore{st}, catalog: catalog, agenda: map[string][]oparl.AgendaItem{}}, nil
+}
+
+// sync runs one import (the "oparl-import" job action).
+func (o *oparlImport) sync(ctx context.Context) (oparl.Report, error) {
+	o.run.Lock()
+	defer o.run.Unlock()
+	o.mu.Lock()
+	since := o.since
+	o.mu.Unlock()
+	rep, err := oparl.Sync(ctx, o.client, o.mapping, o.store, since,
+		oparl.WithValidate(o.validate),
+		oparl.WithAgenda(func(id string, items []oparl.AgendaItem) {
+			o.mu.Lock()
+			o.agenda[id] = items
+			o.mu.Unlock()
+		}))
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.last, o.lastEr = &rep, ""
+	if err != nil {
+		o.lastEr = err.Error()
+	} else {
+		o.since = rep.NextSince
+	}
+	return rep, err
+}
+
+// validate applies the room's rules to an imported meeting, as to any
+// booking (times in the past are the importer's business: it skips them).
+func (o *oparlImport) validate(b *rooms.Booking) error {
+	room, ok := o.catalog.Get(b.Room)
+	if !ok {
+		return rooms.UnknownRoom(b.Room)
+	}
+	return rooms.Validate(b, room, time.Now(), false)
+}
+
+func (o *oparlImport) status() map[string]any {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return map[string]any{"last": o.last, "error": o.lastEr, "next_since": o.since}
+}
+
+// oparlStore is the booking store as the importer sees it.
+type oparlStore struct{ st *store.Store }
+
+func (a oparlStore) FindByExternal(ref string) (rooms.Booking, bool, error) {
+	return a.st.FindByExternal(ref)
+}
+
+func (a oparlStore) Create(ref string, b rooms.Booking, actor string) (rooms.Booking, error) {
+	b.External = ref
+	return a.st.Create(b, actor)
+}
+
+func (a oparlStore) Update(id string, version uint64, actor string, change func(*rooms.Booking) error) (rooms.Booking, error) {
+	return a.st.Update(id, version, actor, change)
+}
+
+func (a oparlStore) Cancel(id string, version uint64, actor string) (rooms.Booking, error) {
+	return a.st.Cancel(id, version, actor)
+}
+
+// oparlJob is the "oparl-import" action.
+func (d *daemonProcess) oparlJob(config.Job) (string, error) {
+	if d.oparl == nil {
+		return "", errNoOParl
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	rep, err := d.oparl.sync(ctx)
+	if err != nil {
+		return "", err
+	}
+	return oparlSummary(rep), nil
+}
+
+func (s *server) oparlStatus(w http.ResponseWriter, _ *http.Request, _ *caller) error {
+	if s.oparl == nil {
+		return newProblem(http.StatusNotFound, "no-oparl", "No OParl import", "No council information system is configured ([oparl] endpoint).")
+	}
+	writeJSON(w, http.StatusOK, s.oparl.status())
+	return nil
+}
+
+var errNoOParl = errors.New("no [oparl] endpoint is configured")
+
+func oparlSummary(r oparl.Report) string {
+	return fmt.Sprintf("%d meetings read: %d created, %d updated, %d cancelled, %d unchanged, %d unmapped, %d problems",
+		r.Fetched, r.Created, r.Updated, r.Cancelled, r.Unchanged, r.Unmapped, len(r.Problems))
+}

@@ -1,0 +1,50 @@
+package main
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/integrations/oparl"
+)
+
+// TestOParlImportBooksMeetingsOnce imports the emulator's demo council
+// meetings twice: the first sync books them, the second changes nothing.
+func TestOParlImportBooksMeetingsOnce(t *testing.T) {
+	e := newTestEnv(t)
+	e.now = time.Now()
+	zone, _ := time.LoadLocation("Europe/Berlin")
+	em := httptest.NewServer(oparl.NewEmulator(oparl.DemoData(time.Now(), zone)))
+	defer em.Close()
+	m := oparl.DemoMapping(em.URL)
+	cfg := config.OParl{Endpoint: em.URL + "/oparl/v1/system", Body: m.Body, Organizations: m.Organizations}
+	for _, l := range m.Locations {
+		cfg.Locations = append(cfg.Locations, config.OParlLocation{Match: l.Match, Room: l.Room})
+	}
+	imp, err := newOParlImport(cfg, e.store, e.catalog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := imp.sync(t.Context())
+	if err != nil || first.Created == 0 {
+		t.Fatalf("first sync: %+v %v", first, err)
+	}
+	second, err := imp.sync(t.Context())
+	if err != nil || second.Created != 0 || second.Updated != 0 {
+		t.Fatalf("second sync changed things: %+v %v", second, err)
+	}
+	e.server.oparl = imp
+	var st struct {
+		Last *oparl.Report `json:"last"`
+	}
+	e.login("anna").do("GET", "/api/v1/integrations/oparl", nil).json(t, &st)
+	if st.Last == nil || st.Last.Fetched == 0 {
+		t.Fatalf("status %+v", st)
+	}
+	var page bookingPage
+	e.login("anna").do("GET", "/api/v1/bookings?limit=500", nil).json(t, &page)
+	if len(page.Bookings) != first.Created {
+		t.Fatalf("%d bookings for %d created", len(page.Bookings), first.Created)
+	}
+}
