@@ -27,6 +27,7 @@ type bookingInput struct {
 	Confidential    *bool         `json:"confidential"`
 	Notes           *string       `json:"notes"`
 	CheckinRequired *bool         `json:"checkin_required"`
+	Contact         *string       `json:"contact"`
 }
 
 // readEdit reads what every PATCH needs: the If-Match version and a JSON
@@ -63,6 +64,7 @@ func (in *bookingInput) apply(b *rooms.Booking) {
 	set(&b.Confidential, in.Confidential)
 	set(&b.Notes, in.Notes)
 	set(&b.CheckinRequired, in.CheckinRequired)
+	set(&b.Contact, in.Contact)
 	if in.Start != nil {
 		b.Start = in.Start.Time
 	}
@@ -112,6 +114,7 @@ type bookingView struct {
 	Hybrid          *rooms.Hybrid `json:"hybrid,omitempty"`
 	Confidential    bool          `json:"confidential"`
 	Notes           string        `json:"notes,omitempty"`
+	Contact         string        `json:"contact,omitempty"`
 	SeriesID        string        `json:"series_id,omitempty"`
 	Exception       bool          `json:"exception,omitempty"`
 	CheckinRequired bool          `json:"checkin_required"`
@@ -155,7 +158,7 @@ func (s *server) view(c *caller, b rooms.Booking) bookingView {
 		v.Title, v.Redacted = confidentialTitle, true
 		return v
 	}
-	v.Title, v.Kind, v.Organizer, v.Committee, v.Notes = b.Title, b.Kind, b.Organizer, b.Committee, b.Notes
+	v.Title, v.Kind, v.Organizer, v.Committee, v.Notes, v.Contact = b.Title, b.Kind, b.Organizer, b.Committee, b.Notes, b.Contact
 	v.Hybrid, v.CreatedBy, v.Created, v.Updated = &b.Hybrid, b.CreatedBy, &b.Created, &b.Updated
 	return v
 }

@@ -93,6 +93,7 @@ func TestSemanticErrors(t *testing.T) {
 		{"not whole minutes", map[string]any{"start": "2026-12-01T16:00:30+01:00"}, "not-whole-minutes", "whole minutes"},
 		{"negative setup", map[string]any{"setup_minutes": -5}, "invalid-field", "between 0 and 4 h"},
 		{"status set directly", map[string]any{"status": "released"}, "invalid-field", "not set directly"},
+		{"contact not an address", map[string]any{"contact": "Anna <anna@x.example>\r\nBcc: all@x.example"}, "invalid-field", "plain mail address"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

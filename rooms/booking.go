@@ -102,6 +102,9 @@ type Booking struct {
 	// set only when the booking is created, and empty for bookings made in
 	// Kogge.
 	External string `json:"external,omitempty"`
+	// Contact is the organizer's mail address: invitations, changes,
+	// cancellations and no-show releases go there when mail is set up.
+	Contact string `json:"contact,omitempty"`
 	// CheckinRequired: without a check-in by start + the room's
 	// CheckinGrace the booking is released.
 	CheckinRequired bool      `json:"checkin_required"`

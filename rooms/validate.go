@@ -2,6 +2,7 @@ package rooms
 
 import (
 	"fmt"
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,6 +73,11 @@ func Validate(b *Booking, room Room, now time.Time, checkPast bool) error {
 	checkText(e, "organizer", b.Organizer, MaxOrganizerLen, true)
 	checkText(e, "committee", b.Committee, MaxCommitteeLen, false)
 	checkText(e, "notes", b.Notes, MaxNotesLen, false)
+	if b.Contact != "" {
+		if a, err := mail.ParseAddress(b.Contact); err != nil || len(b.Contact) > 254 || a.Address != b.Contact {
+			e.add("contact", CodeInvalidField, "The contact must be a plain mail address like anna.schmidt@stadt.example, not %q.", b.Contact)
+		}
+	}
 	if !b.Kind.Valid() {
 		e.add("kind", CodeInvalidField, "Kind must be one of council, committee, interview or meeting, not %q.", b.Kind)
 	}

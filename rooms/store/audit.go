@@ -131,6 +131,7 @@ func diff(a, b *rooms.Booking) map[string]Change {
 	add("hybrid.expected_remote", strconv.Itoa(a.Hybrid.ExpectedRemote), strconv.Itoa(b.Hybrid.ExpectedRemote))
 	add("confidential", strconv.FormatBool(a.Confidential), strconv.FormatBool(b.Confidential))
 	content("notes", a.Notes, b.Notes, true)
+	content("contact", a.Contact, b.Contact, true) // personal data: only that it changed
 	add("series_id", a.SeriesID, b.SeriesID)
 	add("exception", strconv.FormatBool(a.Exception), strconv.FormatBool(b.Exception))
 	add("checkin_required", strconv.FormatBool(a.CheckinRequired), strconv.FormatBool(b.CheckinRequired))

@@ -31,10 +31,13 @@ import (
 //	         back as exactly time.Time{}.
 //	codecV3: as v2 with External after SeriesID (an empty string, one
 //	         byte, for bookings made in Kogge); the flags are v2's.
+//	codecV4: as v3 with Contact (the organizer's mail address) after
+//	         External.
 const (
 	codecV1 = 0x01
 	codecV2 = 0x02
 	codecV3 = 0x03
+	codecV4 = 0x04
 
 	flagHybrid          = 1 << 0
 	flagConfidential    = 1 << 1
@@ -50,9 +53,9 @@ var errCorruptBooking = errors.New("corrupt booking record")
 
 // encodeBooking always writes the newest format.
 func encodeBooking(b *rooms.Booking) []byte {
-	buf := make([]byte, 0, 160+len(b.Title)+len(b.Notes)+len(b.External))
-	buf = append(buf, codecV3)
-	for _, s := range []string{b.ID, b.Room, b.Title, string(b.Kind), b.Organizer, b.Committee, string(b.Status), b.Notes, b.CreatedBy, b.SeriesID, b.External} {
+	buf := make([]byte, 0, 160+len(b.Title)+len(b.Notes)+len(b.External)+len(b.Contact))
+	buf = append(buf, codecV4)
+	for _, s := range []string{b.ID, b.Room, b.Title, string(b.Kind), b.Organizer, b.Committee, string(b.Status), b.Notes, b.CreatedBy, b.SeriesID, b.External, b.Contact} {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		buf = append(buf, s...)
 	}
@@ -95,7 +98,7 @@ func appendInstant(buf []byte, t time.Time) []byte {
 // ever wrote; fields a format lacks stay zero. It never panics on damaged
 // input: bbolt has no page checksums, so a record may be garbage.
 func decodeBooking(v []byte, b *rooms.Booking) error {
-	if len(v) == 0 || v[0] < codecV1 || v[0] > codecV3 {
+	if len(v) == 0 || v[0] < codecV1 || v[0] > codecV4 {
 		return fmt.Errorf("%w: unknown format", errCorruptBooking)
 	}
 	format := v[0]
@@ -111,6 +114,9 @@ func decodeBooking(v []byte, b *rooms.Booking) error {
 	}
 	if format >= codecV3 {
 		b.External = d.string()
+	}
+	if format >= codecV4 {
+		b.Contact = d.string()
 	}
 	b.Start, b.End, b.Created, b.Updated = d.instant(), d.instant(), d.instant(), d.instant()
 	b.Setup, b.Teardown = time.Duration(d.varint()), time.Duration(d.varint())

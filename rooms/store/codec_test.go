@@ -20,7 +20,7 @@ func sampleBooking() rooms.Booking {
 		Setup: 30 * time.Minute, Teardown: 15 * time.Minute, Hybrid: rooms.Hybrid{Enabled: true, ExpectedRemote: 12},
 		Confidential: true, CreatedBy: "anna (token)", Created: time.Date(2026, 11, 26, 8, 0, 0, 123456789, time.UTC),
 		Updated: time.Date(2026, 11, 26, 9, 0, 0, 1, time.UTC), Version: 7,
-		SeriesID: "01KQ0000000000000000000001", Exception: true, CheckinRequired: true,
+		SeriesID: "01KQ0000000000000000000001", Exception: true, CheckinRequired: true, Contact: "anna@stadt.example",
 		CheckedIn: time.Date(2026, 12, 1, 14, 52, 3, 999, time.UTC),
 		External:  "oparl:https://ris.example.org/oparl/v1/meeting/42",
 	}
@@ -101,7 +101,7 @@ func v1Fields(b rooms.Booking) rooms.Booking {
 
 // v2Fields is b without the fields codecV2 cannot hold.
 func v2Fields(b rooms.Booking) rooms.Booking {
-	b.External = ""
+	b.External, b.Contact = "", ""
 	return b
 }
 
@@ -127,8 +127,8 @@ func TestCodecRoundTrips(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := encodeBooking(&tt.b)
-			if v[0] != codecV3 {
-				t.Fatalf("written as format %#x, want codecV3", v[0])
+			if v[0] != codecV4 {
+				t.Fatalf("written as format %#x, want codecV4", v[0])
 			}
 			var got rooms.Booking
 			if err := decodeBooking(v, &got); err != nil {
@@ -177,11 +177,11 @@ func TestCodecReadsV2(t *testing.T) {
 	if want := v2Fields(b); !reflect.DeepEqual(got, want) {
 		t.Fatalf("v2 record:\n got %+v\nwant %+v", got, want)
 	}
-	// The v3 encoder differs from v2 only in the format byte and the
-	// reference after SeriesID: an empty reference costs one byte.
+	// The newest encoder differs from v2 only in the format byte and the
+	// strings after SeriesID (reference, contact): empty ones cost a byte each.
 	plain := v2Fields(b)
-	if v2, v3 := encodeBookingV2(&plain), encodeBooking(&plain); len(v3) != len(v2)+1 {
-		t.Errorf("v3 record of a booking without reference is %d bytes, v2 %d", len(v3), len(v2))
+	if v2, v4 := encodeBookingV2(&plain), encodeBooking(&plain); len(v4) != len(v2)+2 {
+		t.Errorf("v4 record of a booking without reference or contact is %d bytes, v2 %d", len(v4), len(v2))
 	}
 }
 
@@ -261,8 +261,8 @@ func TestCodecRefusesDamagedRecords(t *testing.T) {
 			}
 		}
 	}
-	if err := decodeBooking(append([]byte{codecV3 + 1}, v[1:]...), &got); err == nil {
-		t.Fatal("a format byte after codecV3 accepted")
+	if err := decodeBooking(append([]byte{codecV4 + 1}, v[1:]...), &got); err == nil {
+		t.Fatal("a format byte after codecV4 accepted")
 	}
 	// A v3 flags byte with a bit no version defines is damage.
 	bad := encodeBooking(&b)
@@ -353,7 +353,7 @@ func TestMigrationFromJSONBookings(t *testing.T) {
 		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration", v)
 		}
-		if raw := tx.Bucket(bucketBookings).Get(id[:]); raw[0] != codecV3 {
+		if raw := tx.Bucket(bucketBookings).Get(id[:]); raw[0] != codecV4 {
 			t.Errorf("booking still stored as %q", raw[:1])
 		}
 		return nil
