@@ -28,6 +28,7 @@ type Config struct {
 	Retention Retention `toml:"retention"`
 	Jobs      []Job     `toml:"jobs"`
 	OParl     OParl     `toml:"oparl"`
+	Mail      Mail      `toml:"mail"`
 }
 
 // Server is the HTTP listener and how the daemon is reached from outside.

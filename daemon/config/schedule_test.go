@@ -105,3 +105,15 @@ func TestOParlSection(t *testing.T) {
 		}
 	}
 }
+
+func TestMailSection(t *testing.T) {
+	if _, err := Parse([]byte(oneRoom + "[mail]\nhost = \"smtp.stadt.example\"\nfrom = \"Raumbuchung <raumbuchung@stadt.example>\"\n")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Parse([]byte(oneRoom + "[mail]\nhost = \"smtp.stadt.example\"\nfrom = \"nobody\"\nallow_plain = true\n"))
+	for _, want := range []string{`mail.from: "nobody" is not a mail address`, "mail.allow_plain: only for a relay on this machine"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("want %q in %v", want, err)
+		}
+	}
+}

@@ -39,6 +39,7 @@ func (c *Config) Validate() error {
 	validateRooms(c.Rooms, &e)
 	validateSchedule(c, &e)
 	validateOParl(c, &e)
+	validateMail(c.Mail, &e)
 	for i, j := range c.Jobs {
 		for k, id := range j.Rooms {
 			if !c.hasRoom(id) {
