@@ -46,6 +46,7 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 		return s.storeError(c, err)
 	}
 	s.notify(created)
+	s.mail.send(mailConfirmed, created)
 	w.Header().Set("ETag", etag(created))
 	w.Header().Set("Location", "/api/v1/bookings/"+created.ID)
 	writeJSON(w, http.StatusCreated, s.view(c, created))
@@ -100,6 +101,7 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 		return s.storeError(c, err)
 	}
 	s.notify(updated)
+	s.mail.send(mailChanged, updated)
 	w.Header().Set("ETag", etag(updated))
 	writeJSON(w, http.StatusOK, s.view(c, updated))
 	return nil
@@ -127,6 +129,7 @@ func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, c *caller
 		return s.storeError(c, err)
 	}
 	s.notify(cancelled)
+	s.mail.send(mailCancelled, cancelled)
 	w.Header().Set("ETag", etag(cancelled))
 	writeJSON(w, http.StatusOK, s.view(c, cancelled))
 	return nil

@@ -76,7 +76,9 @@ func TestTimelineAdapterIgnoresOutdatedInstants(t *testing.T) {
 	b := e.login("anna").create(map[string]any{"room": "sitzungszimmer-2", "checkin_required": true,
 		"start": "2026-12-01T10:00:00+01:00", "end": "2026-12-01T11:00:00+01:00"})
 	clock := time.Date(2026, 12, 1, 9, 10, 0, 0, time.UTC) // 10:10 local: grace runs to 10:15, end at 11:00
-	a := timelineStore{st: e.store, room: e.catalog.Get, now: func() time.Time { return clock }}
+	var releasedMail []string
+	a := timelineStore{st: e.store, room: e.catalog.Get, now: func() time.Time { return clock },
+		released: func(b rooms.Booking) { releasedMail = append(releasedMail, b.ID) }}
 	if got, err := a.Release(b.ID, "test"); err != nil || got.Status != "confirmed" {
 		t.Fatalf("release before the grace ended: %v %v", got.Status, err)
 	}
@@ -86,6 +88,9 @@ func TestTimelineAdapterIgnoresOutdatedInstants(t *testing.T) {
 	clock = clock.Add(10 * time.Minute)
 	if got, err := a.Release(b.ID, "no check-in by 10:15"); err != nil || got.Status != "released" {
 		t.Fatalf("release after the grace: %v %v", got.Status, err)
+	}
+	if len(releasedMail) != 1 || releasedMail[0] != b.ID {
+		t.Fatalf("release not announced for mail: %v", releasedMail)
 	}
 	hist, _ := e.store.Audit(b.ID)
 	if last := hist[len(hist)-1]; last.Action != "release.reason" || last.Detail != "no check-in by 10:15" {

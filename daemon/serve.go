@@ -24,6 +24,7 @@ import (
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/integrations/mail"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -147,13 +148,31 @@ func (d *daemonProcess) run() error {
 	if err != nil {
 		return err
 	}
-	tls := timelineStore{st: st, room: d.catalog.Get, now: time.Now}
-	if n, err := tls.sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
+	var notifier *mailNotifier
+	if cfg.Mail.Host != "" {
+		mc := mail.Config{Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, From: cfg.Mail.From, AllowPlain: cfg.Mail.AllowPlain}
+		if cfg.Mail.PasswordFile != "" {
+			pw, err := os.ReadFile(cfg.Mail.PasswordFile)
+			if err != nil {
+				return fmt.Errorf("mail password: %w", err)
+			}
+			mc.Password = strings.TrimSpace(string(pw))
+		}
+		mailer := mail.NewMailer(mc, d.log.With("component", "mail"))
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			mailer.Close(ctx) // what is still queued after 5 s is logged as failed
+		}()
+		notifier = newMailNotifier(mailer, cfg.Mail.From, d.catalog, st.GetSeries, d.log.With("component", "mail"))
+	}
+	tlStore := timelineStore{st: st, room: d.catalog.Get, now: time.Now, released: func(b rooms.Booking) { notifier.send(mailReleased, b) }}
+	if n, err := tlStore.sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
 		return fmt.Errorf("ending bookings missed while down: %w", err)
 	} else if n > 0 {
 		d.log.Info("bookings that ended while kogge was down marked ended", "count", n)
 	}
-	tl := timeline.New(tls, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline")})
+	tl := timeline.New(tlStore, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline")})
 	d.timeline = tl
 	tlCtx, stopTimeline := context.WithCancel(context.Background())
 	tlDone := make(chan error, 1)
@@ -206,6 +225,7 @@ func (d *daemonProcess) run() error {
 		av:            d.av,
 		publicURL:     cfg.Server.PublicURL,
 		oparl:         d.oparl,
+		mail:          notifier,
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

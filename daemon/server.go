@@ -44,6 +44,8 @@ type server struct {
 	publicURL string
 	// oparl imports the council information system's meetings; nil: off.
 	oparl *oparlImport
+	// mail tells bookings' contacts of changes; nil: no mail configured.
+	mail *mailNotifier
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

@@ -19,6 +19,8 @@ type timelineStore struct {
 	st   *store.Store
 	room func(id string) (rooms.Room, bool)
 	now  func() time.Time
+	// released hears of every no-show release (the contact's mail).
+	released func(rooms.Booking)
 }
 
 // timelineActor is who the audit log names for the timeline's own changes.
@@ -48,6 +50,9 @@ func (a timelineStore) Release(id, reason string) (rooms.Booking, error) {
 	})
 	if err == nil && released {
 		err = a.st.AppendAudit(store.AuditEntry{Actor: timelineActor, Action: "release.reason", BookingID: id, Detail: reason})
+		if a.released != nil {
+			a.released(b)
+		}
 	}
 	return b, err
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	netmail "net/mail"
+	"time"
+
+	"github.com/kogge-project/kogge/integrations/ical"
+	"github.com/kogge-project/kogge/integrations/mail"
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// mailNotifier tells a booking's contact what happened to it, with an
+// iCalendar invitation their groupware understands.
+type mailNotifier struct {
+	mailer  *mail.Mailer
+	from    ical.Address
+	catalog *rooms.Catalog
+	series  func(id string) (rooms.Series, error)
+	log     *slog.Logger
+}
+
+// Why a mail is sent.
+const (
+	mailConfirmed = "confirmed"
+	mailChanged   = "changed"
+	mailCancelled = "cancelled"
+	mailReleased  = "released"
+)
+
+func newMailNotifier(m *mail.Mailer, from string, catalog *rooms.Catalog, series func(string) (rooms.Series, error), log *slog.Logger) *mailNotifier {
+	addr := ical.Address{Name: "Kogge"}
+	if a, err := netmail.ParseAddress(from); err == nil {
+		addr = ical.Address{Name: a.Name, Email: a.Address}
+	}
+	return &mailNotifier{mailer: m, from: addr, catalog: catalog, series: series, log: log}
+}
+
+// send queues the mail for one booking event; it never blocks the request.
+func (n *mailNotifier) send(why string, b rooms.Booking) {
+	if n == nil || b.Contact == "" {
+		return
+	}
+	room, _ := n.catalog.Get(b.Room)
+	method := ical.MethodRequest
+	if why == mailCancelled || why == mailReleased {
+		method = ical.MethodCancel
+	}
+	inv := ical.Invitation{Method: method, Organizer: n.from, Attendees: []ical.Address{{Name: b.Organizer, Email: b.Contact}},
+		Booking: &b, Zone: room.Zone, Rooms: n.catalog.Get, Now: time.Now()}
+	if b.SeriesID != "" {
+		if sr, err := n.series(b.SeriesID); err == nil {
+			inv.Series = &sr
+		}
+	}
+	var ics bytes.Buffer
+	if err := ical.WriteInvitation(&ics, inv); err != nil {
+		n.log.Error("invitation not written", "booking", b.ID, "err", err)
+		return
+	}
+	when := fmt.Sprintf("%s, %s–%s", b.Start.In(room.Zone).Format("02.01.2006"), b.Start.In(room.Zone).Format("15:04"), b.End.In(room.Zone).Format("15:04"))
+	subject, text := mailText(why, b.Title, room.Name, when)
+	if err := n.mailer.Enqueue(mail.Message{To: []string{b.Contact}, Subject: subject, Text: text, ICS: ics.Bytes(), Method: string(method)}); err != nil {
+		n.log.Warn("mail not queued", "booking", b.ID, "why", why, "err", err) // no address in the log
+	}
+}
+
+func mailText(why, title, room, when string) (subject, text string) {
+	switch why {
+	case mailChanged:
+		return "Buchung geändert: " + title, fmt.Sprintf("Ihre Buchung „%s“ wurde geändert: %s, %s.\n\nDie Einladung im Anhang aktualisiert Ihren Kalender.\n", title, room, when)
+	case mailCancelled:
+		return "Buchung abgesagt: " + title, fmt.Sprintf("Ihre Buchung „%s“ (%s, %s) wurde abgesagt.\n", title, room, when)
+	case mailReleased:
+		return "Raum freigegeben: " + title, fmt.Sprintf("Für Ihre Buchung „%s“ (%s, %s) hat niemand rechtzeitig eingecheckt; der Raum wurde freigegeben.\n", title, room, when)
+	}
+	return "Buchung bestätigt: " + title, fmt.Sprintf("Ihre Buchung „%s“ ist bestätigt: %s, %s.\n\nDie Einladung im Anhang trägt den Termin in Ihren Kalender ein.\n", title, room, when)
+}
