@@ -47,4 +47,17 @@ func TestOParlImportBooksMeetingsOnce(t *testing.T) {
 	if len(page.Bookings) != first.Created {
 		t.Fatalf("%d bookings for %d created", len(page.Bookings), first.Created)
 	}
+	withAgenda := 0
+	for _, b := range page.Bookings {
+		var ag struct {
+			Agenda []oparl.AgendaItem `json:"agenda"`
+		}
+		e.login("anna").do("GET", "/api/v1/bookings/"+b.ID+"/agenda", nil).json(t, &ag)
+		if len(ag.Agenda) > 0 {
+			withAgenda++
+		}
+	}
+	if withAgenda == 0 {
+		t.Error("no imported meeting has its agenda")
+	}
 }

@@ -40,6 +40,7 @@ func (s *server) routes() []route {
 		{"DELETE", "/api/v1/bookings/{id}", staff, s.cancelBooking},
 		{"GET", "/api/v1/bookings/{id}/history", staff, s.bookingHistory},
 		{"GET", "/api/v1/bookings/{id}/invitation.ics", staff, s.invitation},
+		{"GET", "/api/v1/bookings/{id}/agenda", staff, s.agenda},
 		{"POST", "/api/v1/import/ics", staff, s.importICS},
 		{"POST", "/api/v1/series", staff, s.createSeries},
 		{"GET", "/api/v1/series/{id}", staff, s.getSeries},

@@ -45,6 +45,7 @@ var expectedAccess = map[string]string{
 	"DELETE /api/v1/bookings/{id}":             "staff",
 	"GET /api/v1/bookings/{id}/history":        "staff",
 	"GET /api/v1/bookings/{id}/invitation.ics": "staff",
+	"GET /api/v1/bookings/{id}/agenda":         "staff",
 	"POST /api/v1/import/ics":                  "staff",
 	"POST /api/v1/series":                      "staff",
 	"GET /api/v1/series/{id}":                  "staff",
