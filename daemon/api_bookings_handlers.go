@@ -101,7 +101,9 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 		return s.storeError(c, err)
 	}
 	s.notify(updated)
-	s.mail.send(mailChanged, updated)
+	if version == 0 || updated.Version != version {
+		s.mail.send(mailChanged, updated) // not for an edit that changed nothing
+	}
 	w.Header().Set("ETag", etag(updated))
 	writeJSON(w, http.StatusOK, s.view(c, updated))
 	return nil

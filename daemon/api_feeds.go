@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -46,8 +47,8 @@ func (s *server) createFeed(w http.ResponseWriter, r *http.Request, c *caller) e
 	if err != nil {
 		return err
 	}
-	url := strings.TrimSuffix(s.publicURL, "/") + "/ical/" + in.Kind + "/" + in.Target + ".ics?token=" + plain
-	writeJSON(w, http.StatusCreated, map[string]any{"url": url, "feed": ft})
+	link := strings.TrimSuffix(s.publicURL, "/") + "/ical/" + in.Kind + "/" + url.PathEscape(in.Target) + ".ics?token=" + plain
+	writeJSON(w, http.StatusCreated, map[string]any{"url": link, "feed": ft})
 	return nil
 }
 
@@ -102,26 +103,34 @@ func (s *server) feed(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	if err != nil || ft.Kind != kind || ft.Target != target {
 		return notFound
 	}
+	// The owner's account, as it is now: a disabled account's feeds stop,
+	// a demoted one's read with the new rights.
+	owner, err := s.accounts.User(ft.Owner)
+	if err != nil || owner.Disabled {
+		return notFound
+	}
 	now := s.now()
 	bookings, err := s.feedBookings(ft, now.Add(-feedPast), now.Add(feedFuture))
 	if err != nil {
 		return err
 	}
-	series, err := s.feedSeries(&bookings)
+	series, err := s.feedSeries(ft, &bookings)
 	if err != nil {
 		return err
 	}
-	reader := &caller{user: accountsUser(ft.Owner, ft.OwnerAdmin)}
 	name := map[string]string{"room": "Raum ", "organizer": "Buchungen von ", "committee": ""}[kind] + target
 	if room, ok := s.catalog.Get(target); ok && kind == "room" {
 		name = room.Name
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "private, max-age=300")
-	w.Header().Set("Content-Disposition", `inline; filename="`+kind+"-"+target+`.ics"`)
+	w.Header().Set("Content-Disposition", `inline; filename="kogge-`+ft.ID+`.ics"`)
 	return ical.WriteFeed(w, ical.Feed{
 		Name: "Kogge – " + name, Zone: s.defaultZone(), Bookings: bookings, Series: series,
-		Rooms: s.catalog.Get, Visible: func(b *rooms.Booking) bool { return canRead(reader, b) },
+		// A feed URL is a bearer credential that calendar services outside
+		// our control fetch: confidential bookings are busy blocks in every
+		// feed, whoever made it (SECURITY.md 3).
+		Rooms: s.catalog.Get, Visible: func(b *rooms.Booking) bool { return !b.Confidential },
 		Now: now, Refresh: time.Hour,
 	})
 }
@@ -139,10 +148,7 @@ func (s *server) feedBookings(ft store.FeedToken, from, to time.Time) ([]rooms.B
 			return nil, err
 		}
 		for _, b := range page.Bookings {
-			switch {
-			case ft.Kind == "organizer" && !strings.EqualFold(b.Organizer, ft.Target):
-			case ft.Kind == "committee" && !strings.EqualFold(b.Committee, ft.Target):
-			default:
+			if feedShows(ft, &b) {
 				out = append(out, b)
 			}
 		}
@@ -153,9 +159,26 @@ func (s *server) feedBookings(ft store.FeedToken, from, to time.Time) ([]rooms.B
 	}
 }
 
+// feedShows says whether a booking belongs in a feed. Organizer and
+// committee feeds leave confidential bookings out altogether: even a busy
+// block would tell who has an interview when.
+func feedShows(ft store.FeedToken, b *rooms.Booking) bool {
+	switch ft.Kind {
+	case "room":
+		return b.Room == ft.Target
+	case "organizer":
+		return !b.Confidential && strings.EqualFold(b.Organizer, ft.Target)
+	case "committee":
+		return !b.Confidential && strings.EqualFold(b.Committee, ft.Target)
+	}
+	return false
+}
+
 // feedSeries loads the series of the feed's occurrences, and adds their
 // occurrences the window missed so that each rule is complete where shown.
-func (s *server) feedSeries(bookings *[]rooms.Booking) ([]rooms.Series, error) {
+// A series whose template does not belong in the feed (one occurrence
+// moved into this room) is left out: its occurrences stand as single events.
+func (s *server) feedSeries(ft store.FeedToken, bookings *[]rooms.Booking) ([]rooms.Series, error) {
 	seen := map[string]bool{}
 	have := map[string]bool{}
 	for _, b := range *bookings {
@@ -171,12 +194,15 @@ func (s *server) feedSeries(bookings *[]rooms.Booking) ([]rooms.Series, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !feedShows(ft, &sr.Template) {
+			continue
+		}
 		occ, err := s.store.SeriesBookings(sr.ID, time.Time{})
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range occ {
-			if !have[o.ID] {
+			if !have[o.ID] && feedShows(ft, &o) {
 				*bookings = append(*bookings, o)
 				have[o.ID] = true
 			}

@@ -31,7 +31,7 @@ func TestCalendarFeeds(t *testing.T) {
 	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/calendar") {
 		t.Fatalf("feed: %d %s", r.status, r.header)
 	}
-	for _, want := range []string{"BEGIN:VCALENDAR", "SUMMARY:Hauptausschuss", "SUMMARY:Bewerbung Krause", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4", "BEGIN:VTIMEZONE", "TZID:Europe/Berlin"} {
+	for _, want := range []string{"BEGIN:VCALENDAR", "SUMMARY:Hauptausschuss", "SUMMARY:Belegt", "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4", "BEGIN:VTIMEZONE", "TZID:Europe/Berlin"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("anna's feed lacks %q", want)
 		}
@@ -39,9 +39,17 @@ func TestCalendarFeeds(t *testing.T) {
 	if !strings.Contains(string(r.body), "\r\n") {
 		t.Error("no CRLF line endings")
 	}
+	// Feed URLs are bearer links fetched by outside services: confidential
+	// bookings are busy blocks even in their creator's own feed.
+	if strings.Contains(body, "Krause") {
+		t.Error("a feed shows a confidential interview's title")
+	}
 	other := string(e.anonymous().do("GET", bernds, nil).body)
 	if strings.Contains(other, "Krause") || !strings.Contains(other, "SUMMARY:Belegt") {
 		t.Error("bernd's feed shows anna's confidential interview")
+	}
+	if org := string(e.anonymous().do("GET", feedURL(bernd, "organizer", "anna"), nil).body); strings.Contains(org, "Belegt") {
+		t.Error("an organizer feed reveals when anna has a confidential interview")
 	}
 	e.anonymous().do("GET", strings.Replace(annas, "ratssaal.ics", "interviewraum.ics", 1), nil).problem(t, 404, "no-such-feed")
 	e.anonymous().do("GET", "/ical/room/ratssaal.ics?token=kgf_forged", nil).problem(t, 404, "no-such-feed")
@@ -65,4 +73,14 @@ func TestCalendarFeeds(t *testing.T) {
 	if !strings.Contains(com, "SUMMARY:Hauptausschuss") || strings.Contains(com, "Bauausschuss") {
 		t.Errorf("committee feed: %s", com)
 	}
+	// A name with spaces still makes a working link.
+	anna.create(map[string]any{"title": "Ausschuss für Bau", "committee": "Ausschuss für Bau",
+		"start": "2026-12-04T16:00:00+01:00", "end": "2026-12-04T17:00:00+01:00"})
+	if r := e.anonymous().do("GET", feedURL(bernd, "committee", "Ausschuss für Bau"), nil); r.status != 200 || !strings.Contains(string(r.body), "SUMMARY:Ausschuss für Bau") {
+		t.Errorf("committee with spaces: %d", r.status)
+	}
+	// A disabled owner's feeds stop at once.
+	berndsRoom := feedURL(bernd, "room", "sitzungszimmer-2")
+	e.accounts.SetDisabled("bernd", true)
+	e.anonymous().do("GET", berndsRoom, nil).problem(t, 404, "no-such-feed")
 }

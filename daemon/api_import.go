@@ -111,7 +111,8 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 				out = append(out, p)
 				continue
 			}
-			if starts, err = sr.Expand(room.Zone, ev.Start, now.AddDate(0, s.horizonMonthsOr18(), 0)); err != nil {
+			// Meetings already past are not worth previewing (nor counting).
+			if starts, err = sr.Expand(room.Zone, maxTime(ev.Start, now), now.AddDate(0, s.horizonMonthsOr18(), 0)); err != nil {
 				p.Problems = append(p.Problems, rooms.FieldProblem{Field: "rule", Code: rooms.CodeInvalidRule, Message: err.Error()})
 			}
 			tmpl = sr.Template
@@ -167,4 +168,11 @@ func (s *server) previewMeeting(c *caller, room rooms.Room, b rooms.Booking, now
 		}
 	}
 	return m
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

@@ -33,15 +33,6 @@ func (c *caller) name() string {
 
 func (c *caller) isAdmin() bool { return c != nil && c.user.Role == accounts.RoleAdmin }
 
-// accountsUser is the reader a feed token stands for.
-func accountsUser(name string, admin bool) accounts.User {
-	role := accounts.RoleSecretary
-	if admin {
-		role = accounts.RoleAdmin
-	}
-	return accounts.User{Name: name, Role: role}
-}
-
 // access is a route's declaration of who may call it. Every route has one;
 // the route × role test fails on a route without.
 type access struct {

@@ -101,6 +101,6 @@ func startDemoOParl(cfg *config.Config) (io.Closer, error) {
 	for _, l := range m.Locations {
 		cfg.OParl.Locations = append(cfg.OParl.Locations, config.OParlLocation{Match: l.Match, Room: l.Room})
 	}
-	cfg.Jobs = append(cfg.Jobs, config.Job{Name: "council-import", Schedule: "*/15 * * * *", Action: "oparl-import", Zone: "Europe/Berlin", Keep: config.DefaultBackupKeep})
+	cfg.Jobs = append(cfg.Jobs, config.Job{Name: "council-import", Schedule: "*/15 * * * *", Action: "oparl-import", Zone: "Europe/Berlin", Keep: 1})
 	return srv, nil
 }

@@ -38,7 +38,11 @@ func (d *daemonProcess) powerOffJob(cfg config.Job) (string, error) {
 					Command: av.Command{Name: "power", Args: map[string]string{"on": "false"}}})
 			}
 		}
-		for _, r := range d.av.sup.RunScene(context.Background(), sc, av.DefaultSceneDeadline) {
+		ctx := d.ctx
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		for _, r := range d.av.sup.RunScene(ctx, sc, av.DefaultSceneDeadline) {
 			if r.OK {
 				off++
 			} else {

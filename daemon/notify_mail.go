@@ -44,6 +44,10 @@ func (n *mailNotifier) send(why string, b rooms.Booking) {
 		return
 	}
 	room, _ := n.catalog.Get(b.Room)
+	if room.Zone == nil { // a room gone from the config: its past bookings still get mail
+		room.Zone, _ = time.LoadLocation(rooms.DefaultZone)
+		room.Name = b.Room
+	}
 	method := ical.MethodRequest
 	if why == mailCancelled || why == mailReleased {
 		method = ical.MethodCancel

@@ -33,12 +33,13 @@ type oparlImport struct {
 	agenda map[string][]oparl.AgendaItem // meeting id -> agenda, for panels and join pages
 }
 
-func newOParlImport(cfg config.OParl, st *store.Store, catalog *rooms.Catalog) (*oparlImport, error) {
+func newOParlImport(cfg config.OParl, st *store.Store, catalog *rooms.Catalog, changed func(rooms.Booking)) (*oparlImport, error) {
 	c, err := oparl.NewClient(cfg.Endpoint, oparl.Options{HTTPClient: &http.Client{Timeout: 30 * time.Second}, UserAgent: "Kogge"})
 	if err != nil {
 		return nil, err
 	}
-	return &oparlImport{client: c, mapping: cfg.Mapping(), store: oparlStore{st}, catalog: catalog, agenda: map[string][]oparl.AgendaItem{}}, nil
+	return &oparlImport{client: c, mapping: cfg.Mapping(), store: oparlStore{st: st, changed: changed, hold: catalog.Hold},
+		catalog: catalog, agenda: map[string][]oparl.AgendaItem{}}, nil
 }
 
 // sync runs one import (the "oparl-import" job action).
@@ -94,24 +95,39 @@ func (o *oparlImport) status() map[string]any {
 	return map[string]any{"last": o.last, "error": o.lastEr, "next_since": o.since}
 }
 
-// oparlStore is the booking store as the importer sees it.
-type oparlStore struct{ st *store.Store }
+// oparlStore is the booking store as the importer sees it. Its changes go
+// to the timeline like any other (changed), and are made while no reload
+// can remove the room (hold).
+type oparlStore struct {
+	st      *store.Store
+	changed func(rooms.Booking)
+	hold    func(func() error) error
+}
+
+func (a oparlStore) after(b rooms.Booking, err error) (rooms.Booking, error) {
+	if err == nil && a.changed != nil {
+		a.changed(b)
+	}
+	return b, err
+}
 
 func (a oparlStore) FindByExternal(ref string) (rooms.Booking, bool, error) {
 	return a.st.FindByExternal(ref)
 }
 
-func (a oparlStore) Create(ref string, b rooms.Booking, actor string) (rooms.Booking, error) {
+func (a oparlStore) Create(ref string, b rooms.Booking, actor string) (out rooms.Booking, err error) {
 	b.External = ref
-	return a.st.Create(b, actor)
+	err = a.hold(func() error { out, err = a.st.Create(b, actor); return err })
+	return a.after(out, err)
 }
 
-func (a oparlStore) Update(id string, version uint64, actor string, change func(*rooms.Booking) error) (rooms.Booking, error) {
-	return a.st.Update(id, version, actor, change)
+func (a oparlStore) Update(id string, version uint64, actor string, change func(*rooms.Booking) error) (out rooms.Booking, err error) {
+	err = a.hold(func() error { out, err = a.st.Update(id, version, actor, change); return err })
+	return a.after(out, err)
 }
 
 func (a oparlStore) Cancel(id string, version uint64, actor string) (rooms.Booking, error) {
-	return a.st.Cancel(id, version, actor)
+	return a.after(a.st.Cancel(id, version, actor))
 }
 
 // oparlJob is the "oparl-import" action.
@@ -119,7 +135,11 @@ func (d *daemonProcess) oparlJob(config.Job) (string, error) {
 	if d.oparl == nil {
 		return "", errNoOParl
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	parent := d.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, 10*time.Minute)
 	defer cancel()
 	rep, err := d.oparl.sync(ctx)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/integrations/oparl"
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // TestOParlImportBooksMeetingsOnce imports the emulator's demo council
@@ -22,13 +23,17 @@ func TestOParlImportBooksMeetingsOnce(t *testing.T) {
 	for _, l := range m.Locations {
 		cfg.Locations = append(cfg.Locations, config.OParlLocation{Match: l.Match, Room: l.Room})
 	}
-	imp, err := newOParlImport(cfg, e.store, e.catalog)
+	var changed []string
+	imp, err := newOParlImport(cfg, e.store, e.catalog, func(b rooms.Booking) { changed = append(changed, b.ID) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	first, err := imp.sync(t.Context())
 	if err != nil || first.Created == 0 {
 		t.Fatalf("first sync: %+v %v", first, err)
+	}
+	if len(changed) != first.Created {
+		t.Fatalf("%d bookings reached the timeline, %d were created", len(changed), first.Created)
 	}
 	second, err := imp.sync(t.Context())
 	if err != nil || second.Created != 0 || second.Updated != 0 {

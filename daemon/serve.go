@@ -99,10 +99,16 @@ type daemonProcess struct {
 	av       *roomAV
 	oparl    *oparlImport
 	stopping atomic.Bool
+	// ctx ends when shutdown begins: long jobs (an OParl sync against a
+	// hanging server) stop then instead of outlasting systemd's patience.
+	ctx context.Context
 }
 
 func (d *daemonProcess) run() error {
 	cfg := d.cfg
+	ctx, shutdown := context.WithCancel(context.Background())
+	defer shutdown()
+	d.ctx = ctx
 	dataDir := cfg.Store.DataDir
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
@@ -160,9 +166,11 @@ func (d *daemonProcess) run() error {
 		}
 		mailer := mail.NewMailer(mc, d.log.With("component", "mail"))
 		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			// The HTTP drain has used most of the shutdown budget; mail
+			// still queued after a second is logged as failed.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			mailer.Close(ctx) // what is still queued after 5 s is logged as failed
+			mailer.Close(ctx)
 		}()
 		notifier = newMailNotifier(mailer, cfg.Mail.From, d.catalog, st.GetSeries, d.log.With("component", "mail"))
 	}
@@ -191,7 +199,7 @@ func (d *daemonProcess) run() error {
 	}
 
 	if cfg.OParl.Endpoint != "" {
-		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog); err != nil {
+		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, tl.Changed); err != nil {
 			return fmt.Errorf("oparl: %w", err)
 		}
 	}
@@ -204,7 +212,7 @@ func (d *daemonProcess) run() error {
 	if d.demo && d.oparl != nil {
 		// The demo shows the import at once rather than at the quarter hour.
 		go func() {
-			if rep, err := d.oparl.sync(context.Background()); err != nil {
+			if rep, err := d.oparl.sync(d.ctx); err != nil {
 				d.log.Warn("demo council import", "err", err)
 			} else {
 				d.log.Info("demo council import", "summary", oparlSummary(rep))
@@ -273,6 +281,7 @@ func (d *daemonProcess) run() error {
 	defer stopWatchdog()
 
 	err = d.waitForSignals(sigs, serveErr)
+	shutdown()
 	d.stopping.Store(true)
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping)
 	// One second of the budget is kept for closing the store.
