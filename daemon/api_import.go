@@ -27,8 +27,16 @@ func (s *server) invitation(w http.ResponseWriter, r *http.Request, c *caller) e
 	if !b.Status.Blocks() {
 		method = ical.MethodCancel
 	}
-	inv := ical.Invitation{Method: method, Organizer: ical.Address{Name: b.Organizer, Email: s.senderAddress()},
-		Booking: &b, Zone: s.defaultZone(), Rooms: s.catalog.Get, Now: s.now()}
+	// The same organizer and attendee as the mailed invitation, so that a
+	// groupware calendar treats the download and later mails as one event.
+	organizer := ical.Address{Name: b.Organizer, Email: s.senderAddress()}
+	if s.mail != nil {
+		organizer = s.mail.from
+	}
+	inv := ical.Invitation{Method: method, Organizer: organizer, Booking: &b, Zone: s.defaultZone(), Rooms: s.catalog.Get, Now: s.now()}
+	if b.Contact != "" {
+		inv.Attendees = []ical.Address{{Name: b.Organizer, Email: b.Contact}}
+	}
 	if b.SeriesID != "" {
 		sr, err := s.store.GetSeries(b.SeriesID)
 		if err != nil {
