@@ -70,6 +70,16 @@ func WriteFeed(w io.Writer, f Feed) error {
 		out.line("X-PUBLISHED-TTL:" + d)
 	}
 	writeZones(&out, evs)
+	if len(evs) == 0 && f.Zone != nil && !isUTC(f.Zone) {
+		// RFC 5545 wants at least one component in a calendar: an empty
+		// feed carries its zone, so clients read it instead of failing.
+		now := f.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		y := now.In(f.Zone).Year()
+		writeVTimezone(&out, f.Zone, y-1, y+1)
+	}
 	for _, ev := range evs {
 		r.render(&out, ev, nil)
 	}
