@@ -139,6 +139,7 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 			out.Occurrences = append(out.Occurrences, s.view(c, b))
 			s.notify(b)
 		}
+		s.mail.sendSeries(mailConfirmed, created, stored)
 		for _, p := range planned {
 			skipped = append(skipped, store.SkippedOccurrence{Start: p.Start, Reason: p.Reason})
 		}
@@ -216,6 +217,13 @@ func (s *server) cancelSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	if sr, err = s.store.GetSeries(sr.ID); err != nil {
 		return err
+	}
+	if occ, err := s.store.SeriesBookings(sr.ID, time.Time{}); err == nil {
+		why := mailChanged // the rule now ends earlier
+		if from.IsZero() || !from.After(sr.Template.Start) {
+			why = mailCancelled
+		}
+		s.mail.sendSeries(why, sr, occ)
 	}
 	out := s.viewSeries(c, sr)
 	for _, b := range cancelled {
@@ -328,6 +336,9 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 	for _, b := range edited {
 		s.notify(b)
 		out.Occurrences = append(out.Occurrences, s.view(c, b))
+	}
+	if occ, err := s.store.SeriesBookings(sr.ID, time.Time{}); err == nil {
+		s.mail.sendSeries(mailChanged, sr, occ)
 	}
 	w.Header().Set("ETag", `"`+itoa(sr.Version)+`"`)
 	writeJSON(w, http.StatusOK, out)

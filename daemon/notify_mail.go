@@ -82,3 +82,36 @@ func mailText(why, title, room, when string) (subject, text string) {
 	}
 	return "Buchung bestätigt: " + title, fmt.Sprintf("Ihre Buchung „%s“ ist bestätigt: %s, %s.\n\nDie Einladung im Anhang trägt den Termin in Ihren Kalender ein.\n", title, room, when)
 }
+
+// sendSeries mails the whole series (its rule, exceptions and cancelled
+// dates) to the template's contact.
+func (n *mailNotifier) sendSeries(why string, sr rooms.Series, occ []rooms.Booking) {
+	if n == nil || sr.Template.Contact == "" {
+		return
+	}
+	room, _ := n.catalog.Get(sr.Template.Room)
+	if room.Zone == nil {
+		room.Zone, _ = time.LoadLocation(rooms.DefaultZone)
+		room.Name = sr.Template.Room
+	}
+	method := ical.MethodRequest
+	if why == mailCancelled {
+		method = ical.MethodCancel
+	}
+	tmpl := sr.Template
+	inv := ical.Invitation{Method: method, Organizer: n.from, Attendees: []ical.Address{{Name: tmpl.Organizer, Email: tmpl.Contact}},
+		Series: &sr, Occurrences: occ, Zone: room.Zone, Rooms: n.catalog.Get, Now: time.Now()}
+	var ics bytes.Buffer
+	if err := ical.WriteInvitation(&ics, inv); err != nil {
+		n.log.Error("series invitation not written", "series", sr.ID, "err", err)
+		return
+	}
+	rule, _, err := rooms.DescribeRule(sr.Rule, tmpl.Start, tmpl.End, room.Zone)
+	if err != nil {
+		rule = sr.Rule
+	}
+	subject, text := mailText(why, tmpl.Title, room.Name, rule)
+	if err := n.mailer.Enqueue(mail.Message{To: []string{tmpl.Contact}, Subject: subject, Text: text, ICS: ics.Bytes(), Method: string(method)}); err != nil {
+		n.log.Warn("mail not queued", "series", sr.ID, "why", why, "err", err)
+	}
+}

@@ -22,12 +22,16 @@ func TestContactsGetInvitationsByMail(t *testing.T) {
 	b := anna.create(map[string]any{"contact": "anna.schmidt@stadt.example"})
 	anna.do("DELETE", "/api/v1/bookings/"+b.ID, nil, "If-Match", `"1"`)
 	anna.create(map[string]any{"title": "Ohne Kontakt", "start": "2026-12-02T16:00:00+01:00", "end": "2026-12-02T17:00:00+01:00"})
+	anna.do("POST", "/api/v1/series", series(map[string]any{"contact": "bau@stadt.example"}))
 	if err := mailer.Close(context.Background()); err != nil { // sends what is queued
 		t.Fatal(err)
 	}
 	msgs := smtp.Messages()
-	if len(msgs) != 2 {
-		t.Fatalf("%d mails, want confirmation and cancellation", len(msgs))
+	if len(msgs) != 3 {
+		t.Fatalf("%d mails, want confirmation, cancellation and the series", len(msgs))
+	}
+	if s := msgs[2]; s.To[0] != "bau@stadt.example" || !strings.Contains(string(s.Data), "method=REQUEST") {
+		t.Errorf("series mail to %v", s.To)
 	}
 	for i, want := range []string{"METHOD:REQUEST", "METHOD:CANCEL"} {
 		data := string(msgs[i].Data)
