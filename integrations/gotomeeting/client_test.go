@@ -385,3 +385,34 @@ func TestOutage(t *testing.T) {
 		}
 	})
 }
+
+// With refresh-token rotation, two goroutines refreshing the same stale
+// token would burn the refresh token (the second gets invalid_grant). The
+// client must refresh once and share the result.
+func TestConcurrentCallsRefreshOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFixture(t, EmulatorOptions{RotateRefresh: true}, nil)
+		if _, err := f.c.UpcomingMeetings(bg); err != nil { // warm the in-memory token
+			t.Fatal(err)
+		}
+		f.emu.RevokeAccessTokens()
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() {
+				_, err := f.c.UpcomingMeetings(bg)
+				errs <- err
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := f.emu.Refreshes(); n != 1 {
+			t.Fatalf("%d refreshes, want 1", n)
+		}
+		if n := f.emu.ValidRefreshTokens("org1"); n != 1 {
+			t.Fatalf("%d valid refresh tokens, want 1", n)
+		}
+	})
+}

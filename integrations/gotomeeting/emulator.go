@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -52,6 +53,7 @@ type Emulator struct {
 	outage      bool
 	hits        map[int]int // status → count, meeting API only
 	requests    int
+	refreshes   int
 }
 
 type codeGrant struct{ clientID, redirectURI, organizer string }
@@ -166,11 +168,11 @@ func (e *Emulator) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := e.IssueCode(q.Get("user"), q.Get("redirect_uri"))
-	target := q.Get("redirect_uri") + "?code=" + code
+	v := url.Values{"code": {code}}
 	if s := q.Get("state"); s != "" {
-		target += "&state=" + s
+		v.Set("state", s)
 	}
-	http.Redirect(w, r, target, http.StatusFound)
+	http.Redirect(w, r, q.Get("redirect_uri")+"?"+v.Encode(), http.StatusFound)
 }
 
 // IssueCode emulates an organizer clicking Allow: it returns a one-time
@@ -219,6 +221,7 @@ func (e *Emulator) token(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		org = o
+		e.refreshes++
 		rotate = e.opt.RotateRefresh
 		if rotate {
 			delete(e.refresh, rt)
@@ -368,3 +371,10 @@ type discardWriter struct{ header http.Header }
 func (d discardWriter) Header() http.Header         { return d.header }
 func (d discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d discardWriter) WriteHeader(int)             {}
+
+// Refreshes counts successful refresh_token grants.
+func (e *Emulator) Refreshes() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.refreshes
+}
