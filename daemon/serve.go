@@ -209,13 +209,14 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	defer d.jobs.stop()
-	if d.demo && d.oparl != nil {
-		// The demo shows the import at once rather than at the quarter hour.
+	if d.oparl != nil {
+		// Import at once rather than at the job's next run: the agenda and
+		// the import's status are in memory and empty after a restart.
 		go func() {
 			if rep, err := d.oparl.sync(d.ctx); err != nil {
-				d.log.Warn("demo council import", "err", err)
+				d.log.Warn("council import at start", "err", err)
 			} else {
-				d.log.Info("demo council import", "summary", oparlSummary(rep))
+				d.log.Info("council import at start", "summary", oparlSummary(rep))
 			}
 		}()
 	}
