@@ -137,26 +137,18 @@ func (s *server) feed(w http.ResponseWriter, r *http.Request, _ *caller) error {
 
 // feedBookings collects what a feed shows in [from, to).
 func (s *server) feedBookings(ft store.FeedToken, from, to time.Time) ([]rooms.Booking, error) {
-	q := store.Query{From: from, To: to, Limit: store.MaxLimit}
+	q := store.Query{From: from, To: to}
 	if ft.Kind == "room" {
 		q.Room = ft.Target
 	}
 	var out []rooms.Booking
-	for {
-		page, err := s.store.List(q)
-		if err != nil {
-			return nil, err
+	err := s.store.Each(q, func(b rooms.Booking) (bool, error) {
+		if feedShows(ft, &b) {
+			out = append(out, b)
 		}
-		for _, b := range page.Bookings {
-			if feedShows(ft, &b) {
-				out = append(out, b)
-			}
-		}
-		if page.Next == "" {
-			return out, nil
-		}
-		q.After = page.Next
-	}
+		return true, nil
+	})
+	return out, err
 }
 
 // feedShows says whether a booking belongs in a feed. Organizer and

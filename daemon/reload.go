@@ -44,20 +44,11 @@ func (d *daemonProcess) reload() {
 // cancelled.
 func (d *daemonProcess) futureBookings(room string) ([]rooms.Booking, error) {
 	var out []rooms.Booking
-	q := store.Query{Room: room, From: time.Now(), Limit: 500}
-	for {
-		page, err := d.store.List(q)
-		if err != nil {
-			return nil, err
+	err := d.store.Each(store.Query{Room: room, From: time.Now()}, func(b rooms.Booking) (bool, error) {
+		if b.Status.Blocks() {
+			out = append(out, b)
 		}
-		for _, b := range page.Bookings {
-			if b.Status.Blocks() {
-				out = append(out, b)
-			}
-		}
-		if page.Next == "" || len(out) >= 20 { // enough to name in a message
-			return out, nil
-		}
-		q.After = page.Next
-	}
+		return len(out) < 20, nil // enough to name in a message
+	})
+	return out, err
 }

@@ -81,37 +81,19 @@ const sweepWindow = 90 * 24 * time.Hour
 // timeline no longer looks at them, and they must not stay "running"
 // forever. Nothing is published; the audit records it.
 func (a timelineStore) sweep(now time.Time, catchUp time.Duration) (int, error) {
-	q := store.Query{From: now.Add(-sweepWindow), To: now.Add(-catchUp), Limit: store.MaxLimit}
 	ended := 0
-	for {
-		page, err := a.st.List(q)
-		if err != nil {
-			return ended, err
+	q := store.Query{From: now.Add(-sweepWindow), To: now.Add(-catchUp)}
+	err := a.st.Each(q, func(b rooms.Booking) (bool, error) {
+		if !b.OccupiedUntil().Before(now.Add(-catchUp)) {
+			return true, nil
 		}
-		for _, b := range page.Bookings {
-			if !b.OccupiedUntil().Before(now.Add(-catchUp)) {
-				continue
-			}
-			switch b.Status {
-			case rooms.StatusTentative, rooms.StatusConfirmed, rooms.StatusCheckedIn:
-			default:
-				continue
-			}
-			if _, err := a.st.Transition(b.ID, "finish", timelineActor, func(b *rooms.Booking) (bool, error) {
-				switch b.Status {
-				case rooms.StatusTentative, rooms.StatusConfirmed, rooms.StatusCheckedIn:
-					b.Status = rooms.StatusEnded
-					return true, nil
-				}
-				return false, nil
-			}); err != nil {
-				return ended, err
-			}
+		switch b.Status {
+		case rooms.StatusTentative, rooms.StatusConfirmed, rooms.StatusCheckedIn:
+			_, err := a.Finish(b.ID) // the same change the timeline makes at an end
 			ended++
+			return err == nil, err
 		}
-		if page.Next == "" {
-			return ended, nil
-		}
-		q.After = page.Next
-	}
+		return true, nil
+	})
+	return ended, err
 }

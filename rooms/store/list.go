@@ -138,3 +138,28 @@ func (s *Store) CountByStatus() (map[rooms.Status]int, error) {
 	})
 	return out, err
 }
+
+// Each calls fn for every booking List would return for q, page by page,
+// until fn returns false or an error. No transaction is held while fn
+// runs, so fn may write to the store.
+func (s *Store) Each(q Query, fn func(rooms.Booking) (more bool, err error)) error {
+	if q.Limit == 0 {
+		q.Limit = MaxLimit
+	}
+	for {
+		page, err := s.List(q)
+		if err != nil {
+			return err
+		}
+		for _, b := range page.Bookings {
+			more, err := fn(b)
+			if err != nil || !more {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		q.After = page.Next
+	}
+}

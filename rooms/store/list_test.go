@@ -305,3 +305,19 @@ func TestOverlapping(t *testing.T) {
 		t.Errorf("List in the middle of the long booking: %v", ids(p.Bookings))
 	}
 }
+
+func TestEachWalksEveryPageAndStops(t *testing.T) {
+	s := MustOpen(t)
+	start := time.Date(2027, 1, 4, 8, 0, 0, 0, time.UTC)
+	for i := range 7 {
+		mustCreate(t, s, at("a", start.Add(time.Duration(i)*2*time.Hour), time.Hour))
+	}
+	var seen int
+	if err := s.Each(Query{Room: "a", Limit: 3}, func(rooms.Booking) (bool, error) { seen++; return true, nil }); err != nil || seen != 7 {
+		t.Fatalf("walked %d of 7, %v", seen, err)
+	}
+	seen = 0
+	if err := s.Each(Query{Room: "a", Limit: 3}, func(rooms.Booking) (bool, error) { seen++; return seen < 4, nil }); err != nil || seen != 4 {
+		t.Fatalf("stopped after %d, want 4 (%v)", seen, err)
+	}
+}
