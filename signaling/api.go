@@ -1,0 +1,186 @@
+// Package signaling lets participants join a meeting from the browser: the
+// WebSocket endpoint, the meeting (lobby, host controls, speaker queue,
+// participant limit) and the glue to the SFU in signaling/sfu.
+//
+// The wire protocol is in PROTOCOL.md. Who may join which meeting is not
+// decided here: an Authorizer (the daemon, which knows bookings and join
+// links) turns the token of the first message into a Ticket.
+//
+// CONTRACT: the exported names below are what the daemon builds on; keep
+// names and signatures (implementation may move into other files).
+package signaling
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kogge-project/kogge/signaling/sfu"
+	"github.com/pion/webrtc/v4"
+)
+
+// ProtocolVersion is the version the hello message must carry.
+const ProtocolVersion = 1
+
+// Role is what a participant may do.
+type Role string
+
+const (
+	RoleHost  Role = "host"
+	RoleGuest Role = "guest"
+)
+
+// MeetingSpec describes a meeting as the booking defines it.
+type MeetingSpec struct {
+	ID    string // the booking id
+	Title string
+	// Lobby makes guests wait until a host admits them.
+	Lobby bool
+	// Limit is the most participants in the meeting at once (hosts
+	// included, the lobby not).
+	Limit int
+	// PublishQueue sends the speaker queue to Hooks.Queue (council
+	// sessions publish it on the room's events stream).
+	PublishQueue bool
+	// Closes is when the meeting ends for everyone (booking end plus
+	// grace); the meeting's own timer closes it.
+	Closes time.Time
+}
+
+// Ticket is what a valid join token opens.
+type Ticket struct {
+	Meeting MeetingSpec
+	Role    Role
+	// Candidate names an interview candidate's slot ("" otherwise); it is
+	// shown to hosts.
+	Candidate string
+}
+
+// JoinRequest is what the hello message brings for the Authorizer.
+type JoinRequest struct {
+	Token      string
+	PIN        string
+	RemoteAddr string
+}
+
+// Authorizer decides who may join. It returns a *Refusal to refuse.
+type Authorizer interface {
+	Authorize(ctx context.Context, req JoinRequest) (Ticket, error)
+}
+
+// Refusal reasons, also the reason field of the closed message.
+const (
+	ReasonInvalidToken = "invalid_token"
+	ReasonNotOpen      = "not_open"
+	ReasonEnded        = "ended"
+	ReasonPINRequired  = "pin_required"
+	ReasonPINWrong     = "pin_wrong"
+	ReasonRateLimited  = "rate_limited"
+	ReasonExternal     = "external"
+	ReasonFull         = "full"
+	ReasonLocked       = "locked"
+	ReasonDenied       = "denied"
+	ReasonRemoved      = "removed"
+	ReasonSlow         = "slow"
+	ReasonVersion      = "version"
+	ReasonProtocol     = "protocol"
+	ReasonShutdown     = "shutdown"
+)
+
+// Refusal is an Authorizer's (or the meeting's) "no", with what the client
+// needs to explain it.
+type Refusal struct {
+	Reason  string
+	Message string    // human-readable, English; clients translate by Reason
+	Opens   time.Time // ReasonNotOpen: when the meeting opens
+	URL     string    // ReasonExternal: the provider's join URL
+}
+
+func (r *Refusal) Error() string { return "signaling: " + r.Reason + ": " + r.Message }
+
+// QueueEntry is one raised hand in the speaker queue.
+type QueueEntry struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Hooks tell the daemon about meeting events. All optional; they are
+// called from meeting goroutines and must not block.
+type Hooks struct {
+	// Queue hears every change of the speaker queue of a meeting whose
+	// spec has PublishQueue.
+	Queue func(meetingID string, queue []QueueEntry)
+	// Audit hears admissions, denials, removals, lock, mute and end (no
+	// meeting content, no tokens).
+	Audit func(meetingID, actor, action, detail string)
+}
+
+// Config for the hub.
+type Config struct {
+	// AllowedOrigins are the exact origins (scheme://host[:port]) whose
+	// pages may open the WebSocket.
+	AllowedOrigins []string
+	// ICEServers gives each joining participant its STUN/TURN servers
+	// (TURN credentials are per participant and time-limited).
+	ICEServers func(participantID string) []webrtc.ICEServer
+	// Now is the clock (tests); nil means time.Now.
+	Now   func() time.Time
+	Log   *slog.Logger
+	Hooks Hooks
+}
+
+// MeetingInfo summarises an open meeting.
+type MeetingInfo struct {
+	ID           string `json:"id"`
+	Participants int    `json:"participants"`
+	Lobby        int    `json:"lobby"`
+	Locked       bool   `json:"locked"`
+}
+
+// MediaEngine, MediaRoom and MediaPeer are the SFU as meetings use it;
+// SFU adapts *sfu.Engine, tests use fakes.
+type MediaEngine interface {
+	NewRoom(id string, log *slog.Logger) MediaRoom
+}
+
+type MediaRoom interface {
+	Join(participantID string, send func(sfu.Outbound)) (MediaPeer, error)
+	Close()
+}
+
+type MediaPeer interface {
+	Offer(sdp string) error
+	Answer(sdp string) error
+	AddCandidate(pc string, c webrtc.ICECandidateInit) error
+	SetAudioMuted(muted bool)
+	RequestKeyframe()
+	Close()
+}
+
+// Hub holds the open meetings and serves /ws.
+type Hub struct{}
+
+// NewHub starts a hub.
+func NewHub(cfg Config, auth Authorizer, media MediaEngine) *Hub { panic("TODO") }
+
+// ServeHTTP upgrades /ws requests (origin-checked) and runs the connection.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) { panic("TODO") }
+
+// Update changes an open meeting's spec (a new end, title); a meeting not
+// open is left alone.
+func (h *Hub) Update(spec MeetingSpec) { panic("TODO") }
+
+// End closes a meeting now for everyone with the reason (e.g.
+// ReasonEnded); unknown ids are ignored.
+func (h *Hub) End(meetingID, reason string) { panic("TODO") }
+
+// Meetings lists the open meetings.
+func (h *Hub) Meetings() []MeetingInfo { panic("TODO") }
+
+// Close tells everyone (ReasonShutdown), closes every meeting and waits
+// for every goroutine.
+func (h *Hub) Close() { panic("TODO") }
+
+// SFU adapts the media engine.
+func SFU(e *sfu.Engine) MediaEngine { panic("TODO") }
