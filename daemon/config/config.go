@@ -10,6 +10,7 @@ package config
 
 import (
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
@@ -29,6 +30,7 @@ type Config struct {
 	Jobs      []Job     `toml:"jobs"`
 	OParl     OParl     `toml:"oparl"`
 	Mail      Mail      `toml:"mail"`
+	WebRTC    WebRTC    `toml:"webrtc"`
 }
 
 // Server is the HTTP listener and how the daemon is reached from outside.
@@ -130,6 +132,7 @@ func defaults() *Config {
 
 		Series:    defaultSeries(),
 		Retention: defaultRetention(),
+		WebRTC:    defaultWebRTC(),
 	}
 }
 
@@ -153,6 +156,9 @@ func defaultRoom() Room {
 func (c *Config) deriveDefaults() {
 	if c.Server.PublicURL == "" {
 		c.Server.PublicURL = defaultPublicURL(c.Server.Listen, c.Server.TLSCert != "")
+	}
+	if c.WebRTC.KeyFile == "" {
+		c.WebRTC.KeyFile = filepath.Join(c.Store.DataDir, "join.keys")
 	}
 }
 

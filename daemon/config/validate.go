@@ -40,6 +40,7 @@ func (c *Config) Validate() error {
 	validateSchedule(c, &e)
 	validateOParl(c, &e)
 	validateMail(c.Mail, &e)
+	c.WebRTC.validate(&e)
 	for i, j := range c.Jobs {
 		for k, id := range j.Rooms {
 			if !c.hasRoom(id) {
