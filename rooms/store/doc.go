@@ -10,6 +10,7 @@
 //	bookings_by_series  series id (16 bytes) | start | id    -> (empty)
 //	bookings_by_external external reference                  -> id (16 bytes)
 //	series              series id (16-byte ULID)             -> rooms.Series as JSON
+//	join_settings       booking id (16-byte ULID)            -> join link settings as JSON
 //	audit               audit id (16-byte ULID)              -> AuditEntry as JSON
 //	audit_by_booking    booking or series id string | 0x00 | audit id -> (empty)
 //	meta                schema_version -> uint64 (big-endian)
@@ -34,7 +35,10 @@
 // booking that has it. Create checks and writes the entry in the
 // transaction that stores the booking, so two imports of one record
 // cannot both book it; the reference never changes afterwards, and the
-// entry goes when purging deletes the booking.
+// entry goes when purging deletes the booking. Schema 6 added
+// join_settings (joinlinks.go): a booking's join link generations, guest
+// PIN, lobby setting and interview candidates, JSON like the audit, absent
+// for a booking that kept the defaults, and deleted with the booking.
 //
 // The codec has its own format byte per record, apart from the schema
 // version: codecV2 added the series link, the exception mark and the

@@ -345,8 +345,8 @@ func TestMigrationV4toV5(t *testing.T) {
 	}
 	defer s.Close()
 	s.db.View(func(tx *bbolt.Tx) error {
-		if v := schemaOf(tx); v != 5 {
-			t.Errorf("schema %d after migration, want 5", v)
+		if v := schemaOf(tx); v != SchemaVersion {
+			t.Errorf("schema %d after migration, want %d", v, SchemaVersion)
 		}
 		if tx.Bucket(bucketByExternal) == nil {
 			t.Error("no external index after migration")

@@ -211,8 +211,8 @@ func purgeBookings(tx *bbolt.Tx, cut *cutoffs, from []byte, batch int) (purgeSte
 	return step, nil
 }
 
-// deleteBooking removes a stored booking, its index entries, its count and
-// its audit entries, and returns how many audit entries it removed.
+// deleteBooking removes a stored booking, its index entries, its count,
+// its join settings and its audit entries, and returns how many audit entries it removed.
 func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 	id, err := ulid.ParseStrict(b.ID)
 	if err != nil {
@@ -222,6 +222,10 @@ func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 		return 0, err
 	}
 	if err := deleteIndexes(tx, b, id); err != nil {
+		return 0, err
+	}
+	// Join settings hold a PIN and candidates' names: they go with the booking.
+	if err := tx.Bucket(bucketJoinSettings).Delete(id[:]); err != nil {
 		return 0, err
 	}
 	return deleteAuditOf(tx, b.ID)
