@@ -11,14 +11,13 @@
 // All ICE traffic of every meeting shares one UDP port through ICE UDP mux
 // (and optionally one TCP port for ICE-TCP).
 //
-// CONTRACT (implementation pending): the exported API below is what the
-// signaling package builds on; keep names and signatures.
+// The exported API is what the signaling package builds on. Engine is in
+// engine.go, Room in room.go, Peer in peer.go and negotiate.go, the packet
+// path in forward.go.
 package sfu
 
 import (
 	"errors"
-	"log/slog"
-	"net"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -46,6 +45,9 @@ var (
 	ErrBadSDP     = errors.New("sfu: malformed session description")
 	ErrSDPTooLong = errors.New("sfu: session description too long")
 	ErrState      = errors.New("sfu: message not expected in this negotiation state")
+	// ErrDuplicate: a participant id already present in the room joined
+	// again; the caller closes the old Peer first.
+	ErrDuplicate = errors.New("sfu: participant already in the room")
 )
 
 // MaxSDPSize bounds an inbound session description.
@@ -65,71 +67,22 @@ type Outbound struct {
 
 // Stats are running totals.
 type Stats struct {
+	// ForwardedPackets and ForwardedBytes count packets handed to
+	// subscribers: one inbound packet sent to three counts three.
 	ForwardedPackets uint64
 	ForwardedBytes   uint64
+	// KeyframeRequests counts PLIs sent to publishers.
 	KeyframeRequests uint64
-	Peers            int
+	// MutedPackets counts inbound audio packets dropped while muted.
+	MutedPackets uint64
+	Peers        int
 }
 
-// Engine owns the pion API (codecs, default interceptors, the UDP mux).
-// One per daemon.
-type Engine struct{}
-
-// NewEngine opens the mux sockets.
-func NewEngine(cfg Config, log *slog.Logger) (*Engine, error) { panic("TODO") }
-
-// UDPAddr is where the mux listens (the port is real even when Config
-// asked for 0).
-func (e *Engine) UDPAddr() net.Addr { panic("TODO") }
-
-// Stats adds up every room.
-func (e *Engine) Stats() Stats { panic("TODO") }
-
-// Close closes every room and the mux sockets.
-func (e *Engine) Close() error { panic("TODO") }
-
-// Room forwards media within one meeting.
-type Room struct{}
-
-// NewRoom starts an empty room.
-func (e *Engine) NewRoom(id string, log *slog.Logger) *Room { panic("TODO") }
-
-// Join adds a participant. send delivers offers, answers and candidates
-// to its client and must not block. Every track the others publish is
-// offered on the participant's down connection; the streams carry the
-// publisher's participant id as their stream id (MediaStream id in the
-// browser) so the client can label them.
-func (r *Room) Join(participantID string, send func(Outbound)) (*Peer, error) {
-	panic("TODO")
-}
-
-// Close ends every peer and waits for their goroutines.
-func (r *Room) Close() { panic("TODO") }
-
-// Stats for this room.
-func (r *Room) Stats() Stats { panic("TODO") }
-
-// Peer is one participant's media.
-type Peer struct{}
-
-// Offer handles the client's offer for the up connection; the answer goes
-// out through send.
-func (p *Peer) Offer(sdp string) error { panic("TODO") }
-
-// Answer handles the client's answer to our last down offer.
-func (p *Peer) Answer(sdp string) error { panic("TODO") }
-
-// AddCandidate adds a trickled ICE candidate from the client for pc
-// ("up" or "down").
-func (p *Peer) AddCandidate(pc string, c webrtc.ICECandidateInit) error { panic("TODO") }
-
-// SetAudioMuted stops (true) or resumes (false) forwarding this peer's
-// audio to everyone.
-func (p *Peer) SetAudioMuted(muted bool) { panic("TODO") }
-
-// RequestKeyframe asks every publisher whose video this peer receives for
-// a keyframe.
-func (p *Peer) RequestKeyframe() { panic("TODO") }
-
-// Close removes the peer: its tracks leave everyone's down connection.
-func (p *Peer) Close() { panic("TODO") }
+// Bounds on what a client may make us hold.
+const (
+	// maxPendingCandidates bounds trickled candidates queued before the
+	// remote description is set.
+	maxPendingCandidates = 64
+	// maxCandidateSize bounds one candidate line.
+	maxCandidateSize = 1024
+)

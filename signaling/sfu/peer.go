@@ -1,0 +1,208 @@
+package sfu
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Peer is one participant's media.
+type Peer struct {
+	room *Room
+	id   string
+	log  *slog.Logger
+	send func(Outbound)
+
+	up, down side
+
+	// kick asks the negotiation loop for a new down offer; answered
+	// tells it the outstanding one was answered. Both hold at most one
+	// signal, so changes during an offer coalesce into one re-offer.
+	kick     chan struct{}
+	answered chan struct{}
+	done     chan struct{}
+
+	closeOnce  sync.Once
+	wg         sync.WaitGroup // every goroutine this peer owns
+	audioMuted atomic.Bool
+
+	// Guarded by room.mu.
+	closed     bool
+	upTracks   []*upTrack
+	downTracks map[*upTrack]*downTrack
+}
+
+// side is one of the two PeerConnections. mu serialises its
+// negotiation steps and guards pending, the client's candidates that
+// arrived before its remote description.
+type side struct {
+	name    string
+	pc      *webrtc.PeerConnection
+	mu      sync.Mutex
+	pending []webrtc.ICECandidateInit
+}
+
+func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
+	p := &Peer{
+		room: r, id: id, send: send,
+		log:        r.log.With("participant", id),
+		kick:       make(chan struct{}, 1),
+		answered:   make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		downTracks: make(map[*upTrack]*downTrack),
+	}
+	p.up.name, p.down.name = "up", "down"
+	var err error
+	if p.up.pc, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+		return nil, fmt.Errorf("sfu: new connection: %w", err)
+	}
+	p.down.pc, err = r.e.api.NewPeerConnection(webrtc.Configuration{
+		BundlePolicy: webrtc.BundlePolicyMaxBundle,
+	})
+	if err != nil {
+		_ = p.up.pc.Close()
+		return nil, fmt.Errorf("sfu: new connection: %w", err)
+	}
+	for _, s := range []*side{&p.up, &p.down} {
+		name := s.name
+		s.pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+			p.log.Info("sfu: connection state", "pc", name, "state", st.String())
+		})
+	}
+	p.up.pc.OnTrack(p.onTrack)
+	return p, nil
+}
+
+// onTrack runs on a pion goroutine for each track the client publishes.
+func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
+	t := newUpTrack(p, remote, recv)
+	if !p.room.publish(t) {
+		return
+	}
+	p.log.Info("sfu: publishing", "track", t.id, "kind", remote.Kind().String(),
+		"codec", remote.Codec().MimeType)
+}
+
+// SetAudioMuted stops (true) or resumes (false) forwarding this peer's
+// audio to everyone.
+func (p *Peer) SetAudioMuted(muted bool) {
+	if p.audioMuted.Swap(muted) != muted {
+		p.log.Info("sfu: audio muted", "muted", muted)
+	}
+}
+
+// RequestKeyframe asks every publisher whose video this peer receives for
+// a keyframe.
+func (p *Peer) RequestKeyframe() {
+	r := p.room
+	r.mu.Lock()
+	tracks := make([]*upTrack, 0, len(p.downTracks))
+	for t := range p.downTracks {
+		tracks = append(tracks, t)
+	}
+	r.mu.Unlock()
+	for _, t := range tracks {
+		if !t.audio {
+			t.requestKeyframe(true)
+		}
+	}
+}
+
+// Close removes the peer: its tracks leave everyone's down connection.
+// It returns once every goroutine of the peer has ended.
+func (p *Peer) Close() {
+	p.closeOnce.Do(p.close)
+}
+
+func (p *Peer) close() {
+	r := p.room
+	r.mu.Lock()
+	p.closed = true
+	if r.peers[p.id] == p {
+		delete(r.peers, p.id)
+	}
+	var rm []removal
+	for _, t := range append([]*upTrack(nil), p.upTracks...) {
+		rm = append(rm, r.unpublishLocked(t)...)
+	}
+	for t, d := range p.downTracks {
+		t.removeSub(d)
+	}
+	clear(p.downTracks)
+	r.mu.Unlock()
+
+	applyRemovals(rm)
+	close(p.done)
+	p.closePCs()
+	p.wg.Wait()
+	p.log.Info("sfu: left")
+}
+
+func (p *Peer) closePCs() {
+	for _, s := range []*side{&p.up, &p.down} {
+		if err := s.pc.Close(); err != nil {
+			p.log.Debug("sfu: close", "pc", s.name, "err", err)
+		}
+	}
+}
+
+func (p *Peer) isClosed() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// AddCandidate adds a trickled ICE candidate from the client for pc
+// ("up" or "down").
+func (p *Peer) AddCandidate(pc string, c webrtc.ICECandidateInit) error {
+	var s *side
+	switch pc {
+	case "up":
+		s = &p.up
+	case "down":
+		s = &p.down
+	default:
+		return fmt.Errorf("%w: unknown connection %q", ErrBadSDP, pc)
+	}
+	if len(c.Candidate) > maxCandidateSize {
+		return fmt.Errorf("%w: candidate of %d bytes", ErrSDPTooLong, len(c.Candidate))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p.isClosed() {
+		return ErrClosed
+	}
+	if s.pc.RemoteDescription() == nil {
+		if len(s.pending) >= maxPendingCandidates {
+			return fmt.Errorf("%w: too many candidates before the description", ErrState)
+		}
+		s.pending = append(s.pending, c)
+		return nil
+	}
+	return s.addCandidate(c)
+}
+
+// flushCandidates adds the queued candidates; s.mu held, remote
+// description set.
+func (s *side) flushCandidates() error {
+	var errs []error
+	for _, c := range s.pending {
+		errs = append(errs, s.addCandidate(c))
+	}
+	s.pending = nil
+	return errors.Join(errs...)
+}
+
+func (s *side) addCandidate(c webrtc.ICECandidateInit) error {
+	if err := s.pc.AddICECandidate(c); err != nil {
+		return fmt.Errorf("%w: candidate: %v", ErrBadSDP, err)
+	}
+	return nil
+}

@@ -1,0 +1,206 @@
+package sfu
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// Room forwards media within one meeting.
+//
+// mu guards the room's membership: peers, published tracks, and each
+// peer's closed flag, upTracks and downTracks. It is never held while a
+// PeerConnection is closed or while waiting on the network; it is held
+// across AddTrack, which only takes pion's own connection lock.
+type Room struct {
+	e   *Engine
+	id  string
+	log *slog.Logger
+
+	keyframes atomic.Uint64
+
+	mu       sync.Mutex
+	closed   bool
+	peers    map[string]*Peer
+	tracks   []*upTrack            // published, in order
+	counting map[*upTrack]struct{} // tracks whose forward loop runs
+	retired  Stats                 // totals of ended tracks
+}
+
+func newRoom(e *Engine, id string, log *slog.Logger) *Room {
+	return &Room{
+		e: e, id: id, log: log,
+		peers:    make(map[string]*Peer),
+		counting: make(map[*upTrack]struct{}),
+	}
+}
+
+// Join adds a participant. send delivers offers, answers and candidates
+// to its client and must not block. Every track the others publish is
+// offered on the participant's down connection; the streams carry the
+// publisher's participant id as their stream id (MediaStream id in the
+// browser) so the client can label them.
+func (r *Room) Join(participantID string, send func(Outbound)) (*Peer, error) {
+	p, err := newPeer(r, participantID, send)
+	if err != nil {
+		return nil, err
+	}
+	r.mu.Lock()
+	switch {
+	case r.closed:
+		err = ErrClosed
+	case r.peers[participantID] != nil:
+		err = fmt.Errorf("%w: %q", ErrDuplicate, participantID)
+	}
+	if err != nil {
+		p.closed = true
+		r.mu.Unlock()
+		p.closePCs()
+		return nil, err
+	}
+	r.peers[participantID] = p
+	p.wg.Add(1)
+	go p.negotiateLoop()
+	for _, t := range r.tracks {
+		r.subscribeLocked(p, t)
+	}
+	r.mu.Unlock()
+	p.log.Info("sfu: joined")
+	return p, nil
+}
+
+// Close ends every peer and waits for their goroutines.
+func (r *Room) Close() {
+	r.mu.Lock()
+	already := r.closed
+	r.closed = true
+	peers := make([]*Peer, 0, len(r.peers))
+	for _, p := range r.peers {
+		peers = append(peers, p)
+	}
+	r.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range peers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.Close()
+		}()
+	}
+	wg.Wait()
+	if !already {
+		r.e.roomClosed(r, r.Stats())
+	}
+}
+
+// Stats for this room.
+func (r *Room) Stats() Stats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := r.retired
+	for t := range r.counting {
+		s.add(t.stats())
+	}
+	s.KeyframeRequests = r.keyframes.Load()
+	s.Peers = len(r.peers)
+	return s
+}
+
+// publish makes a new remote track of p available to everyone else. It
+// reports false if p or the room is closing.
+func (r *Room) publish(t *upTrack) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	p := t.pub
+	if r.closed || p.closed {
+		return false
+	}
+	p.upTracks = append(p.upTracks, t)
+	r.tracks = append(r.tracks, t)
+	r.counting[t] = struct{}{}
+	p.wg.Add(2)
+	go t.forward()
+	go t.readRTCP()
+	for _, o := range r.peers {
+		if o != p {
+			r.subscribeLocked(o, t)
+		}
+	}
+	return true
+}
+
+// subscribeLocked adds t to sub's down connection and asks for a
+// renegotiation.
+func (r *Room) subscribeLocked(sub *Peer, t *upTrack) {
+	d, err := newDownTrack(t, sub)
+	if err == nil {
+		d.sender, err = sub.down.pc.AddTrack(d)
+	}
+	if err != nil {
+		sub.log.Warn("sfu: cannot add track", "publisher", t.pub.id, "track", t.id, "err", err)
+		return
+	}
+	sub.downTracks[t] = d
+	t.addSub(d)
+	sub.wg.Add(1)
+	go d.readRTCP()
+	sub.kickNegotiation()
+}
+
+// removal is a sender to take off a subscriber's down connection once
+// the room lock is released.
+type removal struct {
+	sub    *Peer
+	sender *webrtc.RTPSender
+}
+
+// unpublishLocked withdraws t from everyone; idempotent.
+func (r *Room) unpublishLocked(t *upTrack) []removal {
+	if t.removed {
+		return nil
+	}
+	t.removed = true
+	r.tracks = deleteItem(r.tracks, t)
+	t.pub.upTracks = deleteItem(t.pub.upTracks, t)
+	subs := t.clearSubs()
+	rm := make([]removal, 0, len(subs))
+	for _, d := range subs {
+		delete(d.sub.downTracks, t)
+		rm = append(rm, removal{d.sub, d.sender})
+	}
+	return rm
+}
+
+// trackEnded runs when t's forward loop ends: the client removed the
+// track, or the publisher left.
+func (r *Room) trackEnded(t *upTrack) {
+	r.mu.Lock()
+	rm := r.unpublishLocked(t)
+	if _, ok := r.counting[t]; ok {
+		delete(r.counting, t)
+		r.retired.add(t.stats())
+	}
+	r.mu.Unlock()
+	applyRemovals(rm)
+}
+
+func applyRemovals(rm []removal) {
+	for _, x := range rm {
+		// The subscriber may be closing: then there is nothing to remove.
+		if err := x.sub.down.pc.RemoveTrack(x.sender); err == nil {
+			x.sub.kickNegotiation()
+		}
+	}
+}
+
+func deleteItem[T comparable](s []T, x T) []T {
+	for i, v := range s {
+		if v == x {
+			return append(s[:i], s[i+1:]...)
+		}
+	}
+	return s
+}
