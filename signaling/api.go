@@ -7,13 +7,13 @@
 // links) turns the token of the first message into a Ticket.
 //
 // CONTRACT: the exported names below are what the daemon builds on; keep
-// names and signatures (implementation may move into other files).
+// names and signatures. The Hub and its methods are in hub.go, the SFU
+// adapter in media.go.
 package signaling
 
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/kogge-project/kogge/signaling/sfu"
@@ -86,6 +86,11 @@ const (
 	ReasonVersion      = "version"
 	ReasonProtocol     = "protocol"
 	ReasonShutdown     = "shutdown"
+	// ReasonLeft answers the participant's own leave message.
+	ReasonLeft = "left"
+	// ReasonError: the server could not continue (e.g. the media engine
+	// refused the participant).
+	ReasonError = "error"
 )
 
 // Refusal is an Authorizer's (or the meeting's) "no", with what the client
@@ -157,30 +162,3 @@ type MediaPeer interface {
 	RequestKeyframe()
 	Close()
 }
-
-// Hub holds the open meetings and serves /ws.
-type Hub struct{}
-
-// NewHub starts a hub.
-func NewHub(cfg Config, auth Authorizer, media MediaEngine) *Hub { panic("TODO") }
-
-// ServeHTTP upgrades /ws requests (origin-checked) and runs the connection.
-func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) { panic("TODO") }
-
-// Update changes an open meeting's spec (a new end, title); a meeting not
-// open is left alone.
-func (h *Hub) Update(spec MeetingSpec) { panic("TODO") }
-
-// End closes a meeting now for everyone with the reason (e.g.
-// ReasonEnded); unknown ids are ignored.
-func (h *Hub) End(meetingID, reason string) { panic("TODO") }
-
-// Meetings lists the open meetings.
-func (h *Hub) Meetings() []MeetingInfo { panic("TODO") }
-
-// Close tells everyone (ReasonShutdown), closes every meeting and waits
-// for every goroutine.
-func (h *Hub) Close() { panic("TODO") }
-
-// SFU adapts the media engine.
-func SFU(e *sfu.Engine) MediaEngine { panic("TODO") }

@@ -1,0 +1,187 @@
+package signaling
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// endpoint is a participant's connection as the meeting sees it. Every
+// method returns at once: the meeting goroutine never waits for a client.
+type endpoint interface {
+	// send queues one message; a full queue drops the client (ReasonSlow).
+	send(msg []byte)
+	// sendError sends an error message and counts protocol errors.
+	sendError(code, message, refType string)
+	// close sends closed{r} after what is queued, then the close frame.
+	// Only the first close counts.
+	close(r *Refusal)
+	// setPeer hands the connection the participant's media once joined
+	// (nil when it leaves); offer, answer, candidate and keyframe go
+	// straight to it from the reader.
+	setPeer(p MediaPeer)
+}
+
+// conn is one WebSocket connection: the reader runs in the HTTP handler's
+// goroutine (Hub.serve), the writer in its own. Only the writer writes
+// data messages; gorilla allows WriteControl from anywhere.
+type conn struct {
+	ws     *websocket.Conn
+	log    *slog.Logger
+	timing timing
+
+	out  chan []byte   // bounded outbound queue
+	quit chan struct{} // closed by the first close
+	once sync.Once
+	// final is the goodbye, set once before quit is closed; nil drops the
+	// connection without one (it is dead, or gorilla already said 1009).
+	final *Refusal
+
+	readerDone chan struct{} // closed when the reader stops reading
+	writerDone chan struct{}
+
+	peer   atomic.Pointer[MediaPeer]
+	errors atomic.Int32
+}
+
+func newConn(ws *websocket.Conn, t timing, log *slog.Logger) *conn {
+	return &conn{
+		ws:         ws,
+		log:        log,
+		timing:     t,
+		out:        make(chan []byte, sendQueueLen),
+		quit:       make(chan struct{}),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+	}
+}
+
+func (c *conn) send(msg []byte) {
+	select {
+	case <-c.quit:
+		return
+	default:
+	}
+	select {
+	case c.out <- msg:
+	default:
+		c.close(refusal(ReasonSlow))
+	}
+}
+
+func (c *conn) sendError(code, message, refType string) {
+	c.send(errorMessage(code, message, refType))
+	if countsAsProtocolError(code) && c.errors.Add(1) > maxProtocolErrors {
+		c.close(&Refusal{Reason: ReasonProtocol, Message: "Too many protocol errors."})
+	}
+}
+
+func (c *conn) close(r *Refusal) {
+	c.once.Do(func() {
+		c.final = r
+		close(c.quit)
+		if r != nil && r.Reason == ReasonSlow {
+			// Abort a write blocked on the slow client's full socket.
+			_ = c.ws.NetConn().SetWriteDeadline(time.Now())
+		}
+	})
+}
+
+// drop ends the connection without a goodbye.
+func (c *conn) drop() { c.close(nil) }
+
+func (c *conn) closing() bool {
+	select {
+	case <-c.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+func (c *conn) setPeer(p MediaPeer) {
+	if p == nil {
+		c.peer.Store(nil)
+		return
+	}
+	c.peer.Store(&p)
+}
+
+func (c *conn) mediaPeer() MediaPeer {
+	if p := c.peer.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// writeLoop is the one writer: queued messages with a deadline each, a
+// ping every timing.ping, and the goodbye when closed.
+func (c *conn) writeLoop() {
+	defer close(c.writerDone)
+	ping := time.NewTicker(c.timing.ping)
+	defer ping.Stop()
+	for {
+		select {
+		case msg := <-c.out:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(c.timing.write))
+			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+				c.log.Debug("write failed", "err", err)
+				c.drop()
+			}
+		case <-ping.C:
+			err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.timing.write))
+			if err != nil {
+				c.log.Debug("ping failed", "err", err)
+				c.drop()
+			}
+		case <-c.quit:
+			c.goodbye()
+			return
+		}
+	}
+}
+
+// goodbye flushes the queue (not for a slow client), sends closed and the
+// close frame within one write deadline, waits a moment for the client's
+// close frame and closes the socket.
+func (c *conn) goodbye() {
+	defer c.ws.Close()
+	r := c.final
+	if r == nil {
+		return
+	}
+	deadline := time.Now().Add(c.timing.write)
+	if r.Reason == ReasonSlow {
+		deadline = time.Now().Add(c.timing.close)
+	}
+	_ = c.ws.SetWriteDeadline(deadline)
+	if r.Reason != ReasonSlow {
+	flush:
+		for {
+			select {
+			case msg := <-c.out:
+				if c.ws.WriteMessage(websocket.TextMessage, msg) != nil {
+					return
+				}
+			default:
+				break flush
+			}
+		}
+	}
+	if c.ws.WriteMessage(websocket.TextMessage, closedMessage(r)) != nil {
+		return
+	}
+	frame := websocket.FormatCloseMessage(closeCode(r.Reason), r.Reason)
+	if c.ws.WriteControl(websocket.CloseMessage, frame, deadline) != nil {
+		return
+	}
+	t := time.NewTimer(c.timing.close)
+	defer t.Stop()
+	select {
+	case <-c.readerDone:
+	case <-t.C:
+	}
+}

@@ -1,0 +1,222 @@
+package signaling
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Hub holds the open meetings and serves /ws.
+//
+// Goroutines: each connection has its reader (the HTTP handler's goroutine)
+// and a writer; each open meeting has one goroutine that owns its state.
+// Close waits for all of them.
+type Hub struct {
+	cfg      Config
+	auth     Authorizer
+	media    MediaEngine
+	log      *slog.Logger
+	now      func() time.Time
+	timing   timing
+	upgrader websocket.Upgrader
+
+	ctx    context.Context // cancelled by Close (pending Authorize calls)
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	closed   bool
+	meetings map[string]*meeting
+	conns    map[*conn]struct{}
+	wg       sync.WaitGroup
+}
+
+// NewHub starts a hub.
+func NewHub(cfg Config, auth Authorizer, media MediaEngine) *Hub {
+	h := &Hub{
+		cfg:      cfg,
+		auth:     auth,
+		media:    media,
+		log:      cfg.Log,
+		now:      cfg.Now,
+		timing:   defaultTiming,
+		meetings: make(map[string]*meeting),
+		conns:    make(map[*conn]struct{}),
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	origins := slices.Clone(cfg.AllowedOrigins)
+	h.upgrader = websocket.Upgrader{
+		HandshakeTimeout: handshakeTimeout,
+		CheckOrigin: func(r *http.Request) bool {
+			o := r.Header.Get("Origin")
+			return o != "" && slices.Contains(origins, o)
+		},
+	}
+	h.ctx, h.cancel = context.WithCancel(context.Background())
+	return h
+}
+
+// ServeHTTP upgrades /ws requests (origin-checked) and runs the connection.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.enter() {
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	defer h.wg.Done()
+	ws, err := h.upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		h.log.Debug("websocket upgrade refused", "err", err)
+		return // the upgrader has answered (403 for a foreign origin)
+	}
+	ws.SetReadLimit(maxMessageSize)
+	c := newConn(ws, h.timing, h.log)
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		c.writeLoop()
+	}()
+	if h.register(c) {
+		h.serve(c, r.RemoteAddr)
+		h.unregister(c)
+	}
+	close(c.readerDone)
+	c.drop() // no-op if a goodbye is under way
+	<-c.writerDone
+}
+
+// enter counts a handler in unless the hub is closed.
+func (h *Hub) enter() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.wg.Add(1)
+	return true
+}
+
+func (h *Hub) register(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		c.close(refusal(ReasonShutdown))
+		return false
+	}
+	h.conns[c] = struct{}{}
+	return true
+}
+
+func (h *Hub) unregister(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+}
+
+// open returns the meeting of spec.ID, opening it if needed; nil once the
+// hub is closed.
+func (h *Hub) open(spec MeetingSpec) *meeting {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil
+	}
+	if m := h.meetings[spec.ID]; m != nil {
+		return m
+	}
+	m := newMeeting(h, spec)
+	h.meetings[spec.ID] = m
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		m.run()
+	}()
+	return m
+}
+
+// forget removes a meeting that has closed.
+func (h *Hub) forget(m *meeting) {
+	h.mu.Lock()
+	if h.meetings[m.id] == m {
+		delete(h.meetings, m.id)
+	}
+	h.mu.Unlock()
+}
+
+func (h *Hub) lookup(id string) *meeting {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.meetings[id]
+}
+
+// Update changes an open meeting's spec (a new end, title); a meeting not
+// open is left alone.
+func (h *Hub) Update(spec MeetingSpec) {
+	if m := h.lookup(spec.ID); m != nil {
+		m.post(updateReq{spec: spec})
+	}
+}
+
+// End closes a meeting now for everyone with the reason (e.g.
+// ReasonEnded); unknown ids are ignored. It returns once the meeting has
+// taken the request, not when every client is gone.
+func (h *Hub) End(meetingID, reason string) {
+	if m := h.lookup(meetingID); m != nil {
+		m.post(endReq{why: refusal(reason)})
+	}
+}
+
+// Meetings lists the open meetings, sorted by id.
+func (h *Hub) Meetings() []MeetingInfo {
+	h.mu.Lock()
+	ms := make([]*meeting, 0, len(h.meetings))
+	for _, m := range h.meetings {
+		ms = append(ms, m)
+	}
+	h.mu.Unlock()
+	infos := make([]MeetingInfo, 0, len(ms))
+	for _, m := range ms {
+		res := make(chan MeetingInfo, 1)
+		if m.post(infoReq{res: res}) {
+			infos = append(infos, <-res)
+		}
+	}
+	sort.Slice(infos, func(i, j int) bool { return infos[i].ID < infos[j].ID })
+	return infos
+}
+
+// Close tells everyone (ReasonShutdown), closes every meeting and waits
+// for every goroutine. New connections get 503 from then on.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	already := h.closed
+	h.closed = true
+	var ms []*meeting
+	for _, m := range h.meetings {
+		ms = append(ms, m)
+	}
+	var cs []*conn
+	for c := range h.conns {
+		cs = append(cs, c)
+	}
+	h.mu.Unlock()
+	if !already {
+		h.cancel()
+		for _, m := range ms {
+			m.post(endReq{why: refusal(ReasonShutdown)})
+		}
+		for _, c := range cs {
+			c.close(refusal(ReasonShutdown))
+		}
+	}
+	h.wg.Wait()
+}

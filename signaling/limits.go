@@ -1,0 +1,116 @@
+package signaling
+
+import (
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Bounds and timings of a connection. Every input from a client is bounded
+// by one of these.
+const (
+	// maxMessageSize is the WebSocket read limit; a larger message closes
+	// the connection with 1009 (gorilla sends the close frame itself). It
+	// also bounds an SDP (sfu.MaxSDPSize is the same size).
+	maxMessageSize = 64 << 10
+	// handshakeTimeout bounds the HTTP upgrade.
+	handshakeTimeout = 10 * time.Second
+	// helloWait is how long a new connection has to send hello.
+	helloWait = 10 * time.Second
+	// authTimeout bounds the Authorizer.
+	authTimeout = 10 * time.Second
+	// pingPeriod is how often the server pings.
+	pingPeriod = 20 * time.Second
+	// pongSlack is the allowance for a pong in flight.
+	pongSlack = 5 * time.Second
+	// pongWait is the read deadline, renewed by every pong or message:
+	// two missed pongs close the connection.
+	pongWait = 2*pingPeriod + pongSlack
+	// writeWait is the write deadline of each message (and of the whole
+	// goodbye: queued messages, closed, close frame).
+	writeWait = 10 * time.Second
+	// closeWait is how long the server waits for the client's close frame
+	// after sending its own before it drops the TCP connection.
+	closeWait = 2 * time.Second
+	// sendQueueLen bounds a connection's outbound queue; a client that
+	// lets it fill is dropped (ReasonSlow).
+	sendQueueLen = 64
+	// maxProtocolErrors non-fatal protocol errors are tolerated; one more
+	// closes the connection (ReasonProtocol).
+	maxProtocolErrors = 20
+
+	// maxNameLen bounds a display name (characters, after trimming).
+	maxNameLen = 64
+	// maxReasonLen bounds the text a host gives with deny or remove.
+	maxReasonLen = 200
+	// maxIDLen bounds ids and other short strings in client messages.
+	maxIDLen = 64
+	// maxParticipants applies when a spec has no Limit.
+	maxParticipants = 250
+	// lobbyFactor × limit is the most lobby waiters at once.
+	lobbyFactor = 2
+)
+
+// timing holds the durations above; tests shorten some of them.
+type timing struct {
+	hello, ping, pong, write, close time.Duration
+}
+
+var defaultTiming = timing{
+	hello: helloWait,
+	ping:  pingPeriod,
+	pong:  pongWait,
+	write: writeWait,
+	close: closeWait,
+}
+
+// closeCode maps a closed reason to the WebSocket close code sent after the
+// closed message. 1009 (message too big) is sent by gorilla itself when a
+// message exceeds maxMessageSize.
+//
+//	1000 normal:        ended, removed, denied, left
+//	1001 going away:    shutdown
+//	1013 try again:     full, locked, rate_limited, slow
+//	1011 internal:      error
+//	1008 policy:        everything else (invalid_token, not_open, pin_*,
+//	                    external, version, protocol)
+func closeCode(reason string) int {
+	switch reason {
+	case ReasonEnded, ReasonRemoved, ReasonDenied, ReasonLeft:
+		return websocket.CloseNormalClosure
+	case ReasonShutdown:
+		return websocket.CloseGoingAway
+	case ReasonFull, ReasonLocked, ReasonRateLimited, ReasonSlow:
+		return websocket.CloseTryAgainLater
+	case ReasonError:
+		return websocket.CloseInternalServerErr
+	default:
+		return websocket.ClosePolicyViolation
+	}
+}
+
+// defaultMessages explain a reason when the refusal brings no message.
+var defaultMessages = map[string]string{
+	ReasonInvalidToken: "The join link is not valid.",
+	ReasonNotOpen:      "The meeting is not open yet.",
+	ReasonEnded:        "The meeting has ended.",
+	ReasonPINRequired:  "This meeting needs a PIN.",
+	ReasonPINWrong:     "The PIN is wrong.",
+	ReasonRateLimited:  "Too many attempts; please wait a moment.",
+	ReasonExternal:     "This meeting takes place elsewhere.",
+	ReasonFull:         "The meeting is full.",
+	ReasonLocked:       "The meeting is locked.",
+	ReasonDenied:       "A host did not let you in.",
+	ReasonRemoved:      "A host removed you from the meeting.",
+	ReasonSlow:         "The connection was too slow.",
+	ReasonVersion:      "Please reload the page: the client is out of date.",
+	ReasonProtocol:     "The client sent messages the server does not understand.",
+	ReasonShutdown:     "The server is restarting.",
+	ReasonLeft:         "You left the meeting.",
+	ReasonError:        "The server could not continue.",
+}
+
+// refusal builds a Refusal with the default message.
+func refusal(reason string) *Refusal {
+	return &Refusal{Reason: reason, Message: defaultMessages[reason]}
+}

@@ -1,0 +1,259 @@
+package signaling
+
+import (
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/kogge-project/kogge/signaling/sfu"
+	"github.com/pion/webrtc/v4"
+)
+
+// participant is one connection in a meeting. The reader sets the first
+// block before posting joinReq; from then on only the meeting goroutine
+// touches it.
+type participant struct {
+	id        string
+	name      string
+	role      Role
+	candidate string
+	ice       []webrtc.ICEServer
+	ep        endpoint
+
+	joined bool      // false: in the lobby
+	since  time.Time // lobby entry, or joining
+	muted  bool
+	hand   bool
+	peer   MediaPeer
+}
+
+func (p *participant) label() string { return p.name + " (" + string(p.role) + ")" }
+
+// meeting is one open meeting: run owns every field below mailbox; other
+// goroutines post requests (joinReq, leaveReq, inboundReq, updateReq,
+// endReq, infoReq).
+type meeting struct {
+	id      string
+	hub     *Hub
+	log     *slog.Logger
+	mailbox chan any
+	done    chan struct{}
+	// final is why the meeting closed; written before done is closed.
+	final *Refusal
+
+	spec    MeetingSpec
+	room    MediaRoom
+	timer   *time.Timer
+	byID    map[string]*participant
+	joined  []*participant // in order of joining
+	lobby   []*participant // in order of arrival
+	queue   []*participant // raised hands, in order of raising
+	locked  bool
+	stopped *Refusal // set by a handler to close the meeting
+}
+
+type joinReq struct{ p *participant }
+
+type leaveReq struct{ id string }
+
+type inboundReq struct {
+	id  string
+	typ string
+	msg message
+}
+
+type updateReq struct{ spec MeetingSpec }
+
+type endReq struct{ why *Refusal }
+
+type infoReq struct{ res chan<- MeetingInfo }
+
+func newMeeting(h *Hub, spec MeetingSpec) *meeting {
+	return &meeting{
+		id:      spec.ID,
+		hub:     h,
+		log:     h.log.With("meeting", spec.ID),
+		mailbox: make(chan any),
+		done:    make(chan struct{}),
+		spec:    spec,
+		byID:    make(map[string]*participant),
+	}
+}
+
+// post hands a request to the meeting; false if it has closed.
+func (m *meeting) post(req any) bool {
+	select {
+	case m.mailbox <- req:
+		return true
+	case <-m.done:
+		return false
+	}
+}
+
+func (m *meeting) run() {
+	defer close(m.done)
+	m.room = m.hub.media.NewRoom(m.id, m.log)
+	m.timer = time.NewTimer(time.Hour)
+	m.resetTimer()
+	defer m.timer.Stop()
+	m.log.Debug("meeting opened")
+	for m.stopped == nil {
+		select {
+		case req := <-m.mailbox:
+			m.handle(req)
+		case <-m.timer.C:
+			m.stopped = refusal(ReasonEnded)
+			m.audit(nil, "end", "closing time")
+		}
+	}
+	m.shutdown(m.stopped)
+}
+
+// resetTimer arms the timer for spec.Closes (stopped if there is none).
+func (m *meeting) resetTimer() {
+	if m.spec.Closes.IsZero() {
+		m.timer.Stop()
+		return
+	}
+	m.timer.Reset(m.spec.Closes.Sub(m.hub.now()))
+}
+
+func (m *meeting) handle(req any) {
+	switch req := req.(type) {
+	case joinReq:
+		m.join(req.p)
+	case leaveReq:
+		if p := m.byID[req.id]; p != nil {
+			m.drop(p, "leave")
+		}
+	case inboundReq:
+		if p := m.byID[req.id]; p != nil {
+			m.dispatch(p, req.typ, req.msg)
+		}
+	case updateReq:
+		m.update(req.spec)
+	case endReq:
+		m.stopped = req.why
+		m.audit(nil, "end", req.why.Reason)
+	case infoReq:
+		req.res <- MeetingInfo{ID: m.id, Participants: len(m.joined), Lobby: len(m.lobby), Locked: m.locked}
+	}
+}
+
+func (m *meeting) limit() int {
+	if m.spec.Limit > 0 {
+		return min(m.spec.Limit, maxParticipants)
+	}
+	return maxParticipants
+}
+
+// join lets a new connection in: hosts straight in, guests through the
+// lobby when the spec has one.
+func (m *meeting) join(p *participant) {
+	p.since = m.hub.now()
+	if p.role != RoleHost {
+		if m.locked {
+			p.ep.close(refusal(ReasonLocked))
+			return
+		}
+		if m.spec.Lobby {
+			if len(m.lobby) >= lobbyFactor*m.limit() {
+				p.ep.close(refusal(ReasonFull))
+				return
+			}
+			m.byID[p.id] = p
+			m.lobby = append(m.lobby, p)
+			p.ep.send(m.welcome(p, "lobby"))
+			m.broadcast(true)
+			return
+		}
+	}
+	if len(m.joined) >= m.limit() {
+		p.ep.close(refusal(ReasonFull))
+		return
+	}
+	m.byID[p.id] = p
+	p.ep.send(m.welcome(p, "joined"))
+	if m.enter(p) {
+		m.audit(p, "join", "")
+		m.broadcast(false)
+	}
+}
+
+// enter makes p a joined participant and starts its media. false if the
+// media engine refused (p is then gone).
+func (m *meeting) enter(p *participant) bool {
+	ep := p.ep
+	peer, err := m.room.Join(p.id, func(o sfu.Outbound) { ep.send(mediaMessage(o)) })
+	if err != nil {
+		m.log.Error("media join failed", "participant", p.id, "err", err)
+		delete(m.byID, p.id)
+		p.ep.close(refusal(ReasonError))
+		return false
+	}
+	p.joined, p.since, p.peer = true, m.hub.now(), peer
+	m.joined = append(m.joined, p)
+	p.ep.setPeer(peer)
+	return true
+}
+
+// drop removes p (joined or waiting) after it left or was sent away.
+func (m *meeting) drop(p *participant, action string) {
+	delete(m.byID, p.id)
+	if !p.joined {
+		m.lobby = remove(m.lobby, p)
+		m.broadcast(true)
+		return
+	}
+	m.joined = remove(m.joined, p)
+	p.ep.setPeer(nil)
+	p.peer.Close()
+	if action == "leave" {
+		m.audit(p, "leave", "")
+	}
+	if slices.Contains(m.queue, p) {
+		m.queue = remove(m.queue, p)
+		m.queueChanged()
+	}
+	m.broadcast(false)
+}
+
+// update takes a changed spec: a new end, title, limit or lobby setting.
+// Turning the lobby off lets the waiters in as far as the limit allows.
+func (m *meeting) update(spec MeetingSpec) {
+	closes := m.spec.Closes
+	m.spec.Title, m.spec.Limit, m.spec.Lobby, m.spec.Closes = spec.Title, spec.Limit, spec.Lobby, spec.Closes
+	m.spec.PublishQueue = spec.PublishQueue
+	if !spec.Closes.Equal(closes) {
+		m.resetTimer()
+	}
+	if !m.spec.Lobby {
+		for len(m.lobby) > 0 && len(m.joined) < m.limit() {
+			m.letIn(m.lobby[0])
+		}
+	}
+	m.broadcast(false)
+}
+
+// shutdown closes the meeting for everyone.
+func (m *meeting) shutdown(why *Refusal) {
+	m.final = why
+	m.hub.forget(m) // from now on a join opens a new meeting
+	for _, p := range slices.Concat(m.joined, m.lobby) {
+		if p.peer != nil {
+			p.ep.setPeer(nil)
+			p.peer.Close()
+		}
+		p.ep.close(why)
+	}
+	if len(m.queue) > 0 {
+		m.queue = nil
+		m.queueChanged()
+	}
+	m.room.Close()
+	m.log.Debug("meeting closed", "reason", why.Reason)
+}
+
+func remove(ps []*participant, p *participant) []*participant {
+	return slices.DeleteFunc(ps, func(q *participant) bool { return q == p })
+}

@@ -1,0 +1,175 @@
+package signaling
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/kogge-project/kogge/signaling/sfu"
+)
+
+// serve is the reader of one connection: hello, authorization, joining the
+// meeting, then every client message until the connection ends.
+func (h *Hub) serve(c *conn, remoteAddr string) {
+	hello, bad := c.readHello()
+	if bad != nil {
+		c.close(bad)
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, authTimeout)
+	ticket, err := h.auth.Authorize(ctx, JoinRequest{Token: hello.Token, PIN: hello.PIN, RemoteAddr: remoteAddr})
+	cancel()
+	if err != nil {
+		c.close(h.refusalFor(err))
+		return
+	}
+	spec := ticket.Meeting
+	if spec.ID == "" || (ticket.Role != RoleHost && ticket.Role != RoleGuest) {
+		h.log.Error("authorizer returned an unusable ticket", "meeting", spec.ID, "role", ticket.Role)
+		c.close(refusal(ReasonInvalidToken))
+		return
+	}
+	if !spec.Closes.IsZero() && !h.now().Before(spec.Closes) {
+		c.close(refusal(ReasonEnded))
+		return
+	}
+	p := &participant{
+		id:        rand.Text(),
+		name:      hello.Name,
+		role:      ticket.Role,
+		candidate: ticket.Candidate,
+		ep:        c,
+	}
+	if h.cfg.ICEServers != nil {
+		p.ice = h.cfg.ICEServers(p.id)
+	}
+	c.log = h.log.With("meeting", spec.ID, "participant", p.id, "role", p.role)
+	m := h.open(spec)
+	if m == nil {
+		c.close(refusal(ReasonShutdown))
+		return
+	}
+	if !m.post(joinReq{p: p}) {
+		c.close(m.final)
+		return
+	}
+	c.readLoop(m, p.id)
+	m.post(leaveReq{id: p.id})
+}
+
+// refusalFor maps an Authorizer error: a *Refusal goes to the client, any
+// other error becomes invalid_token without details. Neither token nor PIN
+// is logged.
+func (h *Hub) refusalFor(err error) *Refusal {
+	var r *Refusal
+	if errors.As(err, &r) && r.Reason != "" {
+		return r
+	}
+	h.log.Debug("join refused", "err", err)
+	return refusal(ReasonInvalidToken)
+}
+
+// readHello reads the first message, which must be a hello of our version
+// with a usable display name, within timing.hello.
+func (c *conn) readHello() (*helloMsg, *Refusal) {
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.timing.hello))
+	mt, data, err := c.ws.ReadMessage()
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, &Refusal{Reason: ReasonProtocol, Message: fmt.Sprintf("No hello within %s.", c.timing.hello)}
+		}
+		c.log.Debug("connection ended before hello", "err", err)
+		return nil, nil // gone (or too big: gorilla has sent 1009)
+	}
+	if mt != websocket.TextMessage {
+		return nil, &Refusal{Reason: ReasonProtocol, Message: "Messages are JSON text."}
+	}
+	typ, msg, err := parse(data)
+	if err != nil || typ != "hello" {
+		return nil, &Refusal{Reason: ReasonProtocol, Message: "The first message must be hello."}
+	}
+	hello := msg.(*helloMsg)
+	if hello.Version != ProtocolVersion {
+		return nil, &Refusal{Reason: ReasonVersion, Message: fmt.Sprintf("The server speaks protocol version %d.", ProtocolVersion)}
+	}
+	name, err := cleanName(hello.Name)
+	if err != nil {
+		return nil, &Refusal{Reason: ReasonProtocol, Message: err.Error()}
+	}
+	hello.Name = name
+	return hello, nil
+}
+
+// readLoop reads client messages until the connection ends. Media
+// messages go straight to the participant's MediaPeer (so a slow SDP
+// negotiation never holds up the meeting); the rest go to the meeting.
+func (c *conn) readLoop(m *meeting, id string) {
+	renew := func() { _ = c.ws.SetReadDeadline(time.Now().Add(c.timing.pong)) }
+	renew()
+	c.ws.SetPongHandler(func(string) error { renew(); return nil })
+	for {
+		mt, data, err := c.ws.ReadMessage()
+		if err != nil {
+			c.log.Debug("connection ended", "err", err)
+			return
+		}
+		renew()
+		if c.closing() {
+			continue // read on until the client's close frame
+		}
+		if mt != websocket.TextMessage {
+			c.sendError(codeBadMessage, "messages are JSON text", "")
+			continue
+		}
+		typ, msg, err := parse(data)
+		if err != nil {
+			c.sendError(codeBadMessage, err.Error(), clip(typ))
+			continue
+		}
+		switch msg := msg.(type) {
+		case *helloMsg:
+			c.sendError(codeBadMessage, "hello only once", typ)
+		case *sdpMsg, *candidateMsg, *keyframeMsg:
+			c.media(typ, msg)
+		default:
+			if !m.post(inboundReq{id: id, typ: typ, msg: msg}) {
+				c.close(m.final)
+			}
+		}
+	}
+}
+
+// media hands a media message to the participant's peer.
+func (c *conn) media(typ string, msg message) {
+	p := c.mediaPeer()
+	if p == nil {
+		c.sendError(codeNotJoined, "media starts once you have joined", typ)
+		return
+	}
+	var err error
+	switch msg := msg.(type) {
+	case *sdpMsg:
+		if typ == "offer" {
+			err = p.Offer(msg.SDP)
+		} else {
+			err = p.Answer(msg.SDP)
+		}
+	case *candidateMsg:
+		err = p.AddCandidate(msg.PC, *msg.Candidate)
+	case *keyframeMsg:
+		p.RequestKeyframe()
+	}
+	switch {
+	case err == nil, errors.Is(err, sfu.ErrClosed):
+	case errors.Is(err, sfu.ErrBadSDP), errors.Is(err, sfu.ErrSDPTooLong), errors.Is(err, sfu.ErrState):
+		c.sendError(codeMedia, err.Error(), typ)
+	default:
+		c.log.Warn("media error", "type", typ, "err", err)
+		c.sendError(codeMedia, "the media server refused the message", typ)
+	}
+}
