@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -16,15 +18,16 @@ import (
 // meeting, then every client message until the connection ends.
 func (h *Hub) serve(c *conn, remoteAddr string) {
 	hello, bad := c.readHello()
-	if bad != nil {
-		c.close(bad)
+	if hello == nil {
+		c.close(bad) // nil: the connection is gone
 		return
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, authTimeout)
-	ticket, err := h.auth.Authorize(ctx, JoinRequest{Token: hello.Token, PIN: hello.PIN, RemoteAddr: remoteAddr})
+	req := JoinRequest{Token: hello.Token, PIN: hello.PIN, RemoteAddr: remoteAddr}
+	ticket, err := h.auth.Authorize(ctx, req)
 	cancel()
 	if err != nil {
-		c.close(h.refusalFor(err))
+		c.close(h.refusalFor(err, req))
 		return
 	}
 	spec := ticket.Meeting
@@ -63,13 +66,21 @@ func (h *Hub) serve(c *conn, remoteAddr string) {
 
 // refusalFor maps an Authorizer error: a *Refusal goes to the client, any
 // other error becomes invalid_token without details. Neither token nor PIN
-// is logged.
-func (h *Hub) refusalFor(err error) *Refusal {
+// is logged, even if the Authorizer's error text quotes them.
+func (h *Hub) refusalFor(err error, req JoinRequest) *Refusal {
 	var r *Refusal
 	if errors.As(err, &r) && r.Reason != "" {
 		return r
 	}
-	h.log.Debug("join refused", "err", err)
+	if h.log.Enabled(context.Background(), slog.LevelDebug) {
+		msg := err.Error()
+		for _, secret := range []string{req.Token, req.PIN} {
+			if secret != "" {
+				msg = strings.ReplaceAll(msg, secret, "[redacted]")
+			}
+		}
+		h.log.Debug("join refused", "err", msg)
+	}
 	return refusal(ReasonInvalidToken)
 }
 
