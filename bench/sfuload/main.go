@@ -1,0 +1,186 @@
+// Command sfuload loads Kogge's SFU and Janus VideoRoom with the same pion
+// peers: one publisher (synthetic VP8 at about 1.5 Mbit/s and Opus) and N
+// subscribers. For each SFU and N it reports forwarded packets per second,
+// the SFU process's CPU seconds per million forwarded packets, its memory
+// per subscriber and the subscribers' join time, and Kogge/Janus ratios.
+//
+// It is a manual benchmark, never run in CI; see README.md beside it.
+//
+//	go run ./bench/sfuload [-pin] [-n 5,10,25] [-duration 20s] [-reps 3] [-dtls-retransmit 100ms]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type config struct {
+	ns             []int
+	sfus           []string
+	duration       time.Duration
+	warmup         time.Duration
+	reps           int
+	pin            bool
+	dtlsRetransmit time.Duration
+	joinPar        int
+	janusBin       string
+	hostIP         net.IP
+	koggeIP        net.IP
+	koggeBin       string
+	pprofOut       string
+	verbose        bool
+}
+
+func main() {
+	var c config
+	var ns, sfus, hostIP, koggeIP string
+	quick := flag.Bool("quick", false, "short run: N=5,10, 5 s per point, 1 s warm-up, 1 repetition (explicit flags win)")
+	flag.StringVar(&ns, "n", "5,10,25", "subscriber counts")
+	flag.StringVar(&sfus, "sfu", "kogge,janus", "SFUs to measure")
+	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measurement window per point")
+	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "wait after the last join before measuring")
+	flag.IntVar(&c.reps, "reps", 3, "repetitions of every point; medians are reported")
+	flag.BoolVar(&c.pin, "pin", false, "pin the SFU to core "+sfuCore+" and the load generator to core "+loadCore+" (taskset)")
+	flag.DurationVar(&c.dtlsRetransmit, "dtls-retransmit", 0, "pion DTLS retransmission interval of the load peers (0: pion's default, 1s)")
+	flag.IntVar(&c.joinPar, "join-par", 5, "subscribers joining at once")
+	flag.StringVar(&c.janusBin, "janus", "/usr/bin/janus", "Janus binary")
+	flag.StringVar(&hostIP, "ip", "", "the host's non-loopback IPv4 for Janus media (default: first of hostname -I)")
+	flag.StringVar(&koggeIP, "kogge-ip", "127.0.0.1", "address of Kogge's media (UDP mux)")
+	flag.StringVar(&c.koggeBin, "koggesfu", "", "prebuilt koggesfu binary (default: go build ./bench/sfuload/koggesfu)")
+	flag.StringVar(&c.pprofOut, "pprof", "", "write a CPU profile of koggesfu during the last point's window to this file")
+	flag.BoolVar(&c.verbose, "v", false, "print every point")
+	flag.Parse()
+	if *quick {
+		// Only where the flag is not given explicitly.
+		set := map[string]bool{}
+		flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		if !set["n"] {
+			ns = "5,10"
+		}
+		if !set["duration"] {
+			c.duration = 5 * time.Second
+		}
+		if !set["warmup"] {
+			c.warmup = time.Second
+		}
+		if !set["reps"] {
+			c.reps = 1
+		}
+	}
+	if err := c.parse(ns, sfus, hostIP, koggeIP); err != nil {
+		fmt.Fprintln(os.Stderr, "sfuload: bad flags:", err)
+		os.Exit(2)
+	}
+	if err := run(&c); err != nil {
+		fmt.Fprintln(os.Stderr, "sfuload:", err)
+		os.Exit(1)
+	}
+}
+
+func (c *config) parse(ns, sfus, hostIP, koggeIP string) error {
+	for f := range strings.SplitSeq(ns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("-n: %q", f)
+		}
+		c.ns = append(c.ns, n)
+	}
+	for f := range strings.SplitSeq(sfus, ",") {
+		if f = strings.TrimSpace(f); f != "kogge" && f != "janus" {
+			return fmt.Errorf("-sfu: %q", f)
+		}
+		c.sfus = append(c.sfus, f)
+	}
+	if c.reps < 1 || c.joinPar < 1 || c.duration <= 0 {
+		return fmt.Errorf("-reps, -join-par and -duration must be positive")
+	}
+	if hostIP == "" {
+		out, err := exec.Command("hostname", "-I").Output()
+		if err != nil {
+			return fmt.Errorf("hostname -I: %v", err)
+		}
+		for f := range strings.FieldsSeq(string(out)) {
+			if ip := net.ParseIP(f); ip != nil && ip.To4() != nil && !ip.IsLoopback() {
+				hostIP = f
+				break
+			}
+		}
+	}
+	if c.hostIP = net.ParseIP(hostIP).To4(); c.hostIP == nil || c.hostIP.IsLoopback() {
+		return fmt.Errorf("-ip: need a non-loopback IPv4, have %q", hostIP)
+	}
+	if c.koggeIP = net.ParseIP(koggeIP).To4(); c.koggeIP == nil {
+		return fmt.Errorf("-kogge-ip: %q", koggeIP)
+	}
+	return nil
+}
+
+func run(c *config) error {
+	if c.pin {
+		if err := pinSelf(); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(c.sfus, "kogge") && c.koggeBin == "" {
+		dir, err := os.MkdirTemp("", "sfuload-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		c.koggeBin = filepath.Join(dir, "koggesfu")
+		build := exec.Command("go", "build", "-o", c.koggeBin, "./bench/sfuload/koggesfu")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building koggesfu (run from the module root): %w", err)
+		}
+	}
+	dtls := "pion default (1s)"
+	if c.dtlsRetransmit > 0 {
+		dtls = c.dtlsRetransmit.String()
+	}
+	fmt.Printf("sfuload: N=%v, %v per point after %v warm-up, %d repetitions, pinned=%v, DTLS retransmission %s, joins %d at a time, Janus media on %v, Kogge media on %v\n",
+		c.ns, c.duration, c.warmup, c.reps, c.pin, dtls, c.joinPar, c.hostIP, c.koggeIP)
+
+	all := map[string]map[int][]result{}
+	for _, s := range c.sfus {
+		all[s] = map[int][]result{}
+	}
+	for ni, n := range c.ns {
+		for rep := range c.reps {
+			// Interleave the SFUs so drift hits both alike.
+			for _, s := range c.sfus {
+				prof := ""
+				if s == "kogge" && ni == len(c.ns)-1 && rep == 0 {
+					prof = c.pprofOut
+				}
+				r, err := runPoint(c, c.newTarget(s), n, prof)
+				if err != nil {
+					return fmt.Errorf("%s N=%d rep %d: %w", s, n, rep+1, err)
+				}
+				if c.verbose {
+					p50, p99 := percentiles(r.joins)
+					fmt.Printf("  %-5s N=%-3d rep %d: %8.0f pkt/s (%5.1f per sub) %6.2f CPU s/Mpkt (SFU %4.0f%%, load %4.0f%% of a core) %6.2f MB/sub join p50 %v p99 %v; sent %d frames, %d keyframes on request\n",
+						s, n, rep+1, r.pps, r.pps/float64(n), r.cpuPerM, 100*r.sfuCPU, 100*r.loadCPU, r.memPerSub/1e6, ms(p50), ms(p99), r.frames, r.forcedKeys)
+				}
+				all[s][n] = append(all[s][n], r)
+			}
+		}
+	}
+	printTable(c, all)
+	return nil
+}
+
+func (c *config) newTarget(s string) target {
+	if s == "janus" {
+		return &janus{bin: c.janusBin, ip: c.hostIP}
+	}
+	return &kogge{bin: c.koggeBin, ip: c.koggeIP}
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// target is one SFU under test, started afresh for every measured point.
+type target interface {
+	name() string
+	// mediaIP is the address the load peers gather on.
+	mediaIP() net.IP
+	start(ctx context.Context, pin bool) error
+	pid() int
+	// publish connects the publisher and returns once the SFU has it up.
+	publish(ctx context.Context, p *publisher) error
+	// subscribe signals one subscriber up to its answer.
+	subscribe(ctx context.Context, s *subscriber) error
+	close()
+}
+
+// profiler is a target that can hand out a CPU profile of itself.
+type profiler interface {
+	profile(ctx context.Context, d time.Duration, out string) error
+}
+
+// result of one point (one SFU, one N, one repetition).
+type result struct {
+	n         int
+	pps       float64 // packets received by all subscribers per second
+	cpuPerM   float64 // SFU CPU seconds per million forwarded packets
+	sfuCPU    float64 // SFU CPU share of one core during the window
+	loadCPU   float64 // load generator's share of one core
+	memPerSub float64 // SFU RSS growth per subscriber, bytes
+	joins     []time.Duration
+	// frames and forcedKeys the publisher sent during the window.
+	frames, forcedKeys uint64
+}
+
+const (
+	setupTimeout = 30 * time.Second
+	joinTimeout  = 15 * time.Second
+	settle       = time.Second
+)
+
+func runPoint(cfg *config, t target, n int, profileOut string) (res result, err error) {
+	res.n = n
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout+cfg.warmup+cfg.duration+time.Duration(n)*joinTimeout)
+	defer cancel()
+	defer t.close()
+	if err := t.start(ctx, cfg.pin); err != nil {
+		return res, fmt.Errorf("start: %w", err)
+	}
+	api, err := newAPI(t.mediaIP(), cfg.dtlsRetransmit)
+	if err != nil {
+		return res, err
+	}
+	pub, err := newPublisher(api)
+	if err != nil {
+		return res, err
+	}
+	defer pub.close()
+	pctx, pcancel := context.WithTimeout(ctx, setupTimeout)
+	defer pcancel()
+	if err := t.publish(pctx, pub); err != nil {
+		return res, fmt.Errorf("publish: %w", err)
+	}
+	select {
+	case <-pub.connected:
+	case <-pctx.Done():
+		return res, fmt.Errorf("publisher not connected (%s)", describe(pub.pc))
+	}
+	pub.start()
+	time.Sleep(settle)
+	rss0, err := rssBytes(t.pid())
+	if err != nil {
+		return res, err
+	}
+
+	subs := make([]*subscriber, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, cfg.joinPar)
+	for i := range subs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			subs[i], errs[i] = join(ctx, api, t)
+		}()
+	}
+	wg.Wait()
+	defer func() {
+		for _, s := range subs {
+			if s != nil {
+				s.close()
+			}
+		}
+	}()
+	for i, err := range errs {
+		if err != nil {
+			return res, fmt.Errorf("subscriber %d: %w", i, err)
+		}
+		d, _ := subs[i].joinTime()
+		res.joins = append(res.joins, d)
+	}
+
+	time.Sleep(cfg.warmup)
+	var prof chan error
+	if p, ok := t.(profiler); ok && profileOut != "" {
+		prof = make(chan error, 1)
+		go func() { prof <- p.profile(ctx, cfg.duration*3/4, profileOut) }()
+	}
+	c0, err := cpuSeconds(t.pid())
+	if err != nil {
+		return res, err
+	}
+	l0, _ := cpuSeconds(os.Getpid())
+	f0, k0 := pub.frames.Load(), pub.forced.Load()
+	p0 := received(subs)
+	t0 := time.Now()
+	time.Sleep(cfg.duration)
+	c1, err := cpuSeconds(t.pid())
+	if err != nil {
+		return res, err
+	}
+	l1, _ := cpuSeconds(os.Getpid())
+	res.frames, res.forcedKeys = pub.frames.Load()-f0, pub.forced.Load()-k0
+	p1 := received(subs)
+	el := time.Since(t0).Seconds()
+	rss1, err := rssBytes(t.pid())
+	if err != nil {
+		return res, err
+	}
+	if prof != nil {
+		if err := <-prof; err != nil {
+			fmt.Fprintln(os.Stderr, "sfuload: profile:", err)
+		}
+	}
+	pk := float64(p1 - p0)
+	res.pps = pk / el
+	if pk > 0 {
+		res.cpuPerM = (c1 - c0) / pk * 1e6
+	}
+	res.sfuCPU = (c1 - c0) / el
+	res.loadCPU = (l1 - l0) / el
+	res.memPerSub = float64(rss1-rss0) / float64(n)
+	return res, nil
+}
+
+// join starts one subscriber and waits for its first media packet.
+func join(ctx context.Context, api *webrtc.API, t target) (*subscriber, error) {
+	s, err := newSubscriber(api)
+	if err != nil {
+		return nil, err
+	}
+	s.started = time.Now()
+	jctx, cancel := context.WithTimeout(ctx, joinTimeout)
+	defer cancel()
+	if err := t.subscribe(jctx, s); err != nil {
+		s.close()
+		return nil, err
+	}
+	select {
+	case <-s.got:
+		return s, nil
+	case <-jctx.Done():
+		err := fmt.Errorf("no media within %v (%s)", joinTimeout, describe(s.pc))
+		s.close()
+		return nil, err
+	}
+}
+
+func received(subs []*subscriber) uint64 {
+	var n uint64
+	for _, s := range subs {
+		n += s.pkts.Load()
+	}
+	return n
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"text/tabwriter"
+	"time"
+)
+
+// summary of the repetitions of one point: medians, and join percentiles
+// over the joins of every repetition together.
+type summary struct {
+	pps, cpuPerM, memPerSub, sfuCPU float64
+	p50, p99                        time.Duration
+	joins                           int
+}
+
+func summarize(rs []result) summary {
+	var s summary
+	med := func(f func(result) float64) float64 {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		return median(v)
+	}
+	s.pps = med(func(r result) float64 { return r.pps })
+	s.cpuPerM = med(func(r result) float64 { return r.cpuPerM })
+	s.memPerSub = med(func(r result) float64 { return r.memPerSub })
+	s.sfuCPU = med(func(r result) float64 { return r.sfuCPU })
+	var joins []time.Duration
+	for _, r := range rs {
+		joins = append(joins, r.joins...)
+	}
+	s.p50, s.p99 = percentiles(joins)
+	s.joins = len(joins)
+	return s
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
+
+// percentiles by nearest rank.
+func percentiles(d []time.Duration) (p50, p99 time.Duration) {
+	if len(d) == 0 {
+		return 0, 0
+	}
+	s := slices.Clone(d)
+	slices.Sort(s)
+	rank := func(p float64) time.Duration {
+		i := int(math.Ceil(p*float64(len(s)))) - 1
+		return s[max(i, 0)]
+	}
+	return rank(0.50), rank(0.99)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.0fms", float64(d)/1e6) }
+
+func printTable(c *config, all map[string]map[int][]result) {
+	fmt.Printf("\nMedians of %d repetitions; join p50/p99 over all joins of the repetitions.\n", c.reps)
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "N\tSFU\tfwd pkt/s\tCPU s/Mpkt\tSFU CPU\tMB/sub\tjoin p50\tjoin p99\t")
+	for _, n := range c.ns {
+		sums := map[string]summary{}
+		for _, s := range c.sfus {
+			sm := summarize(all[s][n])
+			sums[s] = sm
+			fmt.Fprintf(w, "%d\t%s\t%.0f\t%.2f\t%.0f%%\t%.2f\t%s\t%s\t\n",
+				n, s, sm.pps, sm.cpuPerM, 100*sm.sfuCPU, sm.memPerSub/1e6, ms(sm.p50), ms(sm.p99))
+		}
+		k, okK := sums["kogge"]
+		j, okJ := sums["janus"]
+		if okK && okJ {
+			fmt.Fprintf(w, "%d\tK/J\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", n,
+				k.pps/j.pps, k.cpuPerM/j.cpuPerM, k.sfuCPU/j.sfuCPU, k.memPerSub/j.memPerSub,
+				float64(k.p50)/float64(j.p50), float64(k.p99)/float64(j.p99))
+		}
+	}
+	_ = w.Flush()
+	if _, ok := all["kogge"]; ok {
+		if _, ok := all["janus"]; ok {
+			fmt.Println("\nTarget: Kogge CPU per forwarded packet <= Janus's (K/J CPU s/Mpkt <= 1).")
+		}
+	}
+}
