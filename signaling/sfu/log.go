@@ -8,8 +8,10 @@ import (
 	"github.com/pion/logging"
 )
 
-// pionLoggerFactory sends pion's logs to our slog.Logger. Pion is chatty
-// at info level, so its info and debug both become debug; trace is
+// pionLoggerFactory sends pion's logs to our slog.Logger. Pion logs every
+// teardown race (a stream closed under a reader, a packet for a gone
+// endpoint) as a warning or an error, so levels move one step down:
+// info, debug and warn become debug, error becomes warn; trace is
 // dropped.
 type pionLoggerFactory struct{ log *slog.Logger }
 
@@ -33,7 +35,7 @@ func (l pionLogger) Debug(msg string)                  { l.logf(slog.LevelDebug,
 func (l pionLogger) Debugf(format string, args ...any) { l.logf(slog.LevelDebug, format, args...) }
 func (l pionLogger) Info(msg string)                   { l.logf(slog.LevelDebug, "%s", msg) }
 func (l pionLogger) Infof(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
-func (l pionLogger) Warn(msg string)                   { l.logf(slog.LevelWarn, "%s", msg) }
-func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelWarn, format, args...) }
-func (l pionLogger) Error(msg string)                  { l.logf(slog.LevelError, "%s", msg) }
-func (l pionLogger) Errorf(format string, args ...any) { l.logf(slog.LevelError, format, args...) }
+func (l pionLogger) Warn(msg string)                   { l.logf(slog.LevelDebug, "%s", msg) }
+func (l pionLogger) Warnf(format string, args ...any)  { l.logf(slog.LevelDebug, format, args...) }
+func (l pionLogger) Error(msg string)                  { l.logf(slog.LevelWarn, "%s", msg) }
+func (l pionLogger) Errorf(format string, args ...any) { l.logf(slog.LevelWarn, format, args...) }
