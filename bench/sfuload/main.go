@@ -182,5 +182,5 @@ func (c *config) newTarget(s string) target {
 	if s == "janus" {
 		return &janus{bin: c.janusBin, ip: c.hostIP}
 	}
-	return &kogge{bin: c.koggeBin, ip: c.koggeIP}
+	return &kogge{bin: c.koggeBin, ip: c.koggeIP, pprofOn: c.pprofOut != ""}
 }
