@@ -103,8 +103,7 @@ func (m *meeting) admit(host *participant, msg *admitMsg) {
 // broadcasts).
 func (m *meeting) letIn(w *participant) {
 	m.lobby = remove(m.lobby, w)
-	w.ep.send(encode(typeOnly{Type: "admitted"}))
-	if m.enter(w) {
+	if m.enter(w, encode(typeOnly{Type: "admitted"})) {
 		m.audit(w, "join", "admitted")
 	}
 }

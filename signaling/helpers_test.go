@@ -87,6 +87,9 @@ func (r *fakeRoom) Join(id string, send func(sfu.Outbound)) (MediaPeer, error) {
 	defer r.mu.Unlock()
 	p := &fakePeer{id: id, send: send, events: make(chan string, 1000)}
 	r.peers[id] = p
+	// Like the SFU, offer the down connection at once: it must still
+	// reach the client after welcome/admitted.
+	send(sfu.Outbound{Type: "offer", PC: "down", SDP: "down offer"})
 	return p, nil
 }
 
@@ -305,7 +308,15 @@ func (e *env) connect(token, name string) *client {
 func (e *env) join(token, name string) *client {
 	e.t.Helper()
 	c := e.connect(token, name)
-	c.welcome = c.next("welcome")
+	c.welcome = c.read()
+	if c.welcome.Type != "welcome" {
+		e.t.Fatalf("first message %+v, want welcome", c.welcome)
+	}
+	if c.welcome.State == "joined" {
+		if w := c.read(); w.Type != "offer" || w.PC != "down" {
+			e.t.Fatalf("after welcome %+v, want the down offer", w)
+		}
+	}
 	return c
 }
 

@@ -3,6 +3,7 @@ package signaling
 import (
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/signaling/sfu"
@@ -173,18 +174,19 @@ func (m *meeting) join(p *participant) {
 		return
 	}
 	m.byID[p.id] = p
-	p.ep.send(m.welcome(p, "joined"))
-	if m.enter(p) {
+	if m.enter(p, m.welcome(p, "joined")) {
 		m.audit(p, "join", "")
 		m.broadcast(false)
 	}
 }
 
-// enter makes p a joined participant and starts its media. false if the
-// media engine refused (p is then gone).
-func (m *meeting) enter(p *participant) bool {
-	ep := p.ep
-	peer, err := m.room.Join(p.id, func(o sfu.Outbound) { ep.send(mediaMessage(o)) })
+// enter makes p a joined participant and starts its media. first
+// (welcome or admitted) reaches the client after the reader has the peer,
+// so the client's offer finds it, and before anything the SFU sends. false
+// if the media engine refused (p is then gone).
+func (m *meeting) enter(p *participant, first []byte) bool {
+	gate := &mediaGate{ep: p.ep}
+	peer, err := m.room.Join(p.id, gate.send)
 	if err != nil {
 		m.log.Error("media join failed", "participant", p.id, "err", err)
 		delete(m.byID, p.id)
@@ -194,7 +196,39 @@ func (m *meeting) enter(p *participant) bool {
 	p.joined, p.since, p.peer = true, m.hub.now(), peer
 	m.joined = append(m.joined, p)
 	p.ep.setPeer(peer)
+	gate.open(first)
 	return true
+}
+
+// mediaGate holds what the SFU sends until the participant's first message
+// (welcome or admitted) is queued. endpoint.send never blocks, so it is
+// called under the lock.
+type mediaGate struct {
+	mu     sync.Mutex
+	ep     endpoint
+	opened bool
+	held   [][]byte
+}
+
+func (g *mediaGate) send(o sfu.Outbound) {
+	msg := mediaMessage(o)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.opened {
+		g.held = append(g.held, msg)
+		return
+	}
+	g.ep.send(msg)
+}
+
+func (g *mediaGate) open(first []byte) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.ep.send(first)
+	for _, msg := range g.held {
+		g.ep.send(msg)
+	}
+	g.opened, g.held = true, nil
 }
 
 // drop removes p (joined or waiting) after it left or was sent away.

@@ -49,7 +49,12 @@ func TestLobbyAdmitAndDeny(t *testing.T) {
 	}
 
 	h.send(map[string]any{"type": "admit", "id": g1.welcome.ID})
-	g1.next("admitted")
+	if w := g1.read(); w.Type != "admitted" {
+		t.Fatalf("after admit %+v", w)
+	}
+	if w := g1.read(); w.Type != "offer" || w.PC != "down" {
+		t.Fatalf("after admitted %+v, want the down offer", w)
+	}
 	s = g1.next("state")
 	if !s.has(g1.welcome.ID) || s.Lobby != nil || s.participant(g1.welcome.ID).Candidate != "" {
 		t.Fatalf("guest state %+v", s)
