@@ -24,7 +24,7 @@ func (p *Peer) Offer(sdp string) error {
 		return fmt.Errorf("%w: offer on up in state %s", ErrState, st)
 	}
 	if err := s.pc.SetRemoteDescription(desc); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadSDP, err)
+		return p.refused(err)
 	}
 	if err := s.flushCandidates(); err != nil {
 		p.log.Debug("sfu: queued candidate refused", "pc", "up", "err", err)
@@ -57,7 +57,7 @@ func (p *Peer) Answer(sdp string) error {
 		return fmt.Errorf("%w: answer on down in state %s", ErrState, st)
 	}
 	if err := s.pc.SetRemoteDescription(desc); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadSDP, err)
+		return p.refused(err)
 	}
 	if err := s.flushCandidates(); err != nil {
 		p.log.Debug("sfu: queued candidate refused", "pc", "down", "err", err)
@@ -147,4 +147,13 @@ func parseSDP(typ webrtc.SDPType, sdp string) (webrtc.SessionDescription, error)
 		return desc, fmt.Errorf("%w: %v", ErrBadSDP, err)
 	}
 	return desc, nil
+}
+
+// refused classifies a description pion would not apply: a Close racing
+// with us is ErrClosed, anything else the client's fault.
+func (p *Peer) refused(err error) error {
+	if p.isClosed() {
+		return ErrClosed
+	}
+	return fmt.Errorf("%w: %v", ErrBadSDP, err)
 }

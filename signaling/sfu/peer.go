@@ -186,7 +186,12 @@ func (p *Peer) AddCandidate(pc string, c webrtc.ICECandidateInit) error {
 		s.pending = append(s.pending, c)
 		return nil
 	}
-	return s.addCandidate(c)
+	if err := s.addCandidate(c); err != nil && p.isClosed() {
+		return ErrClosed
+	} else if err != nil {
+		return err
+	}
+	return nil
 }
 
 // flushCandidates adds the queued candidates; s.mu held, remote
