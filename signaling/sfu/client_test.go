@@ -210,6 +210,11 @@ func (c *client) publish() {
 	go c.readPLI(vt.Sender())
 	go c.generate(video, audio)
 
+	c.offerUp()
+}
+
+// offerUp (re)negotiates the up connection; the answer comes through pump.
+func (c *client) offerUp() {
 	offer, err := c.up.CreateOffer(nil)
 	c.must(err)
 	gathered := webrtc.GatheringCompletePromise(c.up)

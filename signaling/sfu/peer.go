@@ -186,12 +186,11 @@ func (p *Peer) AddCandidate(pc string, c webrtc.ICECandidateInit) error {
 		s.pending = append(s.pending, c)
 		return nil
 	}
-	if err := s.addCandidate(c); err != nil && p.isClosed() {
+	err := s.addCandidate(c)
+	if err != nil && p.isClosed() {
 		return ErrClosed
-	} else if err != nil {
-		return err
 	}
-	return nil
+	return err
 }
 
 // flushCandidates adds the queued candidates; s.mu held, remote

@@ -172,6 +172,35 @@ func TestLeaveRemovesTracks(t *testing.T) {
 	}
 }
 
+func TestUnpublishEndsTrack(t *testing.T) {
+	e := newTestEngine(t)
+	r := e.NewRoom("r1", nil)
+	defer r.Close()
+	a := newClient(t, r, "A", false)
+	a.publish()
+	b := newClient(t, r, "B", false)
+	b.waitRecv("A's video", fromPeer(t, "A", false))
+
+	// A stops its camera: removes the sender and re-offers on up.
+	for _, s := range a.up.GetSenders() {
+		if s.Track() != nil && s.Track().Kind() == webrtc.RTPCodecTypeVideo {
+			if err := a.up.RemoveTrack(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	a.offerUp()
+	select {
+	case id := <-b.ended:
+		if id != "A/A-video" {
+			t.Fatalf("ended %s", id)
+		}
+	case <-waitTimeout():
+		t.Fatal("A's video did not end at B")
+	}
+	b.waitRecv("A's audio still", fromPeer(t, "A", true))
+}
+
 func TestOneDownOfferOutstanding(t *testing.T) {
 	e := newTestEngine(t)
 	r := e.NewRoom("r1", nil)
