@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,7 +116,8 @@ func (k *kogge) subscribe(ctx context.Context, s *subscriber) error {
 	return c.waitNegotiated(ctx)
 }
 
-// profile fetches a CPU profile of koggesfu.
+// profile fetches a CPU profile of koggesfu over d, then a heap profile
+// (out + ".heap").
 func (k *kogge) profile(ctx context.Context, d time.Duration, out string) error {
 	k.mu.Lock()
 	base := k.pprof
@@ -123,7 +125,40 @@ func (k *kogge) profile(ctx context.Context, d time.Duration, out string) error 
 	if base == "" {
 		return errors.New("koggesfu has no pprof listener")
 	}
-	url := fmt.Sprintf("%sprofile?seconds=%d", base, max(int(d.Seconds()), 1))
+	err := fetch(ctx, fmt.Sprintf("%sprofile?seconds=%d", base, max(int(d.Seconds()), 1)), out)
+	if err != nil {
+		return err
+	}
+	return fetch(ctx, base+"heap", out+".heap")
+}
+
+// stats is koggesfu's /stats, for -v.
+func (k *kogge) stats(ctx context.Context) string {
+	k.mu.Lock()
+	u := strings.Replace(strings.Replace(k.wsURL, "ws://", "http://", 1), "/ws", "/stats", 1)
+	k.mu.Unlock()
+	var st struct {
+		ForwardedPackets, KeyframeRequests uint64
+		Peers, Goroutines                  int
+		HeapInuse, StackInuse, Sys         uint64
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return err.Error()
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("koggesfu: %d peers, %d goroutines, heap in use %.1f MB, stacks %.1f MB, Go sys %.1f MB, %d keyframe requests",
+		st.Peers, st.Goroutines, float64(st.HeapInuse)/1e6, float64(st.StackInuse)/1e6, float64(st.Sys)/1e6, st.KeyframeRequests)
+}
+
+func fetch(ctx context.Context, url, out string) error {
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		return err

@@ -55,7 +55,7 @@ func main() {
 	flag.StringVar(&hostIP, "ip", "", "the host's non-loopback IPv4 for Janus media (default: first of hostname -I)")
 	flag.StringVar(&koggeIP, "kogge-ip", "127.0.0.1", "address of Kogge's media (UDP mux)")
 	flag.StringVar(&c.koggeBin, "koggesfu", "", "prebuilt koggesfu binary (default: go build ./bench/sfuload/koggesfu)")
-	flag.StringVar(&c.pprofOut, "pprof", "", "write a CPU profile of koggesfu during the last point's window to this file")
+	flag.StringVar(&c.pprofOut, "pprof", "", "write a CPU profile of koggesfu during the first repetition of the last N to this file (and a heap profile to <file>.heap)")
 	flag.BoolVar(&c.verbose, "v", false, "print every point")
 	flag.Parse()
 	if *quick {
@@ -169,6 +169,9 @@ func run(c *config) error {
 					p50, p99 := percentiles(r.joins)
 					fmt.Printf("  %-5s N=%-3d rep %d: %8.0f pkt/s (%5.1f per sub) %6.2f CPU s/Mpkt (SFU %4.0f%%, load %4.0f%% of a core) %6.2f MB/sub join p50 %v p99 %v; sent %d frames, %d keyframes on request\n",
 						s, n, rep+1, r.pps, r.pps/float64(n), r.cpuPerM, 100*r.sfuCPU, 100*r.loadCPU, r.memPerSub/1e6, ms(p50), ms(p99), r.frames, r.forcedKeys)
+				}
+				if c.verbose && r.note != "" {
+					fmt.Println("    " + r.note)
 				}
 				all[s][n] = append(all[s][n], r)
 			}

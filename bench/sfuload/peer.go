@@ -163,25 +163,27 @@ func (p *publisher) send() {
 	for i := 1; i < len(opus); i++ {
 		opus[i] = byte(i * 7)
 	}
-	vt := time.NewTicker(time.Second / videoFPS)
-	at := time.NewTicker(audioFrame)
-	defer vt.Stop()
-	defer at.Stop()
+	// Frames are due on a fixed schedule (not a ticker, which drops ticks
+	// when the loop is late), so the rate is exact over any window.
+	start := time.Now()
+	var nv, na int
+	due := func(n int, every time.Duration) time.Time { return start.Add(time.Duration(n) * every) }
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	var lastKey time.Time
-	n := 0
 	for {
-		select {
-		case <-p.stop:
-			return
-		case <-at.C:
+		now := time.Now()
+		switch nextV, nextA := due(nv, time.Second/videoFPS), due(na, audioFrame); {
+		case !now.Before(nextA):
 			_ = p.audio.WriteSample(media.Sample{Data: opus, Duration: audioFrame})
-		case now := <-vt.C:
-			key := n%int(keyframeEvery.Seconds()*videoFPS) == 0
+			na++
+		case !now.Before(nextV):
+			key := nv%int(keyframeEvery.Seconds()*videoFPS) == 0
 			if !key && p.keyReq.Load() && now.Sub(lastKey) >= keyReqMinSpace {
 				key = true
 				p.forced.Add(1)
 			}
-			n++
+			nv++
 			p.frames.Add(1)
 			var data []byte
 			if key {
@@ -192,6 +194,17 @@ func (p *publisher) send() {
 				data = vp8Frame(frame[:deltaBytes], false)
 			}
 			_ = p.video.WriteSample(media.Sample{Data: data, Duration: time.Second / videoFPS})
+		default:
+			next := nextA
+			if nextV.Before(next) {
+				next = nextV
+			}
+			timer.Reset(next.Sub(now))
+			select {
+			case <-p.stop:
+				return
+			case <-timer.C:
+			}
 		}
 	}
 }

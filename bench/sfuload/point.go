@@ -25,6 +25,11 @@ type target interface {
 	close()
 }
 
+// statser is a target that describes its own state (-v).
+type statser interface {
+	stats(ctx context.Context) string
+}
+
 // profiler is a target that can hand out a CPU profile of itself.
 type profiler interface {
 	profile(ctx context.Context, d time.Duration, out string) error
@@ -41,6 +46,7 @@ type result struct {
 	joins     []time.Duration
 	// frames and forcedKeys the publisher sent during the window.
 	frames, forcedKeys uint64
+	note               string // the target's own view (-v)
 }
 
 const (
@@ -138,6 +144,9 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	rss1, err := rssBytes(t.pid())
 	if err != nil {
 		return res, err
+	}
+	if st, ok := t.(statser); ok && cfg.verbose {
+		res.note = st.stats(ctx)
 	}
 	if prof != nil {
 		if err := <-prof; err != nil {

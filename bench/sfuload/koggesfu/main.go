@@ -17,6 +17,7 @@ import (
 	_ "net/http/pprof" // on the -pprof listener only
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -66,8 +67,10 @@ func run(addr, mediaIP string, udpPort int, pprofAddr, level string) error {
 	mux := http.NewServeMux()
 	mux.Handle("/ws", hub)
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(engine.Stats())
+		_ = json.NewEncoder(w).Encode(stats{engine.Stats(), runtime.NumGoroutine(), ms.HeapInuse, ms.StackInuse, ms.Sys})
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -92,6 +95,16 @@ func run(addr, mediaIP string, udpPort int, pprofAddr, level string) error {
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	return nil
+}
+
+// stats is what /stats reports: the SFU's totals and the Go runtime's view
+// of memory.
+type stats struct {
+	sfu.Stats
+	Goroutines int
+	HeapInuse  uint64
+	StackInuse uint64
+	Sys        uint64
 }
 
 // benchAuth admits everyone into one meeting without lobby.
