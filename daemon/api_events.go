@@ -45,6 +45,12 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 		devices, stop = s.av.hub.subscribe(sseBuffer)
 		defer stop()
 	}
+	var queues <-chan queueEvent // nil without meetings
+	if s.queues != nil {
+		var stop func()
+		queues, stop = s.queues.subscribe(sseBuffer)
+		defer stop()
+	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -76,6 +82,13 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 			}
 			st.ID = dev
 			if !send(func() error { return writeJSONEvent(w, "device", deviceEvent{Room: r, Status: st}) }) {
+				return nil
+			}
+		case q := <-queues:
+			if room != "" && q.Room != room {
+				continue
+			}
+			if !send(func() error { return writeJSONEvent(w, "queue", q) }) {
 				return nil
 			}
 		case <-tick.C:

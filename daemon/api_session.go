@@ -45,8 +45,10 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 	if err != nil {
 		return err
 	}
+	// Max-Age, not Expires: it counts on the browser's own clock, so a
+	// panel or laptop whose clock is off still keeps its session.
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: token, Path: "/", Expires: sess.Expires,
+		Name: sessionCookie, Value: token, Path: "/", MaxAge: max(1, int(sess.Expires.Sub(s.now()).Seconds())),
 		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode,
 	})
 	writeJSON(w, http.StatusCreated, sessionOf(&caller{user: u, session: &sess}))

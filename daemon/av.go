@@ -23,7 +23,7 @@ type roomAV struct {
 	deviceKey map[string]av.DeviceConfig     // room/device -> config
 	scenes    map[string]map[string]av.Scene // room -> name -> scene
 	prep, end map[string]string              // room -> scene name
-	hub       deviceHub
+	hub       fanout[av.Status]
 }
 
 func devKey(room, dev string) string { return room + "/" + dev }
@@ -158,39 +158,6 @@ func (a *roomAV) followTimeline(ctx context.Context, events <-chan timeline.Even
 }
 
 func (a *roomAV) close() { a.sup.Close() }
-
-// deviceHub fans device changes out to event streams; like the timeline's,
-// it never waits for a slow stream.
-type deviceHub struct {
-	mu   sync.Mutex
-	subs map[chan av.Status]struct{}
-}
-
-func (h *deviceHub) subscribe(buffer int) (<-chan av.Status, func()) {
-	ch := make(chan av.Status, buffer)
-	h.mu.Lock()
-	if h.subs == nil {
-		h.subs = map[chan av.Status]struct{}{}
-	}
-	h.subs[ch] = struct{}{}
-	h.mu.Unlock()
-	return ch, func() {
-		h.mu.Lock()
-		delete(h.subs, ch)
-		h.mu.Unlock()
-	}
-}
-
-func (h *deviceHub) publish(st av.Status) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ch := range h.subs {
-		select {
-		case ch <- st:
-		default: // a slow stream misses a state; the next one follows
-		}
-	}
-}
 
 // inUseAt reports whether a room has a booking occupying it around at
 // (its buffers included), for the end scene.

@@ -36,6 +36,7 @@ type testEnv struct {
 	catalog  *rooms.Catalog
 	now      time.Time
 	server   *server
+	meetings *meetings
 }
 
 // newTestEnv builds the environment; tweak adjusts the accounts options
@@ -75,6 +76,18 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		closing:   make(chan struct{}),
 	}
 	e.server = s
+	w := config.Demo(dir).WebRTC
+	w.UDPPort, w.ListenIP = 0, "127.0.0.1"
+	if s.joins, err = newJoins(w, st, e.catalog, s.now, "http://127.0.0.1", s.log); err != nil {
+		t.Fatal(err)
+	}
+	mt, err := newMeetings(w, "http://127.0.0.1", true, st, s.joins, s.log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(mt.close)
+	e.meetings, s.hub, s.queues = mt, mt.hub, &mt.queues
+	s.changed = mt.bookingChanged
 	h, err := s.handler(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,8 @@ func toProblem(err error) *problem {
 		return newProblem(http.StatusNotFound, "not-found", "Booking not found", "There is no such booking.")
 	case errors.Is(err, rooms.ErrVersionMismatch):
 		return newProblem(http.StatusPreconditionFailed, "stale", "Changed by someone else", "The booking was changed since you loaded it. Reload it and try again.")
+	case errors.Is(err, store.ErrInvalidJoinSettings):
+		return newProblem(http.StatusUnprocessableEntity, "invalid-join-settings", "Invalid join settings", "%s", err.Error())
 	case errors.Is(err, store.ErrBadCursor):
 		return errBadCursor
 	case errors.As(err, &rl):

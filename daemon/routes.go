@@ -49,6 +49,17 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/bookings/{id}/checkin", staff, s.checkin},
 		{"POST", "/api/v1/bookings/{id}/extend", staff, s.extend},
 		{"POST", "/api/v1/bookings/{id}/end", staff, s.end},
+		{"GET", "/api/v1/bookings/{id}/join", staff, s.getJoin},
+		{"PATCH", "/api/v1/bookings/{id}/join", staff, s.patchJoin},
+		{"POST", "/api/v1/bookings/{id}/join/rotate", staff, s.rotateJoin},
+		{"POST", "/api/v1/bookings/{id}/candidates", staff, s.addCandidate},
+		{"DELETE", "/api/v1/bookings/{id}/candidates/{cid}", staff, s.deleteCandidate},
+
+		// Join by link: the token in the path (page) or in the first
+		// WebSocket message (signaling) is the credential; the hub checks
+		// it again on every hello.
+		{"GET", "/j/{token}", public, s.join},
+		{"GET", "/ws", public, s.signal},
 
 		// Account changes and the backup (which holds every password hash and
 		// TOTP seed) need a logged-in admin, not a token: a leaked automation

@@ -55,6 +55,14 @@ var expectedAccess = map[string]string{
 	"POST /api/v1/bookings/{id}/extend":        "staff",
 	"POST /api/v1/bookings/{id}/end":           "staff",
 
+	"GET /api/v1/bookings/{id}/join":                "staff",
+	"PATCH /api/v1/bookings/{id}/join":              "staff",
+	"POST /api/v1/bookings/{id}/join/rotate":        "staff",
+	"POST /api/v1/bookings/{id}/candidates":         "staff",
+	"DELETE /api/v1/bookings/{id}/candidates/{cid}": "staff",
+	"GET /j/{token}":                                "public",
+	"GET /ws":                                       "public",
+
 	"GET /api/v1/users":              "admin",
 	"POST /api/v1/users":             "admin-session",
 	"PATCH /api/v1/users/{name}":     "admin-session",

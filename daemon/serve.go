@@ -174,7 +174,13 @@ func (d *daemonProcess) run() error {
 		}()
 		notifier = newMailNotifier(mailer, cfg.Mail.From, d.catalog, st.GetSeries, d.log.With("component", "mail"))
 	}
-	tlStore := timelineStore{st: st, room: d.catalog.Get, now: time.Now, released: func(b rooms.Booking) { notifier.send(mailReleased, b) }}
+	var mt *meetings // started below; the timeline may release a booking before
+	tlStore := timelineStore{st: st, room: d.catalog.Get, now: time.Now, released: func(b rooms.Booking) {
+		notifier.send(mailReleased, b)
+		if mt != nil {
+			mt.bookingChanged(b)
+		}
+	}}
 	if n, err := tlStore.sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
 		return fmt.Errorf("ending bookings missed while down: %w", err)
 	} else if n > 0 {
@@ -198,8 +204,21 @@ func (d *daemonProcess) run() error {
 		defer stopAV()
 	}
 
+	joinLinks, err := newJoins(cfg.WebRTC, st, d.catalog, time.Now, cfg.Server.PublicURL, d.log.With("component", "joins"))
+	if err != nil {
+		return err
+	}
+	if mt, err = d.startMeetings(joinLinks, m); err != nil {
+		return err
+	}
+	defer mt.close()
+	changed := func(b rooms.Booking) {
+		tl.Changed(b)
+		mt.bookingChanged(b)
+	}
+
 	if cfg.OParl.Endpoint != "" {
-		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, tl.Changed); err != nil {
+		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, changed); err != nil {
 			return fmt.Errorf("oparl: %w", err)
 		}
 	}
@@ -226,7 +245,7 @@ func (d *daemonProcess) run() error {
 		secureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
 		ready:         d.ready,
 		jobs:          d.jobs.status,
-		changed:       tl.Changed,
+		changed:       changed,
 		subscribe:     tl.Subscribe,
 		closing:       make(chan struct{}),
 		closures:      cfg.ClosureList(),
@@ -235,6 +254,9 @@ func (d *daemonProcess) run() error {
 		publicURL:     cfg.Server.PublicURL,
 		oparl:         d.oparl,
 		mail:          notifier,
+		joins:         joinLinks,
+		hub:           mt.hub,
+		queues:        &mt.queues,
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

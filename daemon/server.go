@@ -10,6 +10,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
+	"github.com/kogge-project/kogge/signaling"
 )
 
 // server holds what the HTTP handlers need. It owns nothing: serve.go opens
@@ -46,6 +47,12 @@ type server struct {
 	oparl *oparlImport
 	// mail tells bookings' contacts of changes; nil: no mail configured.
 	mail *mailNotifier
+	// joins signs and checks join links; hub runs the meetings on our SFU
+	// (nil in tests that do not need them); queues carries council
+	// sessions' speaker queues to the events stream.
+	joins  *joins
+	hub    *signaling.Hub
+	queues *fanout[queueEvent]
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

@@ -1,0 +1,367 @@
+// The join page: pre-join (name, devices, PIN), lobby, and the meeting on
+// Kogge's SFU. Protocol: signaling/PROTOCOL.md. Two peer connections, as
+// the SFU expects: "up" carries what we send (we offer), "down" what the
+// others send (the server offers, we answer).
+import { t, pair, apply, lang, setLang } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const root = $('join');
+const token = location.pathname.split('/').pop();
+const role = root.dataset.role;
+
+let ws = null;
+let me = null;             // our participant id
+let iceServers = [];
+let up = null, down = null;
+let local = null;          // our MediaStream
+let micMuted = false, camOff = false, handUp = false, locked = false;
+let people = [];           // last state.participants
+let lastState = { participants: [], queue: [], lobby: [], locked: false };
+let closedShown = false;
+
+function show(section) {
+  for (const id of ['notice', 'prejoin', 'lobby', 'meeting']) $(id).hidden = id !== section;
+}
+
+function notice(reason, vars = {}) {
+  const [title, text] = pair('state.' + reason, vars);
+  $('notice-title').textContent = title;
+  $('notice-text').textContent = text + (vars.detail ? '\n' + t('reason', { reason: vars.detail }) : '');
+  show('notice');
+}
+
+function formatTime(iso) {
+  return new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso));
+}
+
+function send(msg) {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+}
+
+// ---- pre-join ----------------------------------------------------------
+
+async function openDevices() {
+  const cam = $('camera').value, mic = $('mic').value;
+  if (local) local.getTracks().forEach((tr) => tr.stop());
+  try {
+    local = await navigator.mediaDevices.getUserMedia({
+      video: cam === 'none' ? false : (cam ? { deviceId: { exact: cam } } : true),
+      audio: mic === 'none' ? false : (mic ? { deviceId: { exact: mic } } : true),
+    });
+  } catch {
+    local = new MediaStream();
+    $('prejoin-error').textContent = t('prejoin.noDevices');
+  }
+  $('preview').srcObject = local;
+}
+
+async function listDevices() {
+  let devices = [];
+  try { devices = await navigator.mediaDevices.enumerateDevices(); } catch { /* no permission */ }
+  for (const [sel, kind] of [[$('camera'), 'videoinput'], [$('mic'), 'audioinput']]) {
+    const current = sel.value;
+    sel.replaceChildren();
+    for (const d of devices.filter((d) => d.kind === kind)) {
+      const o = document.createElement('option');
+      o.value = d.deviceId;
+      o.textContent = d.label || kind;
+      sel.append(o);
+    }
+    const none = document.createElement('option');
+    none.value = 'none';
+    none.textContent = t('prejoin.none');
+    sel.append(none);
+    if (current) sel.value = current;
+  }
+}
+
+async function prejoin() {
+  show('prejoin');
+  $('pin-row').hidden = root.dataset.pin !== 'true';
+  try { $('name').value = localStorage.getItem('kogge.name') || ''; } catch { /* private mode */ }
+  await openDevices();
+  await listDevices();
+  $('camera').addEventListener('change', openDevices);
+  $('mic').addEventListener('change', openDevices);
+  $('prejoin-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const name = $('name').value.trim();
+    if (!name) return;
+    try { localStorage.setItem('kogge.name', name); } catch { /* private mode */ }
+    $('join-button').disabled = true;
+    connect(name, $('pin').value.trim());
+  });
+  $('name').focus();
+}
+
+// ---- signaling ---------------------------------------------------------
+
+function connect(name, pin) {
+  const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
+  ws = new WebSocket(scheme + location.host + '/ws');
+  ws.addEventListener('open', () => send({ type: 'hello', version: 1, token, name, pin }));
+  ws.addEventListener('message', (e) => {
+    let m;
+    try { m = JSON.parse(e.data); } catch { return; }
+    handle(m).catch((err) => console.error('kogge:', err));
+  });
+  ws.addEventListener('close', () => {
+    stopMedia();
+    if (!closedShown) notice('error');
+  });
+}
+
+async function handle(m) {
+  switch (m.type) {
+    case 'welcome':
+      me = m.id;
+      iceServers = m.ice_servers || [];
+      if (m.meeting && m.meeting.title) $('title').textContent = m.meeting.title;
+      if (m.state === 'lobby') { show('lobby'); $('lobby-leave').focus(); } else await startMeeting();
+      break;
+    case 'admitted':
+      await startMeeting();
+      break;
+    case 'state':
+      renderState(m);
+      break;
+    case 'offer':
+      await onOffer(m.sdp);
+      break;
+    case 'answer':
+      if (up) await up.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+      break;
+    case 'candidate': {
+      const pc = m.pc === 'up' ? up : down;
+      if (pc && m.candidate) await pc.addIceCandidate(m.candidate).catch(() => {});
+      break;
+    }
+    case 'mute_request':
+      setMic(true);
+      note(t('meeting.mutedByHost'));
+      break;
+    case 'error':
+      if (m.code === 'prejoin') break;
+      note(m.message || m.code);
+      break;
+    case 'closed':
+      closedShown = true;
+      stopMedia();
+      if (m.reason === 'external' && m.url) { location.assign(m.url); return; }
+      if (m.reason === 'pin_wrong' || m.reason === 'pin_required') {
+        $('pin-row').hidden = false;
+        $('prejoin-error').textContent = pair('state.' + m.reason)[1];
+        $('join-button').disabled = false;
+        closedShown = false;
+        show('prejoin');
+        $('pin').focus();
+        return;
+      }
+      notice(m.reason, { time: m.opens ? formatTime(m.opens) : '', detail: m.message && m.reason === 'denied' ? m.message : '' });
+      break;
+  }
+}
+
+// ---- media -------------------------------------------------------------
+
+async function startMeeting() {
+  show('meeting');
+  $('toggle-mic').focus();
+  up = new RTCPeerConnection({ iceServers });
+  up.addEventListener('icecandidate', (e) => { if (e.candidate) send({ type: 'candidate', pc: 'up', candidate: e.candidate.toJSON() }); });
+  for (const track of local ? local.getTracks() : []) up.addTransceiver(track, { direction: 'sendonly', streams: [local] });
+  if (!local || local.getTracks().length === 0) {
+    // Nothing to send: the up connection still carries our ICE presence.
+    up.addTransceiver('audio', { direction: 'inactive' });
+  }
+  addTile(me, local, true);
+  await up.setLocalDescription(await up.createOffer());
+  send({ type: 'offer', pc: 'up', sdp: up.localDescription.sdp });
+  setInterval(highlightSpeaker, 500);
+}
+
+async function onOffer(sdp) {
+  if (!down) {
+    down = new RTCPeerConnection({ iceServers });
+    down.addEventListener('icecandidate', (e) => { if (e.candidate) send({ type: 'candidate', pc: 'down', candidate: e.candidate.toJSON() }); });
+    down.addEventListener('track', (e) => {
+      const stream = e.streams[0];
+      if (!stream) return;
+      addTile(stream.id, stream, false);
+      stream.addEventListener('removetrack', () => { if (stream.getTracks().length === 0) removeTile(stream.id); });
+    });
+  }
+  await down.setRemoteDescription({ type: 'offer', sdp });
+  await down.setLocalDescription(await down.createAnswer());
+  send({ type: 'answer', pc: 'down', sdp: down.localDescription.sdp });
+}
+
+function stopMedia() {
+  for (const pc of [up, down]) if (pc) pc.close();
+  up = down = null;
+  if (local) local.getTracks().forEach((tr) => tr.stop());
+}
+
+function addTile(id, stream, mine) {
+  let tile = document.querySelector(`[data-participant="${CSS.escape(id)}"]`);
+  if (!tile) {
+    tile = document.createElement('figure');
+    tile.className = 'tile';
+    tile.dataset.participant = id;
+    const v = document.createElement('video');
+    v.autoplay = true;
+    v.playsInline = true;
+    v.muted = mine; // never play our own microphone back
+    const cap = document.createElement('figcaption');
+    tile.append(v, cap);
+    $('grid').append(tile);
+  }
+  tile.querySelector('video').srcObject = stream;
+  labelTiles();
+}
+
+function removeTile(id) {
+  document.querySelector(`[data-participant="${CSS.escape(id)}"]`)?.remove();
+}
+
+function labelTiles() {
+  for (const tile of document.querySelectorAll('.tile')) {
+    const p = people.find((x) => x.id === tile.dataset.participant);
+    const name = p ? p.name : '';
+    tile.querySelector('figcaption').textContent = tile.dataset.participant === me ? `${name} ${t('meeting.you')}` : name;
+    tile.classList.toggle('muted', !!(p && p.muted));
+  }
+}
+
+// highlightSpeaker marks the loudest remote audio as the active speaker.
+async function highlightSpeaker() {
+  if (!down) return;
+  let best = null, level = 0.02;
+  const stats = await down.getStats();
+  const streamOf = new Map();
+  for (const tr of down.getReceivers()) {
+    const s = [...document.querySelectorAll('.tile video')].find((v) => v.srcObject && v.srcObject.getTracks().includes(tr.track));
+    if (s) streamOf.set(tr.track.id, s.closest('.tile'));
+  }
+  stats.forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'audio' && (r.audioLevel || 0) > level) {
+      level = r.audioLevel;
+      best = streamOf.get(r.trackIdentifier) || null;
+    }
+  });
+  for (const tile of document.querySelectorAll('.tile')) tile.classList.toggle('speaking', tile === best);
+}
+
+// koggeStats lets tests and support read what arrives: frames decoded.
+window.koggeStats = async () => {
+  let frames = 0;
+  if (down) (await down.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0; });
+  return { framesDecoded: frames, connected: !!down && down.connectionState === 'connected' };
+};
+
+// ---- controls ----------------------------------------------------------
+
+function setMic(muted) {
+  micMuted = muted;
+  if (local) local.getAudioTracks().forEach((tr) => { tr.enabled = !muted; });
+  $('toggle-mic').setAttribute('aria-pressed', String(muted));
+  $('toggle-mic').textContent = t(muted ? 'meeting.unmute' : 'meeting.mute');
+}
+
+function note(text) {
+  const n = $('meeting-note');
+  n.textContent = text;
+  n.hidden = false;
+}
+
+function button(label, onClick) {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = label;
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+function renderState(m) {
+  lastState = m;
+  people = m.participants || [];
+  locked = !!m.locked;
+  const host = role === 'host';
+  const list = $('people');
+  list.replaceChildren();
+  for (const p of people) {
+    const li = document.createElement('li');
+    const name = document.createElement('span');
+    name.textContent = p.name + (p.id === me ? ' ' + t('meeting.you') : '') + (p.role === 'host' ? ` (${t('meeting.host')})` : '');
+    li.append(name);
+    const flags = [p.muted && t('meeting.muted'), p.hand && t('meeting.hand')].filter(Boolean).join(', ');
+    if (flags) { const f = document.createElement('small'); f.textContent = ' ' + flags; li.append(f); }
+    if (host && p.id !== me) {
+      li.append(button(t('host.mute'), () => send({ type: 'host_mute', id: p.id })));
+      li.append(button(t('host.remove'), () => send({ type: 'remove', id: p.id, reason: '' })));
+    }
+    list.append(li);
+  }
+  const q = $('queue');
+  q.replaceChildren();
+  for (const e of m.queue || []) {
+    const li = document.createElement('li');
+    const s = document.createElement('span');
+    s.textContent = e.name;
+    li.append(s);
+    if (host) li.append(button(t('host.dequeue'), () => send({ type: 'queue', action: 'remove', id: e.id })));
+    q.append(li);
+  }
+  if (!(m.queue || []).length) { const li = document.createElement('li'); li.className = 'muted'; li.textContent = t('meeting.queueEmpty'); q.append(li); }
+  handUp = (m.queue || []).some((e) => e.id === me);
+  $('toggle-hand').setAttribute('aria-pressed', String(handUp));
+  $('toggle-hand').textContent = t(handUp ? 'meeting.lowerHand' : 'meeting.raiseHand');
+  $('queue-controls').hidden = !host;
+  $('host').hidden = !host;
+  if (host) {
+    const l = $('lobby-list');
+    l.replaceChildren();
+    for (const w of m.lobby || []) {
+      const li = document.createElement('li');
+      li.dataset.waiting = w.id;
+      const s = document.createElement('span');
+      s.textContent = w.name + (w.candidate ? ` – ${w.candidate}` : '');
+      li.append(s, button(t('host.admit'), () => send({ type: 'admit', id: w.id })),
+        button(t('host.deny'), () => send({ type: 'deny', id: w.id, reason: '' })));
+      l.append(li);
+    }
+    if (!(m.lobby || []).length) { const li = document.createElement('li'); li.className = 'muted'; li.textContent = t('host.lobbyEmpty'); l.append(li); }
+    $('lock').setAttribute('aria-pressed', String(locked));
+    $('lock').textContent = t(locked ? 'host.unlock' : 'host.lock');
+  }
+  labelTiles();
+}
+
+function wireControls() {
+  $('toggle-mic').addEventListener('click', () => { setMic(!micMuted); send({ type: 'mute', muted: micMuted }); });
+  $('toggle-camera').addEventListener('click', () => {
+    camOff = !camOff;
+    if (local) local.getVideoTracks().forEach((tr) => { tr.enabled = !camOff; });
+    $('toggle-camera').setAttribute('aria-pressed', String(camOff));
+    $('toggle-camera').textContent = t(camOff ? 'meeting.cameraOn' : 'meeting.cameraOff');
+  });
+  $('toggle-hand').addEventListener('click', () => send({ type: 'hand', raised: !handUp }));
+  const leave = () => { send({ type: 'leave' }); closedShown = true; stopMedia(); ws?.close(); notice('left'); };
+  $('leave').addEventListener('click', leave);
+  $('lobby-leave').addEventListener('click', leave);
+  $('admit-all').addEventListener('click', () => send({ type: 'admit', all: true }));
+  $('lock').addEventListener('click', () => send({ type: 'lock', locked: !locked }));
+  $('end-all').addEventListener('click', () => { if (confirm(t('host.endConfirm'))) send({ type: 'end' }); });
+  $('queue-next').addEventListener('click', () => send({ type: 'queue', action: 'next' }));
+  $('queue-clear').addEventListener('click', () => send({ type: 'queue', action: 'clear' }));
+  $('lang').addEventListener('click', () => { setLang(lang === 'de' ? 'en' : 'de'); $('lang').textContent = t('lang.switch'); renderState(lastState); });
+}
+
+// ---- start -------------------------------------------------------------
+
+apply();
+$('lang').textContent = t('lang.switch');
+wireControls();
+const state = root.dataset.state;
+if (state === 'open') prejoin();
+else notice(state, { time: root.dataset.opens ? formatTime(root.dataset.opens) : '' });

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/joinlink"
+	"golang.org/x/time/rate"
+)
+
+// joins turns join links into meetings: it signs the links a booking
+// shows, and it is the signaling hub's Authorizer, deciding what a token
+// (and PIN) opens right now.
+type joins struct {
+	log       *slog.Logger
+	store     *store.Store
+	catalog   *rooms.Catalog
+	keys      *joinlink.Keyring
+	now       func() time.Time
+	publicURL string
+	grace     time.Duration
+	limit     int
+	pins      *pinLimiter
+}
+
+func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*joins, error) {
+	keys, err := joinlink.LoadKeyring(w.KeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("join link keys: %w", err)
+	}
+	return &joins{log: log, store: st, catalog: cat, keys: keys, now: now, publicURL: publicURL,
+		grace: w.EndGrace.Duration, limit: w.ParticipantLimit, pins: newPINLimiter()}, nil
+}
+
+// link is the URL of one join link.
+func (j *joins) link(c joinlink.Claims) (string, error) {
+	tok, err := j.keys.Sign(c)
+	if err != nil {
+		return "", err
+	}
+	return j.publicURL + "/j/" + tok, nil
+}
+
+// window is when a booking's meeting is open: from the room's prep instant
+// to the end plus grace.
+func (j *joins) window(b rooms.Booking) (opens, closes time.Time) {
+	room, _ := j.catalog.Get(b.Room)
+	return b.Start.Add(-prepLead(room)), b.End.Add(j.grace)
+}
+
+// lobbyOn says whether guests wait to be admitted: always for confidential
+// meetings and interviews; by default for council sessions; otherwise as
+// the booking's join settings say.
+func lobbyOn(b rooms.Booking, js store.JoinSettings) bool {
+	if b.Confidential || b.Kind == rooms.KindInterview {
+		return true
+	}
+	switch js.Lobby {
+	case 1:
+		return true
+	case -1:
+		return false
+	}
+	return b.Kind == rooms.KindCouncil
+}
+
+func (j *joins) spec(b rooms.Booking, js store.JoinSettings) signaling.MeetingSpec {
+	_, closes := j.window(b)
+	return signaling.MeetingSpec{
+		ID: b.ID, Title: joinTitle(b), Lobby: lobbyOn(b, js), Limit: j.limit,
+		PublishQueue: b.Kind == rooms.KindCouncil, Closes: closes,
+	}
+}
+
+// live reports whether a booking can still have a meeting.
+func live(b rooms.Booking) bool {
+	switch b.Status {
+	case rooms.StatusCancelled, rooms.StatusReleased:
+		return false
+	}
+	return b.Hybrid.Enabled
+}
+
+var errBadLink = &signaling.Refusal{Reason: signaling.ReasonInvalidToken, Message: "This link is not valid (any more)."}
+
+// resolve checks a token against the booking as it is now. The join page
+// (which only shows state) and Authorize (which also checks the PIN) share
+// it.
+func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.JoinSettings, error) {
+	var none store.JoinSettings
+	cl, err := j.keys.Verify(token)
+	if err != nil {
+		return cl, rooms.Booking{}, none, errBadLink
+	}
+	b, err := j.store.Get(cl.Booking)
+	if errors.Is(err, rooms.ErrNotFound) {
+		return cl, b, none, errBadLink // purged or never existed
+	}
+	if err != nil {
+		return cl, b, none, err
+	}
+	js, err := j.store.JoinSettings(b.ID)
+	if err != nil {
+		return cl, b, none, err
+	}
+	if !b.Hybrid.Enabled || !currentGeneration(cl, js) {
+		return cl, b, js, errBadLink
+	}
+	opens, closes := j.window(b)
+	if cl.Kind == joinlink.KindCandidate {
+		// A candidate's link is valid in its slot only; the lobby holds
+		// whoever comes while the previous interview runs over.
+		slot, _ := findCandidate(js, cl.Candidate)
+		opens, closes = slot.Start, minTime(slot.End, closes)
+	}
+	now := j.now()
+	switch {
+	case !live(b) || !now.Before(closes):
+		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonEnded, Message: "This meeting has ended."}
+	case now.Before(opens):
+		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonNotOpen, Opens: opens,
+			Message: "This meeting opens at " + opens.UTC().Format(time.RFC3339) + "."}
+	}
+	return cl, b, js, nil
+}
+
+// currentGeneration: a rotated link carries an old generation and stops
+// working at once; a deleted candidate's link finds no candidate.
+func currentGeneration(cl joinlink.Claims, js store.JoinSettings) bool {
+	switch cl.Kind {
+	case joinlink.KindHost:
+		return cl.Generation == js.HostGeneration
+	case joinlink.KindGuest:
+		return cl.Generation == js.GuestGeneration
+	case joinlink.KindCandidate:
+		c, ok := findCandidate(js, cl.Candidate)
+		return ok && cl.Generation == c.Generation
+	}
+	return false
+}
+
+func findCandidate(js store.JoinSettings, id uint16) (store.JoinCandidate, bool) {
+	for _, c := range js.Candidates {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return store.JoinCandidate{}, false
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// Authorize implements signaling.Authorizer.
+func (j *joins) Authorize(_ context.Context, req signaling.JoinRequest) (signaling.Ticket, error) {
+	cl, b, js, err := j.resolve(req.Token)
+	if err != nil {
+		return signaling.Ticket{}, err
+	}
+	t := signaling.Ticket{Meeting: j.spec(b, js), Role: signaling.RoleGuest}
+	switch cl.Kind {
+	case joinlink.KindHost:
+		t.Role = signaling.RoleHost
+	case joinlink.KindCandidate:
+		c, _ := findCandidate(js, cl.Candidate)
+		t.Candidate = c.Label
+	case joinlink.KindGuest:
+		if err := j.checkPIN(b, js, req); err != nil {
+			return signaling.Ticket{}, err
+		}
+	}
+	return t, nil
+}
+
+// checkPIN compares a guest's PIN in constant time. Wrong PINs are
+// audited (without the digits) and limited per booking, so a leaked link
+// does not let anyone try all 10^4 PINs.
+func (j *joins) checkPIN(b rooms.Booking, js store.JoinSettings, req signaling.JoinRequest) error {
+	if js.GuestPIN == "" {
+		return nil
+	}
+	if req.PIN == "" {
+		return &signaling.Refusal{Reason: signaling.ReasonPINRequired, Message: "This meeting needs a PIN."}
+	}
+	if !j.pins.allow(b.ID, j.now()) {
+		return &signaling.Refusal{Reason: signaling.ReasonRateLimited, Message: "Too many wrong PINs; try again in a few minutes."}
+	}
+	if subtle.ConstantTimeCompare([]byte(req.PIN), []byte(js.GuestPIN)) == 1 {
+		return nil
+	}
+	j.pins.failed(b.ID, j.now())
+	// The address goes to the (short-lived) security log only, not into
+	// the booking's history.
+	j.log.Warn("wrong join PIN", "booking", b.ID, "remote", req.RemoteAddr)
+	if err := j.store.AppendAudit(store.AuditEntry{Actor: "guest", Action: "join.pin_wrong", BookingID: b.ID,
+		Detail: "wrong guest PIN"}); err != nil {
+		j.log.Warn("auditing a wrong PIN failed", "booking", b.ID, "err", err)
+	}
+	return &signaling.Refusal{Reason: signaling.ReasonPINWrong, Message: "The PIN is not correct."}
+}
+
+// pinLimiter allows pinBurst wrong PINs per booking, then one per
+// pinEvery. Only failures consume tokens; the map is bounded.
+type pinLimiter struct {
+	mu sync.Mutex
+	m  map[string]*rate.Limiter
+}
+
+const (
+	pinBurst    = 5
+	pinEvery    = time.Minute
+	pinMaxTrack = 10000
+)
+
+func newPINLimiter() *pinLimiter { return &pinLimiter{m: map[string]*rate.Limiter{}} }
+
+func (p *pinLimiter) get(id string) *rate.Limiter {
+	l := p.m[id]
+	if l == nil {
+		if len(p.m) >= pinMaxTrack {
+			clear(p.m) // forgetting every limit beats growing without bound
+		}
+		l = rate.NewLimiter(rate.Every(pinEvery), pinBurst)
+		p.m[id] = l
+	}
+	return l
+}
+
+func (p *pinLimiter) allow(id string, now time.Time) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.get(id).TokensAt(now) >= 1
+}
+
+func (p *pinLimiter) failed(id string, now time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.get(id).AllowN(now, 1)
+}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/sfu"
+)
+
+// meetings is join by link: the link authority, the signaling hub and the
+// SFU, and what connects them to bookings (changes, the audit log, the
+// speaker queue on the events stream).
+type meetings struct {
+	log    *slog.Logger
+	store  *store.Store
+	joins  *joins
+	hub    *signaling.Hub
+	engine *sfu.Engine
+	queues fanout[queueEvent]
+	audits chan store.AuditEntry
+	wg     sync.WaitGroup
+}
+
+// queueEvent is a council session's speaker queue on the events stream.
+type queueEvent struct {
+	Room    string                 `json:"room"`
+	Booking string                 `json:"booking"`
+	Queue   []signaling.QueueEntry `json:"queue"`
+}
+
+// auditBuffer holds meeting audit entries on their way to the store, so a
+// meeting never waits for an fsync.
+const auditBuffer = 256
+
+func (d *daemonProcess) startMeetings(j *joins, m *metrics) (*meetings, error) {
+	mt, err := newMeetings(d.cfg.WebRTC, d.cfg.Server.PublicURL, d.demo, d.store, j, d.log.With("component", "meetings"))
+	if err != nil {
+		return nil, err
+	}
+	mt.register(m.reg)
+	return mt, nil
+}
+
+func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, j *joins, log *slog.Logger) (*meetings, error) {
+	mc := sfu.Config{UDPPort: w.UDPPort, ListenIP: w.ListenIP, ICETCPPort: w.ICETCPPort, NAT1To1IPs: w.NAT1To1IPs,
+		IncludeLoopback: demo || loopbackURL(publicURL)}
+	engine, err := sfu.NewEngine(mc, log.With("component", "sfu"))
+	if err != nil && demo && errors.Is(err, syscall.EADDRINUSE) {
+		// The demo must start anywhere; a real installation must not
+		// silently move its firewall port.
+		mc.UDPPort = 0
+		engine, err = sfu.NewEngine(mc, log.With("component", "sfu"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("webrtc: %w", err)
+	}
+	log.Info("media", "udp", engine.UDPAddr().String())
+	ice, err := newICEServers(w, time.Now)
+	if err != nil {
+		engine.Close()
+		return nil, err
+	}
+	mt := &meetings{log: log, store: st, joins: j, engine: engine, audits: make(chan store.AuditEntry, auditBuffer)}
+	mt.hub = signaling.NewHub(signaling.Config{
+		AllowedOrigins: []string{originOf(publicURL)},
+		ICEServers:     ice.forParticipant,
+		Now:            j.now,
+		Log:            log.With("component", "signaling"),
+		Hooks:          signaling.Hooks{Queue: mt.publishQueue, Audit: mt.audit},
+	}, j, signaling.SFU(engine))
+	mt.wg.Add(1)
+	go mt.writeAudits()
+	return mt, nil
+}
+
+func (mt *meetings) register(reg *prometheus.Registry) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kogge_meetings_open", Help: "Meetings open on the built-in SFU."},
+			func() float64 { return float64(len(mt.hub.Meetings())) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kogge_meeting_participants", Help: "Participants in meetings on the built-in SFU (lobby excluded)."},
+			func() float64 {
+				n := 0
+				for _, mi := range mt.hub.Meetings() {
+					n += mi.Participants
+				}
+				return float64(n)
+			}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kogge_sfu_forwarded_packets_total", Help: "RTP packets the SFU forwarded."},
+			func() float64 { return float64(mt.engine.Stats().ForwardedPackets) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kogge_sfu_forwarded_bytes_total", Help: "RTP bytes the SFU forwarded."},
+			func() float64 { return float64(mt.engine.Stats().ForwardedBytes) }),
+	)
+}
+
+func loopbackURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	h := p.Hostname()
+	ip := net.ParseIP(h)
+	return h == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+// bookingChanged keeps an open meeting in step with its booking: a new end
+// moves the close, a cancellation or release ends it for everyone.
+func (mt *meetings) bookingChanged(b rooms.Booking) {
+	if !live(b) {
+		mt.hub.End(b.ID, signaling.ReasonEnded)
+		return
+	}
+	js, err := mt.store.JoinSettings(b.ID)
+	if err != nil {
+		mt.log.Warn("reading join settings", "booking", b.ID, "err", err)
+		return
+	}
+	mt.hub.Update(mt.joins.spec(b, js))
+}
+
+func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
+	b, err := mt.store.Get(meetingID)
+	if err != nil {
+		return
+	}
+	mt.queues.publish(queueEvent{Room: b.Room, Booking: b.ID, Queue: q})
+}
+
+func (mt *meetings) audit(meetingID, actor, action, detail string) {
+	select {
+	case mt.audits <- store.AuditEntry{Actor: actor, Action: "meeting." + action, BookingID: meetingID, Detail: detail}:
+	default:
+		mt.log.Warn("meeting audit entry dropped: the store is behind", "booking", meetingID, "action", action)
+	}
+}
+
+func (mt *meetings) writeAudits() {
+	defer mt.wg.Done()
+	for e := range mt.audits {
+		if err := mt.store.AppendAudit(e); err != nil {
+			mt.log.Warn("meeting audit", "booking", e.BookingID, "err", err)
+		}
+	}
+}
+
+// close tells every participant the server is going away, frees every
+// meeting, then the media sockets; audit entries still queued are written.
+func (mt *meetings) close() {
+	mt.hub.Close()
+	mt.engine.Close()
+	close(mt.audits)
+	mt.wg.Wait()
+}
