@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -37,6 +38,8 @@ type testEnv struct {
 	now      time.Time
 	server   *server
 	meetings *meetings
+	// publicURL is where the test server listens (join links point there).
+	publicURL string
 }
 
 // newTestEnv builds the environment; tweak adjusts the accounts options
@@ -76,12 +79,19 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		closing:   make(chan struct{}),
 	}
 	e.server = s
-	w := config.Demo(dir).WebRTC
-	w.UDPPort, w.ListenIP = 0, "127.0.0.1"
-	if s.joins, err = newJoins(w, st, e.catalog, s.now, "http://127.0.0.1", s.log); err != nil {
+	// The listener comes first: join links and the WebSocket origin check
+	// need the address pages are served from.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
 		t.Fatal(err)
 	}
-	mt, err := newMeetings(w, "http://127.0.0.1", true, st, s.joins, s.log)
+	e.publicURL = "http://" + ln.Addr().String()
+	w := config.Demo(dir).WebRTC
+	w.UDPPort, w.ListenIP = 0, "127.0.0.1"
+	if s.joins, err = newJoins(w, st, e.catalog, s.now, e.publicURL, s.log); err != nil {
+		t.Fatal(err)
+	}
+	mt, err := newMeetings(w, e.publicURL, true, st, s.joins, s.log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +102,8 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(h)
+	e.srv = &httptest.Server{Listener: ln, Config: &http.Server{Handler: h}}
+	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	for name, role := range map[string]accounts.Role{"admin": accounts.RoleAdmin, "anna": accounts.RoleSecretary, "bernd": accounts.RoleSecretary} {
 		if _, err := e.accounts.AddUser(name, role, testPassword); err != nil {

@@ -30,6 +30,12 @@ type joins struct {
 	grace     time.Duration
 	limit     int
 	pins      *pinLimiter
+	// ended holds meetings a host ended for everyone before their
+	// closing time (booking id -> closing time), so that nobody reopens
+	// them with the same link. It is kept in memory: after a restart a
+	// host-ended meeting can be joined again until its closing time.
+	endedMu sync.Mutex
+	ended   map[string]time.Time
 }
 
 func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*joins, error) {
@@ -38,7 +44,8 @@ func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() t
 		return nil, fmt.Errorf("join link keys: %w", err)
 	}
 	return &joins{log: log, store: st, catalog: cat, keys: keys, now: now, publicURL: publicURL,
-		grace: w.EndGrace.Duration, limit: w.ParticipantLimit, pins: newPINLimiter()}, nil
+		grace: w.EndGrace.Duration, limit: w.ParticipantLimit, pins: newPINLimiter(),
+		ended: map[string]time.Time{}}, nil
 }
 
 // link is the URL of one join link.
@@ -124,13 +131,33 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 	}
 	now := j.now()
 	switch {
-	case !live(b) || !now.Before(closes):
+	case !live(b) || !now.Before(closes) || j.endedEarly(b.ID, now):
 		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonEnded, Message: "This meeting has ended."}
 	case now.Before(opens):
 		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonNotOpen, Opens: opens,
 			Message: "This meeting opens at " + opens.UTC().Format(time.RFC3339) + "."}
 	}
 	return cl, b, js, nil
+}
+
+// endMeeting remembers that a meeting was ended before its closing time.
+func (j *joins) endMeeting(id string, closes time.Time) {
+	j.endedMu.Lock()
+	defer j.endedMu.Unlock()
+	now := j.now()
+	for k, c := range j.ended {
+		if !now.Before(c) {
+			delete(j.ended, k) // past its closing time anyway
+		}
+	}
+	j.ended[id] = closes
+}
+
+func (j *joins) endedEarly(id string, now time.Time) bool {
+	j.endedMu.Lock()
+	defer j.endedMu.Unlock()
+	c, ok := j.ended[id]
+	return ok && now.Before(c)
 }
 
 // currentGeneration: a rotated link carries an old generation and stops

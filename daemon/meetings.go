@@ -138,6 +138,14 @@ func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
 }
 
 func (mt *meetings) audit(meetingID, actor, action, detail string) {
+	if action == "end" {
+		// Whoever ended it (a host, the daemon, the closing time), the
+		// same links must not open it again.
+		if b, err := mt.store.Get(meetingID); err == nil {
+			_, closes := mt.joins.window(b)
+			mt.joins.endMeeting(meetingID, closes)
+		}
+	}
 	select {
 	case mt.audits <- store.AuditEntry{Actor: actor, Action: "meeting." + action, BookingID: meetingID, Detail: detail}:
 	default:
