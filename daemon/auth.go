@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"errors"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -182,3 +184,14 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 }
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Hijack lets the signaling WebSocket take the connection over (gorilla
+// asserts http.Hijacker rather than using a ResponseController). The
+// status recorded is 101.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil {
+		r.status, r.wrote = http.StatusSwitchingProtocols, true
+	}
+	return c, rw, err
+}
