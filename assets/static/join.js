@@ -79,18 +79,20 @@ async function prejoin() {
   show('prejoin');
   $('pin-row').hidden = root.dataset.pin !== 'true';
   try { $('name').value = localStorage.getItem('kogge.name') || ''; } catch { /* private mode */ }
-  await openDevices();
-  await listDevices();
-  $('camera').addEventListener('change', openDevices);
-  $('mic').addEventListener('change', openDevices);
-  $('prejoin-form').addEventListener('submit', (e) => {
+  // The form works at once; joining waits for the devices if the camera
+  // is still starting.
+  const devicesReady = openDevices().then(listDevices);
+  $('prejoin-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     const name = $('name').value.trim();
     if (!name) return;
     try { localStorage.setItem('kogge.name', name); } catch { /* private mode */ }
     $('join-button').disabled = true;
+    await devicesReady;
     connect(name, $('pin').value.trim());
   });
+  $('camera').addEventListener('change', openDevices);
+  $('mic').addEventListener('change', openDevices);
   $('name').focus();
 }
 

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// framesWithin waits in the page (not in the test) until its down
+// connection has decoded video frames, for at most ms milliseconds, and
+// returns how many.
+const framesWithin = `(async (ms) => {
+  const until = Date.now() + ms;
+  for (;;) {
+    const s = await window.koggeStats();
+    if (s.framesDecoded > 0 || Date.now() > until) return s.framesDecoded;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+})(10000)`
+
+// TestJoinPagesInChromium: a host and a guest open their links in two
+// Chromium tabs with fake cameras; the guest waits in the lobby, the host
+// admits them, and each page decodes the other's video within 10 s.
+func TestJoinPagesInChromium(t *testing.T) {
+	e := newTestEnv(t)
+	anna := e.token("anna")
+	b := anna.create(map[string]any{"kind": "council", "title": `Rat <img src=x onerror="window.__xss=1">`,
+		"hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
+	v := e.joinView(anna, b.ID)
+	e.now = at(t, "2026-12-01T15:30:00Z")
+	// Kept after the test (not t.TempDir) so a reviewer can look.
+	shots, err := os.MkdirTemp("", "kogge-screens-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", shots)
+
+	browser := newBrowser(t)
+	if err := chromedp.Do(browser, chromedp.Navigate(v.HostURL)); err != nil {
+		t.Fatal(err)
+	}
+	guestTab, closeGuest := chromedp.NewContext(browser)
+	defer closeGuest()
+	if err := chromedp.Do(guestTab, chromedp.Navigate(v.GuestURL)); err != nil {
+		t.Fatal(err)
+	}
+	host, cancelHost := context.WithTimeout(browser, 60*time.Second) // failure bounds, not waits
+	defer cancelHost()
+	guest, cancelGuest := context.WithTimeout(guestTab, 60*time.Second)
+	defer cancelGuest()
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	do := func(ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shot := func(ctx context.Context, name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+		}
+		if err != nil {
+			t.Log(err)
+		}
+	}
+	enter := func(ctx context.Context, name string) {
+		t.Helper()
+		do(ctx, chromedp.WaitVisible(css("#prejoin-form")),
+			chromedp.SetValue(css("#name"), name),
+			chromedp.Click(css("#join-button")))
+	}
+
+	enter(host, "Vorsitz")
+	do(host, chromedp.WaitVisible(css("#meeting")), chromedp.WaitVisible(css("#host")))
+	enter(guest, "Gast")
+	do(guest, chromedp.WaitVisible(css("#lobby")))
+	shot(guest, "join-lobby")
+	do(host, chromedp.WaitVisible(css("#lobby-list li[data-waiting] button")))
+	shot(host, "join-host-lobby")
+	do(host, chromedp.Click(css("#lobby-list li[data-waiting] button")))
+	do(guest, chromedp.WaitVisible(css("#meeting")))
+
+	for name, tab := range map[string]context.Context{"host": host, "guest": guest} {
+		frames, err := chromedp.Run(tab, chromedp.Evaluate[int](framesWithin, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if frames <= 0 {
+			t.Errorf("the %s's page decoded no video within 10 s", name)
+		}
+		shot(tab, "join-meeting-"+name)
+	}
+	title, err := chromedp.Run(host, chromedp.Text(css("#title")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xss, err := chromedp.Run(host, chromedp.Evaluate[bool](`window.__xss === 1`))
+	if err != nil || xss || title != `Rat <img src=x onerror="window.__xss=1">` {
+		t.Fatalf("title %q, script ran: %v (%v)", title, xss, err)
+	}
+}
