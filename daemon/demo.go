@@ -35,7 +35,7 @@ func (d *daemonProcess) ensureDemoAdmin() (string, error) {
 // announce prints the banner a person running `go run ./daemon` looks for.
 // It goes to stdout, not the log: the one-time password must not end up in
 // log files.
-func (d *daemonProcess) announce(addr, adminPassword string) {
+func (d *daemonProcess) announce(addr, adminPassword string, joinLinks []string) {
 	d.log.Info("kogge ready", "listen", addr, "demo", d.demo, "rooms", len(d.catalog.All()))
 	if !d.demo {
 		return
@@ -52,6 +52,9 @@ func (d *daemonProcess) announce(addr, adminPassword string) {
 		fmt.Fprintf(&b, "  Admin login: %s / %s\n  This password is shown only this once. Write it down.\n", demoAdmin, adminPassword)
 	} else {
 		fmt.Fprintf(&b, "  Admin login: %s (password shown on first start; reset: go run ./daemon user passwd %s)\n", demoAdmin, demoAdmin)
+	}
+	if len(joinLinks) == 2 {
+		fmt.Fprintf(&b, "  Join by link (%q, open now; two browser windows):\n    host:  %s\n    guest: %s\n", demoMeetingTitle, joinLinks[0], joinLinks[1])
 	}
 	fmt.Fprintf(&b, "  Try: curl -c jar -H 'Content-Type: application/json' -d '{\"name\":\"%s\",\"password\":\"…\"}' %sapi/v1/session\n\n", demoAdmin, url)
 	fmt.Fprint(d.stdout, b.String())

@@ -212,6 +212,14 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	defer mt.close()
+	var demoLinks []string
+	if d.demo {
+		if host, guest, err := d.demoMeeting(joinLinks, time.Now()); err != nil {
+			d.log.Warn("demo meeting", "err", err)
+		} else {
+			demoLinks = []string{host, guest}
+		}
+	}
 	changed := func(b rooms.Booking) {
 		tl.Changed(b)
 		mt.bookingChanged(b)
@@ -298,7 +306,7 @@ func (d *daemonProcess) run() error {
 	}()
 	go func() { serveErr <- ctl.Serve(ctlLn) }()
 
-	d.announce(ln.Addr().String(), adminPassword)
+	d.announce(ln.Addr().String(), adminPassword, demoLinks)
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
 	stopWatchdog := d.startWatchdog()
 	defer stopWatchdog()
