@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/signaling"
 )
 
@@ -269,5 +270,35 @@ func TestJoinPageShowsHostileTitlesAsText(t *testing.T) {
 	body := string(e.anonymous().do("GET", "/j/"+tokenOf(t, v.GuestURL), nil).body)
 	if strings.Contains(body, "<img src=x") || strings.Contains(body, "<script>alert") || !strings.Contains(body, "&lt;img src=x") {
 		t.Fatalf("title not escaped:\n%s", body)
+	}
+}
+
+// A meeting handed to an outside provider: the link sent out stays the
+// same and leads there (the page redirects, the WebSocket says where).
+func TestJoinLinkRedirectsToAnExternalProvider(t *testing.T) {
+	e := newTestEnv(t)
+	anna := e.token("anna")
+	b := anna.create(map[string]any{"hybrid": map[string]any{"enabled": true, "expected_remote": 40}})
+	v := e.joinView(anna, b.ID)
+	e.server.joins.external = func(x rooms.Booking, host bool) string {
+		if x.ID != b.ID {
+			return ""
+		}
+		if host {
+			return "https://pexip.example/webapp/m/host"
+		}
+		return "https://pexip.example/webapp/m/guest"
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := noFollow.Get(v.GuestURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "https://pexip.example/webapp/m/guest" {
+		t.Fatalf("guest link: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, why := e.authorize(tokenOf(t, v.HostURL), ""); why != signaling.ReasonExternal {
+		t.Fatalf("hello with a handed-off meeting: %q", why)
 	}
 }

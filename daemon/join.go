@@ -36,6 +36,11 @@ type joins struct {
 	// host-ended meeting can be joined again until its closing time.
 	endedMu sync.Mutex
 	ended   map[string]time.Time
+	// external says where a booking's meeting lives when it was handed
+	// to an outside provider ("" = on our SFU); host asks for the host's
+	// URL. The link sent out never changes: it redirects there. Nil
+	// until a provider broker is configured.
+	external func(b rooms.Booking, host bool) string
 }
 
 func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*joins, error) {
@@ -121,6 +126,12 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 	}
 	if !b.Hybrid.Enabled || !currentGeneration(cl, js) {
 		return cl, b, js, errBadLink
+	}
+	if j.external != nil {
+		if u := j.external(b, cl.Kind == joinlink.KindHost); u != "" && live(b) {
+			return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonExternal, URL: u,
+				Message: "This meeting takes place at another provider."}
+		}
 	}
 	opens, closes := j.window(b)
 	if cl.Kind == joinlink.KindCandidate {
