@@ -30,6 +30,7 @@ type config struct {
 	reps           int
 	pin            bool
 	dtlsRetransmit time.Duration
+	srtp           string
 	joinPar        int
 	janusBin       string
 	hostIP         net.IP
@@ -50,6 +51,7 @@ func main() {
 	flag.IntVar(&c.reps, "reps", 3, "repetitions of every point; medians are reported")
 	flag.BoolVar(&c.pin, "pin", false, "pin the SFU to core "+sfuCore+" and the load generator to core "+loadCore+" (taskset)")
 	flag.DurationVar(&c.dtlsRetransmit, "dtls-retransmit", 0, "pion DTLS retransmission interval of the load peers (0: pion's default, 1s)")
+	flag.StringVar(&c.srtp, "srtp", "aes128gcm", "SRTP profile the load peers offer: aes128gcm, aes256gcm, aes128cm or pion (pion's list, each SFU picks)")
 	flag.IntVar(&c.joinPar, "join-par", 5, "subscribers joining at once")
 	flag.StringVar(&c.janusBin, "janus", "/usr/bin/janus", "Janus binary")
 	flag.StringVar(&hostIP, "ip", "", "the host's non-loopback IPv4 for Janus media (default: first of hostname -I)")
@@ -99,6 +101,9 @@ func (c *config) parse(ns, sfus, hostIP, koggeIP string) error {
 		}
 		c.sfus = append(c.sfus, f)
 	}
+	if _, ok := srtpProfiles[c.srtp]; !ok {
+		return fmt.Errorf("-srtp: %q", c.srtp)
+	}
 	if c.reps < 1 || c.joinPar < 1 || c.duration <= 0 {
 		return fmt.Errorf("-reps, -join-par and -duration must be positive")
 	}
@@ -146,8 +151,8 @@ func run(c *config) error {
 	if c.dtlsRetransmit > 0 {
 		dtls = c.dtlsRetransmit.String()
 	}
-	fmt.Printf("sfuload: N=%v, %v per point after %v warm-up, %d repetitions, pinned=%v, DTLS retransmission %s, joins %d at a time, Janus media on %v, Kogge media on %v\n",
-		c.ns, c.duration, c.warmup, c.reps, c.pin, dtls, c.joinPar, c.hostIP, c.koggeIP)
+	fmt.Printf("sfuload: N=%v, %v per point after %v warm-up, %d repetitions, pinned=%v, DTLS retransmission %s, SRTP %s, joins %d at a time, Janus media on %v, Kogge media on %v\n",
+		c.ns, c.duration, c.warmup, c.reps, c.pin, dtls, c.srtp, c.joinPar, c.hostIP, c.koggeIP)
 
 	all := map[string]map[int][]result{}
 	for _, s := range c.sfus {

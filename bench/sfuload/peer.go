@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
@@ -37,10 +38,20 @@ var deltaBytes = func() int {
 	return (perPeriod - keyframeBytes) / (frames - 1)
 }()
 
+// srtpProfiles are the -srtp choices: offering a single profile makes
+// both SFUs use the same cipher (each picks its own preference from a
+// list: Kogge AES-128-GCM, Janus AES-256-GCM).
+var srtpProfiles = map[string][]dtls.SRTPProtectionProfile{
+	"aes128gcm": {dtls.SRTP_AEAD_AES_128_GCM},
+	"aes256gcm": {dtls.SRTP_AEAD_AES_256_GCM},
+	"aes128cm":  {dtls.SRTP_AES128_CM_HMAC_SHA1_80},
+	"pion":      nil, // pion's default list
+}
+
 // newAPI builds the pion API every load peer uses: VP8 and Opus, the
 // default interceptors (NACK, RTCP reports, TWCC) as a browser would have,
 // UDP4 host candidates on ip only.
-func newAPI(ip net.IP, dtlsRetransmit time.Duration) (*webrtc.API, error) {
+func newAPI(ip net.IP, dtlsRetransmit time.Duration, srtp []dtls.SRTPProtectionProfile) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
@@ -54,6 +65,9 @@ func newAPI(ip net.IP, dtlsRetransmit time.Duration) (*webrtc.API, error) {
 	se.SetIPFilter(func(a net.IP) bool { return a.Equal(ip) })
 	se.SetIncludeLoopbackCandidate(ip.IsLoopback())
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if len(srtp) > 0 {
+		se.SetSRTPProtectionProfiles(srtp...)
+	}
 	if dtlsRetransmit > 0 {
 		se.SetDTLSRetransmissionInterval(dtlsRetransmit)
 	}

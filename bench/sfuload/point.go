@@ -63,7 +63,7 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	if err := t.start(ctx, cfg.pin); err != nil {
 		return res, fmt.Errorf("start: %w", err)
 	}
-	api, err := newAPI(t.mediaIP(), cfg.dtlsRetransmit)
+	api, err := newAPI(t.mediaIP(), cfg.dtlsRetransmit, srtpProfiles[cfg.srtp])
 	if err != nil {
 		return res, err
 	}
