@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -36,7 +37,12 @@ func (e *testEnv) joinView(c *client, id string) joinView {
 // authorize is what the hub asks when a browser says hello.
 func (e *testEnv) authorize(token, pin string) (signaling.Ticket, string) {
 	e.t.Helper()
-	t, err := e.server.joins.Authorize(context.Background(), signaling.JoinRequest{Token: token, PIN: pin, RemoteAddr: "192.0.2.9:4000"})
+	return e.authorizeFrom(token, pin, "192.0.2.9:4000")
+}
+
+func (e *testEnv) authorizeFrom(token, pin, remote string) (signaling.Ticket, string) {
+	e.t.Helper()
+	t, err := e.server.joins.Authorize(context.Background(), signaling.JoinRequest{Token: token, PIN: pin, RemoteAddr: remote})
 	var ref *signaling.Refusal
 	switch {
 	case err == nil:
@@ -150,7 +156,13 @@ func TestJoinLinksOpenCloseRotateAndPIN(t *testing.T) {
 		}
 	}
 	if _, why := e.authorize(guest, "2468"); why != signaling.ReasonRateLimited {
-		t.Fatalf("after %d wrong PINs even the right one waits: %q", pinBurst, why)
+		t.Fatalf("after %d wrong PINs the guesser's network waits, even with the right one: %q", pinBurst, why)
+	}
+	if _, why := e.authorizeFrom(guest, "2468", "192.0.2.200:5000"); why != signaling.ReasonRateLimited {
+		t.Fatalf("the same /24: %q", why)
+	}
+	if _, why := e.authorizeFrom(guest, "2468", "198.51.100.7:5000"); why != "" {
+		t.Fatalf("a guest elsewhere is not locked out by the guesser: %q", why)
 	}
 	e.now = e.now.Add(pinEvery)
 	if _, why := e.authorize(guest, "2468"); why != "" {
@@ -300,5 +312,31 @@ func TestJoinLinkRedirectsToAnExternalProvider(t *testing.T) {
 	}
 	if _, why := e.authorize(tokenOf(t, v.HostURL), ""); why != signaling.ReasonExternal {
 		t.Fatalf("hello with a handed-off meeting: %q", why)
+	}
+}
+
+// Guessing spread over many networks meets the booking's ceiling; right
+// PINs cost nothing.
+func TestPINLimitAcrossNetworks(t *testing.T) {
+	p := newPINLimiter()
+	now := at(t, "2026-12-01T15:00:00Z")
+	for range 100 {
+		try, ok := p.take("b", "192.0.2.1:1", now)
+		if !ok {
+			t.Fatal("right PINs must not use the limit up")
+		}
+		try.giveBack()
+	}
+	wrong := 0
+	for i := range 200 {
+		if _, ok := p.take("b", fmt.Sprintf("10.%d.0.1:1", i), now); ok {
+			wrong++
+		}
+	}
+	if wrong != pinBookingBurst {
+		t.Fatalf("%d wrong PINs from 200 networks, want the ceiling %d", wrong, pinBookingBurst)
+	}
+	if networkOf("[2001:db8::1]:443") != "2001:db8::/64" || networkOf("192.0.2.77:1") != "192.0.2.0/24" {
+		t.Fatal(networkOf("[2001:db8::1]:443"), networkOf("192.0.2.77:1"))
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -128,7 +131,9 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 		return cl, b, js, errBadLink
 	}
 	if j.external != nil {
-		if u := j.external(b, cl.Kind == joinlink.KindHost); u != "" && live(b) {
+		// Only https: a provider's URL is followed by every guest's
+		// browser, so nothing else may come out of a misconfiguration.
+		if u := j.external(b, cl.Kind == joinlink.KindHost); strings.HasPrefix(u, "https://") && live(b) {
 			return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonExternal, URL: u,
 				Message: "This meeting takes place at another provider."}
 		}
@@ -233,13 +238,18 @@ func (j *joins) checkPIN(b rooms.Booking, js store.JoinSettings, req signaling.J
 	if req.PIN == "" {
 		return &signaling.Refusal{Reason: signaling.ReasonPINRequired, Message: "This meeting needs a PIN."}
 	}
-	if !j.pins.allow(b.ID, j.now()) {
+	// A wrong PIN costs a token of the caller's network and of the
+	// booking; a right one gives them back. The network limit keeps one
+	// guesser from locking every guest out; the booking's ceiling bounds
+	// guessing spread over many addresses.
+	try, ok := j.pins.take(b.ID, req.RemoteAddr, j.now())
+	if !ok {
 		return &signaling.Refusal{Reason: signaling.ReasonRateLimited, Message: "Too many wrong PINs; try again in a few minutes."}
 	}
 	if subtle.ConstantTimeCompare([]byte(req.PIN), []byte(js.GuestPIN)) == 1 {
+		try.giveBack()
 		return nil
 	}
-	j.pins.failed(b.ID, j.now())
 	// The address goes to the (short-lived) security log only, not into
 	// the booking's history.
 	j.log.Warn("wrong join PIN", "booking", b.ID, "remote", req.RemoteAddr)
@@ -250,41 +260,83 @@ func (j *joins) checkPIN(b rooms.Booking, js store.JoinSettings, req signaling.J
 	return &signaling.Refusal{Reason: signaling.ReasonPINWrong, Message: "The PIN is not correct."}
 }
 
-// pinLimiter allows pinBurst wrong PINs per booking, then one per
-// pinEvery. Only failures consume tokens; the map is bounded.
+// pinLimiter limits wrong PINs per booking and client network (a /24 or
+// /64: one guesser) and, with a higher ceiling, per booking (guessers
+// spread over many networks). With the defaults, trying all 10^4 four-digit
+// PINs takes days, longer than any meeting. The map is bounded.
 type pinLimiter struct {
 	mu sync.Mutex
 	m  map[string]*rate.Limiter
 }
 
 const (
-	pinBurst    = 5
-	pinEvery    = time.Minute
-	pinMaxTrack = 10000
+	pinBurst        = 5 // per booking and network
+	pinEvery        = time.Minute
+	pinBookingBurst = 50 // per booking, all networks
+	pinBookingEvery = 10 * time.Second
+	pinMaxTrack     = 10000
 )
 
 func newPINLimiter() *pinLimiter { return &pinLimiter{m: map[string]*rate.Limiter{}} }
 
-func (p *pinLimiter) get(id string) *rate.Limiter {
-	l := p.m[id]
+func (p *pinLimiter) get(key string, every time.Duration, burst int) *rate.Limiter {
+	l := p.m[key]
 	if l == nil {
 		if len(p.m) >= pinMaxTrack {
 			clear(p.m) // forgetting every limit beats growing without bound
 		}
-		l = rate.NewLimiter(rate.Every(pinEvery), pinBurst)
-		p.m[id] = l
+		l = rate.NewLimiter(rate.Every(every), burst)
+		p.m[key] = l
 	}
 	return l
 }
 
-func (p *pinLimiter) allow(id string, now time.Time) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.get(id).TokensAt(now) >= 1
+// pinTry holds the tokens one attempt took.
+type pinTry struct {
+	at time.Time
+	rs []*rate.Reservation
 }
 
-func (p *pinLimiter) failed(id string, now time.Time) {
+func (t pinTry) giveBack() {
+	for _, r := range t.rs {
+		r.CancelAt(t.at)
+	}
+}
+
+// take takes a token from both limits, or none when either is empty.
+func (p *pinLimiter) take(booking, remote string, now time.Time) (pinTry, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.get(id).AllowN(now, 1)
+	t := pinTry{at: now}
+	for _, l := range []*rate.Limiter{
+		p.get(booking+"|"+networkOf(remote), pinEvery, pinBurst),
+		p.get(booking, pinBookingEvery, pinBookingBurst),
+	} {
+		r := l.ReserveN(now, 1)
+		if !r.OK() || r.DelayFrom(now) > 0 {
+			r.CancelAt(now)
+			t.giveBack()
+			return pinTry{}, false
+		}
+		t.rs = append(t.rs, r)
+	}
+	return t, true
+}
+
+// networkOf is the /24 (IPv4) or /64 (IPv6) of an address ("host:port" or
+// bare); anything unparsable is its own network.
+func networkOf(addr string) string {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		addr = h
+	}
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	bits := 64
+	if a.Unmap().Is4() {
+		a, bits = a.Unmap(), 24
+	}
+	p, _ := a.Prefix(bits)
+	return p.String()
 }

@@ -80,6 +80,10 @@ func (s *server) signal(w http.ResponseWriter, r *http.Request, _ *caller) error
 	if s.hub == nil {
 		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "Meetings are not running.")
 	}
+	// The hub sees the client's address as the proxy reported it (PIN
+	// limits and the security log go by it), not the proxy's.
+	r = r.WithContext(r.Context())
+	r.RemoteAddr = clientAddr(r)
 	s.hub.ServeHTTP(w, r)
 	return nil
 }

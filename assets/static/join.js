@@ -149,7 +149,7 @@ async function handle(m) {
     case 'closed':
       closedShown = true;
       stopMedia();
-      if (m.reason === 'external' && m.url) { location.assign(m.url); return; }
+      if (m.reason === 'external' && /^https:\/\//.test(m.url || '')) { location.assign(m.url); return; }
       if (m.reason === 'pin_wrong' || m.reason === 'pin_required') {
         $('pin-row').hidden = false;
         $('prejoin-error').textContent = pair('state.' + m.reason)[1];
