@@ -1,0 +1,145 @@
+// Package broker decides which provider hosts a hybrid booking's meeting
+// (our own SFU, GoToMeeting, Pexip), holds the licence in the booking's
+// transaction (through store.Allocator), provisions the external meeting
+// with retries, moves the booking to the next eligible provider when one
+// fails, follows changes and cancellations, and reconciles the providers'
+// view with ours.
+//
+// CONTRACT (implementation pending): exported names below are what the
+// daemon builds on; keep names and signatures.
+package broker
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// Kind is a provider's kind.
+type Kind string
+
+const (
+	KindBuiltin     Kind = "builtin"
+	KindGoToMeeting Kind = "gotomeeting"
+	KindPexip       Kind = "pexip"
+)
+
+// Provider is one configured provider, in preference order.
+type Provider struct {
+	Name string // unique; "builtin", "gotomeeting", "pexip" by default
+	Kind Kind
+	// MaxParticipants per meeting, the room endpoint included.
+	MaxParticipants int
+	// Licences is the pool (GoTo organizers, Pexip static room aliases);
+	// nil means unlimited.
+	Licences []string
+	// ConfidentialOK lets interviews and confidential bookings here.
+	// Never true for GoToMeeting (a US service): Choose refuses it even
+	// if configured.
+	ConfidentialOK bool
+	DialIn         bool
+	// MaxDuration of one meeting (GoTo: 8h); 0 = none.
+	MaxDuration time.Duration
+	// ProvisionLead: provision this long before the start; 0 = at once.
+	ProvisionLead time.Duration
+	// FailoverAttempts and FailoverAfter: persistent failure moves the
+	// booking on after this many failed attempts or this long since the
+	// first failure, whichever comes first.
+	FailoverAttempts int
+	FailoverAfter    time.Duration
+}
+
+// Reason says why one provider was not chosen.
+type Reason struct {
+	Provider string `json:"provider"`
+	Why      string `json:"why"`
+}
+
+// NoProviderError: nothing fits; Reasons has one line per provider.
+type NoProviderError struct{ Reasons []Reason }
+
+func (e *NoProviderError) Error() string { panic("TODO") }
+
+// Backend talks to one provider's API for the broker. Implementations:
+// builtin (nothing to provision: our SFU), GoToMeeting (one client per
+// organizer), Pexip (a VMR per meeting, or a static room).
+type Backend interface {
+	// Create provisions the meeting of a (idempotent by a.Ref: after an
+	// ambiguous failure it finds the meeting instead of making another).
+	Create(ctx context.Context, a store.Allocation, b rooms.Booking) (Meeting, error)
+	// Update follows a time or title change.
+	Update(ctx context.Context, a store.Allocation, b rooms.Booking) error
+	// Delete removes an external meeting (missing is not an error).
+	Delete(ctx context.Context, ref store.ExternalRef) error
+	// List returns the external meetings Kogge created (for reconcile).
+	List(ctx context.Context) ([]Meeting, error)
+}
+
+// Meeting is an external meeting as a provider reports it.
+type Meeting struct {
+	Licence    string
+	ExternalID string
+	Ref        string // our reference, recovered from subject or name
+	JoinURL    string
+	HostURL    string
+	DialIn     string
+}
+
+// Options for a broker.
+type Options struct {
+	Providers []Provider
+	Backends  map[string]Backend // by provider name; builtin may be absent
+	Store     *store.Store
+	Now       func() time.Time
+	Log       *slog.Logger
+	// OnMove hears of every failover (for mail and metrics); optional.
+	OnMove func(b rooms.Booking, from, to, reason string)
+}
+
+// Broker is the whole hand-off.
+type Broker struct{}
+
+// New builds a broker and installs its allocator in the store.
+func New(opt Options) (*Broker, error) { panic("TODO") }
+
+// Run provisions, retries, fails over and deletes until ctx ends.
+func (b *Broker) Run(ctx context.Context) error { panic("TODO") }
+
+// Kick asks the worker to look at a booking now (after a change).
+func (b *Broker) Kick(bookingID string) { panic("TODO") }
+
+// MarkDown marks a provider down (or up again): down providers are not
+// chosen, and their bookings move on at the next attempt.
+func (b *Broker) MarkDown(provider string, down bool) { panic("TODO") }
+
+// ProviderStatus is one provider in GET /api/v1/providers.
+type ProviderStatus struct {
+	Name     string `json:"name"`
+	Kind     Kind   `json:"kind"`
+	PoolSize int    `json:"pool_size"` // 0 = unlimited
+	InUse    int    `json:"in_use"`
+	Peak7d   int    `json:"peak_next_7_days"`
+	Health   string `json:"health"` // "up", "degraded" (failures, breaker half-open), "down"
+	// LastError is the provider's last failure, if any.
+	LastError string `json:"last_error,omitempty"`
+}
+
+// Status reports every provider.
+func (b *Broker) Status() ([]ProviderStatus, error) { panic("TODO") }
+
+// ReconcileReport is what a reconcile run found and did.
+type ReconcileReport struct {
+	Provider       string `json:"provider"`
+	Listed         int    `json:"listed"`
+	OrphansDeleted int    `json:"orphans_deleted"`
+	Recreated      int    `json:"recreated"`
+	Drift          int    `json:"drift"`
+	Errors         int    `json:"errors"`
+}
+
+// Reconcile lists every provider's meetings, deletes orphans that Kogge
+// created, marks missing ones for provisioning again, and reports drift.
+func (b *Broker) Reconcile(ctx context.Context) ([]ReconcileReport, error) { panic("TODO") }
