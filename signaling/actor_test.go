@@ -29,6 +29,14 @@ func (f *fakeEndpoint) send(b []byte) {
 	f.mu.Unlock()
 }
 
+func (f *fakeEndpoint) sendState(b []byte) { f.send(b) }
+
+func (f *fakeEndpoint) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.msgs)
+}
+
 func (f *fakeEndpoint) sendError(code, message, refType string) {
 	f.send(errorMessage(code, message, refType))
 }

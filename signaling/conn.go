@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // endpoint is a participant's connection as the meeting sees it. Every
@@ -14,6 +15,9 @@ import (
 type endpoint interface {
 	// send queues one message; a full queue drops the client (ReasonSlow).
 	send(msg []byte)
+	// sendState replaces the pending state snapshot: a connection holds
+	// at most one unsent state, so snapshots never fill its queue.
+	sendState(msg []byte)
 	// sendError sends an error message and counts protocol errors.
 	sendError(code, message, refType string)
 	// close sends closed{r} after what is queued, then the close frame.
@@ -33,9 +37,15 @@ type conn struct {
 	log    *slog.Logger
 	timing timing
 
-	out  chan []byte   // bounded outbound queue
-	quit chan struct{} // closed by the first close
-	once sync.Once
+	out chan []byte // bounded outbound queue
+	// state is the latest state snapshot not yet written (nil: none);
+	// stateReady tells the writer there is one.
+	stateMu    sync.Mutex
+	state      []byte
+	stateReady chan struct{}
+	limiter    *rate.Limiter // inbound messages
+	quit       chan struct{} // closed by the first close
+	once       sync.Once
 	// final is the goodbye, set once before quit is closed; nil drops the
 	// connection without one (it is dead, or gorilla already said 1009).
 	final *Refusal
@@ -53,6 +63,8 @@ func newConn(ws *websocket.Conn, t timing, log *slog.Logger) *conn {
 		log:        log,
 		timing:     t,
 		out:        make(chan []byte, sendQueueLen),
+		stateReady: make(chan struct{}, 1),
+		limiter:    rate.NewLimiter(t.rate, t.burst),
 		quit:       make(chan struct{}),
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
@@ -70,6 +82,28 @@ func (c *conn) send(msg []byte) {
 	default:
 		c.close(refusal(ReasonSlow))
 	}
+}
+
+func (c *conn) sendState(msg []byte) {
+	if c.closing() {
+		return
+	}
+	c.stateMu.Lock()
+	c.state = msg
+	c.stateMu.Unlock()
+	select {
+	case c.stateReady <- struct{}{}:
+	default: // the writer has not taken the last signal yet
+	}
+}
+
+// takeState returns the pending snapshot (nil if none) and clears it.
+func (c *conn) takeState() []byte {
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
+	msg := c.state
+	c.state = nil
+	return msg
 }
 
 func (c *conn) sendError(code, message, refType string) {
@@ -126,10 +160,13 @@ func (c *conn) writeLoop() {
 	for {
 		select {
 		case msg := <-c.out:
-			_ = c.ws.SetWriteDeadline(time.Now().Add(c.timing.write))
-			if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
-				c.log.Debug("write failed", "err", err)
-				c.drop()
+			c.write(msg)
+		case <-c.stateReady:
+			// What was queued before the snapshot goes first (welcome,
+			// admitted), then the latest snapshot.
+			c.flushQueue()
+			if msg := c.takeState(); msg != nil {
+				c.write(msg)
 			}
 		case <-ping.C:
 			err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.timing.write))
@@ -139,6 +176,28 @@ func (c *conn) writeLoop() {
 			}
 		case <-c.quit:
 			c.goodbye()
+			return
+		}
+	}
+}
+
+// write writes one data message within timing.write; a failure drops the
+// connection.
+func (c *conn) write(msg []byte) {
+	_ = c.ws.SetWriteDeadline(time.Now().Add(c.timing.write))
+	if err := c.ws.WriteMessage(websocket.TextMessage, msg); err != nil {
+		c.log.Debug("write failed", "err", err)
+		c.drop()
+	}
+}
+
+// flushQueue writes what is queued now.
+func (c *conn) flushQueue() {
+	for {
+		select {
+		case msg := <-c.out:
+			c.write(msg)
+		default:
 			return
 		}
 	}
@@ -168,6 +227,11 @@ func (c *conn) goodbye() {
 				}
 			default:
 				break flush
+			}
+		}
+		if msg := c.takeState(); msg != nil {
+			if c.ws.WriteMessage(websocket.TextMessage, msg) != nil {
+				return
 			}
 		}
 	}

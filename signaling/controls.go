@@ -37,6 +37,9 @@ func (m *meeting) dispatch(p *participant, typ string, msg message) {
 	case *removeMsg:
 		m.remove(p, msg)
 	case *lockMsg:
+		if m.locked == *msg.Locked {
+			return // nothing changes: no audit, no state
+		}
 		m.locked = *msg.Locked
 		m.audit(p, "lock", map[bool]string{true: "locked", false: "unlocked"}[m.locked])
 		m.broadcast(false)
@@ -50,7 +53,11 @@ func (m *meeting) dispatch(p *participant, typ string, msg message) {
 
 // mute is the participant's own microphone state; the SFU forwards their
 // audio again once they unmute (also after a host muted them).
+// A mute that changes nothing is ignored (no state for everyone).
 func (m *meeting) mute(p *participant, muted bool) {
+	if p.muted == muted {
+		return
+	}
 	p.muted = muted
 	p.peer.SetAudioMuted(muted)
 	m.broadcast(false)

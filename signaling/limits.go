@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"golang.org/x/time/rate"
 )
 
 // Bounds and timings of a connection. Every input from a client is bounded
@@ -33,8 +34,14 @@ const (
 	// after sending its own before it drops the TCP connection.
 	closeWait = 2 * time.Second
 	// sendQueueLen bounds a connection's outbound queue; a client that
-	// lets it fill is dropped (ReasonSlow).
+	// lets it fill is dropped (ReasonSlow). State snapshots do not queue:
+	// each connection holds only the latest unsent one.
 	sendQueueLen = 64
+	// inboundRate (messages per second) and inboundBurst are the token
+	// bucket every connection's messages pass through; a message over it
+	// is answered with error{rate_limited} (a protocol error) and ignored.
+	inboundRate  = 20
+	inboundBurst = 40
 	// maxProtocolErrors non-fatal protocol errors are tolerated; one more
 	// closes the connection (ReasonProtocol).
 	maxProtocolErrors = 20
@@ -54,6 +61,8 @@ const (
 // timing holds the durations above; tests shorten some of them.
 type timing struct {
 	hello, ping, pong, write, close time.Duration
+	rate                            rate.Limit // inbound messages per second
+	burst                           int
 }
 
 var defaultTiming = timing{
@@ -62,6 +71,8 @@ var defaultTiming = timing{
 	pong:  pongWait,
 	write: writeWait,
 	close: closeWait,
+	rate:  inboundRate,
+	burst: inboundBurst,
 }
 
 // closeCode maps a closed reason to the WebSocket close code sent after the

@@ -81,18 +81,24 @@ type mediaOut struct {
 
 // Error codes of the error message.
 const (
-	codeBadMessage = "bad_message" // malformed, unknown type, bad field
-	codeForbidden  = "forbidden"   // host message from a guest
-	codeNotJoined  = "not_joined"  // needs a joined participant (lobby, or not yet)
-	codeNotFound   = "not_found"   // the id is not in the meeting (or lobby)
-	codeFull       = "full"        // admitting would exceed the limit
-	codeMedia      = "media"       // the SFU refused (bad SDP, wrong state)
+	codeBadMessage  = "bad_message"  // malformed, unknown type, bad field
+	codeForbidden   = "forbidden"    // host message from a guest
+	codeNotJoined   = "not_joined"   // needs a joined participant (lobby, or not yet)
+	codeNotFound    = "not_found"    // the id is not in the meeting (or lobby)
+	codeFull        = "full"         // admitting would exceed the limit
+	codeMedia       = "media"        // the SFU refused (bad SDP, wrong state)
+	codeRateLimited = "rate_limited" // over the inbound rate; the message was ignored
 )
 
 // countsAsProtocolError tells which errors count towards maxProtocolErrors:
-// those only a broken or hostile client causes.
+// those only a broken or hostile client causes (a correct client sends
+// nothing but leave from the lobby, so not_joined counts too).
 func countsAsProtocolError(code string) bool {
-	return code == codeBadMessage || code == codeForbidden || code == codeMedia
+	switch code {
+	case codeBadMessage, codeForbidden, codeMedia, codeNotJoined, codeRateLimited:
+		return true
+	}
+	return false
 }
 
 func encode(v any) []byte {

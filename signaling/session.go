@@ -133,6 +133,10 @@ func (c *conn) readLoop(m *meeting, id string) {
 		if c.closing() {
 			continue // read on until the client's close frame
 		}
+		if !c.limiter.Allow() {
+			c.sendError(codeRateLimited, "too many messages; slow down", "")
+			continue
+		}
 		if mt != websocket.TextMessage {
 			c.sendError(codeBadMessage, "messages are JSON text", "")
 			continue

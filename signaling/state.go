@@ -55,12 +55,12 @@ func (m *meeting) broadcast(hostsOnly bool) {
 			if forHosts == nil {
 				forHosts = m.snapshot(true)
 			}
-			p.ep.send(forHosts)
+			p.ep.sendState(forHosts)
 		} else if !hostsOnly {
 			if forGuests == nil {
 				forGuests = m.snapshot(false)
 			}
-			p.ep.send(forGuests)
+			p.ep.sendState(forGuests)
 		}
 	}
 }
