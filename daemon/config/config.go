@@ -31,6 +31,7 @@ type Config struct {
 	OParl     OParl     `toml:"oparl"`
 	Mail      Mail      `toml:"mail"`
 	WebRTC    WebRTC    `toml:"webrtc"`
+	Providers Providers `toml:"providers"`
 }
 
 // Server is the HTTP listener and how the daemon is reached from outside.
@@ -133,6 +134,7 @@ func defaults() *Config {
 		Series:    defaultSeries(),
 		Retention: defaultRetention(),
 		WebRTC:    defaultWebRTC(),
+		Providers: defaultProviders(),
 	}
 }
 
@@ -156,6 +158,9 @@ func defaultRoom() Room {
 func (c *Config) deriveDefaults() {
 	if c.Server.PublicURL == "" {
 		c.Server.PublicURL = defaultPublicURL(c.Server.Listen, c.Server.TLSCert != "")
+	}
+	if c.Providers.Builtin.MaxParticipants == 0 {
+		c.Providers.Builtin.MaxParticipants = c.WebRTC.ParticipantLimit
 	}
 	if c.WebRTC.KeyFile == "" {
 		c.WebRTC.KeyFile = filepath.Join(c.Store.DataDir, "join.keys")

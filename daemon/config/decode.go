@@ -43,13 +43,8 @@ func (d *decoder) table(tbl map[string]any, dst any, path string) {
 }
 
 func (d *decoder) structValue(tbl map[string]any, v reflect.Value, path string) {
-	fields := map[string]int{} // toml name -> field index
-	t := v.Type()
-	for i := range t.NumField() {
-		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("toml"), ","); name != "" && name != "-" {
-			fields[name] = i
-		}
-	}
+	fields := map[string][]int{} // toml name -> field index path
+	tomlFields(v.Type(), nil, fields)
 	// Sorted so that the problems come out in the same order every run.
 	for _, key := range slices.Sorted(maps.Keys(tbl)) {
 		p := join(path, key)
@@ -59,7 +54,23 @@ func (d *decoder) structValue(tbl map[string]any, v reflect.Value, path string) 
 			d.problems.add(p, "unknown key%s", suggest(key, maps.Keys(fields)))
 			continue
 		}
-		d.value(tbl[key], v.Field(i), p)
+		d.value(tbl[key], v.FieldByIndex(i), p)
+	}
+}
+
+// tomlFields collects a struct's keys; the keys of an embedded struct
+// without a tag belong to the embedding table (as in encoding/json).
+func tomlFields(t reflect.Type, prefix []int, into map[string][]int) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		idx := append(slices.Clone(prefix), i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		switch {
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			tomlFields(f.Type, idx, into)
+		case name != "" && name != "-":
+			into[name] = idx
+		}
 	}
 }
 

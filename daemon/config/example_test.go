@@ -36,9 +36,24 @@ func TestExampleDocumentsEveryKey(t *testing.T) {
 		if st.Kind() == reflect.Slice {
 			st = st.Elem()
 		}
-		for j := range st.NumField() {
-			key := st.Field(j).Tag.Get("toml")
-			if !containsKey(text, key) && !strings.Contains(text, "["+section.Tag.Get("toml")+"."+key+"]") {
+		keys := map[string][]int{}
+		tomlFields(st, nil, keys)
+		for key, idx := range keys {
+			ft := st.FieldByIndex(idx).Type
+			if ft.Kind() == reflect.Slice {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct && ft != reflect.TypeFor[Duration]() {
+				// A sub-table: its own keys must be documented too.
+				sub := map[string][]int{}
+				tomlFields(ft, nil, sub)
+				for k := range sub {
+					if !containsKey(text, k) && !strings.Contains(text, "."+key+"."+k+"]") {
+						t.Errorf("kogge.toml.example does not mention %s.%s.%s", section.Tag.Get("toml"), key, k)
+					}
+				}
+			}
+			if !containsKey(text, key) && !strings.Contains(text, "["+section.Tag.Get("toml")+"."+key+"]") && !strings.Contains(text, "[["+section.Tag.Get("toml")+"."+key+"]]") {
 				t.Errorf("kogge.toml.example does not mention %s.%s", section.Tag.Get("toml"), key)
 			}
 		}

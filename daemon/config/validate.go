@@ -41,6 +41,7 @@ func (c *Config) Validate() error {
 	validateOParl(c, &e)
 	validateMail(c.Mail, &e)
 	c.WebRTC.validate(&e)
+	c.validateProviders(&e)
 	for i, j := range c.Jobs {
 		for k, id := range j.Rooms {
 			if !c.hasRoom(id) {
