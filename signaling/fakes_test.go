@@ -44,12 +44,15 @@ func (a *fakeAuth) set(token string, t Ticket) {
 type fakeMedia struct {
 	mu    sync.Mutex
 	rooms []*fakeRoom
+	// block, if set, holds every Peer and Room Close until it is closed
+	// (a pion that hangs).
+	block chan struct{}
 }
 
 func (f *fakeMedia) NewRoom(id string, log *slog.Logger) MediaRoom {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	r := &fakeRoom{id: id, peers: make(map[string]*fakePeer), closed: make(chan struct{})}
+	r := &fakeRoom{id: id, peers: make(map[string]*fakePeer), closed: make(chan struct{}), block: f.block}
 	f.rooms = append(f.rooms, r)
 	return r
 }
@@ -66,12 +69,13 @@ type fakeRoom struct {
 	peers  map[string]*fakePeer
 	closed chan struct{}
 	once   sync.Once
+	block  chan struct{}
 }
 
 func (r *fakeRoom) Join(id string, send func(sfu.Outbound)) (MediaPeer, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p := &fakePeer{id: id, send: send, events: make(chan string, 1000)}
+	p := &fakePeer{id: id, send: send, events: make(chan string, 1000), block: r.block}
 	r.peers[id] = p
 	// Like the SFU, offer the down connection at once: it must still
 	// reach the client after welcome/admitted.
@@ -79,7 +83,12 @@ func (r *fakeRoom) Join(id string, send func(sfu.Outbound)) (MediaPeer, error) {
 	return p, nil
 }
 
-func (r *fakeRoom) Close() { r.once.Do(func() { close(r.closed) }) }
+func (r *fakeRoom) Close() {
+	if r.block != nil {
+		<-r.block
+	}
+	r.once.Do(func() { close(r.closed) })
+}
 
 func (r *fakeRoom) peer(id string) *fakePeer {
 	r.mu.Lock()
@@ -91,6 +100,7 @@ type fakePeer struct {
 	id     string
 	send   func(sfu.Outbound)
 	events chan string
+	block  chan struct{}
 }
 
 func (p *fakePeer) Offer(sdp string) error {
@@ -114,7 +124,12 @@ func (p *fakePeer) SetAudioMuted(muted bool) {
 }
 
 func (p *fakePeer) RequestKeyframe() { p.events <- "keyframe" }
-func (p *fakePeer) Close()           { p.events <- "close" }
+func (p *fakePeer) Close() {
+	if p.block != nil {
+		<-p.block
+	}
+	p.events <- "close"
+}
 
 // expect waits for the next event of the peer.
 func (p *fakePeer) expect(t *testing.T, want string) {

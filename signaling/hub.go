@@ -34,6 +34,8 @@ type Hub struct {
 	meetings map[string]*meeting
 	conns    map[*conn]struct{}
 	wg       sync.WaitGroup
+	// closers counts media Close calls running off meeting goroutines.
+	closers sync.WaitGroup
 }
 
 // NewHub starts a hub.
@@ -160,22 +162,30 @@ func (h *Hub) lookup(id string) *meeting {
 
 // Update changes an open meeting's spec (a new end, title); a meeting not
 // open is left alone.
+//
+// It waits at most postTimeout for the meeting to take the change.
 func (h *Hub) Update(spec MeetingSpec) {
 	if m := h.lookup(spec.ID); m != nil {
-		m.post(updateReq{spec: spec})
+		ctx, cancel := context.WithTimeout(context.Background(), postTimeout)
+		defer cancel()
+		m.postCtx(ctx, updateReq{spec: spec})
 	}
 }
 
 // End closes a meeting now for everyone with the reason (e.g.
 // ReasonEnded); unknown ids are ignored. It returns once the meeting has
-// taken the request, not when every client is gone.
+// taken the request, not when every client is gone, and waits at most
+// postTimeout for that.
 func (h *Hub) End(meetingID, reason string) {
 	if m := h.lookup(meetingID); m != nil {
-		m.post(endReq{why: refusal(reason)})
+		ctx, cancel := context.WithTimeout(context.Background(), postTimeout)
+		defer cancel()
+		m.postCtx(ctx, endReq{why: refusal(reason)})
 	}
 }
 
-// Meetings lists the open meetings, sorted by id.
+// Meetings lists the open meetings, sorted by id. A meeting that does not
+// answer within postTimeout (in all) is left out.
 func (h *Hub) Meetings() []MeetingInfo {
 	h.mu.Lock()
 	ms := make([]*meeting, 0, len(h.meetings))
@@ -183,11 +193,19 @@ func (h *Hub) Meetings() []MeetingInfo {
 		ms = append(ms, m)
 	}
 	h.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), postTimeout)
+	defer cancel()
 	infos := make([]MeetingInfo, 0, len(ms))
 	for _, m := range ms {
 		res := make(chan MeetingInfo, 1)
-		if m.post(infoReq{res: res}) {
-			infos = append(infos, <-res)
+		if !m.postCtx(ctx, infoReq{res: res}) {
+			continue
+		}
+		select {
+		case info := <-res:
+			infos = append(infos, info)
+		case <-ctx.Done():
+			m.log.Warn("meeting did not answer in time")
 		}
 	}
 	sort.Slice(infos, func(i, j int) bool { return infos[i].ID < infos[j].ID })
@@ -219,4 +237,5 @@ func (h *Hub) Close() {
 		}
 	}
 	h.wg.Wait()
+	h.closers.Wait()
 }

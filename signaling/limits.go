@@ -46,6 +46,15 @@ const (
 	// closes the connection (ReasonProtocol).
 	maxProtocolErrors = 20
 
+	// postTimeout bounds how long Hub.Update, End, Revoke and Meetings
+	// wait for a meeting to take a request (a stuck meeting is logged and
+	// skipped).
+	postTimeout = 2 * time.Second
+	// mediaCloseWait bounds how long a closing meeting waits for its
+	// MediaPeer and MediaRoom Close calls (which run off the meeting
+	// goroutine).
+	mediaCloseWait = 5 * time.Second
+
 	// maxNameLen bounds a display name (characters, after trimming).
 	maxNameLen = 64
 	// maxReasonLen bounds the text a host gives with deny or remove.

@@ -1,6 +1,8 @@
 package signaling
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -51,6 +53,9 @@ type meeting struct {
 	queue   []*participant // raised hands, in order of raising
 	locked  bool
 	stopped *Refusal // set by a handler to close the meeting
+
+	// closers counts MediaPeer/MediaRoom Close calls still running.
+	closers sync.WaitGroup
 }
 
 type joinReq struct{ p *participant }
@@ -91,8 +96,34 @@ func (m *meeting) post(req any) bool {
 	}
 }
 
+// postCtx is post that gives up at ctx's end (logged): the daemon's calls
+// never hang on a stuck meeting.
+func (m *meeting) postCtx(ctx context.Context, req any) bool {
+	select {
+	case m.mailbox <- req:
+		return true
+	case <-m.done:
+		return false
+	case <-ctx.Done():
+		m.log.Warn("meeting did not take a request in time", "request", fmt.Sprintf("%T", req))
+		return false
+	}
+}
+
+// closeMedia runs a MediaPeer or MediaRoom Close on its own goroutine:
+// pion may take its time, the meeting goroutine never waits for it. The
+// meeting's shutdown and Hub.Close wait for these (bounded).
+func (m *meeting) closeMedia(close func()) {
+	m.closers.Add(1)
+	m.hub.closers.Add(1)
+	go func() {
+		defer m.hub.closers.Done()
+		defer m.closers.Done()
+		close()
+	}()
+}
+
 func (m *meeting) run() {
-	defer close(m.done)
 	m.room = m.hub.media.NewRoom(m.id, m.log)
 	m.timer = time.NewTimer(time.Hour)
 	m.resetTimer()
@@ -108,6 +139,33 @@ func (m *meeting) run() {
 		}
 	}
 	m.shutdown(m.stopped)
+	close(m.done) // posts fail from here on; the meeting is gone
+	if !waitGroupFor(&m.closers, mediaCloseWait) {
+		m.log.Warn("media still closing", "waited", mediaCloseWait)
+	}
+}
+
+// waitGroupFor waits for wg at most d; false if it gave up.
+func waitGroupFor(wg *sync.WaitGroup, d time.Duration) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return waitGroupCtx(ctx, wg)
+}
+
+// waitGroupCtx waits for wg until ctx ends; false if it gave up (the
+// helper goroutine then ends with wg).
+func waitGroupCtx(ctx context.Context, wg *sync.WaitGroup) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // resetTimer arms the timer for spec.Closes (stopped if there is none).
@@ -241,7 +299,7 @@ func (m *meeting) drop(p *participant, action string) {
 	}
 	m.joined = remove(m.joined, p)
 	p.ep.setPeer(nil)
-	p.peer.Close()
+	m.closeMedia(p.peer.Close)
 	if action == "leave" {
 		m.audit(p, "leave", "")
 	}
@@ -276,7 +334,7 @@ func (m *meeting) shutdown(why *Refusal) {
 	for _, p := range slices.Concat(m.joined, m.lobby) {
 		if p.peer != nil {
 			p.ep.setPeer(nil)
-			p.peer.Close()
+			m.closeMedia(p.peer.Close)
 		}
 		p.ep.close(why)
 	}
@@ -284,7 +342,7 @@ func (m *meeting) shutdown(why *Refusal) {
 		m.queue = nil
 		m.queueChanged()
 	}
-	m.room.Close()
+	m.closeMedia(m.room.Close)
 	m.log.Debug("meeting closed", "reason", why.Reason)
 }
 

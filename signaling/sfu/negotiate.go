@@ -2,6 +2,7 @@ package sfu
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -13,6 +14,9 @@ func (p *Peer) Offer(sdp string) error {
 	desc, err := parseSDP(webrtc.SDPTypeOffer, sdp)
 	if err != nil {
 		return err
+	}
+	if parsed, err := desc.Unmarshal(); err == nil && len(parsed.MediaDescriptions) > maxMediaSections {
+		return fmt.Errorf("%w: %d media sections (at most %d)", ErrBadSDP, len(parsed.MediaDescriptions), maxMediaSections)
 	}
 	s := &p.up
 	s.mu.Lock()
@@ -120,14 +124,26 @@ func (p *Peer) offerDown() error {
 	return nil
 }
 
-// setLocal applies our description and waits for ICE gathering.
+// gatheringComplete and gatherWait are variables for tests (a gathering
+// that never completes).
+var (
+	gatheringComplete = webrtc.GatheringCompletePromise
+	gatherWait        = gatherTimeout
+)
+
+// setLocal applies our description and waits for ICE gathering, at most
+// gatherWait.
 func (p *Peer) setLocal(s *side, desc webrtc.SessionDescription) (string, error) {
-	gathered := webrtc.GatheringCompletePromise(s.pc)
+	gathered := gatheringComplete(s.pc)
 	if err := s.pc.SetLocalDescription(desc); err != nil {
 		return "", fmt.Errorf("sfu: %s local description: %w", s.name, err)
 	}
+	t := time.NewTimer(gatherWait)
+	defer t.Stop()
 	select {
 	case <-gathered:
+	case <-t.C:
+		return "", fmt.Errorf("sfu: %s: ICE gathering not complete after %s", s.name, gatherWait)
 	case <-p.done:
 		return "", ErrClosed
 	}

@@ -40,10 +40,11 @@ type Peer struct {
 // negotiation steps and guards pending, the client's candidates that
 // arrived before its remote description.
 type side struct {
-	name    string
-	pc      *webrtc.PeerConnection
-	mu      sync.Mutex
-	pending []webrtc.ICECandidateInit
+	name     string
+	pc       *webrtc.PeerConnection
+	mu       sync.Mutex
+	pending  []webrtc.ICECandidateInit
+	trickled int // candidates taken from the client, in all
 }
 
 func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
@@ -179,10 +180,11 @@ func (p *Peer) AddCandidate(pc string, c webrtc.ICECandidateInit) error {
 	if p.isClosed() {
 		return ErrClosed
 	}
+	if s.trickled >= maxCandidates {
+		return fmt.Errorf("%w: more than %d candidates", ErrState, maxCandidates)
+	}
+	s.trickled++
 	if s.pc.RemoteDescription() == nil {
-		if len(s.pending) >= maxPendingCandidates {
-			return fmt.Errorf("%w: too many candidates before the description", ErrState)
-		}
 		s.pending = append(s.pending, c)
 		return nil
 	}

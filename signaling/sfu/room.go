@@ -118,6 +118,10 @@ func (r *Room) publish(t *upTrack) bool {
 	if r.closed || p.closed {
 		return false
 	}
+	if len(p.upTracks) >= maxUpTracks {
+		p.log.Warn("sfu: track ignored: too many published", "max", maxUpTracks, "track", t.id)
+		return false
+	}
 	p.upTracks = append(p.upTracks, t)
 	r.tracks = append(r.tracks, t)
 	r.counting[t] = struct{}{}

@@ -18,6 +18,7 @@ package sfu
 
 import (
 	"errors"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -80,9 +81,17 @@ type Stats struct {
 
 // Bounds on what a client may make us hold.
 const (
-	// maxPendingCandidates bounds trickled candidates queued before the
-	// remote description is set.
-	maxPendingCandidates = 64
+	// maxCandidates bounds the trickled candidates one PeerConnection
+	// takes from the client in all (queued before the remote description
+	// and added after it).
+	maxCandidates = 64
+	// maxMediaSections bounds the m= sections of a client's offer.
+	maxMediaSections = 6
+	// maxUpTracks bounds the tracks one participant publishes; further
+	// tracks are ignored.
+	maxUpTracks = 4
+	// gatherTimeout bounds the wait for ICE gathering of our description.
+	gatherTimeout = 5 * time.Second
 	// maxCandidateSize bounds one candidate line.
 	maxCandidateSize = 1024
 )

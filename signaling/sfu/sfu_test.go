@@ -261,7 +261,7 @@ func TestErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, tt.err, tt.want)
 		}
 	}
-	for i := range maxPendingCandidates {
+	for i := range maxCandidates {
 		c := webrtc.ICECandidateInit{Candidate: fmt.Sprintf("candidate:%d 1 udp 1 127.0.0.1 %d typ host", i, 1000+i)}
 		if err := p.AddCandidate("up", c); err != nil {
 			t.Fatalf("queued candidate %d: %v", i, err)
