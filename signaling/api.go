@@ -55,6 +55,13 @@ type Ticket struct {
 	// Candidate names an interview candidate's slot ("" otherwise); it is
 	// shown to hosts.
 	Candidate string
+	// Link is an opaque identity of the join link used (e.g. "guest:3");
+	// Hub.Revoke asks the daemon about it. "" is a link too.
+	Link string
+	// Until, if set, is when a participant still waiting in the lobby is
+	// sent away (closed{ended}); once let in, they stay (interviews
+	// overrun).
+	Until time.Time
 }
 
 // JoinRequest is what the hello message brings for the Authorizer.

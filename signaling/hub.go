@@ -184,6 +184,19 @@ func (h *Hub) End(meetingID, reason string) {
 	}
 }
 
+// Revoke sends away every participant and lobby waiter (hosts too) of the
+// meeting whose Ticket.Link is not stillValid: closed{invalid_token,
+// "This link was withdrawn."}, audited as "revoke". stillValid runs on the
+// meeting's goroutine and must not block. Like End, it returns once the
+// meeting has taken the request (at most postTimeout).
+func (h *Hub) Revoke(meetingID string, stillValid func(link string) bool) {
+	if m := h.lookup(meetingID); m != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), postTimeout)
+		defer cancel()
+		m.postCtx(ctx, revokeReq{stillValid: stillValid})
+	}
+}
+
 // Meetings lists the open meetings, sorted by id. A meeting that does not
 // answer within postTimeout (in all) is left out.
 func (h *Hub) Meetings() []MeetingInfo {

@@ -20,6 +20,8 @@ type participant struct {
 	name      string
 	role      Role
 	candidate string
+	link      string    // Ticket.Link
+	until     time.Time // Ticket.Until: the latest time to wait in the lobby
 	ice       []webrtc.ICEServer
 	ep        endpoint
 
@@ -44,15 +46,17 @@ type meeting struct {
 	// final is why the meeting closed; written before done is closed.
 	final *Refusal
 
-	spec    MeetingSpec
-	room    MediaRoom
-	timer   *time.Timer
-	byID    map[string]*participant
-	joined  []*participant // in order of joining
-	lobby   []*participant // in order of arrival
-	queue   []*participant // raised hands, in order of raising
-	locked  bool
-	stopped *Refusal // set by a handler to close the meeting
+	spec  MeetingSpec
+	room  MediaRoom
+	timer *time.Timer
+	// lobbyTimer fires at the earliest until of the lobby waiters.
+	lobbyTimer *time.Timer
+	byID       map[string]*participant
+	joined     []*participant // in order of joining
+	lobby      []*participant // in order of arrival
+	queue      []*participant // raised hands, in order of raising
+	locked     bool
+	stopped    *Refusal // set by a handler to close the meeting
 
 	// closers counts MediaPeer/MediaRoom Close calls still running.
 	closers sync.WaitGroup
@@ -73,6 +77,8 @@ type updateReq struct{ spec MeetingSpec }
 type endReq struct{ why *Refusal }
 
 type infoReq struct{ res chan<- MeetingInfo }
+
+type revokeReq struct{ stillValid func(link string) bool }
 
 func newMeeting(h *Hub, spec MeetingSpec) *meeting {
 	return &meeting{
@@ -128,11 +134,18 @@ func (m *meeting) run() {
 	m.timer = time.NewTimer(time.Hour)
 	m.resetTimer()
 	defer m.timer.Stop()
+	m.lobbyTimer = time.NewTimer(time.Hour)
+	m.lobbyTimer.Stop()
+	defer m.lobbyTimer.Stop()
 	m.log.Debug("meeting opened")
 	for m.stopped == nil {
 		select {
 		case req := <-m.mailbox:
 			m.handle(req)
+			m.armLobbyTimer()
+		case <-m.lobbyTimer.C:
+			m.expireLobby()
+			m.armLobbyTimer()
 		case <-m.timer.C:
 			m.stopped = refusal(ReasonEnded)
 			m.audit(nil, "end", "closing time")
@@ -177,6 +190,46 @@ func (m *meeting) resetTimer() {
 	m.timer.Reset(m.spec.Closes.Sub(m.hub.now()))
 }
 
+// armLobbyTimer sets the lobby timer to the earliest until of the lobby
+// waiters (stopped if none has one).
+func (m *meeting) armLobbyTimer() {
+	var next time.Time
+	for _, w := range m.lobby {
+		if !w.until.IsZero() && (next.IsZero() || w.until.Before(next)) {
+			next = w.until
+		}
+	}
+	if next.IsZero() {
+		m.lobbyTimer.Stop()
+		return
+	}
+	m.lobbyTimer.Reset(next.Sub(m.hub.now()))
+}
+
+// expireLobby sends away the waiters whose until has passed.
+func (m *meeting) expireLobby() {
+	now := m.hub.now()
+	for _, w := range slices.Clone(m.lobby) {
+		if !w.until.IsZero() && !now.Before(w.until) {
+			m.audit(nil, "lobby_expired", w.label()+" "+w.id)
+			w.ep.close(refusal(ReasonEnded))
+			m.drop(w, "lobby_expired")
+		}
+	}
+}
+
+// revoke sends away everyone whose link is no longer valid.
+func (m *meeting) revoke(stillValid func(link string) bool) {
+	for _, p := range slices.Concat(m.joined, m.lobby) {
+		if stillValid(p.link) {
+			continue
+		}
+		m.audit(nil, "revoke", p.label()+" "+p.id)
+		p.ep.close(&Refusal{Reason: ReasonInvalidToken, Message: "This link was withdrawn."})
+		m.drop(p, "revoke")
+	}
+}
+
 func (m *meeting) handle(req any) {
 	switch req := req.(type) {
 	case joinReq:
@@ -194,6 +247,8 @@ func (m *meeting) handle(req any) {
 	case endReq:
 		m.stopped = req.why
 		m.audit(nil, "end", req.why.Reason)
+	case revokeReq:
+		m.revoke(req.stillValid)
 	case infoReq:
 		req.res <- MeetingInfo{ID: m.id, Participants: len(m.joined), Lobby: len(m.lobby), Locked: m.locked}
 	}
@@ -216,6 +271,10 @@ func (m *meeting) join(p *participant) {
 			return
 		}
 		if m.spec.Lobby {
+			if !p.until.IsZero() && !p.since.Before(p.until) {
+				p.ep.close(refusal(ReasonEnded))
+				return
+			}
 			if len(m.lobby) >= lobbyFactor*m.limit() {
 				p.ep.close(refusal(ReasonFull))
 				return

@@ -45,6 +45,8 @@ func (h *Hub) serve(c *conn, remoteAddr string) {
 		name:      hello.Name,
 		role:      ticket.Role,
 		candidate: ticket.Candidate,
+		link:      ticket.Link,
+		until:     ticket.Until,
 		ep:        c,
 	}
 	if h.cfg.ICEServers != nil {
