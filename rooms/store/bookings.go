@@ -60,10 +60,13 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 	// The conflict and a taken reference are values, not errors: an error
 	// would make Batch re-run this closure alone in a new transaction,
 	// costing a commit.
+	// The allocator's refusal is such a value too: it aborts this
+	// booking alone, never the others sharing the batch.
 	var conflict *rooms.ConflictError
-	var taken error
+	var taken, refused error
+	alloc := s.allocatorFn()
 	fn := func(tx *bbolt.Tx) error {
-		conflict, taken = nil, nil // a re-run starts afresh
+		conflict, taken, refused = nil, nil, nil // a re-run starts afresh
 		if b.External != "" {
 			if owner := tx.Bucket(bucketByExternal).Get([]byte(b.External)); owner != nil {
 				taken = fmt.Errorf("external reference %q is booking %s's: %w", b.External, ownerText(owner), ErrExternalExists)
@@ -78,6 +81,11 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 			conflict = &rooms.ConflictError{Conflicts: cs}
 			return nil
 		}
+		// Before anything is written: a refusal leaves the tx untouched.
+		var aerr error
+		if refused, aerr = allocate(tx, alloc, &b, id, now); aerr != nil || refused != nil {
+			return aerr
+		}
 		if err := appendBucket(tx, bucketBookings).Put(id[:], val); err != nil {
 			return err
 		}
@@ -87,12 +95,14 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		return appendAudit(tx, entry)
 	}
 
-	err = s.commitCreate(fn, func() bool { return conflict != nil || taken != nil })
+	err = s.commitCreate(fn, func() bool { return conflict != nil || taken != nil || refused != nil })
 	switch {
 	case err != nil:
 		return rooms.Booking{}, fmt.Errorf("create booking: %w", err)
 	case taken != nil:
 		return rooms.Booking{}, taken
+	case refused != nil:
+		return rooms.Booking{}, refused // the allocator's error, as is
 	case conflict != nil:
 		return rooms.Booking{}, conflict
 	}
@@ -226,6 +236,7 @@ func (s *Store) modify(action, id string, version uint64, actor string, change f
 		return rooms.Booking{}, err
 	}
 	var out rooms.Booking
+	alloc := s.allocatorFn()
 	err = s.update(action, func(tx *bbolt.Tx) error {
 		old, err := load(tx, uid)
 		if err != nil {
@@ -270,6 +281,13 @@ func (s *Store) modify(action, id string, version uint64, actor string, change f
 		}
 		nb.Version++
 		nb.Updated = now
+		refused, err := allocate(tx, alloc, &nb, uid, now)
+		if err != nil {
+			return err
+		}
+		if refused != nil {
+			return refused
+		}
 		if err := replaceBooking(tx, &old, &nb, uid); err != nil {
 			return err
 		}

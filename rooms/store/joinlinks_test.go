@@ -423,8 +423,8 @@ func TestMigrationV5toV6(t *testing.T) {
 	}
 	defer s.Close()
 	s.db.View(func(tx *bbolt.Tx) error {
-		if v := schemaOf(tx); v != 6 || SchemaVersion != 6 {
-			t.Errorf("schema %d after migration, want 6", v)
+		if v := schemaOf(tx); v != SchemaVersion {
+			t.Errorf("schema %d after migration, want %d", v, SchemaVersion)
 		}
 		return nil
 	})

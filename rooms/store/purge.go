@@ -212,7 +212,7 @@ func purgeBookings(tx *bbolt.Tx, cut *cutoffs, from []byte, batch int) (purgeSte
 }
 
 // deleteBooking removes a stored booking, its index entries, its count,
-// its join settings and its audit entries, and returns how many audit entries it removed.
+// its join settings, its allocation and its audit entries, and returns how many audit entries it removed.
 func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 	id, err := ulid.ParseStrict(b.ID)
 	if err != nil {
@@ -226,6 +226,10 @@ func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 	}
 	// Join settings hold a PIN and candidates' names: they go with the booking.
 	if err := tx.Bucket(bucketJoinSettings).Delete(id[:]); err != nil {
+		return 0, err
+	}
+	// So does its licence allocation, index entries included.
+	if err := deleteAlloc(tx, id); err != nil {
 		return 0, err
 	}
 	return deleteAuditOf(tx, b.ID)

@@ -37,10 +37,20 @@ type SkippedOccurrence struct {
 	// Conflicts are the bookings it collides with, by start; they may
 	// include earlier occurrences of the same series call.
 	Conflicts []rooms.Booking `json:"-"`
+	// Err is the allocator's error for an occurrence it refused (Reason
+	// starts with ReasonAllocationPrefix); nil otherwise.
+	Err error `json:"-"`
 }
 
-// SeriesConflictError: on_conflict=fail and some occurrences collide;
-// nothing was written. Occurrences lists every colliding one, by start.
+// refusedOccurrence is the skipped entry of an occurrence the allocator
+// refused: it counts as a conflict of that occurrence.
+func refusedOccurrence(b *rooms.Booking, err error) SkippedOccurrence {
+	return SkippedOccurrence{Start: b.Start, Reason: ReasonAllocationPrefix + err.Error(), Err: err}
+}
+
+// SeriesConflictError: on_conflict=fail and some occurrences collide (or
+// the allocator refused them); nothing was written. Occurrences lists
+// every colliding one, by start.
 type SeriesConflictError struct {
 	Occurrences []SkippedOccurrence
 }
@@ -59,6 +69,10 @@ func (e *SeriesConflictError) Error() string {
 		}
 		if i > 0 {
 			sb.WriteString(", ")
+		}
+		if o.Err != nil {
+			fmt.Fprintf(&sb, "%s: %s", o.Start.UTC().Format("2006-01-02T15:04Z07:00"), o.Reason)
+			continue
 		}
 		ids := make([]string, len(o.Conflicts))
 		for j, c := range o.Conflicts {
@@ -116,12 +130,13 @@ func (s *Store) CreateSeries(sr rooms.Series, occurrences []rooms.Booking, skipC
 
 	var stored []rooms.Booking
 	var skipped []SkippedOccurrence
+	alloc := s.allocatorFn()
 	err = s.update(ActionSeriesCreate, func(tx *bbolt.Tx) error {
 		if err := appendBucket(tx, bucketSeries).Put(sid[:], sv); err != nil {
 			return err
 		}
 		var err error
-		stored, skipped, err = putOccurrences(tx, occ)
+		stored, skipped, err = putOccurrences(tx, occ, alloc, now)
 		if err != nil {
 			return err
 		}
@@ -191,10 +206,11 @@ func (s *Store) newOccurrences(sr *rooms.Series, bs []rooms.Booking, actor strin
 	return out, nil
 }
 
-// putOccurrences stores each occurrence that collides with nothing stored,
-// in order, so that later ones are checked against earlier ones too, and
+// putOccurrences stores each occurrence that collides with nothing stored
+// and that the allocator (if any) accepts, in order, so that later ones
+// are checked against earlier ones too (their licences included), and
 // returns the others as skipped.
-func putOccurrences(tx *bbolt.Tx, occ []occurrence) ([]rooms.Booking, []SkippedOccurrence, error) {
+func putOccurrences(tx *bbolt.Tx, occ []occurrence, alloc Allocator, now time.Time) ([]rooms.Booking, []SkippedOccurrence, error) {
 	var stored []rooms.Booking
 	var skipped []SkippedOccurrence
 	bk := appendBucket(tx, bucketBookings)
@@ -206,6 +222,14 @@ func putOccurrences(tx *bbolt.Tx, occ []occurrence) ([]rooms.Booking, []SkippedO
 		}
 		if len(cs) > 0 {
 			skipped = append(skipped, SkippedOccurrence{Start: o.b.Start, Reason: ReasonConflict, Conflicts: cs})
+			continue
+		}
+		refused, err := allocate(tx, alloc, &o.b, o.id, now)
+		if err != nil {
+			return nil, nil, err
+		}
+		if refused != nil {
+			skipped = append(skipped, refusedOccurrence(&o.b, refused))
 			continue
 		}
 		if err := bk.Put(o.id[:], encodeBooking(&o.b)); err != nil {
@@ -352,6 +376,7 @@ func (s *Store) AppendOccurrences(id string, version uint64, occurrences []rooms
 	}
 	var stored []rooms.Booking
 	var skipped []SkippedOccurrence
+	alloc := s.allocatorFn()
 	err = s.update(ActionSeriesExtend, func(tx *bbolt.Tx) error {
 		sr, sid, err := loadSeries(tx, id)
 		if err == nil && version != 0 && version != sr.Version {
@@ -368,7 +393,7 @@ func (s *Store) AppendOccurrences(id string, version uint64, occurrences []rooms
 			}
 			todo = append(todo, o)
 		}
-		st, sk, err := putOccurrences(tx, todo)
+		st, sk, err := putOccurrences(tx, todo, alloc, now)
 		if err != nil {
 			return err
 		}
@@ -512,6 +537,13 @@ func (s *Store) CancelSeries(id string, from time.Time, actor string, cut func(*
 			nb.Version++
 			nb.Updated = now
 			if err := replaceBooking(tx, &old, &nb, uid); err != nil {
+				return err
+			}
+			prev, err := loadAlloc(tx, uid)
+			if err != nil {
+				return err
+			}
+			if err := releaseAlloc(tx, uid, prev, now); err != nil {
 				return err
 			}
 			auditID, err := s.ids.next(now)

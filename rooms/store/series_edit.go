@@ -25,6 +25,7 @@ func (s *Store) EditSeries(id string, version uint64, from time.Time, actor stri
 	now := s.now().UTC()
 	var out rooms.Series
 	var edited []rooms.Booking
+	alloc := s.allocatorFn()
 	err := s.update(ActionSeriesUpdate, func(tx *bbolt.Tx) error {
 		edited = nil
 		old, sid, err := loadSeries(tx, id)
@@ -76,11 +77,20 @@ func (s *Store) EditSeries(id string, version uint64, from time.Time, actor stri
 			if err != nil {
 				return err
 			}
-			if len(cs) > 0 {
-				collided = append(collided, SkippedOccurrence{Start: nb.Start, Reason: ReasonConflict, Conflicts: cs})
-			}
 			nb.Version++
 			nb.Updated = now
+			if len(cs) > 0 {
+				collided = append(collided, SkippedOccurrence{Start: nb.Start, Reason: ReasonConflict, Conflicts: cs})
+			} else {
+				// Like a conflict: listed, and the whole edit rolls back.
+				refused, err := allocate(tx, alloc, &nb, uid, now)
+				if err != nil {
+					return err
+				}
+				if refused != nil {
+					collided = append(collided, refusedOccurrence(&nb, refused))
+				}
+			}
 			if err := replaceBooking(tx, &old, &nb, uid); err != nil {
 				return err
 			}

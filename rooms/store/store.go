@@ -61,6 +61,8 @@ type Store struct {
 	// onWrite, if set (benchmarks only), is called inside every write
 	// transaction; it lets a benchmark count commits.
 	onWrite func(*bbolt.Tx)
+	// allocator is the licence allocator (SetAllocator), nil if none.
+	allocator atomic.Pointer[Allocator]
 }
 
 // Open opens or creates the store at path (mode 0600), migrates it to
