@@ -83,7 +83,7 @@ func TestNoOpControlsAreSilent(t *testing.T) {
 			},
 		}}, nil, &fakeMedia{})
 		defer h.Close()
-		m := h.open(MeetingSpec{ID: "m", PublishQueue: true})
+		m, _ := h.open(MeetingSpec{ID: "m", PublishQueue: true})
 		host := joinFake(m, "host", RoleHost)
 		guest := joinFake(m, "guest", RoleGuest)
 		synctest.Wait()

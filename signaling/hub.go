@@ -33,7 +33,11 @@ type Hub struct {
 	closed   bool
 	meetings map[string]*meeting
 	conns    map[*conn]struct{}
-	wg       sync.WaitGroup
+	// ended marks meetings that ended (not by shutdown) until their
+	// closing time: a join that passed Authorize before the end must not
+	// open them anew.
+	ended map[string]time.Time
+	wg    sync.WaitGroup
 	// closers counts media Close calls running off meeting goroutines.
 	closers sync.WaitGroup
 }
@@ -49,6 +53,7 @@ func NewHub(cfg Config, auth Authorizer, media MediaEngine) *Hub {
 		timing:   defaultTiming,
 		meetings: make(map[string]*meeting),
 		conns:    make(map[*conn]struct{}),
+		ended:    make(map[string]time.Time),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
@@ -124,16 +129,22 @@ func (h *Hub) unregister(c *conn) {
 	h.mu.Unlock()
 }
 
-// open returns the meeting of spec.ID, opening it if needed; nil once the
-// hub is closed.
-func (h *Hub) open(spec MeetingSpec) *meeting {
+// open returns the meeting of spec.ID, opening it if needed; nil and why
+// not once the hub is closed (shutdown) or the meeting has ended (ended).
+func (h *Hub) open(spec MeetingSpec) (*meeting, *Refusal) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return nil
+		return nil, refusal(ReasonShutdown)
 	}
 	if m := h.meetings[spec.ID]; m != nil {
-		return m
+		return m, nil
+	}
+	if until, ok := h.ended[spec.ID]; ok {
+		if h.now().Before(until) {
+			return nil, refusal(ReasonEnded)
+		}
+		delete(h.ended, spec.ID)
 	}
 	m := newMeeting(h, spec)
 	h.meetings[spec.ID] = m
@@ -142,16 +153,52 @@ func (h *Hub) open(spec MeetingSpec) *meeting {
 		defer h.wg.Done()
 		m.run()
 	}()
-	return m
+	return m, nil
 }
 
-// forget removes a meeting that has closed.
-func (h *Hub) forget(m *meeting) {
+// forget removes a meeting that has closed; unless the hub is shutting
+// down, it stays ended until its closing time.
+func (h *Hub) forget(m *meeting, why *Refusal) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.meetings[m.id] == m {
 		delete(h.meetings, m.id)
 	}
-	h.mu.Unlock()
+	if why.Reason == ReasonShutdown {
+		return
+	}
+	now := h.now()
+	until := m.spec.Closes
+	if until.IsZero() {
+		until = now.Add(endedMarkerTTL)
+	}
+	if !now.Before(until) {
+		return // past its closing time: serve refuses it anyway
+	}
+	if len(h.ended) >= maxEndedMarkers {
+		h.pruneEnded(now)
+	}
+	h.ended[m.id] = until
+}
+
+// pruneEnded drops expired markers and, if the map is still full, the
+// one that expires first. h.mu held.
+func (h *Hub) pruneEnded(now time.Time) {
+	for id, until := range h.ended {
+		if !now.Before(until) {
+			delete(h.ended, id)
+		}
+	}
+	if len(h.ended) < maxEndedMarkers {
+		return
+	}
+	first, firstUntil := "", time.Time{}
+	for id, until := range h.ended {
+		if first == "" || until.Before(firstUntil) {
+			first, firstUntil = id, until
+		}
+	}
+	delete(h.ended, first)
 }
 
 func (h *Hub) lookup(id string) *meeting {

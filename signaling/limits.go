@@ -55,6 +55,11 @@ const (
 	// goroutine).
 	mediaCloseWait = 5 * time.Second
 
+	// maxEndedMarkers bounds the ended meetings the hub remembers (until
+	// their closing time, or endedMarkerTTL for a meeting without one).
+	maxEndedMarkers = 10000
+	endedMarkerTTL  = 12 * time.Hour
+
 	// maxNameLen bounds a display name (characters, after trimming).
 	maxNameLen = 64
 	// maxReasonLen bounds the text a host gives with deny or remove.

@@ -389,7 +389,7 @@ func (m *meeting) update(spec MeetingSpec) {
 // shutdown closes the meeting for everyone.
 func (m *meeting) shutdown(why *Refusal) {
 	m.final = why
-	m.hub.forget(m) // from now on a join opens a new meeting
+	m.hub.forget(m, why) // from now on a join is refused (ended) or opens a new meeting (shutdown)
 	for _, p := range slices.Concat(m.joined, m.lobby) {
 		if p.peer != nil {
 			p.ep.setPeer(nil)

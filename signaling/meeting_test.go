@@ -211,11 +211,38 @@ func TestEndForAll(t *testing.T) {
 	if n := len(e.hub.Meetings()); n != 0 {
 		t.Fatalf("%d meetings open", n)
 	}
-	// A later join opens the meeting anew.
-	e.join("host", "Host")
-	if n := len(e.hub.Meetings()); n != 1 {
+	// The meeting stays ended until its closing time.
+	e.connect("host", "Host").expectClosed(ReasonEnded, websocket.CloseNormalClosure)
+	if n := len(e.hub.Meetings()); n != 0 {
 		t.Fatalf("%d meetings open", n)
 	}
+}
+
+// A join whose Authorize passed before the meeting ended arrives after the
+// end: it must not open the meeting anew.
+func TestJoinAfterEndStaysEnded(t *testing.T) {
+	e := newEnv(t, testSpec())
+	release := make(chan struct{})
+	e.auth.gate = map[string]chan struct{}{"late": release}
+	e.auth.entered = make(chan string, 1)
+	e.auth.set("late", Ticket{Meeting: testSpec(), Role: RoleGuest})
+	h := e.join("host", "Host")
+	late := e.connect("late", "Late") // Authorize has passed, waits at the gate
+	<-e.auth.entered
+	h.send(map[string]any{"type": "end"})
+	h.expectClosed(ReasonEnded, websocket.CloseNormalClosure)
+	<-e.media.room(0).closed
+	close(release)
+	late.expectClosed(ReasonEnded, websocket.CloseNormalClosure)
+	if n := len(e.hub.Meetings()); n != 0 {
+		t.Fatalf("%d meetings open", n)
+	}
+	// Shutdown is not an end: Hub.Close leaves no marker behind (a
+	// restart opens the meeting again), checked on a fresh hub below.
+	e2 := newEnv(t, testSpec())
+	e2.join("host", "Host")
+	e2.hub.End("m1", ReasonShutdown)
+	e2.join("host", "Host again")
 }
 
 func TestHubEndAndUpdate(t *testing.T) {

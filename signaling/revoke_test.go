@@ -30,7 +30,7 @@ func TestRevoke(t *testing.T) {
 			audits = append(audits, actor+" "+action+" "+detail)
 		}}}, nil, &fakeMedia{})
 		defer h.Close()
-		m := h.open(MeetingSpec{ID: "m", Lobby: true})
+		m, _ := h.open(MeetingSpec{ID: "m", Lobby: true})
 		host := joinTicket(m, "host", RoleHost, "host:1", time.Time{})
 		cohost := joinTicket(m, "cohost", RoleHost, "host:2", time.Time{})
 		waiter := joinTicket(m, "waiter", RoleGuest, "guest:3", time.Time{})
@@ -65,7 +65,7 @@ func TestLobbyUntil(t *testing.T) {
 		defer h.Close()
 		start := time.Now()
 		until := start.Add(10 * time.Minute)
-		m := h.open(MeetingSpec{ID: "m", Lobby: true})
+		m, _ := h.open(MeetingSpec{ID: "m", Lobby: true})
 		host := joinTicket(m, "host", RoleHost, "", until) // hosts never wait
 		waiter := joinTicket(m, "waiter", RoleGuest, "", until)
 		late := joinTicket(m, "late", RoleGuest, "", start.Add(20*time.Minute))
@@ -96,4 +96,25 @@ func TestLobbyUntil(t *testing.T) {
 		stillOpen(t, "open", open)
 		stillOpen(t, "admitted", admitted)
 	})
+}
+
+func TestEndedMarkersBounded(t *testing.T) {
+	h := NewHub(Config{}, nil, &fakeMedia{})
+	defer h.Close()
+	now := time.Now()
+	for i := range maxEndedMarkers {
+		h.ended[strings.Repeat("x", i%7)+time.Duration(i).String()] = now.Add(time.Hour + time.Duration(i))
+	}
+	h.ended["expired"] = now.Add(-time.Minute)
+	m := newMeeting(h, MeetingSpec{ID: "new", Closes: now.Add(time.Hour)})
+	h.forget(m, refusal(ReasonEnded))
+	if len(h.ended) > maxEndedMarkers {
+		t.Fatalf("%d markers", len(h.ended))
+	}
+	if _, ok := h.ended["new"]; !ok {
+		t.Fatal("the newest end is not marked")
+	}
+	if _, ok := h.ended["expired"]; ok {
+		t.Fatal("expired marker kept")
+	}
 }

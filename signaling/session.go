@@ -53,9 +53,9 @@ func (h *Hub) serve(c *conn, remoteAddr string) {
 		p.ice = h.cfg.ICEServers(p.id)
 	}
 	c.log = h.log.With("meeting", spec.ID, "participant", p.id, "role", p.role)
-	m := h.open(spec)
+	m, why := h.open(spec)
 	if m == nil {
-		c.close(refusal(ReasonShutdown))
+		c.close(why)
 		return
 	}
 	if !m.post(joinReq{p: p}) {
