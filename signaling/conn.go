@@ -49,6 +49,8 @@ type conn struct {
 	// final is the goodbye, set once before quit is closed; nil drops the
 	// connection without one (it is dead, or gorilla already said 1009).
 	final *Refusal
+	// kill drops the socket when a shutdown goodbye overruns.
+	kill *time.Timer
 
 	readerDone chan struct{} // closed when the reader stops reading
 	writerDone chan struct{}
@@ -116,6 +118,11 @@ func (c *conn) sendError(code, message, refType string) {
 func (c *conn) close(r *Refusal) {
 	c.once.Do(func() {
 		c.final = r
+		if r != nil && r.Reason == ReasonShutdown {
+			// However slow the client, the socket goes after the short
+			// shutdown goodbye (a write under way included).
+			c.kill = time.AfterFunc(c.timing.shutdown, func() { _ = c.ws.NetConn().Close() })
+		}
 		close(c.quit)
 		if r != nil && r.Reason == ReasonSlow {
 			// Abort a write blocked on the slow client's full socket.
@@ -208,13 +215,19 @@ func (c *conn) flushQueue() {
 // close frame and closes the socket.
 func (c *conn) goodbye() {
 	defer c.ws.Close()
+	if c.kill != nil {
+		defer c.kill.Stop()
+	}
 	r := c.final
 	if r == nil {
 		return
 	}
 	deadline := time.Now().Add(c.timing.write)
-	if r.Reason == ReasonSlow {
+	switch r.Reason {
+	case ReasonSlow:
 		deadline = time.Now().Add(c.timing.close)
+	case ReasonShutdown:
+		deadline = time.Now().Add(c.timing.shutdown)
 	}
 	_ = c.ws.SetWriteDeadline(deadline)
 	if r.Reason != ReasonSlow {
@@ -241,6 +254,9 @@ func (c *conn) goodbye() {
 	frame := websocket.FormatCloseMessage(closeCode(r.Reason), r.Reason)
 	if c.ws.WriteControl(websocket.CloseMessage, frame, deadline) != nil {
 		return
+	}
+	if r.Reason == ReasonShutdown {
+		return // no waiting for the client's close frame
 	}
 	t := time.NewTimer(c.timing.close)
 	defer t.Stop()

@@ -273,8 +273,20 @@ func (h *Hub) Meetings() []MeetingInfo {
 }
 
 // Close tells everyone (ReasonShutdown), closes every meeting and waits
-// for every goroutine. New connections get 503 from then on.
+// for every goroutine, at most hubCloseWait: then it drops what is left
+// and returns. New connections get 503 from then on.
 func (h *Hub) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), hubCloseWait)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		h.log.Warn("hub closed before everything ended", "err", err)
+	}
+}
+
+// Shutdown is Close that gives up waiting at ctx's end: it then drops
+// every connection's socket and returns ctx's error (goroutines still
+// running end on their own, e.g. an Authorizer that ignores its context).
+func (h *Hub) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	already := h.closed
 	h.closed = true
@@ -289,13 +301,28 @@ func (h *Hub) Close() {
 	h.mu.Unlock()
 	if !already {
 		h.cancel()
-		for _, m := range ms {
-			m.post(endReq{why: refusal(ReasonShutdown)})
-		}
 		for _, c := range cs {
 			c.close(refusal(ReasonShutdown))
 		}
+		for _, m := range ms {
+			m.postCtx(ctx, endReq{why: refusal(ReasonShutdown)})
+		}
 	}
-	h.wg.Wait()
-	h.closers.Wait()
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait() // meetings first: they add closers until they end
+		h.closers.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	h.mu.Lock()
+	for c := range h.conns {
+		_ = c.ws.NetConn().Close()
+	}
+	h.mu.Unlock()
+	return ctx.Err()
 }

@@ -33,6 +33,12 @@ const (
 	// closeWait is how long the server waits for the client's close frame
 	// after sending its own before it drops the TCP connection.
 	closeWait = 2 * time.Second
+	// shutdownWriteWait bounds the goodbye (closed{shutdown} and the close
+	// frame) when the hub shuts down; the server does not wait for the
+	// client's close frame then.
+	shutdownWriteWait = 1 * time.Second
+	// hubCloseWait bounds Hub.Close.
+	hubCloseWait = 3 * time.Second
 	// sendQueueLen bounds a connection's outbound queue; a client that
 	// lets it fill is dropped (ReasonSlow). State snapshots do not queue:
 	// each connection holds only the latest unsent one.
@@ -75,18 +81,20 @@ const (
 // timing holds the durations above; tests shorten some of them.
 type timing struct {
 	hello, ping, pong, write, close time.Duration
-	rate                            rate.Limit // inbound messages per second
+	shutdown                        time.Duration // shutdownWriteWait
+	rate                            rate.Limit    // inbound messages per second
 	burst                           int
 }
 
 var defaultTiming = timing{
-	hello: helloWait,
-	ping:  pingPeriod,
-	pong:  pongWait,
-	write: writeWait,
-	close: closeWait,
-	rate:  inboundRate,
-	burst: inboundBurst,
+	hello:    helloWait,
+	ping:     pingPeriod,
+	pong:     pongWait,
+	write:    writeWait,
+	close:    closeWait,
+	shutdown: shutdownWriteWait,
+	rate:     inboundRate,
+	burst:    inboundBurst,
 }
 
 // closeCode maps a closed reason to the WebSocket close code sent after the
