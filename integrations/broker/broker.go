@@ -5,13 +5,16 @@
 // fails, follows changes and cancellations, and reconciles the providers'
 // view with ours.
 //
-// CONTRACT (implementation pending): exported names below are what the
-// daemon builds on; keep names and signatures.
+// Exported names below are what the daemon builds on; keep names and
+// signatures. Files: choose.go (the rules), allocator.go (the decision in
+// the booking's transaction), backend_*.go, tokens.go (GoTo tokens in the
+// store), worker.go and failover.go (provisioning), status.go, reconcile.go.
 package broker
 
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
@@ -61,7 +64,6 @@ type Reason struct {
 // NoProviderError: nothing fits; Reasons has one line per provider.
 type NoProviderError struct{ Reasons []Reason }
 
-func (e *NoProviderError) Error() string { panic("TODO") }
 
 // Backend talks to one provider's API for the broker. Implementations:
 // builtin (nothing to provision: our SFU), GoToMeeting (one client per
@@ -99,21 +101,33 @@ type Options struct {
 	OnMove func(b rooms.Booking, from, to, reason string)
 }
 
-// Broker is the whole hand-off.
-type Broker struct{}
+// Broker is the whole hand-off. Build it with New.
+type Broker struct {
+	providers []Provider
+	byName    map[string]Provider
+	backends  map[string]Backend
+	st        allocStore
+	now       func() time.Time
+	log       *slog.Logger
+	onMove    func(b rooms.Booking, from, to, reason string)
+	breakers  map[string]*breaker
+	kick      chan struct{}
 
-// New builds a broker and installs its allocator in the store.
-func New(opt Options) (*Broker, error) { panic("TODO") }
+	// Worker knobs (tests shorten them).
+	workers     int
+	callTimeout time.Duration
+	poll        time.Duration
+	backoffBase time.Duration
+	backoffMax  time.Duration
+	jitter      func() float64
 
-// Run provisions, retries, fails over and deletes until ctx ends.
-func (b *Broker) Run(ctx context.Context) error { panic("TODO") }
-
-// Kick asks the worker to look at a booking now (after a change).
-func (b *Broker) Kick(bookingID string) { panic("TODO") }
-
-// MarkDown marks a provider down (or up again): down providers are not
-// chosen, and their bookings move on at the next attempt.
-func (b *Broker) MarkDown(provider string, down bool) { panic("TODO") }
+	mu       sync.Mutex
+	down     map[string]bool
+	inflight map[string]bool
+	wake     time.Time            // the earliest retry the worker scheduled
+	hold     map[string]time.Time // no work on a booking before (after errors)
+	holdN    map[string]int       // consecutive errors behind hold
+}
 
 // ProviderStatus is one provider in GET /api/v1/providers.
 type ProviderStatus struct {
@@ -127,8 +141,6 @@ type ProviderStatus struct {
 	LastError string `json:"last_error,omitempty"`
 }
 
-// Status reports every provider.
-func (b *Broker) Status() ([]ProviderStatus, error) { panic("TODO") }
 
 // ReconcileReport is what a reconcile run found and did.
 type ReconcileReport struct {
@@ -140,6 +152,3 @@ type ReconcileReport struct {
 	Errors         int    `json:"errors"`
 }
 
-// Reconcile lists every provider's meetings, deletes orphans that Kogge
-// created, marks missing ones for provisioning again, and reports drift.
-func (b *Broker) Reconcile(ctx context.Context) ([]ReconcileReport, error) { panic("TODO") }
