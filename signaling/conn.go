@@ -125,8 +125,10 @@ func (c *conn) close(r *Refusal) {
 		}
 		close(c.quit)
 		if r != nil && r.Reason == ReasonSlow {
-			// Abort a write blocked on the slow client's full socket.
-			_ = c.ws.NetConn().SetWriteDeadline(time.Now())
+			// Drop the slow client now: close the socket, which aborts a
+			// write blocked on its full buffer (a write deadline would
+			// not do: gorilla sets its own before every frame).
+			_ = c.ws.NetConn().Close()
 		}
 	})
 }

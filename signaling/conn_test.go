@@ -61,6 +61,8 @@ func TestHelloChecks(t *testing.T) {
 		{"empty name", map[string]any{"type": "hello", "version": 1, "token": "host", "name": "   "}, ReasonProtocol},
 		{"long name", map[string]any{"type": "hello", "version": 1, "token": "host", "name": strings.Repeat("é", 65)}, ReasonProtocol},
 		{"control char", map[string]any{"type": "hello", "version": 1, "token": "host", "name": "A\u0007B"}, ReasonProtocol},
+		{"bidi override", map[string]any{"type": "hello", "version": 1, "token": "host", "name": "Anna\u202egpj.exe"}, ReasonProtocol},
+		{"zero-width space", map[string]any{"type": "hello", "version": 1, "token": "host", "name": "Ad\u200bmin"}, ReasonProtocol},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,6 +78,8 @@ func TestHelloChecks(t *testing.T) {
 	}
 	// 64 characters is fine.
 	e.join("host", strings.Repeat("é", 64))
+	// The zero-width joiner builds emoji.
+	e.join("host", "Anna \U0001F469\u200d\U0001F4BB")
 }
 
 func TestHelloTimeout(t *testing.T) {

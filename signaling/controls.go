@@ -110,7 +110,7 @@ func (m *meeting) admit(host *participant, msg *admitMsg) {
 // broadcasts).
 func (m *meeting) letIn(w *participant) {
 	m.lobby = remove(m.lobby, w)
-	if m.enter(w, encode(typeOnly{Type: "admitted"})) {
+	if m.enter(w, m.admitted(w)) {
 		m.audit(w, "join", "admitted")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/gorilla/websocket"
 )
@@ -136,5 +137,39 @@ func TestStateSnapshotsCoalesce(t *testing.T) {
 	}
 	if w := read(); w.Type != "state" || w.Message != "last" {
 		t.Fatalf("then %+v, want only the latest state", w)
+	}
+}
+
+func TestLobbyGetsNoICEServers(t *testing.T) {
+	e := newEnv(t, lobbySpec())
+	h := e.join("host", "Host")
+	if len(h.welcome.ICEServers) != 1 {
+		t.Fatalf("host welcome ice servers %+v", h.welcome.ICEServers)
+	}
+	g := e.join("guest", "Gus")
+	if g.welcome.State != "lobby" || g.welcome.ICEServers != nil {
+		t.Fatalf("lobby welcome carries ice servers: %+v", g.welcome)
+	}
+	h.send(map[string]any{"type": "admit", "id": g.welcome.ID})
+	a := g.next("admitted")
+	if len(a.ICEServers) != 1 || a.ICEServers[0].Username != g.welcome.ID {
+		t.Fatalf("admitted ice servers %+v", a.ICEServers)
+	}
+}
+
+func TestSlowDropIsImmediate(t *testing.T) {
+	c, _ := wsPair(t) // the client reads nothing
+	c.timing.close = time.Hour
+	c.timing.write = time.Hour
+	big := make([]byte, 1<<20)
+	for range sendQueueLen / 2 {
+		c.send(big)
+	}
+	go c.writeLoop()
+	c.close(refusal(ReasonSlow))
+	select {
+	case <-c.writerDone:
+	case <-time.After(readTimeout): // fail-safe; the drop takes no time
+		t.Fatal("slow client not dropped at once")
 	}
 }

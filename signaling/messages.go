@@ -236,8 +236,17 @@ func cleanName(s string) (string, error) {
 	if !printable(s) {
 		return "", errors.New("the display name has control characters")
 	}
+	for _, r := range s {
+		// Format characters (bidi overrides, zero-width spaces) can
+		// disguise a name; the zero-width joiner builds emoji.
+		if unicode.Is(unicode.Cf, r) && r != zeroWidthJoiner {
+			return "", errors.New("the display name has invisible formatting characters")
+		}
+	}
 	return s, nil
 }
+
+const zeroWidthJoiner = '\u200d'
 
 func printable(s string) bool {
 	if !utf8.ValidString(s) {

@@ -18,12 +18,19 @@ type meetingOut struct {
 }
 
 type welcomeOut struct {
+	Type    string     `json:"type"`
+	Version int        `json:"version"`
+	ID      string     `json:"id"`
+	Role    Role       `json:"role"`
+	State   string     `json:"state"` // "lobby" or "joined"
+	Meeting meetingOut `json:"meeting"`
+	// ICEServers only when State is "joined"; waiters get them with
+	// admitted.
+	ICEServers []webrtc.ICEServer `json:"ice_servers,omitempty"`
+}
+
+type admittedOut struct {
 	Type       string             `json:"type"`
-	Version    int                `json:"version"`
-	ID         string             `json:"id"`
-	Role       Role               `json:"role"`
-	State      string             `json:"state"` // "lobby" or "joined"
-	Meeting    meetingOut         `json:"meeting"`
 	ICEServers []webrtc.ICEServer `json:"ice_servers"`
 }
 

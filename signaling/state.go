@@ -9,15 +9,28 @@ func (m *meeting) meetingOut() meetingOut {
 	return meetingOut{ID: m.spec.ID, Title: m.spec.Title, Closes: m.spec.Closes}
 }
 
+// welcome carries the ICE servers (TURN credentials) only for a joined
+// participant: lobby waiters get them with admitted.
 func (m *meeting) welcome(p *participant, state string) []byte {
-	ice := p.ice
-	if ice == nil {
-		ice = []webrtc.ICEServer{}
-	}
-	return encode(welcomeOut{
+	w := welcomeOut{
 		Type: "welcome", Version: ProtocolVersion, ID: p.id, Role: p.role,
-		State: state, Meeting: m.meetingOut(), ICEServers: ice,
-	})
+		State: state, Meeting: m.meetingOut(),
+	}
+	if state == "joined" {
+		w.ICEServers = iceServers(p)
+	}
+	return encode(w)
+}
+
+func (m *meeting) admitted(p *participant) []byte {
+	return encode(admittedOut{Type: "admitted", ICEServers: iceServers(p)})
+}
+
+func iceServers(p *participant) []webrtc.ICEServer {
+	if p.ice == nil {
+		return []webrtc.ICEServer{}
+	}
+	return p.ice
 }
 
 // snapshot is the state message; hosts also see the lobby and candidate
