@@ -91,7 +91,6 @@ type Allocator func(b rooms.Booking, prev *Allocation, busy BusyFunc) (*Allocati
 // another booking holds over the interval.
 var ErrLicenceTaken = errors.New("licence held by another booking")
 
-
 // ActionProviderMove is the audit action of an UpdateAllocation that
 // changes the provider (a failover). Other allocation changes are not
 // audited: the worker's progress would swamp a booking's history.
