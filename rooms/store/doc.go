@@ -11,12 +11,17 @@
 //	bookings_by_external external reference                  -> id (16 bytes)
 //	series              series id (16-byte ULID)             -> rooms.Series as JSON
 //	join_settings       booking id (16-byte ULID)            -> join link settings as JSON
+//	allocations         booking id (16-byte ULID)            -> licence allocation as JSON
+//	allocations_by_licence provider | 0x00 | licence | 0x00 | from | id -> to
+//	allocations_due     due | id                             -> (empty)
+//	secrets             name                                 -> opaque bytes
 //	audit               audit id (16-byte ULID)              -> AuditEntry as JSON
 //	audit_by_booking    booking or series id string | 0x00 | audit id -> (empty)
 //	meta                schema_version -> uint64 (big-endian)
 //	                    max_span       -> longest occupied span of any room
 //	                    room_spans/    room -> longest occupied span in that room
 //	                    status_counts/ status -> number of bookings (uint64)
+//	                    alloc_spans/   provider | 0x00 | licence -> longest held span
 //
 // occStart and occUntil are a booking's occupied interval (buffers
 // included), encoded as 8-byte big-endian Unix nanoseconds with the sign bit
@@ -39,6 +44,16 @@
 // join_settings (joinlinks.go): a booking's join link generations, guest
 // PIN, lobby setting and interview candidates, JSON like the audit, absent
 // for a booking that kept the defaults, and deleted with the booking.
+// Schema 7 added licence allocations (allocations.go): a hybrid booking's
+// hold on a meeting provider's licence, decided by the allocator in the
+// booking's own write transaction. allocations_by_licence holds every
+// allocation that is not released (from and to are the held interval,
+// encoded like occStart); its overlap bound is alloc_spans, per provider
+// and licence, so a licence check is one bounded range scan.
+// allocations_due lists only allocations with work for the provisioning
+// worker: due is minimal while Cleanup is left, else the NextAttempt of a
+// reserved allocation. Allocations go with their booking when purging;
+// secrets are kept (encrypted by the caller) until replaced.
 //
 // The codec has its own format byte per record, apart from the schema
 // version: codecV2 added the series link, the exception mark and the
@@ -67,7 +82,8 @@
 // # Concurrency and durability
 //
 // Every conflict check runs inside the write transaction that stores the
-// booking, so no interleaving can double-book a room. Concurrent creates
+// booking, so no interleaving can double-book a room; the licence check
+// of the allocator too, so none can double-book a licence. Concurrent creates
 // share a commit through db.Batch. NoSync is never set: a booking is on disk
 // when Create returns.
 package store
