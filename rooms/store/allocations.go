@@ -591,17 +591,36 @@ func (s *Store) UpdateAllocation(bookingID, actor string, fn func(b rooms.Bookin
 		}
 		detail := fmt.Sprintf("from %s to %s", prev.Provider, stored.Provider)
 		if stored.LastError != "" {
-			detail += ": " + stored.LastError
+			detail += ": " + truncate(stored.LastError, maxMoveReason)
 		}
 		return appendAudit(tx, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionProviderMove,
-			BookingID: b.ID, Detail: short(detail),
+			BookingID: b.ID, Detail: detail,
 		})
 	})
 	if err != nil {
 		return Allocation{}, err
 	}
 	return out, nil
+}
+
+// maxMoveReason bounds the reason an audited move keeps: a provider's
+// error may carry a whole HTTP body.
+const maxMoveReason = 300
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// DropCleanup removes r from a's Cleanup (the worker deleted that
+// meeting). Remove only what was deleted rather than clearing the list: a
+// booking write between the worker's read and its update may have added
+// another.
+func (a *Allocation) DropCleanup(r ExternalRef) {
+	a.Cleanup = slices.DeleteFunc(a.Cleanup, func(c ExternalRef) bool { return c == r })
 }
 
 // DueAllocations lists allocations with work to do at now: reserved ones

@@ -420,7 +420,10 @@ func TestProviderChangeMovesExternal(t *testing.T) {
 	if a := mustAlloc(t, s, b.ID); len(a.Cleanup) != 1 {
 		t.Errorf("cleanup lost: %+v", a)
 	}
-	a, err = s.UpdateAllocation(b.ID, "worker", func(_ rooms.Booking, a *Allocation) error { a.Cleanup = nil; return nil })
+	a, err = s.UpdateAllocation(b.ID, "worker", func(_ rooms.Booking, a *Allocation) error {
+		a.DropCleanup(ExternalRef{"goto", "L000", "goto-1"})
+		return nil
+	})
 	if err != nil || len(a.Cleanup) != 0 {
 		t.Fatalf("clear cleanup: %+v, %v", a, err)
 	}
