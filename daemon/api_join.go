@@ -116,6 +116,9 @@ func (s *server) updateJoin(w http.ResponseWriter, r *http.Request, c *caller, s
 	}
 	if s.hub != nil {
 		s.hub.Update(s.joins.spec(booking, js))
+		// A rotated or deleted link stops at once for those who use it
+		// now too, in the lobby or in the meeting.
+		s.hub.Revoke(booking.ID, linkValid(js))
 	}
 	return s.writeJoin(w, status, booking, js)
 }
@@ -165,7 +168,8 @@ type rotateInput struct {
 }
 
 // rotateJoin issues a new link; the old one stops working at once (its
-// generation no longer matches). People already in the meeting stay.
+// generation no longer matches), and whoever is connected with it is
+// removed (they can come back with the new link).
 func (s *server) rotateJoin(w http.ResponseWriter, r *http.Request, c *caller) error {
 	var in rotateInput
 	if err := decodeJSON(w, r, &in); err != nil {

@@ -156,6 +156,24 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 	return cl, b, js, nil
 }
 
+// linkID names the link a participant came in with, generation included,
+// so that rotating or deleting it can remove whoever used it.
+func linkID(cl joinlink.Claims) string {
+	return fmt.Sprintf("%s:%d:%d", cl.Kind, cl.Candidate, cl.Generation)
+}
+
+// linkValid reports whether a link named by linkID still works.
+func linkValid(js store.JoinSettings) func(string) bool {
+	valid := map[string]bool{
+		linkID(joinlink.Claims{Kind: joinlink.KindHost, Generation: js.HostGeneration}):   true,
+		linkID(joinlink.Claims{Kind: joinlink.KindGuest, Generation: js.GuestGeneration}): true,
+	}
+	for _, c := range js.Candidates {
+		valid[linkID(joinlink.Claims{Kind: joinlink.KindCandidate, Candidate: c.ID, Generation: c.Generation})] = true
+	}
+	return func(link string) bool { return valid[link] }
+}
+
 // endMeeting remembers that a meeting was ended before its closing time.
 func (j *joins) endMeeting(id string, closes time.Time) {
 	j.endedMu.Lock()
@@ -213,13 +231,15 @@ func (j *joins) Authorize(_ context.Context, req signaling.JoinRequest) (signali
 	if err != nil {
 		return signaling.Ticket{}, err
 	}
-	t := signaling.Ticket{Meeting: j.spec(b, js), Role: signaling.RoleGuest}
+	t := signaling.Ticket{Meeting: j.spec(b, js), Role: signaling.RoleGuest, Link: linkID(cl)}
 	switch cl.Kind {
 	case joinlink.KindHost:
 		t.Role = signaling.RoleHost
 	case joinlink.KindCandidate:
 		c, _ := findCandidate(js, cl.Candidate)
-		t.Candidate = c.Label
+		// Waiting past the slot's end means the slot was missed; once
+		// admitted, an interview may overrun.
+		t.Candidate, t.Until = c.Label, c.End
 	case joinlink.KindGuest:
 		if err := j.checkPIN(b, js, req); err != nil {
 			return signaling.Ticket{}, err

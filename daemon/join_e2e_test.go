@@ -377,3 +377,29 @@ func TestMeetingByLinkEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestRotatingALinkRemovesItsUsers: withdrawing the guest link removes the
+// guest waiting with it at once; the host, on another link, stays.
+func TestRotatingALinkRemovesItsUsers(t *testing.T) {
+	e := newTestEnv(t)
+	anna := e.token("anna")
+	b := anna.create(map[string]any{"kind": "council", "hybrid": map[string]any{"enabled": true, "expected_remote": 3}})
+	v := e.joinView(anna, b.ID)
+	e.now = at(t, "2026-12-01T15:30:00Z")
+	host := e.dial(tokenOf(t, v.HostURL), "Vorsitz", "H")
+	host.expect("welcome")
+	guest := e.dial(tokenOf(t, v.GuestURL), "Gast", "G")
+	if w := guest.expect("welcome"); w.State != "lobby" {
+		t.Fatalf("welcome %+v", w)
+	}
+	host.expectState(func(m sigMsg) bool { return len(m.Lobby) == 1 })
+	if r := anna.do("POST", "/api/v1/bookings/"+b.ID+"/join/rotate", map[string]any{"link": "guest"}); r.status != 200 {
+		t.Fatalf("rotate: %d %s", r.status, r.body)
+	}
+	if c := guest.expect("closed"); c.Reason != signaling.ReasonInvalidToken {
+		t.Fatalf("guest on the withdrawn link: %+v", c)
+	}
+	host.expectState(func(m sigMsg) bool { return len(m.Lobby) == 0 })
+	host.send(map[string]any{"type": "hand", "raised": true})
+	host.expectState(func(m sigMsg) bool { return len(m.Queue) == 1 }) // still in
+}

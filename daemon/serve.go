@@ -318,7 +318,19 @@ func (d *daemonProcess) run() error {
 	// One second of the budget is kept for closing the store.
 	drain := cfg.Server.ShutdownTimeout.Duration - time.Second
 	d.log.Info("shutting down: draining requests", "timeout", drain.String())
+	// http.Server.Shutdown does not see hijacked WebSockets: the meetings
+	// are told at the same time, within the same budget.
+	meetingsDone := make(chan struct{})
+	go func() {
+		defer close(meetingsDone)
+		ctx, cancel := context.WithTimeout(context.Background(), drain)
+		defer cancel()
+		if err := mt.hub.Shutdown(ctx); err != nil {
+			d.log.Warn("meetings still closing at the end of the drain were cut off", "err", err)
+		}
+	}()
 	d.drain(drain, web, ctl)
+	<-meetingsDone
 	return err
 }
 

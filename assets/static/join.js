@@ -122,6 +122,7 @@ async function handle(m) {
       if (m.state === 'lobby') { show('lobby'); $('lobby-leave').focus(); } else await startMeeting();
       break;
     case 'admitted':
+      if (m.ice_servers) iceServers = m.ice_servers;
       await startMeeting();
       break;
     case 'state':
