@@ -49,6 +49,18 @@ func (g *goTo) Create(ctx context.Context, a store.Allocation, b rooms.Booking) 
 	if err != nil {
 		return Meeting{}, err
 	}
+	if a.Attempts > 0 {
+		// An earlier attempt may have created it (an ambiguous POST the
+		// client could not resolve): look before posting again.
+		up, err := c.FindByReference(ctx, a.Ref)
+		if err == nil {
+			return Meeting{Licence: a.Licence, ExternalID: up.MeetingID.String(), Ref: a.Ref,
+				JoinURL: gotomeeting.DefaultJoinURLBase + up.MeetingID.String()}, nil
+		}
+		if !errors.Is(err, gotomeeting.ErrNotFound) {
+			return Meeting{}, err
+		}
+	}
 	mc, err := c.CreateMeeting(ctx, a.Ref, meetingRequest(b))
 	if err != nil {
 		return Meeting{}, err

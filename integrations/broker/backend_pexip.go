@@ -164,4 +164,3 @@ func (s *pexipStatic) List(context.Context) ([]Meeting, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Ref < out[j].Ref })
 	return out, nil
 }
-

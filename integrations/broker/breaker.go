@@ -107,4 +107,3 @@ func outage(err error) bool {
 // errBackend marks errors of our own configuration (unknown licence, no
 // client for an organizer): they do not trip the breaker.
 var errBackend = errors.New("broker backend")
-

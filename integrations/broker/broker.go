@@ -64,7 +64,6 @@ type Reason struct {
 // NoProviderError: nothing fits; Reasons has one line per provider.
 type NoProviderError struct{ Reasons []Reason }
 
-
 // Backend talks to one provider's API for the broker. Implementations:
 // builtin (nothing to provision: our SFU), GoToMeeting (one client per
 // organizer), Pexip (a VMR per meeting, or a static room).
@@ -141,7 +140,6 @@ type ProviderStatus struct {
 	LastError string `json:"last_error,omitempty"`
 }
 
-
 // ReconcileReport is what a reconcile run found and did.
 type ReconcileReport struct {
 	Provider       string `json:"provider"`
@@ -151,4 +149,3 @@ type ReconcileReport struct {
 	Drift          int    `json:"drift"`
 	Errors         int    `json:"errors"`
 }
-
