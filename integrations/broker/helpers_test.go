@@ -49,6 +49,9 @@ func pexipP() Provider {
 		FailoverAttempts: 3, FailoverAfter: time.Minute}
 }
 
+// rotateRefresh makes the next newEnv's GoTo rotate refresh tokens.
+var rotateRefresh bool
+
 type move struct{ booking, from, to, reason string }
 
 type env struct {
@@ -74,7 +77,7 @@ func newEnv(t *testing.T, providers []Provider, backends map[string]Backend, twe
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &env{t: t, st: st, moves: make(chan move, 16)}
-	e.gemu = gotomeeting.NewEmulator(gotomeeting.EmulatorOptions{ClientID: "kogge", ClientSecret: "s3cret"})
+	e.gemu = gotomeeting.NewEmulator(gotomeeting.EmulatorOptions{ClientID: "kogge", ClientSecret: "s3cret", RotateRefresh: rotateRefresh})
 	e.gtok = &gotomeeting.MemoryTokenStore{}
 	e.gcfg = gotomeeting.Config{
 		BaseURL: "http://goto.test/G2M/rest",
