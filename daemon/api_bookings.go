@@ -124,6 +124,8 @@ type bookingView struct {
 	Updated         *time.Time    `json:"updated,omitempty"`
 	Version         uint64        `json:"version"`
 	Redacted        bool          `json:"redacted,omitempty"`
+	// Meeting: the provider hosting the remote part, for hybrid bookings.
+	Meeting *meetingView `json:"meeting,omitempty"`
 }
 
 type bookingConflictView struct {
@@ -160,6 +162,7 @@ func (s *server) view(c *caller, b rooms.Booking) bookingView {
 	}
 	v.Title, v.Kind, v.Organizer, v.Committee, v.Notes, v.Contact = b.Title, b.Kind, b.Organizer, b.Committee, b.Notes, b.Contact
 	v.Hybrid, v.CreatedBy, v.Created, v.Updated = &b.Hybrid, b.CreatedBy, &b.Created, &b.Updated
+	v.Meeting = s.meetingOf(b)
 	return v
 }
 

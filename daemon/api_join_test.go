@@ -290,16 +290,16 @@ func TestJoinPageShowsHostileTitlesAsText(t *testing.T) {
 func TestJoinLinkRedirectsToAnExternalProvider(t *testing.T) {
 	e := newTestEnv(t)
 	anna := e.token("anna")
-	b := anna.create(map[string]any{"hybrid": map[string]any{"enabled": true, "expected_remote": 40}})
+	b := anna.create(map[string]any{"hybrid": map[string]any{"enabled": true, "expected_remote": 4}})
 	v := e.joinView(anna, b.ID)
-	e.server.joins.external = func(x rooms.Booking, host bool) string {
+	e.server.joins.external = func(x rooms.Booking, host bool) (string, bool) {
 		if x.ID != b.ID {
-			return ""
+			return "", false
 		}
 		if host {
-			return "https://pexip.example/webapp/m/host"
+			return "https://pexip.example/webapp/m/host", false
 		}
-		return "https://pexip.example/webapp/m/guest"
+		return "https://pexip.example/webapp/m/guest", false
 	}
 	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := noFollow.Get(v.GuestURL)

@@ -40,6 +40,8 @@ type testEnv struct {
 	meetings *meetings
 	// publicURL is where the test server listens (join links point there).
 	publicURL string
+	// stopBroker stops the provider broker's worker (useProviders).
+	stopBroker func()
 }
 
 // newTestEnv builds the environment; tweak adjusts the accounts options
@@ -97,7 +99,14 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	}
 	t.Cleanup(mt.close)
 	e.meetings, s.hub, s.queues = mt, mt.hub, &mt.queues
-	s.changed = mt.bookingChanged
+	s.changed = func(b rooms.Booking) {
+		mt.bookingChanged(b)
+		if s.broker != nil {
+			s.broker.Kick(b.ID)
+		}
+	}
+	s.joins.external = externalJoin(st)
+	e.useProviders(config.Demo(dir).Providers, nil) // our SFU only, as by default
 	h, err := s.handler(nil)
 	if err != nil {
 		t.Fatal(err)

@@ -92,5 +92,6 @@ func (d *daemonProcess) jobActions() map[string]jobAction {
 		"purge":         d.purgeJob,
 		"power-off":     d.powerOffJob,
 		"oparl-import":  d.oparlJob,
+		"reconcile":     d.reconcileJob,
 	}
 }

@@ -43,7 +43,7 @@ type joins struct {
 	// to an outside provider ("" = on our SFU); host asks for the host's
 	// URL. The link sent out never changes: it redirects there. Nil
 	// until a provider broker is configured.
-	external func(b rooms.Booking, host bool) string
+	external func(b rooms.Booking, host bool) (url string, pending bool)
 }
 
 func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*joins, error) {
@@ -133,9 +133,17 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 	if j.external != nil {
 		// Only https: a provider's URL is followed by every guest's
 		// browser, so nothing else may come out of a misconfiguration.
-		if u := j.external(b, cl.Kind == joinlink.KindHost); strings.HasPrefix(u, "https://") && live(b) {
+		u, pending := j.external(b, cl.Kind == joinlink.KindHost)
+		switch {
+		case !live(b):
+		case strings.HasPrefix(u, "https://"):
 			return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonExternal, URL: u,
 				Message: "This meeting takes place at another provider."}
+		case pending:
+			// Handed off but not ready yet: never open it here instead.
+			opens, _ := j.window(b)
+			return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonNotOpen, Opens: maxTime(opens, j.now().Add(time.Minute)),
+				Message: "The meeting is being set up at its provider; try again in a minute."}
 		}
 	}
 	opens, closes := j.window(b)

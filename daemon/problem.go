@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -22,6 +23,8 @@ type problem struct {
 	Detail    string                `json:"detail,omitempty"`
 	Errors    []rooms.FieldProblem  `json:"errors,omitempty"`
 	Conflicts []bookingConflictView `json:"conflicts,omitempty"`
+	// Providers says why each video provider refused a meeting.
+	Providers []broker.Reason `json:"providers,omitempty"`
 	// Occurrences lists the meetings of a series that collide.
 	Occurrences []skippedView `json:"occurrences,omitempty"`
 
@@ -51,7 +54,10 @@ func toProblem(err error) *problem {
 	var ve *rooms.ValidationError
 	var rl *accounts.RateLimitError
 	var mbe *http.MaxBytesError
+	var np *broker.NoProviderError
 	switch {
+	case errors.As(err, &np):
+		return noProviderProblem(np)
 	case errors.As(err, &p):
 		return p
 	case errors.As(err, &ve):

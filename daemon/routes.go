@@ -71,6 +71,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/admin/backup", withSessionOnly(adminOnly), s.backup},
 		{"GET", "/api/v1/jobs", adminOnly, s.listJobs},
 		{"GET", "/api/v1/integrations/oparl", staff, s.oparlStatus},
+		{"GET", "/api/v1/providers", staff, s.providers},
 	}
 }
 

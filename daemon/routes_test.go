@@ -69,6 +69,7 @@ var expectedAccess = map[string]string{
 	"GET /api/v1/admin/backup":       "admin-session",
 	"GET /api/v1/jobs":               "admin",
 	"GET /api/v1/integrations/oparl": "staff",
+	"GET /api/v1/providers":          "staff",
 }
 
 // allowed reports whether a caller kind may pass a level.

@@ -24,6 +24,7 @@ import (
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/mail"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
@@ -55,6 +56,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var demoProv *demoProviders
 	if demo {
 		emulators, err := startDemoDevices(cfg)
 		if err != nil {
@@ -66,6 +68,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("demo council system: %w", err)
 		}
 		defer council.Close()
+		providers, err := startDemoProviders(cfg)
+		if err != nil {
+			return fmt.Errorf("demo providers: %w", err)
+		}
+		defer providers.Close()
+		demoProv = providers
 	}
 	format := cfg.Log.Format
 	if *logFormat != "" {
@@ -78,7 +86,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	for _, w := range cfg.Warnings() {
 		log.Warn("config: "+w.Message, "key", w.Path)
 	}
-	d := &daemonProcess{cfg: cfg, cfgPath: *cfgPath, demo: demo, log: log, stdout: stdout}
+	d := &daemonProcess{cfg: cfg, cfgPath: *cfgPath, demo: demo, log: log, stdout: stdout, demoProviders: demoProv}
 	return d.run()
 }
 
@@ -98,7 +106,10 @@ type daemonProcess struct {
 	timeline *timeline.Timeline
 	av       *roomAV
 	oparl    *oparlImport
-	stopping atomic.Bool
+	broker   *broker.Broker
+	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
+	demoProviders *demoProviders
+	stopping      atomic.Bool
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a
 	// hanging server) stop then instead of outlasting systemd's patience.
 	ctx context.Context
@@ -220,9 +231,20 @@ func (d *daemonProcess) run() error {
 			demoLinks = []string{host, guest}
 		}
 	}
+	// The allocator goes into the store before anything else books.
+	brk, stopBroker, err := d.startBroker(func(b rooms.Booking, from, to, reason string) {
+		d.log.Warn("meeting moved to another provider", "booking", b.ID, "from", from, "to", to, "reason", reason)
+	})
+	if err != nil {
+		return fmt.Errorf("providers: %w", err)
+	}
+	defer stopBroker()
+	d.broker = brk
+	joinLinks.external = externalJoin(st)
 	changed := func(b rooms.Booking) {
 		tl.Changed(b)
 		mt.bookingChanged(b)
+		brk.Kick(b.ID)
 	}
 
 	if cfg.OParl.Endpoint != "" {
@@ -265,6 +287,7 @@ func (d *daemonProcess) run() error {
 		joins:         joinLinks,
 		hub:           mt.hub,
 		queues:        &mt.queues,
+		broker:        brk,
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -53,6 +54,8 @@ type server struct {
 	joins  *joins
 	hub    *signaling.Hub
 	queues *fanout[queueEvent]
+	// broker hands meetings to providers (nil in tests without it).
+	broker *broker.Broker
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,

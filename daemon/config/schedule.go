@@ -42,7 +42,7 @@ type Job struct {
 func (j Job) CronSpec() string { return "CRON_TZ=" + j.Zone + " " + j.Schedule }
 
 // JobActions are the actions a [[jobs]] table may name.
-var JobActions = []string{"backup", "extend-series", "purge", "power-off", "oparl-import"}
+var JobActions = []string{"backup", "extend-series", "purge", "power-off", "oparl-import", "reconcile"}
 
 // Series are the settings of recurring bookings.
 type Series struct {
