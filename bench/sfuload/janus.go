@@ -253,6 +253,9 @@ func (j *janus) close() {
 	if j.proc != nil {
 		j.proc.stop()
 	}
+	if j.hc != nil {
+		j.hc.CloseIdleConnections()
+	}
 	if j.log != nil {
 		_ = j.log.Close()
 	}
