@@ -60,3 +60,27 @@ func noProviderProblem(e *broker.NoProviderError) *problem {
 	p.Providers = e.Reasons
 	return p
 }
+
+// authorizeGoToOrganizer answers POST /providers/gotomeeting/authorize
+// {organizer, code}: the last step of `kogge gotomeeting authorize`. Only
+// an admin in a session (or the control socket) may: the tokens act for
+// the organizer's licence.
+func (s *server) authorizeGoToOrganizer(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in struct{ Organizer, Code string }
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.Organizer == "" || in.Code == "" {
+		return newProblem(http.StatusUnprocessableEntity, "invalid-authorization", "Organizer and code required",
+			"Send the organizer and the code from the redirect.")
+	}
+	if s.goToAuthorize == nil {
+		return errNoGoTo
+	}
+	if err := s.goToAuthorize(r.Context(), in.Organizer, in.Code); err != nil {
+		return err
+	}
+	_ = s.store.AppendAudit(store.AuditEntry{Actor: c.name(), Action: "gotomeeting.authorize", Detail: in.Organizer})
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
 )
@@ -24,6 +26,8 @@ type adminOps interface {
 	SetDisabled(name string, disabled bool) error
 	Users() ([]accounts.User, error)
 	Backup(w io.Writer) error
+	// AuthorizeGoTo saves a GoTo organizer's tokens from an OAuth code.
+	AuthorizeGoTo(organizer, code string) error
 	Close() error
 }
 
@@ -51,7 +55,7 @@ func openAdmin(cfgPath string) (adminOps, error) {
 	if err != nil {
 		return nil, err
 	}
-	da := &directAdmin{store: st}
+	da := &directAdmin{store: st, cfg: cfg}
 	da.acc, err = accounts.Open(st.DB(), accounts.Options{Audit: func(actor, action, detail string) {
 		_ = st.AppendAudit(store.AuditEntry{Actor: actor, Action: action, Detail: detail})
 	}})
@@ -65,6 +69,24 @@ func openAdmin(cfgPath string) (adminOps, error) {
 type directAdmin struct {
 	store *store.Store
 	acc   *accounts.Service
+	cfg   *config.Config
+}
+
+func (d *directAdmin) AuthorizeGoTo(organizer, code string) error {
+	if !d.cfg.Providers.Uses("gotomeeting") {
+		return errNoGoTo
+	}
+	clients, _, err := goToClients(d.cfg.Providers.GoToMeeting, d.store)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return authorizeGoTo(clients)(ctx, organizer, code)
+}
+
+func (s *socketAdmin) AuthorizeGoTo(organizer, code string) error {
+	return s.call("POST", "/api/v1/providers/gotomeeting/authorize", map[string]string{"organizer": organizer, "code": code}, nil)
 }
 
 func (d *directAdmin) AddUser(name string, role accounts.Role, password string) (accounts.User, error) {

@@ -33,6 +33,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runBackup(args, stdout, stderr)
 	case "user":
 		err = runUser(args, stdin, stdout, stderr)
+	case "gotomeeting":
+		err = runGoTo(args, stdin, stdout, stderr)
 	case "internal-check-db":
 		return runCheckDB(args)
 	case "help", "-h", "--help":
@@ -56,6 +58,9 @@ const usage = `Usage:
         Run the daemon. Without -config: demo mode in ./kogge-data on 127.0.0.1:8080.
   kogge check-config -config FILE
         Check a config file and list every problem.
+  kogge gotomeeting authorize --organizer NAME [-config FILE]
+        Authorise a GoToMeeting organizer account once: prints the URL to open,
+        then reads the code (or the whole redirect URL) from stdin.
   kogge backup -o FILE [-config FILE]
         Write a consistent copy of the database (while the daemon runs, or not).
   kogge user add NAME [-role secretary|admin] [-config FILE]

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -83,8 +84,9 @@ func goToClients(g config.GoToProvider, st *store.Store) (map[string]*gotomeetin
 
 // backends builds each configured provider's API client. authorized, if
 // set, may save GoTo tokens first (the demo's emulator issues them).
-func backends(p config.Providers, st *store.Store, authorize func(gotomeeting.TokenStore) error) (map[string]broker.Backend, error) {
+func backends(p config.Providers, st *store.Store, authorize func(gotomeeting.TokenStore) error) (map[string]broker.Backend, map[string]*gotomeeting.Client, error) {
 	out := map[string]broker.Backend{}
+	var goTo map[string]*gotomeeting.Client
 	for _, name := range p.Order {
 		switch name {
 		case "builtin":
@@ -92,14 +94,14 @@ func backends(p config.Providers, st *store.Store, authorize func(gotomeeting.To
 		case "gotomeeting":
 			clients, tokens, err := goToClients(p.GoToMeeting, st)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if authorize != nil {
 				if err := authorize(tokens); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
-			out[name] = broker.NewGoTo(clients)
+			out[name], goTo = broker.NewGoTo(clients), clients
 		case "pexip":
 			x := p.Pexip
 			if x.APIURL == "" {
@@ -112,12 +114,12 @@ func backends(p config.Providers, st *store.Store, authorize func(gotomeeting.To
 			}
 			pw, err := readSecret(x.PasswordFile)
 			if err != nil {
-				return nil, fmt.Errorf("pexip password: %w", err)
+				return nil, nil, fmt.Errorf("pexip password: %w", err)
 			}
 			out[name] = broker.NewPexipVMR(pexip.New(x.APIURL, x.Username, pw), x.JoinURLBase)
 		}
 	}
-	return out, nil
+	return out, goTo, nil
 }
 
 // startBroker installs the licence allocator in the store and runs the
@@ -127,10 +129,11 @@ func (d *daemonProcess) startBroker(onMove func(b rooms.Booking, from, to, reaso
 	if d.demoProviders != nil {
 		authorize = func(ts gotomeeting.TokenStore) error { return d.demoProviders.demoAuthorize(ts.Save) }
 	}
-	bes, err := backends(d.cfg.Providers, d.store, authorize)
+	bes, goTo, err := backends(d.cfg.Providers, d.store, authorize)
 	if err != nil {
 		return nil, nil, err
 	}
+	d.goTo = goTo
 	b, err := broker.New(broker.Options{Providers: providerList(d.cfg.Providers), Backends: bes, Store: d.store,
 		Now: time.Now, Log: d.log.With("component", "broker"), OnMove: onMove})
 	if err != nil {
@@ -183,4 +186,25 @@ func (d *daemonProcess) reconcileJob(config.Job) (string, error) {
 			r.Provider, r.Listed, r.OrphansDeleted, r.Recreated, r.Drift, r.Errors))
 	}
 	return strings.Join(parts, "; "), err
+}
+
+// errNoGoTo: GoToMeeting is not among the configured providers.
+var errNoGoTo = newProblem(http.StatusNotFound, "no-such-provider", "GoToMeeting not configured",
+	"GoToMeeting is not in [providers] order, or the organizer is not in its organizers list.")
+
+// authorizeGoTo trades an organizer's one-time authorization code for
+// tokens, saved encrypted; it uses the running client, so a re-authorised
+// organizer works at once.
+func authorizeGoTo(clients map[string]*gotomeeting.Client) func(ctx context.Context, organizer, code string) error {
+	return func(ctx context.Context, organizer, code string) error {
+		c, ok := clients[organizer]
+		if !ok {
+			return errNoGoTo
+		}
+		if _, err := c.Exchange(ctx, code); err != nil {
+			return newProblem(http.StatusBadGateway, "authorization-failed", "GoTo refused the code",
+				"GoToMeeting did not accept the code (%v). Open the URL again for a fresh one: codes are single-use and expire quickly.", err)
+		}
+		return nil
+	}
 }

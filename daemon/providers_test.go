@@ -21,7 +21,7 @@ func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.To
 	if e.stopBroker != nil {
 		e.stopBroker()
 	}
-	bes, err := backends(p, e.store, authorize)
+	bes, goTo, err := backends(p, e.store, authorize)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -35,6 +35,7 @@ func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.To
 	e.stopBroker = func() { cancel(); <-done }
 	e.t.Cleanup(func() { cancel(); <-done })
 	e.server.broker = b
+	e.server.goToAuthorize = authorizeGoTo(goTo)
 }
 
 // withDemoProviders runs the demo's GoToMeeting and Pexip emulators behind
@@ -128,5 +129,36 @@ func TestHandOffByCapacity(t *testing.T) {
 	anna.do("GET", "/api/v1/providers", nil).json(t, &ps)
 	if len(ps.Providers) != 3 || ps.Providers[2].Name != "gotomeeting" || ps.Providers[2].PoolSize != 2 {
 		t.Fatalf("providers %+v", ps.Providers)
+	}
+}
+
+// The last step of `kogge gotomeeting authorize`: the code from GoTo's
+// redirect becomes the organizer's tokens; admins only, in a session.
+func TestAuthorizeGoToOrganizer(t *testing.T) {
+	e := newTestEnv(t)
+	dp := e.withDemoProviders()
+	code := dp.goTo.IssueCode(demoOrganizers[0], "http://127.0.0.1:8080/oauth/goto")
+	e.login("anna").do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demoOrganizers[0], "code": code}).problem(t, 403, "forbidden")
+	admin := e.login("admin")
+	if r := admin.do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demoOrganizers[0], "code": code}); r.status != 204 {
+		t.Fatalf("authorize: %d %s", r.status, r.body)
+	}
+	// Codes are single-use.
+	admin.do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demoOrganizers[0], "code": code}).problem(t, 502, "authorization-failed")
+	admin.do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": "someone@else", "code": "x"}).problem(t, 404, "no-such-provider")
+}
+
+func TestCodeFromRedirect(t *testing.T) {
+	for _, c := range []struct{ in, code, err string }{
+		{"abc123", "abc123", ""},
+		{"https://raeume.stadt.example/oauth/goto?code=xyz&state=s1", "xyz", ""},
+		{"https://raeume.stadt.example/oauth/goto?code=xyz&state=other", "", "another authorization"},
+		{"https://raeume.stadt.example/oauth/goto?state=s1&code=", "", "no code"},
+		{"", "", "no code given"},
+	} {
+		got, err := codeFrom(c.in, "s1")
+		if got != c.code || (c.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("%q: %q %v", c.in, got, err)
+		}
 	}
 }

@@ -72,6 +72,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/jobs", adminOnly, s.listJobs},
 		{"GET", "/api/v1/integrations/oparl", staff, s.oparlStatus},
 		{"GET", "/api/v1/providers", staff, s.providers},
+		{"POST", "/api/v1/providers/gotomeeting/authorize", withSessionOnly(adminOnly), s.authorizeGoToOrganizer},
 	}
 }
 

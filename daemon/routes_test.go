@@ -63,13 +63,14 @@ var expectedAccess = map[string]string{
 	"GET /j/{token}":                                "public",
 	"GET /ws":                                       "public",
 
-	"GET /api/v1/users":              "admin",
-	"POST /api/v1/users":             "admin-session",
-	"PATCH /api/v1/users/{name}":     "admin-session",
-	"GET /api/v1/admin/backup":       "admin-session",
-	"GET /api/v1/jobs":               "admin",
-	"GET /api/v1/integrations/oparl": "staff",
-	"GET /api/v1/providers":          "staff",
+	"GET /api/v1/users":                            "admin",
+	"POST /api/v1/users":                           "admin-session",
+	"PATCH /api/v1/users/{name}":                   "admin-session",
+	"GET /api/v1/admin/backup":                     "admin-session",
+	"GET /api/v1/jobs":                             "admin",
+	"GET /api/v1/integrations/oparl":               "staff",
+	"GET /api/v1/providers":                        "staff",
+	"POST /api/v1/providers/gotomeeting/authorize": "admin-session",
 }
 
 // allowed reports whether a caller kind may pass a level.

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/integrations/broker"
+	"github.com/kogge-project/kogge/integrations/gotomeeting"
 	"github.com/kogge-project/kogge/integrations/mail"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
@@ -107,6 +108,7 @@ type daemonProcess struct {
 	av       *roomAV
 	oparl    *oparlImport
 	broker   *broker.Broker
+	goTo     map[string]*gotomeeting.Client
 	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
 	demoProviders *demoProviders
 	stopping      atomic.Bool
@@ -288,6 +290,7 @@ func (d *daemonProcess) run() error {
 		hub:           mt.hub,
 		queues:        &mt.queues,
 		broker:        brk,
+		goToAuthorize: authorizeGoTo(d.goTo),
 	}
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -56,6 +57,8 @@ type server struct {
 	queues *fanout[queueEvent]
 	// broker hands meetings to providers (nil in tests without it).
 	broker *broker.Broker
+	// goToAuthorize saves a GoTo organizer's tokens from an OAuth code.
+	goToAuthorize func(ctx context.Context, organizer, code string) error
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,
