@@ -180,6 +180,9 @@ func (d *daemonProcess) reconcileJob(config.Job) (string, error) {
 	ctx, cancel := context.WithTimeout(parent, 10*time.Minute)
 	defer cancel()
 	reps, err := d.broker.Reconcile(ctx)
+	if d.providerMetrics != nil {
+		d.providerMetrics.reconciled(reps)
+	}
 	var parts []string
 	for _, r := range reps {
 		parts = append(parts, fmt.Sprintf("%s: %d listed, %d orphans deleted, %d recreated, %d drift, %d errors",

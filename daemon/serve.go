@@ -109,6 +109,8 @@ type daemonProcess struct {
 	oparl    *oparlImport
 	broker   *broker.Broker
 	goTo     map[string]*gotomeeting.Client
+	// providerMetrics also keeps the last reconcile run's findings.
+	providerMetrics *providerMetrics
 	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
 	demoProviders *demoProviders
 	stopping      atomic.Bool
@@ -242,6 +244,8 @@ func (d *daemonProcess) run() error {
 	}
 	defer stopBroker()
 	d.broker = brk
+	d.providerMetrics = &providerMetrics{broker: brk}
+	m.reg.MustRegister(d.providerMetrics)
 	joinLinks.external = externalJoin(st)
 	changed := func(b rooms.Booking) {
 		tl.Changed(b)

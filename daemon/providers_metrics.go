@@ -1,0 +1,61 @@
+package main
+
+import (
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kogge-project/kogge/integrations/broker"
+)
+
+// providerMetrics exports the broker's view at every scrape (pool, use,
+// health) and the last reconcile run's findings per provider.
+type providerMetrics struct {
+	broker *broker.Broker
+	mu     sync.Mutex
+	last   map[string]broker.ReconcileReport
+}
+
+var (
+	descPool   = prometheus.NewDesc("kogge_provider_pool_size", "Licences in a provider's pool (0: unlimited).", []string{"provider"}, nil)
+	descInUse  = prometheus.NewDesc("kogge_provider_licences_in_use", "Licences held now.", []string{"provider"}, nil)
+	descPeak   = prometheus.NewDesc("kogge_provider_licences_peak_7d", "Most licences held at once over the next 7 days.", []string{"provider"}, nil)
+	descUp     = prometheus.NewDesc("kogge_provider_up", "1 when a provider is healthy, 0.5 degraded, 0 down.", []string{"provider"}, nil)
+	descDrift  = prometheus.NewDesc("kogge_provider_reconcile_drift", "Differences the last reconcile run found.", []string{"provider"}, nil)
+	descOrphan = prometheus.NewDesc("kogge_provider_reconcile_orphans_deleted", "External meetings without a booking that the last reconcile run deleted.", []string{"provider"}, nil)
+)
+
+func (p *providerMetrics) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descPool, descInUse, descPeak, descUp, descDrift, descOrphan} {
+		ch <- d
+	}
+}
+
+func (p *providerMetrics) Collect(ch chan<- prometheus.Metric) {
+	if st, err := p.broker.Status(); err == nil {
+		for _, s := range st {
+			up := map[string]float64{"up": 1, "degraded": 0.5}[s.Health]
+			ch <- prometheus.MustNewConstMetric(descPool, prometheus.GaugeValue, float64(s.PoolSize), s.Name)
+			ch <- prometheus.MustNewConstMetric(descInUse, prometheus.GaugeValue, float64(s.InUse), s.Name)
+			ch <- prometheus.MustNewConstMetric(descPeak, prometheus.GaugeValue, float64(s.Peak7d), s.Name)
+			ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, up, s.Name)
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for name, r := range p.last {
+		ch <- prometheus.MustNewConstMetric(descDrift, prometheus.GaugeValue, float64(r.Drift), name)
+		ch <- prometheus.MustNewConstMetric(descOrphan, prometheus.GaugeValue, float64(r.OrphansDeleted), name)
+	}
+}
+
+func (p *providerMetrics) reconciled(reps []broker.ReconcileReport) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last == nil {
+		p.last = map[string]broker.ReconcileReport{}
+	}
+	for _, r := range reps {
+		p.last[r.Provider] = r
+	}
+}
