@@ -165,6 +165,17 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	d.catalog = rooms.NewCatalog(roomList)
+	// The allocator goes into the store before anything else books.
+	brk, stopBroker, err := d.startBroker(func(b rooms.Booking, from, to, reason string) {
+		d.log.Warn("meeting moved to another provider", "booking", b.ID, "from", from, "to", to, "reason", reason)
+	})
+	if err != nil {
+		return fmt.Errorf("providers: %w", err)
+	}
+	defer stopBroker()
+	d.broker = brk
+	d.providerMetrics = &providerMetrics{broker: brk}
+	m.reg.MustRegister(d.providerMetrics)
 	adminPassword, err := d.ensureDemoAdmin()
 	if err != nil {
 		return err
@@ -235,17 +246,6 @@ func (d *daemonProcess) run() error {
 			demoLinks = []string{host, guest}
 		}
 	}
-	// The allocator goes into the store before anything else books.
-	brk, stopBroker, err := d.startBroker(func(b rooms.Booking, from, to, reason string) {
-		d.log.Warn("meeting moved to another provider", "booking", b.ID, "from", from, "to", to, "reason", reason)
-	})
-	if err != nil {
-		return fmt.Errorf("providers: %w", err)
-	}
-	defer stopBroker()
-	d.broker = brk
-	d.providerMetrics = &providerMetrics{broker: brk}
-	m.reg.MustRegister(d.providerMetrics)
 	joinLinks.external = externalJoin(st)
 	changed := func(b rooms.Booking) {
 		tl.Changed(b)

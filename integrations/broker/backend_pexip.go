@@ -27,10 +27,21 @@ type pexipVMR struct {
 // is the web app URL the alias is appended to (e.g.
 // https://meet.example/webapp/m/).
 func NewPexipVMR(c *pexip.Client, joinBase string) Backend {
-	return &pexipVMR{c: c, joinBase: strings.TrimRight(joinBase, "/") + "/"}
+	// A base ending in "/" or "=" (a query parameter, as the Infinity web
+	// app's "#/?conference=") takes the alias as it is; otherwise a path
+	// segment is added.
+	if !strings.HasSuffix(joinBase, "/") && !strings.HasSuffix(joinBase, "=") {
+		joinBase += "/"
+	}
+	return &pexipVMR{c: c, joinBase: joinBase}
 }
 
-func (p *pexipVMR) joinURL(alias string) string { return p.joinBase + url.PathEscape(alias) }
+func (p *pexipVMR) joinURL(alias string) string {
+	if strings.HasSuffix(p.joinBase, "=") {
+		return p.joinBase + url.QueryEscape(alias)
+	}
+	return p.joinBase + url.PathEscape(alias)
+}
 
 func participantLimit(b rooms.Booking) int {
 	if b.Hybrid.ExpectedRemote <= 0 {
