@@ -25,7 +25,9 @@ func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.To
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	b, err := broker.New(broker.Options{Providers: providerList(p), Backends: bes, Store: e.store, Now: e.server.now, Log: slog.New(slog.DiscardHandler)})
+	// The worker runs in the background on the real clock: the tests'
+	// frozen one (e.now) is written by the test goroutine without a lock.
+	b, err := broker.New(broker.Options{Providers: providerList(p), Backends: bes, Store: e.store, Now: time.Now, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		e.t.Fatal(err)
 	}
