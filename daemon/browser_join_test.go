@@ -81,6 +81,7 @@ func TestJoinPagesInChromium(t *testing.T) {
 	enter(guest, "Gast")
 	do(guest, chromedp.WaitVisible(css("#lobby")))
 	shot(guest, "join-lobby")
+	checkAccessibility(t, guest, "join page (lobby)")
 	do(host, chromedp.WaitVisible(css("#lobby-list li[data-waiting] button")))
 	shot(host, "join-host-lobby")
 	do(host, chromedp.Click(css("#lobby-list li[data-waiting] button")))
@@ -95,6 +96,7 @@ func TestJoinPagesInChromium(t *testing.T) {
 			t.Errorf("the %s's page decoded no video within 10 s", name)
 		}
 		shot(tab, "join-meeting-"+name)
+		checkAccessibility(t, tab, "join page (meeting, "+name+")")
 	}
 	title, err := chromedp.Run(host, chromedp.Text(css("#title")))
 	if err != nil {
