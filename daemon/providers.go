@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -210,4 +211,31 @@ func authorizeGoTo(clients map[string]*gotomeeting.Client) func(ctx context.Cont
 		}
 		return nil
 	}
+}
+
+// backfillAllocations places the meetings of hybrid bookings written
+// before providers existed (an upgrade) or left without a provider: every
+// live hybrid booking that has not ended gets its allocation now. One that
+// no provider can take stays on our SFU and is logged.
+func backfillAllocations(st *store.Store, log *slog.Logger, from, to time.Time) (placed, refused int, err error) {
+	err = st.Each(store.Query{From: from, To: to}, func(b rooms.Booking) (bool, error) {
+		if !live(b) {
+			return true, nil
+		}
+		if _, ok, err := st.Allocation(b.ID); err != nil || ok {
+			return err == nil, err
+		}
+		_, ok, why, err := st.Reallocate(b.ID)
+		switch {
+		case err != nil:
+			return false, err
+		case why != nil:
+			refused++
+			log.Warn("hybrid booking has no provider; it stays on our SFU", "booking", b.ID, "why", why)
+		case ok:
+			placed++
+		}
+		return true, nil
+	})
+	return placed, refused, err
 }

@@ -176,6 +176,13 @@ func (d *daemonProcess) run() error {
 	d.broker = brk
 	d.providerMetrics = &providerMetrics{broker: brk}
 	m.reg.MustRegister(d.providerMetrics)
+	// Series are stored HorizonMonths ahead; single bookings at most
+	// rooms.MaxHorizon.
+	if placed, refused, err := backfillAllocations(st, d.log, time.Now(), time.Now().Add(rooms.MaxHorizon)); err != nil {
+		return fmt.Errorf("placing hybrid meetings with providers: %w", err)
+	} else if placed+refused > 0 {
+		d.log.Info("hybrid meetings placed with providers", "placed", placed, "refused", refused)
+	}
 	adminPassword, err := d.ensureDemoAdmin()
 	if err != nil {
 		return err
