@@ -23,6 +23,11 @@ var (
 	bucketUsers    = []byte("users")
 	bucketSessions = []byte("sessions")
 	bucketTokens   = []byte("api_tokens")
+	// Room panels (panels.go): devices by ID, their token digests, and
+	// pairings waiting for an admin.
+	bucketPanels      = []byte("panel_devices")
+	bucketPanelTokens = []byte("panel_tokens")
+	bucketPairings    = []byte("panel_pairings")
 )
 
 // Role says what a user may do; the daemon maps roles to routes.
@@ -31,9 +36,12 @@ type Role string
 const (
 	RoleAdmin     Role = "admin"
 	RoleSecretary Role = "secretary"
+	// RolePanel is a room's touch panel: a paired device bound to one room,
+	// never a user account (Valid refuses it for users).
+	RolePanel Role = "panel"
 )
 
-// Valid reports whether r is one of the known roles.
+// Valid reports whether r is one of the roles a user account may have.
 func (r Role) Valid() bool { return r == RoleAdmin || r == RoleSecretary }
 
 // User is the public view of an account. It deliberately has no hash or
@@ -118,6 +126,8 @@ type Service struct {
 	hashSem  chan struct{}
 	accounts *limiterSet
 	addrs    *limiterSet
+	// pairAddrs limits how often one address may start a panel pairing.
+	pairAddrs *limiterSet
 }
 
 // Open creates the buckets if needed and returns a Service using db.
@@ -148,7 +158,7 @@ func Open(db *bbolt.DB, opts Options) (*Service, error) {
 		return nil, err
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketUsers, bucketSessions, bucketTokens} {
+		for _, b := range [][]byte{bucketUsers, bucketSessions, bucketTokens, bucketPanels, bucketPanelTokens, bucketPairings} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("accounts: create bucket %s: %w", b, err)
 			}
@@ -159,13 +169,14 @@ func Open(db *bbolt.DB, opts Options) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{
-		db:       db,
-		now:      opts.Now,
-		opts:     opts,
-		argon:    argon,
-		hashSem:  make(chan struct{}, maxConcurrentHashes),
-		accounts: newLimiterSet(opts.AccountRate, opts.AccountBurst, maxLimiters),
-		addrs:    newLimiterSet(opts.AddressRate, opts.AddressBurst, maxLimiters),
+		db:        db,
+		now:       opts.Now,
+		opts:      opts,
+		argon:     argon,
+		hashSem:   make(chan struct{}, maxConcurrentHashes),
+		accounts:  newLimiterSet(opts.AccountRate, opts.AccountBurst, maxLimiters),
+		addrs:     newLimiterSet(opts.AddressRate, opts.AddressBurst, maxLimiters),
+		pairAddrs: newLimiterSet(rate.Every(pairingEvery), pairingBurst, maxLimiters),
 	}
 	// The dummy hash uses the current parameters and a random password
 	// nobody knows, so verifying against it costs what a real check costs.

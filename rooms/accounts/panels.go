@@ -1,0 +1,384 @@
+package accounts
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"go.etcd.io/bbolt"
+)
+
+// A room panel is a tablet at a room's door. It pairs without an account:
+//
+//  1. the panel asks for a pairing (CreatePairing) and shows its six-digit
+//     code; it keeps the pairing's secret, the only credential to poll it;
+//  2. an admin approves the code for a room (ApprovePairing): the panel
+//     device exists from then on, still without a token;
+//  3. the panel's next poll with the secret (ClaimPairing) makes the device
+//     token, hands it over once and deletes the pairing.
+//
+// The token is made at the moment it is handed over, so no plaintext ever
+// waits in the database. Only SHA-256 digests of tokens and secrets are kept.
+
+// Panel is a paired panel device as admins see it.
+type Panel struct {
+	ID       string    `json:"id"`
+	Name     string    `json:"name"`
+	Room     string    `json:"room"`
+	Created  time.Time `json:"created"`
+	LastSeen time.Time `json:"last_seen,omitzero"`
+	// Claimed: the panel has fetched its token (false between approval and
+	// the panel's next poll).
+	Claimed bool `json:"claimed"`
+}
+
+// Pairing is a panel waiting for an admin; the secret is never part of it.
+type Pairing struct {
+	ID       string    `json:"id"`
+	Code     string    `json:"code"`
+	Created  time.Time `json:"created"`
+	Expires  time.Time `json:"expires"`
+	Approved string    `json:"approved,omitempty"` // the panel device's ID
+}
+
+type pairingRecord struct {
+	Pairing
+	SecretHash []byte `json:"secret_hash"`
+}
+
+type panelRecord struct {
+	Panel
+	TokenHash []byte `json:"token_hash,omitempty"`
+}
+
+// Limits of pairing; named so tests and docs agree.
+const (
+	PairingTTL = 10 * time.Minute
+	// MaxPendingPairings bounds unapproved pairings: past it, new ones
+	// are refused until some expire (an anonymous caller cannot fill the
+	// database).
+	MaxPendingPairings = 20
+	pairingBurst       = 10
+	pairingEvery       = 30 * time.Second
+	panelTokenPrefix   = "kgp_"
+	maxPanelNameLen    = 64
+)
+
+var (
+	ErrNoSuchPairing    = errors.New("no such pairing, or it expired")
+	ErrTooManyPairings  = errors.New("too many panels are waiting to be paired; try again in a few minutes")
+	ErrInvalidPanel     = errors.New("invalid panel token")
+	ErrNoSuchPanel      = errors.New("no such panel")
+	ErrInvalidPanelName = fmt.Errorf("invalid panel name: 1 to %d characters, no control characters", maxPanelNameLen)
+)
+
+// CreatePairing starts pairing a panel from addr. It returns the pairing
+// and its secret (shown to the panel once, stored as a digest). Rate
+// limited per address; at most MaxPendingPairings wait at once.
+func (s *Service) CreatePairing(addr string) (Pairing, string, error) {
+	now := s.now().UTC()
+	res, wait, _ := s.pairAddrs.reserve(addrKey(addr), now)
+	if wait > 0 {
+		return Pairing{}, "", &RateLimitError{RetryAfter: wait}
+	}
+	secret, _ := newSecret()
+	h := sha256.Sum256([]byte(secret))
+	id, err := ulid.New(ulid.Timestamp(now), rand.Reader)
+	if err != nil {
+		return Pairing{}, "", err
+	}
+	p := Pairing{ID: id.String(), Created: now, Expires: now.Add(PairingTTL)}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		pending, err := livePairings(tx, now, true)
+		if err != nil {
+			return err
+		}
+		if len(pending) >= MaxPendingPairings {
+			return ErrTooManyPairings
+		}
+		for {
+			p.Code = randomCode()
+			if !slices.ContainsFunc(pending, func(q pairingRecord) bool { return q.Code == p.Code }) {
+				break
+			}
+		}
+		return putPairing(tx, &pairingRecord{Pairing: p, SecretHash: h[:]})
+	})
+	if err != nil {
+		res.cancel()
+		return Pairing{}, "", err
+	}
+	return p, secret, nil
+}
+
+func randomCode() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic(err)
+	}
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+func putPairing(tx *bbolt.Tx, r *pairingRecord) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPairings).Put([]byte(r.ID), v)
+}
+
+// livePairings deletes expired pairings and returns the others (only the
+// unapproved ones if pendingOnly).
+func livePairings(tx *bbolt.Tx, now time.Time, pendingOnly bool) ([]pairingRecord, error) {
+	b := tx.Bucket(bucketPairings)
+	var out []pairingRecord
+	var stale [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var r pairingRecord
+		if err := json.Unmarshal(v, &r); err != nil || !now.Before(r.Expires) {
+			stale = append(stale, append([]byte(nil), k...))
+			return nil
+		}
+		if !pendingOnly || r.Approved == "" {
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if tx.Writable() {
+		for _, k := range stale {
+			if err := b.Delete(k); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// Pairings lists the pairings waiting for an admin, oldest first.
+func (s *Service) Pairings() ([]Pairing, error) {
+	var out []Pairing
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		rs, err := livePairings(tx, s.now(), true)
+		for _, r := range rs {
+			out = append(out, r.Pairing)
+		}
+		return err
+	})
+	return out, err
+}
+
+// validPanelName: a label shown to admins and in the audit log.
+func validPanelName(name string) bool {
+	return strings.TrimSpace(name) != "" && len([]rune(name)) <= maxPanelNameLen && validLabel(name)
+}
+
+// ApprovePairing makes the panel device for the pending pairing with this
+// code, bound to room (which the caller has checked exists). The panel
+// receives its token at its next poll.
+func (s *Service) ApprovePairing(code, room, name, by string) (Panel, error) {
+	if !validPanelName(name) {
+		return Panel{}, ErrInvalidPanelName
+	}
+	now := s.now().UTC()
+	id, err := ulid.New(ulid.Timestamp(now), rand.Reader)
+	if err != nil {
+		return Panel{}, err
+	}
+	p := Panel{ID: id.String(), Name: name, Room: room, Created: now}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		pending, err := livePairings(tx, now, true)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(pending, func(r pairingRecord) bool {
+			return subtle.ConstantTimeCompare([]byte(r.Code), []byte(code)) == 1
+		})
+		if i < 0 {
+			return ErrNoSuchPairing
+		}
+		pr := pending[i]
+		pr.Approved = p.ID
+		if err := putPairing(tx, &pr); err != nil {
+			return err
+		}
+		return putPanel(tx, &panelRecord{Panel: p})
+	})
+	if err != nil {
+		return Panel{}, err
+	}
+	s.audit(by, "panel.pair", fmt.Sprintf("id=%s name=%q room=%s", p.ID, name, room))
+	return p, nil
+}
+
+func putPanel(tx *bbolt.Tx, r *panelRecord) error {
+	v, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bucketPanels).Put([]byte(r.ID), v)
+}
+
+func getPanel(tx *bbolt.Tx, id string) (*panelRecord, error) {
+	v := tx.Bucket(bucketPanels).Get([]byte(id))
+	if v == nil {
+		return nil, ErrNoSuchPanel
+	}
+	var r panelRecord
+	if err := json.Unmarshal(v, &r); err != nil {
+		return nil, fmt.Errorf("accounts: decode panel: %w", err)
+	}
+	return &r, nil
+}
+
+// ClaimPairing is the panel's poll. While no admin has approved it returns
+// the pairing and no token; once approved, it returns the panel and its
+// token, exactly once (the pairing is deleted). A wrong secret, an
+// unknown or expired pairing: ErrNoSuchPairing.
+func (s *Service) ClaimPairing(id, secret string) (Pairing, *Panel, string, error) {
+	if id == "" || len(id) > maxTokenLen || len(secret) > maxTokenLen {
+		return Pairing{}, nil, "", ErrNoSuchPairing
+	}
+	h := sha256.Sum256([]byte(secret))
+	now := s.now().UTC()
+	var (
+		pr    pairingRecord
+		panel *Panel
+		token string
+	)
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketPairings).Get([]byte(id))
+		if v == nil {
+			return ErrNoSuchPairing
+		}
+		if err := json.Unmarshal(v, &pr); err != nil {
+			return fmt.Errorf("accounts: decode pairing: %w", err)
+		}
+		if subtle.ConstantTimeCompare(pr.SecretHash, h[:]) != 1 || !now.Before(pr.Expires) {
+			return ErrNoSuchPairing
+		}
+		if pr.Approved == "" {
+			return nil
+		}
+		r, err := getPanel(tx, pr.Approved)
+		if err != nil {
+			return ErrNoSuchPairing // revoked before it was claimed
+		}
+		sec, _ := newSecret()
+		token = panelTokenPrefix + sec
+		th := sha256.Sum256([]byte(token))
+		r.TokenHash, r.Claimed, r.LastSeen = th[:], true, now
+		if err := putPanel(tx, r); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketPanelTokens).Put(th[:], []byte(r.ID)); err != nil {
+			return err
+		}
+		panel = &r.Panel
+		return tx.Bucket(bucketPairings).Delete([]byte(id))
+	})
+	if err != nil {
+		return Pairing{}, nil, "", err
+	}
+	return pr.Pairing, panel, token, nil
+}
+
+// PanelByToken returns the panel a device token belongs to; an unknown or
+// revoked token is ErrInvalidPanel. LastSeen is written at most once a
+// minute.
+func (s *Service) PanelByToken(token string) (Panel, error) {
+	if !strings.HasPrefix(token, panelTokenPrefix) || len(token) > maxTokenLen {
+		return Panel{}, ErrInvalidPanel
+	}
+	h := sha256.Sum256([]byte(token))
+	now := s.now().UTC()
+	var (
+		p     Panel
+		touch bool
+	)
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		id := tx.Bucket(bucketPanelTokens).Get(h[:])
+		if id == nil {
+			return ErrInvalidPanel
+		}
+		r, err := getPanel(tx, string(id))
+		if err != nil || subtle.ConstantTimeCompare(r.TokenHash, h[:]) != 1 {
+			return ErrInvalidPanel
+		}
+		p, touch = r.Panel, now.Sub(r.LastSeen) >= lastUsedGranularity
+		return nil
+	})
+	if err != nil {
+		return Panel{}, err
+	}
+	if touch {
+		_ = s.db.Update(func(tx *bbolt.Tx) error { // best effort, like TokenUser
+			r, err := getPanel(tx, p.ID)
+			if err != nil || now.Sub(r.LastSeen) < lastUsedGranularity {
+				return nil
+			}
+			r.LastSeen = now
+			return putPanel(tx, r)
+		})
+	}
+	return p, nil
+}
+
+// PanelAlive reports whether a panel device still exists (open event
+// streams check it).
+func (s *Service) PanelAlive(id string) bool {
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		_, err := getPanel(tx, id)
+		return err
+	})
+	return err == nil
+}
+
+// Panels lists the panel devices, oldest first.
+func (s *Service) Panels() ([]Panel, error) {
+	out := []Panel{}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketPanels).ForEach(func(_, v []byte) error {
+			var r panelRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("accounts: decode panel: %w", err)
+			}
+			out = append(out, r.Panel)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// RevokePanel deletes a panel device and its token at once.
+func (s *Service) RevokePanel(id, by string) (Panel, error) {
+	var p Panel
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		r, err := getPanel(tx, id)
+		if err != nil {
+			return err
+		}
+		p = r.Panel
+		if r.TokenHash != nil {
+			if err := tx.Bucket(bucketPanelTokens).Delete(r.TokenHash); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketPanels).Delete([]byte(id))
+	})
+	if err != nil {
+		return Panel{}, err
+	}
+	s.audit(by, "panel.revoke", fmt.Sprintf("id=%s name=%q room=%s", p.ID, p.Name, p.Room))
+	return p, nil
+}
