@@ -2,7 +2,10 @@ package broker
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
+	"math/big"
 	"net/url"
 	"sort"
 	"strconv"
@@ -58,10 +61,17 @@ func (p *pexipVMR) Create(ctx context.Context, a store.Allocation, b rooms.Booki
 	if err != nil {
 		return Meeting{}, err
 	}
-	id := conf.ID
+	id, hostPIN, guestPIN := conf.ID, conf.PIN, conf.GuestPIN
 	if !found {
+		// PINs keep out whoever guesses the alias (over SIP or H.323, say);
+		// our join links carry them, so nobody types them.
+		hostPIN, guestPIN = randomPIN(), randomPIN()
+		for guestPIN == hostPIN {
+			guestPIN = randomPIN()
+		}
 		o, err := p.c.CreateMeetingRoom(ctx, pexip.Meeting{
 			Name: name, Alias: name, ParticipantLimit: participantLimit(b),
+			HostPIN: hostPIN, GuestPIN: guestPIN, AllowGuests: true,
 			Tag: "kogge:" + a.Ref, Description: "Kogge " + b.ID,
 		})
 		if err != nil {
@@ -69,7 +79,29 @@ func (p *pexipVMR) Create(ctx context.Context, a store.Allocation, b rooms.Booki
 		}
 		id = o.ID()
 	}
-	return Meeting{Licence: a.Licence, ExternalID: strconv.Itoa(id), Ref: a.Ref, JoinURL: p.joinURL(name)}, nil
+	return Meeting{Licence: a.Licence, ExternalID: strconv.Itoa(id), Ref: a.Ref,
+		JoinURL: withPIN(p.joinURL(name), guestPIN), HostURL: withPIN(p.joinURL(name), hostPIN),
+		DialIn: name + " (PIN " + guestPIN + ")"}, nil
+}
+
+// randomPIN is six random digits.
+func randomPIN() string {
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	if err != nil {
+		panic(err) // crypto/rand does not fail on Linux
+	}
+	return fmt.Sprintf("%06d", n.Int64())
+}
+
+// withPIN adds the PIN to a web app join URL.
+func withPIN(u, pin string) string {
+	if pin == "" {
+		return u
+	}
+	if strings.Contains(u, "?") {
+		return u + "&pin=" + pin
+	}
+	return u + "?pin=" + pin
 }
 
 func confURL(id string) (pexip.ObjectURL, error) {

@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -97,7 +98,8 @@ func TestProviderDownFailover(t *testing.T) {
 			return a.Provider == "pexip" && a.State == store.AllocProvisioned && len(a.Cleanup) == 0
 		})
 		a := e.alloc(bk.ID)
-		if a.Booking != bk.ID || a.Ref != bk.ID+"-2" || a.JoinURL != "https://meet.example/webapp/m/kogge-"+bk.ID+"-2" {
+		if a.Booking != bk.ID || a.Ref != bk.ID+"-2" || !strings.HasPrefix(a.JoinURL, "https://meet.example/webapp/m/kogge-"+bk.ID+"-2?pin=") ||
+			!strings.HasPrefix(a.HostURL, "https://meet.example/webapp/m/kogge-"+bk.ID+"-2?pin=") || a.HostURL == a.JoinURL {
 			t.Fatalf("allocation %+v", a)
 		}
 		if len(a.Excluded) != 1 || a.Excluded[0] != "gotomeeting" {
