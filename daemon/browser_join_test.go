@@ -82,6 +82,24 @@ func TestJoinPagesInChromium(t *testing.T) {
 	do(guest, chromedp.WaitVisible(css("#lobby")))
 	shot(guest, "join-lobby")
 	checkAccessibility(t, guest, "join page (lobby)")
+	// German by default, English one click away (and back).
+	lobbyTitle := func() string {
+		t.Helper()
+		v, err := chromedp.Run(guest, chromedp.Text(css("#lobby h2")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := lobbyTitle(); got != "Bitte warten" {
+		t.Fatalf("German lobby title %q", got)
+	}
+	do(guest, chromedp.Click(css("#lang")))
+	if got := lobbyTitle(); got != "Please wait" {
+		t.Fatalf("English lobby title %q", got)
+	}
+	shot(guest, "join-lobby-en")
+	do(guest, chromedp.Click(css("#lang")))
 	do(host, chromedp.WaitVisible(css("#lobby-list li[data-waiting] button")))
 	shot(host, "join-host-lobby")
 	do(host, chromedp.Click(css("#lobby-list li[data-waiting] button")))
