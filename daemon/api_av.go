@@ -46,15 +46,24 @@ func (s *server) runScene(w http.ResponseWriter, r *http.Request, c *caller) err
 		return err
 	}
 	name := r.PathValue("name")
-	// A panel that gives up waiting must not leave the room half set up:
-	// the scene finishes under its own deadline whatever the request does.
-	res, ok := s.av.runScene(context.WithoutCancel(r.Context()), room, name)
-	if !ok {
-		return newProblem(http.StatusNotFound, "unknown-scene", "Scene not found", "Room %s has no scene %q.", room, name)
+	res, err := s.sceneRun(r.Context(), c, room, name)
+	if err != nil {
+		return err
 	}
-	s.log.Info("scene run", "room", room, "scene", name, "by", c.name())
 	writeJSON(w, http.StatusOK, map[string]any{"scene": name, "results": res})
 	return nil
+}
+
+// sceneRun runs a room's scene for c (the device API and the panel).
+func (s *server) sceneRun(ctx context.Context, c *caller, room, name string) ([]av.Result, error) {
+	// A panel that gives up waiting must not leave the room half set up:
+	// the scene finishes under its own deadline whatever the request does.
+	res, ok := s.av.runScene(context.WithoutCancel(ctx), room, name)
+	if !ok {
+		return nil, newProblem(http.StatusNotFound, "unknown-scene", "Scene not found", "Room %s has no scene %q.", room, name)
+	}
+	s.log.Info("scene run", "room", room, "scene", name, "by", c.name())
+	return res, nil
 }
 
 // deviceCommand answers POST /rooms/{id}/devices/{dev}/commands with a
@@ -66,27 +75,40 @@ func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	dev := r.PathValue("dev")
-	dc, ok := s.av.deviceKey[devKey(room, dev)]
-	if !ok {
+	if _, ok := s.av.deviceKey[devKey(room, dev)]; !ok {
 		return newProblem(http.StatusNotFound, "unknown-device", "Device not found", "Room %s has no device %q.", room, dev)
 	}
 	var cmd av.Command
 	if err := decodeJSON(w, r, &cmd); err != nil {
 		return err
 	}
-	if err := av.CheckCommand(dc.Kind, cmd); err != nil {
-		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid command", "%s", err.Error())
+	st, err := s.deviceDo(r.Context(), c, room, dev, cmd)
+	if err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), av.DefaultSceneDeadline)
+	writeJSON(w, http.StatusOK, st)
+	return nil
+}
+
+// deviceDo checks and runs one command on a room's device for c (the
+// device API and the panel) and returns the device's status after it.
+func (s *server) deviceDo(ctx context.Context, c *caller, room, dev string, cmd av.Command) (av.Status, error) {
+	dc, ok := s.av.deviceKey[devKey(room, dev)]
+	if !ok {
+		return av.Status{}, newProblem(http.StatusNotFound, "unknown-device", "Device not found", "Room %s has no device %q.", room, dev)
+	}
+	if err := av.CheckCommand(dc.Kind, cmd); err != nil {
+		return av.Status{}, newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid command", "%s", err.Error())
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), av.DefaultSceneDeadline)
 	defer cancel()
 	if err := s.av.do(ctx, room, dev, cmd); err != nil {
-		return deviceProblem(err)
+		return av.Status{}, deviceProblem(err)
 	}
 	s.log.Info("device command", "room", room, "device", dev, "command", cmd.Name, "by", c.name())
 	st, _ := s.av.sup.Status(devKey(room, dev))
 	st.ID = dev
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return st, nil
 }
 
 // deviceProblem says why a device did not do what it was told.

@@ -17,24 +17,40 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 	if err := in.check(); err != nil {
 		return err
 	}
+	if in.Room == nil {
+		return rooms.UnknownRoom("")
+	}
+	created, err := s.book(c, *in.Room, func(b *rooms.Booking, room rooms.Room) {
+		in.apply(b)
+		if in.CheckinRequired == nil {
+			// The room's default; council sessions take place whoever checks in.
+			b.CheckinRequired = room.CheckinRequired && b.Kind != rooms.KindCouncil
+		}
+	})
+	if err != nil {
+		return s.storeError(c, err)
+	}
+	w.Header().Set("ETag", etag(created))
+	w.Header().Set("Location", "/api/v1/bookings/"+created.ID)
+	writeJSON(w, http.StatusCreated, s.view(c, created))
+	return nil
+}
+
+// book creates a booking in roomID for c (the booking API and the panel's
+// "book now"): the defaults, then fill, then the rules, then the store,
+// the timeline and the confirmation mail.
+func (s *server) book(c *caller, roomID string, fill func(*rooms.Booking, rooms.Room)) (rooms.Booking, error) {
 	var created rooms.Booking
 	err := s.catalog.Hold(func() error {
-		if in.Room == nil {
-			return rooms.UnknownRoom("")
-		}
-		room, ok := s.catalog.Get(*in.Room)
+		room, ok := s.catalog.Get(roomID)
 		if !ok {
-			return rooms.UnknownRoom(*in.Room)
+			return rooms.UnknownRoom(roomID)
 		}
 		b := rooms.Booking{
 			Room: room.ID, Kind: rooms.KindMeeting, Status: rooms.StatusConfirmed,
 			Organizer: c.user.Name, CreatedBy: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
 		}
-		in.apply(&b)
-		if in.CheckinRequired == nil {
-			// The room's default; council sessions take place whoever checks in.
-			b.CheckinRequired = room.CheckinRequired && b.Kind != rooms.KindCouncil
-		}
+		fill(&b, room)
 		if err := rooms.Validate(&b, room, s.now(), true); err != nil {
 			return err
 		}
@@ -43,14 +59,11 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	})
 	if err != nil {
-		return s.storeError(c, err)
+		return rooms.Booking{}, err
 	}
 	s.notify(created)
 	s.mail.send(mailConfirmed, created)
-	w.Header().Set("ETag", etag(created))
-	w.Header().Set("Location", "/api/v1/bookings/"+created.ID)
-	writeJSON(w, http.StatusCreated, s.view(c, created))
-	return nil
+	return created, nil
 }
 
 func (s *server) getBooking(w http.ResponseWriter, r *http.Request, c *caller) error {

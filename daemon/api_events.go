@@ -34,6 +34,13 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 			return newProblem(http.StatusNotFound, "unknown-room", "Room not found", "There is no room %q.", room)
 		}
 	}
+	return s.stream(w, r, room, nil)
+}
+
+// stream writes the events of room ("" = all) until the client goes, the
+// daemon shuts down or stop closes (a panel revoked meanwhile). The staff
+// events route and the panel's share it.
+func (s *server) stream(w http.ResponseWriter, r *http.Request, room string, stop <-chan struct{}) error {
 	if s.subscribe == nil {
 		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "The booking timeline is not running.")
 	}
@@ -98,6 +105,8 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 		case <-r.Context().Done():
 			return nil
 		case <-s.streamsDone():
+			return nil
+		case <-stop:
 			return nil
 		}
 	}

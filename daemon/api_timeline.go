@@ -19,31 +19,45 @@ func (s *server) notify(b rooms.Booking) {
 // checkin answers POST /bookings/{id}/checkin: someone is in the room. It
 // is possible from the prep instant until the no-show check.
 func (s *server) checkin(w http.ResponseWriter, r *http.Request, c *caller) error {
+	b, err := s.checkinBooking(c, r.PathValue("id"))
+	return s.answerBooking(w, c, b, err)
+}
+
+// checkinBooking checks a booking in for c (the booking API and the panel).
+func (s *server) checkinBooking(c *caller, id string) (rooms.Booking, error) {
 	now := s.now()
-	b, err := s.store.Transition(r.PathValue("id"), "checkin", c.name(), func(b *rooms.Booking) (bool, error) {
-		if !canRead(c, b) {
+	return s.store.Transition(id, "checkin", c.name(), func(b *rooms.Booking) (bool, error) {
+		if !canAct(c, b) {
 			return false, errForbidden
 		}
 		room, ok := s.catalog.Get(b.Room)
 		if !ok {
 			return false, rooms.UnknownRoom(b.Room)
 		}
-		switch {
-		case b.Status == rooms.StatusCheckedIn:
+		if b.Status == rooms.StatusCheckedIn {
 			return false, nil // a second tap on the panel is fine
-		case b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative:
-			return false, stateProblem("This booking is %s; there is nothing to check in to.", b.Status)
-		case now.Before(b.Start.Add(-prepLead(room))):
-			return false, stateProblem("Check-in opens at %s.", room.Local(b.Start.Add(-prepLead(room)))[11:16])
-		case !now.Before(b.Start.Add(checkinGrace(room))) && b.CheckinRequired:
-			return false, stateProblem("Check-in closed at %s and the room was released.", room.Local(b.Start.Add(checkinGrace(room)))[11:16])
-		case !now.Before(b.End):
-			return false, stateProblem("The meeting is over.")
+		}
+		if err := checkinRefusal(*b, room, now); err != nil {
+			return false, err
 		}
 		b.Status, b.CheckedIn = rooms.StatusCheckedIn, now.UTC()
 		return true, nil
 	})
-	return s.answerBooking(w, c, b, err)
+}
+
+// checkinRefusal says why b cannot be checked in at now (nil: it can).
+func checkinRefusal(b rooms.Booking, room rooms.Room, now time.Time) error {
+	switch {
+	case b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative:
+		return stateProblem("This booking is %s; there is nothing to check in to.", b.Status)
+	case now.Before(b.Start.Add(-prepLead(room))):
+		return stateProblem("Check-in opens at %s.", room.Local(b.Start.Add(-prepLead(room)))[11:16])
+	case !now.Before(b.Start.Add(checkinGrace(room))) && b.CheckinRequired:
+		return stateProblem("Check-in closed at %s and the room was released.", room.Local(b.Start.Add(checkinGrace(room)))[11:16])
+	case !now.Before(b.End):
+		return stateProblem("The meeting is over.")
+	}
+	return nil
 }
 
 // extend answers POST /bookings/{id}/extend {minutes}: a later end, if the
@@ -55,14 +69,20 @@ func (s *server) extend(w http.ResponseWriter, r *http.Request, c *caller) error
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if in.Minutes < 1 || in.Minutes > 24*60 {
-		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "minutes", Code: rooms.CodeInvalidField,
+	updated, err := s.extendBooking(c, r.PathValue("id"), in.Minutes)
+	return s.answerBooking(w, c, updated, err)
+}
+
+// extendBooking moves a running or coming booking's end by minutes.
+func (s *server) extendBooking(c *caller, id string, minutes int) (rooms.Booking, error) {
+	if minutes < 1 || minutes > 24*60 {
+		return rooms.Booking{}, &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "minutes", Code: rooms.CodeInvalidField,
 			Message: "Extend by 1 minute to 24 hours."}}}
 	}
 	var updated rooms.Booking
 	err := s.catalog.Hold(func() (err error) {
-		updated, err = s.store.Update(r.PathValue("id"), 0, c.name(), func(b *rooms.Booking) error {
-			if !canRead(c, b) {
+		updated, err = s.store.Update(id, 0, c.name(), func(b *rooms.Booking) error {
+			if !canAct(c, b) {
 				return errForbidden
 			}
 			if !b.Status.Blocks() || b.Status == rooms.StatusEnded {
@@ -75,20 +95,26 @@ func (s *server) extend(w http.ResponseWriter, r *http.Request, c *caller) error
 			if !s.now().Before(b.End) {
 				return stateProblem("The meeting is already over.")
 			}
-			b.End = b.End.Add(time.Duration(in.Minutes) * time.Minute)
+			b.End = b.End.Add(time.Duration(minutes) * time.Minute)
 			return rooms.Validate(b, room, s.now(), false)
 		})
 		return err
 	})
-	return s.answerBooking(w, c, updated, err)
+	return updated, err
 }
 
 // end answers POST /bookings/{id}/end: the meeting is over now and the
 // room is free from the next minute.
 func (s *server) end(w http.ResponseWriter, r *http.Request, c *caller) error {
+	b, err := s.endBooking(c, r.PathValue("id"))
+	return s.answerBooking(w, c, b, err)
+}
+
+// endBooking ends a running booking now.
+func (s *server) endBooking(c *caller, id string) (rooms.Booking, error) {
 	now := s.now()
-	b, err := s.store.Transition(r.PathValue("id"), "end", c.name(), func(b *rooms.Booking) (bool, error) {
-		if !canRead(c, b) {
+	return s.store.Transition(id, "end", c.name(), func(b *rooms.Booking) (bool, error) {
+		if !canAct(c, b) {
 			return false, errForbidden
 		}
 		switch {
@@ -107,7 +133,6 @@ func (s *server) end(w http.ResponseWriter, r *http.Request, c *caller) error {
 		b.Status = rooms.StatusEnded
 		return true, nil
 	})
-	return s.answerBooking(w, c, b, err)
 }
 
 // answerBooking writes a changed booking, or maps the error, and tells the

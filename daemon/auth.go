@@ -20,6 +20,7 @@ type caller struct {
 	session *accounts.Session // set for cookie sessions
 	token   bool              // authenticated with an API token
 	local   bool              // came over the control socket (see control.go)
+	panel   *accounts.Panel   // a room's paired panel (user.Role is RolePanel)
 }
 
 // name is what the audit log records as the actor.
@@ -29,6 +30,8 @@ func (c *caller) name() string {
 		return "anonymous"
 	case c.token:
 		return c.user.Name + " (token)"
+	case c.panel != nil:
+		return "panel:" + c.panel.Name
 	}
 	return c.user.Name
 }
@@ -46,6 +49,9 @@ type access struct {
 	// enrolOK routes stay open to a session that must still enrol a second
 	// factor (login state, logout, TOTP setup); every other route refuses it.
 	enrolOK bool
+	// roomBound routes name a {room}; a panel may call them for its own
+	// room only (checked in authorise, the one place).
+	roomBound bool
 }
 
 var (
@@ -53,6 +59,9 @@ var (
 	staff      = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary}}
 	adminOnly  = access{roles: []accounts.Role{accounts.RoleAdmin}}
 	anyLoginOK = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary}, enrolOK: true}
+	// panelOrStaff: the panel API of /api/v1/panel/{room}/…, for that
+	// room's panel and for staff.
+	panelOrStaff = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary, accounts.RolePanel}, roomBound: true}
 )
 
 // handlerFunc is a route's handler: it returns an error instead of writing
@@ -91,19 +100,22 @@ func (s *server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) er
 		// next request starts clean.
 		s.clearSessionCookie(w)
 	}
+	if errors.Is(err, errStalePanel) {
+		s.clearPanelCookie(w) // revoked: the page goes back to pairing
+	}
 	if err != nil {
 		if !rt.access.public {
 			return err
 		}
 		c = nil // a broken credential must not lock anyone out of the login page
 	}
-	if err := authorise(rt.access, c); err != nil {
+	if err := authorise(rt.access, c, r.PathValue("room")); err != nil {
 		return err
 	}
 	return rt.handle(w, r, c)
 }
 
-func authorise(a access, c *caller) error {
+func authorise(a access, c *caller, room string) error {
 	if a.public {
 		return nil
 	}
@@ -117,6 +129,9 @@ func authorise(a access, c *caller) error {
 		return errForbidden
 	}
 	if !slices.Contains(a.roles, c.user.Role) {
+		return errForbidden
+	}
+	if c.user.Role == accounts.RolePanel && (!a.roomBound || c.panel == nil || c.panel.Room != room) {
 		return errForbidden
 	}
 	return nil
@@ -142,7 +157,7 @@ func (s *server) authenticate(r *http.Request) (*caller, error) {
 	}
 	ck, err := r.Cookie(sessionCookie)
 	if err != nil || ck.Value == "" {
-		return nil, nil
+		return s.panelCaller(r)
 	}
 	sess, u, err := s.accounts.Session(ck.Value)
 	if errors.Is(err, accounts.ErrInvalidSession) {

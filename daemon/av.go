@@ -24,6 +24,7 @@ type roomAV struct {
 	scenes    map[string]map[string]av.Scene // room -> name -> scene
 	prep, end map[string]string              // room -> scene name
 	hub       fanout[av.Status]
+	panel     map[string]*panelControls // room -> what its panel may control
 }
 
 func devKey(room, dev string) string { return room + "/" + dev }
@@ -32,7 +33,8 @@ func devKey(room, dev string) string { return room + "/" + dev }
 // builds the protocol client for one device (drivers.go).
 func newRoomAV(log *slog.Logger, cfg *config.Config, newDriver func(av.DeviceConfig) (av.Driver, error)) (*roomAV, error) {
 	a := &roomAV{log: log, devices: map[string][]string{}, deviceKey: map[string]av.DeviceConfig{},
-		scenes: map[string]map[string]av.Scene{}, prep: map[string]string{}, end: map[string]string{}}
+		scenes: map[string]map[string]av.Scene{}, prep: map[string]string{}, end: map[string]string{},
+		panel: map[string]*panelControls{}}
 	a.sup = av.NewSupervisor(log, a.hub.publish)
 	for _, r := range cfg.Rooms {
 		devs, err := r.DeviceConfigs()
@@ -61,6 +63,7 @@ func newRoomAV(log *slog.Logger, cfg *config.Config, newDriver func(av.DeviceCon
 			a.scenes[r.ID][sc.Name] = sc
 		}
 		a.prep[r.ID], a.end[r.ID] = r.PrepScene, r.EndScene
+		a.panel[r.ID] = panelControlsOf(r)
 	}
 	return a, nil
 }

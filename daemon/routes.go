@@ -73,6 +73,28 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/integrations/oparl", staff, s.oparlStatus},
 		{"GET", "/api/v1/providers", staff, s.providers},
 		{"POST", "/api/v1/providers/gotomeeting/authorize", withSessionOnly(adminOnly), s.authorizeGoToOrganizer},
+
+		// Room panels (panels.go, api_panel.go). Pairing is public: the
+		// pairing's secret, sent with every poll, is the credential. The
+		// panel API takes the room's panel or staff; authorise checks the
+		// panel's room.
+		{"GET", "/panel", public, s.panelPairPage},
+		{"GET", "/panel/{room}", public, s.panelPage},
+		{"POST", "/api/v1/panels/pairings", public, s.createPairing},
+		{"GET", "/api/v1/panels/pairings/{id}", public, s.pollPairing},
+		{"GET", "/api/v1/panels/pairings", adminOnly, s.listPairings},
+		{"POST", "/api/v1/panels/pairings/approve", withSessionOnly(adminOnly), s.approvePairing},
+		{"GET", "/api/v1/panels", adminOnly, s.listPanels},
+		{"DELETE", "/api/v1/panels/{id}", adminOnly, s.revokePanel},
+		{"GET", "/api/v1/panel/{room}/state", panelOrStaff, s.panelState},
+		{"GET", "/api/v1/panel/{room}/events", panelOrStaff, s.panelEvents},
+		{"POST", "/api/v1/panel/{room}/checkin", panelOrStaff, s.panelCheckin},
+		{"POST", "/api/v1/panel/{room}/extend", panelOrStaff, s.panelExtend},
+		{"POST", "/api/v1/panel/{room}/end", panelOrStaff, s.panelEnd},
+		{"POST", "/api/v1/panel/{room}/book-now", panelOrStaff, s.panelBookNow},
+		{"POST", "/api/v1/panel/{room}/scenes/{name}", panelOrStaff, s.panelScene},
+		{"POST", "/api/v1/panel/{room}/camera/preset", panelOrStaff, s.panelPreset},
+		{"POST", "/api/v1/panel/{room}/mute", panelOrStaff, s.panelMute},
 	}
 }
 

@@ -71,13 +71,40 @@ var expectedAccess = map[string]string{
 	"GET /api/v1/integrations/oparl":               "staff",
 	"GET /api/v1/providers":                        "staff",
 	"POST /api/v1/providers/gotomeeting/authorize": "admin-session",
+
+	"GET /panel":                              "public",
+	"GET /panel/{room}":                       "public",
+	"POST /api/v1/panels/pairings":            "public",
+	"GET /api/v1/panels/pairings/{id}":        "public",
+	"GET /api/v1/panels/pairings":             "admin",
+	"POST /api/v1/panels/pairings/approve":    "admin-session",
+	"GET /api/v1/panels":                      "admin",
+	"DELETE /api/v1/panels/{id}":              "admin",
+	"GET /api/v1/panel/{room}/state":          "panel-or-staff",
+	"GET /api/v1/panel/{room}/events":         "panel-or-staff",
+	"POST /api/v1/panel/{room}/checkin":       "panel-or-staff",
+	"POST /api/v1/panel/{room}/extend":        "panel-or-staff",
+	"POST /api/v1/panel/{room}/end":           "panel-or-staff",
+	"POST /api/v1/panel/{room}/book-now":      "panel-or-staff",
+	"POST /api/v1/panel/{room}/scenes/{name}": "panel-or-staff",
+	"POST /api/v1/panel/{room}/camera/preset": "panel-or-staff",
+	"POST /api/v1/panel/{room}/mute":          "panel-or-staff",
 }
 
-// allowed reports whether a caller kind may pass a level.
+// allowed reports whether a caller kind may pass a level. "panel" is the
+// panel of the room in the path, "panel-other" a panel of another room.
 func allowed(level, kind string) bool {
+	panel := kind == "panel" || kind == "panel-other"
 	switch level {
 	case "public":
 		return true
+	case "panel-or-staff":
+		return kind != "anonymous" && kind != "panel-other"
+	}
+	if panel {
+		return false // a panel reaches nothing else
+	}
+	switch level {
 	case "staff":
 		return kind != "anonymous"
 	case "staff-session":
@@ -94,7 +121,7 @@ func TestEveryRouteEnforcesItsRoles(t *testing.T) {
 	e := newTestEnv(t)
 	close(e.server.closing) // event streams answer and end at once
 	s := &server{}
-	kinds := []string{"anonymous", "secretary", "admin", "secretary-token", "admin-token"}
+	kinds := []string{"anonymous", "secretary", "admin", "secretary-token", "admin-token", "panel", "panel-other"}
 	for _, rt := range s.routes() {
 		key := rt.method + " " + rt.pattern
 		level, ok := expectedAccess[key]
@@ -159,6 +186,10 @@ func (e *testEnv) callerAndPath(kind, pattern string) (*client, string) {
 		c = e.token("bernd")
 	case "admin-token":
 		c, owner = e.token("admin"), "admin"
+	case "panel":
+		c = e.panel("ratssaal", "Tür Ratssaal")
+	case "panel-other":
+		c = e.panel("sitzungszimmer-2", "Tür Sitzungszimmer")
 	}
 	b := e.login("bernd").create(map[string]any{"start": "2026-12-03T09:00:00+01:00", "end": "2026-12-03T09:30:00+01:00", "room": "sitzungszimmer-2"})
 	_, tok, err := e.accounts.CreateToken(owner, "matrix")
@@ -174,6 +205,7 @@ func (e *testEnv) callerAndPath(kind, pattern string) (*client, string) {
 	}
 	path = strings.Replace(path, "{id}", b.ID, 1)
 	path = strings.Replace(path, "{name}", "anna", 1)
+	path = strings.Replace(path, "{room}", "ratssaal", 1)
 	path = strings.Replace(path, "{file...}", "kogge.js", 1)
 	// Each booking is created in its own slot so the next case is free to create.
 	_, err = e.store.Cancel(b.ID, 0, "test")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,6 +58,8 @@ type server struct {
 	queues *fanout[queueEvent]
 	// broker hands meetings to providers (nil in tests without it).
 	broker *broker.Broker
+	// panels ends the event streams of revoked panel devices.
+	panels panelStreams
 	// goToAuthorize saves a GoTo organizer's tokens from an OAuth code.
 	goToAuthorize func(ctx context.Context, organizer, code string) error
 }
@@ -78,9 +81,15 @@ func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
 		}
 	}
 	// Other methods on a known path get a 405 problem instead of the mux's
-	// plain-text one.
+	// plain-text one. One registration per method, not one method-less
+	// pattern: "/a/b" for any method would conflict with "DELETE /a/{id}".
+	// (No HEAD: a GET pattern serves HEAD too and would conflict.)
 	for _, p := range patterns {
-		mux.Handle(p, s.wrap(route{pattern: p, access: public, handle: methodNotAllowed(allowed[p])}))
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+			if !slices.Contains(allowed[p], m) {
+				mux.Handle(m+" "+p, s.wrap(route{pattern: p, access: public, handle: methodNotAllowed(allowed[p])}))
+			}
+		}
 	}
 	mux.Handle("/", s.wrap(route{pattern: "/", access: public, handle: s.notFound}))
 
