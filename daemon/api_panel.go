@@ -284,8 +284,12 @@ func (s *server) panelBookNow(w http.ResponseWriter, r *http.Request, c *caller)
 	var ce *rooms.ConflictError
 	if errors.As(err, &ce) {
 		first := ce.Conflicts[0]
+		if from := first.Start.Add(-first.Setup); from.After(start) {
+			return newProblem(http.StatusConflict, "conflict", "The room is not free",
+				"The room is not free for the next %d minutes: it is booked from %s.", in.Minutes, room.Local(from)[11:16])
+		}
 		return newProblem(http.StatusConflict, "conflict", "The room is not free",
-			"The room is not free for the next %d minutes: it is booked from %s.", in.Minutes, room.Local(first.Start.Add(-first.Setup))[11:16])
+			"The room is not free yet: it is in use until %s (teardown included).", room.Local(first.End.Add(first.Teardown))[11:16])
 	}
 	if err != nil {
 		return s.storeError(c, err)
