@@ -1,0 +1,196 @@
+// The room panel at the door: now and next, check-in, extend, end, book
+// now, scenes, camera presets, microphone mute, device health and the
+// speaker queue. Everything from the server goes into textContent.
+import { t, apply, lang, setLang } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const main = $('panel');
+const room = main.dataset.room;
+const api = '/api/v1/panel/' + encodeURIComponent(room) + '/';
+const EVENT_KINDS = ['prep', 'start', 'noshow', 'end_warning', 'end', 'teardown', 'device'];
+const MAX_BACKOFF_MS = 30000;
+
+let state = null;      // last state from the server (kept when offline)
+let clockOffset = 0;   // server now − local now, ms
+let queue = [];
+let es = null;
+let backoff = 1000;
+let retryTimer = null;
+let refreshTimer = null;
+
+const hhmm = (local) => (local || '').slice(11, 16);
+const serverNow = () => Date.now() + clockOffset;
+const titleOf = (b) => (b.redacted ? t('panel.confidential') : b.title);
+
+function offline(on) { $('offline').hidden = !on; }
+function message(text) { $('message').textContent = text; }
+
+function el(tag, text, attrs = {}) {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}
+
+function button(text, onclick, attrs = {}) {
+  const b = el('button', text, { type: 'button', ...attrs });
+  b.addEventListener('click', onclick);
+  return b;
+}
+
+async function loadState() {
+  let r;
+  try {
+    r = await fetch(api + 'state', { cache: 'no-store' });
+  } catch {
+    offline(true);
+    return false;
+  }
+  if (r.status === 401) { location.replace('/panel'); return false; }
+  if (!r.ok) { offline(true); return false; }
+  render(await r.json());
+  return true;
+}
+
+function render(st) {
+  state = st;
+  clockOffset = Date.parse(st.now) - Date.now();
+  const cur = st.current;
+  main.className = cur ? 'busy' : 'free';
+  $('now-label').textContent = t(cur ? 'panel.busy' : 'panel.free');
+  $('now-title').textContent = cur ? titleOf(cur) : '';
+  $('now-time').textContent = cur ? hhmm(cur.start_local) + '–' + hhmm(cur.end_local) : '';
+  const checkinTarget = [cur, st.next].find((b) => b && b.checkin_allowed);
+  $('checkin').hidden = !checkinTarget;
+  $('checkin').classList.toggle('due', !!(checkinTarget && checkinTarget.checkin_due));
+  $('extend').hidden = !cur;
+  $('end').hidden = !cur;
+  const bn = $('book-now');
+  bn.replaceChildren(el('span', t('panel.bookNow'), { id: 'book-now-label' }));
+  for (const m of st.book_now || []) {
+    bn.append(button(t('panel.minutes', { min: m }), () => act('book-now', { minutes: m }), { 'data-minutes': String(m) }));
+  }
+  bn.hidden = !!cur || !(st.book_now || []).length;
+  if (checkinTarget && checkinTarget.checkin_due && !$('message').textContent) message(t('panel.checkinDue'));
+
+  const next = st.next;
+  $('next-title').textContent = next ? titleOf(next) : t('panel.nothingNext');
+  $('next-time').textContent = next ? hhmm(next.start_local) + '–' + hhmm(next.end_local) : '';
+
+  const scenes = $('scenes');
+  scenes.replaceChildren(...(st.scenes || []).map((s) =>
+    button(s, () => act('scenes/' + encodeURIComponent(s)), { 'data-scene': s })));
+  const presets = $('presets');
+  presets.hidden = !st.camera;
+  presets.setAttribute('aria-label', t('panel.preset', { n: '' }).trim());
+  presets.replaceChildren(...(st.camera ? st.camera.presets : []).map((n) =>
+    button(t('panel.preset', { n }), () => act('camera/preset', { preset: n }))));
+  const mute = $('mute');
+  mute.hidden = !st.mic;
+  if (st.mic) {
+    const muted = st.mic.muted === true;
+    mute.setAttribute('aria-pressed', String(muted));
+    mute.textContent = t(muted ? 'panel.unmute' : 'panel.mute');
+  }
+  $('devices').replaceChildren(...(st.devices || []).map((d) =>
+    el('li', d.id + ': ' + t('panel.health.' + d.health), { class: d.health })));
+  $('av').hidden = !(st.scenes || []).length && !st.camera && !st.mic && !(st.devices || []).length;
+  renderQueue();
+  tick();
+}
+
+function renderQueue() {
+  $('queue-box').hidden = !queue.length;
+  $('queue').replaceChildren(...queue.map((q) => el('li', q.name || q.display_name || '')));
+}
+
+// tick updates the clock and the countdown once a second from the cached
+// state, so the door stays right while the connection is down.
+function tick() {
+  const now = new Date(serverNow());
+  $('clock').textContent = now.toLocaleTimeString(lang === 'en' ? 'en-GB' : 'de-DE', { hour: '2-digit', minute: '2-digit' });
+  if (!state) return;
+  const cur = state.current;
+  const mins = (iso) => Math.max(0, Math.ceil((Date.parse(iso) - now.getTime()) / 60000));
+  let text = '';
+  if (cur) text = t('panel.endsIn', { min: mins(cur.end) });
+  else if (state.next) text = t('panel.freeUntil', { time: hhmm(state.next.start_local) }) + ' · ' + t('panel.startsIn', { min: mins(state.next.start) });
+  else text = t('panel.freeAllDay');
+  $('countdown').textContent = text;
+}
+
+async function act(path, body) {
+  const buttons = [...main.querySelectorAll('button')];
+  buttons.forEach((b) => { b.disabled = true; });
+  message('');
+  let r;
+  try {
+    r = await fetch(api + path, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}),
+    });
+  } catch {
+    offline(true);
+    buttons.forEach((b) => { b.disabled = false; });
+    return;
+  }
+  buttons.forEach((b) => { b.disabled = false; });
+  if (r.status === 401) { location.replace('/panel'); return; }
+  const v = await r.json().catch(() => ({}));
+  if (!r.ok) {
+    message(t('panel.failed', { detail: v.detail || r.status }));
+    return;
+  }
+  message(t('panel.done'));
+  if (v.room && 'book_now' in v) render(v);
+  else if (path === 'mute') { if (state) { state.mic = v; render(state); } }
+  else loadState();
+}
+
+// The live stream. EventSource retries by itself only on network errors;
+// a 401 or 5xx closes it for good, so every error closes it here and
+// reconnects with exponential backoff after checking the state (a revoked
+// panel goes back to pairing).
+function connect() {
+  clearTimeout(retryTimer);
+  es = new EventSource(api + 'events');
+  es.addEventListener('open', () => {
+    offline(false);
+    backoff = 1000;
+    loadState();
+  });
+  for (const k of EVENT_KINDS) es.addEventListener(k, scheduleRefresh);
+  es.addEventListener('queue', (ev) => {
+    try { queue = JSON.parse(ev.data).queue || []; } catch { queue = []; }
+    renderQueue();
+  });
+  es.addEventListener('error', () => {
+    es.close();
+    offline(true);
+    retryTimer = setTimeout(async () => {
+      await loadState();
+      connect();
+    }, backoff);
+    backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+  });
+}
+
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(loadState, 300);
+}
+
+apply();
+const langBtn = $('lang');
+langBtn.textContent = t('lang.switch');
+langBtn.addEventListener('click', () => {
+  setLang(lang === 'de' ? 'en' : 'de');
+  langBtn.textContent = t('lang.switch');
+  if (state) render(state);
+});
+$('checkin').addEventListener('click', () => act('checkin'));
+$('extend').addEventListener('click', () => act('extend', { minutes: 15 }));
+$('end').addEventListener('click', () => act('end'));
+$('mute').addEventListener('click', () => act('mute', { mute: $('mute').getAttribute('aria-pressed') !== 'true' }));
+setInterval(tick, 1000);
+setInterval(loadState, 60000); // status changes with time (check-in opens, meetings end)
+loadState().then(connect);
