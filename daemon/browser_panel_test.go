@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestPanelPairsAndRunsTheRoomInChromium: a tablet opens the room's panel,
+// is sent to pairing and shows a code; an admin approves it; the panel
+// shows the meeting (a hostile title as text), checks in, ends it and,
+// once the teardown has passed, books the room now. Screenshots of both
+// pages at 1280×800 and 800×480 are kept.
+func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
+	e := newTestEnv(t)
+	hostile := `<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>`
+	e.login("bernd").create(map[string]any{"room": "sitzungszimmer-2", "title": hostile,
+		"start": "2026-11-26T09:00:00+01:00", "end": "2026-11-26T10:00:00+01:00"})
+	shots, err := os.MkdirTemp("", "kogge-panel-screens-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", shots)
+
+	browser := newBrowser(t)
+	if err := chromedp.Do(browser, chromedp.EmulateViewport(1280, 800)); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(browser, 60*time.Second) // a failure bound, not a wait
+	defer cancel()
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	do := func(actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(css(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	shot := func(name string) {
+		t.Helper()
+		for _, vp := range []struct {
+			w, h int64
+			tag  string
+		}{{1280, 800, "1280x800"}, {800, 480, "800x480"}} {
+			err := chromedp.Do(ctx, chromedp.EmulateViewport(vp.w, vp.h))
+			var png []byte
+			if err == nil {
+				png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot())
+			}
+			if err == nil {
+				err = os.WriteFile(filepath.Join(shots, name+"-"+vp.tag+".png"), png, 0o644)
+			}
+			if err != nil {
+				t.Log(err)
+			}
+		}
+		do(chromedp.EmulateViewport(1280, 800))
+	}
+	noScript := func() {
+		t.Helper()
+		xss, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__xss === 1`))
+		if err != nil || xss {
+			t.Fatalf("a booking title ran as script (%v)", err)
+		}
+	}
+
+	// Without a cookie the room's page sends the tablet to pairing.
+	do(chromedp.Navigate(e.srv.URL + "/panel/sitzungszimmer-2"))
+	code, err := chromedp.Run(ctx, chromedp.Poll[string](`document.getElementById('code').dataset.code`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot("pairing")
+	if r := e.login("admin").do("POST", "/api/v1/panels/pairings/approve",
+		map[string]any{"code": code, "room": "sitzungszimmer-2", "name": "Tür SZ2"}); r.status != http.StatusCreated {
+		t.Fatalf("approve: %d %s", r.status, r.body)
+	}
+
+	// The next poll brings the panel to its room.
+	do(chromedp.WaitVisible(css("#checkin")))
+	if got := text("#now-title"); got != hostile {
+		t.Fatalf("title %q, want the hostile text as text", got)
+	}
+	noScript()
+	shot("panel-busy")
+	do(chromedp.Click(css("#checkin")), chromedp.WaitNotVisible(css("#checkin")),
+		chromedp.WaitVisible(css("#end")), chromedp.Click(css("#end")),
+		chromedp.WaitVisible(css("main.free")))
+
+	// After the teardown (10 min) the room can be booked from the door.
+	e.now = e.now.Add(15 * time.Minute)
+	do(chromedp.Reload(), chromedp.WaitVisible(css(`#book-now button[data-minutes="30"]`)))
+	shot("panel-free")
+	do(chromedp.Click(css(`#book-now button[data-minutes="30"]`)), chromedp.WaitVisible(css("main.busy")))
+	if got := text("#now-title"); got != "Spontanbuchung" {
+		t.Fatalf("after book now: %q", got)
+	}
+	if got := text("#now-time"); got != "09:15–09:45" {
+		t.Fatalf("after book now: %q", got)
+	}
+	noScript()
+	// English is one click away.
+	do(chromedp.Click(css("#lang")))
+	if got := text("#now-label"); !strings.EqualFold(got, "In use") { // shown in capitals
+		t.Fatalf("label in English %q", got)
+	}
+}
