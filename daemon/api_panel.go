@@ -51,6 +51,7 @@ type panelBooking struct {
 type panelState struct {
 	Room      string         `json:"room"`
 	RoomName  string         `json:"room_name"`
+	Zone      string         `json:"zone"`
 	Now       time.Time      `json:"now"`
 	Current   *panelBooking  `json:"current"`
 	Next      *panelBooking  `json:"next"`
@@ -124,7 +125,7 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 	if err != nil {
 		return panelState{}, err
 	}
-	st := panelState{Room: room.ID, RoomName: room.Name, Now: now.UTC(), Today: []panelBooking{}, BookNow: []int{},
+	st := panelState{Room: room.ID, RoomName: room.Name, Zone: room.Zone.String(), Now: now.UTC(), Today: []panelBooking{}, BookNow: []int{},
 		Scenes: []string{}, Devices: []av.Status{}}
 	if c.panel != nil {
 		st.PanelName = c.panel.Name

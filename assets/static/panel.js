@@ -108,7 +108,7 @@ function renderQueue() {
 // state, so the door stays right while the connection is down.
 function tick() {
   const now = new Date(serverNow());
-  $('clock').textContent = now.toLocaleTimeString(lang === 'en' ? 'en-GB' : 'de-DE', { hour: '2-digit', minute: '2-digit' });
+  $('clock').textContent = now.toLocaleTimeString(lang === 'en' ? 'en-GB' : 'de-DE', { hour: '2-digit', minute: '2-digit', timeZone: (state && state.zone) || undefined });
   if (!state) return;
   const cur = state.current;
   const mins = (iso) => Math.max(0, Math.ceil((Date.parse(iso) - now.getTime()) / 60000));
