@@ -1,0 +1,203 @@
+// The booking form: kinds with their defaults, hybrid options, interview
+// candidates, a weekly rule, and a live conflict check while a slot is
+// chosen (before anything is sent).
+import { api, localInstant, addDays, clock, el, problemText } from './api.js';
+import { t } from './i18n.js';
+import { bookingLabel } from './grid.js';
+import { ruleOf, describeDraft } from './series.js';
+
+const $ = (id) => document.getElementById(id);
+const form = () => $('book');
+let ctx = { rooms: [], changed: () => {}, open: () => {} };
+let checkSeq = 0;
+
+const kindDefaults = {
+  council: { hybrid: true, lobby: 'on', confidential: false },
+  interview: { hybrid: false, lobby: 'on', confidential: true },
+  committee: { hybrid: false, lobby: 'default', confidential: false },
+  meeting: { hybrid: false, lobby: 'default', confidential: false },
+};
+
+export function initForm(c) {
+  ctx = c;
+  const f = form();
+  f.kind.addEventListener('change', () => applyKind(f.kind.value));
+  f.hybrid.addEventListener('change', syncOptions);
+  f.repeat.addEventListener('change', syncOptions);
+  for (const name of ['room', 'day', 'start', 'end']) f[name].addEventListener('change', check);
+  for (const name of ['room', 'day', 'start', 'end']) f[name].addEventListener('input', check);
+  for (const name of ['repeat', 'weekday', 'until', 'count', 'day']) f[name].addEventListener('change', preview);
+  f.day.addEventListener('change', () => { f.weekday.value = weekdayOf(f.day.value); preview(); });
+  $('add-candidate').addEventListener('click', () => addCandidate());
+  f.addEventListener('reset', () => setTimeout(() => { applyKind('meeting'); $('conflict-warning').hidden = true; $('candidate-rows').replaceChildren(); }));
+  f.addEventListener('submit', submit);
+  applyKind(f.kind.value);
+}
+
+export function setRooms(rooms) {
+  const sel = form().room;
+  const cur = sel.value;
+  sel.replaceChildren(...rooms.map((r) => new Option(r.name, r.id)));
+  if (cur) sel.value = cur;
+}
+
+// fill puts a slot picked in a view into the form and checks it.
+export function fill(room, day, start, end) {
+  const f = form();
+  f.room.value = room;
+  f.day.value = day;
+  f.weekday.value = weekdayOf(day);
+  f.start.value = start;
+  f.end.value = end;
+  check();
+  preview();
+  f.title.focus();
+}
+
+function weekdayOf(day) {
+  return ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'][new Date(day + 'T12:00:00Z').getUTCDay()];
+}
+
+function applyKind(kind) {
+  const f = form(), d = kindDefaults[kind] || kindDefaults.meeting;
+  f.hybrid.checked = d.hybrid;
+  f.lobby.value = d.lobby;
+  f.confidential.checked = d.confidential;
+  syncOptions();
+}
+
+function syncOptions() {
+  const f = form();
+  $('hybrid-options').hidden = !f.hybrid.checked;
+  $('candidates-fields').hidden = f.kind.value !== 'interview';
+  for (const n of f.querySelectorAll('.series-only')) n.hidden = !f.repeat.value;
+  preview();
+}
+
+function preview() {
+  const f = form();
+  $('rule-preview').textContent = f.repeat.value ? describeDraft(f.repeat.value, f.weekday.value, f.start.value, f.end.value, f.until.value, f.count.value) : '';
+}
+
+function addCandidate(label = '', start = '', end = '') {
+  const n = $('candidate-rows').children.length + 1;
+  const li = el('li', { class: 'row candidate' },
+    el('label', {}, el('span', { text: t('b.candidateLabel', { n }) }), el('input', { name: 'cand-label', maxlength: '100', value: label })),
+    el('label', {}, el('span', { text: t('b.start') }), el('input', { type: 'time', name: 'cand-start', step: '300', value: start })),
+    el('label', {}, el('span', { text: t('b.end') }), el('input', { type: 'time', name: 'cand-end', step: '300', value: end })),
+    el('button', { type: 'button', class: 'secondary', text: t('b.remove'), onclick: () => li.remove() }));
+  $('candidate-rows').append(li);
+  li.querySelector('input').focus();
+}
+
+function currentRoom() {
+  return ctx.rooms.find((r) => r.id === form().room.value);
+}
+
+// conflicts asks the room's availability for the chosen day and returns
+// what the slot (with the room's buffers) would collide with. ignore is the
+// booking being edited.
+export async function conflicts(room, day, start, end, ignore) {
+  const from = localInstant(room.zone, day, '00:00'), to = localInstant(room.zone, addDays(day, 1), '00:00');
+  const r = await api('GET', `/rooms/${encodeURIComponent(room.id)}/availability?${new URLSearchParams({ from, to })}`);
+  if (!r.ok) return { error: problemText(r) };
+  const a = Date.parse(localInstant(room.zone, day, start)), b = Date.parse(localInstant(room.zone, day, end));
+  const occA = a - room.setup_minutes * 60000, occB = b + room.teardown_minutes * 60000;
+  const hits = [], seen = new Set();
+  let closed = false;
+  for (const s of r.data.slots) {
+    const sa = Date.parse(s.start), sb = Date.parse(s.end);
+    if (s.state === 'closed' && sa < b && sb > a) closed = true;
+    if (s.state === 'busy' && s.booking && s.booking.id !== ignore && sa < occB && sb > occA && !seen.has(s.booking.id)) {
+      seen.add(s.booking.id);
+      hits.push(s.booking);
+    }
+  }
+  return { hits, closed, invalid: !(b > a) };
+}
+
+export function conflictText(room, hits) {
+  return hits.map((h) => t('b.collides', { title: bookingLabel(h), from: clock(room.zone, h.start), to: clock(room.zone, h.end) })).join(' ');
+}
+
+async function check() {
+  const f = form(), room = currentRoom(), w = $('conflict-warning');
+  if (!room || !f.day.value || !f.start.value || !f.end.value) { w.hidden = true; return; }
+  const seq = ++checkSeq;
+  const c = await conflicts(room, f.day.value, f.start.value, f.end.value);
+  if (seq !== checkSeq) return; // a newer choice is being checked
+  const msgs = [];
+  if (c.error) msgs.push(c.error);
+  if (c.invalid) msgs.push(t('b.endBeforeStart'));
+  if (c.closed) msgs.push(t('b.outsideHours', { hours: room.bookable_hours }));
+  if (c.hits && c.hits.length) msgs.push(t('b.conflictAhead') + ' ' + conflictText(room, c.hits));
+  w.textContent = msgs.length ? msgs.join(' ') : t('b.slotFree');
+  w.className = msgs.length ? 'warning' : 'ok';
+  w.hidden = false;
+}
+
+function body(f, room) {
+  const b = {
+    room: room.id, title: f.title.value, kind: f.kind.value, confidential: f.confidential.checked,
+    start: localInstant(room.zone, f.day.value, f.start.value), end: localInstant(room.zone, f.day.value, f.end.value),
+    hybrid: { enabled: f.hybrid.checked, expected_remote: f.hybrid.checked ? Number(f.expected_remote.value) || 0 : 0 },
+    checkin_required: f.checkin_required.checked,
+  };
+  for (const k of ['organizer', 'committee', 'notes', 'contact']) if (f[k].value.trim()) b[k] = f[k].value.trim();
+  return b;
+}
+
+async function submit(ev) {
+  ev.preventDefault();
+  const f = form(), room = currentRoom(), err = $('book-error'), ok = $('book-ok');
+  err.replaceChildren();
+  ok.textContent = '';
+  if (!room) return;
+  if (f.repeat.value) {
+    // The first meeting is the first chosen weekday on or after the date.
+    while (weekdayOf(f.day.value) !== f.weekday.value) f.day.value = addDays(f.day.value, 1);
+  }
+  const b = body(f, room);
+  let r, created;
+  if (f.repeat.value) {
+    r = await api('POST', '/series', { ...b, rule: ruleOf(f.repeat.value, f.weekday.value, f.until.value, f.count.value) });
+    created = r.ok && r.data.occurrences && r.data.occurrences[0];
+  } else {
+    r = await api('POST', '/bookings', b);
+    created = r.ok && r.data;
+  }
+  if (!r.ok) return showProblem(room, r);
+  const notes = [];
+  if (created && b.hybrid.enabled && f.lobby.value !== 'default') {
+    const j = await api('PATCH', `/bookings/${created.id}/join`, { lobby: f.lobby.value });
+    if (!j.ok) notes.push(problemText(j));
+  }
+  if (created && b.kind === 'interview') {
+    for (const li of $('candidate-rows').children) {
+      const [label, cs, ce] = [...li.querySelectorAll('input')].map((i) => i.value);
+      if (!label || !cs || !ce) continue;
+      const c = await api('POST', `/bookings/${created.id}/candidates`, { label, start: localInstant(room.zone, f.day.value, cs), end: localInstant(room.zone, f.day.value, ce) });
+      if (!c.ok) notes.push(`${label}: ${problemText(c)}`);
+    }
+  }
+  const what = created || b;
+  ok.textContent = [t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
+    f.repeat.value ? t('b.seriesBooked', { n: (r.data.occurrences || []).length, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' ');
+  f.reset();
+  $('conflict-warning').hidden = true;
+  await ctx.changed();
+  if (created) ok.append(' ', el('button', { type: 'button', class: 'linkish', text: t('b.openDetail'), onclick: () => ctx.open(created.id) }));
+}
+
+export function showProblem(room, r, target = $('book-error')) {
+  target.replaceChildren(el('p', { text: problemText(r) }));
+  for (const c of (r.data && r.data.conflicts) || []) {
+    target.append(el('p', { text: t('b.conflictWith', { title: c.title || t('b.confidential'), from: clock(room.zone, c.start), to: clock(room.zone, c.end) }) }));
+  }
+  for (const o of (r.data && r.data.occurrences) || []) {
+    const with_ = (o.conflicts || []).map((c) => c.title || t('b.confidential')).join(', ');
+    target.append(el('p', { text: `${o.start_local.slice(0, 16).replace('T', ' ')}: ${with_ || o.reason}` }));
+  }
+  for (const p of (r.data && r.data.errors) || []) target.append(el('p', { text: `${p.field}: ${p.detail}` }));
+  for (const p of (r.data && r.data.providers) || []) target.append(el('p', { text: `${p.provider}: ${p.why}` }));
+}
