@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -36,92 +37,58 @@ func newBrowser(t *testing.T) context.Context {
 }
 
 // TestFrontPageBooksAndRendersHostileTitlesAsText drives the front page in
-// Chromium: log in, look at a day, see a booking whose title is an XSS
-// attempt shown as text, get a conflict, then book a free slot.
+// Chromium: log in, look at a room's week, see a booking whose title is an
+// XSS attempt shown as text, get a conflict, then book a free slot.
 func TestFrontPageBooksAndRendersHostileTitlesAsText(t *testing.T) {
 	e := newTestEnv(t)
 	hostile := `<img src=x onerror="window.__xss=1">"'&`
 	e.login("bernd").create(map[string]any{"title": hostile})
-	ctx := newBrowser(t)
-
-	// The first action starts the browser and must not run under a timeout
-	// (it would end the browser); later ones are bounded.
-	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	step, cancel := context.WithTimeout(ctx, 60*time.Second) // a failure bound, not a wait
-	defer cancel()
-	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
-	do := func(actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(step, actions...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(step, chromedp.Text(css(sel)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	eval := func(js string) int {
-		t.Helper()
-		v, err := chromedp.Run(step, chromedp.Evaluate[int](js))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
+	p := openPage(t, e)
 	book := func(title, start, end string) {
-		do(chromedp.SetValue(css("#book input[name=title]"), title),
-			chromedp.SetValue(css("#book input[name=start]"), start),
-			chromedp.SetValue(css("#book input[name=end]"), end),
-			chromedp.Click(css("#book button")))
+		p.set("#book input[name=title]", title)
+		p.set("#book select[name=room]", "ratssaal")
+		p.set("#book input[name=day]", "2026-12-01")
+		p.set("#book input[name=start]", start)
+		p.set("#book input[name=end]", end)
+		p.do(chromedp.Click(chromedp.CSS("#book button[type=submit]")))
 	}
 
-	do(chromedp.WaitVisible(css("#login-form")),
-		chromedp.SendKeys(css("#login-form input[name=name]"), "anna"),
-		chromedp.SendKeys(css("#login-form input[name=password]"), testPassword),
-		chromedp.Click(css("#login-form button")),
-		chromedp.WaitVisible(css("#app")),
-		chromedp.WaitReady(css("#room option[value=ratssaal]")),
-		chromedp.SetValue(css("#room"), "ratssaal"),
-		chromedp.SetValue(css("#day"), "2026-12-01"),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById("day").dispatchEvent(new Event("change"))`),
-		chromedp.WaitVisible(css("#slots li.busy")))
-	slots := text("#slots")
-	images := eval(`document.querySelectorAll("#slots img").length`)
-	xss := eval(`window.__xss === undefined ? 0 : 1`)
+	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#login-form input[name=name]"), "anna"),
+		chromedp.SendKeys(chromedp.CSS("#login-form input[name=password]"), testPassword),
+		chromedp.Click(chromedp.CSS("#login-form button")),
+		chromedp.WaitVisible(chromedp.CSS("#app")),
+		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
+	p.set("#room", "ratssaal")
+	p.set("#day", "2026-12-01")
+	p.do(chromedp.WaitVisible(chromedp.CSS(`#week .track[data-day="2026-12-01"] .booking`)))
+	week := p.text("#week")
+	block := p.text(`#week .track[data-day="2026-12-01"] .booking`)
+	images := p.eval(`document.querySelectorAll("#week img").length`)
+	xss := p.eval(`window.__xss === undefined ? 0 : 1`)
+	buffers := p.eval(`document.querySelectorAll("#week .track[data-day='2026-12-01'] .buffer").length`)
 
 	book("Bauausschuss", "19:10", "20:00")
-	do(chromedp.WaitVisible(css("#book-error p")))
-	conflict := text("#book-error")
+	p.waitText("#book-error", "Kollidiert")
+	conflict := p.text("#book-error")
 
 	book("Bauausschuss", "19:45", "21:00")
-	do(chromedp.WaitVisible(css("#book-ok:not(:empty)")))
-	booked := text("#book-ok")
+	p.waitText("#book-ok", "Gebucht")
+	booked := p.text("#book-ok")
 	if path := os.Getenv("KOGGE_SCREENSHOT"); path != "" { // for people reviewing the page
-		png, err := chromedp.Run(step, chromedp.FullScreenshot(100))
-		if err == nil {
-			err = os.WriteFile(path, png, 0o644)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		p.screenshot(filepath.Dir(path), filepath.Base(path))
 	}
 
-	if !strings.Contains(slots, hostile) || images != 0 || xss != 0 {
-		t.Fatalf("hostile title not shown as text: slots %q, %d <img>, xss %d", slots, images, xss)
+	if !strings.Contains(week, hostile) || images != 0 || xss != 0 {
+		t.Fatalf("hostile title not shown as text: week %q, %d <img>, xss %d", week, images, xss)
 	}
-	if !strings.Contains(slots, "16:00–19:15") && !strings.Contains(slots, "15:30–19:15") {
-		t.Errorf("busy slot with buffers missing in %q", slots)
+	if !strings.Contains(block, "16:00–19:00") || buffers != 1 {
+		t.Errorf("booking block %q, %d buffer shadings", block, buffers)
 	}
 	if !strings.Contains(conflict, "Kollidiert mit "+hostile) || !strings.Contains(conflict, "16:00–19:00") {
 		t.Errorf("conflict shown as %q", conflict)
 	}
-	if booked != "Gebucht: Bauausschuss, 19:45–21:00" {
+	if !strings.HasPrefix(booked, "Gebucht: Bauausschuss, 19:45–21:00") {
 		t.Errorf("booked: %q", booked)
 	}
 }

@@ -14,8 +14,9 @@ let currentId = null;
 
 export function initDetail(c) {
   ctx = c;
+  // currentId stays set after closing: the close event comes as a task of
+  // its own and could otherwise clear a detail opened right after.
   $('detail-close').addEventListener('click', () => $('detail').close());
-  $('detail').addEventListener('close', () => { currentId = null; });
 }
 
 export async function openDetail(id) {
@@ -29,7 +30,7 @@ export async function openDetail(id) {
 
 async function reload() {
   await ctx.changed();
-  if (currentId) await render(currentId);
+  if (currentId && $('detail').open) await render(currentId);
 }
 
 async function render(id) {
