@@ -82,7 +82,7 @@ func (p page) set(sel, value string) {
 
 func (p page) screenshot(dir, name string) {
 	p.t.Helper()
-	png, err := chromedp.Run(p.step, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(p.step, chromedp.FullScreenshot(100))
 	if err != nil {
 		p.t.Fatal(err)
 	}
