@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,10 +83,33 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	shot("pairing")
-	if r := e.login("admin").do("POST", "/api/v1/panels/pairings/approve",
-		map[string]any{"code": code, "room": "sitzungszimmer-2", "name": "Tür SZ2"}); r.status != http.StatusCreated {
-		t.Fatalf("approve: %d %s", r.status, r.body)
+	checkAccessibility(t, ctx, "panel pairing")
+	// An admin approves it on the booking page, in another tab.
+	adminTab, closeAdmin := chromedp.NewContext(browser)
+	defer closeAdmin()
+	if err := chromedp.Do(adminTab, chromedp.Navigate(e.srv.URL+"/")); err != nil {
+		t.Fatal(err)
 	}
+	admin, cancelAdmin := context.WithTimeout(adminTab, 60*time.Second)
+	defer cancelAdmin()
+	if err := chromedp.Do(admin,
+		chromedp.WaitVisible(css("#login-form")),
+		chromedp.SendKeys(css("#login-form input[name=name]"), "admin"),
+		chromedp.SendKeys(css("#login-form input[name=password]"), testPassword),
+		chromedp.Click(css("#login-form button")),
+		chromedp.WaitVisible(css("#panels")),
+		chromedp.WaitVisible(css("#pairing-list li")),
+		chromedp.WaitReady(css(`#pair-form select[name=room] option[value="sitzungszimmer-2"]`)),
+		chromedp.SendKeys(css("#pair-form input[name=code]"), code),
+		chromedp.SetValue(css("#pair-form select[name=room]"), "sitzungszimmer-2"),
+		chromedp.SendKeys(css("#pair-form input[name=name]"), "Tür SZ2"),
+		chromedp.Click(css("#pair-form button")),
+		chromedp.WaitVisible(css("#panel-list li button")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	checkAccessibility(t, admin, "booking page (admin, panels)")
+	closeAdmin()
 
 	// The next poll brings the panel to its room.
 	do(chromedp.WaitVisible(css("#checkin")))
@@ -96,6 +118,7 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 	}
 	noScript()
 	shot("panel-busy")
+	checkAccessibility(t, ctx, "panel (busy)")
 	do(chromedp.Click(css("#checkin")), chromedp.WaitNotVisible(css("#checkin")),
 		chromedp.WaitVisible(css("#end")), chromedp.Click(css("#end")),
 		chromedp.WaitVisible(css("main.free")))
@@ -104,6 +127,7 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 	e.now = e.now.Add(15 * time.Minute)
 	do(chromedp.Reload(), chromedp.WaitVisible(css(`#book-now button[data-minutes="30"]`)))
 	shot("panel-free")
+	checkAccessibility(t, ctx, "panel (free)")
 	do(chromedp.Click(css(`#book-now button[data-minutes="30"]`)), chromedp.WaitVisible(css("main.busy")))
 	if got := text("#now-title"); got != "Spontanbuchung" {
 		t.Fatalf("after book now: %q", got)

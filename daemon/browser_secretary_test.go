@@ -230,6 +230,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.do(chromedp.Click(chromedp.CSS("#book button[type=submit]")))
 	p.waitText("#book-error", "Kollidiert mit Bauausschuss (16:00–19:00)")
 	p.screenshot(shots, "week.png")
+	checkAccessibility(t, p.step, "booking page (week)")
 
 	// The detail of the booking, then of the hostile one.
 	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-01"] .booking`)),
@@ -240,6 +241,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.waitText("#detail-body .fields", "Ausschusssitzung")
 	p.waitText("#detail-body .history", "anna")
 	p.screenshot(shots, "detail.png")
+	checkAccessibility(t, p.step, "booking page (detail)")
 	p.do(chromedp.Click(chromedp.CSS("#detail-close")), chromedp.WaitNotVisible(chromedp.CSS("#detail")))
 	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-02"] .booking`)),
 		chromedp.WaitVisible(chromedp.CSS("#detail #history-title")))
@@ -253,6 +255,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 		t.Errorf("day view has %d rooms, want 3", n)
 	}
 	p.screenshot(shots, "day.png")
+	checkAccessibility(t, p.step, "booking page (day, all rooms)")
 
 	// English.
 	p.do(chromedp.Click(chromedp.CSS("#lang")))

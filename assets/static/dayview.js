@@ -14,7 +14,7 @@ export async function renderDay(target, rooms, day, handlers) {
   ]);
   const byId = new Map(list.bookings.map((b) => [b.id, b]));
   const title = el('h2', { id: 'day-title', text: t('b.dayOf', { day: dayLabel(day, lang, { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }) }) });
-  const grid = el('div', { class: 'day-grid' }, el('div', { class: 'corner' }), hours('x'));
+  const grid = el('div', { class: 'day-grid', tabindex: '0', role: 'region', 'aria-label': t('b.gridLabel') }, el('div', { class: 'corner' }), hours('x'));
   rooms.forEach((r, i) => {
     grid.append(el('div', { class: 'roomhead', text: r.name }));
     if (!avail[i].ok) {

@@ -35,7 +35,9 @@ export function bookingLabel(b) {
 // availability), byId (booking views from the list), onOpen(id), onPick(day, start, end), label.
 export function track(opts) {
   const { zone, day, axis } = opts;
-  const node = el('div', { class: `track ${axis}`, 'data-day': day, 'aria-label': opts.label });
+  // A named group: screen readers announce the day (or room) before its
+  // bookings; aria-label on a plain div would be ignored.
+  const node = el('div', { class: `track ${axis}`, 'data-day': day, role: 'group', 'aria-label': opts.label });
   for (const s of opts.slots) {
     const [a, b] = span(zone, day, s.start, s.end);
     if (b <= FROM || a >= TO || b <= a) continue;

@@ -10,6 +10,7 @@ import { initForm, setRooms, fill } from './bookingform.js';
 import { initDetail, openDetail } from './detail.js';
 import { refreshAV } from './av.js';
 import { initFeeds, refreshFeeds } from './links.js';
+import { initPanels } from './panels-admin.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { rooms: [], view: 'week' };
@@ -48,7 +49,7 @@ async function start() {
   roomOptions();
   setRooms(state.rooms);
   if (!$('day').value) $('day').value = today(state.rooms[0] ? state.rooms[0].zone : 'Europe/Berlin');
-  await Promise.all([refresh(), refreshFeeds(), refreshAV(currentRoom())]);
+  await Promise.all([refresh(), refreshFeeds(), refreshAV(currentRoom()), initPanels(me.data, state.rooms)]);
 }
 
 function roomOptions() {

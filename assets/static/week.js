@@ -17,7 +17,7 @@ export async function renderWeek(target, room, day, handlers) {
     return;
   }
   const byId = new Map(list.bookings.map((b) => [b.id, b]));
-  const grid = el('div', { class: 'week-grid' }, el('div', { class: 'corner' }));
+  const grid = el('div', { class: 'week-grid', tabindex: '0', role: 'region', 'aria-label': t('b.gridLabel') }, el('div', { class: 'corner' }));
   const days = [...Array(7)].map((_, i) => addDays(mon, i));
   for (const d of days) grid.append(el('div', { class: `dayhead${d === day ? ' current' : ''}`, text: dayLabel(d, lang) }));
   grid.append(hours('y'));
