@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -78,6 +79,47 @@ func (s *Service) BeginTOTP(name string) (secret, otpauthURL string, err error) 
 	}
 	s.audit(name, "totp.begin", "")
 	return key.Secret(), key.URL(), nil
+}
+
+// PendingTOTPURL returns the otpauth URL of the user's pending enrolment
+// (the one BeginTOTP handed out), for drawing its QR code, or
+// ErrTOTPNotPending. Like BeginTOTP's, the URL holds the secret: do not log it.
+func (s *Service) PendingTOTPURL(name string) (string, error) {
+	if !validName(name) {
+		return "", ErrNoSuchUser
+	}
+	var pending string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		r, err := getUser(tx, name)
+		if err != nil {
+			return err
+		}
+		pending = r.TOTPPending
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	if pending == "" {
+		return "", ErrTOTPNotPending
+	}
+	raw, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(pending)
+	if err != nil {
+		return "", fmt.Errorf("accounts: decode pending TOTP secret: %w", err)
+	}
+	// The same options as BeginTOTP, with the stored secret: the same URL.
+	key, err := totp.Generate(totp.GenerateOpts{
+		Issuer:      totpIssuer,
+		AccountName: name,
+		Period:      totpPeriod,
+		Digits:      otp.DigitsSix,
+		Algorithm:   otp.AlgorithmSHA1,
+		Secret:      raw,
+	})
+	if err != nil {
+		return "", fmt.Errorf("accounts: TOTP URL: %w", err)
+	}
+	return key.URL(), nil
 }
 
 // ConfirmTOTP checks code against the pending secret and makes it the active
