@@ -20,6 +20,7 @@ func (s *server) routes() []route {
 		{"DELETE", "/api/v1/session", anyLoginOK, s.logout},
 		{"POST", "/api/v1/session/totp", withSessionOnly(anyLoginOK), s.beginTOTP},
 		{"POST", "/api/v1/session/totp/confirm", withSessionOnly(anyLoginOK), s.confirmTOTP},
+		{"GET", "/api/v1/session/totp/qr", withSessionOnly(anyLoginOK), s.totpQR},
 
 		{"GET", "/api/v1/tokens", staff, s.listTokens},
 		{"POST", "/api/v1/tokens", withSessionOnly(staff), s.createToken},

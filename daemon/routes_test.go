@@ -25,6 +25,7 @@ var expectedAccess = map[string]string{
 	"DELETE /api/v1/session":            "staff",
 	"POST /api/v1/session/totp":         "staff-session",
 	"POST /api/v1/session/totp/confirm": "staff-session",
+	"GET /api/v1/session/totp/qr":       "staff-session",
 
 	"GET /api/v1/tokens":         "staff",
 	"POST /api/v1/tokens":        "staff-session",
