@@ -11,14 +11,19 @@ import { initDetail, openDetail } from './detail.js';
 import { refreshAV } from './av.js';
 import { initFeeds, refreshFeeds } from './links.js';
 import { initPanels } from './panels-admin.js';
+import { initTOTP, openTOTP, closeTOTP, totpLabels } from './totp.js';
 
 const $ = (id) => document.getElementById(id);
 const state = { rooms: [], view: 'week' };
 
+// show switches between the login, the app and 'enrol' (a session that
+// must set up its second factor sees only that).
 function show(section) {
   $('login').hidden = section !== 'login';
   $('app').hidden = section !== 'app';
-  $('who').hidden = section !== 'app';
+  $('who').hidden = section === 'login';
+  $('totp-open').hidden = section === 'enrol';
+  if (section === 'login') closeTOTP(false);
 }
 
 function currentRoom() {
@@ -31,6 +36,7 @@ function labels() {
   $('lang').lang = lang === 'de' ? 'en' : 'de';
   document.title = `Kogge – ${t('b.subtitle')}`;
   $('pick').setAttribute('aria-label', t('b.viewControls'));
+  totpLabels();
 }
 
 async function start() {
@@ -41,9 +47,12 @@ async function start() {
     return;
   }
   $('who-name').textContent = `${me.data.user.name} (${me.data.user.role})`;
-  $('enrol').hidden = !me.data.must_enrol_totp;
+  if (me.data.must_enrol_totp) {
+    show('enrol');
+    openTOTP(true);
+    return;
+  }
   show('app');
-  if (me.data.must_enrol_totp) return;
   const r = await api('GET', '/rooms');
   state.rooms.splice(0, state.rooms.length, ...(r.ok ? r.data.rooms : [])); // shared with the form and the detail
   roomOptions();
@@ -128,4 +137,6 @@ $('pick').addEventListener('submit', (ev) => ev.preventDefault());
 initForm({ rooms: state.rooms, changed: refresh, open: openDetail });
 initDetail({ rooms: state.rooms, changed: refresh });
 initFeeds();
+// After an enrolment that was required, the app loads for the first time.
+initTOTP({ done: (wasRequired) => (wasRequired ? start() : undefined) });
 start();
