@@ -47,6 +47,7 @@ export function closeTOTP(returnFocus) {
   reset();
   $('totp').hidden = true;
   $('totp-open').setAttribute('aria-expanded', 'false');
+  $('totp-done').textContent = '';
   if (returnFocus) $('totp-open').focus();
 }
 
