@@ -9,6 +9,7 @@ import (
 
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/signaling"
 )
 
 // The panel API, /api/v1/panel/{room}/…: what the touch panel at a room's
@@ -62,6 +63,8 @@ type panelState struct {
 	Camera    *panelCamera   `json:"camera,omitempty"`
 	Mic       *panelMic      `json:"mic,omitempty"`
 	PanelName string         `json:"panel_name,omitempty"`
+	// Queue is the speaker queue of the council session running now.
+	Queue []signaling.QueueEntry `json:"queue,omitempty"`
 }
 
 type panelCamera struct {
@@ -137,6 +140,11 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 	if cur != nil {
 		v := s.panelView(*cur, room, now)
 		st.Current = &v
+		if cur.Kind == rooms.KindCouncil && s.hub != nil {
+			if mi, ok := s.hub.Meeting(cur.ID); ok {
+				st.Queue = mi.Queue
+			}
+		}
 	}
 	if next != nil {
 		v := s.panelView(*next, room, now)

@@ -358,6 +358,12 @@ func TestMeetingByLinkEndToEnd(t *testing.T) {
 	case <-time.After(e2eTimeout):
 		t.Fatal("no speaker queue event")
 	}
+	// The room's panel shows the queue of the session running now.
+	var ps struct{ Queue []signaling.QueueEntry }
+	anna.do("GET", "/api/v1/panel/ratssaal/state", nil).json(t, &ps)
+	if len(ps.Queue) != 1 || ps.Queue[0].Name != "Gast" {
+		t.Fatalf("panel queue %+v", ps.Queue)
+	}
 
 	host.send(map[string]any{"type": "end"})
 	if c := guest.expect("closed"); c.Reason != signaling.ReasonEnded {

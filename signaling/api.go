@@ -148,6 +148,8 @@ type MeetingInfo struct {
 	Participants int    `json:"participants"`
 	Lobby        int    `json:"lobby"`
 	Locked       bool   `json:"locked"`
+	// Queue is the speaker queue (raised hands in order).
+	Queue []QueueEntry `json:"queue"`
 }
 
 // MediaEngine, MediaRoom and MediaPeer are the SFU as meetings use it;

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestWelcomeAndState(t *testing.T) {
 	if len(s.Participants) != 1 || s.Participants[0].Name != "Anna" || s.Lobby == nil {
 		t.Fatalf("state = %+v", s)
 	}
-	if got := e.hub.Meetings(); len(got) != 1 || got[0] != (MeetingInfo{ID: "m1", Participants: 1}) {
+	if got := e.hub.Meetings(); len(got) != 1 || !reflect.DeepEqual(got[0], MeetingInfo{ID: "m1", Participants: 1, Queue: []QueueEntry{}}) {
 		t.Fatalf("Meetings() = %+v", got)
 	}
 }

@@ -272,6 +272,29 @@ func (h *Hub) Meetings() []MeetingInfo {
 	return infos
 }
 
+// Meeting reports one open meeting; ok is false when it is not open (or
+// does not answer in time).
+func (h *Hub) Meeting(id string) (info MeetingInfo, ok bool) {
+	h.mu.Lock()
+	m := h.meetings[id]
+	h.mu.Unlock()
+	if m == nil {
+		return info, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), postTimeout)
+	defer cancel()
+	res := make(chan MeetingInfo, 1)
+	if !m.postCtx(ctx, infoReq{res: res}) {
+		return info, false
+	}
+	select {
+	case info = <-res:
+		return info, true
+	case <-ctx.Done():
+		return info, false
+	}
+}
+
 // Close tells everyone (ReasonShutdown), closes every meeting and waits
 // for every goroutine, at most hubCloseWait: then it drops what is left
 // and returns. New connections get 503 from then on.

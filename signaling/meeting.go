@@ -250,7 +250,7 @@ func (m *meeting) handle(req any) {
 	case revokeReq:
 		m.revoke(req.stillValid)
 	case infoReq:
-		req.res <- MeetingInfo{ID: m.id, Participants: len(m.joined), Lobby: len(m.lobby), Locked: m.locked}
+		req.res <- MeetingInfo{ID: m.id, Participants: len(m.joined), Lobby: len(m.lobby), Locked: m.locked, Queue: m.queueEntries()}
 	}
 }
 

@@ -54,6 +54,10 @@ async function loadState() {
 
 function render(st) {
   state = st;
+  // The state carries the speaker queue of a council session running now;
+  // queue events keep it current in between.
+  if (st.queue) queue = st.queue;
+  else if (!st.current) queue = [];
   clockOffset = Date.parse(st.now) - Date.now();
   const cur = st.current;
   main.className = cur ? 'busy' : 'free';
