@@ -133,6 +133,8 @@ type bookingConflictView struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 	Title string    `json:"title,omitempty"`
+	// Redacted: a confidential booking whose title the caller may not see.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // confidentialTitle replaces the title of bookings the caller may not read.
@@ -173,6 +175,8 @@ func (s *server) conflictProblem(c *caller, ce *rooms.ConflictError) *problem {
 		cv := bookingConflictView{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
 		if canRead(c, &b) {
 			cv.Title = b.Title
+		} else {
+			cv.Redacted = true
 		}
 		p.Conflicts = append(p.Conflicts, cv)
 	}

@@ -60,7 +60,7 @@ func TestConflictHidesConfidentialTitles(t *testing.T) {
 		want string
 	}{{bernd, ""}, {admin, "Bewerbung Müller"}, {anna, "Bewerbung Müller"}} {
 		p := c.who.do("POST", "/api/v1/bookings", booking(nil)).problem(t, http.StatusConflict, "conflict")
-		if p.Conflicts[0].Title != c.want || (c.want == "" && strings.Contains(p.Detail, "Müller")) {
+		if p.Conflicts[0].Title != c.want || p.Conflicts[0].Redacted != (c.want == "") || (c.want == "" && strings.Contains(p.Detail, "Müller")) {
 			t.Errorf("title %q detail %q, want title %q", p.Conflicts[0].Title, p.Detail, c.want)
 		}
 	}
@@ -68,6 +68,13 @@ func TestConflictHidesConfidentialTitles(t *testing.T) {
 	bernd.do("GET", "/api/v1/bookings?room=ratssaal", nil).json(t, &list)
 	if len(list.Bookings) != 1 || list.Bookings[0].Title != confidentialTitle || !list.Bookings[0].Redacted || list.Bookings[0].Organizer != "" {
 		t.Fatalf("bernd sees %+v", list.Bookings)
+	}
+	var av struct{ Slots []slotView }
+	bernd.do("GET", "/api/v1/rooms/ratssaal/availability?from=2026-12-01T00:00:00Z&to=2026-12-02T00:00:00Z", nil).json(t, &av)
+	for _, sl := range av.Slots {
+		if sl.Booking != nil && (sl.Booking.Title != "" || !sl.Booking.Redacted) {
+			t.Fatalf("bernd's availability shows %+v", sl.Booking)
+		}
 	}
 }
 

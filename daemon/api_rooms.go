@@ -68,10 +68,12 @@ type slotView struct {
 }
 
 type slotBooking struct {
-	ID    string    `json:"id"`
-	Title string    `json:"title,omitempty"`
-	Start time.Time `json:"start"` // the meeting itself; the slot includes the buffers
-	End   time.Time `json:"end"`
+	ID    string `json:"id"`
+	Title string `json:"title,omitempty"`
+	// Redacted: a confidential booking whose title the caller may not see.
+	Redacted bool      `json:"redacted,omitempty"`
+	Start    time.Time `json:"start"` // the meeting itself; the slot includes the buffers
+	End      time.Time `json:"end"`
 }
 
 // availability answers GET /rooms/{id}/availability?from=&to=: the window
@@ -114,6 +116,8 @@ func (s *server) availability(w http.ResponseWriter, r *http.Request, c *caller)
 			out[i].Booking = &slotBooking{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
 			if canRead(c, b) {
 				out[i].Booking.Title = b.Title
+			} else {
+				out[i].Booking.Redacted = true
 			}
 		}
 	}
