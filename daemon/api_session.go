@@ -20,6 +20,9 @@ type sessionView struct {
 	Expires       time.Time     `json:"expires,omitzero"`
 	MustEnrolTOTP bool          `json:"must_enrol_totp"`
 	Via           string        `json:"via"`
+	// Now is the server's clock: pages take "today" from it, not from a
+	// browser whose clock may be off.
+	Now time.Time `json:"now"`
 }
 
 func sessionOf(c *caller) sessionView {
@@ -51,12 +54,16 @@ func (s *server) login(w http.ResponseWriter, r *http.Request, _ *caller) error 
 		Name: sessionCookie, Value: token, Path: "/", MaxAge: max(1, int(sess.Expires.Sub(s.now()).Seconds())),
 		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode,
 	})
-	writeJSON(w, http.StatusCreated, sessionOf(&caller{user: u, session: &sess}))
+	v := sessionOf(&caller{user: u, session: &sess})
+	v.Now = s.now().UTC()
+	writeJSON(w, http.StatusCreated, v)
 	return nil
 }
 
 func (s *server) whoami(w http.ResponseWriter, _ *http.Request, c *caller) error {
-	writeJSON(w, http.StatusOK, sessionOf(c))
+	v := sessionOf(c)
+	v.Now = s.now().UTC()
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 

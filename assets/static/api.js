@@ -95,8 +95,16 @@ export function dateTime(zone, instant, lang) {
   return new Date(instant).toLocaleString(lang === 'en' ? 'en-GB' : 'de-DE', { timeZone: zone, dateStyle: 'medium', timeStyle: 'short' });
 }
 
+// serverSkew is the server's clock minus the browser's, learnt from
+// GET /session: "today" is the server's today.
+let serverSkew = 0;
+export function setServerNow(iso) {
+  const t = Date.parse(iso);
+  if (!Number.isNaN(t)) serverSkew = t - Date.now();
+}
+
 export function today(zone) {
-  return parts(zone, Date.now()).day;
+  return parts(zone, Date.now() + serverSkew).day;
 }
 
 // el builds an element; text goes in as textContent, never as HTML.

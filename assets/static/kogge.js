@@ -2,7 +2,7 @@
 // account has one), see a room's week or all rooms' day, book by dragging
 // or by the form, open a booking's detail. Every text from the server is
 // set with textContent, never as HTML: titles are hostile input.
-import { api, addDays, today, problemText } from './api.js';
+import { api, addDays, today, problemText, setServerNow } from './api.js';
 import { t, apply, lang, setLang } from './i18n.js';
 import { renderWeek } from './week.js';
 import { renderDay } from './dayview.js';
@@ -46,6 +46,7 @@ async function start() {
     show('login');
     return;
   }
+  setServerNow(me.data.now);
   $('who-name').textContent = `${me.data.user.name} (${me.data.user.role})`;
   if (me.data.must_enrol_totp) {
     show('enrol');
