@@ -21,7 +21,10 @@ import (
 // it, and the panel of its room (a confidential interview is checked in at
 // the door too; the panel still never shows its title).
 func canAct(c *caller, b *rooms.Booking) bool {
-	return canRead(c, b) || (c.panel != nil && c.panel.Room == b.Room)
+	if c.panel != nil { // a panel acts in its own room only, whatever it may read
+		return c.panel.Room == b.Room
+	}
+	return canRead(c, b)
 }
 
 // bookNowLengths are the lengths "book now" offers, in minutes.
@@ -91,6 +94,9 @@ func (s *server) panelView(b rooms.Booking, room rooms.Room, now time.Time) pane
 		StartLocal: room.Local(b.Start), EndLocal: room.Local(b.End), Status: b.Status, Hybrid: b.Hybrid.Enabled,
 	}
 	v.Redacted = v.Title == ""
+	if v.Redacted {
+		v.Kind = "" // "interview" at the door says too much
+	}
 	v.CheckinAllowed = checkinRefusal(b, room, now) == nil
 	v.CheckinDue = v.CheckinAllowed && b.CheckinRequired
 	return v
@@ -380,12 +386,19 @@ func (s *server) panelMute(w http.ResponseWriter, r *http.Request, c *caller) er
 	if len(pc.Mics) == 0 {
 		return newProblem(http.StatusNotFound, "no-av", "No microphones", "No microphone mute is configured for this room.")
 	}
+	// Every channel is asked even if one fails: half a room muted is
+	// worse than a reported failure. The known state is set only when all
+	// channels took it.
+	var failed error
 	for _, m := range pc.Mics {
 		_, err := s.deviceDo(r.Context(), c, room.ID, m.Device, av.Command{Name: "mute",
 			Args: map[string]string{"tag": m.Tag, "channel": m.Channel, "mute": strconv.FormatBool(*in.Mute)}})
-		if err != nil {
-			return err
+		if err != nil && failed == nil {
+			failed = err
 		}
+	}
+	if failed != nil {
+		return failed
 	}
 	pc.setMuted(*in.Mute)
 	writeJSON(w, http.StatusOK, panelMic{Muted: in.Mute})

@@ -131,8 +131,8 @@ type panelStateView struct {
 		CheckinDue     bool `json:"checkin_due"`
 	}
 	Next *struct {
-		ID, Title string
-		Redacted  bool
+		ID, Title, Kind string
+		Redacted        bool
 	}
 	BookNow []int    `json:"book_now"`
 	Scenes  []string `json:"scenes"`
@@ -162,7 +162,7 @@ func TestPanelActions(t *testing.T) {
 	}
 	base := "/api/v1/panel/sitzungszimmer-2/"
 	st := state(panel.do("GET", base+"state", nil), 200)
-	if st.Current == nil || st.Current.ID != b.ID || !st.Current.CheckinDue || st.Next == nil || !st.Next.Redacted || st.Next.Title != "" {
+	if st.Current == nil || st.Current.ID != b.ID || !st.Current.CheckinDue || st.Next == nil || !st.Next.Redacted || st.Next.Title != "" || st.Next.Kind != "" {
 		t.Fatalf("state %+v", st)
 	}
 	if len(st.Scenes) != 2 || len(st.Devices) != 1 || st.Camera != nil || st.Mic != nil || len(st.BookNow) != 0 {
