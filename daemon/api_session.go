@@ -90,6 +90,9 @@ func (s *server) clearSessionCookie(w http.ResponseWriter) {
 // is a full login (rate limits, audit, code replay) whose session is
 // dropped at once.
 func (s *server) beginTOTP(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if c.session == nil {
+		return errForbidden // the enrolment belongs to one browser session
+	}
 	var in struct {
 		Password string `json:"password"`
 		Code     string `json:"code"`
@@ -104,7 +107,7 @@ func (s *server) beginTOTP(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err := s.accounts.Logout(token); err != nil {
 		return err
 	}
-	secret, url, err := s.accounts.BeginTOTP(c.user.Name)
+	secret, url, err := s.accounts.BeginTOTP(c.user.Name, c.session.ID)
 	if err != nil {
 		return err
 	}
@@ -112,14 +115,20 @@ func (s *server) beginTOTP(w http.ResponseWriter, r *http.Request, c *caller) er
 	return nil
 }
 
+// confirmTOTP completes the enrolment begun by the same session (see
+// accounts.ConfirmTOTP): another session of the user gets 409
+// totp-not-pending, as does one whose enrolment expired.
 func (s *server) confirmTOTP(w http.ResponseWriter, r *http.Request, c *caller) error {
+	if c.session == nil {
+		return errForbidden
+	}
 	var in struct {
 		Code string `json:"code"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if err := s.accounts.ConfirmTOTP(c.user.Name, in.Code); err != nil {
+	if err := s.accounts.ConfirmTOTP(c.user.Name, c.session.ID, in.Code); err != nil {
 		if errors.Is(err, accounts.ErrInvalidCredentials) {
 			// A mistyped code during setup is not a failed login.
 			return newProblem(http.StatusUnprocessableEntity, "invalid-code", "Wrong code",

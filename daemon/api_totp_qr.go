@@ -19,9 +19,14 @@ const totpQRSize = 256
 
 // totpQR answers GET /session/totp/qr: the caller's pending enrolment's
 // otpauth URL as a PNG QR code, for the enrolment page (whose CSP allows
-// no data: URLs). It holds the secret: never cached.
+// no data: URLs). Only the session that began the enrolment gets it, and
+// only for a while (see accounts.BeginTOTP). It holds the secret: never
+// cached.
 func (s *server) totpQR(w http.ResponseWriter, _ *http.Request, c *caller) error {
-	u, err := s.accounts.PendingTOTPURL(c.user.Name)
+	if c.session == nil {
+		return errForbidden
+	}
+	u, err := s.accounts.PendingTOTPURL(c.user.Name, c.session.ID)
 	if errors.Is(err, accounts.ErrTOTPNotPending) {
 		return newProblem(http.StatusNotFound, "totp-not-pending", "No setup in progress", "Start the two-factor setup first.")
 	}

@@ -131,7 +131,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	// Enrol anna's second factor directly. The accounts service runs on
 	// e.now and refuses a time step twice, so enrolment uses the step
 	// before now and the login the step after (both within the ±1 skew).
-	secret, _, err := e.accounts.BeginTOTP("anna")
+	secret, _, err := e.accounts.BeginTOTP("anna", "enrolment-session")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.accounts.ConfirmTOTP("anna", code); err != nil {
+	if err := e.accounts.ConfirmTOTP("anna", "enrolment-session", code); err != nil {
 		t.Fatal(err)
 	}
 	loginCode, err := totp.GenerateCode(secret, e.now.Add(30*time.Second))

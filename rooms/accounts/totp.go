@@ -22,6 +22,9 @@ const (
 	// totpSkew accepts the previous and next step too, for clock drift and
 	// the seconds it takes to type a code.
 	totpSkew = 1
+	// totpPendingTTL is how long a begun enrolment can be shown (QR code)
+	// and confirmed; after that it has to be begun again, with the password.
+	totpPendingTTL = 15 * time.Minute
 )
 
 var totpOpts = hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
@@ -52,14 +55,36 @@ func matchTOTP(secret, code string, now time.Time) (int64, bool) {
 	return matched, found == 1
 }
 
-// BeginTOTP creates a new secret and keeps it pending until ConfirmTOTP.
+// pendingFor returns r's pending secret if the session sessionID began it
+// less than totpPendingTTL before now, else "". Another session of the same
+// user (a stolen cookie, without the password BeginTOTP asks for) must not
+// fetch or confirm it, nor may an abandoned enrolment be picked up later.
+func (r *userRecord) pendingFor(sessionID string, now time.Time) string {
+	if r.TOTPPending == "" || sessionID == "" || r.TOTPPendingSession == "" {
+		return ""
+	}
+	if subtle.ConstantTimeCompare([]byte(r.TOTPPendingSession), []byte(sessionID)) != 1 {
+		return ""
+	}
+	if now.Before(r.TOTPPendingSince) || !now.Before(r.TOTPPendingSince.Add(totpPendingTTL)) {
+		return ""
+	}
+	return r.TOTPPending
+}
+
+// BeginTOTP creates a new secret and keeps it pending until ConfirmTOTP,
+// for the session sessionID (Session.ID) only and for totpPendingTTL.
 // A user who already has TOTP keeps using the old secret until the new one
 // is confirmed, so an abandoned re-enrolment locks nobody out. The secret and
 // URL are for the enrolment page only (QR code); do not log them.
-func (s *Service) BeginTOTP(name string) (secret, otpauthURL string, err error) {
+func (s *Service) BeginTOTP(name, sessionID string) (secret, otpauthURL string, err error) {
 	if !validName(name) {
 		return "", "", ErrNoSuchUser
 	}
+	if sessionID == "" {
+		return "", "", ErrInvalidSession
+	}
+	now := s.now()
 	key, err := totp.Generate(totp.GenerateOpts{
 		Issuer:      totpIssuer,
 		AccountName: name,
@@ -72,6 +97,7 @@ func (s *Service) BeginTOTP(name string) (secret, otpauthURL string, err error) 
 	}
 	_, err = s.updateUser(name, func(_ *bbolt.Tx, r *userRecord) error {
 		r.TOTPPending = key.Secret()
+		r.TOTPPendingSession, r.TOTPPendingSince = sessionID, now
 		return nil
 	})
 	if err != nil {
@@ -82,19 +108,21 @@ func (s *Service) BeginTOTP(name string) (secret, otpauthURL string, err error) 
 }
 
 // PendingTOTPURL returns the otpauth URL of the user's pending enrolment
-// (the one BeginTOTP handed out), for drawing its QR code, or
-// ErrTOTPNotPending. Like BeginTOTP's, the URL holds the secret: do not log it.
-func (s *Service) PendingTOTPURL(name string) (string, error) {
+// (the one BeginTOTP handed out to the session sessionID), for drawing its QR
+// code, or ErrTOTPNotPending (also for another session, or after
+// totpPendingTTL). Like BeginTOTP's, the URL holds the secret: do not log it.
+func (s *Service) PendingTOTPURL(name, sessionID string) (string, error) {
 	if !validName(name) {
 		return "", ErrNoSuchUser
 	}
+	now := s.now()
 	var pending string
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		r, err := getUser(tx, name)
 		if err != nil {
 			return err
 		}
-		pending = r.TOTPPending
+		pending = r.pendingFor(sessionID, now)
 		return nil
 	})
 	if err != nil {
@@ -122,27 +150,39 @@ func (s *Service) PendingTOTPURL(name string) (string, error) {
 	return key.URL(), nil
 }
 
-// ConfirmTOTP checks code against the pending secret and makes it the active
-// one. The confirming code's step counts as used, so it cannot be replayed
-// for a login. Sessions that had to enrol are released.
+// ConfirmTOTP checks code against the secret pending for the session
+// sessionID (see BeginTOTP) and makes it the active one. The confirming
+// code's step counts as used, so it cannot be replayed for a login. Sessions
+// that had to enrol are released. When the confirmed secret replaces an
+// existing one, the user's other sessions end, like any change of
+// credentials (see DisableTOTP).
 //
-// A wrong code gives ErrInvalidCredentials. There is no rate limit here: the
-// caller holds a session, and the secret being confirmed is one they were
-// just shown.
-func (s *Service) ConfirmTOTP(name, code string) error {
+// A wrong code gives ErrInvalidCredentials; no enrolment of this session, or
+// one older than totpPendingTTL, gives ErrTOTPNotPending. There is no rate
+// limit here: the caller holds the session that began the enrolment, and the
+// secret being confirmed is one they were just shown.
+func (s *Service) ConfirmTOTP(name, sessionID, code string) error {
 	now := s.now()
-	var released int
+	var released, revoked int
 	_, err := s.updateUser(name, func(tx *bbolt.Tx, r *userRecord) error {
-		if r.TOTPPending == "" {
+		pending := r.pendingFor(sessionID, now)
+		if pending == "" {
 			return ErrTOTPNotPending
 		}
-		step, ok := matchTOTP(r.TOTPPending, code, now)
+		step, ok := matchTOTP(pending, code, now)
 		if !ok {
 			return ErrInvalidCredentials
 		}
-		r.TOTPSecret, r.TOTPPending = r.TOTPPending, ""
-		r.TOTPLastStep = step
+		replaced := r.TOTPSecret != ""
+		r.TOTPSecret, r.TOTPLastStep = pending, step
+		r.TOTPPending, r.TOTPPendingSession, r.TOTPPendingSince = "", "", time.Time{}
 		var err error
+		if replaced {
+			revoked, err = deleteOtherSessions(tx, name, sessionID)
+			if err != nil {
+				return err
+			}
+		}
 		released, err = clearMustEnrol(tx, name)
 		return err
 	})
@@ -152,7 +192,7 @@ func (s *Service) ConfirmTOTP(name, code string) error {
 		}
 		return err
 	}
-	s.audit(name, "totp.enable", fmt.Sprintf("sessions_released=%d", released))
+	s.audit(name, "totp.enable", fmt.Sprintf("sessions_released=%d sessions_revoked=%d", released, revoked))
 	return nil
 }
 
@@ -163,6 +203,7 @@ func (s *Service) DisableTOTP(name string) error {
 	var revoked int
 	_, err := s.updateUser(name, func(tx *bbolt.Tx, r *userRecord) error {
 		r.TOTPSecret, r.TOTPPending, r.TOTPLastStep = "", "", 0
+		r.TOTPPendingSession, r.TOTPPendingSince = "", time.Time{}
 		var err error
 		revoked, err = deleteUserSessions(tx, name)
 		return err
@@ -172,6 +213,28 @@ func (s *Service) DisableTOTP(name string) error {
 	}
 	s.audit(name, "totp.disable", fmt.Sprintf("sessions_revoked=%d", revoked))
 	return nil
+}
+
+// deleteOtherSessions ends every session of name except keep, inside tx.
+func deleteOtherSessions(tx *bbolt.Tx, name, keep string) (int, error) {
+	b := tx.Bucket(bucketSessions)
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var r sessionRecord
+		if string(k) != keep && json.Unmarshal(v, &r) == nil && r.User == name {
+			keys = append(keys, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
 }
 
 // clearMustEnrol releases the user's enrol-only sessions after enrolment.

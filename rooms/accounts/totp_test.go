@@ -25,11 +25,11 @@ func enrolTOTP(t *testing.T, e *env, name string) string {
 	if _, err := e.svc.User(name); errors.Is(err, ErrNoSuchUser) {
 		e.mustAddUser(t, name, RoleSecretary)
 	}
-	secret, _, err := e.svc.BeginTOTP(name)
+	secret, _, err := e.svc.BeginTOTP(name, testSession)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.ConfirmTOTP(name, codeAt(t, secret, e.clock.Now())); err != nil {
+	if err := e.svc.ConfirmTOTP(name, testSession, codeAt(t, secret, e.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
 	return secret
@@ -39,13 +39,13 @@ func TestTOTPEnrolment(t *testing.T) {
 	e := newEnv(t, nil)
 	e.mustAddUser(t, "anna", RoleAdmin)
 
-	if err := e.svc.ConfirmTOTP("anna", "123456"); !errors.Is(err, ErrTOTPNotPending) {
+	if err := e.svc.ConfirmTOTP("anna", testSession, "123456"); !errors.Is(err, ErrTOTPNotPending) {
 		t.Fatalf("confirm without begin: %v", err)
 	}
-	if _, _, err := e.svc.BeginTOTP("nobody"); !errors.Is(err, ErrNoSuchUser) {
+	if _, _, err := e.svc.BeginTOTP("nobody", testSession); !errors.Is(err, ErrNoSuchUser) {
 		t.Fatalf("BeginTOTP(nobody): %v", err)
 	}
-	secret, rawURL, err := e.svc.BeginTOTP("anna")
+	secret, rawURL, err := e.svc.BeginTOTP("anna", testSession)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,20 +65,20 @@ func TestTOTPEnrolment(t *testing.T) {
 	e.mustLogin(t, "anna", "")
 
 	now := e.clock.Now()
-	if err := e.svc.ConfirmTOTP("anna", codeAt(t, secret, now.Add(-2*time.Minute))); !errors.Is(err, ErrInvalidCredentials) {
+	if err := e.svc.ConfirmTOTP("anna", testSession, codeAt(t, secret, now.Add(-2*time.Minute))); !errors.Is(err, ErrInvalidCredentials) {
 		t.Fatalf("confirm with old code: %v", err)
 	}
-	if err := e.svc.ConfirmTOTP("anna", "12345"); !errors.Is(err, ErrInvalidCredentials) {
+	if err := e.svc.ConfirmTOTP("anna", testSession, "12345"); !errors.Is(err, ErrInvalidCredentials) {
 		t.Fatalf("confirm with short code: %v", err)
 	}
 	code := codeAt(t, secret, now)
-	if err := e.svc.ConfirmTOTP("anna", code); err != nil {
+	if err := e.svc.ConfirmTOTP("anna", testSession, code); err != nil {
 		t.Fatal(err)
 	}
 	if u, _ := e.svc.User("anna"); !u.TOTPEnabled {
 		t.Error("not enabled after confirmation")
 	}
-	if err := e.svc.ConfirmTOTP("anna", code); !errors.Is(err, ErrTOTPNotPending) {
+	if err := e.svc.ConfirmTOTP("anna", testSession, code); !errors.Is(err, ErrTOTPNotPending) {
 		t.Errorf("second confirm: %v", err)
 	}
 	e.audit.assertNotContains(t, secret, code)
@@ -180,11 +180,11 @@ func TestRequireTOTP(t *testing.T) {
 		t.Fatalf("Session = %+v, %v", s, err)
 	}
 
-	secret, _, err := e.svc.BeginTOTP("anna")
+	secret, _, err := e.svc.BeginTOTP("anna", testSession)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.ConfirmTOTP("anna", codeAt(t, secret, e.clock.Now())); err != nil {
+	if err := e.svc.ConfirmTOTP("anna", testSession, codeAt(t, secret, e.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
 	for _, tk := range []string{tok, tok2} {
@@ -220,7 +220,7 @@ func TestDisableTOTP(t *testing.T) {
 	tok, _ := e.mustLogin(t, "anna", codeAt(t, secret, e.clock.Now()))
 
 	// Re-enrolment keeps the old secret until the new one is confirmed.
-	if _, _, err := e.svc.BeginTOTP("anna"); err != nil {
+	if _, _, err := e.svc.BeginTOTP("anna", testSession); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(30 * time.Second)
@@ -232,11 +232,107 @@ func TestDisableTOTP(t *testing.T) {
 	if _, _, err := e.svc.Session(tok); !errors.Is(err, ErrInvalidSession) {
 		t.Errorf("session survived DisableTOTP: %v", err)
 	}
-	if err := e.svc.ConfirmTOTP("anna", "123456"); !errors.Is(err, ErrTOTPNotPending) {
+	if err := e.svc.ConfirmTOTP("anna", testSession, "123456"); !errors.Is(err, ErrTOTPNotPending) {
 		t.Errorf("pending secret survived DisableTOTP: %v", err)
 	}
 	e.mustLogin(t, "anna", "")
 	if err := e.svc.DisableTOTP("nobody"); !errors.Is(err, ErrNoSuchUser) {
 		t.Errorf("DisableTOTP(nobody) = %v", err)
+	}
+}
+
+// testSession stands for the ID of the session that begins an enrolment.
+const testSession = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+// TestTOTPPendingBoundToSession: only the session that began an enrolment
+// sees its URL and confirms it, and only for totpPendingTTL, so a stolen
+// cookie cannot pick up an abandoned enrolment and swap the factor.
+func TestTOTPPendingBoundToSession(t *testing.T) {
+	e := newEnv(t, nil)
+	e.mustAddUser(t, "anna", RoleSecretary)
+	_, own := e.mustLogin(t, "anna", "")
+	_, other := e.mustLogin(t, "anna", "")
+
+	if _, _, err := e.svc.BeginTOTP("anna", ""); err == nil {
+		t.Fatal("BeginTOTP without a session")
+	}
+	secret, _, err := e.svc.BeginTOTP("anna", own.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := codeAt(t, secret, e.clock.Now())
+	for _, id := range []string{other.ID, ""} {
+		if _, err := e.svc.PendingTOTPURL("anna", id); !errors.Is(err, ErrTOTPNotPending) {
+			t.Errorf("PendingTOTPURL from session %q: %v", id, err)
+		}
+		if err := e.svc.ConfirmTOTP("anna", id, code); !errors.Is(err, ErrTOTPNotPending) {
+			t.Errorf("ConfirmTOTP from session %q: %v", id, err)
+		}
+	}
+	if _, err := e.svc.PendingTOTPURL("anna", own.ID); err != nil {
+		t.Errorf("PendingTOTPURL from the beginning session: %v", err)
+	}
+
+	// Abandoned: after the TTL the same session cannot use it either.
+	e.clock.Advance(totpPendingTTL)
+	if _, err := e.svc.PendingTOTPURL("anna", own.ID); !errors.Is(err, ErrTOTPNotPending) {
+		t.Errorf("PendingTOTPURL after %v: %v", totpPendingTTL, err)
+	}
+	if err := e.svc.ConfirmTOTP("anna", own.ID, codeAt(t, secret, e.clock.Now())); !errors.Is(err, ErrTOTPNotPending) {
+		t.Errorf("ConfirmTOTP after %v: %v", totpPendingTTL, err)
+	}
+	if u, _ := e.svc.User("anna"); u.TOTPEnabled {
+		t.Error("enabled from an expired enrolment")
+	}
+
+	// Begun again, it works just before the TTL.
+	secret, _, err = e.svc.BeginTOTP("anna", own.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(totpPendingTTL - time.Second)
+	if err := e.svc.ConfirmTOTP("anna", own.ID, codeAt(t, secret, e.clock.Now())); err != nil {
+		t.Fatalf("ConfirmTOTP within the TTL: %v", err)
+	}
+}
+
+// TestTOTPReplaceEndsOtherSessions: confirming a new factor in place of an
+// existing one ends the user's other sessions, not the confirming one nor
+// other users'; a first enrolment ends none.
+func TestTOTPReplaceEndsOtherSessions(t *testing.T) {
+	e := newEnv(t, nil)
+	e.mustAddUser(t, "anna", RoleSecretary)
+	e.mustAddUser(t, "bernd", RoleSecretary)
+	ownTok, own := e.mustLogin(t, "anna", "")
+	otherTok, _ := e.mustLogin(t, "anna", "")
+	berndTok, _ := e.mustLogin(t, "bernd", "")
+
+	old, _, err := e.svc.BeginTOTP("anna", own.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ConfirmTOTP("anna", own.ID, codeAt(t, old, e.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.Session(otherTok); err != nil {
+		t.Fatalf("first enrolment ended another session: %v", err)
+	}
+
+	e.clock.Advance(time.Minute)
+	secret, _, err := e.svc.BeginTOTP("anna", own.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ConfirmTOTP("anna", own.ID, codeAt(t, secret, e.clock.Now())); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.Session(otherTok); !errors.Is(err, ErrInvalidSession) {
+		t.Errorf("other session survived the replacement: %v", err)
+	}
+	if _, _, err := e.svc.Session(ownTok); err != nil {
+		t.Errorf("confirming session ended: %v", err)
+	}
+	if _, _, err := e.svc.Session(berndTok); err != nil {
+		t.Errorf("another user's session ended: %v", err)
 	}
 }

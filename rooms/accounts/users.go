@@ -21,6 +21,11 @@ type userRecord struct {
 	TOTPSecret string `json:"totp_secret,omitempty"`
 	// TOTPPending is a seed handed out by BeginTOTP and not yet confirmed.
 	TOTPPending string `json:"totp_pending,omitempty"`
+	// TOTPPendingSession is the ID (SHA-256 of the token) of the session
+	// that began the pending enrolment, and TOTPPendingSince when: only that
+	// session may see or confirm it, and only for totpPendingTTL.
+	TOTPPendingSession string    `json:"totp_pending_session,omitempty"`
+	TOTPPendingSince   time.Time `json:"totp_pending_since,omitzero"`
 	// TOTPLastStep is the last accepted 30 s time step; a code for it or an
 	// earlier step is refused, so an observed code cannot be replayed.
 	TOTPLastStep int64 `json:"totp_last_step,omitempty"`
