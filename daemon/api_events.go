@@ -25,7 +25,8 @@ const (
 )
 
 // events answers GET /events?room=: the timeline's events as they happen,
-// for one room or (without room) all. Events carry ids, times and status,
+// device and speaker-queue changes, and "booking" events when a booking is
+// made or changed, for one room or (without room) all. Events carry ids, times and status,
 // never titles, so every staff member may watch every room.
 func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	room := r.URL.Query().Get("room")
@@ -58,6 +59,8 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, room string, sto
 		queues, stop = s.queues.subscribe(sseBuffer)
 		defer stop()
 	}
+	changes, stopChanges := s.bookingChanges.subscribe(sseBuffer)
+	defer stopChanges()
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -96,6 +99,13 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, room string, sto
 				continue
 			}
 			if !send(func() error { return writeJSONEvent(w, "queue", q) }) {
+				return nil
+			}
+		case b := <-changes:
+			if room != "" && b.Room != room {
+				continue
+			}
+			if !send(func() error { return writeJSONEvent(w, "booking", b) }) {
 				return nil
 			}
 		case <-tick.C:

@@ -113,10 +113,17 @@ func TestFrontPageRunsAScene(t *testing.T) {
 		chromedp.SetValue(css("#room"), "sitzungszimmer-2"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById("room").dispatchEvent(new Event("change"))`),
 		chromedp.WaitVisible(css("#scenes button")),
-		chromedp.Click(css("#scenes button:last-child")), // "on" (scenes are sorted: off, on)
-		chromedp.WaitVisible(css(`#devices li.online`)),
 	)
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The device list and the scene buttons are redrawn by live events:
+	// click and look in the page itself, where no node can go stale
+	// between finding and using it.
+	if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`document.querySelector("#scenes button:last-child").click(); true`)); err != nil { // "on" (scenes are sorted: off, on)
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelector("#devices li.online") !== null`)); err != nil {
 		t.Fatal(err)
 	}
 	var result, devices string

@@ -56,6 +56,9 @@ type server struct {
 	joins  *joins
 	hub    *signaling.Hub
 	queues *fanout[queueEvent]
+	// bookingChanges carries every booking change made through the API to
+	// the event streams (pages redraw).
+	bookingChanges fanout[bookingEvent]
 	// broker hands meetings to providers (nil in tests without it).
 	broker *broker.Broker
 	// panels ends the event streams of revoked panel devices.

@@ -60,6 +60,21 @@ async function start() {
   setRooms(state.rooms);
   if (!$('day').value) $('day').value = today(state.rooms[0] ? state.rooms[0].zone : 'Europe/Berlin');
   await Promise.all([refresh(), refreshFeeds(), refreshAV(currentRoom()), initPanels(me.data, state.rooms)]);
+  follow();
+}
+
+// follow redraws the view when bookings change elsewhere (another
+// secretary, a panel, the timeline releasing a no-show); the browser's
+// EventSource reconnects by itself.
+let events = null, redraw = 0;
+function follow() {
+  if (events) return;
+  events = new EventSource('/api/v1/events');
+  const later = () => {
+    clearTimeout(redraw);
+    redraw = setTimeout(refresh, 300); // one redraw for a burst (a series)
+  };
+  for (const kind of ['booking', 'noshow', 'end']) events.addEventListener(kind, later);
 }
 
 function roomOptions() {
@@ -111,6 +126,7 @@ $('login-form').addEventListener('submit', async (ev) => {
 });
 
 $('logout').addEventListener('click', async () => {
+  if (events) { events.close(); events = null; }
   await api('DELETE', '/session');
   show('login');
 });
