@@ -53,13 +53,20 @@ func (s *server) clearPanelCookie(w http.ResponseWriter) {
 
 // pairingProblem maps the pairing errors; others go to toProblem.
 func pairingProblem(err error) error {
-	var rl *accounts.RateLimitError
+	var (
+		rl   *accounts.RateLimitError
+		here *accounts.PairingsWaitingError
+	)
 	switch {
 	case errors.Is(err, accounts.ErrNoSuchPairing):
 		return newProblem(http.StatusNotFound, "no-such-pairing", "Pairing not found", "There is no pairing with that code, or it expired. Reload the panel for a new code.")
 	case errors.Is(err, accounts.ErrTooManyPairings):
 		p := newProblem(http.StatusServiceUnavailable, "too-many-pairings", "Too many pairings", "%s", err.Error())
 		p.retryAfter = time.Minute
+		return p
+	case errors.As(err, &here):
+		p := newProblem(http.StatusTooManyRequests, "too-many-pairings-here", "Too many pairings", "Too many panels from this network are waiting for approval. Approve them, or try again in %d seconds.", int(here.RetryAfter.Seconds())+1)
+		p.retryAfter = here.RetryAfter
 		return p
 	case errors.As(err, &rl):
 		p := newProblem(http.StatusTooManyRequests, "rate-limited", "Too many attempts", "Too many pairing attempts from this address. Try again in %d seconds.", int(rl.RetryAfter.Seconds())+1)
@@ -105,16 +112,26 @@ func (s *server) pollPairing(w http.ResponseWriter, r *http.Request, _ *caller) 
 	return nil
 }
 
+// pairingView is a waiting pairing as admins see it: with the network it
+// asked from (Network, a /24 or /64) and its age by the server's clock, so
+// an admin can tell a panel at the door from a flood.
+type pairingView struct {
+	accounts.Pairing
+	AgeSeconds int64 `json:"age_seconds"`
+}
+
 // listPairings answers GET /panels/pairings: the codes waiting for an admin.
 func (s *server) listPairings(w http.ResponseWriter, _ *http.Request, _ *caller) error {
 	ps, err := s.accounts.Pairings()
 	if err != nil {
 		return err
 	}
-	if ps == nil {
-		ps = []accounts.Pairing{}
+	now := s.now()
+	out := make([]pairingView, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, pairingView{Pairing: p, AgeSeconds: max(0, int64(now.Sub(p.Created)/time.Second))})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"pairings": ps})
+	writeJSON(w, http.StatusOK, map[string]any{"pairings": out})
 	return nil
 }
 

@@ -28,7 +28,11 @@ export async function refreshPanels(rooms) {
   const waiting = pr.ok ? pr.data.pairings.filter((p) => !p.approved) : [];
   $('pairing-list').replaceChildren(...(waiting.length ? waiting.map((p) => {
     const li = document.createElement('li');
-    li.textContent = t('a.pairingLine', { code: p.code, until: fmt(p.expires) });
+    // The network (a /24 or /64) and the age by the server's clock tell a
+    // panel at the door from someone filling the list.
+    li.textContent = t('a.pairingLine', {
+      code: p.code, network: p.network || '?', age: Math.floor((p.age_seconds || 0) / 60), until: fmt(p.expires),
+    });
     return li;
   }) : [empty(t('a.noneWaiting'))]));
   const panels = dr.ok ? dr.data.panels : [];

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +48,9 @@ type Pairing struct {
 	Created  time.Time `json:"created"`
 	Expires  time.Time `json:"expires"`
 	Approved string    `json:"approved,omitempty"` // the panel device's ID
+	// Network is where the panel asked from, as a /24 (IPv4) or /64 (IPv6)
+	// prefix: what admins see, and what MaxPendingPairingsPerNetwork counts.
+	Network string `json:"network,omitempty"`
 }
 
 type pairingRecord struct {
@@ -66,25 +70,65 @@ const (
 	// are refused until some expire (an anonymous caller cannot fill the
 	// database).
 	MaxPendingPairings = 20
-	pairingBurst       = 10
-	pairingEvery       = 30 * time.Second
-	panelTokenPrefix   = "kgp_"
-	maxPanelNameLen    = 64
+	// MaxPendingPairingsPerNetwork bounds the unapproved pairings from one
+	// /24 (IPv4) or /64 (IPv6), so one caller cannot hold the whole table.
+	MaxPendingPairingsPerNetwork = 2
+	pairingBurst                 = 10
+	pairingEvery                 = 30 * time.Second
+	panelTokenPrefix             = "kgp_"
+	maxPanelNameLen              = 64
 )
 
 var (
-	ErrNoSuchPairing    = errors.New("no such pairing, or it expired")
-	ErrTooManyPairings  = errors.New("too many panels are waiting to be paired; try again in a few minutes")
-	ErrInvalidPanel     = errors.New("invalid panel token")
-	ErrNoSuchPanel      = errors.New("no such panel")
-	ErrInvalidPanelName = fmt.Errorf("invalid panel name: 1 to %d characters, no control characters", maxPanelNameLen)
+	ErrNoSuchPairing   = errors.New("no such pairing, or it expired")
+	ErrTooManyPairings = errors.New("too many panels are waiting to be paired; try again in a few minutes")
+	// ErrTooManyPairingsHere: MaxPendingPairingsPerNetwork from the
+	// caller's network already wait. It comes wrapped in a
+	// *PairingsWaitingError that says when the oldest of them expires.
+	ErrTooManyPairingsHere = errors.New("too many panels from this network are waiting to be paired")
+	ErrInvalidPanel        = errors.New("invalid panel token")
+	ErrNoSuchPanel         = errors.New("no such panel")
+	ErrInvalidPanelName    = fmt.Errorf("invalid panel name: 1 to %d characters, no control characters", maxPanelNameLen)
 )
+
+// PairingsWaitingError refuses a pairing past MaxPendingPairingsPerNetwork;
+// RetryAfter is when the oldest waiting one from that network expires.
+type PairingsWaitingError struct {
+	RetryAfter time.Duration
+}
+
+func (e *PairingsWaitingError) Error() string { return ErrTooManyPairingsHere.Error() }
+
+func (e *PairingsWaitingError) Unwrap() error { return ErrTooManyPairingsHere }
+
+// pairingNetwork is addr's /24 (IPv4) or /64 (IPv6) prefix; anything else
+// (a test name, a unix socket) is kept as given, bounded.
+func pairingNetwork(addr string) string {
+	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(addr); err == nil {
+		ip = ap.Addr()
+	} else if a, err := netip.ParseAddr(addr); err == nil {
+		ip = a
+	} else {
+		return truncate(addr, maxAddrKeyLen)
+	}
+	ip = ip.Unmap().WithZone("")
+	bits := 24
+	if ip.Is6() {
+		bits = 64
+	}
+	p, _ := ip.Prefix(bits)
+	return p.String()
+}
 
 // CreatePairing starts pairing a panel from addr. It returns the pairing
 // and its secret (shown to the panel once, stored as a digest). Rate
-// limited per address; at most MaxPendingPairings wait at once.
+// limited per address; at most MaxPendingPairingsPerNetwork wait from one
+// /24 or /64 (a *PairingsWaitingError past it), and MaxPendingPairings in
+// all.
 func (s *Service) CreatePairing(addr string) (Pairing, string, error) {
 	now := s.now().UTC()
+	network := pairingNetwork(addr)
 	res, wait, _ := s.pairAddrs.reserve(addrKey(addr), now)
 	if wait > 0 {
 		return Pairing{}, "", &RateLimitError{RetryAfter: wait}
@@ -95,11 +139,21 @@ func (s *Service) CreatePairing(addr string) (Pairing, string, error) {
 	if err != nil {
 		return Pairing{}, "", err
 	}
-	p := Pairing{ID: id.String(), Created: now, Expires: now.Add(PairingTTL)}
+	p := Pairing{ID: id.String(), Created: now, Expires: now.Add(PairingTTL), Network: network}
 	err = s.db.Update(func(tx *bbolt.Tx) error {
 		pending, err := livePairings(tx, now, true)
 		if err != nil {
 			return err
+		}
+		var here []pairingRecord
+		for _, q := range pending {
+			if q.Network == network {
+				here = append(here, q)
+			}
+		}
+		if len(here) >= MaxPendingPairingsPerNetwork {
+			first := slices.MinFunc(here, func(a, b pairingRecord) int { return a.Expires.Compare(b.Expires) })
+			return &PairingsWaitingError{RetryAfter: first.Expires.Sub(now)}
 		}
 		if len(pending) >= MaxPendingPairings {
 			return ErrTooManyPairings

@@ -2,8 +2,10 @@ package accounts
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"testing"
+	"time"
 )
 
 func TestPanelPairingLifecycle(t *testing.T) {
@@ -61,7 +63,7 @@ func TestPairingsExpireAndAreBounded(t *testing.T) {
 	}
 	codes := map[string]bool{}
 	for i := range MaxPendingPairings {
-		p, _, err := e.svc.CreatePairing("198.51.100." + string(rune('0'+i%10)) + string(rune('0'+i/10)))
+		p, _, err := e.svc.CreatePairing(fmt.Sprintf("198.51.%d.7", i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,11 +78,76 @@ func TestPairingsExpireAndAreBounded(t *testing.T) {
 	var rl *RateLimitError
 	e = newEnv(t, nil)
 	for range pairingBurst {
-		if _, _, err := e.svc.CreatePairing("203.0.113.2:1"); err != nil {
+		// Approved at once: the per-network bound counts waiting ones only.
+		p, _, err := e.svc.CreatePairing("203.0.113.2:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.ApprovePairing(p.Code, "ratssaal", "Tür", "admin"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if _, _, err := e.svc.CreatePairing("203.0.113.2:2"); !errors.As(err, &rl) {
 		t.Fatalf("rate limit: %v", err)
+	}
+}
+
+// TestPairingsPerNetwork: one /24 (IPv4) or /64 (IPv6) may have only
+// MaxPendingPairingsPerNetwork pairings waiting, so one caller cannot fill
+// the table that MaxPendingPairings bounds for everyone; other networks
+// still pair, and approved or expired pairings free the place.
+func TestPairingsPerNetwork(t *testing.T) {
+	e := newEnv(t, nil)
+	first, _, err := e.svc.CreatePairing("192.0.2.7:5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Network != "192.0.2.0/24" {
+		t.Errorf("network %q", first.Network)
+	}
+	e.clock.Advance(time.Minute)
+	if _, _, err := e.svc.CreatePairing("192.0.2.200"); err != nil {
+		t.Fatal(err)
+	}
+	var here *PairingsWaitingError
+	_, _, err = e.svc.CreatePairing("192.0.2.99:1")
+	if !errors.As(err, &here) || !errors.Is(err, ErrTooManyPairingsHere) {
+		t.Fatalf("third from the same /24: %v", err)
+	}
+	if want := PairingTTL - time.Minute; here.RetryAfter != want {
+		t.Errorf("RetryAfter %v, want %v (the oldest one's expiry)", here.RetryAfter, want)
+	}
+	if p, _, err := e.svc.CreatePairing("192.0.3.7"); err != nil || p.Network != "192.0.3.0/24" {
+		t.Fatalf("another network: %+v, %v", p, err)
+	}
+
+	// IPv6: the /64 counts, the interface part does not.
+	for _, a := range []string{"[2001:db8:1:2::1]:443", "2001:db8:1:2:aaaa::9"} {
+		if _, _, err := e.svc.CreatePairing(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := e.svc.CreatePairing("2001:db8:1:2:ffff::1"); !errors.Is(err, ErrTooManyPairingsHere) {
+		t.Fatalf("third from the same /64: %v", err)
+	}
+	if p, _, err := e.svc.CreatePairing("2001:db8:1:3::1"); err != nil || p.Network != "2001:db8:1:3::/64" {
+		t.Fatalf("another /64: %+v, %v", p, err)
+	}
+
+	// Approving one frees a place.
+	if _, err := e.svc.ApprovePairing(first.Code, "ratssaal", "Tür", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.CreatePairing("192.0.2.99"); err != nil {
+		t.Fatalf("after an approval: %v", err)
+	}
+	ps, err := e.svc.Pairings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps {
+		if p.Network == "" {
+			t.Errorf("pairing %+v without its network", p)
+		}
 	}
 }
