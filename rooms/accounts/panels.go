@@ -299,30 +299,40 @@ func getPanel(tx *bbolt.Tx, id string) (*panelRecord, error) {
 // the pairing and no token; once approved, it returns the panel and its
 // token, exactly once (the pairing is deleted). A wrong secret, an
 // unknown or expired pairing: ErrNoSuchPairing.
+//
+// Anyone may poll, and a waiting panel polls every few seconds, so the
+// lookup and the secret check run in a read transaction: only the claim of
+// an approved pairing opens a write transaction (a commit is an fsync of the
+// shared database), and checks everything again inside it.
 func (s *Service) ClaimPairing(id, secret string) (Pairing, *Panel, string, error) {
 	if id == "" || len(id) > maxTokenLen || len(secret) > maxTokenLen {
 		return Pairing{}, nil, "", ErrNoSuchPairing
 	}
 	h := sha256.Sum256([]byte(secret))
 	now := s.now().UTC()
+	var pr pairingRecord
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		pr, err = checkPairing(tx, id, h[:], now)
+		return err
+	})
+	if err != nil {
+		return Pairing{}, nil, "", err
+	}
+	if pr.Approved == "" {
+		return pr.Pairing, nil, "", nil
+	}
 	var (
-		pr    pairingRecord
 		panel *Panel
 		token string
 	)
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(bucketPairings).Get([]byte(id))
-		if v == nil {
-			return ErrNoSuchPairing
-		}
-		if err := json.Unmarshal(v, &pr); err != nil {
-			return fmt.Errorf("accounts: decode pairing: %w", err)
-		}
-		if subtle.ConstantTimeCompare(pr.SecretHash, h[:]) != 1 || !now.Before(pr.Expires) {
-			return ErrNoSuchPairing
-		}
-		if pr.Approved == "" {
-			return nil
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		var err error
+		// Again: a concurrent poll may have claimed it, or an admin
+		// revoked the panel, since the read.
+		pr, err = checkPairing(tx, id, h[:], now)
+		if err != nil || pr.Approved == "" {
+			return err
 		}
 		r, err := getPanel(tx, pr.Approved)
 		if err != nil {
@@ -345,6 +355,23 @@ func (s *Service) ClaimPairing(id, secret string) (Pairing, *Panel, string, erro
 		return Pairing{}, nil, "", err
 	}
 	return pr.Pairing, panel, token, nil
+}
+
+// checkPairing returns the live pairing id whose secret has the digest
+// secretHash (compared in constant time), or ErrNoSuchPairing.
+func checkPairing(tx *bbolt.Tx, id string, secretHash []byte, now time.Time) (pairingRecord, error) {
+	var pr pairingRecord
+	v := tx.Bucket(bucketPairings).Get([]byte(id))
+	if v == nil {
+		return pr, ErrNoSuchPairing
+	}
+	if err := json.Unmarshal(v, &pr); err != nil {
+		return pr, fmt.Errorf("accounts: decode pairing: %w", err)
+	}
+	if subtle.ConstantTimeCompare(pr.SecretHash, secretHash) != 1 || !now.Before(pr.Expires) {
+		return pr, ErrNoSuchPairing
+	}
+	return pr, nil
 }
 
 // PanelByToken returns the panel a device token belongs to; an unknown or

@@ -151,3 +151,38 @@ func TestPairingsPerNetwork(t *testing.T) {
 		}
 	}
 }
+
+// TestPollingDoesNotWrite: a waiting panel's polls (and wrong secrets) are
+// read transactions; anyone can poll in a loop, and each commit would be an
+// fsync of the shared database. Only the claim after approval writes.
+func TestPollingDoesNotWrite(t *testing.T) {
+	e := newEnv(t, nil)
+	p, secret, err := e.svc.CreatePairing("192.0.2.7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writes := func() int64 { st := e.db.Stats(); return st.TxStats.GetWrite() }
+	before := writes()
+	for range 5 {
+		if _, panel, _, err := e.svc.ClaimPairing(p.ID, secret); err != nil || panel != nil {
+			t.Fatalf("poll: %v %v", panel, err)
+		}
+		if _, _, _, err := e.svc.ClaimPairing(p.ID, "wrong"); !errors.Is(err, ErrNoSuchPairing) {
+			t.Fatalf("wrong secret: %v", err)
+		}
+	}
+	if got := writes(); got != before {
+		t.Errorf("polling a waiting pairing committed %d writes", got-before)
+	}
+
+	if _, err := e.svc.ApprovePairing(p.Code, "ratssaal", "Tür", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	before = writes()
+	if _, panel, tok, err := e.svc.ClaimPairing(p.ID, secret); err != nil || panel == nil || tok == "" {
+		t.Fatalf("claim: %v %v", panel, err)
+	}
+	if writes() == before {
+		t.Error("the claim wrote nothing")
+	}
+}
