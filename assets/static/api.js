@@ -1,6 +1,8 @@
 // The API client and the time helpers every view shares. Times are shown in
 // the room's zone (Europe/Berlin for the demo rooms), whatever the browser's
 // own zone is.
+import { t, lang, has } from './i18n.js';
+
 export async function api(method, path, body, headers = {}) {
   const opts = { method, headers: { ...headers }, credentials: 'same-origin' };
   if (body !== undefined) {
@@ -28,8 +30,21 @@ export async function listBookings(params) {
   return { ok: true, bookings: out };
 }
 
+// problemText explains a failed request in the page's language: German
+// texts come from the catalogue by problem type (and field problems by
+// their codes); English shows the API's own detail, which is English.
 export function problemText(r, fallback) {
-  if (r.data && r.data.detail) return r.data.detail;
+  const d = r.data || {};
+  if (lang !== 'en' && typeof d.type === 'string') {
+    const code = d.type.replace('/problems/', '');
+    if (code === 'conflict' && d.conflicts && d.conflicts.length === 1 && d.conflicts[0].title) {
+      return t('p.conflictWith', { title: d.conflicts[0].title });
+    }
+    const fields = (d.errors || []).map((e) => has('p.' + e.code) ? t('p.' + e.code) : '').filter(Boolean);
+    if (fields.length) return [...new Set(fields)].join(' ');
+    if (has('p.' + code)) return t('p.' + code);
+  }
+  if (d.detail) return d.detail;
   return fallback || `HTTP ${r.status}`;
 }
 

@@ -63,6 +63,38 @@ export const messages = {
     'state.slow': ['Verbindung zu langsam', 'Ihre Verbindung war zu langsam. Bitte laden Sie die Seite neu.'],
     'state.error': ['Verbindung getrennt', 'Die Verbindung zum Server ist getrennt. Bitte laden Sie die Seite neu.'],
     'reason': 'Grund: {reason}',
+    // --- problems (German texts for the API's problem types; English shows the API's own detail)
+    'p.conflict': 'Der Raum ist zu dieser Zeit schon belegt (Auf- und Abbau eingerechnet).',
+    'p.conflictWith': 'Der Raum ist zu dieser Zeit schon belegt: „{title}“ (Auf- und Abbau eingerechnet).',
+    'p.series-conflict': 'Einige Termine der Serie kollidieren mit anderen Buchungen.',
+    'p.end-not-after-start': 'Das Ende muss nach dem Beginn liegen.',
+    'p.too-long': 'Die Buchung ist länger, als dieser Raum erlaubt.',
+    'p.outside-bookable-hours': 'Die Zeit liegt außerhalb der Buchungszeiten des Raums.',
+    'p.in-the-past': 'Die Buchung liegt in der Vergangenheit.',
+    'p.not-whole-minutes': 'Beginn und Ende müssen auf volle Minuten fallen.',
+    'p.too-far-ahead': 'So weit im Voraus kann noch nicht gebucht werden.',
+    'p.unknown-room': 'Diesen Raum gibt es nicht.',
+    'p.invalid-field': 'Eine Angabe ist ungültig.',
+    'p.invalid-rule': 'Die Wiederholungsregel ist ungültig.',
+    'p.too-many-occurrences': 'Die Serie hat zu viele Termine.',
+    'p.stale': 'Die Buchung wurde inzwischen geändert. Bitte laden Sie sie neu.',
+    'p.precondition-required': 'Bitte laden Sie die Buchung neu und versuchen Sie es noch einmal.',
+    'p.invalid-credentials': 'Name, Passwort oder Code stimmen nicht.',
+    'p.totp-required': 'Bitte geben Sie den Code aus der Authenticator-App ein.',
+    'p.rate-limited': 'Zu viele Versuche. Bitte warten Sie einen Moment.',
+    'p.unauthenticated': 'Bitte melden Sie sich an.',
+    'p.forbidden': 'Das darf Ihr Konto nicht.',
+    'p.not-found': 'Die Buchung gibt es nicht (mehr).',
+    'p.no-provider': 'Kein Videoanbieter kann diese Sitzung übernehmen (zu viele Teilnehmende, zu lang, vertraulich oder alle Lizenzen belegt).',
+    'p.not-hybrid': 'Diese Buchung ist nicht hybrid und hat keine Einladungslinks.',
+    'p.invalid-join-settings': 'Die Einstellungen für die Teilnahme per Link sind ungültig.',
+    'p.no-such-candidate': 'Diese Person gibt es in der Buchung nicht.',
+    'p.wrong-state': 'Das ist im jetzigen Zustand der Buchung nicht möglich.',
+    'p.device-offline': 'Das Gerät ist nicht erreichbar.',
+    'p.device-timeout': 'Das Gerät hat nicht rechtzeitig geantwortet.',
+    'p.device-busy': 'Das Gerät ist beschäftigt (etwa beim Aufwärmen). Bitte gleich noch einmal.',
+    'p.device-error': 'Das Gerät hat den Befehl abgelehnt.',
+    'p.internal': 'Auf unserer Seite ist etwas schiefgegangen; es wurde protokolliert.',
     // --- admin (room panels on the secretary page)
     'b.gridLabel': 'Belegungsplan (mit den Pfeiltasten rollen)',
     'a.panels': 'Raum-Panels',
@@ -602,6 +634,11 @@ export function setLang(l) {
   try { localStorage.setItem('kogge.lang', lang); } catch { /* private mode */ }
   document.documentElement.lang = lang;
   apply();
+}
+
+// has reports whether the current language (or German) knows a key.
+export function has(key) {
+  return key in messages[lang] || key in messages.de;
 }
 
 // t looks a key up and fills {placeholders}.
