@@ -61,7 +61,8 @@ capacity = 20
 func writeConfig(t *testing.T, dataDir, rooms string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kogge.toml")
-	cfg := fmt.Sprintf("[server]\nlisten = \"127.0.0.1:0\"\nshutdown_timeout = \"5s\"\n\n[store]\ndata_dir = %q\n\n[log]\nformat = \"json\"\nlevel = \"debug\"\n%s", dataDir, rooms)
+	// Media on a free port too: children run side by side.
+	cfg := fmt.Sprintf("[server]\nlisten = \"127.0.0.1:0\"\nshutdown_timeout = \"5s\"\n\n[store]\ndata_dir = %q\n\n[log]\nformat = \"json\"\nlevel = \"debug\"\n\n[webrtc]\nudp_port = 0\nlisten_ip = \"127.0.0.1\"\n%s", dataDir, rooms)
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
