@@ -31,7 +31,8 @@ func (c *caller) name() string {
 	case c.token:
 		return c.user.Name + " (token)"
 	case c.panel != nil:
-		return "panel:" + c.panel.Name
+		// Names need not be unique; the id tells which device to revoke.
+		return "panel:" + c.panel.Name + " (" + c.panel.ID + ")"
 	}
 	return c.user.Name
 }

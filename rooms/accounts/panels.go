@@ -195,10 +195,14 @@ func livePairings(tx *bbolt.Tx, now time.Time, pendingOnly bool) ([]pairingRecor
 	b := tx.Bucket(bucketPairings)
 	var out []pairingRecord
 	var stale [][]byte
+	var unclaimed []string // panels approved but never fetched by their tablet
 	err := b.ForEach(func(k, v []byte) error {
 		var r pairingRecord
 		if err := json.Unmarshal(v, &r); err != nil || !now.Before(r.Expires) {
 			stale = append(stale, append([]byte(nil), k...))
+			if err == nil && r.Approved != "" {
+				unclaimed = append(unclaimed, r.Approved)
+			}
 			return nil
 		}
 		if !pendingOnly || r.Approved == "" {
@@ -213,6 +217,19 @@ func livePairings(tx *bbolt.Tx, now time.Time, pendingOnly bool) ([]pairingRecor
 		for _, k := range stale {
 			if err := b.Delete(k); err != nil {
 				return nil, err
+			}
+		}
+		// An approval the tablet never picked up would otherwise stay in
+		// the admin's list forever as a panel nobody holds.
+		for _, id := range unclaimed {
+			p, err := getPanel(tx, id)
+			if err != nil {
+				return nil, err
+			}
+			if p != nil && !p.Claimed {
+				if err := tx.Bucket(bucketPanels).Delete([]byte(id)); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}

@@ -186,3 +186,26 @@ func TestPollingDoesNotWrite(t *testing.T) {
 		t.Error("the claim wrote nothing")
 	}
 }
+
+// An approval the tablet never fetched goes away with its pairing, so the
+// admin's list holds only panels that exist at a door.
+func TestUnclaimedApprovalExpires(t *testing.T) {
+	e := newEnv(t, nil)
+	p, _, err := e.svc.CreatePairing("192.0.2.9:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.ApprovePairing(p.Code, "ratssaal", "Tür", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if ps, _ := e.svc.Panels(); len(ps) != 1 {
+		t.Fatalf("panels after approval: %+v", ps)
+	}
+	e.clock.Advance(PairingTTL)
+	if _, _, err := e.svc.CreatePairing("198.51.100.1:1"); err != nil { // a write that sweeps expired pairings
+		t.Fatal(err)
+	}
+	if ps, _ := e.svc.Panels(); len(ps) != 0 {
+		t.Fatalf("an unclaimed approval outlived its pairing: %+v", ps)
+	}
+}
