@@ -14,7 +14,11 @@ func (s *server) notify(b rooms.Booking) {
 	if s.changed != nil {
 		s.changed(b)
 	}
-	s.bookingChanges.publish(bookingEvent{ID: b.ID, Room: b.Room, Status: b.Status, Start: b.Start.UTC(), End: b.End.UTC(), Version: b.Version})
+	s.bookingChanges.publish(bookingEventOf(b))
+}
+
+func bookingEventOf(b rooms.Booking) bookingEvent {
+	return bookingEvent{ID: b.ID, Room: b.Room, Status: b.Status, Start: b.Start.UTC(), End: b.End.UTC(), Version: b.Version}
 }
 
 // bookingEvent tells event streams that a booking was made or changed, so

@@ -237,6 +237,7 @@ func (d *daemonProcess) run() error {
 		defer stopAV()
 	}
 
+	var published atomic.Pointer[server] // the HTTP side, once built
 	joinLinks, err := newJoins(cfg.WebRTC, st, d.catalog, time.Now, cfg.Server.PublicURL, d.log.With("component", "joins"))
 	if err != nil {
 		return err
@@ -261,7 +262,15 @@ func (d *daemonProcess) run() error {
 	}
 
 	if cfg.OParl.Endpoint != "" {
-		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, changed); err != nil {
+		// Imported changes reach open pages like the API's own (the HTTP
+		// server is built below; imports start after it).
+		imported := func(b rooms.Booking) {
+			changed(b)
+			if srv := published.Load(); srv != nil {
+				srv.bookingChanges.publish(bookingEventOf(b))
+			}
+		}
+		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, imported); err != nil {
 			return fmt.Errorf("oparl: %w", err)
 		}
 	}
@@ -303,6 +312,7 @@ func (d *daemonProcess) run() error {
 		broker:        brk,
 		goToAuthorize: authorizeGoTo(d.goTo),
 	}
+	published.Store(srv)
 	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {
 		return err
