@@ -10,6 +10,7 @@
 package accounts
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"time"
@@ -101,7 +102,17 @@ type Options struct {
 	AccountBurst int
 	AddressRate  rate.Limit
 	AddressBurst int
+	// CodeBurst is how many wrong second-factor codes an account may send
+	// before it waits codeEvery per further code. Zero takes 5.
+	CodeBurst int
 }
+
+// Wrong TOTP codes per account: codeBurst, then one every codeEvery (480
+// a day at most, against 7,200 login attempts; a right code costs nothing).
+const (
+	codeBurst = 5
+	codeEvery = 3 * time.Minute
+)
 
 const (
 	defaultSessionTTL   = 12 * time.Hour
@@ -128,6 +139,10 @@ type Service struct {
 	addrs    *limiterSet
 	// pairAddrs limits how often one address may start a panel pairing.
 	pairAddrs *limiterSet
+	// codes limits wrong second-factor codes per account, apart from the
+	// login limit: whoever has the password may otherwise guess codes at
+	// the login rate.
+	codes *limiterSet
 }
 
 // Open creates the buckets if needed and returns a Service using db.
@@ -177,6 +192,7 @@ func Open(db *bbolt.DB, opts Options) (*Service, error) {
 		accounts:  newLimiterSet(opts.AccountRate, opts.AccountBurst, maxLimiters),
 		addrs:     newLimiterSet(opts.AddressRate, opts.AddressBurst, maxLimiters),
 		pairAddrs: newLimiterSet(rate.Every(pairingEvery), pairingBurst, maxLimiters),
+		codes:     newLimiterSet(rate.Every(codeEvery), cmp.Or(opts.CodeBurst, codeBurst), maxLimiters),
 	}
 	// The dummy hash uses the current parameters and a random password
 	// nobody knows, so verifying against it costs what a real check costs.

@@ -108,6 +108,22 @@ func (s *Service) Login(name, password, code, addr string) (token string, sess S
 		return "", Session{}, User{}, ErrTOTPRequired
 	}
 
+	// A code is about to be checked: it costs a token of the account's
+	// code limit unless it is right.
+	var codeRes reservation // zero: nothing to give back
+	if rec.TOTPSecret != "" {
+		res, wait, locked := s.codes.reserve(name, now)
+		if wait > 0 {
+			res.cancel()
+			accRes.cancel() // the password was right; the login limit is not the point here
+			if locked {
+				s.audit(name, "login.lockout", auditAddr+" scope=code")
+			}
+			return "", Session{}, User{}, &RateLimitError{RetryAfter: wait}
+		}
+		codeRes = res
+	}
+
 	// Upgrade a hash made with older parameters while we hold the password.
 	// Best effort: a failure here must not fail the login.
 	var newHash string
@@ -163,6 +179,9 @@ func (s *Service) Login(name, password, code, addr string) (token string, sess S
 		})
 	})
 	var lf *loginFailure
+	if err == nil || !errors.As(err, &lf) || (lf.reason != "wrong code" && lf.reason != "reused code") {
+		codeRes.cancel() // only wrong (or replayed) codes count
+	}
 	switch {
 	case errors.As(err, &lf):
 		return fail(lf.reason)

@@ -3,6 +3,7 @@ package accounts
 import (
 	"errors"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -85,7 +86,8 @@ func TestTOTPEnrolment(t *testing.T) {
 }
 
 func TestTOTPLogin(t *testing.T) {
-	e := newEnv(t, nil)
+	// Many wrong codes in a row on purpose: the code limit is tested apart.
+	e := newEnv(t, func(o *Options) { o.CodeBurst = 100 })
 	secret := enrolTOTP(t, e, "anna")
 	enrolCode := codeAt(t, secret, e.clock.Now())
 	login := func(code string) error {
@@ -334,5 +336,43 @@ func TestTOTPReplaceEndsOtherSessions(t *testing.T) {
 	}
 	if _, _, err := e.svc.Session(berndTok); err != nil {
 		t.Errorf("another user's session ended: %v", err)
+	}
+}
+
+// Whoever has the password cannot guess codes at the login rate: after
+// codeBurst wrong codes the account waits, even for the right one, and a
+// right code costs nothing.
+func TestWrongCodesAreLimitedApart(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.AccountBurst = 1000 })
+	secret := enrolTOTP(t, e, "anna")
+	e.clock.Advance(time.Minute)
+	login := func(code string) error {
+		_, _, _, err := e.svc.Login("anna", goodPassword, code, "192.0.2.1")
+		return err
+	}
+	if err := login(codeAt(t, secret, e.clock.Now())); err != nil {
+		t.Fatalf("right code: %v", err)
+	}
+	for i := range codeBurst {
+		e.clock.Advance(30 * time.Second) // a fresh step each time
+		if err := login("000000"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("wrong code %d: %v", i, err)
+		}
+	}
+	e.clock.Advance(30 * time.Second)
+	var rl *RateLimitError
+	if err := login(codeAt(t, secret, e.clock.Now())); !errors.As(err, &rl) {
+		t.Fatalf("after %d wrong codes: %v", codeBurst, err)
+	}
+	e.clock.Advance(codeEvery)
+	if err := login(codeAt(t, secret, e.clock.Now())); err != nil {
+		t.Fatalf("after waiting: %v", err)
+	}
+	locked := false
+	for _, a := range e.audit.all() {
+		locked = locked || (a.action == "login.lockout" && strings.Contains(a.detail, "scope=code"))
+	}
+	if !locked {
+		t.Error("the code lockout is not audited")
 	}
 }
