@@ -34,7 +34,7 @@ type oparlImport struct {
 }
 
 func newOParlImport(cfg config.OParl, st *store.Store, catalog *rooms.Catalog, changed func(rooms.Booking)) (*oparlImport, error) {
-	c, err := oparl.NewClient(cfg.Endpoint, oparl.Options{HTTPClient: &http.Client{Timeout: 30 * time.Second}, UserAgent: "Kogge"})
+	c, err := oparl.NewClient(cfg.Endpoint, oparl.Options{HTTPClient: &http.Client{Timeout: 30 * time.Second}, UserAgent: "Kogge", OtherHosts: cfg.OtherHosts})
 	if err != nil {
 		return nil, err
 	}

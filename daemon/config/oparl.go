@@ -30,6 +30,9 @@ type OParl struct {
 	DefaultLength Duration `toml:"default_length"`
 	// Organizer is the organizer name of imported bookings.
 	Organizer string `toml:"organizer"`
+	// OtherHosts are hosts (host[:port]) besides the endpoint's that the
+	// server's objects may link to; links elsewhere are refused.
+	OtherHosts []string `toml:"other_hosts"`
 }
 
 // OParlLocation is one [[oparl.locations]] rule.

@@ -30,6 +30,11 @@ type Options struct {
 	Logger *slog.Logger
 	// Zone reads times without an offset (default Europe/Berlin).
 	Zone *time.Location
+	// OtherHosts are hosts (host[:port]) besides the endpoint's that the
+	// server's objects may link to. Links anywhere else are refused: a
+	// council system (or whoever took it over) must not make Kogge fetch
+	// URLs inside the city network.
+	OtherHosts []string
 }
 
 // Defaults for Options.
@@ -49,6 +54,17 @@ type Client struct {
 	maxBody  int64
 	log      *slog.Logger
 	zone     *time.Location
+	hosts    map[string]bool
+}
+
+// ErrForeignHost: a link (or redirect) leads off the configured server.
+var ErrForeignHost = errors.New("oparl: link leads to a host that is not configured")
+
+func (c *Client) allowed(u *url.URL) error {
+	if (u.Scheme != "http" && u.Scheme != "https") || !c.hosts[u.Host] {
+		return fmt.Errorf("%w: %s", ErrForeignHost, u.Redacted())
+	}
+	return nil
 }
 
 // NewClient returns a client for the server whose System object is at
@@ -58,11 +74,22 @@ func NewClient(endpoint string, opts Options) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("oparl: endpoint %q is not an http(s) URL", endpoint)
 	}
-	c := &Client{endpoint: endpoint, http: opts.HTTPClient, ua: opts.UserAgent, maxPages: opts.MaxPages,
-		maxBody: opts.MaxResponse, log: opts.Logger, zone: opts.Zone}
-	if c.http == nil {
-		c.http = &http.Client{Timeout: DefaultTimeout}
+	c := &Client{endpoint: endpoint, ua: opts.UserAgent, maxPages: opts.MaxPages,
+		maxBody: opts.MaxResponse, log: opts.Logger, zone: opts.Zone, hosts: map[string]bool{u.Host: true}}
+	for _, h := range opts.OtherHosts {
+		c.hosts[h] = true
 	}
+	hc := http.Client{Timeout: DefaultTimeout}
+	if opts.HTTPClient != nil {
+		hc = *opts.HTTPClient // a copy: its redirect policy becomes ours
+	}
+	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return errors.New("oparl: too many redirects")
+		}
+		return c.allowed(req.URL)
+	}
+	c.http = &hc
 	if c.ua == "" {
 		c.ua = DefaultUserAgent
 	}
@@ -108,6 +135,9 @@ func (c *Client) get(ctx context.Context, u string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("oparl: GET %s: %w", u, err)
+	}
+	if err := c.allowed(req.URL); err != nil {
+		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.ua)

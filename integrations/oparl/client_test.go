@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,42 @@ func TestNewClientRejectsBadEndpoints(t *testing.T) {
 		if _, err := NewClient(e, Options{}); err == nil {
 			t.Errorf("NewClient(%q) accepted", e)
 		}
+	}
+}
+
+// A council system's links (or redirects) to other hosts are not followed:
+// Kogge must not be made to fetch URLs inside the city network.
+func TestForeignLinksAreRefused(t *testing.T) {
+	inner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the client fetched %s on a foreign host", r.URL)
+		_, _ = w.Write([]byte(`{"data":[],"links":{}}`))
+	}))
+	defer inner.Close()
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/redirect" {
+			http.Redirect(w, r, inner.URL+"/list", http.StatusFound)
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":[{"id":"o1"}],"links":{"next":"` + inner.URL + `/list?page=2"}}`))
+	}))
+	defer srv.Close()
+	c, err := NewClient(srv.URL, Options{Zone: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, list := range []string{inner.URL + "/list", srv.URL + "/list", srv.URL + "/redirect"} {
+		if _, err := c.Organizations(t.Context(), Body{OrganizationList: list}); !errors.Is(err, ErrForeignHost) {
+			t.Errorf("%s: %v, want ErrForeignHost", list, err)
+		}
+	}
+	// A host the admin names is followed.
+	u, _ := url.Parse(inner.URL)
+	c, _ = NewClient(srv.URL, Options{Zone: time.UTC, OtherHosts: []string{u.Host}})
+	inner.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`{"data":[{"id":"o2"}],"links":{}}`))
+	})
+	if orgs, err := c.Organizations(t.Context(), Body{OrganizationList: srv.URL + "/list"}); err != nil || len(orgs) != 2 {
+		t.Fatalf("with the other host allowed: %d, %v", len(orgs), err)
 	}
 }
