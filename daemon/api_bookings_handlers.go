@@ -82,7 +82,7 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	var updated rooms.Booking
+	var updated, previous rooms.Booking
 	err = s.catalog.Hold(func() (err error) {
 		updated, err = s.store.Update(r.PathValue("id"), version, c.name(), func(b *rooms.Booking) error {
 			if !canRead(c, b) {
@@ -92,6 +92,7 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 				return stateProblem("This booking is %s; its status can no longer be set.", b.Status)
 			}
 			before := *b
+			previous = before
 			if in.Room != nil {
 				b.Room = *in.Room
 			}
@@ -115,6 +116,13 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 	}
 	s.notify(updated)
 	if version == 0 || updated.Version != version {
+		if previous.Contact != "" && previous.Contact != updated.Contact {
+			// The old contact's calendar still holds the meeting: take it
+			// out there, then invite the new one.
+			old := updated
+			old.Contact = previous.Contact
+			s.mail.send(mailCancelled, old)
+		}
 		s.mail.send(mailChanged, updated) // not for an edit that changed nothing
 	}
 	w.Header().Set("ETag", etag(updated))

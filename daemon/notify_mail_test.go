@@ -48,3 +48,31 @@ func TestContactsGetInvitationsByMail(t *testing.T) {
 		t.Errorf("subject %q", subject)
 	}
 }
+
+// A new contact gets the invitation; the old one gets the cancellation,
+// so the meeting leaves the calendar it was in.
+func TestContactChangeCancelsAtTheOldAddress(t *testing.T) {
+	e := newTestEnv(t)
+	smtp := mail.NewTestServer(t, mail.TestServerOptions{Username: "kogge", Password: "geheim"})
+	cfg := smtp.Config()
+	cfg.From = "Raumbuchung <raumbuchung@stadt.example>"
+	mailer := mail.NewMailer(cfg, nil)
+	e.server.mail = newMailNotifier(mailer, cfg.From, e.catalog, e.store.GetSeries, e.server.log)
+	anna := e.login("anna")
+	b := anna.create(map[string]any{"contact": "alt@stadt.example"})
+	if r := anna.do("PATCH", "/api/v1/bookings/"+b.ID, map[string]any{"contact": "neu@stadt.example"}, "If-Match", `"1"`); r.status != 200 {
+		t.Fatalf("patch: %d %s", r.status, r.body)
+	}
+	if err := mailer.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	msgs := smtp.Messages()
+	if len(msgs) != 3 {
+		t.Fatalf("%d mails, want invitation, cancellation to the old contact, invitation to the new", len(msgs))
+	}
+	for i, want := range []struct{ to, method string }{{"alt@stadt.example", "REQUEST"}, {"alt@stadt.example", "CANCEL"}, {"neu@stadt.example", "REQUEST"}} {
+		if msgs[i].To[0] != want.to || !strings.Contains(string(msgs[i].Data), "method="+want.method) {
+			t.Errorf("mail %d to %v, want %s %s", i, msgs[i].To, want.method, want.to)
+		}
+	}
+}
