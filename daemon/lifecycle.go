@@ -75,6 +75,9 @@ func (d *daemonProcess) ready() error {
 	if !d.jobs.running() {
 		return errors.New("maintenance jobs are not running")
 	}
+	if err := d.timelineErr.Load(); err != nil {
+		return fmt.Errorf("booking timeline stopped: %w", *err)
+	}
 	return nil
 }
 

@@ -114,6 +114,8 @@ type daemonProcess struct {
 	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
 	demoProviders *demoProviders
 	stopping      atomic.Bool
+	// timelineErr is set when the timeline stopped on its own.
+	timelineErr atomic.Pointer[error]
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a
 	// hanging server) stop then instead of outlasting systemd's patience.
 	ctx context.Context
@@ -223,12 +225,20 @@ func (d *daemonProcess) run() error {
 	d.timeline = tl
 	tlCtx, stopTimeline := context.WithCancel(context.Background())
 	tlDone := make(chan error, 1)
-	go func() { tlDone <- tl.Run(tlCtx) }()
+	go func() {
+		err := tl.Run(tlCtx)
+		if err != nil && tlCtx.Err() == nil {
+			// Without the timeline nothing happens on time (scenes,
+			// no-show releases, ends): say so now and stop being ready,
+			// rather than serving bookings that no longer act.
+			d.log.Error("timeline stopped; the daemon is not ready until restarted", "err", err)
+			d.timelineErr.Store(&err)
+		}
+		tlDone <- err
+	}()
 	defer func() {
 		stopTimeline()
-		if err := <-tlDone; err != nil {
-			d.log.Error("timeline stopped", "err", err)
-		}
+		<-tlDone
 	}()
 
 	if stopAV, err := d.startAV(tl); err != nil {
