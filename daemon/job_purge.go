@@ -24,5 +24,11 @@ func (d *daemonProcess) purgeJob(config.Job) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%d bookings, %d audit entries, %d series deleted", st.Bookings, st.AuditEntries, st.Series), nil
+	// With old (and mistaken) bookings gone, the rooms' overlap bounds can
+	// shrink back to what the bookings left need.
+	lowered, err := d.store.RecomputeSpans()
+	if err != nil {
+		return "", fmt.Errorf("recomputing overlap bounds: %w", err)
+	}
+	return fmt.Sprintf("%d bookings, %d audit entries, %d series deleted; %d rooms' overlap bounds lowered", st.Bookings, st.AuditEntries, st.Series, lowered), nil
 }
