@@ -75,8 +75,10 @@
 // maxSpan(R) long it starts after s - maxSpan(R). So the scan visits only
 // bookings whose occupied start lies in [s-maxSpan(R), e), and misses none.
 // maxSpan is raised in the same transaction that stores a longer booking and
-// never lowered (lowering it would need a scan of the room; a too-large
-// bound only costs a longer scan, a too-small one would miss bookings).
+// never lowered by a write (lowering it needs a scan of the room; a
+// too-large bound only costs a longer scan, a too-small one would miss
+// bookings). RecomputeSpans, run by the purge job, scans everything in one
+// write transaction and sets each bound to what the room holds.
 // Room-less listings use the global max_span the same way.
 //
 // # Concurrency and durability
