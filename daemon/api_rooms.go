@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -17,13 +18,36 @@ type roomView struct {
 	TeardownMinutes int    `json:"teardown_minutes"`
 	MaxBookingMins  int    `json:"max_booking_minutes"`
 	BookableHours   string `json:"bookable_hours"`
+	// Bookable is the same as data, for pages that say it in their own
+	// language: ISO weekdays (1 = Monday) and local "HH:MM" times.
+	Bookable bookableView `json:"bookable"`
+}
+
+type bookableView struct {
+	Days  []int  `json:"days"`
+	From  string `json:"from"`
+	Until string `json:"until"`
+}
+
+func bookableOf(h rooms.Hours) bookableView {
+	v := bookableView{Days: []int{}, From: hhmm(h.From), Until: hhmm(h.Until)}
+	for i := 1; i <= 7; i++ {
+		if h.Days[i%7] {
+			v.Days = append(v.Days, i)
+		}
+	}
+	return v
+}
+
+func hhmm(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
 func viewRoom(r rooms.Room) roomView {
 	return roomView{
 		ID: r.ID, Name: r.Name, Building: r.Building, Capacity: r.Capacity, Zone: r.Zone.String(),
 		SetupMinutes: int(r.Setup / time.Minute), TeardownMinutes: int(r.Teardown / time.Minute),
-		MaxBookingMins: int(r.MaxLength / time.Minute), BookableHours: r.Hours.Describe(),
+		MaxBookingMins: int(r.MaxLength / time.Minute), BookableHours: r.Hours.Describe(), Bookable: bookableOf(r.Hours),
 	}
 }
 

@@ -230,6 +230,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.do(chromedp.Click(chromedp.CSS("#book button[type=submit]")))
 	p.waitText("#book-error", "Kollidiert mit Bauausschuss (16:00–19:00)")
 	p.waitText("#book-error", "Der Raum ist zu dieser Zeit schon belegt: „Bauausschuss“") // the API's problem, in German
+	p.waitText("#room-info", "von 07:00 bis 22:00 Uhr")                                   // the room's hours, in German
 	p.screenshot(shots, "week.png")
 	checkAccessibility(t, p.step, "booking page (week)")
 

@@ -97,6 +97,8 @@ export const messages = {
     'p.internal': 'Auf unserer Seite ist etwas schiefgegangen; es wurde protokolliert.',
     // --- admin (room panels on the secretary page)
     'b.gridLabel': 'Belegungsplan (mit den Pfeiltasten rollen)',
+    'b.hoursText': '{days} von {from} bis {until} Uhr',
+    'b.hoursAlways': 'jederzeit',
     'a.panels': 'Raum-Panels',
     'a.panelsHint': 'Ein neues Panel zeigt unter /panel einen sechsstelligen Code. Geben Sie ihn hier ein und ordnen Sie das Panel einem Raum zu.',
     'a.code': 'Code vom Panel',
@@ -391,6 +393,8 @@ export const messages = {
     'reason': 'Reason: {reason}',
     // --- admin (room panels on the secretary page)
     'b.gridLabel': 'Schedule (scroll with the arrow keys)',
+    'b.hoursText': 'on {days} between {from} and {until}',
+    'b.hoursAlways': 'at any time',
     'a.panels': 'Room panels',
     'a.panelsHint': 'A new panel shows a six-digit code at /panel. Enter it here and assign the panel to a room.',
     'a.code': 'Code shown on the panel',

@@ -77,6 +77,17 @@ function follow() {
   for (const kind of ['booking', 'noshow', 'end']) events.addEventListener(kind, later);
 }
 
+// hoursText says when a room is bookable in the page's language.
+function hoursText(room) {
+  const b = room.bookable;
+  if (!b) return room.bookable_hours;
+  if (b.days.length === 7 && b.from === '00:00' && b.until === '24:00') return t('b.hoursAlways');
+  // 2024-01-01 was a Monday: day n of the ISO week is January n.
+  const fmt = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : 'de-DE', { weekday: 'short', timeZone: 'UTC' });
+  const days = b.days.map((n) => fmt.format(new Date(Date.UTC(2024, 0, n))));
+  return t('b.hoursText', { days: days.join(', '), from: b.from, until: b.until });
+}
+
 function roomOptions() {
   const sel = $('room'), cur = sel.value;
   sel.replaceChildren(...state.rooms.map((room) => new Option(t('b.roomOption', { name: room.name, n: room.capacity }), room.id)));
@@ -89,7 +100,7 @@ async function refresh() {
   const seq = ++drawing;
   const room = currentRoom();
   if (!room) return;
-  $('room-info').textContent = t('b.roomInfo', { building: room.building || '', hours: room.bookable_hours, setup: room.setup_minutes, teardown: room.teardown_minutes });
+  $('room-info').textContent = t('b.roomInfo', { building: room.building || '', hours: hoursText(room), setup: room.setup_minutes, teardown: room.teardown_minutes });
   const handlers = { open: openDetail, pick: fill };
   $('week').hidden = state.view !== 'week';
   $('dayview').hidden = state.view !== 'day';
