@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"slices"
 
 	"github.com/kogge-project/kogge/rooms/av"
 )
@@ -15,7 +14,7 @@ func (s *server) avRoom(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if s.av == nil {
+	if !s.av.enabled() {
 		return "", newProblem(http.StatusNotFound, "no-av", "No AV control", "Kogge controls no devices.")
 	}
 	return room.ID, nil
@@ -28,12 +27,7 @@ func (s *server) listDevices(w http.ResponseWriter, r *http.Request, _ *caller) 
 	if err != nil {
 		return err
 	}
-	names := []string{}
-	for n := range s.av.scenes[room] {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	writeJSON(w, http.StatusOK, map[string]any{"devices": s.av.statuses(room), "scenes": names})
+	writeJSON(w, http.StatusOK, map[string]any{"devices": s.av.statuses(room), "scenes": s.av.sceneNames(room)})
 	return nil
 }
 
@@ -75,7 +69,7 @@ func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	dev := r.PathValue("dev")
-	if _, ok := s.av.deviceKey[devKey(room, dev)]; !ok {
+	if _, ok := s.av.device(room, dev); !ok {
 		return newProblem(http.StatusNotFound, "unknown-device", "Device not found", "Room %s has no device %q.", room, dev)
 	}
 	var cmd av.Command
@@ -93,7 +87,7 @@ func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller
 // deviceDo checks and runs one command on a room's device for c (the
 // device API and the panel) and returns the device's status after it.
 func (s *server) deviceDo(ctx context.Context, c *caller, room, dev string, cmd av.Command) (av.Status, error) {
-	dc, ok := s.av.deviceKey[devKey(room, dev)]
+	dc, ok := s.av.device(room, dev)
 	if !ok {
 		return av.Status{}, newProblem(http.StatusNotFound, "unknown-device", "Device not found", "Room %s has no device %q.", room, dev)
 	}
@@ -106,8 +100,7 @@ func (s *server) deviceDo(ctx context.Context, c *caller, room, dev string, cmd 
 		return av.Status{}, deviceProblem(err)
 	}
 	s.log.Info("device command", "room", room, "device", dev, "command", cmd.Name, "by", c.name())
-	st, _ := s.av.sup.Status(devKey(room, dev))
-	st.ID = dev
+	st, _ := s.av.status(room, dev)
 	return st, nil
 }
 

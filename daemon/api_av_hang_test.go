@@ -182,7 +182,7 @@ func TestSceneWithHungProjector(t *testing.T) {
 			t.Errorf("%s %s: ok %t (%s)", r.Device, r.Command, r.OK, r.Error)
 		}
 	}
-	if want := len(a.scenes["ratssaal"]["hybrid"].Actions); len(res.Results) != want {
+	if want := len(a.room("ratssaal").scenes["hybrid"].Actions); len(res.Results) != want {
 		t.Errorf("%d results, want %d: %+v", len(res.Results), want, res.Results)
 	}
 	t.Logf("scene took %v:%v", run.took, perDevice)

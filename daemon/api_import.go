@@ -157,7 +157,7 @@ func (s *server) previewMeeting(c *caller, room rooms.Room, b rooms.Booking, now
 		m.Problem = err.Error()
 		return m
 	}
-	if cl, ok := rooms.ClosureFor(s.closures, room, b.Start); ok {
+	if cl, ok := rooms.ClosureFor(s.closureList(), room, b.Start); ok {
 		m.Problem = fmt.Sprintf("closed: %s", cl.Reason)
 		return m
 	}

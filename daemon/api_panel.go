@@ -166,13 +166,10 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 			}
 		}
 	}
-	if s.av != nil {
-		for n := range s.av.scenes[room.ID] {
-			st.Scenes = append(st.Scenes, n)
-		}
-		slices.Sort(st.Scenes)
+	if s.av.enabled() {
+		st.Scenes = append(st.Scenes, s.av.sceneNames(room.ID)...)
 		st.Devices = s.av.statuses(room.ID)
-		if pc := s.av.panel[room.ID]; pc != nil {
+		if pc := s.av.panelOf(room.ID); pc != nil {
 			if pc.Camera != "" {
 				st.Camera = &panelCamera{Device: pc.Camera, Presets: pc.Presets}
 			}
@@ -335,7 +332,7 @@ func (s *server) panelAV(r *http.Request) (rooms.Room, error) {
 	if err != nil {
 		return room, err
 	}
-	if s.av == nil || s.av.panel[room.ID] == nil {
+	if !s.av.enabled() || s.av.panelOf(room.ID) == nil {
 		return room, newProblem(http.StatusNotFound, "no-av", "No AV control", "Kogge controls no devices in this room.")
 	}
 	return room, nil
@@ -353,8 +350,8 @@ func (s *server) panelPreset(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	pc := s.av.panel[room.ID]
-	if pc.Camera == "" || !slices.Contains(pc.Presets, in.Preset) {
+	pc := s.av.panelOf(room.ID)
+	if pc == nil || pc.Camera == "" || !slices.Contains(pc.Presets, in.Preset) {
 		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid preset", "This room's camera has no preset %d.", in.Preset)
 	}
 	st, err := s.deviceDo(r.Context(), c, room.ID, pc.Camera,
@@ -382,8 +379,8 @@ func (s *server) panelMute(w http.ResponseWriter, r *http.Request, c *caller) er
 	if in.Mute == nil {
 		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid command", "Say whether to mute: {\"mute\": true} or false.")
 	}
-	pc := s.av.panel[room.ID]
-	if len(pc.Mics) == 0 {
+	pc := s.av.panelOf(room.ID)
+	if pc == nil || len(pc.Mics) == 0 {
 		return newProblem(http.StatusNotFound, "no-av", "No microphones", "No microphone mute is configured for this room.")
 	}
 	// Every channel is asked even if one fails: half a room muted is

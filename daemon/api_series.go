@@ -114,7 +114,7 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 			return err
 		}
 		sr.MaterialisedUntil = s.horizon(now)
-		occ, planned, err := rooms.PlanOccurrences(&sr, room, s.closures, sr.Template.Start, sr.MaterialisedUntil, now)
+		occ, planned, err := rooms.PlanOccurrences(&sr, room, s.closureList(), sr.Template.Start, sr.MaterialisedUntil, now)
 		if err != nil {
 			return err
 		}

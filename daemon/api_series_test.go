@@ -79,7 +79,8 @@ func TestSeriesConflictFailWritesNothingSkipWritesTheRest(t *testing.T) {
 
 func TestSeriesSkipsClosuresAndCancelsFromADate(t *testing.T) {
 	e := newTestEnv(t)
-	e.server.closures = []rooms.Closure{{From: rooms.Date{Year: 2026, Month: 12, Day: 24}, To: rooms.Date{Year: 2026, Month: 12, Day: 26}, Reason: "Weihnachten"}}
+	closures := []rooms.Closure{{From: rooms.Date{Year: 2026, Month: 12, Day: 24}, To: rooms.Date{Year: 2026, Month: 12, Day: 26}, Reason: "Weihnachten"}}
+	e.server.closures = func() []rooms.Closure { return closures }
 	anna := e.login("anna")
 	var v seriesView
 	r := anna.do("POST", "/api/v1/series", series(map[string]any{

@@ -13,7 +13,7 @@ import (
 // it lists none) into standby, except in rooms where a booking is running:
 // an evening council session must not lose its projector at 22:00.
 func (d *daemonProcess) powerOffJob(cfg config.Job) (string, error) {
-	if d.av == nil {
+	if !d.av.enabled() {
 		return "no devices configured", nil
 	}
 	rooms := cfg.Rooms
@@ -42,7 +42,7 @@ func (d *daemonProcess) powerOffJob(cfg config.Job) (string, error) {
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		for _, r := range d.av.sup.RunScene(ctx, sc, av.DefaultSceneDeadline) {
+		for _, r := range d.av.runActions(ctx, room, sc) {
 			if r.OK {
 				off++
 			} else {

@@ -16,7 +16,7 @@ import (
 func (d *daemonProcess) extendSeriesJob(cfg config.Job) (string, error) {
 	now := time.Now()
 	horizon := now.AddDate(0, d.cfg.Series.HorizonMonths, 0).UTC()
-	closures := d.cfg.ClosureList()
+	closures := d.closureList()
 	all, err := d.store.ListSeries()
 	if err != nil {
 		return "", err

@@ -22,7 +22,12 @@ type jobs struct {
 	on   atomic.Bool
 	// beat is when the heartbeat job last ran (unix seconds): readiness
 	// means the scheduler really runs jobs, not only that it was started.
-	beat       atomic.Int64
+	beat    atomic.Int64
+	log     *slog.Logger
+	actions map[string]jobAction
+	metrics *metrics
+
+	mu         sync.Mutex // guards configured
 	configured []*jobState
 }
 
@@ -38,10 +43,21 @@ type jobAction func(cfg config.Job) (summary string, err error)
 
 // jobState is one configured job and how its last run went.
 type jobState struct {
-	cfg   config.Job
-	entry cron.EntryID
-	mu    sync.Mutex
-	last  jobRun
+	cfg    config.Job
+	action jobAction
+	sched  cron.Schedule
+	entry  cron.EntryID
+	*jobHistory
+}
+
+// jobHistory outlives a reload: the job of the same name in the new
+// config takes it over.
+type jobHistory struct {
+	// busy is held while the job runs, so a job still running at a reload
+	// is not started again beside itself.
+	busy sync.Mutex
+	mu   sync.Mutex
+	last jobRun
 }
 
 type jobRun struct {
@@ -53,7 +69,8 @@ type jobRun struct {
 
 func startJobs(log *slog.Logger, acc *accounts.Service, configured []config.Job, actions map[string]jobAction, m *metrics) (*jobs, error) {
 	logger := cron.VerbosePrintfLogger(slog.NewLogLogger(log.Handler(), slog.LevelDebug))
-	j := &jobs{cron: cron.New(cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))}
+	j := &jobs{cron: cron.New(cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger))),
+		log: log, actions: actions, metrics: m}
 	// Expired sessions are refused on use already; pruning keeps the bucket small.
 	j.cron.AddFunc("@every 1h", func() {
 		if n, err := acc.PruneSessions(); err != nil {
@@ -65,8 +82,22 @@ func startJobs(log *slog.Logger, acc *accounts.Service, configured []config.Job,
 	j.beat.Store(time.Now().Unix())
 	j.cron.Schedule(cron.Every(heartbeatEvery), cron.FuncJob(func() { j.beat.Store(time.Now().Unix()) }))
 
+	next, err := j.prepare(configured)
+	if err != nil {
+		return nil, err
+	}
+	j.replace(next)
+	j.cron.Start()
+	j.on.Store(true)
+	return j, nil
+}
+
+// prepare checks configured jobs and readies them for replace; an error
+// leaves the running jobs alone.
+func (j *jobs) prepare(configured []config.Job) ([]*jobState, error) {
+	var out []*jobState
 	for _, c := range configured {
-		action, ok := actions[c.Action]
+		action, ok := j.actions[c.Action]
 		if !ok {
 			return nil, fmt.Errorf("job %s: action %q is not available", c.Name, c.Action)
 		}
@@ -74,16 +105,40 @@ func startJobs(log *slog.Logger, acc *accounts.Service, configured []config.Job,
 		if err != nil {
 			return nil, fmt.Errorf("job %s: %w", c.Name, err)
 		}
-		st := &jobState{cfg: c}
-		st.entry = j.cron.Schedule(sched, cron.FuncJob(func() { st.run(log, action, m) }))
-		j.configured = append(j.configured, st)
+		out = append(out, &jobState{cfg: c, action: action, sched: sched})
 	}
-	j.cron.Start()
-	j.on.Store(true)
-	return j, nil
+	return out, nil
+}
+
+// replace unschedules the configured jobs and schedules next (from
+// prepare) in their place, on the running scheduler. A job running now
+// finishes; its successor of the same name keeps its last run and does
+// not start while it still runs.
+func (j *jobs) replace(next []*jobState) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	old := map[string]*jobState{}
+	for _, st := range j.configured {
+		old[st.cfg.Name] = st
+		j.cron.Remove(st.entry)
+	}
+	for _, st := range next {
+		if prev := old[st.cfg.Name]; prev != nil {
+			st.jobHistory = prev.jobHistory
+		} else {
+			st.jobHistory = &jobHistory{}
+		}
+		st.entry = j.cron.Schedule(st.sched, cron.FuncJob(func() { st.run(j.log, st.action, j.metrics) }))
+	}
+	j.configured = next
 }
 
 func (st *jobState) run(log *slog.Logger, action jobAction, m *metrics) {
+	if !st.busy.TryLock() {
+		log.Warn("job skipped: its previous run is still going", "job", st.cfg.Name, "action", st.cfg.Action)
+		return
+	}
+	defer st.busy.Unlock()
 	start := time.Now()
 	summary, err := func() (summary string, err error) {
 		// cron.Recover would log a panic at debug level only; a panicking
@@ -120,8 +175,11 @@ type jobStatus struct {
 }
 
 func (j *jobs) status() []jobStatus {
-	out := make([]jobStatus, 0, len(j.configured))
-	for _, st := range j.configured {
+	j.mu.Lock()
+	configured := j.configured
+	j.mu.Unlock()
+	out := make([]jobStatus, 0, len(configured))
+	for _, st := range configured {
 		s := jobStatus{Name: st.cfg.Name, Schedule: st.cfg.Schedule, Zone: st.cfg.Zone, Action: st.cfg.Action,
 			Next: j.cron.Entry(st.entry).Next.UTC()}
 		st.mu.Lock()

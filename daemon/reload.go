@@ -1,18 +1,26 @@
 package main
 
 import (
+	"errors"
 	"reflect"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 )
 
-// reload re-reads the config on SIGHUP and swaps in its rooms. A config with
-// errors, or one that removes rooms future bookings use, changes nothing.
-// Other settings need a restart; connections are never dropped.
+// reloadable are the config sections a SIGHUP applies; every other section
+// takes effect on restart (a reload that changes one says so).
+var reloadable = map[string]bool{"rooms": true, "closures": true, "jobs": true}
+
+// reload re-reads the config on SIGHUP and applies, all or nothing, its
+// rooms (with their devices, scenes and camera follow), closures and jobs.
+// A config with errors, or one that removes rooms future bookings use,
+// changes nothing. Other sections need a restart; connections are never
+// dropped.
 func (d *daemonProcess) reload() {
 	if d.demo {
 		d.log.Info("SIGHUP ignored: demo mode has no config file")
@@ -22,22 +30,83 @@ func (d *daemonProcess) reload() {
 	defer sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
 	cfg, _, err := loadConfig(d.cfgPath)
 	if err != nil {
-		d.log.Error("reload refused: config has errors; keeping the running config", "file", d.cfgPath, "err", err)
+		var problems config.Errors
+		if errors.As(err, &problems) {
+			list := make([]string, len(problems))
+			for i, p := range problems {
+				list[i] = p.String()
+			}
+			d.log.Error("reload refused: config has errors; keeping the running config", "file", d.cfgPath, "problems", list, "err", err)
+		} else {
+			d.log.Error("reload refused: config has errors; keeping the running config", "file", d.cfgPath, "err", err)
+		}
 		return
 	}
+	for _, w := range cfg.Warnings() {
+		d.log.Warn("config: "+w.Message, "key", w.Path)
+	}
+
+	// Everything that can fail is readied first; the running config is
+	// touched only once all of it has.
 	rs, err := cfg.RoomList()
 	if err != nil {
-		d.log.Error("reload refused", "err", err)
+		d.log.Error("reload refused; keeping the running config", "err", err)
 		return
+	}
+	var nextJobs []*jobState
+	if d.jobs != nil {
+		if nextJobs, err = d.jobs.prepare(cfg.Jobs); err != nil {
+			d.log.Error("reload refused; keeping the running config", "err", err)
+			return
+		}
+	}
+	var avc *avChange
+	if d.av != nil {
+		if avc, err = d.av.prepare(cfg); err != nil {
+			d.log.Error("reload refused; keeping the running config", "err", err)
+			return
+		}
 	}
 	if err := d.catalog.Replace(rs, d.futureBookings); err != nil {
-		d.log.Error("reload refused; keeping the running rooms", "err", err)
+		if avc != nil {
+			avc.abort()
+		}
+		d.log.Error("reload refused; keeping the running config", "err", err)
 		return
 	}
-	if !reflect.DeepEqual(cfg.Server, d.cfg.Server) || cfg.Store != d.cfg.Store || cfg.Auth != d.cfg.Auth || cfg.Log != d.cfg.Log {
-		d.log.Warn("reload: only rooms change on SIGHUP; restart kogge for server, store, auth and log settings")
+
+	closures := cfg.ClosureList()
+	d.closures.Store(&closures)
+	if d.jobs != nil {
+		d.jobs.replace(nextJobs)
 	}
-	d.log.Info("config reloaded", "rooms", len(rs))
+	var avRooms []string
+	if avc != nil {
+		avc.commit()
+		avRooms = avc.changed
+	}
+	for _, section := range restartSections(d.cfg, cfg) {
+		d.log.Warn("reload: changes to ["+section+"] take effect on restart", "section", section)
+	}
+	d.log.Info("config reloaded", "rooms", len(rs), "closures", len(closures), "jobs", len(cfg.Jobs), "av_rooms_rebuilt", avRooms)
+}
+
+// restartSections names the sections other than rooms, closures and jobs
+// in which next differs from running: those a reload does not apply.
+func restartSections(running, next *config.Config) []string {
+	var out []string
+	a, b := reflect.ValueOf(running).Elem(), reflect.ValueOf(next).Elem()
+	t := a.Type()
+	for i := range t.NumField() {
+		name := t.Field(i).Tag.Get("toml")
+		if name == "" || reloadable[name] {
+			continue
+		}
+		if !reflect.DeepEqual(a.Field(i).Interface(), b.Field(i).Interface()) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // futureBookings lists a room's bookings that have not ended and are not
@@ -51,4 +120,12 @@ func (d *daemonProcess) futureBookings(room string) ([]rooms.Booking, error) {
 		return len(out) < 20, nil // enough to name in a message
 	})
 	return out, err
+}
+
+// closureList is the closures in force now.
+func (d *daemonProcess) closureList() []rooms.Closure {
+	if p := d.closures.Load(); p != nil {
+		return *p
+	}
+	return d.cfg.ClosureList()
 }

@@ -114,6 +114,8 @@ type daemonProcess struct {
 	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
 	demoProviders *demoProviders
 	stopping      atomic.Bool
+	// closures are the [[closures]] in force (a reload swaps them).
+	closures atomic.Pointer[[]rooms.Closure]
 	// timelineErr is set when the timeline stopped on its own.
 	timelineErr atomic.Pointer[error]
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a
@@ -167,6 +169,8 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	d.catalog = rooms.NewCatalog(roomList)
+	closures := cfg.ClosureList()
+	d.closures.Store(&closures)
 	// The allocator goes into the store before anything else books.
 	brk, stopBroker, err := d.startBroker(func(b rooms.Booking, from, to, reason string) {
 		d.log.Warn("meeting moved to another provider", "booking", b.ID, "from", from, "to", to, "reason", reason)
@@ -310,7 +314,7 @@ func (d *daemonProcess) run() error {
 		changed:       changed,
 		subscribe:     tl.Subscribe,
 		closing:       make(chan struct{}),
-		closures:      cfg.ClosureList(),
+		closures:      d.closureList,
 		horizonMonths: cfg.Series.HorizonMonths,
 		av:            d.av,
 		publicURL:     cfg.Server.PublicURL,

@@ -38,9 +38,9 @@ type server struct {
 	subscribe func(room string, buffer int) (<-chan timeline.Event, func())
 	// closing is closed when shutdown begins (ends event streams).
 	closing chan struct{}
-	// closures are the days series skip; horizonMonths how far ahead
-	// open series are stored.
-	closures      []rooms.Closure
+	// closures reports the days series skip (a reload may change them;
+	// nil: none); horizonMonths how far ahead open series are stored.
+	closures      func() []rooms.Closure
 	horizonMonths int
 	// av controls the rooms' devices; nil when none are configured.
 	av *roomAV
@@ -65,6 +65,14 @@ type server struct {
 	panels panelStreams
 	// goToAuthorize saves a GoTo organizer's tokens from an OAuth code.
 	goToAuthorize func(ctx context.Context, organizer, code string) error
+}
+
+// closureList is the closures in force now.
+func (s *server) closureList() []rooms.Closure {
+	if s.closures == nil {
+		return nil
+	}
+	return s.closures()
 }
 
 // handler builds the whole HTTP surface: every route with its access rule,
