@@ -71,6 +71,15 @@ func (p page) waitText(sel, want string) {
 	p.waitJS(`(document.querySelector(` + string(q) + `)?.textContent ?? "").includes(` + string(w) + `)`)
 }
 
+// submit sends a form as its submit button would. A pointer click can
+// miss: the live conflict warning may appear above the button between
+// finding it and clicking it.
+func (p page) submit(sel string) {
+	p.t.Helper()
+	q, _ := json.Marshal(sel)
+	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(` + string(q) + `).requestSubmit()`))
+}
+
 // set types a value the way a user's edit ends: input and change events.
 func (p page) set(sel, value string) {
 	p.t.Helper()
@@ -195,7 +204,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.set("#book input[name=start]", "16:00")
 	p.set("#book input[name=end]", "19:00")
 	p.waitText("#conflict-warning", "frei")
-	p.do(chromedp.Click(chromedp.CSS("#book button[type=submit]")))
+	p.submit("#book")
 	p.waitText("#book-ok", "Gebucht: Bauausschuss, 16:00–19:00")
 	p.waitText(`#week .track[data-day="2026-12-01"]`, "Bauausschuss")
 	if got := p.text(`#week .track[data-day="2026-12-01"] .booking .btime`); got != "16:00–19:00" {
@@ -227,7 +236,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.set("#book input[name=start]", "17:00")
 	p.set("#book input[name=end]", "18:00")
 	p.waitText("#conflict-warning", "Bauausschuss")
-	p.do(chromedp.Click(chromedp.CSS("#book button[type=submit]")))
+	p.submit("#book")
 	p.waitText("#book-error", "Kollidiert mit Bauausschuss (16:00–19:00)")
 	p.waitText("#book-error", "Der Raum ist zu dieser Zeit schon belegt: „Bauausschuss“") // the API's problem, in German
 	p.waitText("#room-info", "von 07:00 bis 22:00 Uhr")                                   // the room's hours, in German

@@ -50,7 +50,7 @@ func TestFrontPageBooksAndRendersHostileTitlesAsText(t *testing.T) {
 		p.set("#book input[name=day]", "2026-12-01")
 		p.set("#book input[name=start]", start)
 		p.set("#book input[name=end]", end)
-		p.do(chromedp.Click(chromedp.CSS("#book button[type=submit]")))
+		p.submit("#book")
 	}
 
 	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
