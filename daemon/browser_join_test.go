@@ -102,7 +102,9 @@ func TestJoinPagesInChromium(t *testing.T) {
 	do(guest, chromedp.Click(css("#lang")))
 	do(host, chromedp.WaitVisible(css("#lobby-list li[data-waiting] button")))
 	shot(host, "join-host-lobby")
-	do(host, chromedp.Click(css("#lobby-list li[data-waiting] button")))
+	// The lobby list is redrawn by every state message: click in the page,
+	// where the button cannot go stale between finding and clicking it.
+	do(host, chromedp.Evaluate[chromedp.Void](`document.querySelector("#lobby-list li[data-waiting] button").click()`))
 	do(guest, chromedp.WaitVisible(css("#meeting")))
 
 	for name, tab := range map[string]context.Context{"host": host, "guest": guest} {

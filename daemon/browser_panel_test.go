@@ -128,7 +128,10 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 	do(chromedp.Reload(), chromedp.WaitVisible(css(`#book-now button[data-minutes="30"]`)))
 	shot("panel-free")
 	checkAccessibility(t, ctx, "panel (free)")
-	do(chromedp.Click(css(`#book-now button[data-minutes="30"]`)), chromedp.WaitVisible(css("main.busy")))
+	// The book-now buttons are redrawn with every state: click in the page.
+	do(chromedp.WaitVisible(css(`#book-now button[data-minutes="30"]`)),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#book-now button[data-minutes="30"]').click()`),
+		chromedp.WaitVisible(css("main.busy")))
 	if got := text("#now-title"); got != "Spontanbuchung" {
 		t.Fatalf("after book now: %q", got)
 	}
