@@ -87,7 +87,9 @@ func TestMailerDropsPermanent(t *testing.T) {
 }
 
 func TestMailerQueueFull(t *testing.T) {
-	started, release := make(chan struct{}), make(chan struct{})
+	// started is buffered: the sender may get there before the test waits,
+	// and a dropped signal would leave the test waiting for ever.
+	started, release := make(chan struct{}, 1), make(chan struct{})
 	block := func(ctx context.Context, _ Config, _ Message) error {
 		select {
 		case started <- struct{}{}:
