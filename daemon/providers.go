@@ -148,6 +148,18 @@ func (d *daemonProcess) startBroker(onMove func(b rooms.Booking, from, to, reaso
 			d.log.Error("provider broker stopped", "err", err)
 		}
 	}()
+	if x := d.cfg.Providers.Pexip; d.cfg.Providers.Uses("pexip") && x.APIURL != "" {
+		if pw, err := readSecret(x.PasswordFile); err == nil {
+			polled := make(chan struct{})
+			go func() {
+				defer close(polled)
+				d.pollPexipLicensing(ctx, pexip.New(x.APIURL, x.Username, pw))
+			}()
+			prev := done
+			done = make(chan struct{})
+			go func() { <-prev; <-polled; close(done) }()
+		}
+	}
 	return b, func() { cancel(); <-done }, nil
 }
 
@@ -238,4 +250,29 @@ func backfillAllocations(st *store.Store, log *slog.Logger, from, to time.Time) 
 		return true, nil
 	})
 	return placed, refused, err
+}
+
+// pexipPollEvery is how often Pexip's licence usage is read for metrics.
+const pexipPollEvery = time.Minute
+
+// pollPexipLicensing reads Pexip's licence usage (status API) for the
+// metrics until ctx ends; a scrape never waits for Pexip.
+func (d *daemonProcess) pollPexipLicensing(ctx context.Context, c *pexip.Client) {
+	tick := time.NewTicker(pexipPollEvery)
+	defer tick.Stop()
+	for {
+		rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		l, err := c.Licensing(rctx)
+		cancel()
+		if err == nil {
+			d.pexipLicensing.Store(&l)
+		} else if ctx.Err() == nil {
+			d.log.Debug("pexip licensing not read", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

@@ -6,14 +6,17 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kogge-project/kogge/integrations/broker"
+	"github.com/kogge-project/kogge/integrations/pexip"
 )
 
 // providerMetrics exports the broker's view at every scrape (pool, use,
 // health) and the last reconcile run's findings per provider.
 type providerMetrics struct {
 	broker *broker.Broker
-	mu     sync.Mutex
-	last   map[string]broker.ReconcileReport
+	// pexip is Pexip's last licence report (nil func or nil: none).
+	pexip func() *pexip.Licensing
+	mu    sync.Mutex
+	last  map[string]broker.ReconcileReport
 }
 
 var (
@@ -23,10 +26,11 @@ var (
 	descUp     = prometheus.NewDesc("kogge_provider_up", "1 when a provider is healthy, 0.5 degraded, 0 down.", []string{"provider"}, nil)
 	descDrift  = prometheus.NewDesc("kogge_provider_reconcile_drift", "Differences the last reconcile run found.", []string{"provider"}, nil)
 	descOrphan = prometheus.NewDesc("kogge_provider_reconcile_orphans_deleted", "External meetings without a booking that the last reconcile run deleted.", []string{"provider"}, nil)
+	descPexip  = prometheus.NewDesc("kogge_pexip_licensing", "Pexip Infinity licence usage from its status API (port, audio, vmr, system counts and totals).", []string{"figure"}, nil)
 )
 
 func (p *providerMetrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descPool, descInUse, descPeak, descUp, descDrift, descOrphan} {
+	for _, d := range []*prometheus.Desc{descPool, descInUse, descPeak, descUp, descDrift, descOrphan, descPexip} {
 		ch <- d
 	}
 }
@@ -39,6 +43,13 @@ func (p *providerMetrics) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descInUse, prometheus.GaugeValue, float64(s.InUse), s.Name)
 			ch <- prometheus.MustNewConstMetric(descPeak, prometheus.GaugeValue, float64(s.Peak7d), s.Name)
 			ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, up, s.Name)
+		}
+	}
+	if p.pexip != nil {
+		if l := p.pexip(); l != nil {
+			for figure, v := range l.Metrics() {
+				ch <- prometheus.MustNewConstMetric(descPexip, prometheus.GaugeValue, v, figure)
+			}
 		}
 	}
 	p.mu.Lock()

@@ -27,6 +27,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
 	"github.com/kogge-project/kogge/integrations/mail"
+	"github.com/kogge-project/kogge/integrations/pexip"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -111,6 +112,8 @@ type daemonProcess struct {
 	goTo     map[string]*gotomeeting.Client
 	// providerMetrics also keeps the last reconcile run's findings.
 	providerMetrics *providerMetrics
+	// pexipLicensing is Pexip's last reported licence usage (nil: none).
+	pexipLicensing atomic.Pointer[pexip.Licensing]
 	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
 	demoProviders *demoProviders
 	stopping      atomic.Bool
@@ -180,7 +183,7 @@ func (d *daemonProcess) run() error {
 	}
 	defer stopBroker()
 	d.broker = brk
-	d.providerMetrics = &providerMetrics{broker: brk}
+	d.providerMetrics = &providerMetrics{broker: brk, pexip: d.pexipLicensing.Load}
 	m.reg.MustRegister(d.providerMetrics)
 	// Series are stored HorizonMonths ahead; single bookings at most
 	// rooms.MaxHorizon.
