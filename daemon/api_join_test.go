@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/signaling"
 )
 
@@ -336,7 +337,7 @@ func TestPINLimitAcrossNetworks(t *testing.T) {
 	if wrong != pinBookingBurst {
 		t.Fatalf("%d wrong PINs from 200 networks, want the ceiling %d", wrong, pinBookingBurst)
 	}
-	if networkOf("[2001:db8::1]:443") != "2001:db8::/64" || networkOf("192.0.2.77:1") != "192.0.2.0/24" {
-		t.Fatal(networkOf("[2001:db8::1]:443"), networkOf("192.0.2.77:1"))
+	if accounts.Network("[2001:db8::1]:443") != "2001:db8::/64" || accounts.Network("192.0.2.77:1") != "192.0.2.0/24" {
+		t.Fatal(accounts.Network("[2001:db8::1]:443"), accounts.Network("192.0.2.77:1"))
 	}
 }

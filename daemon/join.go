@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/netip"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/joinlink"
@@ -337,7 +336,7 @@ func (p *pinLimiter) take(booking, remote string, now time.Time) (pinTry, bool) 
 	defer p.mu.Unlock()
 	t := pinTry{at: now}
 	for _, l := range []*rate.Limiter{
-		p.get(booking+"|"+networkOf(remote), pinEvery, pinBurst),
+		p.get(booking+"|"+accounts.Network(remote), pinEvery, pinBurst),
 		p.get(booking, pinBookingEvery, pinBookingBurst),
 	} {
 		r := l.ReserveN(now, 1)
@@ -349,22 +348,4 @@ func (p *pinLimiter) take(booking, remote string, now time.Time) (pinTry, bool) 
 		t.rs = append(t.rs, r)
 	}
 	return t, true
-}
-
-// networkOf is the /24 (IPv4) or /64 (IPv6) of an address ("host:port" or
-// bare); anything unparsable is its own network.
-func networkOf(addr string) string {
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		addr = h
-	}
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	bits := 64
-	if a.Unmap().Is4() {
-		a, bits = a.Unmap(), 24
-	}
-	p, _ := a.Prefix(bits)
-	return p.String()
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -101,26 +100,6 @@ func (e *PairingsWaitingError) Error() string { return ErrTooManyPairingsHere.Er
 
 func (e *PairingsWaitingError) Unwrap() error { return ErrTooManyPairingsHere }
 
-// pairingNetwork is addr's /24 (IPv4) or /64 (IPv6) prefix; anything else
-// (a test name, a unix socket) is kept as given, bounded.
-func pairingNetwork(addr string) string {
-	var ip netip.Addr
-	if ap, err := netip.ParseAddrPort(addr); err == nil {
-		ip = ap.Addr()
-	} else if a, err := netip.ParseAddr(addr); err == nil {
-		ip = a
-	} else {
-		return truncate(addr, maxAddrKeyLen)
-	}
-	ip = ip.Unmap().WithZone("")
-	bits := 24
-	if ip.Is6() {
-		bits = 64
-	}
-	p, _ := ip.Prefix(bits)
-	return p.String()
-}
-
 // CreatePairing starts pairing a panel from addr. It returns the pairing
 // and its secret (shown to the panel once, stored as a digest). Rate
 // limited per address; at most MaxPendingPairingsPerNetwork wait from one
@@ -128,7 +107,7 @@ func pairingNetwork(addr string) string {
 // all.
 func (s *Service) CreatePairing(addr string) (Pairing, string, error) {
 	now := s.now().UTC()
-	network := pairingNetwork(addr)
+	network := Network(addr)
 	res, wait, _ := s.pairAddrs.reserve(addrKey(addr), now)
 	if wait > 0 {
 		return Pairing{}, "", &RateLimitError{RetryAfter: wait}

@@ -140,25 +140,37 @@ func (ls *limiterSet) len() int {
 	return len(ls.m)
 }
 
-// addrKey normalises a client address for the per-address limiter. A port is
-// dropped (a caller passing r.RemoteAddr would otherwise get a fresh bucket
-// per connection), and IPv6 addresses are limited per /64, because one
-// client usually owns a whole /64 and could rotate through it.
-func addrKey(addr string) string {
+// addrKey normalises a client address for the per-address limiter: the
+// address itself for IPv4, its /64 for IPv6 (one client usually owns a
+// whole /64 and could rotate through it); a port is dropped (a caller
+// passing r.RemoteAddr would otherwise get a fresh bucket per connection).
+func addrKey(addr string) string { return prefixKey(addr, 32) }
+
+// Network is addr's network as limits treat one guesser or one site: its
+// /24 (IPv4) or /64 (IPv6).
+func Network(addr string) string { return prefixKey(addr, 24) }
+
+// prefixKey is addr ("ip" or "ip:port") cut to v4bits (IPv4) or 64 bits
+// (IPv6). Anything that is not an IP (a test name, a unix socket) is kept
+// as given, bounded so that a header passed through cannot store
+// megabytes.
+func prefixKey(addr string, v4bits int) string {
 	var ip netip.Addr
 	if ap, err := netip.ParseAddrPort(addr); err == nil {
 		ip = ap.Addr()
 	} else if a, err := netip.ParseAddr(addr); err == nil {
 		ip = a
 	} else {
-		// Not an IP (a test name, a unix socket): use it as given, bounded
-		// so that a caller passing a header through cannot store megabytes.
 		return truncate(addr, maxAddrKeyLen)
 	}
-	ip = ip.Unmap()
+	ip = ip.Unmap().WithZone("")
+	bits := v4bits
 	if ip.Is6() {
-		p, _ := ip.Prefix(64)
-		return p.String()
+		bits = 64
 	}
-	return ip.String()
+	if bits == ip.BitLen() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(bits)
+	return p.String()
 }

@@ -150,11 +150,11 @@ func (s *Service) Logout(token string) error {
 // runs it periodically; Session also deletes an expired one it meets.
 func (s *Service) PruneSessions() (int, error) {
 	now := s.now()
-	return s.deleteSessions(func(r sessionRecord) bool { return !now.Before(r.Expires) })
+	return s.deleteSessions(func(_ string, r sessionRecord) bool { return !now.Before(r.Expires) })
 }
 
 // deleteSessions deletes, in one transaction, the sessions matching del.
-func (s *Service) deleteSessions(del func(sessionRecord) bool) (int, error) {
+func (s *Service) deleteSessions(del func(id string, r sessionRecord) bool) (int, error) {
 	var n int
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		var err error
@@ -164,13 +164,13 @@ func (s *Service) deleteSessions(del func(sessionRecord) bool) (int, error) {
 	return n, err
 }
 
-func deleteSessionsTx(tx *bbolt.Tx, del func(sessionRecord) bool) (int, error) {
+func deleteSessionsTx(tx *bbolt.Tx, del func(id string, r sessionRecord) bool) (int, error) {
 	b := tx.Bucket(bucketSessions)
 	// Collect first: deleting under a bbolt cursor can skip the next key.
 	var keys [][]byte
 	err := b.ForEach(func(k, v []byte) error {
 		var r sessionRecord
-		if err := json.Unmarshal(v, &r); err != nil || del(r) {
+		if err := json.Unmarshal(v, &r); err != nil || del(string(k), r) {
 			// An undecodable session can never be used; drop it too.
 			keys = append(keys, append([]byte(nil), k...))
 		}
@@ -190,5 +190,5 @@ func deleteSessionsTx(tx *bbolt.Tx, del func(sessionRecord) bool) (int, error) {
 // deleteUserSessions ends every session of one user, inside tx. Sessions are
 // few (staff logins), so a scan is cheaper than keeping an index.
 func deleteUserSessions(tx *bbolt.Tx, name string) (int, error) {
-	return deleteSessionsTx(tx, func(r sessionRecord) bool { return r.User == name })
+	return deleteSessionsTx(tx, func(_ string, r sessionRecord) bool { return r.User == name })
 }

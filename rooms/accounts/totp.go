@@ -217,24 +217,7 @@ func (s *Service) DisableTOTP(name string) error {
 
 // deleteOtherSessions ends every session of name except keep, inside tx.
 func deleteOtherSessions(tx *bbolt.Tx, name, keep string) (int, error) {
-	b := tx.Bucket(bucketSessions)
-	var keys [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		var r sessionRecord
-		if string(k) != keep && json.Unmarshal(v, &r) == nil && r.User == name {
-			keys = append(keys, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range keys {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(keys), nil
+	return deleteSessionsTx(tx, func(id string, r sessionRecord) bool { return id != keep && r.User == name })
 }
 
 // clearMustEnrol releases the user's enrol-only sessions after enrolment.
