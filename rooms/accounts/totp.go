@@ -85,13 +85,7 @@ func (s *Service) BeginTOTP(name, sessionID string) (secret, otpauthURL string, 
 		return "", "", ErrInvalidSession
 	}
 	now := s.now()
-	key, err := totp.Generate(totp.GenerateOpts{
-		Issuer:      totpIssuer,
-		AccountName: name,
-		Period:      totpPeriod,
-		Digits:      otp.DigitsSix,
-		Algorithm:   otp.AlgorithmSHA1,
-	})
+	key, err := totpKey(name, nil)
 	if err != nil {
 		return "", "", fmt.Errorf("accounts: generate TOTP secret: %w", err)
 	}
@@ -136,14 +130,7 @@ func (s *Service) PendingTOTPURL(name, sessionID string) (string, error) {
 		return "", fmt.Errorf("accounts: decode pending TOTP secret: %w", err)
 	}
 	// The same options as BeginTOTP, with the stored secret: the same URL.
-	key, err := totp.Generate(totp.GenerateOpts{
-		Issuer:      totpIssuer,
-		AccountName: name,
-		Period:      totpPeriod,
-		Digits:      otp.DigitsSix,
-		Algorithm:   otp.AlgorithmSHA1,
-		Secret:      raw,
-	})
+	key, err := totpKey(name, raw)
 	if err != nil {
 		return "", fmt.Errorf("accounts: TOTP URL: %w", err)
 	}
@@ -213,6 +200,19 @@ func (s *Service) DisableTOTP(name string) error {
 	}
 	s.audit(name, "totp.disable", fmt.Sprintf("sessions_revoked=%d", revoked))
 	return nil
+}
+
+// totpKey makes the key of name's authenticator entry: a new secret when
+// secret is nil, else the given one (the pending enrolment's QR code).
+func totpKey(name string, secret []byte) (*otp.Key, error) {
+	return totp.Generate(totp.GenerateOpts{
+		Issuer:      totpIssuer,
+		AccountName: name,
+		Period:      totpPeriod,
+		Digits:      otp.DigitsSix,
+		Algorithm:   otp.AlgorithmSHA1,
+		Secret:      secret,
+	})
 }
 
 // deleteOtherSessions ends every session of name except keep, inside tx.
