@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
@@ -16,7 +15,6 @@ import (
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/joinlink"
-	"golang.org/x/time/rate"
 )
 
 // joins turns join links into meetings: it signs the links a booking
@@ -32,12 +30,11 @@ type joins struct {
 	grace     time.Duration
 	limit     int
 	pins      *pinLimiter
-	// ended holds meetings a host ended for everyone before their
-	// closing time (booking id -> closing time), so that nobody reopens
-	// them with the same link. It is kept in memory: after a restart a
-	// host-ended meeting can be joined again until its closing time.
-	endedMu sync.Mutex
-	ended   map[string]time.Time
+	// ended reports meetings ended before their closing time (a host's
+	// "end for all"), so that the page says so; the hub keeps that state
+	// (in memory: after a restart such a meeting can be joined again
+	// until its closing time). Nil until the hub runs.
+	ended func(bookingID string) bool
 	// external says where a booking's meeting lives when it was handed
 	// to an outside provider ("" = on our SFU); host asks for the host's
 	// URL. The link sent out never changes: it redirects there. Nil
@@ -51,8 +48,7 @@ func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() t
 		return nil, fmt.Errorf("join link keys: %w", err)
 	}
 	return &joins{log: log, store: st, catalog: cat, keys: keys, now: now, publicURL: publicURL,
-		grace: w.EndGrace.Duration, limit: w.ParticipantLimit, pins: newPINLimiter(),
-		ended: map[string]time.Time{}}, nil
+		grace: w.EndGrace.Duration, limit: w.ParticipantLimit, pins: newPINLimiter()}, nil
 }
 
 // link is the URL of one join link.
@@ -154,7 +150,7 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 	}
 	now := j.now()
 	switch {
-	case !live(b) || !now.Before(closes) || j.endedEarly(b.ID, now):
+	case !live(b) || !now.Before(closes) || (j.ended != nil && j.ended(b.ID)):
 		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonEnded, Message: "This meeting has ended."}
 	case now.Before(opens):
 		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonNotOpen, Opens: opens,
@@ -179,26 +175,6 @@ func linkValid(js store.JoinSettings) func(string) bool {
 		valid[linkID(joinlink.Claims{Kind: joinlink.KindCandidate, Candidate: c.ID, Generation: c.Generation})] = true
 	}
 	return func(link string) bool { return valid[link] }
-}
-
-// endMeeting remembers that a meeting was ended before its closing time.
-func (j *joins) endMeeting(id string, closes time.Time) {
-	j.endedMu.Lock()
-	defer j.endedMu.Unlock()
-	now := j.now()
-	for k, c := range j.ended {
-		if !now.Before(c) {
-			delete(j.ended, k) // past its closing time anyway
-		}
-	}
-	j.ended[id] = closes
-}
-
-func (j *joins) endedEarly(id string, now time.Time) bool {
-	j.endedMu.Lock()
-	defer j.endedMu.Unlock()
-	c, ok := j.ended[id]
-	return ok && now.Before(c)
 }
 
 // currentGeneration: a rotated link carries an old generation and stops
@@ -290,10 +266,9 @@ func (j *joins) checkPIN(b rooms.Booking, js store.JoinSettings, req signaling.J
 // pinLimiter limits wrong PINs per booking and client network (a /24 or
 // /64: one guesser) and, with a higher ceiling, per booking (guessers
 // spread over many networks). With the defaults, trying all 10^4 four-digit
-// PINs takes days, longer than any meeting. The map is bounded.
+// PINs takes days, longer than any meeting.
 type pinLimiter struct {
-	mu sync.Mutex
-	m  map[string]*rate.Limiter
+	networks, bookings *accounts.Limiters
 }
 
 const (
@@ -304,48 +279,32 @@ const (
 	pinMaxTrack     = 10000
 )
 
-func newPINLimiter() *pinLimiter { return &pinLimiter{m: map[string]*rate.Limiter{}} }
-
-func (p *pinLimiter) get(key string, every time.Duration, burst int) *rate.Limiter {
-	l := p.m[key]
-	if l == nil {
-		if len(p.m) >= pinMaxTrack {
-			clear(p.m) // forgetting every limit beats growing without bound
-		}
-		l = rate.NewLimiter(rate.Every(every), burst)
-		p.m[key] = l
+func newPINLimiter() *pinLimiter {
+	return &pinLimiter{
+		networks: accounts.NewLimiters(pinEvery, pinBurst, pinMaxTrack),
+		bookings: accounts.NewLimiters(pinBookingEvery, pinBookingBurst, pinMaxTrack),
 	}
-	return l
 }
 
-// pinTry holds the tokens one attempt took.
-type pinTry struct {
-	at time.Time
-	rs []*rate.Reservation
-}
+// pinTry holds the attempts one PIN took.
+type pinTry struct{ back []func() }
 
 func (t pinTry) giveBack() {
-	for _, r := range t.rs {
-		r.CancelAt(t.at)
+	for _, f := range t.back {
+		f()
 	}
 }
 
-// take takes a token from both limits, or none when either is empty.
+// take takes an attempt from both limits, or none when either is empty.
 func (p *pinLimiter) take(booking, remote string, now time.Time) (pinTry, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	t := pinTry{at: now}
-	for _, l := range []*rate.Limiter{
-		p.get(booking+"|"+accounts.Network(remote), pinEvery, pinBurst),
-		p.get(booking, pinBookingEvery, pinBookingBurst),
-	} {
-		r := l.ReserveN(now, 1)
-		if !r.OK() || r.DelayFrom(now) > 0 {
-			r.CancelAt(now)
-			t.giveBack()
-			return pinTry{}, false
-		}
-		t.rs = append(t.rs, r)
+	back, ok := p.networks.Take(booking+"|"+accounts.Network(remote), now)
+	if !ok {
+		return pinTry{}, false
 	}
-	return t, true
+	back2, ok := p.bookings.Take(booking, now)
+	if !ok {
+		back()
+		return pinTry{}, false
+	}
+	return pinTry{back: []func(){back, back2}}, true
 }

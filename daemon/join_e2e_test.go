@@ -372,6 +372,9 @@ func TestMeetingByLinkEndToEnd(t *testing.T) {
 	if c := host.expect("closed"); c.Reason != signaling.ReasonEnded {
 		t.Fatalf("host closed %+v", c)
 	}
+	if r := e.anonymous().do("GET", "/j/"+tokenOf(t, v.GuestURL), nil); !strings.Contains(string(r.body), `data-state="ended"`) {
+		t.Fatalf("the page of a meeting the host ended: %d", r.status)
+	}
 	again := e.dial(tokenOf(t, v.GuestURL), "Gast", "X")
 	if c := again.expect("closed"); c.Reason != signaling.ReasonEnded {
 		t.Fatalf("rejoining an ended meeting: %+v", c)

@@ -5,9 +5,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
@@ -29,11 +27,11 @@ type iceServers struct {
 func newICEServers(w config.WebRTC, now func() time.Time) (*iceServers, error) {
 	s := &iceServers{stun: w.STUNServers, turn: w.TURNServers, ttl: w.TURNCredentialTTL.Duration, now: now}
 	if w.TURNSecretFile != "" {
-		b, err := os.ReadFile(w.TURNSecretFile)
+		secret, err := readSecret(w.TURNSecretFile)
 		if err != nil {
 			return nil, fmt.Errorf("webrtc.turn_secret_file: %w", err)
 		}
-		s.secret = []byte(strings.TrimSpace(string(b)))
+		s.secret = []byte(secret)
 	}
 	return s, nil
 }

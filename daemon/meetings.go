@@ -80,6 +80,7 @@ func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, 
 		Log:            log.With("component", "signaling"),
 		Hooks:          signaling.Hooks{Queue: mt.publishQueue, Audit: mt.audit},
 	}, j, signaling.SFU(engine))
+	j.ended = mt.hub.Ended
 	mt.wg.Add(1)
 	go mt.writeAudits()
 	return mt, nil
@@ -138,14 +139,6 @@ func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
 }
 
 func (mt *meetings) audit(meetingID, actor, action, detail string) {
-	if action == "end" {
-		// Whoever ended it (a host, the daemon, the closing time), the
-		// same links must not open it again.
-		if b, err := mt.store.Get(meetingID); err == nil {
-			_, closes := mt.joins.window(b)
-			mt.joins.endMeeting(meetingID, closes)
-		}
-	}
 	select {
 	case mt.audits <- store.AuditEntry{Actor: actor, Action: "meeting." + action, BookingID: meetingID, Detail: detail}:
 	default:

@@ -200,11 +200,9 @@ func (d *daemonProcess) run() error {
 	if cfg.Mail.Host != "" {
 		mc := mail.Config{Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, From: cfg.Mail.From, AllowPlain: cfg.Mail.AllowPlain}
 		if cfg.Mail.PasswordFile != "" {
-			pw, err := os.ReadFile(cfg.Mail.PasswordFile)
-			if err != nil {
+			if mc.Password, err = readSecret(cfg.Mail.PasswordFile); err != nil {
 				return fmt.Errorf("mail password: %w", err)
 			}
-			mc.Password = strings.TrimSpace(string(pw))
 		}
 		mailer := mail.NewMailer(mc, d.log.With("component", "mail"))
 		defer func() {

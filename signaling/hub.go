@@ -201,6 +201,15 @@ func (h *Hub) pruneEnded(now time.Time) {
 	delete(h.ended, first)
 }
 
+// Ended reports whether a meeting was ended (by a host, End or its
+// closing time) and stays ended: a link to it leads nowhere until then.
+func (h *Hub) Ended(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	until, ok := h.ended[id]
+	return ok && h.now().Before(until)
+}
+
 func (h *Hub) lookup(id string) *meeting {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -174,3 +174,24 @@ func prefixKey(addr string, v4bits int) string {
 	p, _ := ip.Prefix(bits)
 	return p.String()
 }
+
+// Limiters is a token bucket per key for callers outside this package
+// (the daemon's join PIN limits), with the same bounded memory as the
+// login limits.
+type Limiters struct{ set *limiterSet }
+
+// NewLimiters allows burst attempts per key, then one per every; at most
+// max keys are tracked.
+func NewLimiters(every time.Duration, burst, max int) *Limiters {
+	return &Limiters{set: newLimiterSet(rate.Every(every), burst, max)}
+}
+
+// Take takes one attempt for key at now. ok is false when the key must
+// wait (nothing is taken then); giveBack returns a taken attempt.
+func (l *Limiters) Take(key string, now time.Time) (giveBack func(), ok bool) {
+	res, wait, _ := l.set.reserve(key, now)
+	if wait > 0 {
+		return func() {}, false
+	}
+	return res.cancel, true
+}
