@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
@@ -85,9 +86,9 @@ func goToClients(g config.GoToProvider, st *store.Store) (map[string]*gotomeetin
 
 // backends builds each configured provider's API client. authorized, if
 // set, may save GoTo tokens first (the demo's emulator issues them).
-func backends(p config.Providers, st *store.Store, authorize func(gotomeeting.TokenStore) error) (map[string]broker.Backend, map[string]*gotomeeting.Client, error) {
+func backends(p config.Providers, st *store.Store, authorize func(gotomeeting.TokenStore) error) (map[string]broker.Backend, providerClients, error) {
 	out := map[string]broker.Backend{}
-	var goTo map[string]*gotomeeting.Client
+	var cs providerClients
 	for _, name := range p.Order {
 		switch name {
 		case "builtin":
@@ -95,14 +96,14 @@ func backends(p config.Providers, st *store.Store, authorize func(gotomeeting.To
 		case "gotomeeting":
 			clients, tokens, err := goToClients(p.GoToMeeting, st)
 			if err != nil {
-				return nil, nil, err
+				return nil, cs, err
 			}
 			if authorize != nil {
 				if err := authorize(tokens); err != nil {
-					return nil, nil, err
+					return nil, cs, err
 				}
 			}
-			out[name], goTo = broker.NewGoTo(clients), clients
+			out[name], cs.goTo = broker.NewGoTo(clients), clients
 		case "pexip":
 			x := p.Pexip
 			if x.APIURL == "" {
@@ -115,12 +116,21 @@ func backends(p config.Providers, st *store.Store, authorize func(gotomeeting.To
 			}
 			pw, err := readSecret(x.PasswordFile)
 			if err != nil {
-				return nil, nil, fmt.Errorf("pexip password: %w", err)
+				return nil, cs, fmt.Errorf("pexip password: %w", err)
 			}
-			out[name] = broker.NewPexipVMR(pexip.New(x.APIURL, x.Username, pw), x.JoinURLBase)
+			cs.pexip = pexip.New(x.APIURL, x.Username, pw)
+			out[name] = broker.NewPexipVMR(cs.pexip, x.JoinURLBase)
 		}
 	}
-	return out, goTo, nil
+	return out, cs, nil
+}
+
+// providerClients are the API clients behind the backends that the daemon
+// uses itself: GoTo's for authorising organizers, Pexip's for its licence
+// usage.
+type providerClients struct {
+	goTo  map[string]*gotomeeting.Client
+	pexip *pexip.Client // nil without a Pexip management API
 }
 
 // startBroker installs the licence allocator in the store and runs the
@@ -130,37 +140,27 @@ func (d *daemonProcess) startBroker(onMove func(b rooms.Booking, from, to, reaso
 	if d.demoProviders != nil {
 		authorize = func(ts gotomeeting.TokenStore) error { return d.demoProviders.demoAuthorize(ts.Save) }
 	}
-	bes, goTo, err := backends(d.cfg.Providers, d.store, authorize)
+	bes, clients, err := backends(d.cfg.Providers, d.store, authorize)
 	if err != nil {
 		return nil, nil, err
 	}
-	d.goTo = goTo
+	d.goTo = clients.goTo
 	b, err := broker.New(broker.Options{Providers: providerList(d.cfg.Providers), Backends: bes, Store: d.store,
 		Now: time.Now, Log: d.log.With("component", "broker"), OnMove: onMove})
 	if err != nil {
 		return nil, nil, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		if err := b.Run(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("provider broker stopped", "err", err)
 		}
-	}()
-	if x := d.cfg.Providers.Pexip; d.cfg.Providers.Uses("pexip") && x.APIURL != "" {
-		if pw, err := readSecret(x.PasswordFile); err == nil {
-			polled := make(chan struct{})
-			go func() {
-				defer close(polled)
-				d.pollPexipLicensing(ctx, pexip.New(x.APIURL, x.Username, pw))
-			}()
-			prev := done
-			done = make(chan struct{})
-			go func() { <-prev; <-polled; close(done) }()
-		}
+	})
+	if clients.pexip != nil {
+		wg.Go(func() { d.pollPexipLicensing(ctx, clients.pexip) })
 	}
-	return b, func() { cancel(); <-done }, nil
+	return b, func() { cancel(); wg.Wait() }, nil
 }
 
 // externalJoin says where a booking's meeting lives when the broker handed

@@ -23,7 +23,7 @@ func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.To
 	if e.stopBroker != nil {
 		e.stopBroker()
 	}
-	bes, goTo, err := backends(p, e.store, authorize)
+	bes, clients, err := backends(p, e.store, authorize)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.To
 	e.stopBroker = func() { cancel(); <-done }
 	e.t.Cleanup(func() { cancel(); <-done })
 	e.server.broker = b
-	e.server.goToAuthorize = authorizeGoTo(goTo)
+	e.server.goToAuthorize = authorizeGoTo(clients.goTo)
 }
 
 // withDemoProviders runs the demo's GoToMeeting and Pexip emulators behind
