@@ -379,6 +379,7 @@ func TestMeetingByLinkEndToEnd(t *testing.T) {
 	if c := again.expect("closed"); c.Reason != signaling.ReasonEnded {
 		t.Fatalf("rejoining an ended meeting: %+v", c)
 	}
+	e.meetings.flushAudits() // the meeting audit is written behind the meeting
 	hist := anna.do("GET", "/api/v1/bookings/"+b.ID+"/history", nil)
 	for _, action := range []string{"meeting.join", "meeting.admit", "meeting.host_mute", "meeting.end"} {
 		if !strings.Contains(string(hist.body), action) {

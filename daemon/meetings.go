@@ -29,7 +29,7 @@ type meetings struct {
 	hub    *signaling.Hub
 	engine *sfu.Engine
 	queues fanout[queueEvent]
-	audits chan store.AuditEntry
+	audits chan auditItem
 	wg     sync.WaitGroup
 }
 
@@ -38,6 +38,13 @@ type queueEvent struct {
 	Room    string                 `json:"room"`
 	Booking string                 `json:"booking"`
 	Queue   []signaling.QueueEntry `json:"queue"`
+}
+
+// auditItem is a meeting audit entry on its way to the store, or (flushed
+// set) a marker closed once everything queued before it is written.
+type auditItem struct {
+	entry   store.AuditEntry
+	flushed chan struct{}
 }
 
 // auditBuffer holds meeting audit entries on their way to the store, so a
@@ -72,7 +79,7 @@ func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, 
 		engine.Close()
 		return nil, err
 	}
-	mt := &meetings{log: log, store: st, joins: j, engine: engine, audits: make(chan store.AuditEntry, auditBuffer)}
+	mt := &meetings{log: log, store: st, joins: j, engine: engine, audits: make(chan auditItem, auditBuffer)}
 	mt.hub = signaling.NewHub(signaling.Config{
 		AllowedOrigins: []string{originOf(publicURL)},
 		ICEServers:     ice.forParticipant,
@@ -140,7 +147,7 @@ func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
 
 func (mt *meetings) audit(meetingID, actor, action, detail string) {
 	select {
-	case mt.audits <- store.AuditEntry{Actor: actor, Action: "meeting." + action, BookingID: meetingID, Detail: detail}:
+	case mt.audits <- auditItem{entry: store.AuditEntry{Actor: actor, Action: "meeting." + action, BookingID: meetingID, Detail: detail}}:
 	default:
 		mt.log.Warn("meeting audit entry dropped: the store is behind", "booking", meetingID, "action", action)
 	}
@@ -148,11 +155,22 @@ func (mt *meetings) audit(meetingID, actor, action, detail string) {
 
 func (mt *meetings) writeAudits() {
 	defer mt.wg.Done()
-	for e := range mt.audits {
-		if err := mt.store.AppendAudit(e); err != nil {
-			mt.log.Warn("meeting audit", "booking", e.BookingID, "err", err)
+	for it := range mt.audits {
+		if it.flushed != nil {
+			close(it.flushed)
+			continue
+		}
+		if err := mt.store.AppendAudit(it.entry); err != nil {
+			mt.log.Warn("meeting audit", "booking", it.entry.BookingID, "err", err)
 		}
 	}
+}
+
+// flushAudits returns once every entry queued before the call is written.
+func (mt *meetings) flushAudits() {
+	done := make(chan struct{})
+	mt.audits <- auditItem{flushed: done}
+	<-done
 }
 
 // close tells every participant the server is going away, frees every

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The process tests run the real daemon as a child: the test binary
@@ -140,19 +143,53 @@ func (c *child) waitLog(msg string) map[string]any {
 	}
 }
 
-// wait returns the exit error once the child has ended.
+// wait returns the exit error once the child has ended; a child still
+// running after processDeadline fails the test (and is killed by cleanup).
 func (c *child) wait() error {
 	c.t.Helper()
-	for range c.lines {
+	deadline := time.After(processDeadline)
+	for {
+		select {
+		case _, ok := <-c.lines:
+			if ok {
+				continue
+			}
+		case <-deadline:
+			c.t.Fatalf("kogge did not exit within %s:\n%s", processDeadline, c.stderr)
+			return nil
+		}
+		break
 	}
 	select {
 	case err := <-c.done:
 		c.done <- err // for the cleanup
 		return err
-	case <-time.After(processDeadline):
-		c.t.Fatalf("kogge did not exit within %s", processDeadline)
+	case <-deadline:
+		c.t.Fatalf("kogge did not exit within %s:\n%s", processDeadline, c.stderr)
 		return nil
 	}
+}
+
+// bookingsRootPage finds the page that holds the root of the bookings
+// bucket, and the file's page size.
+func bookingsRootPage(path string) (int64, int, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	var page int64
+	err = db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket([]byte("bookings"))
+		if b == nil {
+			return errors.New("no bookings bucket")
+		}
+		if page = int64(b.Root()); page == 0 {
+			return errors.New("the bookings bucket is inline: book more")
+		}
+		return nil
+	})
+	return page, db.Info().PageSize, err
 }
 
 // local is an HTTP client on the daemon's control socket (acts as admin).
@@ -270,13 +307,19 @@ func TestDamagedDatabaseIsRefusedWithoutCrashLoop(t *testing.T) {
 			return os.WriteFile(path, bytes.Repeat([]byte("kogge"), 10000), 0o600)
 		},
 		"truncated": func(path string) error { return os.Truncate(path, 6000) },
+		// A page the bookings live on, not whichever page happens to be
+		// at some offset (a free page can be overwritten harmlessly).
 		"page overwritten": func(path string) error {
+			page, size, err := bookingsRootPage(path)
+			if err != nil {
+				return err
+			}
 			f, err := os.OpenFile(path, os.O_RDWR, 0)
 			if err != nil {
 				return err
 			}
 			defer f.Close()
-			_, err = f.WriteAt(bytes.Repeat([]byte{0xff}, 4096), 4*4096)
+			_, err = f.WriteAt(bytes.Repeat([]byte{0xff}, size), page*int64(size))
 			return err
 		},
 	} {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	_ "time/tzdata" // the zones these tests use, whatever the machine has
 
 	"github.com/kogge-project/kogge/rooms"
 )
@@ -280,7 +281,7 @@ func TestStoreErrorLogged(t *testing.T) {
 func TestDSTBerlin(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
-		t.Skip("no zoneinfo:", err)
+		t.Fatal("no zoneinfo:", err)
 	}
 	synctest.Test(t, func(t *testing.T) {
 		time.Sleep(time.Until(time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC)))
