@@ -42,7 +42,8 @@ func (d *daemonProcess) announce(addr, adminPassword string, joinLinks []string)
 	}
 	url := "http://" + addr + "/"
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n  Kogge demo is running: %s\n", url)
+	rule := strings.Repeat("─", 72)
+	fmt.Fprintf(&b, "\n%s\n  Kogge demo is running: %s\n", rule, url)
 	fmt.Fprintf(&b, "  Data: ./%s   Rooms:", demoDataDir)
 	for _, r := range d.catalog.All() {
 		fmt.Fprintf(&b, " %s (%d seats)", r.Name, r.Capacity)
@@ -56,6 +57,6 @@ func (d *daemonProcess) announce(addr, adminPassword string, joinLinks []string)
 	if len(joinLinks) == 2 {
 		fmt.Fprintf(&b, "  Join by link (%q, open now; two browser windows):\n    host:  %s\n    guest: %s\n", demoMeetingTitle, joinLinks[0], joinLinks[1])
 	}
-	fmt.Fprintf(&b, "  Try: curl -c jar -H 'Content-Type: application/json' -d '{\"name\":\"%s\",\"password\":\"…\"}' %sapi/v1/session\n\n", demoAdmin, url)
+	fmt.Fprintf(&b, "  Try: curl -c jar -H 'Content-Type: application/json' -d '{\"name\":\"%s\",\"password\":\"…\"}' %sapi/v1/session\n%s\n\n", demoAdmin, url, rule)
 	fmt.Fprint(d.stdout, b.String())
 }

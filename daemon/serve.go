@@ -295,10 +295,14 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	defer d.jobs.stop()
-	if d.oparl != nil {
+	importedAtStart := make(chan struct{})
+	if d.oparl == nil {
+		close(importedAtStart)
+	} else {
 		// Import at once rather than at the job's next run: the agenda and
 		// the import's status are in memory and empty after a restart.
 		go func() {
+			defer close(importedAtStart)
 			if rep, err := d.oparl.sync(d.ctx); err != nil {
 				d.log.Warn("council import at start", "err", err)
 			} else {
@@ -368,6 +372,14 @@ func (d *daemonProcess) run() error {
 	}()
 	go func() { serveErr <- ctl.Serve(ctlLn) }()
 
+	if d.demo {
+		// The banner comes last, apart from the start-up lines: the demo's
+		// council system is on loopback, so this wait is short.
+		select {
+		case <-importedAtStart:
+		case <-time.After(5 * time.Second):
+		}
+	}
 	d.announce(ln.Addr().String(), adminPassword, demoLinks)
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
 	stopWatchdog := d.startWatchdog()

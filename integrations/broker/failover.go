@@ -1,8 +1,10 @@
 package broker
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -32,7 +34,13 @@ func (b *Broker) succeed(a store.Allocation, m Meeting) bool {
 		b.log.Error("broker: recording a provisioned meeting", "booking", a.Booking, "provider", a.Provider, "err", err)
 		return false
 	}
-	b.log.Info("broker: meeting provisioned", "booking", a.Booking, "provider", a.Provider, "licence", a.Licence)
+	// A meeting on our own SFU has nothing made outside (no external id):
+	// only external meetings are news to an operator.
+	level := slog.LevelInfo
+	if m.ExternalID == "" {
+		level = slog.LevelDebug
+	}
+	b.log.Log(context.Background(), level, "broker: meeting provisioned", "booking", a.Booking, "provider", a.Provider, "licence", a.Licence)
 	return true
 }
 

@@ -137,7 +137,7 @@ func (f Follow) session(ctx context.Context, sup *Supervisor) (subscribed bool, 
 // the next microphone change once a scene has switched it on.
 func cameraOn(sup *Supervisor, id string) bool {
 	st, err := sup.Status(id)
-	return err == nil && st.State["power"] != "off"
+	return err == nil && st.State["power"] == "on" // unknown (not polled yet) is not on
 }
 
 func parsePublication(p tesira.Publication) (ch int, on bool, ok bool) {

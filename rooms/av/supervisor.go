@@ -408,7 +408,13 @@ func (d *device) record(err error, st State) {
 	}
 	if d.st.Health != before.Health {
 		d.st.Since = now
-		d.log.Info("device health", "health", d.st.Health, "err", d.st.LastError)
+		// The first contact going well is routine; every other change
+		// (and a first contact that fails) is worth an operator's eye.
+		level := slog.LevelInfo
+		if before.LastSeen.IsZero() && d.st.Health == Online {
+			level = slog.LevelDebug
+		}
+		d.log.Log(context.Background(), level, "device health", "health", d.st.Health, "err", d.st.LastError)
 	}
 	changed := d.st.Health != before.Health || d.st.LastError != before.LastError || !sameState(before.State, d.st.State)
 	out := d.st
