@@ -33,7 +33,8 @@ func (s *server) invitation(w http.ResponseWriter, r *http.Request, c *caller) e
 	if s.mail != nil {
 		organizer = s.mail.from
 	}
-	inv := ical.Invitation{Method: method, Organizer: organizer, Booking: &b, Zone: s.defaultZone(), Rooms: s.catalog.Get, Now: s.now()}
+	inv := ical.Invitation{Method: method, Organizer: organizer, Booking: &b, Zone: s.defaultZone(), Rooms: s.catalog.Get, Now: s.now(),
+		JoinURL: s.joins.inviteJoinURL, DialIn: s.joins.inviteDialIn}
 	if b.Contact != "" {
 		inv.Attendees = []ical.Address{{Name: b.Organizer, Email: b.Contact}}
 	}

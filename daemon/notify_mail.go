@@ -20,6 +20,9 @@ type mailNotifier struct {
 	catalog *rooms.Catalog
 	series  func(id string) (rooms.Series, error)
 	log     *slog.Logger
+	// joinURL and dialIn say how to join a hybrid booking remotely; nil
+	// until join links are set up.
+	joinURL, dialIn func(b *rooms.Booking) string
 }
 
 // Why a mail is sent.
@@ -53,7 +56,7 @@ func (n *mailNotifier) send(why string, b rooms.Booking) {
 		method = ical.MethodCancel
 	}
 	inv := ical.Invitation{Method: method, Organizer: n.from, Attendees: []ical.Address{{Name: b.Organizer, Email: b.Contact}},
-		Booking: &b, Zone: room.Zone, Rooms: n.catalog.Get, Now: time.Now()}
+		Booking: &b, Zone: room.Zone, Rooms: n.catalog.Get, Now: time.Now(), JoinURL: n.joinURL, DialIn: n.dialIn}
 	if b.SeriesID != "" {
 		if sr, err := n.series(b.SeriesID); err == nil {
 			inv.Series = &sr
@@ -66,6 +69,14 @@ func (n *mailNotifier) send(why string, b rooms.Booking) {
 	}
 	when := fmt.Sprintf("%s, %s–%s", b.Start.In(room.Zone).Format("02.01.2006"), b.Start.In(room.Zone).Format("15:04"), b.End.In(room.Zone).Format("15:04"))
 	subject, text := mailText(why, b.Title, room.Name, when)
+	if method == ical.MethodRequest && n.joinURL != nil {
+		if u := n.joinURL(&b); u != "" {
+			text += "\nOnline teilnehmen: " + u + "\n"
+		}
+		if d := n.dialIn(&b); d != "" {
+			text += "Telefonische Einwahl: " + d + "\n"
+		}
+	}
 	if err := n.mailer.Enqueue(mail.Message{To: []string{b.Contact}, Subject: subject, Text: text, ICS: ics.Bytes(), Method: string(method)}); err != nil {
 		n.log.Warn("mail not queued", "booking", b.ID, "why", why, "err", err) // no address in the log
 	}
@@ -100,7 +111,7 @@ func (n *mailNotifier) sendSeries(why string, sr rooms.Series, occ []rooms.Booki
 	}
 	tmpl := sr.Template
 	inv := ical.Invitation{Method: method, Organizer: n.from, Attendees: []ical.Address{{Name: tmpl.Organizer, Email: tmpl.Contact}},
-		Series: &sr, Occurrences: occ, Zone: room.Zone, Rooms: n.catalog.Get, Now: time.Now()}
+		Series: &sr, Occurrences: occ, Zone: room.Zone, Rooms: n.catalog.Get, Now: time.Now(), JoinURL: n.joinURL, DialIn: n.dialIn}
 	var ics bytes.Buffer
 	if err := ical.WriteInvitation(&ics, inv); err != nil {
 		n.log.Error("series invitation not written", "series", sr.ID, "err", err)

@@ -257,6 +257,9 @@ func (d *daemonProcess) run() error {
 	if err != nil {
 		return err
 	}
+	if notifier != nil {
+		notifier.joinURL, notifier.dialIn = joinLinks.inviteJoinURL, joinLinks.inviteDialIn
+	}
 	if mt, err = d.startMeetings(joinLinks, m); err != nil {
 		return err
 	}

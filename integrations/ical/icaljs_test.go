@@ -1,62 +1,17 @@
 package ical
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kogge-project/kogge/integrations/ical/icaljstest"
 )
 
-// icaljsDir holds the ical.js validator; CI installs it with
-// `npm ci --prefix integrations/ical/testdata/icaljs`.
-const icaljsDir = "testdata/icaljs"
-
-type icaljsEvent struct {
-	UID          string   `json:"uid"`
-	Summary      string   `json:"summary"`
-	Start        string   `json:"start"`
-	End          string   `json:"end"`
-	RecurrenceID *string  `json:"recurrenceId"`
-	Status       *string  `json:"status"`
-	Sequence     int      `json:"sequence"`
-	RRule        *string  `json:"rrule"`
-	ExDates      []string `json:"exdates"`
-	Conference   []string `json:"conference"`
-}
-
-type icaljsResult struct {
-	Method *string       `json:"method"`
-	Events []icaljsEvent `json:"events"`
-}
-
-// runIcalJS parses ics with Mozilla's ical.js under node. A missing
-// installation fails the test: the independent check is the point.
-func runIcalJS(t *testing.T, ics string) icaljsResult {
+// runIcalJS parses ics with Mozilla's ical.js (see package icaljstest).
+func runIcalJS(t *testing.T, ics string) icaljstest.Result {
 	t.Helper()
-	if _, err := os.Stat(filepath.Join(icaljsDir, "node_modules", "ical.js")); err != nil {
-		t.Fatalf("ical.js is not installed: run `npm ci --prefix integrations/ical/testdata/icaljs` from the repository root (%v)", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not installed, but TestFeedsParseInIcalJS needs it: %v", err)
-	}
-	cmd := exec.Command(node, "validate.mjs")
-	cmd.Dir = icaljsDir
-	cmd.Stdin = strings.NewReader(ics)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("ical.js rejects the calendar: %v\n%s\n%s", err, stderr.String(), ics)
-	}
-	var res icaljsResult
-	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		t.Fatalf("validate.mjs output %q: %v", stdout.String(), err)
-	}
-	return res
+	return icaljstest.Parse(t, ics)
 }
 
 func isoUTC(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

@@ -71,6 +71,16 @@ func WriteInvitation(w io.Writer, inv Invitation) error {
 		}
 		extra = append(extra, line)
 	}
+	if inv.Method == MethodRequest && len(inv.Attendees) == 0 {
+		// RFC 5546 3.2.2: a REQUEST has at least one ATTENDEE. With no
+		// contact to invite, the organizer attends (as chair), so that
+		// groupware still files the event as a meeting.
+		line, err := calAddress("ATTENDEE", inv.Organizer, ";CUTYPE=INDIVIDUAL;ROLE=CHAIR;PARTSTAT=ACCEPTED")
+		if err != nil {
+			return err
+		}
+		extra = append(extra, line)
+	}
 	r := &renderer{zone: inv.Zone, rooms: inv.Rooms, joinURL: inv.JoinURL, dialIn: inv.DialIn, now: inv.Now,
 		visible: func(*rooms.Booking) bool { return true }}
 	if r.now.IsZero() {

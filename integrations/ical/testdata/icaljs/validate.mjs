@@ -50,7 +50,9 @@ for (const ev of root.getAllSubcomponents("vevent")) {
     sequence: ev.getFirstPropertyValue("sequence"),
     rrule: rrule ? rrule.toString() : null,
     exdates,
+    description: ev.getFirstPropertyValue("description") || "",
     conference: ev.getAllProperties("conference").map((p) => p.getFirstValue()),
+    attendees: ev.getAllProperties("attendee").map((p) => p.getFirstValue()),
     duration: event.duration.toSeconds(),
   });
 }
