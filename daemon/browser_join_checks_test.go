@@ -37,10 +37,11 @@ const joinLayout = `(async (wide) => {
     }
     if (tile.bottom - box.bottom > 4) problems.push('tile of ' + who + ' reaches ' + px(tile.bottom - box.bottom) + ' below its video');
   }
-  const stage = document.querySelector('.stage').getBoundingClientRect();
+  const grid = document.querySelector('#grid').getBoundingClientRect();
+  const controls = document.querySelector('.controls').getBoundingClientRect();
   const side = document.querySelector('.sidebar').getBoundingClientRect();
-  if (wide && side.left < stage.right) problems.push('the sidebar is not beside the videos');
-  if (!wide && side.top < stage.bottom) problems.push('the sidebar is not below the controls');
+  if (wide && side.left < grid.right) problems.push('the sidebar is not beside the videos');
+  if (!wide && side.top < controls.bottom) problems.push('the sidebar is not below the controls');
   if (document.documentElement.scrollWidth > innerWidth) problems.push('the page is ' + px(document.documentElement.scrollWidth) + ' wide on a ' + px(innerWidth) + ' screen');
   return problems;
 })(%t)`

@@ -163,10 +163,20 @@ func TestJoinPagesInChromium(t *testing.T) {
 			shot(tab.ctx, "join-meeting-"+tab.name+"-"+screen.name)
 		}
 	}
+	// Redrawn buttons keep what they say, not only the language.
+	said := map[string]map[string]string{
+		"host":  {"#toggle-mic": "Unmute", "#toggle-hand": "Raise hand", "#lock": "Unlock meeting"},
+		"guest": {"#toggle-mic": "Unmute", "#toggle-hand": "Lower hand"},
+	}
 	for _, tab := range tabs {
 		checkAccessibility(t, tab.ctx, "join page (meeting, "+tab.name+", phone)")
 		do(tab.ctx, chromedp.EmulateViewport(1280, 800))
 		switchTo(tab.ctx, tab.name+" in the meeting", "en")
+		for sel, want := range said[tab.name] {
+			if got, err := chromedp.Run(tab.ctx, chromedp.Text(css(sel))); err != nil || got != want {
+				t.Errorf("%s's %s says %q in English, want %q (%v)", tab.name, sel, got, want, err)
+			}
+		}
 		shot(tab.ctx, "join-meeting-"+tab.name+"-en")
 		switchTo(tab.ctx, tab.name+" in the meeting", "de")
 		checkAccessibility(t, tab.ctx, "join page (meeting, "+tab.name+")")
