@@ -2,7 +2,7 @@
 // Kogge's SFU. Protocol: signaling/PROTOCOL.md. Two peer connections, as
 // the SFU expects: "up" carries what we send (we offer), "down" what the
 // others send (the server offers, we answer).
-import { t, pair, apply, lang, setLang } from './i18n.js';
+import { t, pair, apply, has, lang, setLang } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const root = $('join');
@@ -16,17 +16,39 @@ let up = null, down = null;
 let local = null;          // our MediaStream
 let micMuted = false, camOff = false, handUp = false, locked = false;
 let people = [];           // last state.participants
-let lastState = { participants: [], queue: [], lobby: [], locked: false };
+let lastState = null;      // the last state message, redrawn on a language change
 let closedShown = false;
+
+// Texts that depend on what happened (status lines, toggled buttons) are
+// set through live(): it remembers how to say them, so a language switch
+// redraws them without a reload. Static texts use data-i18n, the lists
+// are redrawn from lastState.
+const lives = new Map();   // element → () => text
+
+function live(el, say) {
+  delete el.dataset.i18n; // apply() must not put the static text back
+  lives.set(el, say);
+  el.textContent = say();
+}
+
+function redraw() {
+  apply();
+  for (const [el, say] of lives) {
+    if (el.isConnected) el.textContent = say(); else lives.delete(el);
+  }
+  if (lastState) renderState(lastState);
+}
 
 function show(section) {
   for (const id of ['notice', 'prejoin', 'lobby', 'meeting']) $(id).hidden = id !== section;
 }
 
-function notice(reason, vars = {}) {
-  const [title, text] = pair('state.' + reason, vars);
-  $('notice-title').textContent = title;
-  $('notice-text').textContent = text + (vars.detail ? '\n' + t('reason', { reason: vars.detail }) : '');
+// notice shows a final state; opens (RFC 3339) is formatted in the
+// language shown, detail is the host's own words.
+function notice(reason, { opens = '', detail = '' } = {}) {
+  live($('notice-title'), () => pair('state.' + reason)[0]);
+  live($('notice-text'), () => pair('state.' + reason, { time: opens ? formatTime(opens) : '' })[1] +
+    (detail ? '\n' + t('reason', { reason: detail }) : ''));
   show('notice');
 }
 
@@ -43,14 +65,17 @@ function send(msg) {
 async function openDevices() {
   const cam = $('camera').value, mic = $('mic').value;
   if (local) local.getTracks().forEach((tr) => tr.stop());
+  // 16:9 pictures fill the 16:9 tiles; a camera that cannot is shown in
+  // its own shape (join.css).
+  const wide = { width: { ideal: 1280 }, height: { ideal: 720 } };
   try {
     local = await navigator.mediaDevices.getUserMedia({
-      video: cam === 'none' ? false : (cam ? { deviceId: { exact: cam } } : true),
+      video: cam === 'none' ? false : (cam ? { ...wide, deviceId: { exact: cam } } : wide),
       audio: mic === 'none' ? false : (mic ? { deviceId: { exact: mic } } : true),
     });
   } catch {
     local = new MediaStream();
-    $('prejoin-error').textContent = t('prejoin.noDevices');
+    live($('prejoin-error'), () => t('prejoin.noDevices'));
   }
   $('preview').srcObject = local;
 }
@@ -58,18 +83,19 @@ async function openDevices() {
 async function listDevices() {
   let devices = [];
   try { devices = await navigator.mediaDevices.enumerateDevices(); } catch { /* no permission */ }
-  for (const [sel, kind] of [[$('camera'), 'videoinput'], [$('mic'), 'audioinput']]) {
+  for (const [sel, kind, unnamed] of [[$('camera'), 'videoinput', 'prejoin.cameraN'], [$('mic'), 'audioinput', 'prejoin.micN']]) {
     const current = sel.value;
     sel.replaceChildren();
-    for (const d of devices.filter((d) => d.kind === kind)) {
+    devices.filter((d) => d.kind === kind).forEach((d, i) => {
       const o = document.createElement('option');
       o.value = d.deviceId;
-      o.textContent = d.label || kind;
+      // Without permission the browser hides the labels: number them.
+      if (d.label) o.textContent = d.label; else live(o, () => t(unnamed, { n: i + 1 }));
       sel.append(o);
-    }
+    });
     const none = document.createElement('option');
     none.value = 'none';
-    none.textContent = t('prejoin.none');
+    live(none, () => t('prejoin.none'));
     sel.append(none);
     if (current) sel.value = current;
   }
@@ -141,26 +167,30 @@ async function handle(m) {
     }
     case 'mute_request':
       setMic(true);
-      note(t('meeting.mutedByHost'));
+      note(() => t('meeting.mutedByHost'));
       break;
-    case 'error':
+    case 'error': {
       if (m.code === 'prejoin') break;
-      note(m.message || m.code);
+      // The server's message is for developers; people get a sentence.
+      const key = 'meeting.error.' + m.code;
+      note(() => t(has(key) ? key : 'meeting.error'));
       break;
+    }
     case 'closed':
       closedShown = true;
       stopMedia();
       if (m.reason === 'external' && /^https:\/\//.test(m.url || '')) { location.assign(m.url); return; }
       if (m.reason === 'pin_wrong' || m.reason === 'pin_required') {
         $('pin-row').hidden = false;
-        $('prejoin-error').textContent = pair('state.' + m.reason)[1];
+        const reason = m.reason;
+        live($('prejoin-error'), () => pair('state.' + reason)[1]);
         $('join-button').disabled = false;
         closedShown = false;
         show('prejoin');
         $('pin').focus();
         return;
       }
-      notice(m.reason, { time: m.opens ? formatTime(m.opens) : '', detail: m.message && m.reason === 'denied' ? m.message : '' });
+      notice(m.reason, { opens: m.opens || '', detail: m.message && m.reason === 'denied' ? m.message : '' });
       break;
   }
 }
@@ -231,8 +261,9 @@ function labelTiles() {
   for (const tile of document.querySelectorAll('.tile')) {
     const p = people.find((x) => x.id === tile.dataset.participant);
     const name = p ? p.name : '';
-    tile.querySelector('figcaption').textContent = tile.dataset.participant === me ? `${name} ${t('meeting.you')}` : name;
-    tile.classList.toggle('muted', !!(p && p.muted));
+    const you = tile.dataset.participant === me ? ` ${t('meeting.you')}` : '';
+    const muted = p && p.muted ? ` – ${t('meeting.muted')}` : '';
+    tile.querySelector('figcaption').textContent = name + you + muted;
   }
 }
 
@@ -268,12 +299,14 @@ function setMic(muted) {
   micMuted = muted;
   if (local) local.getAudioTracks().forEach((tr) => { tr.enabled = !muted; });
   $('toggle-mic').setAttribute('aria-pressed', String(muted));
-  $('toggle-mic').textContent = t(muted ? 'meeting.unmute' : 'meeting.mute');
+  live($('toggle-mic'), () => t(micMuted ? 'meeting.unmute' : 'meeting.mute'));
 }
 
-function note(text) {
+// note shows a status line above the videos; say returns its text in the
+// language shown.
+function note(say) {
   const n = $('meeting-note');
-  n.textContent = text;
+  live(n, say);
   n.hidden = false;
 }
 
@@ -318,7 +351,7 @@ function renderState(m) {
   if (!(m.queue || []).length) { const li = document.createElement('li'); li.className = 'muted'; li.textContent = t('meeting.queueEmpty'); q.append(li); }
   handUp = (m.queue || []).some((e) => e.id === me);
   $('toggle-hand').setAttribute('aria-pressed', String(handUp));
-  $('toggle-hand').textContent = t(handUp ? 'meeting.lowerHand' : 'meeting.raiseHand');
+  live($('toggle-hand'), () => t(handUp ? 'meeting.lowerHand' : 'meeting.raiseHand'));
   $('queue-controls').hidden = !host;
   $('host').hidden = !host;
   if (host) {
@@ -335,7 +368,7 @@ function renderState(m) {
     }
     if (!(m.lobby || []).length) { const li = document.createElement('li'); li.className = 'muted'; li.textContent = t('host.lobbyEmpty'); l.append(li); }
     $('lock').setAttribute('aria-pressed', String(locked));
-    $('lock').textContent = t(locked ? 'host.unlock' : 'host.lock');
+    live($('lock'), () => t(locked ? 'host.unlock' : 'host.lock'));
   }
   labelTiles();
 }
@@ -346,7 +379,7 @@ function wireControls() {
     camOff = !camOff;
     if (local) local.getVideoTracks().forEach((tr) => { tr.enabled = !camOff; });
     $('toggle-camera').setAttribute('aria-pressed', String(camOff));
-    $('toggle-camera').textContent = t(camOff ? 'meeting.cameraOn' : 'meeting.cameraOff');
+    live($('toggle-camera'), () => t(camOff ? 'meeting.cameraOn' : 'meeting.cameraOff'));
   });
   $('toggle-hand').addEventListener('click', () => send({ type: 'hand', raised: !handUp }));
   const leave = () => { send({ type: 'leave' }); closedShown = true; stopMedia(); ws?.close(); notice('left'); };
@@ -357,14 +390,15 @@ function wireControls() {
   $('end-all').addEventListener('click', () => { if (confirm(t('host.endConfirm'))) send({ type: 'end' }); });
   $('queue-next').addEventListener('click', () => send({ type: 'queue', action: 'next' }));
   $('queue-clear').addEventListener('click', () => send({ type: 'queue', action: 'clear' }));
-  $('lang').addEventListener('click', () => { setLang(lang === 'de' ? 'en' : 'de'); $('lang').textContent = t('lang.switch'); renderState(lastState); });
+  $('lang').addEventListener('click', () => { setLang(lang === 'de' ? 'en' : 'de'); redraw(); });
 }
 
 // ---- start -------------------------------------------------------------
 
 apply();
-$('lang').textContent = t('lang.switch');
+// The switch names the other language, in that language.
+live($('lang'), () => { $('lang').lang = lang === 'de' ? 'en' : 'de'; return t('lang.switch'); });
 wireControls();
 const state = root.dataset.state;
 if (state === 'open') prejoin();
-else notice(state, { time: root.dataset.opens ? formatTime(root.dataset.opens) : '' });
+else notice(state, { opens: root.dataset.opens || '' });
