@@ -240,3 +240,30 @@ func TestParseObjectURL(t *testing.T) {
 		}
 	}
 }
+
+// A server (or a proxy in front of it) that ignores the name filter must
+// not make Kogge update or delete someone else's VMR.
+func TestFindConferenceByNameChecksTheName(t *testing.T) {
+	emu := NewEmulator("admin", "secret")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			q := r.URL.Query()
+			q.Del("name") // the filter is dropped on the way
+			r.URL.RawQuery = q.Encode()
+		}
+		emu.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c := New(srv.URL, "admin", "secret")
+	c.Limiter = nil
+	ctx := context.Background()
+	if _, err := c.CreateMeetingRoom(ctx, Meeting{Name: "kogge-other", Alias: "other-1", AllowGuests: true}); err != nil {
+		t.Fatal(err)
+	}
+	if f, ok, err := c.FindConferenceByName(ctx, "kogge-mine"); err != nil || ok {
+		t.Fatalf("found %+v (%v, %v) for a name no VMR has", f, ok, err)
+	}
+	if f, ok, err := c.FindConferenceByName(ctx, "kogge-other"); err != nil || !ok || f.Name != "kogge-other" {
+		t.Fatalf("the VMR that exists: %+v %v %v", f, ok, err)
+	}
+}

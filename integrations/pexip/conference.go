@@ -120,8 +120,16 @@ func (c *Client) ListConferences(ctx context.Context, filter url.Values) ([]Conf
 // FindConferenceByName returns the VMR with exactly this name, if any.
 func (c *Client) FindConferenceByName(ctx context.Context, name string) (Conference, bool, error) {
 	cs, err := c.ListConferences(ctx, url.Values{"name": {name}})
-	if err != nil || len(cs) == 0 {
+	if err != nil {
 		return Conference{}, false, err
 	}
-	return cs[0], true, nil
+	// The filter is the server's; what Kogge then updates or deletes must
+	// really be the VMR of that name (a server or proxy that ignores the
+	// filter would otherwise hand back someone else's room).
+	for _, cf := range cs {
+		if cf.Name == name {
+			return cf, true, nil
+		}
+	}
+	return Conference{}, false, nil
 }
