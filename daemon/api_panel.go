@@ -53,21 +53,49 @@ type panelBooking struct {
 }
 
 type panelState struct {
-	Room      string         `json:"room"`
-	RoomName  string         `json:"room_name"`
-	Zone      string         `json:"zone"`
-	Now       time.Time      `json:"now"`
-	Current   *panelBooking  `json:"current"`
-	Next      *panelBooking  `json:"next"`
-	Today     []panelBooking `json:"today"`
-	BookNow   []int          `json:"book_now"` // lengths free from now
-	Scenes    []string       `json:"scenes"`
-	Devices   []av.Status    `json:"devices"`
-	Camera    *panelCamera   `json:"camera,omitempty"`
-	Mic       *panelMic      `json:"mic,omitempty"`
-	PanelName string         `json:"panel_name,omitempty"`
+	Room     string         `json:"room"`
+	RoomName string         `json:"room_name"`
+	Zone     string         `json:"zone"`
+	Now      time.Time      `json:"now"`
+	Current  *panelBooking  `json:"current"`
+	Next     *panelBooking  `json:"next"`
+	Today    []panelBooking `json:"today"`
+	BookNow  []int          `json:"book_now"` // lengths free from now
+	// Closed is set while the room cannot be booked (a closure, or
+	// outside its bookable days and hours): the door says so instead of
+	// "free" and offers no "book now".
+	Closed    *panelClosed `json:"closed"`
+	Scenes    []string     `json:"scenes"`
+	Devices   []av.Status  `json:"devices"`
+	Camera    *panelCamera `json:"camera,omitempty"`
+	Mic       *panelMic    `json:"mic,omitempty"`
+	PanelName string       `json:"panel_name,omitempty"`
 	// Queue is the speaker queue of the council session running now.
 	Queue []signaling.QueueEntry `json:"queue,omitempty"`
+}
+
+// panelClosed says until when a room is closed.
+type panelClosed struct {
+	Until      *time.Time `json:"until"` // null: not within a year
+	UntilLocal string     `json:"until_local,omitempty"`
+	// ReopensToday: the room can be booked again later today.
+	ReopensToday bool   `json:"reopens_today"`
+	Reason       string `json:"reason,omitempty"` // the closure's, e.g. "Weihnachten"
+}
+
+// panelClosedAt says whether room is closed at now, and until when.
+func (s *server) panelClosedAt(room rooms.Room, now time.Time) *panelClosed {
+	cs, closed := rooms.ClosedAt(room, s.closureList(), now)
+	if !closed {
+		return nil
+	}
+	pc := &panelClosed{Reason: cs.Reason}
+	if !cs.Until.IsZero() {
+		until := cs.Until.UTC()
+		pc.Until, pc.UntilLocal = &until, room.Local(cs.Until)
+		pc.ReopensToday = localDay(cs.Until, room.Zone).Equal(localDay(now, room.Zone))
+	}
+	return pc
 }
 
 type panelCamera struct {
@@ -156,7 +184,8 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 		v := s.panelView(*next, room, now)
 		st.Next = &v
 	}
-	if cur == nil {
+	st.Closed = s.panelClosedAt(room, now)
+	if cur == nil && st.Closed == nil {
 		start := now.Truncate(time.Minute)
 		for _, m := range bookNowLengths {
 			end := start.Add(time.Duration(m) * time.Minute)
@@ -282,6 +311,9 @@ func (s *server) panelBookNow(w http.ResponseWriter, r *http.Request, c *caller)
 	if !slices.Contains(bookNowLengths, in.Minutes) {
 		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "minutes", Code: rooms.CodeInvalidField,
 			Message: "Book 15, 30 or 60 minutes."}}}
+	}
+	if s.panelClosedAt(room, s.now()) != nil {
+		return newProblem(http.StatusConflict, "closed", "The room is closed", "The room cannot be booked now: it is closed.")
 	}
 	organizer := "Panel"
 	if c.panel != nil {

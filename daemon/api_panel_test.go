@@ -6,6 +6,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // pairing is the panel side of pairing over HTTP.
@@ -134,11 +137,72 @@ type panelStateView struct {
 		ID, Title, Kind string
 		Redacted        bool
 	}
-	BookNow []int    `json:"book_now"`
+	BookNow []int `json:"book_now"`
+	Closed  *struct {
+		Until        *time.Time
+		UntilLocal   string `json:"until_local"`
+		ReopensToday bool   `json:"reopens_today"`
+		Reason       string
+	}
 	Scenes  []string `json:"scenes"`
 	Devices []struct{ ID, Health string }
 	Camera  *struct{ Presets []int }
 	Mic     *struct{ Muted *bool }
+}
+
+// TestPanelStateSaysWhenTheRoomIsClosed: on a closure from the
+// configuration and outside the room's bookable days and hours the state
+// says the room is closed and until when, and offers no "book now".
+func TestPanelStateSaysWhenTheRoomIsClosed(t *testing.T) {
+	e := newTestEnv(t)
+	closures := config.Demo(t.TempDir()).ClosureList() // Christmas: 24–26 December 2026
+	e.server.closures = func() []rooms.Closure { return closures }
+	panel := e.panel("sitzungszimmer-2", "Tür SZ2") // Monday to Friday, 07:00–20:00
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, now string
+		until     string // local; "" if open
+		today     bool
+		reason    string
+	}{
+		{"open", "2026-11-26 09:00", "", false, ""},
+		{"before hours", "2026-11-26 06:30", "2026-11-26T07:00:00+01:00", true, ""},
+		{"after hours", "2026-11-26 20:30", "2026-11-27T07:00:00+01:00", false, ""},
+		{"saturday", "2026-11-28 10:00", "2026-11-30T07:00:00+01:00", false, ""},
+		// Christmas Eve is a Thursday; the 27th a Sunday.
+		{"christmas", "2026-12-24 10:00", "2026-12-28T07:00:00+01:00", false, "Weihnachten"},
+	} {
+		now, err := time.ParseInLocation("2006-01-02 15:04", c.now, berlin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.now = now
+		var st panelStateView
+		if r := panel.do("GET", "/api/v1/panel/sitzungszimmer-2/state", nil); r.status != 200 {
+			t.Fatalf("%s: %d %s", c.name, r.status, r.body)
+		} else {
+			r.json(t, &st)
+		}
+		if c.until == "" {
+			if st.Closed != nil || len(st.BookNow) == 0 {
+				t.Errorf("%s: closed %+v, book now %v", c.name, st.Closed, st.BookNow)
+			}
+			continue
+		}
+		if st.Closed == nil {
+			t.Errorf("%s: not closed", c.name)
+			continue
+		}
+		want, _ := time.Parse(time.RFC3339, c.until)
+		if st.Closed.UntilLocal != c.until || st.Closed.Until == nil || !st.Closed.Until.Equal(want) ||
+			st.Closed.ReopensToday != c.today || st.Closed.Reason != c.reason || len(st.BookNow) != 0 {
+			t.Errorf("%s: closed %+v (until %v), book now %v", c.name, st.Closed, st.Closed.Until, st.BookNow)
+		}
+		panel.do("POST", "/api/v1/panel/sitzungszimmer-2/book-now", map[string]int{"minutes": 15}).problem(t, 409, "closed")
+	}
 }
 
 func TestPanelActions(t *testing.T) {

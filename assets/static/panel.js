@@ -1,6 +1,6 @@
-// The room panel at the door: now and next, check-in, extend, end, book
-// now, scenes, camera presets, microphone mute, device health and the
-// speaker queue. Everything from the server goes into textContent.
+// The room panel at the door: now and next (or closed), check-in, extend,
+// end, book now, scenes, camera presets, microphone mute, device health
+// and the speaker queue. Everything from the server goes into textContent.
 import { t, apply, lang, setLang } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -9,6 +9,7 @@ const room = main.dataset.room;
 const api = '/api/v1/panel/' + encodeURIComponent(room) + '/';
 const EVENT_KINDS = ['prep', 'start', 'noshow', 'end_warning', 'end', 'teardown', 'device'];
 const MAX_BACKOFF_MS = 30000;
+const NOTE_MS = 20000; // how long the sentence about an action stays
 
 let state = null;      // last state from the server (kept when offline)
 let clockOffset = 0;   // server now − local now, ms
@@ -17,13 +18,31 @@ let es = null;
 let backoff = 1000;
 let retryTimer = null;
 let refreshTimer = null;
+// note is the sentence about the last action as a catalogue key and its
+// values, so a language switch says it again in the other language.
+let note = null;
+let noteTimer = null;
 
 const hhmm = (local) => (local || '').slice(11, 16);
 const serverNow = () => Date.now() + clockOffset;
 const titleOf = (b) => (b.redacted ? t('panel.confidential') : b.title);
 
 function offline(on) { $('offline').hidden = !on; }
-function message(text) { $('message').textContent = text; }
+
+// say shows the sentence for key (null: none) for a while.
+function say(key, vars = {}) {
+  clearTimeout(noteTimer);
+  note = key ? { key, vars } : null;
+  if (note) noteTimer = setTimeout(() => say(null), NOTE_MS);
+  showMessage();
+}
+
+// showMessage shows the last action's sentence, else the check-in hint.
+function showMessage() {
+  const cur = state && state.current;
+  const due = state && [cur, state.next].some((b) => b && b.checkin_allowed && b.checkin_due);
+  $('message').textContent = note ? t(note.key, note.vars) : (due ? t('panel.checkinDue') : '');
+}
 
 function el(tag, text, attrs = {}) {
   const e = document.createElement(tag);
@@ -60,10 +79,18 @@ function render(st) {
   else if (!st.current) queue = [];
   clockOffset = Date.parse(st.now) - Date.now();
   const cur = st.current;
-  main.className = cur ? 'busy' : 'free';
-  $('now-label').textContent = t(cur ? 'panel.busy' : 'panel.free');
-  $('now-title').textContent = cur ? titleOf(cur) : '';
-  $('now-time').textContent = cur ? hhmm(cur.start_local) + '–' + hhmm(cur.end_local) : '';
+  // A running meeting wins over closed, as busy does over closed in the
+  // room's availability.
+  const closed = !cur && st.closed;
+  main.className = cur ? 'busy' : (closed ? 'closed' : 'free');
+  $('now-label').textContent = t(cur ? 'panel.busy' : (closed ? 'panel.closed' : 'panel.free'));
+  if (closed) {
+    $('now-title').textContent = closed.reason || '';
+    $('now-time').textContent = closed.reopens_today ? t('panel.closedUntil', { time: hhmm(closed.until_local) }) : t('panel.closedToday');
+  } else {
+    $('now-title').textContent = cur ? titleOf(cur) : '';
+    $('now-time').textContent = cur ? hhmm(cur.start_local) + '–' + hhmm(cur.end_local) : '';
+  }
   const checkinTarget = [cur, st.next].find((b) => b && b.checkin_allowed);
   $('checkin').hidden = !checkinTarget;
   $('checkin').classList.toggle('due', !!(checkinTarget && checkinTarget.checkin_due));
@@ -72,10 +99,11 @@ function render(st) {
   const bn = $('book-now');
   bn.replaceChildren(el('span', t('panel.bookNow'), { id: 'book-now-label' }));
   for (const m of st.book_now || []) {
-    bn.append(button(t('panel.minutes', { min: m }), () => act('book-now', { minutes: m }), { 'data-minutes': String(m) }));
+    bn.append(button(t('panel.minutes', { min: m }), () => act('book-now', { minutes: m },
+      (v) => ['panel.didBook', { min: m, time: hhmm(v.current && v.current.end_local) }]), { 'data-minutes': String(m) }));
   }
-  bn.hidden = !!cur || !(st.book_now || []).length;
-  if (checkinTarget && checkinTarget.checkin_due && !$('message').textContent) message(t('panel.checkinDue'));
+  bn.hidden = !!cur || !!closed || !(st.book_now || []).length;
+  showMessage();
 
   const next = st.next;
   $('next-title').textContent = next ? titleOf(next) : t('panel.nothingNext');
@@ -83,12 +111,13 @@ function render(st) {
 
   const scenes = $('scenes');
   scenes.replaceChildren(...(st.scenes || []).map((s) =>
-    button(s, () => act('scenes/' + encodeURIComponent(s)), { 'data-scene': s })));
-  const presets = $('presets');
-  presets.hidden = !st.camera;
-  presets.setAttribute('aria-label', t('panel.preset', { n: '' }).trim());
-  presets.replaceChildren(...(st.camera ? st.camera.presets : []).map((n) =>
-    button(t('panel.preset', { n }), () => act('camera/preset', { preset: n }))));
+    button(s, (ev) => runScene(s, ev.currentTarget.textContent), { 'data-scene': s })));
+  // Presets are a row of numbers after "Camera"; each says its whole
+  // name to screen readers.
+  $('presets-row').hidden = !st.camera;
+  $('presets').replaceChildren(...(st.camera ? st.camera.presets : []).map((n) =>
+    button(String(n), () => act('camera/preset', { preset: n }, () => ['panel.didPreset', { n }]),
+      { 'aria-label': t('panel.preset', { n }) })));
   const mute = $('mute');
   mute.hidden = !st.mic;
   if (st.mic) {
@@ -118,15 +147,32 @@ function tick() {
   const mins = (iso) => Math.max(0, Math.ceil((Date.parse(iso) - now.getTime()) / 60000));
   let text = '';
   if (cur) text = t('panel.endsIn', { min: mins(cur.end) });
+  else if (state.closed) text = reopening(state.closed);
   else if (state.next) text = t('panel.freeUntil', { time: hhmm(state.next.start_local) }) + ' · ' + t('panel.startsIn', { min: mins(state.next.start) });
   else text = t('panel.freeAllDay');
   $('countdown').textContent = text;
 }
 
-async function act(path, body) {
+// reopening names the day and time a room closed today opens again.
+function reopening(closed) {
+  if (closed.reopens_today || !closed.until) return '';
+  const day = new Date(closed.until).toLocaleDateString(lang === 'en' ? 'en-GB' : 'de-DE',
+    { weekday: 'long', day: 'numeric', month: 'long', timeZone: state.zone || undefined });
+  return t('panel.reopensOn', { day, time: hhmm(closed.until_local) });
+}
+
+function runScene(name, label) {
+  act('scenes/' + encodeURIComponent(name), undefined,
+    (v) => [(v.results || []).every((r) => r.ok) ? 'panel.didScene' : 'panel.didScenePartly', { scene: label }],
+    ['panel.sceneRunning', { scene: label }]);
+}
+
+// act posts an action; done(reply) returns the sentence [key, vars] that
+// says what happened. pending is said while a slow action (a scene) runs.
+async function act(path, body, done, pending) {
   const buttons = [...main.querySelectorAll('button')];
   buttons.forEach((b) => { b.disabled = true; });
-  message('');
+  say(...(pending || [null]));
   let r;
   try {
     r = await fetch(api + path, {
@@ -141,10 +187,10 @@ async function act(path, body) {
   if (r.status === 401) { location.replace('/panel'); return; }
   const v = await r.json().catch(() => ({}));
   if (!r.ok) {
-    message(t('panel.failed', { detail: v.detail || r.status }));
+    say('panel.failed', { detail: v.detail || r.status });
     return;
   }
-  message(t('panel.done'));
+  say(...done(v));
   if (v.room && 'book_now' in v) render(v);
   else if (path === 'mute') { if (state) { state.mic = v; render(state); } }
   else loadState();
@@ -190,11 +236,17 @@ langBtn.addEventListener('click', () => {
   setLang(lang === 'de' ? 'en' : 'de');
   langBtn.textContent = t('lang.switch');
   if (state) render(state);
+  showMessage();
 });
-$('checkin').addEventListener('click', () => act('checkin'));
-$('extend').addEventListener('click', () => act('extend', { minutes: 15 }));
-$('end').addEventListener('click', () => act('end'));
-$('mute').addEventListener('click', () => act('mute', { mute: $('mute').getAttribute('aria-pressed') !== 'true' }));
+const EXTEND_MIN = 15;
+$('checkin').addEventListener('click', () => act('checkin', undefined, () => ['panel.didCheckin']));
+$('extend').addEventListener('click', () => act('extend', { minutes: EXTEND_MIN },
+  (v) => ['panel.didExtend', { min: EXTEND_MIN, time: hhmm(v.current && v.current.end_local) }]));
+$('end').addEventListener('click', () => act('end', undefined, () => ['panel.didEnd']));
+$('mute').addEventListener('click', () => {
+  const mute = $('mute').getAttribute('aria-pressed') !== 'true';
+  act('mute', { mute }, () => [mute ? 'panel.didMute' : 'panel.didUnmute']);
+});
 setInterval(tick, 1000);
 setInterval(loadState, 60000); // status changes with time (check-in opens, meetings end)
 loadState().then(connect);
