@@ -150,7 +150,7 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 	}
 	now := j.now()
 	switch {
-	case !live(b) || !now.Before(closes) || (j.ended != nil && j.ended(b.ID)):
+	case !live(b) || !now.Before(closes) || !js.EndedAt.IsZero() || (j.ended != nil && j.ended(b.ID)):
 		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonEnded, Message: "This meeting has ended."}
 	case now.Before(opens):
 		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonNotOpen, Opens: opens,

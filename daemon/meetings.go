@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
-	"sync"
 	"syscall"
 	"time"
 
@@ -29,8 +28,6 @@ type meetings struct {
 	hub    *signaling.Hub
 	engine *sfu.Engine
 	queues fanout[queueEvent]
-	audits chan auditItem
-	wg     sync.WaitGroup
 }
 
 // queueEvent is a council session's speaker queue on the events stream.
@@ -39,17 +36,6 @@ type queueEvent struct {
 	Booking string                 `json:"booking"`
 	Queue   []signaling.QueueEntry `json:"queue"`
 }
-
-// auditItem is a meeting audit entry on its way to the store, or (flushed
-// set) a marker closed once everything queued before it is written.
-type auditItem struct {
-	entry   store.AuditEntry
-	flushed chan struct{}
-}
-
-// auditBuffer holds meeting audit entries on their way to the store, so a
-// meeting never waits for an fsync.
-const auditBuffer = 256
 
 func (d *daemonProcess) startMeetings(j *joins, m *metrics) (*meetings, error) {
 	mt, err := newMeetings(d.cfg.WebRTC, d.cfg.Server.PublicURL, d.demo, d.store, j, d.log.With("component", "meetings"))
@@ -79,7 +65,7 @@ func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, 
 		engine.Close()
 		return nil, err
 	}
-	mt := &meetings{log: log, store: st, joins: j, engine: engine, audits: make(chan auditItem, auditBuffer)}
+	mt := &meetings{log: log, store: st, joins: j, engine: engine}
 	mt.hub = signaling.NewHub(signaling.Config{
 		AllowedOrigins: []string{originOf(publicURL)},
 		ICEServers:     ice.forParticipant,
@@ -88,8 +74,6 @@ func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, 
 		Hooks:          signaling.Hooks{Queue: mt.publishQueue, Audit: mt.audit},
 	}, j, signaling.SFU(engine))
 	j.ended = mt.hub.Ended
-	mt.wg.Add(1)
-	go mt.writeAudits()
 	return mt, nil
 }
 
@@ -145,39 +129,26 @@ func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
 	mt.queues.publish(queueEvent{Room: b.Room, Booking: b.ID, Queue: q})
 }
 
+// audit writes a meeting's audit entry before the meeting goes on (the
+// hub calls it from the meeting's goroutine, before the action is
+// acknowledged to anyone): once a host sees the effect, the entry survives
+// a crash. A host's "end for all" is also kept with the booking's join
+// settings, so the meeting stays ended after a restart.
 func (mt *meetings) audit(meetingID, actor, action, detail string) {
-	select {
-	case mt.audits <- auditItem{entry: store.AuditEntry{Actor: actor, Action: "meeting." + action, BookingID: meetingID, Detail: detail}}:
-	default:
-		mt.log.Warn("meeting audit entry dropped: the store is behind", "booking", meetingID, "action", action)
+	var err error
+	if action == "end" && actor != signaling.SystemActor {
+		err = mt.store.EndMeeting(meetingID, actor)
+	} else {
+		err = mt.store.AppendAudit(store.AuditEntry{Actor: actor, Action: "meeting." + action, BookingID: meetingID, Detail: detail})
 	}
-}
-
-func (mt *meetings) writeAudits() {
-	defer mt.wg.Done()
-	for it := range mt.audits {
-		if it.flushed != nil {
-			close(it.flushed)
-			continue
-		}
-		if err := mt.store.AppendAudit(it.entry); err != nil {
-			mt.log.Warn("meeting audit", "booking", it.entry.BookingID, "err", err)
-		}
+	if err != nil {
+		mt.log.Error("meeting audit not written", "booking", meetingID, "action", action, "err", err)
 	}
-}
-
-// flushAudits returns once every entry queued before the call is written.
-func (mt *meetings) flushAudits() {
-	done := make(chan struct{})
-	mt.audits <- auditItem{flushed: done}
-	<-done
 }
 
 // close tells every participant the server is going away, frees every
-// meeting, then the media sockets; audit entries still queued are written.
+// meeting, then the media sockets.
 func (mt *meetings) close() {
 	mt.hub.Close()
 	mt.engine.Close()
-	close(mt.audits)
-	mt.wg.Wait()
 }

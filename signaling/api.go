@@ -117,8 +117,14 @@ type QueueEntry struct {
 	Name string `json:"name"`
 }
 
+// SystemActor is the actor Hooks.Audit names for what no participant did
+// (a timer, the daemon).
+const SystemActor = "system"
+
 // Hooks tell the daemon about meeting events. All optional; they are
-// called from meeting goroutines and must not block.
+// called from meeting goroutines. Queue must not block; Audit may take as
+// long as a durable write (the meeting acknowledges the action after it
+// returns), no longer.
 type Hooks struct {
 	// Queue hears every change of the speaker queue of a meeting whose
 	// spec has PublishQueue.

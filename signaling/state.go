@@ -100,7 +100,7 @@ func (m *meeting) audit(actor *participant, action, detail string) {
 	if hook == nil {
 		return
 	}
-	who := "system"
+	who := SystemActor
 	if actor != nil {
 		who = actor.label()
 	}

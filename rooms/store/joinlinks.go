@@ -29,6 +29,10 @@ var bucketJoinSettings = []byte("join_settings")
 // ActionJoinUpdate is the audit action of UpdateJoinSettings.
 const ActionJoinUpdate = "join.update"
 
+// ActionMeetingEnd is the audit action of EndMeeting: a host ended the
+// meeting for everyone.
+const ActionMeetingEnd = "meeting.end"
+
 // Limits that UpdateJoinSettings enforces.
 const (
 	MaxJoinCandidates   = 50
@@ -60,6 +64,9 @@ type JoinSettings struct {
 	// NextCandidate is the id the next candidate gets; it only grows, so
 	// a removed candidate's link can never open a later candidate's slot.
 	NextCandidate uint16
+	// EndedAt is when a host ended the meeting for everyone (zero: not
+	// ended). It survives restarts: an ended meeting stays ended.
+	EndedAt time.Time
 }
 
 // defaultJoinSettings are the settings of a booking without a record.
@@ -76,6 +83,7 @@ type joinRecord struct {
 	Lobby      int8              `json:"lobby,omitempty"`
 	Candidates []candidateRecord `json:"c,omitempty"`
 	Next       uint16            `json:"n"`
+	Ended      int64             `json:"end,omitempty"` // unix seconds
 }
 
 type candidateRecord struct {
@@ -88,6 +96,9 @@ type candidateRecord struct {
 
 func encodeJoin(js *JoinSettings) ([]byte, error) {
 	r := joinRecord{Host: js.HostGeneration, Guest: js.GuestGeneration, PIN: js.GuestPIN, Lobby: js.Lobby, Next: js.NextCandidate}
+	if !js.EndedAt.IsZero() {
+		r.Ended = js.EndedAt.Unix()
+	}
 	for _, c := range js.Candidates {
 		r.Candidates = append(r.Candidates, candidateRecord{c.ID, c.Label, c.Start.UTC(), c.End.UTC(), c.Generation})
 	}
@@ -101,6 +112,9 @@ func decodeJoin(bookingID string, v []byte) (JoinSettings, error) {
 	}
 	js := JoinSettings{Booking: bookingID, HostGeneration: r.Host, GuestGeneration: r.Guest,
 		GuestPIN: r.PIN, Lobby: r.Lobby, NextCandidate: r.Next}
+	if r.Ended != 0 {
+		js.EndedAt = time.Unix(r.Ended, 0).UTC()
+	}
 	for _, c := range r.Candidates {
 		js.Candidates = append(js.Candidates, JoinCandidate{c.ID, c.Label, c.Start.UTC(), c.End.UTC(), c.Generation})
 	}
@@ -183,7 +197,7 @@ func (s *Store) UpdateJoinSettings(bookingID, actor string, fn func(b rooms.Book
 		if err := fn(b, &nj); err != nil {
 			return err
 		}
-		nj.Booking = old.Booking
+		nj.Booking, nj.EndedAt = old.Booking, old.EndedAt // EndMeeting's alone
 		for i := range nj.Candidates {
 			nj.Candidates[i].Start, nj.Candidates[i].End = nj.Candidates[i].Start.UTC(), nj.Candidates[i].End.UTC()
 		}
@@ -215,6 +229,42 @@ func (s *Store) UpdateJoinSettings(bookingID, actor string, fn func(b rooms.Book
 		return JoinSettings{}, err
 	}
 	return out, nil
+}
+
+// EndMeeting records, with its audit entry (ActionMeetingEnd), that a
+// host ended the booking's meeting for everyone, in one write transaction:
+// once this returns, the meeting stays ended across a crash or restart.
+// Ending it again keeps the first time (and is still audited).
+func (s *Store) EndMeeting(bookingID, actor string) error {
+	uid, err := parseID(bookingID)
+	if err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	auditID, err := s.ids.next(now)
+	if err != nil {
+		return err
+	}
+	return s.update("end_meeting", func(tx *bbolt.Tx) error {
+		if _, err := load(tx, uid); err != nil {
+			return err
+		}
+		js, err := loadJoin(tx, uid)
+		if err != nil {
+			return err
+		}
+		if js.EndedAt.IsZero() {
+			js.EndedAt = now
+			v, err := encodeJoin(&js)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketJoinSettings).Put(uid[:], v); err != nil {
+				return err
+			}
+		}
+		return appendAudit(tx, AuditEntry{ID: auditID.String(), Time: now, Actor: actor, Action: ActionMeetingEnd, BookingID: uid.String()})
+	})
 }
 
 func invalidJoin(format string, args ...any) error {

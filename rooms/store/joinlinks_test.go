@@ -433,3 +433,48 @@ func TestMigrationV5toV6(t *testing.T) {
 	}
 	mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) { js.HostGeneration++ })
 }
+
+// A host's "end for all" is durable, keeps its first time, is audited each
+// time, and no settings change can undo it.
+func TestEndMeetingStaysEnded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "kogge.db")
+	s, err := Open(path, Options{Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := mustCreate(t, s, at("a", t0, time.Hour))
+	if err := s.EndMeeting(b.ID, "Vorsitz (Leitung)"); err != nil {
+		t.Fatal(err)
+	}
+	mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) { js.EndedAt = time.Time{}; js.GuestPIN = "4711" })
+	if err := s.EndMeeting(b.ID, "Vorsitz (Leitung)"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(path, Options{Now: func() time.Time { return t0.Add(time.Hour) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if js := mustJoin(t, s, b.ID); !js.EndedAt.Equal(t0) || js.GuestPIN != "4711" {
+		t.Fatalf("after reopening: %+v", js)
+	}
+	entries, err := s.Audit(b.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ends := 0
+	for _, e := range entries {
+		if e.Action == ActionMeetingEnd && e.Actor == "Vorsitz (Leitung)" {
+			ends++
+		}
+	}
+	if ends != 2 {
+		t.Errorf("%d end entries in %+v", ends, entries)
+	}
+	if err := s.EndMeeting("01ARZ3NDEKTSV4RRFFQ69G5FAV", "x"); !errors.Is(err, rooms.ErrNotFound) {
+		t.Errorf("ending a meeting of no booking: %v", err)
+	}
+}
