@@ -129,7 +129,7 @@ func (s *server) feed(w http.ResponseWriter, r *http.Request, _ *caller) error {
 		Name: "Kogge – " + name, Zone: s.defaultZone(), Bookings: bookings, Series: series,
 		// A feed URL is a bearer credential that calendar services outside
 		// our control fetch: confidential bookings are busy blocks in every
-		// feed, whoever made it (SECURITY.md 3).
+		// feed, whoever made it (docs/security.md §3).
 		Rooms: s.catalog.Get, Visible: func(b *rooms.Booking) bool { return !b.Confidential },
 		JoinURL: s.joins.inviteJoinURL, DialIn: s.joins.inviteDialIn,
 		Now: now, Refresh: time.Hour,

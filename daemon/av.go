@@ -67,7 +67,7 @@ func avSpecOf(r config.Room) (avSpec, error) {
 func devKey(room, dev string) string { return room + "/" + dev }
 
 // newRoomAV supervises the devices of every configured room; newDriver
-// builds the protocol client for one device (drivers.go).
+// builds the protocol client for one device (rooms/av/driver_*.go).
 func newRoomAV(log *slog.Logger, cfg *config.Config, newDriver func(av.DeviceConfig) (av.Driver, error)) (*roomAV, error) {
 	a := &roomAV{log: log, newDriver: newDriver, rooms: map[string]*avRoom{}}
 	for _, r := range cfg.Rooms {

@@ -17,7 +17,8 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 )
 
-// Fuzz targets for every parser of outside input in the daemon (SECURITY.md).
+// Fuzz targets for every parser of outside input in the daemon
+// (docs/security.md §10).
 // Run one with: go test ./daemon -run '^$' -fuzz FuzzDecodeBooking -fuzztime 45s
 
 // fuzzNow is the clock the fuzzed bookings are validated against:

@@ -411,7 +411,7 @@ func (d *daemonProcess) run() error {
 	return err
 }
 
-// tlsConfig is what Kogge promises a public authority (SECURITY.md):
+// tlsConfig is what Kogge promises a public authority (docs/security.md §1):
 // TLS 1.2 with AEAD ciphers and forward secrecy only, or TLS 1.3 (whose
 // suites are all AEAD and not configurable).
 func tlsConfig() *tls.Config {
@@ -439,7 +439,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 // auditAccount records account events. Login events carry the client
 // address: that goes to the security log (the journal, kept briefly) and is
 // cut from the audit bucket, which lives as long as the booking history
-// (SECURITY.md: IP addresses only in short-lived security logs).
+// (docs/security.md §4: IP addresses only in short-lived security logs).
 func (d *daemonProcess) auditAccount(actor, action, detail string) {
 	if strings.HasPrefix(action, "login.") {
 		level := slog.LevelInfo

@@ -77,7 +77,7 @@ func (e *RoomsInUseError) Error() string {
 		var bs []string
 		for _, b := range e.Bookings[id] {
 			// Ids and times only: this message goes to the log, titles are
-			// meeting content (SECURITY.md).
+			// meeting content (docs/security.md §4).
 			bs = append(bs, fmt.Sprintf("%s on %s", b.ID, b.Start.UTC().Format(time.RFC3339)))
 		}
 		parts = append(parts, fmt.Sprintf("room %q is still booked by %s", id, strings.Join(bs, ", ")))

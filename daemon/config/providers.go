@@ -149,7 +149,7 @@ func (c *Config) validateProviders(e *Errors) {
 	limits("gotomeeting", p.GoToMeeting.ProviderLimits)
 	limits("pexip", p.Pexip.ProviderLimits)
 	if p.GoToMeeting.ConfidentialOK {
-		e.add("providers.gotomeeting.confidential_ok", "must be false: GoToMeeting is a US service, and interviews and confidential meetings never leave our control (SECURITY.md)")
+		e.add("providers.gotomeeting.confidential_ok", "must be false: GoToMeeting is a US service (a meeting there leaves the EU), and interviews and confidential meetings go only to providers under our control, on failover too")
 	}
 	if p.Uses("gotomeeting") {
 		validateGoTo(p.GoToMeeting, e)

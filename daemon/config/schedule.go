@@ -99,7 +99,7 @@ func defaultRetention() Retention {
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // ParseSchedule parses a job schedule; robfig/cron can panic on odd specs,
-// so its panics become errors (SECURITY.md).
+// so its panics become errors (docs/security.md §10).
 func ParseSchedule(spec string) (s cron.Schedule, err error) {
 	defer func() {
 		if r := recover(); r != nil {

@@ -1,5 +1,5 @@
 // Package gotomeeting is a client for the GoToMeeting "G2M/rest" v1 API and
-// an in-process emulator of the same API (PROTOCOLS.md section 1).
+// an in-process emulator of the same API (docs/protocols/gotomeeting.md).
 //
 // The client is built for a licence pool: one Client per organizer (each
 // organizer authorises the app once and we keep its newest refresh token),

@@ -4,5 +4,5 @@
 //
 // The package also contains an in-process emulator of the management API
 // (Emulator) used by tests and demo mode. Protocol facts come from
-// shared/design/PROTOCOLS.md section 2.
+// docs/protocols/pexip.md.
 package pexip

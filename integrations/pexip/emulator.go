@@ -11,10 +11,10 @@ import (
 )
 
 // Emulator is an in-memory Pexip Management Node (net/http handler) for
-// tests and demo mode. It follows PROTOCOLS.md §2.2–2.4 and §2.8: trailing
-// slashes, Tastypie envelopes and pagination, 201 + Location, 202/204,
-// field-error maps, Basic auth, 405 for PUT/DELETE on list URLs, and a
-// 1000 requests / 60 s rate limit. Faults are switched with SetFaults.
+// tests and demo mode. It follows docs/protocols/pexip.md §3–§5 and §7:
+// trailing slashes, Tastypie envelopes and pagination, 201 + Location,
+// 202/204, field-error maps, Basic auth, 405 for PUT/DELETE on list URLs,
+// and a 1000 requests / 60 s rate limit. Faults are switched with SetFaults.
 type Emulator struct {
 	Username, Password string
 	// Now drives the rate-limit window; tests inject a fake clock.

@@ -1,12 +1,3 @@
-// Package accounts keeps the people who may administer Kogge: users with a
-// role, argon2id password hashes, optional or mandatory TOTP, browser sessions,
-// API tokens, and the login rate limits that protect all of it.
-//
-// It stores its records in its own buckets ("users", "sessions",
-// "api_tokens") of a bbolt database owned by the booking store. No secret in
-// the clear ever reaches the database or the audit callback: passwords are
-// stored as argon2id hashes, session and API tokens as SHA-256 digests. The
-// exception is the TOTP seed, which the server must know to check codes.
 package accounts
 
 import (

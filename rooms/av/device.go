@@ -8,7 +8,8 @@ import (
 
 // Driver is one device's protocol client as the supervisor sees it. The
 // protocol packages (pjlink, visca, tesira) are adapted to it in
-// drivers.go. Every call must honour ctx: the supervisor bounds each one.
+// driver_pjlink.go, driver_visca.go and driver_tesira.go. Every call must
+// honour ctx: the supervisor bounds each one.
 type Driver interface {
 	// Connect dials (and authenticates), closing any previous connection;
 	// the supervisor calls it again after failures, with backoff.

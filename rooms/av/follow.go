@@ -65,7 +65,8 @@ func RunFollow(ctx context.Context, f Follow, sup *Supervisor) {
 func token(ch int) string { return "kogge-mic-" + strconv.Itoa(ch) }
 
 // followKeepAlive: TTP has no keep-alive of its own; asking for the
-// version now and then notices a DSP that went silent (PROTOCOLS.md 5.1).
+// version now and then notices a DSP that went silent
+// (docs/protocols/tesira.md §7).
 const followKeepAlive = 30 * time.Second
 
 // followRetry is when a failed preset recall is tried again.

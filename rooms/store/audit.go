@@ -95,8 +95,8 @@ func appendAudit(tx *bbolt.Tx, e AuditEntry) error {
 const maxChangeLen = 80
 
 // notRecorded stands in the audit for content that changed but is not kept
-// there: the audit outlives bookings, and SECURITY.md keeps meeting content
-// out of it.
+// there: the audit outlives bookings, and docs/security.md §4 keeps meeting
+// content out of it.
 const notRecorded = "(not recorded)"
 
 // diff lists the fields that differ between a and b, by their JSON names.

@@ -1,8 +1,19 @@
-// Package store keeps Kogge's bookings and audit log in one bbolt file.
+// Package store keeps Kogge's data in one bbolt file: the bookings and
+// their indexes, recurring series, each booking's join link settings and
+// licence allocation, iCalendar feed tokens, opaque secrets, and the
+// append-only audit log. rooms/accounts keeps its own buckets in the same
+// file (DB), so there is one lock and one backup.
+//
+// Besides reads and conflict-checked writes of bookings (bookings.go,
+// list.go) and series (series.go, series_edit.go), the store serves the
+// timeline (Pending, Transition), the provider allocator and its worker
+// (allocations*.go, Reallocate), retention (Purge, RecomputeSpans), hot
+// backups (WriteBackup) and the start-up integrity check (CheckFile).
 //
 // # Layout
 //
-// Top-level buckets (rooms/accounts adds its own beside them in the same file):
+// Top-level buckets (rooms/accounts adds its own beside them in the same
+// file):
 //
 //	bookings            id (16-byte ULID)                    -> booking, binary (codec.go)
 //	bookings_by_room    room | 0x00 | occStart | id          -> occUntil
@@ -14,6 +25,7 @@
 //	allocations         booking id (16-byte ULID)            -> licence allocation as JSON
 //	allocations_by_licence provider | 0x00 | licence | 0x00 | from | id -> to
 //	allocations_due     due | id                             -> (empty)
+//	feed_tokens         SHA-256 of the token                 -> FeedToken as JSON
 //	secrets             name                                 -> opaque bytes
 //	audit               audit id (16-byte ULID)              -> AuditEntry as JSON
 //	audit_by_booking    booking or series id string | 0x00 | audit id -> (empty)
@@ -27,33 +39,54 @@
 // included), encoded as 8-byte big-endian Unix nanoseconds with the sign bit
 // flipped, so that byte order equals time order; nanoseconds keep the
 // instant exact and cover the years 1678 to 2262. Spans are nanoseconds too.
+// Ids are ULIDs from crypto/rand (ids.go); times are stored as UTC
+// instants.
+//
 // Bookings use a compact binary codec (codec.go): every availability query
 // and conflict check decodes its candidates, and JSON made that the
-// dominant cost. Schema 1 stored JSON; migration 1→2 re-encodes. Audit
-// entries stay JSON: they are written once and read rarely, and so do
-// series: one record per series, read by the horizon job and series edits,
-// never by availability. Schema 3 added the series bucket and
-// bookings_by_series, which is ordered by Start rather than the occupied
-// start (index.go, seriesKey, says why). Schema 4 added feed_tokens
-// (feeds.go), schema 5 bookings_by_external: the reference a booking
-// mirrors (an OParl meeting, an imported iCalendar event) maps to the one
-// booking that has it. Create checks and writes the entry in the
-// transaction that stores the booking, so two imports of one record
-// cannot both book it; the reference never changes afterwards, and the
-// entry goes when purging deletes the booking. Schema 6 added
-// join_settings (joinlinks.go): a booking's join link generations, guest
-// PIN, lobby setting and interview candidates, JSON like the audit, absent
-// for a booking that kept the defaults, and deleted with the booking.
-// Schema 7 added licence allocations (allocations.go): a hybrid booking's
-// hold on a meeting provider's licence, decided by the allocator in the
-// booking's own write transaction. allocations_by_licence holds every
-// allocation that is not released (from and to are the held interval,
-// encoded like occStart); its overlap bound is alloc_spans, per provider
-// and licence, so a licence check is one bounded range scan.
-// allocations_due lists only allocations with work for the provisioning
-// worker: due is minimal while Cleanup is left, else the NextAttempt of a
-// reserved allocation. Allocations go with their booking when purging;
-// secrets are kept (encrypted by the caller) until replaced.
+// dominant cost. Audit entries stay JSON: they are written once and read
+// rarely, and so do series: one record per series, read by the horizon job
+// and series edits, never by availability.
+//
+// Join settings (joinlinks.go) are a booking's join link generations,
+// guest PIN, lobby setting and interview candidates; a booking that kept
+// the defaults has none. A licence allocation (allocations.go) is a hybrid
+// booking's hold on a meeting provider's licence, decided by the installed
+// Allocator inside the booking's own write transaction.
+// allocations_by_licence holds every allocation that is not released (from
+// and to are the held interval, encoded like occStart); its overlap bound
+// is alloc_spans, per provider and licence, so a licence check is one
+// bounded range scan. allocations_due lists only allocations with work for
+// the provisioning worker: due is minimal while Cleanup is left, else the
+// NextAttempt of a reserved allocation.
+//
+// Feed tokens (feeds.go) let a calendar client read one iCalendar feed
+// without logging in; only the token's SHA-256 is kept, the token itself is
+// shown once. Secrets (secrets.go) are opaque values their owners encrypt
+// before storing them, such as GoTo organizers' refresh tokens; the store
+// never sees them in the clear.
+//
+// # Schema versions
+//
+// The file records its schema version (SchemaVersion, migrate.go). Open
+// migrates an older file one version at a time, each step in the
+// transaction that records the new version, so a crash mid-migration
+// leaves the old file; a file from a newer Kogge is refused
+// (ErrSchemaTooNew).
+//
+//	1  bookings, the room and time indexes, audit, meta
+//	2  bookings re-encoded from JSON to the binary codec
+//	3  series and bookings_by_series, which is ordered by Start rather than
+//	   the occupied start (index.go, seriesKey, says why)
+//	4  feed_tokens
+//	5  bookings_by_external: the reference a booking mirrors (an OParl
+//	   meeting, an imported iCalendar event) maps to the one booking that
+//	   has it. Create checks and writes the entry in the transaction that
+//	   stores the booking, so two imports of one record cannot both book
+//	   it; the reference never changes afterwards.
+//	6  join_settings
+//	7  allocations, allocations_by_licence, allocations_due, alloc_spans
+//	   and secrets
 //
 // The codec has its own format byte per record, apart from the schema
 // version: codecV2 added the series link, the exception mark and the
@@ -85,7 +118,25 @@
 //
 // Every conflict check runs inside the write transaction that stores the
 // booking, so no interleaving can double-book a room; the licence check
-// of the allocator too, so none can double-book a licence. Concurrent creates
-// share a commit through db.Batch. NoSync is never set: a booking is on disk
-// when Create returns.
+// of the allocator too, so none can double-book a licence. Every change
+// raises the record's Version; Update, Cancel and the series edits take the
+// version the caller read and refuse a stale one (rooms.ErrVersionMismatch).
+// The audit entry of a change is written in the same transaction.
+// Concurrent creates share a commit through db.Batch. NoSync is never set:
+// a booking is on disk when Create returns.
+//
+// # Retention, backups and integrity
+//
+// Purge (purge.go) deletes what is past its retention (docs/security.md
+// §4): bookings with their index entries, status counts, join settings,
+// allocations and audit entries; series with nothing left; audit entries
+// about no booking (logins, account changes) after their own cutoff. It
+// works in small transactions and can be run again to continue. Feed
+// tokens stay until revoked and secrets until replaced.
+//
+// WriteBackup writes a compacted copy of the live file, accounts included,
+// while the store stays usable: bbolt leaves freed pages' bytes in the
+// file, and a byte copy would carry purged text into the backup.
+// CheckFile runs bbolt's consistency check; a damaged file can crash the
+// process inside the memory map, so the daemon runs it in a child process.
 package store

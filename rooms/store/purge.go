@@ -33,8 +33,8 @@ func (p *PurgeStats) add(o PurgeStats) {
 	p.Series += o.Series
 }
 
-// Purge deletes the history that is past its retention (SECURITY.md,
-// item 4):
+// Purge deletes the history that is past its retention
+// (docs/security.md §4):
 //
 //   - every booking, whatever its status, whose occupied end
 //     (End+Teardown) lies before cutoff(its kind), with its index entries

@@ -2,7 +2,7 @@
 // (TCP 4352), and emulates such a device for tests and the demo.
 //
 // The wire format, authentication and error codes follow
-// shared/design/PROTOCOLS.md section 3 byte for byte: CR-terminated ASCII
+// docs/protocols/pjlink.md (§2, §3) byte for byte: CR-terminated ASCII
 // lines, "%<class><BODY> <param>" requests, "%<class><BODY>=<value>" replies,
 // ERR1–ERR4 in place of the value, and "PJLINK ERRA" for a wrong password.
 //

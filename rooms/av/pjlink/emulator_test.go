@@ -27,7 +27,7 @@ func expectLine(t *testing.T, br *bufio.Reader, want string) {
 	}
 }
 
-// The example session of PROTOCOLS.md §3.6, byte for byte.
+// The example session of docs/protocols/pjlink.md §8, byte for byte.
 func TestEmulatorSpecSession(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		e := NewEmulator(EmulatorOptions{

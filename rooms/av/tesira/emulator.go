@@ -26,7 +26,7 @@ type Block struct {
 }
 
 // SubscribeOrder is where a subscription's first publication goes relative
-// to its +OK; PROTOCOLS.md §5.1 allows all three.
+// to its +OK; docs/protocols/tesira.md §6 allows all three.
 type SubscribeOrder int
 
 const (

@@ -8,8 +8,8 @@ import (
 )
 
 // The emulator's side of TTP: parse one command line the way the device
-// does (case sensitive, exact error texts from PROTOCOLS.md §5.1) and
-// answer it. Parse positions are 1-based byte offsets, matching the
+// does (case sensitive, exact error texts from docs/protocols/tesira.md §5)
+// and answer it. Parse positions are 1-based byte offsets, matching the
 // spec's "Parse error at 8" for a bad verb after "DEVICE "; the device's
 // own counting is otherwise not documented.
 

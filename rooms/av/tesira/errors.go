@@ -22,7 +22,7 @@ var (
 	// a level that is not a finite number).
 	ErrInvalidArgument = errors.New("tesira: invalid argument")
 
-	// Kinds of -ERR replies (PROTOCOLS.md §5.1, Responses).
+	// Kinds of -ERR replies (docs/protocols/tesira.md §5).
 	ErrAddressNotFound   = errors.New("tesira: address not found")
 	ErrParse             = errors.New("tesira: parse error")
 	ErrInvalidParameter  = errors.New("tesira: invalid parameter")

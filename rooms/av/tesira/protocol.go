@@ -9,8 +9,9 @@ import (
 	"unicode/utf8"
 )
 
-// The banner that ends the Telnet preamble (PROTOCOLS.md §5.1). Nothing may
-// be sent before it; subscriptions must be made again after every banner.
+// The banner that ends the Telnet preamble (docs/protocols/tesira.md §3).
+// Nothing may be sent before it; subscriptions must be made again after
+// every banner (§6).
 const bannerPrefix = "Welcome to the Tesira Text Protocol Server"
 
 // lineKind says who a line from the device is for.

@@ -36,8 +36,9 @@ func (c *Client) readLoop() {
 	}
 }
 
-// refuse answers an option request as PROTOCOLS.md §5.1 requires. A peer
-// that proposes options faster than they can be refused is flooding.
+// refuse answers an option request as docs/protocols/tesira.md §3
+// requires. A peer that proposes options faster than they can be refused
+// is flooding.
 func (c *Client) refuse(verb, opt byte) {
 	reply, ok := refusal(verb, opt)
 	if !ok {

@@ -26,9 +26,9 @@ const MaxLineLength = 16 << 10
 // MaxLineLength bytes are returned with it and the rest was discarded.
 var errLineTooLong = errors.New("line too long")
 
-// refusal is the answer PROTOCOLS.md §5.1 requires to an option request:
-// DO x → WONT x, WILL x → DONT x. WONT and DONT need no answer (answering
-// them could loop). ok is false when no answer is due.
+// refusal is the answer docs/protocols/tesira.md §3 requires to an option
+// request: DO x → WONT x, WILL x → DONT x. WONT and DONT need no answer
+// (answering them could loop). ok is false when no answer is due.
 func refusal(verb, opt byte) (reply []byte, ok bool) {
 	switch verb {
 	case tnDO:

@@ -4,7 +4,7 @@
 // package behaves like a camera, misbehaviour included, for tests and the
 // demo.
 //
-// The wire format is the one in shared/design/PROTOCOLS.md §4; the byte
+// The wire format is the one in docs/protocols/visca.md; the byte
 // examples there are reproduced by the tests (TestSpecSessionUDP,
 // TestEncoding).
 //

@@ -15,7 +15,7 @@ type DeviceError struct {
 	Socket int
 }
 
-// The error replies PROTOCOLS.md §4.3 lists.
+// The error replies docs/protocols/visca.md §4 lists.
 var (
 	ErrMessageLength     = &DeviceError{Code: 0x01}
 	ErrSyntax            = &DeviceError{Code: 0x02}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Sony's VISCA-over-IP header (PROTOCOLS.md §4.2): payload type, payload
-// length and sequence number, all big endian, then the payload.
+// Sony's VISCA-over-IP header (docs/protocols/visca.md §3): payload type,
+// payload length and sequence number, all big endian, then the payload.
 const (
 	headerLen   = 8
 	maxPayload  = 16 // the header's length field is 1..16

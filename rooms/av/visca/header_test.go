@@ -6,8 +6,8 @@ import (
 	"testing/synctest"
 )
 
-// The session of PROTOCOLS.md §4.5, byte for byte: the client must send
-// exactly the C: lines, and understand the S: lines.
+// The session of docs/protocols/visca.md §6, byte for byte: the client
+// must send exactly the C: lines, and understand the S: lines.
 func TestSpecSessionUDP(t *testing.T) {
 	type step struct{ c, s []string }
 	script := []step{

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// VISCA message bytes (PROTOCOLS.md §4.3, §4.4). On IP the camera is
+// VISCA message bytes (docs/protocols/visca.md §4, §5). On IP the camera is
 // always address 1: commands start 81, its replies 90.
 const (
 	cameraAddr = 0x81

@@ -7,8 +7,8 @@ import (
 	"testing/synctest"
 )
 
-// Every method's bytes on the wire, against PROTOCOLS.md §4.4 and §4.5.
-// The raw TCP transport sends the bare VISCA message, so what the fake
+// Every method's bytes on the wire, against docs/protocols/visca.md §5 and
+// §6. The raw TCP transport sends the bare VISCA message, so what the fake
 // camera reads is exactly the spec's bytes.
 func TestEncoding(t *testing.T) {
 	tests := []struct {

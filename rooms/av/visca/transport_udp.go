@@ -27,7 +27,8 @@ func newUDPTransport(conn net.Conn, opts Options) *udpTransport {
 }
 
 // dialUDP binds local port 52381 when it is free, since some cameras answer
-// there whatever the sender's port (PROTOCOLS.md §4.2); otherwise any port.
+// there whatever the sender's port (docs/protocols/visca.md §3); otherwise
+// any port.
 func dialUDP(ctx context.Context, network, addr string) (net.Conn, error) {
 	d := net.Dialer{LocalAddr: &net.UDPAddr{Port: PortIP}}
 	if c, err := d.DialContext(ctx, network, addr); err == nil {
