@@ -2,6 +2,7 @@
 // now, scenes, camera presets, microphone mute, device health and the
 // speaker queue. Everything from the server goes into textContent.
 import { t, apply, lang, setLang } from './i18n.js';
+import { deviceLine, sceneLabel } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('panel');
@@ -83,7 +84,7 @@ function render(st) {
 
   const scenes = $('scenes');
   scenes.replaceChildren(...(st.scenes || []).map((s) =>
-    button(s, () => act('scenes/' + encodeURIComponent(s)), { 'data-scene': s })));
+    button(sceneLabel(s, st.scene_labels), () => act('scenes/' + encodeURIComponent(s)), { 'data-scene': s })));
   const presets = $('presets');
   presets.hidden = !st.camera;
   presets.setAttribute('aria-label', t('panel.preset', { n: '' }).trim());
@@ -97,7 +98,7 @@ function render(st) {
     mute.textContent = t(muted ? 'panel.unmute' : 'panel.mute');
   }
   $('devices').replaceChildren(...(st.devices || []).map((d) =>
-    el('li', d.id + ': ' + t('panel.health.' + d.health), { class: d.health })));
+    el('li', deviceLine(d), { class: d.health })));
   $('av').hidden = !(st.scenes || []).length && !st.camera && !st.mic && !(st.devices || []).length;
   renderQueue();
   tick();
