@@ -2,7 +2,7 @@
 // button per scene (on the page for the chosen room, and in the booking
 // detail).
 import { api, el, problemText } from './api.js';
-import { t } from './i18n.js';
+import { t, say } from './i18n.js';
 import { deviceLabel, deviceState, sceneLabel } from './words.js';
 
 const $ = (id) => document.getElementById(id);
@@ -10,13 +10,13 @@ const $ = (id) => document.getElementById(id);
 function sceneButton(room, data, name, result, after) {
   const label = sceneLabel(name, data.scene_labels);
   return el('button', { type: 'button', class: 'secondary', text: t('b.scene', { name: label }), 'data-scene': name, onclick: async () => {
-    result.textContent = t('b.sceneRunning', { name: label });
+    say(result, () => t('b.sceneRunning', { name: sceneLabel(name, data.scene_labels) }));
     const r = await api('POST', `/rooms/${encodeURIComponent(room.id)}/scenes/${encodeURIComponent(name)}`);
     const failed = r.ok ? r.data.results.filter((x) => !x.ok) : [];
     const dev = (id) => deviceLabel(data.devices.find((d) => d.id === id) || {});
-    result.textContent = !r.ok ? problemText(r)
+    say(result, () => (!r.ok ? problemText(r)
       : failed.length === 0 ? t('b.sceneDone', { name: label })
-        : t('b.sceneFailed', { name: label, devices: [...new Set(failed.map((x) => dev(x.device)))].join(', ') });
+        : t('b.sceneFailed', { name: label, devices: [...new Set(failed.map((x) => dev(x.device)))].join(', ') })));
     if (after) after();
   } });
 }
