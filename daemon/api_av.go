@@ -21,13 +21,15 @@ func (s *server) avRoom(r *http.Request) (string, error) {
 }
 
 // listDevices answers GET /rooms/{id}/devices: each device's health and
-// last known state, and the room's scenes.
+// last known state and label, and the room's scenes (names, which the
+// scene route takes, and the labels of those that have one).
 func (s *server) listDevices(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	room, err := s.avRoom(r)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"devices": s.av.statuses(room), "scenes": s.av.sceneNames(room)})
+	writeJSON(w, http.StatusOK, map[string]any{"devices": s.av.deviceViews(room), "scenes": s.av.sceneNames(room),
+		"scene_labels": s.av.sceneLabels(room)})
 	return nil
 }
 

@@ -55,3 +55,55 @@ func TestDevicesScenesAndCommands(t *testing.T) {
 	anna.do("POST", "/api/v1/rooms/ratssaal/scenes/party", nil).problem(t, 404, "unknown-scene")
 	anna.do("GET", "/api/v1/rooms/keller/devices", nil).problem(t, 404, "unknown-room")
 }
+
+// The devices API and the panel state carry the config's labels; a reload
+// with new labels shows them at once.
+func TestDeviceAndSceneLabelsReachThePages(t *testing.T) {
+	e := newTestEnv(t)
+	e.withDemoDevices()
+	anna := e.login("anna")
+	type listing struct {
+		Devices []struct {
+			ID    string `json:"id"`
+			Label string `json:"label"`
+			Muted *bool  `json:"muted"`
+		} `json:"devices"`
+		Scenes      []string          `json:"scenes"`
+		SceneLabels map[string]string `json:"scene_labels"`
+	}
+	var l listing
+	anna.do("GET", "/api/v1/rooms/ratssaal/devices", nil).json(t, &l)
+	// Listed by id: beamer, dsp, kamera.
+	if len(l.Devices) != 3 || l.Devices[0].Label != "Beamer" || l.Devices[1].Label != "Mikrofone" || l.Devices[2].Label != "Kamera" {
+		t.Fatalf("device labels: %+v", l.Devices)
+	}
+	if l.SceneLabels["hybrid"] != "Hybride Sitzung" || l.SceneLabels["off"] != "Alles aus" || len(l.Scenes) != 2 {
+		t.Fatalf("scene labels: %+v %+v", l.Scenes, l.SceneLabels)
+	}
+	if l.Devices[1].Muted != nil {
+		t.Fatalf("nobody muted the microphones yet, but muted is %v", *l.Devices[1].Muted)
+	}
+	e.server.av.panelOf("ratssaal").setMuted(true)
+	anna.do("GET", "/api/v1/rooms/ratssaal/devices", nil).json(t, &l)
+	if l.Devices[1].Muted == nil || !*l.Devices[1].Muted || l.Devices[0].Muted != nil {
+		t.Fatalf("muted: %+v", l.Devices)
+	}
+
+	cfg := config.Demo(t.TempDir())
+	emulators, err := startDemoDevices(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emulators.Close() })
+	cfg.Rooms[1].Devices[0].Label = "Großer Bildschirm"
+	cfg.Rooms[1].Scenes[0].Label = "Präsentation"
+	ch, err := e.server.av.prepare(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch.commit()
+	anna.do("GET", "/api/v1/rooms/sitzungszimmer-2/devices", nil).json(t, &l)
+	if len(l.Devices) != 1 || l.Devices[0].Label != "Großer Bildschirm" || l.SceneLabels["on"] != "Präsentation" {
+		t.Fatalf("after the reload: %+v %+v", l.Devices, l.SceneLabels)
+	}
+}

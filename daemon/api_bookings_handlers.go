@@ -235,9 +235,6 @@ func (s *server) bookingHistory(w http.ResponseWriter, r *http.Request, c *calle
 	if err != nil {
 		return err
 	}
-	if entries == nil {
-		entries = []store.AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"booking": b.ID, "history": entries})
+	writeJSON(w, http.StatusOK, map[string]any{"booking": b.ID, "history": historyOf(entries)})
 	return nil
 }

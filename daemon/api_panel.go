@@ -64,12 +64,14 @@ type panelState struct {
 	// Closed is set while the room cannot be booked (a closure, or
 	// outside its bookable days and hours): the door says so instead of
 	// "free" and offers no "book now".
-	Closed    *panelClosed `json:"closed"`
-	Scenes    []string     `json:"scenes"`
-	Devices   []av.Status  `json:"devices"`
-	Camera    *panelCamera `json:"camera,omitempty"`
-	Mic       *panelMic    `json:"mic,omitempty"`
-	PanelName string       `json:"panel_name,omitempty"`
+	Closed *panelClosed `json:"closed"`
+	Scenes []string     `json:"scenes"`
+	// SceneLabels maps scene names to their labels (labelled ones only).
+	SceneLabels map[string]string `json:"scene_labels"`
+	Devices     []deviceView      `json:"devices"`
+	Camera      *panelCamera      `json:"camera,omitempty"`
+	Mic         *panelMic         `json:"mic,omitempty"`
+	PanelName   string            `json:"panel_name,omitempty"`
 	// Queue is the speaker queue of the council session running now.
 	Queue []signaling.QueueEntry `json:"queue,omitempty"`
 }
@@ -163,7 +165,7 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 		return panelState{}, err
 	}
 	st := panelState{Room: room.ID, RoomName: room.Name, Zone: room.Zone.String(), Now: now.UTC(), Today: []panelBooking{}, BookNow: []int{},
-		Scenes: []string{}, Devices: []av.Status{}}
+		Scenes: []string{}, SceneLabels: map[string]string{}, Devices: []deviceView{}}
 	if c.panel != nil {
 		st.PanelName = c.panel.Name
 	}
@@ -197,7 +199,8 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 	}
 	if s.av.enabled() {
 		st.Scenes = append(st.Scenes, s.av.sceneNames(room.ID)...)
-		st.Devices = s.av.statuses(room.ID)
+		st.SceneLabels = s.av.sceneLabels(room.ID)
+		st.Devices = s.av.deviceViews(room.ID)
 		if pc := s.av.panelOf(room.ID); pc != nil {
 			if pc.Camera != "" {
 				st.Camera = &panelCamera{Device: pc.Camera, Presets: pc.Presets}

@@ -40,6 +40,7 @@ type avRoom struct {
 	devices   []string                   // room-local device ids, in config order
 	deviceKey map[string]av.DeviceConfig // room/device -> config
 	scenes    map[string]av.Scene        // name -> scene
+	labels    map[string]string          // device id or "scene:"+name -> display label
 	prep, end string                     // scene names
 	panel     *panelControls             // what the room's panel may control
 	follow    *av.Follow                 // camera_follow; nil: none
@@ -51,6 +52,7 @@ type avRoom struct {
 // rebuilds a room's AV only when this changed.
 type avSpec struct {
 	Devices   []av.DeviceConfig
+	Labels    map[string]string // device id -> label (a new label rebuilds the room like any AV change)
 	Scenes    []config.Scene
 	Prep, End string
 	Follow    config.CameraFollow
@@ -61,7 +63,13 @@ func avSpecOf(r config.Room) (avSpec, error) {
 	if err != nil {
 		return avSpec{}, err
 	}
-	return avSpec{Devices: devs, Scenes: r.Scenes, Prep: r.PrepScene, End: r.EndScene, Follow: r.CameraFollow}, nil
+	labels := map[string]string{}
+	for _, d := range r.Devices {
+		if d.Label != "" {
+			labels[d.ID] = d.Label
+		}
+	}
+	return avSpec{Devices: devs, Labels: labels, Scenes: r.Scenes, Prep: r.PrepScene, End: r.EndScene, Follow: r.CameraFollow}, nil
 }
 
 func devKey(room, dev string) string { return room + "/" + dev }
@@ -88,7 +96,7 @@ func (a *roomAV) build(r config.Room) (*avRoom, error) {
 	if err != nil {
 		return nil, err
 	}
-	ar := &avRoom{spec: spec, deviceKey: map[string]av.DeviceConfig{}, scenes: map[string]av.Scene{},
+	ar := &avRoom{spec: spec, deviceKey: map[string]av.DeviceConfig{}, scenes: map[string]av.Scene{}, labels: spec.Labels,
 		prep: r.PrepScene, end: r.EndScene, panel: panelControlsOf(r)}
 	ar.sup = av.NewSupervisor(a.log, a.hub.publish)
 	for _, dc := range spec.Devices {
@@ -263,6 +271,48 @@ func (a *roomAV) statuses(room string) []av.Status {
 	out := ar.sup.Statuses(keys...)
 	for i := range out {
 		out[i].ID = ar.deviceKey[out[i].ID].ID
+	}
+	return out
+}
+
+// deviceView is a device's status as the pages get it: with its display
+// label from the config, and for a DSP whose microphones the panel mutes,
+// whether they are muted (as last set through Kogge; absent: unknown).
+type deviceView struct {
+	av.Status
+	Label string `json:"label,omitempty"`
+	Muted *bool  `json:"muted,omitempty"`
+}
+
+// deviceViews lists a room's devices for the pages.
+func (a *roomAV) deviceViews(room string) []deviceView {
+	out := []deviceView{}
+	ar := a.room(room)
+	for _, st := range a.statuses(room) {
+		v := deviceView{Status: st}
+		if ar != nil {
+			v.Label = ar.labels[st.ID]
+			for _, m := range ar.panel.Mics {
+				if m.Device == st.ID {
+					v.Muted = ar.panel.mutedState()
+					break
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// sceneLabels maps a room's labelled scenes to their labels.
+func (a *roomAV) sceneLabels(room string) map[string]string {
+	out := map[string]string{}
+	if ar := a.room(room); ar != nil {
+		for _, sc := range ar.spec.Scenes {
+			if sc.Label != "" {
+				out[sc.Name] = sc.Label
+			}
+		}
 	}
 	return out
 }

@@ -120,26 +120,26 @@ func TestFrontPageRunsAScene(t *testing.T) {
 	// The device list and the scene buttons are redrawn by live events:
 	// click and look in the page itself, where no node can go stale
 	// between finding and using it.
-	if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`document.querySelector("#scenes button:last-child").click(); true`)); err != nil { // "on" (scenes are sorted: off, on)
+	if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`document.querySelector("#scenes button[data-scene=on]").click(); true`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelector("#devices li.online") !== null`)); err != nil {
 		t.Fatal(err)
 	}
 	var result, devices string
-	for result == "" || result == "Szene „on“ läuft …" {
+	for result == "" || result == "Szene „Bildschirm an“ läuft …" {
 		if result, err = chromedp.Run(step, chromedp.Text(css("#scene-result"))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// The device list follows the scene through the events stream, a
 	// moment after the scene's own answer.
-	for !strings.Contains(devices, "power: on") {
-		if devices, err = chromedp.Run(step, chromedp.Text(css("#devices"))); err != nil {
+	for !strings.Contains(devices, "Bildschirm:an") {
+		if devices, err = chromedp.Run(step, chromedp.TextContent(css("#devices"))); err != nil {
 			t.Fatalf("%v; devices %q", err, devices)
 		}
 	}
-	if result != "Szene „on“ ausgeführt." || !strings.Contains(devices, "display") || !strings.Contains(devices, "power: on") {
+	if result != "Szene „Bildschirm an“ ausgeführt." || strings.Contains(devices, "display") || strings.Contains(devices, "power") {
 		t.Fatalf("scene result %q, devices %q", result, devices)
 	}
 }

@@ -40,19 +40,19 @@ func startDemoDevices(cfg *config.Config) (io.Closer, error) {
 	off := map[string]string{"on": "false"}
 	chamber := &cfg.Rooms[0]
 	chamber.Devices = []config.Device{
-		{ID: "beamer", Kind: "pjlink", Address: beamer.Addr()},
-		{ID: "kamera", Kind: "visca-ip", Address: cam.Addr()},
-		{ID: "dsp", Kind: "tesira", Address: dsp.Addr()},
+		{ID: "beamer", Kind: "pjlink", Label: "Beamer", Address: beamer.Addr()},
+		{ID: "kamera", Kind: "visca-ip", Label: "Kamera", Address: cam.Addr()},
+		{ID: "dsp", Kind: "tesira", Label: "Mikrofone", Address: dsp.Addr()},
 	}
 	chamber.Scenes = []config.Scene{
-		{Name: "hybrid", Actions: []config.SceneAction{
+		{Name: "hybrid", Label: "Hybride Sitzung", Actions: []config.SceneAction{
 			{Device: "beamer", Command: "power", Args: on},
 			{Device: "beamer", Command: "input", Args: map[string]string{"input": "31"}},
 			{Device: "kamera", Command: "power", Args: on},
 			{Device: "kamera", Command: "preset.recall", Args: map[string]string{"preset": "1"}},
 			mic("1", "false"), mic("2", "false"), mic("3", "false"),
 		}},
-		{Name: "off", Actions: []config.SceneAction{
+		{Name: "off", Label: "Alles aus", Actions: []config.SceneAction{
 			{Device: "beamer", Command: "power", Args: off},
 			{Device: "kamera", Command: "power", Args: off},
 			mic("1", "true"), mic("2", "true"), mic("3", "true"),
@@ -62,10 +62,10 @@ func startDemoDevices(cfg *config.Config) (io.Closer, error) {
 	chamber.CameraFollow = config.CameraFollow{Camera: "kamera", DSP: "dsp", MicTag: "MicGate",
 		Presets: map[string]int{"1": 2, "2": 3, "3": 4}, DefaultPreset: 1, HoldMS: 2500}
 	small := &cfg.Rooms[1]
-	small.Devices = []config.Device{{ID: "display", Kind: "pjlink", Address: display.Addr()}}
+	small.Devices = []config.Device{{ID: "display", Kind: "pjlink", Label: "Bildschirm", Address: display.Addr()}}
 	small.Scenes = []config.Scene{
-		{Name: "on", Actions: []config.SceneAction{{Device: "display", Command: "power", Args: on}}},
-		{Name: "off", Actions: []config.SceneAction{{Device: "display", Command: "power", Args: off}}},
+		{Name: "on", Label: "Bildschirm an", Actions: []config.SceneAction{{Device: "display", Command: "power", Args: on}}},
+		{Name: "off", Label: "Bildschirm aus", Actions: []config.SceneAction{{Device: "display", Command: "power", Args: off}}},
 	}
 	small.PrepScene, small.EndScene = "on", "off"
 	return all, nil

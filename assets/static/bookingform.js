@@ -2,7 +2,8 @@
 // candidates, a weekly rule, and a live conflict check while a slot is
 // chosen (before anything is sent).
 import { api, localInstant, addDays, clock, el, problemText } from './api.js';
-import { t } from './i18n.js';
+import { t, say } from './i18n.js';
+import { providerName } from './words.js';
 import { bookingLabel } from './grid.js';
 import { ruleOf, describeDraft } from './series.js';
 
@@ -32,6 +33,13 @@ export function initForm(c) {
   f.addEventListener('reset', () => setTimeout(() => { applyKind('meeting'); $('conflict-warning').hidden = true; $('candidate-rows').replaceChildren(); }));
   f.addEventListener('submit', submit);
   applyKind(f.kind.value);
+  // A language switch says the live texts again: the rule, the conflict
+  // check and the people's row labels (results and errors renew through say).
+  document.addEventListener('kogge:lang', () => {
+    preview();
+    if (!$('conflict-warning').hidden) check();
+    [...$('candidate-rows').children].forEach((li, i) => { li.querySelector('span').textContent = t('b.candidateLabel', { n: i + 1 }); });
+  });
 }
 
 export function setRooms(rooms) {
@@ -150,8 +158,8 @@ function body(f, room) {
 async function submit(ev) {
   ev.preventDefault();
   const f = form(), room = currentRoom(), err = $('book-error'), ok = $('book-ok');
-  err.replaceChildren();
-  ok.textContent = '';
+  say(err, '');
+  say(ok, '');
   if (!room) return;
   if (f.repeat.value) {
     // The first meeting is the first chosen weekday on or after the date.
@@ -180,16 +188,22 @@ async function submit(ev) {
       if (!c.ok) notes.push(`${label}: ${problemText(c)}`);
     }
   }
-  const what = created || b;
-  ok.textContent = [t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
-    f.repeat.value ? t('b.seriesBooked', { n: (r.data.occurrences || []).length, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' ');
+  const what = created || b, series = !!f.repeat.value;
+  say(ok, (node) => {
+    node.replaceChildren([t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
+      series ? t('b.seriesBooked', { n: (r.data.occurrences || []).length, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' '));
+    if (created) node.append(' ', el('button', { type: 'button', class: 'linkish', text: t('b.openDetail'), onclick: () => ctx.open(created.id) }));
+  });
   f.reset();
   $('conflict-warning').hidden = true;
   await ctx.changed();
-  if (created) ok.append(' ', el('button', { type: 'button', class: 'linkish', text: t('b.openDetail'), onclick: () => ctx.open(created.id) }));
 }
 
 export function showProblem(room, r, target = $('book-error')) {
+  say(target, () => { problemLines(room, r, target); });
+}
+
+function problemLines(room, r, target) {
   target.replaceChildren(el('p', { text: problemText(r) }));
   for (const c of (r.data && r.data.conflicts) || []) {
     target.append(el('p', { text: t('b.conflictWith', { title: c.title || t('b.confidential'), from: clock(room.zone, c.start), to: clock(room.zone, c.end) }) }));
@@ -199,5 +213,5 @@ export function showProblem(room, r, target = $('book-error')) {
     target.append(el('p', { text: `${o.start_local.slice(0, 16).replace('T', ' ')}: ${with_ || o.reason}` }));
   }
   for (const p of (r.data && r.data.errors) || []) target.append(el('p', { text: `${p.field}: ${p.detail}` }));
-  for (const p of (r.data && r.data.providers) || []) target.append(el('p', { text: `${p.provider}: ${p.why}` }));
+  for (const p of (r.data && r.data.providers) || []) target.append(el('p', { text: t('b.providerWhy', { provider: providerName(p.provider), why: p.why }) }));
 }

@@ -7,6 +7,8 @@ import { bookingLabel } from './grid.js';
 import { seriesSection } from './series.js';
 import { joinSection, scenesSection, icalSection } from './links.js';
 import { conflicts, conflictText, showProblem } from './bookingform.js';
+import { historySection } from './history.js';
+import { providerName, allocState } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 let ctx = { rooms: [], changed: async () => {} };
@@ -17,6 +19,10 @@ export function initDetail(c) {
   // currentId stays set after closing: the close event comes as a task of
   // its own and could otherwise clear a detail opened right after.
   $('detail-close').addEventListener('click', () => $('detail').close());
+  // A language switch redraws an open detail in the new language.
+  document.addEventListener('kogge:lang', () => {
+    if (currentId && $('detail').open) render(currentId);
+  });
 }
 
 export async function openDetail(id) {
@@ -49,7 +55,7 @@ async function render(id) {
   if (b.series_id && !b.redacted) parts_.push(await seriesSection(d));
   if (b.meeting) parts_.push(meetingSection(b.meeting));
   if (b.hybrid && b.hybrid.enabled) parts_.push(await joinSection(d));
-  parts_.push(await scenesSection(room), await historySection(b, room), icalSection(b, d));
+  parts_.push(await scenesSection(room), await historySection(b, room, ctx.rooms), icalSection(b, d));
   if (id !== currentId) return;
   $('detail-body').replaceChildren(...parts_);
 }
@@ -129,30 +135,10 @@ function editSection(b, etag, room) {
 
 function meetingSection(m) {
   return el('section', { 'aria-labelledby': 'meeting-title' }, el('h3', { id: 'meeting-title', text: t('b.provider') }), dl([
-    [t('b.providerName'), m.provider],
-    [t('b.providerState'), t('b.alloc.' + m.state) === 'b.alloc.' + m.state ? m.state : t('b.alloc.' + m.state)],
+    [t('b.providerName'), providerName(m.provider)],
+    [t('b.providerState'), allocState(m.state)],
     [t('b.providerJoin'), m.join_url], [t('b.providerDialin'), m.dialin],
     [t('b.providerError'), m.last_error],
-    [t('b.providerMoved'), (m.moved_from || []).join(', ')],
+    [t('b.providerMoved'), (m.moved_from || []).map(providerName).join(', ')],
   ]));
 }
-
-async function historySection(b, room) {
-  const sec = el('section', { 'aria-labelledby': 'history-title' }, el('h3', { id: 'history-title', text: t('b.history') }));
-  if (b.redacted) return sec;
-  const r = await api('GET', `/bookings/${encodeURIComponent(b.id)}/history`);
-  if (!r.ok) return sec.append(el('p', { class: 'error', text: problemText(r) })) || sec;
-  sec.append(el('ol', { class: 'history' }, r.data.history.map((h) => {
-    const changes = Object.entries(h.changes || {}).map(([k, c]) => `${k}: ${fmt(c && c.before)} → ${fmt(c && c.after)}`).join('; ');
-    return el('li', {}, el('time', { datetime: h.time, text: dateTime(room.zone, h.time, lang) }),
-      el('span', { text: ` ${h.actor}: ${h.action}` }), changes ? el('span', { class: 'muted', text: ` (${changes})` }) : null,
-      h.detail ? el('span', { class: 'muted', text: ` ${h.detail}` }) : null);
-  })));
-  return sec;
-}
-
-function fmt(v) {
-  if (v === undefined || v === null) return '–';
-  return typeof v === 'object' ? JSON.stringify(v) : String(v);
-}
-

@@ -3,7 +3,7 @@
 // or by the form, open a booking's detail. Every text from the server is
 // set with textContent, never as HTML: titles are hostile input.
 import { api, addDays, today, problemText, setServerNow } from './api.js';
-import { t, apply, lang, setLang } from './i18n.js';
+import { t, apply, lang, setLang, say, has } from './i18n.js';
 import { renderWeek } from './week.js';
 import { renderDay } from './dayview.js';
 import { initForm, setRooms, fill } from './bookingform.js';
@@ -11,6 +11,7 @@ import { initDetail, openDetail } from './detail.js';
 import { refreshAV } from './av.js';
 import { initFeeds, refreshFeeds } from './links.js';
 import { initPanels } from './panels-admin.js';
+import { roomPicker } from './links.js';
 import { initTOTP, openTOTP, closeTOTP, totpLabels } from './totp.js';
 
 const $ = (id) => document.getElementById(id);
@@ -47,7 +48,8 @@ async function start() {
     return;
   }
   setServerNow(me.data.now);
-  $('who-name').textContent = `${me.data.user.name} (${me.data.user.role})`;
+  const u = me.data.user;
+  say($('who-name'), () => t('b.who', { name: u.name, role: has('b.role.' + u.role) ? t('b.role.' + u.role) : u.role }));
   if (me.data.must_enrol_totp) {
     show('enrol');
     openTOTP(true);
@@ -58,6 +60,7 @@ async function start() {
   state.rooms.splice(0, state.rooms.length, ...(r.ok ? r.data.rooms : [])); // shared with the form and the detail
   roomOptions();
   setRooms(state.rooms);
+  roomPicker(state.rooms);
   if (!$('day').value) $('day').value = today(state.rooms[0] ? state.rooms[0].zone : 'Europe/Berlin');
   await Promise.all([refresh(), refreshFeeds(), refreshAV(currentRoom()), initPanels(me.data, state.rooms)]);
   follow();
@@ -122,18 +125,18 @@ $('login-form').addEventListener('submit', async (ev) => {
   const f = new FormData(ev.target);
   const r = await api('POST', '/session', { name: f.get('name'), password: f.get('password'), code: f.get('code') || '' });
   if (r.ok) {
-    $('login-error').textContent = '';
+    say($('login-error'), '');
     $('code-label').hidden = true;
     ev.target.reset();
     return start();
   }
   if (r.data && r.data.type === '/problems/totp-required') {
     $('code-label').hidden = false;
-    $('login-error').textContent = t('b.codeNeeded');
+    say($('login-error'), () => t('b.codeNeeded'));
     ev.target.code.focus();
     return;
   }
-  $('login-error').textContent = problemText(r);
+  say($('login-error'), () => problemText(r));
 });
 
 $('logout').addEventListener('click', async () => {
@@ -147,6 +150,7 @@ $('lang').addEventListener('click', () => {
   labels();
   if (!$('app').hidden && state.rooms.length) {
     roomOptions();
+    roomPicker(state.rooms);
     refresh();
     refreshFeeds();
     refreshAV(currentRoom());

@@ -1,7 +1,7 @@
 // Join links (host, guest, PIN, lobby, rotation), interview candidates,
 // and the calendar links (invitation, feeds).
 import { api, el, clock, localInstant, problemText } from './api.js';
-import { t } from './i18n.js';
+import { t, say } from './i18n.js';
 export { scenesSection } from './av.js';
 
 // copyField is a read-only field with a copy button.
@@ -94,14 +94,32 @@ export function icalSection(b, d) {
   return el('section', { 'aria-labelledby': 'ical-title' }, el('h3', { id: 'ical-title', text: t('b.ical') }), el('div', { class: 'row tight' }, items), out);
 }
 
-// The page's feed list and form.
+// The page's feed list and form. A room feed is chosen from the rooms the
+// user may see; organizer and committee feeds take a name.
+let feedRooms = [];
+
+// roomPicker fills the feed form's room choice (again after a language
+// switch, keeping the choice).
+export function roomPicker(rooms) {
+  feedRooms = rooms;
+  const sel = document.getElementById('feed-form').elements.namedItem('room');
+  const cur = sel.value;
+  sel.replaceChildren(...rooms.map((r) => new Option(r.name, r.id)));
+  if (cur) sel.value = cur;
+}
+
+function feedTarget(f) {
+  const room = f.kind === 'room' && feedRooms.find((r) => r.id === f.target);
+  return room ? room.name : f.target;
+}
+
 export async function refreshFeeds() {
   const r = await api('GET', '/feeds');
   const list = document.getElementById('feed-list');
   if (!r.ok) return list.replaceChildren(el('li', { class: 'error', text: problemText(r) }));
   list.replaceChildren(...(r.data.feeds.length ? r.data.feeds.map((f) => el('li', { class: 'row tight' },
-    el('span', { text: `${t('b.feed.' + f.kind)}: ${f.target}` }),
-    el('button', { type: 'button', class: 'danger', text: t('b.revoke'), 'aria-label': `${f.target}: ${t('b.revoke')}`, onclick: async () => {
+    el('span', { text: `${t('b.feed.' + f.kind)}: ${feedTarget(f)}` }),
+    el('button', { type: 'button', class: 'danger', text: t('b.revoke'), 'aria-label': `${feedTarget(f)}: ${t('b.revoke')}`, onclick: async () => {
       await api('DELETE', `/feeds/${encodeURIComponent(f.id)}`);
       refreshFeeds();
     } }))) : [el('li', { class: 'muted', text: t('b.noFeeds') })]));
@@ -109,10 +127,22 @@ export async function refreshFeeds() {
 
 export function initFeeds() {
   const form = document.getElementById('feed-form');
+  const name = form.elements.namedItem('id');
+  const sync = () => {
+    const room = form.kind.value === 'room';
+    document.getElementById('feed-room').hidden = !room;
+    document.getElementById('feed-name').hidden = room;
+    name.required = !room;
+  };
+  form.kind.addEventListener('change', sync);
+  form.addEventListener('reset', () => setTimeout(sync));
+  sync();
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const x = await api('POST', '/feeds', { kind: form.kind.value, id: form.elements.namedItem('id').value });
-    document.getElementById('feed-new').replaceChildren(x.ok ? copyField(t('b.feedUrlOnce'), x.data.url) : el('p', { class: 'error', role: 'alert', text: problemText(x) }));
+    const id = form.kind.value === 'room' ? form.elements.namedItem('room').value : name.value.trim();
+    const x = await api('POST', '/feeds', { kind: form.kind.value, id });
+    const out = document.getElementById('feed-new');
+    say(out, (node) => { node.replaceChildren(x.ok ? copyField(t('b.feedUrlOnce'), x.data.url) : el('p', { class: 'error', role: 'alert', text: problemText(x) })); });
     if (x.ok) { form.reset(); refreshFeeds(); }
   });
 }

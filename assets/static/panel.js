@@ -2,6 +2,7 @@
 // end, book now, scenes, camera presets, microphone mute, device health
 // and the speaker queue. Everything from the server goes into textContent.
 import { t, apply, lang, setLang } from './i18n.js';
+import { deviceLine, sceneLabel } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('panel');
@@ -111,7 +112,7 @@ function render(st) {
 
   const scenes = $('scenes');
   scenes.replaceChildren(...(st.scenes || []).map((s) =>
-    button(s, (ev) => runScene(s, ev.currentTarget.textContent), { 'data-scene': s })));
+    button(sceneLabel(s, st.scene_labels), (ev) => runScene(s, ev.currentTarget.textContent), { 'data-scene': s })));
   // Presets are a row of numbers after "Camera"; each says its whole
   // name to screen readers.
   $('presets-row').hidden = !st.camera;
@@ -126,7 +127,7 @@ function render(st) {
     mute.textContent = t(muted ? 'panel.unmute' : 'panel.mute');
   }
   $('devices').replaceChildren(...(st.devices || []).map((d) =>
-    el('li', d.id + ': ' + t('panel.health.' + d.health), { class: d.health })));
+    el('li', deviceLine(d), { class: d.health })));
   $('av').hidden = !(st.scenes || []).length && !st.camera && !st.mic && !(st.devices || []).length;
   renderQueue();
   tick();

@@ -2,21 +2,26 @@
 // assign its room, see and revoke paired panels. Only admins see this
 // section (the API refuses everyone else anyway).
 import { api, problemText } from './api.js';
-import { t } from './i18n.js';
+import { t, lang, say } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
-const fmt = (iso) => new Date(iso).toLocaleString();
+const fmt = (iso) => new Date(iso).toLocaleString(lang === 'en' ? 'en-GB' : 'de-DE', { dateStyle: 'medium', timeStyle: 'short' });
+let shown = null; // the rooms the lists were drawn for; set once the section shows
+
+// The lists are drawn by code: a language switch draws them again.
+document.addEventListener('kogge:lang', () => { if (shown && !$('panels').hidden) refreshPanels(shown); });
 
 export async function initPanels(me, rooms) {
   if (!me || me.user.role !== 'admin') return;
   $('panels').hidden = false;
   const sel = $('pair-form').elements.room;
   sel.replaceChildren(...rooms.map((r) => new Option(r.name, r.id)));
+  shown = rooms;
   $('pair-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = new FormData(ev.target);
     const r = await api('POST', '/panels/pairings/approve', { code: f.get('code').trim(), room: f.get('room'), name: f.get('name').trim() });
-    $('pair-error').textContent = r.ok ? '' : problemText(r);
+    say($('pair-error'), r.ok ? '' : () => problemText(r));
     if (r.ok) ev.target.reset();
     refreshPanels(rooms);
   });
@@ -49,7 +54,7 @@ export async function refreshPanels(rooms) {
     revoke.addEventListener('click', async () => {
       if (!confirm(t('a.revokeConfirm', { name: p.name }))) return;
       const r = await api('DELETE', '/panels/' + encodeURIComponent(p.id));
-      $('pair-error').textContent = r.ok ? '' : problemText(r);
+      say($('pair-error'), r.ok ? '' : () => problemText(r));
       refreshPanels(rooms);
     });
     li.append(span, ' ', revoke);

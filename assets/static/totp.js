@@ -5,7 +5,7 @@
 // groups of four for typing, and takes the first code. A session that must
 // enrol sees nothing else until this is done.
 import { api, el, problemText } from './api.js';
-import { t } from './i18n.js';
+import { t, say } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 let opts = { done: () => {} };
@@ -39,7 +39,7 @@ export function openTOTP(must) {
   reset();
   $('totp').hidden = false;
   $('totp-open').setAttribute('aria-expanded', 'true');
-  $('totp-done').textContent = '';
+  say($('totp-done'), '');
   $('totp-begin').password.focus();
 }
 
@@ -47,7 +47,7 @@ export function closeTOTP(returnFocus) {
   reset();
   $('totp').hidden = true;
   $('totp-open').setAttribute('aria-expanded', 'false');
-  $('totp-done').textContent = '';
+  say($('totp-done'), '');
   if (returnFocus) $('totp-open').focus();
 }
 
@@ -57,8 +57,8 @@ function reset() {
   $('totp-begin').hidden = false;
   $('totp-confirm').hidden = true;
   $('totp-current-label').hidden = true;
-  $('totp-begin-error').textContent = '';
-  $('totp-confirm-error').textContent = '';
+  say($('totp-begin-error'), '');
+  say($('totp-confirm-error'), '');
   $('totp-secret').textContent = '';
   $('totp-qr-box').replaceChildren(); // the image holds the secret: only while step 2 shows
 }
@@ -68,7 +68,7 @@ async function begin(ev) {
   const f = ev.target;
   const r = await api('POST', '/session/totp', { password: f.password.value, code: digits(f.code.value) });
   if (r.ok) {
-    $('totp-begin-error').textContent = '';
+    say($('totp-begin-error'), '');
     f.reset();
     $('totp-begin').hidden = true;
     $('totp-secret').textContent = groups(r.data.secret);
@@ -82,11 +82,11 @@ async function begin(ev) {
   const type = r.data && r.data.type;
   if (type === '/problems/totp-required') {
     $('totp-current-label').hidden = false;
-    $('totp-begin-error').textContent = t('totp.currentNeeded');
+    say($('totp-begin-error'), () => t('totp.currentNeeded'));
     f.code.focus();
     return;
   }
-  $('totp-begin-error').textContent = type === '/problems/invalid-credentials' ? t('totp.wrongPassword') : problemText(r);
+  say($('totp-begin-error'), () => type === '/problems/invalid-credentials' ? t('totp.wrongPassword') : problemText(r));
   f.password.focus();
 }
 
@@ -99,7 +99,7 @@ async function confirmCode(ev) {
     closeTOTP(false);
     $('enrol').hidden = true;
     await opts.done(wasRequired);
-    $('totp-done').textContent = t('totp.done');
+    say($('totp-done'), () => t('totp.done'));
     $('totp-done').focus();
     return;
   }
@@ -107,10 +107,10 @@ async function confirmCode(ev) {
   if (type === '/problems/totp-not-pending') {
     // Started again elsewhere or expired: back to step 1.
     openTOTP(required);
-    $('totp-begin-error').textContent = t('totp.notPending');
+    say($('totp-begin-error'), () => t('totp.notPending'));
     return;
   }
-  $('totp-confirm-error').textContent = type === '/problems/invalid-code' ? t('totp.wrongCode') : problemText(r);
+  say($('totp-confirm-error'), () => type === '/problems/invalid-code' ? t('totp.wrongCode') : problemText(r));
   f.code.select();
   f.code.focus();
 }

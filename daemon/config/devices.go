@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kogge-project/kogge/rooms/av"
 )
@@ -14,6 +16,9 @@ import (
 type Device struct {
 	ID   string `toml:"id"`
 	Kind string `toml:"kind"` // pjlink, visca-ip, visca-tcp, tesira
+	// Label is what the pages call the device ("Beamer"); without one
+	// they name it by its kind. The id stays for the API and the logs.
+	Label string `toml:"label"`
 	// Address is host or host:port; without a port the protocol's own.
 	Address string `toml:"address"`
 	// Password, or PasswordFile (better: not in the config) for PJLink.
@@ -28,7 +33,10 @@ type Device struct {
 
 // Scene is one [[rooms.scenes]] table: commands for several devices.
 type Scene struct {
-	Name    string        `toml:"name"`
+	Name string `toml:"name"`
+	// Label is the scene's button text ("Hybride Sitzung"); without one
+	// the pages say the name.
+	Label   string        `toml:"label"`
 	Actions []SceneAction `toml:"actions"`
 }
 
@@ -57,8 +65,10 @@ type CameraFollow struct {
 func validateDevices(i int, r Room, e *Errors) {
 	p := func(k string) string { return fmt.Sprintf("rooms[%d].%s", i, k) }
 	kinds := map[string]string{}
+	deviceLabels, sceneLabels := map[string]bool{}, map[string]bool{}
 	for j, d := range r.Devices {
 		dp := func(k string) string { return p(fmt.Sprintf("devices[%d].%s", j, k)) }
+		checkLabel(e, dp("label"), d.Label, deviceLabels)
 		switch _, dup := kinds[d.ID]; {
 		case d.ID == "" || strings.ContainsAny(d.ID, " /"):
 			e.add(dp("id"), "%q is not a device id (a short name without spaces or slashes)", d.ID)
@@ -98,6 +108,7 @@ func validateDevices(i int, r Room, e *Errors) {
 			e.add(sp("name"), "%q must be a new, non-empty scene name", sc.Name)
 		}
 		scenes[sc.Name] = true
+		checkLabel(e, sp("label"), sc.Label, sceneLabels)
 		for k, a := range sc.Actions {
 			ap := sp(fmt.Sprintf("actions[%d]", k))
 			kind, ok := kinds[a.Device]
@@ -143,6 +154,29 @@ func validateDevices(i int, r Room, e *Errors) {
 			e.add(p("camera_follow.hold_ms"), "must be between 0 and 60000, not %d", cf.HoldMS)
 		}
 	}
+}
+
+// maxLabel bounds a label: it is a button's text on a panel at the door.
+const maxLabel = 40
+
+// checkLabel checks an optional display label: one line of readable text,
+// short enough for a button, and not the label of another device (or
+// scene) of the room, so that a person can tell them apart.
+func checkLabel(e *Errors, key, label string, seen map[string]bool) {
+	if label == "" {
+		return
+	}
+	switch {
+	case strings.TrimSpace(label) != label || label == "":
+		e.add(key, "%q has spaces at its start or end", label)
+	case strings.IndexFunc(label, unicode.IsControl) >= 0 || !utf8.ValidString(label):
+		e.add(key, "%q must be one line of text", label)
+	case utf8.RuneCountInString(label) > maxLabel:
+		e.add(key, "%q is longer than %d characters", label, maxLabel)
+	case seen[strings.ToLower(label)]:
+		e.add(key, "%q is already the label of another one in this room", label)
+	}
+	seen[strings.ToLower(label)] = true
 }
 
 func contains(xs []string, x string) bool {

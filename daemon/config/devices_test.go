@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/kogge-project/kogge/systemd"
 )
 
 const avRoom = oneRoom + `prep_scene = "hybrid"
@@ -70,5 +72,62 @@ func TestDeviceProblems(t *testing.T) {
 				t.Fatalf("want %q in:\n%v", c.want, err)
 			}
 		})
+	}
+}
+
+// Devices and scenes carry display labels; a room without them still
+// loads (the pages then name devices by kind and scenes by name).
+func TestDeviceAndSceneLabels(t *testing.T) {
+	labelled := strings.Replace(avRoom, `id = "beamer"`, "id = \"beamer\"\nlabel = \"Beamer\"", 1)
+	labelled = strings.Replace(labelled, `id = "kamera"`, "id = \"kamera\"\nlabel = \"Kamera\"", 1)
+	labelled = strings.Replace(labelled, `name = "hybrid"`, "name = \"hybrid\"\nlabel = \"Hybride Sitzung\"", 1)
+	cfg, err := Parse([]byte(labelled))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := cfg.Rooms[0]
+	if r.Devices[0].Label != "Beamer" || r.Devices[1].Label != "Kamera" || r.Devices[2].Label != "" || r.Scenes[0].Label != "Hybride Sitzung" {
+		t.Fatalf("labels: %+v %+v", r.Devices, r.Scenes)
+	}
+	if _, err := Parse([]byte(avRoom)); err != nil {
+		t.Fatalf("a room without labels: %v", err)
+	}
+	cases := []struct{ name, toml, want string }{
+		{"two devices, one label", strings.Replace(labelled, `label = "Kamera"`, `label = "beamer"`, 1),
+			`rooms[0].devices[1].label: "beamer" is already the label of another one in this room`},
+		{"too long", strings.Replace(labelled, `label = "Beamer"`, `label = "`+strings.Repeat("B", 41)+`"`, 1),
+			`rooms[0].devices[0].label: "BBBB`},
+		{"two lines", strings.Replace(labelled, `label = "Beamer"`, `label = "Bea\nmer"`, 1),
+			`rooms[0].devices[0].label: "Bea\nmer" must be one line of text`},
+		{"padded", strings.Replace(labelled, `label = "Hybride Sitzung"`, `label = " Hybrid"`, 1),
+			`rooms[0].scenes[0].label: " Hybrid" has spaces at its start or end`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse([]byte(c.toml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("want %q in:\n%v", c.want, err)
+			}
+		})
+	}
+}
+
+// The example labels its devices and scenes in German: what the pages show.
+func TestExampleLabels(t *testing.T) {
+	c, err := Parse(systemd.ExampleConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var devs, scenes []string
+	for _, r := range c.Rooms {
+		for _, d := range r.Devices {
+			devs = append(devs, d.Label)
+		}
+		for _, s := range r.Scenes {
+			scenes = append(scenes, s.Label)
+		}
+	}
+	if strings.Join(devs, ",") != "Beamer,Kamera,Mikrofone" || strings.Join(scenes, ",") != "Hybride Sitzung,Alles aus" {
+		t.Fatalf("example labels: devices %q, scenes %q", devs, scenes)
 	}
 }
