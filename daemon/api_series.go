@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
@@ -30,14 +32,52 @@ type seriesView struct {
 	MaterialisedUntil time.Time     `json:"materialised_until"`
 	Version           uint64        `json:"version"`
 	Occurrences       []bookingView `json:"occurrences,omitempty"`
-	Skipped           []skippedView `json:"skipped,omitempty"`
+	// Booked counts the meetings that hold the room (not cancelled,
+	// released or left out): what a page says the series has.
+	Booked  int           `json:"booked"`
+	Skipped []skippedView `json:"skipped,omitempty"`
 }
 
 type skippedView struct {
-	Start      time.Time             `json:"start"`
-	StartLocal string                `json:"start_local"`
-	Reason     string                `json:"reason"`
-	Conflicts  []bookingConflictView `json:"conflicts,omitempty"`
+	Start      time.Time `json:"start"`
+	StartLocal string    `json:"start_local"`
+	Reason     string    `json:"reason"`
+	// Kind says why, for pages to put in words: "closure" (Closure is
+	// the closure's reason), "conflict" (Conflicts), "allocation" (no
+	// video licence free) or "rules" (the room's rules refuse the day).
+	Kind      string                `json:"kind"`
+	Closure   string                `json:"closure,omitempty"`
+	Conflicts []bookingConflictView `json:"conflicts,omitempty"`
+}
+
+// Kinds of skippedView.
+const (
+	skipClosure    = "closure"
+	skipConflict   = "conflict"
+	skipAllocation = "allocation"
+	skipRules      = "rules"
+)
+
+// plannedSkips turns the occurrences planning left out (closures, the
+// room's rules) into views.
+func plannedSkips(room rooms.Room, planned []rooms.PlannedSkip) []skippedView {
+	out := make([]skippedView, 0, len(planned))
+	for _, p := range planned {
+		v := skippedView{Start: p.Start.UTC(), StartLocal: room.Local(p.Start), Reason: p.Reason, Kind: skipRules}
+		if p.Closure != nil {
+			v.Kind, v.Closure = skipClosure, closureWords(*p.Closure)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// closureWords is what a page says a closure is: its reason, or its days.
+func closureWords(c rooms.Closure) string {
+	if c.Reason != "" {
+		return c.Reason
+	}
+	return c.From.String() + "–" + c.To.String()
 }
 
 func (s *server) viewSeries(c *caller, sr rooms.Series) seriesView {
@@ -57,7 +97,10 @@ func (s *server) viewSeries(c *caller, sr rooms.Series) seriesView {
 func (s *server) skipped(c *caller, room rooms.Room, sk []store.SkippedOccurrence) []skippedView {
 	out := make([]skippedView, 0, len(sk))
 	for _, o := range sk {
-		v := skippedView{Start: o.Start.UTC(), StartLocal: room.Local(o.Start), Reason: o.Reason}
+		v := skippedView{Start: o.Start.UTC(), StartLocal: room.Local(o.Start), Reason: o.Reason, Kind: skipConflict}
+		if strings.HasPrefix(o.Reason, store.ReasonAllocationPrefix) {
+			v.Kind = skipAllocation
+		}
 		for _, b := range o.Conflicts {
 			cv := bookingConflictView{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
 			if canRead(c, &b) {
@@ -74,10 +117,23 @@ func (s *server) skipped(c *caller, room rooms.Room, sk []store.SkippedOccurrenc
 // transaction: with on_conflict "fail" any collision writes nothing (409
 // listing every colliding occurrence); with "skip" the free occurrences are
 // written and the rest reported. Days on a closure are always skipped.
+//
+// With ?dry_run=1 it books nothing and answers 200 with what booking with
+// on_conflict "skip" would do: the occurrences it would book and every one
+// it would leave out, and why (closure, collision, the room's rules), so
+// the form can name the dates before anything is sent.
 func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller) error {
 	var in seriesInput
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
+	}
+	dryRun := false
+	switch r.URL.Query().Get("dry_run") {
+	case "", "0", "false":
+	case "1", "true":
+		dryRun = true
+	default:
+		return badQuery("dry_run", `must be "1" or absent`)
 	}
 	if err := in.check(); err != nil {
 		return err
@@ -123,6 +179,10 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 			// full: its record then ages out with its meetings (retention).
 			sr.MaterialisedUntil = end.Add(time.Minute)
 		}
+		if dryRun {
+			out, err = s.previewSeries(c, room, sr, occ, planned)
+			return err
+		}
 		created, stored, skipped, err := s.store.CreateSeries(sr, occ, in.OnConflict == "skip", c.name())
 		var sce *store.SeriesConflictError
 		if errors.As(err, &sce) {
@@ -139,20 +199,44 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 			out.Occurrences = append(out.Occurrences, s.view(c, b))
 			s.notify(b)
 		}
+		out.Booked = len(stored)
 		s.mail.sendSeries(mailConfirmed, created, stored)
-		for _, p := range planned {
-			skipped = append(skipped, store.SkippedOccurrence{Start: p.Start, Reason: p.Reason})
-		}
-		out.Skipped = s.skipped(c, room, skipped)
+		out.Skipped = sortedSkips(append(plannedSkips(room, planned), s.skipped(c, room, skipped)...))
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	if dryRun {
+		writeJSON(w, http.StatusOK, out)
+		return nil
+	}
 	w.Header().Set("Location", "/api/v1/series/"+out.ID)
 	w.Header().Set("ETag", `"`+itoa(out.Version)+`"`)
 	writeJSON(w, http.StatusCreated, out)
 	return nil
+}
+
+// previewSeries is the dry run of createSeries: what on_conflict "skip"
+// would book and leave out, with nothing written.
+func (s *server) previewSeries(c *caller, room rooms.Room, sr rooms.Series, occ []rooms.Booking, planned []rooms.PlannedSkip) (seriesView, error) {
+	free, skipped, err := s.store.PreviewSeries(occ, c.name())
+	if err != nil {
+		return seriesView{}, err
+	}
+	out := s.viewSeries(c, sr)
+	out.ID, out.Version = "", 0
+	for _, b := range free {
+		out.Occurrences = append(out.Occurrences, s.view(c, b))
+	}
+	out.Booked = len(free)
+	out.Skipped = sortedSkips(append(plannedSkips(room, planned), s.skipped(c, room, skipped)...))
+	return out, nil
+}
+
+func sortedSkips(v []skippedView) []skippedView {
+	slices.SortStableFunc(v, func(a, b skippedView) int { return a.Start.Compare(b.Start) })
+	return v
 }
 
 // horizon is how far ahead series are stored.
@@ -176,6 +260,12 @@ func (s *server) getSeries(w http.ResponseWriter, r *http.Request, c *caller) er
 	out := s.viewSeries(c, sr)
 	for _, b := range bs {
 		out.Occurrences = append(out.Occurrences, s.view(c, b))
+		if b.Status.Blocks() {
+			out.Booked++
+		}
+	}
+	if room, ok := s.catalog.Get(sr.Template.Room); ok && !out.Template.Redacted {
+		out.Skipped = s.seriesGaps(c, sr, room, bs)
 	}
 	w.Header().Set("ETag", `"`+itoa(sr.Version)+`"`)
 	writeJSON(w, http.StatusOK, out)

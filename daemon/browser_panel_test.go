@@ -131,6 +131,7 @@ const germanJS = `(async () => {
   const st = await (await fetch("/api/v1/panel/" + room + "/state")).json();
   const data = [st.room_name, st.current && st.current.title, st.next && st.next.title, st.closed && st.closed.reason,
     ...(st.scenes || []).flatMap((s) => typeof s === "string" ? [s] : [s.name, s.label]),
+    ...Object.values(st.scene_labels || {}),
     ...(st.devices || []).flatMap((d) => [d.id, d.label])].filter((s) => s && s.length >= 3);
   let text = document.body.innerText.toLowerCase();
   for (const d of data) text = text.split(d.toLowerCase()).join("\n");

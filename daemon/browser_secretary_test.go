@@ -12,6 +12,8 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // page drives the secretary page in Chromium. Every wait is chromedp's
@@ -89,6 +91,26 @@ func (p page) set(sel, value string) {
 		`; e.dispatchEvent(new Event("input", {bubbles: true})); e.dispatchEvent(new Event("change", {bubbles: true})); })()`))
 }
 
+// check evaluates a condition now (no waiting).
+func (p page) check(js string) bool {
+	p.t.Helper()
+	v, err := chromedp.Run(p.step, chromedp.Evaluate[bool](js))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return v
+}
+
+// timeShownWhole is a condition: there are booking blocks for sel, and
+// each shows its time whole, neither cut by the block's edge nor
+// shortened with an ellipsis.
+func timeShownWhole(sel string) string {
+	q, _ := json.Marshal(sel)
+	return `(() => { const bs = [...document.querySelectorAll(` + string(q) + `)];
+	  return bs.length > 0 && bs.every((b) => { const s = b.querySelector(".btime"), r = b.getBoundingClientRect(), x = s.getBoundingClientRect();
+	    return b.scrollHeight <= b.clientHeight && s.scrollWidth <= s.clientWidth && x.top >= r.top && x.bottom <= r.bottom + 0.5 && x.right <= r.right + 0.5; }); })()`
+}
+
 func (p page) screenshot(dir, name string) {
 	p.t.Helper()
 	png, err := chromedp.Run(p.step, chromedp.FullScreenshot(100))
@@ -137,6 +159,7 @@ func openPage(t *testing.T, e *testEnv) page {
 // and switches to English. Hostile titles stay text.
 func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	e := newTestEnv(t)
+	e.server.closures = func() []rooms.Closure { return christmas }
 	// Enrol anna's second factor directly. The accounts service runs on
 	// e.now and refuses a time step twice, so enrolment uses the step
 	// before now and the login the step after (both within the ±1 skew).
@@ -195,6 +218,18 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	if n := p.eval(`document.querySelectorAll("#week .track[data-day='2026-12-06'] .closed").length`); n == 0 {
 		t.Error("Sunday (not bookable) is not greyed")
 	}
+	// The one-hour booking shows its time whole.
+	if !p.check(timeShownWhole(`#week .track[data-day="2026-12-02"] .booking`)) {
+		t.Errorf("a one-hour booking cuts its time: %q", p.text(`#week .track[data-day="2026-12-02"] .booking`))
+	}
+	// The legend names every kind in its colour, the buffers and closed time.
+	for _, want := range []string{"Ratssitzung", "Ausschusssitzung", "Vorstellungsgespräch", "Besprechung", "Vor- und Nachbereitung", "Nicht buchbar"} {
+		p.waitText("#week .legend", want)
+	}
+	if !p.check(`getComputedStyle(document.querySelector("#week .legend .kind-interview")).backgroundColor ===
+	    getComputedStyle(document.querySelector("#week .booking.redacted")).backgroundColor`) {
+		t.Error("the legend's colour for interviews is not the grid's")
+	}
 
 	// Book through the form: the slot is free.
 	p.set("#book input[name=title]", "Bauausschuss")
@@ -207,9 +242,8 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.submit("#book")
 	p.waitText("#book-ok", "Gebucht: Bauausschuss, 16:00–19:00")
 	p.waitText(`#week .track[data-day="2026-12-01"]`, "Bauausschuss")
-	if got := p.text(`#week .track[data-day="2026-12-01"] .booking .btime`); got != "16:00–19:00" {
-		t.Errorf("week view shows the booking at %q", got)
-	}
+	// A wait, not a read: the booking's event may render the week again.
+	p.waitJS(`document.querySelector('#week .track[data-day="2026-12-01"] .booking .btime')?.textContent === "16:00–19:00"`)
 
 	// A second booking for the same slot: warned before sending, naming
 	// the booking it collides with.
@@ -265,8 +299,49 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	if n := p.eval(`document.querySelectorAll("#dayview .roomhead").length`); n != 3 {
 		t.Errorf("day view has %d rooms, want 3", n)
 	}
+	if !p.check(timeShownWhole("#dayview .booking")) {
+		t.Error("the day view cuts a booking's time")
+	}
 	p.screenshot(shots, "day.png")
 	checkAccessibility(t, p.step, "booking page (day, all rooms)")
+
+	// Six Thursdays, one of them Christmas Eve: the preview names the date
+	// left out before anything is sent, and the detail counts what was
+	// booked and lists the date with its reason.
+	p.do(chromedp.Click(chromedp.CSS("#show-week")))
+	p.set("#book input[name=title]", "Sozialausschuss")
+	p.set("#book select[name=kind]", "committee")
+	p.set("#book select[name=room]", "ratssaal")
+	p.set("#book input[name=day]", "2026-12-10")
+	p.set("#book input[name=start]", "10:00")
+	p.set("#book input[name=end]", "11:00")
+	p.set("#book input[name=count]", "6")
+	p.set("#book select[name=repeat]", "1")
+	p.waitText("#rule-preview", "5 Termine werden gebucht")
+	if got := p.text("#rule-preview"); !strings.Contains(got, "Jeden Donnerstag, 10:00–11:00, 6 Termine") ||
+		!strings.Contains(got, "Ausgelassen werden: Do., 24.12.2026 (geschlossen: Weihnachten)") {
+		t.Errorf("series preview %q", got)
+	}
+	p.submit("#book")
+	p.waitText("#book-ok", "Serie mit 5 Terminen angelegt (1 ausgelassen)")
+	p.set("#day", "2026-12-10")
+	p.do(chromedp.WaitVisible(chromedp.CSS(`#week .track[data-day="2026-12-10"] .booking`)))
+	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-10"] .booking`)),
+		chromedp.WaitVisible(chromedp.CSS("#detail #series-title")))
+	p.waitText("#detail .series", "Gebucht: 5 Termine.")
+	if got := p.text("#detail .series"); !strings.Contains(got, "Ausgelassen: Do., 24.12.2026 (geschlossen: Weihnachten)") || strings.Contains(got, "Keine Ausnahmen") {
+		t.Errorf("series in the detail: %q", got)
+	}
+	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#series-title").scrollIntoView()`))
+	p.screenshot(shots, "series-detail.png")
+	checkAccessibility(t, p.step, "booking page (series detail)")
+	p.do(chromedp.Click(chromedp.CSS("#detail-close")), chromedp.WaitNotVisible(chromedp.CSS("#detail")),
+		chromedp.Click(chromedp.CSS("#show-day")), chromedp.WaitVisible(chromedp.CSS("#dayview .track.x .booking")))
+	p.waitText("#dayview", "Sozialausschuss")
+	if !p.check(timeShownWhole("#dayview .booking")) { // one hour, across
+		t.Error("the day view cuts a one-hour booking's time")
+	}
+	p.screenshot(shots, "day-one-hour.png")
 
 	// English.
 	p.do(chromedp.Click(chromedp.CSS("#lang")))

@@ -32,7 +32,7 @@ func (d *daemonProcess) demoMeeting(j *joins, now time.Time) (host, guest string
 	if b.ID == "" {
 		start := now.Truncate(5 * time.Minute)
 		b, err = d.store.Create(rooms.Booking{Room: room.ID, Title: demoMeetingTitle, Kind: rooms.KindMeeting, Organizer: demoAdmin,
-			Start: start.UTC(), End: start.Add(2 * time.Hour).UTC(), Status: rooms.StatusConfirmed,
+			Start: start.UTC(), End: start.Add(2 * time.Hour).UTC(), Setup: room.Setup, Teardown: room.Teardown, Status: rooms.StatusConfirmed,
 			Hybrid: rooms.Hybrid{Enabled: true, ExpectedRemote: 4}}, demoAdmin)
 		if err != nil {
 			return "", "", fmt.Errorf("demo meeting (is the interview room busy?): %w", err)

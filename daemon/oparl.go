@@ -69,10 +69,15 @@ func (o *oparlImport) sync(ctx context.Context) (oparl.Report, error) {
 
 // validate applies the room's rules to an imported meeting, as to any
 // booking (times in the past are the importer's business: it skips them).
+// A new booking (no ID yet) gets the room's setup and teardown, as one
+// booked on the page does; an existing one keeps what people set.
 func (o *oparlImport) validate(b *rooms.Booking) error {
 	room, ok := o.catalog.Get(b.Room)
 	if !ok {
 		return rooms.UnknownRoom(b.Room)
+	}
+	if b.ID == "" {
+		b.Setup, b.Teardown = room.Setup, room.Teardown
 	}
 	return rooms.Validate(b, room, time.Now(), false)
 }

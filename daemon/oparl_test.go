@@ -54,6 +54,10 @@ func TestOParlImportBooksMeetingsOnce(t *testing.T) {
 	}
 	withAgenda := 0
 	for _, b := range page.Bookings {
+		// Imported meetings get their room's buffers, as booked ones do.
+		if room, _ := e.catalog.Get(b.Room); b.SetupMinutes != int(room.Setup/time.Minute) || b.TeardownMinutes != int(room.Teardown/time.Minute) {
+			t.Errorf("imported %q has buffers %d/%d, its room %v/%v", b.Title, b.SetupMinutes, b.TeardownMinutes, room.Setup, room.Teardown)
+		}
 		var ag struct {
 			Agenda []oparl.AgendaItem `json:"agenda"`
 		}

@@ -11,6 +11,9 @@ import (
 type PlannedSkip struct {
 	Start  time.Time `json:"start"`
 	Reason string    `json:"reason"`
+	// Closure is the closure the day falls on; nil for a rule the day
+	// breaks. Pages say the closure's reason in their own words.
+	Closure *Closure `json:"-"`
 }
 
 // ValidateSeries checks a new series: its template as a booking (times,
@@ -52,7 +55,7 @@ func PlanOccurrences(s *Series, room Room, closures []Closure, from, to, now tim
 			continue
 		}
 		if c, ok := ClosureFor(closures, room, start); ok {
-			skipped = append(skipped, PlannedSkip{Start: start, Reason: closureReason(c)})
+			skipped = append(skipped, PlannedSkip{Start: start, Reason: closureReason(c), Closure: &c})
 			continue
 		}
 		b := s.Occurrence(room.Zone, start)

@@ -5,12 +5,12 @@ import { api, localInstant, addDays, clock, el, problemText } from './api.js';
 import { t, say } from './i18n.js';
 import { providerName } from './words.js';
 import { bookingLabel } from './grid.js';
-import { ruleOf, describeDraft } from './series.js';
+import { ruleOf, describeDraft, previewText } from './series.js';
 
 const $ = (id) => document.getElementById(id);
 const form = () => $('book');
 let ctx = { rooms: [], changed: () => {}, open: () => {} };
-let checkSeq = 0;
+let checkSeq = 0, previewSeq = 0;
 
 const kindDefaults = {
   council: { hybrid: true, lobby: 'on', confidential: false },
@@ -27,7 +27,7 @@ export function initForm(c) {
   f.repeat.addEventListener('change', syncOptions);
   for (const name of ['room', 'day', 'start', 'end']) f[name].addEventListener('change', check);
   for (const name of ['room', 'day', 'start', 'end']) f[name].addEventListener('input', check);
-  for (const name of ['repeat', 'weekday', 'until', 'count', 'day']) f[name].addEventListener('change', preview);
+  for (const name of ['repeat', 'weekday', 'until', 'count', 'room', 'start', 'end', 'hybrid']) f[name].addEventListener('change', preview);
   f.day.addEventListener('change', () => { f.weekday.value = weekdayOf(f.day.value); preview(); });
   $('add-candidate').addEventListener('click', () => addCandidate());
   f.addEventListener('reset', () => setTimeout(() => { applyKind('meeting'); $('conflict-warning').hidden = true; $('candidate-rows').replaceChildren(); }));
@@ -82,9 +82,37 @@ function syncOptions() {
   preview();
 }
 
-function preview() {
-  const f = form();
-  $('rule-preview').textContent = f.repeat.value ? describeDraft(f.repeat.value, f.weekday.value, f.start.value, f.end.value, f.until.value, f.count.value) : '';
+// preview says the rule being built and, from the server's dry run, how
+// many meetings it books and which dates it leaves out (closures, the
+// room taken), before anything is sent.
+async function preview() {
+  const f = form(), out = $('rule-preview'), seq = ++previewSeq;
+  if (!f.repeat.value) { out.textContent = ''; return; }
+  const words = describeDraft(f.repeat.value, f.weekday.value, f.start.value, f.end.value, f.until.value, f.count.value) + '.';
+  const room = currentRoom();
+  if (!room || !f.day.value || !f.start.value || !f.end.value) { out.textContent = words; return; }
+  out.textContent = `${words} ${t('b.previewChecking')}`;
+  // The title is not what is checked: a placeholder lets the dates be
+  // checked before it is typed.
+  const b = { ...seriesBody(f, room), title: f.title.value.trim() || t('b.newBooking') };
+  const r = await api('POST', '/series?dry_run=1', b);
+  if (seq !== previewSeq) return; // a newer choice is being checked
+  out.textContent = `${words} ${r.ok ? previewText(room.zone, r.data) : problemText(r)}`;
+}
+
+// firstDay is the first chosen weekday on or after the form's date: the
+// series' first meeting.
+function firstDay(f) {
+  let day = f.day.value;
+  while (weekdayOf(day) !== f.weekday.value) day = addDays(day, 1);
+  return day;
+}
+
+// seriesBody is the POST /series body for the form; the dates it leaves
+// out are the ones the preview named.
+function seriesBody(f, room) {
+  const b = body(f, room, firstDay(f));
+  return { ...b, rule: ruleOf(f.repeat.value, f.weekday.value, f.until.value, f.count.value), on_conflict: 'skip' };
 }
 
 function addCandidate(label = '', start = '', end = '') {
@@ -144,10 +172,10 @@ async function check() {
   w.hidden = false;
 }
 
-function body(f, room) {
+function body(f, room, day = f.day.value) {
   const b = {
     room: room.id, title: f.title.value, kind: f.kind.value, confidential: f.confidential.checked,
-    start: localInstant(room.zone, f.day.value, f.start.value), end: localInstant(room.zone, f.day.value, f.end.value),
+    start: localInstant(room.zone, day, f.start.value), end: localInstant(room.zone, day, f.end.value),
     hybrid: { enabled: f.hybrid.checked, expected_remote: f.hybrid.checked ? Number(f.expected_remote.value) || 0 : 0 },
     checkin_required: f.checkin_required.checked,
   };
@@ -161,14 +189,10 @@ async function submit(ev) {
   say(err, '');
   say(ok, '');
   if (!room) return;
-  if (f.repeat.value) {
-    // The first meeting is the first chosen weekday on or after the date.
-    while (weekdayOf(f.day.value) !== f.weekday.value) f.day.value = addDays(f.day.value, 1);
-  }
-  const b = body(f, room);
+  const b = f.repeat.value ? seriesBody(f, room) : body(f, room);
   let r, created;
   if (f.repeat.value) {
-    r = await api('POST', '/series', { ...b, rule: ruleOf(f.repeat.value, f.weekday.value, f.until.value, f.count.value) });
+    r = await api('POST', '/series', b);
     created = r.ok && r.data.occurrences && r.data.occurrences[0];
   } else {
     r = await api('POST', '/bookings', b);
@@ -184,16 +208,23 @@ async function submit(ev) {
     for (const li of $('candidate-rows').children) {
       const [label, cs, ce] = [...li.querySelectorAll('input')].map((i) => i.value);
       if (!label || !cs || !ce) continue;
-      const c = await api('POST', `/bookings/${created.id}/candidates`, { label, start: localInstant(room.zone, f.day.value, cs), end: localInstant(room.zone, f.day.value, ce) });
+      const day = created.start_local.slice(0, 10); // a series' first meeting may be after the form's date
+      const c = await api('POST', `/bookings/${created.id}/candidates`, { label, start: localInstant(room.zone, day, cs), end: localInstant(room.zone, day, ce) });
       if (!c.ok) notes.push(`${label}: ${problemText(c)}`);
     }
   }
+<<<<<<< HEAD
   const what = created || b, series = !!f.repeat.value;
   say(ok, (node) => {
     node.replaceChildren([t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
       series ? t('b.seriesBooked', { n: (r.data.occurrences || []).length, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' '));
     if (created) node.append(' ', el('button', { type: 'button', class: 'linkish', text: t('b.openDetail'), onclick: () => ctx.open(created.id) }));
   });
+=======
+  const what = created || b;
+  ok.textContent = [t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
+    f.repeat.value ? t('b.seriesBooked', { n: r.data.booked, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' ');
+>>>>>>> bookpage
   f.reset();
   $('conflict-warning').hidden = true;
   await ctx.changed();

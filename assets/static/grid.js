@@ -58,13 +58,25 @@ export function track(opts) {
     if (b <= FROM || a >= TO || b <= a) continue;
     const title = bookingLabel(bk);
     const time = `${clock(zone, bk.start)}–${clock(zone, bk.end)}`;
-    const btn = el('button', { type: 'button', class: `booking kind-${bk.kind || 'none'}${bk.redacted ? ' redacted' : ''}`, 'data-id': bk.id,
-      'aria-label': `${title}, ${time}`, onclick: () => opts.onOpen(bk.id) },
-    el('span', { class: 'btitle', text: title }), el('span', { class: 'btime', text: time }));
+    // The button's name is its text (title, then time), so that speech
+    // input users can say what they see. Short blocks get smaller lines
+    // that do not wrap, so that the time stays whole.
+    const btn = el('button', { type: 'button', class: `booking kind-${bk.kind || 'none'}${bk.redacted ? ' redacted' : ''} ${fit(axis, b - a)}`,
+      'data-id': bk.id, title: `${time} ${title}`, onclick: () => opts.onOpen(bk.id) },
+    el('span', { class: 'btitle', text: title }), ' ', el('span', { class: 'btime', text: time }));
     node.append(place(btn, axis, a, b));
   }
   drag(node, opts);
   return node;
+}
+
+// fit names the layout a block of that many minutes has room for at the
+// default hour height (kogge.css --hour): in a column, two short lines
+// from 45 minutes, one line ("16:00–16:30 Title") below; in a row the
+// height suffices and the time may break after its dash.
+function fit(axis, minutes) {
+  if (axis !== 'y' || minutes >= 90) return 'tall';
+  return minutes >= 45 ? 'short' : 'tiny';
 }
 
 // drag lets a pointer pick a slot; the form is the keyboard way.

@@ -21,6 +21,28 @@ export function describeDraft(interval, weekday, start, end, until, count) {
   return `${every}${times}, ${limit}`;
 }
 
+// skipText says one date a series leaves out and why, from the server's
+// skipped entry: the closure's reason, what took the room, or the rules.
+export function skipText(zone, sk) {
+  const when = new Date(sk.start).toLocaleDateString(lang === 'en' ? 'en-GB' : 'de-DE', { timeZone: zone, weekday: 'short', day: '2-digit', month: '2-digit', year: 'numeric' });
+  const taken = (sk.conflicts || []).map((c) => c.title || t('b.confidential'));
+  switch (sk.kind) {
+    case 'closure': return t('b.skip.closure', { when, why: sk.closure });
+    case 'conflict': return taken.length ? t('b.skip.conflict', { when, with: taken.map((x) => `„${x}“`).join(', ') }) : t('b.skip.busy', { when });
+    case 'allocation': return t('b.skip.allocation', { when });
+    default: return t('b.skip.rules', { when });
+  }
+}
+
+// previewText says what booking a series would do, from the dry run: how
+// many meetings, and each date left out with its reason.
+export function previewText(zone, v) {
+  const n = v.booked || 0;
+  const parts = [n === 1 ? t('b.previewOne') : t('b.previewBooked', { n })];
+  if ((v.skipped || []).length) parts.push(t('b.previewSkipped', { list: v.skipped.map((x) => skipText(zone, x)).join('; ') }));
+  return parts.join(' ');
+}
+
 // seriesSection shows a booking's series in the detail panel. d: {booking,
 // room, reload, close}.
 export async function seriesSection(d) {
@@ -29,12 +51,17 @@ export async function seriesSection(d) {
   const r = await api('GET', `/series/${encodeURIComponent(b.series_id)}`);
   if (!r.ok) return sec.append(el('p', { class: 'error', text: problemText(r) })) || sec;
   const s = r.data;
-  sec.append(el('p', { class: 'rule', text: (lang === 'en' ? s.rule_en : s.rule_de) || s.rule || t('b.confidential') }));
+  const rule = (lang === 'en' ? s.rule_en : s.rule_de) || s.rule || t('b.confidential');
+  sec.append(el('p', { class: 'rule', text: rule.charAt(0).toLocaleUpperCase() + rule.slice(1) }),
+    el('p', { class: 'held', text: s.booked === 1 ? t('b.seriesHeldOne') : t('b.seriesHeld', { n: s.booked || 0 }) }));
+  // By date: the dates left out when booking sit among the ones cancelled
+  // or changed later.
   const exceptions = [
-    ...(s.exdates || []).map((x) => t('b.exdate', { when: dateTime(zone, x, lang) })),
+    ...(s.exdates || []).map((x) => [x, t('b.exdate', { when: dateTime(zone, x, lang) })]),
+    ...(s.skipped || []).map((x) => [x.start, t('b.occSkipped', { what: skipText(zone, x) })]),
     ...(s.occurrences || []).filter((o) => o.exception || o.status === 'cancelled')
-      .map((o) => t(o.status === 'cancelled' ? 'b.occCancelled' : 'b.occChanged', { when: dateTime(zone, o.start, lang) })),
-  ];
+      .map((o) => [o.start, t(o.status === 'cancelled' ? 'b.occCancelled' : 'b.occChanged', { when: dateTime(zone, o.start, lang) })]),
+  ].sort((a, b) => Date.parse(a[0]) - Date.parse(b[0])).map(([, x]) => x);
   sec.append(el('h4', { text: t('b.exceptions') }),
     exceptions.length ? el('ul', {}, exceptions.map((x) => el('li', { text: x }))) : el('p', { class: 'muted', text: t('b.noExceptions') }));
   if (b.exception) sec.append(el('p', { class: 'notice', text: t('b.thisIsException') }));

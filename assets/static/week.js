@@ -29,9 +29,15 @@ export async function renderWeek(target, room, day, handlers) {
   target.replaceChildren(title, el('p', { class: 'muted', text: t('b.dragHint') }), grid, legend());
 }
 
+// legend names every colour the grid uses: the kinds of booking (a
+// confidential one is drawn as an interview), the buffers, closed time.
 export function legend() {
-  return el('ul', { class: 'legend' },
-    el('li', {}, el('span', { class: 'sw sw-booking' }), t('b.legendBooking')),
-    el('li', {}, el('span', { class: 'sw sw-buffer' }), t('b.buffers')),
-    el('li', {}, el('span', { class: 'sw sw-closed' }), t('b.closed')));
+  const item = (cls, text) => el('li', {}, el('span', { class: `sw ${cls}`, 'aria-hidden': 'true' }), text);
+  return el('ul', { class: 'legend', 'aria-label': t('b.legend') },
+    item('kind-council', t('b.kind.council')),
+    item('kind-committee', t('b.kind.committee')),
+    item('kind-interview', t('b.legendInterview')),
+    item('kind-meeting', t('b.kind.meeting')),
+    item('sw-buffer', t('b.buffers')),
+    item('sw-closed', t('b.closed')));
 }

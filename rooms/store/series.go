@@ -159,6 +159,44 @@ func (s *Store) CreateSeries(sr rooms.Series, occurrences []rooms.Booking, skipC
 	return sr, stored, skipped, nil
 }
 
+// errDryRun ends a transaction that only looked: bbolt rolls it back.
+var errDryRun = errors.New("dry run")
+
+// PreviewSeries tells which occurrences CreateSeries with skipConflicts
+// would store and which it would skip, and writes nothing. The occurrences
+// are put in a write transaction that is then rolled back, so that each is
+// checked against the earlier ones and the allocator decides exactly as it
+// would: a preview that decided differently would promise dates the
+// booking then leaves out. The stored ones come back without IDs.
+func (s *Store) PreviewSeries(occurrences []rooms.Booking, actor string) ([]rooms.Booking, []SkippedOccurrence, error) {
+	now := s.now().UTC()
+	sid, err := s.ids.next(now) // occurrences are indexed under a series
+	if err != nil {
+		return nil, nil, err
+	}
+	occ, err := s.newOccurrences(&rooms.Series{ID: sid.String()}, occurrences, actor, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	var stored []rooms.Booking
+	var skipped []SkippedOccurrence
+	alloc := s.allocatorFn()
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		var err error
+		if stored, skipped, err = putOccurrences(tx, occ, alloc, now); err != nil {
+			return err
+		}
+		return errDryRun
+	})
+	if !errors.Is(err, errDryRun) {
+		return nil, nil, fmt.Errorf("preview series: %w", err)
+	}
+	for i := range stored {
+		stored[i].ID, stored[i].SeriesID, stored[i].Version = "", "", 0
+	}
+	return stored, skipped, nil
+}
+
 // occurrence is a booking ready to store, with its audit entry.
 type occurrence struct {
 	b     rooms.Booking
