@@ -213,18 +213,12 @@ async function submit(ev) {
       if (!c.ok) notes.push(`${label}: ${problemText(c)}`);
     }
   }
-<<<<<<< HEAD
   const what = created || b, series = !!f.repeat.value;
   say(ok, (node) => {
     node.replaceChildren([t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
-      series ? t('b.seriesBooked', { n: (r.data.occurrences || []).length, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' '));
+      series ? t('b.seriesBooked', { n: r.data.booked, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' '));
     if (created) node.append(' ', el('button', { type: 'button', class: 'linkish', text: t('b.openDetail'), onclick: () => ctx.open(created.id) }));
   });
-=======
-  const what = created || b;
-  ok.textContent = [t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
-    f.repeat.value ? t('b.seriesBooked', { n: r.data.booked, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' ');
->>>>>>> bookpage
   f.reset();
   $('conflict-warning').hidden = true;
   await ctx.changed();
