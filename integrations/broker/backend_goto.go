@@ -135,3 +135,16 @@ func (g *goTo) List(ctx context.Context) ([]Meeting, error) {
 	}
 	return out, nil
 }
+
+// Probe lists one organizer's upcoming meetings (a cheap authenticated
+// GET), trying the next organizer when one fails: GoTo is up if any of
+// them gets an answer.
+func (g *goTo) Probe(ctx context.Context) error {
+	var err error
+	for _, o := range g.orgs {
+		if _, err = g.clients[o].UpcomingMeetings(ctx); err == nil {
+			return nil
+		}
+	}
+	return err
+}

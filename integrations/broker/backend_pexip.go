@@ -207,3 +207,10 @@ func (s *pexipStatic) List(context.Context) ([]Meeting, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Ref < out[j].Ref })
 	return out, nil
 }
+
+// Probe reads the status API's licensing: cheap, authenticated, and what
+// a dead or unreachable management node fails first.
+func (p *pexipVMR) Probe(ctx context.Context) error {
+	_, err := p.c.Licensing(ctx)
+	return err
+}

@@ -116,6 +116,7 @@ type Broker struct {
 	workers     int
 	callTimeout time.Duration
 	poll        time.Duration
+	probeEvery  time.Duration
 	backoffBase time.Duration
 	backoffMax  time.Duration
 	jitter      func() float64

@@ -182,33 +182,6 @@ func (b *Broker) busyView(self string, taken map[[2]string]bool) store.BusyFunc 
 	}
 }
 
-// forceDue makes the provider's bookings that are not over yet due now, so
-// that the worker moves them (after MarkDown).
-func (b *Broker) forceDue(provider string) {
-	now := b.now()
-	var ids []string
-	err := b.st.EachAllocation(provider, func(a store.Allocation) error {
-		if a.To.After(now) && a.State != store.AllocReleased {
-			ids = append(ids, a.Booking)
-		}
-		return nil
-	})
-	if err != nil {
-		b.log.Error("broker: listing a down provider's bookings", "provider", provider, "err", err)
-	}
-	for _, id := range ids {
-		_, err := b.st.UpdateAllocation(id, Actor, func(_ rooms.Booking, cur *store.Allocation) error {
-			if cur.Provider == provider && cur.State != store.AllocReleased {
-				cur.State, cur.NextAttempt = store.AllocReserved, now
-			}
-			return nil
-		})
-		if err != nil {
-			b.log.Error("broker: moving a down provider's booking", "booking", id, "err", err)
-		}
-	}
-}
-
 // clip keeps stored error texts short.
 func clip(s string) string {
 	if len(s) > 300 {

@@ -54,6 +54,7 @@ func newBroker(opt Options, st allocStore) (*Broker, error) {
 		workers:     4,
 		callTimeout: 30 * time.Second,
 		poll:        5 * time.Second,
+		probeEvery:  probeEvery,
 		backoffBase: time.Second,
 		backoffMax:  2 * time.Minute,
 		jitter:      rand.Float64,
@@ -113,9 +114,16 @@ func (b *Broker) Kick(bookingID string) {
 	}
 }
 
-// MarkDown marks a provider down (or up again): down providers are not
-// chosen, and their bookings move on at the next attempt.
+// MarkDown marks a provider down (or up again) by hand: down providers
+// are not chosen, and all their bookings that are not over move on. Watch
+// does the same by itself from probes and breakers.
 func (b *Broker) MarkDown(provider string, down bool) {
+	b.setDown(provider, down, time.Time{})
+}
+
+// setDown marks a provider down or up; going down, its bookings that start
+// before until (all, when zero) are made due so that the worker moves them.
+func (b *Broker) setDown(provider string, down bool, until time.Time) {
 	b.mu.Lock()
 	if down {
 		b.down[provider] = true
@@ -125,7 +133,7 @@ func (b *Broker) MarkDown(provider string, down bool) {
 	b.mu.Unlock()
 	b.log.Warn("broker: provider marked", "provider", provider, "down", down)
 	if down {
-		b.forceDue(provider)
+		b.forceDue(provider, until)
 		b.Kick("")
 	}
 }

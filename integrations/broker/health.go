@@ -1,0 +1,121 @@
+package broker
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// Prober is a backend that can tell with one cheap authenticated call
+// whether its provider is up (GoTo: one organizer's upcoming meetings;
+// Pexip: the status API's licensing).
+type Prober interface {
+	Probe(ctx context.Context) error
+}
+
+// How the broker watches its providers: a probe every probeEvery; a
+// provider is down after probeFailures outage-like failures in a row, or
+// while its breaker is open, and up again after one good probe. While it
+// is down, meetings placed there that start within its provision lead, and
+// at least within moveLead, are moved each round.
+const (
+	probeEvery    = 15 * time.Second
+	probeFailures = 2
+	moveLead      = time.Hour
+)
+
+// Watch probes every provider until ctx ends, marking it down and up by
+// itself: a provider that dies moves the meetings placed there that are
+// running or start soon (see moveLead) to the next provider that fits,
+// with the join link unchanged; later ones move as they come near, if it
+// is still down. A provider that comes back gets new meetings again;
+// nothing is moved back (a running meeting stays where it is).
+func (b *Broker) Watch(ctx context.Context) error {
+	failures := map[string]int{}
+	auto := map[string]bool{} // down by Watch's own decision
+	t := time.NewTicker(b.probeEvery)
+	defer t.Stop()
+	for {
+		for _, p := range b.providers {
+			down := b.probe(ctx, p, failures)
+			if ctx.Err() != nil {
+				return nil
+			}
+			until := b.now().Add(max(p.ProvisionLead, moveLead))
+			switch {
+			case down && !b.isDown(p.Name):
+				auto[p.Name] = true
+				b.setDown(p.Name, true, until)
+			case down && auto[p.Name]:
+				b.forceDue(p.Name, until) // what came near since
+				b.Kick("")
+			case !down && auto[p.Name]:
+				delete(auto, p.Name)
+				b.setDown(p.Name, false, time.Time{})
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// probe says whether p is down now.
+func (b *Broker) probe(ctx context.Context, p Provider, failures map[string]int) bool {
+	if b.breakers[p.Name].open() {
+		return true
+	}
+	pr, ok := b.backends[p.Name].(Prober)
+	if !ok {
+		return false
+	}
+	cctx, cancel := b.callCtx(ctx)
+	err := pr.Probe(cctx)
+	cancel()
+	switch {
+	case err == nil:
+		failures[p.Name] = 0
+	case errors.Is(err, context.Canceled):
+	case outage(err):
+		failures[p.Name]++
+		b.log.Warn("broker: provider probe failed", "provider", p.Name, "failures", failures[p.Name], "err", err)
+	default:
+		// It answered (a refusal, our configuration): up, but say so.
+		failures[p.Name] = 0
+		b.log.Warn("broker: provider probe refused", "provider", p.Name, "err", err)
+	}
+	return failures[p.Name] >= probeFailures
+}
+
+// forceDue makes the provider's live allocations that start before until
+// (all of them when until is zero) due now, so that the worker looks at
+// them and, the provider being down, moves them.
+func (b *Broker) forceDue(provider string, until time.Time) {
+	now := b.now()
+	var ids []string
+	err := b.st.EachAllocation(provider, func(a store.Allocation) error {
+		if a.To.After(now) && a.State != store.AllocReleased && (until.IsZero() || a.From.Before(until)) {
+			ids = append(ids, a.Booking)
+		}
+		return nil
+	})
+	if err != nil {
+		b.log.Error("broker: listing a down provider's bookings", "provider", provider, "err", err)
+	}
+	for _, id := range ids {
+		_, err := b.st.UpdateAllocation(id, Actor, func(_ rooms.Booking, cur *store.Allocation) error {
+			if cur.Provider == provider && cur.State != store.AllocReleased {
+				cur.State, cur.NextAttempt = store.AllocReserved, now
+			}
+			return nil
+		})
+		if err != nil {
+			b.log.Error("broker: moving a down provider's booking", "booking", id, "err", err)
+		}
+	}
+}
