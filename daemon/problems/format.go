@@ -21,8 +21,17 @@ type (
 
 // A time.Time renders as day and time in words; a time.Duration in hours
 // and minutes (seconds below a minute); []time.Weekday as "montags bis
-// freitags"; []string as a list with "und"/"and".
-func format(l Lang, v any) string {
+// freitags"; []string as a list with "und"/"and". as is the template's
+// ":date" or ":clock" after a time's name.
+func format(l Lang, as string, v any) string {
+	if t, ok := v.(time.Time); ok {
+		switch as {
+		case "date":
+			v = Date(t)
+		case "clock":
+			v = Clock(t)
+		}
+	}
 	switch v := v.(type) {
 	case string:
 		return v

@@ -4,7 +4,8 @@
 // the rendering of template values (times in words, durations, lists).
 //
 // Templates name their values in braces: "Der Raum ist {at} belegt." A
-// value renders by its Go type, in the chosen language; see format.
+// value renders by its Go type, in the chosen language; a time.Time may be
+// asked for as {at:date} or {at:clock} alone. See format.
 package problems
 
 import (
@@ -117,9 +118,9 @@ func fill(l Lang, tmpl string, a Args) string {
 			break
 		}
 		b.WriteString(tmpl[:open])
-		name := tmpl[open+1 : open+end]
+		name, as, _ := strings.Cut(tmpl[open+1:open+end], ":")
 		if v, ok := a[name]; ok {
-			b.WriteString(format(l, v))
+			b.WriteString(format(l, as, v))
 		} else {
 			b.WriteString(tmpl[open : open+end+1])
 		}
