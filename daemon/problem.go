@@ -193,6 +193,14 @@ func validationProblem(ve *rooms.ValidationError) *problem {
 	return q
 }
 
+// inZone is t in room's zone, for times said in words.
+func inZone(room rooms.Room, t time.Time) time.Time {
+	if room.Zone == nil {
+		return t
+	}
+	return t.In(room.Zone)
+}
+
 // waitFor is how long to wait, in whole seconds, rounded up.
 func waitFor(d time.Duration) time.Duration {
 	return d.Truncate(time.Second) + time.Second
