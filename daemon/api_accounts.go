@@ -86,7 +86,7 @@ func (s *server) addUser(w http.ResponseWriter, r *http.Request, c *caller) erro
 		return err
 	}
 	if !in.Role.Valid() {
-		return newProblem(http.StatusUnprocessableEntity, "invalid-account", "Invalid account data", "Role must be admin or secretary.")
+		return newProblem(http.StatusUnprocessableEntity, "invalid-account", "invalid-account.role")
 	}
 	generated := in.Password == ""
 	if generated {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms/av"
 )
 
@@ -15,7 +16,7 @@ func (s *server) avRoom(r *http.Request) (string, error) {
 		return "", err
 	}
 	if !s.av.enabled() {
-		return "", newProblem(http.StatusNotFound, "no-av", "No AV control", "Kogge controls no devices.")
+		return "", newProblem(http.StatusNotFound, "no-av", "no-av")
 	}
 	return room.ID, nil
 }
@@ -56,7 +57,7 @@ func (s *server) sceneRun(ctx context.Context, c *caller, room, name string) ([]
 	// the scene finishes under its own deadline whatever the request does.
 	res, ok := s.av.runScene(context.WithoutCancel(ctx), room, name)
 	if !ok {
-		return nil, newProblem(http.StatusNotFound, "unknown-scene", "Scene not found", "Room %s has no scene %q.", room, name)
+		return nil, newProblem(http.StatusNotFound, "unknown-scene", "unknown-scene", "room", room, "scene", problems.Quoted(name))
 	}
 	s.log.Info("scene run", "room", room, "scene", name, "by", c.name())
 	return res, nil
@@ -72,7 +73,7 @@ func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	dev := r.PathValue("dev")
 	if _, ok := s.av.device(room, dev); !ok {
-		return newProblem(http.StatusNotFound, "unknown-device", "Device not found", "Room %s has no device %q.", room, dev)
+		return newProblem(http.StatusNotFound, "unknown-device", "unknown-device", "room", room, "device", problems.Quoted(dev))
 	}
 	var cmd av.Command
 	if err := decodeJSON(w, r, &cmd); err != nil {
@@ -91,10 +92,10 @@ func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller
 func (s *server) deviceDo(ctx context.Context, c *caller, room, dev string, cmd av.Command) (av.Status, error) {
 	dc, ok := s.av.device(room, dev)
 	if !ok {
-		return av.Status{}, newProblem(http.StatusNotFound, "unknown-device", "Device not found", "Room %s has no device %q.", room, dev)
+		return av.Status{}, newProblem(http.StatusNotFound, "unknown-device", "unknown-device", "room", room, "device", problems.Quoted(dev))
 	}
 	if err := av.CheckCommand(dc.Kind, cmd); err != nil {
-		return av.Status{}, newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid command", "%s", err.Error())
+		return av.Status{}, newProblem(http.StatusUnprocessableEntity, "invalid-command", "invalid-command")
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), av.DefaultSceneDeadline)
 	defer cancel()
@@ -110,11 +111,11 @@ func (s *server) deviceDo(ctx context.Context, c *caller, room, dev string, cmd 
 func deviceProblem(err error) *problem {
 	switch {
 	case errors.Is(err, av.ErrBusy):
-		return newProblem(http.StatusServiceUnavailable, "device-busy", "Device busy", "%s", err.Error())
+		return newProblem(http.StatusServiceUnavailable, "device-busy", "device-busy")
 	case errors.Is(err, av.ErrOffline):
-		return newProblem(http.StatusServiceUnavailable, "device-offline", "Device offline", "%s", err.Error())
+		return newProblem(http.StatusServiceUnavailable, "device-offline", "device-offline")
 	case errors.Is(err, context.DeadlineExceeded):
-		return newProblem(http.StatusGatewayTimeout, "device-timeout", "Device did not answer", "%s", err.Error())
+		return newProblem(http.StatusGatewayTimeout, "device-timeout", "device-timeout")
 	}
-	return newProblem(http.StatusBadGateway, "device-error", "Device refused", "%s", err.Error())
+	return newProblem(http.StatusBadGateway, "device-error", "device-error")
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 )
 
@@ -46,8 +46,7 @@ func readEdit(w http.ResponseWriter, r *http.Request, in interface{ check() erro
 // check refuses what a client may not set directly.
 func (in *bookingInput) check() error {
 	if in.Status != nil && !in.Status.Settable() {
-		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "status", Code: rooms.CodeInvalidField,
-			Message: fmt.Sprintf("Status %q is reached by checking in, the no-show check or ending the meeting, not set directly.", *in.Status)}}}
+		return fieldProblem("status", "field.status-settable", "value", problems.Key("status."+string(*in.Status)))
 	}
 	return nil
 }
@@ -169,8 +168,7 @@ func (s *server) view(c *caller, b rooms.Booking) bookingView {
 }
 
 func (s *server) conflictProblem(c *caller, ce *rooms.ConflictError) *problem {
-	p := newProblem(http.StatusConflict, "conflict", "The room is already booked",
-		"The room is already booked at that time (setup and teardown included).")
+	p := newProblem(http.StatusConflict, "conflict", "conflict")
 	for _, b := range ce.Conflicts {
 		cv := bookingConflictView{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
 		if canRead(c, &b) {
@@ -181,7 +179,11 @@ func (s *server) conflictProblem(c *caller, ce *rooms.ConflictError) *problem {
 		p.Conflicts = append(p.Conflicts, cv)
 	}
 	if len(ce.Conflicts) == 1 && p.Conflicts[0].Title != "" {
-		p.Detail = fmt.Sprintf("The room is already booked for %q at that time (setup and teardown included).", p.Conflicts[0].Title)
+		// The other meeting's own times, in its room's local time.
+		b := ce.Conflicts[0]
+		room, _ := s.catalog.Get(b.Room)
+		p.key, p.args = "conflict.with", problems.Args{"title": problems.Quoted(b.Title),
+			"from": inZone(room, b.Start), "until": inZone(room, b.End)}
 	}
 	return p
 }
@@ -205,8 +207,7 @@ func ifMatch(r *http.Request) (uint64, error) {
 	inner, ok2 := strings.CutSuffix(inner, `"`)
 	v, err := strconv.ParseUint(inner, 10, 64)
 	if !ok || !ok2 || err != nil || v == 0 {
-		return 0, newProblem(http.StatusPreconditionFailed, "stale", "Changed by someone else",
-			"The If-Match header does not name a version of this booking. Reload it and try again.")
+		return 0, newProblem(http.StatusPreconditionFailed, "stale", "stale.if-match")
 	}
 	return v, nil
 }

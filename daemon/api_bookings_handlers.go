@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 )
@@ -89,7 +90,7 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 				return errForbidden
 			}
 			if in.Status != nil && *in.Status != b.Status && b.Status != rooms.StatusTentative && b.Status != rooms.StatusConfirmed {
-				return stateProblem("This booking is %s; its status can no longer be set.", b.Status)
+				return stateProblem("wrong-state.status", "status", problems.Key("status."+string(b.Status)))
 			}
 			before := *b
 			previous = before
@@ -183,10 +184,10 @@ func (s *server) listBookings(w http.ResponseWriter, r *http.Request, c *caller)
 		}
 	}
 	if query.Kind != "" && !query.Kind.Valid() {
-		return badQuery("kind", "must be council, committee, interview or meeting")
+		return badQuery("kind", "bad-query.kind")
 	}
 	if query.Status != "" && !query.Status.Valid() {
-		return badQuery("status", "must be tentative, confirmed or cancelled")
+		return badQuery("status", "bad-query.status")
 	}
 	var err error
 	if query.From, err = queryTime(r, "from"); err != nil {
@@ -196,7 +197,7 @@ func (s *server) listBookings(w http.ResponseWriter, r *http.Request, c *caller)
 		return err
 	}
 	if !query.From.IsZero() && !query.To.IsZero() && !query.To.After(query.From) {
-		return badQuery("to", "must be after from")
+		return badQuery("to", "bad-query.to-after-from")
 	}
 	if query.Limit, err = queryInt(r, "limit", store.DefaultLimit, 1, store.MaxLimit); err != nil {
 		return err

@@ -87,20 +87,20 @@ func TestSemanticErrors(t *testing.T) {
 		typ       string
 		detail    string
 	}{
-		{"end before start", map[string]any{"end": "2026-12-01T15:00:00+01:00"}, "end-not-after-start", "must end after it starts"},
-		{"end equals start", map[string]any{"end": "2026-12-01T16:00:00+01:00"}, "end-not-after-start", "must end after it starts"},
-		{"too long", map[string]any{"start": "2026-12-01T08:00:00+01:00", "end": "2026-12-01T20:00:00+01:00"}, "too-long", "at most 10 h"},
-		{"outside hours", map[string]any{"start": "2026-12-01T21:00:00+01:00", "end": "2026-12-01T23:00:00+01:00"}, "outside-bookable-hours", "between 07:00 and 22:00"},
-		{"sunday", map[string]any{"start": "2026-12-06T10:00:00+01:00", "end": "2026-12-06T12:00:00+01:00"}, "outside-bookable-hours", "Mon, Tue"},
-		{"unknown room", map[string]any{"room": "keller"}, "unknown-room", `no room "keller"`},
-		{"no room", map[string]any{"room": nil}, "unknown-room", "no room"},
-		{"in the past", map[string]any{"start": "2026-11-25T16:00:00+01:00", "end": "2026-11-25T17:00:00+01:00"}, "in-the-past", "in the past"},
-		{"no title", map[string]any{"title": "  "}, "invalid-field", "Title is required"},
-		{"bad kind", map[string]any{"kind": "party"}, "invalid-field", "Kind must be one of"},
-		{"not whole minutes", map[string]any{"start": "2026-12-01T16:00:30+01:00"}, "not-whole-minutes", "whole minutes"},
-		{"negative setup", map[string]any{"setup_minutes": -5}, "invalid-field", "between 0 and 4 h"},
-		{"status set directly", map[string]any{"status": "released"}, "invalid-field", "not set directly"},
-		{"contact not an address", map[string]any{"contact": "Anna <anna@x.example>\r\nBcc: all@x.example"}, "invalid-field", "plain mail address"},
+		{"end before start", map[string]any{"end": "2026-12-01T15:00:00+01:00"}, "end-not-after-start", "muss enden, nachdem sie beginnt"},
+		{"end equals start", map[string]any{"end": "2026-12-01T16:00:00+01:00"}, "end-not-after-start", "muss enden, nachdem sie beginnt"},
+		{"too long", map[string]any{"start": "2026-12-01T08:00:00+01:00", "end": "2026-12-01T20:00:00+01:00"}, "too-long", "höchstens 10 Stunden am Stück"},
+		{"outside hours", map[string]any{"start": "2026-12-01T21:00:00+01:00", "end": "2026-12-01T23:00:00+01:00"}, "outside-bookable-hours", "von 07:00 bis 22:00 Uhr"},
+		{"sunday", map[string]any{"start": "2026-12-06T10:00:00+01:00", "end": "2026-12-06T12:00:00+01:00"}, "outside-bookable-hours", "nur montags bis samstags"},
+		{"unknown room", map[string]any{"room": "keller"}, "unknown-room", "Den Raum keller gibt es nicht"},
+		{"no room", map[string]any{"room": nil}, "unknown-room", "wählen Sie einen Raum"},
+		{"in the past", map[string]any{"start": "2026-11-25T16:00:00+01:00", "end": "2026-11-25T17:00:00+01:00"}, "in-the-past", "Der Beginn am 25. November 2026 um 16:00 Uhr liegt in der Vergangenheit"},
+		{"no title", map[string]any{"title": "  "}, "invalid-field", "„Titel“"},
+		{"bad kind", map[string]any{"kind": "party"}, "invalid-field", "Die Art muss"},
+		{"not whole minutes", map[string]any{"start": "2026-12-01T16:00:30+01:00"}, "not-whole-minutes", "volle Minuten"},
+		{"negative setup", map[string]any{"setup_minutes": -5}, "invalid-field", "zwischen 0 und 4 Stunden"},
+		{"status set directly", map[string]any{"status": "released"}, "invalid-field", "nicht direkt setzen"},
+		{"contact not an address", map[string]any{"contact": "Anna <anna@x.example>\r\nBcc: all@x.example"}, "invalid-field", "einfache E-Mail-Adresse"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -126,14 +126,14 @@ func TestMalformedRequests(t *testing.T) {
 		typ        string
 		detail     string
 	}{
-		{"not json", `{"room": "ratssaal",`, 400, "malformed-json", "cut off"},
-		{"syntax", `{"room" "ratssaal"}`, 400, "malformed-json", "at byte"},
+		{"not json", `{"room": "ratssaal",`, 400, "malformed-json", "abgeschnitten"},
+		{"syntax", `{"room" "ratssaal"}`, 400, "malformed-json", "bei Byte 9"},
 		{"unknown field", `{"room":"ratssaal","titel":"x"}`, 400, "malformed-json", `"titel"`},
 		{"wrong type", `{"room":"ratssaal","setup_minutes":"ten"}`, 400, "malformed-json", "setup_minutes"},
-		{"time without offset", `{"room":"ratssaal","start":"2026-12-01T16:00:00"}`, 400, "malformed-json", "with offset"},
-		{"two objects", `{"room":"ratssaal"}{"room":"ratssaal"}`, 400, "malformed-json", "exactly one"},
-		{"empty", ``, 400, "malformed-json", "empty"},
-		{"too large", `{"notes":"` + strings.Repeat("x", maxBodyBytes) + `"}`, 413, "too-large", "at most"},
+		{"time without offset", `{"room":"ratssaal","start":"2026-12-01T16:00:00"}`, 400, "malformed-json", "mit Zeitzone"},
+		{"two objects", `{"room":"ratssaal"}{"room":"ratssaal"}`, 400, "malformed-json", "genau ein JSON-Objekt"},
+		{"empty", ``, 400, "malformed-json", "leer"},
+		{"too large", `{"notes":"` + strings.Repeat("x", maxBodyBytes) + `"}`, 413, "too-large", "höchstens"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -32,7 +32,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 	room := r.URL.Query().Get("room")
 	if room != "" {
 		if _, ok := s.catalog.Get(room); !ok {
-			return newProblem(http.StatusNotFound, "unknown-room", "Room not found", "There is no room %q.", room)
+			return newProblem(http.StatusNotFound, "unknown-room", "unknown-room", "room", room)
 		}
 	}
 	return s.stream(w, r, room, nil)
@@ -43,7 +43,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error
 // events route and the panel's share it.
 func (s *server) stream(w http.ResponseWriter, r *http.Request, room string, stop <-chan struct{}) error {
 	if s.subscribe == nil {
-		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "The booking timeline is not running.")
+		return newProblem(http.StatusServiceUnavailable, "not-ready", "not-ready.timeline")
 	}
 	ch, cancel := s.subscribe(room, sseBuffer)
 	defer cancel()

@@ -35,8 +35,7 @@ func (s *server) createFeed(w http.ResponseWriter, r *http.Request, c *caller) e
 		return err
 	}
 	if !slices.Contains(feedKinds, in.Kind) || strings.TrimSpace(in.Target) == "" || len(in.Target) > 200 || strings.ContainsAny(in.Target, "/?#") {
-		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "kind", Code: rooms.CodeInvalidField,
-			Message: "A feed is for a room, an organizer or a committee: kind room, organizer or committee, and its id or name."}}}
+		return fieldProblem("kind", "field.feed")
 	}
 	if in.Kind == "room" {
 		if _, ok := s.catalog.Get(in.Target); !ok {
@@ -80,12 +79,12 @@ func (s *server) revokeFeed(w http.ResponseWriter, r *http.Request, c *caller) e
 			mine = mine || ft.ID == id
 		}
 		if !mine {
-			return newProblem(http.StatusNotFound, "no-such-feed", "Feed not found", "There is no such feed.")
+			return newProblem(http.StatusNotFound, "no-such-feed", "no-such-feed")
 		}
 	}
 	if err := s.store.RevokeFeedToken(id); err != nil {
 		if errors.Is(err, rooms.ErrNotFound) {
-			return newProblem(http.StatusNotFound, "no-such-feed", "Feed not found", "There is no such feed.")
+			return newProblem(http.StatusNotFound, "no-such-feed", "no-such-feed")
 		}
 		return err
 	}
@@ -98,7 +97,7 @@ func (s *server) revokeFeed(w http.ResponseWriter, r *http.Request, c *caller) e
 // belong to exactly this kind and target, and every failure looks alike.
 func (s *server) feed(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	kind, target := r.PathValue("kind"), strings.TrimSuffix(r.PathValue("file"), ".ics")
-	notFound := newProblem(http.StatusNotFound, "no-such-feed", "Feed not found", "This calendar link is not valid (any more).")
+	notFound := newProblem(http.StatusNotFound, "no-such-feed", "no-such-feed.link")
 	ft, err := s.store.FeedTokenFor(r.URL.Query().Get("token"))
 	if err != nil || ft.Kind != kind || ft.Target != target {
 		return notFound

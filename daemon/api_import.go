@@ -101,7 +101,7 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 	}
 	events, err := ical.ParseImport(bytes.NewReader(body), room.Zone)
 	if err != nil {
-		return newProblem(http.StatusUnprocessableEntity, "invalid-ics", "Calendar file not readable", "%s", err.Error())
+		return newProblem(http.StatusUnprocessableEntity, "invalid-ics", "invalid-ics")
 	}
 	now, total := s.now(), 0
 	out := []importPreview{}
@@ -127,8 +127,7 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 			tmpl = sr.Template
 			for _, st := range starts {
 				if total++; total > maxImportMeetings {
-					return newProblem(http.StatusUnprocessableEntity, "too-many-meetings", "Too many meetings",
-						"The file holds more than %d meetings; split it.", maxImportMeetings)
+					return newProblem(http.StatusUnprocessableEntity, "too-many-meetings", "too-many-meetings", "max", maxImportMeetings)
 				}
 				b := sr.Occurrence(room.Zone, st)
 				p.Meetings = append(p.Meetings, s.previewMeeting(c, room, b, now))

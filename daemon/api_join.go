@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling/joinlink"
@@ -38,8 +39,7 @@ type candidateView struct {
 
 var lobbySettings = map[int8]string{0: "default", 1: "on", -1: "off"}
 
-var errNotHybrid = newProblem(http.StatusConflict, "not-hybrid", "No remote participation",
-	"This booking is not hybrid, so it has no join links. Turn on hybrid first.")
+var errNotHybrid = newProblem(http.StatusConflict, "not-hybrid", "not-hybrid")
 
 func (s *server) joinView(b rooms.Booking, js store.JoinSettings) (joinView, error) {
 	opens, closes := s.joins.window(b)
@@ -146,9 +146,9 @@ func (s *server) patchJoin(w http.ResponseWriter, r *http.Request, c *caller) er
 			}
 			switch {
 			case v == -2:
-				return invalidJoin("lobby", "lobby must be default, on or off.")
+				return invalidJoin("lobby", "invalid-join.lobby-value")
 			case v == -1 && (b.Confidential || b.Kind == rooms.KindInterview):
-				return invalidJoin("lobby", "Interviews and confidential meetings always have a lobby.")
+				return invalidJoin("lobby", "invalid-join.lobby-required")
 			}
 			js.Lobby = v
 		}
@@ -156,9 +156,9 @@ func (s *server) patchJoin(w http.ResponseWriter, r *http.Request, c *caller) er
 	})
 }
 
-func invalidJoin(field, detail string) *problem {
-	q := newProblem(http.StatusUnprocessableEntity, "invalid-join-settings", "Invalid join settings", "%s", detail)
-	q.Errors = []rooms.FieldProblem{{Field: field, Code: "invalid-join-settings", Message: detail}}
+func invalidJoin(field, key string, kv ...any) *problem {
+	q := newProblem(http.StatusUnprocessableEntity, "invalid-join-settings", key, kv...)
+	q.Errors = []fieldError{{Field: field, Code: "invalid-join-settings", key: key, args: q.args}}
 	return q
 }
 
@@ -188,9 +188,9 @@ func (s *server) rotateJoin(w http.ResponseWriter, r *http.Request, c *caller) e
 					return nil
 				}
 			}
-			return newProblem(http.StatusNotFound, "no-such-candidate", "Candidate not found", "This booking has no candidate %d.", in.Candidate)
+			return newProblem(http.StatusNotFound, "no-such-candidate", "no-such-candidate.number", "number", in.Candidate)
 		default:
-			return invalidJoin("link", "link must be host, guest or candidate.")
+			return invalidJoin("link", "invalid-join.link")
 		}
 		return nil
 	})
@@ -213,17 +213,17 @@ func (s *server) addCandidate(w http.ResponseWriter, r *http.Request, c *caller)
 	return s.updateJoin(w, r, c, http.StatusCreated, func(b rooms.Booking, js *store.JoinSettings) error {
 		switch {
 		case b.Kind != rooms.KindInterview:
-			return invalidJoin("kind", "Only interviews have candidates with their own links.")
+			return invalidJoin("kind", "invalid-join.kind")
 		case in.Label == "" || len([]rune(in.Label)) > 100:
-			return invalidJoin("label", "Give the candidate a label of 1 to 100 characters.")
+			return invalidJoin("label", "invalid-join.label")
 		case in.Start.IsZero() || in.End.IsZero() || !in.Start.Before(in.End):
-			return invalidJoin("start", "A slot needs a start before its end.")
+			return invalidJoin("start", "invalid-join.slot-order")
 		case in.Start.Before(b.Start) || in.End.After(b.End):
-			return invalidJoin("start", "The slot must lie within the interview booking.")
+			return invalidJoin("start", "invalid-join.slot-outside")
 		}
 		for _, o := range js.Candidates {
 			if in.Start.Before(o.End) && o.Start.Before(in.End) {
-				return invalidJoin("start", "The slot overlaps that of "+o.Label+".")
+				return invalidJoin("start", "invalid-join.slot-overlap", "label", problems.Quoted(o.Label))
 			}
 		}
 		js.Candidates = append(js.Candidates, store.JoinCandidate{ID: js.NextCandidate, Label: in.Label,
@@ -236,7 +236,7 @@ func (s *server) addCandidate(w http.ResponseWriter, r *http.Request, c *caller)
 func (s *server) deleteCandidate(w http.ResponseWriter, r *http.Request, c *caller) error {
 	id, err := strconv.ParseUint(r.PathValue("cid"), 10, 16)
 	if err != nil {
-		return newProblem(http.StatusNotFound, "no-such-candidate", "Candidate not found", "There is no such candidate.")
+		return newProblem(http.StatusNotFound, "no-such-candidate", "no-such-candidate")
 	}
 	return s.updateJoin(w, r, c, http.StatusOK, func(_ rooms.Booking, js *store.JoinSettings) error {
 		for i, cand := range js.Candidates {
@@ -245,6 +245,6 @@ func (s *server) deleteCandidate(w http.ResponseWriter, r *http.Request, c *call
 				return nil
 			}
 		}
-		return newProblem(http.StatusNotFound, "no-such-candidate", "Candidate not found", "This booking has no candidate %d.", id)
+		return newProblem(http.StatusNotFound, "no-such-candidate", "no-such-candidate.number", "number", id)
 	})
 }

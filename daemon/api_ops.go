@@ -15,7 +15,7 @@ func (s *server) readyz(w http.ResponseWriter, _ *http.Request, _ *caller) error
 	if err := s.ready(); err != nil {
 		// The reason is for the operator's log, not for anonymous callers.
 		s.log.Warn("not ready", "err", err)
-		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "Kogge cannot take bookings right now.")
+		return newProblem(http.StatusServiceUnavailable, "not-ready", "not-ready")
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	return nil

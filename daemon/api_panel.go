@@ -113,7 +113,7 @@ func (s *server) panelRoom(r *http.Request) (rooms.Room, error) {
 	id := r.PathValue("room")
 	room, ok := s.catalog.Get(id)
 	if !ok {
-		return room, newProblem(http.StatusNotFound, "unknown-room", "Room not found", "There is no room %q.", id)
+		return room, newProblem(http.StatusNotFound, "unknown-room", "unknown-room", "room", id)
 	}
 	return room, nil
 }
@@ -250,7 +250,7 @@ func (s *server) panelBookingAction(w http.ResponseWriter, r *http.Request, c *c
 	cur, next := currentAndNext(bs, now)
 	b := pick(cur, next, room, now)
 	if b == nil {
-		return stateProblem("%s", none)
+		return stateProblem(none)
 	}
 	changed, err := act(b.ID)
 	if err != nil {
@@ -272,7 +272,7 @@ func (s *server) panelCheckin(w http.ResponseWriter, r *http.Request, c *caller)
 			}
 		}
 		return nil
-	}, "There is no meeting to check in to now.", func(id string) (rooms.Booking, error) { return s.checkinBooking(c, id) })
+	}, "wrong-state.none-checkin", func(id string) (rooms.Booking, error) { return s.checkinBooking(c, id) })
 }
 
 // panelExtend answers POST /panel/{room}/extend {minutes}.
@@ -284,16 +284,15 @@ func (s *server) panelExtend(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	if in.Minutes < 1 || in.Minutes > panelExtendMax {
-		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "minutes", Code: rooms.CodeInvalidField,
-			Message: "Extend by 1 to " + strconv.Itoa(panelExtendMax) + " minutes."}}}
+		return fieldProblem("minutes", "field.panel-extend", "max", panelExtendMax)
 	}
-	return s.panelBookingAction(w, r, c, running, "No meeting is running.",
+	return s.panelBookingAction(w, r, c, running, "wrong-state.none-running",
 		func(id string) (rooms.Booking, error) { return s.extendBooking(c, id, in.Minutes) })
 }
 
 // panelEnd answers POST /panel/{room}/end: the running meeting ends now.
 func (s *server) panelEnd(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.panelBookingAction(w, r, c, running, "No meeting is running.",
+	return s.panelBookingAction(w, r, c, running, "wrong-state.none-running",
 		func(id string) (rooms.Booking, error) { return s.endBooking(c, id) })
 }
 
@@ -312,8 +311,7 @@ func (s *server) panelBookNow(w http.ResponseWriter, r *http.Request, c *caller)
 		return err
 	}
 	if !slices.Contains(bookNowLengths, in.Minutes) {
-		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "minutes", Code: rooms.CodeInvalidField,
-			Message: "Book 15, 30 or 60 minutes."}}}
+		return fieldProblem("minutes", "field.panel-book")
 	}
 	if s.panelClosedAt(room, s.now()) != nil {
 		return newProblem(http.StatusConflict, "closed", "The room is closed", "The room cannot be booked now: it is closed.")
@@ -332,11 +330,9 @@ func (s *server) panelBookNow(w http.ResponseWriter, r *http.Request, c *caller)
 	if errors.As(err, &ce) {
 		first := ce.Conflicts[0]
 		if from := first.Start.Add(-first.Setup); from.After(start) {
-			return newProblem(http.StatusConflict, "conflict", "The room is not free",
-				"The room is not free for the next %d minutes: it is booked from %s.", in.Minutes, room.Local(from)[11:16])
+			return newProblem(http.StatusConflict, "conflict", "conflict.panel-soon", "minutes", in.Minutes, "from", inZone(room, from))
 		}
-		return newProblem(http.StatusConflict, "conflict", "The room is not free",
-			"The room is not free yet: it is in use until %s (teardown included).", room.Local(first.End.Add(first.Teardown))[11:16])
+		return newProblem(http.StatusConflict, "conflict", "conflict.panel-busy", "until", inZone(room, first.End.Add(first.Teardown)))
 	}
 	if err != nil {
 		return s.storeError(c, err)
@@ -368,7 +364,7 @@ func (s *server) panelAV(r *http.Request) (rooms.Room, error) {
 		return room, err
 	}
 	if !s.av.enabled() || s.av.panelOf(room.ID) == nil {
-		return room, newProblem(http.StatusNotFound, "no-av", "No AV control", "Kogge controls no devices in this room.")
+		return room, newProblem(http.StatusNotFound, "no-av", "no-av.room")
 	}
 	return room, nil
 }
@@ -387,7 +383,7 @@ func (s *server) panelPreset(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	pc := s.av.panelOf(room.ID)
 	if pc == nil || pc.Camera == "" || !slices.Contains(pc.Presets, in.Preset) {
-		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid preset", "This room's camera has no preset %d.", in.Preset)
+		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "invalid-command.preset", "preset", in.Preset)
 	}
 	st, err := s.deviceDo(r.Context(), c, room.ID, pc.Camera,
 		av.Command{Name: "preset.recall", Args: map[string]string{"preset": strconv.Itoa(in.Preset)}})
@@ -412,11 +408,11 @@ func (s *server) panelMute(w http.ResponseWriter, r *http.Request, c *caller) er
 		return err
 	}
 	if in.Mute == nil {
-		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "Invalid command", "Say whether to mute: {\"mute\": true} or false.")
+		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "invalid-command.mute")
 	}
 	pc := s.av.panelOf(room.ID)
 	if pc == nil || len(pc.Mics) == 0 {
-		return newProblem(http.StatusNotFound, "no-av", "No microphones", "No microphone mute is configured for this room.")
+		return newProblem(http.StatusNotFound, "no-av", "no-av.mic")
 	}
 	// Every channel is asked even if one fails: half a room muted is
 	// worse than a reported failure. The known state is set only when all

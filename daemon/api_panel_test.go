@@ -247,14 +247,14 @@ func TestPanelActions(t *testing.T) {
 	panel.do("POST", base+"end", nil).problem(t, 409, "wrong-state")
 	// The ended meeting's teardown (10 min) keeps the room until 09:11.
 	pr := panel.do("POST", base+"book-now", map[string]int{"minutes": 15}).problem(t, 409, "conflict")
-	if !strings.Contains(pr.Detail, "until 09:11") {
+	if !strings.Contains(pr.Detail, "bis 09:11 Uhr") {
 		t.Fatalf("conflict detail %q", pr.Detail)
 	}
 	e.now = e.now.Add(15 * time.Minute)
 	// At 09:15, 60 minutes do not fit before a meeting at 09:50 (setup from 09:35).
 	bernd.create(map[string]any{"room": "sitzungszimmer-2", "title": "Kurz", "start": "2026-11-26T09:50:00+01:00", "end": "2026-11-26T10:20:00+01:00"})
 	pr = panel.do("POST", base+"book-now", map[string]int{"minutes": 60}).problem(t, 409, "conflict")
-	if !strings.Contains(pr.Detail, "not free") {
+	if !strings.Contains(pr.Detail, "nicht für 60 Minuten frei: Ab 09:35 Uhr") {
 		t.Fatalf("conflict detail %q", pr.Detail)
 	}
 	panel.do("POST", base+"book-now", map[string]int{"minutes": 45}).problem(t, 422, "invalid-field")

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
+	"maps"
 	"net/http"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -55,10 +58,42 @@ func (s *server) providers(w http.ResponseWriter, _ *http.Request, _ *caller) er
 // noProviderProblem explains, provider by provider, why none can host a
 // booking's meeting; nothing was written.
 func noProviderProblem(e *broker.NoProviderError) *problem {
-	p := newProblem(http.StatusUnprocessableEntity, "no-provider", "No provider can host this meeting",
-		"No video provider can host this meeting: %s", e.Error())
-	p.Providers = e.Reasons
+	p := newProblem(http.StatusUnprocessableEntity, "no-provider", "no-provider")
+	for _, r := range e.Reasons {
+		p.Providers = append(p.Providers, providerReason{Provider: r.Provider, Code: r.Code, reason: r})
+	}
 	return p
+}
+
+// providerReason is one entry of a no-provider problem's providers member:
+// the configured name and the reason's code for programs, the provider's
+// kind and the reason in words for people.
+type providerReason struct {
+	Provider string `json:"provider"`
+	Name     string `json:"name"`
+	Code     string `json:"code"`
+	Why      string `json:"why"`
+
+	reason broker.Reason
+}
+
+// localised words r in l, its times in zone (the booking's room's).
+func (r providerReason) localised(l problems.Lang, zone *time.Location) providerReason {
+	r.Name = r.reason.Provider
+	if k := "provider." + string(r.reason.Kind); problems.Has(k) {
+		r.Name = problems.Render(l, k, nil)
+	}
+	args := r.reason.Args
+	if zone != nil {
+		args = maps.Clone(args)
+		for k, v := range args {
+			if t, ok := v.(time.Time); ok {
+				args[k] = t.In(zone)
+			}
+		}
+	}
+	r.Why = problems.Render(l, "reason."+r.reason.Code, args)
+	return r
 }
 
 // authorizeGoToOrganizer answers POST /providers/gotomeeting/authorize
@@ -71,8 +106,7 @@ func (s *server) authorizeGoToOrganizer(w http.ResponseWriter, r *http.Request, 
 		return err
 	}
 	if in.Organizer == "" || in.Code == "" {
-		return newProblem(http.StatusUnprocessableEntity, "invalid-authorization", "Organizer and code required",
-			"Send the organizer and the code from the redirect.")
+		return newProblem(http.StatusUnprocessableEntity, "invalid-authorization", "invalid-authorization")
 	}
 	if s.goToAuthorize == nil {
 		return errNoGoTo
@@ -83,4 +117,20 @@ func (s *server) authorizeGoToOrganizer(w http.ResponseWriter, r *http.Request, 
 	_ = s.store.AppendAudit(store.AuditEntry{Actor: c.name(), Action: "gotomeeting.authorize", Detail: in.Organizer})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
+}
+
+// zoned gives a no-provider problem the zone of its booking's room, so
+// that the licences' times are said in local time (any room's zone if the
+// room is unknown: they all lie in one town).
+func (s *server) zoned(p *problem, err error) *problem {
+	var np *broker.NoProviderError
+	if !errors.As(err, &np) || s.catalog == nil {
+		return p
+	}
+	room, ok := s.catalog.Get(np.Room)
+	if all := s.catalog.All(); !ok && len(all) > 0 {
+		room = all[0]
+	}
+	p.zone = room.Zone
+	return p
 }

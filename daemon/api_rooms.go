@@ -65,7 +65,7 @@ func (s *server) room(r *http.Request) (rooms.Room, error) {
 	id := r.PathValue("id")
 	room, ok := s.catalog.Get(id)
 	if !ok {
-		return room, newProblem(http.StatusNotFound, "unknown-room", "Room not found", "There is no room %q.", id)
+		return room, newProblem(http.StatusNotFound, "unknown-room", "unknown-room", "room", id)
 	}
 	return room, nil
 }
@@ -123,10 +123,10 @@ func (s *server) availability(w http.ResponseWriter, r *http.Request, c *caller)
 		to = localDay(from, room.Zone).AddDate(0, 0, 1).UTC()
 	}
 	if !to.After(from) {
-		return badQuery("to", "must be after from")
+		return badQuery("to", "bad-query.to-after-from")
 	}
 	if to.Sub(from) > maxAvailabilityWindow {
-		return badQuery("to", "the window may span at most 42 days")
+		return badQuery("to", "bad-query.window", "days", 42)
 	}
 	bookings, err := s.store.Overlapping(room.ID, from, to)
 	if err != nil {

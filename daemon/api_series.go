@@ -2,12 +2,12 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 )
@@ -142,8 +142,7 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 		in.OnConflict = "fail"
 	}
 	if in.OnConflict != "fail" && in.OnConflict != "skip" {
-		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "on_conflict", Code: rooms.CodeInvalidField,
-			Message: `on_conflict must be "fail" or "skip".`}}}
+		return fieldProblem("on_conflict", "field.on-conflict")
 	}
 	var out seriesView
 	err := s.catalog.Hold(func() error {
@@ -186,8 +185,7 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 		created, stored, skipped, err := s.store.CreateSeries(sr, occ, in.OnConflict == "skip", c.name())
 		var sce *store.SeriesConflictError
 		if errors.As(err, &sce) {
-			p := newProblem(http.StatusConflict, "series-conflict", "Some meetings collide",
-				"%d meetings of this series collide with existing bookings; nothing was booked. Book with on_conflict \"skip\" to leave those dates out.", len(sce.Occurrences))
+			p := newProblem(http.StatusConflict, "series-conflict", "series-conflict.create", "count", len(sce.Occurrences))
 			p.Occurrences = s.skipped(c, room, sce.Occurrences)
 			return p
 		}
@@ -343,12 +341,10 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 		return err
 	}
 	if in.Status != nil {
-		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "status", Code: rooms.CodeInvalidField,
-			Message: "Cancel a series with DELETE (from a date on, or all); its status is not edited."}}}
+		return fieldProblem("status", "field.series-status")
 	}
 	if in.Room != nil || in.Start != nil || in.End != nil {
-		return &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "start", Code: rooms.CodeInvalidField,
-			Message: "A series keeps its room and days; change start_time/end_time, or cancel it from a date and book a new one."}}}
+		return fieldProblem("start", "field.series-fixed")
 	}
 	now := s.now()
 	from := now
@@ -356,13 +352,13 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 	case "", "all":
 	case "following":
 		if from, err = queryTime(r, "from"); err != nil || from.IsZero() {
-			return badQuery("from", "scope=following needs from, the first meeting to change (RFC 3339)")
+			return badQuery("from", "bad-query.from-needed")
 		}
 		if from.Before(now) {
 			from = now // meetings already held are history
 		}
 	default:
-		return badQuery("scope", `must be "all" or "following"`)
+		return badQuery("scope", "bad-query.scope")
 	}
 	var sr rooms.Series
 	var edited []rooms.Booking
@@ -412,8 +408,7 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 		})
 		var sce *store.SeriesConflictError
 		if errors.As(err, &sce) {
-			p := newProblem(http.StatusConflict, "series-conflict", "Some meetings collide",
-				"%d meetings would collide with existing bookings; nothing was changed.", len(sce.Occurrences))
+			p := newProblem(http.StatusConflict, "series-conflict", "series-conflict.update", "count", len(sce.Occurrences))
 			p.Occurrences = s.skipped(c, room, sce.Occurrences)
 			return p
 		}
@@ -439,8 +434,7 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 func atClock(t time.Time, hhmm string, zone *time.Location, field string) (time.Time, error) {
 	c, err := time.Parse("15:04", hhmm)
 	if err != nil {
-		return t, &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: field, Code: rooms.CodeInvalidField,
-			Message: fmt.Sprintf("%q is not a time like 16:30.", hhmm)}}}
+		return t, fieldProblem(field, "field.clock", "value", problems.Quoted(hhmm))
 	}
 	y, m, d := t.In(zone).Date()
 	return time.Date(y, m, d, c.Hour(), c.Minute(), 0, 0, zone).UTC(), nil

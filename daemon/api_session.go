@@ -131,8 +131,7 @@ func (s *server) confirmTOTP(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := s.accounts.ConfirmTOTP(c.user.Name, c.session.ID, in.Code); err != nil {
 		if errors.Is(err, accounts.ErrInvalidCredentials) {
 			// A mistyped code during setup is not a failed login.
-			return newProblem(http.StatusUnprocessableEntity, "invalid-code", "Wrong code",
-				"That code does not match. Check the time on your phone and enter the current code.")
+			return newProblem(http.StatusUnprocessableEntity, "invalid-code", "invalid-code")
 		}
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 )
 
@@ -65,13 +66,13 @@ func (s *server) checkinBooking(c *caller, id string) (rooms.Booking, error) {
 func checkinRefusal(b rooms.Booking, room rooms.Room, now time.Time) error {
 	switch {
 	case b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative:
-		return stateProblem("This booking is %s; there is nothing to check in to.", b.Status)
+		return stateProblem("wrong-state.checkin-status", "status", problems.Key("status."+string(b.Status)))
 	case now.Before(b.Start.Add(-prepLead(room))):
-		return stateProblem("Check-in opens at %s.", room.Local(b.Start.Add(-prepLead(room)))[11:16])
+		return stateProblem("wrong-state.checkin-early", "at", inZone(room, b.Start.Add(-prepLead(room))))
 	case !now.Before(b.Start.Add(checkinGrace(room))) && b.CheckinRequired:
-		return stateProblem("Check-in closed at %s and the room was released.", room.Local(b.Start.Add(checkinGrace(room)))[11:16])
+		return stateProblem("wrong-state.checkin-closed", "at", inZone(room, b.Start.Add(checkinGrace(room))))
 	case !now.Before(b.End):
-		return stateProblem("The meeting is over.")
+		return stateProblem("wrong-state.over")
 	}
 	return nil
 }
@@ -92,8 +93,7 @@ func (s *server) extend(w http.ResponseWriter, r *http.Request, c *caller) error
 // extendBooking moves a running or coming booking's end by minutes.
 func (s *server) extendBooking(c *caller, id string, minutes int) (rooms.Booking, error) {
 	if minutes < 1 || minutes > 24*60 {
-		return rooms.Booking{}, &rooms.ValidationError{Problems: []rooms.FieldProblem{{Field: "minutes", Code: rooms.CodeInvalidField,
-			Message: "Extend by 1 minute to 24 hours."}}}
+		return rooms.Booking{}, fieldProblem("minutes", "field.extend")
 	}
 	var updated rooms.Booking
 	err := s.catalog.Hold(func() (err error) {
@@ -102,14 +102,14 @@ func (s *server) extendBooking(c *caller, id string, minutes int) (rooms.Booking
 				return errForbidden
 			}
 			if !b.Status.Blocks() || b.Status == rooms.StatusEnded {
-				return stateProblem("This booking is %s and cannot be extended.", b.Status)
+				return stateProblem("wrong-state.extend-status", "status", problems.Key("status."+string(b.Status)))
 			}
 			room, ok := s.catalog.Get(b.Room)
 			if !ok {
 				return rooms.UnknownRoom(b.Room)
 			}
 			if !s.now().Before(b.End) {
-				return stateProblem("The meeting is already over.")
+				return stateProblem("wrong-state.over")
 			}
 			b.End = b.End.Add(time.Duration(minutes) * time.Minute)
 			return rooms.Validate(b, room, s.now(), false)
@@ -137,9 +137,9 @@ func (s *server) endBooking(c *caller, id string) (rooms.Booking, error) {
 		case b.Status == rooms.StatusEnded:
 			return false, nil
 		case !b.Status.Blocks():
-			return false, stateProblem("This booking is %s; there is nothing to end.", b.Status)
+			return false, stateProblem("wrong-state.end-status", "status", problems.Key("status."+string(b.Status)))
 		case now.Before(b.Start):
-			return false, stateProblem("The meeting has not started; cancel it instead.")
+			return false, stateProblem("wrong-state.not-started")
 		}
 		// Whole minutes, like every booking time; never before the start.
 		end := now.Truncate(time.Minute).Add(time.Minute)
@@ -163,8 +163,8 @@ func (s *server) answerBooking(w http.ResponseWriter, c *caller, b rooms.Booking
 	return nil
 }
 
-func stateProblem(format string, args ...any) *problem {
-	return newProblem(http.StatusConflict, "wrong-state", "Not possible now", format, args...)
+func stateProblem(key string, kv ...any) *problem {
+	return newProblem(http.StatusConflict, "wrong-state", key, kv...)
 }
 
 func prepLead(r rooms.Room) time.Duration {

@@ -28,7 +28,7 @@ func (s *server) totpQR(w http.ResponseWriter, _ *http.Request, c *caller) error
 	}
 	u, err := s.accounts.PendingTOTPURL(c.user.Name, c.session.ID)
 	if errors.Is(err, accounts.ErrTOTPNotPending) {
-		return newProblem(http.StatusNotFound, "totp-not-pending", "No setup in progress", "Start the two-factor setup first.")
+		return newProblem(http.StatusNotFound, "totp-not-pending", "totp-not-pending")
 	}
 	if err != nil {
 		return err

@@ -87,7 +87,7 @@ func (s *server) wrap(rt route) http.Handler {
 			if p.Status >= 500 {
 				s.log.Error("request failed", "method", r.Method, "route", rt.pattern, "err", err)
 			}
-			writeProblem(rec, p)
+			writeProblem(rec, r, s.zoned(p, err))
 		}
 		s.metrics.observeRequest(rt.method+" "+rt.pattern, rec.status, time.Since(start))
 	})
@@ -148,11 +148,11 @@ func (s *server) authenticate(r *http.Request) (*caller, error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
-			return nil, newProblem(http.StatusUnauthorized, "unauthenticated", "Not logged in", "Only Bearer tokens are accepted.")
+			return nil, newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.bearer")
 		}
 		u, err := s.accounts.TokenUser(strings.TrimSpace(tok))
 		if err != nil {
-			return nil, invalidCredential(err, "The API token is not valid or was revoked.")
+			return nil, invalidCredential(err, "unauthenticated.token")
 		}
 		return &caller{user: u, token: true}, nil
 	}
@@ -171,11 +171,11 @@ func (s *server) authenticate(r *http.Request) (*caller, error) {
 }
 
 // errStaleSession: the session cookie names no live session.
-var errStaleSession = newProblem(http.StatusUnauthorized, "unauthenticated", "Not logged in", "Your session has ended. Please log in again.")
+var errStaleSession = newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.session")
 
-func invalidCredential(err error, detail string) error {
+func invalidCredential(err error, key string) error {
 	if errors.Is(err, accounts.ErrInvalidToken) {
-		return newProblem(http.StatusUnauthorized, "unauthenticated", "Not logged in", "%s", detail)
+		return newProblem(http.StatusUnauthorized, "unauthenticated", key)
 	}
 	return err
 }

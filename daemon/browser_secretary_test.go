@@ -347,6 +347,11 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.do(chromedp.Click(chromedp.CSS("#lang")))
 	p.waitText("#book-title", "New booking")
 	p.waitText("#dayview", "All rooms on")
+	// The refused booking once more: the page now asks in English, and the
+	// API's problem answers in English.
+	p.submit("#book")
+	p.waitText("#book-error", "The room is already booked at that time: “Bauausschuss” on 1 December 2026 from 16:00 to 19:00")
+	p.screenshot(shots, "conflict-en.png")
 	if got := p.text("#lang"); got != "Deutsch" {
 		t.Errorf("language button %q", got)
 	}

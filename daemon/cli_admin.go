@@ -158,6 +158,9 @@ func (s *socketAdmin) call(method, path string, in, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	// The command line speaks English (its own messages do), so the
+	// daemon's problems should too.
+	req.Header.Set("Accept-Language", "en")
 	resp, err := s.client.Do(req)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 )
 
@@ -87,7 +88,7 @@ func FuzzDecodeBooking(f *testing.F) {
 			var mbe *http.MaxBytesError
 			switch {
 			case errors.As(err, &p):
-				if p.Status < 400 || p.Status > 499 || !strings.HasPrefix(p.Type, "/problems/") || p.Detail == "" {
+				if p.Status < 400 || p.Status > 499 || !strings.HasPrefix(p.Type, "/problems/") || p.localised(problems.DE).Detail == "" {
 					t.Fatalf("decode problem %+v", p)
 				}
 			case errors.As(err, &mbe):
@@ -207,8 +208,9 @@ func FuzzParseTime(f *testing.F) {
 			if !errors.As(err, &tp) || !v.IsZero() {
 				t.Fatalf("parseTime(%q) = %v, %T %v", s, v, err, err)
 			}
-			if p := malformed(err); !strings.Contains(p.Detail, "is not a time with offset") {
-				t.Fatalf("parse error reads %q", p.Detail)
+			p := malformed(err)
+			if de, en := p.localised(problems.DE).Detail, p.localised(problems.EN).Detail; !strings.Contains(de, "kein Zeitpunkt mit Zeitzone") || !strings.Contains(en, "is not a time with offset") {
+				t.Fatalf("parse error reads %q / %q", de, en)
 			}
 			return
 		}

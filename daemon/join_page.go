@@ -78,7 +78,7 @@ func (s *server) join(w http.ResponseWriter, r *http.Request, _ *caller) error {
 // decided by the hello message's token (signaling.Authorizer), not here.
 func (s *server) signal(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	if s.hub == nil {
-		return newProblem(http.StatusServiceUnavailable, "not-ready", "Not ready", "Meetings are not running.")
+		return newProblem(http.StatusServiceUnavailable, "not-ready", "not-ready.meetings")
 	}
 	// The hub sees the client's address as the proxy reported it (PIN
 	// limits and the security log go by it), not the proxy's.

@@ -177,7 +177,7 @@ func (s *server) agenda(w http.ResponseWriter, r *http.Request, c *caller) error
 
 func (s *server) oparlStatus(w http.ResponseWriter, _ *http.Request, _ *caller) error {
 	if s.oparl == nil {
-		return newProblem(http.StatusNotFound, "no-oparl", "No OParl import", "No council information system is configured ([oparl] endpoint).")
+		return newProblem(http.StatusNotFound, "no-oparl", "no-oparl")
 	}
 	writeJSON(w, http.StatusOK, s.oparl.status())
 	return nil

@@ -22,7 +22,7 @@ const (
 )
 
 // errStalePanel: the panel cookie names no live panel (revoked).
-var errStalePanel = newProblem(http.StatusUnauthorized, "unauthenticated", "Not paired", "This panel is no longer paired. Pair it again.")
+var errStalePanel = newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.panel")
 
 // panelCaller authenticates a request by the panel cookie; no cookie is
 // anonymous, a revoked or unknown one an error.
@@ -59,23 +59,23 @@ func pairingProblem(err error) error {
 	)
 	switch {
 	case errors.Is(err, accounts.ErrNoSuchPairing):
-		return newProblem(http.StatusNotFound, "no-such-pairing", "Pairing not found", "There is no pairing with that code, or it expired. Reload the panel for a new code.")
+		return newProblem(http.StatusNotFound, "no-such-pairing", "no-such-pairing")
 	case errors.Is(err, accounts.ErrTooManyPairings):
-		p := newProblem(http.StatusServiceUnavailable, "too-many-pairings", "Too many pairings", "%s", err.Error())
+		p := newProblem(http.StatusServiceUnavailable, "too-many-pairings", "too-many-pairings")
 		p.retryAfter = time.Minute
 		return p
 	case errors.As(err, &here):
-		p := newProblem(http.StatusTooManyRequests, "too-many-pairings-here", "Too many pairings", "Too many panels from this network are waiting for approval. Approve them, or try again in %d seconds.", int(here.RetryAfter.Seconds())+1)
+		p := newProblem(http.StatusTooManyRequests, "too-many-pairings-here", "too-many-pairings-here", "wait", waitFor(here.RetryAfter))
 		p.retryAfter = here.RetryAfter
 		return p
 	case errors.As(err, &rl):
-		p := newProblem(http.StatusTooManyRequests, "rate-limited", "Too many attempts", "Too many pairing attempts from this address. Try again in %d seconds.", int(rl.RetryAfter.Seconds())+1)
+		p := newProblem(http.StatusTooManyRequests, "rate-limited", "rate-limited.pairing", "wait", waitFor(rl.RetryAfter))
 		p.retryAfter = rl.RetryAfter
 		return p
 	case errors.Is(err, accounts.ErrInvalidPanelName):
-		return newProblem(http.StatusUnprocessableEntity, "invalid-panel-name", "Invalid panel name", "%s", err.Error())
+		return newProblem(http.StatusUnprocessableEntity, "invalid-panel-name", "invalid-panel-name")
 	case errors.Is(err, accounts.ErrNoSuchPanel):
-		return newProblem(http.StatusNotFound, "no-such-panel", "Panel not found", "There is no such panel.")
+		return newProblem(http.StatusNotFound, "no-such-panel", "no-such-panel")
 	}
 	return err
 }
@@ -146,7 +146,7 @@ func (s *server) approvePairing(w http.ResponseWriter, r *http.Request, c *calle
 		return err
 	}
 	if _, ok := s.catalog.Get(in.Room); !ok {
-		return newProblem(http.StatusUnprocessableEntity, "unknown-room", "Room not found", "There is no room %q.", in.Room)
+		return newProblem(http.StatusUnprocessableEntity, "unknown-room", "unknown-room", "room", in.Room)
 	}
 	p, err := s.accounts.ApprovePairing(in.Code, in.Room, in.Name, c.name())
 	if err != nil {

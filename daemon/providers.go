@@ -205,8 +205,7 @@ func (d *daemonProcess) reconcileJob(config.Job) (string, error) {
 }
 
 // errNoGoTo: GoToMeeting is not among the configured providers.
-var errNoGoTo = newProblem(http.StatusNotFound, "no-such-provider", "GoToMeeting not configured",
-	"GoToMeeting is not in [providers] order, or the organizer is not in its organizers list.")
+var errNoGoTo = newProblem(http.StatusNotFound, "no-such-provider", "no-such-provider.goto")
 
 // authorizeGoTo trades an organizer's one-time authorization code for
 // tokens, saved encrypted; it uses the running client, so a re-authorised
@@ -218,8 +217,8 @@ func authorizeGoTo(clients map[string]*gotomeeting.Client) func(ctx context.Cont
 			return errNoGoTo
 		}
 		if _, err := c.Exchange(ctx, code); err != nil {
-			return newProblem(http.StatusBadGateway, "authorization-failed", "GoTo refused the code",
-				"GoToMeeting did not accept the code (%v). Open the URL again for a fresh one: codes are single-use and expire quickly.", err)
+			return fmt.Errorf("gotomeeting: exchanging the code: %v: %w", err,
+				newProblem(http.StatusBadGateway, "authorization-failed", "authorization-failed"))
 		}
 		return nil
 	}

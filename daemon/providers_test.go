@@ -86,7 +86,9 @@ func TestSmallHybridMeetingsStayOnOurSFU(t *testing.T) {
 	// Too big for our SFU and no other provider: refused, nothing written.
 	p := anna.do("POST", "/api/v1/bookings", booking(map[string]any{"start": "2026-12-02T16:00:00+01:00", "end": "2026-12-02T18:00:00+01:00",
 		"hybrid": map[string]any{"enabled": true, "expected_remote": 40}})).problem(t, 422, "no-provider")
-	if len(p.Providers) != 1 || !strings.Contains(p.Providers[0].Why, "41 participants exceed its maximum of 25") {
+	if len(p.Providers) != 1 || p.Providers[0].Code != broker.ReasonParticipants || p.Providers[0].Name != "Eigener Videoserver" ||
+		!strings.Contains(p.Providers[0].Why, "für 41 Teilnehmende zu klein (höchstens 25)") ||
+		!strings.Contains(p.Detail, "Eigener Videoserver: für 41 Teilnehmende zu klein (höchstens 25).") {
 		t.Fatalf("reasons %+v", p.Providers)
 	}
 	var list struct{ Bookings []bookingView }
@@ -123,7 +125,7 @@ func TestHandOffByCapacity(t *testing.T) {
 		"end": "2026-12-04T11:00:00+01:00", "hybrid": map[string]any{"enabled": true, "expected_remote": 150}})).problem(t, 422, "no-provider")
 	found := false
 	for _, r := range secret.Providers {
-		found = found || (r.Provider == "gotomeeting" && strings.Contains(r.Why, "never"))
+		found = found || (r.Provider == "gotomeeting" && r.Code == broker.ReasonConfidentialGoTo && strings.Contains(r.Why, "nie zu GoToMeeting"))
 	}
 	if !found {
 		t.Fatalf("reasons %+v", secret.Providers)

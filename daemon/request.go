@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kogge-project/kogge/daemon/problems"
 )
 
 // maxBodyBytes bounds every request body; larger ones get 413.
@@ -20,7 +22,7 @@ const maxBodyBytes = 1 << 20
 // the problem is.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		return newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "JSON expected", "Send the request body as application/json.")
+		return newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "unsupported-media-type")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {
@@ -32,7 +34,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		return malformed(err)
 	}
 	if dec.More() {
-		return newProblem(http.StatusBadRequest, "malformed-json", "Malformed request", "The body must hold exactly one JSON object.")
+		return newProblem(http.StatusBadRequest, "malformed-json", "malformed-json.one")
 	}
 	return nil
 }
@@ -41,20 +43,22 @@ func malformed(err error) *problem {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var tp *timeParseError
-	detail := "The request body is not valid JSON."
+	bad := func(key string, kv ...any) *problem {
+		return newProblem(http.StatusBadRequest, "malformed-json", key, kv...)
+	}
 	switch {
 	case errors.As(err, &tp):
-		detail = tp.Error()
+		return bad("malformed-json.time", "value", problems.Quoted(tp.value))
 	case errors.As(err, &syn):
-		detail = fmt.Sprintf("The request body is not valid JSON (at byte %d).", syn.Offset)
+		return bad("malformed-json.at", "offset", syn.Offset)
 	case errors.As(err, &typ):
-		detail = fmt.Sprintf("Field %q must be %s.", typ.Field, typ.Type.String())
+		return bad("malformed-json.type", "field", problems.Quoted(typ.Field), "type", typ.Type.String())
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		detail = "The request body is empty or cut off."
+		return bad("malformed-json.empty")
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
-		detail = "Unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "."
+		return bad("malformed-json.unknown", "field", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
-	return newProblem(http.StatusBadRequest, "malformed-json", "Malformed request", "%s", detail)
+	return bad("malformed-json")
 }
 
 // apiTime is an RFC 3339 instant with an explicit offset, as the API demands.
@@ -95,7 +99,7 @@ func queryTime(r *http.Request, name string) (time.Time, error) {
 	}
 	t, err := parseTime(s)
 	if err != nil {
-		return time.Time{}, badQuery(name, err.Error())
+		return time.Time{}, badQuery(name, "bad-query.time")
 	}
 	return t, nil
 }
@@ -107,11 +111,11 @@ func queryInt(r *http.Request, name string, def, min, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < min || n > max {
-		return 0, badQuery(name, fmt.Sprintf("must be a number from %d to %d", min, max))
+		return 0, badQuery(name, "bad-query.number", "min", min, "max", max)
 	}
 	return n, nil
 }
 
-func badQuery(name, detail string) *problem {
-	return newProblem(http.StatusBadRequest, "bad-query", "Invalid query parameter", "Parameter %q: %s", name, detail)
+func badQuery(name, key string, kv ...any) *problem {
+	return newProblem(http.StatusBadRequest, "bad-query", key, append([]any{"name", name}, kv...)...)
 }

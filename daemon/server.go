@@ -111,22 +111,20 @@ func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
 		}
 	}
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, newProblem(http.StatusForbidden, "cross-origin", "Cross-origin request refused",
-			"This request came from another site and was refused."))
+		writeProblem(w, r, newProblem(http.StatusForbidden, "cross-origin", "cross-origin"))
 	}))
 	return securityHeaders(cop.Handler(mux)), nil
 }
 
 func (s *server) notFound(w http.ResponseWriter, r *http.Request, _ *caller) error {
-	return newProblem(http.StatusNotFound, "no-such-endpoint", "Not found", "There is nothing at %s.", r.URL.Path)
+	return newProblem(http.StatusNotFound, "no-such-endpoint", "no-such-endpoint", "path", r.URL.Path)
 }
 
 func methodNotAllowed(methods []string) handlerFunc {
 	allow := strings.Join(methods, ", ")
 	return func(w http.ResponseWriter, r *http.Request, _ *caller) error {
 		w.Header().Set("Allow", allow)
-		return newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
-			"%s is not possible here; use %s.", r.Method, allow)
+		return newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "method-not-allowed", "method", r.Method, "allow", allow)
 	}
 }
 

@@ -32,7 +32,7 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 	}
 	if s.Template.Start.IsZero() {
 		e := &ValidationError{}
-		e.add("start", CodeInvalidField, "A series needs the date and time of its first meeting.")
+		e.add("start", CodeInvalidField, "field.series-start", nil, "A series needs the date and time of its first meeting.")
 		return nil, e
 	}
 	until, bounded := r.untilInstant(zone)
@@ -45,7 +45,7 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 	}
 	rr, err := rrule.NewRRule(opt)
 	if err != nil { // parseRule probed the same options
-		return nil, ruleError("%s", libraryMessage(err))
+		return nil, libraryError(err)
 	}
 	// Wall-clock times more than a day before from cannot land in the window
 	// (offsets are below 24 h), so they are skipped without placing them.
@@ -67,7 +67,7 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 		}
 		if len(out) == MaxExpand {
 			e := &ValidationError{}
-			e.add("rule", CodeTooManyOccurrences, "The series has more than %d dates between %s and %s; choose a shorter span.",
+			e.add("rule", CodeTooManyOccurrences, "rule.too-many-dates", vals{"max": MaxExpand, "from": from.In(zone), "to": to.In(zone)}, "The series has more than %d dates between %s and %s; choose a shorter span.",
 				MaxExpand, from.In(zone).Format("02.01.2006"), to.In(zone).Format("02.01.2006"))
 			return nil, e
 		}

@@ -33,7 +33,7 @@ func ValidateSeries(s *Series, room Room, now time.Time) error {
 	}
 	if len(first) == 0 {
 		e := &ValidationError{}
-		e.add("rule", CodeInvalidRule, "The first meeting (%s) does not follow the rule; start the series on a day the rule names.",
+		e.add("rule", CodeInvalidRule, "rule.first-date", vals{"at": s.Template.Start.In(zoneOf(room))}, "The first meeting (%s) does not follow the rule; start the series on a day the rule names.",
 			s.Template.Start.In(zoneOf(room)).Format("Mon 02.01.2006 15:04"))
 		return e
 	}

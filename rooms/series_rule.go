@@ -2,7 +2,6 @@ package rooms
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -51,21 +50,23 @@ func ParseRule(rule string) error {
 	return err
 }
 
-func ruleError(format string, args ...any) error {
+// ruleError: key and args for the API's catalogue, format and fargs for
+// the English message.
+func ruleError(key string, args map[string]any, format string, fargs ...any) error {
 	e := &ValidationError{}
-	e.add("rule", CodeInvalidRule, format, args...)
+	e.add("rule", CodeInvalidRule, key, args, format, fargs...)
 	return e
 }
 
 // Parts a booking series does not use. The time of day comes from the
 // template, so BYHOUR & co. would only multiply occurrences within a day;
 // BYEASTER is an rrule-go extension that no calendar tool writes.
-var refusedParts = map[string]string{
-	"DTSTART":  "the first date and time come from the booking, not from the rule",
-	"BYHOUR":   "the time of day comes from the booking's start, not from the rule",
-	"BYMINUTE": "the time of day comes from the booking's start, not from the rule",
-	"BYSECOND": "the time of day comes from the booking's start, not from the rule",
-	"BYEASTER": "dates relative to Easter are not supported",
+var refusedParts = map[string]struct{ key, why string }{
+	"DTSTART":  {"rule.refused.start", "the first date and time come from the booking, not from the rule"},
+	"BYHOUR":   {"rule.refused.time", "the time of day comes from the booking's start, not from the rule"},
+	"BYMINUTE": {"rule.refused.time", "the time of day comes from the booking's start, not from the rule"},
+	"BYSECOND": {"rule.refused.time", "the time of day comes from the booking's start, not from the rule"},
+	"BYEASTER": {"rule.refused.easter", "dates relative to Easter are not supported"},
 }
 
 var knownParts = map[string]bool{
@@ -76,38 +77,38 @@ var knownParts = map[string]bool{
 
 func parseRule(body string) (*rule, error) {
 	if len(body) > MaxRuleLen {
-		return nil, ruleError("The rule is longer than %d characters.", MaxRuleLen)
+		return nil, ruleError("rule.too-long", vals{"max": MaxRuleLen}, "The rule is longer than %d characters.", MaxRuleLen)
 	}
 	body = strings.ToUpper(strings.TrimSpace(body))
 	switch {
 	case body == "":
-		return nil, ruleError("A series needs a rule, e.g. FREQ=WEEKLY;BYDAY=TU.")
+		return nil, ruleError("rule.missing", nil, "A series needs a rule, e.g. FREQ=WEEKLY;BYDAY=TU.")
 	case strings.ContainsAny(body, "\r\n"):
 		// rrule-go would read a first line as DTSTART.
-		return nil, ruleError("The rule must be a single line.")
+		return nil, ruleError("rule.multiline", nil, "The rule must be a single line.")
 	case strings.HasPrefix(body, "RRULE:"):
-		return nil, ruleError("Give the rule without the RRULE: prefix, e.g. FREQ=WEEKLY;BYDAY=TU.")
+		return nil, ruleError("rule.prefix", nil, "Give the rule without the RRULE: prefix, e.g. FREQ=WEEKLY;BYDAY=TU.")
 	}
 	parts := make(map[string]string)
 	for _, attr := range strings.Split(body, ";") {
 		key, value, ok := strings.Cut(attr, "=")
 		if !ok || key == "" || value == "" || strings.Contains(value, "=") {
-			return nil, ruleError("%q: each part of the rule is NAME=VALUE, separated by semicolons.", attr)
+			return nil, ruleError("rule.syntax", vals{"part": attr}, "%q: each part of the rule is NAME=VALUE, separated by semicolons.", attr)
 		}
-		if why, refused := refusedParts[key]; refused {
-			return nil, ruleError("%s: %s.", key, why)
+		if r, refused := refusedParts[key]; refused {
+			return nil, ruleError(r.key, vals{"part": key}, "%s: %s.", key, r.why)
 		}
 		if !knownParts[key] {
-			return nil, ruleError("%s: not a part of a recurrence rule.", key)
+			return nil, ruleError("rule.unknown-part", vals{"part": key}, "%s: not a part of a recurrence rule.", key)
 		}
 		if _, dup := parts[key]; dup {
-			return nil, ruleError("%s appears twice in the rule.", key)
+			return nil, ruleError("rule.twice", vals{"part": key}, "%s appears twice in the rule.", key)
 		}
 		parts[key] = value
 	}
 	opt, err := rrule.StrToROption(body)
 	if err != nil {
-		return nil, ruleError("%s", libraryMessage(err))
+		return nil, libraryError(err)
 	}
 	r := &rule{opt: *opt, parts: parts}
 	if err := r.check(); err != nil {
@@ -119,7 +120,7 @@ func parseRule(body string) (*rule, error) {
 	probe := r.opt
 	probe.Dtstart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	if _, err := rrule.NewRRule(probe); err != nil {
-		return nil, ruleError("%s", libraryMessage(err))
+		return nil, libraryError(err)
 	}
 	return r, nil
 }
@@ -130,32 +131,32 @@ func (r *rule) check() error {
 	switch o.Freq {
 	case rrule.DAILY, rrule.WEEKLY, rrule.MONTHLY, rrule.YEARLY:
 	default:
-		return ruleError("FREQ=%s: a series repeats daily, weekly, monthly or yearly.", p["FREQ"])
+		return ruleError("rule.freq", vals{"value": p["FREQ"]}, "FREQ=%s: a series repeats daily, weekly, monthly or yearly.", p["FREQ"])
 	}
 	if v, ok := p["INTERVAL"]; ok && (o.Interval < 1 || o.Interval > MaxInterval) {
-		return ruleError("INTERVAL=%s: the interval must be between 1 and %d.", v, MaxInterval)
+		return ruleError("rule.interval", vals{"value": v, "max": MaxInterval}, "INTERVAL=%s: the interval must be between 1 and %d.", v, MaxInterval)
 	}
 	_, hasCount := p["COUNT"]
 	_, hasUntil := p["UNTIL"]
 	if hasCount && hasUntil {
-		return ruleError("COUNT and UNTIL: a series ends either after a number of dates or on a date, not both.")
+		return ruleError("rule.count-and-until", nil, "COUNT and UNTIL: a series ends either after a number of dates or on a date, not both.")
 	}
 	if hasCount && (o.Count < 1 || o.Count > MaxSeriesCount) {
-		return ruleError("COUNT=%s: a series has between 1 and %d dates.", p["COUNT"], MaxSeriesCount)
+		return ruleError("rule.count", vals{"value": p["COUNT"], "max": MaxSeriesCount}, "COUNT=%s: a series has between 1 and %d dates.", p["COUNT"], MaxSeriesCount)
 	}
 	if hasUntil && untilFormOf(p["UNTIL"]) == untilNone {
-		return ruleError("UNTIL=%s: write the end date as 20271231 or 20271231T235959Z.", p["UNTIL"])
+		return ruleError("rule.until-format", nil, "UNTIL=%s: write the end date as 20271231 or 20271231T235959Z.", p["UNTIL"])
 	}
 	if hasUntil && (o.Until.Year() < MinYear || o.Until.Year() > MaxYear) {
-		return ruleError("UNTIL=%s: series must end between the years %d and %d.", p["UNTIL"], MinYear, MaxYear)
+		return ruleError("rule.until-years", vals{"value": p["UNTIL"], "min": MinYear, "max": MaxYear}, "UNTIL=%s: series must end between the years %d and %d.", p["UNTIL"], MinYear, MaxYear)
 	}
 	for _, wd := range o.Byweekday {
 		n := wd.N()
 		switch {
 		case n != 0 && o.Freq != rrule.MONTHLY && o.Freq != rrule.YEARLY:
-			return ruleError("BYDAY=%s: a numbered weekday (like 1TH, the first Thursday) needs FREQ=MONTHLY or YEARLY.", p["BYDAY"])
+			return ruleError("rule.byday-numbered", vals{"value": p["BYDAY"]}, "BYDAY=%s: a numbered weekday (like 1TH, the first Thursday) needs FREQ=MONTHLY or YEARLY.", p["BYDAY"])
 		case o.Freq == rrule.MONTHLY && (n > 5 || n < -5):
-			return ruleError("BYDAY=%s: a month has at most five of each weekday.", p["BYDAY"])
+			return ruleError("rule.byday-five", vals{"value": p["BYDAY"]}, "BYDAY=%s: a month has at most five of each weekday.", p["BYDAY"])
 		}
 	}
 	return r.checkMonthDays()
@@ -175,7 +176,7 @@ func (r *rule) checkMonthDays() error {
 	}
 	for _, d := range r.opt.Bymonthday {
 		if d > longest || -d > longest {
-			return ruleError("BYMONTHDAY=%s: no chosen month has that day.", r.parts["BYMONTHDAY"])
+			return ruleError("rule.bymonthday", vals{"value": r.parts["BYMONTHDAY"]}, "BYMONTHDAY=%s: no chosen month has that day.", r.parts["BYMONTHDAY"])
 		}
 	}
 	return nil
@@ -199,16 +200,16 @@ func untilFormOf(v string) untilForm {
 	return untilNone
 }
 
-// libraryMessage turns rrule-go's parse errors into a sentence; its own
+// libraryError turns rrule-go's parse errors into a sentence; its own
 // wording ("strconv.Atoi: parsing …") means nothing to a secretary.
-func libraryMessage(err error) string {
+func libraryError(err error) error {
 	var ne *strconv.NumError
 	msg := err.Error()
 	if errors.As(err, &ne) {
-		return fmt.Sprintf("%q is not a number.", ne.Num)
+		return ruleError("rule.not-number", vals{"value": ne.Num}, "%q is not a number.", ne.Num)
 	}
 	if strings.HasPrefix(msg, "parsing time") {
-		return "UNTIL: write the end date as 20271231 or 20271231T235959Z."
+		return ruleError("rule.until-format", nil, "UNTIL: write the end date as 20271231 or 20271231T235959Z.")
 	}
-	return "The rule is not understood: " + msg + "."
+	return ruleError("rule.not-understood", nil, "The rule is not understood: %s.", msg)
 }

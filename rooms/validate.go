@@ -25,7 +25,12 @@ const (
 type FieldProblem struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`
-	Message string `json:"detail"`
+	Message string `json:"detail"` // English
+	// Key and Args let the API say Message in the reader's language: Key
+	// names a text of its catalogue (daemon/problems), Args its values
+	// (times already in the room's zone; "field" is a field's name).
+	Key  string         `json:"-"`
+	Args map[string]any `json:"-"`
 }
 
 // ValidationError lists everything wrong with a booking at once.
@@ -41,9 +46,14 @@ func (e *ValidationError) Error() string {
 	return strings.Join(msgs, "; ")
 }
 
-func (e *ValidationError) add(field, code, format string, args ...any) {
-	e.Problems = append(e.Problems, FieldProblem{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
+// add records a problem: key and args for the catalogue, format and
+// fargs for the English Message.
+func (e *ValidationError) add(field, code, key string, args map[string]any, format string, fargs ...any) {
+	e.Problems = append(e.Problems, FieldProblem{Field: field, Code: code, Message: fmt.Sprintf(format, fargs...), Key: key, Args: args})
 }
+
+// vals is shorthand for a problem's values.
+type vals = map[string]any
 
 // Err returns e if it holds problems, nil otherwise.
 func (e *ValidationError) Err() error {
@@ -57,10 +67,10 @@ func (e *ValidationError) Err() error {
 func UnknownRoom(id string) error {
 	e := &ValidationError{}
 	if id == "" {
-		e.add("room", CodeUnknownRoom, "Choose a room: there is no room given.")
+		e.add("room", CodeUnknownRoom, "unknown-room.none", nil, "Choose a room: there is no room given.")
 		return e
 	}
-	e.add("room", CodeUnknownRoom, "There is no room %q.", id)
+	e.add("room", CodeUnknownRoom, "unknown-room", vals{"room": id}, "There is no room %q.", id)
 	return e
 }
 
@@ -75,53 +85,53 @@ func Validate(b *Booking, room Room, now time.Time, checkPast bool) error {
 	checkText(e, "notes", b.Notes, MaxNotesLen, false)
 	if b.Contact != "" {
 		if a, err := mail.ParseAddress(b.Contact); err != nil || len(b.Contact) > 254 || a.Address != b.Contact {
-			e.add("contact", CodeInvalidField, "The contact must be a plain mail address like anna.schmidt@stadt.example, not %q.", b.Contact)
+			e.add("contact", CodeInvalidField, "field.contact", vals{"value": b.Contact}, "The contact must be a plain mail address like anna.schmidt@stadt.example, not %q.", b.Contact)
 		}
 	}
 	if !b.Kind.Valid() {
-		e.add("kind", CodeInvalidField, "Kind must be one of council, committee, interview or meeting, not %q.", b.Kind)
+		e.add("kind", CodeInvalidField, "field.kind", vals{"value": string(b.Kind)}, "Kind must be one of council, committee, interview or meeting, not %q.", b.Kind)
 	}
 	if !b.Status.Valid() {
-		e.add("status", CodeInvalidField, "Status must be tentative, confirmed or cancelled, not %q.", b.Status)
+		e.add("status", CodeInvalidField, "field.status", vals{"value": string(b.Status)}, "Status must be tentative, confirmed or cancelled, not %q.", b.Status)
 	}
 	for _, buf := range []struct {
 		field string
 		d     time.Duration
 	}{{"setup_minutes", b.Setup}, {"teardown_minutes", b.Teardown}} {
 		if buf.d < 0 || buf.d > MaxBuffer {
-			e.add(buf.field, CodeInvalidField, "%s must be between 0 and %s.", capitalise(strings.TrimSuffix(buf.field, "_minutes")), fmtDuration(MaxBuffer))
+			e.add(buf.field, CodeInvalidField, "field.buffer", vals{"field": strings.TrimSuffix(buf.field, "_minutes"), "max": MaxBuffer}, "%s must be between 0 and %s.", capitalise(strings.TrimSuffix(buf.field, "_minutes")), fmtDuration(MaxBuffer))
 		}
 	}
 	if b.Hybrid.ExpectedRemote < 0 || b.Hybrid.ExpectedRemote > MaxRemote {
-		e.add("hybrid.expected_remote", CodeInvalidField, "Expected remote participants must be between 0 and %d.", MaxRemote)
+		e.add("hybrid.expected_remote", CodeInvalidField, "field.remote", vals{"max": MaxRemote}, "Expected remote participants must be between 0 and %d.", MaxRemote)
 	}
 	if b.Start.IsZero() || b.End.IsZero() {
-		e.add("start", CodeInvalidField, "Start and end are required.")
+		e.add("start", CodeInvalidField, "field.times-required", nil, "Start and end are required.")
 		return e.Err()
 	}
 	if b.Start.Truncate(time.Minute) != b.Start || b.End.Truncate(time.Minute) != b.End {
-		e.add("start", CodeMisalignedMin, "Start and end must be whole minutes.")
+		e.add("start", CodeMisalignedMin, "not-whole-minutes", nil, "Start and end must be whole minutes.")
 	}
 	if b.Start.Year() < MinYear || b.End.Year() > MaxYear {
-		e.add("start", CodeInvalidField, "Bookings must lie between the years %d and %d.", MinYear, MaxYear)
+		e.add("start", CodeInvalidField, "field.years", vals{"min": MinYear, "max": MaxYear}, "Bookings must lie between the years %d and %d.", MinYear, MaxYear)
 		return e.Err()
 	}
 	if !b.End.After(b.Start) {
-		e.add("end", CodeEndNotAfter, "The meeting must end after it starts.")
+		e.add("end", CodeEndNotAfter, "end-not-after-start", nil, "The meeting must end after it starts.")
 		return e.Err()
 	}
 	if checkPast && b.Start.Before(now.Truncate(time.Minute)) {
-		e.add("start", CodeInPast, "The meeting would start in the past (%s).", b.Start.In(zoneOf(room)).Format("02.01.2006 15:04"))
+		e.add("start", CodeInPast, "in-the-past", vals{"at": b.Start.In(zoneOf(room))}, "The meeting would start in the past (%s).", b.Start.In(zoneOf(room)).Format("02.01.2006 15:04"))
 	}
 	if checkPast && b.Start.After(now.Add(MaxHorizon)) {
-		e.add("start", CodeTooFarAhead, "Rooms can be booked at most %d years ahead.", int(MaxHorizon.Hours()/24/365))
+		e.add("start", CodeTooFarAhead, "too-far-ahead", vals{"years": int(MaxHorizon.Hours() / 24 / 365)}, "Rooms can be booked at most %d years ahead.", int(MaxHorizon.Hours()/24/365))
 	}
 	if room.MaxLength > 0 && b.End.Sub(b.Start) > room.MaxLength {
-		e.add("end", CodeTooLong, "%s can be booked for at most %s at a time; this booking lasts %s.",
+		e.add("end", CodeTooLong, "too-long", vals{"room": room.Name, "max": room.MaxLength, "length": b.End.Sub(b.Start)}, "%s can be booked for at most %s at a time; this booking lasts %s.",
 			room.Name, fmtDuration(room.MaxLength), fmtDuration(b.End.Sub(b.Start)))
 	}
 	if !WithinHours(b.Start, b.End, room) {
-		e.add("start", CodeOutsideHours, "%s can only be booked %s.", room.Name, room.Hours.Describe())
+		e.add("start", CodeOutsideHours, "outside-bookable-hours", hoursArgs(room), "%s can only be booked %s.", room.Name, room.Hours.Describe())
 	}
 	return e.Err()
 }
@@ -138,11 +148,11 @@ func WithinHours(start, end time.Time, room Room) bool {
 func checkText(e *ValidationError, field, value string, max int, required bool) {
 	switch {
 	case required && strings.TrimSpace(value) == "":
-		e.add(field, CodeInvalidField, "%s is required.", capitalise(field))
+		e.add(field, CodeInvalidField, "field.required", vals{"field": field}, "%s is required.", capitalise(field))
 	case !utf8.ValidString(value):
-		e.add(field, CodeInvalidField, "%s is not valid text.", capitalise(field))
+		e.add(field, CodeInvalidField, "field.invalid-text", vals{"field": field}, "%s is not valid text.", capitalise(field))
 	case utf8.RuneCountInString(value) > max:
-		e.add(field, CodeInvalidField, "%s is longer than %d characters.", capitalise(field), max)
+		e.add(field, CodeInvalidField, "field.too-long-text", vals{"field": field, "max": max}, "%s is longer than %d characters.", capitalise(field), max)
 	}
 }
 
@@ -158,6 +168,18 @@ func zoneOf(r Room) *time.Location {
 		return time.UTC
 	}
 	return r.Zone
+}
+
+// hoursArgs are the values of an outside-bookable-hours problem: the
+// room's name, its days and its local opening and closing times.
+func hoursArgs(room Room) map[string]any {
+	var days []time.Weekday
+	for d := range 7 {
+		if room.Hours.Days[d] {
+			days = append(days, time.Weekday(d))
+		}
+	}
+	return vals{"room": room.Name, "days": days, "from": clock(room.Hours.From), "until": clock(room.Hours.Until)}
 }
 
 var weekdayNames = [7]string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}

@@ -1,15 +1,23 @@
 // The API client and the time helpers every view shares. Times are shown in
 // the room's zone (Europe/Berlin for the demo rooms), whatever the browser's
 // own zone is.
-import { t, lang, has } from './i18n.js';
+import { t, lang } from './i18n.js';
 
+// api calls the API in the page's current language (lang is read at each
+// call, so the switch takes effect at once): its problems come back with
+// title and detail in that language. A failed connection is status 0.
 export async function api(method, path, body, headers = {}) {
-  const opts = { method, headers: { ...headers }, credentials: 'same-origin' };
+  const opts = { method, headers: { 'Accept-Language': lang, ...headers }, credentials: 'same-origin' };
   if (body !== undefined) {
     opts.headers['Content-Type'] = 'application/json';
     opts.body = JSON.stringify(body);
   }
-  const res = await fetch('/api/v1' + path, opts);
+  let res;
+  try {
+    res = await fetch('/api/v1' + path, opts);
+  } catch {
+    return { ok: false, status: 0, data: null, etag: null };
+  }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   return { ok: res.ok, status: res.status, data, etag: res.headers.get('ETag') };
 }
@@ -30,22 +38,15 @@ export async function listBookings(params) {
   return { ok: true, bookings: out };
 }
 
-// problemText explains a failed request in the page's language: German
-// texts come from the catalogue by problem type (and field problems by
-// their codes); English shows the API's own detail, which is English.
+// problemText explains a failed request: the API's problem says it in the
+// language api() asked for. Only what the page meets itself has its own
+// words: no connection, or an answer that is no problem document.
 export function problemText(r, fallback) {
   const d = r.data || {};
-  if (lang !== 'en' && typeof d.type === 'string') {
-    const code = d.type.replace('/problems/', '');
-    if (code === 'conflict' && d.conflicts && d.conflicts.length === 1 && d.conflicts[0].title) {
-      return t('p.conflictWith', { title: d.conflicts[0].title });
-    }
-    const fields = (d.errors || []).map((e) => has('p.' + e.code) ? t('p.' + e.code) : '').filter(Boolean);
-    if (fields.length) return [...new Set(fields)].join(' ');
-    if (has('p.' + code)) return t('p.' + code);
-  }
-  if (d.detail) return d.detail;
-  return fallback || `HTTP ${r.status}`;
+  if (typeof d.detail === 'string' && d.detail) return d.detail;
+  if (typeof d.title === 'string' && d.title) return d.title;
+  if (r.status === 0) return t('p.network');
+  return fallback || t('p.failed', { status: r.status });
 }
 
 // offsetAt returns the UTC offset ("+01:00") of zone at a wall-clock time.

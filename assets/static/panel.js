@@ -61,7 +61,7 @@ function button(text, onclick, attrs = {}) {
 async function loadState() {
   let r;
   try {
-    r = await fetch(api + 'state', { cache: 'no-store' });
+    r = await fetch(api + 'state', { cache: 'no-store', headers: { 'Accept-Language': lang } });
   } catch {
     offline(true);
     return false;
@@ -177,7 +177,7 @@ async function act(path, body, done, pending) {
   let r;
   try {
     r = await fetch(api + path, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}),
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': lang }, body: JSON.stringify(body || {}),
     });
   } catch {
     offline(true);

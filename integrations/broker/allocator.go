@@ -1,6 +1,7 @@
 package broker
 
 import (
+	"errors"
 	"regexp"
 	"slices"
 	"strconv"
@@ -35,6 +36,10 @@ func (b *Broker) allocate(bk rooms.Booking, prev *store.Allocation, busy store.B
 		excluded = prev.Excluded
 	}
 	p, lic, err := Choose(b.providers, req, busy, b.isDown, excluded)
+	var npe *NoProviderError
+	if errors.As(err, &npe) {
+		npe.Room = bk.Room
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +64,7 @@ func (b *Broker) allocate(bk rooms.Booking, prev *store.Allocation, busy store.B
 // changed goes back to reserved with its ExternalID: the worker updates it.
 func (b *Broker) keep(bk rooms.Booking, prev store.Allocation, req Request, busy store.BusyFunc, now time.Time) (*store.Allocation, bool, error) {
 	p, ok := b.byName[prev.Provider]
-	if !ok || unfit(p, req) != "" || slices.Contains(prev.Excluded, p.Name) {
+	if !ok || unfit(p, req).Code != "" || slices.Contains(prev.Excluded, p.Name) {
 		return nil, false, nil
 	}
 	if p.Licences != nil {

@@ -55,14 +55,37 @@ type Provider struct {
 	FailoverAfter    time.Duration
 }
 
-// Reason says why one provider was not chosen.
+// Reason says why one provider was not chosen: Code (one of the Reason…
+// constants) and Args are for the daemon, which words them in the
+// reader's language; Why is the English line for logs.
 type Reason struct {
-	Provider string `json:"provider"`
-	Why      string `json:"why"`
+	Provider string         `json:"provider"`
+	Kind     Kind           `json:"kind"`
+	Code     string         `json:"code"`
+	Why      string         `json:"why"`
+	Args     map[string]any `json:"-"`
 }
 
-// NoProviderError: nothing fits; Reasons has one line per provider.
-type NoProviderError struct{ Reasons []Reason }
+// Reason codes. Args: ReasonLicences has "count" (int), "from" and "to"
+// (time.Time, UTC); ReasonParticipants "participants" and "max" (int);
+// ReasonDuration "length" and "max" (time.Duration).
+const (
+	ReasonExcluded         = "excluded"
+	ReasonDown             = "down"
+	ReasonLicences         = "licences"
+	ReasonConfidentialGoTo = "confidential-goto"
+	ReasonConfidential     = "confidential"
+	ReasonParticipants     = "participants"
+	ReasonDialIn           = "dial-in"
+	ReasonDuration         = "duration"
+)
+
+// NoProviderError: nothing fits; Reasons has one line per provider. Room
+// is the booking's room (its zone words the licences' times).
+type NoProviderError struct {
+	Reasons []Reason
+	Room    string
+}
 
 // Backend talks to one provider's API for the broker. Implementations:
 // builtin (nothing to provision: our SFU), GoToMeeting (one client per

@@ -50,16 +50,16 @@ func IsConfidential(b rooms.Booking) bool {
 func Choose(providers []Provider, req Request, busy store.BusyFunc, down func(name string) bool, exclude []string) (Provider, string, error) {
 	var reasons []Reason
 	for _, p := range providers {
-		why := ""
+		var why Reason
 		switch {
 		case slices.Contains(exclude, p.Name):
-			why = "excluded after failure"
+			why = reason(ReasonExcluded, "excluded after failure", nil)
 		case down != nil && down(p.Name):
-			why = "marked down"
+			why = reason(ReasonDown, "marked down", nil)
 		default:
 			why = unfit(p, req)
 		}
-		if why == "" {
+		if why.Code == "" {
 			lic, ok, err := freeLicence(p, req, busy)
 			if err != nil {
 				return Provider{}, "", err
@@ -67,29 +67,38 @@ func Choose(providers []Provider, req Request, busy store.BusyFunc, down func(na
 			if ok {
 				return p, lic, nil
 			}
-			why = fmt.Sprintf("all %d licences are held between %s and %s", len(p.Licences),
-				req.From.UTC().Format("2006-01-02 15:04"), req.To.UTC().Format("2006-01-02 15:04 MST"))
+			why = reason(ReasonLicences, fmt.Sprintf("all %d licences are held between %s and %s", len(p.Licences),
+				req.From.UTC().Format("2006-01-02 15:04"), req.To.UTC().Format("2006-01-02 15:04 MST")),
+				map[string]any{"count": len(p.Licences), "from": req.From.UTC(), "to": req.To.UTC()})
 		}
-		reasons = append(reasons, Reason{Provider: p.Name, Why: why})
+		why.Provider, why.Kind = p.Name, p.Kind
+		reasons = append(reasons, why)
 	}
 	return Provider{}, "", &NoProviderError{Reasons: reasons}
 }
 
-// unfit says why p cannot carry req regardless of licences; "" if it can.
-func unfit(p Provider, req Request) string {
+func reason(code, why string, args map[string]any) Reason {
+	return Reason{Code: code, Why: why, Args: args}
+}
+
+// unfit says why p cannot carry req regardless of licences; a zero Reason
+// if it can.
+func unfit(p Provider, req Request) Reason {
 	switch {
 	case req.Confidential && p.Kind == KindGoToMeeting:
-		return "confidential meetings never go to GoToMeeting (a service outside our control)"
+		return reason(ReasonConfidentialGoTo, "confidential meetings never go to GoToMeeting (a service outside our control)", nil)
 	case req.Confidential && !p.ConfidentialOK:
-		return "confidential meetings stay on providers marked confidential_ok"
+		return reason(ReasonConfidential, "confidential meetings stay on providers marked confidential_ok", nil)
 	case p.MaxParticipants > 0 && req.Participants > p.MaxParticipants:
-		return fmt.Sprintf("%d participants exceed its maximum of %d", req.Participants, p.MaxParticipants)
+		return reason(ReasonParticipants, fmt.Sprintf("%d participants exceed its maximum of %d", req.Participants, p.MaxParticipants),
+			map[string]any{"participants": req.Participants, "max": p.MaxParticipants})
 	case req.DialIn && !p.DialIn:
-		return "no dial-in"
+		return reason(ReasonDialIn, "no dial-in", nil)
 	case p.MaxDuration > 0 && req.Duration > p.MaxDuration:
-		return fmt.Sprintf("a meeting of %s exceeds its maximum of %s", fmtDur(req.Duration), fmtDur(p.MaxDuration))
+		return reason(ReasonDuration, fmt.Sprintf("a meeting of %s exceeds its maximum of %s", fmtDur(req.Duration), fmtDur(p.MaxDuration)),
+			map[string]any{"length": req.Duration, "max": p.MaxDuration})
 	}
-	return ""
+	return Reason{}
 }
 
 // freeLicence returns the first licence of p not busy over the interval.

@@ -92,8 +92,16 @@ func TestChoose(t *testing.T) {
 					t.Fatalf("reasons %+v, want %d", npe.Reasons, len(tc.reasons))
 				}
 				for i, want := range tc.reasons {
-					if !strings.Contains(npe.Reasons[i].Why, want) {
-						t.Errorf("reason %d = %q, want %q", i, npe.Reasons[i].Why, want)
+					r := npe.Reasons[i]
+					if !strings.Contains(r.Why, want) {
+						t.Errorf("reason %d = %q, want %q", i, r.Why, want)
+					}
+					// The daemon words the code and its values in the reader's language.
+					if r.Code == "" || r.Kind == "" || r.Provider == "" {
+						t.Errorf("reason %d = %+v: no code, kind or provider", i, r)
+					}
+					if r.Code == ReasonLicences && (r.Args["count"] != 2 || r.Args["from"].(time.Time).Location() != time.UTC) {
+						t.Errorf("licence reason args %v", r.Args)
 					}
 				}
 				return
@@ -116,7 +124,7 @@ func TestChooseBusyError(t *testing.T) {
 }
 
 func TestNoProviderErrorText(t *testing.T) {
-	e := &NoProviderError{Reasons: []Reason{{"builtin", "40 participants exceed its maximum of 25"}, {"gotomeeting", "all 100 licences are held"}}}
+	e := &NoProviderError{Reasons: []Reason{{Provider: "builtin", Why: "40 participants exceed its maximum of 25"}, {Provider: "gotomeeting", Why: "all 100 licences are held"}}}
 	want := "no provider fits this meeting: builtin: 40 participants exceed its maximum of 25; gotomeeting: all 100 licences are held"
 	if e.Error() != want {
 		t.Fatalf("%q", e.Error())

@@ -211,8 +211,8 @@ func (b *Broker) provision(ctx context.Context, a store.Allocation) bool {
 	case b.breakers[p.Name].open():
 		reason = p.Name + " fails repeatedly (circuit breaker open)"
 	default:
-		if why := unfit(p, RequestFor(bk)); why != "" {
-			reason = p.Name + ": " + why
+		if why := unfit(p, RequestFor(bk)); why.Code != "" {
+			reason = p.Name + ": " + why.Why
 		}
 	}
 	if reason != "" {
@@ -222,7 +222,7 @@ func (b *Broker) provision(ctx context.Context, a store.Allocation) bool {
 		if !known {
 			return false
 		}
-		if unfit(p, RequestFor(bk)) != "" {
+		if unfit(p, RequestFor(bk)).Code != "" {
 			// Never send it where it must not go; keep it waiting.
 			return b.recordFailure(p, a, errors.New(reason))
 		}
