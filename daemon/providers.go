@@ -157,6 +157,9 @@ func (d *daemonProcess) startBroker(onMove func(b rooms.Booking, from, to, reaso
 			d.log.Error("provider broker stopped", "err", err)
 		}
 	})
+	// Providers are watched by themselves: one that dies gets its coming
+	// meetings moved without anyone touching a booking.
+	wg.Go(func() { _ = b.Watch(ctx) })
 	if clients.pexip != nil {
 		wg.Go(func() { d.pollPexipLicensing(ctx, clients.pexip) })
 	}

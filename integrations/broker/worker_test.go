@@ -255,3 +255,45 @@ func TestGoToBackendRefusesConfidential(t *testing.T) {
 		}
 	})
 }
+
+// GoTo dies 10 minutes before a meeting placed there; nobody touches the
+// booking. Watch notices within a minute and the meeting moves to Pexip
+// (same booking, so the same join link); a meeting next week stays until
+// it comes near, and nothing moves back when GoTo returns.
+func TestProviderDeathMovesTheComingMeeting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, []Provider{gotoP("org1", "org2"), pexipP()}, nil, nil)
+		soon := e.create(hybrid("Rat", 10*time.Minute, 20))
+		later := e.create(hybrid("Bauausschuss", 7*24*time.Hour, 20))
+		e.run()
+		e.waitFor("both on GoTo", time.Minute, func() bool {
+			return e.provisioned(soon.ID)() && e.provisioned(later.ID)() &&
+				e.alloc(soon.ID).Provider == "gotomeeting" && e.alloc(later.ID).Provider == "gotomeeting"
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		watched := make(chan struct{})
+		go func() { defer close(watched); _ = e.br.Watch(ctx) }()
+		defer func() { cancel(); <-watched }()
+
+		e.gemu.SetOutage(true)
+		died := time.Now()
+		e.waitFor("moved to pexip", 2*time.Minute, func() bool {
+			a := e.alloc(soon.ID)
+			return a.Provider == "pexip" && a.State == store.AllocProvisioned
+		})
+		if took := time.Since(died); took > time.Minute {
+			t.Fatalf("the move took %s", took)
+		}
+		if m := <-e.moves; m.booking != soon.ID || m.from != "gotomeeting" || m.to != "pexip" {
+			t.Fatalf("move %+v", m)
+		}
+		if a := e.alloc(later.ID); a.Provider != "gotomeeting" {
+			t.Fatalf("next week's meeting moved at once: %+v", a)
+		}
+		e.gemu.SetOutage(false)
+		e.waitFor("gotomeeting up again", time.Minute, func() bool { return !e.br.isDown("gotomeeting") })
+		if a := e.alloc(soon.ID); a.Provider != "pexip" {
+			t.Fatalf("moved back: %+v", a)
+		}
+	})
+}
