@@ -167,16 +167,22 @@ func (s *server) view(c *caller, b rooms.Booking) bookingView {
 	return v
 }
 
+// conflictViewOf is another booking in the way, as the caller may see it:
+// its title only when the caller may read the booking.
+func conflictViewOf(c *caller, b *rooms.Booking) bookingConflictView {
+	cv := bookingConflictView{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
+	if canRead(c, b) {
+		cv.Title = b.Title
+	} else {
+		cv.Redacted = true
+	}
+	return cv
+}
+
 func (s *server) conflictProblem(c *caller, ce *rooms.ConflictError) *problem {
 	p := newProblem(http.StatusConflict, "conflict", "conflict")
 	for _, b := range ce.Conflicts {
-		cv := bookingConflictView{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
-		if canRead(c, &b) {
-			cv.Title = b.Title
-		} else {
-			cv.Redacted = true
-		}
-		p.Conflicts = append(p.Conflicts, cv)
+		p.Conflicts = append(p.Conflicts, conflictViewOf(c, &b))
 	}
 	if len(ce.Conflicts) == 1 && p.Conflicts[0].Title != "" {
 		// The other meeting's own times, in its room's local time.

@@ -64,13 +64,7 @@ func (s *server) seriesGaps(c *caller, sr rooms.Series, room rooms.Room, occ []r
 					if o.SeriesID == sr.ID || !o.Status.Blocks() {
 						continue
 					}
-					cv := bookingConflictView{ID: o.ID, Start: o.Start.UTC(), End: o.End.UTC()}
-					if canRead(c, &o) {
-						cv.Title = o.Title
-					} else {
-						cv.Redacted = true
-					}
-					v.Conflicts = append(v.Conflicts, cv)
+					v.Conflicts = append(v.Conflicts, conflictViewOf(c, &o))
 				}
 			}
 		}

@@ -349,6 +349,12 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.waitText("#dayview", "All rooms on")
 	// The refused booking once more: the page now asks in English, and the
 	// API's problem answers in English.
+	p.set("#book input[name=title]", "Nachtrag")
+	p.set("#book select[name=room]", "ratssaal")
+	p.set("#book input[name=day]", "2026-12-01")
+	p.set("#book input[name=start]", "17:00")
+	p.set("#book input[name=end]", "18:00")
+	p.waitText("#conflict-warning", "Bauausschuss")
 	p.submit("#book")
 	p.waitText("#book-error", "The room is already booked at that time: “Bauausschuss” on 1 December 2026 from 16:00 to 19:00")
 	p.screenshot(shots, "conflict-en.png")

@@ -13,7 +13,6 @@ import (
 	"testing"
 
 	"github.com/kogge-project/kogge/integrations/ical/icaljstest"
-	"github.com/kogge-project/kogge/integrations/mail"
 )
 
 // A hybrid booking's join link (the guest link, which never changes) is
@@ -22,12 +21,7 @@ import (
 // booking's busy block carries none; a REQUEST always has an ATTENDEE.
 func TestCalendarsCarryTheJoinLink(t *testing.T) {
 	e := newTestEnv(t)
-	smtp := mail.NewTestServer(t, mail.TestServerOptions{Username: "kogge", Password: "geheim"})
-	cfg := smtp.Config()
-	cfg.From = "Raumbuchung <raumbuchung@stadt.example>"
-	mailer := mail.NewMailer(cfg, nil)
-	e.server.mail = newMailNotifier(mailer, cfg.From, e.catalog, e.store.GetSeries, e.server.log)
-	e.server.mail.joinURL, e.server.mail.dialIn = e.server.joins.inviteJoinURL, e.server.joins.inviteDialIn
+	smtp, mailer := e.mailTo(t)
 	anna := e.login("anna")
 
 	b := anna.create(map[string]any{"kind": "council", "title": "Ratssitzung", "contact": "rat@stadt.example",

@@ -11,13 +11,22 @@ import (
 	"github.com/kogge-project/kogge/integrations/mail"
 )
 
-func TestContactsGetInvitationsByMail(t *testing.T) {
-	e := newTestEnv(t)
+// mailTo sends the test daemon's mail through a test SMTP server; closing
+// the mailer sends what is queued.
+func (e *testEnv) mailTo(t *testing.T) (*mail.TestServer, *mail.Mailer) {
+	t.Helper()
 	smtp := mail.NewTestServer(t, mail.TestServerOptions{Username: "kogge", Password: "geheim"})
 	cfg := smtp.Config()
 	cfg.From = "Raumbuchung <raumbuchung@stadt.example>"
 	mailer := mail.NewMailer(cfg, nil)
 	e.server.mail = newMailNotifier(mailer, cfg.From, e.catalog, e.store.GetSeries, e.server.log)
+	e.server.mail.joinURL, e.server.mail.dialIn = e.server.joins.inviteJoinURL, e.server.joins.inviteDialIn
+	return smtp, mailer
+}
+
+func TestContactsGetInvitationsByMail(t *testing.T) {
+	e := newTestEnv(t)
+	smtp, mailer := e.mailTo(t)
 	anna := e.login("anna")
 	b := anna.create(map[string]any{"contact": "anna.schmidt@stadt.example"})
 	anna.do("DELETE", "/api/v1/bookings/"+b.ID, nil, "If-Match", `"1"`)
@@ -53,11 +62,7 @@ func TestContactsGetInvitationsByMail(t *testing.T) {
 // so the meeting leaves the calendar it was in.
 func TestContactChangeCancelsAtTheOldAddress(t *testing.T) {
 	e := newTestEnv(t)
-	smtp := mail.NewTestServer(t, mail.TestServerOptions{Username: "kogge", Password: "geheim"})
-	cfg := smtp.Config()
-	cfg.From = "Raumbuchung <raumbuchung@stadt.example>"
-	mailer := mail.NewMailer(cfg, nil)
-	e.server.mail = newMailNotifier(mailer, cfg.From, e.catalog, e.store.GetSeries, e.server.log)
+	smtp, mailer := e.mailTo(t)
 	anna := e.login("anna")
 	b := anna.create(map[string]any{"contact": "alt@stadt.example"})
 	if r := anna.do("PATCH", "/api/v1/bookings/"+b.ID, map[string]any{"contact": "neu@stadt.example"}, "If-Match", `"1"`); r.status != 200 {
