@@ -314,7 +314,7 @@ func (s *server) panelBookNow(w http.ResponseWriter, r *http.Request, c *caller)
 		return fieldProblem("minutes", "field.panel-book")
 	}
 	if s.panelClosedAt(room, s.now()) != nil {
-		return newProblem(http.StatusConflict, "closed", "The room is closed", "The room cannot be booked now: it is closed.")
+		return newProblem(http.StatusConflict, "closed", "closed")
 	}
 	organizer := "Panel"
 	if c.panel != nil {

@@ -133,7 +133,7 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	case "1", "true":
 		dryRun = true
 	default:
-		return badQuery("dry_run", `must be "1" or absent`)
+		return badQuery("dry_run", "bad-query.dry-run")
 	}
 	if err := in.check(); err != nil {
 		return err

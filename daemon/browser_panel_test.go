@@ -132,7 +132,8 @@ const germanJS = `(async () => {
   const data = [st.room_name, st.current && st.current.title, st.next && st.next.title, st.closed && st.closed.reason,
     ...(st.scenes || []).flatMap((s) => typeof s === "string" ? [s] : [s.name, s.label]),
     ...Object.values(st.scene_labels || {}),
-    ...(st.devices || []).flatMap((d) => [d.id, d.label])].filter((s) => s && s.length >= 3);
+    ...(st.devices || []).flatMap((d) => [d.id, d.label])].filter((s) => s && s.length >= 3)
+    .sort((a, b) => b.length - a.length); // "Hybride Sitzung" before "hybrid"
   let text = document.body.innerText.toLowerCase();
   for (const d of data) text = text.split(d.toLowerCase()).join("\n");
   const en = Object.values(messages.en).flat().join("\n").toLowerCase();

@@ -32,6 +32,7 @@ var titles = map[string]Text{
 	"series-conflict":         {"Termine der Serie kollidieren", "Some meetings collide"},
 	"wrong-state":             {"Jetzt nicht möglich", "Not possible now"},
 	"unknown-room":            {"Raum nicht gefunden", "Room not found"},
+	"closed":                  {"Raum geschlossen", "Room closed"},
 	"invalid-field":           {"Ungültige Angabe", "Invalid entry"},
 	"end-not-after-start":     {"Ende vor Beginn", "End before start"},
 	"too-long":                {"Buchung zu lang", "Booking too long"},
@@ -113,6 +114,7 @@ var texts = map[string]Text{
 	"bad-query.to-after-from": {"Das Ende des Zeitraums (to) muss nach seinem Anfang (from) liegen.", "Parameter to must be after from."},
 	"bad-query.window":        {"Der Zeitraum darf höchstens {days} Tage umfassen.", "The window may span at most {days} days."},
 	"bad-query.from-needed":   {"Für scope=following nennen Sie mit from den ersten Termin, der sich ändern soll.", "scope=following needs from, the first meeting to change (RFC 3339)."},
+	"bad-query.dry-run":       {"Der Parameter dry_run muss „1“ sein oder fehlen.", "Parameter dry_run must be \"1\" or absent."},
 	"bad-query.scope":         {"Der Parameter scope muss „all“ oder „following“ sein.", "Parameter scope must be \"all\" or \"following\"."},
 	"cross-origin":            {"Diese Anfrage kam von einer anderen Website und wurde abgelehnt.", "This request came from another site and was refused."},
 	"no-such-endpoint":        {"Unter {path} gibt es nichts.", "There is nothing at {path}."},
@@ -219,6 +221,7 @@ var texts = map[string]Text{
 	"no-oparl":          {"Es ist kein Ratsinformationssystem für den Abgleich eingerichtet.", "No council information system is configured."},
 
 	// --- remote participation
+	"closed":                      {"Der Raum ist jetzt geschlossen und lässt sich nicht buchen.", "The room is closed now and cannot be booked."},
 	"not-hybrid":                  {"Diese Buchung hat keine Teilnahme per Video und daher keine Einladungslinks. Schalten Sie die Teilnahme per Video zuerst ein.", "This booking is not hybrid, so it has no join links. Turn on hybrid first."},
 	"invalid-join-settings":       {"Die Einstellungen für die Teilnahme per Link sind ungültig.", "The join settings are not valid."},
 	"invalid-join.lobby-value":    {"Der Warteraum ist „default“, „on“ oder „off“.", "lobby must be default, on or off."},
