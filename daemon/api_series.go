@@ -102,11 +102,7 @@ func (s *server) skipped(c *caller, room rooms.Room, sk []store.SkippedOccurrenc
 			v.Kind = skipAllocation
 		}
 		for _, b := range o.Conflicts {
-			cv := bookingConflictView{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
-			if canRead(c, &b) {
-				cv.Title = b.Title
-			}
-			v.Conflicts = append(v.Conflicts, cv)
+			v.Conflicts = append(v.Conflicts, conflictViewOf(c, &b))
 		}
 		out = append(out, v)
 	}

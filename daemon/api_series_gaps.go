@@ -20,7 +20,22 @@ func (s *server) seriesGaps(c *caller, sr rooms.Series, room rooms.Room, occ []r
 	if zone == nil {
 		zone = time.UTC
 	}
-	slots, err := sr.Expand(zone, sr.Template.Start, sr.MaterialisedUntil)
+	// From the earliest meeting still stored once that is past: the purge
+	// job removes old meetings and keeps the series, and those dates were
+	// not left out. (Dates left out before it are past too.)
+	from := sr.Template.Start
+	if len(occ) > 0 {
+		earliest := occ[0].Start
+		for _, b := range occ[1:] {
+			if b.Start.Before(earliest) {
+				earliest = b.Start
+			}
+		}
+		if y, m, d := earliest.In(zone).Date(); earliest.After(from) && earliest.Before(s.now()) {
+			from = time.Date(y, m, d, 0, 0, 0, 0, zone) // the whole day: a meeting may have moved within it
+		}
+	}
+	slots, err := sr.Expand(zone, from, sr.MaterialisedUntil)
 	if err != nil || len(slots) == 0 {
 		return nil
 	}

@@ -13,13 +13,13 @@ import (
 // a video whose box does not have its picture's aspect ratio (a black band
 // below or beside the picture), a tile taller than its video, the sidebar
 // not beside the stage on a wide screen or not below it on a phone, or a
-// page wider than the screen. It first waits (at most 10 s) until every
+// page wider than the screen. It first waits (at most 60 s) until every
 // tile's video knows its size, so the boxes are measured with pictures.
 const joinLayout = `(async (wide) => {
-  const until = Date.now() + 10000;
+  const until = Date.now() + 60000; // a failure bound: fake media starts slowly on a busy machine
   const videos = () => [...document.querySelectorAll('.tile video')];
   while (!(videos().length >= 2 && videos().every((v) => v.videoWidth > 0))) {
-    if (Date.now() > until) return ['after 10 s, ' + videos().length + ' videos, not all with a size'];
+    if (Date.now() > until) return ['after 60 s, ' + videos().length + ' videos, not all with a size'];
     await new Promise((r) => setTimeout(r, 100));
   }
   const problems = [];

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -77,7 +78,7 @@ type child struct {
 	t       *testing.T
 	cmd     *exec.Cmd
 	lines   chan map[string]any
-	stderr  *bytes.Buffer
+	stderr  *syncBuffer
 	done    chan error
 	addr    string
 	dataDir string
@@ -91,7 +92,7 @@ func startChild(t *testing.T, env []string, args ...string) *child {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &child{t: t, cmd: cmd, lines: make(chan map[string]any, 1000), stderr: &bytes.Buffer{}, done: make(chan error, 1)}
+	c := &child{t: t, cmd: cmd, lines: make(chan map[string]any, 1000), stderr: &syncBuffer{}, done: make(chan error, 1)}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +113,25 @@ func startChild(t *testing.T, env []string, args ...string) *child {
 	}()
 	t.Cleanup(func() { _ = cmd.Process.Kill(); <-c.done })
 	return c
+}
+
+// syncBuffer is the child's stderr: written by the reader goroutine, read
+// by the test (also while the child still runs, in a failure message).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // startDaemon starts `kogge serve` and waits until it is ready.

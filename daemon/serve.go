@@ -214,6 +214,14 @@ func (d *daemonProcess) run() error {
 		}()
 		notifier = newMailNotifier(mailer, cfg.Mail.From, d.catalog, st.GetSeries, d.log.With("component", "mail"))
 	}
+	// Join links before anything that mails: invitations carry them.
+	joinLinks, err := newJoins(cfg.WebRTC, st, d.catalog, time.Now, cfg.Server.PublicURL, d.log.With("component", "joins"))
+	if err != nil {
+		return err
+	}
+	if notifier != nil {
+		notifier.joinURL, notifier.dialIn = joinLinks.inviteJoinURL, joinLinks.inviteDialIn
+	}
 	var mt *meetings // started below; the timeline may release a booking before
 	tlStore := timelineStore{st: st, room: d.catalog.Get, now: time.Now, released: func(b rooms.Booking) {
 		notifier.send(mailReleased, b)
@@ -253,13 +261,6 @@ func (d *daemonProcess) run() error {
 	}
 
 	var published atomic.Pointer[server] // the HTTP side, once built
-	joinLinks, err := newJoins(cfg.WebRTC, st, d.catalog, time.Now, cfg.Server.PublicURL, d.log.With("component", "joins"))
-	if err != nil {
-		return err
-	}
-	if notifier != nil {
-		notifier.joinURL, notifier.dialIn = joinLinks.inviteJoinURL, joinLinks.inviteDialIn
-	}
 	if mt, err = d.startMeetings(joinLinks, m); err != nil {
 		return err
 	}

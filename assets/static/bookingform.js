@@ -5,7 +5,7 @@ import { api, localInstant, addDays, clock, el, problemText } from './api.js';
 import { t, say } from './i18n.js';
 import { providerName } from './words.js';
 import { bookingLabel } from './grid.js';
-import { ruleOf, describeDraft, previewText } from './series.js';
+import { ruleOf, describeDraft, previewText, skipText } from './series.js';
 
 const $ = (id) => document.getElementById(id);
 const form = () => $('book');
@@ -234,9 +234,9 @@ function problemLines(room, r, target) {
     target.append(el('p', { text: t('b.conflictWith', { title: c.title || t('b.confidential'), from: clock(room.zone, c.start), to: clock(room.zone, c.end) }) }));
   }
   for (const o of (r.data && r.data.occurrences) || []) {
-    const with_ = (o.conflicts || []).map((c) => c.title || t('b.confidential')).join(', ');
-    target.append(el('p', { text: `${o.start_local.slice(0, 16).replace('T', ' ')}: ${with_ || o.reason}` }));
+    // A date of the series that collides, said as the preview says it.
+    target.append(el('p', { text: skipText(room.zone, { ...o, kind: (o.conflicts || []).length ? 'conflict' : 'rules' }) }));
   }
-  for (const p of (r.data && r.data.errors) || []) target.append(el('p', { text: `${p.field}: ${p.detail}` }));
+  for (const p of (r.data && r.data.errors) || []) target.append(el('p', { text: p.detail }));
   for (const p of (r.data && r.data.providers) || []) target.append(el('p', { text: t('b.providerWhy', { provider: providerName(p.provider), why: p.why }) }));
 }

@@ -9,9 +9,8 @@ import { renderDay } from './dayview.js';
 import { initForm, setRooms, fill } from './bookingform.js';
 import { initDetail, openDetail } from './detail.js';
 import { refreshAV } from './av.js';
-import { initFeeds, refreshFeeds } from './links.js';
+import { initFeeds, refreshFeeds, roomPicker } from './links.js';
 import { initPanels } from './panels-admin.js';
-import { roomPicker } from './links.js';
 import { initTOTP, openTOTP, closeTOTP, totpLabels } from './totp.js';
 
 const $ = (id) => document.getElementById(id);

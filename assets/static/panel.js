@@ -10,7 +10,7 @@ const room = main.dataset.room;
 const api = '/api/v1/panel/' + encodeURIComponent(room) + '/';
 const EVENT_KINDS = ['prep', 'start', 'noshow', 'end_warning', 'end', 'teardown', 'device'];
 const MAX_BACKOFF_MS = 30000;
-const NOTE_MS = 20000; // how long the sentence about an action stays
+const NOTE_MS = 120000; // how long the sentence about an action stays (the next action replaces it)
 
 let state = null;      // last state from the server (kept when offline)
 let clockOffset = 0;   // server now − local now, ms

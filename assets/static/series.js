@@ -28,7 +28,7 @@ export function skipText(zone, sk) {
   const taken = (sk.conflicts || []).map((c) => c.title || t('b.confidential'));
   switch (sk.kind) {
     case 'closure': return t('b.skip.closure', { when, why: sk.closure });
-    case 'conflict': return taken.length ? t('b.skip.conflict', { when, with: taken.map((x) => `„${x}“`).join(', ') }) : t('b.skip.busy', { when });
+    case 'conflict': return taken.length ? t('b.skip.conflict', { when, with: taken.map((x) => t('b.quoted', { x })).join(', ') }) : t('b.skip.busy', { when });
     case 'allocation': return t('b.skip.allocation', { when });
     default: return t('b.skip.rules', { when });
   }

@@ -3,6 +3,7 @@ package broker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -145,6 +146,11 @@ func (g *goTo) Probe(ctx context.Context) error {
 		if _, err = g.clients[o].UpcomingMeetings(ctx); err == nil {
 			return nil
 		}
+	}
+	if errors.Is(err, gotomeeting.ErrNotFound) || errors.Is(err, gotomeeting.ErrInvalidGrant) {
+		// No organizer authorised (yet), or its grant was withdrawn: our
+		// configuration, not an outage.
+		return fmt.Errorf("%w: %w", errBackend, err)
 	}
 	return err
 }

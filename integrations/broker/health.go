@@ -35,7 +35,8 @@ const (
 // nothing is moved back (a running meeting stays where it is).
 func (b *Broker) Watch(ctx context.Context) error {
 	failures := map[string]int{}
-	auto := map[string]bool{} // down by Watch's own decision
+	auto := map[string]bool{}        // down by Watch's own decision
+	forced := map[string]time.Time{} // how far ahead meetings were moved
 	t := time.NewTicker(b.probeEvery)
 	defer t.Stop()
 	for {
@@ -47,13 +48,18 @@ func (b *Broker) Watch(ctx context.Context) error {
 			until := b.now().Add(max(p.ProvisionLead, moveLead))
 			switch {
 			case down && !b.isDown(p.Name):
-				auto[p.Name] = true
+				auto[p.Name], forced[p.Name] = true, until
 				b.setDown(p.Name, true, until)
 			case down && auto[p.Name]:
-				b.forceDue(p.Name, until) // what came near since
+				// Only what came near since the last round: the rest is
+				// already on its way (or waiting with its own backoff,
+				// when no other provider fits).
+				b.forceDueBetween(p.Name, forced[p.Name], until)
+				forced[p.Name] = until
 				b.Kick("")
 			case !down && auto[p.Name]:
 				delete(auto, p.Name)
+				delete(forced, p.Name)
 				b.setDown(p.Name, false, time.Time{})
 			}
 		}
@@ -78,16 +84,17 @@ func (b *Broker) probe(ctx context.Context, p Provider, failures map[string]int)
 	err := pr.Probe(cctx)
 	cancel()
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, context.Canceled):
 		failures[p.Name] = 0
-	case errors.Is(err, context.Canceled):
 	case outage(err):
 		failures[p.Name]++
-		b.log.Warn("broker: provider probe failed", "provider", p.Name, "failures", failures[p.Name], "err", err)
+		if failures[p.Name] == 1 { // once per outage, not every round
+			b.log.Warn("broker: provider probe failed", "provider", p.Name, "err", err)
+		}
 	default:
-		// It answered (a refusal, our configuration): up, but say so.
+		// It answered (a refusal, our own configuration): up. The
+		// worker's calls say what is wrong, where it matters.
 		failures[p.Name] = 0
-		b.log.Warn("broker: provider probe refused", "provider", p.Name, "err", err)
 	}
 	return failures[p.Name] >= probeFailures
 }
@@ -96,10 +103,16 @@ func (b *Broker) probe(ctx context.Context, p Provider, failures map[string]int)
 // (all of them when until is zero) due now, so that the worker looks at
 // them and, the provider being down, moves them.
 func (b *Broker) forceDue(provider string, until time.Time) {
+	b.forceDueBetween(provider, time.Time{}, until)
+}
+
+// forceDueBetween is forceDue for the allocations that start in
+// [from, until) (from zero: any time before until).
+func (b *Broker) forceDueBetween(provider string, from, until time.Time) {
 	now := b.now()
 	var ids []string
 	err := b.st.EachAllocation(provider, func(a store.Allocation) error {
-		if a.To.After(now) && a.State != store.AllocReleased && (until.IsZero() || a.From.Before(until)) {
+		if a.To.After(now) && a.State != store.AllocReleased && !a.From.Before(from) && (until.IsZero() || a.From.Before(until)) {
 			ids = append(ids, a.Booking)
 		}
 		return nil

@@ -69,16 +69,16 @@ func (s *SecretTokenStore) Load(org string) (gotomeeting.Token, error) {
 	}
 	n := s.aead.NonceSize()
 	if len(sealed) < n {
-		return gotomeeting.Token{}, fmt.Errorf("broker: token of organizer %q is truncated", org)
+		return gotomeeting.Token{}, fmt.Errorf("%w: token of organizer %q is truncated", errBackend, org)
 	}
 	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(name))
 	if err != nil {
 		// Never say more: wrong key, tampering or a moved secret.
-		return gotomeeting.Token{}, fmt.Errorf("broker: token of organizer %q does not open with this key", org)
+		return gotomeeting.Token{}, fmt.Errorf("%w: token of organizer %q does not open with this key", errBackend, org)
 	}
 	var t gotomeeting.Token
 	if err := json.Unmarshal(plain, &t); err != nil {
-		return gotomeeting.Token{}, fmt.Errorf("broker: token of organizer %q: %w", org, err)
+		return gotomeeting.Token{}, fmt.Errorf("%w: token of organizer %q: %w", errBackend, org, err)
 	}
 	return t, nil
 }
