@@ -204,6 +204,7 @@ func (s *Store) UpdateAllocation(bookingID, actor string, fn func(b rooms.Bookin
 		if stored.LastError != "" {
 			detail += ": " + truncate(stored.LastError, maxMoveReason)
 		}
+		recordChange(tx, &b, &b) // the booking stays; its meeting moved
 		return appendAudit(tx, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionProviderMove,
 			BookingID: b.ID, Detail: detail,

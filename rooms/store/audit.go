@@ -83,6 +83,7 @@ func appendAudit(tx *bbolt.Tx, e AuditEntry) error {
 	if err := appendBucket(tx, bucketAudit).Put(id[:], v); err != nil {
 		return err
 	}
+	recordAudit(tx, e)
 	if e.BookingID == "" {
 		return nil
 	}

@@ -16,6 +16,9 @@ const (
 	ActionCreate = "create"
 	ActionUpdate = "update"
 	ActionCancel = "cancel"
+	// ActionPurge names a change the purge made (deleting the booking
+	// with its audit entries; it has no entry of its own).
+	ActionPurge = "purge"
 )
 
 // Create stores a new booking unless it collides with a stored one, in
@@ -92,6 +95,7 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		if err := putIndexes(tx, &b, id); err != nil {
 			return err
 		}
+		recordChange(tx, nil, &b)
 		return appendAudit(tx, entry)
 	}
 
@@ -177,7 +181,11 @@ func (s *Store) commitCreate(fn func(*bbolt.Tx) error, conflicted func() bool) e
 		return err
 	}
 	defer s.timed(ActionCreate)()
+	var txs []*bbolt.Tx // a failed batch re-runs this closure in a new tx
+	defer func() { untrack(txs) }()
 	return s.db.Batch(func(tx *bbolt.Tx) error {
+		txs = append(txs, tx)
+		s.track(tx)
 		if s.onWrite != nil {
 			s.onWrite(tx)
 		}
@@ -367,5 +375,6 @@ func replaceBooking(tx *bbolt.Tx, old, nb *rooms.Booking, uid ulid.ULID) error {
 	if err := putBooking(tx, nb, uid); err != nil {
 		return err
 	}
+	recordChange(tx, old, nb)
 	return putIndexes(tx, nb, uid)
 }

@@ -221,6 +221,8 @@ func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 	if err := tx.Bucket(bucketBookings).Delete(id[:]); err != nil {
 		return 0, err
 	}
+	recordChange(tx, b, nil)
+	recordAudit(tx, AuditEntry{BookingID: b.ID, Actor: "purge", Action: ActionPurge})
 	if err := deleteIndexes(tx, b, id); err != nil {
 		return 0, err
 	}

@@ -276,6 +276,7 @@ func putOccurrences(tx *bbolt.Tx, occ []occurrence, alloc Allocator, now time.Ti
 		if err := putIndexes(tx, &o.b, o.id); err != nil {
 			return nil, nil, err
 		}
+		recordChange(tx, nil, &o.b)
 		if err := appendAudit(tx, o.audit); err != nil {
 			return nil, nil, err
 		}

@@ -63,6 +63,8 @@ type Store struct {
 	onWrite func(*bbolt.Tx)
 	// allocator is the licence allocator (SetAllocator), nil if none.
 	allocator atomic.Pointer[Allocator]
+	// changes is the change feed (Subscribe).
+	changes changeFeed
 }
 
 // Open opens or creates the store at path (mode 0600), migrates it to
@@ -125,7 +127,11 @@ func (s *Store) view(op string, fn func(*bbolt.Tx) error) error {
 
 func (s *Store) update(op string, fn func(*bbolt.Tx) error) error {
 	defer s.timed(op)()
+	var txs []*bbolt.Tx
+	defer func() { untrack(txs) }()
 	return s.db.Update(func(tx *bbolt.Tx) error {
+		txs = append(txs, tx)
+		s.track(tx)
 		if s.onWrite != nil {
 			s.onWrite(tx)
 		}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"sync"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// The store is the one place every booking change passes through, so the
+// change feed is fed here: each write transaction records what it does to
+// bookings (written, replaced, deleted) and which audit entry says who did
+// it, and publishes that once bbolt's commit has succeeded (tx.OnCommit).
+// A transaction that rolls back (a conflict, a refusal, a preview) never
+// publishes.
+
+// txChanges are the changes one write transaction makes, in order.
+type txChanges struct {
+	list   []*rooms.Change
+	byID   map[string]*rooms.Change
+	actors map[string][2]string // audit entries written before the booking
+}
+
+// recording maps each open write transaction to its changes. Only the
+// store's own write paths add to it (update and commitCreate), so the free
+// functions that write bookings can find the record from the tx alone.
+var recording sync.Map // *bbolt.Tx → *txChanges
+
+// changeFeed is the store's rooms.Feed.
+type changeFeed struct {
+	mu        sync.Mutex
+	next      int
+	listeners map[int]func(rooms.Change)
+}
+
+// Subscribe implements rooms.Feed: listener hears every booking change
+// committed from now on.
+func (s *Store) Subscribe(listener func(rooms.Change)) (cancel func()) {
+	f := &s.changes
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.listeners == nil {
+		f.listeners = map[int]func(rooms.Change){}
+	}
+	id := f.next
+	f.next++
+	f.listeners[id] = listener
+	return func() {
+		f.mu.Lock()
+		delete(f.listeners, id)
+		f.mu.Unlock()
+	}
+}
+
+var _ rooms.Feed = (*Store)(nil)
+
+// track records tx's changes and publishes them when it commits. Creates
+// batched by db.Batch share one tx: the first closure to run in it
+// registers the publication, the others add to the same record.
+func (s *Store) track(tx *bbolt.Tx) {
+	tc := &txChanges{byID: map[string]*rooms.Change{}}
+	if _, loaded := recording.LoadOrStore(tx, tc); !loaded {
+		tx.OnCommit(func() { s.publish(tc.list) })
+	}
+}
+
+// untrack forgets the transactions once they are over (committed or not).
+func untrack(txs []*bbolt.Tx) {
+	for _, tx := range txs {
+		recording.Delete(tx)
+	}
+}
+
+func (s *Store) publish(list []*rooms.Change) {
+	if len(list) == 0 {
+		return
+	}
+	f := &s.changes
+	f.mu.Lock()
+	ls := make([]func(rooms.Change), 0, len(f.listeners))
+	for _, l := range f.listeners {
+		ls = append(ls, l)
+	}
+	f.mu.Unlock()
+	for _, c := range list {
+		for _, l := range ls {
+			l(*c)
+		}
+	}
+}
+
+// recordChange notes that tx changed a booking from before to after (nil:
+// none). Several changes of one booking in one transaction are one change,
+// from the first before to the last after.
+func recordChange(tx *bbolt.Tx, before, after *rooms.Booking) {
+	v, ok := recording.Load(tx)
+	if !ok {
+		return // a migration: nobody listens yet
+	}
+	tc := v.(*txChanges)
+	id := ""
+	if after != nil {
+		id = after.ID
+	} else if before != nil {
+		id = before.ID
+	}
+	var a, b *rooms.Booking
+	if after != nil {
+		cp := *after
+		a = &cp
+	}
+	if c, seen := tc.byID[id]; seen {
+		c.After = a
+		return
+	}
+	if before != nil {
+		cp := *before
+		b = &cp
+	}
+	c := &rooms.Change{Before: b, After: a}
+	if who, ok := tc.actors[id]; ok {
+		c.Actor, c.Action = who[0], who[1]
+	}
+	tc.byID[id] = c
+	tc.list = append(tc.list, c)
+}
+
+// recordAudit gives the booking's change in tx its actor and action, from
+// the audit entry written with it (either order). The first entry about a
+// booking in a transaction names the change.
+func recordAudit(tx *bbolt.Tx, e AuditEntry) {
+	if e.BookingID == "" {
+		return
+	}
+	v, ok := recording.Load(tx)
+	if !ok {
+		return
+	}
+	tc := v.(*txChanges)
+	if c, seen := tc.byID[e.BookingID]; seen {
+		if c.Actor == "" {
+			c.Actor, c.Action = e.Actor, e.Action
+		}
+		return
+	}
+	if tc.actors == nil {
+		tc.actors = map[string][2]string{}
+	}
+	if _, seen := tc.actors[e.BookingID]; !seen {
+		tc.actors[e.BookingID] = [2]string{e.Actor, e.Action}
+	}
+}
