@@ -130,7 +130,7 @@ func (s *server) feed(w http.ResponseWriter, r *http.Request, _ *caller) error {
 		// our control fetch: confidential bookings are busy blocks in every
 		// feed, whoever made it (docs/security.md §3).
 		Rooms: s.catalog.Get, Visible: func(b *rooms.Booking) bool { return !b.Confidential },
-		JoinURL: s.joins.inviteJoinURL, DialIn: s.joins.inviteDialIn,
+		JoinURL: s.joins.InviteJoinURL, DialIn: s.joins.InviteDialIn,
 		Now: now, Refresh: time.Hour,
 	})
 }

@@ -34,7 +34,7 @@ func (s *server) invitation(w http.ResponseWriter, r *http.Request, c *caller) e
 		organizer = s.mail.from
 	}
 	inv := ical.Invitation{Method: method, Organizer: organizer, Booking: &b, Zone: s.defaultZone(), Rooms: s.catalog.Get, Now: s.now(),
-		JoinURL: s.joins.inviteJoinURL, DialIn: s.joins.inviteDialIn}
+		JoinURL: s.joins.InviteJoinURL, DialIn: s.joins.InviteDialIn}
 	if b.Contact != "" {
 		inv.Attendees = []ical.Address{{Name: b.Organizer, Email: b.Contact}}
 	}

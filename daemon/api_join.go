@@ -9,6 +9,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/signaling/admission"
 	"github.com/kogge-project/kogge/signaling/joinlink"
 )
 
@@ -42,18 +43,18 @@ var lobbySettings = map[int8]string{0: "default", 1: "on", -1: "off"}
 var errNotHybrid = newProblem(http.StatusConflict, "not-hybrid", "not-hybrid")
 
 func (s *server) joinView(b rooms.Booking, js store.JoinSettings) (joinView, error) {
-	opens, closes := s.joins.window(b)
-	v := joinView{Booking: b.ID, Opens: opens.UTC(), Closes: closes.UTC(), Lobby: lobbyOn(b, js),
+	opens, closes := s.joins.Window(b)
+	v := joinView{Booking: b.ID, Opens: opens.UTC(), Closes: closes.UTC(), Lobby: admission.LobbyOn(b, js),
 		LobbySetting: lobbySettings[js.Lobby], GuestPIN: js.GuestPIN, Candidates: []candidateView{}}
 	var err error
-	if v.HostURL, err = s.joins.link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindHost, Generation: js.HostGeneration}); err != nil {
+	if v.HostURL, err = s.joins.Link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindHost, Generation: js.HostGeneration}); err != nil {
 		return v, err
 	}
-	if v.GuestURL, err = s.joins.link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindGuest, Generation: js.GuestGeneration}); err != nil {
+	if v.GuestURL, err = s.joins.Link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindGuest, Generation: js.GuestGeneration}); err != nil {
 		return v, err
 	}
 	for _, c := range js.Candidates {
-		u, err := s.joins.link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindCandidate, Candidate: c.ID, Generation: c.Generation})
+		u, err := s.joins.Link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindCandidate, Candidate: c.ID, Generation: c.Generation})
 		if err != nil {
 			return v, err
 		}
@@ -115,10 +116,10 @@ func (s *server) updateJoin(w http.ResponseWriter, r *http.Request, c *caller, s
 		return err
 	}
 	if s.hub != nil {
-		s.hub.Update(s.joins.spec(booking, js))
+		s.hub.Update(s.joins.Spec(booking, js))
 		// A rotated or deleted link stops at once for those who use it
 		// now too, in the lobby or in the meeting.
-		s.hub.Revoke(booking.ID, linkValid(js))
+		s.hub.Revoke(booking.ID, admission.LinkValid(js))
 	}
 	return s.writeJoin(w, status, booking, js)
 }

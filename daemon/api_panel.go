@@ -10,6 +10,7 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/admission"
 )
 
 // The panel API, /api/v1/panel/{room}/…: what the touch panel at a room's
@@ -120,7 +121,7 @@ func (s *server) panelRoom(r *http.Request) (rooms.Room, error) {
 
 func (s *server) panelView(b rooms.Booking, room rooms.Room, now time.Time) panelBooking {
 	v := panelBooking{
-		ID: b.ID, Title: joinTitle(b), Kind: b.Kind, Start: b.Start.UTC(), End: b.End.UTC(),
+		ID: b.ID, Title: admission.Title(b), Kind: b.Kind, Start: b.Start.UTC(), End: b.End.UTC(),
 		StartLocal: room.Local(b.Start), EndLocal: room.Local(b.End), Status: b.Status, Hybrid: b.Hybrid.Enabled,
 	}
 	v.Redacted = v.Title == ""

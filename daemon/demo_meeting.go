@@ -6,6 +6,7 @@ import (
 
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/signaling/admission"
 	"github.com/kogge-project/kogge/signaling/joinlink"
 )
 
@@ -17,7 +18,7 @@ const demoMeetingTitle = "Demo: Videokonferenz"
 // interview room (booked for the next two hours unless one is running)
 // and returns its host and guest links. Room hours are not checked: the
 // demo must work at night too.
-func (d *daemonProcess) demoMeeting(j *joins, now time.Time) (host, guest string, err error) {
+func (d *daemonProcess) demoMeeting(j *admission.Joins, now time.Time) (host, guest string, err error) {
 	room, _ := d.catalog.Get("interviewraum")
 	current, err := d.store.Overlapping(room.ID, now, now.Add(time.Minute))
 	if err != nil {
@@ -25,7 +26,7 @@ func (d *daemonProcess) demoMeeting(j *joins, now time.Time) (host, guest string
 	}
 	var b rooms.Booking
 	for _, c := range current {
-		if c.Title == demoMeetingTitle && live(c) {
+		if c.Title == demoMeetingTitle && admission.Live(c) {
 			b = c
 		}
 	}
@@ -45,9 +46,9 @@ func (d *daemonProcess) demoMeeting(j *joins, now time.Time) (host, guest string
 	if err != nil {
 		return "", "", err
 	}
-	if host, err = j.link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindHost, Generation: js.HostGeneration}); err != nil {
+	if host, err = j.Link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindHost, Generation: js.HostGeneration}); err != nil {
 		return "", "", err
 	}
-	guest, err = j.link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindGuest, Generation: js.GuestGeneration})
+	guest, err = j.Link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindGuest, Generation: js.GuestGeneration})
 	return host, guest, err
 }

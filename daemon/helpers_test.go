@@ -105,7 +105,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 			s.broker.Kick(b.ID)
 		}
 	}
-	s.joins.external = externalJoin(st)
+	s.joins.SetExternal(externalJoin(st))
 	e.useProviders(config.Demo(dir).Providers, nil) // our SFU only, as by default
 	h, err := s.handler(nil)
 	if err != nil {

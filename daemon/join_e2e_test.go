@@ -381,7 +381,7 @@ func TestMeetingByLinkEndToEnd(t *testing.T) {
 	}
 	// A restart forgets what the hub remembered; the booking's join
 	// settings still say the host ended it.
-	e.meetings.joins.ended = func(string) bool { return false }
+	e.meetings.joins.SetEnded(func(string) bool { return false })
 	again = e.dial(tokenOf(t, v.GuestURL), "Gast", "X")
 	if c := again.expect("closed"); c.Reason != signaling.ReasonEnded {
 		t.Fatalf("rejoining an ended meeting after a restart: %+v", c)

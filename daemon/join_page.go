@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/assets"
-	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/admission"
 	"github.com/kogge-project/kogge/signaling/joinlink"
 )
 
@@ -21,21 +21,11 @@ type joinPage struct {
 	PINRequired bool
 }
 
-// joinTitle is what a link holder may see of the booking: confidential
-// meetings and interviews do not reveal their title (it often names the
-// candidate).
-func joinTitle(b rooms.Booking) string {
-	if b.Confidential || b.Kind == rooms.KindInterview {
-		return ""
-	}
-	return b.Title
-}
-
 // join serves GET /j/{token}, the page behind every join link. Anyone may
 // call it: the token is the credential, checked here for the page and
 // again by the signaling hub when the browser says hello.
 func (s *server) join(w http.ResponseWriter, r *http.Request, _ *caller) error {
-	cl, b, js, err := s.joins.resolve(r.PathValue("token"))
+	cl, b, js, err := s.joins.Resolve(r.PathValue("token"))
 	page := joinPage{State: "open", Role: string(signaling.RoleGuest)}
 	status := http.StatusOK
 	var ref *signaling.Refusal
@@ -58,7 +48,7 @@ func (s *server) join(w http.ResponseWriter, r *http.Request, _ *caller) error {
 		return err
 	}
 	if page.State != signaling.ReasonInvalidToken {
-		page.Title = joinTitle(b)
+		page.Title = admission.Title(b)
 	}
 	if cl.Kind == joinlink.KindHost {
 		page.Role = string(signaling.RoleHost)

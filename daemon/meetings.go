@@ -15,6 +15,7 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/admission"
 	"github.com/kogge-project/kogge/signaling/sfu"
 )
 
@@ -24,7 +25,7 @@ import (
 type meetings struct {
 	log    *slog.Logger
 	store  *store.Store
-	joins  *joins
+	joins  *admission.Joins
 	hub    *signaling.Hub
 	engine *sfu.Engine
 	queues fanout[queueEvent]
@@ -37,7 +38,7 @@ type queueEvent struct {
 	Queue   []signaling.QueueEntry `json:"queue"`
 }
 
-func (d *daemonProcess) startMeetings(j *joins, m *metrics) (*meetings, error) {
+func (d *daemonProcess) startMeetings(j *admission.Joins, m *metrics) (*meetings, error) {
 	mt, err := newMeetings(d.cfg.WebRTC, d.cfg.Server.PublicURL, d.demo, d.store, j, d.log.With("component", "meetings"))
 	if err != nil {
 		return nil, err
@@ -46,7 +47,13 @@ func (d *daemonProcess) startMeetings(j *joins, m *metrics) (*meetings, error) {
 	return mt, nil
 }
 
-func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, j *joins, log *slog.Logger) (*meetings, error) {
+// newJoins builds join admission from the webrtc configuration.
+func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*admission.Joins, error) {
+	return admission.New(admission.Options{KeyFile: w.KeyFile, PublicURL: publicURL, EndGrace: w.EndGrace.Duration,
+		ParticipantLimit: w.ParticipantLimit, Store: st, Room: cat.Get, Now: now, Log: log})
+}
+
+func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, j *admission.Joins, log *slog.Logger) (*meetings, error) {
 	mc := sfu.Config{UDPPort: w.UDPPort, ListenIP: w.ListenIP, ICETCPPort: w.ICETCPPort, NAT1To1IPs: w.NAT1To1IPs,
 		IncludeLoopback: demo || loopbackURL(publicURL)}
 	engine, err := sfu.NewEngine(mc, log.With("component", "sfu"))
@@ -60,7 +67,8 @@ func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, 
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
 	log.Info("media", "udp", engine.UDPAddr().String())
-	ice, err := newICEServers(w, time.Now)
+	ice, err := admission.NewICEServers(admission.ICEOptions{STUN: w.STUNServers, TURN: w.TURNServers,
+		TURNSecretFile: w.TURNSecretFile, TTL: w.TURNCredentialTTL.Duration, Now: time.Now})
 	if err != nil {
 		engine.Close()
 		return nil, err
@@ -68,12 +76,12 @@ func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, 
 	mt := &meetings{log: log, store: st, joins: j, engine: engine}
 	mt.hub = signaling.NewHub(signaling.Config{
 		AllowedOrigins: []string{originOf(publicURL)},
-		ICEServers:     ice.forParticipant,
-		Now:            j.now,
+		ICEServers:     ice.ForParticipant,
+		Now:            j.Now,
 		Log:            log.With("component", "signaling"),
 		Hooks:          signaling.Hooks{Queue: mt.publishQueue, Audit: mt.audit},
 	}, j, signaling.SFU(engine))
-	j.ended = mt.hub.Ended
+	j.SetEnded(mt.hub.Ended)
 	return mt, nil
 }
 
@@ -109,7 +117,7 @@ func loopbackURL(u string) bool {
 // bookingChanged keeps an open meeting in step with its booking: a new end
 // moves the close, a cancellation or release ends it for everyone.
 func (mt *meetings) bookingChanged(b rooms.Booking) {
-	if !live(b) {
+	if !admission.Live(b) {
 		mt.hub.End(b.ID, signaling.ReasonEnded)
 		return
 	}
@@ -118,7 +126,7 @@ func (mt *meetings) bookingChanged(b rooms.Booking) {
 		mt.log.Warn("reading join settings", "booking", b.ID, "err", err)
 		return
 	}
-	mt.hub.Update(mt.joins.spec(b, js))
+	mt.hub.Update(mt.joins.Spec(b, js))
 }
 
 func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {

@@ -20,7 +20,7 @@ func (e *testEnv) mailTo(t *testing.T) (*mail.TestServer, *mail.Mailer) {
 	cfg.From = "Raumbuchung <raumbuchung@stadt.example>"
 	mailer := mail.NewMailer(cfg, nil)
 	e.server.mail = newMailNotifier(mailer, cfg.From, e.catalog, e.store.GetSeries, e.server.log)
-	e.server.mail.joinURL, e.server.mail.dialIn = e.server.joins.inviteJoinURL, e.server.joins.inviteDialIn
+	e.server.mail.joinURL, e.server.mail.dialIn = e.server.joins.InviteJoinURL, e.server.joins.InviteDialIn
 	return smtp, mailer
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/pexip"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/signaling/admission"
 )
 
 // providerList turns [providers] into the broker's providers, in order.
@@ -233,7 +234,7 @@ func authorizeGoTo(clients map[string]*gotomeeting.Client) func(ctx context.Cont
 // no provider can take stays on our SFU and is logged.
 func backfillAllocations(st *store.Store, log *slog.Logger, from, to time.Time) (placed, refused int, err error) {
 	err = st.Each(store.Query{From: from, To: to}, func(b rooms.Booking) (bool, error) {
-		if !live(b) {
+		if !admission.Live(b) {
 			return true, nil
 		}
 		if _, ok, err := st.Allocation(b.ID); err != nil || ok {

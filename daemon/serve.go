@@ -220,7 +220,7 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	if notifier != nil {
-		notifier.joinURL, notifier.dialIn = joinLinks.inviteJoinURL, joinLinks.inviteDialIn
+		notifier.joinURL, notifier.dialIn = joinLinks.InviteJoinURL, joinLinks.InviteDialIn
 	}
 	var mt *meetings // started below; the timeline may release a booking before
 	tlStore := timelineStore{st: st, room: d.catalog.Get, now: time.Now, released: func(b rooms.Booking) {
@@ -273,7 +273,7 @@ func (d *daemonProcess) run() error {
 			demoLinks = []string{host, guest}
 		}
 	}
-	joinLinks.external = externalJoin(st)
+	joinLinks.SetExternal(externalJoin(st))
 	changed := func(b rooms.Booking) {
 		tl.Changed(b)
 		mt.bookingChanged(b)

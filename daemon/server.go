@@ -14,6 +14,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/admission"
 )
 
 // server holds what the HTTP handlers need. It owns nothing: serve.go opens
@@ -53,7 +54,7 @@ type server struct {
 	// joins signs and checks join links; hub runs the meetings on our SFU
 	// (nil in tests that do not need them); queues carries council
 	// sessions' speaker queues to the events stream.
-	joins  *joins
+	joins  *admission.Joins
 	hub    *signaling.Hub
 	queues *fanout[queueEvent]
 	// bookingChanges carries every booking change made through the API to

@@ -1,16 +1,16 @@
-package main
+package admission
 
 import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/signaling/joinlink"
 )
 
-// inviteJoinURL is the join link a calendar entry or an invitation of a
+// InviteJoinURL is the join link a calendar entry or an invitation of a
 // hybrid booking carries: the guest link, which never changes (when the
 // meeting is handed to a provider, it redirects there). "" for bookings
 // that are not hybrid. The renderer leaves it out of the busy blocks of
 // confidential bookings.
-func (j *joins) inviteJoinURL(b *rooms.Booking) string {
+func (j *Joins) InviteJoinURL(b *rooms.Booking) string {
 	if !b.Hybrid.Enabled || b.ID == "" { // a series' template has no links of its own
 		return ""
 	}
@@ -19,7 +19,7 @@ func (j *joins) inviteJoinURL(b *rooms.Booking) string {
 		j.log.Warn("join link for a calendar entry", "booking", b.ID, "err", err)
 		return ""
 	}
-	u, err := j.link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindGuest, Generation: js.GuestGeneration})
+	u, err := j.Link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindGuest, Generation: js.GuestGeneration})
 	if err != nil {
 		j.log.Warn("join link for a calendar entry", "booking", b.ID, "err", err)
 		return ""
@@ -27,9 +27,9 @@ func (j *joins) inviteJoinURL(b *rooms.Booking) string {
 	return u
 }
 
-// inviteDialIn is the phone dial-in of a hybrid booking's meeting, with
+// InviteDialIn is the phone dial-in of a hybrid booking's meeting, with
 // the guest PIN, where its provider gives one ("" otherwise).
-func (j *joins) inviteDialIn(b *rooms.Booking) string {
+func (j *Joins) InviteDialIn(b *rooms.Booking) string {
 	if !b.Hybrid.Enabled || b.ID == "" {
 		return ""
 	}

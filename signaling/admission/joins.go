@@ -1,29 +1,56 @@
-package main
+package admission
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
-	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/joinlink"
 )
 
-// joins turns join links into meetings: it signs the links a booking
+// Store is what admission reads of the booking store, and the audit log
+// it writes wrong PINs to (*store.Store in the daemon).
+type Store interface {
+	Get(id string) (rooms.Booking, error)
+	JoinSettings(bookingID string) (store.JoinSettings, error)
+	Allocation(bookingID string) (a store.Allocation, ok bool, err error)
+	AppendAudit(e store.AuditEntry) error
+}
+
+// Options are what New needs: the configuration values admission goes by
+// and the parts it reads.
+type Options struct {
+	// KeyFile holds the keys join links are signed with
+	// (joinlink.LoadKeyring; webrtc.key_file).
+	KeyFile string
+	// PublicURL is where the join page is served; links are
+	// PublicURL + "/j/" + token.
+	PublicURL string
+	// EndGrace is how long a meeting stays open past its booking's end.
+	EndGrace time.Duration
+	// ParticipantLimit caps each meeting on our SFU.
+	ParticipantLimit int
+	Store            Store
+	// Room looks a booking's room up (rooms.Catalog.Get), for its
+	// preparation lead: a meeting opens when its room is prepared.
+	Room func(id string) (rooms.Room, bool)
+	Now  func() time.Time
+	Log  *slog.Logger
+}
+
+// Joins turns join links into meetings: it signs the links a booking
 // shows, and it is the signaling hub's Authorizer, deciding what a token
 // (and PIN) opens right now.
-type joins struct {
+type Joins struct {
 	log       *slog.Logger
-	store     *store.Store
-	catalog   *rooms.Catalog
+	store     Store
+	room      func(id string) (rooms.Room, bool)
 	keys      *joinlink.Keyring
 	now       func() time.Time
 	publicURL string
@@ -42,17 +69,40 @@ type joins struct {
 	external func(b rooms.Booking, host bool) (url string, pending bool)
 }
 
-func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*joins, error) {
-	keys, err := joinlink.LoadKeyring(w.KeyFile)
+// New loads the link keys and returns the admission. Now defaults to
+// time.Now and Log to slog.Default().
+func New(o Options) (*Joins, error) {
+	keys, err := joinlink.LoadKeyring(o.KeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("join link keys: %w", err)
 	}
-	return &joins{log: log, store: st, catalog: cat, keys: keys, now: now, publicURL: publicURL,
-		grace: w.EndGrace.Duration, limit: w.ParticipantLimit, pins: newPINLimiter()}, nil
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Log == nil {
+		o.Log = slog.Default()
+	}
+	return &Joins{log: o.Log, store: o.Store, room: o.Room, keys: keys, now: o.Now, publicURL: o.PublicURL,
+		grace: o.EndGrace, limit: o.ParticipantLimit, pins: newPINLimiter()}, nil
 }
 
-// link is the URL of one join link.
-func (j *joins) link(c joinlink.Claims) (string, error) {
+// SetEnded installs the hub's record of meetings ended before their
+// closing time (signaling.Hub.Ended). Call it before serving.
+func (j *Joins) SetEnded(ended func(bookingID string) bool) { j.ended = ended }
+
+// SetExternal installs where a booking's meeting lives when it was
+// handed to an outside provider: its URL ("" = on our SFU) and whether it
+// is still being set up there. Call it before serving.
+func (j *Joins) SetExternal(external func(b rooms.Booking, host bool) (url string, pending bool)) {
+	j.external = external
+}
+
+// Now is admission's clock, which the hub shares so that both agree on
+// when a meeting closes.
+func (j *Joins) Now() time.Time { return j.now() }
+
+// Link is the URL of one join link.
+func (j *Joins) Link(c joinlink.Claims) (string, error) {
 	tok, err := j.keys.Sign(c)
 	if err != nil {
 		return "", err
@@ -60,17 +110,26 @@ func (j *joins) link(c joinlink.Claims) (string, error) {
 	return j.publicURL + "/j/" + tok, nil
 }
 
-// window is when a booking's meeting is open: from the room's prep instant
+// Window is when a booking's meeting is open: from the room's prep instant
 // to the end plus grace.
-func (j *joins) window(b rooms.Booking) (opens, closes time.Time) {
-	room, _ := j.catalog.Get(b.Room)
+func (j *Joins) Window(b rooms.Booking) (opens, closes time.Time) {
+	room, _ := j.room(b.Room)
 	return b.Start.Add(-prepLead(room)), b.End.Add(j.grace)
 }
 
-// lobbyOn says whether guests wait to be admitted: always for confidential
+// prepLead is when a room is prepared before a booking starts; the
+// check-in rule in daemon/api_timeline.go uses the same lead.
+func prepLead(r rooms.Room) time.Duration {
+	if r.PrepLead > 0 {
+		return r.PrepLead
+	}
+	return rooms.DefaultPrepLead
+}
+
+// LobbyOn says whether guests wait to be admitted: always for confidential
 // meetings and interviews; by default for council sessions; otherwise as
 // the booking's join settings say.
-func lobbyOn(b rooms.Booking, js store.JoinSettings) bool {
+func LobbyOn(b rooms.Booking, js store.JoinSettings) bool {
 	if b.Confidential || b.Kind == rooms.KindInterview {
 		return true
 	}
@@ -83,16 +142,28 @@ func lobbyOn(b rooms.Booking, js store.JoinSettings) bool {
 	return b.Kind == rooms.KindCouncil
 }
 
-func (j *joins) spec(b rooms.Booking, js store.JoinSettings) signaling.MeetingSpec {
-	_, closes := j.window(b)
+// Title is what a link holder may see of the booking: confidential
+// meetings and interviews do not reveal their title (it often names the
+// candidate).
+func Title(b rooms.Booking) string {
+	if b.Confidential || b.Kind == rooms.KindInterview {
+		return ""
+	}
+	return b.Title
+}
+
+// Spec is what the signaling hub runs a booking's meeting by: its title as
+// link holders may see it, lobby, participant limit and closing time.
+func (j *Joins) Spec(b rooms.Booking, js store.JoinSettings) signaling.MeetingSpec {
+	_, closes := j.Window(b)
 	return signaling.MeetingSpec{
-		ID: b.ID, Title: joinTitle(b), Lobby: lobbyOn(b, js), Limit: j.limit,
+		ID: b.ID, Title: Title(b), Lobby: LobbyOn(b, js), Limit: j.limit,
 		PublishQueue: b.Kind == rooms.KindCouncil, Closes: closes,
 	}
 }
 
-// live reports whether a booking can still have a meeting.
-func live(b rooms.Booking) bool {
+// Live reports whether a booking can still have a meeting.
+func Live(b rooms.Booking) bool {
 	switch b.Status {
 	case rooms.StatusCancelled, rooms.StatusReleased:
 		return false
@@ -102,10 +173,11 @@ func live(b rooms.Booking) bool {
 
 var errBadLink = &signaling.Refusal{Reason: signaling.ReasonInvalidToken, Message: "This link is not valid (any more)."}
 
-// resolve checks a token against the booking as it is now. The join page
+// Resolve checks a token against the booking as it is now. The join page
 // (which only shows state) and Authorize (which also checks the PIN) share
-// it.
-func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.JoinSettings, error) {
+// it. A link that does not open the meeting now gives a
+// *signaling.Refusal saying why; other errors are the store's.
+func (j *Joins) Resolve(token string) (joinlink.Claims, rooms.Booking, store.JoinSettings, error) {
 	var none store.JoinSettings
 	cl, err := j.keys.Verify(token)
 	if err != nil {
@@ -130,18 +202,18 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 		// browser, so nothing else may come out of a misconfiguration.
 		u, pending := j.external(b, cl.Kind == joinlink.KindHost)
 		switch {
-		case !live(b):
+		case !Live(b):
 		case strings.HasPrefix(u, "https://"):
 			return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonExternal, URL: u,
 				Message: "This meeting takes place at another provider."}
 		case pending:
 			// Handed off but not ready yet: never open it here instead.
-			opens, _ := j.window(b)
+			opens, _ := j.Window(b)
 			return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonNotOpen, Opens: maxTime(opens, j.now().Add(time.Minute)),
 				Message: "The meeting is being set up at its provider; try again in a minute."}
 		}
 	}
-	opens, closes := j.window(b)
+	opens, closes := j.Window(b)
 	if cl.Kind == joinlink.KindCandidate {
 		// A candidate's link is valid in its slot only; the lobby holds
 		// whoever comes while the previous interview runs over.
@@ -150,7 +222,7 @@ func (j *joins) resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 	}
 	now := j.now()
 	switch {
-	case !live(b) || !now.Before(closes) || !js.EndedAt.IsZero() || (j.ended != nil && j.ended(b.ID)):
+	case !Live(b) || !now.Before(closes) || !js.EndedAt.IsZero() || (j.ended != nil && j.ended(b.ID)):
 		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonEnded, Message: "This meeting has ended."}
 	case now.Before(opens):
 		return cl, b, js, &signaling.Refusal{Reason: signaling.ReasonNotOpen, Opens: opens,
@@ -165,8 +237,10 @@ func linkID(cl joinlink.Claims) string {
 	return fmt.Sprintf("%s:%d:%d", cl.Kind, cl.Candidate, cl.Generation)
 }
 
-// linkValid reports whether a link named by linkID still works.
-func linkValid(js store.JoinSettings) func(string) bool {
+// LinkValid reports whether a link named by a Ticket's Link still works
+// with these join settings: the hub's Revoke removes whoever came in with
+// a rotated or deleted link.
+func LinkValid(js store.JoinSettings) func(string) bool {
 	valid := map[string]bool{
 		linkID(joinlink.Claims{Kind: joinlink.KindHost, Generation: js.HostGeneration}):   true,
 		linkID(joinlink.Claims{Kind: joinlink.KindGuest, Generation: js.GuestGeneration}): true,
@@ -208,13 +282,20 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
 // Authorize implements signaling.Authorizer.
-func (j *joins) Authorize(_ context.Context, req signaling.JoinRequest) (signaling.Ticket, error) {
-	cl, b, js, err := j.resolve(req.Token)
+func (j *Joins) Authorize(_ context.Context, req signaling.JoinRequest) (signaling.Ticket, error) {
+	cl, b, js, err := j.Resolve(req.Token)
 	if err != nil {
 		return signaling.Ticket{}, err
 	}
-	t := signaling.Ticket{Meeting: j.spec(b, js), Role: signaling.RoleGuest, Link: linkID(cl)}
+	t := signaling.Ticket{Meeting: j.Spec(b, js), Role: signaling.RoleGuest, Link: linkID(cl)}
 	switch cl.Kind {
 	case joinlink.KindHost:
 		t.Role = signaling.RoleHost
@@ -229,82 +310,4 @@ func (j *joins) Authorize(_ context.Context, req signaling.JoinRequest) (signali
 		}
 	}
 	return t, nil
-}
-
-// checkPIN compares a guest's PIN in constant time. Wrong PINs are
-// audited (without the digits) and limited per booking, so a leaked link
-// does not let anyone try all 10^4 PINs.
-func (j *joins) checkPIN(b rooms.Booking, js store.JoinSettings, req signaling.JoinRequest) error {
-	if js.GuestPIN == "" {
-		return nil
-	}
-	if req.PIN == "" {
-		return &signaling.Refusal{Reason: signaling.ReasonPINRequired, Message: "This meeting needs a PIN."}
-	}
-	// A wrong PIN costs a token of the caller's network and of the
-	// booking; a right one gives them back. The network limit keeps one
-	// guesser from locking every guest out; the booking's ceiling bounds
-	// guessing spread over many addresses.
-	try, ok := j.pins.take(b.ID, req.RemoteAddr, j.now())
-	if !ok {
-		return &signaling.Refusal{Reason: signaling.ReasonRateLimited, Message: "Too many wrong PINs; try again in a few minutes."}
-	}
-	if subtle.ConstantTimeCompare([]byte(req.PIN), []byte(js.GuestPIN)) == 1 {
-		try.giveBack()
-		return nil
-	}
-	// The address goes to the (short-lived) security log only, not into
-	// the booking's history.
-	j.log.Warn("wrong join PIN", "booking", b.ID, "remote", req.RemoteAddr)
-	if err := j.store.AppendAudit(store.AuditEntry{Actor: "guest", Action: "join.pin_wrong", BookingID: b.ID,
-		Detail: "wrong guest PIN"}); err != nil {
-		j.log.Warn("auditing a wrong PIN failed", "booking", b.ID, "err", err)
-	}
-	return &signaling.Refusal{Reason: signaling.ReasonPINWrong, Message: "The PIN is not correct."}
-}
-
-// pinLimiter limits wrong PINs per booking and client network (a /24 or
-// /64: one guesser) and, with a higher ceiling, per booking (guessers
-// spread over many networks). With the defaults, trying all 10^4 four-digit
-// PINs takes days, longer than any meeting.
-type pinLimiter struct {
-	networks, bookings *accounts.Limiters
-}
-
-const (
-	pinBurst        = 5 // per booking and network
-	pinEvery        = time.Minute
-	pinBookingBurst = 50 // per booking, all networks
-	pinBookingEvery = 10 * time.Second
-	pinMaxTrack     = 10000
-)
-
-func newPINLimiter() *pinLimiter {
-	return &pinLimiter{
-		networks: accounts.NewLimiters(pinEvery, pinBurst, pinMaxTrack),
-		bookings: accounts.NewLimiters(pinBookingEvery, pinBookingBurst, pinMaxTrack),
-	}
-}
-
-// pinTry holds the attempts one PIN took.
-type pinTry struct{ back []func() }
-
-func (t pinTry) giveBack() {
-	for _, f := range t.back {
-		f()
-	}
-}
-
-// take takes an attempt from both limits, or none when either is empty.
-func (p *pinLimiter) take(booking, remote string, now time.Time) (pinTry, bool) {
-	back, ok := p.networks.Take(booking+"|"+accounts.Network(remote), now)
-	if !ok {
-		return pinTry{}, false
-	}
-	back2, ok := p.bookings.Take(booking, now)
-	if !ok {
-		back()
-		return pinTry{}, false
-	}
-	return pinTry{back: []func(){back, back2}}, true
 }
