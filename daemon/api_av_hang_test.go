@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/pjlink"
 )
@@ -30,7 +31,7 @@ const apiBound = time.Second
 func (e *testEnv) withHungProjector() *pjlink.Emulator {
 	e.t.Helper()
 	cfg := config.Demo(e.t.TempDir())
-	emulators, err := startDemoDevices(cfg)
+	emulators, err := demo.StartDevices(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -44,15 +45,9 @@ func (e *testEnv) withHungProjector() *pjlink.Emulator {
 			addr = d.Address
 		}
 	}
-	// startDemoDevices keeps its emulators to itself; its closers hold
-	// them, and the one listening on the beamer's address is ours.
-	var beamer *pjlink.Emulator
-	for _, c := range emulators.(closers) {
-		if p, ok := c.(*pjlink.Emulator); ok && p.Addr() == addr {
-			beamer = p
-		}
-	}
-	if beamer == nil {
+	// The Ratssaal's projector must be the one on the beamer's address.
+	beamer := emulators.Beamer
+	if beamer.Addr() != addr {
 		e.t.Fatalf("no PJLink emulator listens on the beamer's address %q", addr)
 	}
 	a, err := newRoomAV(slog.New(slog.DiscardHandler), cfg, av.NewDriver)

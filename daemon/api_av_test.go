@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/rooms/av"
 )
 
@@ -13,7 +14,7 @@ import (
 func (e *testEnv) withDemoDevices() {
 	e.t.Helper()
 	cfg := config.Demo(e.t.TempDir())
-	emulators, err := startDemoDevices(cfg)
+	emulators, err := demo.StartDevices(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestDeviceAndSceneLabelsReachThePages(t *testing.T) {
 	}
 
 	cfg := config.Demo(t.TempDir())
-	emulators, err := startDemoDevices(cfg)
+	emulators, err := demo.StartDevices(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ type providerClients struct {
 func (d *daemonProcess) startBroker(onMove func(b rooms.Booking, from, to, reason string)) (*broker.Broker, func(), error) {
 	var authorize func(gotomeeting.TokenStore) error
 	if d.demoProviders != nil {
-		authorize = func(ts gotomeeting.TokenStore) error { return d.demoProviders.demoAuthorize(ts.Save) }
+		authorize = func(ts gotomeeting.TokenStore) error { return d.demoProviders.Authorize(ts.Save) }
 	}
 	bes, clients, err := backends(d.cfg.Providers, d.store, authorize)
 	if err != nil {

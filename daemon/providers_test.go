@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
 	"github.com/kogge-project/kogge/integrations/pexip"
@@ -44,15 +45,15 @@ func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.To
 
 // withDemoProviders runs the demo's GoToMeeting and Pexip emulators behind
 // our SFU, as `go run ./daemon` does.
-func (e *testEnv) withDemoProviders() *demoProviders {
+func (e *testEnv) withDemoProviders() *demo.Providers {
 	e.t.Helper()
 	cfg := config.Demo(e.t.TempDir())
-	dp, err := startDemoProviders(cfg)
+	dp, err := demo.StartProviders(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { dp.Close() })
-	e.useProviders(cfg.Providers, func(ts gotomeeting.TokenStore) error { return dp.demoAuthorize(ts.Save) })
+	e.useProviders(cfg.Providers, func(ts gotomeeting.TokenStore) error { return dp.Authorize(ts.Save) })
 	return dp
 }
 
@@ -106,7 +107,7 @@ func TestHandOffByCapacity(t *testing.T) {
 	anna := e.token("anna")
 	big := anna.create(map[string]any{"hybrid": map[string]any{"enabled": true, "expected_remote": 60}})
 	v := e.waitMeeting(anna, big.ID, store.AllocProvisioned)
-	if v.Meeting.Provider != "pexip" || !strings.HasPrefix(v.Meeting.JoinURL, demoPexipJoinURL) {
+	if v.Meeting.Provider != "pexip" || !strings.HasPrefix(v.Meeting.JoinURL, demo.PexipJoinURL) {
 		t.Fatalf("meeting %+v", v.Meeting)
 	}
 	links := e.joinView(anna, big.ID)
@@ -143,14 +144,14 @@ func TestHandOffByCapacity(t *testing.T) {
 func TestAuthorizeGoToOrganizer(t *testing.T) {
 	e := newTestEnv(t)
 	dp := e.withDemoProviders()
-	code := dp.goTo.IssueCode(demoOrganizers[0], "http://127.0.0.1:8080/oauth/goto")
-	e.login("anna").do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demoOrganizers[0], "code": code}).problem(t, 403, "forbidden")
+	code := dp.GoTo.IssueCode(demo.Organizers[0], "http://127.0.0.1:8080/oauth/goto")
+	e.login("anna").do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demo.Organizers[0], "code": code}).problem(t, 403, "forbidden")
 	admin := e.login("admin")
-	if r := admin.do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demoOrganizers[0], "code": code}); r.status != 204 {
+	if r := admin.do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demo.Organizers[0], "code": code}); r.status != 204 {
 		t.Fatalf("authorize: %d %s", r.status, r.body)
 	}
 	// Codes are single-use.
-	admin.do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demoOrganizers[0], "code": code}).problem(t, 502, "authorization-failed")
+	admin.do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": demo.Organizers[0], "code": code}).problem(t, 502, "authorization-failed")
 	admin.do("POST", "/api/v1/providers/gotomeeting/authorize", map[string]any{"organizer": "someone@else", "code": "x"}).problem(t, 404, "no-such-provider")
 }
 

@@ -24,6 +24,7 @@ import (
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
 	"github.com/kogge-project/kogge/integrations/mail"
@@ -54,28 +55,18 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, demo, err := loadConfig(*cfgPath)
+	cfg, isDemo, err := loadConfig(*cfgPath)
 	if err != nil {
 		return err
 	}
-	var demoProv *demoProviders
-	if demo {
-		emulators, err := startDemoDevices(cfg)
+	var demoProv *demo.Providers
+	if isDemo {
+		emulators, err := demo.Start(cfg)
 		if err != nil {
-			return fmt.Errorf("demo devices: %w", err)
+			return err
 		}
 		defer emulators.Close()
-		council, err := startDemoOParl(cfg)
-		if err != nil {
-			return fmt.Errorf("demo council system: %w", err)
-		}
-		defer council.Close()
-		providers, err := startDemoProviders(cfg)
-		if err != nil {
-			return fmt.Errorf("demo providers: %w", err)
-		}
-		defer providers.Close()
-		demoProv = providers
+		demoProv = emulators.Providers
 	}
 	format := cfg.Log.Format
 	if *logFormat != "" {
@@ -88,7 +79,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	for _, w := range cfg.Warnings() {
 		log.Warn("config: "+w.Message, "key", w.Path)
 	}
-	d := &daemonProcess{cfg: cfg, cfgPath: *cfgPath, demo: demo, log: log, stdout: stdout, demoProviders: demoProv}
+	d := &daemonProcess{cfg: cfg, cfgPath: *cfgPath, demo: isDemo, log: log, stdout: stdout, demoProviders: demoProv}
 	return d.run()
 }
 
@@ -115,7 +106,7 @@ type daemonProcess struct {
 	// pexipLicensing is Pexip's last reported licence usage (nil: none).
 	pexipLicensing atomic.Pointer[pexip.Licensing]
 	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
-	demoProviders *demoProviders
+	demoProviders *demo.Providers
 	stopping      atomic.Bool
 	// closures are the [[closures]] in force (a reload swaps them).
 	closures atomic.Pointer[[]rooms.Closure]
@@ -192,9 +183,14 @@ func (d *daemonProcess) run() error {
 	} else if placed+refused > 0 {
 		d.log.Info("hybrid meetings placed with providers", "placed", placed, "refused", refused)
 	}
-	adminPassword, err := d.ensureDemoAdmin()
-	if err != nil {
-		return err
+	// The demo's account and bookings exist before the timeline is built
+	// from the store.
+	demoData := demo.Data{Config: cfg, Store: st, Catalog: d.catalog, Accounts: d.accounts, Log: d.log}
+	var adminPassword string
+	if d.demo {
+		if adminPassword, err = demoData.EnsureAdmin(time.Now()); err != nil {
+			return err
+		}
 	}
 	var notifier *mailNotifier
 	if cfg.Mail.Host != "" {
@@ -267,7 +263,7 @@ func (d *daemonProcess) run() error {
 	defer mt.close()
 	var demoLinks []string
 	if d.demo {
-		if host, guest, err := d.demoMeeting(joinLinks, time.Now()); err != nil {
+		if host, guest, err := demoData.OpenMeeting(joinLinks, time.Now()); err != nil {
 			d.log.Warn("demo meeting", "err", err)
 		} else {
 			demoLinks = []string{host, guest}
@@ -384,7 +380,10 @@ func (d *daemonProcess) run() error {
 		case <-time.After(5 * time.Second):
 		}
 	}
-	d.announce(ln.Addr().String(), adminPassword, demoLinks)
+	d.log.Info("kogge ready", "listen", ln.Addr().String(), "demo", d.demo, "rooms", len(d.catalog.All()))
+	if d.demo {
+		demoData.WriteBanner(d.stdout, ln.Addr().String(), adminPassword, demoLinks)
+	}
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyReady)
 	stopWatchdog := d.startWatchdog()
 	defer stopWatchdog()

@@ -1,4 +1,4 @@
-package main
+package demo
 
 import (
 	"fmt"
@@ -7,13 +7,13 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 )
 
-// seedDemo fills a fresh demo database with what a town hall's week looks
+// seed fills a fresh demo database with what a town hall's week looks
 // like: a fortnightly committee series in the council chamber and a few
 // meetings in the small room, so that the front page, the availability and
 // the events have something to show. It runs once, with the demo admin.
-func (d *daemonProcess) seedDemo(now time.Time) error {
-	chamber, _ := d.catalog.Get("ratssaal")
-	small, _ := d.catalog.Get("sitzungszimmer-2")
+func (d Data) seed(now time.Time) error {
+	chamber, _ := d.Catalog.Get("ratssaal")
+	small, _ := d.Catalog.Get("sitzungszimmer-2")
 	zone := chamber.Zone
 	local := now.In(zone)
 	day := func(offset, hh, mm int) time.Time {
@@ -24,16 +24,16 @@ func (d *daemonProcess) seedDemo(now time.Time) error {
 		tuesday = tuesday.AddDate(0, 0, 1)
 	}
 	sr := rooms.Series{Rule: "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", Template: rooms.Booking{
-		Room: chamber.ID, Title: "Hauptausschuss", Kind: rooms.KindCommittee, Organizer: demoAdmin, Committee: "Hauptausschuss",
+		Room: chamber.ID, Title: "Hauptausschuss", Kind: rooms.KindCommittee, Organizer: admin, Committee: "Hauptausschuss",
 		Start: tuesday.UTC(), End: tuesday.Add(3 * time.Hour).UTC(), Setup: chamber.Setup, Teardown: chamber.Teardown,
 		Status: rooms.StatusConfirmed, Hybrid: rooms.Hybrid{Enabled: true, ExpectedRemote: 12},
 	}}
-	sr.MaterialisedUntil = now.AddDate(0, d.cfg.Series.HorizonMonths, 0).UTC()
-	occ, _, err := rooms.PlanOccurrences(&sr, chamber, d.cfg.ClosureList(), sr.Template.Start, sr.MaterialisedUntil, now)
+	sr.MaterialisedUntil = now.AddDate(0, d.Config.Series.HorizonMonths, 0).UTC()
+	occ, _, err := rooms.PlanOccurrences(&sr, chamber, d.Config.ClosureList(), sr.Template.Start, sr.MaterialisedUntil, now)
 	if err != nil {
 		return err
 	}
-	if _, _, _, err := d.store.CreateSeries(sr, occ, true, demoAdmin); err != nil {
+	if _, _, _, err := d.Store.CreateSeries(sr, occ, true, admin); err != nil {
 		return fmt.Errorf("demo series: %w", err)
 	}
 	for i, m := range []struct {
@@ -44,13 +44,13 @@ func (d *daemonProcess) seedDemo(now time.Time) error {
 		{"Abstimmung Haushalt 2027", day(1, 13, 30), day(1, 15, 0)},
 		{"Jour fixe Bauamt", day(2, 10, 0), day(2, 11, 30)},
 	} {
-		b := rooms.Booking{Room: small.ID, Title: m.title, Kind: rooms.KindMeeting, Organizer: demoAdmin,
+		b := rooms.Booking{Room: small.ID, Title: m.title, Kind: rooms.KindMeeting, Organizer: admin,
 			Start: m.start.UTC(), End: m.end.UTC(), Setup: small.Setup, Teardown: small.Teardown,
 			Status: rooms.StatusConfirmed, CheckinRequired: true}
 		if rooms.Validate(&b, small, now, true) != nil {
 			continue // a weekend: the small room is closed
 		}
-		if _, err := d.store.Create(b, demoAdmin); err != nil {
+		if _, err := d.Store.Create(b, admin); err != nil {
 			return fmt.Errorf("demo booking %d: %w", i, err)
 		}
 	}

@@ -1,6 +1,7 @@
-package main
+package demo
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,11 +14,64 @@ import (
 	"github.com/kogge-project/kogge/rooms/av/visca"
 )
 
-// startDemoDevices starts emulators on loopback for the demo rooms'
-// projector, camera, DSP and display, and declares them in cfg as if they
-// were real devices: the demo then shows live device state, runs scenes at
-// every booking's prep and teardown, and takes commands.
-func startDemoDevices(cfg *config.Config) (io.Closer, error) {
+// Emulators are the demo's stand-ins on loopback, running until Close.
+type Emulators struct {
+	// Providers are the GoToMeeting and Pexip emulators; the daemon's
+	// provider broker lets them authorise the GoTo organizers.
+	Providers *Providers
+	devices   *Devices
+	council   io.Closer
+}
+
+// Start starts every emulator the demo uses and declares them in cfg as if
+// they were real: the rooms' devices, the council system (with its import
+// job) and the video providers.
+func Start(cfg *config.Config) (*Emulators, error) {
+	e := &Emulators{}
+	var err error
+	if e.devices, err = StartDevices(cfg); err != nil {
+		return nil, fmt.Errorf("demo devices: %w", err)
+	}
+	if e.council, err = startCouncil(cfg); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("demo council system: %w", err)
+	}
+	if e.Providers, err = StartProviders(cfg); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("demo providers: %w", err)
+	}
+	return e, nil
+}
+
+// Close stops the emulators, the last started first.
+func (e *Emulators) Close() error {
+	if e.Providers != nil {
+		e.Providers.Close()
+	}
+	if e.council != nil {
+		e.council.Close()
+	}
+	if e.devices != nil {
+		e.devices.Close()
+	}
+	return nil
+}
+
+// Devices are the emulated projector, display, camera and DSP of the demo
+// rooms. Tests reach an emulator through its field to make it misbehave.
+type Devices struct {
+	Beamer  *pjlink.Emulator // the Ratssaal's projector
+	Display *pjlink.Emulator // Sitzungszimmer 2's display
+	Camera  *visca.Emulator  // the Ratssaal's camera
+	DSP     *tesira.Emulator // the Ratssaal's microphones
+}
+
+// StartDevices starts emulators on loopback for the demo rooms'
+// projector, camera, DSP and display, and declares them in cfg (the demo
+// configuration's rooms) as if they were real devices: the demo then shows
+// live device state, runs scenes at every booking's prep and teardown, and
+// takes commands.
+func StartDevices(cfg *config.Config) (*Devices, error) {
 	beamer := pjlink.NewEmulator(pjlink.EmulatorOptions{Class: 2, WarmUp: 5 * time.Second, CoolDown: 5 * time.Second,
 		Name: "Ratssaal Beamer", LampHours: 1234})
 	display := pjlink.NewEmulator(pjlink.EmulatorOptions{Name: "Sitzungszimmer Display", NoLamp: true})
@@ -26,7 +80,7 @@ func startDemoDevices(cfg *config.Config) (io.Closer, error) {
 		{Tag: "MicMute", Kind: tesira.MuteBlock, Channels: 4},
 		{Tag: "MicGate", Kind: tesira.LogicMeterBlock, Channels: 4},
 	}})
-	all := closers{beamer, display, cam, dsp}
+	all := &Devices{Beamer: beamer, Display: display, Camera: cam, DSP: dsp}
 	for _, start := range []func(string) error{beamer.Start, display.Start, cam.StartUDP, dsp.Start} {
 		if err := start("127.0.0.1:0"); err != nil {
 			all.Close()
@@ -71,19 +125,18 @@ func startDemoDevices(cfg *config.Config) (io.Closer, error) {
 	return all, nil
 }
 
-type closers []io.Closer
-
-func (cs closers) Close() error {
-	for _, c := range cs {
+// Close stops the device emulators.
+func (d *Devices) Close() error {
+	for _, c := range []io.Closer{d.Beamer, d.Display, d.Camera, d.DSP} {
 		c.Close()
 	}
 	return nil
 }
 
-// startDemoOParl serves the OParl emulator's sample council on loopback and
+// startCouncil serves the OParl emulator's sample council on loopback and
 // points the demo's import at it: the demo books the council's meetings in
 // the Ratssaal and Sitzungszimmer 2 and shows the report.
-func startDemoOParl(cfg *config.Config) (io.Closer, error) {
+func startCouncil(cfg *config.Config) (io.Closer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err

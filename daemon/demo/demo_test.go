@@ -1,0 +1,88 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// warnings counts what the demo logs at warning level or above.
+type warnings struct{ n int }
+
+func (w *warnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (w *warnings) Handle(context.Context, slog.Record) error    { w.n++; return nil }
+func (w *warnings) WithAttrs([]slog.Attr) slog.Handler           { return w }
+func (w *warnings) WithGroup(string) slog.Handler                { return w }
+
+// The first demo start makes the admin, whose password it returns once,
+// and books a town hall's week; later starts leave both alone.
+func TestEnsureAdminOnlyOnFirstStart(t *testing.T) {
+	var warned warnings
+	d := newData(t, slog.New(&warned))
+	now := time.Date(2026, 12, 2, 12, 2, 0, 0, time.UTC) // a Wednesday
+	password, err := d.EnsureAdmin(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if password == "" {
+		t.Fatal("the first start returned no password")
+	}
+	if _, _, _, err := d.Accounts.Login(admin, password, "", "127.0.0.1"); err != nil {
+		t.Fatalf("the admin cannot log in with the password shown: %v", err)
+	}
+	if warned.n != 0 {
+		t.Errorf("%d warnings: the demo data was not created", warned.n)
+	}
+	count := func(room string) int {
+		page, err := d.Store.List(store.Query{Room: room, From: now, To: now.AddDate(0, 1, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Bookings)
+	}
+	committee, small := count("ratssaal"), count("sitzungszimmer-2")
+	if committee == 0 || small != 3 {
+		t.Fatalf("the first month has %d committee meetings and %d small-room meetings, want some and 3", committee, small)
+	}
+
+	again, err := d.EnsureAdmin(now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != "" {
+		t.Errorf("a later start returned a password (%q)", again)
+	}
+	if c, s := count("ratssaal"), count("sitzungszimmer-2"); c != committee || s != small {
+		t.Errorf("a later start booked again: %d and %d meetings, were %d and %d", c, s, committee, small)
+	}
+}
+
+// The banner says where the demo runs, its rooms, the admin login (the
+// password only on the first start) and the open meeting's links.
+func TestBannerFirstAndLaterStart(t *testing.T) {
+	d := newData(t, nil)
+	var first bytes.Buffer
+	d.WriteBanner(&first, "127.0.0.1:8080", "s3cret-once", []string{"http://h", "http://g"})
+	for _, want := range []string{
+		"Kogge demo is running: http://127.0.0.1:8080/",
+		"Data: ./" + d.Config.Store.DataDir + "   Rooms: Interviewraum (8 seats) Ratssaal (80 seats) Sitzungszimmer 2 (20 seats)\n",
+		"Admin login: admin / s3cret-once\n  This password is shown only this once.",
+		"Join by link (\"Demo: Videokonferenz\", open now; two browser windows):\n    host:  http://h\n    guest: http://g\n",
+		`'{"name":"admin","password":"…"}' http://127.0.0.1:8080/api/v1/session`,
+	} {
+		if !strings.Contains(first.String(), want) {
+			t.Errorf("the first banner lacks %q:\n%s", want, first.String())
+		}
+	}
+	var later bytes.Buffer
+	d.WriteBanner(&later, "127.0.0.1:8080", "", nil)
+	if s := later.String(); !strings.Contains(s, "Admin login: admin (password shown on first start; reset: go run ./daemon user passwd admin)") ||
+		strings.Contains(s, "Join by link") {
+		t.Errorf("a later start without a meeting shows:\n%s", s)
+	}
+}
