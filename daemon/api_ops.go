@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/kogge-project/kogge/daemon/jobs"
 )
 
 func (s *server) healthz(w http.ResponseWriter, _ *http.Request, _ *caller) error {
@@ -22,7 +24,7 @@ func (s *server) readyz(w http.ResponseWriter, _ *http.Request, _ *caller) error
 }
 
 func (s *server) listJobs(w http.ResponseWriter, _ *http.Request, _ *caller) error {
-	out := []jobStatus{}
+	out := []jobs.Status{}
 	if s.jobs != nil {
 		out = s.jobs()
 	}

@@ -72,7 +72,7 @@ func (d *daemonProcess) ready() error {
 	if _, err := d.store.CountByStatus(); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if !d.jobs.running() {
+	if !d.jobs.Running() {
 		return errors.New("maintenance jobs are not running")
 	}
 	if err := d.timelineErr.Load(); err != nil {

@@ -5,17 +5,19 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+
+	"github.com/kogge-project/kogge/daemon/jobs"
 )
 
 // A daemon whose timeline stopped is not ready: nothing would happen on
 // time any more, and /readyz must say so.
 func TestNotReadyWithoutTimeline(t *testing.T) {
 	e := newTestEnv(t)
-	j, err := startJobs(slog.New(slog.DiscardHandler), e.accounts, nil, nil, e.server.metrics)
+	j, err := jobs.Start(slog.New(slog.DiscardHandler), e.accounts, nil, nil, e.server.metrics.observeJob)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.stop()
+	defer j.Stop()
 	d := &daemonProcess{store: e.store, jobs: j}
 	if err := d.ready(); err != nil {
 		t.Fatalf("ready: %v", err)

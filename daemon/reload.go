@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 
@@ -53,9 +54,9 @@ func (d *daemonProcess) reload() {
 		d.log.Error("reload refused; keeping the running config", "err", err)
 		return
 	}
-	var nextJobs []*jobState
+	var nextJobs jobs.Plan
 	if d.jobs != nil {
-		if nextJobs, err = d.jobs.prepare(cfg.Jobs); err != nil {
+		if nextJobs, err = d.jobs.Prepare(cfg.Jobs); err != nil {
 			d.log.Error("reload refused; keeping the running config", "err", err)
 			return
 		}
@@ -78,7 +79,7 @@ func (d *daemonProcess) reload() {
 	closures := cfg.ClosureList()
 	d.closures.Store(&closures)
 	if d.jobs != nil {
-		d.jobs.replace(nextJobs)
+		d.jobs.Replace(nextJobs)
 	}
 	var avRooms []string
 	if avc != nil {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/rooms/av/pjlink"
 )
 
@@ -72,7 +73,7 @@ address = %q
 		if code != 200 {
 			t.Fatalf("jobs: %d %s", code, body)
 		}
-		var out struct{ Jobs []jobStatus }
+		var out struct{ Jobs []jobs.Status }
 		json.Unmarshal(body, &out)
 		var names []string
 		for _, j := range out.Jobs {

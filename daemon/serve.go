@@ -25,6 +25,7 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
+	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
 	"github.com/kogge-project/kogge/integrations/mail"
@@ -95,7 +96,7 @@ type daemonProcess struct {
 	store    *store.Store
 	accounts *accounts.Service
 	catalog  *rooms.Catalog
-	jobs     *jobs
+	jobs     *jobs.Scheduler
 	timeline *timeline.Timeline
 	av       *roomAV
 	oparl    *oparlImport
@@ -290,11 +291,11 @@ func (d *daemonProcess) run() error {
 		}
 	}
 
-	d.jobs, err = startJobs(d.log, d.accounts, cfg.Jobs, d.jobActions(), m)
+	d.jobs, err = jobs.Start(d.log, d.accounts, cfg.Jobs, d.jobActions(), m.observeJob)
 	if err != nil {
 		return err
 	}
-	defer d.jobs.stop()
+	defer d.jobs.Stop()
 	importedAtStart := make(chan struct{})
 	if d.oparl == nil {
 		close(importedAtStart)
@@ -315,7 +316,7 @@ func (d *daemonProcess) run() error {
 		log: d.log, store: st, accounts: d.accounts, catalog: d.catalog, metrics: m, now: time.Now,
 		secureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
 		ready:         d.ready,
-		jobs:          d.jobs.status,
+		jobs:          d.jobs.Status,
 		changed:       changed,
 		subscribe:     tl.Subscribe,
 		closing:       make(chan struct{}),

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
@@ -32,7 +33,7 @@ type server struct {
 	// ready reports whether the daemon can serve bookings (store open, jobs running).
 	ready func() error
 	// jobs reports the configured maintenance jobs (nil: none).
-	jobs func() []jobStatus
+	jobs func() []jobs.Status
 	// changed is told of every booking change (the timeline); nil: nobody.
 	changed func(rooms.Booking)
 	// subscribe opens a stream of timeline events for a room ("" = all).

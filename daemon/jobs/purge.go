@@ -1,4 +1,4 @@
-package main
+package jobs
 
 import (
 	"fmt"
@@ -13,20 +13,20 @@ import (
 // are personal data all the same: a year covers any security review.
 const accountAuditRetention = 365 * 24 * time.Hour
 
-// purgeJob deletes bookings, their audit entries and finished series once
+// purge deletes bookings, their audit entries and finished series once
 // their kind's retention has passed ([retention] in the config; interviews
 // go first). Backups taken later no longer contain them (they compact).
-func (d *daemonProcess) purgeJob(config.Job) (string, error) {
+func (d Deps) purge(config.Job) (string, error) {
 	now := time.Now()
-	st, err := d.store.Purge(func(k rooms.Kind) time.Time {
-		return now.Add(-d.cfg.Retention.For(k))
+	st, err := d.Store.Purge(func(k rooms.Kind) time.Time {
+		return now.Add(-d.Retention.For(k))
 	}, now.Add(-accountAuditRetention))
 	if err != nil {
 		return "", err
 	}
 	// With old (and mistaken) bookings gone, the rooms' overlap bounds can
 	// shrink back to what the bookings left need.
-	lowered, err := d.store.RecomputeSpans()
+	lowered, err := d.Store.RecomputeSpans()
 	if err != nil {
 		return "", fmt.Errorf("recomputing overlap bounds: %w", err)
 	}

@@ -1,7 +1,6 @@
-package main
+package jobs
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -9,45 +8,40 @@ import (
 	"github.com/kogge-project/kogge/rooms/av"
 )
 
-// powerOffJob puts the displays and cameras of the job's rooms (all when
-// it lists none) into standby, except in rooms where a booking is running:
+// powerOff puts the displays and cameras of the job's rooms (all when it
+// lists none) into standby, except in rooms where a booking is running:
 // an evening council session must not lose its projector at 22:00.
-func (d *daemonProcess) powerOffJob(cfg config.Job) (string, error) {
-	if !d.av.enabled() {
+func (d Deps) powerOff(cfg config.Job) (string, error) {
+	if d.AV == nil || !d.AV.Enabled() {
 		return "no devices configured", nil
 	}
 	rooms := cfg.Rooms
 	if len(rooms) == 0 {
-		for _, r := range d.catalog.All() {
+		for _, r := range d.Catalog.All() {
 			rooms = append(rooms, r.ID)
 		}
 	}
 	now := time.Now()
-	inUse := inUseAt(d.store.Overlapping)
 	var off, skipped, failed int
 	for _, room := range rooms {
-		if inUse(room, now) {
+		if d.InUse != nil && d.InUse(room, now) {
 			skipped++
 			continue
 		}
-		var sc av.Scene
-		for _, st := range d.av.statuses(room) {
+		var standby []av.Action
+		for _, st := range d.AV.Statuses(room) {
 			switch st.Kind {
 			case av.KindPJLink, av.KindVISCAIP, av.KindVISCATCP:
-				sc.Actions = append(sc.Actions, av.Action{Device: devKey(room, st.ID),
+				standby = append(standby, av.Action{Device: st.ID,
 					Command: av.Command{Name: "power", Args: map[string]string{"on": "false"}}})
 			}
 		}
-		ctx := d.ctx
-		if ctx == nil {
-			ctx = context.Background()
-		}
-		for _, r := range d.av.runActions(ctx, room, sc) {
+		for _, r := range d.AV.RunActions(d.Context, room, standby) {
 			if r.OK {
 				off++
 			} else {
 				failed++
-				d.log.Warn("power-off failed", "room", room, "device", r.Device, "err", r.Error)
+				d.Log.Warn("power-off failed", "room", room, "device", r.Device, "err", r.Error)
 			}
 		}
 	}

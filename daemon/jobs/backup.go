@@ -1,4 +1,4 @@
-package main
+package jobs
 
 import (
 	"fmt"
@@ -18,11 +18,11 @@ const (
 	backupSuffix = ".db"
 )
 
-// backupJob writes a consistent copy of the database into cfg.Dir and
+// backup writes a consistent copy of the database into cfg.Dir and
 // keeps the cfg.Keep newest copies. The copy is written to a temporary
 // name, synced and renamed, so a crash never leaves a half copy that looks
 // whole.
-func (d *daemonProcess) backupJob(cfg config.Job) (string, error) {
+func (d Deps) backup(cfg config.Job) (string, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return "", err
 	}
@@ -40,7 +40,7 @@ func (d *daemonProcess) backupJob(cfg config.Job) (string, error) {
 		return "", err
 	}
 	defer os.Remove(tmp) // after a successful rename there is nothing to remove
-	n, err := d.store.WriteBackup(f)
+	n, err := d.Store.WriteBackup(f)
 	if err == nil {
 		err = f.Sync()
 	}
@@ -82,16 +82,4 @@ func pruneBackups(dir string, keep int) (int, error) {
 		copies, removed = copies[1:], removed+1
 	}
 	return removed, nil
-}
-
-// jobActions are the actions [[jobs]] tables can name.
-func (d *daemonProcess) jobActions() map[string]jobAction {
-	return map[string]jobAction{
-		"backup":        d.backupJob,
-		"extend-series": d.extendSeriesJob,
-		"purge":         d.purgeJob,
-		"power-off":     d.powerOffJob,
-		"oparl-import":  d.oparlJob,
-		"reconcile":     d.reconcileJob,
-	}
 }

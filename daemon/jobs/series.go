@@ -1,4 +1,4 @@
-package main
+package jobs
 
 import (
 	"errors"
@@ -9,15 +9,19 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 )
 
-// extendSeriesJob stores the meetings of every series up to the horizon
+// extendSeries stores the meetings of every series up to the horizon
 // (today + series.horizon_months): open-ended series grow by a day each
 // day. Occurrences that collide or fall on a closure are skipped and
-// counted; the store audits each one.
-func (d *daemonProcess) extendSeriesJob(cfg config.Job) (string, error) {
+// counted; the store audits each one. Listeners hear of the new meetings
+// through Changed only.
+func (d Deps) extendSeries(cfg config.Job) (string, error) {
 	now := time.Now()
-	horizon := now.AddDate(0, d.cfg.Series.HorizonMonths, 0).UTC()
-	closures := d.closureList()
-	all, err := d.store.ListSeries()
+	horizon := now.AddDate(0, d.HorizonMonths, 0).UTC()
+	var closures []rooms.Closure
+	if d.Closures != nil {
+		closures = d.Closures()
+	}
+	all, err := d.Store.ListSeries()
 	if err != nil {
 		return "", err
 	}
@@ -27,7 +31,7 @@ func (d *daemonProcess) extendSeriesJob(cfg config.Job) (string, error) {
 		if !sr.MaterialisedUntil.Before(horizon) {
 			continue
 		}
-		room, ok := d.catalog.Get(sr.Template.Room)
+		room, ok := d.Catalog.Get(sr.Template.Room)
 		if !ok {
 			continue // its room left the config; nothing can be booked there
 		}
@@ -42,11 +46,13 @@ func (d *daemonProcess) extendSeriesJob(cfg config.Job) (string, error) {
 		if err == nil {
 			var stored []rooms.Booking
 			var conflicts int
-			stored, sk, aerr := d.store.AppendOccurrences(sr.ID, sr.Version, occ, horizon, "job "+cfg.Name)
+			stored, sk, aerr := d.Store.AppendOccurrences(sr.ID, sr.Version, occ, horizon, "job "+cfg.Name)
 			err = aerr
 			conflicts = len(sk)
-			for _, b := range stored {
-				d.notify(b)
+			if d.Changed != nil {
+				for _, b := range stored {
+					d.Changed(b)
+				}
 			}
 			added, skipped = added+len(stored), skipped+conflicts+len(planned)
 		}
@@ -63,11 +69,4 @@ func (d *daemonProcess) extendSeriesJob(cfg config.Job) (string, error) {
 		return summary, fmt.Errorf("%s; %d series failed: %w", summary, failed, errors.Join(errs...))
 	}
 	return summary, nil
-}
-
-// notify passes a change the daemon made on its own (a job) to the timeline.
-func (d *daemonProcess) notify(b rooms.Booking) {
-	if d.timeline != nil {
-		d.timeline.Changed(b)
-	}
 }

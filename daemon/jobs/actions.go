@@ -1,0 +1,91 @@
+package jobs
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// Store is what the actions need of the booking store (rooms/store).
+type Store interface {
+	WriteBackup(w io.Writer) (int64, error)
+	Purge(cutoff func(k rooms.Kind) time.Time, accountsCutoff time.Time) (store.PurgeStats, error)
+	RecomputeSpans() (lowered int, err error)
+	ListSeries() ([]rooms.Series, error)
+	AppendOccurrences(id string, version uint64, occurrences []rooms.Booking, until time.Time, actor string) ([]rooms.Booking, []store.SkippedOccurrence, error)
+}
+
+// Catalog is the configured rooms (rooms.Catalog; a reload swaps them).
+type Catalog interface {
+	All() []rooms.Room
+	Get(id string) (rooms.Room, bool)
+}
+
+// RoomAV is the rooms' devices as the power-off sweep drives them. Device
+// ids are room-local in both directions.
+type RoomAV interface {
+	// Enabled reports whether any room has devices.
+	Enabled() bool
+	// Statuses lists a room's devices.
+	Statuses(room string) []av.Status
+	// RunActions runs actions on a room's devices and reports each.
+	RunActions(ctx context.Context, room string, actions []av.Action) []av.Result
+}
+
+// Deps is what the built-in actions work with. Fields an action does not
+// use may stay zero in tests.
+type Deps struct {
+	Log *slog.Logger
+	// Context ends when shutdown begins: long actions (a power-off sweep
+	// against hanging devices) stop then. nil: never.
+	Context context.Context
+	Store   Store
+	Catalog Catalog
+	// Closures are the closures in force now (a reload swaps them).
+	Closures func() []rooms.Closure
+	// Retention is how long each kind of booking is kept (purge).
+	Retention config.Retention
+	// HorizonMonths is how far ahead series are stored (extend-series).
+	HorizonMonths int
+	// AV is the rooms' devices (power-off); nil: none.
+	AV RoomAV
+	// InUse reports whether a booking occupies room around at (power-off
+	// leaves such rooms on).
+	InUse func(room string, at time.Time) bool
+	// ImportCouncil and Reconcile are the "oparl-import" and "reconcile"
+	// actions, which live with the integrations; nil leaves the action out.
+	ImportCouncil, Reconcile Action
+	// Changed, if set, hears of every booking an action wrote. It is the
+	// daemon's hand-written notification until the store's change feed
+	// (docs/architecture.md §8) tells every listener itself; then it goes.
+	Changed func(rooms.Booking)
+}
+
+// Actions are the actions [[jobs]] tables can name, for Start.
+func Actions(d Deps) map[string]Action {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Context == nil {
+		d.Context = context.Background()
+	}
+	out := map[string]Action{
+		"backup":        d.backup,
+		"extend-series": d.extendSeries,
+		"purge":         d.purge,
+		"power-off":     d.powerOff,
+	}
+	if d.ImportCouncil != nil {
+		out["oparl-import"] = d.ImportCouncil
+	}
+	if d.Reconcile != nil {
+		out["reconcile"] = d.Reconcile
+	}
+	return out
+}

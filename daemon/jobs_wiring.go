@@ -1,0 +1,51 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/kogge-project/kogge/daemon/jobs"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/av"
+)
+
+// jobActions are the actions [[jobs]] tables can name (daemon/jobs), with
+// what they work with.
+func (d *daemonProcess) jobActions() map[string]jobs.Action {
+	return jobs.Actions(jobs.Deps{
+		Log: d.log, Context: d.ctx, Store: d.store, Catalog: d.catalog, Closures: d.closureList,
+		Retention: d.cfg.Retention, HorizonMonths: d.cfg.Series.HorizonMonths,
+		AV: jobAV{d.av}, InUse: inUseAt(d.store.Overlapping),
+		ImportCouncil: d.oparlJob, Reconcile: d.reconcileJob,
+		// The series job tells the timeline of the meetings it adds, as it
+		// always did, until the store's change feed does.
+		Changed: d.notify,
+	})
+}
+
+// notify passes a change the daemon made on its own (a job) to the timeline.
+func (d *daemonProcess) notify(b rooms.Booking) {
+	if d.timeline != nil {
+		d.timeline.Changed(b)
+	}
+}
+
+// jobAV is the rooms' devices as the power-off job drives them: with
+// room-local device ids (a nil roomAV has none).
+type jobAV struct{ a *roomAV }
+
+func (j jobAV) Enabled() bool                    { return j.a.enabled() }
+func (j jobAV) Statuses(room string) []av.Status { return j.a.statuses(room) }
+
+func (j jobAV) RunActions(ctx context.Context, room string, actions []av.Action) []av.Result {
+	var sc av.Scene
+	for _, act := range actions {
+		act.Device = devKey(room, act.Device)
+		sc.Actions = append(sc.Actions, act)
+	}
+	res := j.a.runActions(ctx, room, sc)
+	for i := range res {
+		res[i].Device = strings.TrimPrefix(res[i].Device, room+"/")
+	}
+	return res
+}
