@@ -7,13 +7,14 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 )
 
 // powerOffJob puts the displays and cameras of the job's rooms (all when
 // it lists none) into standby, except in rooms where a booking is running:
 // an evening council session must not lose its projector at 22:00.
 func (d *daemonProcess) powerOffJob(cfg config.Job) (string, error) {
-	if !d.av.enabled() {
+	if !d.av.Enabled() {
 		return "no devices configured", nil
 	}
 	rooms := cfg.Rooms
@@ -23,7 +24,7 @@ func (d *daemonProcess) powerOffJob(cfg config.Job) (string, error) {
 		}
 	}
 	now := time.Now()
-	inUse := inUseAt(d.store.Overlapping)
+	inUse := roomav.InUseAt(d.store.Overlapping)
 	var off, skipped, failed int
 	for _, room := range rooms {
 		if inUse(room, now) {
@@ -31,10 +32,10 @@ func (d *daemonProcess) powerOffJob(cfg config.Job) (string, error) {
 			continue
 		}
 		var sc av.Scene
-		for _, st := range d.av.statuses(room) {
+		for _, st := range d.av.Statuses(room) {
 			switch st.Kind {
 			case av.KindPJLink, av.KindVISCAIP, av.KindVISCATCP:
-				sc.Actions = append(sc.Actions, av.Action{Device: devKey(room, st.ID),
+				sc.Actions = append(sc.Actions, av.Action{Device: roomav.DeviceKey(room, st.ID),
 					Command: av.Command{Name: "power", Args: map[string]string{"on": "false"}}})
 			}
 		}
@@ -42,7 +43,7 @@ func (d *daemonProcess) powerOffJob(cfg config.Job) (string, error) {
 		if ctx == nil {
 			ctx = context.Background()
 		}
-		for _, r := range d.av.runActions(ctx, room, sc) {
+		for _, r := range d.av.RunActions(ctx, room, sc) {
 			if r.OK {
 				off++
 			} else {
