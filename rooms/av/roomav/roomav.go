@@ -3,45 +3,16 @@ package roomav
 import (
 	"context"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/tesira"
+	"github.com/kogge-project/kogge/rooms/timeline"
 )
-
-// Room is what of a room's configuration its AV is built from. A reload
-// rebuilds a room's AV only when its Room changed.
-type Room struct {
-	ID string
-	// Devices are resolved (addresses with their ports, passwords read),
-	// with room-local ids, in config order.
-	Devices []av.DeviceConfig
-	Labels  map[string]string // device id -> label (a new label rebuilds the room like any AV change)
-	Scenes  []Scene
-	// Prep and End name the scenes the timeline runs before a booking
-	// and after it ("": none).
-	Prep, End string
-	Follow    CameraFollow
-}
-
-// Scene is one of a room's scenes: actions on its devices by room-local
-// id, and the label its button shows ("": the name).
-type Scene struct {
-	Name, Label string
-	Actions     []av.Action
-}
-
-// CameraFollow points the room's camera at whoever speaks (Camera "":
-// no follower).
-type CameraFollow struct {
-	Camera, DSP string      // room-local ids of a VISCA camera and a Tesira DSP
-	MicTag      string      // the DSP instance tag whose channels are the microphones
-	Presets     map[int]int // microphone channel -> camera preset
-	// DefaultPreset is recalled Hold after the last microphone closed.
-	DefaultPreset int
-	Hold          time.Duration
-}
 
 // AV is the AV side of the daemon: each room's devices (a supervisor
 // per room), scenes and camera follower, and the hub that streams device
@@ -354,4 +325,178 @@ func (a *AV) Close() {
 	for _, ar := range rs {
 		ar.close()
 	}
+}
+
+// Change is a prepared reload of the AV: the rooms to swap in (already
+// connecting) and the rooms to close. Nothing runs differently until
+// Commit; Abort undoes the preparation.
+type Change struct {
+	a       *AV
+	build   map[string]*avRoom // room -> new AV (nil: remove the room's AV)
+	changed []string
+}
+
+// Prepare builds the AV of every room whose Room differs from the running
+// one, and notes rooms that are gone. Unchanged rooms keep their
+// connections.
+func (a *AV) Prepare(rooms []Room) (*Change, error) {
+	ch := &Change{a: a, build: map[string]*avRoom{}}
+	a.mu.RLock()
+	cur := a.rooms
+	a.mu.RUnlock()
+	seen := map[string]bool{}
+	for _, r := range rooms {
+		seen[r.ID] = true
+		if old, ok := cur[r.ID]; ok && reflect.DeepEqual(old.spec, r) {
+			continue
+		}
+		ar, err := a.build(r)
+		if err != nil {
+			ch.Abort()
+			return nil, err
+		}
+		ch.build[r.ID] = ar
+		ch.changed = append(ch.changed, r.ID)
+	}
+	for id := range cur {
+		if !seen[id] {
+			ch.build[id] = nil
+			ch.changed = append(ch.changed, id)
+		}
+	}
+	slices.Sort(ch.changed)
+	return ch, nil
+}
+
+// Changed names the rooms the change rebuilds or removes, sorted.
+func (ch *Change) Changed() []string { return ch.changed }
+
+// Abort closes what Prepare built.
+func (ch *Change) Abort() {
+	for _, ar := range ch.build {
+		if ar != nil {
+			ar.close()
+		}
+	}
+}
+
+// Commit swaps the prepared rooms in and closes the ones they replace.
+func (ch *Change) Commit() {
+	a := ch.a
+	a.mu.Lock()
+	next := make(map[string]*avRoom, len(a.rooms))
+	for id, ar := range a.rooms {
+		next[id] = ar
+	}
+	var old []*avRoom
+	for id, ar := range ch.build {
+		if prev := next[id]; prev != nil {
+			old = append(old, prev)
+		}
+		if ar == nil {
+			delete(next, id)
+			continue
+		}
+		next[id] = ar
+		if a.followCtx != nil {
+			ar.startFollow(a.followCtx)
+		}
+	}
+	a.rooms = next
+	a.mu.Unlock()
+	// A command or scene already running on an old supervisor ends with
+	// its closing (the device goes offline for it).
+	for _, ar := range old {
+		ar.close()
+	}
+}
+
+// FollowTimeline runs each room's prep scene at a booking's prep event and
+// its end scene at teardown, unless the room is still (or again) in use
+// then: back-to-back meetings must not see the projector go dark. It
+// returns when ctx ends or events closes, once the scenes it started are
+// done.
+//
+// Each room's scenes run in their own goroutine, one at a time per room: a
+// projector warming up in one room must not delay the next room's prep.
+// The scenes are looked up at each event, so a reload's take effect.
+func (a *AV) FollowTimeline(ctx context.Context, events <-chan timeline.Event, inUse func(room string, at time.Time) bool) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	locks := map[string]*sync.Mutex{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			var scene string
+			prep, end := a.scenesAt(ev.Room)
+			switch ev.Kind {
+			case timeline.Prep:
+				scene = prep
+			case timeline.Teardown:
+				if end == "" || inUse(ev.Room, ev.At) {
+					continue
+				}
+				scene = end
+			}
+			if scene == "" {
+				continue // the timeline sends a late prep only while the meeting is still ahead
+			}
+			lock := locks[ev.Room]
+			if lock == nil {
+				lock = &sync.Mutex{}
+				locks[ev.Room] = lock
+			}
+			wg.Add(1)
+			go func(ev timeline.Event, scene string) {
+				defer wg.Done()
+				lock.Lock()
+				defer lock.Unlock()
+				res, _ := a.RunScene(ctx, ev.Room, scene)
+				failed := 0
+				for _, r := range res {
+					if !r.OK {
+						failed++
+					}
+				}
+				a.log.Info("scene run by the timeline", "room", ev.Room, "scene", scene, "event", ev.Kind, "booking", ev.Booking, "failed", failed)
+			}(ev, scene)
+		}
+	}
+}
+
+// InUseAt reports whether a room has a booking occupying it around at
+// (its buffers included), for the end scene and the evening power-off;
+// lookup lists the bookings overlapping [from, to) in a room.
+func InUseAt(lookup func(room string, from, to time.Time) ([]rooms.Booking, error)) func(room string, at time.Time) bool {
+	return func(room string, at time.Time) bool {
+		bs, err := lookup(room, at, at.Add(time.Minute))
+		return err == nil && len(bs) > 0
+	}
+}
+
+// cameraFollow turns a room's camera follow settings into the follower's.
+func cameraFollow(r Room, log *slog.Logger) (av.Follow, bool) {
+	cf := r.Follow
+	if cf.Camera == "" {
+		return av.Follow{}, false
+	}
+	var dsp av.DeviceConfig
+	for _, dc := range r.Devices {
+		if dc.ID == cf.DSP {
+			dsp = dc
+		}
+	}
+	return av.Follow{
+		Camera: DeviceKey(r.ID, cf.Camera), MicTag: cf.MicTag, Presets: cf.Presets, Default: cf.DefaultPreset,
+		Hold: cf.Hold,
+		Log:  log.With("component", "camera-follow", "room", r.ID),
+		Dial: func(ctx context.Context) (*tesira.Client, error) {
+			return tesira.Dial(ctx, dsp.Address, tesira.Options{DialTimeout: dsp.ConnectTimeout, CommandTimeout: dsp.CommandTimeout})
+		},
+	}, true
 }
