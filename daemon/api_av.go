@@ -15,7 +15,7 @@ func (s *server) avRoom(r *http.Request) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !s.av.enabled() {
+	if !s.av.Enabled() {
 		return "", newProblem(http.StatusNotFound, "no-av", "no-av")
 	}
 	return room.ID, nil
@@ -29,8 +29,8 @@ func (s *server) listDevices(w http.ResponseWriter, r *http.Request, _ *caller) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"devices": s.av.deviceViews(room), "scenes": s.av.sceneNames(room),
-		"scene_labels": s.av.sceneLabels(room)})
+	writeJSON(w, http.StatusOK, map[string]any{"devices": s.av.DeviceViews(room), "scenes": s.av.SceneNames(room),
+		"scene_labels": s.av.SceneLabels(room)})
 	return nil
 }
 
@@ -55,7 +55,7 @@ func (s *server) runScene(w http.ResponseWriter, r *http.Request, c *caller) err
 func (s *server) sceneRun(ctx context.Context, c *caller, room, name string) ([]av.Result, error) {
 	// A panel that gives up waiting must not leave the room half set up:
 	// the scene finishes under its own deadline whatever the request does.
-	res, ok := s.av.runScene(context.WithoutCancel(ctx), room, name)
+	res, ok := s.av.RunScene(context.WithoutCancel(ctx), room, name)
 	if !ok {
 		return nil, newProblem(http.StatusNotFound, "unknown-scene", "unknown-scene", "room", room, "scene", problems.Quoted(name))
 	}
@@ -72,7 +72,7 @@ func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller
 		return err
 	}
 	dev := r.PathValue("dev")
-	if _, ok := s.av.device(room, dev); !ok {
+	if _, ok := s.av.Device(room, dev); !ok {
 		return newProblem(http.StatusNotFound, "unknown-device", "unknown-device", "room", room, "device", problems.Quoted(dev))
 	}
 	var cmd av.Command
@@ -90,7 +90,7 @@ func (s *server) deviceCommand(w http.ResponseWriter, r *http.Request, c *caller
 // deviceDo checks and runs one command on a room's device for c (the
 // device API and the panel) and returns the device's status after it.
 func (s *server) deviceDo(ctx context.Context, c *caller, room, dev string, cmd av.Command) (av.Status, error) {
-	dc, ok := s.av.device(room, dev)
+	dc, ok := s.av.Device(room, dev)
 	if !ok {
 		return av.Status{}, newProblem(http.StatusNotFound, "unknown-device", "unknown-device", "room", room, "device", problems.Quoted(dev))
 	}
@@ -99,11 +99,11 @@ func (s *server) deviceDo(ctx context.Context, c *caller, room, dev string, cmd 
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), av.DefaultSceneDeadline)
 	defer cancel()
-	if err := s.av.do(ctx, room, dev, cmd); err != nil {
+	if err := s.av.Do(ctx, room, dev, cmd); err != nil {
 		return av.Status{}, deviceProblem(err)
 	}
 	s.log.Info("device command", "room", room, "device", dev, "command", cmd.Name, "by", c.name())
-	st, _ := s.av.status(room, dev)
+	st, _ := s.av.Status(room, dev)
 	return st, nil
 }
 

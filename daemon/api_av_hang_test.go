@@ -13,6 +13,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/pjlink"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 )
 
 // hangTimeout is the hung projector's connect and command timeout: short,
@@ -27,8 +28,8 @@ const apiBound = time.Second
 
 // withHungProjector gives the server the demo devices, with the Ratssaal
 // projector's timeouts cut to hangTimeout, and returns the projector's
-// emulator so the test can make it misbehave.
-func (e *testEnv) withHungProjector() *pjlink.Emulator {
+// emulator so the test can make it misbehave, and the Ratssaal's config.
+func (e *testEnv) withHungProjector() (*pjlink.Emulator, config.Room) {
 	e.t.Helper()
 	cfg := config.Demo(e.t.TempDir())
 	emulators, err := demo.StartDevices(cfg)
@@ -54,9 +55,9 @@ func (e *testEnv) withHungProjector() *pjlink.Emulator {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(a.close)
+	e.t.Cleanup(a.Close)
 	e.server.av = a
-	return beamer
+	return beamer, *chamber
 }
 
 // postOffTest sends a bodiless POST without the testing.T, for use off
@@ -81,20 +82,20 @@ func postOffTest(c *client, path string) (response, error) {
 // and the API, the bookings and the other devices answer meanwhile.
 func TestSceneWithHungProjector(t *testing.T) {
 	e := newTestEnv(t)
-	beamer := e.withHungProjector()
+	beamer, chamber := e.withHungProjector()
 	anna := e.login("anna")
 	a := e.server.av
 
 	// Hang only once the projector is connected, so that its scene action
 	// times out on a live connection, as when a real one locks up.
-	if err := a.do(t.Context(), "ratssaal", "beamer", av.Command{Name: "power", Args: map[string]string{"on": "false"}}); err != nil {
+	if err := a.Do(t.Context(), "ratssaal", "beamer", av.Command{Name: "power", Args: map[string]string{"on": "false"}}); err != nil {
 		t.Fatalf("projector before the hang: %v", err)
 	}
 	beamer.SetFault(pjlink.FaultHang)
 
 	// The camera switching on is the sign that the scene is under way:
 	// its preset recall still takes 800 ms after that.
-	changes, unsubscribe := a.hub.subscribe(64)
+	changes, unsubscribe := a.Subscribe(64)
 	defer unsubscribe()
 
 	type sceneRun struct {
@@ -112,7 +113,7 @@ func TestSceneWithHungProjector(t *testing.T) {
 	for underway := false; !underway; {
 		select {
 		case st := <-changes:
-			underway = st.ID == devKey("ratssaal", "kamera") && st.State["power"] == "on"
+			underway = st.ID == roomav.DeviceKey("ratssaal", "kamera") && st.State["power"] == "on"
 		case run := <-done:
 			t.Fatalf("the scene ended before the camera was seen on: %+v", run)
 		case <-waitFor:
@@ -177,7 +178,13 @@ func TestSceneWithHungProjector(t *testing.T) {
 			t.Errorf("%s %s: ok %t (%s)", r.Device, r.Command, r.OK, r.Error)
 		}
 	}
-	if want := len(a.room("ratssaal").scenes["hybrid"].Actions); len(res.Results) != want {
+	want := 0
+	for _, sc := range chamber.Scenes {
+		if sc.Name == "hybrid" {
+			want = len(sc.Actions)
+		}
+	}
+	if want == 0 || len(res.Results) != want {
 		t.Errorf("%d results, want %d: %+v", len(res.Results), want, res.Results)
 	}
 	t.Logf("scene took %v:%v", run.took, perDevice)

@@ -23,7 +23,7 @@ func (e *testEnv) withDemoDevices() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(a.close)
+	e.t.Cleanup(a.Close)
 	e.server.av = a
 }
 
@@ -84,7 +84,7 @@ func TestDeviceAndSceneLabelsReachThePages(t *testing.T) {
 	if l.Devices[1].Muted != nil {
 		t.Fatalf("nobody muted the microphones yet, but muted is %v", *l.Devices[1].Muted)
 	}
-	e.server.av.panelOf("ratssaal").setMuted(true)
+	e.server.av.Panel("ratssaal").SetMuted(true)
 	anna.do("GET", "/api/v1/rooms/ratssaal/devices", nil).json(t, &l)
 	if l.Devices[1].Muted == nil || !*l.Devices[1].Muted || l.Devices[0].Muted != nil {
 		t.Fatalf("muted: %+v", l.Devices)
@@ -98,11 +98,11 @@ func TestDeviceAndSceneLabelsReachThePages(t *testing.T) {
 	t.Cleanup(func() { emulators.Close() })
 	cfg.Rooms[1].Devices[0].Label = "Großer Bildschirm"
 	cfg.Rooms[1].Scenes[0].Label = "Präsentation"
-	ch, err := e.server.av.prepare(cfg)
+	ch, err := prepareAV(e.server.av, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch.commit()
+	ch.Commit()
 	anna.do("GET", "/api/v1/rooms/sitzungszimmer-2/devices", nil).json(t, &l)
 	if len(l.Devices) != 1 || l.Devices[0].Label != "Großer Bildschirm" || l.SceneLabels["on"] != "Präsentation" {
 		t.Fatalf("after the reload: %+v %+v", l.Devices, l.SceneLabels)

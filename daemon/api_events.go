@@ -50,7 +50,7 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, room string, sto
 	var devices <-chan av.Status // nil (never ready) without AV
 	if s.av != nil {
 		var stop func()
-		devices, stop = s.av.hub.subscribe(sseBuffer)
+		devices, stop = s.av.Subscribe(sseBuffer)
 		defer stop()
 	}
 	var queues <-chan queueEvent // nil without meetings

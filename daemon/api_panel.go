@@ -9,6 +9,7 @@ import (
 
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/admission"
 )
@@ -68,11 +69,11 @@ type panelState struct {
 	Closed *panelClosed `json:"closed"`
 	Scenes []string     `json:"scenes"`
 	// SceneLabels maps scene names to their labels (labelled ones only).
-	SceneLabels map[string]string `json:"scene_labels"`
-	Devices     []deviceView      `json:"devices"`
-	Camera      *panelCamera      `json:"camera,omitempty"`
-	Mic         *panelMic         `json:"mic,omitempty"`
-	PanelName   string            `json:"panel_name,omitempty"`
+	SceneLabels map[string]string   `json:"scene_labels"`
+	Devices     []roomav.DeviceView `json:"devices"`
+	Camera      *panelCamera        `json:"camera,omitempty"`
+	Mic         *panelMic           `json:"mic,omitempty"`
+	PanelName   string              `json:"panel_name,omitempty"`
 	// Queue is the speaker queue of the council session running now.
 	Queue []signaling.QueueEntry `json:"queue,omitempty"`
 }
@@ -166,7 +167,7 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 		return panelState{}, err
 	}
 	st := panelState{Room: room.ID, RoomName: room.Name, Zone: room.Zone.String(), Now: now.UTC(), Today: []panelBooking{}, BookNow: []int{},
-		Scenes: []string{}, SceneLabels: map[string]string{}, Devices: []deviceView{}}
+		Scenes: []string{}, SceneLabels: map[string]string{}, Devices: []roomav.DeviceView{}}
 	if c.panel != nil {
 		st.PanelName = c.panel.Name
 	}
@@ -198,16 +199,16 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 			}
 		}
 	}
-	if s.av.enabled() {
-		st.Scenes = append(st.Scenes, s.av.sceneNames(room.ID)...)
-		st.SceneLabels = s.av.sceneLabels(room.ID)
-		st.Devices = s.av.deviceViews(room.ID)
-		if pc := s.av.panelOf(room.ID); pc != nil {
+	if s.av.Enabled() {
+		st.Scenes = append(st.Scenes, s.av.SceneNames(room.ID)...)
+		st.SceneLabels = s.av.SceneLabels(room.ID)
+		st.Devices = s.av.DeviceViews(room.ID)
+		if pc := s.av.Panel(room.ID); pc != nil {
 			if pc.Camera != "" {
 				st.Camera = &panelCamera{Device: pc.Camera, Presets: pc.Presets}
 			}
 			if len(pc.Mics) > 0 {
-				st.Mic = &panelMic{Muted: pc.mutedState()}
+				st.Mic = &panelMic{Muted: pc.Muted()}
 			}
 		}
 	}
@@ -364,7 +365,7 @@ func (s *server) panelAV(r *http.Request) (rooms.Room, error) {
 	if err != nil {
 		return room, err
 	}
-	if !s.av.enabled() || s.av.panelOf(room.ID) == nil {
+	if !s.av.Enabled() || s.av.Panel(room.ID) == nil {
 		return room, newProblem(http.StatusNotFound, "no-av", "no-av.room")
 	}
 	return room, nil
@@ -382,7 +383,7 @@ func (s *server) panelPreset(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	pc := s.av.panelOf(room.ID)
+	pc := s.av.Panel(room.ID)
 	if pc == nil || pc.Camera == "" || !slices.Contains(pc.Presets, in.Preset) {
 		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "invalid-command.preset", "preset", in.Preset)
 	}
@@ -411,7 +412,7 @@ func (s *server) panelMute(w http.ResponseWriter, r *http.Request, c *caller) er
 	if in.Mute == nil {
 		return newProblem(http.StatusUnprocessableEntity, "invalid-command", "invalid-command.mute")
 	}
-	pc := s.av.panelOf(room.ID)
+	pc := s.av.Panel(room.ID)
 	if pc == nil || len(pc.Mics) == 0 {
 		return newProblem(http.StatusNotFound, "no-av", "no-av.mic")
 	}
@@ -429,7 +430,7 @@ func (s *server) panelMute(w http.ResponseWriter, r *http.Request, c *caller) er
 	if failed != nil {
 		return failed
 	}
-	pc.setMuted(*in.Mute)
+	pc.SetMuted(*in.Mute)
 	writeJSON(w, http.StatusOK, panelMic{Muted: in.Mute})
 	return nil
 }

@@ -67,7 +67,7 @@ func TestBookingPageSaysThingsInWords(t *testing.T) {
 		t.Fatalf("lobby: %d %s", r.status, r.body)
 	}
 	seedHistory(t, e, b.ID)
-	e.server.av.panelOf("ratssaal").setMuted(true)
+	e.server.av.Panel("ratssaal").SetMuted(true)
 
 	shots, err := os.MkdirTemp("", "kogge-words-")
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"strings"
 
 	"github.com/kogge-project/kogge/daemon/jobs"
@@ -15,7 +16,7 @@ func (d *daemonProcess) jobActions() map[string]jobs.Action {
 	return jobs.Actions(jobs.Deps{
 		Log: d.log, Context: d.ctx, Store: d.store, Catalog: d.catalog, Closures: d.closureList,
 		Retention: d.cfg.Retention, HorizonMonths: d.cfg.Series.HorizonMonths,
-		AV: jobAV{d.av}, InUse: inUseAt(d.store.Overlapping),
+		AV: jobAV{d.av}, InUse: roomav.InUseAt(d.store.Overlapping),
 		ImportCouncil: d.oparlJob, Reconcile: d.reconcileJob,
 		// The series job tells the timeline of the meetings it adds, as it
 		// always did, until the store's change feed does.
@@ -32,18 +33,18 @@ func (d *daemonProcess) notify(b rooms.Booking) {
 
 // jobAV is the rooms' devices as the power-off job drives them: with
 // room-local device ids (a nil roomAV has none).
-type jobAV struct{ a *roomAV }
+type jobAV struct{ a *roomav.AV }
 
-func (j jobAV) Enabled() bool                    { return j.a.enabled() }
-func (j jobAV) Statuses(room string) []av.Status { return j.a.statuses(room) }
+func (j jobAV) Enabled() bool                    { return j.a.Enabled() }
+func (j jobAV) Statuses(room string) []av.Status { return j.a.Statuses(room) }
 
 func (j jobAV) RunActions(ctx context.Context, room string, actions []av.Action) []av.Result {
 	var sc av.Scene
 	for _, act := range actions {
-		act.Device = devKey(room, act.Device)
+		act.Device = roomav.DeviceKey(room, act.Device)
 		sc.Actions = append(sc.Actions, act)
 	}
-	res := j.a.runActions(ctx, room, sc)
+	res := j.a.RunActions(ctx, room, sc)
 	for i := range res {
 		res[i].Device = strings.TrimPrefix(res[i].Device, room+"/")
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/store"
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
@@ -61,16 +62,16 @@ func (d *daemonProcess) reload() {
 			return
 		}
 	}
-	var avc *avChange
+	var avc *roomav.Change
 	if d.av != nil {
-		if avc, err = d.av.prepare(cfg); err != nil {
+		if avc, err = prepareAV(d.av, cfg); err != nil {
 			d.log.Error("reload refused; keeping the running config", "err", err)
 			return
 		}
 	}
 	if err := d.catalog.Replace(rs, d.futureBookings); err != nil {
 		if avc != nil {
-			avc.abort()
+			avc.Abort()
 		}
 		d.log.Error("reload refused; keeping the running config", "err", err)
 		return
@@ -83,8 +84,8 @@ func (d *daemonProcess) reload() {
 	}
 	var avRooms []string
 	if avc != nil {
-		avc.commit()
-		avRooms = avc.changed
+		avc.Commit()
+		avRooms = avc.Changed()
 	}
 	for _, section := range restartSections(d.cfg, cfg) {
 		d.log.Warn("reload: changes to ["+section+"] take effect on restart", "section", section)

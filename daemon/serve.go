@@ -32,6 +32,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/pexip"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 )
@@ -98,7 +99,7 @@ type daemonProcess struct {
 	catalog  *rooms.Catalog
 	jobs     *jobs.Scheduler
 	timeline *timeline.Timeline
-	av       *roomAV
+	av       *roomav.AV
 	oparl    *oparlImport
 	broker   *broker.Broker
 	goTo     map[string]*gotomeeting.Client

@@ -12,6 +12,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling"
@@ -45,7 +46,7 @@ type server struct {
 	closures      func() []rooms.Closure
 	horizonMonths int
 	// av controls the rooms' devices; nil when none are configured.
-	av *roomAV
+	av *roomav.AV
 	// publicURL is where users reach Kogge (links in feeds).
 	publicURL string
 	// oparl imports the council information system's meetings; nil: off.

@@ -1,0 +1,502 @@
+package roomav
+
+import (
+	"context"
+	"log/slog"
+	"reflect"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/tesira"
+	"github.com/kogge-project/kogge/rooms/timeline"
+)
+
+// AV is the AV side of the daemon: each room's devices (a supervisor
+// per room), scenes and camera follower, and the hub that streams device
+// changes. A reload swaps single rooms (Prepare); the hub stays, so open
+// event streams keep hearing every room's devices. Its methods are safe
+// on a nil *AV (no AV at all).
+type AV struct {
+	log       *slog.Logger
+	newDriver func(av.DeviceConfig) (av.Driver, error)
+	hub       hub
+
+	mu    sync.RWMutex
+	rooms map[string]*avRoom
+	// followCtx is set once camera followers run (StartFollowers): rooms
+	// swapped in later start theirs under it. nil: no followers (tests).
+	followCtx context.Context
+}
+
+// avRoom is one room's AV. It does not change once built: a reload
+// replaces the whole avRoom.
+type avRoom struct {
+	spec      Room
+	sup       *av.Supervisor
+	devices   []string                   // room-local device ids, in config order
+	deviceKey map[string]av.DeviceConfig // room/device -> config
+	scenes    map[string]av.Scene        // name -> scene
+	labels    map[string]string          // device id -> display label
+	prep, end string                     // scene names
+	panel     *PanelControls             // what the room's panel may control
+	follow    *av.Follow                 // camera_follow; nil: none
+	// stopFollow ends the camera follower and waits for it (nil: none runs).
+	stopFollow func()
+}
+
+// DeviceKey is a device's id in the supervisor and in the device stream
+// (Subscribe), and the device name RunActions takes: room/device. Device
+// ids are unique per room only.
+func DeviceKey(room, dev string) string { return room + "/" + dev }
+
+// New supervises the devices of every room; newDriver builds the
+// protocol client for one device (av.NewDriver, or a fake in tests).
+// Camera followers start with StartFollowers.
+func New(log *slog.Logger, rooms []Room, newDriver func(av.DeviceConfig) (av.Driver, error)) (*AV, error) {
+	a := &AV{log: log, newDriver: newDriver, rooms: map[string]*avRoom{}}
+	for _, r := range rooms {
+		ar, err := a.build(r)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.rooms[r.ID] = ar
+	}
+	return a, nil
+}
+
+// build starts supervising one room's devices (followers are started
+// apart, by startFollow).
+func (a *AV) build(r Room) (*avRoom, error) {
+	ar := &avRoom{spec: r, deviceKey: map[string]av.DeviceConfig{}, scenes: map[string]av.Scene{}, labels: r.Labels,
+		prep: r.Prep, end: r.End, panel: panelControlsOf(r)}
+	ar.sup = av.NewSupervisor(a.log, a.hub.publish)
+	for _, dc := range r.Devices {
+		drv, err := a.newDriver(dc)
+		if err != nil {
+			ar.close()
+			return nil, err
+		}
+		// Device ids are unique per room; the supervisor (and the device
+		// stream) sees room/device.
+		sdc := dc
+		sdc.ID = DeviceKey(r.ID, dc.ID)
+		if err := ar.sup.Add(sdc, drv); err != nil {
+			ar.close()
+			return nil, err
+		}
+		ar.devices = append(ar.devices, dc.ID)
+		ar.deviceKey[sdc.ID] = dc
+	}
+	for _, sc := range r.Scenes {
+		ar.scenes[sc.Name] = av.Scene{Name: sc.Name, Actions: sc.Actions}
+	}
+	if f, ok := cameraFollow(r, a.log); ok {
+		ar.follow = &f
+	}
+	return ar, nil
+}
+
+// startFollow runs the room's camera follower under ctx.
+func (ar *avRoom) startFollow(ctx context.Context) {
+	if ar.follow == nil || ar.stopFollow != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		av.RunFollow(ctx, *ar.follow, ar.sup)
+	}()
+	ar.stopFollow = func() { cancel(); <-done }
+}
+
+// close ends the room's follower and its device connections.
+func (ar *avRoom) close() {
+	if ar.stopFollow != nil {
+		ar.stopFollow()
+	}
+	ar.sup.Close()
+}
+
+// room returns a room's AV (nil: none).
+func (a *AV) room(id string) *avRoom {
+	if a == nil {
+		return nil
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.rooms[id]
+}
+
+// Enabled reports whether any room has devices.
+func (a *AV) Enabled() bool {
+	if a == nil {
+		return false
+	}
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	for _, ar := range a.rooms {
+		if len(ar.devices) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// Subscribe streams every room's device changes, devices named by
+// DeviceKey, until stop is called. A subscriber that falls buffer changes
+// behind misses some (each carries the whole status).
+func (a *AV) Subscribe(buffer int) (changes <-chan av.Status, stop func()) {
+	return a.hub.subscribe(buffer)
+}
+
+// Statuses lists a room's devices with their room-local ids.
+func (a *AV) Statuses(room string) []av.Status {
+	ar := a.room(room)
+	if ar == nil || len(ar.devices) == 0 {
+		return []av.Status{}
+	}
+	var keys []string
+	for _, d := range ar.devices {
+		keys = append(keys, DeviceKey(room, d))
+	}
+	out := ar.sup.Statuses(keys...)
+	for i := range out {
+		out[i].ID = ar.deviceKey[out[i].ID].ID
+	}
+	return out
+}
+
+// DeviceView is a device's status as the pages get it: with its display
+// label from the config, and for a DSP whose microphones the panel mutes,
+// whether they are muted (as last set through Kogge; absent: unknown).
+type DeviceView struct {
+	av.Status
+	Label string `json:"label,omitempty"`
+	Muted *bool  `json:"muted,omitempty"`
+}
+
+// DeviceViews lists a room's devices for the pages.
+func (a *AV) DeviceViews(room string) []DeviceView {
+	out := []DeviceView{}
+	ar := a.room(room)
+	for _, st := range a.Statuses(room) {
+		v := DeviceView{Status: st}
+		if ar != nil {
+			v.Label = ar.labels[st.ID]
+			for _, m := range ar.panel.Mics {
+				if m.Device == st.ID {
+					v.Muted = ar.panel.Muted()
+					break
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// SceneLabels maps a room's labelled scenes to their labels.
+func (a *AV) SceneLabels(room string) map[string]string {
+	out := map[string]string{}
+	if ar := a.room(room); ar != nil {
+		for _, sc := range ar.spec.Scenes {
+			if sc.Label != "" {
+				out[sc.Name] = sc.Label
+			}
+		}
+	}
+	return out
+}
+
+// Device returns a room's device config by its room-local id.
+func (a *AV) Device(room, dev string) (av.DeviceConfig, bool) {
+	ar := a.room(room)
+	if ar == nil {
+		return av.DeviceConfig{}, false
+	}
+	dc, ok := ar.deviceKey[DeviceKey(room, dev)]
+	return dc, ok
+}
+
+// Status is one device's status with its room-local id.
+func (a *AV) Status(room, dev string) (av.Status, error) {
+	ar := a.room(room)
+	if ar == nil {
+		return av.Status{}, av.ErrUnknownDevice
+	}
+	st, err := ar.sup.Status(DeviceKey(room, dev))
+	st.ID = dev
+	return st, err
+}
+
+// SceneNames lists a room's scenes, sorted.
+func (a *AV) SceneNames(room string) []string {
+	names := []string{}
+	if ar := a.room(room); ar != nil {
+		for n := range ar.scenes {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Panel is what a room's panel may control (nil: no AV in the room).
+func (a *AV) Panel(room string) *PanelControls {
+	if ar := a.room(room); ar != nil {
+		return ar.panel
+	}
+	return nil
+}
+
+// Do runs one command on a room's device (room-local id); it does not
+// check the command against the device's kind (av.CheckCommand does).
+func (a *AV) Do(ctx context.Context, room, dev string, cmd av.Command) error {
+	ar := a.room(room)
+	if ar == nil {
+		return av.ErrUnknownDevice
+	}
+	return ar.sup.Do(ctx, DeviceKey(room, dev), cmd)
+}
+
+// RunScene runs a room's scene; device names in results are room-local.
+// ok is false if the room has no such scene.
+func (a *AV) RunScene(ctx context.Context, room, name string) (res []av.Result, ok bool) {
+	ar := a.room(room)
+	if ar == nil {
+		return nil, false
+	}
+	sc, ok := ar.scenes[name]
+	if !ok {
+		return nil, false
+	}
+	global := av.Scene{Name: sc.Name}
+	for _, act := range sc.Actions {
+		act.Device = DeviceKey(room, act.Device)
+		global.Actions = append(global.Actions, act)
+	}
+	res = ar.sup.RunScene(ctx, global, av.DefaultSceneDeadline)
+	for i := range res {
+		res[i].Device = ar.deviceKey[res[i].Device].ID
+	}
+	return res, true
+}
+
+// RunActions runs actions on a room's devices named by DeviceKey (results
+// name them so too).
+func (a *AV) RunActions(ctx context.Context, room string, sc av.Scene) []av.Result {
+	ar := a.room(room)
+	if ar == nil {
+		return nil
+	}
+	return ar.sup.RunScene(ctx, sc, av.DefaultSceneDeadline)
+}
+
+// scenesAt names the scenes the timeline runs in a room.
+func (a *AV) scenesAt(room string) (prep, end string) {
+	if ar := a.room(room); ar != nil {
+		return ar.prep, ar.end
+	}
+	return "", ""
+}
+
+// StartFollowers runs the camera followers of every room under ctx, and
+// of rooms a reload swaps in later.
+func (a *AV) StartFollowers(ctx context.Context) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.followCtx = ctx
+	for _, ar := range a.rooms {
+		ar.startFollow(ctx)
+	}
+}
+
+// Close ends every room's follower and device connections.
+func (a *AV) Close() {
+	a.mu.Lock()
+	rs := a.rooms
+	a.rooms = map[string]*avRoom{}
+	a.mu.Unlock()
+	for _, ar := range rs {
+		ar.close()
+	}
+}
+
+// Change is a prepared reload of the AV: the rooms to swap in (already
+// connecting) and the rooms to close. Nothing runs differently until
+// Commit; Abort undoes the preparation.
+type Change struct {
+	a       *AV
+	build   map[string]*avRoom // room -> new AV (nil: remove the room's AV)
+	changed []string
+}
+
+// Prepare builds the AV of every room whose Room differs from the running
+// one, and notes rooms that are gone. Unchanged rooms keep their
+// connections.
+func (a *AV) Prepare(rooms []Room) (*Change, error) {
+	ch := &Change{a: a, build: map[string]*avRoom{}}
+	a.mu.RLock()
+	cur := a.rooms
+	a.mu.RUnlock()
+	seen := map[string]bool{}
+	for _, r := range rooms {
+		seen[r.ID] = true
+		if old, ok := cur[r.ID]; ok && reflect.DeepEqual(old.spec, r) {
+			continue
+		}
+		ar, err := a.build(r)
+		if err != nil {
+			ch.Abort()
+			return nil, err
+		}
+		ch.build[r.ID] = ar
+		ch.changed = append(ch.changed, r.ID)
+	}
+	for id := range cur {
+		if !seen[id] {
+			ch.build[id] = nil
+			ch.changed = append(ch.changed, id)
+		}
+	}
+	slices.Sort(ch.changed)
+	return ch, nil
+}
+
+// Changed names the rooms the change rebuilds or removes, sorted.
+func (ch *Change) Changed() []string { return ch.changed }
+
+// Abort closes what Prepare built.
+func (ch *Change) Abort() {
+	for _, ar := range ch.build {
+		if ar != nil {
+			ar.close()
+		}
+	}
+}
+
+// Commit swaps the prepared rooms in and closes the ones they replace.
+func (ch *Change) Commit() {
+	a := ch.a
+	a.mu.Lock()
+	next := make(map[string]*avRoom, len(a.rooms))
+	for id, ar := range a.rooms {
+		next[id] = ar
+	}
+	var old []*avRoom
+	for id, ar := range ch.build {
+		if prev := next[id]; prev != nil {
+			old = append(old, prev)
+		}
+		if ar == nil {
+			delete(next, id)
+			continue
+		}
+		next[id] = ar
+		if a.followCtx != nil {
+			ar.startFollow(a.followCtx)
+		}
+	}
+	a.rooms = next
+	a.mu.Unlock()
+	// A command or scene already running on an old supervisor ends with
+	// its closing (the device goes offline for it).
+	for _, ar := range old {
+		ar.close()
+	}
+}
+
+// FollowTimeline runs each room's prep scene at a booking's prep event and
+// its end scene at teardown, unless the room is still (or again) in use
+// then: back-to-back meetings must not see the projector go dark. It
+// returns when ctx ends or events closes, once the scenes it started are
+// done.
+//
+// Each room's scenes run in their own goroutine, one at a time per room: a
+// projector warming up in one room must not delay the next room's prep.
+// The scenes are looked up at each event, so a reload's take effect.
+func (a *AV) FollowTimeline(ctx context.Context, events <-chan timeline.Event, inUse func(room string, at time.Time) bool) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	locks := map[string]*sync.Mutex{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			var scene string
+			prep, end := a.scenesAt(ev.Room)
+			switch ev.Kind {
+			case timeline.Prep:
+				scene = prep
+			case timeline.Teardown:
+				if end == "" || inUse(ev.Room, ev.At) {
+					continue
+				}
+				scene = end
+			}
+			if scene == "" {
+				continue // the timeline sends a late prep only while the meeting is still ahead
+			}
+			lock := locks[ev.Room]
+			if lock == nil {
+				lock = &sync.Mutex{}
+				locks[ev.Room] = lock
+			}
+			wg.Add(1)
+			go func(ev timeline.Event, scene string) {
+				defer wg.Done()
+				lock.Lock()
+				defer lock.Unlock()
+				res, _ := a.RunScene(ctx, ev.Room, scene)
+				failed := 0
+				for _, r := range res {
+					if !r.OK {
+						failed++
+					}
+				}
+				a.log.Info("scene run by the timeline", "room", ev.Room, "scene", scene, "event", ev.Kind, "booking", ev.Booking, "failed", failed)
+			}(ev, scene)
+		}
+	}
+}
+
+// InUseAt reports whether a room has a booking occupying it around at
+// (its buffers included), for the end scene and the evening power-off;
+// lookup lists the bookings overlapping [from, to) in a room.
+func InUseAt(lookup func(room string, from, to time.Time) ([]rooms.Booking, error)) func(room string, at time.Time) bool {
+	return func(room string, at time.Time) bool {
+		bs, err := lookup(room, at, at.Add(time.Minute))
+		return err == nil && len(bs) > 0
+	}
+}
+
+// cameraFollow turns a room's camera follow settings into the follower's.
+func cameraFollow(r Room, log *slog.Logger) (av.Follow, bool) {
+	cf := r.Follow
+	if cf.Camera == "" {
+		return av.Follow{}, false
+	}
+	var dsp av.DeviceConfig
+	for _, dc := range r.Devices {
+		if dc.ID == cf.DSP {
+			dsp = dc
+		}
+	}
+	return av.Follow{
+		Camera: DeviceKey(r.ID, cf.Camera), MicTag: cf.MicTag, Presets: cf.Presets, Default: cf.DefaultPreset,
+		Hold: cf.Hold,
+		Log:  log.With("component", "camera-follow", "room", r.ID),
+		Dial: func(ctx context.Context) (*tesira.Client, error) {
+			return tesira.Dial(ctx, dsp.Address, tesira.Options{DialTimeout: dsp.ConnectTimeout, CommandTimeout: dsp.CommandTimeout})
+		},
+	}, true
+}
