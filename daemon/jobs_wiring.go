@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"strings"
 
 	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 )
 
 // jobActions are the actions [[jobs]] tables can name (daemon/jobs), with
