@@ -62,7 +62,6 @@ func (s *server) book(c *caller, roomID string, fill func(*rooms.Booking, rooms.
 	if err != nil {
 		return rooms.Booking{}, err
 	}
-	s.notify(created)
 	s.mail.send(mailConfirmed, created)
 	return created, nil
 }
@@ -115,7 +114,6 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return s.storeError(c, err)
 	}
-	s.notify(updated)
 	if version == 0 || updated.Version != version {
 		if previous.Contact != "" && previous.Contact != updated.Contact {
 			// The old contact's calendar still holds the meeting: take it
@@ -152,7 +150,6 @@ func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return s.storeError(c, err)
 	}
-	s.notify(cancelled)
 	s.mail.send(mailCancelled, cancelled)
 	w.Header().Set("ETag", etag(cancelled))
 	writeJSON(w, http.StatusOK, s.view(c, cancelled))

@@ -254,11 +254,9 @@ func (s *server) panelBookingAction(w http.ResponseWriter, r *http.Request, c *c
 	if b == nil {
 		return stateProblem(none)
 	}
-	changed, err := act(b.ID)
-	if err != nil {
+	if _, err := act(b.ID); err != nil {
 		return s.storeError(c, err)
 	}
-	s.notify(changed)
 	return s.writePanelState(w, c, room, http.StatusOK)
 }
 
@@ -339,9 +337,9 @@ func (s *server) panelBookNow(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return s.storeError(c, err)
 	}
-	if in, err := s.checkinBooking(c, b.ID); err == nil {
-		s.notify(in)
-	}
+	// Booked at the door means someone is there: checked in at once (a
+	// failed check-in leaves the booking, which is what was asked for).
+	_, _ = s.checkinBooking(c, b.ID)
 	return s.writePanelState(w, c, room, http.StatusCreated)
 }
 

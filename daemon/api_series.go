@@ -191,7 +191,6 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 		out = s.viewSeries(c, created)
 		for _, b := range stored {
 			out.Occurrences = append(out.Occurrences, s.view(c, b))
-			s.notify(b)
 		}
 		out.Booked = len(stored)
 		s.mail.sendSeries(mailConfirmed, created, stored)
@@ -295,9 +294,6 @@ func (s *server) cancelSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	})
 	if err != nil {
 		return err
-	}
-	for _, b := range cancelled {
-		s.notify(b)
 	}
 	if sr, err = s.store.GetSeries(sr.ID); err != nil {
 		return err
@@ -415,7 +411,6 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 	}
 	out := s.viewSeries(c, sr)
 	for _, b := range edited {
-		s.notify(b)
 		out.Occurrences = append(out.Occurrences, s.view(c, b))
 	}
 	if occ, err := s.store.SeriesBookings(sr.ID, time.Time{}); err == nil {

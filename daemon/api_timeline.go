@@ -8,16 +8,6 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 )
 
-// notify tells the booking timeline that b changed, so that its prep,
-// start, no-show and end events follow. Every handler that changes a
-// booking calls it after the store acknowledged the change.
-func (s *server) notify(b rooms.Booking) {
-	if s.changed != nil {
-		s.changed(b)
-	}
-	s.bookingChanges.publish(bookingEventOf(b))
-}
-
 func bookingEventOf(b rooms.Booking) bookingEvent {
 	return bookingEvent{ID: b.ID, Room: b.Room, Status: b.Status, Start: b.Start.UTC(), End: b.End.UTC(), Version: b.Version}
 }
@@ -157,7 +147,6 @@ func (s *server) answerBooking(w http.ResponseWriter, c *caller, b rooms.Booking
 	if err != nil {
 		return s.storeError(c, err)
 	}
-	s.notify(b)
 	w.Header().Set("ETag", etag(b))
 	writeJSON(w, http.StatusOK, s.view(c, b))
 	return nil

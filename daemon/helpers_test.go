@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kogge-project/kogge/integrations/broker"
+
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
@@ -99,12 +101,14 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	}
 	t.Cleanup(mt.close)
 	e.meetings, s.hub, s.queues = mt, mt.hub, &mt.queues
-	s.changed = func(b rooms.Booking) {
-		mt.bookingChanged(b)
-		if s.broker != nil {
-			s.broker.Kick(b.ID)
-		}
-	}
+	// The same listeners as the daemon's (serve.go), but no timeline: the
+	// API tests run on a frozen clock.
+	t.Cleanup(st.Subscribe(changeListeners{
+		meetings: mt,
+		broker:   func() *broker.Broker { return s.broker },
+		server:   func() *server { return s },
+		mail:     func() *mailNotifier { return s.mail },
+	}.hear))
 	s.joins.SetExternal(externalJoin(st))
 	e.useProviders(config.Demo(dir).Providers, nil) // our SFU only, as by default
 	h, err := s.handler(nil)

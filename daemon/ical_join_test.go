@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/kogge-project/kogge/integrations/ical/icaljstest"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
 )
 
 // A hybrid booking's join link (the guest link, which never changes) is
@@ -142,4 +144,43 @@ func mailParts(t *testing.T, data []byte) (ics, text string) {
 	}
 	walk(m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body)
 	return ics, text
+}
+
+// A meeting moved to another provider (failover) mails the contact an
+// updated invitation; its join link is the one they already have.
+func TestProviderMoveMailsTheContact(t *testing.T) {
+	e := newTestEnv(t)
+	smtp, mailer := e.mailTo(t)
+	anna := e.login("anna")
+	b := anna.create(map[string]any{"kind": "committee", "title": "Bauausschuss", "contact": "bau@stadt.example",
+		"hybrid": map[string]any{"enabled": true, "expected_remote": 3}})
+	var links struct {
+		GuestURL string `json:"guest_url"`
+	}
+	anna.do("GET", "/api/v1/bookings/"+b.ID+"/join", nil).json(t, &links)
+	// The move is made here, as the broker's failover makes it; its worker
+	// is stopped, so that it does not move the meeting on again (the test
+	// daemon has no Pexip).
+	e.stopBroker()
+	if _, err := e.store.UpdateAllocation(b.ID, "broker", func(_ rooms.Booking, a *store.Allocation) error {
+		a.Provider, a.Licence, a.State = "pexip", "", store.AllocReserved
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mailer.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	msgs := smtp.Messages()
+	if len(msgs) != 2 {
+		t.Fatalf("%d mails, want the confirmation and the move", len(msgs))
+	}
+	ics, text := mailParts(t, msgs[1].Data)
+	if !strings.Contains(text, "anderen Anbieter") || !strings.Contains(text, links.GuestURL) {
+		t.Errorf("the move's mail says:\n%s", text)
+	}
+	inv := icaljstest.Parse(t, ics)
+	if inv.Method == nil || *inv.Method != "REQUEST" || len(inv.Events) != 1 || inv.Events[0].Conference[0] != links.GuestURL {
+		t.Errorf("the move's invitation: %+v", inv)
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/kogge-project/kogge/daemon/jobs"
-	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 )
@@ -18,17 +17,7 @@ func (d *daemonProcess) jobActions() map[string]jobs.Action {
 		Retention: d.cfg.Retention, HorizonMonths: d.cfg.Series.HorizonMonths,
 		AV: jobAV{d.av}, InUse: roomav.InUseAt(d.store.Overlapping),
 		ImportCouncil: d.oparlJob, Reconcile: d.reconcileJob,
-		// The series job tells the timeline of the meetings it adds, as it
-		// always did, until the store's change feed does.
-		Changed: d.notify,
 	})
-}
-
-// notify passes a change the daemon made on its own (a job) to the timeline.
-func (d *daemonProcess) notify(b rooms.Booking) {
-	if d.timeline != nil {
-		d.timeline.Changed(b)
-	}
 }
 
 // jobAV is the rooms' devices as the power-off job drives them: with

@@ -31,6 +31,7 @@ const (
 	mailChanged   = "changed"
 	mailCancelled = "cancelled"
 	mailReleased  = "released"
+	mailMoved     = "moved" // the meeting moved to another provider
 )
 
 func newMailNotifier(m *mail.Mailer, from string, catalog *rooms.Catalog, series func(string) (rooms.Series, error), log *slog.Logger) *mailNotifier {
@@ -88,6 +89,8 @@ func mailText(why, title, room, when string) (subject, text string) {
 		return "Buchung geändert: " + title, fmt.Sprintf("Ihre Buchung „%s“ wurde geändert: %s, %s.\n\nDie Einladung im Anhang aktualisiert Ihren Kalender.\n", title, room, when)
 	case mailCancelled:
 		return "Buchung abgesagt: " + title, fmt.Sprintf("Ihre Buchung „%s“ (%s, %s) wurde abgesagt.\n", title, room, when)
+	case mailMoved:
+		return "Videokonferenz verlegt: " + title, fmt.Sprintf("Die Videokonferenz Ihrer Buchung „%s“ (%s, %s) findet jetzt bei einem anderen Anbieter statt. Ihr Einladungslink bleibt gleich und führt dorthin.\n\nDie Einladung im Anhang aktualisiert Ihren Kalender.\n", title, room, when)
 	case mailReleased:
 		return "Raum freigegeben: " + title, fmt.Sprintf("Für Ihre Buchung „%s“ (%s, %s) hat niemand rechtzeitig eingecheckt; der Raum wurde freigegeben.\n", title, room, when)
 	}

@@ -220,12 +220,9 @@ func (d *daemonProcess) run() error {
 	if notifier != nil {
 		notifier.joinURL, notifier.dialIn = joinLinks.InviteJoinURL, joinLinks.InviteDialIn
 	}
-	var mt *meetings // started below; the timeline may release a booking before
+	var mt *meetings
 	tlStore := timelineStore{st: st, room: d.catalog.Get, now: time.Now, released: func(b rooms.Booking) {
 		notifier.send(mailReleased, b)
-		if mt != nil {
-			mt.bookingChanged(b)
-		}
 	}}
 	if n, err := tlStore.sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
 		return fmt.Errorf("ending bookings missed while down: %w", err)
@@ -263,6 +260,16 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	defer mt.close()
+	// From here every committed booking change reaches the timeline, the
+	// meetings, the broker and open pages through the store's change feed.
+	// (What was written before is in the store, which they read at start.)
+	stopListening := st.Subscribe(changeListeners{
+		timeline: tl, meetings: mt,
+		broker: func() *broker.Broker { return brk },
+		server: published.Load,
+		mail:   func() *mailNotifier { return notifier },
+	}.hear)
+	defer stopListening()
 	var demoLinks []string
 	if d.demo {
 		if host, guest, err := demoData.OpenMeeting(joinLinks, time.Now()); err != nil {
@@ -272,22 +279,9 @@ func (d *daemonProcess) run() error {
 		}
 	}
 	joinLinks.SetExternal(externalJoin(st))
-	changed := func(b rooms.Booking) {
-		tl.Changed(b)
-		mt.bookingChanged(b)
-		brk.Kick(b.ID)
-	}
 
 	if cfg.OParl.Endpoint != "" {
-		// Imported changes reach open pages like the API's own (the HTTP
-		// server is built below; imports start after it).
-		imported := func(b rooms.Booking) {
-			changed(b)
-			if srv := published.Load(); srv != nil {
-				srv.bookingChanges.publish(bookingEventOf(b))
-			}
-		}
-		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, imported); err != nil {
+		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, nil); err != nil {
 			return fmt.Errorf("oparl: %w", err)
 		}
 	}
@@ -318,7 +312,6 @@ func (d *daemonProcess) run() error {
 		secureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
 		ready:         d.ready,
 		jobs:          d.jobs.Status,
-		changed:       changed,
 		subscribe:     tl.Subscribe,
 		closing:       make(chan struct{}),
 		closures:      d.closureList,

@@ -35,8 +35,6 @@ type server struct {
 	ready func() error
 	// jobs reports the configured maintenance jobs (nil: none).
 	jobs func() []jobs.Status
-	// changed is told of every booking change (the timeline); nil: nobody.
-	changed func(rooms.Booking)
 	// subscribe opens a stream of timeline events for a room ("" = all).
 	subscribe func(room string, buffer int) (<-chan timeline.Event, func())
 	// closing is closed when shutdown begins (ends event streams).

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"github.com/kogge-project/kogge/integrations/broker"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// changeListeners are the parts that follow every committed booking
+// change, whatever made it (the API, a panel, the timeline, a job, the
+// council import, the purge, a provider move): the store's change feed
+// calls hear once per change, after its commit. Nobody else tells them.
+type changeListeners struct {
+	// timeline re-plans the booking's instants (nil: none runs, as in
+	// the API tests).
+	timeline interface{ Changed(rooms.Booking) }
+	// meetings keeps an open meeting in step (a new end, an end for all).
+	meetings *meetings
+	// broker places, moves and deletes external meetings; read at each
+	// change, since the tests swap it.
+	broker func() *broker.Broker
+	// server carries booking events to open pages (nil before it runs).
+	server func() *server
+	// mail tells the booking's contact when its meeting moved to another
+	// provider (nil: no mail configured). Other mails are still sent by
+	// the handlers that know why a booking changed.
+	mail func() *mailNotifier
+}
+
+func (l changeListeners) hear(c rooms.Change) {
+	b := c.Booking()
+	if c.After == nil {
+		// Deleted by the purge: past, so nothing to plan, open or move;
+		// pages redraw on the event.
+		b.Status = rooms.StatusCancelled
+	}
+	if l.timeline != nil {
+		l.timeline.Changed(b)
+	}
+	if l.meetings != nil {
+		l.meetings.bookingChanged(b)
+	}
+	if l.broker != nil {
+		if brk := l.broker(); brk != nil {
+			brk.Kick(b.ID)
+		}
+	}
+	if c.Action == store.ActionProviderMove && c.After != nil && l.mail != nil {
+		l.mail().send(mailMoved, b) // nil-safe
+	}
+	if l.server != nil {
+		if srv := l.server(); srv != nil {
+			srv.bookingChanges.publish(bookingEventOf(b))
+		}
+	}
+}
