@@ -38,10 +38,8 @@ func (a timelineStore) Release(id, reason string) (rooms.Booking, error) {
 		if b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative {
 			return false, nil // checked in, cancelled or ended meanwhile
 		}
-		grace := rooms.DefaultCheckinGrace
-		if r, ok := a.room(b.Room); ok {
-			grace = checkinGrace(r)
-		}
+		r, _ := a.room(b.Room) // a room gone from the config: the defaults
+		grace := r.CheckinGraceOrDefault()
 		if !b.CheckinRequired || a.now().Before(b.Start.Add(grace)) {
 			return false, nil // moved later, or no longer needs a check-in
 		}

@@ -43,6 +43,24 @@ const (
 	DefaultCheckinGrace = 15 * time.Minute
 )
 
+// PrepLeadOrDefault is how long before a booking's start the room is
+// prepared (its prep scene runs, check-in opens, join links open).
+func (r Room) PrepLeadOrDefault() time.Duration {
+	if r.PrepLead > 0 {
+		return r.PrepLead
+	}
+	return DefaultPrepLead
+}
+
+// CheckinGraceOrDefault is how long after the start a booking that needs
+// a check-in waits for one before it is released.
+func (r Room) CheckinGraceOrDefault() time.Duration {
+	if r.CheckinGrace > 0 {
+		return r.CheckinGrace
+	}
+	return DefaultCheckinGrace
+}
+
 // Hours are a room's bookable hours in its zone: a booking must start and end
 // on the same local day, on one of Days, between From and Until. From = 0 and
 // Until = 24h on all days lifts every limit.

@@ -145,13 +145,7 @@ func instants(b *booked, room rooms.Room, out []instant) []instant {
 	if b.Status == rooms.StatusEnded {
 		return append(out, instant{end, slotEnd}, instant{teardown, slotTeardown})
 	}
-	lead, grace := room.PrepLead, room.CheckinGrace
-	if lead <= 0 {
-		lead = rooms.DefaultPrepLead
-	}
-	if grace <= 0 {
-		grace = rooms.DefaultCheckinGrace
-	}
+	lead, grace := room.PrepLeadOrDefault(), room.CheckinGraceOrDefault()
 	out = append(out, instant{b.Start.Add(-lead), slotPrep}, instant{b.Start, slotStart})
 	// A booking shorter than the grace cannot be released: it is over
 	// before anyone could have been late.

@@ -114,16 +114,7 @@ func (j *Joins) Link(c joinlink.Claims) (string, error) {
 // to the end plus grace.
 func (j *Joins) Window(b rooms.Booking) (opens, closes time.Time) {
 	room, _ := j.room(b.Room)
-	return b.Start.Add(-prepLead(room)), b.End.Add(j.grace)
-}
-
-// prepLead is when a room is prepared before a booking starts; the
-// check-in rule in daemon/api_timeline.go uses the same lead.
-func prepLead(r rooms.Room) time.Duration {
-	if r.PrepLead > 0 {
-		return r.PrepLead
-	}
-	return rooms.DefaultPrepLead
+	return b.Start.Add(-room.PrepLeadOrDefault()), b.End.Add(j.grace)
 }
 
 // LobbyOn says whether guests wait to be admitted: always for confidential
