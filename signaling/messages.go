@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/kogge-project/kogge/rooms"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -135,12 +136,7 @@ func parse(data []byte) (typ string, msg message, err error) {
 }
 
 // clip keeps a client-given string short enough to echo.
-func clip(s string) string {
-	if len(s) > maxIDLen {
-		return s[:maxIDLen] + "…"
-	}
-	return s
-}
+func clip(s string) string { return rooms.Clip(s, maxIDLen) }
 
 func (m *helloMsg) validate() error { return nil } // checked in order by the hub
 

@@ -183,9 +183,4 @@ func (b *Broker) busyView(self string, taken map[[2]string]bool) store.BusyFunc 
 }
 
 // clip keeps stored error texts short.
-func clip(s string) string {
-	if len(s) > 300 {
-		return s[:300] + "…"
-	}
-	return s
-}
+func clip(s string) string { return rooms.Clip(s, 300) }

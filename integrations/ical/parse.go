@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // Limits on an upload: a committee's plan for a year has a few hundred
@@ -210,16 +212,8 @@ func parseContentLine(n int, s string) (contentLine, error) {
 	return cl, nil
 }
 
-func clip(s string) string {
-	if len(s) <= 40 {
-		return s
-	}
-	cut := 40
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
+// clip keeps a quoted piece of the input short in an error message.
+func clip(s string) string { return rooms.Clip(s, 40) }
 
 // rawEvent is a VEVENT's own properties (not those of its VALARMs).
 type rawEvent struct {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kogge-project/kogge/rooms"
 )
@@ -400,11 +399,4 @@ func (s *syncer) reportAgenda(mt Meeting) {
 }
 
 // clip cuts s to at most n runes, as the store rejects longer text.
-func clip(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
+func clip(s string, n int) string { return rooms.Clip(strings.TrimSpace(s), n) }

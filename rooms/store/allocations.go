@@ -202,7 +202,7 @@ func (s *Store) UpdateAllocation(bookingID, actor string, fn func(b rooms.Bookin
 		}
 		detail := fmt.Sprintf("from %s to %s", prev.Provider, stored.Provider)
 		if stored.LastError != "" {
-			detail += ": " + truncate(stored.LastError, maxMoveReason)
+			detail += ": " + rooms.Clip(stored.LastError, maxMoveReason)
 		}
 		recordChange(tx, &b, &b) // the booking stays; its meeting moved
 		return appendAudit(tx, AuditEntry{
@@ -219,13 +219,6 @@ func (s *Store) UpdateAllocation(bookingID, actor string, fn func(b rooms.Bookin
 // maxMoveReason bounds the reason an audited move keeps: a provider's
 // error may carry a whole HTTP body.
 const maxMoveReason = 300
-
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
-}
 
 // DropCleanup removes r from a's Cleanup (the worker deleted that
 // meeting). Remove only what was deleted rather than clearing the list: a

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // readLoop owns the connection's reads: it waits for the banner, then
@@ -138,9 +139,15 @@ func (c *Client) publish(p Publication) {
 	}
 }
 
+// truncate keeps a device's line short in an error (a protocol package
+// imports nothing of Kogge, so this is not rooms.Clip).
 func truncate(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
+	if len(s) <= 80 {
+		return s
 	}
-	return s
+	cut := 80
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
