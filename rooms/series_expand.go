@@ -37,11 +37,11 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 	}
 	until, bounded := r.untilInstant(zone)
 	opt := r.opt
-	opt.Dtstart = floating(s.Template.Start.In(zone))
+	opt.Dtstart = Floating(s.Template.Start.In(zone))
 	if bounded {
 		// A day's margin lets rrule-go stop on its own; the exact
 		// comparison is below, on instants.
-		opt.Until = floating(until.In(zone)).Add(24 * time.Hour)
+		opt.Until = Floating(until.In(zone)).Add(24 * time.Hour)
 	}
 	rr, err := rrule.NewRRule(opt)
 	if err != nil { // parseRule probed the same options
@@ -49,7 +49,7 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 	}
 	// Wall-clock times more than a day before from cannot land in the window
 	// (offsets are below 24 h), so they are skipped without placing them.
-	skipBelow := floating(from.In(zone)).Add(-24 * time.Hour)
+	skipBelow := Floating(from.In(zone)).Add(-24 * time.Hour)
 
 	excluded := newExdates(s.ExDates)
 	var out []time.Time
@@ -58,7 +58,7 @@ func (s *Series) Expand(zone *time.Location, from, to time.Time) ([]time.Time, e
 		if wall.Before(skipBelow) {
 			continue
 		}
-		start := localInstant(wall, zone)
+		start := LocalInstant(wall, zone)
 		if bounded && start.After(until) || !start.Before(to) {
 			break
 		}
@@ -102,9 +102,9 @@ func (r *rule) untilInstant(zone *time.Location) (time.Time, bool) {
 	case untilUTC:
 		return r.until, true
 	case untilFloating:
-		return localInstant(r.until, zone), true
+		return LocalInstant(r.until, zone), true
 	case untilDate:
-		return localInstant(r.until.AddDate(0, 0, 1), zone).Add(-time.Nanosecond), true
+		return LocalInstant(r.until.AddDate(0, 0, 1), zone).Add(-time.Nanosecond), true
 	}
 	return time.Time{}, false
 }
@@ -136,67 +136,23 @@ func (s *Series) Occurrence(zone *time.Location, start time.Time) Booking {
 // itself, so that an occurrence moved out of a spring-forward gap
 // (02:30 → 03:30) still ends when the template says.
 func (s *Series) endFor(zone *time.Location, start time.Time) time.Time {
-	tStart, tEnd := floating(s.Template.Start.In(zone)), floating(s.Template.End.In(zone))
+	tStart, tEnd := Floating(s.Template.Start.In(zone)), Floating(s.Template.End.In(zone))
 	length := tEnd.Sub(tStart)
-	wall := floating(start.In(zone))
+	wall := Floating(start.In(zone))
 	h, m, sec := tStart.Clock()
 	for _, day := range []time.Time{wall, wall.AddDate(0, 0, -1)} {
 		y, mo, d := day.Date()
 		nominal := time.Date(y, mo, d, h, m, sec, tStart.Nanosecond(), time.UTC)
-		if localInstant(nominal, zone).Equal(start) {
+		if LocalInstant(nominal, zone).Equal(start) {
 			wall = nominal
 			break
 		}
 	}
-	end := localInstant(wall.Add(length), zone)
+	end := LocalInstant(wall.Add(length), zone)
 	if !end.After(start) { // the whole template fell into a gap
 		end = start.Add(length)
 	}
 	return end
-}
-
-// floating returns t's wall clock as a UTC time: a "floating" time in RFC
-// 5545 terms, free of any zone's DST.
-func floating(t time.Time) time.Time {
-	y, mo, d := t.Date()
-	h, m, s := t.Clock()
-	return time.Date(y, mo, d, h, m, s, t.Nanosecond(), time.UTC)
-}
-
-// localInstant places a floating wall-clock time in zone as RFC 5545
-// 3.3.5 says: an ambiguous time (fall-back) is its first occurrence; a time
-// in a spring-forward gap is read with the offset before the gap, which
-// moves it forward by the gap (02:30 → 03:30).
-func localInstant(wall time.Time, zone *time.Location) time.Time {
-	if zone == time.UTC {
-		return wall
-	}
-	// Offsets are under a day, so a day either side lies outside any
-	// transition near wall.
-	_, before := wall.Add(-24 * time.Hour).In(zone).Zone()
-	_, after := wall.Add(24 * time.Hour).In(zone).Zone()
-	early := wall.Add(-time.Duration(before) * time.Second)
-	late := wall.Add(-time.Duration(after) * time.Second)
-	if late.Before(early) {
-		early, late = late, early
-	}
-	switch {
-	case shows(early, wall, zone):
-		return early
-	case shows(late, wall, zone):
-		return late
-	case before == after: // two transitions within two days; trust Go
-		y, mo, d := wall.Date()
-		h, m, s := wall.Clock()
-		return time.Date(y, mo, d, h, m, s, wall.Nanosecond(), zone)
-	}
-	return wall.Add(-time.Duration(before) * time.Second)
-}
-
-// shows reports whether instant t reads as the floating time wall in zone.
-func shows(t, wall time.Time, zone *time.Location) bool {
-	_, off := t.In(zone).Zone()
-	return t.Add(time.Duration(off) * time.Second).Equal(wall)
 }
 
 func orUTC(zone *time.Location) *time.Location {

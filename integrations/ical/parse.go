@@ -438,7 +438,7 @@ func (p *parser) time(cl contentLine, v string) (zonedTime, error) {
 		if err != nil {
 			return zonedTime{}, errorAt(cl.line, "%s: %q is not a date (YYYYMMDD)", cl.name, clip(v))
 		}
-		off := locationOffsets(p.zone)
+		off := rooms.ZoneOffsets(p.zone)
 		return zonedTime{t: placeWall(d, off), date: true, zone: off}, nil
 	}
 	if strings.HasSuffix(v, "Z") || strings.HasSuffix(v, "z") {
@@ -452,7 +452,7 @@ func (p *parser) time(cl contentLine, v string) (zonedTime, error) {
 	if err != nil {
 		return zonedTime{}, errorAt(cl.line, "%s: %q is not a time (YYYYMMDDTHHMMSS)", cl.name, clip(v))
 	}
-	off := locationOffsets(p.zone) // floating: the import's zone
+	off := rooms.ZoneOffsets(p.zone) // floating: the import's zone
 	if tzid, ok := cl.params["TZID"]; ok {
 		z, err := p.resolve(tzid, cl.line)
 		if err != nil {

@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // resolvedZone is a TZID as an offset function: from Go's tz data for an
@@ -41,7 +43,7 @@ func (p *parser) resolve(tzid string, line int) (resolvedZone, error) {
 	}
 	var z resolvedZone
 	if loc := ianaZone(tzid); loc != nil {
-		z = resolvedZone{offset: locationOffsets(loc)}
+		z = resolvedZone{offset: rooms.ZoneOffsets(loc)}
 	} else if vt, ok := p.vtz[tzid]; ok && len(vt.obs) > 0 {
 		z = resolvedZone{offset: vt.offsetAt}
 	} else {

@@ -2,6 +2,8 @@ package ical
 
 import (
 	"time"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 const (
@@ -38,56 +40,21 @@ func dateTimes(name string, ts []time.Time, zone *time.Location) string {
 	return head
 }
 
-// floating returns t's wall clock as a UTC time: a "floating" time in RFC
-// 5545 terms, free of any zone's DST.
-func floating(t time.Time) time.Time {
-	y, mo, d := t.Date()
-	h, m, s := t.Clock()
-	return time.Date(y, mo, d, h, m, s, t.Nanosecond(), time.UTC)
-}
-
-// offsetFunc gives a zone's UTC offset in seconds at an instant.
-type offsetFunc func(time.Time) int
-
-func locationOffsets(zone *time.Location) offsetFunc {
-	return func(t time.Time) int {
-		_, off := t.In(zone).Zone()
-		return off
-	}
-}
+// floating is rooms.Floating: t's wall clock as a UTC time.
+func floating(t time.Time) time.Time { return rooms.Floating(t) }
 
 // localInstant places a floating wall-clock time in zone as RFC 5545 3.3.5
-// says, the same way rooms.Series.Expand does: an ambiguous time (fall
-// back) is its first occurrence; a time in a spring-forward gap is read
-// with the offset before the gap, which moves it forward (02:30 → 03:30).
-// time.Date would pick the later instant of an ambiguous time.
+// says, as the series expansion does (rooms.LocalInstant).
 func localInstant(wall time.Time, zone *time.Location) time.Time {
 	if isUTC(zone) {
 		return wall
 	}
-	return placeWall(wall, locationOffsets(zone))
+	return rooms.LocalInstant(wall, zone)
 }
 
-// placeWall is localInstant for any zone given by its offsets, so that a
-// VTIMEZONE read from an upload is applied by the same rules.
-func placeWall(wall time.Time, offset offsetFunc) time.Time {
-	// Offsets are under a day, so a day either side lies outside any
-	// transition near wall.
-	before := offset(wall.Add(-24 * time.Hour))
-	after := offset(wall.Add(24 * time.Hour))
-	early := wall.Add(-time.Duration(before) * time.Second)
-	late := wall.Add(-time.Duration(after) * time.Second)
-	if late.Before(early) {
-		early, late = late, early
-	}
-	shows := func(t time.Time) bool {
-		return t.Add(time.Duration(offset(t)) * time.Second).Equal(wall)
-	}
-	switch {
-	case shows(early):
-		return early
-	case shows(late):
-		return late
-	}
-	return wall.Add(-time.Duration(before) * time.Second)
-}
+// placeWall is localInstant for a zone given by its offsets (a VTIMEZONE
+// read from an upload), by the same rules.
+func placeWall(wall time.Time, offset offsetFunc) time.Time { return rooms.PlaceWall(wall, offset) }
+
+// offsetFunc gives a zone's UTC offset in seconds at an instant.
+type offsetFunc func(time.Time) int
