@@ -78,7 +78,7 @@ func (b *Broker) keep(bk rooms.Booking, prev store.Allocation, req Request, busy
 	} else if prev.Licence != "" {
 		return nil, false, nil
 	}
-	a := cloneAlloc(prev)
+	a := prev.Clone()
 	if a.From.Equal(req.From) && a.To.Equal(req.To) {
 		return &a, true, nil
 	}
@@ -105,7 +105,7 @@ func provisionAt(p Provider, bk rooms.Booking, now time.Time) time.Time {
 
 // release frees an allocation; its external meeting goes to Cleanup.
 func release(a store.Allocation) store.Allocation {
-	a = cloneAlloc(a)
+	a = a.Clone()
 	if a.ExternalID != "" {
 		a.Cleanup = append(a.Cleanup, externalOf(a))
 	}
@@ -148,16 +148,10 @@ func parseRef(ref string) (booking string, n int, ok bool) {
 	return ref[:i], n, err == nil
 }
 
-func cloneAlloc(a store.Allocation) store.Allocation {
-	a.Excluded = slices.Clone(a.Excluded)
-	a.Cleanup = slices.Clone(a.Cleanup)
-	return a
-}
-
 func clonePtr(a *store.Allocation) *store.Allocation {
 	if a == nil {
 		return nil
 	}
-	c := cloneAlloc(*a)
+	c := a.Clone()
 	return &c
 }

@@ -182,7 +182,7 @@ func (s *Store) UpdateAllocation(bookingID, actor string, fn func(b rooms.Bookin
 		if prev == nil {
 			return fmt.Errorf("booking %s has no allocation: %w", uid, rooms.ErrNotFound)
 		}
-		next := cloneAlloc(*prev)
+		next := prev.Clone()
 		if err := fn(b, &next); err != nil {
 			return err
 		}

@@ -94,7 +94,8 @@ func utcOrZero(t time.Time) time.Time {
 	return t.UTC()
 }
 
-func cloneAlloc(a Allocation) Allocation {
+// Clone is a deep copy of a: its lists are its own.
+func (a Allocation) Clone() Allocation {
 	a.Excluded = slices.Clone(a.Excluded)
 	a.Cleanup = slices.Clone(a.Cleanup)
 	return a

@@ -211,7 +211,7 @@ func releaseAlloc(tx *bbolt.Tx, id ulid.ULID, prev *Allocation, now time.Time) e
 	if prev == nil || !prev.holds() {
 		return nil
 	}
-	next := cloneAlloc(*prev)
+	next := prev.Clone()
 	next.State = AllocReleased
 	_, refused, err := writeAlloc(tx, id, prev, next, now)
 	if err == nil && refused != nil {
@@ -238,7 +238,7 @@ func allocate(tx *bbolt.Tx, alloc Allocator, b *rooms.Booking, id ulid.ULID, now
 	}
 	var p *Allocation
 	if prev != nil {
-		c := cloneAlloc(*prev)
+		c := prev.Clone()
 		p = &c
 	}
 	next, aerr := alloc(*b, p, busyFunc(tx, id))
@@ -248,7 +248,7 @@ func allocate(tx *bbolt.Tx, alloc Allocator, b *rooms.Booking, id ulid.ULID, now
 	if next == nil {
 		return nil, releaseAlloc(tx, id, prev, now)
 	}
-	n := cloneAlloc(*next)
+	n := next.Clone()
 	if prev != nil { // the allocator may start afresh: never lose a meeting to delete
 		for _, r := range prev.Cleanup {
 			addCleanup(&n, r)
