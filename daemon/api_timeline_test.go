@@ -77,8 +77,8 @@ func TestTimelineAdapterIgnoresOutdatedInstants(t *testing.T) {
 		"start": "2026-12-01T10:00:00+01:00", "end": "2026-12-01T11:00:00+01:00"})
 	clock := time.Date(2026, 12, 1, 9, 10, 0, 0, time.UTC) // 10:10 local: grace runs to 10:15, end at 11:00
 	var releasedMail []string
-	a := timelineStore{st: e.store, room: e.catalog.Get, now: func() time.Time { return clock },
-		released: func(b rooms.Booking) { releasedMail = append(releasedMail, b.ID) }}
+	a := newTimelineStore(e.store, e.catalog.Get, func() time.Time { return clock },
+		func(b rooms.Booking) { releasedMail = append(releasedMail, b.ID) })
 	if got, err := a.Release(b.ID, "test"); err != nil || got.Status != "confirmed" {
 		t.Fatalf("release before the grace ended: %v %v", got.Status, err)
 	}
@@ -111,7 +111,7 @@ func TestSweepEndsBookingsMissedLongAgo(t *testing.T) {
 		return b
 	}
 	old, cancelled, recent := mk(3, rooms.StatusConfirmed), mk(4, rooms.StatusCancelled), mk(0, rooms.StatusConfirmed)
-	a := timelineStore{st: e.store, room: e.catalog.Get, now: time.Now}
+	a := newTimelineStore(e.store, e.catalog.Get, time.Now, nil)
 	n, err := a.sweep(now, 24*time.Hour)
 	if err != nil || n != 1 {
 		t.Fatalf("swept %d, %v", n, err)

@@ -221,9 +221,9 @@ func (d *daemonProcess) run() error {
 		notifier.joinURL, notifier.dialIn = joinLinks.InviteJoinURL, joinLinks.InviteDialIn
 	}
 	var mt *meetings
-	tlStore := timelineStore{st: st, room: d.catalog.Get, now: time.Now, released: func(b rooms.Booking) {
+	tlStore := newTimelineStore(st, d.catalog.Get, time.Now, func(b rooms.Booking) {
 		notifier.send(mailReleased, b)
-	}}
+	})
 	if n, err := tlStore.sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
 		return fmt.Errorf("ending bookings missed while down: %w", err)
 	} else if n > 0 {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 )
@@ -21,31 +22,32 @@ type timelineStore struct {
 	now  func() time.Time
 	// released hears of every no-show release (the contact's mail).
 	released func(rooms.Booking)
+	// bookings makes the changes.
+	bookings *bookings.Service
 }
 
 // timelineActor is who the audit log names for the timeline's own changes.
 const timelineActor = "timeline"
 
+// asTimeline is the timeline as the booking service knows it.
+var asTimeline = bookings.Actor{Name: timelineActor, System: true}
+
 var _ timeline.Store = timelineStore{}
+
+// newTimelineStore is the timeline's store; released (optional) hears of
+// every no-show release.
+func newTimelineStore(st *store.Store, room func(string) (rooms.Room, bool), now func() time.Time, released func(rooms.Booking)) timelineStore {
+	return timelineStore{st: st, room: room, now: now, released: released,
+		bookings: bookings.New(bookings.Options{Store: st, Room: room, Now: now})}
+}
 
 func (a timelineStore) Pending(since time.Time) ([]rooms.Booking, error) { return a.st.Pending(since) }
 
-// Release frees the room of a booking nobody checked in to; the reason
-// goes to the audit log beside the status change.
+// Release frees the room of a booking nobody checked in to (the booking
+// service decides); the reason goes to the audit log beside the status
+// change.
 func (a timelineStore) Release(id, reason string) (rooms.Booking, error) {
-	released := false
-	b, err := a.st.Transition(id, "release", timelineActor, func(b *rooms.Booking) (bool, error) {
-		if b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative {
-			return false, nil // checked in, cancelled or ended meanwhile
-		}
-		r, _ := a.room(b.Room) // a room gone from the config: the defaults
-		grace := r.CheckinGraceOrDefault()
-		if !b.CheckinRequired || a.now().Before(b.Start.Add(grace)) {
-			return false, nil // moved later, or no longer needs a check-in
-		}
-		b.Status, released = rooms.StatusReleased, true
-		return true, nil
-	})
+	b, released, err := a.bookings.Release(asTimeline, id)
 	if err == nil && released {
 		err = a.st.AppendAudit(store.AuditEntry{Actor: timelineActor, Action: "release.reason", BookingID: id, Detail: reason})
 		if a.released != nil {
@@ -57,17 +59,7 @@ func (a timelineStore) Release(id, reason string) (rooms.Booking, error) {
 
 // Finish marks a booking ended at its scheduled end.
 func (a timelineStore) Finish(id string) (rooms.Booking, error) {
-	return a.st.Transition(id, "finish", timelineActor, func(b *rooms.Booking) (bool, error) {
-		if a.now().Before(b.End) {
-			return false, nil // extended meanwhile
-		}
-		switch b.Status {
-		case rooms.StatusConfirmed, rooms.StatusTentative, rooms.StatusCheckedIn:
-			b.Status = rooms.StatusEnded
-			return true, nil
-		}
-		return false, nil
-	})
+	return a.bookings.Finish(asTimeline, id)
 }
 
 // sweepWindow is how far back the start-up sweep looks for bookings that
