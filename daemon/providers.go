@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -206,26 +205,6 @@ func (d *daemonProcess) reconcileJob(config.Job) (string, error) {
 			r.Provider, r.Listed, r.OrphansDeleted, r.Recreated, r.Drift, r.Errors))
 	}
 	return strings.Join(parts, "; "), err
-}
-
-// errNoGoTo: GoToMeeting is not among the configured providers.
-var errNoGoTo = newProblem(http.StatusNotFound, "no-such-provider", "no-such-provider.goto")
-
-// authorizeGoTo trades an organizer's one-time authorization code for
-// tokens, saved encrypted; it uses the running client, so a re-authorised
-// organizer works at once.
-func authorizeGoTo(clients map[string]*gotomeeting.Client) func(ctx context.Context, organizer, code string) error {
-	return func(ctx context.Context, organizer, code string) error {
-		c, ok := clients[organizer]
-		if !ok {
-			return errNoGoTo
-		}
-		if _, err := c.Exchange(ctx, code); err != nil {
-			return fmt.Errorf("gotomeeting: exchanging the code: %v: %w", err,
-				newProblem(http.StatusBadGateway, "authorization-failed", "authorization-failed"))
-		}
-		return nil
-	}
 }
 
 // backfillAllocations places the meetings of hybrid bookings written

@@ -3,6 +3,7 @@ package main
 import (
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
@@ -24,7 +25,7 @@ type timelineStore struct {
 }
 
 // timelineActor is who the audit log names for the timeline's own changes.
-const timelineActor = "timeline"
+const timelineActor = web.TimelineActor
 
 var _ timeline.Store = timelineStore{}
 
@@ -40,7 +41,7 @@ func (a timelineStore) Release(id, reason string) (rooms.Booking, error) {
 		}
 		grace := rooms.DefaultCheckinGrace
 		if r, ok := a.room(b.Room); ok {
-			grace = checkinGrace(r)
+			grace = web.CheckinGrace(r)
 		}
 		if !b.CheckinRequired || a.now().Before(b.Start.Add(grace)) {
 			return false, nil // moved later, or no longer needs a check-in
