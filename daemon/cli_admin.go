@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/backends"
 	"github.com/kogge-project/kogge/daemon/web"
 
 	"github.com/kogge-project/kogge/daemon/config"
@@ -78,7 +79,7 @@ func (d *directAdmin) AuthorizeGoTo(organizer, code string) error {
 	if !d.cfg.Providers.Uses("gotomeeting") {
 		return web.ErrNoGoTo
 	}
-	clients, _, err := goToClients(d.cfg.Providers.GoToMeeting, d.store)
+	clients, _, err := backends.GoToClients(d.cfg.Providers.GoToMeeting, d.store)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 
+	"github.com/kogge-project/kogge/daemon/backends"
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/daemon/jobs"
@@ -198,7 +199,7 @@ func (d *daemonProcess) run() error {
 	if cfg.Mail.Host != "" {
 		mc := mail.Config{Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, From: cfg.Mail.From, AllowPlain: cfg.Mail.AllowPlain}
 		if cfg.Mail.PasswordFile != "" {
-			if mc.Password, err = readSecret(cfg.Mail.PasswordFile); err != nil {
+			if mc.Password, err = backends.ReadSecret(cfg.Mail.PasswordFile); err != nil {
 				return fmt.Errorf("mail password: %w", err)
 			}
 		}
