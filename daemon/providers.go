@@ -52,25 +52,6 @@ func (d *daemonProcess) startBroker(onMove func(b rooms.Booking, from, to, reaso
 	return b, func() { cancel(); wg.Wait() }, nil
 }
 
-// externalJoin says where a booking's meeting lives when the broker handed
-// it to an outside provider: its join (or host) URL once provisioned;
-// pending while the provider is still being asked.
-func externalJoin(st *store.Store) func(b rooms.Booking, host bool) (url string, pending bool) {
-	return func(b rooms.Booking, host bool) (string, bool) {
-		a, ok, err := st.Allocation(b.ID)
-		if err != nil || !ok || a.Provider == string(broker.KindBuiltin) || a.State == store.AllocReleased {
-			return "", false
-		}
-		if a.State != store.AllocProvisioned {
-			return "", true
-		}
-		if host && a.HostURL != "" {
-			return a.HostURL, false
-		}
-		return a.JoinURL, false
-	}
-}
-
 // reconcileJob is the "reconcile" action: compare every provider's
 // meetings with our allocations, delete orphans Kogge made, recreate
 // missing ones, report drift.

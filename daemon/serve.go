@@ -279,7 +279,7 @@ func (d *daemonProcess) run() error {
 			demoLinks = []string{host, guest}
 		}
 	}
-	joinLinks.SetExternal(externalJoin(st))
+	joinLinks.SetExternal(backends.ExternalJoin(st))
 
 	if cfg.OParl.Endpoint != "" {
 		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, nil); err != nil {

@@ -1,7 +1,9 @@
-// Package backends builds the configured video providers ([providers] in
-// the config) as the broker sees them: the pool of each provider and its
-// API client. It does no I/O beyond reading secret files; the daemon runs
-// the broker (daemon/providers.go).
+// Package backends builds what the daemon drives from its configuration:
+// the video providers ([providers]) as the broker sees them (each
+// provider's pool and API client), and the rooms' AV devices. It does no
+// I/O beyond reading secret files; the daemon runs them
+// (daemon/providers.go, daemon/roomav.go), and the HTTP tests build the
+// same.
 package backends
 
 import (
@@ -14,6 +16,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
 	"github.com/kogge-project/kogge/integrations/pexip"
+	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 )
 
@@ -129,4 +132,23 @@ func Build(p config.Providers, st *store.Store, authorize func(gotomeeting.Token
 type Clients struct {
 	GoTo  map[string]*gotomeeting.Client
 	Pexip *pexip.Client // nil without a Pexip management API
+}
+
+// ExternalJoin says where a booking's meeting lives when the broker handed
+// it to an outside provider: its join (or host) URL once provisioned;
+// pending while the provider is still being asked.
+func ExternalJoin(st *store.Store) func(b rooms.Booking, host bool) (url string, pending bool) {
+	return func(b rooms.Booking, host bool) (string, bool) {
+		a, ok, err := st.Allocation(b.ID)
+		if err != nil || !ok || a.Provider == string(broker.KindBuiltin) || a.State == store.AllocReleased {
+			return "", false
+		}
+		if a.State != store.AllocProvisioned {
+			return "", true
+		}
+		if host && a.HostURL != "" {
+			return a.HostURL, false
+		}
+		return a.JoinURL, false
+	}
 }
