@@ -118,7 +118,7 @@ func (j *Joins) Window(b rooms.Booking) (opens, closes time.Time) {
 }
 
 // prepLead is when a room is prepared before a booking starts; the
-// check-in rule in daemon/api_timeline.go uses the same lead.
+// check-in rule in daemon/web/api_timeline.go uses the same lead.
 func prepLead(r rooms.Room) time.Duration {
 	if r.PrepLead > 0 {
 		return r.PrepLead
