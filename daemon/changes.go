@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -20,11 +21,11 @@ type changeListeners struct {
 	// change, since the tests swap it.
 	broker func() *broker.Broker
 	// server carries booking events to open pages (nil before it runs).
-	server func() *server
+	server func() *web.Server
 	// mail tells the booking's contact when its meeting moved to another
 	// provider (nil: no mail configured). Other mails are still sent by
 	// the handlers that know why a booking changed.
-	mail func() *mailNotifier
+	mail func() *web.MailNotifier
 }
 
 func (l changeListeners) hear(c rooms.Change) {
@@ -46,11 +47,11 @@ func (l changeListeners) hear(c rooms.Change) {
 		}
 	}
 	if c.Action == store.ActionProviderMove && c.After != nil && l.mail != nil {
-		l.mail().send(mailMoved, b) // nil-safe
+		l.mail().Moved(b) // nil-safe
 	}
 	if l.server != nil {
 		if srv := l.server(); srv != nil {
-			srv.bookingChanges.publish(bookingEventOf(b))
+			srv.PublishBooking(b)
 		}
 	}
 }

@@ -12,6 +12,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/backends"
+	"github.com/kogge-project/kogge/daemon/web"
+
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -74,15 +77,15 @@ type directAdmin struct {
 
 func (d *directAdmin) AuthorizeGoTo(organizer, code string) error {
 	if !d.cfg.Providers.Uses("gotomeeting") {
-		return errNoGoTo
+		return web.ErrNoGoTo
 	}
-	clients, _, err := goToClients(d.cfg.Providers.GoToMeeting, d.store)
+	clients, _, err := backends.GoToClients(d.cfg.Providers.GoToMeeting, d.store)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return authorizeGoTo(clients)(ctx, organizer, code)
+	return web.AuthorizeGoTo(clients)(ctx, organizer, code)
 }
 
 func (s *socketAdmin) AuthorizeGoTo(organizer, code string) error {
@@ -109,16 +112,16 @@ func (s *socketAdmin) AddUser(name string, role accounts.Role, password string) 
 	var out struct {
 		User accounts.User `json:"user"`
 	}
-	err := s.call("POST", "/api/v1/users", userInput{Name: name, Role: role, Password: password}, &out)
+	err := s.call("POST", "/api/v1/users", web.UserInput{Name: name, Role: role, Password: password}, &out)
 	return out.User, err
 }
 
 func (s *socketAdmin) SetPassword(name, password string) error {
-	return s.call("PATCH", "/api/v1/users/"+name, userPatch{Password: &password}, nil)
+	return s.call("PATCH", "/api/v1/users/"+name, web.UserPatch{Password: &password}, nil)
 }
 
 func (s *socketAdmin) SetDisabled(name string, v bool) error {
-	return s.call("PATCH", "/api/v1/users/"+name, userPatch{Disabled: &v}, nil)
+	return s.call("PATCH", "/api/v1/users/"+name, web.UserPatch{Disabled: &v}, nil)
 }
 
 func (s *socketAdmin) Users() ([]accounts.User, error) {
@@ -176,7 +179,9 @@ func (s *socketAdmin) call(method, path string, in, out any) error {
 }
 
 func problemFrom(resp *http.Response) error {
-	var p problem
+	var p struct {
+		Detail string `json:"detail"`
+	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&p); err != nil || p.Detail == "" {
 		return fmt.Errorf("daemon answered %s", resp.Status)
 	}

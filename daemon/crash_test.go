@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -94,7 +95,7 @@ func bookUntilKilled(d *child, killAfter int, seed uint64) []string {
 				room := []string{"ratssaal", "sitzungszimmer-2"}[rng.IntN(2)]
 				body := fmt.Sprintf(`{"room":%q,"title":"Crash %d","start":%q,"end":%q}`, room, i,
 					start.Format(time.RFC3339), start.Add(time.Duration(30+rng.IntN(120))*time.Minute).Format(time.RFC3339))
-				resp, err := client.Post("http://kogge/api/v1/bookings", "application/json", stringsReader(body))
+				resp, err := client.Post("http://kogge/api/v1/bookings", "application/json", strings.NewReader(body))
 				if err != nil {
 					return // killed
 				}

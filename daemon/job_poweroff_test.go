@@ -15,7 +15,7 @@ func TestPowerOffJobPutsTheDevicesToStandby(t *testing.T) {
 	e.withDemoDevices()
 	anna := e.login("anna")
 	anna.do("POST", "/api/v1/rooms/sitzungszimmer-2/scenes/on", nil)
-	d := &daemonProcess{cfg: config.Demo(t.TempDir()), store: e.store, catalog: e.catalog, av: e.server.av, log: slog.New(slog.DiscardHandler)}
+	d := &daemonProcess{cfg: config.Demo(t.TempDir()), store: e.store, catalog: e.catalog, av: e.av, log: slog.New(slog.DiscardHandler)}
 	summary, err := d.jobActions()["power-off"](config.Job{Name: "standby", Rooms: []string{"sitzungszimmer-2"}})
 	if err != nil || summary != "1 devices to standby, 0 rooms in use left on, 0 failed" {
 		t.Fatalf("power-off: %q %v", summary, err)

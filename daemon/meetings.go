@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,14 +29,9 @@ type meetings struct {
 	joins  *admission.Joins
 	hub    *signaling.Hub
 	engine *sfu.Engine
-	queues fanout[queueEvent]
-}
-
-// queueEvent is a council session's speaker queue on the events stream.
-type queueEvent struct {
-	Room    string                 `json:"room"`
-	Booking string                 `json:"booking"`
-	Queue   []signaling.QueueEntry `json:"queue"`
+	// queue carries a council session's speaker queue to the events
+	// stream (nil: nobody listens yet).
+	queue atomic.Pointer[func(meetingID string, q []signaling.QueueEntry)]
 }
 
 func (d *daemonProcess) startMeetings(j *admission.Joins, m *metrics) (*meetings, error) {
@@ -130,11 +126,9 @@ func (mt *meetings) bookingChanged(b rooms.Booking) {
 }
 
 func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
-	b, err := mt.store.Get(meetingID)
-	if err != nil {
-		return
+	if f := mt.queue.Load(); f != nil {
+		(*f)(meetingID, q)
 	}
-	mt.queues.publish(queueEvent{Room: b.Room, Booking: b.ID, Queue: q})
 }
 
 // audit writes a meeting's audit entry before the meeting goes on (the

@@ -51,7 +51,8 @@ func newMetrics(bookingsByStatus func() (map[rooms.Status]int, error)) *metrics 
 	return m
 }
 
-func (m *metrics) observeRequest(route string, code int, d time.Duration) {
+// ObserveRequest counts one request (package web calls it).
+func (m *metrics) ObserveRequest(route string, code int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
 }
@@ -65,7 +66,8 @@ func (m *metrics) observeJob(job, result string, d time.Duration) {
 	m.jobTime.WithLabelValues(job).Observe(d.Seconds())
 }
 
-func (m *metrics) handler() http.Handler {
+// Handler serves the registry (GET /metrics).
+func (m *metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 

@@ -82,8 +82,8 @@ func (o *oparlImport) validate(b *rooms.Booking) error {
 	return rooms.Validate(b, room, time.Now(), false)
 }
 
-// agendaFor returns the agenda of the meeting a booking mirrors.
-func (o *oparlImport) agendaFor(b rooms.Booking) ([]oparl.AgendaItem, bool) {
+// AgendaFor returns the agenda of the meeting a booking mirrors.
+func (o *oparlImport) AgendaFor(b rooms.Booking) ([]oparl.AgendaItem, bool) {
 	id, ok := strings.CutPrefix(b.External, oparl.ExternalRef(""))
 	if !ok {
 		return nil, false
@@ -94,7 +94,8 @@ func (o *oparlImport) agendaFor(b rooms.Booking) ([]oparl.AgendaItem, bool) {
 	return items, ok
 }
 
-func (o *oparlImport) status() map[string]any {
+// Status is the last import's report for GET /api/v1/integrations/oparl.
+func (o *oparlImport) Status() map[string]any {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return map[string]any{"last": o.last, "error": o.lastEr, "next_since": o.since}
@@ -151,36 +152,6 @@ func (d *daemonProcess) oparlJob(config.Job) (string, error) {
 		return "", err
 	}
 	return oparlSummary(rep), nil
-}
-
-// agenda answers GET /bookings/{id}/agenda: the council meeting's agenda
-// items (number, name, public, start, end) for imported bookings. Items
-// that are not public are left out for readers of a redacted booking.
-func (s *server) agenda(w http.ResponseWriter, r *http.Request, c *caller) error {
-	b, err := s.store.Get(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	var items []oparl.AgendaItem
-	if s.oparl != nil {
-		items, _ = s.oparl.agendaFor(b)
-	}
-	out := []oparl.AgendaItem{}
-	for _, it := range items {
-		if it.Public || canRead(c, &b) {
-			out = append(out, it)
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"booking": b.ID, "agenda": out})
-	return nil
-}
-
-func (s *server) oparlStatus(w http.ResponseWriter, _ *http.Request, _ *caller) error {
-	if s.oparl == nil {
-		return newProblem(http.StatusNotFound, "no-oparl", "no-oparl")
-	}
-	writeJSON(w, http.StatusOK, s.oparl.status())
-	return nil
 }
 
 var errNoOParl = errors.New("no [oparl] endpoint is configured")

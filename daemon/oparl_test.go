@@ -39,7 +39,7 @@ func TestOParlImportBooksMeetingsOnce(t *testing.T) {
 	if err != nil || second.Created != 0 || second.Updated != 0 {
 		t.Fatalf("second sync changed things: %+v %v", second, err)
 	}
-	e.server.oparl = imp
+	e.oparl = imp
 	var st struct {
 		Last *oparl.Report `json:"last"`
 	}
@@ -47,7 +47,13 @@ func TestOParlImportBooksMeetingsOnce(t *testing.T) {
 	if st.Last == nil || st.Last.Fetched == 0 {
 		t.Fatalf("status %+v", st)
 	}
-	var page bookingPage
+	var page struct {
+		Bookings []struct {
+			ID, Title, Room string
+			SetupMinutes    int `json:"setup_minutes"`
+			TeardownMinutes int `json:"teardown_minutes"`
+		}
+	}
 	e.login("anna").do("GET", "/api/v1/bookings?limit=500", nil).json(t, &page)
 	if len(page.Bookings) != first.Created {
 		t.Fatalf("%d bookings for %d created", len(page.Bookings), first.Created)

@@ -16,16 +16,17 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 
+	"github.com/kogge-project/kogge/daemon/backends"
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/daemon/jobs"
+	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
 	"github.com/kogge-project/kogge/integrations/mail"
@@ -194,11 +195,11 @@ func (d *daemonProcess) run() error {
 			return err
 		}
 	}
-	var notifier *mailNotifier
+	var notifier *web.MailNotifier
 	if cfg.Mail.Host != "" {
 		mc := mail.Config{Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, From: cfg.Mail.From, AllowPlain: cfg.Mail.AllowPlain}
 		if cfg.Mail.PasswordFile != "" {
-			if mc.Password, err = readSecret(cfg.Mail.PasswordFile); err != nil {
+			if mc.Password, err = backends.ReadSecret(cfg.Mail.PasswordFile); err != nil {
 				return fmt.Errorf("mail password: %w", err)
 			}
 		}
@@ -210,7 +211,7 @@ func (d *daemonProcess) run() error {
 			defer cancel()
 			mailer.Close(ctx)
 		}()
-		notifier = newMailNotifier(mailer, cfg.Mail.From, d.catalog, st.GetSeries, d.log.With("component", "mail"))
+		notifier = web.NewMailNotifier(mailer, cfg.Mail.From, d.catalog, st.GetSeries, d.log.With("component", "mail"))
 	}
 	// Join links before anything that mails: invitations carry them.
 	joinLinks, err := newJoins(cfg.WebRTC, st, d.catalog, time.Now, cfg.Server.PublicURL, d.log.With("component", "joins"))
@@ -218,11 +219,11 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	if notifier != nil {
-		notifier.joinURL, notifier.dialIn = joinLinks.InviteJoinURL, joinLinks.InviteDialIn
+		notifier.SetJoinLinks(joinLinks.InviteJoinURL, joinLinks.InviteDialIn)
 	}
 	var mt *meetings
 	tlStore := newTimelineStore(st, d.catalog.Get, time.Now, func(b rooms.Booking) {
-		notifier.send(mailReleased, b)
+		notifier.Released(b)
 	})
 	if n, err := tlStore.sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
 		return fmt.Errorf("ending bookings missed while down: %w", err)
@@ -255,7 +256,7 @@ func (d *daemonProcess) run() error {
 		defer stopAV()
 	}
 
-	var published atomic.Pointer[server] // the HTTP side, once built
+	var published atomic.Pointer[web.Server] // the HTTP side, once built
 	if mt, err = d.startMeetings(joinLinks, m); err != nil {
 		return err
 	}
@@ -267,7 +268,7 @@ func (d *daemonProcess) run() error {
 		timeline: tl, meetings: mt,
 		broker: func() *broker.Broker { return brk },
 		server: published.Load,
-		mail:   func() *mailNotifier { return notifier },
+		mail:   func() *web.MailNotifier { return notifier },
 	}.hear)
 	defer stopListening()
 	var demoLinks []string
@@ -278,7 +279,7 @@ func (d *daemonProcess) run() error {
 			demoLinks = []string{host, guest}
 		}
 	}
-	joinLinks.SetExternal(externalJoin(st))
+	joinLinks.SetExternal(backends.ExternalJoin(st))
 
 	if cfg.OParl.Endpoint != "" {
 		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog, nil); err != nil {
@@ -307,27 +308,33 @@ func (d *daemonProcess) run() error {
 		}()
 	}
 
-	srv := &server{
-		log: d.log, store: st, accounts: d.accounts, catalog: d.catalog, metrics: m, now: time.Now,
-		secureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
-		ready:         d.ready,
-		jobs:          d.jobs.Status,
-		subscribe:     tl.Subscribe,
-		closing:       make(chan struct{}),
-		closures:      d.closureList,
-		horizonMonths: cfg.Series.HorizonMonths,
-		av:            d.av,
-		publicURL:     cfg.Server.PublicURL,
-		oparl:         d.oparl,
-		mail:          notifier,
-		joins:         joinLinks,
-		hub:           mt.hub,
-		queues:        &mt.queues,
-		broker:        brk,
-		goToAuthorize: authorizeGoTo(d.goTo),
+	wo := web.Options{
+		Log: d.log, Store: st, Accounts: d.accounts, Catalog: d.catalog, Metrics: m, Now: time.Now,
+		SecureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
+		Ready:         d.ready,
+		Jobs:          d.jobs.Status,
+		Subscribe:     tl.Subscribe,
+		Closures:      d.closureList,
+		HorizonMonths: cfg.Series.HorizonMonths,
+		AV:            d.av,
+		PublicURL:     cfg.Server.PublicURL,
+		Mail:          notifier,
+		Joins:         joinLinks,
+		Hub:           mt.hub,
+		Broker:        brk,
+		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
+	}
+	if d.oparl != nil { // a nil *oparlImport in the interface would not be nil
+		wo.OParl = d.oparl
+	}
+	srv, err := web.New(wo)
+	if err != nil {
+		return err
 	}
 	published.Store(srv)
-	handler, err := srv.handler([]string{originOf(cfg.Server.PublicURL)})
+	publishQueue := srv.PublishQueue
+	mt.queue.Store(&publishQueue)
+	handler, err := srv.Handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {
 		return err
 	}
@@ -339,12 +346,11 @@ func (d *daemonProcess) run() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
-	web := newHTTPServer(trustedProxies(handler, proxies), d.log)
-	web.TLSConfig = tlsConfig()
-	var closeStreams sync.Once
-	web.RegisterOnShutdown(func() { closeStreams.Do(func() { close(srv.closing) }) })
+	public := newHTTPServer(web.TrustedProxies(handler, proxies), d.log)
+	public.TLSConfig = tlsConfig()
+	public.RegisterOnShutdown(srv.Close)
 	ctl := newHTTPServer(handler, d.log)
-	ctl.ConnContext = controlConnContext
+	ctl.ConnContext = web.ControlConnContext
 	ctlLn, err := listenControl(dataDir)
 	if err != nil {
 		ln.Close()
@@ -360,9 +366,9 @@ func (d *daemonProcess) run() error {
 	serveErr := make(chan error, 2)
 	go func() {
 		if cfg.Server.TLSCert != "" {
-			serveErr <- web.ServeTLS(ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
+			serveErr <- public.ServeTLS(ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
 		} else {
-			serveErr <- web.Serve(ln)
+			serveErr <- public.Serve(ln)
 		}
 	}()
 	go func() { serveErr <- ctl.Serve(ctlLn) }()
@@ -401,7 +407,7 @@ func (d *daemonProcess) run() error {
 			d.log.Warn("meetings still closing at the end of the drain were cut off", "err", err)
 		}
 	}()
-	d.drain(drain, web, ctl)
+	d.drain(drain, public, ctl)
 	<-meetingsDone
 	return err
 }

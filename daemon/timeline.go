@@ -3,6 +3,7 @@ package main
 import (
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -27,7 +28,7 @@ type timelineStore struct {
 }
 
 // timelineActor is who the audit log names for the timeline's own changes.
-const timelineActor = "timeline"
+const timelineActor = web.TimelineActor
 
 // asTimeline is the timeline as the booking service knows it.
 var asTimeline = bookings.Actor{Name: timelineActor, System: true}

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// Sentinel errors; the API maps each to one problem type (see daemon/problem.go).
+// Sentinel errors; the API maps each to one problem type (see daemon/web/problem.go).
 var (
 	// ErrNotFound: no booking with that id.
 	ErrNotFound = errors.New("booking not found")

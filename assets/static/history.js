@@ -1,6 +1,6 @@
 // The booking's history in sentences: who did what, each change with its
 // values in words and local times in the room's zone. The API gives the
-// facts as data (by, fields, about; daemon/history.go); the words are the
+// facts as data (by, fields, about; daemon/web/history.go); the words are the
 // page's, in its language. An action or field this page does not know
 // gets a general sentence, never its key.
 import { api, el, clock, parts, dayLabel, dateTime, problemText } from './api.js';

@@ -26,7 +26,7 @@ var makers = map[string]struct{ code, key int }{
 	"add":               {1, 2}, // rooms: e.add(field, code, key, …)
 }
 
-// TestEveryProblemIsInTheCatalogue reads the daemon's and the rooms
+// TestEveryProblemIsInTheCatalogue reads the daemon's (main and web) and the rooms
 // package's sources: every literal problem type must have a title and
 // every literal detail key a text, so no problem reaches a reader
 // without words (a key the catalogue lacks would show as the key).
@@ -54,7 +54,7 @@ func TestEveryProblemIsInTheCatalogue(t *testing.T) {
 		return "", false
 	}
 	calls := 0
-	for _, dir := range []string{"..", "../../rooms"} {
+	for _, dir := range []string{"..", "../web", "../../rooms"} {
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)

@@ -48,7 +48,7 @@ type User struct {
 	LastLogin   time.Time `json:"last_login,omitzero"`
 }
 
-// Sentinel errors; daemon/problem.go maps each to what the caller sees.
+// Sentinel errors; daemon/web/problem.go maps each to what the caller sees.
 var (
 	ErrUserExists   = errors.New("a user with that name already exists")
 	ErrNoSuchUser   = errors.New("no such user")

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// seriesGaps returns the dates the series' rule names (up to what is
+// stored) that hold no meeting: left out when the series was booked or
+// extended, because the day was a closure, the room was taken or its rules
+// refused it. The series record keeps no list of them, so they are found
+// by laying the stored meetings over the rule's dates. Meetings are matched
+// by local day, not instant: a series whose times were changed from a date
+// on keeps its earlier meetings at the old time. A meeting moved to
+// another day on its own frees no date: it stands for the nearest date
+// nobody holds.
+func (s *server) seriesGaps(c *caller, sr rooms.Series, room rooms.Room, occ []rooms.Booking) []skippedView {
+	zone := room.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	// From the earliest meeting still stored once that is past: the purge
+	// job removes old meetings and keeps the series, and those dates were
+	// not left out. (Dates left out before it are past too.)
+	from := sr.Template.Start
+	if len(occ) > 0 {
+		earliest := occ[0].Start
+		for _, b := range occ[1:] {
+			if b.Start.Before(earliest) {
+				earliest = b.Start
+			}
+		}
+		if y, m, d := earliest.In(zone).Date(); earliest.After(from) && earliest.Before(s.now()) {
+			from = time.Date(y, m, d, 0, 0, 0, 0, zone) // the whole day: a meeting may have moved within it
+		}
+	}
+	slots, err := sr.Expand(zone, from, sr.MaterialisedUntil)
+	if err != nil || len(slots) == 0 {
+		return nil
+	}
+	day := func(t time.Time) string { return t.In(zone).Format(time.DateOnly) }
+	held := make(map[string]int, len(occ))
+	for _, b := range occ {
+		held[day(b.Start)]++
+	}
+	var free []time.Time
+	for _, t := range slots {
+		if held[day(t)] > 0 {
+			held[day(t)]--
+			continue
+		}
+		free = append(free, t)
+	}
+	for _, b := range occ { // meetings on a day the rule does not name
+		if held[day(b.Start)] == 0 || len(free) == 0 {
+			continue
+		}
+		held[day(b.Start)]--
+		near := 0
+		for i, t := range free {
+			if absDuration(t.Sub(b.Start)) < absDuration(free[near].Sub(b.Start)) {
+				near = i
+			}
+		}
+		free = append(free[:near], free[near+1:]...)
+	}
+	closures := s.closureList()
+	out := make([]skippedView, 0, len(free))
+	for _, t := range free {
+		v := skippedView{Start: t.UTC(), StartLocal: room.Local(t), Kind: skipRules, Reason: "not booked"}
+		if cl, ok := rooms.ClosureFor(closures, room, t); ok {
+			v.Kind, v.Closure, v.Reason = skipClosure, closureWords(cl), "closure"
+		} else if want := sr.Occurrence(zone, t); rooms.Validate(&want, room, t, false) == nil {
+			// The room's rules allow the day: something else had it.
+			v.Kind, v.Reason = skipConflict, "conflict"
+			if others, err := s.store.Overlapping(room.ID, want.OccupiedFrom(), want.OccupiedUntil()); err == nil {
+				for _, o := range others {
+					if o.SeriesID == sr.ID || !o.Status.Blocks() {
+						continue
+					}
+					v.Conflicts = append(v.Conflicts, conflictViewOf(c, &o))
+				}
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
+}

@@ -1,0 +1,213 @@
+package web
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms/accounts"
+)
+
+const sessionCookie = "kogge_session"
+
+// caller is who made a request. A nil *caller is anonymous.
+type caller struct {
+	user    accounts.User
+	session *accounts.Session // set for cookie sessions
+	token   bool              // authenticated with an API token
+	local   bool              // came over the control socket (see control.go)
+	panel   *accounts.Panel   // a room's paired panel (user.Role is RolePanel)
+}
+
+// name is what the audit log records as the actor.
+func (c *caller) name() string {
+	switch {
+	case c == nil:
+		return "anonymous"
+	case c.token:
+		return c.user.Name + " (token)"
+	case c.panel != nil:
+		// Names need not be unique; the id tells which device to revoke.
+		return "panel:" + c.panel.Name + " (" + c.panel.ID + ")"
+	}
+	return c.user.Name
+}
+
+func (c *caller) isAdmin() bool { return c != nil && c.user.Role == accounts.RoleAdmin }
+
+// access is a route's declaration of who may call it. Every route has one;
+// the route × role test fails on a route without.
+type access struct {
+	public bool            // anyone, logged in or not
+	roles  []accounts.Role // otherwise: these roles
+	// sessionOnly routes refuse API tokens (a token must not mint tokens or
+	// change the account's second factor).
+	sessionOnly bool
+	// enrolOK routes stay open to a session that must still enrol a second
+	// factor (login state, logout, TOTP setup); every other route refuses it.
+	enrolOK bool
+	// roomBound routes name a {room}; a panel may call them for its own
+	// room only (checked in authorise, the one place).
+	roomBound bool
+}
+
+var (
+	public     = access{public: true}
+	staff      = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary}}
+	adminOnly  = access{roles: []accounts.Role{accounts.RoleAdmin}}
+	anyLoginOK = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary}, enrolOK: true}
+	// panelOrStaff: the panel API of /api/v1/panel/{room}/…, for that
+	// room's panel and for staff.
+	panelOrStaff = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary, accounts.RolePanel}, roomBound: true}
+)
+
+// handlerFunc is a route's handler: it returns an error instead of writing
+// one, so that every error goes through toProblem.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
+
+type route struct {
+	method  string
+	pattern string
+	access  access
+	handle  handlerFunc
+}
+
+// wrap authenticates, authorises, measures and maps errors for one route.
+func (s *server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		err := s.serveRoute(rec, r, rt)
+		if err != nil {
+			p := toProblem(err)
+			if p.Status >= 500 {
+				s.log.Error("request failed", "method", r.Method, "route", rt.pattern, "err", err)
+			}
+			writeProblem(rec, r, s.zoned(p, err))
+		}
+		s.metrics.ObserveRequest(rt.method+" "+rt.pattern, rec.status, time.Since(start))
+	})
+}
+
+func (s *server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) error {
+	c, err := s.authenticate(r)
+	if errors.Is(err, errStaleSession) {
+		// The browser holds a cookie that no longer works (logged out
+		// elsewhere, password changed, restored backup): drop it, so the
+		// next request starts clean.
+		s.clearSessionCookie(w)
+	}
+	if errors.Is(err, errStalePanel) {
+		s.clearPanelCookie(w) // revoked: the page goes back to pairing
+	}
+	if err != nil {
+		if !rt.access.public {
+			return err
+		}
+		c = nil // a broken credential must not lock anyone out of the login page
+	}
+	if err := authorise(rt.access, c, r.PathValue("room")); err != nil {
+		return err
+	}
+	return rt.handle(w, r, c)
+}
+
+func authorise(a access, c *caller, room string) error {
+	if a.public {
+		return nil
+	}
+	if c == nil {
+		return errUnauthenticated
+	}
+	if c.session != nil && c.session.MustEnrolTOTP && !a.enrolOK {
+		return errMustEnrol
+	}
+	if a.sessionOnly && c.token {
+		return errForbidden
+	}
+	if !slices.Contains(a.roles, c.user.Role) {
+		return errForbidden
+	}
+	if c.user.Role == accounts.RolePanel && (!a.roomBound || c.panel == nil || c.panel.Room != room) {
+		return errForbidden
+	}
+	return nil
+}
+
+// authenticate finds the caller from a Bearer token or the session cookie.
+// A presented but invalid credential is an error, not anonymity: a client
+// whose session expired must learn so rather than see public data only.
+func (s *server) authenticate(r *http.Request) (*caller, error) {
+	if c, ok := localCaller(r.Context()); ok {
+		return c, nil
+	}
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.bearer")
+		}
+		u, err := s.accounts.TokenUser(strings.TrimSpace(tok))
+		if err != nil {
+			return nil, invalidCredential(err, "unauthenticated.token")
+		}
+		return &caller{user: u, token: true}, nil
+	}
+	ck, err := r.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return s.panelCaller(r)
+	}
+	sess, u, err := s.accounts.Session(ck.Value)
+	if errors.Is(err, accounts.ErrInvalidSession) {
+		return nil, errStaleSession
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &caller{user: u, session: &sess}, nil
+}
+
+// errStaleSession: the session cookie names no live session.
+var errStaleSession = newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.session")
+
+func invalidCredential(err error, key string) error {
+	if errors.Is(err, accounts.ErrInvalidToken) {
+		return newProblem(http.StatusUnauthorized, "unauthenticated", key)
+	}
+	return err
+}
+
+// statusRecorder remembers the status code for metrics.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Hijack lets the signaling WebSocket take the connection over (gorilla
+// asserts http.Hijacker rather than using a ResponseController). The
+// status recorded is 101.
+func (r *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(r.ResponseWriter).Hijack()
+	if err == nil {
+		r.status, r.wrote = http.StatusSwitchingProtocols, true
+	}
+	return c, rw, err
+}

@@ -1,0 +1,50 @@
+package web
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// TrustedProxies makes the client address (for login rate limits and
+// security logs) the one a trusted reverse proxy reports. X-Forwarded-For
+// from anyone else is ignored: it is trivially forged.
+func TrustedProxies(next http.Handler, cidrs []netip.Prefix) http.Handler {
+	if len(cidrs) == 0 {
+		return next
+	}
+	trusted := func(a netip.Addr) bool {
+		for _, p := range cidrs {
+			if p.Contains(a.Unmap()) {
+				return true
+			}
+		}
+		return false
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, err := net.SplitHostPort(r.RemoteAddr)
+		peer, perr := netip.ParseAddr(host)
+		if err != nil || perr != nil || !trusted(peer) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Walk X-Forwarded-For from the right: the first address not
+		// belonging to a trusted proxy is the client.
+		client := peer
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			client = a
+			if !trusted(a) {
+				break
+			}
+		}
+		ctx := context.WithValue(r.Context(), clientAddrKey{}, client.String())
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}

@@ -1,0 +1,239 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/jobs"
+	"github.com/kogge-project/kogge/integrations/broker"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
+	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/timeline"
+	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/admission"
+)
+
+// server holds what the HTTP handlers need. It owns nothing: serve.go opens
+// and closes the store and accounts around it.
+type server struct {
+	log      *slog.Logger
+	store    *store.Store
+	accounts *accounts.Service
+	catalog  *rooms.Catalog
+	metrics  Metrics
+	now      func() time.Time
+	// secureCookies marks the session cookie Secure: set when Kogge serves
+	// TLS itself or its public URL is https (a TLS-terminating proxy).
+	secureCookies bool
+	// ready reports whether the daemon can serve bookings (store open, jobs running).
+	ready func() error
+	// jobs reports the configured maintenance jobs (nil: none).
+	jobs func() []jobs.Status
+	// subscribe opens a stream of timeline events for a room ("" = all).
+	subscribe func(room string, buffer int) (<-chan timeline.Event, func())
+	// closing is closed when shutdown begins (ends event streams).
+	closing chan struct{}
+	// closures reports the days series skip (a reload may change them;
+	// nil: none); horizonMonths how far ahead open series are stored.
+	closures      func() []rooms.Closure
+	horizonMonths int
+	// av controls the rooms' devices; nil when none are configured.
+	av *roomav.AV
+	// publicURL is where users reach Kogge (links in feeds).
+	publicURL string
+	// oparl imports the council information system's meetings; nil: off.
+	oparl CouncilImport
+	// mail tells bookings' contacts of changes; nil: no mail configured.
+	mail *MailNotifier
+	// joins signs and checks join links; hub runs the meetings on our SFU
+	// (nil in tests that do not need them); queues carries council
+	// sessions' speaker queues to the events stream.
+	joins  *admission.Joins
+	hub    *signaling.Hub
+	queues fanout[queueEvent]
+	// bookingChanges carries every booking change made through the API to
+	// the event streams (pages redraw).
+	bookingChanges fanout[bookingEvent]
+	// broker hands meetings to providers (nil in tests without it).
+	broker *broker.Broker
+	// panels ends the event streams of revoked panel devices.
+	panels panelStreams
+	// goToAuthorize saves a GoTo organizer's tokens from an OAuth code.
+	goToAuthorize func(ctx context.Context, organizer, code string) error
+}
+
+// Metrics counts requests and serves the Prometheus registry (daemon/metrics.go).
+type Metrics interface {
+	ObserveRequest(route string, code int, d time.Duration)
+	Handler() http.Handler
+}
+
+// Options is what the HTTP surface is built from. The caller owns all of
+// it: serve.go opens and closes the store and accounts around the server.
+type Options struct {
+	Log      *slog.Logger
+	Store    *store.Store
+	Accounts *accounts.Service
+	Catalog  *rooms.Catalog
+	Metrics  Metrics
+	Now      func() time.Time
+	// SecureCookies marks the session cookie Secure: set when Kogge serves
+	// TLS itself or its public URL is https (a TLS-terminating proxy).
+	SecureCookies bool
+	// Ready reports whether the daemon can serve bookings (store open, jobs running).
+	Ready func() error
+	// Jobs reports the configured maintenance jobs (nil: none).
+	Jobs func() []jobs.Status
+	// Subscribe opens a stream of timeline events for a room ("" = all).
+	Subscribe func(room string, buffer int) (<-chan timeline.Event, func())
+	// Closures reports the days series skip (nil: none); HorizonMonths
+	// how far ahead open series are stored.
+	Closures      func() []rooms.Closure
+	HorizonMonths int
+	// AV controls the rooms' devices; nil when none are configured.
+	AV *roomav.AV
+	// PublicURL is where users reach Kogge (links in feeds).
+	PublicURL string
+	// OParl is the council information system's import; nil: off.
+	OParl CouncilImport
+	// Mail tells bookings' contacts of changes; nil: no mail configured.
+	Mail *MailNotifier
+	// Joins signs and checks join links; Hub runs the meetings on our SFU
+	// (nil in tests that do not need them).
+	Joins *admission.Joins
+	Hub   *signaling.Hub
+	// Broker hands meetings to providers (nil: none).
+	Broker *broker.Broker
+	// GoToAuthorize saves a GoTo organizer's tokens from an OAuth code.
+	GoToAuthorize func(ctx context.Context, organizer, code string) error
+}
+
+// Server is the HTTP surface built from Options.
+type Server struct {
+	s         *server
+	closeOnce sync.Once
+}
+
+// New builds the HTTP surface.
+func New(o Options) (*Server, error) {
+	if o.Store == nil || o.Accounts == nil || o.Catalog == nil {
+		return nil, errors.New("web: store, accounts and catalog are required")
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Server{s: &server{
+		log: o.Log, store: o.Store, accounts: o.Accounts, catalog: o.Catalog, metrics: o.Metrics, now: o.Now,
+		secureCookies: o.SecureCookies, ready: o.Ready, jobs: o.Jobs, subscribe: o.Subscribe,
+		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
+		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,
+		broker: o.Broker, goToAuthorize: o.GoToAuthorize,
+	}}, nil
+}
+
+// Handler builds the whole HTTP surface for the public listener and the
+// control socket; trustedOrigins may write with cookies cross-origin.
+func (s *Server) Handler(trustedOrigins []string) (http.Handler, error) {
+	return s.s.handler(trustedOrigins)
+}
+
+// Close ends the event streams (shutdown has begun); safe to call twice.
+func (s *Server) Close() { s.closeOnce.Do(func() { close(s.s.closing) }) }
+
+// PublishBooking carries a committed booking change to the open pages'
+// event streams (the store's change feed calls it).
+func (s *Server) PublishBooking(b rooms.Booking) { s.s.bookingChanges.publish(bookingEventOf(b)) }
+
+// PublishQueue carries a council session's speaker queue to the events
+// stream (the meetings' hub calls it).
+func (s *Server) PublishQueue(meetingID string, q []signaling.QueueEntry) {
+	b, err := s.s.store.Get(meetingID)
+	if err != nil {
+		return
+	}
+	s.s.queues.publish(queueEvent{Room: b.Room, Booking: b.ID, Queue: q})
+}
+
+// closureList is the closures in force now.
+func (s *server) closureList() []rooms.Closure {
+	if s.closures == nil {
+		return nil
+	}
+	return s.closures()
+}
+
+// handler builds the whole HTTP surface: every route with its access rule,
+// request metrics, cross-origin protection for cookie-authenticated writes.
+func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
+	mux := http.NewServeMux()
+	allowed := map[string][]string{}
+	var patterns []string
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+		if allowed[rt.pattern] == nil {
+			patterns = append(patterns, rt.pattern)
+		}
+		allowed[rt.pattern] = append(allowed[rt.pattern], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.pattern] = append(allowed[rt.pattern], http.MethodHead) // the mux serves HEAD with GET
+		}
+	}
+	// Other methods on a known path get a 405 problem instead of the mux's
+	// plain-text one. One registration per method, not one method-less
+	// pattern: "/a/b" for any method would conflict with "DELETE /a/{id}".
+	// (No HEAD: a GET pattern serves HEAD too and would conflict.)
+	for _, p := range patterns {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+			if !slices.Contains(allowed[p], m) {
+				mux.Handle(m+" "+p, s.wrap(route{pattern: p, access: public, handle: methodNotAllowed(allowed[p])}))
+			}
+		}
+	}
+	mux.Handle("/", s.wrap(route{pattern: "/", access: public, handle: s.notFound}))
+
+	cop := http.NewCrossOriginProtection()
+	for _, o := range trustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, err
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusForbidden, "cross-origin", "cross-origin"))
+	}))
+	return securityHeaders(cop.Handler(mux)), nil
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	return newProblem(http.StatusNotFound, "no-such-endpoint", "no-such-endpoint", "path", r.URL.Path)
+}
+
+func methodNotAllowed(methods []string) handlerFunc {
+	allow := strings.Join(methods, ", ")
+	return func(w http.ResponseWriter, r *http.Request, _ *caller) error {
+		w.Header().Set("Allow", allow)
+		return newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "method-not-allowed", "method", r.Method, "allow", allow)
+	}
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}
