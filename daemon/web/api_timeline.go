@@ -1,11 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/bookings"
 )
 
 func bookingEventOf(b rooms.Booking) bookingEvent {
@@ -32,37 +34,14 @@ func (s *server) checkin(w http.ResponseWriter, r *http.Request, c *caller) erro
 
 // checkinBooking checks a booking in for c (the booking API and the panel).
 func (s *server) checkinBooking(c *caller, id string) (rooms.Booking, error) {
-	now := s.now()
-	return s.store.Transition(id, "checkin", c.name(), func(b *rooms.Booking) (bool, error) {
-		if !canAct(c, b) {
-			return false, errForbidden
-		}
-		room, ok := s.catalog.Get(b.Room)
-		if !ok {
-			return false, rooms.UnknownRoom(b.Room)
-		}
-		if b.Status == rooms.StatusCheckedIn {
-			return false, nil // a second tap on the panel is fine
-		}
-		if err := checkinRefusal(*b, room, now); err != nil {
-			return false, err
-		}
-		b.Status, b.CheckedIn = rooms.StatusCheckedIn, now.UTC()
-		return true, nil
-	})
+	b, err := s.bookings.CheckIn(bookingActor(c), id)
+	return b, bookingError(err)
 }
 
 // checkinRefusal says why b cannot be checked in at now (nil: it can).
 func checkinRefusal(b rooms.Booking, room rooms.Room, now time.Time) error {
-	switch {
-	case b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative:
-		return stateProblem("wrong-state.checkin-status", "status", problems.Key("status."+string(b.Status)))
-	case now.Before(b.Start.Add(-prepLead(room))):
-		return stateProblem("wrong-state.checkin-early", "at", inZone(room, b.Start.Add(-prepLead(room))))
-	case !now.Before(b.Start.Add(CheckinGrace(room))) && b.CheckinRequired:
-		return stateProblem("wrong-state.checkin-closed", "at", inZone(room, b.Start.Add(CheckinGrace(room))))
-	case !now.Before(b.End):
-		return stateProblem("wrong-state.over")
+	if r := bookings.CheckInRefusal(b, room, now); r != nil {
+		return bookingError(r)
 	}
 	return nil
 }
@@ -82,31 +61,8 @@ func (s *server) extend(w http.ResponseWriter, r *http.Request, c *caller) error
 
 // extendBooking moves a running or coming booking's end by minutes.
 func (s *server) extendBooking(c *caller, id string, minutes int) (rooms.Booking, error) {
-	if minutes < 1 || minutes > 24*60 {
-		return rooms.Booking{}, fieldProblem("minutes", "field.extend")
-	}
-	var updated rooms.Booking
-	err := s.catalog.Hold(func() (err error) {
-		updated, err = s.store.Update(id, 0, c.name(), func(b *rooms.Booking) error {
-			if !canAct(c, b) {
-				return errForbidden
-			}
-			if !b.Status.Blocks() || b.Status == rooms.StatusEnded {
-				return stateProblem("wrong-state.extend-status", "status", problems.Key("status."+string(b.Status)))
-			}
-			room, ok := s.catalog.Get(b.Room)
-			if !ok {
-				return rooms.UnknownRoom(b.Room)
-			}
-			if !s.now().Before(b.End) {
-				return stateProblem("wrong-state.over")
-			}
-			b.End = b.End.Add(time.Duration(minutes) * time.Minute)
-			return rooms.Validate(b, room, s.now(), false)
-		})
-		return err
-	})
-	return updated, err
+	b, err := s.bookings.Extend(bookingActor(c), id, minutes)
+	return b, bookingError(err)
 }
 
 // end answers POST /bookings/{id}/end: the meeting is over now and the
@@ -118,31 +74,47 @@ func (s *server) end(w http.ResponseWriter, r *http.Request, c *caller) error {
 
 // endBooking ends a running booking now.
 func (s *server) endBooking(c *caller, id string) (rooms.Booking, error) {
-	now := s.now()
-	return s.store.Transition(id, "end", c.name(), func(b *rooms.Booking) (bool, error) {
-		if !canAct(c, b) {
-			return false, errForbidden
-		}
-		switch {
-		case b.Status == rooms.StatusEnded:
-			return false, nil
-		case !b.Status.Blocks():
-			return false, stateProblem("wrong-state.end-status", "status", problems.Key("status."+string(b.Status)))
-		case now.Before(b.Start):
-			return false, stateProblem("wrong-state.not-started")
-		}
-		// Whole minutes, like every booking time; never before the start.
-		end := now.Truncate(time.Minute).Add(time.Minute)
-		if end.Before(b.End) {
-			b.End = end
-		}
-		b.Status = rooms.StatusEnded
-		return true, nil
-	})
+	b, err := s.bookings.End(bookingActor(c), id)
+	return b, bookingError(err)
 }
 
-// answerBooking writes a changed booking, or maps the error, and tells the
-// timeline.
+// bookingActor is the caller as the booking service knows it.
+func bookingActor(c *caller) bookings.Actor {
+	a := bookings.Actor{Name: c.name(), Admin: c.isAdmin()}
+	if c.panel != nil {
+		a.Room = c.panel.Room
+	} else {
+		a.Name = c.user.Name // whose bookings: a token acts as its user
+		a.AuditName = c.name()
+	}
+	return a
+}
+
+// bookingError turns the booking service's refusals into problems.
+func bookingError(err error) error {
+	var r *bookings.Refusal
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bookings.ErrForbidden):
+		return errForbidden
+	case errors.As(err, &r):
+		kv := make([]any, len(r.Args))
+		for i, v := range r.Args {
+			if k, ok := v.(bookings.MessageKey); ok {
+				v = problems.Key(k)
+			}
+			kv[i] = v
+		}
+		if r.Field != "" {
+			return fieldProblem(r.Field, r.Key, kv...)
+		}
+		return newProblem(http.StatusConflict, r.Code, r.Key, kv...)
+	}
+	return err
+}
+
+// answerBooking writes a changed booking, or maps the error.
 func (s *server) answerBooking(w http.ResponseWriter, c *caller, b rooms.Booking, err error) error {
 	if err != nil {
 		return s.storeError(c, err)
@@ -154,20 +126,4 @@ func (s *server) answerBooking(w http.ResponseWriter, c *caller, b rooms.Booking
 
 func stateProblem(key string, kv ...any) *problem {
 	return newProblem(http.StatusConflict, "wrong-state", key, kv...)
-}
-
-func prepLead(r rooms.Room) time.Duration {
-	if r.PrepLead > 0 {
-		return r.PrepLead
-	}
-	return rooms.DefaultPrepLead
-}
-
-// CheckinGrace is how long after its start a booking waits for a check-in
-// before the timeline releases the room.
-func CheckinGrace(r rooms.Room) time.Duration {
-	if r.CheckinGrace > 0 {
-		return r.CheckinGrace
-	}
-	return rooms.DefaultCheckinGrace
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
+	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling"
@@ -24,6 +25,8 @@ import (
 // server holds what the HTTP handlers need. It owns nothing: serve.go opens
 // and closes the store and accounts around it.
 type server struct {
+	// bookings makes the booking changes the handlers ask for.
+	bookings *bookings.Service
 	log      *slog.Logger
 	store    *store.Store
 	accounts *accounts.Service
@@ -134,7 +137,8 @@ func New(o Options) (*Server, error) {
 		o.Now = time.Now
 	}
 	return &Server{s: &server{
-		log: o.Log, store: o.Store, accounts: o.Accounts, catalog: o.Catalog, metrics: o.Metrics, now: o.Now,
+		bookings: bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold}),
+		log:      o.Log, store: o.Store, accounts: o.Accounts, catalog: o.Catalog, metrics: o.Metrics, now: o.Now,
 		secureCookies: o.SecureCookies, ready: o.Ready, jobs: o.Jobs, subscribe: o.Subscribe,
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
 		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,

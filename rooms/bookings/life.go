@@ -22,7 +22,7 @@ const MaxExtendMinutes = 24 * 60
 // and the end. Checking in twice is fine (a second tap on the panel).
 func (s *Service) CheckIn(a Actor, id string) (rooms.Booking, error) {
 	now := s.o.Now()
-	return s.o.Store.Transition(id, ActionCheckIn, a.Name, func(b *rooms.Booking) (bool, error) {
+	return s.o.Store.Transition(id, ActionCheckIn, a.audit(), func(b *rooms.Booking) (bool, error) {
 		if !a.MayAct(b) {
 			return false, ErrForbidden
 		}
@@ -67,7 +67,7 @@ func (s *Service) Extend(a Actor, id string, minutes int) (rooms.Booking, error)
 	}
 	var updated rooms.Booking
 	err := s.o.Hold(func() (err error) {
-		updated, err = s.o.Store.Update(id, 0, a.Name, func(b *rooms.Booking) error {
+		updated, err = s.o.Store.Update(id, 0, a.audit(), func(b *rooms.Booking) error {
 			if !a.MayAct(b) {
 				return ErrForbidden
 			}
@@ -94,7 +94,7 @@ func (s *Service) Extend(a Actor, id string, minutes int) (rooms.Booking, error)
 // minute. Ending an ended booking changes nothing.
 func (s *Service) End(a Actor, id string) (rooms.Booking, error) {
 	now := s.o.Now()
-	return s.o.Store.Transition(id, ActionEnd, a.Name, func(b *rooms.Booking) (bool, error) {
+	return s.o.Store.Transition(id, ActionEnd, a.audit(), func(b *rooms.Booking) (bool, error) {
 		if !a.MayAct(b) {
 			return false, ErrForbidden
 		}
@@ -120,7 +120,7 @@ func (s *Service) End(a Actor, id string) (rooms.Booking, error) {
 // later or no longer needing a check-in meanwhile stays as it is.
 func (s *Service) Release(a Actor, id string) (rooms.Booking, bool, error) {
 	released := false
-	b, err := s.o.Store.Transition(id, ActionRelease, a.Name, func(b *rooms.Booking) (bool, error) {
+	b, err := s.o.Store.Transition(id, ActionRelease, a.audit(), func(b *rooms.Booking) (bool, error) {
 		if b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative {
 			return false, nil
 		}
@@ -138,7 +138,7 @@ func (s *Service) Release(a Actor, id string) (rooms.Booking, bool, error) {
 // at that instant); a booking extended meanwhile, or no longer running,
 // stays as it is.
 func (s *Service) Finish(a Actor, id string) (rooms.Booking, error) {
-	return s.o.Store.Transition(id, ActionFinish, a.Name, func(b *rooms.Booking) (bool, error) {
+	return s.o.Store.Transition(id, ActionFinish, a.audit(), func(b *rooms.Booking) (bool, error) {
 		if s.o.Now().Before(b.End) {
 			return false, nil
 		}

@@ -10,9 +10,12 @@ import (
 
 // Actor is who asks for a change.
 type Actor struct {
-	// Name is how the audit log names the actor ("anna",
-	// "panel:Ratssaal-Tür (p1)", "timeline").
+	// Name is who acts ("anna", "panel:Ratssaal-Tür (p1)", "timeline"):
+	// a booking's creator may act on it even when it is confidential.
 	Name string
+	// AuditName, if set, is how the audit log names the actor instead of
+	// Name (an API token acting for its user: "anna (token)").
+	AuditName string
 	// Admin may read and act on every booking.
 	Admin bool
 	// Room is set for a room panel: it acts on that room's bookings only,
@@ -34,6 +37,13 @@ func (a Actor) MayAct(b *rooms.Booking) bool {
 		return a.Room == b.Room
 	}
 	return a.MayRead(b)
+}
+
+func (a Actor) audit() string {
+	if a.AuditName != "" {
+		return a.AuditName
+	}
+	return a.Name
 }
 
 // ErrForbidden: the actor may not act on this booking.
