@@ -170,8 +170,11 @@ func zoneOf(r Room) *time.Location {
 	return r.Zone
 }
 
-// hoursArgs are the values of an outside-bookable-hours problem: the
-// room's name, its days and its local opening and closing times.
+// HoursArgs are the values that say a room's bookable hours (an
+// outside-bookable-hours problem, the room's description): its name, its
+// days and its local opening and closing times.
+func (room Room) HoursArgs() map[string]any { return hoursArgs(room) }
+
 func hoursArgs(room Room) map[string]any {
 	var days []time.Weekday
 	for d := range 7 {

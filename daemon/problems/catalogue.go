@@ -127,7 +127,7 @@ var texts = map[string]Text{
 	// --- bookings
 	"not-found":                  {"Diese Buchung gibt es nicht (mehr).", "There is no such booking."},
 	"conflict":                   {"Der Raum ist zu dieser Zeit schon belegt (Auf- und Abbau eingerechnet).", "The room is already booked at that time (setup and teardown included)."},
-	"conflict.with":              {"Der Raum ist zu dieser Zeit schon belegt: {title} am {from:date} von {from:clock} bis {until:clock} Uhr (Auf- und Abbau eingerechnet).", "The room is already booked at that time: {title} on {from:date} from {from:clock} to {until:clock} (setup and teardown included)."},
+	"conflict.with":              {"Der Raum ist zu dieser Zeit schon belegt: {title} am {from:date} von {from:clock} bis {until:clock} Uhr. Die Zeiten für Auf- und Abbau beider Termine zählen mit.", "The room is already booked at that time: {title} on {from:date} from {from:clock} to {until:clock}. Both meetings' setup and teardown times count."},
 	"conflict.panel-soon":        {"Der Raum ist nicht für {minutes} Minuten frei: Ab {from:clock} Uhr ist er belegt.", "The room is not free for the next {minutes} minutes: it is booked from {from:clock}."},
 	"conflict.panel-busy":        {"Der Raum ist noch nicht frei: Er ist bis {until:clock} Uhr belegt (Abbau eingerechnet).", "The room is not free yet: it is in use until {until:clock} (teardown included)."},
 	"series-conflict.create":     {"{count} Termine dieser Serie kollidieren mit bestehenden Buchungen; es wurde nichts gebucht. Lassen Sie diese Termine beim Buchen aus (on_conflict „skip“).", "{count} meetings of this series collide with existing bookings; nothing was booked. Book with on_conflict \"skip\" to leave those dates out."},
@@ -180,6 +180,8 @@ var texts = map[string]Text{
 	"invalid-field":          {"Eine Angabe ist ungültig.", "A field is not valid."},
 	"invalid-rule":           {"Die Wiederholungsregel ist ungültig.", "The recurrence rule is not valid."},
 	"too-many-occurrences":   {"Die Serie hat zu viele Termine.", "The series has too many dates."},
+	"room.hours":             {"{days} von {from} bis {until} Uhr", "{days} from {from} to {until}"},
+	"room.hours-any":         {"jederzeit", "at any time"},
 	"outside-bookable-hours": {"Die Zeit liegt außerhalb der Buchungszeiten: {room} ist nur {days} von {from} bis {until} Uhr buchbar.", "The time lies outside the bookable hours: {room} can only be booked {days} from {from} to {until}."},
 	"field.title":            {"Titel", "Title"},
 	"field.organizer":        {"Organisation", "Organizer"},

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 )
 
@@ -43,19 +44,25 @@ func hhmm(d time.Duration) string {
 	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
 }
 
-func viewRoom(r rooms.Room) roomView {
+// viewRoom is a room as the API shows it, its hours said in l.
+func viewRoom(r rooms.Room, l problems.Lang) roomView {
+	hours := problems.Render(l, "room.hours", r.HoursArgs())
+	if r.Hours.Unlimited() {
+		hours = problems.Render(l, "room.hours-any", nil)
+	}
 	return roomView{
 		ID: r.ID, Name: r.Name, Building: r.Building, Capacity: r.Capacity, Zone: r.Zone.String(),
 		SetupMinutes: int(r.Setup / time.Minute), TeardownMinutes: int(r.Teardown / time.Minute),
-		MaxBookingMins: int(r.MaxLength / time.Minute), BookableHours: r.Hours.Describe(), Bookable: bookableOf(r.Hours),
+		MaxBookingMins: int(r.MaxLength / time.Minute), BookableHours: hours, Bookable: bookableOf(r.Hours),
 	}
 }
 
-func (s *server) listRooms(w http.ResponseWriter, _ *http.Request, _ *caller) error {
+func (s *server) listRooms(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	all := s.catalog.All()
 	out := make([]roomView, len(all))
-	for i, r := range all {
-		out[i] = viewRoom(r)
+	l := problems.Negotiate(r.Header.Get("Accept-Language"))
+	for i, room := range all {
+		out[i] = viewRoom(room, l)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"rooms": out})
 	return nil
@@ -75,7 +82,7 @@ func (s *server) getRoom(w http.ResponseWriter, r *http.Request, _ *caller) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewRoom(room))
+	writeJSON(w, http.StatusOK, viewRoom(room, problems.Negotiate(r.Header.Get("Accept-Language"))))
 	return nil
 }
 
