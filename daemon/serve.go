@@ -34,6 +34,7 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
+	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 )
@@ -222,10 +223,9 @@ func (d *daemonProcess) run() error {
 		notifier.SetJoinLinks(joinLinks.InviteJoinURL, joinLinks.InviteDialIn)
 	}
 	var mt *meetings
-	tlStore := newTimelineStore(st, d.catalog.Get, time.Now, func(b rooms.Booking) {
-		notifier.Released(b)
-	})
-	if n, err := tlStore.sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
+	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: time.Now, Hold: d.catalog.Hold})
+	tlStore := bookings.NewTimelineStore(svc, st, func(b rooms.Booking) { notifier.Released(b) })
+	if n, err := tlStore.Sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
 		return fmt.Errorf("ending bookings missed while down: %w", err)
 	} else if n > 0 {
 		d.log.Info("bookings that ended while kogge was down marked ended", "count", n)
