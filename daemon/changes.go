@@ -5,6 +5,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/signaling/meetings"
 )
 
 // changeListeners are the parts that follow every committed booking
@@ -16,7 +17,7 @@ type changeListeners struct {
 	// the API tests).
 	timeline interface{ Changed(rooms.Booking) }
 	// meetings keeps an open meeting in step (a new end, an end for all).
-	meetings *meetings
+	meetings *meetings.Meetings
 	// broker places, moves and deletes external meetings; read at each
 	// change, since the tests swap it.
 	broker func() *broker.Broker
@@ -39,7 +40,7 @@ func (l changeListeners) hear(c rooms.Change) {
 		l.timeline.Changed(b)
 	}
 	if l.meetings != nil {
-		l.meetings.bookingChanged(b)
+		l.meetings.BookingChanged(b)
 	}
 	if l.broker != nil {
 		if brk := l.broker(); brk != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/backends"
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
+	"github.com/kogge-project/kogge/daemon/metrics"
 	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
@@ -42,7 +43,7 @@ type testEnv struct {
 	store    *store.Store
 	accounts *accounts.Service
 	catalog  *rooms.Catalog
-	metrics  *metrics
+	metrics  *metrics.Metrics
 	now      time.Time
 	// What the HTTP surface is built with at the first request.
 	av         *roomav.AV
@@ -56,8 +57,8 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
 	dir := t.TempDir()
 	var st *store.Store
-	m := newMetrics(func() (map[rooms.Status]int, error) { return st.CountByStatus() })
-	st, err := store.Open(filepath.Join(dir, "kogge.db"), store.Options{ObserveTx: m.observeTx})
+	m := metrics.New(func() (map[rooms.Status]int, error) { return st.CountByStatus() })
+	st, err := store.Open(filepath.Join(dir, "kogge.db"), store.Options{ObserveTx: m.ObserveTx})
 	if err != nil {
 		t.Fatal(err)
 	}

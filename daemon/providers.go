@@ -64,7 +64,7 @@ func (d *daemonProcess) reconcileJob(config.Job) (string, error) {
 	defer cancel()
 	reps, err := d.broker.Reconcile(ctx)
 	if d.providerMetrics != nil {
-		d.providerMetrics.reconciled(reps)
+		d.providerMetrics.Reconciled(reps)
 	}
 	var parts []string
 	for _, r := range reps {

@@ -6,9 +6,6 @@ import (
 	"testing"
 
 	"github.com/kogge-project/kogge/daemon/config"
-	"github.com/kogge-project/kogge/integrations/broker"
-	"github.com/kogge-project/kogge/integrations/pexip"
-	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Hybrid bookings from before providers existed get their meeting placed
@@ -32,43 +29,6 @@ func TestBackfillPlacesOldHybridBookings(t *testing.T) {
 	}
 	if _, ok, _ := e.store.Allocation(big.ID); ok {
 		t.Fatal("a booking no provider takes got an allocation")
-	}
-}
-
-// Pexip's last licence report and the broker's view are exported at every
-// scrape, without asking Pexip then.
-func TestProviderMetrics(t *testing.T) {
-	e := newTestEnv(t)
-	pm := &providerMetrics{broker: e.broker, pexip: func() *pexip.Licensing {
-		return &pexip.Licensing{PortTotal: 100, PortCount: 3}
-	}}
-	pm.reconciled([]broker.ReconcileReport{{Provider: "builtin", Drift: 2}})
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(pm)
-	families, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]float64{}
-	for _, f := range families {
-		for _, m := range f.GetMetric() {
-			key := f.GetName()
-			for _, l := range m.GetLabel() {
-				key += "{" + l.GetValue() + "}"
-			}
-			got[key] = m.GetGauge().GetValue()
-		}
-	}
-	for key, want := range map[string]float64{
-		"kogge_pexip_licensing{port_headroom}":    97,
-		"kogge_provider_up{builtin}":              1,
-		"kogge_provider_reconcile_drift{builtin}": 2,
-		"kogge_provider_pool_size{builtin}":       0,
-		"kogge_provider_licences_in_use{builtin}": 0,
-	} {
-		if v, ok := got[key]; !ok || v != want {
-			t.Errorf("%s = %v (%v), want %v", key, v, ok, want)
-		}
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // time any more, and /readyz must say so.
 func TestNotReadyWithoutTimeline(t *testing.T) {
 	e := newTestEnv(t)
-	j, err := jobs.Start(slog.New(slog.DiscardHandler), e.accounts, nil, nil, e.metrics.observeJob)
+	j, err := jobs.Start(slog.New(slog.DiscardHandler), e.accounts, nil, nil, e.metrics.ObserveJob)
 	if err != nil {
 		t.Fatal(err)
 	}

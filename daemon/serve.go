@@ -26,6 +26,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/daemon/jobs"
+	"github.com/kogge-project/kogge/daemon/metrics"
 	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
@@ -37,6 +38,8 @@ import (
 	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
+	"github.com/kogge-project/kogge/signaling/admission"
+	"github.com/kogge-project/kogge/signaling/meetings"
 )
 
 // demoDataDir is where `go run ./daemon` without a config keeps its data.
@@ -106,7 +109,7 @@ type daemonProcess struct {
 	broker   *broker.Broker
 	goTo     map[string]*gotomeeting.Client
 	// providerMetrics also keeps the last reconcile run's findings.
-	providerMetrics *providerMetrics
+	providerMetrics *metrics.Providers
 	// pexipLicensing is Pexip's last reported licence usage (nil: none).
 	pexipLicensing atomic.Pointer[pexip.Licensing]
 	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
@@ -134,11 +137,11 @@ func (d *daemonProcess) run() error {
 	if err := checkIntegrity(dbPath, cfg.Store.OpenTimeout.Duration); err != nil {
 		return err
 	}
-	m := newMetrics(func() (map[rooms.Status]int, error) { return d.store.CountByStatus() })
+	m := metrics.New(func() (map[rooms.Status]int, error) { return d.store.CountByStatus() })
 	st, err := store.Open(dbPath, store.Options{
 		OpenTimeout: cfg.Store.OpenTimeout.Duration,
 		Logger:      d.log.With("component", "store"),
-		ObserveTx:   m.observeTx,
+		ObserveTx:   m.ObserveTx,
 	})
 	if err != nil {
 		return err
@@ -178,8 +181,8 @@ func (d *daemonProcess) run() error {
 	}
 	defer stopBroker()
 	d.broker = brk
-	d.providerMetrics = &providerMetrics{broker: brk, pexip: d.pexipLicensing.Load}
-	m.reg.MustRegister(d.providerMetrics)
+	d.providerMetrics = metrics.NewProviders(brk, d.pexipLicensing.Load)
+	m.MustRegister(d.providerMetrics)
 	// Series are stored HorizonMonths ahead; single bookings at most
 	// rooms.MaxHorizon.
 	if placed, refused, err := backfillAllocations(st, d.log, time.Now(), time.Now().Add(rooms.MaxHorizon)); err != nil {
@@ -222,7 +225,6 @@ func (d *daemonProcess) run() error {
 	if notifier != nil {
 		notifier.SetJoinLinks(joinLinks.InviteJoinURL, joinLinks.InviteDialIn)
 	}
-	var mt *meetings
 	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: time.Now, Hold: d.catalog.Hold})
 	tlStore := bookings.NewTimelineStore(svc, st, func(b rooms.Booking) { notifier.Released(b) })
 	if n, err := tlStore.Sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
@@ -257,10 +259,12 @@ func (d *daemonProcess) run() error {
 	}
 
 	var published atomic.Pointer[web.Server] // the HTTP side, once built
-	if mt, err = d.startMeetings(joinLinks, m); err != nil {
+	mt, err := meetings.New(meetingOptions(cfg.WebRTC, cfg.Server.PublicURL, d.demo, st, joinLinks, d.log.With("component", "meetings")))
+	if err != nil {
 		return err
 	}
-	defer mt.close()
+	m.MustRegister(mt.Collectors()...)
+	defer mt.Close()
 	// From here every committed booking change reaches the timeline, the
 	// meetings, the broker and open pages through the store's change feed.
 	// (What was written before is in the store, which they read at start.)
@@ -287,7 +291,7 @@ func (d *daemonProcess) run() error {
 		}
 	}
 
-	d.jobs, err = jobs.Start(d.log, d.accounts, cfg.Jobs, d.jobActions(), m.observeJob)
+	d.jobs, err = jobs.Start(d.log, d.accounts, cfg.Jobs, d.jobActions(), m.ObserveJob)
 	if err != nil {
 		return err
 	}
@@ -320,7 +324,7 @@ func (d *daemonProcess) run() error {
 		PublicURL:     cfg.Server.PublicURL,
 		Mail:          notifier,
 		Joins:         joinLinks,
-		Hub:           mt.hub,
+		Hub:           mt.Hub(),
 		Broker:        brk,
 		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
 	}
@@ -332,8 +336,7 @@ func (d *daemonProcess) run() error {
 		return err
 	}
 	published.Store(srv)
-	publishQueue := srv.PublishQueue
-	mt.queue.Store(&publishQueue)
+	mt.SetQueue(srv.PublishQueue)
 	handler, err := srv.Handler([]string{originOf(cfg.Server.PublicURL)})
 	if err != nil {
 		return err
@@ -403,7 +406,7 @@ func (d *daemonProcess) run() error {
 		defer close(meetingsDone)
 		ctx, cancel := context.WithTimeout(context.Background(), drain)
 		defer cancel()
-		if err := mt.hub.Shutdown(ctx); err != nil {
+		if err := mt.Hub().Shutdown(ctx); err != nil {
 			d.log.Warn("meetings still closing at the end of the drain were cut off", "err", err)
 		}
 	}()
@@ -473,6 +476,20 @@ func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
 func isHTTPS(u string) bool {
 	p, err := url.Parse(u)
 	return err == nil && p.Scheme == "https"
+}
+
+// newJoins builds join admission from the webrtc configuration.
+func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*admission.Joins, error) {
+	return admission.New(admission.Options{KeyFile: w.KeyFile, PublicURL: publicURL, EndGrace: w.EndGrace.Duration,
+		ParticipantLimit: w.ParticipantLimit, Store: st, Room: cat.Get, Now: now, Log: log})
+}
+
+// meetingOptions are the built-in SFU's meetings as the webrtc
+// configuration sets them up.
+func meetingOptions(w config.WebRTC, publicURL string, demo bool, st *store.Store, j *admission.Joins, log *slog.Logger) meetings.Options {
+	return meetings.Options{UDPPort: w.UDPPort, ListenIP: w.ListenIP, ICETCPPort: w.ICETCPPort, NAT1To1IPs: w.NAT1To1IPs,
+		STUN: w.STUNServers, TURN: w.TURNServers, TURNSecretFile: w.TURNSecretFile, TURNTTL: w.TURNCredentialTTL.Duration,
+		PublicURL: publicURL, Demo: demo, Store: st, Joins: j, Log: log}
 }
 
 func originOf(u string) string {

@@ -20,6 +20,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling/admission"
+	"github.com/kogge-project/kogge/signaling/meetings"
 )
 
 // testNow is the fixed clock of API tests: Thursday 26 November 2026, 09:00 in Berlin.
@@ -40,7 +41,7 @@ type testEnv struct {
 	now      time.Time
 	server   *server
 	web      *Server
-	meetings *testMeetings
+	meetings *meetings.Meetings
 	// publicURL is where the test server listens (join links point there).
 	publicURL string
 	// stopBroker stops the provider broker's worker (useProviders).
@@ -100,7 +101,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		t.Fatal(err)
 	}
 	mt := newTestMeetings(t, wrtc, e.publicURL, st, s.joins, e.web)
-	e.meetings, s.hub = mt, mt.hub
+	e.meetings, s.hub = mt, mt.Hub()
 	// The same listeners as the daemon's (daemon/changes.go), but no
 	// timeline: the API tests run on a frozen clock.
 	t.Cleanup(st.Subscribe(func(c rooms.Change) {
@@ -108,7 +109,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		if c.After == nil {
 			b.Status = rooms.StatusCancelled
 		}
-		mt.bookingChanged(b)
+		mt.BookingChanged(b)
 		if s.broker != nil {
 			s.broker.Kick(b.ID)
 		}
@@ -266,7 +267,7 @@ func (c *client) create(overrides map[string]any) bookingView {
 func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body) }
 
 // testMetrics counts nothing; the daemon's metrics are tested with it
-// (daemon/metrics.go).
+// (daemon/metrics).
 type testMetrics struct{}
 
 func (testMetrics) ObserveRequest(string, int, time.Duration) {}

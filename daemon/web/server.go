@@ -73,7 +73,7 @@ type server struct {
 	goToAuthorize func(ctx context.Context, organizer, code string) error
 }
 
-// Metrics counts requests and serves the Prometheus registry (daemon/metrics.go).
+// Metrics counts requests and serves the Prometheus registry (daemon/metrics).
 type Metrics interface {
 	ObserveRequest(route string, code int, d time.Duration)
 	Handler() http.Handler

@@ -1,4 +1,4 @@
-package main
+package meetings
 
 import (
 	"errors"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling"
@@ -20,10 +19,42 @@ import (
 	"github.com/kogge-project/kogge/signaling/sfu"
 )
 
-// meetings is join by link: the link authority, the signaling hub and the
-// SFU, and what connects them to bookings (changes, the audit log, the
-// speaker queue on the events stream).
-type meetings struct {
+// Options is what the meetings are built from (the daemon fills it from
+// its [webrtc] section, daemon/config/webrtc.go).
+type Options struct {
+	// UDPPort carries all ICE traffic (0: a free port, for tests).
+	UDPPort int
+	// ListenIP restricts media to one local address; "" means all.
+	ListenIP string
+	// ICETCPPort also accepts ICE over TCP; 0 leaves it off.
+	ICETCPPort int
+	// NAT1To1IPs are the public addresses of a 1:1 NAT in front of Kogge.
+	NAT1To1IPs []string
+	// STUN and TURN servers handed to browsers; TURN credentials are
+	// derived from the secret in TURNSecretFile and valid for TURNTTL.
+	STUN, TURN     []string
+	TURNSecretFile string
+	TURNTTL        time.Duration
+	// PublicURL is where pages are served from: its origin is the only
+	// one allowed to open a signaling WebSocket, and a loopback address
+	// there offers loopback ICE candidates.
+	PublicURL string
+	// Demo offers loopback candidates and, when UDPPort is taken, takes a
+	// free one (a real installation must not silently move its firewall
+	// port).
+	Demo bool
+	// Store receives the meeting audit and holds the join settings.
+	Store *store.Store
+	// Joins admits participants; the hub's Authorizer.
+	Joins *admission.Joins
+	// Log (nil: discard).
+	Log *slog.Logger
+}
+
+// Meetings is join by link: the signaling hub and the SFU, and what
+// connects them to bookings (changes, the audit log, the speaker queue on
+// the events stream).
+type Meetings struct {
 	log    *slog.Logger
 	store  *store.Store
 	joins  *admission.Joins
@@ -34,26 +65,18 @@ type meetings struct {
 	queue atomic.Pointer[func(meetingID string, q []signaling.QueueEntry)]
 }
 
-func (d *daemonProcess) startMeetings(j *admission.Joins, m *metrics) (*meetings, error) {
-	mt, err := newMeetings(d.cfg.WebRTC, d.cfg.Server.PublicURL, d.demo, d.store, j, d.log.With("component", "meetings"))
-	if err != nil {
-		return nil, err
+// New starts the SFU's media sockets and the signaling hub, and tells the
+// join admission how to ask the hub whether a meeting was ended. Close
+// stops both.
+func New(o Options) (*Meetings, error) {
+	log := o.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
-	mt.register(m.reg)
-	return mt, nil
-}
-
-// newJoins builds join admission from the webrtc configuration.
-func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*admission.Joins, error) {
-	return admission.New(admission.Options{KeyFile: w.KeyFile, PublicURL: publicURL, EndGrace: w.EndGrace.Duration,
-		ParticipantLimit: w.ParticipantLimit, Store: st, Room: cat.Get, Now: now, Log: log})
-}
-
-func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, j *admission.Joins, log *slog.Logger) (*meetings, error) {
-	mc := sfu.Config{UDPPort: w.UDPPort, ListenIP: w.ListenIP, ICETCPPort: w.ICETCPPort, NAT1To1IPs: w.NAT1To1IPs,
-		IncludeLoopback: demo || loopbackURL(publicURL)}
+	mc := sfu.Config{UDPPort: o.UDPPort, ListenIP: o.ListenIP, ICETCPPort: o.ICETCPPort, NAT1To1IPs: o.NAT1To1IPs,
+		IncludeLoopback: o.Demo || loopbackURL(o.PublicURL)}
 	engine, err := sfu.NewEngine(mc, log.With("component", "sfu"))
-	if err != nil && demo && errors.Is(err, syscall.EADDRINUSE) {
+	if err != nil && o.Demo && errors.Is(err, syscall.EADDRINUSE) {
 		// The demo must start anywhere; a real installation must not
 		// silently move its firewall port.
 		mc.UDPPort = 0
@@ -63,15 +86,16 @@ func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, 
 		return nil, fmt.Errorf("webrtc: %w", err)
 	}
 	log.Info("media", "udp", engine.UDPAddr().String())
-	ice, err := admission.NewICEServers(admission.ICEOptions{STUN: w.STUNServers, TURN: w.TURNServers,
-		TURNSecretFile: w.TURNSecretFile, TTL: w.TURNCredentialTTL.Duration, Now: time.Now})
+	ice, err := admission.NewICEServers(admission.ICEOptions{STUN: o.STUN, TURN: o.TURN,
+		TURNSecretFile: o.TURNSecretFile, TTL: o.TURNTTL, Now: time.Now})
 	if err != nil {
 		engine.Close()
 		return nil, err
 	}
-	mt := &meetings{log: log, store: st, joins: j, engine: engine}
+	j := o.Joins
+	mt := &Meetings{log: log, store: o.Store, joins: j, engine: engine}
 	mt.hub = signaling.NewHub(signaling.Config{
-		AllowedOrigins: []string{originOf(publicURL)},
+		AllowedOrigins: []string{originOf(o.PublicURL)},
 		ICEServers:     ice.ForParticipant,
 		Now:            j.Now,
 		Log:            log.With("component", "signaling"),
@@ -81,8 +105,19 @@ func newMeetings(w config.WebRTC, publicURL string, demo bool, st *store.Store, 
 	return mt, nil
 }
 
-func (mt *meetings) register(reg *prometheus.Registry) {
-	reg.MustRegister(
+// Hub is the signaling hub (the join page's WebSocket, host controls).
+func (mt *Meetings) Hub() *signaling.Hub { return mt.hub }
+
+// SetQueue sends every speaker-queue change to publish (the events
+// stream). Until it is called, queue changes reach nobody.
+func (mt *Meetings) SetQueue(publish func(meetingID string, q []signaling.QueueEntry)) {
+	mt.queue.Store(&publish)
+}
+
+// Collectors are the meetings' metrics: meetings open, participants, and
+// what the SFU forwarded.
+func (mt *Meetings) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kogge_meetings_open", Help: "Meetings open on the built-in SFU."},
 			func() float64 { return float64(len(mt.hub.Meetings())) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kogge_meeting_participants", Help: "Participants in meetings on the built-in SFU (lobby excluded)."},
@@ -97,7 +132,7 @@ func (mt *meetings) register(reg *prometheus.Registry) {
 			func() float64 { return float64(mt.engine.Stats().ForwardedPackets) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kogge_sfu_forwarded_bytes_total", Help: "RTP bytes the SFU forwarded."},
 			func() float64 { return float64(mt.engine.Stats().ForwardedBytes) }),
-	)
+	}
 }
 
 func loopbackURL(u string) bool {
@@ -110,9 +145,18 @@ func loopbackURL(u string) bool {
 	return h == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
-// bookingChanged keeps an open meeting in step with its booking: a new end
+// originOf is the scheme and host of a URL, as browsers send it in Origin.
+func originOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Scheme + "://" + p.Host
+}
+
+// BookingChanged keeps an open meeting in step with its booking: a new end
 // moves the close, a cancellation or release ends it for everyone.
-func (mt *meetings) bookingChanged(b rooms.Booking) {
+func (mt *Meetings) BookingChanged(b rooms.Booking) {
 	if !admission.Live(b) {
 		mt.hub.End(b.ID, signaling.ReasonEnded)
 		return
@@ -125,7 +169,7 @@ func (mt *meetings) bookingChanged(b rooms.Booking) {
 	mt.hub.Update(mt.joins.Spec(b, js))
 }
 
-func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
+func (mt *Meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
 	if f := mt.queue.Load(); f != nil {
 		(*f)(meetingID, q)
 	}
@@ -136,7 +180,7 @@ func (mt *meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
 // acknowledged to anyone): once a host sees the effect, the entry survives
 // a crash. A host's "end for all" is also kept with the booking's join
 // settings, so the meeting stays ended after a restart.
-func (mt *meetings) audit(meetingID, actor, action, detail string) {
+func (mt *Meetings) audit(meetingID, actor, action, detail string) {
 	var err error
 	if action == "end" && actor != signaling.SystemActor {
 		err = mt.store.EndMeeting(meetingID, actor)
@@ -148,9 +192,9 @@ func (mt *meetings) audit(meetingID, actor, action, detail string) {
 	}
 }
 
-// close tells every participant the server is going away, frees every
+// Close tells every participant the server is going away, frees every
 // meeting, then the media sockets.
-func (mt *meetings) close() {
+func (mt *Meetings) Close() {
 	mt.hub.Close()
 	mt.engine.Close()
 }

@@ -1,4 +1,4 @@
-package main
+package metrics
 
 import (
 	"sync"
@@ -9,14 +9,21 @@ import (
 	"github.com/kogge-project/kogge/integrations/pexip"
 )
 
-// providerMetrics exports the broker's view at every scrape (pool, use,
-// health) and the last reconcile run's findings per provider.
-type providerMetrics struct {
+// Providers exports the broker's view at every scrape (pool, use,
+// health), Pexip's last licence report and the last reconcile run's
+// findings per provider. Register it with MustRegister.
+type Providers struct {
 	broker *broker.Broker
 	// pexip is Pexip's last licence report (nil func or nil: none).
 	pexip func() *pexip.Licensing
 	mu    sync.Mutex
 	last  map[string]broker.ReconcileReport
+}
+
+// NewProviders reports brk's providers and, when licensing returns one, Pexip's
+// last licence report (licensing may be nil).
+func NewProviders(brk *broker.Broker, licensing func() *pexip.Licensing) *Providers {
+	return &Providers{broker: brk, pexip: licensing}
 }
 
 var (
@@ -29,13 +36,15 @@ var (
 	descPexip  = prometheus.NewDesc("kogge_pexip_licensing", "Pexip Infinity licence usage from its status API (port, audio, vmr, system counts and totals).", []string{"figure"}, nil)
 )
 
-func (p *providerMetrics) Describe(ch chan<- *prometheus.Desc) {
+// Describe implements prometheus.Collector.
+func (p *Providers) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descPool, descInUse, descPeak, descUp, descDrift, descOrphan, descPexip} {
 		ch <- d
 	}
 }
 
-func (p *providerMetrics) Collect(ch chan<- prometheus.Metric) {
+// Collect implements prometheus.Collector.
+func (p *Providers) Collect(ch chan<- prometheus.Metric) {
 	if st, err := p.broker.Status(); err == nil {
 		for _, s := range st {
 			up := map[string]float64{"up": 1, "degraded": 0.5}[s.Health]
@@ -60,7 +69,8 @@ func (p *providerMetrics) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func (p *providerMetrics) reconciled(reps []broker.ReconcileReport) {
+// Reconciled keeps a reconcile run's findings for the next scrapes.
+func (p *Providers) Reconciled(reps []broker.ReconcileReport) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.last == nil {

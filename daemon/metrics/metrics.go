@@ -1,4 +1,4 @@
-package main
+package metrics
 
 import (
 	"net/http"
@@ -12,9 +12,9 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 )
 
-// metrics is Kogge's own Prometheus registry (no global default registry,
+// Metrics is Kogge's own Prometheus registry (no global default registry,
 // so tests can build as many servers as they like).
-type metrics struct {
+type Metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -23,8 +23,11 @@ type metrics struct {
 	jobTime  *prometheus.HistogramVec
 }
 
-func newMetrics(bookingsByStatus func() (map[rooms.Status]int, error)) *metrics {
-	m := &metrics{
+// New builds the registry with the request, transaction and job metrics,
+// the Go runtime and process collectors, and booking counts read from
+// bookingsByStatus at every scrape.
+func New(bookingsByStatus func() (map[rooms.Status]int, error)) *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "kogge_http_requests_total", Help: "HTTP requests by route and status code.",
@@ -52,22 +55,30 @@ func newMetrics(bookingsByStatus func() (map[rooms.Status]int, error)) *metrics 
 }
 
 // ObserveRequest counts one request (package web calls it).
-func (m *metrics) ObserveRequest(route string, code int, d time.Duration) {
+func (m *Metrics) ObserveRequest(route string, code int, d time.Duration) {
 	m.requests.WithLabelValues(route, strconv.Itoa(code)).Inc()
 	m.duration.WithLabelValues(route).Observe(d.Seconds())
 }
 
-func (m *metrics) observeTx(op string, d time.Duration) {
+// ObserveTx times one store transaction (store.Options.ObserveTx).
+func (m *Metrics) ObserveTx(op string, d time.Duration) {
 	m.storeTx.WithLabelValues(op).Observe(d.Seconds())
 }
 
-func (m *metrics) observeJob(job, result string, d time.Duration) {
+// ObserveJob counts one maintenance job run and its result (jobs.Start).
+func (m *Metrics) ObserveJob(job, result string, d time.Duration) {
 	m.jobRuns.WithLabelValues(job, result).Inc()
 	m.jobTime.WithLabelValues(job).Observe(d.Seconds())
 }
 
+// MustRegister adds collectors to the registry; it panics on a clash, a
+// programming error.
+func (m *Metrics) MustRegister(cs ...prometheus.Collector) {
+	m.reg.MustRegister(cs...)
+}
+
 // Handler serves the registry (GET /metrics).
-func (m *metrics) Handler() http.Handler {
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
