@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -90,19 +89,12 @@ func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.To
 	if e.stopBroker != nil {
 		e.stopBroker()
 	}
-	bes, _, err := backends.Build(p, e.store, authorize)
+	b, _, stop, err := backends.StartBroker(backends.BrokerOptions{Providers: p, Store: e.store, Authorize: authorize})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	b, err := broker.New(broker.Options{Providers: backends.List(p), Backends: bes, Store: e.store, Now: time.Now, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); b.Run(ctx) }()
-	e.stopBroker = func() { cancel(); <-done }
-	e.t.Cleanup(func() { cancel(); <-done })
+	e.stopBroker = stop
+	e.t.Cleanup(stop)
 	e.broker = b
 }
 

@@ -26,30 +26,18 @@ func (d *daemonProcess) startBroker(onMove func(b rooms.Booking, from, to, reaso
 	if d.demoProviders != nil {
 		authorize = func(ts gotomeeting.TokenStore) error { return d.demoProviders.Authorize(ts.Save) }
 	}
-	bes, clients, err := backends.Build(d.cfg.Providers, d.store, authorize)
+	b, clients, stopBroker, err := backends.StartBroker(backends.BrokerOptions{Providers: d.cfg.Providers, Store: d.store,
+		Authorize: authorize, Log: d.log.With("component", "broker"), OnMove: onMove})
 	if err != nil {
 		return nil, nil, err
 	}
 	d.goTo = clients.GoTo
-	b, err := broker.New(broker.Options{Providers: backends.List(d.cfg.Providers), Backends: bes, Store: d.store,
-		Now: time.Now, Log: d.log.With("component", "broker"), OnMove: onMove})
-	if err != nil {
-		return nil, nil, err
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := b.Run(ctx); err != nil && ctx.Err() == nil {
-			d.log.Error("provider broker stopped", "err", err)
-		}
-	})
-	// Providers are watched by themselves: one that dies gets its coming
-	// meetings moved without anyone touching a booking.
-	wg.Go(func() { _ = b.Watch(ctx) })
 	if clients.Pexip != nil {
 		wg.Go(func() { d.pollPexipLicensing(ctx, clients.Pexip) })
 	}
-	return b, func() { cancel(); wg.Wait() }, nil
+	return b, func() { cancel(); wg.Wait(); stopBroker() }, nil
 }
 
 // reconcileJob is the "reconcile" action: compare every provider's

@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,21 +21,12 @@ func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.To
 	if e.stopBroker != nil {
 		e.stopBroker()
 	}
-	bes, clients, err := backends.Build(p, e.store, authorize)
+	b, clients, stop, err := backends.StartBroker(backends.BrokerOptions{Providers: p, Store: e.store, Authorize: authorize})
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	// The worker runs in the background on the real clock: the tests'
-	// frozen one (e.now) is written by the test goroutine without a lock.
-	b, err := broker.New(broker.Options{Providers: backends.List(p), Backends: bes, Store: e.store, Now: time.Now, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); b.Run(ctx) }()
-	e.stopBroker = func() { cancel(); <-done }
-	e.t.Cleanup(func() { cancel(); <-done })
+	e.stopBroker = stop
+	e.t.Cleanup(stop)
 	e.server.broker = b
 	e.server.goToAuthorize = AuthorizeGoTo(clients.GoTo)
 }
