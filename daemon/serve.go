@@ -87,7 +87,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		log.Warn("config: "+w.Message, "key", w.Path)
 	}
 	d := &daemonProcess{cfg: cfg, cfgPath: *cfgPath, demo: isDemo, log: log, stdout: stdout, demoProviders: demoProv}
-	return d.run()
+	if err := d.run(); err != nil {
+		return err
+	}
+	log.Info("kogge stopped") // the store is closed: what was acknowledged is on disk
+	return nil
 }
 
 // daemonProcess is one run of `kogge serve`: it owns the store, the

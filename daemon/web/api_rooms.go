@@ -105,6 +105,9 @@ type slotBooking struct {
 	Redacted bool      `json:"redacted,omitempty"`
 	Start    time.Time `json:"start"` // the meeting itself; the slot includes the buffers
 	End      time.Time `json:"end"`
+	// StartLocal and EndLocal are the same in the room's zone.
+	StartLocal string `json:"start_local"`
+	EndLocal   string `json:"end_local"`
 }
 
 // availability answers GET /rooms/{id}/availability?from=&to=: the window
@@ -144,7 +147,8 @@ func (s *server) availability(w http.ResponseWriter, r *http.Request, c *caller)
 	for i, sl := range slots {
 		out[i] = slotView{Start: sl.Start.UTC(), End: sl.End.UTC(), StartLocal: room.Local(sl.Start), EndLocal: room.Local(sl.End), State: sl.State}
 		if b := sl.Booking; b != nil {
-			out[i].Booking = &slotBooking{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC()}
+			out[i].Booking = &slotBooking{ID: b.ID, Start: b.Start.UTC(), End: b.End.UTC(),
+				StartLocal: room.Local(b.Start), EndLocal: room.Local(b.End)}
 			if canRead(c, b) {
 				out[i].Booking.Title = b.Title
 			} else {
