@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kogge-project/kogge/internal/testdeps"
 )
 
 // maxExposure is the highest `systemd-analyze security` score we accept
@@ -17,15 +19,12 @@ const maxExposure = 2.0
 
 const installedBinary = "/usr/local/bin/kogge"
 
-// analyze returns the path of systemd-analyze. Its absence fails the test:
-// a skipped hardening check is one nobody notices is gone.
+// analyze returns the path of systemd-analyze (installed when missing, see
+// testdeps). Its absence fails the test: a skipped hardening check is one
+// nobody notices is gone.
 func analyze(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("systemd-analyze")
-	if err != nil {
-		t.Fatalf("systemd-analyze not found (%v): install it with `apt-get install systemd`", err)
-	}
-	return path
+	return testdeps.Command(t, "systemd-analyze", "systemd")
 }
 
 // testUnit writes the unit to a temporary kogge.service whose ExecStart runs

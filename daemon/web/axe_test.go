@@ -3,13 +3,15 @@ package web
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/kogge-project/kogge/internal/testdeps"
 )
 
-// axePath is axe-core, installed by `npm ci --prefix daemon/testdata/axe`
+// axePath is axe-core, installed from daemon/testdata/axe (testdeps.NPM)
 // (.ci/run does it).
 const axePath = "../testdata/axe/node_modules/axe-core/axe.min.js"
 
@@ -30,9 +32,10 @@ type axeViolation struct {
 // files.
 func checkAccessibility(t *testing.T, tab context.Context, page string) {
 	t.Helper()
+	testdeps.NPM(t, filepath.Dir(filepath.Dir(filepath.Dir(axePath))))
 	src, err := os.ReadFile(axePath)
 	if err != nil {
-		t.Fatalf("axe-core missing (%v): npm ci --prefix daemon/testdata/axe, as .ci/run does", err)
+		t.Fatalf("axe-core missing: %v", err)
 	}
 	if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](string(src)+";true")); err != nil {
 		t.Fatalf("injecting axe-core into %s: %v", page, err)

@@ -9,20 +9,15 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/kogge-project/kogge/internal/testdeps"
 )
-
-// chromiumPath is Debian's Chromium, which .ci/run installs.
-const chromiumPath = "/usr/bin/chromium"
 
 // newBrowser starts headless Chromium with a fresh profile. A missing
 // browser fails the test: a skipped browser test would hide broken pages.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("%s not found: apt-get install -y chromium (as .ci/run does)", chromiumPath)
-	}
 	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(testdeps.Command(t, "chromium", "chromium")), // Debian's
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("headless", true), chromedp.Flag("no-sandbox", true), chromedp.Flag("disable-gpu", true),

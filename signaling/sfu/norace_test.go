@@ -6,7 +6,7 @@ import "testing"
 
 // The race detector makes sync.Pool drop items at random, so allocation
 // counts mean nothing under it: this file is built only without it, and
-// ./test runs it in a pass of its own.
+// CI (.ci/run) runs it in a pass of its own.
 
 func TestForwardAllocatesNothing(t *testing.T) {
 	up, _ := fanOut(t, 10)

@@ -1,20 +1,21 @@
 // Package icaljstest checks iCalendar text with an independent parser:
 // Mozilla's ical.js (the parser of Thunderbird's calendar) under Node.js.
 // Tests of any package use it; the ical.js installation lives in
-// integrations/ical/testdata/icaljs (`./test` installs it).
+// integrations/ical/testdata/icaljs (installed when missing, internal/testdeps).
 package icaljstest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kogge-project/kogge/internal/testdeps"
 )
 
 // Event is one VEVENT as ical.js reads it; times are UTC ISO strings.
@@ -48,19 +49,14 @@ func dir() string {
 	return filepath.Join(filepath.Dir(file), "..", "testdata", "icaljs")
 }
 
-// Parse parses ics with ical.js and fails the test if it refuses it. A
-// missing installation fails the test too: the independent check is the
-// point.
+// Parse parses ics with ical.js and fails the test if it refuses it. Node.js
+// and ical.js are installed when missing (testdeps); where they cannot be,
+// the test fails: the independent check is the point.
 func Parse(t testing.TB, ics string) Result {
 	t.Helper()
 	d := dir()
-	if _, err := os.Stat(filepath.Join(d, "node_modules", "ical.js")); err != nil {
-		t.Fatalf("ical.js is not installed: run ./test, or `npm ci --prefix integrations/ical/testdata/icaljs` (%v)", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not installed, but the ical.js check needs it: %v", err)
-	}
+	testdeps.NPM(t, d)
+	node := testdeps.Command(t, "node", "nodejs")
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "validate.mjs")
