@@ -38,6 +38,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
+	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/admission"
 	"github.com/kogge-project/kogge/signaling/meetings"
 )
@@ -341,7 +342,7 @@ func (d *daemonProcess) run() error {
 	}
 	published.Store(srv)
 	mt.SetQueue(srv.PublishQueue)
-	handler, err := srv.Handler([]string{originOf(cfg.Server.PublicURL)})
+	handler, err := srv.Handler([]string{signaling.OriginOf(cfg.Server.PublicURL)})
 	if err != nil {
 		return err
 	}
@@ -494,12 +495,4 @@ func meetingOptions(w config.WebRTC, publicURL string, demo bool, st *store.Stor
 	return meetings.Options{UDPPort: w.UDPPort, ListenIP: w.ListenIP, ICETCPPort: w.ICETCPPort, NAT1To1IPs: w.NAT1To1IPs,
 		STUN: w.STUNServers, TURN: w.TURNServers, TURNSecretFile: w.TURNSecretFile, TURNTTL: w.TURNCredentialTTL.Duration,
 		PublicURL: publicURL, Demo: demo, Store: st, Joins: j, Log: log}
-}
-
-func originOf(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	return p.Scheme + "://" + p.Host
 }

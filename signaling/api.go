@@ -14,6 +14,7 @@ package signaling
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"github.com/kogge-project/kogge/signaling/sfu"
@@ -176,4 +177,14 @@ type MediaPeer interface {
 	SetAudioMuted(muted bool)
 	RequestKeyframe()
 	Close()
+}
+
+// OriginOf is the scheme and host of a URL, as browsers send it in the
+// Origin header (what Config.AllowedOrigins lists).
+func OriginOf(u string) string {
+	p, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	return p.Scheme + "://" + p.Host
 }

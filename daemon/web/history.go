@@ -8,6 +8,7 @@ import (
 
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/oparl"
+	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 )
 
@@ -285,5 +286,5 @@ func meetingFacts(action, detail string) map[string]any {
 }
 
 // TimelineActor is who the audit log names for the timeline's own changes
-// (daemon/timeline.go); the history says it in words.
-const TimelineActor = "timeline"
+// (rooms/bookings); the history says it in words.
+var TimelineActor = bookings.TimelineActor.Name

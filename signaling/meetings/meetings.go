@@ -95,7 +95,7 @@ func New(o Options) (*Meetings, error) {
 	j := o.Joins
 	mt := &Meetings{log: log, store: o.Store, joins: j, engine: engine}
 	mt.hub = signaling.NewHub(signaling.Config{
-		AllowedOrigins: []string{originOf(o.PublicURL)},
+		AllowedOrigins: []string{signaling.OriginOf(o.PublicURL)},
 		ICEServers:     ice.ForParticipant,
 		Now:            j.Now,
 		Log:            log.With("component", "signaling"),
@@ -143,15 +143,6 @@ func loopbackURL(u string) bool {
 	h := p.Hostname()
 	ip := net.ParseIP(h)
 	return h == "localhost" || (ip != nil && ip.IsLoopback())
-}
-
-// originOf is the scheme and host of a URL, as browsers send it in Origin.
-func originOf(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return u
-	}
-	return p.Scheme + "://" + p.Host
 }
 
 // BookingChanged keeps an open meeting in step with its booking: a new end
