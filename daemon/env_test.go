@@ -7,30 +7,20 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/kogge-project/kogge/daemon/backends"
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
-	"github.com/kogge-project/kogge/daemon/metrics"
-	"github.com/kogge-project/kogge/daemon/web"
-	"github.com/kogge-project/kogge/integrations/broker"
-	"github.com/kogge-project/kogge/integrations/gotomeeting"
-	"github.com/kogge-project/kogge/integrations/oparl"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
-	"github.com/kogge-project/kogge/rooms/av"
-	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/store"
-	"github.com/kogge-project/kogge/rooms/timeline"
 )
 
 // The daemon's own tests (metrics, the timeline adapter, the council
-// import, providers, jobs) need a store with the daemon's wiring and, for
-// a few requests, the HTTP surface in front of it. The HTTP surface's own
-// tests live in daemon/web.
+// import, providers, jobs) build the daemon as the binary does, through
+// build, and serve its routes with httptest. The HTTP surface's own tests
+// live in daemon/web.
 
 // testNow is the fixed clock of these tests: Thursday 26 November 2026, 09:00 in Berlin.
 var testNow = time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
@@ -38,43 +28,40 @@ var testNow = time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC)
 const testPassword = "correct horse battery"
 
 type testEnv struct {
-	t        *testing.T
+	t *testing.T
+	// cfg is the demo configuration in a temporary directory; options
+	// change it before the daemon is built.
+	cfg *config.Config
+	// now is the clock the daemon is built with (testNow unless an
+	// option sets it); it does not move.
+	now      time.Time
+	d        *daemonProcess
+	closeAll func()
 	store    *store.Store
 	accounts *accounts.Service
 	catalog  *rooms.Catalog
-	metrics  *metrics.Metrics
-	now      time.Time
-	// What the HTTP surface is built with at the first request.
-	av         *roomav.AV
-	broker     *broker.Broker
-	oparl      *oparlImport
-	stopBroker func()
-	srv        *httptest.Server
+	srv      *httptest.Server
+	// demoProviders are the GoTo and Pexip emulators (withProviders).
+	demoProviders *demo.Providers
 }
 
-func newTestEnv(t *testing.T) *testEnv {
+// envOption changes the configuration (or the clock) before the build.
+type envOption func(e *testEnv)
+
+// newTestEnv builds a daemon from the demo configuration (without the
+// demo's seed data, devices or providers unless an option adds them), with
+// an admin and a secretary.
+func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
-	var st *store.Store
-	m := metrics.New(func() (map[rooms.Status]int, error) { return st.CountByStatus() })
-	st, err := store.Open(filepath.Join(dir, "kogge.db"), store.Options{ObserveTx: m.ObserveTx})
-	if err != nil {
-		t.Fatal(err)
+	cfg := config.Demo(t.TempDir())
+	cfg.Server.Listen = "127.0.0.1:0"
+	// Any free port: test binaries run side by side.
+	cfg.WebRTC.UDPPort, cfg.WebRTC.ICETCPPort, cfg.WebRTC.ListenIP = 0, 0, "127.0.0.1"
+	e := &testEnv{t: t, cfg: cfg, now: testNow}
+	for _, o := range opts {
+		o(e)
 	}
-	t.Cleanup(func() { st.Close() })
-	e := &testEnv{t: t, store: st, metrics: m, now: testNow}
-	e.accounts, err = accounts.Open(st.DB(), accounts.Options{Argon2: accounts.Argon2Params{Time: 1, Memory: 64, Threads: 1, KeyLen: 32},
-		Now: func() time.Time { return e.now }, AccountBurst: 1000, AddressBurst: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := config.Demo(dir).RoomList()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.catalog = rooms.NewCatalog(rs)
-	t.Cleanup(st.Subscribe(changeListeners{broker: func() *broker.Broker { return e.broker }}.hear))
-	e.useProviders(config.Demo(dir).Providers, nil)
+	e.start()
 	for name, role := range map[string]accounts.Role{"admin": accounts.RoleAdmin, "anna": accounts.RoleSecretary} {
 		if _, err := e.accounts.AddUser(name, role, testPassword); err != nil {
 			t.Fatal(err)
@@ -83,71 +70,69 @@ func newTestEnv(t *testing.T) *testEnv {
 	return e
 }
 
-// useProviders (re)starts the broker with these providers.
-func (e *testEnv) useProviders(p config.Providers, authorize func(gotomeeting.TokenStore) error) {
+// start builds the daemon from e.cfg and serves its routes.
+func (e *testEnv) start() {
 	e.t.Helper()
-	if e.stopBroker != nil {
-		e.stopBroker()
-	}
-	b, _, stop, err := backends.StartBroker(backends.BrokerOptions{Providers: p, Store: e.store, Authorize: authorize})
+	now := e.now
+	e.d = &daemonProcess{cfg: e.cfg, log: slog.New(slog.DiscardHandler), demoProviders: e.demoProviders}
+	closeAll, err := e.d.build(buildOptions{
+		now: func() time.Time { return now },
+		accounts: func(o *accounts.Options) {
+			o.Argon2 = accounts.Argon2Params{Time: 1, Memory: 64, Threads: 1, KeyLen: 32}
+			o.AccountBurst, o.AddressBurst = 1000, 1000
+		},
+	})
 	if err != nil {
+		closeAll()
 		e.t.Fatal(err)
 	}
-	e.stopBroker = stop
-	e.t.Cleanup(stop)
-	e.broker = b
+	e.closeAll = closeAll
+	e.store, e.accounts, e.catalog = e.d.store, e.d.accounts, e.d.catalog
+	e.srv = httptest.NewServer(e.d.handler)
+	e.t.Cleanup(e.stop)
 }
 
-// withDemoDevices gives the rooms the demo's emulated devices.
-func (e *testEnv) withDemoDevices() {
+// stop closes the server and the daemon (once).
+func (e *testEnv) stop() {
+	if e.closeAll == nil {
+		return
+	}
+	e.srv.Close()
+	e.closeAll()
+	e.closeAll = nil
+}
+
+// restart stops the daemon and builds it again on the same data, as a
+// restart of the binary would.
+func (e *testEnv) restart() {
 	e.t.Helper()
-	cfg := config.Demo(e.t.TempDir())
-	emulators, err := demo.StartDevices(cfg)
+	e.stop()
+	e.start()
+}
+
+// withClock builds the daemon on a clock standing at now.
+func withClock(now time.Time) envOption { return func(e *testEnv) { e.now = now } }
+
+// withDemoDevices gives the rooms the demo's emulated devices.
+func withDemoDevices(e *testEnv) {
+	emulators, err := demo.StartDevices(e.cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.t.Cleanup(func() { emulators.Close() })
-	a, err := backends.NewRoomAV(slog.New(slog.DiscardHandler), cfg, av.NewDriver)
+}
+
+// withProviders configures the demo's GoTo and Pexip emulators.
+func withProviders(e *testEnv) {
+	p, err := demo.StartProviders(e.cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.t.Cleanup(a.Close)
-	e.av = a
+	e.t.Cleanup(func() { p.Close() })
+	e.demoProviders = p
 }
 
-// lateImport is the council import the test sets after building the env.
-type lateImport struct{ e *testEnv }
-
-func (l lateImport) AgendaFor(b rooms.Booking) ([]oparl.AgendaItem, bool) {
-	return l.e.oparl.AgendaFor(b)
-}
-func (l lateImport) Status() map[string]any { return l.e.oparl.Status() }
-
-// url builds the HTTP surface as serve.go does, at the first request.
-func (e *testEnv) url() string {
-	if e.srv != nil {
-		return e.srv.URL
-	}
-	o := web.Options{Store: e.store, Accounts: e.accounts, Catalog: e.catalog, Metrics: e.metrics,
-		Now: func() time.Time { return e.now }, Ready: func() error { return nil },
-		Subscribe: func(string, int) (<-chan timeline.Event, func()) { return make(chan timeline.Event), func() {} },
-		AV:        e.av, Broker: e.broker}
-	if e.oparl != nil {
-		o.OParl = lateImport{e}
-	}
-	w, err := web.New(o)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	h, err := w.Handler(nil)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(h)
-	e.t.Cleanup(e.srv.Close)
-	e.t.Cleanup(w.Close)
-	return e.srv.URL
-}
+func (e *testEnv) url() string { return e.srv.URL }
 
 // client calls the API with a bearer token.
 type client struct {

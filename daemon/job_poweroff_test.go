@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"testing"
 
 	"github.com/kogge-project/kogge/daemon/config"
@@ -11,12 +10,10 @@ import (
 // The power-off job, wired as the daemon wires it, reaches the rooms'
 // real (emulated) devices: the display switched on goes to standby.
 func TestPowerOffJobPutsTheDevicesToStandby(t *testing.T) {
-	e := newTestEnv(t)
-	e.withDemoDevices()
+	e := newTestEnv(t, withDemoDevices)
 	anna := e.login("anna")
 	anna.do("POST", "/api/v1/rooms/sitzungszimmer-2/scenes/on", nil)
-	d := &daemonProcess{cfg: config.Demo(t.TempDir()), store: e.store, catalog: e.catalog, av: e.av, log: slog.New(slog.DiscardHandler)}
-	summary, err := d.jobActions()["power-off"](config.Job{Name: "standby", Rooms: []string{"sitzungszimmer-2"}})
+	summary, err := e.d.jobActions()["power-off"](config.Job{Name: "standby", Rooms: []string{"sitzungszimmer-2"}})
 	if err != nil || summary != "1 devices to standby, 0 rooms in use left on, 0 failed" {
 		t.Fatalf("power-off: %q %v", summary, err)
 	}

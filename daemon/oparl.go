@@ -33,12 +33,12 @@ type oparlImport struct {
 	agenda map[string][]oparl.AgendaItem // meeting id -> agenda, for panels and join pages
 }
 
-func newOParlImport(cfg config.OParl, st *store.Store, catalog *rooms.Catalog, changed func(rooms.Booking)) (*oparlImport, error) {
+func newOParlImport(cfg config.OParl, st *store.Store, catalog *rooms.Catalog) (*oparlImport, error) {
 	c, err := oparl.NewClient(cfg.Endpoint, oparl.Options{HTTPClient: &http.Client{Timeout: 30 * time.Second}, UserAgent: "Kogge", OtherHosts: cfg.OtherHosts})
 	if err != nil {
 		return nil, err
 	}
-	return &oparlImport{client: c, mapping: cfg.Mapping(), store: oparlStore{st: st, changed: changed, hold: catalog.Hold},
+	return &oparlImport{client: c, mapping: cfg.Mapping(), store: oparlStore{st: st, hold: catalog.Hold},
 		catalog: catalog, agenda: map[string][]oparl.AgendaItem{}}, nil
 }
 
@@ -101,20 +101,12 @@ func (o *oparlImport) Status() map[string]any {
 	return map[string]any{"last": o.last, "error": o.lastEr, "next_since": o.since}
 }
 
-// oparlStore is the booking store as the importer sees it. Its changes go
-// to the timeline like any other (changed), and are made while no reload
-// can remove the room (hold).
+// oparlStore is the booking store as the importer sees it. Its changes
+// reach the timeline and the rest through the store's change feed, like
+// any other; they are made while no reload can remove the room (hold).
 type oparlStore struct {
-	st      *store.Store
-	changed func(rooms.Booking)
-	hold    func(func() error) error
-}
-
-func (a oparlStore) after(b rooms.Booking, err error) (rooms.Booking, error) {
-	if err == nil && a.changed != nil {
-		a.changed(b)
-	}
-	return b, err
+	st   *store.Store
+	hold func(func() error) error
 }
 
 func (a oparlStore) FindByExternal(ref string) (rooms.Booking, bool, error) {
@@ -124,16 +116,16 @@ func (a oparlStore) FindByExternal(ref string) (rooms.Booking, bool, error) {
 func (a oparlStore) Create(ref string, b rooms.Booking, actor string) (out rooms.Booking, err error) {
 	b.External = ref
 	err = a.hold(func() error { out, err = a.st.Create(b, actor); return err })
-	return a.after(out, err)
+	return out, err
 }
 
 func (a oparlStore) Update(id string, version uint64, actor string, change func(*rooms.Booking) error) (out rooms.Booking, err error) {
 	err = a.hold(func() error { out, err = a.st.Update(id, version, actor, change); return err })
-	return a.after(out, err)
+	return out, err
 }
 
 func (a oparlStore) Cancel(id string, version uint64, actor string) (rooms.Booking, error) {
-	return a.after(a.st.Cancel(id, version, actor))
+	return a.st.Cancel(id, version, actor)
 }
 
 // oparlJob is the "oparl-import" action.

@@ -7,45 +7,37 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/integrations/oparl"
-	"github.com/kogge-project/kogge/rooms"
 )
 
-// TestOParlImportBooksMeetingsOnce imports the emulator's demo council
-// meetings twice: the first sync books them, the second changes nothing.
+// TestOParlImportBooksMeetingsOnce: the daemon imports the emulator's demo
+// council meetings at start; a second sync changes nothing.
 func TestOParlImportBooksMeetingsOnce(t *testing.T) {
-	e := newTestEnv(t)
-	e.now = time.Now()
 	zone, _ := time.LoadLocation("Europe/Berlin")
 	em := httptest.NewServer(oparl.NewEmulator(oparl.DemoData(time.Now(), zone)))
 	defer em.Close()
-	m := oparl.DemoMapping(em.URL)
-	cfg := config.OParl{Endpoint: em.URL + "/oparl/v1/system", Body: m.Body, Organizations: m.Organizations}
-	for _, l := range m.Locations {
-		cfg.Locations = append(cfg.Locations, config.OParlLocation{Match: l.Match, Room: l.Room})
+	e := newTestEnv(t, withClock(time.Now()), func(e *testEnv) {
+		m := oparl.DemoMapping(em.URL)
+		e.cfg.OParl = config.OParl{Endpoint: em.URL + "/oparl/v1/system", Body: m.Body, Organizations: m.Organizations}
+		for _, l := range m.Locations {
+			e.cfg.OParl.Locations = append(e.cfg.OParl.Locations, config.OParlLocation{Match: l.Match, Room: l.Room})
+		}
+	})
+	select {
+	case <-e.d.importedAtStart:
+	case <-time.After(time.Minute):
+		t.Fatal("the import at start did not finish within a minute")
 	}
-	var changed []string
-	imp, err := newOParlImport(cfg, e.store, e.catalog, func(b rooms.Booking) { changed = append(changed, b.ID) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	first, err := imp.sync(t.Context())
-	if err != nil || first.Created == 0 {
-		t.Fatalf("first sync: %+v %v", first, err)
-	}
-	if len(changed) != first.Created {
-		t.Fatalf("%d bookings reached the timeline, %d were created", len(changed), first.Created)
-	}
-	second, err := imp.sync(t.Context())
-	if err != nil || second.Created != 0 || second.Updated != 0 {
-		t.Fatalf("second sync changed things: %+v %v", second, err)
-	}
-	e.oparl = imp
 	var st struct {
 		Last *oparl.Report `json:"last"`
 	}
 	e.login("anna").do("GET", "/api/v1/integrations/oparl", nil).json(t, &st)
-	if st.Last == nil || st.Last.Fetched == 0 {
-		t.Fatalf("status %+v", st)
+	if st.Last == nil || st.Last.Fetched == 0 || st.Last.Created == 0 {
+		t.Fatalf("status after the import at start: %+v", st)
+	}
+	first := *st.Last
+	second, err := e.d.oparl.sync(t.Context())
+	if err != nil || second.Created != 0 || second.Updated != 0 {
+		t.Fatalf("second sync changed things: %+v %v", second, err)
 	}
 	var page struct {
 		Bookings []struct {

@@ -21,13 +21,13 @@ import (
 
 // startBroker installs the licence allocator in the store and runs the
 // provisioning worker until stop.
-func (d *daemonProcess) startBroker(onMove func(b rooms.Booking, from, to, reason string)) (*broker.Broker, func(), error) {
+func (d *daemonProcess) startBroker(now func() time.Time, onMove func(b rooms.Booking, from, to, reason string)) (*broker.Broker, func(), error) {
 	var authorize func(gotomeeting.TokenStore) error
 	if d.demoProviders != nil {
 		authorize = func(ts gotomeeting.TokenStore) error { return d.demoProviders.Authorize(ts.Save) }
 	}
 	b, clients, stopBroker, err := backends.StartBroker(backends.BrokerOptions{Providers: d.cfg.Providers, Store: d.store,
-		Authorize: authorize, Log: d.log.With("component", "broker"), OnMove: onMove})
+		Authorize: authorize, Log: d.log.With("component", "broker"), OnMove: onMove, Now: now})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -2,23 +2,15 @@ package main
 
 import (
 	"errors"
-	"log/slog"
 	"strings"
 	"testing"
-
-	"github.com/kogge-project/kogge/daemon/jobs"
 )
 
 // A daemon whose timeline stopped is not ready: nothing would happen on
 // time any more, and /readyz must say so.
 func TestNotReadyWithoutTimeline(t *testing.T) {
 	e := newTestEnv(t)
-	j, err := jobs.Start(slog.New(slog.DiscardHandler), e.accounts, nil, nil, e.metrics.ObserveJob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Stop()
-	d := &daemonProcess{store: e.store, jobs: j}
+	d := e.d
 	if err := d.ready(); err != nil {
 		t.Fatalf("ready: %v", err)
 	}

@@ -23,6 +23,8 @@ type BrokerOptions struct {
 	Log       *slog.Logger
 	// OnMove hears of every failover (optional).
 	OnMove func(b rooms.Booking, from, to, reason string)
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
 }
 
 // StartBroker builds the broker for the configured providers (its
@@ -33,12 +35,15 @@ func StartBroker(o BrokerOptions) (b *broker.Broker, clients Clients, stop func(
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	bes, clients, err := Build(o.Providers, o.Store, o.Authorize)
 	if err != nil {
 		return nil, clients, nil, err
 	}
 	b, err = broker.New(broker.Options{Providers: List(o.Providers), Backends: bes, Store: o.Store,
-		Now: time.Now, Log: o.Log, OnMove: o.OnMove})
+		Now: o.Now, Log: o.Log, OnMove: o.OnMove, ProbeEvery: o.Providers.HealthCheckEvery.Duration})
 	if err != nil {
 		return nil, clients, nil, err
 	}

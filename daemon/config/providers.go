@@ -21,6 +21,9 @@ type Providers struct {
 	ProvisionLead    Duration `toml:"provision_lead"`
 	FailoverAttempts int      `toml:"failover_attempts"`
 	FailoverAfter    Duration `toml:"failover_after"`
+	// HealthCheckEvery is how often each provider is probed; two failed
+	// probes in a row mark it down (default 15s).
+	HealthCheckEvery Duration `toml:"health_check_every"`
 
 	Builtin     BuiltinProvider `toml:"builtin"`
 	GoToMeeting GoToProvider    `toml:"gotomeeting"`
@@ -91,6 +94,7 @@ type PexipStaticRoom struct {
 const (
 	DefaultFailoverAttempts = 3
 	DefaultFailoverAfter    = 10 * time.Minute
+	DefaultHealthCheckEvery = 15 * time.Second
 	DefaultGoToMaxDuration  = 8 * time.Hour
 	DefaultGoToMaxPeople    = 250
 	DefaultPexipMaxPeople   = 100
@@ -101,7 +105,8 @@ var providerNames = []string{"builtin", "gotomeeting", "pexip"}
 func defaultProviders() Providers {
 	p := Providers{
 		Order: []string{"builtin"}, FailoverAttempts: DefaultFailoverAttempts, FailoverAfter: Duration{DefaultFailoverAfter},
-		Builtin: BuiltinProvider{ProviderLimits{ConfidentialOK: true}},
+		HealthCheckEvery: Duration{DefaultHealthCheckEvery},
+		Builtin:          BuiltinProvider{ProviderLimits{ConfidentialOK: true}},
 	}
 	p.GoToMeeting.MaxParticipants = DefaultGoToMaxPeople
 	p.GoToMeeting.MaxDuration = Duration{DefaultGoToMaxDuration}
@@ -133,6 +138,9 @@ func (c *Config) validateProviders(e *Errors) {
 	}
 	if d := p.FailoverAfter.Duration; d < time.Minute || d > 24*time.Hour {
 		e.add("providers.failover_after", "must be between 1m and 24h, not %s", d)
+	}
+	if d := p.HealthCheckEvery.Duration; d < time.Second || d > 10*time.Minute {
+		e.add("providers.health_check_every", "must be between 1s and 10m, not %s", d)
 	}
 	if d := p.ProvisionLead.Duration; d < 0 || d > 30*24*time.Hour {
 		e.add("providers.provision_lead", "must be between 0s and 720h, not %s", d)

@@ -118,3 +118,15 @@ func (dp *Providers) Close() error {
 	}
 	return nil
 }
+
+// SetOutage makes one emulated provider ("gotomeeting" or "pexip") answer
+// every request with 503 until cleared: a provider that died, for tests
+// and for trying failover in the demo.
+func (dp *Providers) SetOutage(provider string, down bool) {
+	switch provider {
+	case "gotomeeting":
+		dp.GoTo.SetOutage(down)
+	case "pexip":
+		dp.pexip.SetFaults(pexip.Faults{Down: down})
+	}
+}

@@ -121,6 +121,8 @@ type Options struct {
 	Log       *slog.Logger
 	// OnMove hears of every failover (for mail and metrics); optional.
 	OnMove func(b rooms.Booking, from, to, reason string)
+	// ProbeEvery is how often Watch probes each provider (0: 15s).
+	ProbeEvery time.Duration
 }
 
 // Broker is the whole hand-off. Build it with New.

@@ -82,6 +82,9 @@ func newBroker(opt Options, st allocStore) (*Broker, error) {
 		b.backends[p.Name] = be
 		b.breakers[p.Name] = newBreaker(p.Name)
 	}
+	if opt.ProbeEvery > 0 {
+		b.probeEvery = opt.ProbeEvery
+	}
 	st.SetAllocator(b.allocate)
 	return b, nil
 }

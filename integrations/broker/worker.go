@@ -133,14 +133,20 @@ func (b *Broker) backoff(n int) time.Duration {
 	return d/2 + time.Duration(b.jitter()*float64(d/2))
 }
 
-// work does what is due for one allocation: deletes, then provisioning.
+// work does what is due for one allocation: provisioning, then deletes.
+// The meeting people will join comes first: after a failover the old
+// meeting's provider is usually the one that is down, and waiting for its
+// delete to time out would keep the new meeting from being made.
 func (b *Broker) work(ctx context.Context, a store.Allocation) {
 	ok := true
-	if len(a.Cleanup) > 0 {
-		ok = b.cleanup(ctx, a)
-	}
 	if a.State == store.AllocReserved && !a.NextAttempt.After(b.now()) {
-		ok = b.provision(ctx, a) && ok
+		ok = b.provision(ctx, a)
+	}
+	if len(a.Cleanup) > 0 {
+		if cur, found, err := b.st.Allocation(a.Booking); err == nil && found {
+			a = cur // provisioning may have added to the list
+		}
+		ok = b.cleanup(ctx, a) && ok
 	}
 	if ok {
 		b.unhold(a.Booking)

@@ -241,7 +241,7 @@ func (s *state) drainMailbox() {
 	for range mailboxSize {
 		select {
 		case b := <-s.t.mailbox:
-			s.changed(b, time.Now())
+			s.changed(b, s.t.now())
 		default:
 			return
 		}
@@ -254,5 +254,5 @@ func (s *state) arm(timer *time.Timer) {
 		timer.Stop()
 		return
 	}
-	timer.Reset(max(0, time.Until(time.Unix(0, s.q[0].at))))
+	timer.Reset(max(0, time.Unix(0, s.q[0].at).Sub(s.t.now())))
 }

@@ -69,6 +69,9 @@ type Options struct {
 	Logger *slog.Logger
 	// CatchUp bounds how far back Run looks for missed events at start.
 	CatchUp time.Duration
+	// Now is the clock (nil: time.Now). A clock that stands still (the
+	// daemon's API tests) fires nothing that lies ahead of it.
+	Now func() time.Time
 }
 
 // DefaultCatchUp is how far back Run looks for missed events by default.
@@ -92,6 +95,7 @@ type Timeline struct {
 	room    func(string) (rooms.Room, bool)
 	log     *slog.Logger
 	catchUp time.Duration
+	now     func() time.Time
 
 	mailbox chan rooms.Booking
 	// resync (capacity 1) wakes the loop after Changed dropped a change.
@@ -110,11 +114,15 @@ func New(st Store, opts Options) *Timeline {
 		room:    opts.Room,
 		log:     opts.Logger,
 		catchUp: opts.CatchUp,
+		now:     opts.Now,
 		mailbox: make(chan rooms.Booking, mailboxSize),
 		resync:  make(chan struct{}, 1),
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if t.now == nil {
+		t.now = time.Now
 	}
 	if t.catchUp <= 0 {
 		t.catchUp = DefaultCatchUp
@@ -140,7 +148,7 @@ func (t *Timeline) Run(ctx context.Context) error {
 	case <-t.resync:
 	default:
 	}
-	now := time.Now()
+	now := t.now()
 	bs, err := t.st.Pending(now.Add(-t.catchUp))
 	if err != nil {
 		return fmt.Errorf("timeline: rebuild: %w", err)
@@ -158,15 +166,15 @@ func (t *Timeline) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case b := <-t.mailbox:
-			s.changed(b, time.Now())
+			s.changed(b, t.now())
 		case <-t.resync:
 			t.log.Warn("timeline mailbox overflowed; resyncing from the store", "dropped_total", t.dropped.Load())
-			s.resync(time.Now())
+			s.resync(t.now())
 		case <-timer.C:
 			// A change that arrived before the instant wins over it: a
 			// booking cancelled at 09:44:59 must not get its 09:45 prep.
 			s.drainMailbox()
-			s.fireDue(time.Now())
+			s.fireDue(t.now())
 		}
 	}
 }

@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/backends"
+	"github.com/kogge-project/kogge/daemon/demo"
+	"github.com/kogge-project/kogge/daemon/jobs"
+	"github.com/kogge-project/kogge/daemon/metrics"
+	"github.com/kogge-project/kogge/daemon/web"
+	"github.com/kogge-project/kogge/integrations/broker"
+	"github.com/kogge-project/kogge/integrations/mail"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/bookings"
+	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/timeline"
+	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/meetings"
+)
+
+// buildOptions are what a test changes about the daemon it builds; the
+// binary passes none.
+type buildOptions struct {
+	// now is the clock of the booking rules, the accounts, the timeline
+	// and the HTTP surface (nil: time.Now). A clock that stands still
+	// fires no timeline instant that lies ahead of it.
+	now func() time.Time
+	// accounts adjusts the accounts' options (cheaper password hashing).
+	accounts func(*accounts.Options)
+}
+
+// closers are what build started, stopped in reverse order.
+type closers []func()
+
+func (c *closers) add(f func()) { *c = append(*c, f) }
+
+func (c closers) closeAll() {
+	for i := len(c) - 1; i >= 0; i-- {
+		c[i]()
+	}
+}
+
+// build wires the daemon's parts from d.cfg: the store, the accounts, the
+// rooms, the providers, the booking service and its change feed, the
+// timeline, the rooms' devices, the meetings, the jobs, the council import
+// and the HTTP surface (d.handler). It listens on nothing: run does that,
+// and the tests serve d.handler themselves. This is the one place parts
+// are joined, for the binary and the tests alike. The returned close stops
+// them all (also after an error).
+func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
+	var c closers
+	defer func() {
+		if err != nil {
+			c.closeAll()
+		}
+	}()
+	cfg := d.cfg
+	now := o.now
+	if now == nil {
+		now = time.Now
+	}
+	if d.ctx == nil {
+		d.ctx = context.Background()
+	}
+	dataDir := cfg.Store.DataDir
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return c.closeAll, fmt.Errorf("data dir: %w", err)
+	}
+	dbPath := filepath.Join(dataDir, "kogge.db")
+	if err := checkIntegrity(dbPath, cfg.Store.OpenTimeout.Duration); err != nil {
+		return c.closeAll, err
+	}
+	m := metrics.New(func() (map[rooms.Status]int, error) { return d.store.CountByStatus() })
+	d.metrics = m
+	st, err := store.Open(dbPath, store.Options{
+		OpenTimeout: cfg.Store.OpenTimeout.Duration,
+		Logger:      d.log.With("component", "store"),
+		ObserveTx:   m.ObserveTx,
+	})
+	if err != nil {
+		return c.closeAll, err
+	}
+	d.store = st
+	c.add(func() { st.Close() })
+	// Temporary copies of a backup a crash interrupted: we hold the
+	// database lock, so no backup of ours is running.
+	if stale, _ := filepath.Glob(filepath.Join(dataDir, ".backup-*.db")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+		d.log.Info("removed leftovers of an interrupted backup", "files", len(stale))
+	}
+
+	ao := accounts.Options{RequireTOTP: cfg.Auth.RequireTOTP, SessionTTL: cfg.Auth.SessionTTL.Duration, Audit: d.auditAccount}
+	if o.now != nil {
+		ao.Now = now
+	}
+	if o.accounts != nil {
+		o.accounts(&ao)
+	}
+	if d.accounts, err = accounts.Open(st.DB(), ao); err != nil {
+		return c.closeAll, err
+	}
+	roomList, err := cfg.RoomList()
+	if err != nil {
+		return c.closeAll, err
+	}
+	d.catalog = rooms.NewCatalog(roomList)
+	closures := cfg.ClosureList()
+	d.closures.Store(&closures)
+	// The allocator goes into the store before anything else books.
+	brk, stopBroker, err := d.startBroker(now, func(b rooms.Booking, from, to, reason string) {
+		d.log.Warn("meeting moved to another provider", "booking", b.ID, "from", from, "to", to, "reason", reason)
+	})
+	if err != nil {
+		return c.closeAll, fmt.Errorf("providers: %w", err)
+	}
+	c.add(stopBroker)
+	d.broker = brk
+	d.providerMetrics = metrics.NewProviders(brk, d.pexipLicensing.Load)
+	m.MustRegister(d.providerMetrics)
+	// Series are stored HorizonMonths ahead; single bookings at most
+	// rooms.MaxHorizon.
+	if placed, refused, err := backfillAllocations(st, d.log, now(), now().Add(rooms.MaxHorizon)); err != nil {
+		return c.closeAll, fmt.Errorf("placing hybrid meetings with providers: %w", err)
+	} else if placed+refused > 0 {
+		d.log.Info("hybrid meetings placed with providers", "placed", placed, "refused", refused)
+	}
+	// The demo's account and bookings exist before the timeline is built
+	// from the store.
+	d.demoData = demo.Data{Config: cfg, Store: st, Catalog: d.catalog, Accounts: d.accounts, Log: d.log}
+	if d.demo {
+		if d.adminPassword, err = d.demoData.EnsureAdmin(now()); err != nil {
+			return c.closeAll, err
+		}
+	}
+	var notifier *web.MailNotifier
+	if cfg.Mail.Host != "" {
+		mc := mail.Config{Host: cfg.Mail.Host, Port: cfg.Mail.Port, Username: cfg.Mail.Username, From: cfg.Mail.From, AllowPlain: cfg.Mail.AllowPlain}
+		if cfg.Mail.PasswordFile != "" {
+			if mc.Password, err = backends.ReadSecret(cfg.Mail.PasswordFile); err != nil {
+				return c.closeAll, fmt.Errorf("mail password: %w", err)
+			}
+		}
+		mailer := mail.NewMailer(mc, d.log.With("component", "mail"))
+		c.add(func() {
+			// The HTTP drain has used most of the shutdown budget; mail
+			// still queued after a second is logged as failed.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			mailer.Close(ctx)
+		})
+		notifier = web.NewMailNotifier(mailer, cfg.Mail.From, d.catalog, st.GetSeries, d.log.With("component", "mail"))
+	}
+	// Join links before anything that mails: invitations carry them.
+	joinLinks, err := newJoins(cfg.WebRTC, st, d.catalog, now, cfg.Server.PublicURL, d.log.With("component", "joins"))
+	if err != nil {
+		return c.closeAll, err
+	}
+	if notifier != nil {
+		notifier.SetJoinLinks(joinLinks.InviteJoinURL, joinLinks.InviteDialIn)
+	}
+	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: now, Hold: d.catalog.Hold})
+	tlStore := bookings.NewTimelineStore(svc, st, func(b rooms.Booking) { notifier.Released(b) })
+	if n, err := tlStore.Sweep(now(), timeline.DefaultCatchUp); err != nil {
+		return c.closeAll, fmt.Errorf("ending bookings missed while down: %w", err)
+	} else if n > 0 {
+		d.log.Info("bookings that ended while kogge was down marked ended", "count", n)
+	}
+	tl := timeline.New(tlStore, timeline.Options{Room: d.catalog.Get, Logger: d.log.With("component", "timeline"), Now: o.now})
+	d.timeline = tl
+	tlCtx, stopTimeline := context.WithCancel(context.Background())
+	tlDone := make(chan error, 1)
+	go func() {
+		err := tl.Run(tlCtx)
+		if err != nil && tlCtx.Err() == nil {
+			// Without the timeline nothing happens on time (scenes,
+			// no-show releases, ends): say so now and stop being ready,
+			// rather than serving bookings that no longer act.
+			d.log.Error("timeline stopped; the daemon is not ready until restarted", "err", err)
+			d.timelineErr.Store(&err)
+		}
+		tlDone <- err
+	}()
+	c.add(func() {
+		stopTimeline()
+		<-tlDone
+	})
+
+	stopAV, err := d.startAV(tl)
+	if err != nil {
+		return c.closeAll, err
+	}
+	c.add(stopAV)
+
+	mt, err := meetings.New(meetingOptions(cfg.WebRTC, cfg.Server.PublicURL, d.demo, st, joinLinks, d.log.With("component", "meetings")))
+	if err != nil {
+		return c.closeAll, err
+	}
+	m.MustRegister(mt.Collectors()...)
+	c.add(mt.Close)
+	d.meetings = mt
+	// From here every committed booking change reaches the timeline, the
+	// meetings, the broker and open pages through the store's change feed.
+	// (What was written before is in the store, which they read at start.)
+	c.add(st.Subscribe(changeListeners{
+		timeline: tl, meetings: mt,
+		broker: func() *broker.Broker { return d.broker },
+		server: d.web.Load,
+		mail:   func() *web.MailNotifier { return notifier },
+	}.hear))
+	if d.demo {
+		if host, guest, err := d.demoData.OpenMeeting(joinLinks, now()); err != nil {
+			d.log.Warn("demo meeting", "err", err)
+		} else {
+			d.demoLinks = []string{host, guest}
+		}
+	}
+	joinLinks.SetExternal(backends.ExternalJoin(st))
+
+	if cfg.OParl.Endpoint != "" {
+		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog); err != nil {
+			return c.closeAll, fmt.Errorf("oparl: %w", err)
+		}
+	}
+	if d.jobs, err = jobs.Start(d.log, d.accounts, cfg.Jobs, d.jobActions(), m.ObserveJob); err != nil {
+		return c.closeAll, err
+	}
+	c.add(d.jobs.Stop)
+	d.importedAtStart = make(chan struct{})
+	if d.oparl == nil {
+		close(d.importedAtStart)
+	} else {
+		// Import at once rather than at the job's next run: the agenda and
+		// the import's status are in memory and empty after a restart.
+		go func() {
+			defer close(d.importedAtStart)
+			if rep, err := d.oparl.sync(d.ctx); err != nil {
+				d.log.Warn("council import at start", "err", err)
+			} else {
+				d.log.Info("council import at start", "summary", oparlSummary(rep))
+			}
+		}()
+	}
+
+	wo := web.Options{
+		Log: d.log, Store: st, Accounts: d.accounts, Catalog: d.catalog, Metrics: m, Now: now,
+		SecureCookies: cfg.Server.TLSCert != "" || isHTTPS(cfg.Server.PublicURL),
+		Ready:         d.ready,
+		Jobs:          d.jobs.Status,
+		Subscribe:     tl.Subscribe,
+		Closures:      d.closureList,
+		HorizonMonths: cfg.Series.HorizonMonths,
+		AV:            d.av,
+		PublicURL:     cfg.Server.PublicURL,
+		Mail:          notifier,
+		Joins:         joinLinks,
+		Hub:           mt.Hub(),
+		Broker:        brk,
+		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
+	}
+	if d.oparl != nil { // a nil *oparlImport in the interface would not be nil
+		wo.OParl = d.oparl
+	}
+	srv, err := web.New(wo)
+	if err != nil {
+		return c.closeAll, err
+	}
+	d.web.Store(srv)
+	c.add(srv.Close)
+	mt.SetQueue(srv.PublishQueue)
+	if d.handler, err = srv.Handler([]string{signaling.OriginOf(cfg.Server.PublicURL)}); err != nil {
+		return c.closeAll, err
+	}
+	return c.closeAll, nil
+}
