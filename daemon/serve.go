@@ -231,7 +231,7 @@ func (d *daemonProcess) run() error {
 		notifier.SetJoinLinks(joinLinks.InviteJoinURL, joinLinks.InviteDialIn)
 	}
 	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: time.Now, Hold: d.catalog.Hold})
-	tlStore := bookings.NewTimelineStore(svc, st, func(b rooms.Booking) { notifier.Released(b) })
+	tlStore := bookings.NewTimelineStore(svc, st)
 	if n, err := tlStore.Sweep(time.Now(), timeline.DefaultCatchUp); err != nil {
 		return fmt.Errorf("ending bookings missed while down: %w", err)
 	} else if n > 0 {
