@@ -16,18 +16,10 @@ import (
 
 // The panel API, /api/v1/panel/{room}/…: what the touch panel at a room's
 // door shows and does. A panel reaches only its own room (authorise);
-// staff reach every room's. The handlers reuse the booking and device
-// handlers' functions, so a panel's check-in is the API's check-in.
-
-// canAct says whether c may check in, extend or end b: whoever may read
-// it, and the panel of its room (a confidential interview is checked in at
-// the door too; the panel still never shows its title).
-func canAct(c *caller, b *rooms.Booking) bool {
-	if c.panel != nil { // a panel acts in its own room only, whatever it may read
-		return c.panel.Room == b.Room
-	}
-	return canRead(c, b)
-}
+// staff reach every room's. Booking actions go through the booking service
+// (rooms/bookings) as the API's do, so a panel's check-in is the API's
+// check-in, and the service lets a panel act on its own room's bookings
+// only.
 
 // panelExtendMax bounds one extension from the panel.
 const panelExtendMax = 120
