@@ -166,7 +166,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		notifier.SetJoinLinks(joinLinks.InviteJoinURL, joinLinks.InviteDialIn)
 	}
 	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: now, Hold: d.catalog.Hold})
-	tlStore := bookings.NewTimelineStore(svc, st, func(b rooms.Booking) { notifier.Released(b) })
+	tlStore := bookings.NewTimelineStore(svc, st)
 	if n, err := tlStore.Sweep(now(), timeline.DefaultCatchUp); err != nil {
 		return c.closeAll, fmt.Errorf("ending bookings missed while down: %w", err)
 	} else if n > 0 {

@@ -4,7 +4,6 @@ import (
 	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
-	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling/meetings"
 )
 
@@ -23,9 +22,9 @@ type changeListeners struct {
 	broker func() *broker.Broker
 	// server carries booking events to open pages (nil before it runs).
 	server func() *web.Server
-	// mail tells the booking's contact when its meeting moved to another
-	// provider (nil: no mail configured). Other mails are still sent by
-	// the handlers that know why a booking changed.
+	// mail tells the booking's contact what changed (nil, or a nil
+	// notifier: no mail configured); it decides from the change itself
+	// (web.MailNotifier.Changed).
 	mail func() *web.MailNotifier
 }
 
@@ -47,8 +46,8 @@ func (l changeListeners) hear(c rooms.Change) {
 			brk.Kick(b.ID)
 		}
 	}
-	if c.Action == store.ActionProviderMove && c.After != nil && l.mail != nil {
-		l.mail().Moved(b) // nil-safe
+	if l.mail != nil {
+		l.mail().Changed(c) // nil-safe
 	}
 	if l.server != nil {
 		if srv := l.server(); srv != nil {

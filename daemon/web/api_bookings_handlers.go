@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 )
 
@@ -21,49 +21,14 @@ func (s *server) createBooking(w http.ResponseWriter, r *http.Request, c *caller
 	if in.Room == nil {
 		return rooms.UnknownRoom("")
 	}
-	created, err := s.book(c, *in.Room, func(b *rooms.Booking, room rooms.Room) {
-		in.apply(b)
-		if in.CheckinRequired == nil {
-			// The room's default; council sessions take place whoever checks in.
-			b.CheckinRequired = room.CheckinRequired && b.Kind != rooms.KindCouncil
-		}
-	})
+	created, err := s.bookings.Book(bookingActor(c), bookings.Request{Room: *in.Room, Fill: in.apply, CheckinRequired: in.CheckinRequired})
 	if err != nil {
-		return s.storeError(c, err)
+		return s.storeError(c, bookingError(err))
 	}
 	w.Header().Set("ETag", etag(created))
 	w.Header().Set("Location", "/api/v1/bookings/"+created.ID)
 	writeJSON(w, http.StatusCreated, s.view(c, created))
 	return nil
-}
-
-// book creates a booking in roomID for c (the booking API and the panel's
-// "book now"): the defaults, then fill, then the rules, then the store,
-// the timeline and the confirmation mail.
-func (s *server) book(c *caller, roomID string, fill func(*rooms.Booking, rooms.Room)) (rooms.Booking, error) {
-	var created rooms.Booking
-	err := s.catalog.Hold(func() error {
-		room, ok := s.catalog.Get(roomID)
-		if !ok {
-			return rooms.UnknownRoom(roomID)
-		}
-		b := rooms.Booking{
-			Room: room.ID, Kind: rooms.KindMeeting, Status: rooms.StatusConfirmed,
-			Organizer: c.user.Name, CreatedBy: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
-		}
-		fill(&b, room)
-		if err := rooms.Validate(&b, room, s.now(), true); err != nil {
-			return err
-		}
-		var err error
-		created, err = s.store.Create(b, c.name())
-		return err
-	})
-	if err != nil {
-		return rooms.Booking{}, err
-	}
-	s.mail.send(mailConfirmed, created)
-	return created, nil
 }
 
 func (s *server) getBooking(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -82,51 +47,11 @@ func (s *server) patchBooking(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	var updated, previous rooms.Booking
-	err = s.catalog.Hold(func() (err error) {
-		updated, err = s.store.Update(r.PathValue("id"), version, c.name(), func(b *rooms.Booking) error {
-			if !canRead(c, b) {
-				return errForbidden
-			}
-			if in.Status != nil && *in.Status != b.Status && b.Status != rooms.StatusTentative && b.Status != rooms.StatusConfirmed {
-				return stateProblem("wrong-state.status", "status", problems.Key("status."+string(b.Status)))
-			}
-			before := *b
-			previous = before
-			if in.Room != nil {
-				b.Room = *in.Room
-			}
-			room, ok := s.catalog.Get(b.Room)
-			if !ok {
-				return rooms.UnknownRoom(b.Room)
-			}
-			in.apply(b)
-			// Only a new start or room must lie ahead: extending or
-			// shortening a running meeting is what changing the end is for.
-			moved := !b.Start.Equal(before.Start) || b.Room != before.Room
-			if b.SeriesID != "" {
-				b.Exception = true // edited on its own: series edits leave it alone
-			}
-			return rooms.Validate(b, room, s.now(), moved)
-		})
-		return err
+	updated, err := s.bookings.Update(bookingActor(c), r.PathValue("id"), version, func(b *rooms.Booking) {
+		set(&b.Room, in.Room)
+		in.apply(b)
 	})
-	if err != nil {
-		return s.storeError(c, err)
-	}
-	if version == 0 || updated.Version != version {
-		if previous.Contact != "" && previous.Contact != updated.Contact {
-			// The old contact's calendar still holds the meeting: take it
-			// out there, then invite the new one.
-			old := updated
-			old.Contact = previous.Contact
-			s.mail.send(mailCancelled, old)
-		}
-		s.mail.send(mailChanged, updated) // not for an edit that changed nothing
-	}
-	w.Header().Set("ETag", etag(updated))
-	writeJSON(w, http.StatusOK, s.view(c, updated))
-	return nil
+	return s.answerBooking(w, c, updated, bookingError(err))
 }
 
 func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -134,26 +59,8 @@ func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, c *caller
 	if err != nil {
 		return err
 	}
-	b, err := s.store.Get(r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if !canRead(c, &b) {
-		return errForbidden
-	}
-	if version == 0 {
-		// "If-Match: *": still cancel only the version just checked, so a
-		// change in between (made confidential, say) is a 412, not a bypass.
-		version = b.Version
-	}
-	cancelled, err := s.store.Cancel(b.ID, version, c.name())
-	if err != nil {
-		return s.storeError(c, err)
-	}
-	s.mail.send(mailCancelled, cancelled)
-	w.Header().Set("ETag", etag(cancelled))
-	writeJSON(w, http.StatusOK, s.view(c, cancelled))
-	return nil
+	cancelled, err := s.bookings.Cancel(bookingActor(c), r.PathValue("id"), version)
+	return s.answerBooking(w, c, cancelled, bookingError(err))
 }
 
 // storeError turns a conflict into a 409 that names the colliding bookings

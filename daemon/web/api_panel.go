@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,27 +9,17 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
+	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/admission"
 )
 
 // The panel API, /api/v1/panel/{room}/…: what the touch panel at a room's
 // door shows and does. A panel reaches only its own room (authorise);
-// staff reach every room's. The handlers reuse the booking and device
-// handlers' functions, so a panel's check-in is the API's check-in.
-
-// canAct says whether c may check in, extend or end b: whoever may read
-// it, and the panel of its room (a confidential interview is checked in at
-// the door too; the panel still never shows its title).
-func canAct(c *caller, b *rooms.Booking) bool {
-	if c.panel != nil { // a panel acts in its own room only, whatever it may read
-		return c.panel.Room == b.Room
-	}
-	return canRead(c, b)
-}
-
-// bookNowLengths are the lengths "book now" offers, in minutes.
-var bookNowLengths = []int{15, 30, 60}
+// staff reach every room's. Booking actions go through the booking service
+// (rooms/bookings) as the API's do, so a panel's check-in is the API's
+// check-in, and the service lets a panel act on its own room's bookings
+// only.
 
 // panelExtendMax bounds one extension from the panel.
 const panelExtendMax = 120
@@ -191,7 +180,7 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 	st.Closed = s.panelClosedAt(room, now)
 	if cur == nil && st.Closed == nil {
 		start := now.Truncate(time.Minute)
-		for _, m := range bookNowLengths {
+		for _, m := range bookings.BookNowLengths {
 			end := start.Add(time.Duration(m) * time.Minute)
 			free, err := s.store.Overlapping(room.ID, start, end)
 			if err == nil && len(free) == 0 && rooms.WithinHours(start, end, room) {
@@ -310,36 +299,13 @@ func (s *server) panelBookNow(w http.ResponseWriter, r *http.Request, c *caller)
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	if !slices.Contains(bookNowLengths, in.Minutes) {
-		return fieldProblem("minutes", "field.panel-book")
-	}
-	if s.panelClosedAt(room, s.now()) != nil {
-		return newProblem(http.StatusConflict, "closed", "closed")
-	}
-	organizer := "Panel"
+	door := ""
 	if c.panel != nil {
-		organizer = "Panel " + c.panel.Name
+		door = c.panel.Name
 	}
-	start := s.now().Truncate(time.Minute)
-	b, err := s.book(c, room.ID, func(b *rooms.Booking, _ rooms.Room) {
-		b.Title, b.Organizer, b.Kind = "Spontanbuchung", organizer, rooms.KindMeeting
-		b.Start, b.End = start, start.Add(time.Duration(in.Minutes)*time.Minute)
-		b.Setup, b.Teardown, b.CheckinRequired = 0, 0, false
-	})
-	var ce *rooms.ConflictError
-	if errors.As(err, &ce) {
-		first := ce.Conflicts[0]
-		if from := first.Start.Add(-first.Setup); from.After(start) {
-			return newProblem(http.StatusConflict, "conflict", "conflict.panel-soon", "minutes", in.Minutes, "from", inZone(room, from))
-		}
-		return newProblem(http.StatusConflict, "conflict", "conflict.panel-busy", "until", inZone(room, first.End.Add(first.Teardown)))
+	if _, err := s.bookings.BookNow(bookingActor(c), room.ID, in.Minutes, door); err != nil {
+		return s.storeError(c, bookingError(err))
 	}
-	if err != nil {
-		return s.storeError(c, err)
-	}
-	// Booked at the door means someone is there: checked in at once (a
-	// failed check-in leaves the booking, which is what was asked for).
-	_, _ = s.checkinBooking(c, b.ID)
 	return s.writePanelState(w, c, room, http.StatusCreated)
 }
 

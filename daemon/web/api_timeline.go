@@ -80,12 +80,11 @@ func (s *server) endBooking(c *caller, id string) (rooms.Booking, error) {
 
 // bookingActor is the caller as the booking service knows it.
 func bookingActor(c *caller) bookings.Actor {
-	a := bookings.Actor{Name: c.name(), Admin: c.isAdmin()}
+	// Whose bookings: a token acts as its user, a panel as "panel:<name>";
+	// the audit log says which token or panel device it was.
+	a := bookings.Actor{Name: c.user.Name, AuditName: c.name(), Admin: c.isAdmin()}
 	if c.panel != nil {
 		a.Room = c.panel.Room
-	} else {
-		a.Name = c.user.Name // whose bookings: a token acts as its user
-		a.AuditName = c.name()
 	}
 	return a
 }

@@ -49,15 +49,10 @@ func (n *MailNotifier) SetJoinLinks(joinURL, dialIn func(b *rooms.Booking) strin
 	n.joinURL, n.dialIn = joinURL, dialIn
 }
 
-// Released tells the contact the room was released (nobody checked in).
-// Nil-safe, like every send.
-func (n *MailNotifier) Released(b rooms.Booking) { n.send(mailReleased, b) }
-
-// Moved tells the contact their meeting moved to another provider, with
-// an updated invitation carrying the same join link. Nil-safe.
-func (n *MailNotifier) Moved(b rooms.Booking) { n.send(mailMoved, b) }
-
-// send queues the mail for one booking event; it never blocks the request.
+// send queues the mail for one booking event (Changed decides which); it
+// never blocks the commit that caused it. A provider move (mailMoved) is an
+// updated invitation carrying the same join link; a release (mailReleased)
+// tells that nobody checked in.
 func (n *MailNotifier) send(why string, b rooms.Booking) {
 	if n == nil || b.Contact == "" {
 		return

@@ -136,14 +136,17 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Server{s: &server{
-		bookings: bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold}),
-		log:      o.Log, store: o.Store, accounts: o.Accounts, catalog: o.Catalog, metrics: o.Metrics, now: o.Now,
+	s := &server{
+		log: o.Log, store: o.Store, accounts: o.Accounts, catalog: o.Catalog, metrics: o.Metrics, now: o.Now,
 		secureCookies: o.SecureCookies, ready: o.Ready, jobs: o.Jobs, subscribe: o.Subscribe,
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
 		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,
 		broker: o.Broker, goToAuthorize: o.GoToAuthorize,
-	}}, nil
+	}
+	// The service reads the closures at each "book now": a reload (or a
+	// test) may swap them.
+	s.bookings = bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold, Closures: s.closureList})
+	return &Server{s: s}, nil
 }
 
 // Handler builds the whole HTTP surface for the public listener and the

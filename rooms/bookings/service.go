@@ -75,6 +75,9 @@ func wrongState(key string, args ...any) *Refusal {
 type Store interface {
 	Transition(id, action, actor string, decide func(*rooms.Booking) (bool, error)) (rooms.Booking, error)
 	Update(id string, version uint64, actor string, change func(*rooms.Booking) error) (rooms.Booking, error)
+	Create(b rooms.Booking, actor string) (rooms.Booking, error)
+	Get(id string) (rooms.Booking, error)
+	Cancel(id string, version uint64, actor string) (rooms.Booking, error)
 }
 
 // Options are the service's dependencies.
@@ -86,6 +89,9 @@ type Options struct {
 	// Hold runs fn while the rooms cannot change (a reload waits); nil: fn
 	// runs as it is.
 	Hold func(fn func() error) error
+	// Closures are the closures in force (nil: none); "book now" is
+	// refused while one closes the room.
+	Closures func() []rooms.Closure
 }
 
 // Service is the booking service.

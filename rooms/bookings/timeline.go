@@ -18,14 +18,12 @@ var TimelineActor = Actor{Name: "timeline", System: true}
 type TimelineStore struct {
 	svc *Service
 	st  *store.Store
-	// released hears of every no-show release (the contact's mail); nil:
-	// nobody.
-	released func(rooms.Booking)
 }
 
-// NewTimelineStore is the timeline's store for svc's bookings in st.
-func NewTimelineStore(svc *Service, st *store.Store, released func(rooms.Booking)) TimelineStore {
-	return TimelineStore{svc: svc, st: st, released: released}
+// NewTimelineStore is the timeline's store for svc's bookings in st. A
+// release reaches the contact's mail through the change feed.
+func NewTimelineStore(svc *Service, st *store.Store) TimelineStore {
+	return TimelineStore{svc: svc, st: st}
 }
 
 // Pending returns the bookings whose instants may still come.
@@ -37,9 +35,6 @@ func (a TimelineStore) Release(id, reason string) (rooms.Booking, error) {
 	b, released, err := a.svc.Release(TimelineActor, id)
 	if err == nil && released {
 		err = a.st.AppendAudit(store.AuditEntry{Actor: TimelineActor.Name, Action: "release.reason", BookingID: id, Detail: reason})
-		if a.released != nil {
-			a.released(b)
-		}
 	}
 	return b, err
 }
