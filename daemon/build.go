@@ -165,7 +165,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	if notifier != nil {
 		notifier.SetJoinLinks(joinLinks.InviteJoinURL, joinLinks.InviteDialIn)
 	}
-	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: now, Hold: d.catalog.Hold})
+	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: now, Hold: d.catalog.Hold, Closures: d.closureList})
 	tlStore := bookings.NewTimelineStore(svc, st)
 	if n, err := tlStore.Sweep(now(), timeline.DefaultCatchUp); err != nil {
 		return c.closeAll, fmt.Errorf("ending bookings missed while down: %w", err)
@@ -212,7 +212,6 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		timeline: tl, meetings: mt,
 		broker: func() *broker.Broker { return d.broker },
 		server: d.web.Load,
-		mail:   func() *web.MailNotifier { return notifier },
 	}.hear))
 	if d.demo {
 		if host, guest, err := d.demoData.OpenMeeting(joinLinks, now()); err != nil {
@@ -262,6 +261,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		Joins:         joinLinks,
 		Hub:           mt.Hub(),
 		Broker:        brk,
+		Bookings:      svc,
 		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
 	}
 	if d.oparl != nil { // a nil *oparlImport in the interface would not be nil

@@ -20,12 +20,9 @@ type changeListeners struct {
 	// broker places, moves and deletes external meetings; read at each
 	// change, since the tests swap it.
 	broker func() *broker.Broker
-	// server carries booking events to open pages (nil before it runs).
+	// server mails the booking's contact and carries the booking to open
+	// pages (web.Server.Hear; nil before it is built).
 	server func() *web.Server
-	// mail tells the booking's contact what changed (nil, or a nil
-	// notifier: no mail configured); it decides from the change itself
-	// (web.MailNotifier.Changed).
-	mail func() *web.MailNotifier
 }
 
 func (l changeListeners) hear(c rooms.Change) {
@@ -46,12 +43,9 @@ func (l changeListeners) hear(c rooms.Change) {
 			brk.Kick(b.ID)
 		}
 	}
-	if l.mail != nil {
-		l.mail().Changed(c) // nil-safe
-	}
 	if l.server != nil {
 		if srv := l.server(); srv != nil {
-			srv.PublishBooking(b)
+			srv.Hear(c)
 		}
 	}
 }

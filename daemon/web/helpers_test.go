@@ -113,8 +113,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		if s.broker != nil {
 			s.broker.Kick(b.ID)
 		}
-		s.mail.Changed(c) // read at each change: the mail tests set it later
-		e.web.PublishBooking(b)
+		e.web.Hear(c) // reads s.mail at each change: the mail tests set it later
 	}))
 	s.joins.SetExternal(backends.ExternalJoin(st))
 	e.useProviders(config.Demo(dir).Providers, nil) // our SFU only, as by default

@@ -115,6 +115,9 @@ type Options struct {
 	Hub   *signaling.Hub
 	// Broker hands meetings to providers (nil: none).
 	Broker *broker.Broker
+	// Bookings is the booking service (nil: one over Store and Catalog,
+	// as the tests build it).
+	Bookings *bookings.Service
 	// GoToAuthorize saves a GoTo organizer's tokens from an OAuth code.
 	GoToAuthorize func(ctx context.Context, organizer, code string) error
 }
@@ -145,7 +148,10 @@ func New(o Options) (*Server, error) {
 	}
 	// The service reads the closures at each "book now": a reload (or a
 	// test) may swap them.
-	s.bookings = bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold, Closures: s.closureList})
+	s.bookings = o.Bookings
+	if s.bookings == nil {
+		s.bookings = bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold, Closures: s.closureList})
+	}
 	return &Server{s: s}, nil
 }
 
@@ -159,8 +165,20 @@ func (s *Server) Handler(trustedOrigins []string) (http.Handler, error) {
 func (s *Server) Close() { s.closeOnce.Do(func() { close(s.s.closing) }) }
 
 // PublishBooking carries a committed booking change to the open pages'
-// event streams (the store's change feed calls it).
+// event streams.
 func (s *Server) PublishBooking(b rooms.Booking) { s.s.bookingChanges.publish(bookingEventOf(b)) }
+
+// Hear is the HTTP side's listener on the store's change feed: the
+// booking's contact gets the mail the change calls for (if mail is
+// configured), and open pages the booking as it is now.
+func (s *Server) Hear(c rooms.Change) {
+	s.s.mail.Changed(c) // nil-safe
+	b := c.Booking()
+	if c.After == nil {
+		b.Status = rooms.StatusCancelled // deleted by the purge
+	}
+	s.PublishBooking(b)
+}
 
 // PublishQueue carries a council session's speaker queue to the events
 // stream (the meetings' hub calls it).
