@@ -64,7 +64,8 @@ func newTestEnv(t *testing.T) *testEnv {
 	t.Cleanup(func() { st.Close() })
 	e := &testEnv{t: t, store: st, metrics: m, now: testNow}
 	e.accounts, err = accounts.Open(st.DB(), accounts.Options{Argon2: accounts.Argon2Params{Time: 1, Memory: 64, Threads: 1, KeyLen: 32},
-		Now: func() time.Time { return e.now }, AccountBurst: 1000, AddressBurst: 1000})
+		Now: func() time.Time { return e.now }, AccountBurst: 1000, AddressBurst: 1000,
+		Sleep: func(time.Duration) {}}) // the frozen clock never refills the slow-down
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,10 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &testEnv{t: t, store: st, now: testNow}
-	opts := accounts.Options{Argon2: tinyArgon2, Now: func() time.Time { return e.now }, AccountBurst: 1000, AddressBurst: 1000}
+	// Sleep: the frozen clock never refills an account's slow-down, and no
+	// test waits it out.
+	opts := accounts.Options{Argon2: tinyArgon2, Now: func() time.Time { return e.now }, AccountBurst: 1000, AddressBurst: 1000,
+		Sleep: func(time.Duration) {}}
 	for _, f := range tweak {
 		f(&opts)
 	}
