@@ -80,6 +80,7 @@ func (e *testEnv) start() {
 		accounts: func(o *accounts.Options) {
 			o.Argon2 = accounts.Argon2Params{Time: 1, Memory: 64, Threads: 1, KeyLen: 32}
 			o.AccountBurst, o.AddressBurst = 1000, 1000
+			o.Sleep = func(time.Duration) {} // the frozen clock never refills the slow-down
 		},
 	})
 	if err != nil {

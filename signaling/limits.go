@@ -1,6 +1,7 @@
 package signaling
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -74,8 +75,18 @@ const (
 	maxIDLen = 64
 	// maxParticipants applies when a spec has no Limit.
 	maxParticipants = 250
-	// lobbyFactor × limit is the most lobby waiters at once.
-	lobbyFactor = 2
+	// Lobby waiters have limits of their own and never count against the
+	// participant limit (docs/security.md, Limits): at most
+	// maxLobbyPerAddress from one client address (a /64 for IPv6) — one
+	// link holder cannot fill the lobby, while a few colleagues behind one
+	// office NAT can still wait together; at most maxLobbyPerLink with one
+	// link (a candidate's link: maxLobbyPerCandidate), so the shared guest
+	// link can never crowd out candidates; maxLobby in all, which bounds
+	// the memory a meeting's lobby takes.
+	maxLobbyPerAddress   = 5
+	maxLobbyPerLink      = 150
+	maxLobbyPerCandidate = 3
+	maxLobby             = 200
 )
 
 // timing holds the durations above; tests shorten some of them.
@@ -146,4 +157,24 @@ var defaultMessages = map[string]string{
 // refusal builds a Refusal with the default message.
 func refusal(reason string) *Refusal {
 	return &Refusal{Reason: reason, Message: defaultMessages[reason]}
+}
+
+// addrKey is the client address lobby limits count by: the IP for IPv4,
+// the /64 for IPv6 (one client usually holds a whole /64), the port
+// dropped; anything else as given, bounded.
+func addrKey(remote string) string {
+	var ip netip.Addr
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		ip = ap.Addr()
+	} else if a, err := netip.ParseAddr(remote); err == nil {
+		ip = a
+	} else {
+		return remote[:min(len(remote), maxIDLen)]
+	}
+	ip = ip.Unmap().WithZone("")
+	if ip.Is4() {
+		return ip.String()
+	}
+	p, _ := ip.Prefix(64)
+	return p.String()
 }

@@ -21,6 +21,7 @@ type participant struct {
 	role      Role
 	candidate string
 	link      string    // Ticket.Link
+	addr      string    // addrKey of the client's address
 	until     time.Time // Ticket.Until: the latest time to wait in the lobby
 	ice       []webrtc.ICEServer
 	ep        endpoint
@@ -275,8 +276,8 @@ func (m *meeting) join(p *participant) {
 				p.ep.close(refusal(ReasonEnded))
 				return
 			}
-			if len(m.lobby) >= lobbyFactor*m.limit() {
-				p.ep.close(refusal(ReasonFull))
+			if why := m.lobbyRefusal(p); why != nil {
+				p.ep.close(why)
 				return
 			}
 			m.byID[p.id] = p
@@ -295,6 +296,31 @@ func (m *meeting) join(p *participant) {
 		m.audit(p, "join", "")
 		m.broadcast(false)
 	}
+}
+
+// lobbyRefusal says why p may not wait in the lobby (nil: it may). The
+// participant limit plays no part: it applies when a host admits.
+func (m *meeting) lobbyRefusal(p *participant) *Refusal {
+	byAddr, byLink := 0, 0
+	for _, w := range m.lobby {
+		if w.addr == p.addr {
+			byAddr++
+		}
+		if w.link == p.link {
+			byLink++
+		}
+	}
+	perLink := maxLobbyPerLink
+	if p.candidate != "" {
+		perLink = maxLobbyPerCandidate
+	}
+	switch {
+	case byAddr >= maxLobbyPerAddress:
+		return &Refusal{Reason: ReasonRateLimited, Message: "Too many connections from your address are waiting already."}
+	case byLink >= perLink || len(m.lobby) >= maxLobby:
+		return &Refusal{Reason: ReasonFull, Message: "The waiting room is full."}
+	}
+	return nil
 }
 
 // enter makes p a joined participant and starts its media. first

@@ -275,9 +275,9 @@ func TestLimitWithLobby(t *testing.T) {
 	h := e.join("host", "Host")
 	w1 := e.join("guest", "One")
 	w2 := e.join("guest", "Two")
-	h.waitState(inLobby(w1.welcome.ID, w2.welcome.ID))
-	// The lobby holds lobbyFactor × limit.
-	e.connect("guest", "Three").expectClosed(ReasonFull, websocket.CloseTryAgainLater)
+	// Waiters do not count against the limit: a third still waits.
+	w3 := e.join("guest", "Three")
+	h.waitState(inLobby(w1.welcome.ID, w2.welcome.ID, w3.welcome.ID))
 	h.send(map[string]any{"type": "admit", "id": w1.welcome.ID})
 	if w := h.next("error"); w.Code != codeFull || w.RefType != "admit" {
 		t.Fatalf("admit over the limit: %+v", w)
@@ -286,5 +286,5 @@ func TestLimitWithLobby(t *testing.T) {
 	if w := h.next("error"); w.Code != codeFull {
 		t.Fatalf("admit all over the limit: %+v", w)
 	}
-	h.waitState(inLobby(w1.welcome.ID, w2.welcome.ID))
+	h.waitState(inLobby(w1.welcome.ID, w2.welcome.ID, w3.welcome.ID))
 }

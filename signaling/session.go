@@ -46,6 +46,7 @@ func (h *Hub) serve(c *conn, remoteAddr string) {
 		role:      ticket.Role,
 		candidate: ticket.Candidate,
 		link:      ticket.Link,
+		addr:      addrKey(remoteAddr),
 		until:     ticket.Until,
 		ep:        c,
 	}

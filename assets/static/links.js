@@ -29,7 +29,10 @@ export async function joinSection(d) {
   sec.append(el('p', { class: 'muted', text: t('b.joinWindow', { from: clock(zone, j.opens), to: clock(zone, j.closes) }) }),
     copyField(t('b.hostLink'), j.host_url, rotate('host')),
     copyField(t('b.guestLink'), j.guest_url, rotate('guest')));
-  const pin = el('input', { name: 'guest_pin', inputmode: 'numeric', pattern: '[0-9]{4,10}', value: j.guest_pin || '' });
+  // New PINs need 8 digits (docs/security.md, Limits); a shorter one set
+  // before may be kept as it is, so the form still saves the lobby.
+  const old = j.guest_pin || '';
+  const pin = el('input', { name: 'guest_pin', inputmode: 'numeric', pattern: old.length >= 8 || !old ? '[0-9]{8,10}' : `${old}|[0-9]{8,10}`, value: old });
   const lobby = el('select', { name: 'lobby' }, new Option(t('b.lobbyDefault'), 'default'), new Option(t('b.lobbyOn'), 'on'), new Option(t('b.lobbyOff'), 'off'));
   lobby.value = j.lobby_setting;
   const settings = el('form', { class: 'row' },

@@ -136,7 +136,7 @@ func (s *server) patchJoin(w http.ResponseWriter, r *http.Request, c *caller) er
 	}
 	return s.updateJoin(w, r, c, http.StatusOK, func(b rooms.Booking, js *store.JoinSettings) error {
 		if in.GuestPIN != nil {
-			js.GuestPIN = *in.GuestPIN // the store checks: 4 to 10 digits or none
+			js.GuestPIN = *in.GuestPIN // the store checks: 8 to 10 digits, none, or unchanged
 		}
 		if in.Lobby != nil {
 			var v int8 = -2

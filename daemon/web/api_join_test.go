@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -135,7 +136,7 @@ func TestJoinLinksOpenCloseRotateAndPIN(t *testing.T) {
 	// A guest PIN: required, compared, limited per booking, audited
 	// without its digits.
 	anna.do("PATCH", "/api/v1/bookings/"+b.ID+"/join", map[string]any{"guest_pin": "12ab"}).problem(t, 422, "invalid-join-settings")
-	if r := anna.do("PATCH", "/api/v1/bookings/"+b.ID+"/join", map[string]any{"guest_pin": "2468"}); r.status != 200 {
+	if r := anna.do("PATCH", "/api/v1/bookings/"+b.ID+"/join", map[string]any{"guest_pin": "24682468"}); r.status != 200 {
 		t.Fatalf("set pin: %d %s", r.status, r.body)
 	}
 	if r := anon.do("GET", "/j/"+guest, nil); !strings.Contains(string(r.body), `data-pin="true"`) {
@@ -144,32 +145,32 @@ func TestJoinLinksOpenCloseRotateAndPIN(t *testing.T) {
 	if _, why := e.authorize(guest, ""); why != signaling.ReasonPINRequired {
 		t.Fatalf("no pin: %q", why)
 	}
-	if _, why := e.authorize(guest, "2468"); why != "" {
+	if _, why := e.authorize(guest, "24682468"); why != "" {
 		t.Fatalf("right pin: %q", why)
 	}
 	if _, why := e.authorize(host, ""); why != "" {
 		t.Fatalf("hosts need no PIN: %q", why)
 	}
 	for i := range admission.PINBurst {
-		if _, why := e.authorize(guest, "1111"); why != signaling.ReasonPINWrong {
+		if _, why := e.authorize(guest, "11111111"); why != signaling.ReasonPINWrong {
 			t.Fatalf("wrong pin %d: %q", i, why)
 		}
 	}
-	if _, why := e.authorize(guest, "2468"); why != signaling.ReasonRateLimited {
+	if _, why := e.authorize(guest, "24682468"); why != signaling.ReasonRateLimited {
 		t.Fatalf("after %d wrong PINs the guesser's network waits, even with the right one: %q", admission.PINBurst, why)
 	}
-	if _, why := e.authorizeFrom(guest, "2468", "192.0.2.200:5000"); why != signaling.ReasonRateLimited {
+	if _, why := e.authorizeFrom(guest, "24682468", "192.0.2.200:5000"); why != signaling.ReasonRateLimited {
 		t.Fatalf("the same /24: %q", why)
 	}
-	if _, why := e.authorizeFrom(guest, "2468", "198.51.100.7:5000"); why != "" {
+	if _, why := e.authorizeFrom(guest, "24682468", "198.51.100.7:5000"); why != "" {
 		t.Fatalf("a guest elsewhere is not locked out by the guesser: %q", why)
 	}
 	e.now = e.now.Add(admission.PINEvery)
-	if _, why := e.authorize(guest, "2468"); why != "" {
+	if _, why := e.authorize(guest, "24682468"); why != "" {
 		t.Fatalf("a minute later: %q", why)
 	}
 	hist := anna.do("GET", "/api/v1/bookings/"+b.ID+"/history", nil)
-	if strings.Count(string(hist.body), "join.pin_wrong") != admission.PINBurst || strings.Contains(string(hist.body), "2468") || strings.Contains(string(hist.body), "1111") {
+	if strings.Count(string(hist.body), "join.pin_wrong") != admission.PINBurst || strings.Contains(string(hist.body), "24682468") || strings.Contains(string(hist.body), "11111111") {
 		t.Fatalf("history: %s", hist.body)
 	}
 
@@ -187,6 +188,64 @@ func TestJoinLinksOpenCloseRotateAndPIN(t *testing.T) {
 	}
 	if r := anon.do("GET", "/j/"+tokenOf(t, v.HostURL), nil); r.status != 410 || !strings.Contains(string(r.body), `data-state="ended"`) {
 		t.Fatalf("ended page: %d", r.status)
+	}
+}
+
+// TestPINGuessersCannotLockTheMeeting is issue 14's attack: wrong PINs
+// from 10 networks (five each, all they may) meet the booking's ceiling;
+// the right PIN from an 11th network still gets in, at most a few seconds
+// later. Before: rate_limited for everyone.
+func TestPINGuessersCannotLockTheMeeting(t *testing.T) {
+	e := newTestEnv(t)
+	anna := e.token("anna")
+	b := anna.create(map[string]any{"hybrid": map[string]any{"enabled": true, "expected_remote": 6}, "start": "2026-12-02T16:00:00+01:00", "end": "2026-12-02T19:00:00+01:00"})
+	if r := anna.do("PATCH", "/api/v1/bookings/"+b.ID+"/join", map[string]any{"guest_pin": "4"}); r.status != 422 {
+		t.Fatalf("a one-digit PIN: %d", r.status)
+	}
+	if r := anna.do("PATCH", "/api/v1/bookings/"+b.ID+"/join", map[string]any{"guest_pin": "2468"}); r.status != 422 {
+		t.Fatalf("a new four-digit PIN: %d", r.status)
+	}
+	if r := anna.do("PATCH", "/api/v1/bookings/"+b.ID+"/join", map[string]any{"guest_pin": "24680135"}); r.status != 200 {
+		t.Fatalf("set pin: %d %s", r.status, r.body)
+	}
+	guest := tokenOf(t, e.joinView(anna, b.ID).GuestURL)
+	e.now = at(t, "2026-12-02T15:05:00Z")
+	wrong := 0
+	for n := range 10 {
+		for range 2 * admission.PINBurst {
+			switch _, why := e.authorizeFrom(guest, "11111111", fmt.Sprintf("203.0.%d.9:4000", 100+n)); why {
+			case signaling.ReasonPINWrong:
+				wrong++
+			case signaling.ReasonRateLimited:
+			default:
+				t.Fatalf("a wrong PIN: %q", why)
+			}
+		}
+	}
+	if wrong != 10*admission.PINBurst {
+		t.Fatalf("%d wrong PINs checked, want %d", wrong, 10*admission.PINBurst)
+	}
+	if _, why := e.authorizeFrom(guest, "24680135", "198.51.100.7:5000"); why != "" {
+		t.Fatalf("the right PIN from an 11th network: %q", why)
+	}
+	if len(e.pinWaits) != 1 || e.pinWaits[0] <= 0 {
+		t.Fatalf("the booking's ceiling should delay the right PIN once, briefly: %v", e.pinWaits)
+	}
+	// An IPv6 guesser counts by its /56: rotating through its /64s
+	// gives it no more tries.
+	for i := range 2 * admission.PINBurst {
+		e.authorizeFrom(guest, "11111111", fmt.Sprintf("[2001:db8:1:%x::1]:443", i))
+	}
+	if _, why := e.authorizeFrom(guest, "24680135", "[2001:db8:1:ff::2]:443"); why != signaling.ReasonRateLimited {
+		t.Fatalf("the guesser's /56: %q", why)
+	}
+	if _, why := e.authorizeFrom(guest, "24680135", "[2001:db8:2::2]:443"); why != "" {
+		t.Fatalf("another /56: %q", why)
+	}
+	for _, d := range e.pinWaits {
+		if d > admission.PINMaxWait {
+			t.Fatalf("a check waited %v, more than %v", d, admission.PINMaxWait)
+		}
 	}
 }
 

@@ -2,7 +2,10 @@ package web
 
 import (
 	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,6 +78,62 @@ func TestLoginIsRateLimited(t *testing.T) {
 	e.now = e.now.Add(time.Minute)
 	if r := e.loginOverHTTP("anna", testPassword, ""); r.status != http.StatusCreated {
 		t.Fatalf("after waiting: %d %s", r.status, r.body)
+	}
+}
+
+// TestGuesserElsewhereCannotLockTheLogin is issue 14's attack over HTTP
+// behind a trusted proxy: 192.0.2.66 sends one wrong password a second for
+// ten minutes; the real user, from 198.51.100.7, logs in at once each
+// time (before the fix: 429 on 9 of 10 tries).
+func TestGuesserElsewhereCannotLockTheLogin(t *testing.T) {
+	var slept []time.Duration // the handler runs on the server's goroutines, one at a time here
+	var mu sync.Mutex
+	e := newTestEnv(t, func(o *accounts.Options) {
+		o.AccountRate, o.AccountBurst, o.AddressRate, o.AddressBurst = 0, 0, 0, 0 // production limits
+		o.Sleep = func(d time.Duration) { mu.Lock(); slept = append(slept, d); mu.Unlock() }
+
+	})
+	proxy := httptest.NewServer(TrustedProxies(e.srv.Config.Handler, []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
+	t.Cleanup(proxy.Close)
+	post := func(password, from string) int {
+		body := strings.NewReader(`{"name":"anna","password":"` + password + `"}`)
+		req, _ := http.NewRequest("POST", proxy.URL+"/api/v1/session", body)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Forwarded-For", from)
+		resp, err := proxy.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	refused := 0
+	for i := range 600 {
+		// The real user tries once a minute meanwhile, and always gets in.
+		if i%60 == 30 {
+			if got := post(testPassword, "198.51.100.7"); got != http.StatusCreated {
+				t.Fatalf("the real user's login after %d s: %d", i, got)
+			}
+		}
+		switch post("wrong password!", "192.0.2.66") {
+		case http.StatusTooManyRequests:
+			refused++
+		case http.StatusUnauthorized:
+		default:
+			t.Fatal("unexpected status")
+		}
+		e.now = e.now.Add(time.Second)
+	}
+	if refused < 500 {
+		t.Fatalf("the guesser was refused only %d times of 600", refused)
+	}
+	if got := post(testPassword, "198.51.100.7"); got != http.StatusCreated {
+		t.Fatalf("the real user's login at the end: %d", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(slept) != 0 {
+		t.Fatalf("the logins were slowed: %v", slept)
 	}
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -46,6 +47,9 @@ type testEnv struct {
 	publicURL string
 	// stopBroker stops the provider broker's worker (useProviders).
 	stopBroker func()
+	// pinWaits are the turns guest PIN checks waited for (none really
+	// waits: the clock is frozen).
+	pinWaits []time.Duration
 }
 
 // newTestEnv builds the environment; tweak adjusts the accounts options
@@ -60,7 +64,10 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	}
 	t.Cleanup(func() { st.Close() })
 	e := &testEnv{t: t, store: st, now: testNow}
-	opts := accounts.Options{Argon2: tinyArgon2, Now: func() time.Time { return e.now }, AccountBurst: 1000, AddressBurst: 1000}
+	// Sleep: the frozen clock never refills an account's slow-down, and no
+	// test waits it out.
+	opts := accounts.Options{Argon2: tinyArgon2, Now: func() time.Time { return e.now }, AccountBurst: 1000, AddressBurst: 1000,
+		Sleep: func(time.Duration) {}}
 	for _, f := range tweak {
 		f(&opts)
 	}
@@ -97,7 +104,8 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	wrtc := config.Demo(dir).WebRTC
 	wrtc.UDPPort, wrtc.ListenIP = 0, "127.0.0.1"
 	if s.joins, err = admission.New(admission.Options{KeyFile: wrtc.KeyFile, PublicURL: e.publicURL, EndGrace: wrtc.EndGrace.Duration,
-		ParticipantLimit: wrtc.ParticipantLimit, Store: st, Room: e.catalog.Get, Now: s.now, Log: s.log}); err != nil {
+		ParticipantLimit: wrtc.ParticipantLimit, Store: st, Room: e.catalog.Get, Now: s.now, Log: s.log,
+		Wait: func(_ context.Context, d time.Duration) error { e.pinWaits = append(e.pinWaits, d); return nil }}); err != nil {
 		t.Fatal(err)
 	}
 	mt := newTestMeetings(t, wrtc, e.publicURL, st, s.joins, e.web)

@@ -84,13 +84,16 @@ func (p *pexipVMR) Create(ctx context.Context, a store.Allocation, b rooms.Booki
 		DialIn: name + " (PIN " + guestPIN + ")"}, nil
 }
 
-// randomPIN is six random digits.
+// randomPIN is eight random digits, as long as the guest PINs of our own
+// meetings (docs/security.md, Limits). Pexip takes 4 to 20 digits and
+// wants host and guest PINs of the same length (docs/protocols/pexip.md);
+// eight digits are still easy to type on a phone's keypad.
 func randomPIN() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000))
+	n, err := rand.Int(rand.Reader, big.NewInt(100_000_000))
 	if err != nil {
 		panic(err) // crypto/rand does not fail on Linux
 	}
-	return fmt.Sprintf("%06d", n.Int64())
+	return fmt.Sprintf("%08d", n.Int64())
 }
 
 // withPIN adds the PIN to a web app join URL.

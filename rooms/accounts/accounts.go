@@ -86,13 +86,21 @@ type Options struct {
 	// Argon2 sets the password hashing cost; zero fields take the production
 	// defaults (see Argon2Params).
 	Argon2 Argon2Params
-	// Login rate limits per account name and per client address. Zero takes
-	// the defaults: account burst 5, one more every 12 s; address burst 20,
-	// one more every 3 s.
+	// Login rate limits. AccountRate and AccountBurst limit one account
+	// from one client address (the pair: a guesser at one address cannot
+	// lock the account for anybody else); AddressRate and AddressBurst
+	// limit one address across all accounts (password spraying). Zero
+	// takes the defaults: pair burst 5, one more every 12 s; address burst
+	// 20, one more every 3 s. Past the account's own, much higher ceiling
+	// (all addresses together) attempts are slowed, never refused
+	// (docs/security.md, Limits).
 	AccountRate  rate.Limit
 	AccountBurst int
 	AddressRate  rate.Limit
 	AddressBurst int
+	// Sleep waits out the slow-down of an account under attack from many
+	// addresses; tests inject one. Default time.Sleep.
+	Sleep func(time.Duration)
 	// CodeBurst is how many wrong second-factor codes an account may send
 	// before it waits codeEvery per further code. Zero takes 5.
 	CodeBurst int
@@ -103,6 +111,16 @@ type Options struct {
 const (
 	codeBurst = 5
 	codeEvery = 3 * time.Minute
+)
+
+// An account's ceiling over all addresses: accountSlowBurst attempts, then
+// one per accountSlowEvery at full speed; every attempt beyond waits
+// accountSlowdown before its password is checked. It slows a guesser
+// spread over many addresses and never refuses anybody.
+const (
+	accountSlowBurst = 30
+	accountSlowEvery = 2 * time.Second
+	accountSlowdown  = 2 * time.Second
 )
 
 const (
@@ -125,7 +143,11 @@ type Service struct {
 	dummyHash string
 	// hashSem bounds concurrent argon2 runs: each takes Memory KiB, and a
 	// login flood from many addresses must not exhaust RAM.
-	hashSem  chan struct{}
+	hashSem chan struct{}
+	// pairs limits one account from one address (refuses); addrs one
+	// address across accounts (refuses); accounts one account across
+	// addresses (only slows: accountSlowdown).
+	pairs    *limiterSet
 	accounts *limiterSet
 	addrs    *limiterSet
 	// pairAddrs limits how often one address may start a panel pairing.
@@ -143,6 +165,9 @@ func Open(db *bbolt.DB, opts Options) (*Service, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Sleep == nil {
+		opts.Sleep = time.Sleep
 	}
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = defaultSessionTTL
@@ -180,7 +205,8 @@ func Open(db *bbolt.DB, opts Options) (*Service, error) {
 		opts:      opts,
 		argon:     argon,
 		hashSem:   make(chan struct{}, maxConcurrentHashes),
-		accounts:  newLimiterSet(opts.AccountRate, opts.AccountBurst, maxLimiters),
+		pairs:     newLimiterSet(opts.AccountRate, opts.AccountBurst, maxLimiters),
+		accounts:  newLimiterSet(rate.Every(accountSlowEvery), accountSlowBurst, maxLimiters),
 		addrs:     newLimiterSet(opts.AddressRate, opts.AddressBurst, maxLimiters),
 		pairAddrs: newLimiterSet(rate.Every(pairingEvery), pairingBurst, maxLimiters),
 		codes:     newLimiterSet(rate.Every(codeEvery), cmp.Or(opts.CodeBurst, codeBurst), maxLimiters),

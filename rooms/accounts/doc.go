@@ -67,10 +67,14 @@
 // # Rate limits
 //
 // Token buckets, driven by the Service clock so tests need no sleeps
-// (ratelimit.go): per account name (5 attempts, then one every 12 s), per
-// client address (20, then one every 3 s; an IPv6 client counts by its
-// /64), wrong second-factor codes per account (5, then one every 3
-// minutes), and pairing requests per address. Each set of limiters holds
+// (ratelimit.go): per account name from one client address (5 attempts,
+// then one every 12 s), per client address across accounts (20, then one
+// every 3 s; an IPv6 client counts by its /64), wrong second-factor codes
+// per account (5, then one every 3 minutes), and pairing requests per
+// address. An account's attempts from all addresses together meet a
+// ceiling (30, then one every 2 s) that only slows, by at most 2 s an
+// attempt: failures from one address never refuse the account to another
+// (docs/security.md, Limits). Each set of limiters holds
 // at most maxLimiters keys: full limiters are dropped first, then the least
 // recently used. Limiters offers the same bounded limiter to the daemon
 // (its join PIN limits).

@@ -85,6 +85,21 @@ type env struct {
 	audit *auditLog
 	db    *bbolt.DB
 	path  string
+	// slept records the login slow-downs, which no test waits out.
+	mu    sync.Mutex
+	slept []time.Duration
+}
+
+func (e *env) sleep(d time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.slept = append(e.slept, d)
+}
+
+func (e *env) sleeps() []time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]time.Duration(nil), e.slept...)
 }
 
 // mustOpenDB opens a bbolt file in a temporary directory, closed at cleanup.
@@ -118,6 +133,7 @@ func newEnv(t *testing.T, adjust func(*Options)) *env {
 		AccountBurst: 1,
 		AddressRate:  rate.Inf,
 		AddressBurst: 1,
+		Sleep:        e.sleep,
 	}
 	if adjust != nil {
 		adjust(&opts)

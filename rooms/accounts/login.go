@@ -21,10 +21,14 @@ func (f *loginFailure) Error() string { return "login failed: " + f.reason }
 // Login checks a password (and TOTP code) and creates a session. The steps,
 // in order:
 //
-//  1. Rate limits per account name and per address, both checked before any
-//     hashing; a refusal is a *RateLimitError and consumes nothing. Every
-//     other attempt uses one token of each, successful ones included (a
-//     success resets nothing).
+//  1. Rate limits per (account name, address) pair and per address, both
+//     checked before any hashing; a refusal is a *RateLimitError and
+//     consumes nothing. Every other attempt uses one token of each,
+//     successful ones included (a success resets nothing). Failures from
+//     one address never refuse the account to another address: the
+//     account's own ceiling over all addresses only slows (a bounded
+//     accountSlowdown before hashing), so the right password from a fresh
+//     address always gets through.
 //  2. The password is verified with argon2id; an unknown user is verified
 //     against a dummy hash so timing does not reveal which names exist.
 //  3. Unknown user, wrong password, disabled account: ErrInvalidCredentials.
@@ -55,7 +59,9 @@ func (s *Service) Login(name, password, code, addr string) (token string, sess S
 	// quoted and bounded because it comes from the network layer.
 	auditAddr := fmt.Sprintf("addr=%q", truncate(addr, maxAddrKeyLen))
 
-	accRes, accWait, accLock := s.accounts.reserve(limitKey, now)
+	// The pair key: an address is at most maxAddrKeyLen and names have no
+	// NUL, so the key is unambiguous.
+	accRes, accWait, accLock := s.pairs.reserve(limitKey+"\x00"+addrK, now)
 	addrRes, addrWait, addrLock := s.addrs.reserve(addrK, now)
 	if accWait > 0 || addrWait > 0 {
 		accRes.cancel()
@@ -63,12 +69,22 @@ func (s *Service) Login(name, password, code, addr string) (token string, sess S
 		// Audit when a lockout begins, not every refused attempt, so a flood
 		// does not flood the audit log too.
 		if accLock {
-			s.audit(auditName, "login.lockout", auditAddr+" scope=account")
+			s.audit(auditName, "login.lockout", auditAddr+" scope=account_address")
 		}
 		if addrLock {
 			s.audit(auditName, "login.lockout", auditAddr+" scope=address")
 		}
 		return "", Session{}, User{}, &RateLimitError{RetryAfter: max(accWait, addrWait)}
+	}
+
+	// The account's ceiling over all addresses slows, never refuses: a
+	// refusal here would be the lockout an attacker elsewhere could cause.
+	// The slowed attempt takes no token, so the wait stays bounded.
+	if _, wait, slowed := s.accounts.reserve(limitKey, now); wait > 0 {
+		if slowed {
+			s.audit(auditName, "login.slowed", auditAddr)
+		}
+		s.opts.Sleep(min(wait, accountSlowdown))
 	}
 
 	fail := func(reason string) (string, Session, User, error) {

@@ -195,3 +195,39 @@ func (l *Limiters) Take(key string, now time.Time) (giveBack func(), ok bool) {
 	}
 	return res.cancel, true
 }
+
+// Queue takes one attempt for key at now even when the bucket is empty:
+// the attempt then waits its turn, wait, instead of being refused. A turn
+// further away than maxWait is not taken (ok false), so a queue cannot
+// grow without bound; giveBack returns a taken attempt.
+func (l *Limiters) Queue(key string, now time.Time, maxWait time.Duration) (wait time.Duration, giveBack func(), ok bool) {
+	return l.set.queue(key, now, maxWait)
+}
+
+// queue is reserve that keeps a delayed reservation up to maxWait.
+func (ls *limiterSet) queue(key string, now time.Time, maxWait time.Duration) (time.Duration, func(), bool) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	e := ls.m[key]
+	if e == nil {
+		if len(ls.m) >= ls.max {
+			ls.prune(now)
+		}
+		e = &limiterEntry{lim: rate.NewLimiter(ls.limit, ls.burst)}
+		ls.m[key] = e
+	}
+	e.last = now
+	r := e.lim.ReserveN(now, 1)
+	if !r.OK() {
+		return time.Hour, func() {}, false
+	}
+	d := r.DelayFrom(now)
+	if d > maxWait {
+		r.CancelAt(now)
+		return d, func() {}, false
+	}
+	// A queued entry is in use until its turn: pruning must not see it as
+	// idle before then.
+	e.last = now.Add(d)
+	return d, reservation{r: r, now: now}.cancel, true
+}

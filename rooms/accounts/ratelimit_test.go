@@ -27,44 +27,121 @@ func wantRateLimited(t *testing.T, err error, maxWait time.Duration) *RateLimitE
 	return rl
 }
 
-func TestRateLimitPerAccount(t *testing.T) {
+// TestRateLimitPerAccountAndAddress: wrong passwords use up the burst of
+// one account from one address; the same account from another address is
+// not affected.
+func TestRateLimitPerAccountAndAddress(t *testing.T) {
 	e := newEnv(t, defaultLimits)
 	e.mustAddUser(t, "anna", RoleAdmin)
 
-	// Five attempts from different addresses use up the account's burst...
+	// Five attempts from one address use up the pair's burst...
 	for i := range defaultAccountBurst {
-		_, _, _, err := e.svc.Login("anna", "wrong password!", "", fmt.Sprintf("192.0.2.%d", i))
+		_, _, _, err := e.svc.Login("anna", "wrong password!", "", fmt.Sprintf("192.0.2.1:%d", 40000+i))
 		if !errors.Is(err, ErrInvalidCredentials) {
 			t.Fatalf("attempt %d: %v", i, err)
 		}
 	}
-	// ...and then even the right password is refused, before hashing.
-	_, _, _, err := e.svc.Login("anna", goodPassword, "", "203.0.113.1")
+	// ...and then even the right password is refused there, before hashing.
+	_, _, _, err := e.svc.Login("anna", goodPassword, "", "192.0.2.1")
 	rl := wantRateLimited(t, err, defaultAccountEvery)
 	if !strings.HasPrefix(rl.Error(), "too many login attempts, try again in 12s") {
 		t.Errorf("message %q", rl.Error())
 	}
-	// Other accounts are not affected.
-	if _, _, _, err := e.svc.Login("bernd", goodPassword, "", "203.0.113.1"); !errors.Is(err, ErrInvalidCredentials) {
+	// Case does not give a second bucket.
+	_, _, _, err = e.svc.Login("ANNA", goodPassword, "", "192.0.2.1")
+	wantRateLimited(t, err, defaultAccountEvery)
+	// Another account from that address is not affected.
+	if _, _, _, err := e.svc.Login("bernd", goodPassword, "", "192.0.2.1"); !errors.Is(err, ErrInvalidCredentials) {
 		t.Errorf("other account: %v", err)
+	}
+	// Nor is the account from another address.
+	if _, _, _, err := e.svc.Login("anna", goodPassword, "", "203.0.113.1"); err != nil {
+		t.Fatalf("another address: %v", err)
 	}
 	// One token refills after 12 s of the injected clock.
 	e.clock.Advance(defaultAccountEvery)
-	if _, _, _, err := e.svc.Login("anna", goodPassword, "", "203.0.113.1"); err != nil {
+	if _, _, _, err := e.svc.Login("anna", goodPassword, "", "192.0.2.1"); err != nil {
 		t.Fatalf("after refill: %v", err)
 	}
 	// A success resets nothing: the next attempt is limited again.
-	_, _, _, err = e.svc.Login("anna", goodPassword, "", "203.0.113.1")
-	wantRateLimited(t, err, defaultAccountEvery)
-
-	// Case does not give a second bucket.
-	_, _, _, err = e.svc.Login("ANNA", goodPassword, "", "203.0.113.2")
+	_, _, _, err = e.svc.Login("anna", goodPassword, "", "192.0.2.1")
 	wantRateLimited(t, err, defaultAccountEvery)
 
 	// Two lockouts (before and after the refill), each audited once, not
 	// once per refused attempt.
 	if n := e.audit.count("login.lockout"); n != 2 {
 		t.Errorf("lockout audited %d times, want 2: %+v", n, e.audit.all())
+	}
+	if len(e.sleeps()) != 0 {
+		t.Errorf("slowed down: %v", e.sleeps())
+	}
+}
+
+// TestGuesserCannotLockTheAccount is issue 14's attack: one address sends
+// one wrong password a second for ten minutes; the real user, from
+// another address, logs in at once with the right password.
+func TestGuesserCannotLockTheAccount(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	e.mustAddUser(t, "anna", RoleAdmin)
+	refused := 0
+	for range 600 {
+		_, _, _, err := e.svc.Login("anna", "wrong password!", "", "192.0.2.66:51000")
+		var rl *RateLimitError
+		switch {
+		case errors.As(err, &rl):
+			refused++
+		case !errors.Is(err, ErrInvalidCredentials):
+			t.Fatal(err)
+		}
+		e.clock.Advance(time.Second)
+	}
+	// The guesser got the burst and one try per 12 s, no more.
+	if tried := 600 - refused; tried > defaultAccountBurst+600/int(defaultAccountEvery/time.Second)+1 {
+		t.Fatalf("the guesser tried %d passwords in 10 minutes", tried)
+	}
+	if _, _, _, err := e.svc.Login("anna", goodPassword, "", "198.51.100.7:443"); err != nil {
+		t.Fatalf("the real user from another address: %v", err)
+	}
+	if len(e.sleeps()) != 0 {
+		t.Fatalf("the login was slowed: %v", e.sleeps())
+	}
+}
+
+// TestAccountCeilingOnlySlows: guessing spread over many addresses meets
+// the account's own ceiling, which delays each further attempt by a
+// bounded time and never refuses the right password.
+func TestAccountCeilingOnlySlows(t *testing.T) {
+	e := newEnv(t, defaultLimits)
+	e.mustAddUser(t, "anna", RoleAdmin)
+	for i := range accountSlowBurst {
+		_, _, _, err := e.svc.Login("anna", "wrong password!", "", fmt.Sprintf("10.0.%d.1", i))
+		if !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	if len(e.sleeps()) != 0 {
+		t.Fatalf("slowed within the burst: %v", e.sleeps())
+	}
+	for i := range 3 {
+		_, _, _, err := e.svc.Login("anna", "wrong password!", "", fmt.Sprintf("10.1.%d.1", i))
+		if !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("past the ceiling %d: %v", i, err)
+		}
+	}
+	if _, _, _, err := e.svc.Login("anna", goodPassword, "", "198.51.100.7"); err != nil {
+		t.Fatalf("the right password past the ceiling: %v", err)
+	}
+	got := e.sleeps()
+	if len(got) != 4 {
+		t.Fatalf("slow-downs %v, want one per attempt past the ceiling", got)
+	}
+	for _, d := range got {
+		if d <= 0 || d > accountSlowdown {
+			t.Fatalf("slow-down %v, want in (0, %v]", d, accountSlowdown)
+		}
+	}
+	if n := e.audit.count("login.slowed"); n != 1 {
+		t.Errorf("slow-down audited %d times, want once: %+v", n, e.audit.all())
 	}
 }
 

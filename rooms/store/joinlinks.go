@@ -35,9 +35,14 @@ const ActionMeetingEnd = "meeting.end"
 
 // Limits that UpdateJoinSettings enforces.
 const (
-	MaxJoinCandidates   = 50
-	MaxCandidateLabel   = 100 // characters
-	minPINLen, maxPINLn = 4, 10
+	MaxJoinCandidates = 50
+	MaxCandidateLabel = 100 // characters
+	maxPINLn          = 10
+	// MinGuestPIN is the shortest guest PIN that can be set: with 8
+	// digits the guessing odds over the longest meeting stay below 1 %
+	// (docs/security.md, Limits). Shorter PINs set before stay valid
+	// until changed; signaling/admission paces their guessing slower.
+	MinGuestPIN = 8
 )
 
 // ErrInvalidJoinSettings is wrapped by UpdateJoinSettings when the
@@ -58,7 +63,7 @@ type JoinCandidate struct {
 type JoinSettings struct {
 	Booking                         string
 	HostGeneration, GuestGeneration uint32 // ≥ 1
-	GuestPIN                        string // "" or 4–10 ASCII digits
+	GuestPIN                        string // "" or 8–10 ASCII digits (shorter ones set before stay)
 	Lobby                           int8   // 0 = the kind's default, 1 = on, -1 = off
 	Candidates                      []JoinCandidate
 	// NextCandidate is the id the next candidate gets; it only grows, so
@@ -273,8 +278,8 @@ func invalidJoin(format string, args ...any) error {
 
 // checkJoin checks nj, the settings that replace old.
 func checkJoin(old, nj *JoinSettings) error {
-	if !validPIN(nj.GuestPIN) {
-		return invalidJoin("the guest PIN must be empty or 4 to 10 digits") // not quoted: it is a secret
+	if !validPIN(nj.GuestPIN, old.GuestPIN) {
+		return invalidJoin("the guest PIN must be empty or %d to %d digits", MinGuestPIN, maxPINLn) // not quoted: it is a secret
 	}
 	if nj.Lobby < -1 || nj.Lobby > 1 {
 		return invalidJoin("lobby %d is not -1, 0 or 1", nj.Lobby)
@@ -324,11 +329,13 @@ func checkJoin(old, nj *JoinSettings) error {
 	return nil
 }
 
-func validPIN(p string) bool {
-	if p == "" {
+// validPIN: p is empty or 8 to 10 digits, or it is old, the PIN kept
+// unchanged (a shorter one set before the minimum rose).
+func validPIN(p, old string) bool {
+	if p == "" || p == old {
 		return true
 	}
-	if len(p) < minPINLen || len(p) > maxPINLn {
+	if len(p) < MinGuestPIN || len(p) > maxPINLn {
 		return false
 	}
 	for i := 0; i < len(p); i++ {

@@ -93,7 +93,7 @@ func TestJoinSettingsUpdateAndReadBack(t *testing.T) {
 		seen = bk
 		js.Booking = "something else" // ignored
 		js.GuestGeneration++
-		js.GuestPIN = "0123"
+		js.GuestPIN = "01234567"
 		js.Lobby = -1
 		addCandidate("Frau Müller", t0.In(berlin))(js)
 		addCandidate("Herr Şahin", t0.Add(time.Hour))(js)
@@ -105,7 +105,7 @@ func TestJoinSettingsUpdateAndReadBack(t *testing.T) {
 	if seen != b {
 		t.Errorf("fn saw %+v, want %+v", seen, b)
 	}
-	want := JoinSettings{Booking: b.ID, HostGeneration: 1, GuestGeneration: 2, GuestPIN: "0123", Lobby: -1,
+	want := JoinSettings{Booking: b.ID, HostGeneration: 1, GuestGeneration: 2, GuestPIN: "01234567", Lobby: -1,
 		Candidates: []JoinCandidate{
 			{ID: 1, Label: "Frau Müller", Start: t0, End: t0.Add(30 * time.Minute), Generation: 1},
 			{ID: 2, Label: "Herr Şahin", Start: t0.Add(time.Hour), End: t0.Add(90 * time.Minute), Generation: 1},
@@ -173,6 +173,7 @@ func TestJoinSettingsValidation(t *testing.T) {
 	stored := mustJoin(t, s, b.ID)
 	for name, fn := range map[string]func(*JoinSettings){
 		"pin too short":       func(js *JoinSettings) { js.GuestPIN = "123" },
+		"pin of 7 digits":     func(js *JoinSettings) { js.GuestPIN = "1234567" },
 		"pin too long":        func(js *JoinSettings) { js.GuestPIN = "12345678901" },
 		"pin not digits":      func(js *JoinSettings) { js.GuestPIN = "12a4" },
 		"pin unicode digits":  func(js *JoinSettings) { js.GuestPIN = "١٢٣٤" },
@@ -231,7 +232,7 @@ func TestJoinSettingsValidation(t *testing.T) {
 			addCandidate("x", t0.Add(time.Duration(len(js.Candidates))*time.Minute))(js)
 		}
 	})
-	if got := mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) { js.GuestPIN = "0000" }); len(got.Candidates) != MaxJoinCandidates {
+	if got := mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) { js.GuestPIN = "00000000" }); len(got.Candidates) != MaxJoinCandidates {
 		t.Errorf("%d candidates, want %d", len(got.Candidates), MaxJoinCandidates)
 	}
 }
@@ -240,7 +241,7 @@ func TestJoinSettingsAudit(t *testing.T) {
 	now := t0
 	s := MustOpen(t, Options{Now: func() time.Time { return now }})
 	b := mustCreate(t, s, at("a", t0, 4*time.Hour))
-	const pin, pin2 = "987654", "13579"
+	const pin, pin2 = "98765432", "135791357"
 	steps := []struct {
 		fn   func(*JoinSettings)
 		want string
@@ -306,7 +307,7 @@ func TestPurgeDeletesJoinSettings(t *testing.T) {
 	gone := mustCreate(t, s, kinded(rooms.KindInterview, "Bewerbung", "a", old))
 	kept := mustCreate(t, s, kinded(rooms.KindCouncil, "Rat", "a", old.Add(2*time.Hour)))
 	for _, b := range []rooms.Booking{gone, kept} {
-		mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) { js.GuestPIN = "4711"; addCandidate("Kandidatin", old)(js) })
+		mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) { js.GuestPIN = "47114711"; addCandidate("Kandidatin", old)(js) })
 	}
 	if st := mustPurge(t, s, shortInterviews, time.Time{}, purgeBatch); st.Bookings != 1 {
 		t.Fatalf("purged %+v, want the interview", st)
@@ -317,7 +318,7 @@ func TestPurgeDeletesJoinSettings(t *testing.T) {
 	if _, err := s.JoinSettings(gone.ID); !errors.Is(err, rooms.ErrNotFound) {
 		t.Errorf("purged booking's settings: %v", err)
 	}
-	if js := mustJoin(t, s, kept.ID); js.GuestPIN != "4711" || len(js.Candidates) != 1 {
+	if js := mustJoin(t, s, kept.ID); js.GuestPIN != "47114711" || len(js.Candidates) != 1 {
 		t.Errorf("kept booking's settings: %+v", js)
 	}
 	checkConsistent(t, s)
@@ -333,7 +334,7 @@ func TestJoinSettingsPersist(t *testing.T) {
 	}
 	b := mustCreate(t, s, at("a", t0, time.Hour))
 	want := mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) {
-		js.GuestGeneration, js.GuestPIN, js.Lobby = 3, "24680", 1
+		js.GuestGeneration, js.GuestPIN, js.Lobby = 3, "24680246", 1
 		addCandidate("Kandidat", t0)(js)
 	})
 	s.Close()
@@ -446,7 +447,7 @@ func TestEndMeetingStaysEnded(t *testing.T) {
 	if err := s.EndMeeting(b.ID, "Vorsitz (Leitung)"); err != nil {
 		t.Fatal(err)
 	}
-	mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) { js.EndedAt = time.Time{}; js.GuestPIN = "4711" })
+	mustUpdateJoin(t, s, b.ID, func(js *JoinSettings) { js.EndedAt = time.Time{}; js.GuestPIN = "47114711" })
 	if err := s.EndMeeting(b.ID, "Vorsitz (Leitung)"); err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +459,7 @@ func TestEndMeetingStaysEnded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if js := mustJoin(t, s, b.ID); !js.EndedAt.Equal(t0) || js.GuestPIN != "4711" {
+	if js := mustJoin(t, s, b.ID); !js.EndedAt.Equal(t0) || js.GuestPIN != "47114711" {
 		t.Fatalf("after reopening: %+v", js)
 	}
 	entries, err := s.Audit(b.ID)

@@ -12,8 +12,10 @@
 //     or handed to an outside provider;
 //   - what link holders see and get (Title, LobbyOn, Joins.Spec): lobby
 //     defaults by kind and confidentiality, the participant limit;
-//   - the guest PIN and its limits per booking and client network
-//     (PINBurst, PINEvery), wrong PINs in the audit log;
+//   - the guest PIN and its limits: per booking and client network
+//     (PINBurst, PINEvery, PINNetwork), which refuse that network only,
+//     and a pace per booking that delays checks (up to PINMaxWait)
+//     rather than refusing them; wrong PINs in the audit log;
 //   - Joins.Authorize, the signaling hub's Authorizer;
 //   - STUN and TURN servers with per-participant coturn credentials
 //     (ICEServers).

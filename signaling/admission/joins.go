@@ -41,6 +41,9 @@ type Options struct {
 	// preparation lead: a meeting opens when its room is prepared.
 	Room func(id string) (rooms.Room, bool)
 	Now  func() time.Time
+	// Wait waits out a guest PIN check's turn in its booking's pace
+	// (pin.go), or returns ctx's error; tests inject one. Default: a timer.
+	Wait func(ctx context.Context, d time.Duration) error
 	Log  *slog.Logger
 }
 
@@ -57,6 +60,7 @@ type Joins struct {
 	grace     time.Duration
 	limit     int
 	pins      *pinLimiter
+	wait      func(ctx context.Context, d time.Duration) error
 	// ended reports meetings ended before their closing time (a host's
 	// "end for all"), so that the page says so; the hub keeps that state
 	// (in memory: after a restart such a meeting can be joined again
@@ -82,7 +86,10 @@ func New(o Options) (*Joins, error) {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
-	return &Joins{log: o.Log, store: o.Store, room: o.Room, keys: keys, now: o.Now, publicURL: o.PublicURL,
+	if o.Wait == nil {
+		o.Wait = sleepCtx
+	}
+	return &Joins{wait: o.Wait, log: o.Log, store: o.Store, room: o.Room, keys: keys, now: o.Now, publicURL: o.PublicURL,
 		grace: o.EndGrace, limit: o.ParticipantLimit, pins: newPINLimiter()}, nil
 }
 
@@ -281,7 +288,7 @@ func maxTime(a, b time.Time) time.Time {
 }
 
 // Authorize implements signaling.Authorizer.
-func (j *Joins) Authorize(_ context.Context, req signaling.JoinRequest) (signaling.Ticket, error) {
+func (j *Joins) Authorize(ctx context.Context, req signaling.JoinRequest) (signaling.Ticket, error) {
 	cl, b, js, err := j.Resolve(req.Token)
 	if err != nil {
 		return signaling.Ticket{}, err
@@ -296,7 +303,7 @@ func (j *Joins) Authorize(_ context.Context, req signaling.JoinRequest) (signali
 		// admitted, an interview may overrun.
 		t.Candidate, t.Until = c.Label, c.End
 	case joinlink.KindGuest:
-		if err := j.checkPIN(b, js, req); err != nil {
+		if err := j.checkPIN(ctx, b, js, req); err != nil {
 			return signaling.Ticket{}, err
 		}
 	}
