@@ -14,6 +14,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/mail"
+	"github.com/kogge-project/kogge/integrations/oparl"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/bookings"
@@ -223,7 +224,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	joinLinks.SetExternal(backends.ExternalJoin(st))
 
 	if cfg.OParl.Endpoint != "" {
-		if d.oparl, err = newOParlImport(cfg.OParl, st, d.catalog); err != nil {
+		if d.oparl, err = oparl.NewImporter(cfg.OParl.Endpoint, cfg.OParl.OtherHosts, cfg.OParl.Mapping(), svc.Imports()); err != nil {
 			return c.closeAll, fmt.Errorf("oparl: %w", err)
 		}
 	}
@@ -239,10 +240,10 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		// the import's status are in memory and empty after a restart.
 		go func() {
 			defer close(d.importedAtStart)
-			if rep, err := d.oparl.sync(d.ctx); err != nil {
+			if rep, err := d.oparl.Sync(d.ctx); err != nil {
 				d.log.Warn("council import at start", "err", err)
 			} else {
-				d.log.Info("council import at start", "summary", oparlSummary(rep))
+				d.log.Info("council import at start", "summary", rep.Summary())
 			}
 		}()
 	}
@@ -264,7 +265,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		Bookings:      svc,
 		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
 	}
-	if d.oparl != nil { // a nil *oparlImport in the interface would not be nil
+	if d.oparl != nil { // a nil *oparl.Importer in the interface would not be nil
 		wo.OParl = d.oparl
 	}
 	srv, err := web.New(wo)

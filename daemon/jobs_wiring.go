@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
 	"strings"
 
 	"github.com/kogge-project/kogge/daemon/jobs"
@@ -39,3 +43,23 @@ func (j jobAV) RunActions(ctx context.Context, room string, actions []av.Action)
 	}
 	return res
 }
+
+// oparlJob is the "oparl-import" action.
+func (d *daemonProcess) oparlJob(config.Job) (string, error) {
+	if d.oparl == nil {
+		return "", errNoOParl
+	}
+	parent := d.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, 10*time.Minute)
+	defer cancel()
+	rep, err := d.oparl.Sync(ctx)
+	if err != nil {
+		return "", err
+	}
+	return rep.Summary(), nil
+}
+
+var errNoOParl = errors.New("no [oparl] endpoint is configured")

@@ -35,7 +35,7 @@ func TestOParlImportBooksMeetingsOnce(t *testing.T) {
 		t.Fatalf("status after the import at start: %+v", st)
 	}
 	first := *st.Last
-	second, err := e.d.oparl.sync(t.Context())
+	second, err := e.d.oparl.Sync(t.Context())
 	if err != nil || second.Created != 0 || second.Updated != 0 {
 		t.Fatalf("second sync changed things: %+v %v", second, err)
 	}

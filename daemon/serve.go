@@ -28,6 +28,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/integrations/gotomeeting"
+	"github.com/kogge-project/kogge/integrations/oparl"
 	"github.com/kogge-project/kogge/integrations/pexip"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
@@ -107,7 +108,7 @@ type daemonProcess struct {
 	timeline *timeline.Timeline
 	av       *roomav.AV
 	meetings *meetings.Meetings
-	oparl    *oparlImport
+	oparl    *oparl.Importer
 	broker   *broker.Broker
 	goTo     map[string]*gotomeeting.Client
 	// web is the HTTP surface (nil until build made it), handler its

@@ -78,6 +78,7 @@ type Store interface {
 	Create(b rooms.Booking, actor string) (rooms.Booking, error)
 	Get(id string) (rooms.Booking, error)
 	Cancel(id string, version uint64, actor string) (rooms.Booking, error)
+	FindByExternal(ref string) (rooms.Booking, bool, error)
 }
 
 // Options are the service's dependencies.
