@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -29,58 +28,17 @@ const (
 // collides with a booking.
 const ReasonConflict = "conflict"
 
-// SkippedOccurrence is an occurrence not stored: it collided (Conflicts) or
-// fell on a closure (Reason "closure: <reason>", reported by the caller).
-type SkippedOccurrence struct {
-	Start  time.Time `json:"start"`
-	Reason string    `json:"reason"`
-	// Conflicts are the bookings it collides with, by start; they may
-	// include earlier occurrences of the same series call.
-	Conflicts []rooms.Booking `json:"-"`
-	// Err is the allocator's error for an occurrence it refused (Reason
-	// starts with ReasonAllocationPrefix); nil otherwise.
-	Err error `json:"-"`
-}
+// SkippedOccurrence and SeriesConflictError are the rooms types (the
+// booking service names them without importing the store).
+type (
+	SkippedOccurrence   = rooms.SkippedOccurrence
+	SeriesConflictError = rooms.SeriesConflictError
+)
 
 // refusedOccurrence is the skipped entry of an occurrence the allocator
 // refused: it counts as a conflict of that occurrence.
 func refusedOccurrence(b *rooms.Booking, err error) SkippedOccurrence {
 	return SkippedOccurrence{Start: b.Start, Reason: ReasonAllocationPrefix + err.Error(), Err: err}
-}
-
-// SeriesConflictError: on_conflict=fail and some occurrences collide (or
-// the allocator refused them); nothing was written. Occurrences lists
-// every colliding one, by start.
-type SeriesConflictError struct {
-	Occurrences []SkippedOccurrence
-}
-
-// maxListedCollisions bounds the message, not the error's content: a
-// series laid over another can collide hundreds of times.
-const maxListedCollisions = 10
-
-func (e *SeriesConflictError) Error() string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d occurrences collide: ", len(e.Occurrences))
-	for i, o := range e.Occurrences {
-		if i == maxListedCollisions {
-			fmt.Fprintf(&sb, ", and %d more", len(e.Occurrences)-i)
-			break
-		}
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		if o.Err != nil {
-			fmt.Fprintf(&sb, "%s: %s", o.Start.UTC().Format("2006-01-02T15:04Z07:00"), o.Reason)
-			continue
-		}
-		ids := make([]string, len(o.Conflicts))
-		for j, c := range o.Conflicts {
-			ids[j] = c.ID
-		}
-		fmt.Fprintf(&sb, "%s with %s", o.Start.UTC().Format("2006-01-02T15:04Z07:00"), strings.Join(ids, " "))
-	}
-	return sb.String()
 }
 
 // seriesNotFound names the series and still matches rooms.ErrNotFound,
