@@ -103,6 +103,9 @@ func (s *Store) CreateSeries(sr rooms.Series, occurrences []rooms.Booking, skipC
 		}
 		changes := diff(&rooms.Booking{}, &sr.Template)
 		changes["rule"] = Change{After: short(sr.Rule)}
+		if err := s.noteSeries(tx, sr, sid, actor, ActionSeriesCreate, time.Time{}); err != nil {
+			return err
+		}
 		return appendSeriesAudit(tx, sr.ID, AuditEntry{
 			ID: seriesAudit.String(), Time: now, Actor: actor, Action: ActionSeriesCreate, Changes: changes,
 			Detail: fmt.Sprintf("%d occurrences stored, %d skipped", len(stored), len(skipped)),
@@ -405,6 +408,9 @@ func (s *Store) AppendOccurrences(id string, version uint64, occurrences []rooms
 		if err := putSeries(tx, &sr, sid); err != nil {
 			return err
 		}
+		if err := s.noteSeries(tx, sr, sid, actor, ActionSeriesExtend, before); err != nil {
+			return err
+		}
 		return appendSeriesAudit(tx, sr.ID, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesExtend,
 			Changes: map[string]Change{"materialised_until": {Before: timeText(before), After: timeText(sr.MaterialisedUntil)}},
@@ -470,6 +476,9 @@ func (s *Store) UpdateSeries(id string, version uint64, actor string, change fun
 			return err
 		}
 		out = ns
+		if err := s.noteSeries(tx, ns, sid, actor, ActionSeriesUpdate, time.Time{}); err != nil {
+			return err
+		}
 		return appendSeriesAudit(tx, ns.ID, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesUpdate, Changes: changes,
 		})
@@ -502,6 +511,14 @@ func slicesEqualTime(a, b []time.Time) bool {
 // daemon ends the rule where the cancellation starts), so that a crash or
 // the horizon job cannot come between the two.
 func (s *Store) CancelSeries(id string, from time.Time, actor string, cut func(*rooms.Series) error) ([]rooms.Booking, error) {
+	return s.CancelSeriesChecked(id, from, actor, nil, cut)
+}
+
+// CancelSeriesChecked is CancelSeries with a check: if not nil, it is
+// given every meeting the cancellation would change, before anything is
+// written, and an error from it changes nothing (the booking service
+// refuses a series whose meetings the actor may not all touch).
+func (s *Store) CancelSeriesChecked(id string, from time.Time, actor string, check func([]rooms.Booking) error, cut func(*rooms.Series) error) ([]rooms.Booking, error) {
 	now := s.now().UTC()
 	// Audit IDs are made inside the transaction (their number is known only
 	// there); ids.next takes its own mutex and no store lock.
@@ -523,6 +540,11 @@ func (s *Store) CancelSeries(id string, from time.Time, actor string, cut func(*
 		})
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(todo); err != nil {
+				return err
+			}
 		}
 		for _, old := range todo { // never Put while the cursor iterates
 			uid, err := ulid.ParseStrict(old.ID)
@@ -578,6 +600,9 @@ func (s *Store) CancelSeries(id string, from time.Time, actor string, cut func(*
 			if sr.Rule != rule {
 				detail += "; rule now " + short(sr.Rule)
 			}
+		}
+		if err := s.noteSeries(tx, sr, sid, actor, ActionSeriesCancel, from); err != nil {
+			return err
 		}
 		return appendSeriesAudit(tx, sr.ID, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesCancel, Detail: detail,
