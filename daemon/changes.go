@@ -56,3 +56,18 @@ func (l changeListeners) hear(c rooms.Change) {
 		}
 	}
 }
+
+// seriesListeners follow every committed series operation, once per
+// operation (the store's series feed), where changeListeners hear each of
+// its meetings.
+type seriesListeners struct {
+	// mail tells the series' contact, in one mail per operation (nil: no
+	// mail configured).
+	mail func() *web.MailNotifier
+}
+
+func (l seriesListeners) hear(c rooms.SeriesChange) {
+	if l.mail != nil {
+		l.mail().SeriesChanged(c) // nil-safe
+	}
+}

@@ -280,6 +280,8 @@ func (d *daemonProcess) run() error {
 		mail:   func() *web.MailNotifier { return notifier },
 	}.hear)
 	defer stopListening()
+	stopSeries := st.SubscribeSeries(seriesListeners{mail: func() *web.MailNotifier { return notifier }}.hear)
+	defer stopSeries()
 	var demoLinks []string
 	if d.demo {
 		if host, guest, err := demoData.OpenMeeting(joinLinks, time.Now()); err != nil {

@@ -118,6 +118,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		}
 		e.web.PublishBooking(b)
 	}))
+	t.Cleanup(st.SubscribeSeries(func(c rooms.SeriesChange) { s.mail.SeriesChanged(c) }))
 	s.joins.SetExternal(backends.ExternalJoin(st))
 	e.useProviders(config.Demo(dir).Providers, nil) // our SFU only, as by default
 	h, err := s.handler(nil)

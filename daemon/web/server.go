@@ -136,14 +136,19 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Server{s: &server{
-		bookings: bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold}),
+	// The service reads the closures when a series needs them, through
+	// the server: a test (or a reload) swaps them.
+	var srv *server
+	srv = &server{
+		bookings: bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold,
+			Closures: func() []rooms.Closure { return srv.closureList() }, HorizonMonths: o.HorizonMonths}),
 		log:      o.Log, store: o.Store, accounts: o.Accounts, catalog: o.Catalog, metrics: o.Metrics, now: o.Now,
 		secureCookies: o.SecureCookies, ready: o.Ready, jobs: o.Jobs, subscribe: o.Subscribe,
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
 		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,
 		broker: o.Broker, goToAuthorize: o.GoToAuthorize,
-	}}, nil
+	}
+	return &Server{s: srv}, nil
 }
 
 // Handler builds the whole HTTP surface for the public listener and the
