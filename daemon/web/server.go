@@ -139,9 +139,10 @@ func New(o Options) (*Server, error) {
 	// The service reads the closures when a series needs them, through
 	// the server: a test (or a reload) swaps them.
 	var srv *server
+	svc := bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold,
+		Closures: func() []rooms.Closure { return srv.closureList() }, HorizonMonths: o.HorizonMonths})
 	srv = &server{
-		bookings: bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold,
-			Closures: func() []rooms.Closure { return srv.closureList() }, HorizonMonths: o.HorizonMonths}),
+		bookings: svc,
 		log:      o.Log, store: o.Store, accounts: o.Accounts, catalog: o.Catalog, metrics: o.Metrics, now: o.Now,
 		secureCookies: o.SecureCookies, ready: o.Ready, jobs: o.Jobs, subscribe: o.Subscribe,
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,

@@ -310,9 +310,9 @@ func untouchable(a Actor, bs []rooms.Booking, room rooms.Room) *Refusal {
 	case n == 0:
 		return nil
 	case n == 1:
-		return &Refusal{Code: CodeForbidden, Key: "forbidden.series-confidential-one", Args: []any{"first", inZone(room, first.Start)}}
+		return &Refusal{Code: CodeForbidden, Key: "forbidden.series-one", Args: []any{"first", inZone(room, first.Start)}}
 	}
-	return &Refusal{Code: CodeForbidden, Key: "forbidden.series-confidential", Args: []any{"count", n, "first", inZone(room, first.Start)}}
+	return &Refusal{Code: CodeForbidden, Key: "forbidden.series-many", Args: []any{"count", n, "first", inZone(room, first.Start)}}
 }
 
 // CodeForbidden is the code of a Refusal that an actor may not do what it
