@@ -5,6 +5,11 @@
 // HTTP handlers, the room panel and the timeline call it; none of them
 // writes these changes to the store itself.
 //
+// The series operations (series.go: create or preview, edit, cancel from
+// a date, extend to the horizon) and the purge (purge.go) are here too: a
+// series operation applies the single-booking rule to every meeting it
+// would touch (Actor.MayAct) and is refused whole if one is out of reach.
+//
 // It decides and writes; it does not tell anyone. Every change it commits
 // reaches its listeners through the store's change feed (rooms.Feed).
 //

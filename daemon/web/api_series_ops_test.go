@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,5 +50,39 @@ func TestSeriesOperationsRespectConfidentialMeetings(t *testing.T) {
 	// And anna, whose meetings they are, may cancel the rest.
 	if r := anna.do("DELETE", "/api/v1/series/"+sv.ID, nil); r.status != http.StatusOK {
 		t.Fatalf("anna cancels her series: %d %s", r.status, r.body)
+	}
+}
+
+// The contact hears of each series operation once, from the series feed:
+// the new series, its change, its end from a date (a changed rule), its
+// cancellation — not once per meeting.
+func TestSeriesMailsOncePerOperation(t *testing.T) {
+	e := newTestEnv(t)
+	smtp, mailer := e.mailTo(t)
+	anna := e.login("anna")
+	r := anna.do("POST", "/api/v1/series", series(map[string]any{"contact": "bau@stadt.example"}))
+	var sv seriesView
+	r.json(t, &sv)
+	if r := anna.do("PATCH", "/api/v1/series/"+sv.ID, map[string]any{"title": "Bau- und Umweltausschuss"}, "If-Match", `"1"`); r.status != http.StatusOK {
+		t.Fatalf("edit: %d %s", r.status, r.body)
+	}
+	if r := anna.do("DELETE", "/api/v1/series/"+sv.ID+"?from=2027-04-01T00:00:00%2B02:00", nil); r.status != http.StatusOK {
+		t.Fatalf("cancel from April: %d %s", r.status, r.body)
+	}
+	if r := anna.do("DELETE", "/api/v1/series/"+sv.ID, nil); r.status != http.StatusOK {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	if err := mailer.Close(context.Background()); err != nil { // sends what is queued
+		t.Fatal(err)
+	}
+	msgs := smtp.Messages()
+	want := []string{"method=REQUEST", "method=REQUEST", "method=REQUEST", "method=CANCEL"}
+	if len(msgs) != len(want) {
+		t.Fatalf("%d mails, want one per operation (%d)", len(msgs), len(want))
+	}
+	for i, w := range want {
+		if data := string(msgs[i].Data); msgs[i].To[0] != "bau@stadt.example" || !strings.Contains(data, w) {
+			t.Errorf("mail %d to %v, want %s:\n%.300s", i, msgs[i].To, w, data)
+		}
 	}
 }
