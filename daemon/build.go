@@ -166,7 +166,8 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	if notifier != nil {
 		notifier.SetJoinLinks(joinLinks.InviteJoinURL, joinLinks.InviteDialIn)
 	}
-	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: now, Hold: d.catalog.Hold, Closures: d.closureList})
+	svc := bookings.New(bookings.Options{Store: st, Room: d.catalog.Get, Now: now, Hold: d.catalog.Hold, Closures: d.closureList,
+		HorizonMonths: cfg.Series.HorizonMonths})
 	tlStore := bookings.NewTimelineStore(svc, st)
 	if n, err := tlStore.Sweep(now(), timeline.DefaultCatchUp); err != nil {
 		return c.closeAll, fmt.Errorf("ending bookings missed while down: %w", err)
@@ -214,6 +215,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		broker: func() *broker.Broker { return d.broker },
 		server: d.web.Load,
 	}.hear))
+	c.add(st.SubscribeSeries(hearSeries(d.web.Load)))
 	if d.demo {
 		if host, guest, err := d.demoData.OpenMeeting(joinLinks, now()); err != nil {
 			d.log.Warn("demo meeting", "err", err)

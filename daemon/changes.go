@@ -49,3 +49,14 @@ func (l changeListeners) hear(c rooms.Change) {
 		}
 	}
 }
+
+// hearSeries follows every committed series operation, once per
+// operation (the store's series feed), where changeListeners hear each of
+// its meetings: the HTTP side mails the series' contact in one mail.
+func hearSeries(server func() *web.Server) func(rooms.SeriesChange) {
+	return func(c rooms.SeriesChange) {
+		if srv := server(); srv != nil {
+			srv.HearSeries(c)
+		}
+	}
+}

@@ -9,16 +9,15 @@ import (
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
-	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/bookings"
 )
 
 // Store is what the actions need of the booking store (rooms/store).
+// The series and purge actions act through the booking service, so the
+// store is what it needs, and backups.
 type Store interface {
+	bookings.Store
 	WriteBackup(w io.Writer) (int64, error)
-	Purge(cutoff func(k rooms.Kind) time.Time, accountsCutoff time.Time) (store.PurgeStats, error)
-	RecomputeSpans() (lowered int, err error)
-	ListSeries() ([]rooms.Series, error)
-	AppendOccurrences(id string, version uint64, occurrences []rooms.Booking, until time.Time, actor string) ([]rooms.Booking, []store.SkippedOccurrence, error)
 }
 
 // Catalog is the configured rooms (rooms.Catalog; a reload swaps them).

@@ -3,70 +3,42 @@ package jobs
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
-	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/bookings"
 )
 
 // extendSeries stores the meetings of every series up to the horizon
-// (today + series.horizon_months): open-ended series grow by a day each
-// day. Occurrences that collide or fall on a closure are skipped and
-// counted; the store audits each one. Listeners hear of the new meetings
-// through Changed only.
+// (today + series.horizon_months) through the booking service, which
+// holds the rules (bookings.Service.ExtendSeries). Listeners hear of the
+// new meetings through the store's change feed, and through Changed.
 func (d Deps) extendSeries(cfg config.Job) (string, error) {
-	now := time.Now()
-	horizon := now.AddDate(0, d.HorizonMonths, 0).UTC()
-	var closures []rooms.Closure
-	if d.Closures != nil {
-		closures = d.Closures()
-	}
-	all, err := d.Store.ListSeries()
+	rep, err := d.bookings().ExtendSeries(jobActor(cfg))
 	if err != nil {
 		return "", err
 	}
-	var added, skipped, failed int
-	var errs []error
-	for _, sr := range all {
-		if !sr.MaterialisedUntil.Before(horizon) {
-			continue
-		}
-		room, ok := d.Catalog.Get(sr.Template.Room)
-		if !ok {
-			continue // its room left the config; nothing can be booked there
-		}
-		from := sr.MaterialisedUntil
-		occ, planned, err := rooms.PlanOccurrences(&sr, room, closures, from, horizon, now)
-		if err == nil && len(occ) == 0 && len(planned) == 0 {
-			// Nothing new (the rule has ended, or its next meeting lies
-			// beyond the horizon): no write, no daily audit entry, and an
-			// ended series can age out under the retention rules.
-			continue
-		}
-		if err == nil {
-			var stored []rooms.Booking
-			var conflicts int
-			stored, sk, aerr := d.Store.AppendOccurrences(sr.ID, sr.Version, occ, horizon, "job "+cfg.Name)
-			err = aerr
-			conflicts = len(sk)
-			if d.Changed != nil {
-				for _, b := range stored {
-					d.Changed(b)
-				}
-			}
-			added, skipped = added+len(stored), skipped+conflicts+len(planned)
-		}
-		if errors.Is(err, rooms.ErrVersionMismatch) {
-			continue // edited while we planned: the next run plans again
-		}
-		if err != nil {
-			failed++
-			errs = append(errs, fmt.Errorf("series %s: %w", sr.ID, err))
+	if d.Changed != nil {
+		for _, b := range rep.Stored {
+			d.Changed(b)
 		}
 	}
-	summary := fmt.Sprintf("%d series, %d meetings added, %d skipped", len(all), added, skipped)
-	if failed > 0 {
-		return summary, fmt.Errorf("%s; %d series failed: %w", summary, failed, errors.Join(errs...))
+	summary := fmt.Sprintf("%d series, %d meetings added, %d skipped", rep.Series, rep.Added, rep.Skipped)
+	if len(rep.Failed) > 0 {
+		return summary, fmt.Errorf("%s; %d series failed: %w", summary, len(rep.Failed), errors.Join(rep.Failed...))
 	}
 	return summary, nil
+}
+
+// jobActor is a job as the booking service and the audit log know it.
+func jobActor(cfg config.Job) bookings.Actor {
+	return bookings.Actor{Name: "job " + cfg.Name, System: true}
+}
+
+// bookings is the booking service the actions act through.
+func (d Deps) bookings() *bookings.Service {
+	o := bookings.Options{Store: d.Store, Closures: d.Closures, HorizonMonths: d.HorizonMonths}
+	if d.Catalog != nil {
+		o.Room = d.Catalog.Get
+	}
+	return bookings.New(o)
 }

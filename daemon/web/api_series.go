@@ -3,13 +3,12 @@ package web
 import (
 	"errors"
 	"net/http"
-	"slices"
-	"strings"
+
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
-	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/bookings"
 )
 
 // seriesInput is the body of POST /series: a booking template (its start
@@ -42,30 +41,25 @@ type skippedView struct {
 	Start      time.Time `json:"start"`
 	StartLocal string    `json:"start_local"`
 	Reason     string    `json:"reason"`
-	// Kind says why, for pages to put in words: "closure" (Closure is
-	// the closure's reason), "conflict" (Conflicts), "allocation" (no
-	// video licence free) or "rules" (the room's rules refuse the day).
+	// Kind says why, for pages to put in words (bookings.Skip…):
+	// "closure" (Closure is the closure's reason), "conflict"
+	// (Conflicts), "allocation" (no video licence free) or "rules" (the
+	// room's rules refuse the day).
 	Kind      string                `json:"kind"`
 	Closure   string                `json:"closure,omitempty"`
 	Conflicts []bookingConflictView `json:"conflicts,omitempty"`
 }
 
-// Kinds of skippedView.
-const (
-	skipClosure    = "closure"
-	skipConflict   = "conflict"
-	skipAllocation = "allocation"
-	skipRules      = "rules"
-)
-
-// plannedSkips turns the occurrences planning left out (closures, the
-// room's rules) into views.
-func plannedSkips(room rooms.Room, planned []rooms.PlannedSkip) []skippedView {
-	out := make([]skippedView, 0, len(planned))
-	for _, p := range planned {
-		v := skippedView{Start: p.Start.UTC(), StartLocal: room.Local(p.Start), Reason: p.Reason, Kind: skipRules}
-		if p.Closure != nil {
-			v.Kind, v.Closure = skipClosure, closureWords(*p.Closure)
+// skipViews are the dates a series left out, as the API shows them.
+func skipViews(c *caller, room rooms.Room, sk []bookings.Skip) []skippedView {
+	out := make([]skippedView, 0, len(sk))
+	for _, k := range sk {
+		v := skippedView{Start: k.Start.UTC(), StartLocal: room.Local(k.Start), Reason: k.Reason, Kind: k.Kind}
+		if k.Closure != nil {
+			v.Closure = closureWords(*k.Closure)
+		}
+		for _, b := range k.Conflicts {
+			v.Conflicts = append(v.Conflicts, conflictViewOf(c, &b))
 		}
 		out = append(out, v)
 	}
@@ -94,19 +88,22 @@ func (s *server) viewSeries(c *caller, sr rooms.Series) seriesView {
 	return v
 }
 
-func (s *server) skipped(c *caller, room rooms.Room, sk []store.SkippedOccurrence) []skippedView {
-	out := make([]skippedView, 0, len(sk))
-	for _, o := range sk {
-		v := skippedView{Start: o.Start.UTC(), StartLocal: room.Local(o.Start), Reason: o.Reason, Kind: skipConflict}
-		if strings.HasPrefix(o.Reason, store.ReasonAllocationPrefix) {
-			v.Kind = skipAllocation
-		}
-		for _, b := range o.Conflicts {
-			v.Conflicts = append(v.Conflicts, conflictViewOf(c, &b))
-		}
-		out = append(out, v)
+// seriesConflict is the 409 of a series operation some of whose dates
+// collide (key names the operation).
+func seriesConflict(c *caller, room rooms.Room, sce *rooms.SeriesConflictError, key string) *problem {
+	p := newProblem(http.StatusConflict, "series-conflict", key, "count", len(sce.Occurrences))
+	p.Occurrences = skipViews(c, room, bookings.ConflictSkips(sce.Occurrences))
+	return p
+}
+
+// seriesError turns the booking service's refusals of a series operation
+// into problems: one that the caller may not touch some of its meetings
+// is a 403 saying how many.
+func seriesError(err error) error {
+	if r, ok := errors.AsType[*bookings.Refusal](err); ok && r.Code == bookings.CodeForbidden {
+		return newProblem(http.StatusForbidden, r.Code, r.Key, r.Args...)
 	}
-	return out
+	return bookingError(err)
 }
 
 // createSeries answers POST /series. Everything happens in one store
@@ -140,67 +137,33 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	if in.OnConflict != "fail" && in.OnConflict != "skip" {
 		return fieldProblem("on_conflict", "field.on-conflict")
 	}
-	var out seriesView
-	err := s.catalog.Hold(func() error {
-		if in.Room == nil {
-			return rooms.UnknownRoom("")
-		}
-		room, ok := s.catalog.Get(*in.Room)
-		if !ok {
-			return rooms.UnknownRoom(*in.Room)
-		}
-		now := s.now()
-		sr := rooms.Series{Rule: in.Rule, Template: rooms.Booking{
-			Room: room.ID, Kind: rooms.KindCommittee, Status: rooms.StatusConfirmed,
-			Organizer: c.user.Name, CreatedBy: c.user.Name, Setup: room.Setup, Teardown: room.Teardown,
-		}}
-		in.apply(&sr.Template)
-		if in.CheckinRequired == nil {
-			sr.Template.CheckinRequired = room.CheckinRequired && sr.Template.Kind != rooms.KindCouncil
-		}
-		for _, t := range in.ExDates {
-			sr.ExDates = append(sr.ExDates, t.Time)
-		}
-		if err := rooms.ValidateSeries(&sr, room, now); err != nil {
-			return err
-		}
-		sr.MaterialisedUntil = s.horizon(now)
-		occ, planned, err := rooms.PlanOccurrences(&sr, room, s.closureList(), sr.Template.Start, sr.MaterialisedUntil, now)
-		if err != nil {
-			return err
-		}
-		if end, ok := sr.LastStart(room.Zone, sr.MaterialisedUntil); ok {
-			// A bounded series that ends before the horizon is stored in
-			// full: its record then ages out with its meetings (retention).
-			sr.MaterialisedUntil = end.Add(time.Minute)
-		}
-		if dryRun {
-			out, err = s.previewSeries(c, room, sr, occ, planned)
-			return err
-		}
-		created, stored, skipped, err := s.store.CreateSeries(sr, occ, in.OnConflict == "skip", c.name())
-		var sce *store.SeriesConflictError
-		if errors.As(err, &sce) {
-			p := newProblem(http.StatusConflict, "series-conflict", "series-conflict.create", "count", len(sce.Occurrences))
-			p.Occurrences = s.skipped(c, room, sce.Occurrences)
-			return p
-		}
-		if err != nil {
-			return err
-		}
-		out = s.viewSeries(c, created)
-		for _, b := range stored {
-			out.Occurrences = append(out.Occurrences, s.view(c, b))
-		}
-		out.Booked = len(stored)
-		s.mail.sendSeries(mailConfirmed, created, stored)
-		out.Skipped = sortedSkips(append(plannedSkips(room, planned), s.skipped(c, room, skipped)...))
-		return nil
-	})
-	if err != nil {
-		return err
+	n := bookings.NewSeries{Rule: in.Rule, Apply: in.apply, CheckinRequired: in.CheckinRequired, SkipConflicts: in.OnConflict == "skip"}
+	if in.Room != nil {
+		n.Room = *in.Room
 	}
+	for _, t := range in.ExDates {
+		n.ExDates = append(n.ExDates, t.Time)
+	}
+	create := s.bookings.CreateSeries
 	if dryRun {
+		create = s.bookings.PreviewSeries
+	}
+	res, err := create(bookingActor(c), n)
+	room, _ := s.catalog.Get(n.Room)
+	if sce, ok := errors.AsType[*rooms.SeriesConflictError](err); ok {
+		return seriesConflict(c, room, sce, "series-conflict.create")
+	}
+	if err != nil {
+		return seriesError(err)
+	}
+	out := s.viewSeries(c, res.Series)
+	for _, b := range res.Occurrences {
+		out.Occurrences = append(out.Occurrences, s.view(c, b))
+	}
+	out.Booked = len(res.Occurrences)
+	out.Skipped = skipViews(c, room, res.Skipped)
+	if dryRun {
+		out.ID, out.Version = "", 0
 		writeJSON(w, http.StatusOK, out)
 		return nil
 	}
@@ -208,37 +171,6 @@ func (s *server) createSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	w.Header().Set("ETag", `"`+itoa(out.Version)+`"`)
 	writeJSON(w, http.StatusCreated, out)
 	return nil
-}
-
-// previewSeries is the dry run of createSeries: what on_conflict "skip"
-// would book and leave out, with nothing written.
-func (s *server) previewSeries(c *caller, room rooms.Room, sr rooms.Series, occ []rooms.Booking, planned []rooms.PlannedSkip) (seriesView, error) {
-	free, skipped, err := s.store.PreviewSeries(occ, c.name())
-	if err != nil {
-		return seriesView{}, err
-	}
-	out := s.viewSeries(c, sr)
-	out.ID, out.Version = "", 0
-	for _, b := range free {
-		out.Occurrences = append(out.Occurrences, s.view(c, b))
-	}
-	out.Booked = len(free)
-	out.Skipped = sortedSkips(append(plannedSkips(room, planned), s.skipped(c, room, skipped)...))
-	return out, nil
-}
-
-func sortedSkips(v []skippedView) []skippedView {
-	slices.SortStableFunc(v, func(a, b skippedView) int { return a.Start.Compare(b.Start) })
-	return v
-}
-
-// horizon is how far ahead series are stored.
-func (s *server) horizon(now time.Time) time.Time {
-	months := s.horizonMonths
-	if months <= 0 {
-		months = 18
-	}
-	return now.AddDate(0, months, 0).UTC()
 }
 
 func (s *server) getSeries(w http.ResponseWriter, r *http.Request, c *caller) error {
@@ -258,7 +190,7 @@ func (s *server) getSeries(w http.ResponseWriter, r *http.Request, c *caller) er
 		}
 	}
 	if room, ok := s.catalog.Get(sr.Template.Room); ok && !out.Template.Redacted {
-		out.Skipped = s.seriesGaps(c, sr, room, bs)
+		out.Skipped = skipViews(c, room, s.bookings.SeriesGaps(sr, bs))
 	}
 	w.Header().Set("ETag", `"`+itoa(sr.Version)+`"`)
 	writeJSON(w, http.StatusOK, out)
@@ -273,37 +205,9 @@ func (s *server) cancelSeries(w http.ResponseWriter, r *http.Request, c *caller)
 	if err != nil {
 		return err
 	}
-	if now := s.now(); from.Before(now) {
-		from = now // meetings held or running are history, not cancelled
-	}
-	sr, err := s.store.GetSeries(r.PathValue("id"))
+	sr, cancelled, err := s.bookings.CancelSeries(bookingActor(c), r.PathValue("id"), from)
 	if err != nil {
-		return err
-	}
-	if !canRead(c, &sr.Template) {
-		return errForbidden
-	}
-	// One transaction cancels the meetings and ends the rule where they
-	// stop, so the horizon job cannot add any after the cut.
-	cancelled, err := s.store.CancelSeries(sr.ID, from, c.name(), func(x *rooms.Series) error {
-		x.Rule = rooms.RuleUntil(x.Rule, from.Add(-time.Second))
-		if x.MaterialisedUntil.After(from) {
-			x.MaterialisedUntil = from
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if sr, err = s.store.GetSeries(sr.ID); err != nil {
-		return err
-	}
-	if occ, err := s.store.SeriesBookings(sr.ID, time.Time{}); err == nil {
-		why := mailChanged // the rule now ends earlier
-		if from.IsZero() || !from.After(sr.Template.Start) {
-			why = mailCancelled
-		}
-		s.mail.sendSeries(why, sr, occ)
+		return seriesError(err)
 	}
 	out := s.viewSeries(c, sr)
 	for _, b := range cancelled {
@@ -338,95 +242,48 @@ func (s *server) patchSeries(w http.ResponseWriter, r *http.Request, c *caller) 
 	if in.Room != nil || in.Start != nil || in.End != nil {
 		return fieldProblem("start", "field.series-fixed")
 	}
-	now := s.now()
-	from := now
+	e := bookings.SeriesEdit{Version: version, Apply: in.apply}
 	switch scope := r.URL.Query().Get("scope"); scope {
 	case "", "all":
 	case "following":
-		if from, err = queryTime(r, "from"); err != nil || from.IsZero() {
+		if e.From, err = queryTime(r, "from"); err != nil || e.From.IsZero() {
 			return badQuery("from", "bad-query.from-needed")
-		}
-		if from.Before(now) {
-			from = now // meetings already held are history
 		}
 	default:
 		return badQuery("scope", "bad-query.scope")
 	}
-	var sr rooms.Series
-	var edited []rooms.Booking
-	err = s.catalog.Hold(func() error {
-		cur, err := s.store.GetSeries(r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		if !canRead(c, &cur.Template) {
-			return errForbidden
-		}
-		room, ok := s.catalog.Get(cur.Template.Room)
-		if !ok {
-			return rooms.UnknownRoom(cur.Template.Room)
-		}
-		retime := func(b *rooms.Booking) error {
-			var err error
-			if in.StartTime != nil {
-				if b.Start, err = atClock(b.Start, *in.StartTime, room.Zone, "start_time"); err != nil {
-					return err
-				}
-			}
-			if in.EndTime != nil {
-				if b.End, err = atClock(b.End, *in.EndTime, room.Zone, "end_time"); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		sr, edited, err = s.store.EditSeries(cur.ID, version, from, c.name(), func(x *rooms.Series) error {
-			in.apply(&x.Template)
-			if in.StartTime != nil {
-				// EXDATEs name occurrence starts: they move with the time of day.
-				for i, t := range x.ExDates {
-					if x.ExDates[i], err = atClock(t, *in.StartTime, room.Zone, "start_time"); err != nil {
-						return err
-					}
-				}
-			}
-			return retime(&x.Template)
-		}, func(b *rooms.Booking) (bool, error) {
-			in.apply(b)
-			if err := retime(b); err != nil {
-				return false, err
-			}
-			return true, rooms.Validate(b, room, now, in.StartTime != nil)
-		})
-		var sce *store.SeriesConflictError
-		if errors.As(err, &sce) {
-			p := newProblem(http.StatusConflict, "series-conflict", "series-conflict.update", "count", len(sce.Occurrences))
-			p.Occurrences = s.skipped(c, room, sce.Occurrences)
-			return p
-		}
+	if e.StartAt, err = clockOf(in.StartTime, "start_time"); err != nil {
 		return err
-	})
+	}
+	if e.EndAt, err = clockOf(in.EndTime, "end_time"); err != nil {
+		return err
+	}
+	sr, edited, err := s.bookings.EditSeries(bookingActor(c), r.PathValue("id"), e)
+	if sce, ok := errors.AsType[*rooms.SeriesConflictError](err); ok {
+		cur, _ := s.store.GetSeries(r.PathValue("id")) // nothing changed: as it was
+		room, _ := s.catalog.Get(cur.Template.Room)
+		return seriesConflict(c, room, sce, "series-conflict.update")
+	}
 	if err != nil {
-		return s.storeError(c, err)
+		return s.storeError(c, seriesError(err))
 	}
 	out := s.viewSeries(c, sr)
 	for _, b := range edited {
 		out.Occurrences = append(out.Occurrences, s.view(c, b))
-	}
-	if occ, err := s.store.SeriesBookings(sr.ID, time.Time{}); err == nil {
-		s.mail.sendSeries(mailChanged, sr, occ)
 	}
 	w.Header().Set("ETag", `"`+itoa(sr.Version)+`"`)
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
-// atClock moves t to the wall-clock time hhmm on its own local date.
-func atClock(t time.Time, hhmm string, zone *time.Location, field string) (time.Time, error) {
-	c, err := time.Parse("15:04", hhmm)
-	if err != nil {
-		return t, fieldProblem(field, "field.clock", "value", problems.Quoted(hhmm))
+// clockOf reads a local time of day "HH:MM" (nil: none given).
+func clockOf(hhmm *string, field string) (*bookings.Clock, error) {
+	if hhmm == nil {
+		return nil, nil
 	}
-	y, m, d := t.In(zone).Date()
-	return time.Date(y, m, d, c.Hour(), c.Minute(), 0, 0, zone).UTC(), nil
+	c, err := time.Parse("15:04", *hhmm)
+	if err != nil {
+		return nil, fieldProblem(field, "field.clock", "value", problems.Quoted(*hhmm))
+	}
+	return &bookings.Clock{Hour: c.Hour(), Minute: c.Minute()}, nil
 }

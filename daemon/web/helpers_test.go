@@ -123,6 +123,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		}
 		e.web.Hear(c) // reads s.mail at each change: the mail tests set it later
 	}))
+	t.Cleanup(st.SubscribeSeries(e.web.HearSeries))
 	s.joins.SetExternal(backends.ExternalJoin(st))
 	e.useProviders(config.Demo(dir).Providers, nil) // our SFU only, as by default
 	h, err := s.handler(nil)

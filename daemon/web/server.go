@@ -146,11 +146,12 @@ func New(o Options) (*Server, error) {
 		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,
 		broker: o.Broker, goToAuthorize: o.GoToAuthorize,
 	}
-	// The service reads the closures at each "book now": a reload (or a
-	// test) may swap them.
+	// The service reads the closures when it needs them (a series, "book
+	// now"), through the server: a reload (or a test) swaps them.
 	s.bookings = o.Bookings
 	if s.bookings == nil {
-		s.bookings = bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold, Closures: s.closureList})
+		s.bookings = bookings.New(bookings.Options{Store: o.Store, Room: o.Catalog.Get, Now: o.Now, Hold: o.Catalog.Hold,
+			Closures: s.closureList, HorizonMonths: o.HorizonMonths})
 	}
 	return &Server{s: s}, nil
 }
@@ -179,6 +180,10 @@ func (s *Server) Hear(c rooms.Change) {
 	}
 	s.PublishBooking(b)
 }
+
+// HearSeries is the HTTP side's listener on the store's series feed: one
+// mail per series operation to the series' contact.
+func (s *Server) HearSeries(c rooms.SeriesChange) { s.s.mail.SeriesChanged(c) }
 
 // PublishQueue carries a council session's speaker queue to the events
 // stream (the meetings' hub calls it).

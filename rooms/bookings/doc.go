@@ -14,6 +14,11 @@
 // HTTP handlers (daemon/web), the room panel, the timeline and the council
 // import call it; none of them writes these changes to the store itself.
 //
+// The series operations (series.go: create or preview, edit, cancel from
+// a date, extend to the horizon) and the purge (purge.go) are here too: a
+// series operation applies the single-booking rule to every meeting it
+// would touch (Actor.MayAct) and is refused whole if one is out of reach.
+//
 // It decides and writes; it does not tell anyone. Every change it commits
 // reaches its listeners (the timeline, the meetings, the provider broker,
 // mail, open pages) through the store's change feed (rooms.Feed), once,

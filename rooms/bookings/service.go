@@ -79,6 +79,19 @@ type Store interface {
 	Get(id string) (rooms.Booking, error)
 	Cancel(id string, version uint64, actor string) (rooms.Booking, error)
 	FindByExternal(ref string) (rooms.Booking, bool, error)
+	// Series (series.go, series_gaps.go): each operation is one transaction.
+	GetSeries(id string) (rooms.Series, error)
+	ListSeries() ([]rooms.Series, error)
+	SeriesBookings(id string, from time.Time) ([]rooms.Booking, error)
+	CreateSeries(sr rooms.Series, occ []rooms.Booking, skipConflicts bool, actor string) (rooms.Series, []rooms.Booking, []rooms.SkippedOccurrence, error)
+	PreviewSeries(occ []rooms.Booking, actor string) ([]rooms.Booking, []rooms.SkippedOccurrence, error)
+	EditSeries(id string, version uint64, from time.Time, actor string, seriesChange func(*rooms.Series) error, change func(*rooms.Booking) (bool, error)) (rooms.Series, []rooms.Booking, error)
+	CancelSeriesChecked(id string, from time.Time, actor string, check func([]rooms.Booking) error, cut func(*rooms.Series) error) ([]rooms.Booking, error)
+	AppendOccurrences(id string, version uint64, occ []rooms.Booking, until time.Time, actor string) ([]rooms.Booking, []rooms.SkippedOccurrence, error)
+	Overlapping(room string, from, to time.Time) ([]rooms.Booking, error)
+	// The purge (purge.go).
+	Purge(cutoff func(rooms.Kind) time.Time, accountsCutoff time.Time) (rooms.PurgeStats, error)
+	RecomputeSpans() (lowered int, err error)
 }
 
 // Options are the service's dependencies.
@@ -90,9 +103,12 @@ type Options struct {
 	// Hold runs fn while the rooms cannot change (a reload waits); nil: fn
 	// runs as it is.
 	Hold func(fn func() error) error
-	// Closures are the closures in force (nil: none); "book now" is
-	// refused while one closes the room.
+	// Closures are the closures in force now (nil: none): series skip
+	// their days, and "book now" is refused while one closes the room.
 	Closures func() []rooms.Closure
+	// HorizonMonths is how far ahead series are stored (0:
+	// DefaultHorizonMonths).
+	HorizonMonths int
 }
 
 // Service is the booking service.

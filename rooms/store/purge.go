@@ -24,10 +24,11 @@ const purgeBatch = 1000
 // of them would hold the lock as long as a big delete.
 const purgeScanFactor = 10
 
-// PurgeStats says what Purge deleted.
-type PurgeStats struct{ Bookings, AuditEntries, Series int }
+// PurgeStats says what Purge deleted (a rooms type: the booking service
+// names it without importing the store).
+type PurgeStats = rooms.PurgeStats
 
-func (p *PurgeStats) add(o PurgeStats) {
+func addStats(p *PurgeStats, o PurgeStats) {
 	p.Bookings += o.Bookings
 	p.AuditEntries += o.AuditEntries
 	p.Series += o.Series
@@ -111,7 +112,7 @@ func (s *Store) purge(cutoff func(rooms.Kind) time.Time, accountsCutoff time.Tim
 			if err != nil {
 				return total, fmt.Errorf("purge: %w", err)
 			}
-			total.add(step.stats)
+			addStats(&total, step.stats)
 			if step.next == nil {
 				break
 			}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -29,58 +28,17 @@ const (
 // collides with a booking.
 const ReasonConflict = "conflict"
 
-// SkippedOccurrence is an occurrence not stored: it collided (Conflicts) or
-// fell on a closure (Reason "closure: <reason>", reported by the caller).
-type SkippedOccurrence struct {
-	Start  time.Time `json:"start"`
-	Reason string    `json:"reason"`
-	// Conflicts are the bookings it collides with, by start; they may
-	// include earlier occurrences of the same series call.
-	Conflicts []rooms.Booking `json:"-"`
-	// Err is the allocator's error for an occurrence it refused (Reason
-	// starts with ReasonAllocationPrefix); nil otherwise.
-	Err error `json:"-"`
-}
+// SkippedOccurrence and SeriesConflictError are the rooms types (the
+// booking service names them without importing the store).
+type (
+	SkippedOccurrence   = rooms.SkippedOccurrence
+	SeriesConflictError = rooms.SeriesConflictError
+)
 
 // refusedOccurrence is the skipped entry of an occurrence the allocator
 // refused: it counts as a conflict of that occurrence.
 func refusedOccurrence(b *rooms.Booking, err error) SkippedOccurrence {
 	return SkippedOccurrence{Start: b.Start, Reason: ReasonAllocationPrefix + err.Error(), Err: err}
-}
-
-// SeriesConflictError: on_conflict=fail and some occurrences collide (or
-// the allocator refused them); nothing was written. Occurrences lists
-// every colliding one, by start.
-type SeriesConflictError struct {
-	Occurrences []SkippedOccurrence
-}
-
-// maxListedCollisions bounds the message, not the error's content: a
-// series laid over another can collide hundreds of times.
-const maxListedCollisions = 10
-
-func (e *SeriesConflictError) Error() string {
-	var sb strings.Builder
-	fmt.Fprintf(&sb, "%d occurrences collide: ", len(e.Occurrences))
-	for i, o := range e.Occurrences {
-		if i == maxListedCollisions {
-			fmt.Fprintf(&sb, ", and %d more", len(e.Occurrences)-i)
-			break
-		}
-		if i > 0 {
-			sb.WriteString(", ")
-		}
-		if o.Err != nil {
-			fmt.Fprintf(&sb, "%s: %s", o.Start.UTC().Format("2006-01-02T15:04Z07:00"), o.Reason)
-			continue
-		}
-		ids := make([]string, len(o.Conflicts))
-		for j, c := range o.Conflicts {
-			ids[j] = c.ID
-		}
-		fmt.Fprintf(&sb, "%s with %s", o.Start.UTC().Format("2006-01-02T15:04Z07:00"), strings.Join(ids, " "))
-	}
-	return sb.String()
 }
 
 // seriesNotFound names the series and still matches rooms.ErrNotFound,
@@ -145,6 +103,9 @@ func (s *Store) CreateSeries(sr rooms.Series, occurrences []rooms.Booking, skipC
 		}
 		changes := diff(&rooms.Booking{}, &sr.Template)
 		changes["rule"] = Change{After: short(sr.Rule)}
+		if err := s.noteSeries(tx, sr, sid, actor, ActionSeriesCreate, time.Time{}); err != nil {
+			return err
+		}
 		return appendSeriesAudit(tx, sr.ID, AuditEntry{
 			ID: seriesAudit.String(), Time: now, Actor: actor, Action: ActionSeriesCreate, Changes: changes,
 			Detail: fmt.Sprintf("%d occurrences stored, %d skipped", len(stored), len(skipped)),
@@ -447,6 +408,9 @@ func (s *Store) AppendOccurrences(id string, version uint64, occurrences []rooms
 		if err := putSeries(tx, &sr, sid); err != nil {
 			return err
 		}
+		if err := s.noteSeries(tx, sr, sid, actor, ActionSeriesExtend, before); err != nil {
+			return err
+		}
 		return appendSeriesAudit(tx, sr.ID, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesExtend,
 			Changes: map[string]Change{"materialised_until": {Before: timeText(before), After: timeText(sr.MaterialisedUntil)}},
@@ -512,6 +476,9 @@ func (s *Store) UpdateSeries(id string, version uint64, actor string, change fun
 			return err
 		}
 		out = ns
+		if err := s.noteSeries(tx, ns, sid, actor, ActionSeriesUpdate, time.Time{}); err != nil {
+			return err
+		}
 		return appendSeriesAudit(tx, ns.ID, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesUpdate, Changes: changes,
 		})
@@ -544,6 +511,14 @@ func slicesEqualTime(a, b []time.Time) bool {
 // daemon ends the rule where the cancellation starts), so that a crash or
 // the horizon job cannot come between the two.
 func (s *Store) CancelSeries(id string, from time.Time, actor string, cut func(*rooms.Series) error) ([]rooms.Booking, error) {
+	return s.CancelSeriesChecked(id, from, actor, nil, cut)
+}
+
+// CancelSeriesChecked is CancelSeries with a check: if not nil, it is
+// given every meeting the cancellation would change, before anything is
+// written, and an error from it changes nothing (the booking service
+// refuses a series whose meetings the actor may not all touch).
+func (s *Store) CancelSeriesChecked(id string, from time.Time, actor string, check func([]rooms.Booking) error, cut func(*rooms.Series) error) ([]rooms.Booking, error) {
 	now := s.now().UTC()
 	// Audit IDs are made inside the transaction (their number is known only
 	// there); ids.next takes its own mutex and no store lock.
@@ -565,6 +540,11 @@ func (s *Store) CancelSeries(id string, from time.Time, actor string, cut func(*
 		})
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(todo); err != nil {
+				return err
+			}
 		}
 		for _, old := range todo { // never Put while the cursor iterates
 			uid, err := ulid.ParseStrict(old.ID)
@@ -620,6 +600,9 @@ func (s *Store) CancelSeries(id string, from time.Time, actor string, cut func(*
 			if sr.Rule != rule {
 				detail += "; rule now " + short(sr.Rule)
 			}
+		}
+		if err := s.noteSeries(tx, sr, sid, actor, ActionSeriesCancel, from); err != nil {
+			return err
 		}
 		return appendSeriesAudit(tx, sr.ID, AuditEntry{
 			ID: auditID.String(), Time: now, Actor: actor, Action: ActionSeriesCancel, Detail: detail,

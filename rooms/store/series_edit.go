@@ -121,6 +121,9 @@ func (s *Store) EditSeries(id string, version uint64, from time.Time, actor stri
 		if old.Rule != ns.Rule {
 			changes["rule"] = Change{Before: short(old.Rule), After: short(ns.Rule)}
 		}
+		if err := s.noteSeries(tx, ns, sid, actor, ActionSeriesUpdate, from); err != nil {
+			return err
+		}
 		return appendSeriesAudit(tx, ns.ID, AuditEntry{ID: aid, Time: now, Actor: actor, Action: ActionSeriesUpdate,
 			Changes: changes, Detail: fmt.Sprintf("%d meetings from %s", len(edited), timeText(from))})
 	})

@@ -65,6 +65,8 @@ type Store struct {
 	allocator atomic.Pointer[Allocator]
 	// changes is the change feed (Subscribe).
 	changes changeFeed
+	// seriesChanges is the series operations' feed (SubscribeSeries).
+	seriesChanges seriesFeed
 }
 
 // Open opens or creates the store at path (mode 0600), migrates it to

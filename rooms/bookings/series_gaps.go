@@ -1,4 +1,4 @@
-package web
+package bookings
 
 import (
 	"time"
@@ -6,23 +6,27 @@ import (
 	"github.com/kogge-project/kogge/rooms"
 )
 
-// seriesGaps returns the dates the series' rule names (up to what is
+// SeriesGaps returns the dates the series' rule names (up to what is
 // stored) that hold no meeting: left out when the series was booked or
 // extended, because the day was a closure, the room was taken or its rules
 // refused it. The series record keeps no list of them, so they are found
-// by laying the stored meetings over the rule's dates. Meetings are matched
-// by local day, not instant: a series whose times were changed from a date
-// on keeps its earlier meetings at the old time. A meeting moved to
-// another day on its own frees no date: it stands for the nearest date
-// nobody holds.
-func (s *server) seriesGaps(c *caller, sr rooms.Series, room rooms.Room, occ []rooms.Booking) []skippedView {
+// by laying the stored meetings (occ) over the rule's dates. Meetings are
+// matched by local day, not instant: a series whose times were changed
+// from a date on keeps its earlier meetings at the old time. A meeting
+// moved to another day on its own frees no date: it stands for the
+// nearest date nobody holds. A series whose room left the config has none.
+func (s *Service) SeriesGaps(sr rooms.Series, occ []rooms.Booking) []Skip {
+	room, ok := s.o.Room(sr.Template.Room)
+	if !ok {
+		return nil
+	}
 	zone := room.Zone
 	if zone == nil {
 		zone = time.UTC
 	}
 	// From the earliest meeting still stored once that is past: the purge
-	// job removes old meetings and keeps the series, and those dates were
-	// not left out. (Dates left out before it are past too.)
+	// removes old meetings and keeps the series, and those dates were not
+	// left out. (Dates left out before it are past too.)
 	from := sr.Template.Start
 	if len(occ) > 0 {
 		earliest := occ[0].Start
@@ -31,7 +35,7 @@ func (s *server) seriesGaps(c *caller, sr rooms.Series, room rooms.Room, occ []r
 				earliest = b.Start
 			}
 		}
-		if y, m, d := earliest.In(zone).Date(); earliest.After(from) && earliest.Before(s.now()) {
+		if y, m, d := earliest.In(zone).Date(); earliest.After(from) && earliest.Before(s.o.Now()) {
 			from = time.Date(y, m, d, 0, 0, 0, 0, zone) // the whole day: a meeting may have moved within it
 		}
 	}
@@ -65,25 +69,24 @@ func (s *server) seriesGaps(c *caller, sr rooms.Series, room rooms.Room, occ []r
 		}
 		free = append(free[:near], free[near+1:]...)
 	}
-	closures := s.closureList()
-	out := make([]skippedView, 0, len(free))
+	closures := s.closures()
+	out := make([]Skip, 0, len(free))
 	for _, t := range free {
-		v := skippedView{Start: t.UTC(), StartLocal: room.Local(t), Kind: skipRules, Reason: "not booked"}
+		k := Skip{Start: t, Kind: SkipRules, Reason: "not booked"}
 		if cl, ok := rooms.ClosureFor(closures, room, t); ok {
-			v.Kind, v.Closure, v.Reason = skipClosure, closureWords(cl), "closure"
+			k.Kind, k.Closure, k.Reason = SkipClosure, &cl, "closure"
 		} else if want := sr.Occurrence(zone, t); rooms.Validate(&want, room, t, false) == nil {
 			// The room's rules allow the day: something else had it.
-			v.Kind, v.Reason = skipConflict, "conflict"
-			if others, err := s.store.Overlapping(room.ID, want.OccupiedFrom(), want.OccupiedUntil()); err == nil {
+			k.Kind, k.Reason = SkipConflict, "conflict"
+			if others, err := s.o.Store.Overlapping(room.ID, want.OccupiedFrom(), want.OccupiedUntil()); err == nil {
 				for _, o := range others {
-					if o.SeriesID == sr.ID || !o.Status.Blocks() {
-						continue
+					if o.SeriesID != sr.ID && o.Status.Blocks() {
+						k.Conflicts = append(k.Conflicts, o)
 					}
-					v.Conflicts = append(v.Conflicts, conflictViewOf(c, &o))
 				}
 			}
 		}
-		out = append(out, v)
+		out = append(out, k)
 	}
 	return out
 }

@@ -1,0 +1,79 @@
+package store
+
+import (
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
+)
+
+// A series operation changes many bookings in one transaction; each one
+// reaches the change feed on its own (changes.go). Listeners that speak of
+// the series as a whole (the contact's mail) hear the operation once, on
+// this second feed, after the commit and after the booking changes: the
+// commit handlers run in the order they were registered, and the booking
+// changes' handler is registered when the transaction begins.
+
+// seriesFeed is the store's rooms.SeriesFeed.
+type seriesFeed struct {
+	mu        sync.Mutex
+	next      int
+	listeners map[int]func(rooms.SeriesChange)
+}
+
+// SubscribeSeries implements rooms.SeriesFeed: listener hears every series
+// operation committed from now on.
+func (s *Store) SubscribeSeries(listener func(rooms.SeriesChange)) (cancel func()) {
+	f := &s.seriesChanges
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.listeners == nil {
+		f.listeners = map[int]func(rooms.SeriesChange){}
+	}
+	id := f.next
+	f.next++
+	f.listeners[id] = listener
+	return func() {
+		f.mu.Lock()
+		delete(f.listeners, id)
+		f.mu.Unlock()
+	}
+}
+
+var _ rooms.SeriesFeed = (*Store)(nil)
+
+func (f *seriesFeed) current() []func(rooms.SeriesChange) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ls := make([]func(rooms.SeriesChange), 0, len(f.listeners))
+	for _, l := range f.listeners {
+		ls = append(ls, l)
+	}
+	return ls
+}
+
+// noteSeries publishes, once tx commits, that the series operation action
+// by actor left sr (stored under sid) as it is in tx. The meetings are
+// read in tx, so listeners get the operation's own result whatever
+// commits after it; with nobody listening nothing is read.
+func (s *Store) noteSeries(tx *bbolt.Tx, sr rooms.Series, sid ulid.ULID, actor, action string, from time.Time) error {
+	if len(s.seriesChanges.current()) == 0 {
+		return nil
+	}
+	c := rooms.SeriesChange{Series: sr, Actor: actor, Action: action, From: from}
+	if err := eachOccurrence(tx, sid, time.Time{}, func(b rooms.Booking) error {
+		c.Occurrences = append(c.Occurrences, b)
+		return nil
+	}); err != nil {
+		return err
+	}
+	tx.OnCommit(func() {
+		for _, l := range s.seriesChanges.current() {
+			l(c)
+		}
+	})
+	return nil
+}
