@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -96,16 +98,25 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 		return rooms.UnknownRoom(roomID)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ical.MaxImportSize))
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large.ics", "mib", ical.MaxImportSize>>20)
+	}
 	if err != nil {
 		return err
 	}
-	events, err := ical.ParseImport(bytes.NewReader(body), room.Zone)
+	// The request's context ends when the client goes away: a preview
+	// nobody waits for is not worth finishing (docs/security.md, "Limits").
+	ctx := r.Context()
+	events, err := ical.ParseImportContext(ctx, bytes.NewReader(body), room.Zone)
 	if err != nil {
-		return newProblem(http.StatusUnprocessableEntity, "invalid-ics", "invalid-ics")
+		return importProblem(err)
 	}
 	now, total := s.now(), 0
 	out := []importPreview{}
 	for _, ev := range events {
+		if err := ctx.Err(); err != nil {
+			return importProblem(err)
+		}
 		if !ev.RecurrenceID.IsZero() || ev.Cancelled {
 			continue // overrides and cancellations follow their series
 		}
@@ -140,6 +151,34 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"room": room.ID, "events": out})
 	return nil
+}
+
+// importProblem says why an upload was not read: which limit it went
+// beyond, in words, or that it is no calendar Kogge can read.
+func importProblem(err error) error {
+	var le *ical.LimitError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// Nobody reads the answer; the status (nginx's "client closed
+		// request") keeps it out of the error log and apart in the metrics.
+		return newProblem(499, "cancelled", "cancelled")
+	case !errors.As(err, &le):
+		return newProblem(http.StatusUnprocessableEntity, "invalid-ics", "invalid-ics")
+	case le.Limit == ical.LimitSize:
+		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large.ics", "mib", ical.MaxImportSize>>20)
+	case le.Limit == ical.LimitEvents:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.events", "max", le.Max)
+	case le.Limit == ical.LimitProperties:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.properties", "max", le.Max, "line", le.Line)
+	case le.Limit == ical.LimitLine:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.line", "kib", le.Max>>10, "line", le.Line)
+	case le.Limit == ical.LimitZones:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.zones", "max", le.Max)
+	case le.Limit == ical.LimitObservances:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.observances", "max", le.Max, "line", le.Line)
+	default: // ical.LimitDates
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.dates", "max", le.Max)
+	}
 }
 
 func (s *server) horizonMonthsOr18() int {
