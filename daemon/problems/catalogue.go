@@ -157,6 +157,8 @@ var texts = map[string]Text{
 	"field.required":         {"Bitte füllen Sie das Feld „{field}“ aus.", "{field} is required."},
 	"field.invalid-text":     {"Das Feld „{field}“ enthält ungültigen Text.", "{field} is not valid text."},
 	"field.too-long-text":    {"Das Feld „{field}“ ist länger als {max} Zeichen.", "{field} is longer than {max} characters."},
+	"field.control-text":     {"Das Feld „{field}“ enthält Steuerzeichen (etwa einen Zeilenumbruch oder ein Nullzeichen); bitte entfernen Sie sie.", "{field} has control characters (such as a line break or a null character); remove them."},
+	"field.bidi-text":        {"Das Feld „{field}“ enthält Zeichen, die die Schreibrichtung umkehren; damit kann ein Text anders aussehen, als er ist. Bitte entfernen Sie sie.", "{field} has characters that reverse the direction of writing, which can make a text look like something else; remove them."},
 	"field.contact":          {"Die Kontaktadresse muss eine einfache E-Mail-Adresse sein wie anna.schmidt@stadt.example, nicht {value}.", "The contact must be a plain mail address like anna.schmidt@stadt.example, not {value}."},
 	"field.kind":             {"Die Art muss Ratssitzung, Ausschusssitzung, Bewerbungsgespräch oder Besprechung sein, nicht {value}.", "Kind must be one of council, committee, interview or meeting, not {value}."},
 	"field.status":           {"Der Status muss vorläufig, bestätigt oder abgesagt sein, nicht {value}.", "Status must be tentative, confirmed or cancelled, not {value}."},
