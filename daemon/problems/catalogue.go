@@ -233,6 +233,8 @@ var texts = map[string]Text{
 		"The time zone starting at line {line} has more than {max} parts for daylight saving and standard time."},
 	"ics-limit.dates": {"Die Datei enthält mehr als {max} Datums- und Zeitangaben (Beginn, Ende, Ausnahmen und Zeitumstellungen zusammen); bitte teilen Sie sie auf.",
 		"The file holds more than {max} dates and times (starts, ends, exceptions and clock changes together); split it."},
+	"ics-limit.rule-days": {"Die Serien in der Datei reichen zusammen zu weit zurück: Für die Vorschau müsste Kogge mehr als {max} Tage durchgehen. Bitte entfernen Sie vergangene Serien oder teilen Sie die Datei auf.",
+		"The series in the file reach back too far together: the preview would have to go through more than {max} days. Remove past series or split the file."},
 	"cancelled":         {"Die Anfrage wurde abgebrochen, bevor sie fertig war.", "The request was cancelled before it was done."},
 	"no-such-feed":      {"Dieses Kalender-Abo gibt es nicht.", "There is no such feed."},
 	"no-such-feed.link": {"Dieser Kalender-Link ist nicht (mehr) gültig.", "This calendar link is not valid (any more)."},

@@ -88,6 +88,14 @@ type importedMeeting struct {
 // maxImportMeetings bounds one preview: a committee's plan is dozens.
 const maxImportMeetings = 2000
 
+// maxImportRuleDays bounds the days the preview's series expansions walk
+// through in all: a rule is expanded from its first date, also through
+// the years before today that the preview does not show, and 10,000
+// daily series since the year 1 that ended yesterday would show nothing
+// but take half an hour. A million days (about 0.3 s) is a hundred
+// series of 27 years each (docs/security.md, "Limits").
+const maxImportRuleDays = 1_000_000
+
 // importICS answers POST /import/ics?room=: an uploaded .ics (a committee's
 // meeting plan) checked against the room — every meeting with its problems
 // and conflicts. Nothing is booked; the secretary books what she accepts.
@@ -111,7 +119,8 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err != nil {
 		return importProblem(err)
 	}
-	now, total := s.now(), 0
+	now, total, ruleDays := s.now(), 0, 0
+	horizon := now.AddDate(0, s.horizonMonthsOr18(), 0)
 	out := []importPreview{}
 	for _, ev := range events {
 		if err := ctx.Err(); err != nil {
@@ -131,8 +140,13 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 				out = append(out, p)
 				continue
 			}
+			if ev.Start.Before(horizon) {
+				if ruleDays += int(horizon.Sub(ev.Start).Hours()/24) + 1; ruleDays > maxImportRuleDays {
+					return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.rule-days", "max", maxImportRuleDays)
+				}
+			}
 			// Meetings already past are not worth previewing (nor counting).
-			if starts, err = sr.Expand(room.Zone, maxTime(ev.Start, now), now.AddDate(0, s.horizonMonthsOr18(), 0)); err != nil {
+			if starts, err = sr.Expand(room.Zone, maxTime(ev.Start, now), horizon); err != nil {
 				p.Problems = append(p.Problems, rooms.FieldProblem{Field: "rule", Code: rooms.CodeInvalidRule, Message: err.Error()})
 			}
 			tmpl = sr.Template

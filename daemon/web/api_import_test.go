@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -95,11 +96,20 @@ func TestImportPreviewLimits(t *testing.T) {
 		dates.WriteString("EXDATE:" + strings.Repeat("20261202T160000Z,", 59) + "20261203T160000Z\r\n")
 	}
 	dates.WriteString("END:VEVENT\r\nEND:VCALENDAR\r\n")
+	// Series that ended long ago show nothing, but would be expanded from
+	// their first date on.
+	var old strings.Builder
+	old.WriteString("BEGIN:VCALENDAR\r\n")
+	for i := range 150 {
+		fmt.Fprintf(&old, "BEGIN:VEVENT\r\nUID:%d\r\nDTSTART:20000103T170000Z\r\nRRULE:FREQ=DAILY;UNTIL=20000201T000000Z\r\nEND:VEVENT\r\n", i)
+	}
+	old.WriteString("END:VCALENDAR\r\n")
 	long := strings.Replace(committeePlan, "SUMMARY:Bauausschuss", "DESCRIPTION:"+strings.Repeat("Tagesordnung", 6000), 1)
 	tests := []struct {
 		name, body, de, en string
 	}{
 		{"dates", dates.String(), "mehr als 50000 Datums- und Zeitangaben", "more than 50000 dates and times"},
+		{"series reaching back", old.String(), "mehr als 1000000 Tage durchgehen", "go through more than 1000000 days"},
 		{"line", long, "Zeile 6 ist (mit ihren Fortsetzungszeilen) länger als 64 KiB", "Line 6 is, with its continuation lines, longer than 64 KiB"},
 	}
 	for _, tt := range tests {
