@@ -1,6 +1,7 @@
 package rooms
 
 import (
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -79,10 +80,10 @@ func UnknownRoom(id string) error {
 // for edits that leave the times alone (a running meeting's notes may change).
 func Validate(b *Booking, room Room, now time.Time, checkPast bool) error {
 	e := &ValidationError{}
-	checkText(e, "title", b.Title, MaxTitleLen, true)
-	checkText(e, "organizer", b.Organizer, MaxOrganizerLen, true)
-	checkText(e, "committee", b.Committee, MaxCommitteeLen, false)
-	checkText(e, "notes", b.Notes, MaxNotesLen, false)
+	checkText(e, "title", b.Title, MaxTitleLen, true, OneLine)
+	checkText(e, "organizer", b.Organizer, MaxOrganizerLen, true, OneLine)
+	checkText(e, "committee", b.Committee, MaxCommitteeLen, false, OneLine)
+	checkText(e, "notes", b.Notes, MaxNotesLen, false, MultiLine)
 	if b.Contact != "" {
 		if a, err := mail.ParseAddress(b.Contact); err != nil || len(b.Contact) > 254 || a.Address != b.Contact {
 			e.add("contact", CodeInvalidField, "field.contact", vals{"value": b.Contact}, "The contact must be a plain mail address like anna.schmidt@stadt.example, not %q.", b.Contact)
@@ -145,11 +146,18 @@ func WithinHours(start, end time.Time, room Room) bool {
 	return open && !start.Before(from) && !end.After(until)
 }
 
-func checkText(e *ValidationError, field, value string, max int, required bool) {
+// checkText applies the one text policy (CheckText) and the field's
+// length.
+func checkText(e *ValidationError, field, value string, max int, required bool, rule TextRule) {
+	err := CheckText(value, rule)
 	switch {
 	case required && strings.TrimSpace(value) == "":
 		e.add(field, CodeInvalidField, "field.required", vals{"field": field}, "%s is required.", capitalise(field))
-	case !utf8.ValidString(value):
+	case errors.Is(err, ErrTextControl):
+		e.add(field, CodeInvalidField, "field.control-text", vals{"field": field}, "%s has control characters (such as a line break or a null character).", capitalise(field))
+	case errors.Is(err, ErrTextBidi):
+		e.add(field, CodeInvalidField, "field.bidi-text", vals{"field": field}, "%s has characters that reverse the direction of writing, which can make it display as something else.", capitalise(field))
+	case err != nil:
 		e.add(field, CodeInvalidField, "field.invalid-text", vals{"field": field}, "%s is not valid text.", capitalise(field))
 	case utf8.RuneCountInString(value) > max:
 		e.add(field, CodeInvalidField, "field.too-long-text", vals{"field": field, "max": max}, "%s is longer than %d characters.", capitalise(field), max)

@@ -229,20 +229,13 @@ func cleanName(s string) (string, error) {
 	if n < 1 || n > maxNameLen {
 		return "", fmt.Errorf("the display name must have 1 to %d characters", maxNameLen)
 	}
-	if !printable(s) {
-		return "", errors.New("the display name has control characters")
-	}
-	for _, r := range s {
-		// Format characters (bidi overrides, zero-width spaces) can
-		// disguise a name; the zero-width joiner builds emoji.
-		if unicode.Is(unicode.Cf, r) && r != zeroWidthJoiner {
-			return "", errors.New("the display name has invisible formatting characters")
-		}
+	// The one text policy for what people read of each other
+	// (rooms.CheckText), in its strictest form.
+	if err := rooms.CheckText(s, rooms.PersonName); err != nil {
+		return "", fmt.Errorf("the display name %w", err)
 	}
 	return s, nil
 }
-
-const zeroWidthJoiner = '\u200d'
 
 func printable(s string) bool {
 	if !utf8.ValidString(s) {

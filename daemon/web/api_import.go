@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -86,6 +88,14 @@ type importedMeeting struct {
 // maxImportMeetings bounds one preview: a committee's plan is dozens.
 const maxImportMeetings = 2000
 
+// maxImportRuleDays bounds the days the preview's series expansions walk
+// through in all: a rule is expanded from its first date, also through
+// the years before today that the preview does not show, and 10,000
+// daily series since the year 1 that ended yesterday would show nothing
+// but take half an hour. A million days (about 0.3 s) is a hundred
+// series of 27 years each (docs/security.md, "Limits").
+const maxImportRuleDays = 1_000_000
+
 // importICS answers POST /import/ics?room=: an uploaded .ics (a committee's
 // meeting plan) checked against the room — every meeting with its problems
 // and conflicts. Nothing is booked; the secretary books what she accepts.
@@ -96,16 +106,26 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 		return rooms.UnknownRoom(roomID)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ical.MaxImportSize))
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large.ics", "mib", ical.MaxImportSize>>20)
+	}
 	if err != nil {
 		return err
 	}
-	events, err := ical.ParseImport(bytes.NewReader(body), room.Zone)
+	// The request's context ends when the client goes away: a preview
+	// nobody waits for is not worth finishing (docs/security.md, "Limits").
+	ctx := r.Context()
+	events, err := ical.ParseImportContext(ctx, bytes.NewReader(body), room.Zone)
 	if err != nil {
-		return newProblem(http.StatusUnprocessableEntity, "invalid-ics", "invalid-ics")
+		return importProblem(err)
 	}
-	now, total := s.now(), 0
+	now, total, ruleDays := s.now(), 0, 0
+	horizon := now.AddDate(0, s.horizonMonthsOr18(), 0)
 	out := []importPreview{}
 	for _, ev := range events {
+		if err := ctx.Err(); err != nil {
+			return importProblem(err)
+		}
 		if !ev.RecurrenceID.IsZero() || ev.Cancelled {
 			continue // overrides and cancellations follow their series
 		}
@@ -120,8 +140,13 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 				out = append(out, p)
 				continue
 			}
+			if ev.Start.Before(horizon) {
+				if ruleDays += int(horizon.Sub(ev.Start).Hours()/24) + 1; ruleDays > maxImportRuleDays {
+					return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.rule-days", "max", maxImportRuleDays)
+				}
+			}
 			// Meetings already past are not worth previewing (nor counting).
-			if starts, err = sr.Expand(room.Zone, maxTime(ev.Start, now), now.AddDate(0, s.horizonMonthsOr18(), 0)); err != nil {
+			if starts, err = sr.Expand(room.Zone, maxTime(ev.Start, now), horizon); err != nil {
 				p.Problems = append(p.Problems, rooms.FieldProblem{Field: "rule", Code: rooms.CodeInvalidRule, Message: err.Error()})
 			}
 			tmpl = sr.Template
@@ -140,6 +165,34 @@ func (s *server) importICS(w http.ResponseWriter, r *http.Request, c *caller) er
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"room": room.ID, "events": out})
 	return nil
+}
+
+// importProblem says why an upload was not read: which limit it went
+// beyond, in words, or that it is no calendar Kogge can read.
+func importProblem(err error) error {
+	var le *ical.LimitError
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// Nobody reads the answer; the status (nginx's "client closed
+		// request") keeps it out of the error log and apart in the metrics.
+		return newProblem(499, "cancelled", "cancelled")
+	case !errors.As(err, &le):
+		return newProblem(http.StatusUnprocessableEntity, "invalid-ics", "invalid-ics")
+	case le.Limit == ical.LimitSize:
+		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large.ics", "mib", ical.MaxImportSize>>20)
+	case le.Limit == ical.LimitEvents:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.events", "max", le.Max)
+	case le.Limit == ical.LimitProperties:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.properties", "max", le.Max, "line", le.Line)
+	case le.Limit == ical.LimitLine:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.line", "kib", le.Max>>10, "line", le.Line)
+	case le.Limit == ical.LimitZones:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.zones", "max", le.Max)
+	case le.Limit == ical.LimitObservances:
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.observances", "max", le.Max, "line", le.Line)
+	default: // ical.LimitDates
+		return newProblem(http.StatusUnprocessableEntity, "ics-limit", "ics-limit.dates", "max", le.Max)
+	}
 }
 
 func (s *server) horizonMonthsOr18() int {

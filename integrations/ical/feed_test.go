@@ -1,6 +1,7 @@
 package ical
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -80,8 +81,8 @@ func TestVTimezoneMatchesGo(t *testing.T) {
 			writeVTimezone(&w, zone, tt.from, tt.to)
 			w.line("END:VCALENDAR")
 			text := strings.Replace(string(w.buf), "TZID:"+tt.zone, "TZID:Custom Zone", 1)
-			p := &parser{zone: time.UTC, vtz: map[string]*vtimezone{}, zones: map[string]resolvedZone{}}
-			lines, err := unfold([]byte(text))
+			p := &parser{ctx: context.Background(), zone: time.UTC, vtz: map[string]*vtimezone{}, zones: map[string]resolvedZone{}}
+			lines, err := unfold(p.ctx, []byte(text))
 			if err != nil {
 				t.Fatal(err)
 			}

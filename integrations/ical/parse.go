@@ -2,6 +2,7 @@ package ical
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -9,14 +10,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/kogge-project/kogge/rooms"
-)
-
-// Limits on an upload: a committee's plan for a year has a few hundred
-// meetings; anything far beyond is a mistake or an attack on the preview.
-const (
-	MaxImportSize   = 2 << 20 // bytes
-	MaxImportEvents = 10000
-	maxDepth        = 16 // nested components
 )
 
 // ImportedEvent is one VEVENT of an upload, with its times resolved to
@@ -73,6 +66,14 @@ type contentLine struct {
 // would put a meeting at the wrong time: an unknown zone is an error.
 // Floating times and DATE values are read in zone.
 func ParseImport(r io.Reader, zone *time.Location) ([]ImportedEvent, error) {
+	return ParseImportContext(context.Background(), r, zone)
+}
+
+// ParseImportContext is ParseImport that gives up, with ctx's error, once
+// ctx is done: an upload whose sender has gone away is not worth the
+// work. A file beyond the limits in limits.go is refused with a
+// *LimitError before the work it would take is done.
+func ParseImportContext(ctx context.Context, r io.Reader, zone *time.Location) ([]ImportedEvent, error) {
 	if zone == nil {
 		zone = time.UTC
 	}
@@ -81,18 +82,21 @@ func ParseImport(r io.Reader, zone *time.Location) ([]ImportedEvent, error) {
 		return nil, fmt.Errorf("ical: reading the upload: %w", err)
 	}
 	if len(data) > MaxImportSize {
-		return nil, &ParseError{Msg: fmt.Sprintf("the file is larger than %d MiB", MaxImportSize>>20)}
+		return nil, &LimitError{Limit: LimitSize, Max: MaxImportSize}
 	}
-	lines, err := unfold(data)
+	lines, err := unfold(ctx, data)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{zone: zone, vtz: make(map[string]*vtimezone), zones: make(map[string]resolvedZone)}
+	p := &parser{ctx: ctx, zone: zone, vtz: make(map[string]*vtimezone), zones: make(map[string]resolvedZone)}
 	if err := p.walk(lines); err != nil {
 		return nil, err
 	}
 	out := make([]ImportedEvent, 0, len(p.events))
-	for _, raw := range p.events {
+	for i, raw := range p.events {
+		if err := alive(ctx, i); err != nil {
+			return nil, err
+		}
 		ev, err := p.event(raw)
 		if err != nil {
 			return nil, err
@@ -107,7 +111,7 @@ func ParseImport(r io.Reader, zone *time.Location) ([]ImportedEvent, error) {
 
 // unfold splits data into content lines, joining folded continuations
 // (RFC 5545 3.1) and remembering where each began.
-func unfold(data []byte) ([]contentLine, error) {
+func unfold(ctx context.Context, data []byte) ([]contentLine, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	var out []contentLine
 	var cur strings.Builder
@@ -126,6 +130,9 @@ func unfold(data []byte) ([]contentLine, error) {
 	}
 	n := 0
 	for len(data) > 0 {
+		if err := alive(ctx, n); err != nil {
+			return nil, err
+		}
 		n++
 		raw := data
 		if i := bytes.IndexByte(data, '\n'); i >= 0 {
@@ -138,6 +145,9 @@ func unfold(data []byte) ([]contentLine, error) {
 			if cur.Len() == 0 {
 				return nil, errorAt(n, "a continuation line (starting with a space) follows no property")
 			}
+			if cur.Len()+len(raw)-1 > MaxImportLine {
+				return nil, &LimitError{Limit: LimitLine, Max: MaxImportLine, Line: start}
+			}
 			cur.Write(raw[1:])
 			continue
 		}
@@ -148,6 +158,9 @@ func unfold(data []byte) ([]contentLine, error) {
 			continue // blank lines are not allowed, but harmless
 		}
 		start = n
+		if len(raw) > MaxImportLine {
+			return nil, &LimitError{Limit: LimitLine, Max: MaxImportLine, Line: start}
+		}
 		cur.Write(raw)
 	}
 	if err := flush(); err != nil {
@@ -231,25 +244,47 @@ func (e *rawEvent) first(name string) (contentLine, bool) {
 }
 
 type parser struct {
+	ctx       context.Context
 	zone      *time.Location
 	events    []*rawEvent
 	vtz       map[string]*vtimezone
 	zones     map[string]resolvedZone
 	cancelAll bool
+	// dates counts date values against MaxImportDates; vtzs counts
+	// VTIMEZONEs against MaxImportZones.
+	dates, vtzs int
+	// err is a limit reached inside a zone's offset function, which
+	// cannot return it; times reports it.
+	err error
+}
+
+// dateProps are the properties whose values count as dates.
+var dateProps = map[string]bool{"DTSTART": true, "DTEND": true, "DUE": true, "RECURRENCE-ID": true, "EXDATE": true, "RDATE": true}
+
+// charge counts n more date values, from line.
+func (p *parser) charge(n, line int) error {
+	if p.dates += n; p.dates > MaxImportDates {
+		return &LimitError{Limit: LimitDates, Max: MaxImportDates, Line: line}
+	}
+	return nil
 }
 
 // walk checks the component structure and collects events and zones.
 func (p *parser) walk(lines []contentLine) error {
 	type frame struct {
-		name string
-		line int
+		name  string
+		line  int
+		props int
 	}
 	var stack []frame
 	var ev *rawEvent
 	var tz *vtimezone
 	var obs *tzObservance
 	sawCalendar := false
-	for _, cl := range lines {
+	for i, cl := range lines {
+		if err := alive(p.ctx, i); err != nil {
+			return err
+		}
 		switch cl.name {
 		case "BEGIN":
 			name := strings.ToUpper(strings.TrimSpace(cl.value))
@@ -259,19 +294,25 @@ func (p *parser) walk(lines []contentLine) error {
 			if len(stack) == maxDepth {
 				return errorAt(cl.line, "components nested too deeply")
 			}
-			stack = append(stack, frame{name, cl.line})
+			stack = append(stack, frame{name: name, line: cl.line})
 			switch {
 			case name == "VCALENDAR":
 				sawCalendar = true
 			case name == "VEVENT" && len(stack) == 2:
 				if len(p.events) == MaxImportEvents {
-					return errorAt(cl.line, "more than %d events in one file", MaxImportEvents)
+					return &LimitError{Limit: LimitEvents, Max: MaxImportEvents, Line: cl.line}
 				}
 				ev = &rawEvent{line: cl.line}
 				p.events = append(p.events, ev)
 			case name == "VTIMEZONE" && len(stack) == 2:
+				if p.vtzs++; p.vtzs > MaxImportZones {
+					return &LimitError{Limit: LimitZones, Max: MaxImportZones, Line: cl.line}
+				}
 				tz = &vtimezone{line: cl.line}
 			case (name == "STANDARD" || name == "DAYLIGHT") && tz != nil && len(stack) == 3:
+				if len(tz.obs) == MaxImportObservances {
+					return &LimitError{Limit: LimitObservances, Max: MaxImportObservances, Line: tz.line}
+				}
 				obs = &tzObservance{line: cl.line}
 			}
 			continue
@@ -309,6 +350,15 @@ func (p *parser) walk(lines []contentLine) error {
 			}
 			continue // trailing junk after END:VCALENDAR
 		}
+		if top := &stack[len(stack)-1]; top.props >= MaxImportProperties {
+			return &LimitError{Limit: LimitProperties, Max: MaxImportProperties, Line: top.line}
+		}
+		if dateProps[cl.name] {
+			if err := p.charge(strings.Count(cl.value, ",")+1, cl.line); err != nil {
+				return err
+			}
+		}
+		stack[len(stack)-1].props++
 		switch top := stack[len(stack)-1].name; {
 		case top == "VCALENDAR":
 			if cl.name == "METHOD" && strings.EqualFold(strings.TrimSpace(cl.value), "CANCEL") {
@@ -419,10 +469,10 @@ func (p *parser) times(cl contentLine) ([]zonedTime, error) {
 	var out []zonedTime
 	for _, v := range strings.Split(cl.value, ",") {
 		v = strings.TrimSpace(v)
-		if len(out) > MaxImportEvents {
-			return nil, errorAt(cl.line, "%s: too many values", cl.name)
-		}
 		t, err := p.time(cl, v)
+		if err == nil {
+			err = p.err
+		}
 		if err != nil {
 			return nil, err
 		}

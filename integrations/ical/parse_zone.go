@@ -41,11 +41,20 @@ func (p *parser) resolve(tzid string, line int) (resolvedZone, error) {
 	if z, ok := p.zones[tzid]; ok {
 		return z, nil
 	}
+	// Each new name may be looked up on disk (ianaZone) or prepared
+	// from the file (compile).
+	if len(p.zones) >= MaxImportZones {
+		return resolvedZone{}, &LimitError{Limit: LimitZones, Max: MaxImportZones, Line: line}
+	}
 	var z resolvedZone
 	if loc := ianaZone(tzid); loc != nil {
 		z = resolvedZone{offset: rooms.ZoneOffsets(loc)}
 	} else if vt, ok := p.vtz[tzid]; ok && len(vt.obs) > 0 {
-		z = resolvedZone{offset: vt.offsetAt}
+		zt, err := p.compile(vt)
+		if err != nil {
+			return z, err
+		}
+		z = resolvedZone{offset: zt.offsetAt}
 	} else {
 		return z, errorAt(line, "unknown time zone %q (neither an IANA name nor defined by a VTIMEZONE in the file)", clip(tzid))
 	}
@@ -142,7 +151,7 @@ func (o *tzObservance) add(cl contentLine) {
 	case "RDATE":
 		for _, d := range strings.Split(v, ",") {
 			d = strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(d)), "Z")
-			if t, err := time.Parse(localFormat, d); err == nil && len(o.rdates) < 1000 {
+			if t, err := time.Parse(localFormat, d); err == nil { // counted by walk (MaxImportDates)
 				o.rdates = append(o.rdates, t)
 			}
 		}
@@ -245,72 +254,4 @@ func (r *yearlyRule) day(y int) (time.Time, bool) {
 	last := time.Date(y, r.month+1, 0, 0, 0, 0, 0, time.UTC)
 	d := last.AddDate(0, 0, -((int(last.Weekday())-int(r.weekday)+7)%7)-7*(-r.nth-1))
 	return d, d.Month() == r.month
-}
-
-// latestOnset is the observance's last onset at or before t.
-func (o *tzObservance) latestOnset(t time.Time) (time.Time, bool) {
-	var best time.Time
-	found := false
-	consider := func(wall time.Time) {
-		at := wall.Add(-time.Duration(o.from) * time.Second)
-		if !at.After(t) && (!found || at.After(best)) {
-			best, found = at, true
-		}
-	}
-	consider(o.start)
-	for _, d := range o.rdates {
-		consider(d)
-	}
-	if r := o.rule; r != nil {
-		startYear := o.start.Year()
-		clock := o.start.Sub(time.Date(startYear, o.start.Month(), o.start.Day(), 0, 0, 0, 0, time.UTC))
-		years := []int{t.Year() - 1, t.Year()}
-		last := 1 << 30
-		if r.count > 0 {
-			last = startYear + r.count - 1
-		}
-		if !r.until.IsZero() {
-			last = min(last, r.until.Year())
-		}
-		if last < t.Year()-1 {
-			years = append(years, last, last-1)
-		}
-		for _, y := range years {
-			if y < startYear || y > last {
-				continue
-			}
-			d, ok := r.day(y)
-			if !ok {
-				continue
-			}
-			wall := d.Add(clock)
-			if wall.Before(o.start) || !r.until.IsZero() && wall.Add(-time.Duration(o.from)*time.Second).After(r.until) {
-				continue
-			}
-			consider(wall)
-		}
-	}
-	return best, found
-}
-
-// offsetAt is the offset in force at t: that of the latest onset before
-// it, or before any onset the first observance's TZOFFSETFROM.
-func (z *vtimezone) offsetAt(t time.Time) int {
-	var best time.Time
-	off, found := 0, false
-	for _, o := range z.obs {
-		if at, ok := o.latestOnset(t); ok && (!found || at.After(best)) {
-			best, off, found = at, o.to, true
-		}
-	}
-	if found {
-		return off
-	}
-	earliest := z.obs[0]
-	for _, o := range z.obs[1:] {
-		if o.start.Before(earliest.start) {
-			earliest = o
-		}
-	}
-	return earliest.from
 }
