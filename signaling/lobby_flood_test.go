@@ -36,7 +36,7 @@ func (e *env) connectFrom(token, name, addr string) *client {
 	return c
 }
 
-// TestLobbyFloodFromOneAddress is issue 14's attack: one guest-link holder
+// TestLobbyFloodFromOneAddress is the lobby flood: one guest-link holder
 // at one address opens 50 connections; only a few wait, the rest are
 // refused, and a guest from another address still gets into the lobby
 // and is admitted by the host. The participant limit (10) plays no part.

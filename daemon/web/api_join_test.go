@@ -191,7 +191,7 @@ func TestJoinLinksOpenCloseRotateAndPIN(t *testing.T) {
 	}
 }
 
-// TestPINGuessersCannotLockTheMeeting is issue 14's attack: wrong PINs
+// TestPINGuessersCannotLockTheMeeting is the PIN lockout attack: wrong PINs
 // from 10 networks (five each, all they may) meet the booking's ceiling;
 // the right PIN from an 11th network still gets in, at most a few seconds
 // later. Before: rate_limited for everyone.

@@ -81,7 +81,7 @@ func TestLoginIsRateLimited(t *testing.T) {
 	}
 }
 
-// TestGuesserElsewhereCannotLockTheLogin is issue 14's attack over HTTP
+// TestGuesserElsewhereCannotLockTheLogin is the lockout attack over HTTP
 // behind a trusted proxy: 192.0.2.66 sends one wrong password a second for
 // ten minutes; the real user, from 198.51.100.7, logs in at once each
 // time (before the fix: 429 on 9 of 10 tries).

@@ -77,7 +77,7 @@ func TestRateLimitPerAccountAndAddress(t *testing.T) {
 	}
 }
 
-// TestGuesserCannotLockTheAccount is issue 14's attack: one address sends
+// TestGuesserCannotLockTheAccount is the lockout attack: one address sends
 // one wrong password a second for ten minutes; the real user, from
 // another address, logs in at once with the right password.
 func TestGuesserCannotLockTheAccount(t *testing.T) {

@@ -94,7 +94,7 @@ func TestCreateSeriesPreviewsSkipsAndTellsOnce(t *testing.T) {
 	}
 }
 
-// A series' meetings obey the rule single bookings do (issue 14): bernd,
+// A series' meetings obey the rule single bookings do: bernd,
 // who may not touch anna's confidential meetings, may neither cancel nor
 // change them through the series. The whole operation is refused, naming
 // how many, and nothing changes.
