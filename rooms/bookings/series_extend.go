@@ -86,4 +86,3 @@ func (s *Service) horizon(now time.Time) time.Time {
 	}
 	return now.AddDate(0, months, 0).UTC()
 }
-
