@@ -60,10 +60,6 @@ type Deps struct {
 	// ImportCouncil and Reconcile are the "oparl-import" and "reconcile"
 	// actions, which live with the integrations; nil leaves the action out.
 	ImportCouncil, Reconcile Action
-	// Changed, if set, hears of every booking an action wrote. It is the
-	// daemon's hand-written notification until the store's change feed
-	// (docs/architecture.md §8) tells every listener itself; then it goes.
-	Changed func(rooms.Booking)
 }
 
 // Actions are the actions [[jobs]] tables can name, for Start.

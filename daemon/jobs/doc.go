@@ -12,8 +12,7 @@
 // docs/architecture.md §5 for where the jobs sit among the time-driven
 // work.
 //
-// The actions do not tell listeners about the bookings they write beyond
-// the optional Deps.Changed callback: the booking change feed the store
-// will publish after every commit (docs/architecture.md §8) is to take
-// that over.
+// The actions change bookings through the booking service (rooms/bookings)
+// and tell nobody: every change reaches its listeners through the store's
+// change feed (docs/architecture.md §8).
 package jobs

@@ -11,16 +11,11 @@ import (
 // extendSeries stores the meetings of every series up to the horizon
 // (today + series.horizon_months) through the booking service, which
 // holds the rules (bookings.Service.ExtendSeries). Listeners hear of the
-// new meetings through the store's change feed, and through Changed.
+// new meetings through the store's change feed.
 func (d Deps) extendSeries(cfg config.Job) (string, error) {
 	rep, err := d.bookings().ExtendSeries(jobActor(cfg))
 	if err != nil {
 		return "", err
-	}
-	if d.Changed != nil {
-		for _, b := range rep.Stored {
-			d.Changed(b)
-		}
 	}
 	summary := fmt.Sprintf("%d series, %d meetings added, %d skipped", rep.Series, rep.Added, rep.Skipped)
 	if len(rep.Failed) > 0 {

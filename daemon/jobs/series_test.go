@@ -53,8 +53,8 @@ func TestExtendSeriesJobMovesTheHorizon(t *testing.T) {
 	}
 
 	var heard []rooms.Booking
-	extend := Actions(Deps{Store: st, Catalog: catalog, HorizonMonths: 3,
-		Changed: func(b rooms.Booking) { heard = append(heard, b) }})["extend-series"]
+	defer st.Subscribe(func(c rooms.Change) { heard = append(heard, c.Booking()) })()
+	extend := Actions(Deps{Store: st, Catalog: catalog, HorizonMonths: 3})["extend-series"]
 	summary, err := extend(config.Job{Name: "horizon"})
 	if err != nil {
 		t.Fatal(err)
@@ -65,11 +65,11 @@ func TestExtendSeriesJobMovesTheHorizon(t *testing.T) {
 	}
 	// Listeners hear of exactly the meetings the job added, once each.
 	if len(heard) != len(after)-len(stored) {
-		t.Fatalf("Changed heard %d meetings, the job added %d", len(heard), len(after)-len(stored))
+		t.Fatalf("the feed told of %d meetings, the job added %d", len(heard), len(after)-len(stored))
 	}
 	for _, b := range heard {
 		if b.SeriesID != created.ID || b.ID == "" {
-			t.Fatalf("Changed heard %+v", b)
+			t.Fatalf("the feed told of %+v", b)
 		}
 	}
 	if again, _ := extend(config.Job{Name: "horizon"}); again == "" {
