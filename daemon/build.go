@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/backends"
+	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/daemon/metrics"
@@ -21,6 +24,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/admission"
 	"github.com/kogge-project/kogge/signaling/meetings"
 )
 
@@ -281,4 +285,77 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		return c.closeAll, err
 	}
 	return c.closeAll, nil
+}
+
+func isHTTPS(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && p.Scheme == "https"
+}
+
+// newJoins builds join admission from the webrtc configuration.
+func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*admission.Joins, error) {
+	return admission.New(admission.Options{KeyFile: w.KeyFile, PublicURL: publicURL, EndGrace: w.EndGrace.Duration,
+		ParticipantLimit: w.ParticipantLimit, Store: st, Room: cat.Get, Now: now, Log: log})
+}
+
+// meetingOptions are the built-in SFU's meetings as the webrtc
+// configuration sets them up.
+func meetingOptions(w config.WebRTC, publicURL string, demo bool, st *store.Store, j *admission.Joins, log *slog.Logger) meetings.Options {
+	return meetings.Options{UDPPort: w.UDPPort, ListenIP: w.ListenIP, ICETCPPort: w.ICETCPPort, NAT1To1IPs: w.NAT1To1IPs,
+		STUN: w.STUNServers, TURN: w.TURNServers, TURNSecretFile: w.TURNSecretFile, TURNTTL: w.TURNCredentialTTL.Duration,
+		PublicURL: publicURL, Demo: demo, Store: st, Joins: j, Log: log}
+}
+
+// changeListeners are the parts that follow every committed booking
+// change, whatever made it (the API, a panel, the timeline, a job, the
+// council import, the purge, a provider move): the store's change feed
+// calls hear once per change, after its commit. Nobody else tells them.
+type changeListeners struct {
+	// timeline re-plans the booking's instants (nil: none runs, as in
+	// the API tests).
+	timeline interface{ Changed(rooms.Booking) }
+	// meetings keeps an open meeting in step (a new end, an end for all).
+	meetings *meetings.Meetings
+	// broker places, moves and deletes external meetings; read at each
+	// change, since the tests swap it.
+	broker func() *broker.Broker
+	// server mails the booking's contact and carries the booking to open
+	// pages (web.Server.Hear; nil before it is built).
+	server func() *web.Server
+}
+
+func (l changeListeners) hear(c rooms.Change) {
+	b := c.Booking()
+	if c.After == nil {
+		// Deleted by the purge: past, so nothing to plan, open or move;
+		// pages redraw on the event.
+		b.Status = rooms.StatusCancelled
+	}
+	if l.timeline != nil {
+		l.timeline.Changed(b)
+	}
+	if l.meetings != nil {
+		l.meetings.BookingChanged(b)
+	}
+	if l.broker != nil {
+		if brk := l.broker(); brk != nil {
+			brk.Kick(b.ID)
+		}
+	}
+	if l.server != nil {
+		if srv := l.server(); srv != nil {
+			srv.Hear(c)
+		}
+	}
+}
+
+// hearSeries follows every committed series operation, once per
+// operation (the store's series feed), where changeListeners hear each of
+// its meetings: the HTTP side mails the series' contact in one mail.
+func hearSeries(server func() *web.Server) func(rooms.SeriesChange) {
+	return func(c rooms.SeriesChange) {
+		if srv := server(); srv != nil {
+			srv.HearSeries(c)
+		}
+	}
 }

@@ -64,23 +64,6 @@ func (d *daemonProcess) waitForSignals(sigs <-chan os.Signal, serveErr <-chan er
 	}
 }
 
-// ready is /readyz: the store answers and the maintenance jobs run.
-func (d *daemonProcess) ready() error {
-	if d.stopping.Load() {
-		return errors.New("shutting down")
-	}
-	if _, err := d.store.CountByStatus(); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if !d.jobs.Running() {
-		return errors.New("maintenance jobs are not running")
-	}
-	if err := d.timelineErr.Load(); err != nil {
-		return fmt.Errorf("booking timeline stopped: %w", *err)
-	}
-	return nil
-}
-
 // startWatchdog pings systemd's watchdog at half its interval while the
 // daemon is ready; a wedged store stops the pings and systemd restarts us.
 func (d *daemonProcess) startWatchdog() (stop func()) {

@@ -3,13 +3,10 @@ package main
 import (
 	"errors"
 	"reflect"
-	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/jobs"
-	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
-	"github.com/kogge-project/kogge/rooms/store"
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 )
@@ -109,25 +106,4 @@ func restartSections(running, next *config.Config) []string {
 		}
 	}
 	return out
-}
-
-// futureBookings lists a room's bookings that have not ended and are not
-// cancelled.
-func (d *daemonProcess) futureBookings(room string) ([]rooms.Booking, error) {
-	var out []rooms.Booking
-	err := d.store.Each(store.Query{Room: room, From: time.Now()}, func(b rooms.Booking) (bool, error) {
-		if b.Status.Blocks() {
-			out = append(out, b)
-		}
-		return len(out) < 20, nil // enough to name in a message
-	})
-	return out, err
-}
-
-// closureList is the closures in force now.
-func (d *daemonProcess) closureList() []rooms.Closure {
-	if p := d.closures.Load(); p != nil {
-		return *p
-	}
-	return d.cfg.ClosureList()
 }

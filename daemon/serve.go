@@ -10,12 +10,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"os/signal"
-	"regexp"
-	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -23,20 +19,7 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
-	"github.com/kogge-project/kogge/daemon/jobs"
-	"github.com/kogge-project/kogge/daemon/metrics"
 	"github.com/kogge-project/kogge/daemon/web"
-	"github.com/kogge-project/kogge/integrations/broker"
-	"github.com/kogge-project/kogge/integrations/gotomeeting"
-	"github.com/kogge-project/kogge/integrations/oparl"
-	"github.com/kogge-project/kogge/integrations/pexip"
-	"github.com/kogge-project/kogge/rooms"
-	"github.com/kogge-project/kogge/rooms/accounts"
-	"github.com/kogge-project/kogge/rooms/av/roomav"
-	"github.com/kogge-project/kogge/rooms/store"
-	"github.com/kogge-project/kogge/rooms/timeline"
-	"github.com/kogge-project/kogge/signaling/admission"
-	"github.com/kogge-project/kogge/signaling/meetings"
 )
 
 // demoDataDir is where `go run ./daemon` without a config keeps its data.
@@ -84,60 +67,16 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		log.Warn("config: "+w.Message, "key", w.Path)
 	}
 	d := &daemonProcess{cfg: cfg, cfgPath: *cfgPath, demo: isDemo, log: log, stdout: stdout, demoProviders: demoProv}
-	if err := d.run(); err != nil {
+	if err := d.serve(); err != nil {
 		return err
 	}
 	log.Info("kogge stopped") // the store is closed: what was acknowledged is on disk
 	return nil
 }
 
-// daemonProcess is one run of `kogge serve`: build wires its parts, run
-// adds the listeners and the signal handling.
-type daemonProcess struct {
-	cfg     *config.Config
-	cfgPath string
-	demo    bool
-	log     *slog.Logger
-	stdout  io.Writer
-
-	store    *store.Store
-	accounts *accounts.Service
-	catalog  *rooms.Catalog
-	metrics  *metrics.Metrics
-	jobs     *jobs.Scheduler
-	timeline *timeline.Timeline
-	av       *roomav.AV
-	meetings *meetings.Meetings
-	oparl    *oparl.Importer
-	broker   *broker.Broker
-	goTo     map[string]*gotomeeting.Client
-	// web is the HTTP surface (nil until build made it), handler its
-	// routes.
-	web     atomic.Pointer[web.Server]
-	handler http.Handler
-	// providerMetrics also keeps the last reconcile run's findings.
-	providerMetrics *metrics.Providers
-	// pexipLicensing is Pexip's last reported licence usage (nil: none).
-	pexipLicensing atomic.Pointer[pexip.Licensing]
-	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
-	demoProviders *demo.Providers
-	// demoData, adminPassword and demoLinks are for the demo's banner.
-	demoData      demo.Data
-	adminPassword string
-	demoLinks     []string
-	// importedAtStart closes when the council import at start is done.
-	importedAtStart chan struct{}
-	stopping        atomic.Bool
-	// closures are the [[closures]] in force (a reload swaps them).
-	closures atomic.Pointer[[]rooms.Closure]
-	// timelineErr is set when the timeline stopped on its own.
-	timelineErr atomic.Pointer[error]
-	// ctx ends when shutdown begins: long jobs (an OParl sync against a
-	// hanging server) stop then instead of outlasting systemd's patience.
-	ctx context.Context
-}
-
-func (d *daemonProcess) run() error {
+// serve runs the daemon: build, then the listeners, READY, and the
+// signals until the drain.
+func (d *daemonProcess) serve() error {
 	cfg := d.cfg
 	ctx, shutdown := context.WithCancel(context.Background())
 	defer shutdown()
@@ -247,27 +186,6 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
-// auditAccount records account events. Login events carry the client
-// address: that goes to the security log (the journal, kept briefly) and is
-// cut from the audit bucket, which lives as long as the booking history
-// (docs/security.md §4: IP addresses only in short-lived security logs).
-func (d *daemonProcess) auditAccount(actor, action, detail string) {
-	if strings.HasPrefix(action, "login.") {
-		level := slog.LevelInfo
-		if action == "login.failure" || action == "login.lockout" {
-			level = slog.LevelWarn
-		}
-		d.log.Log(context.Background(), level, "security: "+action, "account", actor, "detail", detail)
-		detail = strings.TrimSpace(addrField.ReplaceAllString(detail, ""))
-	}
-	if err := d.store.AppendAudit(store.AuditEntry{Actor: actor, Action: action, Detail: detail}); err != nil {
-		d.log.Error("audit write failed", "action", action, "err", err)
-	}
-}
-
-// addrField matches the addr="…" part of an account audit detail.
-var addrField = regexp.MustCompile(`addr="(?:[^"\\]|\\.)*"`)
-
 func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
 	out := make([]netip.Prefix, 0, len(cidrs))
 	for _, c := range cidrs {
@@ -278,23 +196,4 @@ func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
 		out = append(out, p.Masked())
 	}
 	return out, nil
-}
-
-func isHTTPS(u string) bool {
-	p, err := url.Parse(u)
-	return err == nil && p.Scheme == "https"
-}
-
-// newJoins builds join admission from the webrtc configuration.
-func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*admission.Joins, error) {
-	return admission.New(admission.Options{KeyFile: w.KeyFile, PublicURL: publicURL, EndGrace: w.EndGrace.Duration,
-		ParticipantLimit: w.ParticipantLimit, Store: st, Room: cat.Get, Now: now, Log: log})
-}
-
-// meetingOptions are the built-in SFU's meetings as the webrtc
-// configuration sets them up.
-func meetingOptions(w config.WebRTC, publicURL string, demo bool, st *store.Store, j *admission.Joins, log *slog.Logger) meetings.Options {
-	return meetings.Options{UDPPort: w.UDPPort, ListenIP: w.ListenIP, ICETCPPort: w.ICETCPPort, NAT1To1IPs: w.NAT1To1IPs,
-		STUN: w.STUNServers, TURN: w.TURNServers, TURNSecretFile: w.TURNSecretFile, TURNTTL: w.TURNCredentialTTL.Duration,
-		PublicURL: publicURL, Demo: demo, Store: st, Joins: j, Log: log}
 }

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/demo"
+	"github.com/kogge-project/kogge/daemon/jobs"
+	"github.com/kogge-project/kogge/daemon/metrics"
+	"github.com/kogge-project/kogge/daemon/web"
+	"github.com/kogge-project/kogge/integrations/broker"
+	"github.com/kogge-project/kogge/integrations/gotomeeting"
+	"github.com/kogge-project/kogge/integrations/oparl"
+	"github.com/kogge-project/kogge/integrations/pexip"
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
+	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/timeline"
+	"github.com/kogge-project/kogge/signaling/meetings"
+)
+
+// daemonProcess is one run of `kogge serve`: build wires its parts into
+// it, serve adds the listeners and the signal handling.
+type daemonProcess struct {
+	cfg     *config.Config
+	cfgPath string
+	demo    bool
+	log     *slog.Logger
+	stdout  io.Writer
+
+	store    *store.Store
+	accounts *accounts.Service
+	catalog  *rooms.Catalog
+	metrics  *metrics.Metrics
+	jobs     *jobs.Scheduler
+	timeline *timeline.Timeline
+	av       *roomav.AV
+	meetings *meetings.Meetings
+	oparl    *oparl.Importer
+	broker   *broker.Broker
+	goTo     map[string]*gotomeeting.Client
+	// web is the HTTP surface (nil until build made it), handler its
+	// routes.
+	web     atomic.Pointer[web.Server]
+	handler http.Handler
+	// providerMetrics also keeps the last reconcile run's findings.
+	providerMetrics *metrics.Providers
+	// pexipLicensing is Pexip's last reported licence usage (nil: none).
+	pexipLicensing atomic.Pointer[pexip.Licensing]
+	// demoProviders are the demo's GoTo and Pexip emulators (nil otherwise).
+	demoProviders *demo.Providers
+	// demoData, adminPassword and demoLinks are for the demo's banner.
+	demoData      demo.Data
+	adminPassword string
+	demoLinks     []string
+	// importedAtStart closes when the council import at start is done.
+	importedAtStart chan struct{}
+	stopping        atomic.Bool
+	// closures are the [[closures]] in force (a reload swaps them).
+	closures atomic.Pointer[[]rooms.Closure]
+	// timelineErr is set when the timeline stopped on its own.
+	timelineErr atomic.Pointer[error]
+	// ctx ends when shutdown begins: long jobs (an OParl sync against a
+	// hanging server) stop then instead of outlasting systemd's patience.
+	ctx context.Context
+}
+
+// ready is /readyz: the store answers and the maintenance jobs run.
+func (d *daemonProcess) ready() error {
+	if d.stopping.Load() {
+		return errors.New("shutting down")
+	}
+	if _, err := d.store.CountByStatus(); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if !d.jobs.Running() {
+		return errors.New("maintenance jobs are not running")
+	}
+	if err := d.timelineErr.Load(); err != nil {
+		return fmt.Errorf("booking timeline stopped: %w", *err)
+	}
+	return nil
+}
+
+// futureBookings lists a room's bookings that have not ended and are not
+// cancelled.
+func (d *daemonProcess) futureBookings(room string) ([]rooms.Booking, error) {
+	var out []rooms.Booking
+	err := d.store.Each(store.Query{Room: room, From: time.Now()}, func(b rooms.Booking) (bool, error) {
+		if b.Status.Blocks() {
+			out = append(out, b)
+		}
+		return len(out) < 20, nil // enough to name in a message
+	})
+	return out, err
+}
+
+// closureList is the closures in force now.
+func (d *daemonProcess) closureList() []rooms.Closure {
+	if p := d.closures.Load(); p != nil {
+		return *p
+	}
+	return d.cfg.ClosureList()
+}
+
+// auditAccount records account events. Login events carry the client
+// address: that goes to the security log (the journal, kept briefly) and is
+// cut from the audit bucket, which lives as long as the booking history
+// (docs/security.md §4: IP addresses only in short-lived security logs).
+func (d *daemonProcess) auditAccount(actor, action, detail string) {
+	if strings.HasPrefix(action, "login.") {
+		level := slog.LevelInfo
+		if action == "login.failure" || action == "login.lockout" {
+			level = slog.LevelWarn
+		}
+		d.log.Log(context.Background(), level, "security: "+action, "account", actor, "detail", detail)
+		detail = strings.TrimSpace(addrField.ReplaceAllString(detail, ""))
+	}
+	if err := d.store.AppendAudit(store.AuditEntry{Actor: actor, Action: action, Detail: detail}); err != nil {
+		d.log.Error("audit write failed", "action", action, "err", err)
+	}
+}
+
+// addrField matches the addr="…" part of an account audit detail.
+var addrField = regexp.MustCompile(`addr="(?:[^"\\]|\\.)*"`)
