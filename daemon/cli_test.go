@@ -15,7 +15,7 @@ import (
 func kogge(t *testing.T, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut strings.Builder
-	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	code := runCommand(args, strings.NewReader(stdin), &out, &errOut)
 	return code, out.String(), errOut.String()
 }
 

@@ -15,10 +15,10 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(runCommand(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cmd := "serve"
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
@@ -38,10 +38,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "internal-check-db":
 		return runCheckDB(args)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, commandHelp)
 		return 0
 	default:
-		fmt.Fprintf(stderr, "kogge: unknown command %q\n\n%s", cmd, usage)
+		fmt.Fprintf(stderr, "kogge: unknown command %q\n\n%s", cmd, commandHelp)
 		return 2
 	}
 	if err != nil {
@@ -53,7 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-const usage = `Usage:
+const commandHelp = `Usage:
   kogge [serve] [-config FILE] [-log-format auto|text|json]
         Run the daemon. Without -config: demo mode in ./kogge-data on 127.0.0.1:8080.
   kogge check-config -config FILE

@@ -29,6 +29,18 @@ import (
 	"github.com/kogge-project/kogge/signaling/meetings"
 )
 
+// demoDataDir is where `go run ./daemon` without a config keeps its data.
+const demoDataDir = "kogge-data"
+
+// loadConfig reads the config file, or builds the demo config when there is none.
+func loadConfig(path string) (cfg *config.Config, demo bool, err error) {
+	if path == "" {
+		return config.Demo(demoDataDir), true, nil
+	}
+	cfg, err = config.Load(path)
+	return cfg, false, err
+}
+
 // daemonProcess is one run of `kogge serve`: build wires its parts into
 // it, serve adds the listeners and the signal handling.
 type daemonProcess struct {

@@ -25,7 +25,7 @@ import (
 // re-executes itself as kogge when KOGGE_RUN_MAIN is set.
 func TestMain(m *testing.M) {
 	if os.Getenv("KOGGE_RUN_MAIN") == "1" && !isTestInvocation(os.Args[1:]) {
-		os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		os.Exit(runCommand(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	// Children of the test process, including the integrity checker that
 	// in-process commands start via os.Executable, must run kogge too.

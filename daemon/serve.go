@@ -17,22 +17,9 @@ import (
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 
-	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/daemon/web"
 )
-
-// demoDataDir is where `go run ./daemon` without a config keeps its data.
-const demoDataDir = "kogge-data"
-
-// loadConfig reads the config file, or builds the demo config when there is none.
-func loadConfig(path string) (cfg *config.Config, demo bool, err error) {
-	if path == "" {
-		return config.Demo(demoDataDir), true, nil
-	}
-	cfg, err = config.Load(path)
-	return cfg, false, err
-}
 
 func runServe(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
