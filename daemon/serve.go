@@ -155,6 +155,12 @@ func (d *daemonProcess) run() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
+	// The caps are below the listener: the HTTP server never sees a
+	// connection past them. The control socket has none, so /healthz and
+	// `kogge status` answer at the cap.
+	limited := newConnLimits(ln, cfg.Server.MaxConnections, cfg.Server.MaxConnectionsPerAddress, proxies, cfg.Server.TLSCert == "")
+	limited.refused = d.connRefusedLog()
+	d.checkFileLimit()
 	public := newHTTPServer(web.TrustedProxies(d.handler, proxies), d.log)
 	public.TLSConfig = tlsConfig()
 	public.RegisterOnShutdown(srv.Close)
@@ -175,9 +181,9 @@ func (d *daemonProcess) run() error {
 	serveErr := make(chan error, 2)
 	go func() {
 		if cfg.Server.TLSCert != "" {
-			serveErr <- public.ServeTLS(ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
+			serveErr <- public.ServeTLS(limited, cfg.Server.TLSCert, cfg.Server.TLSKey)
 		} else {
-			serveErr <- public.Serve(ln)
+			serveErr <- public.Serve(limited)
 		}
 	}()
 	go func() { serveErr <- ctl.Serve(ctlLn) }()
