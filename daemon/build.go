@@ -270,6 +270,8 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		Broker:        brk,
 		Bookings:      svc,
 		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
+
+		MaxEventStreamsPerLogin: cfg.Server.MaxEventStreamsPerLogin,
 	}
 	if d.oparl != nil { // a nil *oparl.Importer in the interface would not be nil
 		wo.OParl = d.oparl

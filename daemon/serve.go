@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -82,6 +83,12 @@ func (d *daemonProcess) serve() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
+	// The caps are below the listener: the HTTP server never sees a
+	// connection past them. The control socket has none, so /healthz and
+	// `kogge status` answer at the cap.
+	limited := web.LimitConnections(ln, cfg.Server.MaxConnections, cfg.Server.MaxConnectionsPerAddress, proxies,
+		cfg.Server.TLSCert == "", d.connRefusedLog())
+	d.checkFileLimit()
 	public := newHTTPServer(web.TrustedProxies(d.handler, proxies), d.log)
 	public.TLSConfig = tlsConfig()
 	public.RegisterOnShutdown(srv.Close)
@@ -102,9 +109,9 @@ func (d *daemonProcess) serve() error {
 	serveErr := make(chan error, 2)
 	go func() {
 		if cfg.Server.TLSCert != "" {
-			serveErr <- public.ServeTLS(ln, cfg.Server.TLSCert, cfg.Server.TLSKey)
+			serveErr <- public.ServeTLS(limited, cfg.Server.TLSCert, cfg.Server.TLSKey)
 		} else {
-			serveErr <- public.Serve(ln)
+			serveErr <- public.Serve(limited)
 		}
 	}()
 	go func() { serveErr <- ctl.Serve(ctlLn) }()
@@ -184,3 +191,45 @@ func parsePrefixes(cidrs []string) ([]netip.Prefix, error) {
 	}
 	return out, nil
 }
+
+// connRefusedLog returns the refusal hook: a warning at the first refused
+// connection and then at most once a minute with the count meanwhile, so
+// that a flood does not flood the journal too.
+func (d *daemonProcess) connRefusedLog() func(netip.Addr, bool) {
+	var (
+		mu   sync.Mutex
+		last time.Time
+		n    int
+	)
+	return func(addr netip.Addr, global bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		n++
+		if now := time.Now(); now.Sub(last) >= time.Minute {
+			which := "per address"
+			if global {
+				which = "overall"
+			}
+			d.log.Warn("security: connections refused at the cap", "refused", n, "cap", which, "addr", addr.String())
+			last, n = now, 0
+		}
+	}
+}
+
+// checkFileLimit warns when the open-file limit leaves too little room
+// beside max_connections (systemd/kogge.service sets twice the default).
+func (d *daemonProcess) checkFileLimit() {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return
+	}
+	if want := uint64(d.cfg.Server.MaxConnections) + fileHeadroom; rl.Cur < want {
+		d.log.Warn("config: the open-file limit leaves too little room beside server.max_connections",
+			"limit", rl.Cur, "max_connections", d.cfg.Server.MaxConnections, "want_at_least", want)
+	}
+}
+
+// fileHeadroom is the file descriptors kept beside the connections: the
+// store, the control socket, the SFU's sockets, outgoing connections
+// (mail, providers, devices) and the logs.
+const fileHeadroom = 1024

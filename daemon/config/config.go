@@ -50,6 +50,13 @@ type Server struct {
 	TrustedProxies []string `toml:"trusted_proxies"`
 	// ShutdownTimeout bounds the graceful drain after the first SIGTERM.
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	// MaxConnections and MaxConnectionsPerAddress cap the open connections
+	// of the public listener, in all and per client address (trusted
+	// proxies count only in all); MaxEventStreamsPerLogin caps the open
+	// event streams of one login (server_caps.go).
+	MaxConnections           int `toml:"max_connections"`
+	MaxConnectionsPerAddress int `toml:"max_connections_per_address"`
+	MaxEventStreamsPerLogin  int `toml:"max_event_streams_per_login"`
 }
 
 // Store is where the bbolt database lives.
@@ -126,7 +133,7 @@ const (
 // defaults is the configuration before the file is read.
 func defaults() *Config {
 	return &Config{
-		Server: Server{Listen: DefaultListen, ShutdownTimeout: Duration{DefaultShutdownTimeout}},
+		Server: withCaps(Server{Listen: DefaultListen, ShutdownTimeout: Duration{DefaultShutdownTimeout}}),
 		Store:  Store{DataDir: DefaultDataDir, OpenTimeout: Duration{DefaultOpenTimeout}},
 		Log:    Log{Format: "auto", Level: "info"},
 		Auth:   Auth{SessionTTL: Duration{DefaultSessionTTL}},

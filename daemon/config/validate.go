@@ -89,6 +89,7 @@ func (s Server) validate(e *Errors) {
 		}
 	}
 	inRange(e, "server.shutdown_timeout", s.ShutdownTimeout, minShutdownTimeout, maxShutdownTimeout)
+	s.validateCaps(e)
 }
 
 func validatePublicURL(raw string, e *Errors) {

@@ -28,23 +28,29 @@ const (
 // device and speaker-queue changes, and "booking" events when a booking is
 // made or changed, for one room or (without room) all. Events carry ids, times and status,
 // never titles, so every staff member may watch every room.
-func (s *server) events(w http.ResponseWriter, r *http.Request, _ *caller) error {
+func (s *server) events(w http.ResponseWriter, r *http.Request, c *caller) error {
 	room := r.URL.Query().Get("room")
 	if room != "" {
 		if _, ok := s.catalog.Get(room); !ok {
 			return newProblem(http.StatusNotFound, "unknown-room", "unknown-room", "room", room)
 		}
 	}
-	return s.stream(w, r, room, nil)
+	return s.stream(w, r, c, room, nil)
 }
 
-// stream writes the events of room ("" = all) until the client goes, the
-// daemon shuts down or stop closes (a panel revoked meanwhile). The staff
-// events route and the panel's share it.
-func (s *server) stream(w http.ResponseWriter, r *http.Request, room string, stop <-chan struct{}) error {
+// stream writes the events of room ("" = all) to caller c until the
+// client goes, the daemon shuts down or stop closes (a panel revoked
+// meanwhile). The staff events route and the panel's share it; each login
+// may hold only so many streams at once (stream_caps.go).
+func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room string, stop <-chan struct{}) error {
 	if s.subscribe == nil {
 		return newProblem(http.StatusServiceUnavailable, "not-ready", "not-ready.timeline")
 	}
+	release, err := s.streams.open(c)
+	if err != nil {
+		return err
+	}
+	defer release()
 	ch, cancel := s.subscribe(room, sseBuffer)
 	defer cancel()
 	var devices <-chan av.Status // nil (never ready) without AV

@@ -415,5 +415,5 @@ func (s *server) panelEvents(w http.ResponseWriter, r *http.Request, c *caller) 
 			return errStalePanel // revoked between authentication and watch
 		}
 	}
-	return s.stream(w, r, room.ID, stop)
+	return s.stream(w, r, c, room.ID, stop)
 }

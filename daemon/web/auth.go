@@ -110,6 +110,13 @@ func (s *server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) er
 		}
 		c = nil // a broken credential must not lock anyone out of the login page
 	}
+	if !rt.access.public {
+		// Whatever a login (or a token) sees is for that caller alone: no
+		// shared proxy or browser cache may keep it (the backup holds every
+		// password hash and TOTP seed, an invitation a booking's details).
+		// A handler may still say otherwise.
+		w.Header().Set("Cache-Control", "no-store")
+	}
 	if err := authorise(rt.access, c, r.PathValue("room")); err != nil {
 		return err
 	}

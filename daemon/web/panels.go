@@ -60,10 +60,6 @@ func pairingProblem(err error) error {
 	switch {
 	case errors.Is(err, accounts.ErrNoSuchPairing):
 		return newProblem(http.StatusNotFound, "no-such-pairing", "no-such-pairing")
-	case errors.Is(err, accounts.ErrTooManyPairings):
-		p := newProblem(http.StatusServiceUnavailable, "too-many-pairings", "too-many-pairings")
-		p.retryAfter = time.Minute
-		return p
 	case errors.As(err, &here):
 		p := newProblem(http.StatusTooManyRequests, "too-many-pairings-here", "too-many-pairings-here", "wait", waitFor(here.RetryAfter))
 		p.retryAfter = here.RetryAfter
@@ -81,8 +77,8 @@ func pairingProblem(err error) error {
 }
 
 // createPairing answers POST /panels/pairings: a new panel asks for a code.
-// Anyone may; the per-address limit and the bound on waiting pairings keep
-// it cheap.
+// Anyone may; the per-address and per-network limits and the bound on
+// waiting pairings (the oldest gives way) keep it cheap and unstarvable.
 func (s *server) createPairing(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	p, secret, err := s.accounts.CreatePairing(clientAddr(r))
 	if err != nil {

@@ -71,6 +71,8 @@ type server struct {
 	panels panelStreams
 	// goToAuthorize saves a GoTo organizer's tokens from an OAuth code.
 	goToAuthorize func(ctx context.Context, organizer, code string) error
+	// streams counts the open event streams of each login.
+	streams streamCounts
 }
 
 // Metrics counts requests and serves the Prometheus registry (daemon/metrics).
@@ -120,6 +122,9 @@ type Options struct {
 	Bookings *bookings.Service
 	// GoToAuthorize saves a GoTo organizer's tokens from an OAuth code.
 	GoToAuthorize func(ctx context.Context, organizer, code string) error
+	// MaxEventStreamsPerLogin caps the open event streams of one login
+	// (0: DefaultMaxEventStreamsPerLogin).
+	MaxEventStreamsPerLogin int
 }
 
 // Server is the HTTP surface built from Options.
@@ -145,6 +150,10 @@ func New(o Options) (*Server, error) {
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
 		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,
 		broker: o.Broker, goToAuthorize: o.GoToAuthorize,
+	}
+	s.streams.max = o.MaxEventStreamsPerLogin
+	if s.streams.max <= 0 {
+		s.streams.max = DefaultMaxEventStreamsPerLogin
 	}
 	// The service reads the closures when it needs them (a series, "book
 	// now"), through the server: a reload (or a test) swaps them.

@@ -61,8 +61,9 @@
 // (panels.go): it shows a six-digit code, an admin approves the code for a
 // room, and the panel's next poll collects its device token ("kgp_…"),
 // which binds it to that room until it is revoked. Pairings expire after
-// PairingTTL; at most MaxPendingPairings wait at once, and
-// MaxPendingPairingsPerNetwork from one /24 (IPv4) or /64 (IPv6).
+// PairingTTL; at most MaxPendingPairings wait at once (past it the oldest
+// gives way to the new one), and MaxPendingPairingsPerNetwork from one /24
+// (IPv4) or /64 (IPv6).
 //
 // # Rate limits
 //

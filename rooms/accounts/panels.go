@@ -65,10 +65,15 @@ type panelRecord struct {
 // Limits of pairing; named so tests and docs agree.
 const (
 	PairingTTL = 10 * time.Minute
-	// MaxPendingPairings bounds unapproved pairings: past it, new ones
-	// are refused until some expire (an anonymous caller cannot fill the
-	// database).
-	MaxPendingPairings = 20
+	// MaxPendingPairings bounds unapproved pairings (an anonymous caller
+	// cannot fill the database: at a few hundred bytes each, 200 are some
+	// 60 KB). Past it the oldest unapproved one gives way to the new one,
+	// so a flood can delay a real panel but never lock it out; a panel
+	// whose pairing gave way finds it gone at its next poll and asks
+	// again. 200 is several times every panel of a large town hall
+	// pairing at once, and filling it takes 100 networks (see
+	// MaxPendingPairingsPerNetwork).
+	MaxPendingPairings = 200
 	// MaxPendingPairingsPerNetwork bounds the unapproved pairings from one
 	// /24 (IPv4) or /64 (IPv6), so one caller cannot hold the whole table.
 	MaxPendingPairingsPerNetwork = 2
@@ -79,8 +84,7 @@ const (
 )
 
 var (
-	ErrNoSuchPairing   = errors.New("no such pairing, or it expired")
-	ErrTooManyPairings = errors.New("too many panels are waiting to be paired; try again in a few minutes")
+	ErrNoSuchPairing = errors.New("no such pairing, or it expired")
 	// ErrTooManyPairingsHere: MaxPendingPairingsPerNetwork from the
 	// caller's network already wait. It comes wrapped in a
 	// *PairingsWaitingError that says when the oldest of them expires.
@@ -104,7 +108,7 @@ func (e *PairingsWaitingError) Unwrap() error { return ErrTooManyPairingsHere }
 // and its secret (shown to the panel once, stored as a digest). Rate
 // limited per address; at most MaxPendingPairingsPerNetwork wait from one
 // /24 or /64 (a *PairingsWaitingError past it), and MaxPendingPairings in
-// all.
+// all: past that the oldest waiting one gives way.
 func (s *Service) CreatePairing(addr string) (Pairing, string, error) {
 	now := s.now().UTC()
 	network := Network(addr)
@@ -134,8 +138,12 @@ func (s *Service) CreatePairing(addr string) (Pairing, string, error) {
 			first := slices.MinFunc(here, func(a, b pairingRecord) int { return a.Expires.Compare(b.Expires) })
 			return &PairingsWaitingError{RetryAfter: first.Expires.Sub(now)}
 		}
-		if len(pending) >= MaxPendingPairings {
-			return ErrTooManyPairings
+		// livePairings lists by id, a ULID: oldest first.
+		for len(pending) >= MaxPendingPairings {
+			if err := tx.Bucket(bucketPairings).Delete([]byte(pending[0].ID)); err != nil {
+				return err
+			}
+			pending = pending[1:]
 		}
 		for {
 			p.Code = randomCode()

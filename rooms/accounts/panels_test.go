@@ -62,8 +62,11 @@ func TestPairingsExpireAndAreBounded(t *testing.T) {
 		t.Fatalf("expired: %v", err)
 	}
 	codes := map[string]bool{}
+	var oldest Pairing
+	var oldestSecret string
 	for i := range MaxPendingPairings {
-		p, _, err := e.svc.CreatePairing(fmt.Sprintf("198.51.%d.7", i))
+		e.clock.Advance(time.Millisecond) // ids, and so ages, in order
+		p, secret, err := e.svc.CreatePairing(fmt.Sprintf("198.51.%d.7", i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,9 +74,20 @@ func TestPairingsExpireAndAreBounded(t *testing.T) {
 			t.Fatalf("code %s twice", p.Code)
 		}
 		codes[p.Code] = true
+		if i == 0 {
+			oldest, oldestSecret = p, secret
+		}
 	}
-	if _, _, err := e.svc.CreatePairing("203.0.113.1"); !errors.Is(err, ErrTooManyPairings) {
+	// Past the bound the oldest waiting pairing gives way.
+	e.clock.Advance(time.Millisecond)
+	if _, _, err := e.svc.CreatePairing("203.0.113.1"); err != nil {
 		t.Fatalf("past the bound: %v", err)
+	}
+	if _, _, _, err := e.svc.ClaimPairing(oldest.ID, oldestSecret); !errors.Is(err, ErrNoSuchPairing) {
+		t.Fatalf("the oldest pairing after giving way: %v", err)
+	}
+	if ps, err := e.svc.Pairings(); err != nil || len(ps) != MaxPendingPairings {
+		t.Fatalf("%d pairings waiting, want %d: %v", len(ps), MaxPendingPairings, err)
 	}
 	var rl *RateLimitError
 	e = newEnv(t, nil)

@@ -1,0 +1,43 @@
+package config
+
+// Caps on connections and event streams ([server]). The numbers and their
+// reasons are in docs/security.md ("Limits"); systemd/kogge.service's
+// LimitNOFILE is twice DefaultMaxConnections, so that connections alone can
+// never use up the file descriptors the store, the SFU and the outgoing
+// connections (mail, providers, devices) need.
+const (
+	// DefaultMaxConnections: open connections of the public listener in
+	// all; past it new ones get 503.
+	DefaultMaxConnections = 8192
+	// DefaultMaxConnectionsPerAddress: open connections from one client
+	// address; past it new ones get 429. A browser opens at most six per
+	// server over HTTP/1.1 plus a WebSocket, so 256 is some 35 browsers
+	// behind one NAT address.
+	DefaultMaxConnectionsPerAddress = 256
+	// DefaultMaxEventStreamsPerLogin: open event streams of one login
+	// (a session, an API token's user, a panel); each open page holds
+	// one, and ten tabs are plenty.
+	DefaultMaxEventStreamsPerLogin = 10
+
+	maxMaxConnections          = 1 << 20
+	maxMaxEventStreamsPerLogin = 1000
+)
+
+// withCaps is s with the default caps.
+func withCaps(s Server) Server {
+	s.MaxConnections, s.MaxConnectionsPerAddress = DefaultMaxConnections, DefaultMaxConnectionsPerAddress
+	s.MaxEventStreamsPerLogin = DefaultMaxEventStreamsPerLogin
+	return s
+}
+
+func (s Server) validateCaps(e *Errors) {
+	if s.MaxConnections < 1 || s.MaxConnections > maxMaxConnections {
+		e.add("server.max_connections", "must be between 1 and %d, not %d", maxMaxConnections, s.MaxConnections)
+	}
+	if s.MaxConnectionsPerAddress < 1 || s.MaxConnectionsPerAddress > s.MaxConnections {
+		e.add("server.max_connections_per_address", "must be between 1 and max_connections (%d), not %d", s.MaxConnections, s.MaxConnectionsPerAddress)
+	}
+	if s.MaxEventStreamsPerLogin < 1 || s.MaxEventStreamsPerLogin > maxMaxEventStreamsPerLogin {
+		e.add("server.max_event_streams_per_login", "must be between 1 and %d, not %d", maxMaxEventStreamsPerLogin, s.MaxEventStreamsPerLogin)
+	}
+}
