@@ -3,6 +3,7 @@
 //	kogge [serve] [-config FILE]      run the daemon (demo mode without -config)
 //	kogge check-config -config FILE   validate a config file
 //	kogge backup -o FILE [-config F]  hot copy of the database
+//	kogge check-db [-config F]        list damaged records
 //	kogge user add|passwd|list|disable|enable …
 package main
 
@@ -35,6 +36,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runUser(args, stdin, stdout, stderr)
 	case "gotomeeting":
 		err = runGoTo(args, stdin, stdout, stderr)
+	case "check-db":
+		err = runCheckRecords(args, stdout, stderr)
 	case "internal-check-db":
 		return runCheckDB(args)
 	case "help", "-h", "--help":
@@ -63,6 +66,9 @@ const usage = `Usage:
         then reads the code (or the whole redirect URL) from stdin.
   kogge backup -o FILE [-config FILE]
         Write a consistent copy of the database (while the daemon runs, or not).
+  kogge check-db [-config FILE]
+        Check the database: its structure (when the daemon is stopped) and
+        every record; lists each damaged record by bucket and key.
   kogge user add NAME [-role secretary|admin] [-config FILE]
   kogge user passwd NAME [-config FILE]
   kogge user list [-config FILE]

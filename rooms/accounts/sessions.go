@@ -7,10 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // Session is a browser login. ID is the hex SHA-256 of the token the client
@@ -84,7 +85,7 @@ func (s *Service) Session(token string) (Session, User, error) {
 		}
 		var r sessionRecord
 		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("accounts: decode session: %w", err)
+			return rooms.Damaged(bucketSessions, []byte(id), err)
 		}
 		if !now.Before(r.Expires) {
 			stale = true

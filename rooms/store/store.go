@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -65,6 +66,8 @@ type Store struct {
 	allocator atomic.Pointer[Allocator]
 	// changes is the change feed (Subscribe).
 	changes changeFeed
+	// reported holds the damaged records already logged (damaged.go).
+	reported sync.Map
 }
 
 // Open opens or creates the store at path (mode 0600), migrates it to
