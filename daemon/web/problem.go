@@ -142,6 +142,8 @@ func toProblem(err error) *problem {
 		return validationProblem(ve)
 	case errors.As(err, &mbe):
 		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large", "bytes", mbe.Limit)
+	case store.NoSpace(err):
+		return newProblem(http.StatusInsufficientStorage, "disk-full", "disk-full")
 	case errors.As(err, &dr):
 		return newProblem(http.StatusInternalServerError, "damaged-record", "damaged-record", "record", dr.Bucket+"/"+dr.Key)
 	case errors.Is(err, rooms.ErrNotFound):
