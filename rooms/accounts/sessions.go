@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -192,4 +193,14 @@ func deleteSessionsTx(tx *bbolt.Tx, del func(id string, r sessionRecord) bool) (
 // few (staff logins), so a scan is cheaper than keeping an index.
 func deleteUserSessions(tx *bbolt.Tx, name string) (int, error) {
 	return deleteSessionsTx(tx, func(_ string, r sessionRecord) bool { return r.User == name })
+}
+
+// EndAllSessions deletes every session, for a restored backup: sessions
+// logged out after the backup was taken would otherwise work again.
+func (s *Service) EndAllSessions() (int, error) {
+	n, err := s.deleteSessions(func(string, sessionRecord) bool { return true })
+	if err == nil {
+		s.audit("", "sessions.end_all", fmt.Sprintf("sessions_revoked=%d", n))
+	}
+	return n, err
 }
