@@ -101,7 +101,8 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		d.log.Info("removed leftovers of an interrupted backup", "files", len(stale))
 	}
 
-	ao := accounts.Options{RequireTOTP: cfg.Auth.RequireTOTP, SessionTTL: cfg.Auth.SessionTTL.Duration, Audit: d.auditAccount}
+	ao := accounts.Options{RequireTOTP: cfg.Auth.RequireTOTP, SessionTTL: cfg.Auth.SessionTTL.Duration, Audit: d.auditAccount,
+		Logger: d.log.With("component", "accounts")}
 	if o.now != nil {
 		ao.Now = now
 	}

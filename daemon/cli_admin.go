@@ -29,6 +29,8 @@ type adminOps interface {
 	SetDisabled(name string, disabled bool) error
 	Users() ([]accounts.User, error)
 	Backup(w io.Writer) error
+	// DamagedRecords lists the records that no longer decode.
+	DamagedRecords() ([]web.DamagedRecord, error)
 	// AuthorizeGoTo saves a GoTo organizer's tokens from an OAuth code.
 	AuthorizeGoTo(organizer, code string) error
 	Close() error
@@ -104,6 +106,9 @@ func (d *directAdmin) Backup(w io.Writer) error {
 	_, err := d.store.WriteBackup(w)
 	return err
 }
+func (d *directAdmin) DamagedRecords() ([]web.DamagedRecord, error) {
+	return web.DamagedRecords(d.store.DamagedRecords, d.acc.DamagedRecords)
+}
 func (d *directAdmin) Close() error { return d.store.Close() }
 
 type socketAdmin struct{ client *http.Client }
@@ -143,6 +148,14 @@ func (s *socketAdmin) Backup(w io.Writer) error {
 	}
 	_, err = io.Copy(w, resp.Body)
 	return err
+}
+
+func (s *socketAdmin) DamagedRecords() ([]web.DamagedRecord, error) {
+	var out struct {
+		Damaged []web.DamagedRecord `json:"damaged"`
+	}
+	err := s.call("GET", "/api/v1/admin/damaged-records", nil, &out)
+	return out.Damaged, err
 }
 
 func (s *socketAdmin) Close() error { return nil }

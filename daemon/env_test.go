@@ -41,6 +41,8 @@ type testEnv struct {
 	accounts *accounts.Service
 	catalog  *rooms.Catalog
 	srv      *httptest.Server
+	// log is the daemon's logger (an option may set it; default discards).
+	log *slog.Logger
 	// demoProviders are the GoTo and Pexip emulators (withProviders).
 	demoProviders *demo.Providers
 }
@@ -74,7 +76,11 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 func (e *testEnv) start() {
 	e.t.Helper()
 	now := e.now
-	e.d = &daemonProcess{cfg: e.cfg, log: slog.New(slog.DiscardHandler), demoProviders: e.demoProviders}
+	log := e.log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	e.d = &daemonProcess{cfg: e.cfg, log: log, demoProviders: e.demoProviders}
 	closeAll, err := e.d.build(buildOptions{
 		now: func() time.Time { return now },
 		accounts: func(o *accounts.Options) {

@@ -56,13 +56,85 @@ func checkIntegrity(dbPath string, openTimeout time.Duration) error {
 	if errors.As(err, &exit) && exit.ExitCode() == checkExitLocked {
 		return fmt.Errorf("data dir %s is in use by another kogge: %w", filepath.Dir(dbPath), store.ErrLocked)
 	}
-	detail := strings.TrimSpace(stderr.String())
-	if detail == "" {
-		detail = err.Error() // killed by a signal: the file crashed the checker
+	crashed := !errors.As(err, &exit) || exit.ExitCode() != checkExitCorrupt
+	return refusal(dbPath, strings.TrimSpace(stderr.String()), crashed, err)
+}
+
+// Summary limits of the refusal: a badly damaged file yields thousands of
+// problems (or a crash dump), and the message ends up in the journal and on
+// the operator's terminal, where the remedy must come first and fit.
+const (
+	refusalProblems = 3
+	refusalLineMax  = 200
+)
+
+// checkReportPath is where the checker's full output goes: next to the
+// database, one file (overwritten), so a restart loop does not pile up.
+func checkReportPath(dbPath string) string { return dbPath + ".check.txt" }
+
+// refusal is the error for a file that failed its check: what happened and
+// the remedy first, then the number of problems and the first few, and
+// where the full report was written.
+func refusal(dbPath, detail string, crashed bool, runErr error) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "database %s failed its integrity check; Kogge will not start on it and changed nothing.\n", dbPath)
+	fmt.Fprintf(&b, "Restore the latest backup (keep this file for analysis):\n  kogge restore -from /path/to/backup.db [-config FILE]   (see README, \"Backup and restore\")\n")
+	lines, total := checkProblems(dbPath, detail)
+	switch {
+	case crashed:
+		first := runErr.Error()
+		if len(lines) > 0 {
+			first = lines[0]
+		}
+		fmt.Fprintf(&b, "The check itself crashed on the file (%s): %s\n", runErr, clip(first))
+	default:
+		fmt.Fprintf(&b, "%d problems found", total)
+		if len(lines) > refusalProblems {
+			fmt.Fprintf(&b, "; the first %d", refusalProblems)
+		}
+		b.WriteString(":\n")
+		for _, l := range lines[:min(len(lines), refusalProblems)] {
+			fmt.Fprintf(&b, "  - %s\n", clip(l))
+		}
 	}
-	return fmt.Errorf("database %s failed its integrity check and Kogge will not start on it: %s\n"+
-		"Nothing was changed. Stop here, keep this file for analysis, and restore the latest backup:\n"+
-		"  cp /path/to/backup.db %s   (see README, \"Backup and restore\")", dbPath, detail, dbPath)
+	report := checkReportPath(dbPath)
+	full := fmt.Sprintf("Integrity check of %s at %s\n\n%s\n", dbPath, time.Now().Format(time.RFC3339), detail)
+	if err := os.WriteFile(report, []byte(full), 0o600); err != nil {
+		fmt.Fprintf(&b, "The full report could not be written (%v).", err)
+	} else {
+		fmt.Fprintf(&b, "The full report is in %s.", report)
+	}
+	return errors.New(b.String())
+}
+
+// checkProblems splits the checker's output into problems. The first line
+// carries CheckFile's "check FILE: " prefix, and the last may be its
+// "and N more problems", which counts towards the total.
+func checkProblems(dbPath, detail string) (lines []string, total int) {
+	for _, l := range strings.Split(detail, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) > 0 {
+		lines[0] = strings.TrimPrefix(lines[0], "check "+dbPath+": ")
+	}
+	total = len(lines)
+	if n := len(lines); n > 0 {
+		var more int
+		if _, err := fmt.Sscanf(lines[n-1], "and %d more problems", &more); err == nil {
+			lines, total = lines[:n-1], n-1+more
+		}
+	}
+	return lines, total
+}
+
+// clip shortens one problem line for the summary; the report has it whole.
+func clip(s string) string {
+	if r := []rune(s); len(r) > refusalLineMax {
+		return string(r[:refusalLineMax]) + " …"
+	}
+	return s
 }
 
 // probeLock fails at once when another process holds the database: bbolt

@@ -3,6 +3,8 @@
 //	kogge [serve] [-config FILE]      run the daemon (demo mode without -config)
 //	kogge check-config -config FILE   validate a config file
 //	kogge backup -o FILE [-config F]  hot copy of the database
+//	kogge check-db [-config F]        list damaged records
+//	kogge restore -from FILE          put a backup in place, end all sessions
 //	kogge user add|passwd|list|disable|enable …
 package main
 
@@ -35,6 +37,10 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runUser(args, stdin, stdout, stderr)
 	case "gotomeeting":
 		err = runGoTo(args, stdin, stdout, stderr)
+	case "restore":
+		err = runRestore(args, stdout, stderr)
+	case "check-db":
+		err = runCheckRecords(args, stdout, stderr)
 	case "internal-check-db":
 		return runCheckDB(args)
 	case "help", "-h", "--help":
@@ -63,6 +69,12 @@ const commandHelp = `Usage:
         then reads the code (or the whole redirect URL) from stdin.
   kogge backup -o FILE [-config FILE]
         Write a consistent copy of the database (while the daemon runs, or not).
+  kogge restore -from BACKUP [-revoke-tokens] [-config FILE]
+        With the daemon stopped: check the backup, put it in place (the old file
+        is kept beside it), end every session, list (or revoke) the API tokens.
+  kogge check-db [-config FILE]
+        Check the database: its structure (when the daemon is stopped) and
+        every record; lists each damaged record by bucket and key.
   kogge user add NAME [-role secretary|admin] [-config FILE]
   kogge user passwd NAME [-config FILE]
   kogge user list [-config FILE]

@@ -87,13 +87,19 @@ type daemonProcess struct {
 	ctx context.Context
 }
 
-// ready is /readyz: the store answers and the maintenance jobs run.
+// ready is /readyz: the store answers and can write, and the maintenance
+// jobs run.
 func (d *daemonProcess) ready() error {
 	if d.stopping.Load() {
 		return errors.New("shutting down")
 	}
 	if _, err := d.store.CountByStatus(); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if d.store.DiskFull() {
+		// Reads still work, but nothing can be booked: a balancer should
+		// send people elsewhere until a write succeeds again.
+		return errors.New("the disk is full: the last write failed for want of space")
 	}
 	if !d.jobs.Running() {
 		return errors.New("maintenance jobs are not running")

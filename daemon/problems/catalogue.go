@@ -28,6 +28,8 @@ var titles = map[string]Text{
 	"method-not-allowed":      {"Methode nicht erlaubt", "Method not allowed"},
 	"internal":                {"Interner Fehler", "Internal error"},
 	"not-ready":               {"Nicht bereit", "Not ready"},
+	"damaged-record":          {"Gespeicherte Daten beschädigt", "Stored data damaged"},
+	"disk-full":               {"Speicher des Servers voll", "Server disk full"},
 	"not-found":               {"Buchung nicht gefunden", "Booking not found"},
 	"conflict":                {"Raum bereits belegt", "Room already booked"},
 	"series-conflict":         {"Termine der Serie kollidieren", "Some meetings collide"},
@@ -126,6 +128,8 @@ var texts = map[string]Text{
 	"not-ready":               {"Kogge kann gerade keine Buchungen annehmen.", "Kogge cannot take bookings right now."},
 	"not-ready.timeline":      {"Der Belegungsplan läuft gerade nicht.", "The booking timeline is not running."},
 	"not-ready.meetings":      {"Die Videokonferenzen laufen gerade nicht.", "Meetings are not running."},
+	"damaged-record":          {"Gespeicherte Daten dazu sind beschädigt; nichts wurde geändert. Bitte verständigen Sie die Administration: Sie findet den Datensatz ({record}) mit „kogge check-db“.", "The stored data for this is damaged; nothing was changed. Please tell the administrator, who can find the record ({record}) with `kogge check-db`."},
+	"disk-full":               {"Die Festplatte des Servers ist voll; nichts wurde gespeichert. Bitte verständigen Sie die IT und versuchen Sie es später noch einmal.", "The server's disk is full; nothing was saved. Please tell IT and try again later."},
 
 	// --- bookings
 	"not-found":                  {"Diese Buchung gibt es nicht (mehr).", "There is no such booking."},

@@ -84,7 +84,7 @@ func (s *server) wrap(rt route) http.Handler {
 		err := s.serveRoute(rec, r, rt)
 		if err != nil {
 			p := toProblem(err)
-			if p.Status >= 500 {
+			if p.Status >= 500 && p.Status != http.StatusInsufficientStorage { // the store logs a full disk once
 				s.log.Error("request failed", "method", r.Method, "route", rt.pattern, "err", err)
 			}
 			writeProblem(rec, r, s.zoned(p, err))

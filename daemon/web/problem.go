@@ -132,6 +132,7 @@ func toProblem(err error) *problem {
 	var rl *accounts.RateLimitError
 	var mbe *http.MaxBytesError
 	var np *broker.NoProviderError
+	var dr *rooms.DamagedRecordError
 	switch {
 	case errors.As(err, &np):
 		return noProviderProblem(np)
@@ -141,6 +142,10 @@ func toProblem(err error) *problem {
 		return validationProblem(ve)
 	case errors.As(err, &mbe):
 		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large", "bytes", mbe.Limit)
+	case store.NoSpace(err):
+		return newProblem(http.StatusInsufficientStorage, "disk-full", "disk-full")
+	case errors.As(err, &dr):
+		return newProblem(http.StatusInternalServerError, "damaged-record", "damaged-record", "record", dr.Bucket+"/"+dr.Key)
 	case errors.Is(err, rooms.ErrNotFound):
 		return newProblem(http.StatusNotFound, "not-found", "not-found")
 	case errors.Is(err, rooms.ErrVersionMismatch):

@@ -70,6 +70,7 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/users", withSessionOnly(adminOnly), s.addUser},
 		{"PATCH", "/api/v1/users/{name}", withSessionOnly(adminOnly), s.patchUser},
 		{"GET", "/api/v1/admin/backup", withSessionOnly(adminOnly), s.backup},
+		{"GET", "/api/v1/admin/damaged-records", adminOnly, s.damagedRecords},
 		{"GET", "/api/v1/jobs", adminOnly, s.listJobs},
 		{"GET", "/api/v1/integrations/oparl", staff, s.oparlStatus},
 		{"GET", "/api/v1/providers", staff, s.providers},

@@ -68,6 +68,7 @@ var expectedAccess = map[string]string{
 	"POST /api/v1/users":                           "admin-session",
 	"PATCH /api/v1/users/{name}":                   "admin-session",
 	"GET /api/v1/admin/backup":                     "admin-session",
+	"GET /api/v1/admin/damaged-records":            "admin",
 	"GET /api/v1/jobs":                             "admin",
 	"GET /api/v1/integrations/oparl":               "staff",
 	"GET /api/v1/providers":                        "staff",

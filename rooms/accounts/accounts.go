@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -104,6 +106,9 @@ type Options struct {
 	// CodeBurst is how many wrong second-factor codes an account may send
 	// before it waits codeEvery per further code. Zero takes 5.
 	CodeBurst int
+	// Logger hears of damaged records that lists skip, once per record
+	// (damaged.go). Default discards.
+	Logger *slog.Logger
 }
 
 // Wrong TOTP codes per account: codeBurst, then one every codeEvery (480
@@ -156,6 +161,8 @@ type Service struct {
 	// login limit: whoever has the password may otherwise guess codes at
 	// the login rate.
 	codes *limiterSet
+	// reported holds the damaged records already logged (bucket, key).
+	reported sync.Map
 }
 
 // Open creates the buckets if needed and returns a Service using db.
@@ -165,6 +172,9 @@ func Open(db *bbolt.DB, opts Options) (*Service, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.Sleep == nil {
 		opts.Sleep = time.Sleep

@@ -14,6 +14,8 @@ import (
 
 	"github.com/oklog/ulid/v2"
 	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // A room panel is a tablet at a room's door. It pairs without an account:
@@ -294,7 +296,7 @@ func getPanel(tx *bbolt.Tx, id string) (*panelRecord, error) {
 	}
 	var r panelRecord
 	if err := json.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("accounts: decode panel: %w", err)
+		return nil, rooms.Damaged(bucketPanels, []byte(id), err)
 	}
 	return &r, nil
 }
@@ -370,7 +372,7 @@ func checkPairing(tx *bbolt.Tx, id string, secretHash []byte, now time.Time) (pa
 		return pr, ErrNoSuchPairing
 	}
 	if err := json.Unmarshal(v, &pr); err != nil {
-		return pr, fmt.Errorf("accounts: decode pairing: %w", err)
+		return pr, rooms.Damaged(bucketPairings, []byte(id), err)
 	}
 	if subtle.ConstantTimeCompare(pr.SecretHash, secretHash) != 1 || !now.Before(pr.Expires) {
 		return pr, ErrNoSuchPairing
@@ -433,10 +435,11 @@ func (s *Service) PanelAlive(id string) bool {
 func (s *Service) Panels() ([]Panel, error) {
 	out := []Panel{}
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketPanels).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bucketPanels).ForEach(func(k, v []byte) error {
 			var r panelRecord
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("accounts: decode panel: %w", err)
+				s.skip(rooms.Damaged(bucketPanels, k, err)) // the other panels still list
+				return nil
 			}
 			out = append(out, r.Panel)
 			return nil

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // Session is a browser login. ID is the hex SHA-256 of the token the client
@@ -84,7 +86,7 @@ func (s *Service) Session(token string) (Session, User, error) {
 		}
 		var r sessionRecord
 		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("accounts: decode session: %w", err)
+			return rooms.Damaged(bucketSessions, []byte(id), err)
 		}
 		if !now.Before(r.Expires) {
 			stale = true
@@ -191,4 +193,14 @@ func deleteSessionsTx(tx *bbolt.Tx, del func(id string, r sessionRecord) bool) (
 // few (staff logins), so a scan is cheaper than keeping an index.
 func deleteUserSessions(tx *bbolt.Tx, name string) (int, error) {
 	return deleteSessionsTx(tx, func(_ string, r sessionRecord) bool { return r.User == name })
+}
+
+// EndAllSessions deletes every session, for a restored backup: sessions
+// logged out after the backup was taken would otherwise work again.
+func (s *Service) EndAllSessions() (int, error) {
+	n, err := s.deleteSessions(func(string, sessionRecord) bool { return true })
+	if err == nil {
+		s.audit("", "sessions.end_all", fmt.Sprintf("sessions_revoked=%d", n))
+	}
+	return n, err
 }

@@ -14,6 +14,8 @@ import (
 
 	"github.com/oklog/ulid/v2"
 	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // Token is the public view of an API token, for listing and revoking. The
@@ -88,12 +90,14 @@ func putToken(tx *bbolt.Tx, r *tokenRecord) error {
 }
 
 // forEachToken visits every token record. Tokens are few, so listing and
-// revoking by ID scan instead of keeping a second index.
-func forEachToken(tx *bbolt.Tx, fn func(k []byte, r *tokenRecord) error) error {
+// revoking by ID scan instead of keeping a second index. A damaged record
+// is skipped (and logged once): it must not stop the revocation of others.
+func (s *Service) forEachToken(tx *bbolt.Tx, fn func(k []byte, r *tokenRecord) error) error {
 	return tx.Bucket(bucketTokens).ForEach(func(k, v []byte) error {
 		var r tokenRecord
 		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("accounts: decode token: %w", err)
+			s.skip(rooms.Damaged(bucketTokens, k, err))
+			return nil
 		}
 		return fn(k, &r)
 	})
@@ -104,7 +108,7 @@ func forEachToken(tx *bbolt.Tx, fn func(k []byte, r *tokenRecord) error) error {
 func (s *Service) Tokens(owner string) ([]Token, error) {
 	var out []Token
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		return forEachToken(tx, func(_ []byte, r *tokenRecord) error {
+		return s.forEachToken(tx, func(_ []byte, r *tokenRecord) error {
 			if owner == "" || r.Owner == owner {
 				out = append(out, r.Token)
 			}
@@ -123,7 +127,7 @@ func (s *Service) RevokeToken(id string) error {
 	var found *tokenRecord
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		var key []byte
-		err := forEachToken(tx, func(k []byte, r *tokenRecord) error {
+		err := s.forEachToken(tx, func(k []byte, r *tokenRecord) error {
 			if r.ID == id {
 				key, found = append([]byte(nil), k...), r
 			}
@@ -163,7 +167,7 @@ func (s *Service) TokenUser(plaintext string) (User, error) {
 		}
 		var r tokenRecord
 		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("accounts: decode token: %w", err)
+			return rooms.Damaged(bucketTokens, h[:], err)
 		}
 		// The lookup was by hash already; the constant-time comparison is a
 		// second check that does not rely on how bbolt compares keys.

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // userRecord is what the "users" bucket stores under the user's name. It
@@ -72,7 +74,7 @@ func getUser(tx *bbolt.Tx, name string) (*userRecord, error) {
 	}
 	var r userRecord
 	if err := json.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("accounts: decode user %q: %w", name, err)
+		return nil, rooms.Damaged(bucketUsers, []byte(name), err)
 	}
 	return &r, nil
 }
@@ -182,14 +184,16 @@ func (s *Service) SetDisabled(name string, disabled bool) error {
 }
 
 // Users lists all users sorted by name (bbolt keeps keys in byte order, and
-// names are lower-case ASCII).
+// names are lower-case ASCII). A damaged record is left out (and logged
+// once): one bad account must not hide all the others.
 func (s *Service) Users() ([]User, error) {
 	var users []User
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
 			var r userRecord
 			if err := json.Unmarshal(v, &r); err != nil {
-				return fmt.Errorf("accounts: decode user %q: %w", k, err)
+				s.skip(rooms.Damaged(bucketUsers, k, err))
+				return nil
 			}
 			users = append(users, r.public())
 			return nil

@@ -183,7 +183,7 @@ func (s *Store) commitCreate(fn func(*bbolt.Tx) error, conflicted func() bool) e
 	defer s.timed(ActionCreate)()
 	var txs []*bbolt.Tx // a failed batch re-runs this closure in a new tx
 	defer func() { untrack(txs) }()
-	return s.db.Batch(func(tx *bbolt.Tx) error {
+	err := s.db.Batch(func(tx *bbolt.Tx) error {
 		txs = append(txs, tx)
 		s.track(tx)
 		if s.onWrite != nil {
@@ -191,6 +191,8 @@ func (s *Store) commitCreate(fn func(*bbolt.Tx) error, conflicted func() bool) e
 		}
 		return fn(tx)
 	})
+	s.noteCommit(err)
+	return err
 }
 
 // Get returns the booking with id, or an error wrapping rooms.ErrNotFound.

@@ -86,19 +86,24 @@ func (s *Store) FeedTokenFor(plain string) (FeedToken, error) {
 		if k == nil || subtle.ConstantTimeCompare(k, h) != 1 {
 			return fmt.Errorf("feed token: %w", rooms.ErrNotFound)
 		}
-		return json.Unmarshal(v, &ft)
+		if err := json.Unmarshal(v, &ft); err != nil {
+			return rooms.Damaged(bucketFeedTokens, k, err)
+		}
+		return nil
 	})
 	return ft, err
 }
 
-// FeedTokens lists the tokens of owner ("" = all), newest first.
+// FeedTokens lists the tokens of owner ("" = all), newest first. A damaged
+// record is left out (and logged once), so the others still list.
 func (s *Store) FeedTokens(owner string) ([]FeedToken, error) {
 	var out []FeedToken
 	err := s.view("feed_token", func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketFeedTokens).ForEach(func(k, v []byte) error {
 			var ft FeedToken
 			if err := json.Unmarshal(v, &ft); err != nil {
-				return err
+				s.skip(rooms.Damaged(bucketFeedTokens, k, err))
+				return nil
 			}
 			if owner == "" || ft.Owner == owner {
 				ft.hash = append([]byte(nil), k...)

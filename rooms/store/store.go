@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,6 +68,10 @@ type Store struct {
 	changes changeFeed
 	// seriesChanges is the series operations' feed (SubscribeSeries).
 	seriesChanges seriesFeed
+	// reported holds the damaged records already logged (damaged.go).
+	reported sync.Map
+	// diskFull: the last commit failed for want of space (diskfull.go).
+	diskFull atomic.Bool
 }
 
 // Open opens or creates the store at path (mode 0600), migrates it to
@@ -131,7 +136,7 @@ func (s *Store) update(op string, fn func(*bbolt.Tx) error) error {
 	defer s.timed(op)()
 	var txs []*bbolt.Tx
 	defer func() { untrack(txs) }()
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
 		txs = append(txs, tx)
 		s.track(tx)
 		if s.onWrite != nil {
@@ -139,6 +144,8 @@ func (s *Store) update(op string, fn func(*bbolt.Tx) error) error {
 		}
 		return fn(tx)
 	})
+	s.noteCommit(err)
+	return err
 }
 
 func (s *Store) timed(op string) func() {
