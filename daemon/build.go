@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/backends"
@@ -20,6 +21,8 @@ import (
 	"github.com/kogge-project/kogge/integrations/oparl"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
@@ -361,4 +364,31 @@ func hearSeries(server func() *web.Server) func(rooms.SeriesChange) {
 			srv.HearSeries(c)
 		}
 	}
+}
+
+// startAV supervises the configured devices, runs the rooms' prep and end
+// scenes from the timeline, and starts camera follow where configured. The
+// returned stop ends all of it. Without devices it connects nothing, but
+// is there for a reload that adds some.
+func (d *daemonProcess) startAV(tl *timeline.Timeline) (stop func(), err error) {
+	a, err := backends.NewRoomAV(d.log.With("component", "av"), d.cfg, av.NewDriver)
+	if err != nil {
+		return nil, err
+	}
+	d.av = a
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	events, unsubscribe := tl.Subscribe("", 64)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.FollowTimeline(ctx, events, roomav.InUseAt(d.store.Overlapping))
+	}()
+	a.StartFollowers(ctx)
+	return func() {
+		cancel()
+		unsubscribe()
+		wg.Wait()
+		a.Close()
+	}, nil
 }

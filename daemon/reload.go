@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 
+	"github.com/kogge-project/kogge/daemon/backends"
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
@@ -106,4 +107,14 @@ func restartSections(running, next *config.Config) []string {
 		}
 	}
 	return out
+}
+
+// prepareAV builds the AV of the rooms whose AV config changed in cfg
+// (roomav.AV.Prepare); the reload commits or aborts it.
+func prepareAV(a *roomav.AV, cfg *config.Config) (*roomav.Change, error) {
+	rs, err := backends.AVRooms(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return a.Prepare(rs)
 }
