@@ -252,19 +252,26 @@ func TestMoveIntoConflict(t *testing.T) {
 	if after := f.st.get(ref); after != before {
 		t.Errorf("booking changed: %+v → %+v", before, after)
 	}
-	if !rep.NextSince.Equal(moved.Modified) {
-		t.Errorf("NextSince %v, want it held at the failed meeting's %v", rep.NextSince, moved.Modified)
+	if !rep.NextSince.Equal(moved.Modified) || rep.Refused != 1 || len(rep.Outstanding) != 1 {
+		t.Errorf("NextSince %v, want %v; refused %d", rep.NextSince, moved.Modified, rep.Refused)
 	}
 
-	// Nothing changed at the source, but the retry happens anyway…
-	rep = f.sync(t, rep.NextSince)
-	wantCounts(t, rep, counts{fetched: 1, problems: 1})
+	// Nothing changed at the source, but the retry happens anyway, and
+	// is not reported again…
+	rep = f.sync(t, rep.NextSince, WithRefused(rep.Outstanding))
+	wantCounts(t, rep, counts{fetched: 1})
+	if rep.StillRefused != 1 {
+		t.Errorf("still refused: %d", rep.StillRefused)
+	}
 	// …and succeeds once the secretary has freed the slot.
 	if _, err := f.st.Cancel(blocker.ID, blocker.Version, "anna"); err != nil {
 		t.Fatal(err)
 	}
-	rep = f.sync(t, rep.NextSince)
+	rep = f.sync(t, rep.NextSince, WithRefused(rep.Outstanding))
 	wantCounts(t, rep, counts{fetched: 1, updated: 1})
+	if len(rep.Outstanding) != 0 {
+		t.Errorf("outstanding after the move: %v", rep.Outstanding)
+	}
 	if b := f.st.get(ref); !b.Start.Equal(before.Start.Add(24 * time.Hour)) {
 		t.Errorf("not moved: %+v", b)
 	}
@@ -294,9 +301,11 @@ func TestCreateConflictAndValidation(t *testing.T) {
 	if b := f.st.get(ExternalRef(f.id(DemoBuilding))); b.Setup != 15*time.Minute {
 		t.Errorf("validation hook's defaults lost: %+v", b)
 	}
-	first, _ := f.em.Meeting(DemoCouncil)
-	if !rep.NextSince.Equal(first.Modified) {
-		t.Errorf("NextSince %v, want %v (the earliest failure)", rep.NextSince, first.Modified)
+	// The refused meetings do not hold the cursor back: they are
+	// remembered instead.
+	last, _ := f.em.Meeting(DemoNoPlace)
+	if !rep.NextSince.Equal(last.Modified) || len(rep.Outstanding) != 2 {
+		t.Errorf("NextSince %v, want %v (the latest modification); outstanding %d", rep.NextSince, last.Modified, len(rep.Outstanding))
 	}
 }
 
@@ -408,8 +417,8 @@ func TestStoreTrouble(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first, _ := f.em.Meeting(DemoCouncil)
-		if len(rep.Problems) != 8 || rep.Created != 0 || !rep.NextSince.Equal(first.Modified) {
+		last, _ := f.em.Meeting(DemoNoPlace)
+		if len(rep.Problems) != 8 || rep.Created != 0 || !rep.NextSince.Equal(last.Modified) || len(rep.Outstanding) != 8 {
 			t.Errorf("report: %+v", rep)
 		}
 	})
@@ -445,12 +454,12 @@ func TestMappingCheckAndKinds(t *testing.T) {
 	}
 	m := Mapping{KindByClassification: map[string]rooms.Kind{"Parlament": rooms.KindCouncil, "Beirat": rooms.KindMeeting}}
 	for c, want := range map[string]rooms.Kind{"parlament": rooms.KindCouncil, " Beirat ": rooms.KindMeeting, "Ausschuss": rooms.KindCommittee, "": rooms.KindCommittee} {
-		if got := m.kind(c); got != want {
+		if got := m.kind(Organization{Classification: c}); got != want {
 			t.Errorf("kind(%q) = %s, want %s", c, got, want)
 		}
 	}
-	if (Mapping{}).kind("Parlament") != rooms.KindCouncil {
-		t.Error("DefaultKinds not used")
+	if (Mapping{}).kind(Organization{Classification: "Parlament"}) != rooms.KindCouncil {
+		t.Error("Parlament is not a council")
 	}
 	rules := Mapping{Locations: []LocationRule{{Match: "SAAL", Room: "a"}, {Match: "markt", Room: "b"}}}
 	for _, tc := range []struct {
@@ -483,9 +492,9 @@ func TestTimes(t *testing.T) {
 		{"no end", Meeting{Start: at(18, 0, 0)}, at(18, 0, 0), at(20, 0, 0), false},
 		{"date-only without end", Meeting{Start: at(0, 0, 0), StartDateOnly: true}, at(0, 0, 0), at(24, 0, 0), false},
 		{"no start", Meeting{End: at(20, 0, 0)}, time.Time{}, time.Time{}, true},
-		{"end before start", Meeting{Start: at(18, 0, 0), End: at(17, 0, 0)}, time.Time{}, time.Time{}, true},
+		{"end before start: assumed", Meeting{Start: at(18, 0, 0), End: at(17, 0, 0)}, at(18, 0, 0), at(20, 0, 0), false},
 	} {
-		start, end, err := (Mapping{}).times(tc.mt, zone)
+		start, end, _, err := (Mapping{}).times(tc.mt, "", zone)
 		if (err != nil) != tc.bad || !start.Equal(tc.start) || !end.Equal(tc.end) {
 			t.Errorf("%s: %v – %v, %v", tc.name, start, end, err)
 		}
