@@ -81,7 +81,7 @@ func DemoData(now time.Time, zone *time.Location) EmulatorData {
 			{Key: DemoNoPlace, Name: "Haupt- und Finanzausschuss (Ort folgt)", Start: withOffset(at(9, 17, 0)),
 				Organizations: []string{DemoHFA}, Modified: modified()},
 			// Nobody entered an end: the system sends midnight of the day.
-			{Key: DemoNoEnd, Name: "Haupt- und Finanzausschuss (Sondersitzung)", Start: withOffset(at(5, 17, 0)), End: withOffset(at(5, 0, 0)),
+			{Key: DemoNoEnd, Name: "Haupt- und Finanzausschuss (Sondersitzung)", Start: withOffset(at(2, 9, 0)), End: withOffset(at(2, 0, 0)),
 				Location: &sz2, Organizations: []string{DemoHFA}, Modified: modified()},
 		},
 		PageSize: 3,
