@@ -234,7 +234,8 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	joinLinks.SetExternal(backends.ExternalJoin(st))
 
 	if cfg.OParl.Endpoint != "" {
-		if d.oparl, err = oparl.NewImporter(cfg.OParl.Endpoint, cfg.OParl.OtherHosts, cfg.OParl.Mapping(), svc.Imports()); err != nil {
+		if d.oparl, err = oparl.NewImporter(cfg.OParl.Endpoint, cfg.OParl.OtherHosts, cfg.OParl.Mapping(), svc.Imports(),
+			oparl.WithState(st), oparl.WithNow(now), oparl.WithLogger(d.log.With("component", "oparl"))); err != nil {
 			return c.closeAll, fmt.Errorf("oparl: %w", err)
 		}
 	}
@@ -246,15 +247,12 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	if d.oparl == nil {
 		close(d.importedAtStart)
 	} else {
-		// Import at once rather than at the job's next run: the agenda and
-		// the import's status are in memory and empty after a restart.
+		// Import at once rather than at the job's next run: a delta from
+		// the stored cursor, so meetings changed while Kogge was down are
+		// booked soon. (The importer logs its own line.)
 		go func() {
 			defer close(d.importedAtStart)
-			if rep, err := d.oparl.Sync(d.ctx); err != nil {
-				d.log.Warn("council import at start", "err", err)
-			} else {
-				d.log.Info("council import at start", "summary", rep.Summary())
-			}
+			_, _ = d.oparl.Sync(d.ctx)
 		}()
 	}
 

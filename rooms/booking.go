@@ -105,6 +105,10 @@ type Booking struct {
 	// Contact is the organizer's mail address: invitations, changes,
 	// cancellations and no-show releases go there when mail is set up.
 	Contact string `json:"contact,omitempty"`
+	// EndAssumed: the record this booking mirrors gave no usable end (an
+	// import booked a default length instead); the booking page says so.
+	// A person who changes the booking's length clears it.
+	EndAssumed bool `json:"end_assumed,omitempty"`
 	// CheckinRequired: without a check-in by start + the room's
 	// CheckinGrace the booking is released.
 	CheckinRequired bool      `json:"checkin_required"`

@@ -70,6 +70,7 @@ function fields(b, room) {
     [t('b.status'), t('b.status.' + b.status)],
     [t('b.room'), room.name],
     [t('b.when'), `${dateTime(room.zone, b.start, lang)} – ${clock(room.zone, b.end)}`],
+    [t('b.end'), b.end_assumed ? endAssumed(b) : ''],
     [t('b.kind'), b.kind ? t('b.kind.' + b.kind) : ''],
     [t('b.organizer'), b.organizer], [t('b.committee'), b.committee],
     [t('b.confidentialField'), yes(b.confidential)],
@@ -80,6 +81,15 @@ function fields(b, room) {
     [t('b.createdBy'), b.created_by ? `${b.created_by}, ${dateTime(room.zone, b.created, lang)}` : ''],
     [t('b.version'), b.version],
   ]));
+}
+
+// endAssumed says that an import found no usable end and booked a
+// default length (integrations/oparl/times.go).
+function endAssumed(b) {
+  const minutes = Math.round((Date.parse(b.end) - Date.parse(b.start)) / 60000);
+  if (minutes === 60) return t('b.endAssumedHour');
+  if (minutes % 60 === 0) return t('b.endAssumedHours', { n: minutes / 60 });
+  return t('b.endAssumedMinutes', { n: minutes });
 }
 
 function editSection(b, etag, room) {

@@ -23,11 +23,17 @@ type OParl struct {
 	// Locations map an OParl location (a case-insensitive part of its
 	// description, room or street address) to a Kogge room.
 	Locations []OParlLocation `toml:"locations"`
-	// Kinds maps organization classifications to booking kinds
-	// (default Parlament = council, Ausschuss = committee).
+	// Kinds maps organization classifications to booking kinds; a
+	// classification not listed is read for its words, then the
+	// organization's name (integrations/oparl/kind.go).
 	Kinds map[string]string `toml:"kinds"`
-	// DefaultLength is a meeting's length when OParl gives no end.
+	// OrganizationKinds overrides the kind per OParl organization id.
+	OrganizationKinds map[string]string `toml:"organization_kinds"`
+	// DefaultLength is a meeting's length when OParl gives no usable end
+	// (none, or a placeholder: integrations/oparl/times.go).
 	DefaultLength Duration `toml:"default_length"`
+	// RoomLengths overrides DefaultLength per room id.
+	RoomLengths map[string]Duration `toml:"room_lengths"`
 	// Organizer is the organizer name of imported bookings.
 	Organizer string `toml:"organizer"`
 	// OtherHosts are hosts (host[:port]) besides the endpoint's that the
@@ -51,6 +57,18 @@ func (o OParl) Mapping() oparl.Mapping {
 		m.KindByClassification = map[string]rooms.Kind{}
 		for k, v := range o.Kinds {
 			m.KindByClassification[k] = rooms.Kind(v)
+		}
+	}
+	if len(o.OrganizationKinds) > 0 {
+		m.KindByOrganization = map[string]rooms.Kind{}
+		for k, v := range o.OrganizationKinds {
+			m.KindByOrganization[k] = rooms.Kind(v)
+		}
+	}
+	if len(o.RoomLengths) > 0 {
+		m.LengthByRoom = map[string]time.Duration{}
+		for room, d := range o.RoomLengths {
+			m.LengthByRoom[room] = d.Duration
 		}
 	}
 	return m
@@ -86,7 +104,20 @@ func validateOParl(c *Config, e *Errors) {
 			e.add("oparl.kinds."+k, "%q is not a booking kind (council, committee, interview, meeting)", v)
 		}
 	}
+	for k, v := range o.OrganizationKinds {
+		if !rooms.Kind(v).Valid() {
+			e.add("oparl.organization_kinds."+k, "%q is not a booking kind (council, committee, interview, meeting)", v)
+		}
+	}
 	if d := o.DefaultLength.Duration; d < 0 || d > 12*time.Hour {
 		e.add("oparl.default_length", "must be between 0s and 12h, not %s", o.DefaultLength)
+	}
+	for room, d := range o.RoomLengths {
+		if !c.hasRoom(room) {
+			e.add("oparl.room_lengths."+room, "%q is not a room", room)
+		}
+		if d.Duration <= 0 || d.Duration > 12*time.Hour {
+			e.add("oparl.room_lengths."+room, "must be between 1m and 12h, not %s", d)
+		}
 	}
 }

@@ -118,11 +118,13 @@ type bookingView struct {
 	Exception       bool          `json:"exception,omitempty"`
 	CheckinRequired bool          `json:"checkin_required"`
 	CheckedIn       *time.Time    `json:"checked_in,omitempty"`
-	CreatedBy       string        `json:"created_by,omitempty"`
-	Created         *time.Time    `json:"created,omitempty"`
-	Updated         *time.Time    `json:"updated,omitempty"`
-	Version         uint64        `json:"version"`
-	Redacted        bool          `json:"redacted,omitempty"`
+	// EndAssumed: imported without a usable end; the length is assumed.
+	EndAssumed bool       `json:"end_assumed,omitempty"`
+	CreatedBy  string     `json:"created_by,omitempty"`
+	Created    *time.Time `json:"created,omitempty"`
+	Updated    *time.Time `json:"updated,omitempty"`
+	Version    uint64     `json:"version"`
+	Redacted   bool       `json:"redacted,omitempty"`
 	// Meeting: the provider hosting the remote part, for hybrid bookings.
 	Meeting *meetingView `json:"meeting,omitempty"`
 }
@@ -153,6 +155,7 @@ func (s *server) view(c *caller, b rooms.Booking) bookingView {
 		SetupMinutes: int(b.Setup / time.Minute), TeardownMinutes: int(b.Teardown / time.Minute),
 		Status: b.Status, Confidential: b.Confidential, Version: b.Version,
 		SeriesID: b.SeriesID, Exception: b.Exception, CheckinRequired: b.CheckinRequired,
+		EndAssumed: b.EndAssumed,
 	}
 	if !b.CheckedIn.IsZero() {
 		v.CheckedIn = &b.CheckedIn

@@ -44,7 +44,7 @@ func TestMeetingsPaginationAndLocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if list.Pages != 3 || len(list.Meetings) != 8 || len(list.Invalid) != 0 {
+	if list.Pages != 3 || len(list.Meetings) != 9 || len(list.Invalid) != 0 {
 		t.Fatalf("pages %d, meetings %d, invalid %v; want 3, 8, none", list.Pages, len(list.Meetings), list.Invalid)
 	}
 	byID := map[string]Meeting{}
@@ -62,7 +62,7 @@ func TestMeetingsPaginationAndLocations(t *testing.T) {
 	if building.Location == nil || !strings.Contains(building.Location.Description, "Sitzungszimmer 2") {
 		t.Errorf("embedded location: %+v", building.Location)
 	}
-	if len(building.Embedded) != 1 || building.Embedded[0].Classification != "Ausschuss" {
+	if len(building.Embedded) != 1 || building.Embedded[0].Classification != "Gremien" || building.Embedded[0].Type != "Gremium" {
 		t.Errorf("embedded organization: %+v", building.Embedded)
 	}
 	if !byID[f.id(DemoDeleted)].Deleted || !byID[f.id(DemoCancelled)].Cancelled {

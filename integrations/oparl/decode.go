@@ -85,12 +85,13 @@ type wireOrganization struct {
 	Name           flexString `json:"name"`
 	ShortName      flexString `json:"shortName"`
 	Classification flexString `json:"classification"`
+	Type           flexString `json:"organizationType"`
 	Deleted        flexBool   `json:"deleted"`
 }
 
 func (w wireOrganization) model() Organization {
 	return Organization{ID: string(w.ID), Name: string(w.Name), ShortName: string(w.ShortName),
-		Classification: string(w.Classification), Deleted: bool(w.Deleted)}
+		Classification: string(w.Classification), Type: string(w.Type), Deleted: bool(w.Deleted)}
 }
 
 type wireLocation struct {

@@ -38,6 +38,8 @@ type EmulatorBody struct {
 // EmulatorOrganization is an organization of the body.
 type EmulatorOrganization struct {
 	Key, Name, Classification string
+	// Type is the organizationType ("Gremium"); empty sends none.
+	Type string
 }
 
 // EmulatorLocation is a location, served at its own URL and embeddable.
@@ -250,8 +252,12 @@ func (e *Emulator) body(w http.ResponseWriter, r *http.Request) {
 }
 
 func orgJSON(u urls, o EmulatorOrganization) map[string]any {
-	return map[string]any{"id": u.of("organization", o.Key), "type": TypeOrganization,
+	out := map[string]any{"id": u.of("organization", o.Key), "type": TypeOrganization,
 		"name": o.Name, "classification": o.Classification}
+	if o.Type != "" {
+		out["organizationType"] = o.Type
+	}
+	return out
 }
 
 func locJSON(u urls, l EmulatorLocation) map[string]any {

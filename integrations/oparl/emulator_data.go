@@ -8,19 +8,20 @@ import (
 const (
 	DemoAGS = "05999000" // not a real municipality
 
-	DemoRat      = "rat"          // Parlament
-	DemoBau      = "bauausschuss" // Ausschuss
+	DemoRat      = "rat"          // classification "Gremien": a council by its name
+	DemoBau      = "bauausschuss" // classification "Gremien": a committee by its name
 	DemoHFA      = "hfa"          // Ausschuss
 	DemoFraktion = "fraktion-a"   // Fraktion: not followed by DemoMapping
 
-	DemoCouncil   = "m-rat-1"        // referenced location, offsets, agenda
-	DemoBuilding  = "m-bau-1"        // embedded location, times without offset
-	DemoRetreat   = "m-hfa-klausur"  // date-only: a whole day
-	DemoCancelled = "m-bau-2"        // cancelled: true
-	DemoElsewhere = "m-hfa-extern"   // unmapped location
-	DemoDeleted   = "m-bau-alt"      // tombstone
-	DemoCaucus    = "m-fraktion-1"   // organization not followed
-	DemoNoPlace   = "m-hfa-ohne-ort" // no location at all
+	DemoCouncil   = "m-rat-1"         // referenced location, offsets, agenda
+	DemoBuilding  = "m-bau-1"         // embedded location, times without offset
+	DemoRetreat   = "m-hfa-klausur"   // date-only: a whole day
+	DemoCancelled = "m-bau-2"         // cancelled: true
+	DemoElsewhere = "m-hfa-extern"    // unmapped location
+	DemoDeleted   = "m-bau-alt"       // tombstone
+	DemoCaucus    = "m-fraktion-1"    // organization not followed
+	DemoNoPlace   = "m-hfa-ohne-ort"  // no location at all
+	DemoNoEnd     = "m-hfa-ohne-ende" // placeholder end: midnight before the start
 )
 
 // DemoData builds a small council information system around now: a
@@ -50,8 +51,9 @@ func DemoData(now time.Time, zone *time.Location) EmulatorData {
 	return EmulatorData{
 		Body: EmulatorBody{Key: "kogge", Name: "Stadt Kogge", AGS: DemoAGS},
 		Organizations: []EmulatorOrganization{
-			{Key: DemoRat, Name: "Rat der Stadt", Classification: "Parlament"},
-			{Key: DemoBau, Name: "Bauausschuss", Classification: "Ausschuss"},
+			// One vendor classifies the council and every committee alike.
+			{Key: DemoRat, Name: "Rat der Stadt", Classification: "Gremien", Type: "Gremium"},
+			{Key: DemoBau, Name: "Bauausschuss", Classification: "Gremien", Type: "Gremium"},
 			{Key: DemoHFA, Name: "Haupt- und Finanzausschuss", Classification: "Ausschuss"},
 			{Key: DemoFraktion, Name: "Fraktion A", Classification: "Fraktion"},
 		},
@@ -78,6 +80,9 @@ func DemoData(now time.Time, zone *time.Location) EmulatorData {
 				Location: &sz2, Organizations: []string{DemoFraktion}, Modified: modified()},
 			{Key: DemoNoPlace, Name: "Haupt- und Finanzausschuss (Ort folgt)", Start: withOffset(at(9, 17, 0)),
 				Organizations: []string{DemoHFA}, Modified: modified()},
+			// Nobody entered an end: the system sends midnight of the day.
+			{Key: DemoNoEnd, Name: "Haupt- und Finanzausschuss (Sondersitzung)", Start: withOffset(at(2, 9, 0)), End: withOffset(at(2, 0, 0)),
+				Location: &sz2, Organizations: []string{DemoHFA}, Modified: modified()},
 		},
 		PageSize: 3,
 	}

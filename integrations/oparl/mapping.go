@@ -30,18 +30,22 @@ type Mapping struct {
 	// Locations are tried in order; the first match wins.
 	Locations []LocationRule `toml:"locations" json:"locations"`
 	// KindByClassification gives the booking kind per organization
-	// classification (compared case-insensitively). Nil means
-	// DefaultKinds; a classification not listed gets KindCommittee.
+	// classification (compared case-insensitively); a classification not
+	// listed is read for its words (kind.go).
 	KindByClassification map[string]rooms.Kind `toml:"kinds" json:"kinds,omitempty"`
-	// DefaultLength is the length of a meeting that has a start but no end
-	// (default 2 h): OParl makes end optional, a booking needs one.
+	// KindByOrganization overrides the kind per OParl organization id,
+	// for the organization no rule gets right.
+	KindByOrganization map[string]rooms.Kind `toml:"organization_kinds" json:"organization_kinds,omitempty"`
+	// DefaultLength is the length of a meeting that has a start but no
+	// usable end (default 2 h): OParl makes end optional, and several
+	// vendors send a placeholder instead (times.go); a booking needs one.
 	DefaultLength time.Duration `toml:"default_length" json:"default_length,omitempty"`
+	// LengthByRoom overrides DefaultLength per Kogge room (a council
+	// chamber's sessions run longer than a committee room's).
+	LengthByRoom map[string]time.Duration `toml:"room_lengths" json:"room_lengths,omitempty"`
 	// Organizer is the organizer of imported bookings (default "OParl").
 	Organizer string `toml:"organizer" json:"organizer,omitempty"`
 }
-
-// DefaultKinds is the classification mapping when the configuration gives none.
-var DefaultKinds = map[string]rooms.Kind{"Parlament": rooms.KindCouncil, "Ausschuss": rooms.KindCommittee}
 
 // Defaults for Mapping.
 const (
@@ -73,8 +77,18 @@ func (m Mapping) Check() error {
 			errs = append(errs, fmt.Errorf("oparl: classification %q: kind %q is not one of %v", c, k, rooms.Kinds))
 		}
 	}
+	for id, k := range m.KindByOrganization {
+		if !k.Valid() {
+			errs = append(errs, fmt.Errorf("oparl: organization %q: kind %q is not one of %v", id, k, rooms.Kinds))
+		}
+	}
 	if m.DefaultLength < 0 {
 		errs = append(errs, errors.New("oparl: default length is negative"))
+	}
+	for room, d := range m.LengthByRoom {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("oparl: default length of room %q is not positive", room))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -118,56 +132,11 @@ func (m Mapping) follows(mt Meeting) (string, bool) {
 	return "", false
 }
 
-// kind maps a classification to a booking kind.
-func (m Mapping) kind(classification string) rooms.Kind {
-	kinds := m.KindByClassification
-	if kinds == nil {
-		kinds = DefaultKinds
-	}
-	c := strings.TrimSpace(classification)
-	for k, v := range kinds {
-		if strings.EqualFold(k, c) {
-			return v
-		}
-	}
-	return rooms.KindCommittee
-}
-
 func (m Mapping) organizer() string {
 	if m.Organizer != "" {
 		return m.Organizer
 	}
 	return DefaultOrganizer
-}
-
-// times gives the booking's start and end for a meeting: whole minutes
-// (Kogge books in minutes; the start rounds down, the end up, so the
-// booking covers the meeting), a day for a date-only meeting without an
-// end, DefaultLength for any other meeting without one.
-func (m Mapping) times(mt Meeting, zone *time.Location) (start, end time.Time, err error) {
-	if mt.Start.IsZero() {
-		return time.Time{}, time.Time{}, errors.New("it has no start time")
-	}
-	start, end = mt.Start, mt.End
-	if end.IsZero() {
-		switch {
-		case mt.StartDateOnly:
-			end = nextMidnight(start, zone)
-		case m.DefaultLength > 0:
-			end = start.Add(m.DefaultLength)
-		default:
-			end = start.Add(DefaultMeetingLength)
-		}
-	}
-	start = start.Truncate(time.Minute)
-	if t := end.Truncate(time.Minute); !t.Equal(end) {
-		end = t.Add(time.Minute)
-	}
-	if !end.After(start) {
-		return time.Time{}, time.Time{}, fmt.Errorf("it ends (%s) before it starts (%s)",
-			end.In(zone).Format("02.01.2006 15:04"), start.In(zone).Format("02.01.2006 15:04"))
-	}
-	return start.UTC(), end.UTC(), nil
 }
 
 // DemoMapping maps DemoData to the daemon's demo rooms; it follows the

@@ -40,9 +40,12 @@ type Organization struct {
 	Name      string
 	ShortName string
 	// Classification is free text in OParl; "Parlament" and "Ausschuss" are
-	// the common values.
+	// the common values, but vendors also send "Gremien" for all or
+	// nothing (kind.go decides council or committee).
 	Classification string
-	Deleted        bool
+	// Type is OParl's organizationType ("Gremium", "Fraktion", …).
+	Type    string
+	Deleted bool
 }
 
 // Location is where a meeting takes place. OParl has no room object: the

@@ -62,7 +62,7 @@ func (s *memStore) Create(ref string, b rooms.Booking, actor string) (rooms.Book
 		return rooms.Booking{}, err
 	}
 	s.seq++
-	b.ID, b.Version, b.CreatedBy = fmt.Sprintf("b%02d", s.seq), 1, actor
+	b.ID, b.Version, b.CreatedBy, b.External = fmt.Sprintf("b%02d", s.seq), 1, actor, ref
 	s.bookings[b.ID] = b
 	if ref != "" {
 		s.refs[ref] = b.ID

@@ -2,8 +2,14 @@ package oparl
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,13 +65,38 @@ type Report struct {
 	UnmappedLocations map[string]int `json:"unmapped_locations,omitempty"`
 	// Skipped counts meetings left alone on purpose: of organizations not
 	// followed, already over, or cancelled before they were ever imported.
-	Skipped  int      `json:"skipped"`
+	Skipped int `json:"skipped"`
+	// Refused counts meetings not booked (a conflict, a rule of the room,
+	// no start); StillRefused those of them refused before in the same
+	// version, which Problems does not repeat. Retried counts remembered
+	// refusals tried again without reading them from the source.
+	Refused      int `json:"refused"`
+	StillRefused int `json:"still_refused"`
+	Retried      int `json:"retried"`
+	// Problems are one line each, in words, naming the meeting, its date
+	// and its source.
 	Problems []string `json:"problems,omitempty"`
+	// AssumedEnds are the meetings booked or moved with an assumed end
+	// (times.go), one line each.
+	AssumedEnds []string `json:"assumed_ends,omitempty"`
 	// NextSince is the since of the next delta: the latest modification
-	// seen, held back to the earliest meeting that failed to apply so that
-	// the next delta retries it (a conflict resolved in Kogge then imports
-	// without anyone touching the council information system).
+	// seen. It moves on past refused meetings: they are remembered
+	// (Outstanding) and retried by the next sync without being read again.
 	NextSince time.Time `json:"next_since,omitzero"`
+	// Outstanding are the refusals standing after this sync, by meeting
+	// id: new ones and remembered ones that failed again. The caller keeps
+	// them for the next sync (WithRefused).
+	Outstanding map[string]Refusal `json:"-"`
+}
+
+// Refusal is a meeting Sync did not book, remembered per version: the
+// meeting as read, its fingerprint (a change at the source changes it),
+// why, and when it was first refused.
+type Refusal struct {
+	Meeting     Meeting   `json:"meeting"`
+	Fingerprint string    `json:"fingerprint"`
+	Problem     string    `json:"problem"`
+	Since       time.Time `json:"since"`
 }
 
 // Option tunes a Sync.
@@ -88,6 +119,15 @@ func WithAgenda(f func(meetingID string, items []AgendaItem)) Option {
 // WithActor sets the audit actor (default DefaultActor).
 func WithActor(actor string) Option { return func(s *syncer) { s.actor = actor } }
 
+// WithRefused gives the refusals of earlier syncs (Report.Outstanding).
+// Each is tried again (from the meeting as remembered, unless the delta
+// brings a newer version); one refused again in the same version is
+// counted in StillRefused, not reported again.
+func WithRefused(known map[string]Refusal) Option { return func(s *syncer) { s.known = known } }
+
+// WithLog receives one debug line per refused meeting.
+func WithLog(l *slog.Logger) Option { return func(s *syncer) { s.log = l } }
+
 type syncer struct {
 	m        Mapping
 	st       Store
@@ -98,6 +138,10 @@ type syncer struct {
 	actor    string
 	orgs     map[string]Organization
 	rep      *Report
+	known    map[string]Refusal
+	log      *slog.Logger
+	// refusal is why the meeting apply is working on was not booked.
+	refusal string
 }
 
 // Sync imports the meetings of m.Body modified since since (zero: all)
@@ -144,8 +188,9 @@ func Sync(ctx context.Context, c *Client, m Mapping, st Store, since time.Time, 
 		s.problem("unreadable meeting: %s", msg)
 	}
 
-	var latest, retryFrom time.Time
-	retry := false
+	var latest time.Time
+	rep.Outstanding = map[string]Refusal{}
+	seen := make(map[string]bool, len(list.Meetings))
 	for i, mt := range list.Meetings {
 		if err := ctx.Err(); err != nil {
 			return finish(fmt.Errorf("oparl: sync interrupted after %d of %d meetings: %w", i, len(list.Meetings), err))
@@ -153,22 +198,22 @@ func Sync(ctx context.Context, c *Client, m Mapping, st Store, since time.Time, 
 		if mt.Modified.After(latest) {
 			latest = mt.Modified
 		}
-		if !s.apply(mt) {
-			// A meeting without a modification time cannot be pinned:
-			// the whole delta is held back instead.
-			at := mt.Modified
-			if at.IsZero() {
-				at = since
-			}
-			if !retry || at.Before(retryFrom) {
-				retryFrom = at
-			}
-			retry = true
+		seen[mt.ID] = true
+		s.try(mt)
+	}
+	// Remembered refusals the delta did not bring: the source has not
+	// changed them, but Kogge may have (the booking in the way cancelled).
+	for _, id := range slices.Sorted(maps.Keys(s.known)) {
+		if seen[id] {
+			continue
 		}
+		if err := ctx.Err(); err != nil {
+			return finish(fmt.Errorf("oparl: sync interrupted while retrying refused meetings: %w", err))
+		}
+		rep.Retried++
+		s.try(s.known[id].Meeting)
 	}
 	switch {
-	case retry:
-		rep.NextSince = retryFrom
 	case !latest.IsZero():
 		rep.NextSince = latest
 	case rep.Fetched > 0:
@@ -180,6 +225,43 @@ func Sync(ctx context.Context, c *Client, m Mapping, st Store, since time.Time, 
 		rep.NextSince = since
 	}
 	return finish(nil)
+}
+
+// try applies one meeting and remembers it if it is refused; a refusal is
+// reported unless the same version was refused before.
+func (s *syncer) try(mt Meeting) {
+	s.refusal = ""
+	if s.apply(mt) {
+		return
+	}
+	s.rep.Refused++
+	r := Refusal{Meeting: mt, Fingerprint: fingerprint(mt), Problem: s.refusal, Since: s.now()}
+	if old, ok := s.known[mt.ID]; ok && old.Fingerprint == r.Fingerprint {
+		r.Since = old.Since
+		s.rep.StillRefused++
+	} else {
+		s.problem("%s", r.Problem)
+	}
+	if s.log != nil {
+		s.log.Debug("council meeting not booked", "meeting", mt.ID, "problem", r.Problem)
+	}
+	s.rep.Outstanding[mt.ID] = r
+}
+
+// fingerprint identifies a version of a meeting: everything read of it,
+// its modification time included, so that a source that changes a
+// meeting without touching modified is noticed too.
+func fingerprint(mt Meeting) string {
+	b, _ := json.Marshal(mt)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// refuse records why the meeting is not booked; it returns false, what
+// apply returns for it.
+func (s *syncer) refuse(format string, args ...any) bool {
+	s.refusal = fmt.Sprintf(format, args...)
+	return false
 }
 
 func (s *syncer) problem(format string, args ...any) {
@@ -197,10 +279,14 @@ func (s *syncer) label(mt Meeting) string {
 	if name == "" {
 		name = "(no name)"
 	}
-	if mt.Start.IsZero() {
-		return fmt.Sprintf("%q (%s)", name, mt.ID)
+	link := mt.Web // the council system's page, where a person can read it
+	if link == "" {
+		link = mt.ID
 	}
-	return fmt.Sprintf("%q on %s (%s)", name, mt.Start.In(s.zone).Format("02.01.2006 15:04"), mt.ID)
+	if mt.Start.IsZero() {
+		return fmt.Sprintf("%q (%s)", name, link)
+	}
+	return fmt.Sprintf("%q on %s (%s)", name, mt.Start.In(s.zone).Format("02.01.2006 15:04"), link)
 }
 
 // active reports whether Sync may still change a booking: not once it is
@@ -209,14 +295,13 @@ func (s *syncer) active(b rooms.Booking) bool {
 	return (b.Status == rooms.StatusConfirmed || b.Status == rooms.StatusTentative) && b.End.After(s.now())
 }
 
-// apply brings one meeting's booking up to date. It returns false when the
-// meeting should be retried by the next delta.
+// apply brings one meeting's booking up to date. It returns false when
+// the meeting is refused (s.refusal says why).
 func (s *syncer) apply(mt Meeting) bool {
 	ref := ExternalRef(mt.ID)
 	existing, found, err := s.st.FindByExternal(ref)
 	if err != nil {
-		s.problem("meeting %s: looking up its booking: %v", s.label(mt), err)
-		return false
+		return s.refuse("meeting %s: looking up its booking: %v", s.label(mt), err)
 	}
 	if mt.Deleted || mt.Cancelled {
 		return s.cancel(mt, existing, found)
@@ -226,19 +311,16 @@ func (s *syncer) apply(mt Meeting) bool {
 		s.rep.Skipped++
 		return true
 	}
-	start, end, err := s.m.times(mt, s.zone)
-	if err != nil {
-		// Not retried: the meeting is wrong at the source, and fixing it
-		// there modifies it, which brings it back in the next delta.
-		s.problem("meeting %s is not imported: %v", s.label(mt), err)
-		return true
-	}
-	if !end.After(s.now()) {
+	// The place before the times: an administrator completing the
+	// location rules needs every unmapped place, whatever else is odd
+	// about its meetings.
+	room, mapped := s.m.RoomFor(mt.Location)
+	start, end, assumed, err := s.m.times(mt, room, s.zone)
+	if err == nil && !end.After(s.now()) {
 		s.rep.Skipped++
 		return true
 	}
-	room, ok := s.m.RoomFor(mt.Location)
-	if !ok {
+	if !mapped {
 		s.unmapped(mt)
 		if found && mt.Location != nil && s.active(existing) {
 			// The meeting moved to a place outside Kogge's rooms: the room
@@ -248,7 +330,18 @@ func (s *syncer) apply(mt Meeting) bool {
 		}
 		return true
 	}
+	if err != nil {
+		// Wrong at the source: fixing it there changes its version, which
+		// brings it back to be tried and reported again.
+		return s.refuse("meeting %s is not imported: %v", s.label(mt), err)
+	}
 	want := s.booking(mt, org, room, start, end)
+	want.EndAssumed = assumed
+	if assumed && found && existing.Start.Equal(want.Start) {
+		// The source still gives no end: an end Kogge already has (a
+		// person's, or one the source gave before) is better than a guess.
+		want.End, want.EndAssumed = existing.End, existing.EndAssumed
+	}
 	if !found {
 		return s.create(mt, ref, want)
 	}
@@ -268,6 +361,25 @@ func (s *syncer) apply(mt Meeting) bool {
 	return s.update(mt, ref, existing, want)
 }
 
+// assumedEnd adds the report's line for a booking with an assumed end.
+func (s *syncer) assumedEnd(mt Meeting, b rooms.Booking) {
+	if b.EndAssumed {
+		s.rep.AssumedEnds = append(s.rep.AssumedEnds, fmt.Sprintf("meeting %s gives no end: booked until %s, %s assumed",
+			s.label(mt), b.End.In(s.zone).Format("15:04"), lengthWords(b.End.Sub(b.Start))))
+	}
+}
+
+// lengthWords says a length as a person would: "2 hours", "90 minutes".
+func lengthWords(d time.Duration) string {
+	switch {
+	case d == time.Hour:
+		return "1 hour"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d hours", d/time.Hour)
+	}
+	return fmt.Sprintf("%d minutes", d/time.Minute)
+}
+
 // booking is the booking a meeting asks for. Only the fields OParl knows
 // are set; the rest (buffers, hybrid, notes) belongs to Kogge's users.
 func (s *syncer) booking(mt Meeting, orgID, room string, start, end time.Time) rooms.Booking {
@@ -283,10 +395,17 @@ func (s *syncer) booking(mt Meeting, orgID, room string, start, end time.Time) r
 	if title == "" {
 		title = strings.TrimSpace("Sitzung " + o.Name)
 	}
+	if o.ID == "" {
+		o.ID = orgID
+	}
+	kind := s.m.kind(o)
 	return rooms.Booking{
-		Room:      room,
-		Title:     clip(title, rooms.MaxTitleLen),
-		Kind:      s.m.kind(o.Classification),
+		Room:  room,
+		Title: clip(title, rooms.MaxTitleLen),
+		Kind:  kind,
+		// The kind's defaults, as the booking form sets them: a council
+		// session is hybrid (and gets a lobby from its kind).
+		Hybrid:    rooms.Hybrid{Enabled: kind == rooms.KindCouncil},
 		Organizer: clip(s.m.organizer(), rooms.MaxOrganizerLen),
 		Committee: clip(o.Name, rooms.MaxCommitteeLen),
 		Start:     start,
@@ -295,25 +414,34 @@ func (s *syncer) booking(mt Meeting, orgID, room string, start, end time.Time) r
 	}
 }
 
-// same reports whether b already is what want asks for. Kind and
-// Organizer are only set on creation: a person may have changed them.
+// same reports whether b already is what want asks for. Kind, Organizer
+// and Hybrid are only set on creation: a person may have changed them.
 func same(b, want rooms.Booking) bool {
 	return b.Room == want.Room && b.Title == want.Title && b.Committee == want.Committee &&
-		b.Start.Equal(want.Start) && b.End.Equal(want.End)
+		b.Start.Equal(want.Start) && b.End.Equal(want.End) && b.EndAssumed == want.EndAssumed
 }
 
 func (s *syncer) create(mt Meeting, ref string, b rooms.Booking) bool {
 	if s.validate != nil {
 		if err := s.validate(&b); err != nil {
-			s.problem("meeting %s is not booked: %v", s.label(mt), err)
-			return false
+			return s.refuse("meeting %s is not booked: %v", s.label(mt), err)
 		}
 	}
-	if _, err := s.st.Create(ref, b, s.actor); err != nil {
-		s.problem("meeting %s is not booked in %s: %v", s.label(mt), b.Room, err)
-		return false
+	created, err := s.st.Create(ref, b, s.actor)
+	var conflict *rooms.ConflictError
+	if err != nil && b.Hybrid.Enabled && !errors.As(err, &conflict) {
+		// No provider for the remote part: the room matters more. A
+		// person can switch hybrid on once a licence is free.
+		b.Hybrid.Enabled = false
+		if created, err = s.st.Create(ref, b, s.actor); err == nil {
+			s.problem("meeting %s is booked without remote participation: no video conference was available", s.label(mt))
+		}
+	}
+	if err != nil {
+		return s.refuse("meeting %s is not booked in %s: %v", s.label(mt), b.Room, err)
 	}
 	s.rep.Created++
+	s.assumedEnd(mt, created)
 	s.reportAgenda(mt)
 	return true
 }
@@ -322,6 +450,7 @@ func (s *syncer) update(mt Meeting, ref string, existing, want rooms.Booking) bo
 	for attempt := 0; ; attempt++ {
 		_, err := s.st.Update(existing.ID, existing.Version, s.actor, func(b *rooms.Booking) error {
 			b.Room, b.Title, b.Committee, b.Start, b.End = want.Room, want.Title, want.Committee, want.Start, want.End
+			b.EndAssumed = want.EndAssumed
 			if s.validate != nil {
 				return s.validate(b)
 			}
@@ -331,27 +460,25 @@ func (s *syncer) update(mt Meeting, ref string, existing, want rooms.Booking) bo
 		switch {
 		case err == nil:
 			s.rep.Updated++
+			s.assumedEnd(mt, want)
 			s.reportAgenda(mt)
 			return true
 		case errors.As(err, &conflict):
-			s.problem("meeting %s moved to %s–%s, but booking %s stays where it is: %v",
+			return s.refuse("meeting %s moved to %s–%s, but booking %s stays where it is: %v",
 				s.label(mt), want.Start.In(s.zone).Format("02.01.2006 15:04"), want.End.In(s.zone).Format("15:04"), existing.ID, err)
-			return false
 		case errors.Is(err, rooms.ErrVersionMismatch) && attempt == 0:
 			// Someone edited the booking meanwhile: look again, once.
 			var found bool
 			existing, found, err = s.st.FindByExternal(ref)
 			if err != nil || !found || !s.active(existing) {
-				s.problem("meeting %s: its booking changed during the import; retried next time", s.label(mt))
-				return false
+				return s.refuse("meeting %s: its booking changed during the import; retried next time", s.label(mt))
 			}
 			if same(existing, want) {
 				s.rep.Unchanged++
 				return true
 			}
 		default:
-			s.problem("meeting %s: booking %s not updated: %v", s.label(mt), existing.ID, err)
-			return false
+			return s.refuse("meeting %s: booking %s not updated: %v", s.label(mt), existing.ID, err)
 		}
 	}
 }
@@ -366,8 +493,7 @@ func (s *syncer) cancel(mt Meeting, existing rooms.Booking, found bool) bool {
 		return true
 	}
 	if _, err := s.st.Cancel(existing.ID, existing.Version, s.actor); err != nil {
-		s.problem("meeting %s is cancelled, but booking %s is not: %v", s.label(mt), existing.ID, err)
-		return false
+		return s.refuse("meeting %s is cancelled, but booking %s is not: %v", s.label(mt), existing.ID, err)
 	}
 	s.rep.Cancelled++
 	return true

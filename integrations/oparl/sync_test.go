@@ -64,7 +64,7 @@ func wantCounts(t *testing.T, r Report, want counts) {
 // The full demo import: three bookings (council, committee, whole-day
 // retreat); cancelled-before-import, tombstone and caucus skipped; the
 // Stadthalle and the meeting without a place unmapped.
-var fullDemo = counts{fetched: 8, created: 3, unmapped: 2, skipped: 3}
+var fullDemo = counts{fetched: 9, created: 4, unmapped: 2, skipped: 3}
 
 func TestFullSync(t *testing.T) {
 	f := newSyncFixture(t, nil)
@@ -100,7 +100,7 @@ func TestFullSync(t *testing.T) {
 	if items := f.agendas[f.id(DemoCouncil)]; len(items) != 3 || items[1].Name != "Haushaltssatzung 2027" {
 		t.Errorf("agenda: %+v", items)
 	}
-	last, _ := f.em.Meeting(DemoNoPlace)
+	last, _ := f.em.Meeting(DemoNoEnd)
 	if !rep.NextSince.Equal(last.Modified) {
 		t.Errorf("NextSince %v, want the latest modification %v", rep.NextSince, last.Modified)
 	}
@@ -146,14 +146,14 @@ func TestDeltaChanges(t *testing.T) {
 		{"tombstone cancels", func(t *testing.T, f *syncFixture) {
 			f.clock.Advance(time.Minute)
 			f.em.Delete(DemoCouncil)
-		}, counts{fetched: 2, cancelled: 1, unmapped: 1}, func(t *testing.T, f *syncFixture) {
+		}, counts{fetched: 2, cancelled: 1, unchanged: 1}, func(t *testing.T, f *syncFixture) {
 			if b := f.st.get(ExternalRef(f.id(DemoCouncil))); b.Status != rooms.StatusCancelled {
 				t.Errorf("status %s", b.Status)
 			}
 		}},
 		{"cancelled meeting cancels", func(t *testing.T, f *syncFixture) {
 			f.put(t, DemoBuilding, func(m *EmulatorMeeting) { m.Cancelled = true })
-		}, counts{fetched: 2, cancelled: 1, unmapped: 1}, func(t *testing.T, f *syncFixture) {
+		}, counts{fetched: 2, cancelled: 1, unchanged: 1}, func(t *testing.T, f *syncFixture) {
 			if b := f.st.get(ExternalRef(f.id(DemoBuilding))); b.Status != rooms.StatusCancelled {
 				t.Errorf("status %s", b.Status)
 			}
@@ -162,7 +162,7 @@ func TestDeltaChanges(t *testing.T) {
 			f.put(t, DemoBuilding, func(m *EmulatorMeeting) {
 				m.Start, m.End = shift(t, m.Start, 24*time.Hour), shift(t, m.End, 25*time.Hour)
 			})
-		}, counts{fetched: 2, updated: 1, unmapped: 1}, func(t *testing.T, f *syncFixture) {
+		}, counts{fetched: 2, updated: 1, unchanged: 1}, func(t *testing.T, f *syncFixture) {
 			b := f.st.get(ExternalRef(f.id(DemoBuilding)))
 			if b.Version != 2 || b.Start.In(f.client.Zone()).Hour() != 16 || b.End.Sub(b.Start) != 3*time.Hour {
 				t.Errorf("moved booking: %+v", b)
@@ -173,7 +173,7 @@ func TestDeltaChanges(t *testing.T) {
 				m.Name = "12. Sitzung des Rates (Sondersitzung)"
 				m.LocationKey, m.Location = "", &EmulatorLocation{Key: "sz2", Room: "Sitzungszimmer 2"}
 			})
-		}, counts{fetched: 2, updated: 1, unmapped: 1}, func(t *testing.T, f *syncFixture) {
+		}, counts{fetched: 2, updated: 1, unchanged: 1}, func(t *testing.T, f *syncFixture) {
 			b := f.st.get(ExternalRef(f.id(DemoCouncil)))
 			if b.Room != "sitzungszimmer-2" || !strings.HasSuffix(b.Title, "(Sondersitzung)") || b.Kind != rooms.KindCouncil {
 				t.Errorf("booking: %+v", b)
@@ -181,24 +181,24 @@ func TestDeltaChanges(t *testing.T) {
 		}},
 		{"moved to an unmapped place frees the room", func(t *testing.T, f *syncFixture) {
 			f.put(t, DemoBuilding, func(m *EmulatorMeeting) { m.Location = &EmulatorLocation{Description: "Feuerwache"} })
-		}, counts{fetched: 2, cancelled: 1, unmapped: 2}, nil},
+		}, counts{fetched: 2, cancelled: 1, unchanged: 1, unmapped: 1}, nil},
 		{"losing the location keeps the booking", func(t *testing.T, f *syncFixture) {
 			f.put(t, DemoBuilding, func(m *EmulatorMeeting) { m.Location = nil })
-		}, counts{fetched: 2, unmapped: 2}, func(t *testing.T, f *syncFixture) {
+		}, counts{fetched: 2, unchanged: 1, unmapped: 1}, func(t *testing.T, f *syncFixture) {
 			if b := f.st.get(ExternalRef(f.id(DemoBuilding))); b.Status != rooms.StatusConfirmed {
 				t.Errorf("status %s", b.Status)
 			}
 		}},
 		{"new meeting", func(t *testing.T, f *syncFixture) {
 			f.put(t, DemoElsewhere, func(m *EmulatorMeeting) { m.Key = "m-neu"; m.LocationKey = "ratssaal" })
-		}, counts{fetched: 2, created: 1, unmapped: 1}, nil},
+		}, counts{fetched: 2, created: 1, unchanged: 1}, nil},
 		{"cancelled in Kogge is not revived", func(t *testing.T, f *syncFixture) {
 			b := f.st.get(ExternalRef(f.id(DemoBuilding)))
 			if _, err := f.st.Cancel(b.ID, b.Version, "anna"); err != nil {
 				t.Fatal(err)
 			}
 			f.put(t, DemoBuilding, func(m *EmulatorMeeting) { m.Name = "Bauausschuss (verlegt)" })
-		}, counts{fetched: 2, unchanged: 1, unmapped: 1, problems: 1}, nil},
+		}, counts{fetched: 2, unchanged: 2, problems: 1}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newSyncFixture(t, nil)
@@ -245,26 +245,33 @@ func TestMoveIntoConflict(t *testing.T) {
 	moved, _ := f.em.Meeting(DemoBuilding)
 
 	rep := f.sync(t, first.NextSince)
-	wantCounts(t, rep, counts{fetched: 2, unmapped: 1, problems: 1})
+	wantCounts(t, rep, counts{fetched: 2, unchanged: 1, problems: 1})
 	if p := rep.Problems[0]; !strings.Contains(p, "stays where it is") || !strings.Contains(p, blocker.ID) {
 		t.Errorf("problem: %s", p)
 	}
 	if after := f.st.get(ref); after != before {
 		t.Errorf("booking changed: %+v → %+v", before, after)
 	}
-	if !rep.NextSince.Equal(moved.Modified) {
-		t.Errorf("NextSince %v, want it held at the failed meeting's %v", rep.NextSince, moved.Modified)
+	if !rep.NextSince.Equal(moved.Modified) || rep.Refused != 1 || len(rep.Outstanding) != 1 {
+		t.Errorf("NextSince %v, want %v; refused %d", rep.NextSince, moved.Modified, rep.Refused)
 	}
 
-	// Nothing changed at the source, but the retry happens anyway…
-	rep = f.sync(t, rep.NextSince)
-	wantCounts(t, rep, counts{fetched: 1, problems: 1})
+	// Nothing changed at the source, but the retry happens anyway, and
+	// is not reported again…
+	rep = f.sync(t, rep.NextSince, WithRefused(rep.Outstanding))
+	wantCounts(t, rep, counts{fetched: 1})
+	if rep.StillRefused != 1 {
+		t.Errorf("still refused: %d", rep.StillRefused)
+	}
 	// …and succeeds once the secretary has freed the slot.
 	if _, err := f.st.Cancel(blocker.ID, blocker.Version, "anna"); err != nil {
 		t.Fatal(err)
 	}
-	rep = f.sync(t, rep.NextSince)
+	rep = f.sync(t, rep.NextSince, WithRefused(rep.Outstanding))
 	wantCounts(t, rep, counts{fetched: 1, updated: 1})
+	if len(rep.Outstanding) != 0 {
+		t.Errorf("outstanding after the move: %v", rep.Outstanding)
+	}
 	if b := f.st.get(ref); !b.Start.Equal(before.Start.Add(24 * time.Hour)) {
 		t.Errorf("not moved: %+v", b)
 	}
@@ -286,7 +293,7 @@ func TestCreateConflictAndValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := f.sync(t, time.Time{}, validate)
-	wantCounts(t, rep, counts{fetched: 8, created: 1, unmapped: 2, skipped: 3, problems: 2})
+	wantCounts(t, rep, counts{fetched: 9, created: 2, unmapped: 2, skipped: 3, problems: 2})
 	joined := strings.Join(rep.Problems, "\n")
 	if !strings.Contains(joined, "too long") || !strings.Contains(joined, "already booked") {
 		t.Errorf("problems: %q", rep.Problems)
@@ -294,9 +301,11 @@ func TestCreateConflictAndValidation(t *testing.T) {
 	if b := f.st.get(ExternalRef(f.id(DemoBuilding))); b.Setup != 15*time.Minute {
 		t.Errorf("validation hook's defaults lost: %+v", b)
 	}
-	first, _ := f.em.Meeting(DemoCouncil)
-	if !rep.NextSince.Equal(first.Modified) {
-		t.Errorf("NextSince %v, want %v (the earliest failure)", rep.NextSince, first.Modified)
+	// The refused meetings do not hold the cursor back: they are
+	// remembered instead.
+	last, _ := f.em.Meeting(DemoNoEnd)
+	if !rep.NextSince.Equal(last.Modified) || len(rep.Outstanding) != 2 {
+		t.Errorf("NextSince %v, want %v (the latest modification); outstanding %d", rep.NextSince, last.Modified, len(rep.Outstanding))
 	}
 }
 
@@ -305,7 +314,7 @@ func TestPaginationDoesNotMatter(t *testing.T) {
 		f := newSyncFixture(t, func(d *EmulatorData) { d.PageSize = size })
 		rep := f.sync(t, time.Time{})
 		wantCounts(t, rep, fullDemo)
-		if want := (8 + size - 1) / size; rep.Pages != want {
+		if want := (9 + size - 1) / size; rep.Pages != want {
 			t.Errorf("page size %d: %d pages, want %d", size, rep.Pages, want)
 		}
 	}
@@ -396,7 +405,7 @@ func TestStoreTrouble(t *testing.T) {
 		}
 		f.put(t, DemoBuilding, func(m *EmulatorMeeting) { m.Name = "Bauausschuss (Sondersitzung)" })
 		rep := f.sync(t, first.NextSince)
-		wantCounts(t, rep, counts{fetched: 2, updated: 1, unmapped: 1})
+		wantCounts(t, rep, counts{fetched: 2, updated: 1, unchanged: 1})
 		if b := f.st.get(ref); b.Notes != "Beamer!" || b.Version != 3 {
 			t.Errorf("booking: %+v", b)
 		}
@@ -408,8 +417,8 @@ func TestStoreTrouble(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		first, _ := f.em.Meeting(DemoCouncil)
-		if len(rep.Problems) != 8 || rep.Created != 0 || !rep.NextSince.Equal(first.Modified) {
+		last, _ := f.em.Meeting(DemoNoEnd)
+		if len(rep.Problems) != 9 || rep.Created != 0 || !rep.NextSince.Equal(last.Modified) || len(rep.Outstanding) != 9 {
 			t.Errorf("report: %+v", rep)
 		}
 	})
@@ -445,12 +454,12 @@ func TestMappingCheckAndKinds(t *testing.T) {
 	}
 	m := Mapping{KindByClassification: map[string]rooms.Kind{"Parlament": rooms.KindCouncil, "Beirat": rooms.KindMeeting}}
 	for c, want := range map[string]rooms.Kind{"parlament": rooms.KindCouncil, " Beirat ": rooms.KindMeeting, "Ausschuss": rooms.KindCommittee, "": rooms.KindCommittee} {
-		if got := m.kind(c); got != want {
+		if got := m.kind(Organization{Classification: c}); got != want {
 			t.Errorf("kind(%q) = %s, want %s", c, got, want)
 		}
 	}
-	if (Mapping{}).kind("Parlament") != rooms.KindCouncil {
-		t.Error("DefaultKinds not used")
+	if (Mapping{}).kind(Organization{Classification: "Parlament"}) != rooms.KindCouncil {
+		t.Error("Parlament is not a council")
 	}
 	rules := Mapping{Locations: []LocationRule{{Match: "SAAL", Room: "a"}, {Match: "markt", Room: "b"}}}
 	for _, tc := range []struct {
@@ -483,9 +492,9 @@ func TestTimes(t *testing.T) {
 		{"no end", Meeting{Start: at(18, 0, 0)}, at(18, 0, 0), at(20, 0, 0), false},
 		{"date-only without end", Meeting{Start: at(0, 0, 0), StartDateOnly: true}, at(0, 0, 0), at(24, 0, 0), false},
 		{"no start", Meeting{End: at(20, 0, 0)}, time.Time{}, time.Time{}, true},
-		{"end before start", Meeting{Start: at(18, 0, 0), End: at(17, 0, 0)}, time.Time{}, time.Time{}, true},
+		{"end before start: assumed", Meeting{Start: at(18, 0, 0), End: at(17, 0, 0)}, at(18, 0, 0), at(20, 0, 0), false},
 	} {
-		start, end, err := (Mapping{}).times(tc.mt, zone)
+		start, end, _, err := (Mapping{}).times(tc.mt, "", zone)
 		if (err != nil) != tc.bad || !start.Equal(tc.start) || !end.Equal(tc.end) {
 			t.Errorf("%s: %v – %v, %v", tc.name, start, end, err)
 		}

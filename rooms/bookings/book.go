@@ -91,6 +91,9 @@ func (s *Service) Update(a Actor, id string, version uint64, change func(b *room
 			if b.SeriesID != "" {
 				b.Exception = true
 			}
+			if b.End.Sub(b.Start) != before.End.Sub(before.Start) {
+				b.EndAssumed = false // a person gave the meeting its length
+			}
 			// Only a new start or room must lie ahead: extending or
 			// shortening a running meeting is what changing the end is for.
 			moved := !b.Start.Equal(before.Start) || b.Room != before.Room

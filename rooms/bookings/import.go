@@ -33,6 +33,9 @@ func (i Imports) Create(ref string, b rooms.Booking, actor string) (out rooms.Bo
 			return rooms.UnknownRoom(b.Room)
 		}
 		b.External, b.Setup, b.Teardown = ref, room.Setup, room.Teardown
+		// The kind's defaults, as Book applies them: a council session
+		// takes place whoever checks in.
+		b.CheckinRequired = room.CheckinRequired && b.Kind != rooms.KindCouncil
 		if err := rooms.Validate(&b, room, i.s.o.Now(), false); err != nil {
 			return err
 		}

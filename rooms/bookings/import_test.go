@@ -49,3 +49,35 @@ func TestImports(t *testing.T) {
 		t.Fatal("an import booked an unknown room")
 	}
 }
+
+// The kind's defaults hold for imports as for bookings made by hand (a
+// council session needs no check-in), and an assumed end stays marked
+// until a person gives the meeting its length.
+func TestImportKindDefaultsAndAssumedEnd(t *testing.T) {
+	f := newFixture(t)
+	f.room.CheckinRequired = true
+	imp := f.svc.Imports()
+	start := time.Date(2026, 12, 3, 17, 0, 0, 0, f.room.Zone)
+	council, err := imp.Create("oparl:rat", rooms.Booking{Room: "sz2", Title: "Rat", Kind: rooms.KindCouncil, EndAssumed: true, Organizer: "Stadt",
+		Status: rooms.StatusConfirmed, Start: start, End: start.Add(2 * time.Hour)}, "oparl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	committee, err := imp.Create("oparl:bau", rooms.Booking{Room: "sz2", Title: "Bauausschuss", Kind: rooms.KindCommittee, Organizer: "Stadt",
+		Status: rooms.StatusConfirmed, Start: start.Add(24 * time.Hour), End: start.Add(26 * time.Hour)}, "oparl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if council.CheckinRequired || !committee.CheckinRequired || !council.EndAssumed {
+		t.Fatalf("council %+v, committee %+v", council, committee)
+	}
+	// A new title keeps the mark; a new end is a person's end.
+	council, err = f.svc.Update(anna, council.ID, council.Version, func(b *rooms.Booking) { b.Title = "Rat (öffentlich)" })
+	if err != nil || !council.EndAssumed {
+		t.Fatalf("after a new title: %+v %v", council, err)
+	}
+	council, err = f.svc.Update(anna, council.ID, council.Version, func(b *rooms.Booking) { b.End = b.End.Add(90 * time.Minute) })
+	if err != nil || council.EndAssumed {
+		t.Fatalf("after a new end: %+v %v", council, err)
+	}
+}

@@ -783,8 +783,8 @@ func TestMigrationV6toV7(t *testing.T) {
 	}
 	defer s.Close()
 	s.db.View(func(tx *bbolt.Tx) error {
-		if v := schemaOf(tx); v != 7 || SchemaVersion != 7 {
-			t.Errorf("schema %d after migration, want 7", v)
+		if v := schemaOf(tx); v != SchemaVersion {
+			t.Errorf("schema %d after migration, want %d", v, SchemaVersion)
 		}
 		return nil
 	})

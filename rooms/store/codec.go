@@ -33,20 +33,25 @@ import (
 //	         byte, for bookings made in Kogge); the flags are v2's.
 //	codecV4: as v3 with Contact (the organizer's mail address) after
 //	         External.
+//	codecV5: as v4 with one more flag, EndAssumed (an import booked a
+//	         default length because its source gave no usable end).
 const (
 	codecV1 = 0x01
 	codecV2 = 0x02
 	codecV3 = 0x03
 	codecV4 = 0x04
+	codecV5 = 0x05
 
 	flagHybrid          = 1 << 0
 	flagConfidential    = 1 << 1
 	flagException       = 1 << 2 // v2
 	flagCheckinRequired = 1 << 3 // v2
 	flagCheckedIn       = 1 << 4 // v2: a CheckedIn instant follows Version
+	flagEndAssumed      = 1 << 5 // v5
 
 	flagsV1 = flagHybrid | flagConfidential
 	flagsV2 = flagsV1 | flagException | flagCheckinRequired | flagCheckedIn
+	flagsV5 = flagsV2 | flagEndAssumed
 )
 
 var errCorruptBooking = errors.New("corrupt booking record")
@@ -54,7 +59,7 @@ var errCorruptBooking = errors.New("corrupt booking record")
 // encodeBooking always writes the newest format.
 func encodeBooking(b *rooms.Booking) []byte {
 	buf := make([]byte, 0, 160+len(b.Title)+len(b.Notes)+len(b.External)+len(b.Contact))
-	buf = append(buf, codecV4)
+	buf = append(buf, codecV5)
 	for _, s := range []string{b.ID, b.Room, b.Title, string(b.Kind), b.Organizer, b.Committee, string(b.Status), b.Notes, b.CreatedBy, b.SeriesID, b.External, b.Contact} {
 		buf = binary.AppendUvarint(buf, uint64(len(s)))
 		buf = append(buf, s...)
@@ -80,6 +85,9 @@ func encodeBooking(b *rooms.Booking) []byte {
 	if !b.CheckedIn.IsZero() {
 		flags |= flagCheckedIn
 	}
+	if b.EndAssumed {
+		flags |= flagEndAssumed
+	}
 	buf = append(buf, flags)
 	buf = binary.AppendVarint(buf, int64(b.Hybrid.ExpectedRemote))
 	buf = binary.AppendUvarint(buf, b.Version)
@@ -98,7 +106,7 @@ func appendInstant(buf []byte, t time.Time) []byte {
 // ever wrote; fields a format lacks stay zero. It never panics on damaged
 // input: bbolt has no page checksums, so a record may be garbage.
 func decodeBooking(v []byte, b *rooms.Booking) error {
-	if len(v) == 0 || v[0] < codecV1 || v[0] > codecV4 {
+	if len(v) == 0 || v[0] < codecV1 || v[0] > codecV5 {
 		return fmt.Errorf("%w: unknown format", errCorruptBooking)
 	}
 	format := v[0]
@@ -124,7 +132,10 @@ func decodeBooking(v []byte, b *rooms.Booking) error {
 	known := byte(flagsV1)
 	if format >= codecV2 {
 		known = flagsV2
-		// An unknown bit in a v2 or v3 record is damage (v1 never checked its
+		if format >= codecV5 {
+			known = flagsV5
+		}
+		// An unknown bit in a v2 or later record is damage (v1 never checked its
 		// flags, so old records keep being read as they always were).
 		if flags&^known != 0 && d.err == nil {
 			d.err = fmt.Errorf("%w: unknown flags %#x", errCorruptBooking, flags&^known)
@@ -133,6 +144,7 @@ func decodeBooking(v []byte, b *rooms.Booking) error {
 	flags &= known
 	b.Hybrid.Enabled, b.Confidential = flags&flagHybrid != 0, flags&flagConfidential != 0
 	b.Exception, b.CheckinRequired = flags&flagException != 0, flags&flagCheckinRequired != 0
+	b.EndAssumed = flags&flagEndAssumed != 0
 	b.Hybrid.ExpectedRemote = int(d.varint())
 	b.Version = d.uvarint()
 	if flags&flagCheckedIn != 0 {

@@ -118,6 +118,7 @@ func TestCodecRoundTrips(t *testing.T) {
 		{"every field", full},
 		{"not checked in", notCheckedIn},
 		{"checkin required alone", onlyFlags},
+		{"end assumed", rooms.Booking{ID: "a", External: "oparl:x", EndAssumed: true, Start: time.Unix(0, 0).UTC(), End: time.Unix(7200, 0).UTC(), Created: time.Unix(0, 0).UTC(), Updated: time.Unix(0, 0).UTC()}},
 		{"v1 fields only", v1Fields(sampleBooking())},
 		{"v2 fields only", v2Fields(sampleBooking())},
 		{"external reference alone", rooms.Booking{ID: "z", External: "ical:0b1c@example.org", Start: time.Unix(0, 0).UTC(), End: time.Unix(0, 0).UTC(), Created: time.Unix(0, 0).UTC(), Updated: time.Unix(0, 0).UTC()}},
@@ -127,8 +128,8 @@ func TestCodecRoundTrips(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v := encodeBooking(&tt.b)
-			if v[0] != codecV4 {
-				t.Fatalf("written as format %#x, want codecV4", v[0])
+			if v[0] != codecV5 {
+				t.Fatalf("written as format %#x, want codecV5", v[0])
 			}
 			var got rooms.Booking
 			if err := decodeBooking(v, &got); err != nil {
@@ -261,8 +262,8 @@ func TestCodecRefusesDamagedRecords(t *testing.T) {
 			}
 		}
 	}
-	if err := decodeBooking(append([]byte{codecV4 + 1}, v[1:]...), &got); err == nil {
-		t.Fatal("a format byte after codecV4 accepted")
+	if err := decodeBooking(append([]byte{codecV5 + 1}, v[1:]...), &got); err == nil {
+		t.Fatal("a format byte after codecV5 accepted")
 	}
 	// A v3 flags byte with a bit no version defines is damage.
 	bad := encodeBooking(&b)
@@ -353,7 +354,7 @@ func TestMigrationFromJSONBookings(t *testing.T) {
 		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration", v)
 		}
-		if raw := tx.Bucket(bucketBookings).Get(id[:]); raw[0] != codecV4 {
+		if raw := tx.Bucket(bucketBookings).Get(id[:]); raw[0] != codecV5 {
 			t.Errorf("booking still stored as %q", raw[:1])
 		}
 		return nil

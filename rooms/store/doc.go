@@ -27,6 +27,7 @@
 //	allocations_due     due | id                             -> (empty)
 //	feed_tokens         SHA-256 of the token                 -> FeedToken as JSON
 //	secrets             name                                 -> opaque bytes
+//	imports             import name (nested bucket): key     -> the import's own value
 //	audit               audit id (16-byte ULID)              -> AuditEntry as JSON
 //	audit_by_booking    booking or series id string | 0x00 | audit id -> (empty)
 //	meta                schema_version -> uint64 (big-endian)
@@ -64,7 +65,8 @@
 // without logging in; only the token's SHA-256 is kept, the token itself is
 // shown once. Secrets (secrets.go) are opaque values their owners encrypt
 // before storing them, such as GoTo organizers' refresh tokens; the store
-// never sees them in the clear.
+// never sees them in the clear. Import state (imports.go) is opaque to the
+// store too: each import keeps its keys in its own nested bucket.
 //
 // # Schema versions
 //
@@ -87,6 +89,10 @@
 //	6  join_settings
 //	7  allocations, allocations_by_licence, allocations_due, alloc_spans
 //	   and secrets
+//	8  imports: an import's state between runs (imports.go), e.g. the
+//	   council import's delta cursor, the meetings it refused and their
+//	   agendas; and codecV5 (the EndAssumed flag), which a schema 7 kogge
+//	   could not read
 //
 // The codec has its own format byte per record, apart from the schema
 // version: codecV2 added the series link, the exception mark and the

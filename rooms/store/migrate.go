@@ -12,7 +12,7 @@ import (
 )
 
 // SchemaVersion is the layout this code reads and writes (see doc.go).
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 // migration upgrades a file by one schema version, inside the transaction
 // that records the new version: a crash mid-migration leaves the old file.
@@ -28,6 +28,7 @@ var migrations = map[uint64]migration{
 	4: migrateV4toV5,
 	5: migrateV5toV6, // joinlinks.go
 	6: migrateV6toV7, // allocations.go
+	7: migrateV7toV8, // imports.go
 }
 
 // migrateV0toV1 creates the v1 buckets in a new (or pre-versioning) file.
