@@ -127,15 +127,6 @@ type bookingView struct {
 	Meeting *meetingView `json:"meeting,omitempty"`
 }
 
-type bookingConflictView struct {
-	ID    string    `json:"id"`
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-	Title string    `json:"title,omitempty"`
-	// Redacted: a confidential booking whose title the caller may not see.
-	Redacted bool `json:"redacted,omitempty"`
-}
-
 // confidentialTitle replaces the title of bookings the caller may not read.
 const confidentialTitle = "Confidential booking"
 

@@ -2,11 +2,9 @@ package web
 
 import (
 	"errors"
-	"maps"
 	"net/http"
 	"time"
 
-	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -53,47 +51,6 @@ func (s *server) providers(w http.ResponseWriter, _ *http.Request, _ *caller) er
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"providers": st, "at": s.now().UTC().Truncate(time.Second)})
 	return nil
-}
-
-// noProviderProblem explains, provider by provider, why none can host a
-// booking's meeting; nothing was written.
-func noProviderProblem(e *broker.NoProviderError) *problem {
-	p := newProblem(http.StatusUnprocessableEntity, "no-provider", "no-provider")
-	for _, r := range e.Reasons {
-		p.Providers = append(p.Providers, providerReason{Provider: r.Provider, Code: r.Code, reason: r})
-	}
-	return p
-}
-
-// providerReason is one entry of a no-provider problem's providers member:
-// the configured name and the reason's code for programs, the provider's
-// kind and the reason in words for people.
-type providerReason struct {
-	Provider string `json:"provider"`
-	Name     string `json:"name"`
-	Code     string `json:"code"`
-	Why      string `json:"why"`
-
-	reason broker.Reason
-}
-
-// localised words r in l, its times in zone (the booking's room's).
-func (r providerReason) localised(l problems.Lang, zone *time.Location) providerReason {
-	r.Name = r.reason.Provider
-	if k := "provider." + string(r.reason.Kind); problems.Has(k) {
-		r.Name = problems.Render(l, k, nil)
-	}
-	args := r.reason.Args
-	if zone != nil {
-		args = maps.Clone(args)
-		for k, v := range args {
-			if t, ok := v.(time.Time); ok {
-				args[k] = t.In(zone)
-			}
-		}
-	}
-	r.Why = problems.Render(l, "reason."+r.reason.Code, args)
-	return r
 }
 
 // authorizeGoToOrganizer answers POST /providers/gotomeeting/authorize
