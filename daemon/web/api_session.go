@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"time"
 
@@ -138,18 +137,3 @@ func (s *server) confirmTOTP(w http.ResponseWriter, r *http.Request, c *caller) 
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-
-// clientAddr is the address logins are rate-limited by. Behind a trusted
-// proxy the proxy's address would be every client's; see trustedProxies.
-func clientAddr(r *http.Request) string {
-	if a, ok := r.Context().Value(clientAddrKey{}).(string); ok {
-		return a
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-type clientAddrKey struct{}
