@@ -10,21 +10,6 @@ import (
 	"github.com/kogge-project/kogge/rooms/bookings"
 )
 
-func bookingEventOf(b rooms.Booking) bookingEvent {
-	return bookingEvent{ID: b.ID, Room: b.Room, Status: b.Status, Start: b.Start.UTC(), End: b.End.UTC(), Version: b.Version}
-}
-
-// bookingEvent tells event streams that a booking was made or changed, so
-// that open pages redraw: ids, times and status only, never titles.
-type bookingEvent struct {
-	ID      string       `json:"id"`
-	Room    string       `json:"room"`
-	Status  rooms.Status `json:"status"`
-	Start   time.Time    `json:"start"`
-	End     time.Time    `json:"end"`
-	Version uint64       `json:"version"`
-}
-
 // checkin answers POST /bookings/{id}/checkin: someone is in the room. It
 // is possible from the prep instant until the no-show check.
 func (s *server) checkin(w http.ResponseWriter, r *http.Request, c *caller) error {
