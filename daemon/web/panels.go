@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms/accounts"
@@ -172,44 +171,4 @@ func (s *server) revokePanel(w http.ResponseWriter, r *http.Request, c *caller) 
 	s.panels.revoke(p.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// panelStreams lets a revocation end the panel's open event streams at
-// once. The zero value is ready.
-type panelStreams struct {
-	mu sync.Mutex
-	m  map[string]map[chan struct{}]struct{}
-}
-
-// watch returns a channel closed when panel id is revoked.
-func (ps *panelStreams) watch(id string) (<-chan struct{}, func()) {
-	ch := make(chan struct{})
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	if ps.m == nil {
-		ps.m = map[string]map[chan struct{}]struct{}{}
-	}
-	if ps.m[id] == nil {
-		ps.m[id] = map[chan struct{}]struct{}{}
-	}
-	ps.m[id][ch] = struct{}{}
-	return ch, func() {
-		ps.mu.Lock()
-		defer ps.mu.Unlock()
-		if _, ok := ps.m[id][ch]; ok {
-			delete(ps.m[id], ch)
-			if len(ps.m[id]) == 0 {
-				delete(ps.m, id)
-			}
-		}
-	}
-}
-
-func (ps *panelStreams) revoke(id string) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	for ch := range ps.m[id] {
-		close(ch)
-	}
-	delete(ps.m, id)
 }
