@@ -75,12 +75,6 @@ type server struct {
 	streams streamCounts
 }
 
-// Metrics counts requests and serves the Prometheus registry (daemon/metrics).
-type Metrics interface {
-	ObserveRequest(route string, code int, d time.Duration)
-	Handler() http.Handler
-}
-
 // Options is what the HTTP surface is built from. The caller owns all of
 // it: serve.go opens and closes the store and accounts around the server.
 type Options struct {
