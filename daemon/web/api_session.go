@@ -78,11 +78,6 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, c *caller) error
 	return nil
 }
 
-func (s *server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode})
-}
-
 // beginTOTP starts (re-)enrolment of a second factor. It asks for the
 // password, and the current code when a factor exists, so that a borrowed
 // or stolen session cannot swap the factor for the thief's own. The check

@@ -12,8 +12,6 @@ import (
 	"github.com/kogge-project/kogge/rooms/accounts"
 )
 
-const sessionCookie = "kogge_session"
-
 // handlerFunc is a route's handler: it returns an error instead of writing
 // one, so that every error goes through toProblem.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
@@ -126,8 +124,28 @@ func (s *server) authenticate(r *http.Request) (*caller, error) {
 	return &caller{user: u, session: &sess}, nil
 }
 
+// panelCaller authenticates a request by the panel cookie; no cookie is
+// anonymous, a revoked or unknown one an error.
+func (s *server) panelCaller(r *http.Request) (*caller, error) {
+	ck, err := r.Cookie(panelCookie)
+	if err != nil || ck.Value == "" {
+		return nil, nil
+	}
+	p, err := s.accounts.PanelByToken(ck.Value)
+	if errors.Is(err, accounts.ErrInvalidPanel) {
+		return nil, errStalePanel
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &caller{user: accounts.User{Name: "panel:" + p.Name, Role: accounts.RolePanel}, panel: &p}, nil
+}
+
 // errStaleSession: the session cookie names no live session.
 var errStaleSession = newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.session")
+
+// errStalePanel: the panel cookie names no live panel (revoked).
+var errStalePanel = newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.panel")
 
 func invalidCredential(err error, key string) error {
 	if errors.Is(err, accounts.ErrInvalidToken) {
