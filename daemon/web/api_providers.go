@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -74,20 +73,4 @@ func (s *server) authorizeGoToOrganizer(w http.ResponseWriter, r *http.Request, 
 	_ = s.store.AppendAudit(store.AuditEntry{Actor: c.name(), Action: "gotomeeting.authorize", Detail: in.Organizer})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// zoned gives a no-provider problem the zone of its booking's room, so
-// that the licences' times are said in local time (any room's zone if the
-// room is unknown: they all lie in one town).
-func (s *server) zoned(p *problem, err error) *problem {
-	var np *broker.NoProviderError
-	if !errors.As(err, &np) || s.catalog == nil {
-		return p
-	}
-	room, ok := s.catalog.Get(np.Room)
-	if all := s.catalog.All(); !ok && len(all) > 0 {
-		room = all[0]
-	}
-	p.zone = room.Zone
-	return p
 }

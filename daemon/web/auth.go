@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms/accounts"
 )
 
@@ -38,6 +39,22 @@ func (s *server) wrap(rt route) http.Handler {
 		}
 		s.metrics.ObserveRequest(rt.method+" "+rt.pattern, rec.status, time.Since(start))
 	})
+}
+
+// zoned gives a no-provider problem the zone of its booking's room, so
+// that the licences' times are said in local time (any room's zone if the
+// room is unknown: they all lie in one town).
+func (s *server) zoned(p *problem, err error) *problem {
+	var np *broker.NoProviderError
+	if !errors.As(err, &np) || s.catalog == nil {
+		return p
+	}
+	room, ok := s.catalog.Get(np.Room)
+	if all := s.catalog.All(); !ok && len(all) > 0 {
+		room = all[0]
+	}
+	p.zone = room.Zone
+	return p
 }
 
 func (s *server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) error {
