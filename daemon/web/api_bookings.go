@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,7 +9,13 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/bookings"
 )
+
+// What the booking handlers share (api_bookings_handlers.go,
+// api_timeline.go, api_series.go, api_panel.go and others): the input they
+// read, the views they answer with, conflicts and versions, and the
+// booking service's actor and refusals.
 
 // bookingInput is the body of POST and PATCH /bookings. Every field is a
 // pointer so that PATCH changes only what it names.
@@ -183,6 +190,61 @@ func (s *server) conflictProblem(c *caller, ce *rooms.ConflictError) *problem {
 			"from": inZone(room, b.Start), "until": inZone(room, b.End)}
 	}
 	return p
+}
+
+// storeError turns a conflict into a 409 that names the colliding bookings
+// as far as c may see them; other errors pass to toProblem.
+func (s *server) storeError(c *caller, err error) error {
+	var ce *rooms.ConflictError
+	if errors.As(err, &ce) {
+		return s.conflictProblem(c, ce)
+	}
+	return err
+}
+
+// bookingActor is the caller as the booking service knows it.
+func bookingActor(c *caller) bookings.Actor {
+	// Whose bookings: a token acts as its user, a panel as "panel:<name>";
+	// the audit log says which token or panel device it was.
+	a := bookings.Actor{Name: c.user.Name, AuditName: c.name(), Admin: c.isAdmin()}
+	if c.panel != nil {
+		a.Room = c.panel.Room
+	}
+	return a
+}
+
+// bookingError turns the booking service's refusals into problems.
+func bookingError(err error) error {
+	var r *bookings.Refusal
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bookings.ErrForbidden):
+		return errForbidden
+	case errors.As(err, &r):
+		kv := make([]any, len(r.Args))
+		for i, v := range r.Args {
+			if k, ok := v.(bookings.MessageKey); ok {
+				v = problems.Key(k)
+			}
+			kv[i] = v
+		}
+		if r.Field != "" {
+			return fieldProblem(r.Field, r.Key, kv...)
+		}
+		return newProblem(http.StatusConflict, r.Code, r.Key, kv...)
+	}
+	return err
+}
+
+// answerBooking writes a changed booking, or maps the error.
+func (s *server) answerBooking(w http.ResponseWriter, c *caller, b rooms.Booking, err error) error {
+	if err != nil {
+		return s.storeError(c, err)
+	}
+	w.Header().Set("ETag", etag(b))
+	writeJSON(w, http.StatusOK, s.view(c, b))
+	return nil
 }
 
 func etag(b rooms.Booking) string { return `"` + itoa(b.Version) + `"` }
