@@ -10,6 +10,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/bookings"
+	"github.com/kogge-project/kogge/rooms/store"
 )
 
 // What the booking handlers share (api_bookings_handlers.go,
@@ -132,6 +133,34 @@ type bookingView struct {
 	Redacted        bool          `json:"redacted,omitempty"`
 	// Meeting: the provider hosting the remote part, for hybrid bookings.
 	Meeting *meetingView `json:"meeting,omitempty"`
+}
+
+// meetingView is where a hybrid booking's meeting lives: the provider,
+// how far provisioning got, and the provider's own join details (the link
+// sent to participants stays Kogge's /j/ link either way).
+type meetingView struct {
+	Provider  string           `json:"provider"`
+	State     store.AllocState `json:"state"`
+	Licence   string           `json:"licence,omitempty"`
+	JoinURL   string           `json:"join_url,omitempty"`
+	DialIn    string           `json:"dialin,omitempty"`
+	Attempts  int              `json:"attempts,omitempty"`
+	LastError string           `json:"last_error,omitempty"`
+	// Moved lists providers the meeting moved away from after failures.
+	Moved []string `json:"moved_from,omitempty"`
+}
+
+// meetingOf reads a booking's allocation for its view; nil without one.
+func (s *server) meetingOf(b rooms.Booking) *meetingView {
+	if !b.Hybrid.Enabled {
+		return nil
+	}
+	a, ok, err := s.store.Allocation(b.ID)
+	if err != nil || !ok {
+		return nil
+	}
+	return &meetingView{Provider: a.Provider, State: a.State, Licence: a.Licence, JoinURL: a.JoinURL, DialIn: a.DialIn,
+		Attempts: a.Attempts, LastError: a.LastError, Moved: a.Excluded}
 }
 
 // confidentialTitle replaces the title of bookings the caller may not read.
