@@ -13,17 +13,6 @@ import (
 	"github.com/kogge-project/kogge/rooms/accounts"
 )
 
-// handlerFunc is a route's handler: it returns an error instead of writing
-// one, so that every error goes through toProblem.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
-
-type route struct {
-	method  string
-	pattern string
-	access  access
-	handle  handlerFunc
-}
-
 // wrap authenticates, authorises, measures and maps errors for one route.
 func (s *server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,10 +1,15 @@
 package web
 
-import "github.com/kogge-project/kogge/rooms/accounts"
+import (
+	"net/http"
 
-// Who made a request (caller) and who a route admits (access). auth.go
-// finds the caller and checks the access; these types know nothing of the
-// server, so every layer may name them.
+	"github.com/kogge-project/kogge/rooms/accounts"
+)
+
+// Who made a request (caller), and what a route declares: who it admits
+// (access) and what answers it (handlerFunc). auth.go finds the caller and
+// checks the access, routes.go lists the routes; these types know nothing
+// of the server, so every layer may name them.
 
 // caller is who made a request. A nil *caller is anonymous.
 type caller struct {
@@ -56,3 +61,14 @@ var (
 	// room's panel and for staff.
 	panelOrStaff = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary, accounts.RolePanel}, roomBound: true}
 )
+
+// handlerFunc is a route's handler: it returns an error instead of writing
+// one, so that every error goes through toProblem.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
+
+type route struct {
+	method  string
+	pattern string
+	access  access
+	handle  handlerFunc
+}
