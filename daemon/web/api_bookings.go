@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,7 +9,14 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/bookings"
+	"github.com/kogge-project/kogge/rooms/store"
 )
+
+// What the booking handlers share (api_bookings_handlers.go,
+// api_timeline.go, api_series.go, api_panel.go and others): the input they
+// read, the views they answer with, conflicts and versions, and the
+// booking service's actor and refusals.
 
 // bookingInput is the body of POST and PATCH /bookings. Every field is a
 // pointer so that PATCH changes only what it names.
@@ -129,13 +137,32 @@ type bookingView struct {
 	Meeting *meetingView `json:"meeting,omitempty"`
 }
 
-type bookingConflictView struct {
-	ID    string    `json:"id"`
-	Start time.Time `json:"start"`
-	End   time.Time `json:"end"`
-	Title string    `json:"title,omitempty"`
-	// Redacted: a confidential booking whose title the caller may not see.
-	Redacted bool `json:"redacted,omitempty"`
+// meetingView is where a hybrid booking's meeting lives: the provider,
+// how far provisioning got, and the provider's own join details (the link
+// sent to participants stays Kogge's /j/ link either way).
+type meetingView struct {
+	Provider  string           `json:"provider"`
+	State     store.AllocState `json:"state"`
+	Licence   string           `json:"licence,omitempty"`
+	JoinURL   string           `json:"join_url,omitempty"`
+	DialIn    string           `json:"dialin,omitempty"`
+	Attempts  int              `json:"attempts,omitempty"`
+	LastError string           `json:"last_error,omitempty"`
+	// Moved lists providers the meeting moved away from after failures.
+	Moved []string `json:"moved_from,omitempty"`
+}
+
+// meetingOf reads a booking's allocation for its view; nil without one.
+func (s *server) meetingOf(b rooms.Booking) *meetingView {
+	if !b.Hybrid.Enabled {
+		return nil
+	}
+	a, ok, err := s.store.Allocation(b.ID)
+	if err != nil || !ok {
+		return nil
+	}
+	return &meetingView{Provider: a.Provider, State: a.State, Licence: a.Licence, JoinURL: a.JoinURL, DialIn: a.DialIn,
+		Attempts: a.Attempts, LastError: a.LastError, Moved: a.Excluded}
 }
 
 // confidentialTitle replaces the title of bookings the caller may not read.
@@ -195,6 +222,61 @@ func (s *server) conflictProblem(c *caller, ce *rooms.ConflictError) *problem {
 			"from": inZone(room, b.Start), "until": inZone(room, b.End)}
 	}
 	return p
+}
+
+// storeError turns a conflict into a 409 that names the colliding bookings
+// as far as c may see them; other errors pass to toProblem.
+func (s *server) storeError(c *caller, err error) error {
+	var ce *rooms.ConflictError
+	if errors.As(err, &ce) {
+		return s.conflictProblem(c, ce)
+	}
+	return err
+}
+
+// bookingActor is the caller as the booking service knows it.
+func bookingActor(c *caller) bookings.Actor {
+	// Whose bookings: a token acts as its user, a panel as "panel:<name>";
+	// the audit log says which token or panel device it was.
+	a := bookings.Actor{Name: c.user.Name, AuditName: c.name(), Admin: c.isAdmin()}
+	if c.panel != nil {
+		a.Room = c.panel.Room
+	}
+	return a
+}
+
+// bookingError turns the booking service's refusals into problems.
+func bookingError(err error) error {
+	var r *bookings.Refusal
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bookings.ErrForbidden):
+		return errForbidden
+	case errors.As(err, &r):
+		kv := make([]any, len(r.Args))
+		for i, v := range r.Args {
+			if k, ok := v.(bookings.MessageKey); ok {
+				v = problems.Key(k)
+			}
+			kv[i] = v
+		}
+		if r.Field != "" {
+			return fieldProblem(r.Field, r.Key, kv...)
+		}
+		return newProblem(http.StatusConflict, r.Code, r.Key, kv...)
+	}
+	return err
+}
+
+// answerBooking writes a changed booking, or maps the error.
+func (s *server) answerBooking(w http.ResponseWriter, c *caller, b rooms.Booking, err error) error {
+	if err != nil {
+		return s.storeError(c, err)
+	}
+	w.Header().Set("ETag", etag(b))
+	writeJSON(w, http.StatusOK, s.view(c, b))
+	return nil
 }
 
 func etag(b rooms.Booking) string { return `"` + itoa(b.Version) + `"` }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 
@@ -61,16 +60,6 @@ func (s *server) cancelBooking(w http.ResponseWriter, r *http.Request, c *caller
 	}
 	cancelled, err := s.bookings.Cancel(bookingActor(c), r.PathValue("id"), version)
 	return s.answerBooking(w, c, cancelled, bookingError(err))
-}
-
-// storeError turns a conflict into a 409 that names the colliding bookings
-// as far as c may see them; other errors pass to toProblem.
-func (s *server) storeError(c *caller, err error) error {
-	var ce *rooms.ConflictError
-	if errors.As(err, &ce) {
-		return s.conflictProblem(c, ce)
-	}
-	return err
 }
 
 // bookingPage is one page of GET /bookings.

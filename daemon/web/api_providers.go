@@ -1,44 +1,12 @@
 package web
 
 import (
-	"errors"
-	"maps"
 	"net/http"
 	"time"
 
-	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/integrations/broker"
-	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 )
-
-// meetingView is where a hybrid booking's meeting lives: the provider,
-// how far provisioning got, and the provider's own join details (the link
-// sent to participants stays Kogge's /j/ link either way).
-type meetingView struct {
-	Provider  string           `json:"provider"`
-	State     store.AllocState `json:"state"`
-	Licence   string           `json:"licence,omitempty"`
-	JoinURL   string           `json:"join_url,omitempty"`
-	DialIn    string           `json:"dialin,omitempty"`
-	Attempts  int              `json:"attempts,omitempty"`
-	LastError string           `json:"last_error,omitempty"`
-	// Moved lists providers the meeting moved away from after failures.
-	Moved []string `json:"moved_from,omitempty"`
-}
-
-// meetingOf reads a booking's allocation for its view; nil without one.
-func (s *server) meetingOf(b rooms.Booking) *meetingView {
-	if !b.Hybrid.Enabled {
-		return nil
-	}
-	a, ok, err := s.store.Allocation(b.ID)
-	if err != nil || !ok {
-		return nil
-	}
-	return &meetingView{Provider: a.Provider, State: a.State, Licence: a.Licence, JoinURL: a.JoinURL, DialIn: a.DialIn,
-		Attempts: a.Attempts, LastError: a.LastError, Moved: a.Excluded}
-}
 
 // providers answers GET /providers: every provider's pool, use now, the
 // peak over the next seven days, and health.
@@ -53,47 +21,6 @@ func (s *server) providers(w http.ResponseWriter, _ *http.Request, _ *caller) er
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"providers": st, "at": s.now().UTC().Truncate(time.Second)})
 	return nil
-}
-
-// noProviderProblem explains, provider by provider, why none can host a
-// booking's meeting; nothing was written.
-func noProviderProblem(e *broker.NoProviderError) *problem {
-	p := newProblem(http.StatusUnprocessableEntity, "no-provider", "no-provider")
-	for _, r := range e.Reasons {
-		p.Providers = append(p.Providers, providerReason{Provider: r.Provider, Code: r.Code, reason: r})
-	}
-	return p
-}
-
-// providerReason is one entry of a no-provider problem's providers member:
-// the configured name and the reason's code for programs, the provider's
-// kind and the reason in words for people.
-type providerReason struct {
-	Provider string `json:"provider"`
-	Name     string `json:"name"`
-	Code     string `json:"code"`
-	Why      string `json:"why"`
-
-	reason broker.Reason
-}
-
-// localised words r in l, its times in zone (the booking's room's).
-func (r providerReason) localised(l problems.Lang, zone *time.Location) providerReason {
-	r.Name = r.reason.Provider
-	if k := "provider." + string(r.reason.Kind); problems.Has(k) {
-		r.Name = problems.Render(l, k, nil)
-	}
-	args := r.reason.Args
-	if zone != nil {
-		args = maps.Clone(args)
-		for k, v := range args {
-			if t, ok := v.(time.Time); ok {
-				args[k] = t.In(zone)
-			}
-		}
-	}
-	r.Why = problems.Render(l, "reason."+r.reason.Code, args)
-	return r
 }
 
 // authorizeGoToOrganizer answers POST /providers/gotomeeting/authorize
@@ -117,20 +44,4 @@ func (s *server) authorizeGoToOrganizer(w http.ResponseWriter, r *http.Request, 
 	_ = s.store.AppendAudit(store.AuditEntry{Actor: c.name(), Action: "gotomeeting.authorize", Detail: in.Organizer})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// zoned gives a no-provider problem the zone of its booking's room, so
-// that the licences' times are said in local time (any room's zone if the
-// room is unknown: they all lie in one town).
-func (s *server) zoned(p *problem, err error) *problem {
-	var np *broker.NoProviderError
-	if !errors.As(err, &np) || s.catalog == nil {
-		return p
-	}
-	room, ok := s.catalog.Get(np.Room)
-	if all := s.catalog.All(); !ok && len(all) > 0 {
-		room = all[0]
-	}
-	p.zone = room.Zone
-	return p
 }

@@ -37,19 +37,6 @@ type seriesView struct {
 	Skipped []skippedView `json:"skipped,omitempty"`
 }
 
-type skippedView struct {
-	Start      time.Time `json:"start"`
-	StartLocal string    `json:"start_local"`
-	Reason     string    `json:"reason"`
-	// Kind says why, for pages to put in words (bookings.Skip…):
-	// "closure" (Closure is the closure's reason), "conflict"
-	// (Conflicts), "allocation" (no video licence free) or "rules" (the
-	// room's rules refuse the day).
-	Kind      string                `json:"kind"`
-	Closure   string                `json:"closure,omitempty"`
-	Conflicts []bookingConflictView `json:"conflicts,omitempty"`
-}
-
 // skipViews are the dates a series left out, as the API shows them.
 func skipViews(c *caller, room rooms.Room, sk []bookings.Skip) []skippedView {
 	out := make([]skippedView, 0, len(sk))

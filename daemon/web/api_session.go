@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"time"
 
@@ -79,11 +78,6 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request, c *caller) error
 	return nil
 }
 
-func (s *server) clearSessionCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteLaxMode})
-}
-
 // beginTOTP starts (re-)enrolment of a second factor. It asks for the
 // password, and the current code when a factor exists, so that a borrowed
 // or stolen session cannot swap the factor for the thief's own. The check
@@ -138,18 +132,3 @@ func (s *server) confirmTOTP(w http.ResponseWriter, r *http.Request, c *caller) 
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-
-// clientAddr is the address logins are rate-limited by. Behind a trusted
-// proxy the proxy's address would be every client's; see trustedProxies.
-func clientAddr(r *http.Request) string {
-	if a, ok := r.Context().Value(clientAddrKey{}).(string); ok {
-		return a
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-type clientAddrKey struct{}

@@ -1,29 +1,12 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
-	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/bookings"
 )
-
-func bookingEventOf(b rooms.Booking) bookingEvent {
-	return bookingEvent{ID: b.ID, Room: b.Room, Status: b.Status, Start: b.Start.UTC(), End: b.End.UTC(), Version: b.Version}
-}
-
-// bookingEvent tells event streams that a booking was made or changed, so
-// that open pages redraw: ids, times and status only, never titles.
-type bookingEvent struct {
-	ID      string       `json:"id"`
-	Room    string       `json:"room"`
-	Status  rooms.Status `json:"status"`
-	Start   time.Time    `json:"start"`
-	End     time.Time    `json:"end"`
-	Version uint64       `json:"version"`
-}
 
 // checkin answers POST /bookings/{id}/checkin: someone is in the room. It
 // is possible from the prep instant until the no-show check.
@@ -76,51 +59,6 @@ func (s *server) end(w http.ResponseWriter, r *http.Request, c *caller) error {
 func (s *server) endBooking(c *caller, id string) (rooms.Booking, error) {
 	b, err := s.bookings.End(bookingActor(c), id)
 	return b, bookingError(err)
-}
-
-// bookingActor is the caller as the booking service knows it.
-func bookingActor(c *caller) bookings.Actor {
-	// Whose bookings: a token acts as its user, a panel as "panel:<name>";
-	// the audit log says which token or panel device it was.
-	a := bookings.Actor{Name: c.user.Name, AuditName: c.name(), Admin: c.isAdmin()}
-	if c.panel != nil {
-		a.Room = c.panel.Room
-	}
-	return a
-}
-
-// bookingError turns the booking service's refusals into problems.
-func bookingError(err error) error {
-	var r *bookings.Refusal
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, bookings.ErrForbidden):
-		return errForbidden
-	case errors.As(err, &r):
-		kv := make([]any, len(r.Args))
-		for i, v := range r.Args {
-			if k, ok := v.(bookings.MessageKey); ok {
-				v = problems.Key(k)
-			}
-			kv[i] = v
-		}
-		if r.Field != "" {
-			return fieldProblem(r.Field, r.Key, kv...)
-		}
-		return newProblem(http.StatusConflict, r.Code, r.Key, kv...)
-	}
-	return err
-}
-
-// answerBooking writes a changed booking, or maps the error.
-func (s *server) answerBooking(w http.ResponseWriter, c *caller, b rooms.Booking, err error) error {
-	if err != nil {
-		return s.storeError(c, err)
-	}
-	w.Header().Set("ETag", etag(b))
-	writeJSON(w, http.StatusOK, s.view(c, b))
-	return nil
 }
 
 func stateProblem(key string, kv ...any) *problem {

@@ -9,72 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kogge-project/kogge/integrations/broker"
 	"github.com/kogge-project/kogge/rooms/accounts"
 )
-
-const sessionCookie = "kogge_session"
-
-// caller is who made a request. A nil *caller is anonymous.
-type caller struct {
-	user    accounts.User
-	session *accounts.Session // set for cookie sessions
-	token   bool              // authenticated with an API token
-	local   bool              // came over the control socket (see control.go)
-	panel   *accounts.Panel   // a room's paired panel (user.Role is RolePanel)
-}
-
-// name is what the audit log records as the actor.
-func (c *caller) name() string {
-	switch {
-	case c == nil:
-		return "anonymous"
-	case c.token:
-		return c.user.Name + " (token)"
-	case c.panel != nil:
-		// Names need not be unique; the id tells which device to revoke.
-		return "panel:" + c.panel.Name + " (" + c.panel.ID + ")"
-	}
-	return c.user.Name
-}
-
-func (c *caller) isAdmin() bool { return c != nil && c.user.Role == accounts.RoleAdmin }
-
-// access is a route's declaration of who may call it. Every route has one;
-// the route × role test fails on a route without.
-type access struct {
-	public bool            // anyone, logged in or not
-	roles  []accounts.Role // otherwise: these roles
-	// sessionOnly routes refuse API tokens (a token must not mint tokens or
-	// change the account's second factor).
-	sessionOnly bool
-	// enrolOK routes stay open to a session that must still enrol a second
-	// factor (login state, logout, TOTP setup); every other route refuses it.
-	enrolOK bool
-	// roomBound routes name a {room}; a panel may call them for its own
-	// room only (checked in authorise, the one place).
-	roomBound bool
-}
-
-var (
-	public     = access{public: true}
-	staff      = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary}}
-	adminOnly  = access{roles: []accounts.Role{accounts.RoleAdmin}}
-	anyLoginOK = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary}, enrolOK: true}
-	// panelOrStaff: the panel API of /api/v1/panel/{room}/…, for that
-	// room's panel and for staff.
-	panelOrStaff = access{roles: []accounts.Role{accounts.RoleAdmin, accounts.RoleSecretary, accounts.RolePanel}, roomBound: true}
-)
-
-// handlerFunc is a route's handler: it returns an error instead of writing
-// one, so that every error goes through toProblem.
-type handlerFunc func(w http.ResponseWriter, r *http.Request, c *caller) error
-
-type route struct {
-	method  string
-	pattern string
-	access  access
-	handle  handlerFunc
-}
 
 // wrap authenticates, authorises, measures and maps errors for one route.
 func (s *server) wrap(rt route) http.Handler {
@@ -91,6 +28,22 @@ func (s *server) wrap(rt route) http.Handler {
 		}
 		s.metrics.ObserveRequest(rt.method+" "+rt.pattern, rec.status, time.Since(start))
 	})
+}
+
+// zoned gives a no-provider problem the zone of its booking's room, so
+// that the licences' times are said in local time (any room's zone if the
+// room is unknown: they all lie in one town).
+func (s *server) zoned(p *problem, err error) *problem {
+	var np *broker.NoProviderError
+	if !errors.As(err, &np) || s.catalog == nil {
+		return p
+	}
+	room, ok := s.catalog.Get(np.Room)
+	if all := s.catalog.All(); !ok && len(all) > 0 {
+		room = all[0]
+	}
+	p.zone = room.Zone
+	return p
 }
 
 func (s *server) serveRoute(w http.ResponseWriter, r *http.Request, rt route) error {
@@ -177,8 +130,28 @@ func (s *server) authenticate(r *http.Request) (*caller, error) {
 	return &caller{user: u, session: &sess}, nil
 }
 
+// panelCaller authenticates a request by the panel cookie; no cookie is
+// anonymous, a revoked or unknown one an error.
+func (s *server) panelCaller(r *http.Request) (*caller, error) {
+	ck, err := r.Cookie(panelCookie)
+	if err != nil || ck.Value == "" {
+		return nil, nil
+	}
+	p, err := s.accounts.PanelByToken(ck.Value)
+	if errors.Is(err, accounts.ErrInvalidPanel) {
+		return nil, errStalePanel
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &caller{user: accounts.User{Name: "panel:" + p.Name, Role: accounts.RolePanel}, panel: &p}, nil
+}
+
 // errStaleSession: the session cookie names no live session.
 var errStaleSession = newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.session")
+
+// errStalePanel: the panel cookie names no live panel (revoked).
+var errStalePanel = newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.panel")
 
 func invalidCredential(err error, key string) error {
 	if errors.Is(err, accounts.ErrInvalidToken) {

@@ -2,9 +2,14 @@ package web
 
 import (
 	"sync"
+	"time"
 
+	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/signaling"
 )
+
+// The server's fan-outs and what they carry to the event streams: booking
+// changes and council sessions' speaker queues.
 
 // fanout hands values to every subscriber without ever waiting for a
 // slow one (it misses values; streams carry whole states, so the next one
@@ -45,4 +50,19 @@ type queueEvent struct {
 	Room    string                 `json:"room"`
 	Booking string                 `json:"booking"`
 	Queue   []signaling.QueueEntry `json:"queue"`
+}
+
+func bookingEventOf(b rooms.Booking) bookingEvent {
+	return bookingEvent{ID: b.ID, Room: b.Room, Status: b.Status, Start: b.Start.UTC(), End: b.End.UTC(), Version: b.Version}
+}
+
+// bookingEvent tells event streams that a booking was made or changed, so
+// that open pages redraw: ids, times and status only, never titles.
+type bookingEvent struct {
+	ID      string       `json:"id"`
+	Room    string       `json:"room"`
+	Status  rooms.Status `json:"status"`
+	Start   time.Time    `json:"start"`
+	End     time.Time    `json:"end"`
+	Version uint64       `json:"version"`
 }

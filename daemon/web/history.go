@@ -76,7 +76,7 @@ func historyOf(entries []store.AuditEntry) []historyEntry {
 var participantLabel = regexp.MustCompile(`^(.*) \((host|guest)\)(?: \S+)?$`)
 
 // actorOf reads who acted from the actor text the writers record
-// (auth.go's caller.name, the timeline, the broker, jobs, the import, the
+// (caller.go's caller.name, the timeline, the broker, jobs, the import, the
 // control socket, the meeting hub, the join page).
 func actorOf(a string) historyActor {
 	switch {

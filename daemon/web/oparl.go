@@ -4,17 +4,7 @@ import (
 	"net/http"
 
 	"github.com/kogge-project/kogge/integrations/oparl"
-	"github.com/kogge-project/kogge/rooms"
 )
-
-// CouncilImport is the council information system's import as the
-// handlers see it: the agendas it read and its last report.
-type CouncilImport interface {
-	// AgendaFor returns the agenda of the meeting a booking mirrors.
-	AgendaFor(b rooms.Booking) ([]oparl.AgendaItem, bool)
-	// Status is the last import's report (GET /api/v1/integrations/oparl).
-	Status() map[string]any
-}
 
 // agenda answers GET /bookings/{id}/agenda: the council meeting's agenda
 // items (number, name, public, start, end) for imported bookings. Items

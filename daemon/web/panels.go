@@ -3,53 +3,17 @@ package web
 import (
 	"errors"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms/accounts"
 )
 
-// Room panels: pairing a tablet to a room, its device cookie, and
-// revocation. The panel's own API is api_panel.go, its pages panel_page.go.
+// Room panels: pairing a tablet to a room, and revocation. Its device
+// cookie is in cookies.go (read by auth.go), the panel's own API in
+// api_panel.go, its pages in panel_page.go.
 
-const (
-	panelCookie = "kogge_panel"
-	// panelCookieAge is long: a panel on a wall is paired once; an admin
-	// revokes it when it is replaced or lost.
-	panelCookieAge = 400 * 24 * time.Hour
-	// pairingSecretHeader carries the pairing's secret on each poll.
-	pairingSecretHeader = "X-Kogge-Pairing-Secret"
-)
-
-// errStalePanel: the panel cookie names no live panel (revoked).
-var errStalePanel = newProblem(http.StatusUnauthorized, "unauthenticated", "unauthenticated.panel")
-
-// panelCaller authenticates a request by the panel cookie; no cookie is
-// anonymous, a revoked or unknown one an error.
-func (s *server) panelCaller(r *http.Request) (*caller, error) {
-	ck, err := r.Cookie(panelCookie)
-	if err != nil || ck.Value == "" {
-		return nil, nil
-	}
-	p, err := s.accounts.PanelByToken(ck.Value)
-	if errors.Is(err, accounts.ErrInvalidPanel) {
-		return nil, errStalePanel
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &caller{user: accounts.User{Name: "panel:" + p.Name, Role: accounts.RolePanel}, panel: &p}, nil
-}
-
-func (s *server) setPanelCookie(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: panelCookie, Value: token, Path: "/", MaxAge: int(panelCookieAge / time.Second),
-		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteStrictMode})
-}
-
-func (s *server) clearPanelCookie(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: panelCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: s.secureCookies, SameSite: http.SameSiteStrictMode})
-}
+// pairingSecretHeader carries the pairing's secret on each poll.
+const pairingSecretHeader = "X-Kogge-Pairing-Secret"
 
 // pairingProblem maps the pairing errors; others go to toProblem.
 func pairingProblem(err error) error {
@@ -172,44 +136,4 @@ func (s *server) revokePanel(w http.ResponseWriter, r *http.Request, c *caller) 
 	s.panels.revoke(p.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
-}
-
-// panelStreams lets a revocation end the panel's open event streams at
-// once. The zero value is ready.
-type panelStreams struct {
-	mu sync.Mutex
-	m  map[string]map[chan struct{}]struct{}
-}
-
-// watch returns a channel closed when panel id is revoked.
-func (ps *panelStreams) watch(id string) (<-chan struct{}, func()) {
-	ch := make(chan struct{})
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	if ps.m == nil {
-		ps.m = map[string]map[chan struct{}]struct{}{}
-	}
-	if ps.m[id] == nil {
-		ps.m[id] = map[chan struct{}]struct{}{}
-	}
-	ps.m[id][ch] = struct{}{}
-	return ch, func() {
-		ps.mu.Lock()
-		defer ps.mu.Unlock()
-		if _, ok := ps.m[id][ch]; ok {
-			delete(ps.m[id], ch)
-			if len(ps.m[id]) == 0 {
-				delete(ps.m, id)
-			}
-		}
-	}
-}
-
-func (ps *panelStreams) revoke(id string) {
-	ps.mu.Lock()
-	defer ps.mu.Unlock()
-	for ch := range ps.m[id] {
-		close(ch)
-	}
-	delete(ps.m, id)
 }

@@ -21,7 +21,8 @@ import (
 // ("/problems/conflict") that clients switch on; Title and Detail are for
 // people and come from the catalogue in daemon/problems, in the language
 // the request asks for (writeProblem fills them). Errors, Conflicts,
-// Providers and Occurrences are the machine-readable members.
+// Providers and Occurrences are the machine-readable members
+// (problem_members.go).
 type problem struct {
 	Type      string                `json:"type"`
 	Title     string                `json:"title"`
@@ -39,16 +40,6 @@ type problem struct {
 	args       problems.Args
 	zone       *time.Location // for the providers' times; nil: as given
 	retryAfter time.Duration
-}
-
-// fieldError is one entry of a validation problem's errors member.
-type fieldError struct {
-	Field  string `json:"field"`
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-
-	key  string
-	args problems.Args
 }
 
 // Error is for logs, which are English.
@@ -196,6 +187,16 @@ func validationProblem(ve *rooms.ValidationError) *problem {
 		q.Errors = append(q.Errors, fieldError{Field: fp.Field, Code: fp.Code, key: key, args: args})
 	}
 	return q
+}
+
+// noProviderProblem explains, provider by provider, why none can host a
+// booking's meeting; nothing was written.
+func noProviderProblem(e *broker.NoProviderError) *problem {
+	p := newProblem(http.StatusUnprocessableEntity, "no-provider", "no-provider")
+	for _, r := range e.Reasons {
+		p.Providers = append(p.Providers, providerReason{Provider: r.Provider, Code: r.Code, reason: r})
+	}
+	return p
 }
 
 // inZone is t in room's zone, for times said in words.

@@ -8,6 +8,9 @@ import (
 	"strings"
 )
 
+// The client's address, by which logins and pairings are rate-limited:
+// the peer's, or the one a trusted reverse proxy reports.
+
 // TrustedProxies makes the client address (for login rate limits and
 // security logs) the one a trusted reverse proxy reports. X-Forwarded-For
 // from anyone else is ignored: it is trivially forged.
@@ -48,3 +51,18 @@ func TrustedProxies(next http.Handler, cidrs []netip.Prefix) http.Handler {
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// clientAddr is the address logins are rate-limited by. Behind a trusted
+// proxy the proxy's address would be every client's; see trustedProxies.
+func clientAddr(r *http.Request) string {
+	if a, ok := r.Context().Value(clientAddrKey{}).(string); ok {
+		return a
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type clientAddrKey struct{}

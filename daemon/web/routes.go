@@ -1,5 +1,15 @@
 package web
 
+import (
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// The top of the HTTP surface: the route table, and the handler that
+// Server.Handler builds from it. Nothing else in the package depends on
+// this file.
+
 // routes is the whole HTTP surface. Each route states who may call it; the
 // route × role test (routes_test.go) walks this list.
 func (s *server) routes() []route {
@@ -103,4 +113,71 @@ func (s *server) routes() []route {
 func withSessionOnly(a access) access {
 	a.sessionOnly = true
 	return a
+}
+
+// Handler builds the whole HTTP surface for the public listener and the
+// control socket; trustedOrigins may write with cookies cross-origin.
+func (s *Server) Handler(trustedOrigins []string) (http.Handler, error) {
+	return s.s.handler(trustedOrigins)
+}
+
+// handler builds the whole HTTP surface: every route with its access rule,
+// request metrics, cross-origin protection for cookie-authenticated writes.
+func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
+	mux := http.NewServeMux()
+	allowed := map[string][]string{}
+	var patterns []string
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
+		if allowed[rt.pattern] == nil {
+			patterns = append(patterns, rt.pattern)
+		}
+		allowed[rt.pattern] = append(allowed[rt.pattern], rt.method)
+		if rt.method == http.MethodGet {
+			allowed[rt.pattern] = append(allowed[rt.pattern], http.MethodHead) // the mux serves HEAD with GET
+		}
+	}
+	// Other methods on a known path get a 405 problem instead of the mux's
+	// plain-text one. One registration per method, not one method-less
+	// pattern: "/a/b" for any method would conflict with "DELETE /a/{id}".
+	// (No HEAD: a GET pattern serves HEAD too and would conflict.)
+	for _, p := range patterns {
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+			if !slices.Contains(allowed[p], m) {
+				mux.Handle(m+" "+p, s.wrap(route{pattern: p, access: public, handle: methodNotAllowed(allowed[p])}))
+			}
+		}
+	}
+	mux.Handle("/", s.wrap(route{pattern: "/", access: public, handle: s.notFound}))
+
+	cop := http.NewCrossOriginProtection()
+	for _, o := range trustedOrigins {
+		if err := cop.AddTrustedOrigin(o); err != nil {
+			return nil, err
+		}
+	}
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusForbidden, "cross-origin", "cross-origin"))
+	}))
+	return securityHeaders(cop.Handler(mux)), nil
+}
+
+func methodNotAllowed(methods []string) handlerFunc {
+	allow := strings.Join(methods, ", ")
+	return func(w http.ResponseWriter, r *http.Request, _ *caller) error {
+		w.Header().Set("Allow", allow)
+		return newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "method-not-allowed", "method", r.Method, "allow", allow)
+	}
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
 }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -73,12 +70,6 @@ type server struct {
 	goToAuthorize func(ctx context.Context, organizer, code string) error
 	// streams counts the open event streams of each login.
 	streams streamCounts
-}
-
-// Metrics counts requests and serves the Prometheus registry (daemon/metrics).
-type Metrics interface {
-	ObserveRequest(route string, code int, d time.Duration)
-	Handler() http.Handler
 }
 
 // Options is what the HTTP surface is built from. The caller owns all of
@@ -165,12 +156,6 @@ func New(o Options) (*Server, error) {
 	return &Server{s: s}, nil
 }
 
-// Handler builds the whole HTTP surface for the public listener and the
-// control socket; trustedOrigins may write with cookies cross-origin.
-func (s *Server) Handler(trustedOrigins []string) (http.Handler, error) {
-	return s.s.handler(trustedOrigins)
-}
-
 // Close ends the event streams (shutdown has begun); safe to call twice.
 func (s *Server) Close() { s.closeOnce.Do(func() { close(s.s.closing) }) }
 
@@ -210,69 +195,4 @@ func (s *server) closureList() []rooms.Closure {
 		return nil
 	}
 	return s.closures()
-}
-
-// handler builds the whole HTTP surface: every route with its access rule,
-// request metrics, cross-origin protection for cookie-authenticated writes.
-func (s *server) handler(trustedOrigins []string) (http.Handler, error) {
-	mux := http.NewServeMux()
-	allowed := map[string][]string{}
-	var patterns []string
-	for _, rt := range s.routes() {
-		mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
-		if allowed[rt.pattern] == nil {
-			patterns = append(patterns, rt.pattern)
-		}
-		allowed[rt.pattern] = append(allowed[rt.pattern], rt.method)
-		if rt.method == http.MethodGet {
-			allowed[rt.pattern] = append(allowed[rt.pattern], http.MethodHead) // the mux serves HEAD with GET
-		}
-	}
-	// Other methods on a known path get a 405 problem instead of the mux's
-	// plain-text one. One registration per method, not one method-less
-	// pattern: "/a/b" for any method would conflict with "DELETE /a/{id}".
-	// (No HEAD: a GET pattern serves HEAD too and would conflict.)
-	for _, p := range patterns {
-		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
-			if !slices.Contains(allowed[p], m) {
-				mux.Handle(m+" "+p, s.wrap(route{pattern: p, access: public, handle: methodNotAllowed(allowed[p])}))
-			}
-		}
-	}
-	mux.Handle("/", s.wrap(route{pattern: "/", access: public, handle: s.notFound}))
-
-	cop := http.NewCrossOriginProtection()
-	for _, o := range trustedOrigins {
-		if err := cop.AddTrustedOrigin(o); err != nil {
-			return nil, err
-		}
-	}
-	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, newProblem(http.StatusForbidden, "cross-origin", "cross-origin"))
-	}))
-	return securityHeaders(cop.Handler(mux)), nil
-}
-
-func (s *server) notFound(w http.ResponseWriter, r *http.Request, _ *caller) error {
-	return newProblem(http.StatusNotFound, "no-such-endpoint", "no-such-endpoint", "path", r.URL.Path)
-}
-
-func methodNotAllowed(methods []string) handlerFunc {
-	allow := strings.Join(methods, ", ")
-	return func(w http.ResponseWriter, r *http.Request, _ *caller) error {
-		w.Header().Set("Allow", allow)
-		return newProblem(http.StatusMethodNotAllowed, "method-not-allowed", "method-not-allowed", "method", r.Method, "allow", allow)
-	}
-}
-
-// securityHeaders sets the headers every response carries.
-func securityHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'")
-		next.ServeHTTP(w, r)
-	})
 }

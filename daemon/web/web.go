@@ -7,6 +7,9 @@ import (
 	"github.com/kogge-project/kogge/assets"
 )
 
+// The booking page, its embedded scripts and styles, and the problem that
+// answers any other path.
+
 var staticFiles = http.FileServerFS(assets.Static)
 
 // index serves the booking page; it holds no data, which comes from the
@@ -25,4 +28,8 @@ func (s *server) asset(w http.ResponseWriter, r *http.Request, c *caller) error 
 	w.Header().Set("Cache-Control", "no-cache")
 	http.StripPrefix("/assets", staticFiles).ServeHTTP(w, r)
 	return nil
+}
+
+func (s *server) notFound(w http.ResponseWriter, r *http.Request, _ *caller) error {
+	return newProblem(http.StatusNotFound, "no-such-endpoint", "no-such-endpoint", "path", r.URL.Path)
 }
