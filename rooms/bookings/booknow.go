@@ -63,11 +63,3 @@ func (s *Service) BookNow(a Actor, roomID string, minutes int, door string) (roo
 	}
 	return b, nil
 }
-
-// closures are the closures in force now.
-func (s *Service) closures() []rooms.Closure {
-	if s.o.Closures == nil {
-		return nil
-	}
-	return s.o.Closures()
-}

@@ -13,10 +13,6 @@ import (
 // whole through the series feed (rooms.SeriesFeed), which the contact's
 // one mail per operation follows.
 
-// DefaultHorizonMonths is how far ahead series are stored when
-// Options.HorizonMonths is not set.
-const DefaultHorizonMonths = 18
-
 // Why a date of a series holds no meeting (Skip.Kind).
 const (
 	SkipClosure    = "closure"    // the room is closed that day (Skip.Closure)

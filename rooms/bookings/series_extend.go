@@ -2,7 +2,6 @@ package bookings
 
 import (
 	"errors"
-	"time"
 
 	"github.com/kogge-project/kogge/rooms"
 )
@@ -77,12 +76,3 @@ type SeriesError struct {
 
 func (e *SeriesError) Error() string { return "series " + e.ID + ": " + e.Err.Error() }
 func (e *SeriesError) Unwrap() error { return e.Err }
-
-// horizon is how far ahead series are stored.
-func (s *Service) horizon(now time.Time) time.Time {
-	months := s.o.HorizonMonths
-	if months <= 0 {
-		months = DefaultHorizonMonths
-	}
-	return now.AddDate(0, months, 0).UTC()
-}

@@ -140,3 +140,24 @@ func inZone(r rooms.Room, t time.Time) time.Time {
 	}
 	return t.In(r.Zone)
 }
+
+// DefaultHorizonMonths is how far ahead series are stored when
+// Options.HorizonMonths is not set.
+const DefaultHorizonMonths = 18
+
+// closures are the closures in force now.
+func (s *Service) closures() []rooms.Closure {
+	if s.o.Closures == nil {
+		return nil
+	}
+	return s.o.Closures()
+}
+
+// horizon is how far ahead series are stored.
+func (s *Service) horizon(now time.Time) time.Time {
+	months := s.o.HorizonMonths
+	if months <= 0 {
+		months = DefaultHorizonMonths
+	}
+	return now.AddDate(0, months, 0).UTC()
+}
