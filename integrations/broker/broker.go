@@ -175,3 +175,61 @@ type ReconcileReport struct {
 	Drift          int    `json:"drift"`
 	Errors         int    `json:"errors"`
 }
+
+// allocStore is the part of *store.Store the broker uses.
+type allocStore interface {
+	SetAllocator(store.Allocator)
+	Get(id string) (rooms.Booking, error)
+	Allocation(bookingID string) (store.Allocation, bool, error)
+	UpdateAllocation(bookingID, actor string, fn func(b rooms.Booking, a *store.Allocation) error) (store.Allocation, error)
+	DueAllocations(now time.Time) ([]store.Allocation, error)
+	EachAllocation(provider string, fn func(store.Allocation) error) error
+	LicenceUse(provider string, now, from, to time.Time) (inUse, peak int, err error)
+}
+
+var _ allocStore = (*store.Store)(nil)
+
+// Actor is who the broker's allocation changes are audited as.
+const Actor = "broker"
+
+// Kick asks the worker to look at a booking now (after a change). The
+// worker reads what is due from the store, so one wake-up serves all.
+func (b *Broker) Kick(bookingID string) {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (b *Broker) isDown(name string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.down[name]
+}
+
+// unavailable: marked down or its breaker is open.
+func (b *Broker) unavailable(name string) bool {
+	if b.isDown(name) {
+		return true
+	}
+	br := b.breakers[name]
+	return br != nil && br.open()
+}
+
+// schedule asks for a wake-up at t.
+func (b *Broker) schedule(t time.Time) {
+	b.mu.Lock()
+	if b.wake.IsZero() || t.Before(b.wake) {
+		b.wake = t
+	}
+	b.mu.Unlock()
+}
+
+// backoff is exponential with equal jitter, capped at backoffMax.
+func (b *Broker) backoff(n int) time.Duration {
+	d := b.backoffBase << max(n-1, 0)
+	if d > b.backoffMax || d <= 0 {
+		d = b.backoffMax
+	}
+	return d/2 + time.Duration(b.jitter()*float64(d/2))
+}

@@ -132,3 +132,27 @@ func (b *Broker) forceDueBetween(provider string, from, until time.Time) {
 		}
 	}
 }
+
+// MarkDown marks a provider down (or up again) by hand: down providers
+// are not chosen, and all their bookings that are not over move on. Watch
+// does the same by itself from probes and breakers.
+func (b *Broker) MarkDown(provider string, down bool) {
+	b.setDown(provider, down, time.Time{})
+}
+
+// setDown marks a provider down or up; going down, its bookings that start
+// before until (all, when zero) are made due so that the worker moves them.
+func (b *Broker) setDown(provider string, down bool, until time.Time) {
+	b.mu.Lock()
+	if down {
+		b.down[provider] = true
+	} else {
+		delete(b.down, provider)
+	}
+	b.mu.Unlock()
+	b.log.Warn("broker: provider marked", "provider", provider, "down", down)
+	if down {
+		b.forceDue(provider, until)
+		b.Kick("")
+	}
+}

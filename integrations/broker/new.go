@@ -6,26 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"time"
-
-	"github.com/kogge-project/kogge/rooms"
-	"github.com/kogge-project/kogge/rooms/store"
 )
-
-// allocStore is the part of *store.Store the broker uses.
-type allocStore interface {
-	SetAllocator(store.Allocator)
-	Get(id string) (rooms.Booking, error)
-	Allocation(bookingID string) (store.Allocation, bool, error)
-	UpdateAllocation(bookingID, actor string, fn func(b rooms.Booking, a *store.Allocation) error) (store.Allocation, error)
-	DueAllocations(now time.Time) ([]store.Allocation, error)
-	EachAllocation(provider string, fn func(store.Allocation) error) error
-	LicenceUse(provider string, now, from, to time.Time) (inUse, peak int, err error)
-}
-
-var _ allocStore = (*store.Store)(nil)
-
-// Actor is who the broker's allocation changes are audited as.
-const Actor = "broker"
 
 // New builds a broker and installs its allocator in the store.
 func New(opt Options) (*Broker, error) {
@@ -106,52 +87,4 @@ func validProvider(p Provider) error {
 		seen[l] = true
 	}
 	return nil
-}
-
-// Kick asks the worker to look at a booking now (after a change). The
-// worker reads what is due from the store, so one wake-up serves all.
-func (b *Broker) Kick(bookingID string) {
-	select {
-	case b.kick <- struct{}{}:
-	default:
-	}
-}
-
-// MarkDown marks a provider down (or up again) by hand: down providers
-// are not chosen, and all their bookings that are not over move on. Watch
-// does the same by itself from probes and breakers.
-func (b *Broker) MarkDown(provider string, down bool) {
-	b.setDown(provider, down, time.Time{})
-}
-
-// setDown marks a provider down or up; going down, its bookings that start
-// before until (all, when zero) are made due so that the worker moves them.
-func (b *Broker) setDown(provider string, down bool, until time.Time) {
-	b.mu.Lock()
-	if down {
-		b.down[provider] = true
-	} else {
-		delete(b.down, provider)
-	}
-	b.mu.Unlock()
-	b.log.Warn("broker: provider marked", "provider", provider, "down", down)
-	if down {
-		b.forceDue(provider, until)
-		b.Kick("")
-	}
-}
-
-func (b *Broker) isDown(name string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.down[name]
-}
-
-// unavailable: marked down or its breaker is open.
-func (b *Broker) unavailable(name string) bool {
-	if b.isDown(name) {
-		return true
-	}
-	br := b.breakers[name]
-	return br != nil && br.open()
 }

@@ -77,15 +77,6 @@ func (b *Broker) unclaim(id string) {
 	b.mu.Unlock()
 }
 
-// schedule asks for a wake-up at t.
-func (b *Broker) schedule(t time.Time) {
-	b.mu.Lock()
-	if b.wake.IsZero() || t.Before(b.wake) {
-		b.wake = t
-	}
-	b.mu.Unlock()
-}
-
 // nextWake is how long to sleep: until the earliest scheduled retry, at
 // most the poll interval.
 func (b *Broker) nextWake(now time.Time) time.Duration {
@@ -122,15 +113,6 @@ func (b *Broker) unhold(id string) {
 	delete(b.hold, id)
 	delete(b.holdN, id)
 	b.mu.Unlock()
-}
-
-// backoff is exponential with equal jitter, capped at backoffMax.
-func (b *Broker) backoff(n int) time.Duration {
-	d := b.backoffBase << max(n-1, 0)
-	if d > b.backoffMax || d <= 0 {
-		d = b.backoffMax
-	}
-	return d/2 + time.Duration(b.jitter()*float64(d/2))
 }
 
 // work does what is due for one allocation: provisioning, then deletes.
