@@ -174,6 +174,9 @@ function scheduleView() {
   if (!viewTimer) viewTimer = setTimeout(sendView, 250);
 }
 
+// viewSent is the last view sent (for koggeStats).
+export function viewSent() { return lastView ? JSON.parse(lastView) : []; }
+
 function sendView() {
   viewTimer = 0;
   if (!active) return;

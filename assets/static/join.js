@@ -4,7 +4,7 @@
 // others send (the server offers, we answer).
 import { t, pair, apply, has, lang, setLang } from './i18n.js';
 import { publish, opusFecDtx, applyLayers, uniqueMsids } from './join-publish.js';
-import { initTiles, setMe, showLocal, onRemoteTrack, update, setSpeaker, clearTiles, render } from './join-tiles.js';
+import { initTiles, setMe, showLocal, onRemoteTrack, update, setSpeaker, clearTiles, render, viewSent } from './join-tiles.js';
 import { initPresent, presentState, presentRefused, presentFlags, allowButton, presentGone } from './join-present.js';
 
 const $ = (id) => document.getElementById(id);
@@ -263,7 +263,8 @@ function stopMedia() {
 
 // koggeStats lets tests and support read what arrives and what leaves:
 // video frames decoded (in all, and of the presentation shown), and our
-// outgoing video streams (simulcast layers by rid, the screen without).
+// outgoing video streams (simulcast layers by rid, the screen without),
+// and the view last sent (the size each received video is shown at).
 window.koggeStats = async () => {
   let frames = 0, presentation = 0, presentationWidth = 0;
   const shown = $('presentation-video').srcObject?.getVideoTracks()[0];
@@ -280,7 +281,7 @@ window.koggeStats = async () => {
       if (r.type === 'outbound-rtp' && r.kind === 'video') outbound.push({ rid: r.rid || '', frameWidth: r.frameWidth || 0, packetsSent: r.packetsSent || 0, active: r.active !== false });
     });
   }
-  return { framesDecoded: frames, presentationFrames: presentation, presentationWidth, outbound, connected: !!down && down.connectionState === 'connected' };
+  return { framesDecoded: frames, presentationFrames: presentation, presentationWidth, outbound, view: viewSent(), connected: !!down && down.connectionState === 'connected' };
 };
 
 // ---- controls ----------------------------------------------------------

@@ -164,6 +164,16 @@ func TestJoinPagesPresentInChromium(t *testing.T) {
 	if got := text(host, "#presentation-caption"); got != "Präsentation von Gast" {
 		t.Errorf("host's stage says %q", got)
 	}
+	// The host's view asks for the presentation at its stage size, larger
+	// than the guest's camera tile beside it.
+	until(host, "host's view with the presentation", `(async () => {
+	  const s = await window.koggeStats();
+	  const stage = document.getElementById('presentation-video').getBoundingClientRect();
+	  const pres = s.view.find((v) => v.track === document.getElementById('presentation-video').dataset.track);
+	  const cams = s.view.filter((v) => v !== pres);
+	  return s.view.length === 2 && pres && Math.abs(pres.width - Math.round(stage.width * devicePixelRatio)) <= 1 &&
+	    cams.every((c) => c.width > 0 && c.width < pres.width);
+	})()`, 5000)
 	until(guest, "guest's own screen on the stage", `document.getElementById('presentation-video').videoWidth > 0`, 20000)
 
 	for _, screen := range []struct {
