@@ -48,7 +48,9 @@ func (m *viewMsg) validate() error {
 
 // viewSetter is a MediaPeer that chooses layers by what the client shows
 // (the SFU's simulcast). A peer without it takes the view as read: every
-// client sends views, whatever the SFU can do with them.
+// client sends views, whatever the SFU can do with them. TrackView has
+// the fields of the SFU's own view type, so an adapter converts each
+// entry as it is.
 type viewSetter interface {
 	SetView(tracks []TrackView)
 }
