@@ -5,7 +5,7 @@ import "slices"
 // hostOnly are the messages only hosts may send.
 var hostOnly = map[string]bool{
 	"admit": true, "deny": true, "host_mute": true, "remove": true,
-	"lock": true, "end": true, "queue": true,
+	"lock": true, "end": true, "queue": true, "allow_present": true,
 }
 
 // dispatch routes one client message (other than hello and media) from p.
@@ -48,6 +48,10 @@ func (m *meeting) dispatch(p *participant, typ string, msg message) {
 		m.stopped = &Refusal{Reason: ReasonEnded, Message: "A host ended the meeting."}
 	case *queueMsg:
 		m.queueAction(p, msg)
+	case *presentMsg:
+		m.present(p, msg)
+	case *allowPresentMsg:
+		m.allowPresent(p, msg)
 	}
 }
 

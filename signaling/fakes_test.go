@@ -3,6 +3,7 @@ package signaling
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -139,6 +140,9 @@ func (p *fakePeer) SetAudioMuted(muted bool) {
 }
 
 func (p *fakePeer) RequestKeyframe() { p.events <- "keyframe" }
+
+// SetView makes the fake a viewSetter, as the SFU is.
+func (p *fakePeer) SetView(tracks []TrackView) { p.events <- fmt.Sprintf("view %v", tracks) }
 func (p *fakePeer) Close() {
 	if p.block != nil {
 		<-p.block

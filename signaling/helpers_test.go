@@ -127,6 +127,7 @@ type wire struct {
 	Queue        []QueueEntry             `json:"queue"`
 	Locked       bool                     `json:"locked"`
 	Lobby        []lobbyOut               `json:"lobby"`
+	Presenter    *presenterOut            `json:"presenter"`
 	Code         string                   `json:"code"`
 	Message      string                   `json:"message"`
 	RefType      string                   `json:"ref_type"`

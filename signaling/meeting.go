@@ -31,6 +31,8 @@ type participant struct {
 	muted  bool
 	hand   bool
 	peer   MediaPeer
+	// allowed: a host let this guest present (hosts always may).
+	allowed bool
 }
 
 func (p *participant) label() string { return p.name + " (" + string(p.role) + ")" }
@@ -58,6 +60,10 @@ type meeting struct {
 	queue      []*participant // raised hands, in order of raising
 	locked     bool
 	stopped    *Refusal // set by a handler to close the meeting
+	// presenter shows presentTrack (screen sharing) to everyone; nil:
+	// nobody presents.
+	presenter    *participant
+	presentTrack string
 
 	// closers counts MediaPeer/MediaRoom Close calls still running.
 	closers sync.WaitGroup
@@ -391,6 +397,9 @@ func (m *meeting) drop(p *participant, action string) {
 	if slices.Contains(m.queue, p) {
 		m.queue = remove(m.queue, p)
 		m.queueChanged()
+	}
+	if m.presenter == p {
+		m.presenter, m.presentTrack = nil, ""
 	}
 	m.broadcast(false)
 }

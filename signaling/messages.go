@@ -85,23 +85,39 @@ type queueMsg struct {
 	ID     string `json:"id"`
 }
 
+// presentMsg starts or stops a presentation (screen sharing); id (stop
+// only) names whose presentation a host stops.
+type presentMsg struct {
+	Action string `json:"action"`
+	Track  string `json:"track"`
+	ID     string `json:"id"`
+}
+
+type allowPresentMsg struct {
+	ID      string `json:"id"`
+	Allowed *bool  `json:"allowed"`
+}
+
 // inbound maps each client message type to its struct.
 var inbound = map[string]func() message{
-	"hello":     func() message { return new(helloMsg) },
-	"offer":     func() message { return new(sdpMsg) },
-	"answer":    func() message { return new(sdpMsg) },
-	"candidate": func() message { return new(candidateMsg) },
-	"mute":      func() message { return new(muteMsg) },
-	"keyframe":  func() message { return new(keyframeMsg) },
-	"hand":      func() message { return new(handMsg) },
-	"leave":     func() message { return new(leaveMsg) },
-	"admit":     func() message { return new(admitMsg) },
-	"deny":      func() message { return new(denyMsg) },
-	"host_mute": func() message { return new(hostMuteMsg) },
-	"remove":    func() message { return new(removeMsg) },
-	"lock":      func() message { return new(lockMsg) },
-	"end":       func() message { return new(endMsg) },
-	"queue":     func() message { return new(queueMsg) },
+	"hello":         func() message { return new(helloMsg) },
+	"offer":         func() message { return new(sdpMsg) },
+	"answer":        func() message { return new(sdpMsg) },
+	"candidate":     func() message { return new(candidateMsg) },
+	"mute":          func() message { return new(muteMsg) },
+	"keyframe":      func() message { return new(keyframeMsg) },
+	"hand":          func() message { return new(handMsg) },
+	"leave":         func() message { return new(leaveMsg) },
+	"admit":         func() message { return new(admitMsg) },
+	"deny":          func() message { return new(denyMsg) },
+	"host_mute":     func() message { return new(hostMuteMsg) },
+	"remove":        func() message { return new(removeMsg) },
+	"lock":          func() message { return new(lockMsg) },
+	"end":           func() message { return new(endMsg) },
+	"queue":         func() message { return new(queueMsg) },
+	"view":          func() message { return new(viewMsg) },
+	"present":       func() message { return new(presentMsg) },
+	"allow_present": func() message { return new(allowPresentMsg) },
 }
 
 // parse decodes one inbound message. typ is the type as far as it could be
@@ -195,6 +211,29 @@ func (m *queueMsg) validate() error {
 		return validID(m.ID)
 	}
 	return errors.New(`action must be "next", "remove" or "clear"`)
+}
+
+func (m *presentMsg) validate() error {
+	switch m.Action {
+	case "start":
+		if m.Track == "" || len(m.Track) > maxIDLen || m.ID != "" {
+			return errors.New("start needs the track (and no id)")
+		}
+		return nil
+	case "stop":
+		if m.ID != "" {
+			return validID(m.ID)
+		}
+		return nil
+	}
+	return errors.New(`action must be "start" or "stop"`)
+}
+
+func (m *allowPresentMsg) validate() error {
+	if err := validID(m.ID); err != nil {
+		return err
+	}
+	return need(m.Allowed != nil, "allowed")
 }
 
 func need(ok bool, field string) error {

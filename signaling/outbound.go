@@ -35,12 +35,21 @@ type admittedOut struct {
 }
 
 type participantOut struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Role      Role   `json:"role"`
-	Muted     bool   `json:"muted"`
-	Hand      bool   `json:"hand"`
-	Candidate string `json:"candidate,omitempty"` // hosts only
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Role  Role   `json:"role"`
+	Muted bool   `json:"muted"`
+	Hand  bool   `json:"hand"`
+	// CanPresent: may start a presentation (hosts, and guests a host
+	// allowed).
+	CanPresent bool   `json:"can_present"`
+	Candidate  string `json:"candidate,omitempty"` // hosts only
+}
+
+// presenterOut is who presents which of their tracks.
+type presenterOut struct {
+	ID    string `json:"id"`
+	Track string `json:"track"`
 }
 
 type lobbyOut struct {
@@ -56,7 +65,8 @@ type stateOut struct {
 	Participants []participantOut `json:"participants"`
 	Queue        []QueueEntry     `json:"queue"`
 	Locked       bool             `json:"locked"`
-	Lobby        []lobbyOut       `json:"lobby,omitzero"` // nil for guests, [] for hosts
+	Presenter    *presenterOut    `json:"presenter,omitempty"` // nil: nobody presents
+	Lobby        []lobbyOut       `json:"lobby,omitzero"`      // nil for guests, [] for hosts
 }
 
 type errorOut struct {
@@ -95,6 +105,7 @@ const (
 	codeFull        = "full"         // admitting would exceed the limit
 	codeMedia       = "media"        // the SFU refused (bad SDP, wrong state)
 	codeRateLimited = "rate_limited" // over the inbound rate; the message was ignored
+	codeBusy        = "busy"         // someone else presents already
 )
 
 // countsAsProtocolError tells which errors count towards maxProtocolErrors:

@@ -154,6 +154,8 @@ func (c *conn) readLoop(m *meeting, id string) {
 			c.sendError(codeBadMessage, "hello only once", typ)
 		case *sdpMsg, *candidateMsg, *keyframeMsg:
 			c.media(typ, msg)
+		case *viewMsg:
+			c.view(msg)
 		default:
 			if !m.post(inboundReq{id: id, typ: typ, msg: msg}) {
 				c.close(m.final)

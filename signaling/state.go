@@ -44,11 +44,14 @@ func (m *meeting) snapshot(forHost bool) []byte {
 		Locked:       m.locked,
 	}
 	for _, p := range m.joined {
-		po := participantOut{ID: p.id, Name: p.name, Role: p.role, Muted: p.muted, Hand: p.hand}
+		po := participantOut{ID: p.id, Name: p.name, Role: p.role, Muted: p.muted, Hand: p.hand, CanPresent: p.mayPresent()}
 		if forHost {
 			po.Candidate = p.candidate
 		}
 		s.Participants = append(s.Participants, po)
+	}
+	if m.presenter != nil {
+		s.Presenter = &presenterOut{ID: m.presenter.id, Track: m.presentTrack}
 	}
 	if forHost {
 		s.Lobby = make([]lobbyOut, 0, len(m.lobby))

@@ -3,6 +3,9 @@
 // the SFU expects: "up" carries what we send (we offer), "down" what the
 // others send (the server offers, we answer).
 import { t, pair, apply, has, lang, setLang } from './i18n.js';
+import { publish, opusFecDtx, applyLayers, uniqueMsids } from './join-publish.js';
+import { initTiles, setMe, showLocal, onRemoteTrack, update, setSpeaker, clearTiles, render, viewSent } from './join-tiles.js';
+import { initPresent, presentState, presentRefused, presentFlags, allowButton, presentGone } from './join-present.js';
 
 const $ = (id) => document.getElementById(id);
 const root = $('join');
@@ -13,6 +16,9 @@ let ws = null;
 let me = null;             // our participant id
 let iceServers = [];
 let up = null, down = null;
+let upRound = Promise.resolve(); // up negotiations, one after the other
+let upAnswered = null;           // resolves the round waiting for its answer
+let downOffer = '';              // the server's latest offer on down
 let local = null;          // our MediaStream
 let micMuted = false, camOff = false, handUp = false, locked = false;
 let people = [];           // last state.participants
@@ -37,6 +43,7 @@ function redraw() {
     if (el.isConnected) el.textContent = say(); else lives.delete(el);
   }
   if (lastState) renderState(lastState);
+  render();
 }
 
 function show(section) {
@@ -143,6 +150,7 @@ async function handle(m) {
   switch (m.type) {
     case 'welcome':
       me = m.id;
+      setMe(me);
       iceServers = m.ice_servers || [];
       if (m.meeting && m.meeting.title) $('title').textContent = m.meeting.title;
       if (m.state === 'lobby') { show('lobby'); $('lobby-leave').focus(); } else await startMeeting();
@@ -158,7 +166,13 @@ async function handle(m) {
       await onOffer(m.sdp);
       break;
     case 'answer':
-      if (up) await up.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+      if (up) await up.setRemoteDescription({ type: 'answer', sdp: opusFecDtx(m.sdp) }).finally(() => upAnswered?.());
+      break;
+    case 'layers':
+      await applyLayers(up, m.track, m.active);
+      break;
+    case 'active_speaker':
+      setSpeaker(m.id);
       break;
     case 'candidate': {
       const pc = m.pc === 'up' ? up : down;
@@ -171,6 +185,8 @@ async function handle(m) {
       break;
     case 'error': {
       if (m.code === 'prejoin') break;
+      if (m.ref_type === 'present') presentRefused();
+      if (m.ref_type === 'offer') upAnswered?.(); // no answer comes: the next round may start
       // The server's message is for developers; people get a sentence.
       const key = 'meeting.error.' + m.code;
       note(() => t(has(key) ? key : 'meeting.error'));
@@ -202,29 +218,36 @@ async function startMeeting() {
   $('toggle-mic').focus();
   up = new RTCPeerConnection({ iceServers });
   up.addEventListener('icecandidate', (e) => { if (e.candidate) send({ type: 'candidate', pc: 'up', candidate: e.candidate.toJSON() }); });
-  for (const track of local ? local.getTracks() : []) up.addTransceiver(track, { direction: 'sendonly', streams: [local] });
-  if (!local || local.getTracks().length === 0) {
-    // Nothing to send: the up connection still carries our ICE presence.
-    up.addTransceiver('audio', { direction: 'inactive' });
-  }
-  addTile(me, local, true);
-  await up.setLocalDescription(await up.createOffer());
-  send({ type: 'offer', pc: 'up', sdp: up.localDescription.sdp });
-  setInterval(highlightSpeaker, 500);
+  publish(up, local);
+  showLocal(local || new MediaStream());
+  await negotiateUp();
+}
+
+// negotiateUp offers what up sends now (again after a screen share starts
+// or ends) and resolves once the answer is applied. Rounds run one after
+// the other: the server takes an offer only in the stable state.
+function negotiateUp() {
+  upRound = upRound.then(async () => {
+    if (!up || up.signalingState === 'closed') return;
+    const answered = new Promise((resolve) => { upAnswered = resolve; });
+    const offer = await up.createOffer();
+    await up.setLocalDescription({ type: 'offer', sdp: opusFecDtx(offer.sdp) });
+    send({ type: 'offer', pc: 'up', sdp: up.localDescription.sdp });
+    await answered;
+    upAnswered = null;
+  }).catch((err) => console.error('kogge: up negotiation:', err));
+  return upRound;
 }
 
 async function onOffer(sdp) {
   if (!down) {
     down = new RTCPeerConnection({ iceServers });
     down.addEventListener('icecandidate', (e) => { if (e.candidate) send({ type: 'candidate', pc: 'down', candidate: e.candidate.toJSON() }); });
-    down.addEventListener('track', (e) => {
-      const stream = e.streams[0];
-      if (!stream) return;
-      addTile(stream.id, stream, false);
-      stream.addEventListener('removetrack', () => { if (stream.getTracks().length === 0) removeTile(stream.id); });
-    });
+    // The offer being applied names the publishers' track ids (msid).
+    down.addEventListener('track', (e) => onRemoteTrack(e, downOffer));
   }
-  await down.setRemoteDescription({ type: 'offer', sdp });
+  downOffer = uniqueMsids(sdp);
+  await down.setRemoteDescription({ type: 'offer', sdp: downOffer });
   await down.setLocalDescription(await down.createAnswer());
   send({ type: 'answer', pc: 'down', sdp: down.localDescription.sdp });
 }
@@ -232,65 +255,33 @@ async function onOffer(sdp) {
 function stopMedia() {
   for (const pc of [up, down]) if (pc) pc.close();
   up = down = null;
+  upAnswered?.();
   if (local) local.getTracks().forEach((tr) => tr.stop());
+  presentGone();
+  clearTiles();
 }
 
-function addTile(id, stream, mine) {
-  let tile = document.querySelector(`[data-participant="${CSS.escape(id)}"]`);
-  if (!tile) {
-    tile = document.createElement('figure');
-    tile.className = 'tile';
-    tile.dataset.participant = id;
-    const v = document.createElement('video');
-    v.autoplay = true;
-    v.playsInline = true;
-    v.muted = mine; // never play our own microphone back
-    const cap = document.createElement('figcaption');
-    tile.append(v, cap);
-    $('grid').append(tile);
-  }
-  tile.querySelector('video').srcObject = stream;
-  labelTiles();
-}
-
-function removeTile(id) {
-  document.querySelector(`[data-participant="${CSS.escape(id)}"]`)?.remove();
-}
-
-function labelTiles() {
-  for (const tile of document.querySelectorAll('.tile')) {
-    const p = people.find((x) => x.id === tile.dataset.participant);
-    const name = p ? p.name : '';
-    const you = tile.dataset.participant === me ? ` ${t('meeting.you')}` : '';
-    const muted = p && p.muted ? ` – ${t('meeting.muted')}` : '';
-    tile.querySelector('figcaption').textContent = name + you + muted;
-  }
-}
-
-// highlightSpeaker marks the loudest remote audio as the active speaker.
-async function highlightSpeaker() {
-  if (!down) return;
-  let best = null, level = 0.02;
-  const stats = await down.getStats();
-  const streamOf = new Map();
-  for (const tr of down.getReceivers()) {
-    const s = [...document.querySelectorAll('.tile video')].find((v) => v.srcObject && v.srcObject.getTracks().includes(tr.track));
-    if (s) streamOf.set(tr.track.id, s.closest('.tile'));
-  }
-  stats.forEach((r) => {
-    if (r.type === 'inbound-rtp' && r.kind === 'audio' && (r.audioLevel || 0) > level) {
-      level = r.audioLevel;
-      best = streamOf.get(r.trackIdentifier) || null;
-    }
-  });
-  for (const tile of document.querySelectorAll('.tile')) tile.classList.toggle('speaking', tile === best);
-}
-
-// koggeStats lets tests and support read what arrives: frames decoded.
+// koggeStats lets tests and support read what arrives and what leaves:
+// video frames decoded (in all, and of the presentation shown), and our
+// outgoing video streams (simulcast layers by rid, the screen without),
+// and the view last sent (the size each received video is shown at).
 window.koggeStats = async () => {
-  let frames = 0;
-  if (down) (await down.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0; });
-  return { framesDecoded: frames, connected: !!down && down.connectionState === 'connected' };
+  let frames = 0, presentation = 0, presentationWidth = 0;
+  const shown = $('presentation-video').srcObject?.getVideoTracks()[0];
+  if (down) {
+    (await down.getStats()).forEach((r) => {
+      if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
+      frames += r.framesDecoded || 0;
+      if (shown && r.trackIdentifier === shown.id) { presentation = r.framesDecoded || 0; presentationWidth = r.frameWidth || 0; }
+    });
+  }
+  const outbound = [];
+  if (up) {
+    (await up.getStats()).forEach((r) => {
+      if (r.type === 'outbound-rtp' && r.kind === 'video') outbound.push({ rid: r.rid || '', frameWidth: r.frameWidth || 0, packetsSent: r.packetsSent || 0, active: r.active !== false });
+    });
+  }
+  return { framesDecoded: frames, presentationFrames: presentation, presentationWidth, outbound, view: viewSent(), connected: !!down && down.connectionState === 'connected' };
 };
 
 // ---- controls ----------------------------------------------------------
@@ -321,6 +312,8 @@ function button(label, onClick) {
 function renderState(m) {
   lastState = m;
   people = m.participants || [];
+  // Before the lists: they show who presents.
+  presentState(m, me, role === 'host');
   locked = !!m.locked;
   const host = role === 'host';
   const list = $('people');
@@ -330,11 +323,13 @@ function renderState(m) {
     const name = document.createElement('span');
     name.textContent = p.name + (p.id === me ? ' ' + t('meeting.you') : '') + (p.role === 'host' ? ` (${t('meeting.host')})` : '');
     li.append(name);
-    const flags = [p.muted && t('meeting.muted'), p.hand && t('meeting.hand')].filter(Boolean).join(', ');
+    const flags = [p.muted && t('meeting.muted'), p.hand && t('meeting.hand'), ...presentFlags(p)].filter(Boolean).join(', ');
     if (flags) { const f = document.createElement('small'); f.textContent = ' ' + flags; li.append(f); }
     if (host && p.id !== me) {
       li.append(button(t('host.mute'), () => send({ type: 'host_mute', id: p.id })));
       li.append(button(t('host.remove'), () => send({ type: 'remove', id: p.id, reason: '' })));
+      const allow = allowButton(p, button);
+      if (allow) li.append(allow);
     }
     list.append(li);
   }
@@ -370,7 +365,7 @@ function renderState(m) {
     $('lock').setAttribute('aria-pressed', String(locked));
     live($('lock'), () => t(locked ? 'host.unlock' : 'host.lock'));
   }
-  labelTiles();
+  update(people, m.presenter);
 }
 
 function wireControls() {
@@ -399,6 +394,8 @@ apply();
 // The switch names the other language, in that language.
 live($('lang'), () => { $('lang').lang = lang === 'de' ? 'en' : 'de'; return t('lang.switch'); });
 wireControls();
+initTiles({ send });
+initPresent({ send, up: () => up, negotiate: negotiateUp, note });
 const state = root.dataset.state;
 if (state === 'open') prejoin();
 else notice(state, { opens: root.dataset.opens || '' });

@@ -12,9 +12,10 @@ import (
 	"github.com/kogge-project/kogge/internal/testdeps"
 )
 
-// newBrowser starts headless Chromium with a fresh profile. A missing
-// browser fails the test: a skipped browser test would hide broken pages.
-func newBrowser(t *testing.T) context.Context {
+// newBrowser starts headless Chromium with a fresh profile (and extra
+// flags). A missing browser fails the test: a skipped browser test would
+// hide broken pages.
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(testdeps.Command(t, "chromium", "chromium")), // Debian's
@@ -25,6 +26,7 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true), chromedp.Flag("use-fake-ui-for-media-stream", true),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancelCtx(); cancelAlloc() })

@@ -58,8 +58,9 @@ func (s *server) join(w http.ResponseWriter, r *http.Request, _ *caller) error {
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Referrer-Policy", "no-referrer") // the path is a credential
-	// Camera and microphone for this page only, never for frames.
-	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=()")
+	// Camera, microphone and screen sharing (presentations) for this
+	// page only, never for frames.
+	h.Set("Permissions-Policy", "camera=(self), microphone=(self), display-capture=(self)")
 	w.WriteHeader(status)
 	return assets.Templates.ExecuteTemplate(w, "join.html", page)
 }

@@ -88,8 +88,10 @@ const (
 	// maxMediaSections bounds the m= sections of a client's offer.
 	maxMediaSections = 6
 	// maxUpTracks bounds the tracks one participant publishes; further
-	// tracks are ignored.
-	maxUpTracks = 4
+	// tracks are ignored. The join page sends a microphone, a camera in
+	// three simulcast layers (each a track of pion's until the SFU keeps
+	// a camera's layers together) and a presentation.
+	maxUpTracks = 6
 	// gatherTimeout bounds the wait for ICE gathering of our description.
 	gatherTimeout = 5 * time.Second
 	// maxCandidateSize bounds one candidate line.
