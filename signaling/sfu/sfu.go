@@ -20,6 +20,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	// NAT1To1IPs are public addresses announced as host candidates when
 	// Kogge sits behind a 1:1 NAT.
 	NAT1To1IPs []string
+
+	// vnet replaces the host's network (tests on pion's virtual network).
+	vnet transport.Net
 }
 
 // Errors callers may test for.
@@ -58,12 +62,19 @@ const MaxSDPSize = 64 << 10
 // client. Send functions given to Join must not block.
 type Outbound struct {
 	// Type is "offer" (for the down connection), "answer" (to the client's
-	// offer on the up connection) or "candidate".
+	// offer on the up connection), "candidate", "layers" or
+	// "active_speaker".
 	Type string
-	// PC is "up" or "down".
+	// PC is "up" or "down" (offer, answer, candidate).
 	PC        string
 	SDP       string
 	Candidate *webrtc.ICECandidateInit
+	// Track and Active are a layers message: the rids of the
+	// publisher's own track Track that anyone needs.
+	Track  string
+	Active []string
+	// ID is an active_speaker message's participant ("" for nobody).
+	ID string
 }
 
 // Stats are running totals.
@@ -74,6 +85,9 @@ type Stats struct {
 	ForwardedBytes   uint64
 	// KeyframeRequests counts PLIs sent to publishers.
 	KeyframeRequests uint64
+	// Retransmissions counts packets resent to a subscriber from a
+	// publisher track's shared cache on the subscriber's NACK.
+	Retransmissions uint64
 	// MutedPackets counts inbound audio packets dropped while muted.
 	MutedPackets uint64
 	Peers        int
