@@ -192,9 +192,9 @@ func (r *Room) allocate(now time.Time, dt time.Duration) {
 func allocateSub(s subscriber, now int64, needed map[*upTrack]uint8) {
 	budget := s.p.estimate(now)
 	type cand struct {
-		d            *downTrack
-		want, area   int
-		choice, cur  int
+		d           *downTrack
+		want, area  int
+		choice, cur int
 	}
 	var cands []cand
 	for _, d := range s.downs {

@@ -26,11 +26,11 @@ type Engine struct {
 	// estimators hands each new down connection's bandwidth estimator
 	// from the interceptor factory to newPeer, by connection id.
 	estimators sync.Map // string → cc.BandwidthEstimator
-	log     *slog.Logger
-	udpMux  ice.UDPMux
-	udpAddr net.Addr
-	tcpMux  ice.TCPMux // nil without ICE-TCP
-	tcpLn   net.Listener
+	log        *slog.Logger
+	udpMux     ice.UDPMux
+	udpAddr    net.Addr
+	tcpMux     ice.TCPMux // nil without ICE-TCP
+	tcpLn      net.Listener
 
 	mu     sync.Mutex
 	rooms  map[*Room]struct{}
