@@ -154,8 +154,12 @@ func (r *Room) allocate(now time.Time, dt time.Duration) {
 			if l := t.layers[i].Load(); l != nil {
 				b := float64(l.bytes.Load())
 				inst := (b - l.prevBytes) * 8 / dt.Seconds()
+				if l.prevBytes == 0 {
+					l.rate = inst // the first measurement, not a ramp from 0
+				} else {
+					l.rate += rateSmoothing * (inst - l.rate)
+				}
 				l.prevBytes = b
-				l.rate += rateSmoothing * (inst - l.rate)
 			}
 		}
 	}
@@ -260,6 +264,10 @@ func allocateSub(s subscriber, now int64, needed map[*upTrack]uint8) {
 				target--
 			}
 		}
-		c.d.target.Store(int32(target))
+		if old := c.d.target.Swap(int32(target)); old != int32(target) {
+			s.p.log.Debug("sfu: layer target", "publisher", t.pub.id, "track", t.id,
+				"from", old, "to", target, "estimate", int(s.p.estimate(now)),
+				"rates", []int{int(t.rateOf(0, now)), int(t.rateOf(1, now)), int(t.rateOf(2, now))})
+		}
 	}
 }
