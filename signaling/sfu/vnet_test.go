@@ -374,6 +374,9 @@ func (v *watcher) checkContinuous(t *testing.T, name string) {
 }
 
 func TestSimulcastLayersFollowLinks(t *testing.T) {
+	if raceEnabled {
+		t.Skip("judges real-time reaction; runs without the race detector")
+	}
 	w := newVnetWorld(t)
 	_, l300 := limited(t, 300_000)
 	_, l1M := limited(t, 1_000_000)
@@ -390,6 +393,9 @@ func TestSimulcastLayersFollowLinks(t *testing.T) {
 }
 
 func TestSimulcastSwitchesDownWhenLinkDrops(t *testing.T) {
+	if raceEnabled {
+		t.Skip("judges real-time reaction; runs without the race detector")
+	}
 	w := newVnetWorld(t)
 	lk, wrap := limited(t, 2_000_000)
 	drop := w.subscriber("drop", wrap)
