@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kogge-project/kogge/signaling/sfu"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/kogge-project/kogge/signaling/sfu"
 )
 
 // fakeAuth hands out tickets by token; anything else is an error that
@@ -141,8 +142,8 @@ func (p *fakePeer) SetAudioMuted(muted bool) {
 
 func (p *fakePeer) RequestKeyframe() { p.events <- "keyframe" }
 
-// SetView makes the fake a viewSetter, as the SFU is.
-func (p *fakePeer) SetView(tracks []TrackView) { p.events <- fmt.Sprintf("view %v", tracks) }
+// SetView makes the fake take views, as the SFU does.
+func (p *fakePeer) SetView(views []sfu.View) { p.events <- fmt.Sprintf("view %v", views) }
 func (p *fakePeer) Close() {
 	if p.block != nil {
 		<-p.block

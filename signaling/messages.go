@@ -49,6 +49,23 @@ type muteMsg struct {
 
 type keyframeMsg struct{}
 
+// viewMsg: the sizes at which the client shows the video it receives.
+type viewMsg struct {
+	Tracks []viewTrack `json:"tracks"`
+}
+
+type viewTrack struct {
+	Track  string `json:"track"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// Bounds of a view message.
+const (
+	maxViewTracks = 256
+	maxViewSize   = 16384
+)
+
 type handMsg struct {
 	Raised *bool `json:"raised"`
 }
@@ -175,10 +192,28 @@ func (m *candidateMsg) validate() error {
 
 func (m *muteMsg) validate() error     { return need(m.Muted != nil, "muted") }
 func (m *keyframeMsg) validate() error { return nil }
-func (m *handMsg) validate() error     { return need(m.Raised != nil, "raised") }
-func (m *leaveMsg) validate() error    { return nil }
-func (m *lockMsg) validate() error     { return need(m.Locked != nil, "locked") }
-func (m *endMsg) validate() error      { return nil }
+
+func (m *viewMsg) validate() error {
+	if m.Tracks == nil {
+		return errors.New("tracks missing")
+	}
+	if len(m.Tracks) > maxViewTracks {
+		return fmt.Errorf("more than %d tracks", maxViewTracks)
+	}
+	for _, t := range m.Tracks {
+		if err := validID(t.Track); err != nil {
+			return errors.New("track " + err.Error())
+		}
+		if t.Width < 0 || t.Height < 0 || t.Width > maxViewSize || t.Height > maxViewSize {
+			return fmt.Errorf("width and height must be 0 to %d", maxViewSize)
+		}
+	}
+	return nil
+}
+func (m *handMsg) validate() error  { return need(m.Raised != nil, "raised") }
+func (m *leaveMsg) validate() error { return nil }
+func (m *lockMsg) validate() error  { return need(m.Locked != nil, "locked") }
+func (m *endMsg) validate() error   { return nil }
 
 func (m *admitMsg) validate() error {
 	if m.All {

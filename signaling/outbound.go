@@ -148,5 +148,8 @@ func errorMessage(code, message, refType string) []byte {
 }
 
 func mediaMessage(o sfu.Outbound) []byte {
+	if b, ok := sfuMessage(o); ok {
+		return b
+	}
 	return encode(mediaOut{Type: o.Type, PC: o.PC, SDP: o.SDP, Candidate: o.Candidate})
 }

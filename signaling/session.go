@@ -152,10 +152,8 @@ func (c *conn) readLoop(m *meeting, id string) {
 		switch msg := msg.(type) {
 		case *helloMsg:
 			c.sendError(codeBadMessage, "hello only once", typ)
-		case *sdpMsg, *candidateMsg, *keyframeMsg:
+		case *sdpMsg, *candidateMsg, *keyframeMsg, *viewMsg:
 			c.media(typ, msg)
-		case *viewMsg:
-			c.view(msg)
 		default:
 			if !m.post(inboundReq{id: id, typ: typ, msg: msg}) {
 				c.close(m.final)
@@ -183,6 +181,8 @@ func (c *conn) media(typ string, msg message) {
 		err = p.AddCandidate(msg.PC, *msg.Candidate)
 	case *keyframeMsg:
 		p.RequestKeyframe()
+	case *viewMsg:
+		setView(p, msg)
 	}
 	switch {
 	case err == nil, errors.Is(err, sfu.ErrClosed):

@@ -72,22 +72,34 @@ type client struct {
 	pliCh  chan struct{}
 	offers atomic.Int64 // down offers seen
 	manual bool         // leave down offers in offerCh
+	sink   func(*rtp.Packet)
 
-	offerCh chan string
-	stop    chan struct{}
-	wg      sync.WaitGroup
+	offerCh  chan string
+	layers   chan Outbound // layers messages, as far as room
+	speakers chan string   // active_speaker ids, as far as room
+	stop     chan struct{}
+	wg       sync.WaitGroup
 }
 
 func newClient(t testing.TB, r *Room, id string, manual bool) *client {
 	t.Helper()
+	return newClientOn(t, r, id, manual, clientAPI(t), nil)
+}
+
+// newClientOn is newClient with the given API; sink, when not nil,
+// takes every received video packet instead of the recv channel.
+func newClientOn(t testing.TB, r *Room, id string, manual bool, api *webrtc.API, sink func(*rtp.Packet)) *client {
+	t.Helper()
 	c := &client{
-		t: t, id: id, api: clientAPI(t), manual: manual,
-		msgs:    make(chan Outbound, 64),
-		recv:    make(chan received, 4096),
-		ended:   make(chan string, 16),
-		pliCh:   make(chan struct{}, 64),
-		offerCh: make(chan string, 16),
-		stop:    make(chan struct{}),
+		t: t, id: id, api: api, manual: manual, sink: sink,
+		msgs:     make(chan Outbound, 64),
+		recv:     make(chan received, 4096),
+		ended:    make(chan string, 16),
+		pliCh:    make(chan struct{}, 64),
+		offerCh:  make(chan string, 16),
+		layers:   make(chan Outbound, 64),
+		speakers: make(chan string, 64),
+		stop:     make(chan struct{}),
 	}
 	var err error
 	if c.up, err = c.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
@@ -145,6 +157,16 @@ func (c *client) pump() {
 				continue
 			}
 			c.answerDown(m.SDP)
+		case m.Type == "layers":
+			select {
+			case c.layers <- m:
+			default:
+			}
+		case m.Type == "active_speaker":
+			select {
+			case c.speakers <- m.ID:
+			default:
+			}
 		default:
 			c.t.Errorf("%s: unexpected message %s/%s", c.id, m.PC, m.Type)
 		}
@@ -183,6 +205,12 @@ func (c *client) onTrack(tr *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
 			default:
 			}
 			return
+		}
+		if c.sink != nil {
+			if !audio {
+				c.sink(pkt)
+			}
+			continue
 		}
 		r := received{tr.StreamID(), tr.ID(), audio, pkt.SequenceNumber, pkt.Payload}
 		select {

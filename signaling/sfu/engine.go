@@ -10,20 +10,27 @@ import (
 
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
 
 // Engine owns the pion API (codecs, default interceptors, the UDP mux).
 // One per daemon.
 type Engine struct {
-	api     *webrtc.API
-	log     *slog.Logger
-	udpMux  ice.UDPMux
-	udpAddr net.Addr
-	tcpMux  ice.TCPMux // nil without ICE-TCP
-	tcpLn   net.Listener
+	// upAPI builds the connections participants publish on (we
+	// receive: NACK generation, TWCC feedback, simulcast, audio level);
+	// downAPI the ones they subscribe on (we send: TWCC sequence numbers
+	// and a bandwidth estimator each, NACKs answered from the shared
+	// caches in cache.go rather than by a per-connection responder).
+	upAPI   *webrtc.API
+	downAPI *webrtc.API
+	// estimators hands each new down connection's bandwidth estimator
+	// from the interceptor factory to newPeer, by connection id.
+	estimators sync.Map // string → cc.BandwidthEstimator
+	log        *slog.Logger
+	udpMux     ice.UDPMux
+	udpAddr    net.Addr
+	tcpMux     ice.TCPMux // nil without ICE-TCP
+	tcpLn      net.Listener
 
 	mu     sync.Mutex
 	rooms  map[*Room]struct{}
@@ -39,36 +46,21 @@ func NewEngine(cfg Config, log *slog.Logger) (*Engine, error) {
 	}
 	e := &Engine{log: log, rooms: make(map[*Room]struct{})}
 
-	me, err := newMediaEngine()
-	if err != nil {
-		return nil, err
-	}
-	ir := &interceptor.Registry{}
-	// The default interceptors, with a shorter NACK history: each
-	// subscriber's sender keeps its own copy of what it sent, and 1024
-	// packets of video per subscriber were most of our memory (bench:
-	// ~3 MB per subscriber). nackHistory packets still cover well over a
-	// second of 1.5 Mbit/s video, longer than a retransmission is useful.
-	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, ir,
-		webrtc.WithNackResponderOptions(nack.ResponderSize(nackHistory))); err != nil {
-		return nil, fmt.Errorf("sfu: interceptors: %w", err)
-	}
 	se, err := e.settingEngine(cfg)
 	if err != nil {
 		_ = e.closeMux()
 		return nil, err
 	}
-	e.api = webrtc.NewAPI(
-		webrtc.WithMediaEngine(me),
-		webrtc.WithInterceptorRegistry(ir),
-		webrtc.WithSettingEngine(se),
-	)
+	if e.upAPI, err = newUpAPI(se); err != nil {
+		_ = e.closeMux()
+		return nil, err
+	}
+	if e.downAPI, err = e.newDownAPI(se); err != nil {
+		_ = e.closeMux()
+		return nil, err
+	}
 	return e, nil
 }
-
-// nackHistory is how many sent packets each outgoing track keeps for
-// retransmission (pion's default is 1024).
-const nackHistory = 256
 
 // settingEngine opens the mux sockets and configures ICE and DTLS-SRTP.
 func (e *Engine) settingEngine(cfg Config) (webrtc.SettingEngine, error) {
@@ -95,7 +87,19 @@ func (e *Engine) settingEngine(cfg Config) (webrtc.SettingEngine, error) {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.Equal(listenIP) })
 	}
 
-	if listenIP != nil {
+	if cfg.vnet != nil {
+		se.SetNet(cfg.vnet)
+	}
+	switch {
+	case cfg.vnet != nil:
+		// Tests on pion's virtual network: one socket on it.
+		conn, err := cfg.vnet.ListenUDP("udp", &net.UDPAddr{IP: listenIP, Port: cfg.UDPPort})
+		if err != nil {
+			return se, fmt.Errorf("sfu: listen udp: %w", err)
+		}
+		e.udpMux = webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), conn)
+		e.udpAddr = conn.LocalAddr()
+	case listenIP != nil:
 		// One address: one socket, a plain UDP mux.
 		conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: listenIP, Port: cfg.UDPPort})
 		if err != nil {
@@ -103,7 +107,7 @@ func (e *Engine) settingEngine(cfg Config) (webrtc.SettingEngine, error) {
 		}
 		e.udpMux = webrtc.NewICEUDPMux(lf.NewLogger("udpmux"), conn)
 		e.udpAddr = conn.LocalAddr()
-	} else {
+	default:
 		// One socket per local address, all on the same port. With port 0
 		// each socket gets its own port and UDPAddr reports the first.
 		opts := []ice.UDPMuxFromPortOption{ice.UDPMuxFromPortWithLogger(lf.NewLogger("udpmux"))}
@@ -232,6 +236,7 @@ func (s *Stats) add(o Stats) {
 	s.ForwardedPackets += o.ForwardedPackets
 	s.ForwardedBytes += o.ForwardedBytes
 	s.KeyframeRequests += o.KeyframeRequests
+	s.Retransmissions += o.Retransmissions
 	s.MutedPackets += o.MutedPackets
 	s.Peers += o.Peers
 }

@@ -1,6 +1,7 @@
 package sfu
 
 import (
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -11,54 +12,121 @@ import (
 
 const (
 	// pliInterval is the least time between two keyframe requests that
-	// subscribers cause for one published track.
+	// subscribers cause for one published layer.
 	pliInterval = 500 * time.Millisecond
 	// packetBufSize holds any RTP or RTCP packet that fits a UDP datagram
 	// on a 1500-byte path.
 	packetBufSize = 1500
+	// maxLayers is the number of simulcast encodings: rids l, m, h.
+	maxLayers = 3
 )
 
-// upTrack is one track a participant publishes. Its forward loop is the
-// only reader of the remote track and the only writer to its
-// subscribers' local tracks.
-type upTrack struct {
-	room   *Room
-	pub    *Peer
-	remote *webrtc.TrackRemote
-	recv   *webrtc.RTPReceiver
-	id     string
-	audio  bool
+// rids names the simulcast layers from low to high (MEDIA.md).
+var rids = [maxLayers]string{"l", "m", "h"}
 
-	// subs is copy-on-write: the forward loop loads it once per packet,
+func layerIndex(rid string) int {
+	for i, r := range rids {
+		if r == rid {
+			return i
+		}
+	}
+	return -1
+}
+
+// upTrack is one track a participant publishes: one layer, or up to
+// three simulcast layers (rids l, m, h) that subscribers choose between.
+type upTrack struct {
+	room      *Room
+	pub       *Peer
+	id        string
+	audio     bool
+	codec     webrtc.RTPCodecCapability
+	vp8       bool
+	h264      bool
+	simulcast bool
+
+	// layers by index; each has its own forward loop.
+	layers [maxLayers]atomic.Pointer[upLayer]
+
+	// subs is copy-on-write: the forward loops load it once per packet,
 	// writers replace it under room.mu.
-	subs    atomic.Pointer[[]*downTrack]
-	lastPLI atomic.Int64 // unix nanoseconds
+	subs atomic.Pointer[[]*downTrack]
 
 	packets, bytes, muted atomic.Uint64
 
+	// level is the smoothed audio level, 0 (silence) to 127 (loudest)
+	// in fixed point ×256, written by the forward loop; lastLevel is
+	// when a level last arrived (unix ns).
+	level     atomic.Int64
+	lastLevel atomic.Int64
+	levelExt  uint8 // the audio level extension's id on the up connection
+
+	// sentMask is the set of layers (bit i: rids[i]) the publisher was
+	// last told anyone needs; owned by the allocation loop.
+	sentMask uint8
+
 	removed bool // guarded by room.mu
+	running int  // forward loops still running; guarded by room.mu
 }
 
-func newUpTrack(p *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) *upTrack {
+// upLayer is one received stream (one SSRC) of an upTrack.
+type upLayer struct {
+	t      *upTrack
+	idx    int
+	remote *webrtc.TrackRemote
+	recv   *webrtc.RTPReceiver
+	ssrc   uint32
+	// cache answers the subscribers' NACKs; nil for audio.
+	cache *packetCache
+
+	bytes      atomic.Uint64
+	lastPacket atomic.Int64 // unix ns
+	lastPLI    atomic.Int64 // unix ns
+
+	// rate is the received bit rate, smoothed; owned by the room's
+	// allocation loop.
+	rate, prevBytes float64
+}
+
+func newUpTrack(p *Peer, remote *webrtc.TrackRemote) *upTrack {
 	id := remote.ID()
 	if id == "" {
 		id = remote.Kind().String()
 	}
+	c := remote.Codec().RTPCodecCapability
 	return &upTrack{
-		room: p.room, pub: p, remote: remote, recv: recv, id: id,
-		audio: remote.Kind() == webrtc.RTPCodecTypeAudio,
+		room: p.room, pub: p, id: id, codec: c,
+		audio:     remote.Kind() == webrtc.RTPCodecTypeAudio,
+		vp8:       strings.EqualFold(c.MimeType, webrtc.MimeTypeVP8),
+		h264:      strings.EqualFold(c.MimeType, webrtc.MimeTypeH264),
+		simulcast: remote.RID() != "",
 	}
 }
 
-// forward copies every packet of the remote track to the subscribers
-// until the track or its connection ends.
-func (t *upTrack) forward() {
+func newUpLayer(t *upTrack, idx int, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) *upLayer {
+	l := &upLayer{t: t, idx: idx, remote: remote, recv: recv, ssrc: uint32(remote.SSRC())}
+	if !t.audio {
+		l.cache = new(packetCache)
+	}
+	return l
+}
+
+// live reports whether packets of l arrived within the last second: a
+// layer the publisher paused is not live.
+func (l *upLayer) live(now int64) bool {
+	return now-l.lastPacket.Load() < int64(time.Second)
+}
+
+// forward copies every packet of the layer to the subscribers until the
+// stream or its connection ends.
+func (l *upLayer) forward() {
+	t := l.t
 	defer t.pub.wg.Done()
-	defer t.room.trackEnded(t)
+	defer t.room.layerEnded(l)
 	buf := make([]byte, packetBufSize)
 	var f forwarder
 	for {
-		n, _, err := t.remote.Read(buf)
+		n, _, err := l.remote.Read(buf)
 		if err != nil {
 			return
 		}
@@ -67,24 +135,37 @@ func (t *upTrack) forward() {
 			t.muted.Add(1)
 			continue
 		}
-		f.forward(t, buf[:n])
+		f.forward(l, buf[:n])
 	}
 }
 
-// forwarder is the per-track state of the packet path, reused for every
+// forwarder is the per-layer state of the packet path, reused for every
 // packet so that forwarding allocates nothing.
 type forwarder struct {
 	pkt rtp.Packet
-	// dropped counts packets withheld while muted; sequence numbers are
-	// shifted down by it so subscribers see no gap to NACK.
+	// dropped counts audio packets withheld while muted; sequence
+	// numbers are shifted down by it so subscribers see no gap to NACK.
 	dropped uint16
 }
 
-func (f *forwarder) forward(t *upTrack, b []byte) {
+func (f *forwarder) forward(l *upLayer, b []byte) {
 	if err := f.pkt.Unmarshal(b); err != nil {
 		return
 	}
-	f.pkt.SequenceNumber -= f.dropped
+	t := l.t
+	now := time.Now().UnixNano()
+	l.bytes.Add(uint64(len(b)))
+	l.lastPacket.Store(now)
+	if t.audio {
+		f.pkt.SequenceNumber -= f.dropped
+		if t.levelExt != 0 {
+			if e := f.pkt.GetExtension(t.levelExt); len(e) > 0 {
+				t.addLevel(e[0]&0x7f, now)
+			}
+		}
+	} else {
+		l.cache.put(f.pkt.SequenceNumber, b)
+	}
 	// Header extension ids are negotiated per connection: the
 	// publisher's mean nothing downstream. Keep the slice's capacity.
 	f.pkt.Extension = false
@@ -95,9 +176,15 @@ func (f *forwarder) forward(t *upTrack, b []byte) {
 	if subs == nil {
 		return
 	}
+	var in inPacket
+	in.pkt = &f.pkt
+	in.seq, in.ts = f.pkt.SequenceNumber, f.pkt.Timestamp
+	if !t.audio {
+		in.inspect(t)
+	}
 	var sent uint64
 	for _, d := range *subs {
-		if d.WriteRTP(&f.pkt) == nil {
+		if d.forward(l, &in, now) {
 			sent++
 		}
 	}
@@ -105,34 +192,92 @@ func (f *forwarder) forward(t *upTrack, b []byte) {
 	t.bytes.Add(sent * uint64(len(b)))
 }
 
-// readRTCP drains the receiver's RTCP (sender reports) so the
-// interceptors see it.
-func (t *upTrack) readRTCP() {
-	defer t.pub.wg.Done()
-	buf := make([]byte, packetBufSize)
-	for {
-		if _, _, err := t.recv.Read(buf); err != nil {
-			return
+// addLevel folds one RFC 6464 level (dBov below full scale: 0 loudest,
+// 127 silence) into the track's smoothed loudness: an exponential
+// average over about fifty packets (one second of 20 ms Opus frames).
+func (t *upTrack) addLevel(dBov byte, now int64) {
+	loud := int64(127-dBov) << 8
+	old := t.level.Load()
+	t.level.Store(old + (loud-old)/50)
+	t.lastLevel.Store(now)
+}
+
+// inPacket is one inbound packet as the subscribers' rewriting sees it:
+// the original sequence number, timestamp and VP8 fields, read once.
+type inPacket struct {
+	pkt     *rtp.Packet
+	seq     uint16
+	ts      uint32
+	key     bool
+	vp8     vp8Desc
+	pic     uint16
+	tl0     uint8
+	hasPic  bool
+	hasTL0  bool
+	restore bool
+}
+
+func (in *inPacket) inspect(t *upTrack) {
+	p := in.pkt.Payload
+	switch {
+	case t.vp8:
+		in.vp8 = parseVP8(p)
+		in.key = in.vp8.keyStart
+		if in.vp8.ok && in.vp8.picOff != 0 {
+			in.hasPic, in.pic = true, in.vp8.pic(p)
+		}
+		if in.vp8.ok && in.vp8.tl0Off != 0 {
+			in.hasTL0, in.tl0 = true, p[in.vp8.tl0Off]
+		}
+	case t.h264:
+		in.key = h264KeyStart(p)
+	}
+}
+
+// requestKeyframe sends a PLI for this layer to the publisher; limited
+// requests are dropped within pliInterval of the previous one.
+func (l *upLayer) requestKeyframe(limited bool) {
+	now := time.Now().UnixNano()
+	last := l.lastPLI.Load()
+	if limited && now-last < int64(pliInterval) {
+		return
+	}
+	if !l.lastPLI.CompareAndSwap(last, now) {
+		return // another goroutine just sent one
+	}
+	pli := &rtcp.PictureLossIndication{MediaSSRC: l.ssrc}
+	if err := l.t.pub.up.pc.WriteRTCP([]rtcp.Packet{pli}); err != nil {
+		return
+	}
+	l.t.room.keyframes.Add(1)
+}
+
+// requestKeyframe asks for a keyframe of every layer.
+func (t *upTrack) requestKeyframe(limited bool) {
+	for i := range t.layers {
+		if l := t.layers[i].Load(); l != nil {
+			l.requestKeyframe(limited)
 		}
 	}
 }
 
-// requestKeyframe sends a PLI to the publisher; limited requests are
-// dropped within pliInterval of the previous one.
-func (t *upTrack) requestKeyframe(limited bool) {
-	now := time.Now().UnixNano()
-	last := t.lastPLI.Load()
-	if limited && now-last < int64(pliInterval) {
-		return
+// readRTCP drains a layer's receiver RTCP (sender reports) so the
+// interceptors see it.
+func (l *upLayer) readRTCP() {
+	defer l.t.pub.wg.Done()
+	buf := make([]byte, packetBufSize)
+	rid := l.remote.RID()
+	for {
+		var err error
+		if rid == "" {
+			_, _, err = l.recv.Read(buf)
+		} else {
+			_, _, err = l.recv.ReadSimulcast(buf, rid)
+		}
+		if err != nil {
+			return
+		}
 	}
-	if !t.lastPLI.CompareAndSwap(last, now) {
-		return // another goroutine just sent one
-	}
-	pli := &rtcp.PictureLossIndication{MediaSSRC: uint32(t.remote.SSRC())}
-	if err := t.pub.up.pc.WriteRTCP([]rtcp.Packet{pli}); err != nil {
-		return
-	}
-	t.room.keyframes.Add(1)
 }
 
 func (t *upTrack) stats() Stats {
@@ -175,57 +320,4 @@ func (t *upTrack) clearSubs() []*downTrack {
 		return nil
 	}
 	return *old
-}
-
-// downTrack is one subscriber's copy of an upTrack: a static RTP track
-// whose Bind, run when the subscriber's answer arrives, asks the
-// publisher for a keyframe so the newcomer's picture starts at once.
-type downTrack struct {
-	*webrtc.TrackLocalStaticRTP
-	up     *upTrack
-	sub    *Peer
-	sender *webrtc.RTPSender
-}
-
-func newDownTrack(t *upTrack, sub *Peer) (*downTrack, error) {
-	local, err := webrtc.NewTrackLocalStaticRTP(t.remote.Codec().RTPCodecCapability, t.id, t.pub.id)
-	if err != nil {
-		return nil, err
-	}
-	return &downTrack{TrackLocalStaticRTP: local, up: t, sub: sub}, nil
-}
-
-// Bind implements webrtc.TrackLocal.
-func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	c, err := d.TrackLocalStaticRTP.Bind(ctx)
-	if err == nil && !d.up.audio {
-		d.up.requestKeyframe(false)
-	}
-	return c, err
-}
-
-// readRTCP drains the sender's RTCP (so NACKs reach the responder) and
-// passes keyframe requests on to the publisher.
-func (d *downTrack) readRTCP() {
-	defer d.sub.wg.Done()
-	buf := make([]byte, packetBufSize)
-	for {
-		n, _, err := d.sender.Read(buf)
-		if err != nil {
-			return
-		}
-		if d.up.audio {
-			continue
-		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
-		if err != nil {
-			continue
-		}
-		for _, p := range pkts {
-			switch p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				d.up.requestKeyframe(true)
-			}
-		}
-	}
 }

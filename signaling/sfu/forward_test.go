@@ -33,9 +33,11 @@ func (c bindContext) WriteStream() webrtc.TrackLocalWriter                 { ret
 func (c bindContext) ID() string                                           { return "bind" }
 func (bindContext) RTCPReader() interceptor.RTCPReader                     { return nil }
 
-// fanOut builds a video upTrack with n bound subscribers.
-func fanOut(t testing.TB, n int) (*upTrack, []*discard) {
-	up := &upTrack{id: "video"}
+// fanOut builds a VP8 upTrack with one layer and n bound subscribers.
+func fanOut(t testing.TB, n int) (*upLayer, []*discard) {
+	up := &upTrack{id: "video", vp8: true, codec: codecs[1].params.RTPCodecCapability}
+	l := &upLayer{t: up, cache: new(packetCache)}
+	up.layers[0].Store(l)
 	ws := make([]*discard, n)
 	for i := range ws {
 		local, err := webrtc.NewTrackLocalStaticRTP(codecs[1].params.RTPCodecCapability, "video", "pub")
@@ -46,18 +48,20 @@ func fanOut(t testing.TB, n int) (*upTrack, []*discard) {
 		if _, err := local.Bind(bindContext{webrtc.SSRC(1000 + i), ws[i]}); err != nil {
 			t.Fatal(err)
 		}
-		up.addSub(&downTrack{TrackLocalStaticRTP: local, up: up})
+		up.addSub(&downTrack{TrackLocalStaticRTP: local, up: up, cur: -1})
 	}
-	return up, ws
+	return l, ws
 }
 
-// browserPacket is a video packet as a browser sends it: header
-// extensions (mid, abs-send-time, transport-cc) and a 1000-byte payload.
+// browserPacket is a VP8 keyframe packet as a browser sends it: header
+// extensions (mid, abs-send-time, transport-cc) and a 1000-byte payload
+// with a payload descriptor carrying a 15-bit picture id.
 func browserPacket(t testing.TB) []byte {
 	p := rtp.Packet{
 		Header:  rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: 7, Timestamp: 9000, SSRC: 42},
 		Payload: make([]byte, 1000),
 	}
+	copy(p.Payload, []byte{0x90, 0x80, 0x80 | 0x12, 0x34, 0x00}) // X S; I; picture id 0x1234; key frame
 	for id, v := range map[uint8][]byte{1: []byte("0"), 2: {1, 2, 3}, 3: {0, 9}} {
 		if err := p.SetExtension(id, v); err != nil {
 			t.Fatal(err)
@@ -71,19 +75,18 @@ func browserPacket(t testing.TB) []byte {
 }
 
 func TestForwardStripsExtensionsAndCounts(t *testing.T) {
-	up, ws := fanOut(t, 3)
+	l, ws := fanOut(t, 3)
 	var f forwarder
-	f.dropped = 2
-	f.forward(up, browserPacket(t))
+	f.forward(l, browserPacket(t))
 	for i, w := range ws {
 		if w.packets != 1 {
 			t.Fatalf("subscriber %d got %d packets", i, w.packets)
 		}
 	}
-	if f.pkt.Extension || len(f.pkt.Extensions) != 0 || f.pkt.SequenceNumber != 5 {
+	if f.pkt.Extension || len(f.pkt.Extensions) != 0 || f.pkt.SequenceNumber != 7 {
 		t.Fatalf("forwarded header %+v", f.pkt.Header)
 	}
-	if s := up.stats(); s.ForwardedPackets != 3 || s.ForwardedBytes == 0 {
+	if s := l.t.stats(); s.ForwardedPackets != 3 || s.ForwardedBytes == 0 {
 		t.Fatalf("stats %+v", s)
 	}
 }

@@ -17,3 +17,5 @@ func TestForwardAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per packet", n)
 	}
 }
+
+const raceEnabled = false

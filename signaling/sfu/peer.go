@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -29,6 +30,16 @@ type Peer struct {
 	closeOnce  sync.Once
 	wg         sync.WaitGroup // every goroutine this peer owns
 	audioMuted atomic.Bool
+
+	// est is the down connection's bandwidth estimator (GCC); remb
+	// the last REMB the client sent on it, at rembAt (unix ns).
+	est    cc.BandwidthEstimator
+	remb   atomic.Int64
+	rembAt atomic.Int64
+	// view is what the client last said it shows (SetView); nil until
+	// it says anything.
+	viewMu sync.Mutex
+	view   map[string]View
 
 	// Guarded by room.mu.
 	closed     bool
@@ -58,15 +69,18 @@ func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
 	}
 	p.up.name, p.down.name = "up", "down"
 	var err error
-	if p.up.pc, err = r.e.api.NewPeerConnection(webrtc.Configuration{}); err != nil {
+	if p.up.pc, err = r.e.upAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
 		return nil, fmt.Errorf("sfu: new connection: %w", err)
 	}
-	p.down.pc, err = r.e.api.NewPeerConnection(webrtc.Configuration{
+	p.down.pc, err = r.e.downAPI.NewPeerConnection(webrtc.Configuration{
 		BundlePolicy: webrtc.BundlePolicyMaxBundle,
 	})
 	if err != nil {
 		_ = p.up.pc.Close()
 		return nil, fmt.Errorf("sfu: new connection: %w", err)
+	}
+	if est, ok := r.e.estimators.LoadAndDelete(p.down.pc.ID()); ok {
+		p.est = est.(cc.BandwidthEstimator)
 	}
 	for _, s := range []*side{&p.up, &p.down} {
 		name := s.name
@@ -80,12 +94,11 @@ func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
 
 // onTrack runs on a pion goroutine for each track the client publishes.
 func (p *Peer) onTrack(remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) {
-	t := newUpTrack(p, remote, recv)
-	if !p.room.publish(t) {
+	if !p.room.publishLayer(p, remote, recv) {
 		return
 	}
-	p.log.Info("sfu: publishing", "track", t.id, "kind", remote.Kind().String(),
-		"codec", remote.Codec().MimeType)
+	p.log.Info("sfu: publishing", "track", remote.ID(), "rid", remote.RID(),
+		"kind", remote.Kind().String(), "codec", remote.Codec().MimeType)
 }
 
 // SetAudioMuted stops (true) or resumes (false) forwarding this peer's

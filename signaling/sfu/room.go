@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -20,7 +21,18 @@ type Room struct {
 	id  string
 	log *slog.Logger
 
-	keyframes atomic.Uint64
+	keyframes   atomic.Uint64
+	retransmits atomic.Uint64
+
+	// stop ends the allocation loop (alloc.go), which closes loopDone.
+	stop     chan struct{}
+	loopDone chan struct{}
+	// The active speaker, owned by the allocation loop; speakerID is
+	// what Join reads for a newcomer.
+	speaker    string
+	speakerAt  time.Time
+	quietSince time.Time
+	speakerID  atomic.Pointer[string]
 
 	mu       sync.Mutex
 	closed   bool
@@ -28,6 +40,8 @@ type Room struct {
 	tracks   []*upTrack            // published, in order
 	counting map[*upTrack]struct{} // tracks whose forward loop runs
 	retired  Stats                 // totals of ended tracks
+	// loopStarted: the allocation loop runs (from the first track on).
+	loopStarted bool
 }
 
 func newRoom(e *Engine, id string, log *slog.Logger) *Room {
@@ -35,6 +49,8 @@ func newRoom(e *Engine, id string, log *slog.Logger) *Room {
 		e: e, id: id, log: log,
 		peers:    make(map[string]*Peer),
 		counting: make(map[*upTrack]struct{}),
+		stop:     make(chan struct{}),
+		loopDone: make(chan struct{}),
 	}
 }
 
@@ -68,6 +84,9 @@ func (r *Room) Join(participantID string, send func(Outbound)) (*Peer, error) {
 		r.subscribeLocked(p, t)
 	}
 	r.mu.Unlock()
+	if s := r.speakerID.Load(); s != nil && *s != "" {
+		send(Outbound{Type: "active_speaker", ID: *s})
+	}
 	p.log.Info("sfu: joined")
 	return p, nil
 }
@@ -77,6 +96,7 @@ func (r *Room) Close() {
 	r.mu.Lock()
 	already := r.closed
 	r.closed = true
+	loop := r.loopStarted
 	peers := make([]*Peer, 0, len(r.peers))
 	for _, p := range r.peers {
 		peers = append(peers, p)
@@ -92,6 +112,10 @@ func (r *Room) Close() {
 	}
 	wg.Wait()
 	if !already {
+		close(r.stop)
+		if loop {
+			<-r.loopDone
+		}
 		r.e.roomClosed(r, r.Stats())
 	}
 }
@@ -105,29 +129,67 @@ func (r *Room) Stats() Stats {
 		s.add(t.stats())
 	}
 	s.KeyframeRequests = r.keyframes.Load()
+	s.Retransmissions = r.retransmits.Load()
 	s.Peers = len(r.peers)
 	return s
 }
 
-// publish makes a new remote track of p available to everyone else. It
-// reports false if p or the room is closing.
-func (r *Room) publish(t *upTrack) bool {
+// publishLayer takes a stream the client publishes: a new track, or
+// another simulcast layer (rid) of one already published. It reports
+// false if p or the room is closing or the stream is refused.
+func (r *Room) publishLayer(p *Peer, remote *webrtc.TrackRemote, recv *webrtc.RTPReceiver) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	p := t.pub
 	if r.closed || p.closed {
 		return false
 	}
-	if len(p.upTracks) >= maxUpTracks {
-		p.log.Warn("sfu: track ignored: too many published", "max", maxUpTracks, "track", t.id)
+	idx := 0
+	if rid := remote.RID(); rid != "" {
+		if idx = layerIndex(rid); idx < 0 {
+			p.log.Warn("sfu: simulcast layer ignored: unknown rid", "rid", rid)
+			return false
+		}
+	}
+	var t *upTrack
+	if remote.RID() != "" {
+		for _, x := range p.upTracks {
+			if x.simulcast && x.id == remote.ID() {
+				t = x
+			}
+		}
+	}
+	created := t == nil
+	if created {
+		if len(p.upTracks) >= maxUpTracks {
+			p.log.Warn("sfu: track ignored: too many published", "max", maxUpTracks, "track", remote.ID())
+			return false
+		}
+		t = newUpTrack(p, remote)
+		t.sentMask = 1<<maxLayers - 1 // a simulcast client starts with all layers on
+		for _, h := range recv.GetParameters().HeaderExtensions {
+			if h.URI == audioLevelURI {
+				t.levelExt = uint8(h.ID)
+			}
+		}
+	} else if t.layers[idx].Load() != nil {
 		return false
+	}
+	l := newUpLayer(t, idx, remote, recv)
+	t.layers[idx].Store(l)
+	t.running++
+	p.wg.Add(2)
+	go l.forward()
+	go l.readRTCP()
+	if !created {
+		return true
+	}
+	if !r.loopStarted {
+		r.loopStarted = true
+		go r.allocLoop()
 	}
 	p.upTracks = append(p.upTracks, t)
 	r.tracks = append(r.tracks, t)
 	r.counting[t] = struct{}{}
-	p.wg.Add(2)
-	go t.forward()
-	go t.readRTCP()
 	for _, o := range r.peers {
 		if o != p {
 			r.subscribeLocked(o, t)
@@ -178,10 +240,17 @@ func (r *Room) unpublishLocked(t *upTrack) []removal {
 	return rm
 }
 
-// trackEnded runs when t's forward loop ends: the client removed the
-// track, or the publisher left.
-func (r *Room) trackEnded(t *upTrack) {
+// layerEnded runs when a layer's forward loop ends: the client removed
+// the track, or the publisher left. The track goes when its last layer
+// has.
+func (r *Room) layerEnded(l *upLayer) {
+	t := l.t
 	r.mu.Lock()
+	t.running--
+	if t.running > 0 {
+		r.mu.Unlock()
+		return
+	}
 	rm := r.unpublishLocked(t)
 	if _, ok := r.counting[t]; ok {
 		delete(r.counting, t)
