@@ -72,10 +72,21 @@ func (ms *meetingSet) finish() {
 }
 
 func liveMeetings(tx *bbolt.Tx, from, to time.Time) (*meetingSet, error) {
-	ms := &meetingSet{index: map[ulid.ULID]int{}, joins: map[ulid.ULID]*usage.Joins{}}
 	lo := appendTime(nil, clampTime(from.Add(-maxSpan(tx, ""))))
 	hi := appendTime(nil, clampTime(to))
 	c := tx.Bucket(bucketByTime).Cursor()
+	// Counted first: walking the keys costs little next to growing a
+	// list of 50,000 meetings step by step.
+	n := 0
+	for k, _ := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0; k, _ = c.Next() {
+		n++
+	}
+	ms := &meetingSet{list: make([]usage.Meeting, 0, n), index: make(map[ulid.ULID]int, n), joins: map[ulid.ULID]*usage.Joins{}}
+	holds, err := heldIn(tx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	allocs := tx.Bucket(bucketAllocations)
 	for k, v := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0; k, v = c.Next() {
 		if len(k) != timeLen+idLen || len(v) != timeLen {
 			return nil, fmt.Errorf("time index entry %x is malformed", k)
@@ -91,14 +102,63 @@ func liveMeetings(tx *bbolt.Tx, from, to time.Time) (*meetingSet, error) {
 			continue
 		}
 		id := ulid.ULID(k[timeLen:])
-		m, err := meetingOf(tx, &b, id)
-		if err != nil {
-			return nil, err
+		m := usage.FromBooking(&b)
+		if b.Hybrid.Enabled {
+			if h, ok := holds[id]; ok {
+				m.Provider, m.Licence, m.HoldFrom, m.HoldTo = h.provider, h.licence, h.from, h.to
+			}
+			// A failover (integrations/broker) lists the provider it
+			// left in excl; most allocations have none, and need no
+			// decoding.
+			if v := allocs.Get(id[:]); v != nil && bytes.Contains(v, []byte(`"excl":`)) {
+				if m, err = meetingOf(tx, &b, id); err != nil {
+					return nil, err
+				}
+			}
 		}
 		ms.index[id] = len(ms.list)
 		ms.list = append(ms.list, m)
 	}
 	return ms, nil
+}
+
+type held struct {
+	provider, licence string
+	from, to          time.Time
+}
+
+// heldIn reads the licence holds that overlap [from, to) from the
+// licence index, as LicenceUse does (allocations_by_licence holds every
+// allocation that is not released), by booking: no allocation record
+// needs decoding.
+func heldIn(tx *bbolt.Tx, from, to time.Time) (map[ulid.ULID]held, error) {
+	out := map[ulid.ULID]held{}
+	c := tx.Bucket(bucketAllocByLicence).Cursor()
+	k, _ := c.First()
+	for k != nil {
+		p := bytes.IndexByte(k, 0)
+		l := -1
+		if p >= 0 {
+			l = bytes.IndexByte(k[p+1:], 0)
+		}
+		if l < 0 {
+			return nil, fmt.Errorf("licence index entry %x is malformed", k)
+		}
+		provider, licence := string(k[:p]), string(k[p+1:p+1+l])
+		lp := licencePrefix(provider, licence)
+		start := appendTime(bytes.Clone(lp), clampTime(from.Add(-allocSpan(tx, provider, licence))))
+		stop := appendTime(bytes.Clone(lp), clampTime(to))
+		var v []byte
+		for k, v = c.Seek(start); k != nil && bytes.Compare(k, stop) < 0; k, v = c.Next() {
+			if len(k) != len(lp)+timeLen+idLen || len(v) != timeLen {
+				return nil, fmt.Errorf("licence index entry %x is malformed", k)
+			}
+			out[ulid.ULID(k[len(lp)+timeLen:])] = held{provider, licence, decodeTime(k[len(lp) : len(lp)+timeLen]), decodeTime(v)}
+		}
+		// Next licence: past every key of this one.
+		k, _ = c.Seek(append(bytes.Clone(lp[:len(lp)-1]), 1))
+	}
+	return out, nil
 }
 
 // meetingOf is a booking with its allocation, before the audit is read.
@@ -107,14 +167,27 @@ func meetingOf(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) (usage.Meeting, err
 	if !b.Hybrid.Enabled {
 		return m, nil
 	}
-	a, err := loadAlloc(tx, id)
-	if err != nil || a == nil {
-		return m, err
+	v := tx.Bucket(bucketAllocations).Get(id[:])
+	if v == nil {
+		return m, nil
+	}
+	// Only the fields the report reads (allocRecord's names): the join
+	// links and the worker's bookkeeping need not be decoded.
+	var a struct {
+		Provider string     `json:"p"`
+		Licence  string     `json:"l"`
+		From     time.Time  `json:"from"`
+		To       time.Time  `json:"to"`
+		State    AllocState `json:"s"`
+		Excluded []string   `json:"excl"`
+	}
+	if err := json.Unmarshal(v, &a); err != nil {
+		return m, fmt.Errorf("decode allocation of %s: %w", id, err)
 	}
 	// A failover (integrations/broker) excludes the provider it left.
 	m.FailedOver = len(a.Excluded) > 0
-	if a.holds() {
-		m.Provider, m.Licence, m.HoldFrom, m.HoldTo = a.Provider, a.Licence, a.From, a.To
+	if a.State != AllocReleased {
+		m.Provider, m.Licence, m.HoldFrom, m.HoldTo = a.Provider, a.Licence, a.From.UTC(), a.To.UTC()
 	}
 	return m, nil
 }
@@ -136,17 +209,32 @@ const (
 
 var actionField = []byte(`"action":"`)
 
-// reported tells from an entry's bytes whether the report reads it, so
-// that only those are decoded: a JSON string value cannot hold an
-// unescaped quote, so the first `"action":"` is the field itself.
-func reported(v []byte) bool {
+// reportedAction tells from an entry's bytes whether the report reads
+// it, and its action, so that only those are decoded (and of those only
+// early ends in full): a JSON string value cannot hold an unescaped
+// quote, so the first `"action":"` is the field itself, and no action
+// the report reads needs unescaping.
+func reportedAction(v []byte) (string, bool) {
 	i := bytes.Index(v, actionField)
 	if i < 0 {
-		return false
+		return "", false
 	}
 	rest := v[i+len(actionField):]
-	return bytes.HasPrefix(rest, []byte(actionEnd+`"`)) || bytes.HasPrefix(rest, []byte(meetingPrefix)) ||
-		bytes.HasPrefix(rest, []byte(ActionProviderMove+`"`))
+	end := bytes.IndexByte(rest, '"')
+	if end < 0 {
+		return "", false
+	}
+	a := rest[:end]
+	switch {
+	case string(a) == actionEnd, string(a) == ActionProviderMove, bytes.HasPrefix(a, []byte(meetingPrefix)):
+		return string(a), true
+	}
+	return "", false
+}
+
+func reported(v []byte) bool {
+	_, ok := reportedAction(v)
+	return ok
 }
 
 // apply feeds one entry about m into it.
@@ -182,20 +270,23 @@ func applyAuditRange(tx *bbolt.Tx, ms *meetingSet, lo, hi time.Time) error {
 	}
 	c := tx.Bucket(bucketAudit).Cursor()
 	for k, v := c.Seek(start[:]); k != nil && bytes.Compare(k, stop[:]) < 0; k, v = c.Next() {
-		if !reported(v) {
+		action, ok := reportedAction(v)
+		if !ok {
 			continue
 		}
-		var e reportedAudit
-		if err := json.Unmarshal(v, &e); err != nil {
-			return fmt.Errorf("decode audit entry %x: %w", k, err)
-		}
-		id, err := ulid.ParseStrict(e.BookingID)
-		if err != nil {
+		id, ok := bookingOf(v)
+		if !ok {
 			continue // about no booking
 		}
 		i, ok := ms.index[id]
 		if !ok {
 			continue
+		}
+		e := reportedAudit{Action: action}
+		if action == actionEnd { // the only one whose changes are read
+			if err := json.Unmarshal(v, &e); err != nil {
+				return fmt.Errorf("decode audit entry %x: %w", k, err)
+			}
 		}
 		j := ms.joins[id]
 		if j == nil {
@@ -205,6 +296,20 @@ func applyAuditRange(tx *bbolt.Tx, ms *meetingSet, lo, hi time.Time) error {
 		apply(&ms.list[i], j, &e)
 	}
 	return nil
+}
+
+var bookingField = []byte(`"booking_id":"`)
+
+// bookingOf reads an entry's booking id from its bytes (a ULID's 26
+// characters need no unescaping).
+func bookingOf(v []byte) (ulid.ULID, bool) {
+	i := bytes.Index(v, bookingField)
+	if i < 0 || len(v) < i+len(bookingField)+ulid.EncodedSize {
+		return ulid.ULID{}, false
+	}
+	s := v[i+len(bookingField):][:ulid.EncodedSize]
+	id, err := ulid.ParseStrict(string(s))
+	return id, err == nil
 }
 
 // keepDigest stores the digest of a booking Purge is about to delete,

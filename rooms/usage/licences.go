@@ -43,7 +43,7 @@ type edge struct {
 // licence released at 10:00 and taken again at 10:00 is held once, so
 // ends are applied before starts at the same instant, and a peak is read
 // only after every change at an instant.
-func licences(in Input, ms []Meeting) []LicenceUsage {
+func licences(in Input, ms []*Meeting) []LicenceUsage {
 	start, end := in.Span()
 	zone := orUTC(in.Zone)
 	days := 0

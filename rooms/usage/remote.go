@@ -52,7 +52,7 @@ type RemoteMeeting struct {
 	PeakRemote *int `json:"peak_remote"`
 }
 
-func remote(in Input, ms []Meeting) Remote {
+func remote(in Input, ms []*Meeting) Remote {
 	start, end := in.Span()
 	r := Remote{ByProvider: map[string]int{}, Moves: map[string]int{}}
 	var first *Provider
@@ -93,7 +93,7 @@ func remote(in Input, ms []Meeting) Remote {
 
 // moveOf says why m ran elsewhere than on the preferred provider, ""
 // if it did not.
-func moveOf(m Meeting, first *Provider) string {
+func moveOf(m *Meeting, first *Provider) string {
 	switch {
 	case m.FailedOver:
 		return MoveFailover

@@ -108,29 +108,34 @@ type Heat struct {
 func Compute(in Input) Report {
 	zone := orUTC(in.Zone)
 	rep := Report{From: in.From.String(), To: in.To.String(), Zone: zone.String()}
-	byRoom := map[string][]Meeting{}
-	for _, m := range in.Meetings {
+	// Pointers: a Meeting is a few hundred bytes, and 50,000 of them are
+	// grouped and sorted here.
+	byRoom := map[string][]*Meeting{}
+	all := make([]*Meeting, 0, len(in.Meetings))
+	for i := range in.Meetings {
+		m := &in.Meetings[i]
 		if m.Status == rooms.StatusCancelled {
 			continue
 		}
 		byRoom[m.Room] = append(byRoom[m.Room], m)
+		all = append(all, m)
 	}
 	var heat heatSums
+	var selected []*Meeting
 	for _, room := range in.Rooms {
-		total, weeks := roomFigures(in, room, byRoom[room.ID], &heat)
+		ms := byRoom[room.ID]
+		slices.SortFunc(ms, func(a, b *Meeting) int { return a.Start.Compare(b.Start) })
+		total, weeks := roomFigures(in, room, ms, &heat)
 		rep.Rooms = append(rep.Rooms, RoomTotal{Room: room.ID, Name: room.Name, Figures: total})
 		rep.Weeks = append(rep.Weeks, weeks...)
+		selected = append(selected, ms...)
 	}
 	rep.Heat = heat.percent()
-	var selected []Meeting
-	for _, room := range in.Rooms {
-		selected = append(selected, byRoom[room.ID]...)
-	}
-	slices.SortStableFunc(selected, func(a, b Meeting) int { return a.Start.Compare(b.Start) })
+	slices.SortStableFunc(selected, func(a, b *Meeting) int { return a.Start.Compare(b.Start) })
 	rep.Remote = remote(in, selected)
 	// A pool serves every room: its use is counted over all of them,
 	// whichever rooms the report shows.
-	rep.Licences = licences(in, in.Meetings)
+	rep.Licences = licences(in, all)
 	return rep
 }
 

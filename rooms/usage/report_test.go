@@ -200,7 +200,7 @@ func TestRemoteParticipationAndMoves(t *testing.T) {
 	full := hybrid(16, "pexip", 3) // GoTo had no licence left
 	plain := meeting("saal", rooms.KindMeeting, day(18), day(19))
 	rep := Compute(Input{From: rooms.Date{Year: 2027, Month: 3, Day: 9}, To: rooms.Date{Year: 2027, Month: 3, Day: 9}, Zone: berlin,
-		Rooms: []rooms.Room{{ID: "saal", Name: "Ratssaal", Zone: berlin, Hours: rooms.AlwaysOpen()}},
+		Rooms:     []rooms.Room{{ID: "saal", Name: "Ratssaal", Zone: berlin, Hours: rooms.AlwaysOpen()}},
 		Providers: []Provider{{Name: "gotomeeting", MaxParticipants: 50}, {Name: "builtin", ConfidentialOK: true}, {Name: "pexip", ConfidentialOK: true}},
 		Meetings:  []Meeting{onSFU, big, secret, failed, full, plain}})
 	r := rep.Remote

@@ -1,7 +1,6 @@
 package usage
 
 import (
-	"slices"
 	"sort"
 	"time"
 
@@ -25,7 +24,7 @@ type window struct {
 // as instants in the room's zone: a day with a DST change has 23 or 25
 // real hours where the room is open around the clock, and an 08:00–18:00
 // day stays 10 hours.
-func roomFigures(in Input, room rooms.Room, ms []Meeting, heat *heatSums) (Figures, []WeekRow) {
+func roomFigures(in Input, room rooms.Room, ms []*Meeting, heat *heatSums) (Figures, []WeekRow) {
 	zone := room.Zone
 	if zone == nil {
 		zone = orUTC(in.Zone)
@@ -66,7 +65,6 @@ func roomFigures(in Input, room rooms.Room, ms []Meeting, heat *heatSums) (Figur
 			}
 		}
 	}
-	slices.SortFunc(ms, func(a, b Meeting) int { return a.Start.Compare(b.Start) })
 	// Booked time as a union: a no-show release frees the room, and a
 	// booking made into the freed time must not count the hour twice.
 	for _, iv := range union(ms) {
@@ -135,8 +133,8 @@ func (f *Figures) finish() {
 	}
 }
 
-// union merges the booked intervals of meetings sorted by start.
-func union(ms []Meeting) [][2]time.Time {
+// union merges the booked intervals of meetings (sorted by start).
+func union(ms []*Meeting) [][2]time.Time {
 	var out [][2]time.Time
 	for _, m := range ms {
 		if !m.Start.Before(m.End) {
