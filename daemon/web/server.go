@@ -18,6 +18,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
+	"github.com/kogge-project/kogge/rooms/usage"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/admission"
 )
@@ -71,6 +72,9 @@ type server struct {
 	panels panelStreams
 	// goToAuthorize saves a GoTo organizer's tokens from an OAuth code.
 	goToAuthorize func(ctx context.Context, organizer, code string) error
+	// reportProviders are the providers as the utilisation report sees
+	// them (pools and yearly costs).
+	reportProviders []usage.Provider
 }
 
 // Metrics counts requests and serves the Prometheus registry (daemon/metrics).
@@ -120,6 +124,9 @@ type Options struct {
 	Bookings *bookings.Service
 	// GoToAuthorize saves a GoTo organizer's tokens from an OAuth code.
 	GoToAuthorize func(ctx context.Context, organizer, code string) error
+	// ReportProviders are the providers in the configured order with
+	// their pools and yearly costs, for the utilisation report.
+	ReportProviders []usage.Provider
 }
 
 // Server is the HTTP surface built from Options.
@@ -144,7 +151,7 @@ func New(o Options) (*Server, error) {
 		secureCookies: o.SecureCookies, ready: o.Ready, jobs: o.Jobs, subscribe: o.Subscribe,
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
 		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,
-		broker: o.Broker, goToAuthorize: o.GoToAuthorize,
+		broker: o.Broker, goToAuthorize: o.GoToAuthorize, reportProviders: o.ReportProviders,
 	}
 	// The service reads the closures when it needs them (a series, "book
 	// now"), through the server: a reload (or a test) swaps them.
