@@ -30,7 +30,7 @@ type reportView struct {
 }
 
 // utilisationReport answers GET /reports/utilisation?from=&to=&room=
-// (&format=csv): the rooms' use per week, the remote participation and
+// (&format=csv, &lang=de|en for its header): the rooms' use per week, the remote participation and
 // the licence pools' use per day over the period (local dates, both
 // included; default the last 90 days up to today). room may be repeated;
 // without it every room is reported. Confidential bookings count in every
@@ -95,7 +95,13 @@ func (s *server) utilisationReport(w http.ResponseWriter, r *http.Request, _ *ca
 	in.Meetings = ms
 	rep := reportView{Report: usage.Compute(in), Generated: s.now().UTC().Truncate(time.Second), AllRooms: len(q["room"]) == 0}
 	if format == "csv" {
-		return writeReportCSV(w, rep, problems.Negotiate(r.Header.Get("Accept-Language")))
+		// A download link cannot set Accept-Language: the page names
+		// its language in the query.
+		l := problems.Negotiate(r.Header.Get("Accept-Language"))
+		if v := q.Get("lang"); v == string(problems.DE) || v == string(problems.EN) {
+			l = problems.Lang(v)
+		}
+		return writeReportCSV(w, rep, l)
 	}
 	writeJSON(w, http.StatusOK, rep)
 	return nil
