@@ -53,7 +53,7 @@ func List(p config.Providers) []broker.Provider {
 func ReportProviders(p config.Providers) []usage.Provider {
 	var out []usage.Provider
 	for _, bp := range List(p) {
-		var cost float64
+		var cost int
 		switch bp.Name {
 		case "builtin":
 			cost = p.Builtin.YearlyCost
@@ -63,7 +63,7 @@ func ReportProviders(p config.Providers) []usage.Provider {
 			cost = p.Pexip.YearlyCost
 		}
 		out = append(out, usage.Provider{Name: bp.Name, Pool: len(bp.Licences), MaxParticipants: bp.MaxParticipants,
-			ConfidentialOK: bp.ConfidentialOK && bp.Kind != broker.KindGoToMeeting, YearlyCost: cost})
+			ConfidentialOK: bp.ConfidentialOK && bp.Kind != broker.KindGoToMeeting, YearlyCost: float64(cost)})
 	}
 	return out
 }
