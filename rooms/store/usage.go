@@ -35,7 +35,8 @@ const auditSlack = 7 * 24 * time.Hour
 // not cancelled and whose occupied time overlaps [from, to): live ones
 // (with title unless confidential) and purged ones (from their digests).
 // It reads one transaction: the bookings through the time index, the
-// allocations of the hybrid ones, and the audit entries from auditSlack
+// allocations of the hybrid ones (released ones too: the broker releases
+// a licence when its meeting ends), and the audit entries from auditSlack
 // around the meetings, of which it decodes only early ends, provider
 // moves and meeting joins.
 func (s *Store) UsageHistory(from, to time.Time) ([]usage.Meeting, error) {
@@ -82,11 +83,6 @@ func liveMeetings(tx *bbolt.Tx, from, to time.Time) (*meetingSet, error) {
 		n++
 	}
 	ms := &meetingSet{list: make([]usage.Meeting, 0, n), index: make(map[ulid.ULID]int, n), joins: map[ulid.ULID]*usage.Joins{}}
-	holds, err := heldIn(tx, from, to)
-	if err != nil {
-		return nil, err
-	}
-	allocs := tx.Bucket(bucketAllocations)
 	for k, v := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0; k, v = c.Next() {
 		if len(k) != timeLen+idLen || len(v) != timeLen {
 			return nil, fmt.Errorf("time index entry %x is malformed", k)
@@ -102,19 +98,9 @@ func liveMeetings(tx *bbolt.Tx, from, to time.Time) (*meetingSet, error) {
 			continue
 		}
 		id := ulid.ULID(k[timeLen:])
-		m := usage.FromBooking(&b)
-		if b.Hybrid.Enabled {
-			if h, ok := holds[id]; ok {
-				m.Provider, m.Licence, m.HoldFrom, m.HoldTo = h.provider, h.licence, h.from, h.to
-			}
-			// A failover (integrations/broker) lists the provider it
-			// left in excl; most allocations have none, and need no
-			// decoding.
-			if v := allocs.Get(id[:]); v != nil && bytes.Contains(v, []byte(`"excl":`)) {
-				if m, err = meetingOf(tx, &b, id); err != nil {
-					return nil, err
-				}
-			}
+		m, err := meetingOf(tx, &b, id)
+		if err != nil {
+			return nil, err
 		}
 		ms.index[id] = len(ms.list)
 		ms.list = append(ms.list, m)
@@ -122,46 +108,10 @@ func liveMeetings(tx *bbolt.Tx, from, to time.Time) (*meetingSet, error) {
 	return ms, nil
 }
 
-type held struct {
-	provider, licence string
-	from, to          time.Time
-}
-
-// heldIn reads the licence holds that overlap [from, to) from the
-// licence index, as LicenceUse does (allocations_by_licence holds every
-// allocation that is not released), by booking: no allocation record
-// needs decoding.
-func heldIn(tx *bbolt.Tx, from, to time.Time) (map[ulid.ULID]held, error) {
-	out := map[ulid.ULID]held{}
-	c := tx.Bucket(bucketAllocByLicence).Cursor()
-	k, _ := c.First()
-	for k != nil {
-		p := bytes.IndexByte(k, 0)
-		l := -1
-		if p >= 0 {
-			l = bytes.IndexByte(k[p+1:], 0)
-		}
-		if l < 0 {
-			return nil, fmt.Errorf("licence index entry %x is malformed", k)
-		}
-		provider, licence := string(k[:p]), string(k[p+1:p+1+l])
-		lp := licencePrefix(provider, licence)
-		start := appendTime(bytes.Clone(lp), clampTime(from.Add(-allocSpan(tx, provider, licence))))
-		stop := appendTime(bytes.Clone(lp), clampTime(to))
-		var v []byte
-		for k, v = c.Seek(start); k != nil && bytes.Compare(k, stop) < 0; k, v = c.Next() {
-			if len(k) != len(lp)+timeLen+idLen || len(v) != timeLen {
-				return nil, fmt.Errorf("licence index entry %x is malformed", k)
-			}
-			out[ulid.ULID(k[len(lp)+timeLen:])] = held{provider, licence, decodeTime(k[len(lp) : len(lp)+timeLen]), decodeTime(v)}
-		}
-		// Next licence: past every key of this one.
-		k, _ = c.Seek(append(bytes.Clone(lp[:len(lp)-1]), 1))
-	}
-	return out, nil
-}
-
 // meetingOf is a booking with its allocation, before the audit is read.
+// Provider says where its meeting ran (a released allocation keeps it);
+// the hold is the licence's use: held now, or held until the meeting
+// ended.
 func meetingOf(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) (usage.Meeting, error) {
 	m := usage.FromBooking(b)
 	if !b.Hybrid.Enabled {
@@ -186,9 +136,18 @@ func meetingOf(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) (usage.Meeting, err
 	}
 	// A failover (integrations/broker) excludes the provider it left.
 	m.FailedOver = len(a.Excluded) > 0
-	if a.State != AllocReleased {
-		m.Provider, m.Licence, m.HoldFrom, m.HoldTo = a.Provider, a.Licence, a.From.UTC(), a.To.UTC()
+	m.Provider = a.Provider
+	switch {
+	case a.State != AllocReleased:
+		// Held now: a meeting running or to come.
+		m.Licence, m.HoldFrom, m.HoldTo = a.Licence, a.From.UTC(), a.To.UTC()
+	case b.Status == rooms.StatusEnded || b.Status == rooms.StatusCheckedIn:
+		// The broker releases the licence when the meeting ends and
+		// keeps the interval it was held: up to the real end (an early
+		// end frees it early) and its teardown.
+		m.Licence, m.HoldFrom, m.HoldTo = a.Licence, a.From.UTC(), earliest(a.To.UTC(), b.OccupiedUntil().UTC())
 	}
+	// A no-show's licence was released unused: it held no meeting.
 	return m, nil
 }
 

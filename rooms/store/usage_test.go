@@ -135,3 +135,54 @@ func normalised(ms []usage.Meeting) []usage.Meeting {
 	}
 	return out
 }
+
+// The broker releases a meeting's licence when it ends; the report still
+// counts the hold, up to the real end, and none for a no-show.
+func TestUsageCountsReleasedHoldsOfMeetingsThatTookPlace(t *testing.T) {
+	clock := t0
+	s := MustOpen(t, Options{Now: func() time.Time { return clock }})
+	inner := firstFree("goto", pool(2))
+	s.SetAllocator(func(b rooms.Booking, prev *Allocation, busy BusyFunc) (*Allocation, error) {
+		if prev != nil && (b.Status == rooms.StatusEnded || !b.Status.Blocks()) {
+			a := prev.Clone()
+			a.State = AllocReleased
+			return &a, nil
+		}
+		return inner(b, prev, busy)
+	})
+	start := t0.Add(time.Hour)
+	ended := mustCreate(t, s, hybrid("a", start, 2*time.Hour))
+	noShow := hybrid("b", start, time.Hour)
+	noShow.CheckinRequired = true
+	noShow = mustCreate(t, s, noShow)
+	clock = start.Add(time.Hour)
+	if _, err := s.Transition(ended.ID, actionEnd, "panel", func(b *rooms.Booking) (bool, error) {
+		b.Status, b.End = rooms.StatusEnded, clock
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Transition(noShow.ID, "release", "timeline", func(b *rooms.Booking) (bool, error) {
+		b.Status = rooms.StatusReleased
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if a := mustAlloc(t, s, ended.ID); a.State != AllocReleased {
+		t.Fatalf("allocation %s", a.State)
+	}
+	ms, err := s.UsageHistory(t0, t0.Add(day))
+	if err != nil {
+		t.Fatal(err)
+	}
+	byRoom := map[string]usage.Meeting{}
+	for _, m := range ms {
+		byRoom[m.Room] = m
+	}
+	if m := byRoom["a"]; m.Provider != "goto" || !m.HoldFrom.Equal(start) || !m.HoldTo.Equal(clock) || !m.Used.Equal(clock) {
+		t.Errorf("ended meeting %+v: want the licence held from the start to the early end", m)
+	}
+	if m := byRoom["b"]; m.Provider != "goto" || !m.HoldFrom.IsZero() || !m.HoldTo.IsZero() {
+		t.Errorf("no-show %+v: want where it would have run, and no hold", m)
+	}
+}
