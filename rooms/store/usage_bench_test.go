@@ -69,7 +69,7 @@ func usageStore(b *testing.B, days int) (*Store, time.Time) {
 					return err
 				}
 				if bk.Hybrid.Enabled {
-					a := Allocation{Provider: "gotomeeting", Licence: fmt.Sprintf("L%03d", r), From: bk.OccupiedFrom(), To: bk.OccupiedUntil(), State: AllocProvisioned}
+					a := Allocation{Provider: "gotomeeting", Licence: fmt.Sprintf("L%03d", r), From: bk.OccupiedFrom(), To: bk.OccupiedUntil(), State: AllocReleased} // released when the meeting ended, as the broker does
 					if _, refused, err := writeAlloc(tx, id, nil, a, st); err != nil || refused != nil {
 						return fmt.Errorf("allocation: %v %v", err, refused)
 					}
