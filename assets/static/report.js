@@ -21,11 +21,14 @@ const clock = (iso) => new Date(iso).toLocaleTimeString(locale(), { timeZone: st
 const localDay = (iso) => new Intl.DateTimeFormat('en-CA', { timeZone: state.zone }).format(new Date(iso));
 const roomName = (id) => (state.rooms.find((r) => r.id === id) || {}).name || id;
 
-function table(caption, head, rows) {
+// table builds a table whose first column heads its rows; columns whose
+// index is in extra get the class kindcol too (left out when printed).
+function table(caption, head, rows, extra = []) {
+  const cls = (i, base) => [base, extra.includes(i) ? 'kindcol' : ''].filter(Boolean).join(' ') || undefined;
   return el('table', {},
     el('caption', { text: caption }),
-    el('thead', {}, el('tr', {}, head.map((h, i) => el('th', { scope: 'col', class: i ? 'num' : undefined, text: h })))),
-    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => (i === 0 ? el('th', { scope: 'row', text: c }) : el('td', { class: 'num', text: c })))))));
+    el('thead', {}, el('tr', {}, head.map((h, i) => el('th', { scope: 'col', class: cls(i, i ? 'num' : ''), text: h })))),
+    el('tbody', {}, rows.map((r) => el('tr', {}, r.map((c, i) => (i === 0 ? el('th', { scope: 'row', text: c }) : el('td', { class: cls(i, 'num'), text: c })))))));
 }
 
 function labels() {
@@ -89,7 +92,7 @@ function renderRooms(rep) {
     [t('r.room'), t('r.bookable'), t('r.booked'), t('r.utilisation'), ...KINDS.map((k) => t('b.kind.' + k)), t('r.used'), t('r.noShows'), t('r.checkinRate'), t('r.earlyEnds')],
     rep.rooms.map((r) => [r.name, num(r.bookable_hours), num(r.booked_hours), pct(r.utilisation_percent) ?? t('r.notBookable'),
       ...KINDS.map((k) => num(r.booked_hours_by_kind[k])), num(r.used_hours), String(r.no_shows),
-      r.checkin_rate_percent === null ? t('r.noCheckin') : pct(r.checkin_rate_percent), String(r.early_ends)])));
+      r.checkin_rate_percent === null ? t('r.noCheckin') : pct(r.checkin_rate_percent), String(r.early_ends)]), [4, 5, 6, 7]));
 
   // The weeks of all chosen rooms together in the chart; per room in the table.
   const weeks = new Map();
