@@ -14,8 +14,8 @@ type window struct {
 	week     int       // index into the room's weeks
 	booked   float64   // hours, the union of booked time
 	used     float64
-	byKind   map[rooms.Kind]float64
-	counts   Figures // only the counts are used
+	byKind   [4]float64 // in the order of rooms.Kinds
+	counts   Figures    // only the counts are used
 }
 
 // roomFigures computes one room's total and weekly figures and adds its
@@ -32,7 +32,7 @@ func roomFigures(in Input, room rooms.Room, ms []*Meeting, heat *heatSums) (Figu
 	var wins []window
 	var weeks []WeekRow
 	for d := in.From; !in.To.Before(d); d = nextDay(d) {
-		w := window{day: d, byKind: map[rooms.Kind]float64{}}
+		w := window{day: d}
 		midnight := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, zone)
 		monday := midnight.AddDate(0, 0, -(int(midnight.Weekday())+6)%7)
 		key := rooms.DateOf(monday, zone).String()
@@ -74,7 +74,9 @@ func roomFigures(in Input, room rooms.Room, ms []*Meeting, heat *heatSums) (Figu
 		})
 	}
 	for _, m := range ms {
-		each(m.Start, m.End, func(w *window, from, to time.Time) { w.byKind[m.Kind] += hours(to.Sub(from)) })
+		if k := kindIndex(m.Kind); k >= 0 {
+			each(m.Start, m.End, func(w *window, from, to time.Time) { w.byKind[k] += hours(to.Sub(from)) })
+		}
 		if !m.Used.IsZero() {
 			each(m.Start, m.Used, func(w *window, from, to time.Time) { w.used += hours(to.Sub(from)) })
 		}
@@ -107,7 +109,7 @@ func roomFigures(in Input, room rooms.Room, ms []*Meeting, heat *heatSums) (Figu
 			f.BookedHours += w.booked
 			f.UsedHours += w.used
 			for k, h := range w.byKind {
-				f.ByKind[k] += h
+				f.ByKind[rooms.Kinds[k]] += h
 			}
 			f.Bookings += w.counts.Bookings
 			f.CheckinRequired += w.counts.CheckinRequired
@@ -131,6 +133,17 @@ func (f *Figures) finish() {
 			f.ByKind[k] = 0
 		}
 	}
+}
+
+// kindIndex is k's place in rooms.Kinds, -1 for none (validation lets
+// no other kind in).
+func kindIndex(k rooms.Kind) int {
+	for i, known := range rooms.Kinds {
+		if k == known {
+			return i
+		}
+	}
+	return -1
 }
 
 // union merges the booked intervals of meetings (sorted by start).
