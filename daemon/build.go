@@ -274,6 +274,8 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
 
 		MaxEventStreamsPerLogin: cfg.Server.MaxEventStreamsPerLogin,
+		// The broker's providers are fixed at start, and so are these.
+		ReportProviders: backends.ReportProviders(cfg.Providers),
 	}
 	if d.oparl != nil { // a nil *oparl.Importer in the interface would not be nil
 		wo.OParl = d.oparl

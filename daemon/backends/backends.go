@@ -18,6 +18,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/pexip"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/rooms/usage"
 )
 
 // List turns [providers] into the broker's providers, in order.
@@ -43,6 +44,26 @@ func List(p config.Providers) []broker.Provider {
 		}
 		bp.MaxParticipants, bp.ConfidentialOK, bp.DialIn, bp.MaxDuration = l.MaxParticipants, l.ConfidentialOK, l.DialIn, l.MaxDuration.Duration
 		out = append(out, bp)
+	}
+	return out
+}
+
+// ReportProviders are the providers as the utilisation report sees them
+// (rooms/usage): in order, with their pools and yearly costs.
+func ReportProviders(p config.Providers) []usage.Provider {
+	var out []usage.Provider
+	for _, bp := range List(p) {
+		var cost int
+		switch bp.Name {
+		case "builtin":
+			cost = p.Builtin.YearlyCost
+		case "gotomeeting":
+			cost = p.GoToMeeting.YearlyCost
+		case "pexip":
+			cost = p.Pexip.YearlyCost
+		}
+		out = append(out, usage.Provider{Name: bp.Name, Pool: len(bp.Licences), MaxParticipants: bp.MaxParticipants,
+			ConfidentialOK: bp.ConfidentialOK && bp.Kind != broker.KindGoToMeeting, YearlyCost: float64(cost)})
 	}
 	return out
 }

@@ -40,6 +40,10 @@ type ProviderLimits struct {
 	DialIn bool `toml:"dialin"`
 	// MaxDuration of one meeting; 0 = none.
 	MaxDuration Duration `toml:"max_duration"`
+	// YearlyCost is what the provider's licences cost a year (EUR, e.g.
+	// 12000 for 100 GoToMeeting licences, whole euros); the utilisation report states
+	// the cost per used licence hour with it. 0: not stated.
+	YearlyCost int `toml:"yearly_cost"`
 }
 
 // BuiltinProvider is our own SFU. Its participant maximum defaults to
@@ -151,6 +155,9 @@ func (c *Config) validateProviders(e *Errors) {
 		}
 		if l.MaxDuration.Duration < 0 {
 			e.add("providers."+name+".max_duration", "must not be negative")
+		}
+		if l.YearlyCost < 0 || l.YearlyCost > 1_000_000_000 {
+			e.add("providers."+name+".yearly_cost", "must be between 0 and 1000000000 (EUR a year), not %d", l.YearlyCost)
 		}
 	}
 	limits("builtin", p.Builtin.ProviderLimits)

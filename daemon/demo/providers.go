@@ -91,6 +91,7 @@ func StartProviders(cfg *config.Config) (*Providers, error) {
 	p.GoToMeeting.APIURL = urls[0] + "/G2M/rest"
 	p.GoToMeeting.AuthURL, p.GoToMeeting.TokenURL = urls[0]+"/oauth/authorize", urls[0]+"/oauth/token"
 	p.GoToMeeting.DialIn = true
+	p.GoToMeeting.YearlyCost = 240 // two licences at the price of 100 for 12,000 EUR
 	p.Pexip.APIURL, p.Pexip.Username = urls[1], pexipUser
 	p.Pexip.PasswordFile = filepath.Join(dir, "demo-pexip.secret")
 	p.Pexip.JoinURLBase = PexipJoinURL

@@ -12,6 +12,10 @@ import (
 // meetings in the small room, so that the front page, the availability and
 // the events have something to show. It runs once, with the demo admin.
 func (d Data) seed(now time.Time) error {
+	// The past first: the utilisation report has something to show.
+	if err := d.seedHistory(now); err != nil {
+		return err
+	}
 	chamber, _ := d.Catalog.Get("ratssaal")
 	small, _ := d.Catalog.Get("sitzungszimmer-2")
 	zone := chamber.Zone

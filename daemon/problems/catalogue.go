@@ -118,6 +118,8 @@ var texts = map[string]Text{
 	"bad-query.status":        {"Der Parameter status muss „tentative“, „confirmed“ oder „cancelled“ sein.", "Parameter status must be tentative, confirmed or cancelled."},
 	"bad-query.to-after-from": {"Das Ende des Zeitraums (to) muss nach seinem Anfang (from) liegen.", "Parameter to must be after from."},
 	"bad-query.window":        {"Der Zeitraum darf höchstens {days} Tage umfassen.", "The window may span at most {days} days."},
+	"bad-query.date":          {"Der Parameter {name} muss ein Datum wie 2027-03-12 sein.", "Parameter {name} must be a date like 2027-03-12."},
+	"bad-query.format":        {"Der Parameter format muss „json“ oder „csv“ sein oder fehlen.", "Parameter format must be json or csv, or absent."},
 	"bad-query.from-needed":   {"Für scope=following nennen Sie mit from den ersten Termin, der sich ändern soll.", "scope=following needs from, the first meeting to change (RFC 3339)."},
 	"bad-query.dry-run":       {"Der Parameter dry_run muss „1“ sein oder fehlen.", "Parameter dry_run must be \"1\" or absent."},
 	"bad-query.scope":         {"Der Parameter scope muss „all“ oder „following“ sein.", "Parameter scope must be \"all\" or \"following\"."},

@@ -84,6 +84,9 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/jobs", adminOnly, s.listJobs},
 		{"GET", "/api/v1/integrations/oparl", staff, s.oparlStatus},
 		{"GET", "/api/v1/providers", staff, s.providers},
+		// The utilisation and licence report (api_report.go); its page is
+		// /assets/report.html.
+		{"GET", "/api/v1/reports/utilisation", staff, s.utilisationReport},
 		{"POST", "/api/v1/providers/gotomeeting/authorize", withSessionOnly(adminOnly), s.authorizeGoToOrganizer},
 
 		// Room panels (panels.go, api_panel.go). Pairing is public: the

@@ -72,6 +72,7 @@ var expectedAccess = map[string]string{
 	"GET /api/v1/jobs":                             "admin",
 	"GET /api/v1/integrations/oparl":               "staff",
 	"GET /api/v1/providers":                        "staff",
+	"GET /api/v1/reports/utilisation":              "staff",
 	"POST /api/v1/providers/gotomeeting/authorize": "admin-session",
 
 	"GET /panel":                              "public",

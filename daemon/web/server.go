@@ -15,6 +15,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/bookings"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
+	"github.com/kogge-project/kogge/rooms/usage"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/admission"
 )
@@ -70,6 +71,9 @@ type server struct {
 	goToAuthorize func(ctx context.Context, organizer, code string) error
 	// streams counts the open event streams of each login.
 	streams streamCounts
+	// reportProviders are the providers as the utilisation report sees
+	// them (pools and yearly costs).
+	reportProviders []usage.Provider
 }
 
 // Options is what the HTTP surface is built from. The caller owns all of
@@ -116,6 +120,9 @@ type Options struct {
 	// MaxEventStreamsPerLogin caps the open event streams of one login
 	// (0: DefaultMaxEventStreamsPerLogin).
 	MaxEventStreamsPerLogin int
+	// ReportProviders are the providers in the configured order with
+	// their pools and yearly costs, for the utilisation report.
+	ReportProviders []usage.Provider
 }
 
 // Server is the HTTP surface built from Options.
@@ -140,7 +147,7 @@ func New(o Options) (*Server, error) {
 		secureCookies: o.SecureCookies, ready: o.Ready, jobs: o.Jobs, subscribe: o.Subscribe,
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
 		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,
-		broker: o.Broker, goToAuthorize: o.GoToAuthorize,
+		broker: o.Broker, goToAuthorize: o.GoToAuthorize, reportProviders: o.ReportProviders,
 	}
 	s.streams.max = o.MaxEventStreamsPerLogin
 	if s.streams.max <= 0 {

@@ -30,6 +30,7 @@
 //	imports             import name (nested bucket): key     -> the import's own value
 //	audit               audit id (16-byte ULID)              -> AuditEntry as JSON
 //	audit_by_booking    booking or series id string | 0x00 | audit id -> (empty)
+//	usage_digests       UTC date | 0x00 | room               -> purged bookings' report figures as JSON (usage.go)
 //	meta                schema_version -> uint64 (big-endian)
 //	                    max_span       -> longest occupied span of any room
 //	                    room_spans/    room -> longest occupied span in that room
@@ -135,7 +136,10 @@
 //
 // Purge (purge.go) deletes what is past its retention (docs/security.md
 // §4): bookings with their index entries, status counts, join settings,
-// allocations and audit entries; series with nothing left; audit entries
+// allocations and audit entries (keeping a digest of each booking's
+// report figures, without its title, in usage_digests, so the
+// utilisation report over purged months still works); series with
+// nothing left; audit entries
 // about no booking (logins, account changes) after their own cutoff. It
 // works in small transactions and can be run again to continue. Feed
 // tokens stay until revoked and secrets until replaced.

@@ -219,6 +219,10 @@ func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("booking id %q: %w", b.ID, err)
 	}
+	// What the utilisation report needs outlives the booking (usage.go).
+	if err := keepDigest(tx, b, id); err != nil {
+		return 0, err
+	}
 	if err := tx.Bucket(bucketBookings).Delete(id[:]); err != nil {
 		return 0, err
 	}
