@@ -21,7 +21,11 @@ type Device struct {
 	Label string `toml:"label"`
 	// Address is host or host:port; without a port the protocol's own.
 	Address string `toml:"address"`
-	// Password, or PasswordFile (better: not in the config) for PJLink.
+	// Username is the login of a protected Tesira (its TTP session asks
+	// for one; "default" on an unprotected system).
+	Username string `toml:"username"`
+	// Password, or PasswordFile (better: not in the config), for PJLink
+	// and for a protected Tesira.
 	Password     string            `toml:"password"`
 	PasswordFile string            `toml:"password_file"`
 	Options      map[string]string `toml:"options"`
@@ -91,15 +95,21 @@ func validateDevices(i int, r Room, e *Errors) {
 				e.add(dp("password_file"), "cannot read: %v", err)
 			}
 		}
-		if (d.Password != "" || d.PasswordFile != "") && d.Kind != av.KindPJLink {
-			e.add(dp("password"), "only PJLink devices take a password")
+		validateLogin(d, dp, e)
+		// Optional durations: nothing said is the default; a zero said
+		// would leave the device no time at all, so it is refused rather
+		// than quietly read as the default.
+		for _, f := range []struct {
+			key    string
+			d      Duration
+			lo, hi time.Duration
+		}{{"connect_timeout", d.ConnectTimeout, 100 * time.Millisecond, time.Minute},
+			{"command_timeout", d.CommandTimeout, 100 * time.Millisecond, time.Minute},
+			{"poll_every", d.PollEvery, time.Second, time.Hour}} {
+			if f.d.Set() {
+				inRange(e, dp(f.key), f.d, f.lo, f.hi)
+			}
 		}
-		if n := len(d.Password); n > 32 || strings.IndexFunc(d.Password, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
-			e.add(dp("password"), "a PJLink password is at most 32 printable ASCII characters without spaces")
-		}
-		inRange(e, dp("connect_timeout"), d.ConnectTimeout, 0, time.Minute)
-		inRange(e, dp("command_timeout"), d.CommandTimeout, 0, time.Minute)
-		inRange(e, dp("poll_every"), d.PollEvery, 0, time.Hour)
 	}
 	scenes := map[string]bool{}
 	for j, sc := range r.Scenes {
@@ -156,6 +166,33 @@ func validateDevices(i int, r Room, e *Errors) {
 	}
 }
 
+// validateLogin checks a device's credentials: PJLink takes a password,
+// a Tesira a username and password (docs/protocols/tesira.md §10), the
+// other kinds none.
+func validateLogin(d Device, dp func(string) string, e *Errors) {
+	hasPassword := d.Password != "" || d.PasswordFile != ""
+	switch d.Kind {
+	case av.KindPJLink:
+		if d.Username != "" {
+			e.add(dp("username"), "a PJLink device takes a password only")
+		}
+		if n := len(d.Password); n > 32 || strings.IndexFunc(d.Password, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+			e.add(dp("password"), "a PJLink password is at most 32 printable ASCII characters without spaces")
+		}
+	case av.KindTesira:
+		if hasPassword && d.Username == "" {
+			e.add(dp("username"), "required with a password: the Tesira login name")
+		}
+		if strings.ContainsAny(d.Username+d.Password, "\r\n") {
+			e.add(dp("password"), "the login must be one line")
+		}
+	default:
+		if d.Username != "" || hasPassword {
+			e.add(dp("password"), "only PJLink and Tesira devices take a login")
+		}
+	}
+}
+
 // maxLabel bounds a label: it is a button's text on a panel at the door.
 const maxLabel = 40
 
@@ -205,7 +242,7 @@ func (r Room) DeviceConfigs() ([]av.DeviceConfig, error) {
 			}
 			pw = strings.TrimSpace(string(b))
 		}
-		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Password: pw, Options: d.Options,
+		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Username: d.Username, Password: pw, Options: d.Options,
 			ConnectTimeout: d.ConnectTimeout.Duration, CommandTimeout: d.CommandTimeout.Duration, PollEvery: d.PollEvery.Duration})
 	}
 	return out, nil

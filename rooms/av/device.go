@@ -53,7 +53,7 @@ type Status struct {
 // DeviceConfig is one [[rooms.devices]] table, resolved.
 type DeviceConfig struct {
 	ID, Room, Kind, Address string
-	Password                string
+	Username, Password      string // PJLink: password; Tesira: both
 	Options                 map[string]string
 	ConnectTimeout          time.Duration // default 3 s
 	CommandTimeout          time.Duration // default 5 s
