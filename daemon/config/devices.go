@@ -55,8 +55,12 @@ type SceneAction struct {
 // microphone is open and the camera recalls that seat's preset.
 type CameraFollow struct {
 	Camera string `toml:"camera"` // a visca device of the room
-	DSP    string `toml:"dsp"`    // a tesira device of the room
-	// MicTag is the DSP instance tag whose channels are the microphones.
+	// DSP reports the gates: a tesira device, or a shure microphone
+	// (its automixer's gate per channel).
+	DSP string `toml:"dsp"`
+	// MicTag is, for a Tesira, the instance tag of a block that publishes
+	// each microphone's gate as state (a Logic Meter fed by the
+	// automixer's logic outputs; a Mute block cannot).
 	MicTag string `toml:"mic_tag"`
 	// Presets maps a microphone channel ("1") to a camera preset.
 	Presets       map[string]int `toml:"presets"`
@@ -96,6 +100,7 @@ func validateDevices(i int, r Room, e *Errors) {
 			}
 		}
 		validateLogin(d, dp, e)
+		validateOptions(d, dp, e)
 		// Optional durations: nothing said is the default; a zero said
 		// would leave the device no time at all, so it is refused rather
 		// than quietly read as the default.
@@ -140,11 +145,17 @@ func validateDevices(i int, r Room, e *Errors) {
 		if k := kinds[cf.Camera]; k != av.KindVISCAIP && k != av.KindVISCATCP {
 			e.add(p("camera_follow.camera"), "%q is not a VISCA camera of this room", cf.Camera)
 		}
-		if kinds[cf.DSP] != av.KindTesira {
-			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP of this room", cf.DSP)
-		}
-		if cf.MicTag == "" {
-			e.add(p("camera_follow.mic_tag"), "required: the DSP instance tag of the microphones")
+		switch kinds[cf.DSP] {
+		case av.KindTesira:
+			if cf.MicTag == "" {
+				e.add(p("camera_follow.mic_tag"), "required: the instance tag of the DSP block that reports which microphone is open (a Logic Meter)")
+			}
+		case av.KindShure:
+			if cf.MicTag != "" {
+				e.add(p("camera_follow.mic_tag"), "a Shure microphone reports its gates per channel; leave mic_tag out")
+			}
+		default:
+			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP or Shure microphone of this room", cf.DSP)
 		}
 		if len(cf.Presets) == 0 {
 			e.add(p("camera_follow.presets"), "required: which camera preset shows each microphone's seat")
@@ -189,6 +200,28 @@ func validateLogin(d Device, dp func(string) string, e *Errors) {
 	default:
 		if d.Username != "" || hasPassword {
 			e.add(dp("password"), "only PJLink and Tesira devices take a login")
+		}
+	}
+}
+
+// validateOptions checks the options a kind reads.
+func validateOptions(d Device, dp func(string) string, e *Errors) {
+	known := map[string][]string{av.KindMDC: {"display_id"}, av.KindShure: {"channel_digits", "channels"}, av.KindTesira: {"mutes"}}[d.Kind]
+	for k, v := range d.Options {
+		switch {
+		case !contains(known, k):
+			// Other kinds' options stay free-form, as they were.
+			if len(known) > 0 {
+				e.add(dp("options."+k), "a %s device has no option %q (it knows %s)", d.Kind, k, strings.Join(known, ", "))
+			}
+		case k == "display_id":
+			if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 253 {
+				e.add(dp("options."+k), "the display's id from its menu, 0 to 253, not %q", v)
+			}
+		case k == "channel_digits":
+			if v != "1" && v != "2" {
+				e.add(dp("options."+k), `"1" (MXA: "< GET 1 … >") or "2" ("< GET 01 … >"), not %q`, v)
+			}
 		}
 	}
 }

@@ -26,6 +26,15 @@ type PanelControls struct {
 // of a Shure device (no tag).
 type MicChannel struct{ Device, Tag, Channel string }
 
+// MuteCommand is the command that mutes (or unmutes) the channel.
+func (m MicChannel) MuteCommand(mute bool) av.Command {
+	args := map[string]string{"channel": m.Channel, "mute": strconv.FormatBool(mute)}
+	if m.Tag != "" {
+		args["tag"] = m.Tag
+	}
+	return av.Command{Name: "mute", Args: args}
+}
+
 // stateKey is where the device's driver reports the channel's mute.
 func (m MicChannel) stateKey() string {
 	if m.Tag == "" {

@@ -25,7 +25,9 @@ import (
 type AV struct {
 	log       *slog.Logger
 	newDriver func(av.DeviceConfig) (av.Driver, error)
-	hub       hub
+	hub       hub[av.Status]
+	scenes    hub[SceneEvent]
+	sceneWG   sync.WaitGroup // scenes started by StartScene
 
 	mu    sync.RWMutex
 	rooms map[string]*avRoom
@@ -346,6 +348,7 @@ func (a *AV) Close() {
 	for _, ar := range rs {
 		ar.close()
 	}
+	a.sceneWG.Wait() // their supervisors closed: the scenes end at once
 }
 
 // Change is a prepared reload of the AV: the rooms to swap in (already
