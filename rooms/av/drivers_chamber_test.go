@@ -128,7 +128,9 @@ func TestFollowMuteBlockIsAConfigurationProblem(t *testing.T) {
 	go func() {
 		defer close(done)
 		RunFollow(ctx, Follow{Camera: "kamera", Source: "dsp", Presets: map[int]int{1: 2},
-			Open: TesiraGates("Mics", func(ctx context.Context) (*tesira.Client, error) { return tesira.Dial(ctx, cfg.Address, TesiraOptions(cfg)) })}, sup)
+			Open: TesiraGates("Mics", func(ctx context.Context) (*tesira.Client, error) {
+				return tesira.Dial(ctx, cfg.Address, TesiraOptions(cfg))
+			})}, sup)
 	}()
 	st := waitStatus(t, sup, "dsp", 2*time.Second, func(st Status) bool { return st.Problem != "" })
 	if !strings.Contains(st.Problem, `"Mics"`) || !strings.Contains(st.Problem, "Logic Meter") {
