@@ -27,8 +27,11 @@ type Room struct {
 	Hours    Hours         `json:"-"`
 	// MaxLength bounds a booking's length from start to end (buffers excluded).
 	MaxLength time.Duration `json:"-"`
-	// PrepLead is how long before the start the room is prepared (AV on).
-	PrepLead time.Duration `json:"-"`
+	// PrepLead is how long before the start the room is prepared (AV on)
+	// and check-in opens. nil: nothing was said (DefaultPrepLead); a zero
+	// lead is a lead of zero, so that "0s" in the configuration means
+	// check-in opens at the start.
+	PrepLead *time.Duration `json:"-"`
 	// CheckinGrace is how long after the start a booking that requires
 	// check-in waits before it is released.
 	CheckinGrace time.Duration `json:"-"`
@@ -46,11 +49,14 @@ const (
 // PrepLeadOrDefault is how long before a booking's start the room is
 // prepared (its prep scene runs, check-in opens, join links open).
 func (r Room) PrepLeadOrDefault() time.Duration {
-	if r.PrepLead > 0 {
-		return r.PrepLead
+	if r.PrepLead != nil {
+		return max(*r.PrepLead, 0)
 	}
 	return DefaultPrepLead
 }
+
+// Lead returns a pointer to d, for Room.PrepLead.
+func Lead(d time.Duration) *time.Duration { return &d }
 
 // CheckinGraceOrDefault is how long after the start a booking that needs
 // a check-in waits for one before it is released.

@@ -7,17 +7,46 @@ import { deviceLabel, deviceState, sceneLabel } from './words.js';
 
 const $ = (id) => document.getElementById(id);
 
+// A scene answers at once with its run's id; each action's result and
+// the end arrive as "scene" events (kogge.js passes them on as
+// kogge-scene), so a projector warming up holds nobody.
+// A fast scene's events can come before its POST's answer: runs are
+// therefore kept by id from the first event on, and the button's end
+// handler is attached whenever the answer arrives.
+const runs = new Map(); // run id -> { failed: labels, done, end(failed) }
+function runOf(id) {
+  if (!runs.has(id)) runs.set(id, { failed: new Set(), done: false, end: null });
+  if (runs.size > 50) runs.delete(runs.keys().next().value); // others' runs, never claimed
+  return runs.get(id);
+}
+function finish(id) {
+  const run = runs.get(id);
+  if (!run || !run.done || !run.end) return;
+  runs.delete(id);
+  run.end([...run.failed]);
+}
+document.addEventListener('kogge-scene', (ev) => {
+  const s = ev.detail, run = runOf(s.id);
+  if (s.done) run.done = true;
+  else if (!s.ok) run.failed.add(s.label || deviceLabel({ kind: '' }));
+  finish(s.id);
+});
+
 function sceneButton(room, data, name, result, after) {
   const label = sceneLabel(name, data.scene_labels);
   return el('button', { type: 'button', class: 'secondary', text: t('b.scene', { name: label }), 'data-scene': name, onclick: async () => {
     say(result, () => t('b.sceneRunning', { name: sceneLabel(name, data.scene_labels) }));
     const r = await api('POST', `/rooms/${encodeURIComponent(room.id)}/scenes/${encodeURIComponent(name)}`);
-    const failed = r.ok ? r.data.results.filter((x) => !x.ok) : [];
-    const dev = (id) => deviceLabel(data.devices.find((d) => d.id === id) || {});
-    say(result, () => (!r.ok ? problemText(r)
-      : failed.length === 0 ? t('b.sceneDone', { name: label })
-        : t('b.sceneFailed', { name: label, devices: [...new Set(failed.map((x) => dev(x.device)))].join(', ') })));
-    if (after) after();
+    if (!r.ok) {
+      say(result, () => problemText(r));
+      return;
+    }
+    runOf(r.data.id).end = (failed) => {
+      say(result, () => (failed.length === 0 ? t('b.sceneDone', { name: label })
+        : t('b.sceneFailed', { name: label, devices: failed.join(', ') })));
+      if (after) after();
+    };
+    finish(r.data.id);
   } });
 }
 

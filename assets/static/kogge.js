@@ -77,6 +77,10 @@ function follow() {
     redraw = setTimeout(refresh, 300); // one redraw for a burst (a series)
   };
   for (const kind of ['booking', 'noshow', 'end']) events.addEventListener(kind, later);
+  // A scene's results are for the button that started it (av.js).
+  events.addEventListener('scene', (ev) => {
+    try { document.dispatchEvent(new CustomEvent('kogge-scene', { detail: JSON.parse(ev.data) })); } catch { /* a broken event says nothing */ }
+  });
 }
 
 // hoursText says when a room is bookable in the page's language.

@@ -162,15 +162,44 @@ function reopening(closed) {
   return t('panel.reopensOn', { day, time: hhmm(closed.until_local) });
 }
 
+// runScene starts a scene: the panel answers at once ("started") and
+// hears the end on the event stream, never waiting for a projector's
+// warm-up; a scene some device did not follow is said then.
+// A fast scene can end before its POST's answer arrives: the ends seen
+// are kept (a few) until the answer names its run.
+let sceneRun = null; // { id, label }
+const sceneEnds = new Map(); // run id -> failed count
 function runScene(name, label) {
   act('scenes/' + encodeURIComponent(name), undefined,
-    (v) => [(v.results || []).every((r) => r.ok) ? 'panel.didScene' : 'panel.didScenePartly', { scene: label }],
+    (v) => {
+      if (sceneEnds.has(v.id)) {
+        const failed = sceneEnds.get(v.id);
+        sceneEnds.delete(v.id);
+        return [failed ? 'panel.didScenePartly' : 'panel.didSceneDone', { scene: label }];
+      }
+      sceneRun = { id: v.id, label };
+      return ['panel.didScene', { scene: label }];
+    },
     ['panel.sceneRunning', { scene: label }]);
+}
+
+function sceneEvent(ev) {
+  let s;
+  try { s = JSON.parse(ev.data); } catch { return; }
+  if (!s.done) return;
+  if (!sceneRun || s.id !== sceneRun.id) {
+    sceneEnds.set(s.id, s.failed || 0);
+    if (sceneEnds.size > 20) sceneEnds.delete(sceneEnds.keys().next().value);
+    return;
+  }
+  say(s.failed ? 'panel.didScenePartly' : 'panel.didSceneDone', { scene: sceneRun.label });
+  sceneRun = null;
 }
 
 // act posts an action; done(reply) returns the sentence [key, vars] that
 // says what happened. pending is said while a slow action (a scene) runs.
 async function act(path, body, done, pending) {
+  sceneRun = null; // a newer action's message is not to be overwritten by an older scene's end
   const buttons = [...main.querySelectorAll('button')];
   buttons.forEach((b) => { b.disabled = true; });
   say(...(pending || [null]));
@@ -210,6 +239,7 @@ function connect() {
     loadState();
   });
   for (const k of EVENT_KINDS) es.addEventListener(k, scheduleRefresh);
+  es.addEventListener('scene', sceneEvent);
   es.addEventListener('queue', (ev) => {
     try { queue = JSON.parse(ev.data).queue || []; } catch { queue = []; }
     renderQueue();

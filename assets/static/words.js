@@ -34,6 +34,7 @@ const number = (n) => Number(n).toLocaleString(lang === 'en' ? 'en-GB' : 'de-DE'
 // "aus · Lampe 1.234 h", "bereit", "stumm".
 export function deviceState(d) {
   const s = d.state || {};
+  if (d.problem) return t('av.misconfigured'); // the device answers, but not as configured
   if (d.health === 'offline') return t('b.health.offline');
   const parts = d.health === 'degraded' ? [t('b.health.degraded')] : [];
   const camera = d.kind === 'visca-ip' || d.kind === 'visca-tcp';

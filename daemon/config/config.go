@@ -133,10 +133,10 @@ const (
 // defaults is the configuration before the file is read.
 func defaults() *Config {
 	return &Config{
-		Server: withCaps(Server{Listen: DefaultListen, ShutdownTimeout: Duration{DefaultShutdownTimeout}}),
-		Store:  Store{DataDir: DefaultDataDir, OpenTimeout: Duration{DefaultOpenTimeout}},
+		Server: withCaps(Server{Listen: DefaultListen, ShutdownTimeout: Duration{Duration: DefaultShutdownTimeout}}),
+		Store:  Store{DataDir: DefaultDataDir, OpenTimeout: Duration{Duration: DefaultOpenTimeout}},
 		Log:    Log{Format: "auto", Level: "info"},
-		Auth:   Auth{SessionTTL: Duration{DefaultSessionTTL}},
+		Auth:   Auth{SessionTTL: Duration{Duration: DefaultSessionTTL}},
 
 		Series:    defaultSeries(),
 		Retention: defaultRetention(),
@@ -152,12 +152,12 @@ func defaultJob() Job { return Job{Zone: rooms.DefaultZone, Keep: DefaultBackupK
 func defaultRoom() Room {
 	return Room{
 		Zone:          rooms.DefaultZone,
-		MaxBooking:    Duration{DefaultMaxBooking},
+		MaxBooking:    Duration{Duration: DefaultMaxBooking},
 		BookableDays:  []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"},
 		BookableFrom:  "00:00",
 		BookableUntil: "24:00",
-		PrepLead:      Duration{rooms.DefaultPrepLead},
-		CheckinGrace:  Duration{rooms.DefaultCheckinGrace},
+		PrepLead:      Duration{Duration: rooms.DefaultPrepLead},
+		CheckinGrace:  Duration{Duration: rooms.DefaultCheckinGrace},
 	}
 }
 

@@ -35,7 +35,7 @@ func demoRoom(id, name, building string, capacity int, setup, teardown time.Dura
 	days []string, from, until string, maxLen time.Duration) Room {
 	r := defaultRoom() // zone Europe/Berlin
 	r.ID, r.Name, r.Building, r.Capacity = id, name, building, capacity
-	r.Setup, r.Teardown, r.MaxBooking = Duration{setup}, Duration{teardown}, Duration{maxLen}
+	r.Setup, r.Teardown, r.MaxBooking = Duration{Duration: setup}, Duration{Duration: teardown}, Duration{Duration: maxLen}
 	r.BookableDays, r.BookableFrom, r.BookableUntil = days, from, until
 	return r
 }

@@ -21,7 +21,11 @@ type Device struct {
 	Label string `toml:"label"`
 	// Address is host or host:port; without a port the protocol's own.
 	Address string `toml:"address"`
-	// Password, or PasswordFile (better: not in the config) for PJLink.
+	// Username is the login of a protected Tesira (its TTP session asks
+	// for one; "default" on an unprotected system).
+	Username string `toml:"username"`
+	// Password, or PasswordFile (better: not in the config), for PJLink
+	// and for a protected Tesira.
 	Password     string            `toml:"password"`
 	PasswordFile string            `toml:"password_file"`
 	Options      map[string]string `toml:"options"`
@@ -51,8 +55,12 @@ type SceneAction struct {
 // microphone is open and the camera recalls that seat's preset.
 type CameraFollow struct {
 	Camera string `toml:"camera"` // a visca device of the room
-	DSP    string `toml:"dsp"`    // a tesira device of the room
-	// MicTag is the DSP instance tag whose channels are the microphones.
+	// DSP reports the gates: a tesira device, or a shure microphone
+	// (its automixer's gate per channel).
+	DSP string `toml:"dsp"`
+	// MicTag is, for a Tesira, the instance tag of a block that publishes
+	// each microphone's gate as state (a Logic Meter fed by the
+	// automixer's logic outputs; a Mute block cannot).
 	MicTag string `toml:"mic_tag"`
 	// Presets maps a microphone channel ("1") to a camera preset.
 	Presets       map[string]int `toml:"presets"`
@@ -91,15 +99,22 @@ func validateDevices(i int, r Room, e *Errors) {
 				e.add(dp("password_file"), "cannot read: %v", err)
 			}
 		}
-		if (d.Password != "" || d.PasswordFile != "") && d.Kind != av.KindPJLink {
-			e.add(dp("password"), "only PJLink devices take a password")
+		validateLogin(d, dp, e)
+		validateOptions(d, dp, e)
+		// Optional durations: nothing said is the default; a zero said
+		// would leave the device no time at all, so it is refused rather
+		// than quietly read as the default.
+		for _, f := range []struct {
+			key    string
+			d      Duration
+			lo, hi time.Duration
+		}{{"connect_timeout", d.ConnectTimeout, 100 * time.Millisecond, time.Minute},
+			{"command_timeout", d.CommandTimeout, 100 * time.Millisecond, time.Minute},
+			{"poll_every", d.PollEvery, time.Second, time.Hour}} {
+			if f.d.Set() {
+				inRange(e, dp(f.key), f.d, f.lo, f.hi)
+			}
 		}
-		if n := len(d.Password); n > 32 || strings.IndexFunc(d.Password, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
-			e.add(dp("password"), "a PJLink password is at most 32 printable ASCII characters without spaces")
-		}
-		inRange(e, dp("connect_timeout"), d.ConnectTimeout, 0, time.Minute)
-		inRange(e, dp("command_timeout"), d.CommandTimeout, 0, time.Minute)
-		inRange(e, dp("poll_every"), d.PollEvery, 0, time.Hour)
 	}
 	scenes := map[string]bool{}
 	for j, sc := range r.Scenes {
@@ -130,11 +145,17 @@ func validateDevices(i int, r Room, e *Errors) {
 		if k := kinds[cf.Camera]; k != av.KindVISCAIP && k != av.KindVISCATCP {
 			e.add(p("camera_follow.camera"), "%q is not a VISCA camera of this room", cf.Camera)
 		}
-		if kinds[cf.DSP] != av.KindTesira {
-			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP of this room", cf.DSP)
-		}
-		if cf.MicTag == "" {
-			e.add(p("camera_follow.mic_tag"), "required: the DSP instance tag of the microphones")
+		switch kinds[cf.DSP] {
+		case av.KindTesira:
+			if cf.MicTag == "" {
+				e.add(p("camera_follow.mic_tag"), "required: the instance tag of the DSP block that reports which microphone is open (a Logic Meter)")
+			}
+		case av.KindShure:
+			if cf.MicTag != "" {
+				e.add(p("camera_follow.mic_tag"), "a Shure microphone reports its gates per channel; leave mic_tag out")
+			}
+		default:
+			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP or Shure microphone of this room", cf.DSP)
 		}
 		if len(cf.Presets) == 0 {
 			e.add(p("camera_follow.presets"), "required: which camera preset shows each microphone's seat")
@@ -152,6 +173,55 @@ func validateDevices(i int, r Room, e *Errors) {
 		}
 		if cf.HoldMS < 0 || cf.HoldMS > 60000 {
 			e.add(p("camera_follow.hold_ms"), "must be between 0 and 60000, not %d", cf.HoldMS)
+		}
+	}
+}
+
+// validateLogin checks a device's credentials: PJLink takes a password,
+// a Tesira a username and password (docs/protocols/tesira.md §10), the
+// other kinds none.
+func validateLogin(d Device, dp func(string) string, e *Errors) {
+	hasPassword := d.Password != "" || d.PasswordFile != ""
+	switch d.Kind {
+	case av.KindPJLink:
+		if d.Username != "" {
+			e.add(dp("username"), "a PJLink device takes a password only")
+		}
+		if n := len(d.Password); n > 32 || strings.IndexFunc(d.Password, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+			e.add(dp("password"), "a PJLink password is at most 32 printable ASCII characters without spaces")
+		}
+	case av.KindTesira:
+		if hasPassword && d.Username == "" {
+			e.add(dp("username"), "required with a password: the Tesira login name")
+		}
+		if strings.ContainsAny(d.Username+d.Password, "\r\n") {
+			e.add(dp("password"), "the login must be one line")
+		}
+	default:
+		if d.Username != "" || hasPassword {
+			e.add(dp("password"), "only PJLink and Tesira devices take a login")
+		}
+	}
+}
+
+// validateOptions checks the options a kind reads.
+func validateOptions(d Device, dp func(string) string, e *Errors) {
+	known := map[string][]string{av.KindMDC: {"display_id"}, av.KindShure: {"channel_digits", "channels"}, av.KindTesira: {"mutes"}}[d.Kind]
+	for k, v := range d.Options {
+		switch {
+		case !contains(known, k):
+			// Other kinds' options stay free-form, as they were.
+			if len(known) > 0 {
+				e.add(dp("options."+k), "a %s device has no option %q (it knows %s)", d.Kind, k, strings.Join(known, ", "))
+			}
+		case k == "display_id":
+			if n, err := strconv.Atoi(v); err != nil || n < 0 || n > 253 {
+				e.add(dp("options."+k), "the display's id from its menu, 0 to 253, not %q", v)
+			}
+		case k == "channel_digits":
+			if v != "1" && v != "2" {
+				e.add(dp("options."+k), `"1" (MXA: "< GET 1 … >") or "2" ("< GET 01 … >"), not %q`, v)
+			}
 		}
 	}
 }
@@ -205,7 +275,7 @@ func (r Room) DeviceConfigs() ([]av.DeviceConfig, error) {
 			}
 			pw = strings.TrimSpace(string(b))
 		}
-		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Password: pw, Options: d.Options,
+		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Username: d.Username, Password: pw, Options: d.Options,
 			ConnectTimeout: d.ConnectTimeout.Duration, CommandTimeout: d.CommandTimeout.Duration, PollEvery: d.PollEvery.Duration})
 	}
 	return out, nil

@@ -127,7 +127,47 @@ func TestExampleLabels(t *testing.T) {
 			scenes = append(scenes, s.Label)
 		}
 	}
-	if strings.Join(devs, ",") != "Beamer,Kamera,Mikrofone" || strings.Join(scenes, ",") != "Hybride Sitzung,Alles aus" {
+	if strings.Join(devs, ",") != "Beamer,Kamera,Mikrofone,Bildschirm" || strings.Join(scenes, ",") != "Hybride Sitzung,Alles aus" {
 		t.Fatalf("example labels: devices %q, scenes %q", devs, scenes)
+	}
+}
+
+// A Tesira takes a login; a camera does not. A device timeout of "0s" is
+// refused in words rather than read as the default.
+func TestDeviceLoginsAndZeroTimeouts(t *testing.T) {
+	errs := problems(t, room+`
+[[rooms.devices]]
+id = "dsp"
+kind = "tesira"
+address = "10.0.0.1"
+password = "geheim"
+[[rooms.devices]]
+id = "kamera"
+kind = "visca-ip"
+address = "10.0.0.2"
+username = "admin"
+command_timeout = "0s"
+[[rooms.devices]]
+id = "display"
+kind = "mdc"
+address = "10.0.0.3"
+options = { display_id = "300" }
+`)
+	want := map[string]string{
+		"rooms[0].devices[0].username":           "required with a password",
+		"rooms[0].devices[1].password":           "only PJLink and Tesira",
+		"rooms[0].devices[1].command_timeout":    "must be between",
+		"rooms[0].devices[2].options.display_id": "0 to 253",
+	}
+	for path, words := range want {
+		found := false
+		for _, e := range errs {
+			if e.Path == path && strings.Contains(e.Message, words) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no problem %q at %s in %v", words, path, errs)
+		}
 	}
 }

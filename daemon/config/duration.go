@@ -10,7 +10,14 @@ import (
 // "90s", "15m", "2h30m". A wrapper rather than a bare time.Duration so that a
 // bare integer (nanoseconds? seconds?) is rejected and a typo gets a message
 // that shows the accepted form.
-type Duration struct{ time.Duration }
+type Duration struct {
+	time.Duration
+	set bool // the file named it (a default is not set)
+}
+
+// Set reports whether the file gave the duration, so that "0s" can mean
+// zero where nothing said means a default.
+func (d Duration) Set() bool { return d.set }
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Duration) UnmarshalText(text []byte) error {
@@ -23,7 +30,7 @@ func (d *Duration) UnmarshalText(text []byte) error {
 		}
 		return fmt.Errorf("invalid duration %q: %s", s, hint)
 	}
-	d.Duration = v
+	d.Duration, d.set = v, true
 	return nil
 }
 

@@ -286,6 +286,25 @@ func TestParseDefaults(t *testing.T) {
 	}
 }
 
+// prep_lead = "0s" is a lead of zero, not "use the default".
+func TestParseZeroPrepLead(t *testing.T) {
+	c, err := Parse([]byte(room + `prep_lead = "0s"` + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := c.RoomList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rs[0].PrepLeadOrDefault(); got != 0 {
+		t.Errorf("prep_lead 0s: lead %v, want 0", got)
+	}
+	c, _ = Parse([]byte(room))
+	if rs, _ := c.RoomList(); rs[0].PrepLeadOrDefault() != 15*time.Minute {
+		t.Errorf("no prep_lead: lead %v, want the default", rs[0].PrepLeadOrDefault())
+	}
+}
+
 func TestParseDefaultPublicURL(t *testing.T) {
 	tests := []struct{ server, want string }{
 		{`listen = "127.0.0.1:9000"`, "http://127.0.0.1:9000"},

@@ -108,12 +108,12 @@ var providerNames = []string{"builtin", "gotomeeting", "pexip"}
 
 func defaultProviders() Providers {
 	p := Providers{
-		Order: []string{"builtin"}, FailoverAttempts: DefaultFailoverAttempts, FailoverAfter: Duration{DefaultFailoverAfter},
-		HealthCheckEvery: Duration{DefaultHealthCheckEvery},
+		Order: []string{"builtin"}, FailoverAttempts: DefaultFailoverAttempts, FailoverAfter: Duration{Duration: DefaultFailoverAfter},
+		HealthCheckEvery: Duration{Duration: DefaultHealthCheckEvery},
 		Builtin:          BuiltinProvider{ProviderLimits{ConfidentialOK: true}},
 	}
 	p.GoToMeeting.MaxParticipants = DefaultGoToMaxPeople
-	p.GoToMeeting.MaxDuration = Duration{DefaultGoToMaxDuration}
+	p.GoToMeeting.MaxDuration = Duration{Duration: DefaultGoToMaxDuration}
 	p.Pexip.MaxParticipants = DefaultPexipMaxPeople
 	return p
 }

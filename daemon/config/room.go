@@ -47,7 +47,7 @@ func (r Room) Domain() (rooms.Room, error) {
 		Hours:     hours,
 		MaxLength: r.MaxBooking.Duration,
 
-		PrepLead:        r.PrepLead.Duration,
+		PrepLead:        rooms.Lead(r.PrepLead.Duration), // always set: the file's value or the default
 		CheckinGrace:    r.CheckinGrace.Duration,
 		CheckinRequired: r.CheckinRequired,
 	}, nil

@@ -89,8 +89,8 @@ func defaultSeries() Series { return Series{HorizonMonths: DefaultHorizonMonths}
 
 func defaultRetention() Retention {
 	return Retention{
-		Council: Duration{DefaultRetentionCouncil}, Committee: Duration{DefaultRetentionCommittee},
-		Meeting: Duration{DefaultRetentionMeeting}, Interview: Duration{DefaultRetentionInterview},
+		Council: Duration{Duration: DefaultRetentionCouncil}, Committee: Duration{Duration: DefaultRetentionCommittee},
+		Meeting: Duration{Duration: DefaultRetentionMeeting}, Interview: Duration{Duration: DefaultRetentionInterview},
 	}
 }
 

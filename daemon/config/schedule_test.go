@@ -71,7 +71,7 @@ func TestScheduleDefaultsWarningsAndConversion(t *testing.T) {
 		t.Errorf("closures %+v", cl)
 	}
 	rs, _ := cfg.RoomList()
-	if r := rs[0]; r.PrepLead != rooms.DefaultPrepLead || r.CheckinGrace != rooms.DefaultCheckinGrace || !r.CheckinRequired {
+	if r := rs[0]; r.PrepLeadOrDefault() != rooms.DefaultPrepLead || r.CheckinGrace != rooms.DefaultCheckinGrace || !r.CheckinRequired {
 		t.Errorf("room timeline settings %+v", r)
 	}
 	if cfg.Series.HorizonMonths != 18 || cfg.Retention.For(rooms.KindInterview) != DefaultRetentionInterview ||

@@ -54,8 +54,8 @@ func defaultWebRTC() WebRTC {
 	return WebRTC{
 		UDPPort:           DefaultUDPPort,
 		ParticipantLimit:  DefaultParticipantLimit,
-		EndGrace:          Duration{DefaultEndGrace},
-		TURNCredentialTTL: Duration{DefaultTURNCredentialTTL},
+		EndGrace:          Duration{Duration: DefaultEndGrace},
+		TURNCredentialTTL: Duration{Duration: DefaultTURNCredentialTTL},
 	}
 }
 

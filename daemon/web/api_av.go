@@ -34,33 +34,33 @@ func (s *server) listDevices(w http.ResponseWriter, r *http.Request, _ *caller) 
 	return nil
 }
 
-// runScene answers POST /rooms/{id}/scenes/{name}: every device of the
-// scene at once, a result per action; one failing device fails only its
-// own actions.
+// runScene answers POST /rooms/{id}/scenes/{name} with 202 and the run's
+// id at once: every device of the scene starts together, and each
+// action's result, then the end, arrive as "scene" events on the events
+// stream. One failing device fails only its own actions.
 func (s *server) runScene(w http.ResponseWriter, r *http.Request, c *caller) error {
 	room, err := s.avRoom(r)
 	if err != nil {
 		return err
 	}
 	name := r.PathValue("name")
-	res, err := s.sceneRun(r.Context(), c, room, name)
+	id, err := s.sceneStart(c, room, name)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"scene": name, "results": res})
+	writeJSON(w, http.StatusAccepted, map[string]any{"scene": name, "id": id})
 	return nil
 }
 
-// sceneRun runs a room's scene for c (the device API and the panel).
-func (s *server) sceneRun(ctx context.Context, c *caller, room, name string) ([]av.Result, error) {
-	// A panel that gives up waiting must not leave the room half set up:
-	// the scene finishes under its own deadline whatever the request does.
-	res, ok := s.av.RunScene(context.WithoutCancel(ctx), room, name)
+// sceneStart starts a room's scene for c (the device API and the panel);
+// it runs under its own deadline, whatever the request does.
+func (s *server) sceneStart(c *caller, room, name string) (string, error) {
+	id, ok := s.av.StartScene(room, name)
 	if !ok {
-		return nil, newProblem(http.StatusNotFound, "unknown-scene", "unknown-scene", "room", room, "scene", problems.Quoted(name))
+		return "", newProblem(http.StatusNotFound, "unknown-scene", "unknown-scene", "room", room, "scene", problems.Quoted(name))
 	}
-	s.log.Info("scene run", "room", room, "scene", name, "by", c.name())
-	return res, nil
+	s.log.Info("scene started", "room", room, "scene", name, "run", id, "by", c.name())
+	return id, nil
 }
 
 // deviceCommand answers POST /rooms/{id}/devices/{dev}/commands with a

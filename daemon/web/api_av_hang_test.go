@@ -1,9 +1,8 @@
 package web
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
+
 	"log/slog"
 	"net/http"
 	"testing"
@@ -61,23 +60,6 @@ func (e *testEnv) withHungProjector() (*pjlink.Emulator, config.Room) {
 	return beamer, *chamber
 }
 
-// postOffTest sends a bodiless POST without the testing.T, for use off
-// the test goroutine (t.Fatal must not be called there).
-func postOffTest(c *client, path string) (response, error) {
-	req, err := http.NewRequest("POST", c.e.srv.URL+path, nil)
-	if err != nil {
-		return response{}, err
-	}
-	req.AddCookie(c.cookie)
-	resp, err := c.e.srv.Client().Do(req)
-	if err != nil {
-		return response{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return response{status: resp.StatusCode, header: resp.Header, body: b}, err
-}
-
 // A projector that accepts connections but never answers delays only its
 // own actions, each by its own timeout: the scene's other devices finish,
 // and the API, the bookings and the other devices answer meanwhile.
@@ -99,16 +81,19 @@ func TestSceneWithHungProjector(t *testing.T) {
 	changes, unsubscribe := a.Subscribe(64)
 	defer unsubscribe()
 
+	// The request answers at once (202); the run's results and end come
+	// on the event stream.
 	type sceneRun struct {
-		r    response
-		err  error
-		took time.Duration
+		results []roomav.SceneEvent
+		took    time.Duration
 	}
+	events := e.sceneStream("ratssaal")
 	done := make(chan sceneRun, 1)
 	start := time.Now()
+	id := startScene(t, anna, "/api/v1/rooms/ratssaal/scenes/hybrid")
 	go func() {
-		r, err := postOffTest(anna, "/api/v1/rooms/ratssaal/scenes/hybrid")
-		done <- sceneRun{r, err, time.Since(start)}
+		res, _ := events.run(id, 10*time.Second)
+		done <- sceneRun{res, time.Since(start)}
 	}()
 	waitFor := time.After(2 * time.Second)
 	for underway := false; !underway; {
@@ -158,22 +143,13 @@ func TestSceneWithHungProjector(t *testing.T) {
 	case <-time.After(3 * time.Second):
 		t.Fatal("the scene did not end within 3 s")
 	}
-	if run.err != nil || run.r.status != http.StatusOK {
-		t.Fatalf("scene: %v %d %s", run.err, run.r.status, run.r.body)
-	}
 	// The projector's two actions cost at most a few of its timeouts; the
 	// scene's own deadline (90 s) must play no part.
 	if limit := 2500 * time.Millisecond; run.took > limit {
 		t.Errorf("the scene took %v, want < %v", run.took, limit)
 	}
-	var res struct {
-		Results []av.Result `json:"results"`
-	}
-	if err := json.Unmarshal(run.r.body, &res); err != nil {
-		t.Fatal(err)
-	}
 	perDevice := map[string]string{}
-	for _, r := range res.Results {
+	for _, r := range run.results {
 		perDevice[r.Device] += fmt.Sprintf(" %s:%t %s", r.Command, r.OK, r.Error)
 		if r.OK != (r.Device != "beamer") {
 			t.Errorf("%s %s: ok %t (%s)", r.Device, r.Command, r.OK, r.Error)
@@ -185,8 +161,8 @@ func TestSceneWithHungProjector(t *testing.T) {
 			want = len(sc.Actions)
 		}
 	}
-	if want == 0 || len(res.Results) != want {
-		t.Errorf("%d results, want %d: %+v", len(res.Results), want, res.Results)
+	if want == 0 || len(run.results) != want {
+		t.Errorf("%d results, want %d: %+v", len(run.results), want, run.results)
 	}
 	t.Logf("scene took %v:%v", run.took, perDevice)
 }

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/kogge-project/kogge/daemon/backends"
 	"github.com/kogge-project/kogge/daemon/config"
@@ -31,13 +32,11 @@ func (e *testEnv) withDemoDevices() {
 func TestDevicesScenesAndCommands(t *testing.T) {
 	e := newTestEnv(t)
 	e.withDemoDevices()
+	events := e.sceneStream("sitzungszimmer-2")
 	anna := e.login("anna")
-	var run struct {
-		Results []av.Result `json:"results"`
-	}
-	anna.do("POST", "/api/v1/rooms/sitzungszimmer-2/scenes/on", nil).json(t, &run)
-	if len(run.Results) != 1 || !run.Results[0].OK {
-		t.Fatalf("scene: %+v", run.Results)
+	results, _ := events.run(startScene(t, anna, "/api/v1/rooms/sitzungszimmer-2/scenes/on"), 20*time.Second)
+	if len(results) != 1 || !results[0].OK {
+		t.Fatalf("scene: %+v", results)
 	}
 	var devs struct {
 		Devices []av.Status `json:"devices"`
@@ -82,10 +81,13 @@ func TestDeviceAndSceneLabelsReachThePages(t *testing.T) {
 	if l.SceneLabels["hybrid"] != "Hybride Sitzung" || l.SceneLabels["off"] != "Alles aus" || len(l.Scenes) != 2 {
 		t.Fatalf("scene labels: %+v %+v", l.Scenes, l.SceneLabels)
 	}
-	if l.Devices[1].Muted != nil {
-		t.Fatalf("nobody muted the microphones yet, but muted is %v", *l.Devices[1].Muted)
+	// Muted is what the DSP reports: nobody muted the microphones yet.
+	if l.Devices[1].Muted == nil || *l.Devices[1].Muted {
+		t.Fatalf("before any mute, muted is %v", l.Devices[1].Muted)
 	}
-	e.server.av.Panel("ratssaal").SetMuted(true)
+	if r := anna.do("POST", "/api/v1/panel/ratssaal/mute", map[string]bool{"mute": true}); r.status != http.StatusOK {
+		t.Fatalf("mute: %d %s", r.status, r.body)
+	}
 	anna.do("GET", "/api/v1/rooms/ratssaal/devices", nil).json(t, &l)
 	if l.Devices[1].Muted == nil || !*l.Devices[1].Muted || l.Devices[0].Muted != nil {
 		t.Fatalf("muted: %+v", l.Devices)

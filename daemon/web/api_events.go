@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/timeline"
 )
 
@@ -54,10 +55,13 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room 
 	ch, cancel := s.subscribe(room, sseBuffer)
 	defer cancel()
 	var devices <-chan av.Status // nil (never ready) without AV
+	var scenes <-chan roomav.SceneEvent
 	if s.av != nil {
-		var stop func()
+		var stop, stopScenes func()
 		devices, stop = s.av.Subscribe(sseBuffer)
 		defer stop()
+		scenes, stopScenes = s.av.SubscribeScenes(sseBuffer)
+		defer stopScenes()
 	}
 	var queues <-chan queueEvent // nil without meetings
 	if s.hub != nil {
@@ -98,6 +102,10 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room 
 			}
 			st.ID = dev
 			if !send(func() error { return writeJSONEvent(w, "device", deviceEvent{Room: r, Status: st}) }) {
+				return nil
+			}
+		case sc := <-scenes:
+			if (room == "" || sc.Room == room) && !send(func() error { return writeJSONEvent(w, "scene", sc) }) {
 				return nil
 			}
 		case q := <-queues:

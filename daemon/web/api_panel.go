@@ -197,7 +197,7 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 				st.Camera = &panelCamera{Device: pc.Camera, Presets: pc.Presets}
 			}
 			if len(pc.Mics) > 0 {
-				st.Mic = &panelMic{Muted: pc.Muted()}
+				st.Mic = &panelMic{Muted: s.av.MicMuted(room.ID)} // as the devices report it
 			}
 		}
 	}
@@ -316,11 +316,11 @@ func (s *server) panelScene(w http.ResponseWriter, r *http.Request, c *caller) e
 		return err
 	}
 	name := r.PathValue("name")
-	res, err := s.sceneRun(r.Context(), c, room.ID, name)
+	id, err := s.sceneStart(c, room.ID, name)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"scene": name, "results": res})
+	writeJSON(w, http.StatusAccepted, map[string]any{"scene": name, "id": id})
 	return nil
 }
 
@@ -385,8 +385,7 @@ func (s *server) panelMute(w http.ResponseWriter, r *http.Request, c *caller) er
 	// channels took it.
 	var failed error
 	for _, m := range pc.Mics {
-		_, err := s.deviceDo(r.Context(), c, room.ID, m.Device, av.Command{Name: "mute",
-			Args: map[string]string{"tag": m.Tag, "channel": m.Channel, "mute": strconv.FormatBool(*in.Mute)}})
+		_, err := s.deviceDo(r.Context(), c, room.ID, m.Device, m.MuteCommand(*in.Mute))
 		if err != nil && failed == nil {
 			failed = err
 		}

@@ -41,23 +41,30 @@ const (
 
 // Status is one device as the API and the events stream show it.
 type Status struct {
-	ID        string    `json:"id"`
-	Kind      string    `json:"kind"`
-	Health    Health    `json:"health"`
-	State     State     `json:"state,omitempty"`
-	LastError string    `json:"last_error,omitempty"`
-	LastSeen  time.Time `json:"last_seen,omitzero"`
-	Since     time.Time `json:"since"` // when Health last changed
+	ID        string `json:"id"`
+	Kind      string `json:"kind"`
+	Health    Health `json:"health"`
+	State     State  `json:"state,omitempty"`
+	LastError string `json:"last_error,omitempty"`
+	// Problem is a configuration problem in words (a refused login, a
+	// DSP block camera follow cannot use): the device answers, but not
+	// as configured, and retrying will not change that.
+	Problem  string    `json:"problem,omitempty"`
+	LastSeen time.Time `json:"last_seen,omitzero"`
+	Since    time.Time `json:"since"` // when Health last changed
 }
 
 // DeviceConfig is one [[rooms.devices]] table, resolved.
 type DeviceConfig struct {
 	ID, Room, Kind, Address string
-	Password                string
-	Options                 map[string]string
-	ConnectTimeout          time.Duration // default 3 s
-	CommandTimeout          time.Duration // default 5 s
-	PollEvery               time.Duration // default per kind, 30 s
+	// Label names the device in the errors people read ("Beamer"); the
+	// id when empty.
+	Label              string
+	Username, Password string // PJLink: password; Tesira: both
+	Options            map[string]string
+	ConnectTimeout     time.Duration // default 3 s
+	CommandTimeout     time.Duration // default 5 s
+	PollEvery          time.Duration // default per kind, 30 s
 }
 
 // Limits and defaults, named so the tests and the docs agree.
@@ -90,6 +97,14 @@ func (e *RefusedError) Unwrap() error { return e.Err }
 // for its lamp before it takes an input).
 type Timeouter interface {
 	Timeout(cmd Command) time.Duration
+}
+
+// Reporter is implemented by drivers whose device reports changes by
+// itself (a Shure microphone's REP): the supervisor hands over a function
+// that records a new state at once, so a panel hears of a mute pressed at
+// the device without waiting for the next poll. report must not block.
+type Reporter interface {
+	OnReport(report func(State))
 }
 
 // Errors a caller of the supervisor sees.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/kogge-project/kogge/rooms/av/tesira"
 )
@@ -17,9 +18,15 @@ type tesiraDriver struct {
 func newTesiraDriver(cfg DeviceConfig) Driver { return &tesiraDriver{cfg: cfg} }
 
 func (d *tesiraDriver) Connect(ctx context.Context) error {
-	return d.s.dial(ctx, func(ctx context.Context) (*tesira.Client, error) {
-		return tesira.Dial(ctx, d.cfg.Address, tesira.Options{DialTimeout: d.cfg.ConnectTimeout, CommandTimeout: d.cfg.CommandTimeout})
-	})
+	return tesiraLoginProblem(d.s.dial(ctx, func(ctx context.Context) (*tesira.Client, error) {
+		return tesira.Dial(ctx, d.cfg.Address, TesiraOptions(d.cfg))
+	}))
+}
+
+// TesiraOptions are the client options of a configured Tesira, its login
+// included (docs/protocols/tesira.md §10); camera follow dials with them too.
+func TesiraOptions(cfg DeviceConfig) tesira.Options {
+	return tesira.Options{DialTimeout: cfg.ConnectTimeout, CommandTimeout: cfg.CommandTimeout, Username: cfg.Username, Password: cfg.Password}
 }
 
 func (d *tesiraDriver) Exec(ctx context.Context, cmd Command) error {
@@ -52,8 +59,10 @@ func (d *tesiraDriver) exec(ctx context.Context, cmd Command) error {
 	return fmt.Errorf("a tesira device has no command %q", cmd.Name)
 }
 
-// Poll asks for the firmware version: cheap, and it proves the session
-// still answers (TTP has no other keep-alive).
+// Poll asks for the firmware version (cheap, and proof the session still
+// answers: TTP has no other keep-alive) and the mute of the channels the
+// room's scenes switch (Options["mutes"], "Mics:1,Mics:2"), so that the
+// pages show what the DSP says, not what Kogge last asked of it.
 func (d *tesiraDriver) Poll(ctx context.Context) (State, error) {
 	c, err := d.s.client()
 	if err != nil {
@@ -63,7 +72,20 @@ func (d *tesiraDriver) Poll(ctx context.Context) (State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return State{"version": v}, nil
+	st := State{"version": v}
+	for _, m := range strings.Split(d.cfg.Options["mutes"], ",") {
+		tag, chs, ok := strings.Cut(m, ":")
+		ch, err := strconv.Atoi(chs)
+		if !ok || err != nil {
+			continue
+		}
+		muted, err := c.Mute(ctx, tag, ch)
+		if err != nil {
+			continue // a wrong tag is the scene's refusal to report, not the poll's
+		}
+		st["mute."+tag+"."+chs] = strconv.FormatBool(muted)
+	}
+	return st, nil
 }
 
 func (d *tesiraDriver) Close() error { return d.s.close() }

@@ -134,6 +134,10 @@ func NewDriver(cfg DeviceConfig) (Driver, error) {
 		return newVISCADriver(cfg), nil
 	case KindTesira:
 		return newTesiraDriver(cfg), nil
+	case KindShure:
+		return newShureDriver(cfg), nil
+	case KindMDC:
+		return newMDCDriver(cfg), nil
 	}
 	return nil, fmt.Errorf("device %s: unknown kind %q", cfg.ID, cfg.Kind)
 }

@@ -7,20 +7,22 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/kogge-project/kogge/rooms/av/tesira"
 )
 
-// Follow points a camera at whoever speaks: the DSP publishes each
-// microphone's gate state, and the camera recalls that seat's preset.
+// Follow points a camera at whoever speaks: a device reports each
+// microphone's gate (a Tesira logic block, a Shure automixer; later a
+// discussion system's seats), and the camera recalls that seat's preset.
 type Follow struct {
 	Camera string // supervisor id of the camera
-	// Dial opens the DSP session the follower subscribes on (its own,
-	// beside the supervisor's: publications must not wait behind commands).
-	Dial    func(ctx context.Context) (*tesira.Client, error)
-	MicTag  string
+	// Source is the supervisor id of the device that reports the gates:
+	// a configuration problem found while following shows in its health.
+	Source string
+	// Open starts the session the follower listens on (its own, beside
+	// the supervisor's: reports must not wait behind commands), asking
+	// for the gates of the given channels. TesiraGates and ShureGates
+	// build it.
+	Open    func(ctx context.Context, channels []int) (GateSession, error)
 	Presets map[int]int // microphone channel -> camera preset
 	Default int
 	// Hold: after the last microphone closes, wait this long before the
@@ -48,6 +50,17 @@ func RunFollow(ctx context.Context, f Follow, sup *Supervisor) {
 		if ctx.Err() != nil {
 			return
 		}
+		var cfg *ConfigError
+		if errors.As(err, &cfg) {
+			// The device answered, and said the configuration does not
+			// fit it: retrying cannot help until someone changes one of
+			// them (a reload restarts the follower). Say so where an
+			// operator looks, the device's health, and stop.
+			f.Log.Error("camera follow: configuration problem; not following", "err", err)
+			sup.SetProblem(f.Source, "camera follow: "+cfg.Problem)
+			<-ctx.Done()
+			return
+		}
 		if subscribed {
 			attempt = 0 // a session that worked starts the backoff afresh
 		}
@@ -62,32 +75,26 @@ func RunFollow(ctx context.Context, f Follow, sup *Supervisor) {
 	}
 }
 
-func token(ch int) string { return "kogge-mic-" + strconv.Itoa(ch) }
-
-// followKeepAlive: TTP has no keep-alive of its own; asking for the
-// version now and then notices a DSP that went silent
-// (docs/protocols/tesira.md §7).
+// followKeepAlive: neither TTP nor Shure's command strings have a
+// keep-alive of their own; asking the device something now and then
+// notices one that went silent (docs/protocols/tesira.md §7).
 const followKeepAlive = 30 * time.Second
 
 // followRetry is when a failed preset recall is tried again.
 const followRetry = 2 * time.Second
 
 func (f Follow) session(ctx context.Context, sup *Supervisor) (subscribed bool, err error) {
-	c, err := f.Dial(ctx)
-	if err != nil {
-		return false, err
-	}
-	defer c.Close()
 	channels := make([]int, 0, len(f.Presets))
 	for ch := range f.Presets {
 		channels = append(channels, ch)
 	}
 	slices.Sort(channels)
-	for _, ch := range channels {
-		if err := c.Subscribe(ctx, f.MicTag, "state", ch, token(ch), 0); err != nil && !errors.Is(err, tesira.ErrAlreadySubscribed) {
-			return false, fmt.Errorf("subscribing to %s channel %d: %w", f.MicTag, ch, err)
-		}
+	c, err := f.Open(ctx, channels)
+	if err != nil {
+		return false, err
 	}
+	defer c.Close()
+	sup.SetProblem(f.Source, "") // following: whatever was wrong is no more
 	d := director{f: f, open: map[int]time.Time{}, current: -1}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
@@ -98,22 +105,16 @@ func (f Follow) session(ctx context.Context, sup *Supervisor) (subscribed bool, 
 		select {
 		case <-ctx.Done():
 			return true, nil
-		case <-c.Done():
-			return true, c.Err()
 		case <-alive.C:
-			if _, err := c.Version(ctx); err != nil {
+			if err := c.KeepAlive(ctx); err != nil {
 				return true, fmt.Errorf("keep-alive: %w", err)
 			}
 			continue
-		case p, ok := <-c.Publications():
+		case g, ok := <-c.Gates():
 			if !ok {
 				return true, c.Err()
 			}
-			ch, on, ok := parsePublication(p)
-			if !ok {
-				continue
-			}
-			d.mic(ch, on, time.Now())
+			d.mic(g.Channel, g.Open, time.Now())
 		case <-timer.C:
 		}
 		preset, wait, move := d.decide(time.Now())
@@ -139,19 +140,6 @@ func (f Follow) session(ctx context.Context, sup *Supervisor) (subscribed bool, 
 func cameraOn(sup *Supervisor, id string) bool {
 	st, err := sup.Status(id)
 	return err == nil && st.State["power"] == "on" // unknown (not polled yet) is not on
-}
-
-func parsePublication(p tesira.Publication) (ch int, on bool, ok bool) {
-	s, found := strings.CutPrefix(p.Token, "kogge-mic-")
-	if !found {
-		return 0, false, false
-	}
-	ch, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, false, false
-	}
-	on, err = p.Bool()
-	return ch, on, err == nil
 }
 
 // director decides where the camera looks; it is pure, so its rules are

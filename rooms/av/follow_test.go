@@ -50,15 +50,15 @@ func TestCameraFollowsSpeaker(t *testing.T) {
 		go func() {
 			defer close(done)
 			RunFollow(ctx, Follow{
-				Camera: "kamera", MicTag: "Mics", Presets: map[int]int{1: 2, 2: 3, 3: 4}, Default: 1,
+				Camera: "kamera", Presets: map[int]int{1: 2, 2: 3, 3: 4}, Default: 1,
 				Hold: 2 * time.Second, Debounce: 400 * time.Millisecond,
-				Dial: func(ctx context.Context) (*tesira.Client, error) {
+				Open: TesiraGates("Mics", func(ctx context.Context) (*tesira.Client, error) {
 					return tesira.Dial(ctx, "dsp", tesira.Options{Dial: func(context.Context, string, string) (net.Conn, error) {
 						a, b := net.Pipe()
 						go dsp.Serve(b)
 						return a, nil
 					}})
-				},
+				}),
 			}, sup)
 		}()
 		time.Sleep(time.Second) // fake time: connected and subscribed

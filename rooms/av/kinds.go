@@ -15,23 +15,28 @@ const (
 	KindVISCAIP  = "visca-ip"
 	KindVISCATCP = "visca-tcp"
 	KindTesira   = "tesira"
+	KindShure    = "shure" // MXA, MXW, ULX-D command strings
+	KindMDC      = "mdc"   // Samsung flat panels
 )
 
 // DefaultPorts are the protocols' well-known ports.
-var DefaultPorts = map[string]int{KindPJLink: 4352, KindVISCAIP: 52381, KindVISCATCP: 5678, KindTesira: 23}
+var DefaultPorts = map[string]int{KindPJLink: 4352, KindVISCAIP: 52381, KindVISCATCP: 5678, KindTesira: 23, KindShure: 2202, KindMDC: 1515}
 
 // pollEvery is how often each kind is polled by default: a projector's
 // lamp and errors change slowly; a Tesira session needs a sign of life
 // well within its 60 s; a camera's position only matters when someone
 // looks.
 var pollEvery = map[string]time.Duration{
-	KindPJLink: 30 * time.Second, KindTesira: 30 * time.Second,
+	KindPJLink: 30 * time.Second, KindTesira: 30 * time.Second, KindMDC: 30 * time.Second,
+	// A Shure device reports changes by itself; the poll only proves it
+	// is there.
+	KindShure:   time.Minute,
 	KindVISCAIP: time.Minute, KindVISCATCP: time.Minute,
 }
 
 // Kinds lists the device kinds, sorted.
 func Kinds() []string {
-	return []string{KindPJLink, KindTesira, KindVISCAIP, KindVISCATCP}
+	return []string{KindMDC, KindPJLink, KindShure, KindTesira, KindVISCAIP, KindVISCATCP}
 }
 
 // commandArgs is the command vocabulary per kind: each command and the
@@ -48,6 +53,16 @@ var commandArgs = map[string]map[string][]string{
 	KindTesira: {
 		"mute":  {"tag", "channel", "mute"},
 		"level": {"tag", "channel", "db"},
+	},
+	KindShure: {
+		"mute": {"channel", "mute"},
+	},
+	// A flat panel is used in scenes like a PJLink display.
+	KindMDC: {
+		"power":  {"on"},
+		"input":  {"input"},  // hdmi1, hdmi2, displayport, … or a source code
+		"volume": {"volume"}, // 0–100
+		"mute":   {"mute"},   // sound
 	},
 }
 
@@ -81,6 +96,11 @@ func CheckCommand(kind string, cmd Command) error {
 	for _, a := range args {
 		if _, ok := cmd.Args[a]; !ok {
 			return fmt.Errorf("command %q needs the argument %q", cmd.Name, a)
+		}
+	}
+	if kind == KindMDC && cmd.Name == "input" {
+		if _, err := MDCInput(cmd.Args["input"]); err != nil {
+			return err
 		}
 	}
 	// Values are checked here, not by the device: a malformed request is
@@ -117,6 +137,8 @@ func checkArg(cmd, name, v string) error {
 		return intIn(1, 256)
 	case "speed":
 		return intIn(1, 24)
+	case "volume":
+		return intIn(0, 100)
 	case "pan", "tilt":
 		return intIn(-65535, 65535)
 	case "db":

@@ -35,6 +35,14 @@ const DefaultSceneDeadline = 90 * time.Second
 // order, all under one deadline, and reports a result per action. A
 // failing or hung device does not hold up or stop the others.
 func (s *Supervisor) RunScene(ctx context.Context, sc Scene, deadline time.Duration) []Result {
+	return s.RunSceneReporting(ctx, sc, deadline, nil)
+}
+
+// RunSceneReporting is RunScene that also hands each action's result to
+// report (if not nil) as soon as it is known, from the device's
+// goroutine: a panel hears the camera is ready while the projector still
+// warms up.
+func (s *Supervisor) RunSceneReporting(ctx context.Context, sc Scene, deadline time.Duration, report func(Result)) []Result {
 	if deadline <= 0 {
 		deadline = DefaultSceneDeadline
 	}
@@ -61,6 +69,9 @@ func (s *Supervisor) RunScene(ctx context.Context, sc Scene, deadline time.Durat
 					r.OK, r.Error = false, err.Error()
 				}
 				results[i] = r
+				if report != nil {
+					report(r)
+				}
 			}
 		}(byDevice[dev])
 	}

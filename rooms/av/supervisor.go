@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,6 +57,9 @@ func (s *Supervisor) Add(cfg DeviceConfig, drv Driver) error {
 	}
 	d := newDevice(cfg, drv, s.log.With("device", cfg.ID, "kind", cfg.Kind), s.onChange)
 	s.devices[cfg.ID] = d
+	if r, ok := drv.(Reporter); ok {
+		r.OnReport(d.report)
+	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -120,6 +124,14 @@ func contains(xs []string, x string) bool {
 	return false
 }
 
+// SetProblem notes a configuration problem found outside the device's
+// own connection (camera follow's session) in its status ("": solved).
+func (s *Supervisor) SetProblem(id, problem string) {
+	if d, err := s.device(id); err == nil {
+		d.setProblem(problemFollow, problem)
+	}
+}
+
 // Close stops every device goroutine and closes the drivers; it returns
 // when all have ended.
 func (s *Supervisor) Close() {
@@ -141,6 +153,22 @@ type device struct {
 
 	mu sync.Mutex
 	st Status
+	// problems by where they were found (problemConnect, problemFollow);
+	// Status.Problem joins them.
+	problems map[string]string
+}
+
+const (
+	problemConnect = "connect"
+	problemFollow  = "follow"
+)
+
+// name is how errors call the device: its label, else its id.
+func (d *device) name() string {
+	if d.cfg.Label != "" {
+		return d.cfg.Label
+	}
+	return d.cfg.ID
 }
 
 type request struct {
@@ -208,13 +236,13 @@ func (d *device) submit(ctx context.Context, cmd Command) error {
 	select {
 	case d.queue <- req:
 	default:
-		return fmt.Errorf("%s: %w", d.cfg.ID, ErrBusy)
+		return fmt.Errorf("%s: %w", d.name(), ErrBusy)
 	}
 	select {
 	case err := <-req.reply:
 		return err
 	case <-ctx.Done():
-		return fmt.Errorf("%s: %w", d.cfg.ID, ctx.Err())
+		return fmt.Errorf("%s: %w", d.name(), ctx.Err())
 	}
 }
 
@@ -268,7 +296,7 @@ func (d *device) run(ctx context.Context) {
 			return
 		case req := <-d.queue:
 			if !connected && (time.Now().Before(nextAttempt) || !attempt()) {
-				req.reply <- fmt.Errorf("%s: %w", d.cfg.ID, ErrOffline)
+				req.reply <- fmt.Errorf("%s: %w", d.name(), ErrOffline)
 				continue
 			}
 			err := d.exec(ctx, req)
@@ -333,16 +361,26 @@ func (d *device) connect(ctx context.Context) bool {
 	cctx, cancel := context.WithTimeout(ctx, d.cfg.ConnectTimeout)
 	defer cancel()
 	err := d.drv.Connect(cctx)
-	if err != nil {
+	var cfg *ConfigError
+	switch {
+	case errors.As(err, &cfg):
+		// It answered, but will not take the configuration: say what
+		// is wrong in words; the reconnection backoff keeps trying, in
+		// case the device is what gets changed.
+		d.setProblem(problemConnect, cfg.Problem)
+		d.record(fmt.Errorf("%w: %v", ErrOffline, err), nil)
+	case err != nil:
 		// Unreachable is offline, whatever the breaker says.
 		d.record(fmt.Errorf("%w: %v", ErrOffline, err), nil)
+	default:
+		d.setProblem(problemConnect, "")
 	}
 	return err == nil
 }
 
 func (d *device) exec(ctx context.Context, req request) error {
 	if err := req.ctx.Err(); err != nil {
-		return fmt.Errorf("%s: %w", d.cfg.ID, &callerGone{err}) // the caller left while queued
+		return fmt.Errorf("%s: %w", d.name(), &callerGone{err}) // the caller left while queued
 	}
 	timeout := d.cfg.CommandTimeout
 	if t, ok := d.drv.(Timeouter); ok {
@@ -365,7 +403,7 @@ func (d *device) exec(ctx context.Context, req request) error {
 	}
 	d.record(err, nil)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", d.cfg.ID, req.cmd.Name, err)
+		return fmt.Errorf("%s %s: %w", d.name(), req.cmd.Name, err)
 	}
 	return nil
 }
@@ -437,12 +475,56 @@ func sameState(a, b State) bool {
 	return true
 }
 
+// setProblem records (or clears, with "") a configuration problem and
+// reports the change.
+func (d *device) setProblem(from, problem string) {
+	d.mu.Lock()
+	if d.problems == nil {
+		d.problems = map[string]string{}
+	}
+	if d.problems[from] == problem {
+		d.mu.Unlock()
+		return
+	}
+	if problem == "" {
+		delete(d.problems, from)
+	} else {
+		d.problems[from] = problem
+	}
+	var parts []string
+	for _, k := range []string{problemConnect, problemFollow} {
+		if p := d.problems[k]; p != "" {
+			parts = append(parts, p)
+		}
+	}
+	d.st.Problem = strings.Join(parts, "; ")
+	out := d.st
+	out.State = cloneState(d.st.State)
+	d.mu.Unlock()
+	d.onChange(out)
+}
+
+// report records a state the device sent by itself (see Reporter).
+func (d *device) report(st State) {
+	d.mu.Lock()
+	if sameState(d.st.State, st) {
+		d.mu.Unlock()
+		return
+	}
+	d.st.State = cloneState(st)
+	d.st.LastSeen = time.Now().UTC()
+	out := d.st
+	out.State = cloneState(d.st.State)
+	d.mu.Unlock()
+	d.onChange(out)
+}
+
 // drain answers the commands still queued when the supervisor stops.
 func (d *device) drain(err error) {
 	for {
 		select {
 		case req := <-d.queue:
-			req.reply <- fmt.Errorf("%s: %w", d.cfg.ID, err)
+			req.reply <- fmt.Errorf("%s: %w", d.name(), err)
 		default:
 			return
 		}

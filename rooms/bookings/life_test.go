@@ -34,7 +34,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { f.st.Close() })
 	f.room = rooms.Room{ID: "sz2", Name: "Sitzungszimmer 2", Capacity: 20, Zone: zone,
-		PrepLead: 15 * time.Minute, CheckinGrace: 10 * time.Minute, Hours: rooms.AlwaysOpen()}
+		PrepLead: rooms.Lead(15 * time.Minute), CheckinGrace: 10 * time.Minute, Hours: rooms.AlwaysOpen()}
 	f.svc = bookings.New(bookings.Options{Store: f.st, Now: func() time.Time { return f.clock },
 		Room: func(id string) (rooms.Room, bool) { return f.room, id == f.room.ID }})
 	return f
@@ -98,6 +98,21 @@ func TestCheckIn(t *testing.T) {
 	f.clock = late.Start.Add(10 * time.Minute)
 	_, err = f.svc.CheckIn(anna, late.ID)
 	refusal(t, err, "wrong-state.checkin-closed")
+}
+
+// A room configured with prep_lead = "0s" opens check-in at the start,
+// not at the default 15 minutes before it.
+func TestCheckInZeroPrepLead(t *testing.T) {
+	f := newFixture(t)
+	f.room.PrepLead = rooms.Lead(0)
+	b := f.book("anna", false)
+	f.clock = b.Start.Add(-time.Minute)
+	_, err := f.svc.CheckIn(door, b.ID)
+	refusal(t, err, "wrong-state.checkin-early")
+	f.clock = b.Start
+	if got, err := f.svc.CheckIn(door, b.ID); err != nil || got.Status != rooms.StatusCheckedIn {
+		t.Fatalf("check-in at the start with a zero lead: %+v %v", got, err)
+	}
 }
 
 // Confidential bookings: only their creator, admins and the room's panel

@@ -61,9 +61,10 @@ type Store interface {
 
 // Options configure a Timeline; the zero value works.
 type Options struct {
-	// Room returns a room's PrepLead and CheckinGrace (zero =
-	// rooms.DefaultPrepLead / DefaultCheckinGrace). Nil or an unknown
-	// room means the defaults.
+	// Room returns a room's PrepLead and CheckinGrace (a nil PrepLead
+	// and a zero grace mean rooms.DefaultPrepLead / DefaultCheckinGrace;
+	// a PrepLead of zero is zero). Nil or an unknown room means the
+	// defaults.
 	Room func(id string) (rooms.Room, bool)
 	// Logger defaults to discarding everything.
 	Logger *slog.Logger

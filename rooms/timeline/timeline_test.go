@@ -15,7 +15,11 @@ import (
 // roomsWith serves one room's timeline settings for every room id.
 func roomsWith(lead, grace time.Duration) func(string) (rooms.Room, bool) {
 	return func(id string) (rooms.Room, bool) {
-		return rooms.Room{ID: id, PrepLead: lead, CheckinGrace: grace}, true
+		r := rooms.Room{ID: id, CheckinGrace: grace}
+		if lead != 0 {
+			r.PrepLead = rooms.Lead(lead)
+		}
+		return r, true
 	}
 }
 

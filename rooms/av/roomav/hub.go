@@ -2,23 +2,21 @@ package roomav
 
 import (
 	"sync"
-
-	"github.com/kogge-project/kogge/rooms/av"
 )
 
-// hub hands device changes to every subscriber without ever waiting for a
-// slow one (it misses changes; each carries the device's whole status, so
-// the next one repairs it).
-type hub struct {
+// hub hands changes to every subscriber without ever waiting for a slow
+// one (it misses some: a device change carries the device's whole status,
+// so the next one repairs it; a scene's end says how many actions failed).
+type hub[T any] struct {
 	mu   sync.Mutex
-	subs map[chan av.Status]struct{}
+	subs map[chan T]struct{}
 }
 
-func (h *hub) subscribe(buffer int) (<-chan av.Status, func()) {
-	ch := make(chan av.Status, buffer)
+func (h *hub[T]) subscribe(buffer int) (<-chan T, func()) {
+	ch := make(chan T, buffer)
 	h.mu.Lock()
 	if h.subs == nil {
-		h.subs = map[chan av.Status]struct{}{}
+		h.subs = map[chan T]struct{}{}
 	}
 	h.subs[ch] = struct{}{}
 	h.mu.Unlock()
@@ -29,12 +27,12 @@ func (h *hub) subscribe(buffer int) (<-chan av.Status, func()) {
 	}
 }
 
-func (h *hub) publish(st av.Status) {
+func (h *hub[T]) publish(v T) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for ch := range h.subs {
 		select {
-		case ch <- st:
+		case ch <- v:
 		default:
 		}
 	}

@@ -1,8 +1,10 @@
 package roomav
 
 import (
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/kogge-project/kogge/rooms/av"
@@ -20,8 +22,26 @@ type PanelControls struct {
 	muted *bool // as last set through Kogge; nil: unknown
 }
 
-// MicChannel is one DSP mute channel.
+// MicChannel is one microphone mute channel: of a Tesira block (Tag) or
+// of a Shure device (no tag).
 type MicChannel struct{ Device, Tag, Channel string }
+
+// MuteCommand is the command that mutes (or unmutes) the channel.
+func (m MicChannel) MuteCommand(mute bool) av.Command {
+	args := map[string]string{"channel": m.Channel, "mute": strconv.FormatBool(mute)}
+	if m.Tag != "" {
+		args["tag"] = m.Tag
+	}
+	return av.Command{Name: "mute", Args: args}
+}
+
+// stateKey is where the device's driver reports the channel's mute.
+func (m MicChannel) stateKey() string {
+	if m.Tag == "" {
+		return "mute." + m.Channel
+	}
+	return "mute." + m.Tag + "." + m.Channel
+}
 
 // defaultPresets are offered for a camera without camera_follow presets.
 var defaultPresets = []int{1, 2, 3, 4, 5, 6}
@@ -55,7 +75,8 @@ func panelControlsOf(r Room) *PanelControls {
 	}
 	for _, sc := range r.Scenes {
 		for _, a := range sc.Actions {
-			if kinds[a.Device] != av.KindTesira || a.Name != "mute" || a.Args["tag"] == "" || a.Args["channel"] == "" {
+			k := kinds[a.Device]
+			if a.Name != "mute" || a.Args["channel"] == "" || !(k == av.KindTesira && a.Args["tag"] != "" || k == av.KindShure) {
 				continue
 			}
 			m := MicChannel{Device: a.Device, Tag: a.Args["tag"], Channel: a.Args["channel"]}
@@ -85,4 +106,64 @@ func (pc *PanelControls) SetMuted(m bool) {
 	pc.mu.Lock()
 	pc.muted = &m
 	pc.mu.Unlock()
+}
+
+// watchOptions adds to a microphone device's options the channels its
+// driver reads on each poll (the ones the room's scenes mute), unless the
+// configuration lists them itself.
+func (pc *PanelControls) watchOptions(dc av.DeviceConfig) map[string]string {
+	key := map[string]string{av.KindTesira: "mutes", av.KindShure: "channels"}[dc.Kind]
+	if key == "" || dc.Options[key] != "" {
+		return dc.Options
+	}
+	var list []string
+	for _, m := range pc.Mics {
+		if m.Device != dc.ID {
+			continue
+		}
+		if m.Tag != "" {
+			list = append(list, m.Tag+":"+m.Channel)
+		} else {
+			list = append(list, m.Channel)
+		}
+	}
+	if len(list) == 0 {
+		return dc.Options
+	}
+	out := maps.Clone(dc.Options)
+	if out == nil {
+		out = map[string]string{}
+	}
+	out[key] = strings.Join(list, ",")
+	return out
+}
+
+// mutedOf is whether a device's microphone channels are muted as it
+// reports them in st; before it has reported them all, as last set
+// through Kogge.
+func (pc *PanelControls) mutedOf(dev string, st av.State) *bool {
+	return pc.mutedAll(map[string]av.State{dev: st}, dev)
+}
+
+// mutedAll is whether every microphone channel (of the given devices; all
+// when none are given) is muted by the devices' reports: true when all
+// are, false when any is not, the last state set through Kogge when a
+// device has not reported yet.
+func (pc *PanelControls) mutedAll(states map[string]av.State, only ...string) *bool {
+	all, seen := true, 0
+	for _, m := range pc.Mics {
+		if len(only) > 0 && !slices.Contains(only, m.Device) {
+			continue
+		}
+		v, ok := states[m.Device][m.stateKey()]
+		if !ok {
+			return pc.Muted()
+		}
+		seen++
+		all = all && v == "true"
+	}
+	if seen == 0 {
+		return pc.Muted()
+	}
+	return &all
 }

@@ -1,15 +1,18 @@
 package roomav
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"reflect"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/shure"
 	"github.com/kogge-project/kogge/rooms/av/tesira"
 	"github.com/kogge-project/kogge/rooms/timeline"
 )
@@ -22,7 +25,9 @@ import (
 type AV struct {
 	log       *slog.Logger
 	newDriver func(av.DeviceConfig) (av.Driver, error)
-	hub       hub
+	hub       hub[av.Status]
+	scenes    hub[SceneEvent]
+	sceneWG   sync.WaitGroup // scenes started by StartScene
 
 	mu    sync.RWMutex
 	rooms map[string]*avRoom
@@ -75,6 +80,9 @@ func (a *AV) build(r Room) (*avRoom, error) {
 		prep: r.Prep, end: r.End, panel: panelControlsOf(r)}
 	ar.sup = av.NewSupervisor(a.log, a.hub.publish)
 	for _, dc := range r.Devices {
+		// Errors name the device as people know it, not room/device.
+		dc.Label = cmp.Or(r.Labels[dc.ID], dc.ID)
+		dc.Options = ar.panel.watchOptions(dc)
 		drv, err := a.newDriver(dc)
 		if err != nil {
 			ar.close()
@@ -172,8 +180,9 @@ func (a *AV) Statuses(room string) []av.Status {
 }
 
 // DeviceView is a device's status as the pages get it: with its display
-// label from the config, and for a DSP whose microphones the panel mutes,
-// whether they are muted (as last set through Kogge; absent: unknown).
+// label from the config, and for a DSP or microphone whose channels the
+// panel mutes, whether they are muted, as the device reports it (or,
+// before it reported, as last set through Kogge; absent: unknown).
 type DeviceView struct {
 	av.Status
 	Label string `json:"label,omitempty"`
@@ -190,7 +199,7 @@ func (a *AV) DeviceViews(room string) []DeviceView {
 			v.Label = ar.labels[st.ID]
 			for _, m := range ar.panel.Mics {
 				if m.Device == st.ID {
-					v.Muted = ar.panel.Muted()
+					v.Muted = ar.panel.mutedOf(st.ID, st.State)
 					break
 				}
 			}
@@ -198,6 +207,20 @@ func (a *AV) DeviceViews(room string) []DeviceView {
 		out = append(out, v)
 	}
 	return out
+}
+
+// MicMuted is whether the room's microphones are muted, as their devices
+// report it (nil: not known).
+func (a *AV) MicMuted(room string) *bool {
+	ar := a.room(room)
+	if ar == nil {
+		return nil
+	}
+	states := map[string]av.State{}
+	for _, st := range a.Statuses(room) {
+		states[st.ID] = st.State
+	}
+	return ar.panel.mutedAll(states)
 }
 
 // SceneLabels maps a room's labelled scenes to their labels.
@@ -325,6 +348,7 @@ func (a *AV) Close() {
 	for _, ar := range rs {
 		ar.close()
 	}
+	a.sceneWG.Wait() // their supervisors closed: the scenes end at once
 }
 
 // Change is a prepared reload of the AV: the rooms to swap in (already
@@ -479,24 +503,34 @@ func InUseAt(lookup func(room string, from, to time.Time) ([]rooms.Booking, erro
 	}
 }
 
-// cameraFollow turns a room's camera follow settings into the follower's.
+// cameraFollow turns a room's camera follow settings into the follower's:
+// the gates come from a Tesira's logic block or a Shure automixer.
 func cameraFollow(r Room, log *slog.Logger) (av.Follow, bool) {
 	cf := r.Follow
 	if cf.Camera == "" {
 		return av.Follow{}, false
 	}
-	var dsp av.DeviceConfig
+	var src av.DeviceConfig
 	for _, dc := range r.Devices {
 		if dc.ID == cf.DSP {
-			dsp = dc
+			src = dc
 		}
 	}
-	return av.Follow{
-		Camera: DeviceKey(r.ID, cf.Camera), MicTag: cf.MicTag, Presets: cf.Presets, Default: cf.DefaultPreset,
+	f := av.Follow{
+		Camera: DeviceKey(r.ID, cf.Camera), Source: DeviceKey(r.ID, cf.DSP), Presets: cf.Presets, Default: cf.DefaultPreset,
 		Hold: cf.Hold,
 		Log:  log.With("component", "camera-follow", "room", r.ID),
-		Dial: func(ctx context.Context) (*tesira.Client, error) {
-			return tesira.Dial(ctx, dsp.Address, tesira.Options{DialTimeout: dsp.ConnectTimeout, CommandTimeout: dsp.CommandTimeout})
-		},
-	}, true
+	}
+	switch src.Kind {
+	case av.KindShure:
+		digits, _ := strconv.Atoi(src.Options["channel_digits"])
+		f.Open = av.ShureGates(func(ctx context.Context) (*shure.Client, error) {
+			return shure.Dial(ctx, src.Address, shure.Options{DialTimeout: src.ConnectTimeout, CommandTimeout: src.CommandTimeout, ChannelDigits: digits})
+		})
+	default:
+		f.Open = av.TesiraGates(cf.MicTag, func(ctx context.Context) (*tesira.Client, error) {
+			return tesira.Dial(ctx, src.Address, av.TesiraOptions(src))
+		})
+	}
+	return f, true
 }

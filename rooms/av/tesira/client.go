@@ -31,6 +31,10 @@ type Options struct {
 	// CommandTimeout bounds each command from sending to its reply, and
 	// each write (5 s).
 	CommandTimeout time.Duration
+	// Username and Password answer the login prompt of a protected
+	// system (docs/protocols/tesira.md §10); without them a prompt ends
+	// the dial with ErrLoginRequired.
+	Username, Password string
 	// Logger receives protocol oddities; silent by default.
 	Logger *slog.Logger
 	// Dial replaces net.Dialer (tests hand out one end of a net.Pipe).
@@ -71,6 +75,9 @@ type Client struct {
 	banner chan struct{} // closed when the welcome banner arrived
 	done   chan struct{} // closed when the session ends
 	wg     sync.WaitGroup
+
+	// login is how far the login has come; only the read loop touches it.
+	login loginState
 
 	mu      sync.Mutex
 	pending *call

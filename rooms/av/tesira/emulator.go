@@ -57,7 +57,10 @@ type EmulatorOptions struct {
 	// spec gives TTP no idle timeout.
 	IdleTimeout time.Duration
 	Version     string // DEVICE get version; "4.4.1.2" by default
-	Logger      *slog.Logger
+	// Username and Password protect the emulated system: each session
+	// must log in before the banner (docs/protocols/tesira.md §10).
+	Username, Password string
+	Logger             *slog.Logger
 }
 
 // DefaultNegotiation is what the emulator proposes on connect.

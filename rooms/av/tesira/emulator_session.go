@@ -60,13 +60,16 @@ func (e *Emulator) run(s *session) {
 		return
 	}
 	s.send(string(e.opts.Negotiation))
+	lr := newLineReader(s.conn, MaxLineLength, nil) // refusals need no answer
+	if e.opts.Username != "" && !s.login(lr) {
+		return
+	}
 	if d := e.opts.BannerDelay; d > 0 {
 		t := time.AfterFunc(d, s.greet)
 		defer t.Stop()
 	} else {
 		s.greet()
 	}
-	lr := newLineReader(s.conn, MaxLineLength, nil) // refusals need no answer
 	for {
 		if d := e.opts.IdleTimeout; d > 0 {
 			s.conn.SetReadDeadline(time.Now().Add(d))
@@ -109,6 +112,34 @@ func (e *Emulator) run(s *session) {
 		s.send(line + e.eol) // the echo
 		e.execute(s, line)
 	}
+}
+
+// loginAttempts is how often a session may try before it is closed.
+const loginAttempts = 3
+
+// login asks for a username and a password, as a protected system does
+// (docs/protocols/tesira.md §10), and reports whether they matched.
+func (s *session) login(lr *lineReader) bool {
+	e := s.e
+	for range loginAttempts {
+		s.send("login: ")
+		user, err := lr.readLine()
+		if err != nil {
+			return false
+		}
+		s.send(user + e.eol) // the username is echoed, the password not
+		s.send("Password: ")
+		pass, err := lr.readLine()
+		if err != nil {
+			return false
+		}
+		s.send(e.eol)
+		if user == e.opts.Username && pass == e.opts.Password {
+			return true
+		}
+		s.send("Login incorrect" + e.eol)
+	}
+	return false
 }
 
 func (s *session) greet() {

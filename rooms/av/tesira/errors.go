@@ -22,6 +22,11 @@ var (
 	// a level that is not a finite number).
 	ErrInvalidArgument = errors.New("tesira: invalid argument")
 
+	// ErrLoginRequired: the device asked for a login and none is
+	// configured. ErrLoginFailed: it refused the configured one.
+	ErrLoginRequired = errors.New("tesira: the device asks for a login, and none is configured")
+	ErrLoginFailed   = errors.New("tesira: the device refused the username or password")
+
 	// Kinds of -ERR replies (docs/protocols/tesira.md §5).
 	ErrAddressNotFound   = errors.New("tesira: address not found")
 	ErrParse             = errors.New("tesira: parse error")

@@ -13,6 +13,7 @@ func (c *Client) readLoop() {
 	defer c.wg.Done()
 	defer close(c.pubs) // the only sender, so the only one to close
 	lr := newLineReader(c.conn, MaxLineLength, c.refuse)
+	lr.prompt = isLoginPrompt // a prompt ends without a line break
 	bannerSeen := false
 	for {
 		line, err := lr.readLine()
@@ -29,7 +30,13 @@ func (c *Client) readLoop() {
 			// blank lines; only the banner opens the session.
 			if strings.HasPrefix(strings.TrimSpace(line), bannerPrefix) {
 				bannerSeen = true
+				lr.prompt = nil
 				close(c.banner)
+				continue
+			}
+			if err := c.answerLogin(line); err != nil {
+				c.shutdown(err)
+				return
 			}
 			continue
 		}

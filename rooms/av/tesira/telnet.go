@@ -49,6 +49,10 @@ type lineReader struct {
 	max      int
 	buf      []byte
 	afterCR  bool // the previous line ended at a CR
+	// prompt, when set, says whether an unfinished line is a prompt
+	// waiting for input (a login prompt has no line end); it is then
+	// returned as a line once nothing more is buffered.
+	prompt func(partial []byte) bool
 }
 
 func newLineReader(r io.Reader, max int, onOption func(verb, opt byte)) *lineReader {
@@ -61,6 +65,9 @@ func (lr *lineReader) readLine() (string, error) {
 	lr.buf = lr.buf[:0]
 	tooLong := false
 	for {
+		if lr.prompt != nil && len(lr.buf) > 0 && lr.r.Buffered() == 0 && lr.prompt(lr.buf) {
+			return string(lr.buf), nil
+		}
 		b, err := lr.readData()
 		if err != nil {
 			return "", err
