@@ -130,7 +130,10 @@ func TestVoteRoomAndRemote(t *testing.T) {
 	f.refused("no-open-item", func(s *Session, now time.Time) error { _, err := s.StartVote(now, "Haushalt?", nil, false); return err })
 	f.do("chair", func(s *Session, now time.Time) error { return s.OpenItem(now, 2) })
 	f.refused("secret-remote", func(s *Session, now time.Time) error { _, err := s.StartVote(now, "Wahl", nil, true); return err })
-	f.do("chair", func(s *Session, now time.Time) error { _, err := s.StartVote(now, "Dem Haushalt zustimmen?", nil, false); return err })
+	f.do("chair", func(s *Session, now time.Time) error {
+		_, err := s.StartVote(now, "Dem Haushalt zustimmen?", nil, false)
+		return err
+	})
 	f.refused("vote-open", func(s *Session, now time.Time) error { return s.OpenItem(now, 3) })
 	// Four remote votes, one changed; five room votes entered.
 	remote := map[uint16]string{6: "Nein", 7: "Ja", 8: "Enthaltung", 9: "Ja"}
@@ -208,7 +211,10 @@ func TestMinutes(t *testing.T) {
 	f.session9()
 	f.do("chair", func(s *Session, now time.Time) error { return s.OpenItem(now, 1) })
 	f.do("chair", func(s *Session, now time.Time) error { return s.AddSpeaker(now, "=Anna Berg") })
-	f.do("chair", func(s *Session, now time.Time) error { _, err := s.StartVote(now, "Tagesordnung", nil, false); return err })
+	f.do("chair", func(s *Session, now time.Time) error {
+		_, err := s.StartVote(now, "Tagesordnung", nil, false)
+		return err
+	})
 	f.do("sekretariat", func(s *Session, now time.Time) error { return s.Cast(now, 1, "Ja", false) })
 	s := f.do("chair", func(s *Session, now time.Time) error {
 		if _, err := s.CloseVote(now); err != nil {
