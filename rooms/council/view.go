@@ -14,10 +14,24 @@ type View struct {
 	Quorum QuorumView `json:"quorum"`
 	// Vote is the open vote, or else the last closed one on the open item.
 	Vote *VoteView `json:"vote"`
+	// Agenda is the whole agenda, for the chair (meetings send it to
+	// hosts only).
+	Agenda []AgendaEntry `json:"agenda,omitempty"`
+}
+
+// AgendaEntry is one item of the agenda as the chair picks it.
+type AgendaEntry struct {
+	ID     uint16 `json:"id"`
+	Number string `json:"number"`
+	Name   string `json:"name"`
+	Public bool   `json:"public"`
+	// Done: the item was open before (and is not now).
+	Done bool `json:"done"`
 }
 
 // ItemView is the open item.
 type ItemView struct {
+	ID     uint16    `json:"id"`
 	Number string    `json:"number"`
 	Name   string    `json:"name"`
 	Public bool      `json:"public"`
@@ -42,13 +56,17 @@ type VoteView struct {
 
 // View is what participants see of the session now.
 func (s *Session) View() View {
-	v := View{Rev: s.Rev, Quorum: s.QuorumNow()}
+	v := View{Rev: s.Rev, Quorum: s.QuorumNow(), Agenda: []AgendaEntry{}}
+	for _, a := range s.Agenda {
+		v.Agenda = append(v.Agenda, AgendaEntry{ID: a.ID, Number: a.Number, Name: a.Name, Public: a.Public,
+			Done: len(a.Spans) > 0 && a.ID != s.Open})
+	}
 	it := s.OpenedItem()
 	if it == nil {
 		return v
 	}
 	since := it.Spans[len(it.Spans)-1].Start
-	v.Item = &ItemView{Number: it.Number, Name: it.Name, Public: it.Public, Since: since}
+	v.Item = &ItemView{ID: it.ID, Number: it.Number, Name: it.Name, Public: it.Public, Since: since}
 	var last *Vote // the open vote, or the last since the item opened
 	for i := range s.Votes {
 		if s.Votes[i].Item == it.ID && !s.Votes[i].Opened.Before(since) {
@@ -83,6 +101,7 @@ func voteView(vt *Vote) *VoteView {
 // stream, room panels): a closed item shows only its number and that it is
 // closed; votes on it show no question.
 func (v View) Redacted() View {
+	v.Agenda = nil
 	if v.Item == nil || v.Item.Public {
 		return v
 	}
