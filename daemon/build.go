@@ -208,7 +208,10 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	}
 	c.add(stopAV)
 
-	mt, err := meetings.New(meetingOptions(cfg.WebRTC, cfg.Server.PublicURL, d.demo, st, joinLinks, d.log.With("component", "meetings")))
+	councils := newCouncils(st, joinLinks, func() *oparl.Importer { return d.oparl }, d.web.Load, now)
+	mo := meetingOptions(cfg.WebRTC, cfg.Server.PublicURL, d.demo, st, joinLinks, d.log.With("component", "meetings"))
+	mo.Council = councils
+	mt, err := meetings.New(mo)
 	if err != nil {
 		return c.closeAll, err
 	}
@@ -272,6 +275,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		Broker:        brk,
 		Bookings:      svc,
 		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
+		Council:       councils,
 
 		MaxEventStreamsPerLogin: cfg.Server.MaxEventStreamsPerLogin,
 	}
