@@ -24,6 +24,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/bookings"
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling"
@@ -208,7 +209,10 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	}
 	c.add(stopAV)
 
-	mt, err := meetings.New(meetingOptions(cfg.WebRTC, cfg.Server.PublicURL, d.demo, st, joinLinks, d.log.With("component", "meetings")))
+	councils := newCouncils(st, joinLinks, func() *oparl.Importer { return d.oparl }, d.web.Load, now)
+	mo := meetingOptions(cfg.WebRTC, cfg.Server.PublicURL, d.demo, st, joinLinks, d.log.With("component", "meetings"))
+	mo.Council = councils
+	mt, err := meetings.New(mo)
 	if err != nil {
 		return c.closeAll, err
 	}
@@ -272,6 +276,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		Broker:        brk,
 		Bookings:      svc,
 		GoToAuthorize: web.AuthorizeGoTo(d.goTo),
+		Council:       councils,
 
 		MaxEventStreamsPerLogin: cfg.Server.MaxEventStreamsPerLogin,
 		// The broker's providers are fixed at start, and so are these.
@@ -391,4 +396,49 @@ func (d *daemonProcess) startAV(tl *timeline.Timeline) (stop func(), err error) 
 		wg.Wait()
 		a.Close()
 	}, nil
+}
+
+// newCouncils builds the council sessions' service: agendas seeded from
+// the council information system's import, members' personal links
+// checked by join admission, and every stored change shown in the
+// meeting and on the events stream (through the web server, once it
+// runs).
+func newCouncils(st *store.Store, joins *admission.Joins, importer func() *oparl.Importer, srv func() *web.Server, now func() time.Time) *council.Service {
+	svc := council.NewService(council.Options{
+		Store: st,
+		Now:   now,
+		Agenda: func(bookingID string) []council.ItemInput {
+			imp := importer()
+			if imp == nil {
+				return nil
+			}
+			b, err := st.Get(bookingID)
+			if err != nil {
+				return nil
+			}
+			items, _ := imp.AgendaFor(b)
+			out := make([]council.ItemInput, 0, len(items))
+			for _, it := range items {
+				out = append(out, council.ItemInput{Number: it.Number, Name: it.Name, Public: it.Public})
+			}
+			return out
+		},
+		Changed: func(bookingID string, v council.View) {
+			if s := srv(); s != nil {
+				s.PublishCouncil(bookingID, v)
+			}
+		},
+	})
+	joins.SetMembers(func(bookingID string, id uint16) (string, uint32, bool) {
+		ses, err := svc.Get(bookingID)
+		if err != nil {
+			return "", 0, false
+		}
+		m, err := ses.Member(id)
+		if err != nil {
+			return "", 0, false
+		}
+		return m.Name, m.Generation, true
+	})
+	return svc
 }

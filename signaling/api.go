@@ -44,6 +44,9 @@ type MeetingSpec struct {
 	// PublishQueue sends the speaker queue to Hooks.Queue (council
 	// sessions publish it on the room's events stream).
 	PublishQueue bool
+	// Council: the meeting is a council session; Config.Council runs its
+	// agenda, attendance and votes (council.go).
+	Council bool
 	// Closes is when the meeting ends for everyone (booking end plus
 	// grace); the meeting's own timer closes it.
 	Closes time.Time
@@ -56,6 +59,11 @@ type Ticket struct {
 	// Candidate names an interview candidate's slot ("" otherwise); it is
 	// shown to hosts.
 	Candidate string
+	// Member is the council member (rooms/council) a personal link
+	// belongs to (0: none); MemberName is the member's name, which the
+	// meeting shows instead of the display name typed in.
+	Member     uint16
+	MemberName string
 	// Link is an opaque identity of the join link used (e.g. "guest:3");
 	// Hub.Revoke asks the daemon about it. "" is a link too.
 	Link string
@@ -147,6 +155,9 @@ type Config struct {
 	Now   func() time.Time
 	Log   *slog.Logger
 	Hooks Hooks
+	// Council runs council sessions' agenda, attendance and votes (the
+	// daemon's rooms/council); nil: council meetings have none.
+	Council Council
 }
 
 // MeetingInfo summarises an open meeting.

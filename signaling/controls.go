@@ -6,6 +6,7 @@ import "slices"
 var hostOnly = map[string]bool{
 	"admit": true, "deny": true, "host_mute": true, "remove": true,
 	"lock": true, "end": true, "queue": true, "allow_present": true,
+	"agenda": true, "vote_start": true, "vote_close": true,
 }
 
 // dispatch routes one client message (other than hello and media) from p.
@@ -52,6 +53,8 @@ func (m *meeting) dispatch(p *participant, typ string, msg message) {
 		m.present(p, msg)
 	case *allowPresentMsg:
 		m.allowPresent(p, msg)
+	case *agendaMsg, *voteStartMsg, *voteCloseMsg, *voteMsg:
+		m.councilMessage(p, typ, msg)
 	}
 }
 
@@ -84,12 +87,14 @@ func (m *meeting) hand(p *participant, raised bool) {
 // admit lets one waiter in, or all as far as the limit allows.
 func (m *meeting) admit(host *participant, msg *admitMsg) {
 	if msg.All {
-		for len(m.lobby) > 0 {
+		for _, w := range slices.Clone(m.lobby) {
+			if m.mustWait(w) {
+				continue // closed part: only members and staff
+			}
 			if len(m.joined) >= m.limit() {
 				host.ep.sendError(codeFull, "the meeting is full", "admit")
 				break
 			}
-			w := m.lobby[0]
 			m.audit(host, "admit", w.label()+" "+w.id)
 			m.letIn(w)
 		}
@@ -99,6 +104,10 @@ func (m *meeting) admit(host *participant, msg *admitMsg) {
 	w := m.byID[msg.ID]
 	if w == nil || w.joined {
 		host.ep.sendError(codeNotFound, "nobody with that id is waiting", "admit")
+		return
+	}
+	if m.mustWait(w) {
+		host.ep.sendError(codeClosedPart, "a closed item is open: guests come in when a public item opens", "admit")
 		return
 	}
 	if len(m.joined) >= m.limit() {
@@ -172,6 +181,7 @@ func (m *meeting) queueAction(host *participant, msg *queueMsg) {
 	case "next":
 		if len(m.queue) > 0 {
 			lowered = m.queue[:1]
+			m.recordSpeaker(m.queue[0])
 		}
 	case "remove":
 		t := m.byID[msg.ID]

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/signaling/sfu"
 	"github.com/pion/webrtc/v4"
 )
@@ -33,6 +34,11 @@ type participant struct {
 	peer   MediaPeer
 	// allowed: a host let this guest present (hosts always may).
 	allowed bool
+	// member is the council member whose personal link this is (0: none).
+	member uint16
+	// parked: moved to the lobby while a closed item is open; comes back
+	// when a public one opens (council.go).
+	parked bool
 }
 
 func (p *participant) label() string { return p.name + " (" + string(p.role) + ")" }
@@ -67,6 +73,14 @@ type meeting struct {
 
 	// closers counts MediaPeer/MediaRoom Close calls still running.
 	closers sync.WaitGroup
+
+	// council is the council session's view (nil: not a council
+	// meeting, or nothing known yet); closedPart: a closed item is open
+	// and guests wait in the lobby. inbox holds the latest view the
+	// daemon offered (Hub.Council), taken on kick (council.go).
+	council    *council.View
+	closedPart bool
+	inbox      councilInbox
 }
 
 type joinReq struct{ p *participant }
@@ -96,6 +110,7 @@ func newMeeting(h *Hub, spec MeetingSpec) *meeting {
 		done:    make(chan struct{}),
 		spec:    spec,
 		byID:    make(map[string]*participant),
+		inbox:   councilInbox{kick: make(chan struct{}, 1)},
 	}
 }
 
@@ -145,8 +160,11 @@ func (m *meeting) run() {
 	m.lobbyTimer.Stop()
 	defer m.lobbyTimer.Stop()
 	m.log.Debug("meeting opened")
+	m.councilOpened()
 	for m.stopped == nil {
 		select {
+		case <-m.inbox.kick:
+			m.takeCouncil()
 		case req := <-m.mailbox:
 			m.handle(req)
 			m.armLobbyTimer()
@@ -272,12 +290,12 @@ func (m *meeting) limit() int {
 // lobby when the spec has one.
 func (m *meeting) join(p *participant) {
 	p.since = m.hub.now()
-	if p.role != RoleHost {
+	if p.role != RoleHost && !m.memberSkipsLobby(p) {
 		if m.locked {
 			p.ep.close(refusal(ReasonLocked))
 			return
 		}
-		if m.spec.Lobby {
+		if m.spec.Lobby || m.closedPart {
 			if !p.until.IsZero() && !p.since.Before(p.until) {
 				p.ep.close(refusal(ReasonEnded))
 				return
@@ -300,6 +318,7 @@ func (m *meeting) join(p *participant) {
 	m.byID[p.id] = p
 	if m.enter(p, m.welcome(p, "joined")) {
 		m.audit(p, "join", "")
+		m.memberJoined(p)
 		m.broadcast(false)
 	}
 }
@@ -401,6 +420,7 @@ func (m *meeting) drop(p *participant, action string) {
 	if m.presenter == p {
 		m.presenter, m.presentTrack = nil, ""
 	}
+	m.memberLeft(p)
 	m.broadcast(false)
 }
 
@@ -409,11 +429,11 @@ func (m *meeting) drop(p *participant, action string) {
 func (m *meeting) update(spec MeetingSpec) {
 	closes := m.spec.Closes
 	m.spec.Title, m.spec.Limit, m.spec.Lobby, m.spec.Closes = spec.Title, spec.Limit, spec.Lobby, spec.Closes
-	m.spec.PublishQueue = spec.PublishQueue
+	m.spec.PublishQueue, m.spec.Council = spec.PublishQueue, spec.Council
 	if !spec.Closes.Equal(closes) {
 		m.resetTimer()
 	}
-	if !m.spec.Lobby {
+	if !m.spec.Lobby && !m.closedPart {
 		for len(m.lobby) > 0 && len(m.joined) < m.limit() {
 			m.letIn(m.lobby[0])
 		}

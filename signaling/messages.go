@@ -135,6 +135,10 @@ var inbound = map[string]func() message{
 	"view":          func() message { return new(viewMsg) },
 	"present":       func() message { return new(presentMsg) },
 	"allow_present": func() message { return new(allowPresentMsg) },
+	"agenda":        func() message { return new(agendaMsg) },
+	"vote_start":    func() message { return new(voteStartMsg) },
+	"vote_close":    func() message { return new(voteCloseMsg) },
+	"vote":          func() message { return new(voteMsg) },
 }
 
 // parse decodes one inbound message. typ is the type as far as it could be

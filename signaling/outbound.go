@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/signaling/sfu"
 	"github.com/pion/webrtc/v4"
 )
@@ -27,6 +28,8 @@ type welcomeOut struct {
 	// ICEServers only when State is "joined"; waiters get them with
 	// admitted.
 	ICEServers []webrtc.ICEServer `json:"ice_servers,omitempty"`
+	// Member is the council member a personal link belongs to (0: none).
+	Member uint16 `json:"member,omitempty"`
 }
 
 type admittedOut struct {
@@ -67,6 +70,9 @@ type stateOut struct {
 	Locked       bool             `json:"locked"`
 	Presenter    *presenterOut    `json:"presenter,omitempty"` // nil: nobody presents
 	Lobby        []lobbyOut       `json:"lobby,omitzero"`      // nil for guests, [] for hosts
+	// Council is a council session's open item, quorum and vote (and,
+	// for hosts, the agenda); nil in other meetings.
+	Council *council.View `json:"council,omitempty"`
 }
 
 type errorOut struct {
@@ -74,6 +80,8 @@ type errorOut struct {
 	Code    string `json:"code"`
 	Message string `json:"message,omitempty"`
 	RefType string `json:"ref_type,omitempty"`
+	// Reason says why a council action was refused (code council).
+	Reason string `json:"reason,omitempty"`
 }
 
 type closedOut struct {
@@ -106,6 +114,10 @@ const (
 	codeMedia       = "media"        // the SFU refused (bad SDP, wrong state)
 	codeRateLimited = "rate_limited" // over the inbound rate; the message was ignored
 	codeBusy        = "busy"         // someone else presents already
+	// codeClosedPart: a guest cannot be admitted while a closed item is open.
+	codeClosedPart = "closed_part"
+	// codeCouncil: the council session refused (reason says why).
+	codeCouncil = "council"
 )
 
 // countsAsProtocolError tells which errors count towards maxProtocolErrors:

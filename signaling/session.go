@@ -49,6 +49,10 @@ func (h *Hub) serve(c *conn, remoteAddr string) {
 		addr:      addrKey(remoteAddr),
 		until:     ticket.Until,
 		ep:        c,
+		member:    ticket.Member,
+	}
+	if ticket.Member != 0 && ticket.MemberName != "" {
+		p.name = ticket.MemberName // the chair sees the member, not what was typed
 	}
 	if h.cfg.ICEServers != nil {
 		p.ice = h.cfg.ICEServers(p.id)

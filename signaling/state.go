@@ -14,7 +14,7 @@ func (m *meeting) meetingOut() meetingOut {
 func (m *meeting) welcome(p *participant, state string) []byte {
 	w := welcomeOut{
 		Type: "welcome", Version: ProtocolVersion, ID: p.id, Role: p.role,
-		State: state, Meeting: m.meetingOut(),
+		State: state, Meeting: m.meetingOut(), Member: p.member,
 	}
 	if state == "joined" {
 		w.ICEServers = iceServers(p)
@@ -53,6 +53,7 @@ func (m *meeting) snapshot(forHost bool) []byte {
 	if m.presenter != nil {
 		s.Presenter = &presenterOut{ID: m.presenter.id, Track: m.presentTrack}
 	}
+	s.Council = m.councilFor(forHost)
 	if forHost {
 		s.Lobby = make([]lobbyOut, 0, len(m.lobby))
 		for _, w := range m.lobby {

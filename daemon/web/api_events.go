@@ -69,6 +69,12 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room 
 		queues, stop = s.queues.subscribe(sseBuffer)
 		defer stop()
 	}
+	var councils <-chan councilEvent // nil without council sessions
+	if s.council != nil {
+		var stop func()
+		councils, stop = s.councils.subscribe(sseBuffer)
+		defer stop()
+	}
 	changes, stopChanges := s.bookingChanges.subscribe(sseBuffer)
 	defer stopChanges()
 	rc := http.NewResponseController(w)
@@ -113,6 +119,13 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room 
 				continue
 			}
 			if !send(func() error { return writeJSONEvent(w, "queue", q) }) {
+				return nil
+			}
+		case cv := <-councils:
+			if room != "" && cv.Room != room {
+				continue
+			}
+			if !send(func() error { return writeJSONEvent(w, "council", cv) }) {
 				return nil
 			}
 		case b := <-changes:

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/signaling"
 )
 
@@ -46,6 +47,15 @@ func (f *fanout[T]) publish(v T) {
 }
 
 // queueEvent is a council session's speaker queue on the events stream.
+// councilEvent is a council session's open item, quorum and vote, as
+// readers outside the meeting may see them (council.View.Redacted): a
+// livestream or recording stops when item.public turns false.
+type councilEvent struct {
+	Room    string       `json:"room"`
+	Booking string       `json:"booking"`
+	Council council.View `json:"council"`
+}
+
 type queueEvent struct {
 	Room    string                 `json:"room"`
 	Booking string                 `json:"booking"`

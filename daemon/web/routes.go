@@ -65,6 +65,24 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/bookings/{id}/join/rotate", staff, s.rotateJoin},
 		{"POST", "/api/v1/bookings/{id}/candidates", staff, s.addCandidate},
 		{"DELETE", "/api/v1/bookings/{id}/candidates/{cid}", staff, s.deleteCandidate},
+		// Council sessions (api_council.go): the secretary's side.
+		{"GET", "/api/v1/bookings/{id}/council", staff, s.getCouncil},
+		{"POST", "/api/v1/bookings/{id}/council/members", staff, s.addMember},
+		{"DELETE", "/api/v1/bookings/{id}/council/members/{mid}", staff, s.deleteMember},
+		{"POST", "/api/v1/bookings/{id}/council/members/{mid}/rotate", staff, s.rotateMember},
+		{"PUT", "/api/v1/bookings/{id}/council/members/{mid}/presence", staff, s.setPresence},
+		{"PUT", "/api/v1/bookings/{id}/council/quorum", staff, s.setQuorum},
+		{"POST", "/api/v1/bookings/{id}/council/agenda", staff, s.addItem},
+		{"PATCH", "/api/v1/bookings/{id}/council/agenda/{iid}", staff, s.editItem},
+		{"DELETE", "/api/v1/bookings/{id}/council/agenda/{iid}", staff, s.deleteItem},
+		{"POST", "/api/v1/bookings/{id}/council/agenda/{iid}/open", staff, s.openItem},
+		{"POST", "/api/v1/bookings/{id}/council/close-item", staff, s.closeItem},
+		{"POST", "/api/v1/bookings/{id}/council/votes", staff, s.startVote},
+		{"POST", "/api/v1/bookings/{id}/council/votes/{vid}/ballots", staff, s.castRoomVote},
+		{"PUT", "/api/v1/bookings/{id}/council/votes/{vid}/hands", staff, s.setHands},
+		{"POST", "/api/v1/bookings/{id}/council/votes/{vid}/close", staff, s.closeVote},
+		{"GET", "/api/v1/bookings/{id}/council/minutes", staff, s.minutes},
+		{"GET", "/api/v1/bookings/{id}/council/minutes.csv", staff, s.minutes},
 
 		// Join by link: the token in the path (page) or in the first
 		// WebSocket message (signaling) is the credential; the hub checks

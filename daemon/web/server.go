@@ -13,6 +13,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/bookings"
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/rooms/usage"
@@ -60,6 +61,10 @@ type server struct {
 	joins  *admission.Joins
 	hub    *signaling.Hub
 	queues fanout[queueEvent]
+	// councils carries council sessions' views to the events stream;
+	// council runs the sessions (nil: none).
+	councils fanout[councilEvent]
+	council  *council.Service
 	// bookingChanges carries every booking change made through the API to
 	// the event streams (pages redraw).
 	bookingChanges fanout[bookingEvent]
@@ -110,6 +115,8 @@ type Options struct {
 	// (nil in tests that do not need them).
 	Joins *admission.Joins
 	Hub   *signaling.Hub
+	// Council runs council sessions (rooms/council); nil: none.
+	Council *council.Service
 	// Broker hands meetings to providers (nil: none).
 	Broker *broker.Broker
 	// Bookings is the booking service (nil: one over Store and Catalog,
@@ -146,7 +153,7 @@ func New(o Options) (*Server, error) {
 		log: o.Log, store: o.Store, accounts: o.Accounts, catalog: o.Catalog, metrics: o.Metrics, now: o.Now,
 		secureCookies: o.SecureCookies, ready: o.Ready, jobs: o.Jobs, subscribe: o.Subscribe,
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
-		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub,
+		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub, council: o.Council,
 		broker: o.Broker, goToAuthorize: o.GoToAuthorize, reportProviders: o.ReportProviders,
 	}
 	s.streams.max = o.MaxEventStreamsPerLogin
@@ -194,6 +201,19 @@ func (s *Server) PublishQueue(meetingID string, q []signaling.QueueEntry) {
 		return
 	}
 	s.s.queues.publish(queueEvent{Room: b.Room, Booking: b.ID, Queue: q})
+}
+
+// PublishCouncil carries a council session's view to the events stream
+// and to the meeting (the council service calls it after each change).
+func (s *Server) PublishCouncil(meetingID string, v council.View) {
+	if s.s.hub != nil {
+		s.s.hub.Council(meetingID, v)
+	}
+	b, err := s.s.store.Get(meetingID)
+	if err != nil {
+		return
+	}
+	s.s.councils.publish(councilEvent{Room: b.Room, Booking: b.ID, Council: v.Redacted()})
 }
 
 // closureList is the closures in force now.

@@ -71,6 +71,15 @@ type Joins struct {
 	// URL. The link sent out never changes: it redirects there. Nil
 	// until a provider broker is configured.
 	external func(b rooms.Booking, host bool) (url string, pending bool)
+	// member looks up a council member's personal link (rooms/council):
+	// the name and the current generation. Nil: member links open nothing.
+	member func(bookingID string, id uint16) (name string, generation uint32, ok bool)
+}
+
+// SetMembers installs the lookup of council members' personal links.
+// Call it before serving.
+func (j *Joins) SetMembers(member func(bookingID string, id uint16) (name string, generation uint32, ok bool)) {
+	j.member = member
 }
 
 // New loads the link keys and returns the admission. Now defaults to
@@ -156,7 +165,7 @@ func (j *Joins) Spec(b rooms.Booking, js store.JoinSettings) signaling.MeetingSp
 	_, closes := j.Window(b)
 	return signaling.MeetingSpec{
 		ID: b.ID, Title: Title(b), Lobby: LobbyOn(b, js), Limit: j.limit,
-		PublishQueue: b.Kind == rooms.KindCouncil, Closes: closes,
+		PublishQueue: b.Kind == rooms.KindCouncil, Council: b.Kind == rooms.KindCouncil, Closes: closes,
 	}
 }
 
@@ -192,7 +201,7 @@ func (j *Joins) Resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 	if err != nil {
 		return cl, b, none, err
 	}
-	if !b.Hybrid.Enabled || !currentGeneration(cl, js) {
+	if !b.Hybrid.Enabled || !j.currentGeneration(cl, js) {
 		return cl, b, js, errBadLink
 	}
 	if j.external != nil {
@@ -232,7 +241,12 @@ func (j *Joins) Resolve(token string) (joinlink.Claims, rooms.Booking, store.Joi
 // linkID names the link a participant came in with, generation included,
 // so that rotating or deleting it can remove whoever used it.
 func linkID(cl joinlink.Claims) string {
-	return fmt.Sprintf("%s:%d:%d", cl.Kind, cl.Candidate, cl.Generation)
+	return fmt.Sprintf("%s:%d:%d", cl.Kind, cl.Candidate|cl.Member, cl.Generation)
+}
+
+// MemberLink is the Ticket.Link of a council member's personal link.
+func MemberLink(member uint16, generation uint32) string {
+	return linkID(joinlink.Claims{Kind: joinlink.KindMember, Member: member, Generation: generation})
 }
 
 // LinkValid reports whether a link named by a Ticket's Link still works
@@ -246,13 +260,23 @@ func LinkValid(js store.JoinSettings) func(string) bool {
 	for _, c := range js.Candidates {
 		valid[linkID(joinlink.Claims{Kind: joinlink.KindCandidate, Candidate: c.ID, Generation: c.Generation})] = true
 	}
-	return func(link string) bool { return valid[link] }
+	// Members' links are the council session's (rooms/council): its own
+	// revocation checks them, join settings say nothing about them.
+	return func(link string) bool {
+		return valid[link] || strings.HasPrefix(link, joinlink.KindMember.String()+":")
+	}
 }
 
 // currentGeneration: a rotated link carries an old generation and stops
 // working at once; a deleted candidate's link finds no candidate.
-func currentGeneration(cl joinlink.Claims, js store.JoinSettings) bool {
+func (j *Joins) currentGeneration(cl joinlink.Claims, js store.JoinSettings) bool {
 	switch cl.Kind {
+	case joinlink.KindMember:
+		if j.member == nil {
+			return false
+		}
+		_, gen, ok := j.member(cl.Booking, cl.Member)
+		return ok && cl.Generation == gen
 	case joinlink.KindHost:
 		return cl.Generation == js.HostGeneration
 	case joinlink.KindGuest:
@@ -302,6 +326,10 @@ func (j *Joins) Authorize(ctx context.Context, req signaling.JoinRequest) (signa
 		// Waiting past the slot's end means the slot was missed; once
 		// admitted, an interview may overrun.
 		t.Candidate, t.Until = c.Label, c.End
+	case joinlink.KindMember:
+		// A member skips the lobby: the personal link says who it is.
+		t.Member = cl.Member
+		t.MemberName, _, _ = j.member(b.ID, cl.Member)
 	case joinlink.KindGuest:
 		if err := j.checkPIN(ctx, b, js, req); err != nil {
 			return signaling.Ticket{}, err

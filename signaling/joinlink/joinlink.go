@@ -20,9 +20,10 @@ const (
 	KindHost      Kind = 1
 	KindGuest     Kind = 2
 	KindCandidate Kind = 3 // one interview candidate's slot
+	KindMember    Kind = 4 // one council member's personal link for a session
 )
 
-func (k Kind) valid() bool { return k >= KindHost && k <= KindCandidate }
+func (k Kind) valid() bool { return k >= KindHost && k <= KindMember }
 
 func (k Kind) String() string {
 	switch k {
@@ -32,6 +33,8 @@ func (k Kind) String() string {
 		return "guest"
 	case KindCandidate:
 		return "candidate"
+	case KindMember:
+		return "member"
 	}
 	return fmt.Sprintf("Kind(%d)", byte(k))
 }
@@ -40,9 +43,12 @@ func (k Kind) String() string {
 // check; the caller still compares Generation with the stored one and
 // checks the booking's window (see the package documentation).
 type Claims struct {
-	Booking    string // 26-character ULID
-	Kind       Kind
-	Candidate  uint16 // the candidate's id (≥ 1) for KindCandidate, 0 otherwise
+	Booking   string // 26-character ULID
+	Kind      Kind
+	Candidate uint16 // the candidate's id (≥ 1) for KindCandidate, 0 otherwise
+	// Member is the council member's id (≥ 1) for KindMember, 0 otherwise
+	// (rooms/council). It takes the candidate's place in the token.
+	Member     uint16
 	Generation uint32 // ≥ 1
 }
 
@@ -108,6 +114,9 @@ func (c *Claims) check() error {
 	if (c.Kind == KindCandidate) != (c.Candidate != 0) {
 		return fmt.Errorf("candidate %d with kind %s", c.Candidate, c.Kind)
 	}
+	if (c.Kind == KindMember) != (c.Member != 0) {
+		return fmt.Errorf("member %d with kind %s", c.Member, c.Kind)
+	}
 	if c.Generation == 0 {
 		return errors.New("generation 0")
 	}
@@ -128,7 +137,7 @@ func (kr *Keyring) Sign(c Claims) (string, error) {
 	buf = append(buf, formatVersion, kr.newest)
 	buf = append(buf, id[:]...)
 	buf = append(buf, byte(c.Kind))
-	buf = binary.BigEndian.AppendUint16(buf, c.Candidate)
+	buf = binary.BigEndian.AppendUint16(buf, c.Candidate|c.Member) // at most one is set
 	buf = binary.BigEndian.AppendUint32(buf, c.Generation)
 	buf = appendTag(buf, kr.keys[kr.newest])
 	return strictB64.EncodeToString(buf), nil
@@ -169,6 +178,9 @@ func (kr *Keyring) Verify(token string) (Claims, error) {
 		Kind:       Kind(b[18]),
 		Candidate:  binary.BigEndian.Uint16(b[19:21]),
 		Generation: binary.BigEndian.Uint32(b[21:25]),
+	}
+	if c.Kind == KindMember {
+		c.Member, c.Candidate = c.Candidate, 0
 	}
 	if c.check() != nil {
 		return Claims{}, ErrInvalid // only a key holder's bug can get here

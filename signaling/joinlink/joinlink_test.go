@@ -374,3 +374,25 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func TestMemberLink(t *testing.T) {
+	kr, err := NewKeyring(map[byte][]byte{1: make([]byte, KeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Claims{Booking: "01HZY5M9D0A1B2C3D4E5F6G7H8", Kind: KindMember, Member: 7, Generation: 2}
+	tok, err := kr.Sign(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := kr.Verify(tok)
+	if err != nil || got != c {
+		t.Fatalf("Verify: %+v, %v; want %+v", got, err, c)
+	}
+	if _, err := kr.Sign(Claims{Booking: c.Booking, Kind: KindMember, Generation: 1}); err == nil {
+		t.Fatal("signed a member link without a member")
+	}
+	if _, err := kr.Sign(Claims{Booking: c.Booking, Kind: KindGuest, Member: 3, Generation: 1}); err == nil {
+		t.Fatal("signed a guest link naming a member")
+	}
+}

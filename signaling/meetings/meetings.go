@@ -22,6 +22,9 @@ import (
 // Options is what the meetings are built from (the daemon fills it from
 // its [webrtc] section, daemon/config/webrtc.go).
 type Options struct {
+	// Council runs council sessions' agenda, attendance and votes
+	// (rooms/council); nil: none.
+	Council signaling.Council
 	// UDPPort carries all ICE traffic (0: a free port, for tests).
 	UDPPort int
 	// ListenIP restricts media to one local address; "" means all.
@@ -100,6 +103,7 @@ func New(o Options) (*Meetings, error) {
 		Now:            j.Now,
 		Log:            log.With("component", "signaling"),
 		Hooks:          signaling.Hooks{Queue: mt.publishQueue, Audit: mt.audit},
+		Council:        o.Council,
 	}, j, signaling.SFU(engine))
 	j.SetEnded(mt.hub.Ended)
 	return mt, nil

@@ -1,0 +1,118 @@
+package council
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// Store is what the service needs of the booking store (*store.Store).
+type Store interface {
+	CouncilGet(bookingID string) ([]byte, error)
+	CouncilUpdate(bookingID string, fn func(cur []byte) (next []byte, audit []store.AuditEntry, err error)) error
+}
+
+// Options configure a Service.
+type Options struct {
+	Store Store
+	// Agenda returns the imported agenda of a booking's meeting (nil if
+	// none); a new session is seeded with it.
+	Agenda func(bookingID string) []ItemInput
+	// Changed hears every stored change (after the commit); it must not
+	// block and must not call back into the service.
+	Changed func(bookingID string, v View)
+	Now     func() time.Time
+}
+
+// Service keeps the sessions. Each change is one store transaction;
+// bbolt serialises them, so two changes of one session never interleave.
+type Service struct {
+	o Options
+}
+
+// NewService returns a service; Now defaults to time.Now.
+func NewService(o Options) *Service {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Service{o: o}
+}
+
+// Get returns a booking's session (a new, seeded one if it has none yet;
+// nothing is stored until a change).
+func (s *Service) Get(bookingID string) (*Session, error) {
+	raw, err := s.o.Store.CouncilGet(bookingID)
+	if err != nil {
+		return nil, err
+	}
+	return s.decode(bookingID, raw)
+}
+
+func (s *Service) decode(bookingID string, raw []byte) (*Session, error) {
+	if raw == nil {
+		ses := New(bookingID)
+		if s.o.Agenda != nil {
+			ses.Seed(s.o.Agenda(bookingID))
+		}
+		ses.notes = nil // seeding is audited with the first stored change
+		if ses.Seeded {
+			ses.note("council_agenda_seed", "%d items from the council information system", len(ses.Agenda))
+		}
+		return ses, nil
+	}
+	ses := new(Session)
+	if err := json.Unmarshal(raw, ses); err != nil {
+		return nil, fmt.Errorf("council session of %s: %w", bookingID, err)
+	}
+	return ses, nil
+}
+
+// Update runs change on a booking's session and stores the result with
+// its audit lines (actor: who did it, as the audit names people). A change
+// that notes nothing stores nothing. The returned session is what was
+// stored; an *Error from change is returned as is.
+func (s *Service) Update(bookingID, actor string, change func(ses *Session, now time.Time) error) (*Session, error) {
+	var out *Session
+	err := s.o.Store.CouncilUpdate(bookingID, func(cur []byte) ([]byte, []store.AuditEntry, error) {
+		ses, err := s.decode(bookingID, cur)
+		if err != nil {
+			return nil, nil, err
+		}
+		now := s.o.Now()
+		if err := change(ses, now); err != nil {
+			return nil, nil, err
+		}
+		if len(ses.notes) == 0 {
+			out = ses
+			return nil, nil, errUnchanged
+		}
+		ses.Rev++
+		entries := make([]store.AuditEntry, 0, len(ses.notes))
+		for _, n := range ses.notes {
+			entries = append(entries, store.AuditEntry{Time: now, Actor: actor, Action: n.action, Detail: n.detail})
+		}
+		ses.notes = nil
+		raw, err := json.Marshal(ses)
+		if err != nil {
+			return nil, nil, err
+		}
+		out = ses
+		return raw, entries, nil
+	})
+	if errors.Is(err, errUnchanged) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.o.Changed != nil {
+		s.o.Changed(bookingID, out.View())
+	}
+	return out, nil
+}
+
+// errUnchanged aborts the transaction of a change that changed nothing.
+var errUnchanged = errors.New("council: unchanged")
