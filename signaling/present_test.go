@@ -112,7 +112,10 @@ func TestPresentationEnds(t *testing.T) {
 		t.Fatalf("still allowed: %+v", s.participant(g.welcome.ID))
 	}
 
+	// The guest presents only once it has heard it may: its message and
+	// the host's travel on different connections.
 	allow(true)
+	g.waitState(func(w wire) bool { return w.participant(g.welcome.ID).CanPresent })
 	present(g, "screen")
 	h.send(map[string]any{"type": "remove", "id": g.welcome.ID})
 	g.expectClosed(ReasonRemoved, websocket.CloseNormalClosure)
