@@ -189,7 +189,8 @@ func (r *Room) allocate(now time.Time, dt time.Duration) {
 
 // allocateSub sets the target layer of each video track s receives.
 // Audio is served first; then every visible track gets its lowest layer,
-// largest tiles first, as far as the estimate goes; then each is raised
+// largest tiles first, as far as the estimate goes (the largest always
+// keeps its lowest layer, see below); then each is raised
 // towards what its view needs, again largest first. A track without
 // simulcast (a screen share, an old client) has one layer and is never
 // dropped for bandwidth, only when hidden.
@@ -223,15 +224,21 @@ func allocateSub(s subscriber, now int64, needed map[*upTrack]uint8) {
 			budget -= c.d.up.rateOf(0, now)
 		}
 	}
+	floor := true
 	for i := range cands {
 		c := &cands[i]
 		if c.want < 0 || !c.d.up.simulcast {
 			continue
 		}
-		if r0 := c.d.up.rateOf(0, now); budget >= r0 {
+		// The largest visible track keeps its lowest layer even when
+		// the estimate is below it: with nothing sent there is no
+		// feedback, and GCC, which does not probe, would never raise
+		// the estimate again.
+		if r0 := c.d.up.rateOf(0, now); budget >= r0 || floor {
 			c.choice = 0
 			budget -= r0
 		}
+		floor = false
 	}
 	for i := range cands {
 		c := &cands[i]

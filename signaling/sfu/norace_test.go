@@ -17,5 +17,3 @@ func TestForwardAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per packet", n)
 	}
 }
-
-const raceEnabled = false
