@@ -9,11 +9,13 @@
 package config
 
 import (
+	"fmt"
 	"net"
 	"path/filepath"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/robfig/cron/v3"
 )
 
 // Config is the whole configuration file.
@@ -81,42 +83,6 @@ type Auth struct {
 	RequireTOTP bool `toml:"require_totp"`
 	// SessionTTL is how long a login lasts.
 	SessionTTL Duration `toml:"session_ttl"`
-}
-
-// Room is one [[rooms]] table; Domain turns it into a rooms.Room.
-type Room struct {
-	ID       string `toml:"id"`
-	Name     string `toml:"name"`
-	Building string `toml:"building"`
-	Capacity int    `toml:"capacity"`
-	// Zone is an IANA zone name; bookable hours are wall-clock times in it.
-	Zone string `toml:"zone"`
-	// Setup and Teardown are the buffers before and after each booking.
-	Setup    Duration `toml:"setup"`
-	Teardown Duration `toml:"teardown"`
-	// MaxBooking bounds one booking's length, buffers excluded.
-	MaxBooking Duration `toml:"max_booking"`
-	// BookableDays are "mon" … "sun".
-	BookableDays []string `toml:"bookable_days"`
-	// BookableFrom and BookableUntil are "HH:MM" local times; Until may be "24:00".
-	BookableFrom  string `toml:"bookable_from"`
-	BookableUntil string `toml:"bookable_until"`
-	// PrepLead is how long before a booking the room is prepared.
-	PrepLead Duration `toml:"prep_lead"`
-	// CheckinGrace is how long after the start an unchecked booking that
-	// requires check-in waits before it is released.
-	CheckinGrace Duration `toml:"checkin_grace"`
-	// CheckinRequired is the default for new bookings in this room
-	// (council sessions are exempt).
-	CheckinRequired bool `toml:"checkin_required"`
-
-	// AV equipment, scenes, and which scene the timeline runs at the
-	// prep and teardown of every booking.
-	Devices      []Device     `toml:"devices"`
-	Scenes       []Scene      `toml:"scenes"`
-	PrepScene    string       `toml:"prep_scene"`
-	EndScene     string       `toml:"end_scene"`
-	CameraFollow CameraFollow `toml:"camera_follow"`
 }
 
 // Defaults. Named so the example file, the tests and the validation messages
@@ -190,4 +156,55 @@ func defaultPublicURL(listen string, tls bool) string {
 		host = "localhost"
 	}
 	return scheme + net.JoinHostPort(host, port)
+}
+
+// Warnings are things in a valid configuration an admin should know.
+func (c *Config) Warnings() []Problem {
+	var w []Problem
+	for i, j := range c.Jobs {
+		s, err := ParseSchedule(j.Schedule)
+		if err != nil {
+			continue
+		}
+		if spec, ok := s.(*cron.SpecSchedule); ok && spec.Hour&(1<<2) != 0 && spec.Hour&allHours != allHours {
+			w = append(w, Problem{Path: fmt.Sprintf("jobs[%d].schedule", i),
+				Message: "runs between 02:00 and 03:00 local time, which the spring-forward day skips: this job will not run that day"})
+		}
+	}
+	return w
+}
+
+// ClosureList converts the configured closures (validated) to domain ones.
+func (c *Config) ClosureList() []rooms.Closure {
+	out := make([]rooms.Closure, 0, len(c.Closures))
+	for _, cl := range c.Closures {
+		from, _ := parseDay(cl.From)
+		to := from
+		if cl.To != "" {
+			to, _ = parseDay(cl.To)
+		}
+		out = append(out, rooms.Closure{From: from, To: to, Building: cl.Building, Reason: cl.Reason})
+	}
+	return out
+}
+
+// withCaps is s with the default caps.
+func withCaps(s Server) Server {
+	s.MaxConnections, s.MaxConnectionsPerAddress = DefaultMaxConnections, DefaultMaxConnectionsPerAddress
+	s.MaxEventStreamsPerLogin = DefaultMaxEventStreamsPerLogin
+	return s
+}
+
+// RoomList converts the configured rooms to domain rooms, in file order. It
+// is meant for a validated configuration; the error is a safety net.
+func (c *Config) RoomList() ([]rooms.Room, error) {
+	out := make([]rooms.Room, 0, len(c.Rooms))
+	for i, r := range c.Rooms {
+		dr, err := r.Domain()
+		if err != nil {
+			return nil, fmt.Errorf("rooms[%d]: %w", i, err)
+		}
+		out = append(out, dr)
+	}
+	return out, nil
 }

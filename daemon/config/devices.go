@@ -1,11 +1,8 @@
 package config
 
 import (
-	"fmt"
-	"os"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -68,113 +65,6 @@ type CameraFollow struct {
 	// HoldMS: after the last microphone closes, wait this long before the
 	// default preset (a pause in speech must not swing the camera away).
 	HoldMS int `toml:"hold_ms"`
-}
-
-func validateDevices(i int, r Room, e *Errors) {
-	p := func(k string) string { return fmt.Sprintf("rooms[%d].%s", i, k) }
-	kinds := map[string]string{}
-	deviceLabels, sceneLabels := map[string]bool{}, map[string]bool{}
-	for j, d := range r.Devices {
-		dp := func(k string) string { return p(fmt.Sprintf("devices[%d].%s", j, k)) }
-		checkLabel(e, dp("label"), d.Label, deviceLabels)
-		switch _, dup := kinds[d.ID]; {
-		case d.ID == "" || strings.ContainsAny(d.ID, " /"):
-			e.add(dp("id"), "%q is not a device id (a short name without spaces or slashes)", d.ID)
-		case dup:
-			e.add(dp("id"), "%q is already a device of this room", d.ID)
-		}
-		kinds[d.ID] = d.Kind
-		if !contains(av.Kinds(), d.Kind) {
-			e.add(dp("kind"), "%q is not a device kind; use %s", d.Kind, strings.Join(av.Kinds(), ", "))
-			continue
-		}
-		if _, err := av.NormaliseAddress(d.Kind, d.Address); err != nil {
-			e.add(dp("address"), "%v", err)
-		}
-		if d.Password != "" && d.PasswordFile != "" {
-			e.add(dp("password_file"), "set password or password_file, not both")
-		}
-		if d.PasswordFile != "" {
-			if _, err := os.ReadFile(d.PasswordFile); err != nil {
-				e.add(dp("password_file"), "cannot read: %v", err)
-			}
-		}
-		validateLogin(d, dp, e)
-		validateOptions(d, dp, e)
-		// Optional durations: nothing said is the default; a zero said
-		// would leave the device no time at all, so it is refused rather
-		// than quietly read as the default.
-		for _, f := range []struct {
-			key    string
-			d      Duration
-			lo, hi time.Duration
-		}{{"connect_timeout", d.ConnectTimeout, 100 * time.Millisecond, time.Minute},
-			{"command_timeout", d.CommandTimeout, 100 * time.Millisecond, time.Minute},
-			{"poll_every", d.PollEvery, time.Second, time.Hour}} {
-			if f.d.Set() {
-				inRange(e, dp(f.key), f.d, f.lo, f.hi)
-			}
-		}
-	}
-	scenes := map[string]bool{}
-	for j, sc := range r.Scenes {
-		sp := func(k string) string { return p(fmt.Sprintf("scenes[%d].%s", j, k)) }
-		if sc.Name == "" || scenes[sc.Name] {
-			e.add(sp("name"), "%q must be a new, non-empty scene name", sc.Name)
-		}
-		scenes[sc.Name] = true
-		checkLabel(e, sp("label"), sc.Label, sceneLabels)
-		for k, a := range sc.Actions {
-			ap := sp(fmt.Sprintf("actions[%d]", k))
-			kind, ok := kinds[a.Device]
-			if !ok {
-				e.add(ap+".device", "%q is not a device of this room", a.Device)
-				continue
-			}
-			if err := av.CheckCommand(kind, av.Command{Name: a.Command, Args: a.Args}); err != nil {
-				e.add(ap+".command", "%v", err)
-			}
-		}
-	}
-	for _, ref := range []struct{ key, name string }{{"prep_scene", r.PrepScene}, {"end_scene", r.EndScene}} {
-		if ref.name != "" && !scenes[ref.name] {
-			e.add(p(ref.key), "%q is not a scene of this room", ref.name)
-		}
-	}
-	if cf := r.CameraFollow; cf.Camera != "" || cf.DSP != "" {
-		if k := kinds[cf.Camera]; k != av.KindVISCAIP && k != av.KindVISCATCP {
-			e.add(p("camera_follow.camera"), "%q is not a VISCA camera of this room", cf.Camera)
-		}
-		switch kinds[cf.DSP] {
-		case av.KindTesira:
-			if cf.MicTag == "" {
-				e.add(p("camera_follow.mic_tag"), "required: the instance tag of the DSP block that reports which microphone is open (a Logic Meter)")
-			}
-		case av.KindShure:
-			if cf.MicTag != "" {
-				e.add(p("camera_follow.mic_tag"), "a Shure microphone reports its gates per channel; leave mic_tag out")
-			}
-		default:
-			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP or Shure microphone of this room", cf.DSP)
-		}
-		if len(cf.Presets) == 0 {
-			e.add(p("camera_follow.presets"), "required: which camera preset shows each microphone's seat")
-		}
-		for ch, preset := range cf.Presets {
-			if n, err := strconv.Atoi(ch); err != nil || n < 1 {
-				e.add(p("camera_follow.presets."+ch), "a microphone channel (1, 2, …) is expected as the key")
-			}
-			if preset < 0 || preset > 127 {
-				e.add(p("camera_follow.presets."+ch), "preset must be from 0 to 127, not %d", preset)
-			}
-		}
-		if cf.DefaultPreset < 0 || cf.DefaultPreset > 127 {
-			e.add(p("camera_follow.default_preset"), "must be from 0 to 127, not %d", cf.DefaultPreset)
-		}
-		if cf.HoldMS < 0 || cf.HoldMS > 60000 {
-			e.add(p("camera_follow.hold_ms"), "must be between 0 and 60000, not %d", cf.HoldMS)
-		}
-	}
 }
 
 // validateLogin checks a device's credentials: PJLink takes a password,
@@ -256,40 +146,4 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
-}
-
-// DeviceConfigs resolves a room's devices for the supervisor: addresses
-// with their ports, passwords read from their files.
-func (r Room) DeviceConfigs() ([]av.DeviceConfig, error) {
-	var out []av.DeviceConfig
-	for _, d := range r.Devices {
-		addr, err := av.NormaliseAddress(d.Kind, d.Address)
-		if err != nil {
-			return nil, fmt.Errorf("device %s: %w", d.ID, err)
-		}
-		pw := d.Password
-		if d.PasswordFile != "" {
-			b, err := os.ReadFile(d.PasswordFile)
-			if err != nil {
-				return nil, fmt.Errorf("device %s: %w", d.ID, err)
-			}
-			pw = strings.TrimSpace(string(b))
-		}
-		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Username: d.Username, Password: pw, Options: d.Options,
-			ConnectTimeout: d.ConnectTimeout.Duration, CommandTimeout: d.CommandTimeout.Duration, PollEvery: d.PollEvery.Duration})
-	}
-	return out, nil
-}
-
-// SceneList converts a room's scenes.
-func (r Room) SceneList() []av.Scene {
-	var out []av.Scene
-	for _, sc := range r.Scenes {
-		s := av.Scene{Name: sc.Name}
-		for _, a := range sc.Actions {
-			s.Actions = append(s.Actions, av.Action{Device: a.Device, Command: av.Command{Name: a.Command, Args: a.Args}})
-		}
-		out = append(out, s)
-	}
-	return out
 }

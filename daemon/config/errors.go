@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"strings"
+	"time"
 )
 
 // Problem is one thing wrong with a configuration, located by the path of the
@@ -45,4 +47,34 @@ func (e Errors) err() error {
 		return nil
 	}
 	return e
+}
+
+// readable checks that a file the daemon will need can be opened now, so a
+// typo fails check-config instead of the first TLS handshake.
+func readable(path, name string, e *Errors) bool {
+	f, err := os.Open(name)
+	if err != nil {
+		e.add(path, "cannot read %s: %v", name, unwrapPathError(err))
+		return false
+	}
+	defer f.Close()
+	// A directory or a device (/dev/zero) would fail or never end when read.
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		e.add(path, "%s is not a regular file", name)
+		return false
+	}
+	return true
+}
+
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
+
+func inRange(e *Errors, path string, d Duration, lo, hi time.Duration) {
+	if d.Duration < lo || d.Duration > hi {
+		e.add(path, "must be between %s and %s, not %s", shortDuration(lo), shortDuration(hi), d)
+	}
 }

@@ -1,9 +1,6 @@
 package config
 
 import (
-	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/kogge-project/kogge/integrations/oparl"
@@ -72,52 +69,4 @@ func (o OParl) Mapping() oparl.Mapping {
 		}
 	}
 	return m
-}
-
-func validateOParl(c *Config, e *Errors) {
-	o := c.OParl
-	if o.Endpoint == "" {
-		if o.Body != "" || len(o.Locations) > 0 {
-			e.add("oparl.endpoint", "required when [oparl] is configured")
-		}
-		return
-	}
-	if u, err := url.Parse(o.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		e.add("oparl.endpoint", "%q is not an http(s) URL", o.Endpoint)
-	}
-	if o.Body == "" {
-		e.add("oparl.body", "required: the body's AGS or OParl id")
-	}
-	if len(o.Locations) == 0 {
-		e.add("oparl.locations", "at least one rule mapping a location to a room is required")
-	}
-	for i, l := range o.Locations {
-		if strings.TrimSpace(l.Match) == "" {
-			e.add(fmt.Sprintf("oparl.locations[%d].match", i), "required")
-		}
-		if !c.hasRoom(l.Room) {
-			e.add(fmt.Sprintf("oparl.locations[%d].room", i), "%q is not a room", l.Room)
-		}
-	}
-	for k, v := range o.Kinds {
-		if !rooms.Kind(v).Valid() {
-			e.add("oparl.kinds."+k, "%q is not a booking kind (council, committee, interview, meeting)", v)
-		}
-	}
-	for k, v := range o.OrganizationKinds {
-		if !rooms.Kind(v).Valid() {
-			e.add("oparl.organization_kinds."+k, "%q is not a booking kind (council, committee, interview, meeting)", v)
-		}
-	}
-	if d := o.DefaultLength.Duration; d < 0 || d > 12*time.Hour {
-		e.add("oparl.default_length", "must be between 0s and 12h, not %s", o.DefaultLength)
-	}
-	for room, d := range o.RoomLengths {
-		if !c.hasRoom(room) {
-			e.add("oparl.room_lengths."+room, "%q is not a room", room)
-		}
-		if d.Duration <= 0 || d.Duration > 12*time.Hour {
-			e.add("oparl.room_lengths."+room, "must be between 1m and 12h, not %s", d)
-		}
-	}
 }

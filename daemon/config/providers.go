@@ -121,59 +121,6 @@ func defaultProviders() Providers {
 // Uses reports whether a provider is in the order.
 func (p Providers) Uses(name string) bool { return slices.Contains(p.Order, name) }
 
-func (c *Config) validateProviders(e *Errors) {
-	p := c.Providers
-	seen := map[string]bool{}
-	if len(p.Order) == 0 {
-		e.add("providers.order", "name at least one provider (e.g. [\"builtin\"])")
-	}
-	for i, name := range p.Order {
-		path := fmt.Sprintf("providers.order[%d]", i)
-		switch {
-		case !slices.Contains(providerNames, name):
-			e.add(path, "%q is not a provider (%s)", name, strings.Join(providerNames, ", "))
-		case seen[name]:
-			e.add(path, "%q is named twice", name)
-		}
-		seen[name] = true
-	}
-	if p.FailoverAttempts < 1 || p.FailoverAttempts > 100 {
-		e.add("providers.failover_attempts", "must be between 1 and 100, not %d", p.FailoverAttempts)
-	}
-	if d := p.FailoverAfter.Duration; d < time.Minute || d > 24*time.Hour {
-		e.add("providers.failover_after", "must be between 1m and 24h, not %s", d)
-	}
-	if d := p.HealthCheckEvery.Duration; d < time.Second || d > 10*time.Minute {
-		e.add("providers.health_check_every", "must be between 1s and 10m, not %s", d)
-	}
-	if d := p.ProvisionLead.Duration; d < 0 || d > 30*24*time.Hour {
-		e.add("providers.provision_lead", "must be between 0s and 720h, not %s", d)
-	}
-	limits := func(name string, l ProviderLimits) {
-		if l.MaxParticipants < 0 || l.MaxParticipants > 100000 {
-			e.add("providers."+name+".max_participants", "must be between 1 and 100000, not %d", l.MaxParticipants)
-		}
-		if l.MaxDuration.Duration < 0 {
-			e.add("providers."+name+".max_duration", "must not be negative")
-		}
-		if l.YearlyCost < 0 || l.YearlyCost > 1_000_000_000 {
-			e.add("providers."+name+".yearly_cost", "must be between 0 and 1000000000 (EUR a year), not %d", l.YearlyCost)
-		}
-	}
-	limits("builtin", p.Builtin.ProviderLimits)
-	limits("gotomeeting", p.GoToMeeting.ProviderLimits)
-	limits("pexip", p.Pexip.ProviderLimits)
-	if p.GoToMeeting.ConfidentialOK {
-		e.add("providers.gotomeeting.confidential_ok", "must be false: GoToMeeting is a US service (a meeting there leaves the EU), and interviews and confidential meetings go only to providers under our control, on failover too")
-	}
-	if p.Uses("gotomeeting") {
-		validateGoTo(p.GoToMeeting, e)
-	}
-	if p.Uses("pexip") {
-		validatePexip(p.Pexip, e)
-	}
-}
-
 func validateGoTo(g GoToProvider, e *Errors) {
 	if len(g.Organizers) == 0 {
 		e.add("providers.gotomeeting.organizers", "name the organizer accounts (one licence each)")

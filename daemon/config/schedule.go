@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -109,99 +108,8 @@ func ParseSchedule(spec string) (s cron.Schedule, err error) {
 	return cronParser.Parse(spec)
 }
 
-func validateSchedule(c *Config, e *Errors) {
-	if c.Series.HorizonMonths < 1 || c.Series.HorizonMonths > 120 {
-		e.add("series.horizon_months", "must be between 1 and 120, not %d", c.Series.HorizonMonths)
-	}
-	for _, f := range []struct {
-		key string
-		d   Duration
-	}{{"council", c.Retention.Council}, {"committee", c.Retention.Committee}, {"meeting", c.Retention.Meeting}, {"interview", c.Retention.Interview}} {
-		if f.d.Duration < day {
-			e.add("retention."+f.key, "must be at least 24h, not %s", f.d)
-		}
-	}
-	for i, cl := range c.Closures {
-		p := func(k string) string { return fmt.Sprintf("closures[%d].%s", i, k) }
-		_, err := parseDay(cl.From)
-		if err != nil {
-			e.add(p("from"), "%v", err)
-		}
-		if cl.To != "" {
-			_, err2 := parseDay(cl.To)
-			switch {
-			case err2 != nil:
-				e.add(p("to"), "%v", err2)
-			case err == nil && cl.To < cl.From: // ISO dates sort as text
-				e.add(p("to"), "%s is before from %s", cl.To, cl.From)
-			}
-		}
-	}
-	names := map[string]int{}
-	for i, j := range c.Jobs {
-		p := func(k string) string { return fmt.Sprintf("jobs[%d].%s", i, k) }
-		switch k, dup := names[j.Name]; {
-		case !rooms.ValidSlug(j.Name):
-			e.add(p("name"), "%q is not a valid name: lower-case letters, digits and inner hyphens", j.Name)
-		case dup:
-			e.add(p("name"), "%q is already the name of jobs[%d]", j.Name, k)
-		default:
-			names[j.Name] = i
-		}
-		if _, err := ParseSchedule(j.CronSpec()); err != nil {
-			e.add(p("schedule"), "%v", err)
-		}
-		known := false
-		for _, a := range JobActions {
-			known = known || a == j.Action
-		}
-		if !known {
-			e.add(p("action"), "%q is not an action; use %s", j.Action, strings.Join(JobActions, ", "))
-		}
-		if _, err := loadZone(j.Zone); err != nil {
-			e.add(p("zone"), "%v", err)
-		}
-		if j.Action == "backup" && j.Dir == "" {
-			e.add(p("dir"), "required for a backup job (the folder for the copies)")
-		}
-		if j.Keep < 1 || j.Keep > 1000 {
-			e.add(p("keep"), "must be between 1 and 1000, not %d", j.Keep)
-		}
-	}
-}
-
-// Warnings are things in a valid configuration an admin should know.
-func (c *Config) Warnings() []Problem {
-	var w []Problem
-	for i, j := range c.Jobs {
-		s, err := ParseSchedule(j.Schedule)
-		if err != nil {
-			continue
-		}
-		if spec, ok := s.(*cron.SpecSchedule); ok && spec.Hour&(1<<2) != 0 && spec.Hour&allHours != allHours {
-			w = append(w, Problem{Path: fmt.Sprintf("jobs[%d].schedule", i),
-				Message: "runs between 02:00 and 03:00 local time, which the spring-forward day skips: this job will not run that day"})
-		}
-	}
-	return w
-}
-
 // allHours is cron's hour bitmask for "*" (bits 0–23).
 const allHours = 1<<24 - 1
-
-// ClosureList converts the configured closures (validated) to domain ones.
-func (c *Config) ClosureList() []rooms.Closure {
-	out := make([]rooms.Closure, 0, len(c.Closures))
-	for _, cl := range c.Closures {
-		from, _ := parseDay(cl.From)
-		to := from
-		if cl.To != "" {
-			to, _ = parseDay(cl.To)
-		}
-		out = append(out, rooms.Closure{From: from, To: to, Building: cl.Building, Reason: cl.Reason})
-	}
-	return out
-}
 
 func parseDay(s string) (rooms.Date, error) {
 	t, err := time.Parse("2006-01-02", s)
@@ -209,13 +117,4 @@ func parseDay(s string) (rooms.Date, error) {
 		return rooms.Date{}, fmt.Errorf("%q is not a date like 2026-12-24", s)
 	}
 	return rooms.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
-}
-
-func (c *Config) hasRoom(id string) bool {
-	for _, r := range c.Rooms {
-		if r.ID == id {
-			return true
-		}
-	}
-	return false
 }

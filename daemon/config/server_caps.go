@@ -22,22 +22,3 @@ const (
 	maxMaxConnections          = 1 << 20
 	maxMaxEventStreamsPerLogin = 1000
 )
-
-// withCaps is s with the default caps.
-func withCaps(s Server) Server {
-	s.MaxConnections, s.MaxConnectionsPerAddress = DefaultMaxConnections, DefaultMaxConnectionsPerAddress
-	s.MaxEventStreamsPerLogin = DefaultMaxEventStreamsPerLogin
-	return s
-}
-
-func (s Server) validateCaps(e *Errors) {
-	if s.MaxConnections < 1 || s.MaxConnections > maxMaxConnections {
-		e.add("server.max_connections", "must be between 1 and %d, not %d", maxMaxConnections, s.MaxConnections)
-	}
-	if s.MaxConnectionsPerAddress < 1 || s.MaxConnectionsPerAddress > s.MaxConnections {
-		e.add("server.max_connections_per_address", "must be between 1 and max_connections (%d), not %d", s.MaxConnections, s.MaxConnectionsPerAddress)
-	}
-	if s.MaxEventStreamsPerLogin < 1 || s.MaxEventStreamsPerLogin > maxMaxEventStreamsPerLogin {
-		e.add("server.max_event_streams_per_login", "must be between 1 and %d, not %d", maxMaxEventStreamsPerLogin, s.MaxEventStreamsPerLogin)
-	}
-}

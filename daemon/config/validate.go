@@ -6,8 +6,9 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -111,30 +112,6 @@ func validatePublicURL(raw string, e *Errors) {
 	}
 }
 
-// readable checks that a file the daemon will need can be opened now, so a
-// typo fails check-config instead of the first TLS handshake.
-func readable(path, name string, e *Errors) bool {
-	f, err := os.Open(name)
-	if err != nil {
-		e.add(path, "cannot read %s: %v", name, unwrapPathError(err))
-		return false
-	}
-	defer f.Close()
-	// A directory or a device (/dev/zero) would fail or never end when read.
-	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
-		e.add(path, "%s is not a regular file", name)
-		return false
-	}
-	return true
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
 func (s Store) validate(e *Errors) {
 	if s.DataDir == "" {
 		e.add("store.data_dir", "required (e.g. %s)", DefaultDataDir)
@@ -230,12 +207,6 @@ func (r Room) validateHours(e *Errors, p func(string) string) {
 	}
 }
 
-func inRange(e *Errors, path string, d Duration, lo, hi time.Duration) {
-	if d.Duration < lo || d.Duration > hi {
-		e.add(path, "must be between %s and %s, not %s", shortDuration(lo), shortDuration(hi), d)
-	}
-}
-
 // validHostname accepts DNS names for the listen address ("localhost").
 func validHostname(h string) bool {
 	if len(h) > 253 {
@@ -247,4 +218,187 @@ func validHostname(h string) bool {
 		}
 	}
 	return true
+}
+
+func (c *Config) validateProviders(e *Errors) {
+	p := c.Providers
+	seen := map[string]bool{}
+	if len(p.Order) == 0 {
+		e.add("providers.order", "name at least one provider (e.g. [\"builtin\"])")
+	}
+	for i, name := range p.Order {
+		path := fmt.Sprintf("providers.order[%d]", i)
+		switch {
+		case !slices.Contains(providerNames, name):
+			e.add(path, "%q is not a provider (%s)", name, strings.Join(providerNames, ", "))
+		case seen[name]:
+			e.add(path, "%q is named twice", name)
+		}
+		seen[name] = true
+	}
+	if p.FailoverAttempts < 1 || p.FailoverAttempts > 100 {
+		e.add("providers.failover_attempts", "must be between 1 and 100, not %d", p.FailoverAttempts)
+	}
+	if d := p.FailoverAfter.Duration; d < time.Minute || d > 24*time.Hour {
+		e.add("providers.failover_after", "must be between 1m and 24h, not %s", d)
+	}
+	if d := p.HealthCheckEvery.Duration; d < time.Second || d > 10*time.Minute {
+		e.add("providers.health_check_every", "must be between 1s and 10m, not %s", d)
+	}
+	if d := p.ProvisionLead.Duration; d < 0 || d > 30*24*time.Hour {
+		e.add("providers.provision_lead", "must be between 0s and 720h, not %s", d)
+	}
+	limits := func(name string, l ProviderLimits) {
+		if l.MaxParticipants < 0 || l.MaxParticipants > 100000 {
+			e.add("providers."+name+".max_participants", "must be between 1 and 100000, not %d", l.MaxParticipants)
+		}
+		if l.MaxDuration.Duration < 0 {
+			e.add("providers."+name+".max_duration", "must not be negative")
+		}
+		if l.YearlyCost < 0 || l.YearlyCost > 1_000_000_000 {
+			e.add("providers."+name+".yearly_cost", "must be between 0 and 1000000000 (EUR a year), not %d", l.YearlyCost)
+		}
+	}
+	limits("builtin", p.Builtin.ProviderLimits)
+	limits("gotomeeting", p.GoToMeeting.ProviderLimits)
+	limits("pexip", p.Pexip.ProviderLimits)
+	if p.GoToMeeting.ConfidentialOK {
+		e.add("providers.gotomeeting.confidential_ok", "must be false: GoToMeeting is a US service (a meeting there leaves the EU), and interviews and confidential meetings go only to providers under our control, on failover too")
+	}
+	if p.Uses("gotomeeting") {
+		validateGoTo(p.GoToMeeting, e)
+	}
+	if p.Uses("pexip") {
+		validatePexip(p.Pexip, e)
+	}
+}
+
+func validateOParl(c *Config, e *Errors) {
+	o := c.OParl
+	if o.Endpoint == "" {
+		if o.Body != "" || len(o.Locations) > 0 {
+			e.add("oparl.endpoint", "required when [oparl] is configured")
+		}
+		return
+	}
+	if u, err := url.Parse(o.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		e.add("oparl.endpoint", "%q is not an http(s) URL", o.Endpoint)
+	}
+	if o.Body == "" {
+		e.add("oparl.body", "required: the body's AGS or OParl id")
+	}
+	if len(o.Locations) == 0 {
+		e.add("oparl.locations", "at least one rule mapping a location to a room is required")
+	}
+	for i, l := range o.Locations {
+		if strings.TrimSpace(l.Match) == "" {
+			e.add(fmt.Sprintf("oparl.locations[%d].match", i), "required")
+		}
+		if !c.hasRoom(l.Room) {
+			e.add(fmt.Sprintf("oparl.locations[%d].room", i), "%q is not a room", l.Room)
+		}
+	}
+	for k, v := range o.Kinds {
+		if !rooms.Kind(v).Valid() {
+			e.add("oparl.kinds."+k, "%q is not a booking kind (council, committee, interview, meeting)", v)
+		}
+	}
+	for k, v := range o.OrganizationKinds {
+		if !rooms.Kind(v).Valid() {
+			e.add("oparl.organization_kinds."+k, "%q is not a booking kind (council, committee, interview, meeting)", v)
+		}
+	}
+	if d := o.DefaultLength.Duration; d < 0 || d > 12*time.Hour {
+		e.add("oparl.default_length", "must be between 0s and 12h, not %s", o.DefaultLength)
+	}
+	for room, d := range o.RoomLengths {
+		if !c.hasRoom(room) {
+			e.add("oparl.room_lengths."+room, "%q is not a room", room)
+		}
+		if d.Duration <= 0 || d.Duration > 12*time.Hour {
+			e.add("oparl.room_lengths."+room, "must be between 1m and 12h, not %s", d)
+		}
+	}
+}
+
+func validateSchedule(c *Config, e *Errors) {
+	if c.Series.HorizonMonths < 1 || c.Series.HorizonMonths > 120 {
+		e.add("series.horizon_months", "must be between 1 and 120, not %d", c.Series.HorizonMonths)
+	}
+	for _, f := range []struct {
+		key string
+		d   Duration
+	}{{"council", c.Retention.Council}, {"committee", c.Retention.Committee}, {"meeting", c.Retention.Meeting}, {"interview", c.Retention.Interview}} {
+		if f.d.Duration < day {
+			e.add("retention."+f.key, "must be at least 24h, not %s", f.d)
+		}
+	}
+	for i, cl := range c.Closures {
+		p := func(k string) string { return fmt.Sprintf("closures[%d].%s", i, k) }
+		_, err := parseDay(cl.From)
+		if err != nil {
+			e.add(p("from"), "%v", err)
+		}
+		if cl.To != "" {
+			_, err2 := parseDay(cl.To)
+			switch {
+			case err2 != nil:
+				e.add(p("to"), "%v", err2)
+			case err == nil && cl.To < cl.From: // ISO dates sort as text
+				e.add(p("to"), "%s is before from %s", cl.To, cl.From)
+			}
+		}
+	}
+	names := map[string]int{}
+	for i, j := range c.Jobs {
+		p := func(k string) string { return fmt.Sprintf("jobs[%d].%s", i, k) }
+		switch k, dup := names[j.Name]; {
+		case !rooms.ValidSlug(j.Name):
+			e.add(p("name"), "%q is not a valid name: lower-case letters, digits and inner hyphens", j.Name)
+		case dup:
+			e.add(p("name"), "%q is already the name of jobs[%d]", j.Name, k)
+		default:
+			names[j.Name] = i
+		}
+		if _, err := ParseSchedule(j.CronSpec()); err != nil {
+			e.add(p("schedule"), "%v", err)
+		}
+		known := false
+		for _, a := range JobActions {
+			known = known || a == j.Action
+		}
+		if !known {
+			e.add(p("action"), "%q is not an action; use %s", j.Action, strings.Join(JobActions, ", "))
+		}
+		if _, err := loadZone(j.Zone); err != nil {
+			e.add(p("zone"), "%v", err)
+		}
+		if j.Action == "backup" && j.Dir == "" {
+			e.add(p("dir"), "required for a backup job (the folder for the copies)")
+		}
+		if j.Keep < 1 || j.Keep > 1000 {
+			e.add(p("keep"), "must be between 1 and 1000, not %d", j.Keep)
+		}
+	}
+}
+
+func (c *Config) hasRoom(id string) bool {
+	for _, r := range c.Rooms {
+		if r.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s Server) validateCaps(e *Errors) {
+	if s.MaxConnections < 1 || s.MaxConnections > maxMaxConnections {
+		e.add("server.max_connections", "must be between 1 and %d, not %d", maxMaxConnections, s.MaxConnections)
+	}
+	if s.MaxConnectionsPerAddress < 1 || s.MaxConnectionsPerAddress > s.MaxConnections {
+		e.add("server.max_connections_per_address", "must be between 1 and max_connections (%d), not %d", s.MaxConnections, s.MaxConnectionsPerAddress)
+	}
+	if s.MaxEventStreamsPerLogin < 1 || s.MaxEventStreamsPerLogin > maxMaxEventStreamsPerLogin {
+		e.add("server.max_event_streams_per_login", "must be between 1 and %d, not %d", maxMaxEventStreamsPerLogin, s.MaxEventStreamsPerLogin)
+	}
 }
