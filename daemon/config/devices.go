@@ -29,6 +29,10 @@ type Device struct {
 	Password     string            `toml:"password"`
 	PasswordFile string            `toml:"password_file"`
 	Options      map[string]string `toml:"options"`
+	// Seats names the members at a discussion system's seats ("7" =
+	// "Dr. Anna Berg"), for the speaker queue; seats not named here take
+	// the name from the system's delegate data.
+	Seats map[string]string `toml:"seats"`
 	// Timeouts; defaults 3 s, 5 s, 30 s.
 	ConnectTimeout Duration `toml:"connect_timeout"`
 	CommandTimeout Duration `toml:"command_timeout"`
@@ -101,6 +105,7 @@ func validateDevices(i int, r Room, e *Errors) {
 		}
 		validateLogin(d, dp, e)
 		validateOptions(d, dp, e)
+		validateSeats(d, dp, e)
 		// Optional durations: nothing said is the default; a zero said
 		// would leave the device no time at all, so it is refused rather
 		// than quietly read as the default.
@@ -146,6 +151,10 @@ func validateDevices(i int, r Room, e *Errors) {
 			e.add(p("camera_follow.camera"), "%q is not a VISCA camera of this room", cf.Camera)
 		}
 		switch kinds[cf.DSP] {
+		case av.KindCoCon:
+			if cf.MicTag != "" {
+				e.add(p("camera_follow.mic_tag"), "a discussion system reports its seats; leave mic_tag out and name seats in presets")
+			}
 		case av.KindTesira:
 			if cf.MicTag == "" {
 				e.add(p("camera_follow.mic_tag"), "required: the instance tag of the DSP block that reports which microphone is open (a Logic Meter)")
@@ -155,7 +164,7 @@ func validateDevices(i int, r Room, e *Errors) {
 				e.add(p("camera_follow.mic_tag"), "a Shure microphone reports its gates per channel; leave mic_tag out")
 			}
 		default:
-			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP or Shure microphone of this room", cf.DSP)
+			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP, Shure microphone or discussion system of this room", cf.DSP)
 		}
 		if len(cf.Presets) == 0 {
 			e.add(p("camera_follow.presets"), "required: which camera preset shows each microphone's seat")
@@ -200,6 +209,22 @@ func validateLogin(d Device, dp func(string) string, e *Errors) {
 	default:
 		if d.Username != "" || hasPassword {
 			e.add(dp("password"), "only PJLink and Tesira devices take a login")
+		}
+	}
+}
+
+// validateSeats checks a discussion system's seat names.
+func validateSeats(d Device, dp func(string) string, e *Errors) {
+	if len(d.Seats) > 0 && d.Kind != av.KindCoCon {
+		e.add(dp("seats"), "only a discussion system (cocon) has seats")
+		return
+	}
+	for seat, name := range d.Seats {
+		if n, err := strconv.Atoi(seat); err != nil || n < 1 || n > 9999 {
+			e.add(dp("seats."+seat), "a seat number (1 to 9999) is expected as the key")
+		}
+		if strings.TrimSpace(name) == "" || len(name) > 80 || strings.ContainsAny(name, "\r\n") {
+			e.add(dp("seats."+seat), "a member's name on one line, at most 80 characters")
 		}
 	}
 }
@@ -275,7 +300,16 @@ func (r Room) DeviceConfigs() ([]av.DeviceConfig, error) {
 			}
 			pw = strings.TrimSpace(string(b))
 		}
-		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Username: d.Username, Password: pw, Options: d.Options,
+		var seats map[int]string
+		for s, name := range d.Seats {
+			if n, err := strconv.Atoi(s); err == nil {
+				if seats == nil {
+					seats = map[int]string{}
+				}
+				seats[n] = name
+			}
+		}
+		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Username: d.Username, Password: pw, Options: d.Options, Seats: seats,
 			ConnectTimeout: d.ConnectTimeout.Duration, CommandTimeout: d.CommandTimeout.Duration, PollEvery: d.PollEvery.Duration})
 	}
 	return out, nil

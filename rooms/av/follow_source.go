@@ -180,20 +180,22 @@ func CoConGates(open func(ctx context.Context) (*cocon.Session, error)) func(con
 		if err != nil {
 			return nil, err
 		}
-		g := &coconGates{s: s, gates: make(chan Gate, 64)}
+		g := &coconGates{s: s, gates: make(chan Gate, 64), channels: channels}
 		go g.run()
 		return g, nil
 	}
 }
 
 type coconGates struct {
-	s     *cocon.Session
-	gates chan Gate
+	s        *cocon.Session
+	gates    chan Gate
+	channels []int // the seats camera follow asked for
 }
 
 func (g *coconGates) run() {
 	defer close(g.gates)
 	on := map[int]bool{}
+	first := true
 	for ev := range g.s.Events() {
 		m, ok := ev.Microphones()
 		if !ok {
@@ -202,6 +204,16 @@ func (g *coconGates) run() {
 		now := map[int]bool{}
 		for _, seat := range m.Speakers {
 			now[seat] = true
+		}
+		if first {
+			// The state on connecting: the seats not speaking are
+			// closed, so the follower starts at the default preset.
+			first = false
+			for _, seat := range g.channels {
+				if !now[seat] {
+					g.gates <- Gate{Channel: seat, Open: false}
+				}
+			}
 		}
 		for seat := range on {
 			if !now[seat] {
