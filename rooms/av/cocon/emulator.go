@@ -86,6 +86,7 @@ func (e *Emulator) Start(addr string) error {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/CoCon/", e.serve)
+	mux.HandleFunc("/units", e.ServeUnits)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	e.mu.Lock()
 	e.srv, e.addr = srv, ln.Addr().String()
