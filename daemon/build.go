@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/backends"
@@ -21,10 +20,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/oparl"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
-	"github.com/kogge-project/kogge/rooms/av"
-	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/bookings"
-	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling"
@@ -292,6 +288,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	d.web.Store(srv)
 	c.add(srv.Close)
 	mt.SetQueue(srv.PublishQueue)
+	c.add(wireChamber(d.av, mt.Hub()))
 	if d.handler, err = srv.Handler([]string{signaling.OriginOf(cfg.Server.PublicURL)}); err != nil {
 		return c.closeAll, err
 	}
@@ -369,76 +366,4 @@ func hearSeries(server func() *web.Server) func(rooms.SeriesChange) {
 			srv.HearSeries(c)
 		}
 	}
-}
-
-// startAV supervises the configured devices, runs the rooms' prep and end
-// scenes from the timeline, and starts camera follow where configured. The
-// returned stop ends all of it. Without devices it connects nothing, but
-// is there for a reload that adds some.
-func (d *daemonProcess) startAV(tl *timeline.Timeline) (stop func(), err error) {
-	a, err := backends.NewRoomAV(d.log.With("component", "av"), d.cfg, av.NewDriver)
-	if err != nil {
-		return nil, err
-	}
-	d.av = a
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	events, unsubscribe := tl.Subscribe("", 64)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		a.FollowTimeline(ctx, events, roomav.InUseAt(d.store.Overlapping))
-	}()
-	a.StartFollowers(ctx)
-	return func() {
-		cancel()
-		unsubscribe()
-		wg.Wait()
-		a.Close()
-	}, nil
-}
-
-// newCouncils builds the council sessions' service: agendas seeded from
-// the council information system's import, members' personal links
-// checked by join admission, and every stored change shown in the
-// meeting and on the events stream (through the web server, once it
-// runs).
-func newCouncils(st *store.Store, joins *admission.Joins, importer func() *oparl.Importer, srv func() *web.Server, now func() time.Time) *council.Service {
-	svc := council.NewService(council.Options{
-		Store: st,
-		Now:   now,
-		Agenda: func(bookingID string) []council.ItemInput {
-			imp := importer()
-			if imp == nil {
-				return nil
-			}
-			b, err := st.Get(bookingID)
-			if err != nil {
-				return nil
-			}
-			items, _ := imp.AgendaFor(b)
-			out := make([]council.ItemInput, 0, len(items))
-			for _, it := range items {
-				out = append(out, council.ItemInput{Number: it.Number, Name: it.Name, Public: it.Public})
-			}
-			return out
-		},
-		Changed: func(bookingID string, v council.View) {
-			if s := srv(); s != nil {
-				s.PublishCouncil(bookingID, v)
-			}
-		},
-	})
-	joins.SetMembers(func(bookingID string, id uint16) (string, uint32, bool) {
-		ses, err := svc.Get(bookingID)
-		if err != nil {
-			return "", 0, false
-		}
-		m, err := ses.Member(id)
-		if err != nil {
-			return "", 0, false
-		}
-		return m.Name, m.Generation, true
-	})
-	return svc
 }

@@ -47,6 +47,9 @@ type MeetingSpec struct {
 	// Council: the meeting is a council session; Config.Council runs its
 	// agenda, attendance and votes (council.go).
 	Council bool
+	// Room is the booking's room: its discussion system's request list
+	// joins the speaker queue (Hub.SetRoomRequests).
+	Room string
 	// Closes is when the meeting ends for everyone (booking end plus
 	// grace); the meeting's own timer closes it.
 	Closes time.Time
@@ -120,10 +123,13 @@ type Refusal struct {
 
 func (r *Refusal) Error() string { return "signaling: " + r.Reason + ": " + r.Message }
 
-// QueueEntry is one raised hand in the speaker queue.
+// QueueEntry is one raised hand in the speaker queue, or one seat of the
+// room's discussion system asking to speak (Seat > 0; its Name may be ""
+// when nobody is known to sit there).
 type QueueEntry struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	Seat int    `json:"seat,omitempty"`
 }
 
 // SystemActor is the actor Hooks.Audit names for what no participant did

@@ -74,7 +74,7 @@ func (m *meeting) hand(p *participant, raised bool) {
 	if p.hand == raised {
 		return
 	}
-	p.hand = raised
+	p.hand, p.handAt = raised, m.hub.now()
 	if raised {
 		m.queue = append(m.queue, p)
 	} else {
@@ -176,6 +176,9 @@ func (m *meeting) remove(host *participant, msg *removeMsg) {
 
 // queueAction: next lowers the first hand, remove one, clear all.
 func (m *meeting) queueAction(host *participant, msg *queueMsg) {
+	if m.seatAction(host, msg) {
+		return // the room's seats took it (signaling/seats.go)
+	}
 	var lowered []*participant
 	switch msg.Action {
 	case "next":

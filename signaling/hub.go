@@ -40,6 +40,8 @@ type Hub struct {
 	wg    sync.WaitGroup
 	// closers counts media Close calls running off meeting goroutines.
 	closers sync.WaitGroup
+	// seats are the rooms' request lists (signaling/seats.go).
+	seats seatBoard
 }
 
 // NewHub starts a hub.
@@ -147,6 +149,7 @@ func (h *Hub) open(spec MeetingSpec) (*meeting, *Refusal) {
 		delete(h.ended, spec.ID)
 	}
 	m := newMeeting(h, spec)
+	m.chamber.reqs, m.chamber.seats = h.seats.get(spec.Room)
 	h.meetings[spec.ID] = m
 	h.wg.Add(1)
 	go func() {

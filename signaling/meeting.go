@@ -31,6 +31,7 @@ type participant struct {
 	since  time.Time // lobby entry, or joining
 	muted  bool
 	hand   bool
+	handAt time.Time // when the hand went up (the queue's order with the room's seats)
 	peer   MediaPeer
 	// allowed: a host let this guest present (hosts always may).
 	allowed bool
@@ -64,6 +65,7 @@ type meeting struct {
 	joined     []*participant // in order of joining
 	lobby      []*participant // in order of arrival
 	queue      []*participant // raised hands, in order of raising
+	chamber    chamberQueue   // the room's request list (signaling/seats.go)
 	locked     bool
 	stopped    *Refusal // set by a handler to close the meeting
 	// presenter shows presentTrack (screen sharing) to everyone; nil:
@@ -274,6 +276,8 @@ func (m *meeting) handle(req any) {
 		m.audit(nil, "end", req.why.Reason)
 	case revokeReq:
 		m.revoke(req.stillValid)
+	case seatsReq:
+		m.setSeats(req)
 	case infoReq:
 		req.res <- MeetingInfo{ID: m.id, Participants: len(m.joined), Lobby: len(m.lobby), Locked: m.locked, Queue: m.queueEntries()}
 	}

@@ -82,10 +82,12 @@ func (m *meeting) broadcast(hostsOnly bool) {
 	}
 }
 
+// queueEntries is the speaker queue: hands and the room's seats by time
+// of request (signaling/seats.go).
 func (m *meeting) queueEntries() []QueueEntry {
 	q := make([]QueueEntry, 0, len(m.queue))
-	for _, p := range m.queue {
-		q = append(q, QueueEntry{ID: p.id, Name: p.name})
+	for _, it := range m.speakerQueue() {
+		q = append(q, it.entry)
 	}
 	return q
 }

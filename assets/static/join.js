@@ -338,7 +338,8 @@ function renderState(m) {
   for (const e of m.queue || []) {
     const li = document.createElement('li');
     const s = document.createElement('span');
-    s.textContent = e.name;
+    // A seat of the room's discussion system says which seat it is.
+    s.textContent = e.seat ? (e.name ? t('meeting.queueSeat', { name: e.name, n: e.seat }) : t('meeting.queueSeatOnly', { n: e.seat })) : e.name;
     li.append(s);
     if (host) li.append(button(t('host.dequeue'), () => send({ type: 'queue', action: 'remove', id: e.id })));
     q.append(li);

@@ -135,7 +135,9 @@ function render(st) {
 
 function renderQueue() {
   $('queue-box').hidden = !queue.length;
-  $('queue').replaceChildren(...queue.map((q) => el('li', q.name || q.display_name || '')));
+  $('queue').replaceChildren(...queue.map((q) => el('li', q.seat
+    ? (q.name ? t('meeting.queueSeat', { name: q.name, n: q.seat }) : t('meeting.queueSeatOnly', { n: q.seat }))
+    : q.name || q.display_name || '')));
 }
 
 // tick updates the clock and the countdown once a second from the cached

@@ -26,6 +26,10 @@ type Device struct {
 	Password     string            `toml:"password"`
 	PasswordFile string            `toml:"password_file"`
 	Options      map[string]string `toml:"options"`
+	// Seats names the members at a discussion system's seats ("7" =
+	// "Dr. Anna Berg"), for the speaker queue; seats not named here take
+	// the name from the system's delegate data.
+	Seats map[string]string `toml:"seats"`
 	// Timeouts; defaults 3 s, 5 s, 30 s.
 	ConnectTimeout Duration `toml:"connect_timeout"`
 	CommandTimeout Duration `toml:"command_timeout"`
@@ -90,6 +94,22 @@ func validateLogin(d Device, dp func(string) string, e *Errors) {
 	default:
 		if d.Username != "" || hasPassword {
 			e.add(dp("password"), "only PJLink and Tesira devices take a login")
+		}
+	}
+}
+
+// validateSeats checks a discussion system's seat names.
+func validateSeats(d Device, dp func(string) string, e *Errors) {
+	if len(d.Seats) > 0 && d.Kind != av.KindCoCon {
+		e.add(dp("seats"), "only a discussion system (cocon) has seats")
+		return
+	}
+	for seat, name := range d.Seats {
+		if n, err := strconv.Atoi(seat); err != nil || n < 1 || n > 9999 {
+			e.add(dp("seats."+seat), "a seat number (1 to 9999) is expected as the key")
+		}
+		if strings.TrimSpace(name) == "" || len(name) > 80 || strings.ContainsAny(name, "\r\n") {
+			e.add(dp("seats."+seat), "a member's name on one line, at most 80 characters")
 		}
 	}
 }

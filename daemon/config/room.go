@@ -193,6 +193,7 @@ func validateDevices(i int, r Room, e *Errors) {
 		}
 		validateLogin(d, dp, e)
 		validateOptions(d, dp, e)
+		validateSeats(d, dp, e)
 		// Optional durations: nothing said is the default; a zero said
 		// would leave the device no time at all, so it is refused rather
 		// than quietly read as the default.
@@ -238,6 +239,10 @@ func validateDevices(i int, r Room, e *Errors) {
 			e.add(p("camera_follow.camera"), "%q is not a VISCA camera of this room", cf.Camera)
 		}
 		switch kinds[cf.DSP] {
+		case av.KindCoCon:
+			if cf.MicTag != "" {
+				e.add(p("camera_follow.mic_tag"), "a discussion system reports its seats; leave mic_tag out and name seats in presets")
+			}
 		case av.KindTesira:
 			if cf.MicTag == "" {
 				e.add(p("camera_follow.mic_tag"), "required: the instance tag of the DSP block that reports which microphone is open (a Logic Meter)")
@@ -247,7 +252,7 @@ func validateDevices(i int, r Room, e *Errors) {
 				e.add(p("camera_follow.mic_tag"), "a Shure microphone reports its gates per channel; leave mic_tag out")
 			}
 		default:
-			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP or Shure microphone of this room", cf.DSP)
+			e.add(p("camera_follow.dsp"), "%q is not a Tesira DSP, Shure microphone or discussion system of this room", cf.DSP)
 		}
 		if len(cf.Presets) == 0 {
 			e.add(p("camera_follow.presets"), "required: which camera preset shows each microphone's seat")
@@ -286,7 +291,16 @@ func (r Room) DeviceConfigs() ([]av.DeviceConfig, error) {
 			}
 			pw = strings.TrimSpace(string(b))
 		}
-		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Username: d.Username, Password: pw, Options: d.Options,
+		var seats map[int]string
+		for s, name := range d.Seats {
+			if n, err := strconv.Atoi(s); err == nil {
+				if seats == nil {
+					seats = map[int]string{}
+				}
+				seats[n] = name
+			}
+		}
+		out = append(out, av.DeviceConfig{ID: d.ID, Room: r.ID, Kind: d.Kind, Address: addr, Username: d.Username, Password: pw, Options: d.Options, Seats: seats,
 			ConnectTimeout: d.ConnectTimeout.Duration, CommandTimeout: d.CommandTimeout.Duration, PollEvery: d.PollEvery.Duration})
 	}
 	return out, nil

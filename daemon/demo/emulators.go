@@ -5,10 +5,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/integrations/oparl"
+	"github.com/kogge-project/kogge/rooms/av/cocon"
 	"github.com/kogge-project/kogge/rooms/av/pjlink"
 	"github.com/kogge-project/kogge/rooms/av/tesira"
 	"github.com/kogge-project/kogge/rooms/av/visca"
@@ -64,6 +66,9 @@ type Devices struct {
 	Display *pjlink.Emulator // Sitzungszimmer 2's display
 	Camera  *visca.Emulator  // the Ratssaal's camera
 	DSP     *tesira.Emulator // the Ratssaal's microphones
+	// Discussion is the Ratssaal's discussion system: its delegate
+	// units' page (Discussion.Addr() + "/units") presses request buttons.
+	Discussion *cocon.Emulator
 }
 
 // StartDevices starts emulators on loopback for the demo rooms'
@@ -80,8 +85,11 @@ func StartDevices(cfg *config.Config) (*Devices, error) {
 		{Tag: "MicMute", Kind: tesira.MuteBlock, Channels: 4},
 		{Tag: "MicGate", Kind: tesira.LogicMeterBlock, Channels: 4},
 	}})
-	all := &Devices{Beamer: beamer, Display: display, Camera: cam, DSP: dsp}
-	for _, start := range []func(string) error{beamer.Start, display.Start, cam.StartUDP, dsp.Start} {
+	members := map[int]cocon.Delegate{1: {FirstName: "Anna", Name: "Berg", Title: "Vorsitzende"}, 2: {FirstName: "Karl", Name: "Meier"},
+		3: {FirstName: "Fatma", Name: "Yilmaz"}, 4: {FirstName: "Jens", Name: "Hoffmann"}, 5: {FirstName: "Maria", Name: "Schulz"}, 6: {FirstName: "Paul", Name: "Becker"}}
+	discussion := cocon.NewEmulator(cocon.EmulatorOptions{Seats: 6, Delegates: members})
+	all := &Devices{Beamer: beamer, Display: display, Camera: cam, DSP: dsp, Discussion: discussion}
+	for _, start := range []func(string) error{beamer.Start, display.Start, cam.StartUDP, dsp.Start, discussion.Start} {
 		if err := start("127.0.0.1:0"); err != nil {
 			all.Close()
 			return nil, err
@@ -97,6 +105,7 @@ func StartDevices(cfg *config.Config) (*Devices, error) {
 		{ID: "beamer", Kind: "pjlink", Label: "Beamer", Address: beamer.Addr()},
 		{ID: "kamera", Kind: "visca-ip", Label: "Kamera", Address: cam.Addr()},
 		{ID: "dsp", Kind: "tesira", Label: "Mikrofone", Address: dsp.Addr()},
+		{ID: "anlage", Kind: "cocon", Label: "Diskussionsanlage", Address: discussion.Addr(), Seats: seatNames(members)},
 	}
 	chamber.Scenes = []config.Scene{
 		{Name: "hybrid", Label: "Hybride Sitzung", Actions: []config.SceneAction{
@@ -113,8 +122,10 @@ func StartDevices(cfg *config.Config) (*Devices, error) {
 		}},
 	}
 	chamber.PrepScene, chamber.EndScene = "hybrid", "off"
-	chamber.CameraFollow = config.CameraFollow{Camera: "kamera", DSP: "dsp", MicTag: "MicGate",
-		Presets: map[string]int{"1": 2, "2": 3, "3": 4}, DefaultPreset: 1, HoldMS: 2500}
+	// The camera follows the seat whose microphone is on (the members'
+	// units), as it would follow the DSP's gates.
+	chamber.CameraFollow = config.CameraFollow{Camera: "kamera", DSP: "anlage",
+		Presets: map[string]int{"1": 2, "2": 3, "3": 4, "4": 5, "5": 6, "6": 7}, DefaultPreset: 1, HoldMS: 2500}
 	small := &cfg.Rooms[1]
 	small.Devices = []config.Device{{ID: "display", Kind: "pjlink", Label: "Bildschirm", Address: display.Addr()}}
 	small.Scenes = []config.Scene{
@@ -130,7 +141,17 @@ func (d *Devices) Close() error {
 	for _, c := range []io.Closer{d.Beamer, d.Display, d.Camera, d.DSP} {
 		c.Close()
 	}
+	d.Discussion.Close()
 	return nil
+}
+
+// seatNames are the members' names as the config names seats.
+func seatNames(members map[int]cocon.Delegate) map[string]string {
+	out := map[string]string{}
+	for seat, d := range members {
+		out[strconv.Itoa(seat)] = d.FullName()
+	}
+	return out
 }
 
 // startCouncil serves the OParl emulator's sample council on loopback and

@@ -17,7 +17,7 @@ func TestStartDeclaresTheEmulators(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	if n := len(cfg.Rooms[0].Devices); n != 3 || cfg.Rooms[0].PrepScene != "hybrid" || len(cfg.Rooms[1].Devices) != 1 {
+	if n := len(cfg.Rooms[0].Devices); n != 4 || cfg.Rooms[0].PrepScene != "hybrid" || len(cfg.Rooms[1].Devices) != 1 {
 		t.Errorf("rooms' devices: %d in the chamber (prep scene %q), %d in the small room", n, cfg.Rooms[0].PrepScene, len(cfg.Rooms[1].Devices))
 	}
 	if got := cfg.Providers.Order; len(got) != 3 || got[0] != "builtin" {

@@ -62,9 +62,12 @@ type DeviceConfig struct {
 	Label              string
 	Username, Password string // PJLink: password; Tesira: both
 	Options            map[string]string
-	ConnectTimeout     time.Duration // default 3 s
-	CommandTimeout     time.Duration // default 5 s
-	PollEvery          time.Duration // default per kind, 30 s
+	// Seats names the members at a discussion system's seats (seat
+	// number -> name); the delegate data fills in the others.
+	Seats          map[int]string
+	ConnectTimeout time.Duration // default 3 s
+	CommandTimeout time.Duration // default 5 s
+	PollEvery      time.Duration // default per kind, 30 s
 }
 
 // Limits and defaults, named so the tests and the docs agree.

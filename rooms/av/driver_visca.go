@@ -138,6 +138,8 @@ func NewDriver(cfg DeviceConfig) (Driver, error) {
 		return newShureDriver(cfg), nil
 	case KindMDC:
 		return newMDCDriver(cfg), nil
+	case KindCoCon:
+		return newCoConDriver(cfg), nil
 	}
 	return nil, fmt.Errorf("device %s: unknown kind %q", cfg.ID, cfg.Kind)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kogge-project/kogge/rooms/av/cocon"
 	"github.com/kogge-project/kogge/rooms/av/shure"
 	"github.com/kogge-project/kogge/rooms/av/tesira"
 )
@@ -166,3 +167,76 @@ func (g *shureGates) KeepAlive(ctx context.Context) error {
 	return err
 }
 func (g *shureGates) Close() error { return g.c.Close() }
+
+// CoConGates opens gate sessions on a discussion system: a seat whose
+// microphone is switched on opens its "gate" (the seat number is the
+// channel), one switched off closes it. The session's first event is the
+// state as it is, so a seat already speaking is followed at once; the
+// director's rule that the most recently opened wins is the chamber's
+// "last one switched on" (docs/protocols/cocon.md §5.1).
+func CoConGates(open func(ctx context.Context) (*cocon.Session, error)) func(context.Context, []int) (GateSession, error) {
+	return func(ctx context.Context, channels []int) (GateSession, error) {
+		s, err := open(ctx)
+		if err != nil {
+			return nil, err
+		}
+		g := &coconGates{s: s, gates: make(chan Gate, 64), channels: channels}
+		go g.run()
+		return g, nil
+	}
+}
+
+type coconGates struct {
+	s        *cocon.Session
+	gates    chan Gate
+	channels []int // the seats camera follow asked for
+}
+
+func (g *coconGates) run() {
+	defer close(g.gates)
+	on := map[int]bool{}
+	first := true
+	for ev := range g.s.Events() {
+		m, ok := ev.Microphones()
+		if !ok {
+			continue
+		}
+		now := map[int]bool{}
+		for _, seat := range m.Speakers {
+			now[seat] = true
+		}
+		if first {
+			// The state on connecting: the seats not speaking are
+			// closed, so the follower starts at the default preset.
+			first = false
+			for _, seat := range g.channels {
+				if !now[seat] {
+					g.gates <- Gate{Channel: seat, Open: false}
+				}
+			}
+		}
+		for seat := range on {
+			if !now[seat] {
+				g.gates <- Gate{Channel: seat, Open: false}
+			}
+		}
+		// In the server's order: the seat switched on last comes last.
+		for _, seat := range m.Speakers {
+			if !on[seat] {
+				g.gates <- Gate{Channel: seat, Open: true}
+			}
+		}
+		on = now
+	}
+}
+
+func (g *coconGates) Gates() <-chan Gate { return g.gates }
+
+// Err: the session reconnects by itself and never ends on its own; its
+// last failure says why it is quiet.
+func (g *coconGates) Err() error { return g.s.Err() }
+
+// KeepAlive: the long poll is the keep-alive; a session that cannot reach
+// the server says so.
+func (g *coconGates) KeepAlive(ctx context.Context) error { return g.s.Err() }
+func (g *coconGates) Close() error                        { return g.s.Close() }

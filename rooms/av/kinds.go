@@ -17,10 +17,11 @@ const (
 	KindTesira   = "tesira"
 	KindShure    = "shure" // MXA, MXW, ULX-D command strings
 	KindMDC      = "mdc"   // Samsung flat panels
+	KindCoCon    = "cocon" // Televic discussion system (CoCon API)
 )
 
 // DefaultPorts are the protocols' well-known ports.
-var DefaultPorts = map[string]int{KindPJLink: 4352, KindVISCAIP: 52381, KindVISCATCP: 5678, KindTesira: 23, KindShure: 2202, KindMDC: 1515}
+var DefaultPorts = map[string]int{KindPJLink: 4352, KindVISCAIP: 52381, KindVISCATCP: 5678, KindTesira: 23, KindShure: 2202, KindMDC: 1515, KindCoCon: 8890}
 
 // pollEvery is how often each kind is polled by default: a projector's
 // lamp and errors change slowly; a Tesira session needs a sign of life
@@ -30,13 +31,15 @@ var pollEvery = map[string]time.Duration{
 	KindPJLink: 30 * time.Second, KindTesira: 30 * time.Second, KindMDC: 30 * time.Second,
 	// A Shure device reports changes by itself; the poll only proves it
 	// is there.
-	KindShure:   time.Minute,
+	KindShure: time.Minute,
+	// So does a discussion system, over its long poll.
+	KindCoCon:   time.Minute,
 	KindVISCAIP: time.Minute, KindVISCATCP: time.Minute,
 }
 
 // Kinds lists the device kinds, sorted.
 func Kinds() []string {
-	return []string{KindMDC, KindPJLink, KindShure, KindTesira, KindVISCAIP, KindVISCATCP}
+	return []string{KindCoCon, KindMDC, KindPJLink, KindShure, KindTesira, KindVISCAIP, KindVISCATCP}
 }
 
 // commandArgs is the command vocabulary per kind: each command and the
@@ -56,6 +59,10 @@ var commandArgs = map[string]map[string][]string{
 	},
 	KindShure: {
 		"mute": {"channel", "mute"},
+	},
+	// A seat's microphone, on or off (on takes it off the request list).
+	KindCoCon: {
+		"mic": {"seat", "on"},
 	},
 	// A flat panel is used in scenes like a PJLink display.
 	KindMDC: {
@@ -135,6 +142,8 @@ func checkArg(cmd, name, v string) error {
 		return intIn(0, 127)
 	case "channel":
 		return intIn(1, 256)
+	case "seat":
+		return intIn(1, 9999)
 	case "speed":
 		return intIn(1, 24)
 	case "volume":

@@ -165,7 +165,7 @@ func (j *Joins) Spec(b rooms.Booking, js store.JoinSettings) signaling.MeetingSp
 	_, closes := j.Window(b)
 	return signaling.MeetingSpec{
 		ID: b.ID, Title: Title(b), Lobby: LobbyOn(b, js), Limit: j.limit,
-		PublishQueue: b.Kind == rooms.KindCouncil, Council: b.Kind == rooms.KindCouncil, Closes: closes,
+		PublishQueue: b.Kind == rooms.KindCouncil, Council: b.Kind == rooms.KindCouncil, Room: b.Room, Closes: closes,
 	}
 }
 

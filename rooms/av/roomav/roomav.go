@@ -12,6 +12,7 @@ import (
 
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/cocon"
 	"github.com/kogge-project/kogge/rooms/av/shure"
 	"github.com/kogge-project/kogge/rooms/av/tesira"
 	"github.com/kogge-project/kogge/rooms/timeline"
@@ -27,6 +28,7 @@ type AV struct {
 	newDriver func(av.DeviceConfig) (av.Driver, error)
 	hub       hub[av.Status]
 	scenes    hub[SceneEvent]
+	seats     seatLists      // discussion systems' request lists, per room
 	sceneWG   sync.WaitGroup // scenes started by StartScene
 
 	mu    sync.RWMutex
@@ -78,7 +80,10 @@ func New(log *slog.Logger, rooms []Room, newDriver func(av.DeviceConfig) (av.Dri
 func (a *AV) build(r Room) (*avRoom, error) {
 	ar := &avRoom{spec: r, deviceKey: map[string]av.DeviceConfig{}, scenes: map[string]av.Scene{}, labels: r.Labels,
 		prep: r.Prep, end: r.End, panel: panelControlsOf(r)}
-	ar.sup = av.NewSupervisor(a.log, a.hub.publish)
+	ar.sup = av.NewSupervisor(a.log, func(st av.Status) {
+		a.hub.publish(st)
+		a.seats.changed(r.ID, st) // a discussion system's request list
+	})
 	for _, dc := range r.Devices {
 		// Errors name the device as people know it, not room/device.
 		dc.Label = cmp.Or(r.Labels[dc.ID], dc.ID)
@@ -522,6 +527,10 @@ func cameraFollow(r Room, log *slog.Logger) (av.Follow, bool) {
 		Log:  log.With("component", "camera-follow", "room", r.ID),
 	}
 	switch src.Kind {
+	case av.KindCoCon:
+		f.Open = av.CoConGates(func(ctx context.Context) (*cocon.Session, error) {
+			return cocon.Open(ctx, cocon.NewClient(src.Address, cocon.Options{CommandTimeout: src.CommandTimeout}))
+		})
 	case av.KindShure:
 		digits, _ := strconv.Atoi(src.Options["channel_digits"])
 		f.Open = av.ShureGates(func(ctx context.Context) (*shure.Client, error) {
