@@ -167,6 +167,11 @@ func (c *Client) do(ctx context.Context, op string, msg []byte, inquiry bool) ([
 		return nil, fmt.Errorf("visca: %s: %w", op, ErrClosed)
 	default:
 	}
+	// A caller that has given up sends nothing: with the turn free as
+	// well, the select below would pick either at random.
+	if ctx.Err() != nil {
+		return nil, fmt.Errorf("visca: %s: %w", op, context.Cause(ctx))
+	}
 	select {
 	case c.turn <- struct{}{}:
 	case <-ctx.Done():
