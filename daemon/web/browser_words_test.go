@@ -67,7 +67,13 @@ func TestBookingPageSaysThingsInWords(t *testing.T) {
 		t.Fatalf("lobby: %d %s", r.status, r.body)
 	}
 	seedHistory(t, e, b.ID)
-	e.server.av.Panel("ratssaal").SetMuted(true)
+	// The microphones muted at the DSP: the page shows what the device
+	// reports, not what Kogge last asked for.
+	for _, m := range e.server.av.Panel("ratssaal").Mics {
+		if r := admin.do("POST", "/api/v1/rooms/ratssaal/devices/"+m.Device+"/commands", m.MuteCommand(true)); r.status != http.StatusOK {
+			t.Fatalf("mute %s: %d %s", m.Channel, r.status, r.body)
+		}
+	}
 
 	shots, err := os.MkdirTemp("", "kogge-words-")
 	if err != nil {
