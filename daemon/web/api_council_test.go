@@ -105,6 +105,12 @@ func TestCouncilAPI(t *testing.T) {
 		t.Fatalf("agenda %+v", s.Agenda)
 	}
 	item1, item2 := s.Agenda[0].ID, s.Agenda[1].ID
+	if s = councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/move", base, item2), map[string]any{"before": item1}); s.Agenda[0].ID != item2 {
+		t.Fatalf("after moving item 2 up: %+v", s.Agenda)
+	}
+	if s = councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/move", base, item2), map[string]any{"before": 0}); s.Agenda[1].ID != item2 {
+		t.Fatalf("after moving item 2 to the end: %+v", s.Agenda)
+	}
 	anna.do("POST", base+"/votes", map[string]any{"question": "Zustimmung?"}).problem(t, http.StatusConflict, "council-refused")
 	councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/open", base, item1), nil)
 	s = councilDo(t, anna, "POST", base+"/votes", map[string]any{"question": "Zustimmung zur Haushaltssatzung?"})
