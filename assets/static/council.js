@@ -83,7 +83,7 @@ export async function councilSection(d) {
 
   const memberName = el('input', { name: 'name', required: true, maxlength: '100', autocomplete: 'off' });
   const memberGroup = el('input', { name: 'group', maxlength: '100', autocomplete: 'off' });
-  const memberForm = el('form', { class: 'row' },
+  const memberForm = el('form', { class: 'row', id: 'council-member-form' },
     el('label', {}, el('span', { text: t('c.memberName') }), memberName),
     el('label', {}, el('span', { text: t('c.group') }), memberGroup),
     el('button', { type: 'submit', text: t('c.addMember') }));
@@ -143,6 +143,7 @@ export async function councilSection(d) {
   }
   const newItem = itemFields(null);
   const itemForm = newItem.form;
+  itemForm.id = 'council-item-form';
   itemForm.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (await change('POST', '/agenda', newItem.value())) newItem.reset();
@@ -156,7 +157,7 @@ export async function councilSection(d) {
       const it = ses.agenda.find((x) => x.id === ses.open);
       const question = el('input', { name: 'question', required: true, maxlength: '200', value: t('council.defaultQuestion', { item: itemLabel(it) }) });
       const secret = el('input', { type: 'checkbox', name: 'secret' });
-      const form = el('form', { class: 'row' },
+      const form = el('form', { class: 'row', id: 'council-start-vote' },
         el('label', { class: 'grow' }, el('span', { text: t('council.question') }), question),
         el('label', { class: 'check' }, secret, el('span', { text: t('council.secret') })),
         el('button', { type: 'submit', text: t('council.startVote') }));
@@ -165,7 +166,7 @@ export async function councilSection(d) {
     } else out.append(el('p', { class: 'muted', text: t('c.openItemFirst') }));
     const closed = ses.votes.filter((v) => v.closed);
     if (closed.length) {
-      out.append(el('ul', { class: 'plain' }, closed.map((v) => {
+      out.append(el('ul', { class: 'plain', id: 'council-votes-done' }, closed.map((v) => {
         const it = ses.agenda.find((x) => x.id === v.item);
         return el('li', { text: t('c.voteDone', { item: it ? itemLabel(it) : '', question: v.question, time: clock(zone, v.closed), totals: totals(v) }) });
       })));
@@ -201,7 +202,7 @@ export async function councilSection(d) {
       ev.preventDefault();
       change('PUT', vid + '/hands', { counts: Object.fromEntries(v.options.map((o, i) => [o, Number(counts[i].value) || 0])) });
     });
-    wrap.append(hands, el('button', { type: 'button', class: 'danger', text: t('council.closeVote'), onclick: () => change('POST', vid + '/close') }));
+    wrap.append(hands, el('button', { type: 'button', id: 'council-close-vote', class: 'danger', text: t('council.closeVote'), onclick: () => change('POST', vid + '/close') }));
     return wrap;
   }
 

@@ -68,7 +68,7 @@ const foreignText = `(async (shown) => {
   const { messages } = await import('/assets/i18n.js');
   if (document.documentElement.lang !== shown) return ['<html lang="' + document.documentElement.lang + '">'];
   const other = shown === 'en' ? 'de' : 'en';
-  const prefixes = ['product', 'lang.', 'prejoin.', 'lobby.', 'meeting.', 'host.', 'state.', 'reason'];
+  const prefixes = ['product', 'lang.', 'prejoin.', 'lobby.', 'meeting.', 'host.', 'state.', 'reason', 'council.'];
   const fragments = new Set();
   for (const [key, value] of Object.entries(messages[other])) {
     if (!prefixes.some((p) => key.startsWith(p))) continue;
