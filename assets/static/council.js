@@ -112,7 +112,7 @@ export async function councilSection(d) {
     const voting = ses.votes.some((v) => !v.closed);
     return el('ol', { class: 'plain council-agenda' }, ses.agenda.map((it, i) => {
       const open = ses.open === it.id;
-      const times = (it.spans || []).map((s) => `${clock(zone, s.start)}–${s.end ? clock(zone, s.end) : ''}`).join(', ');
+      const times = (it.spans || []).map((s) => (s.end ? t('m.span', { from: clock(zone, s.start), to: clock(zone, s.end) }) : t('m.spanOpen', { from: clock(zone, s.start) }))).join(', ');
       const words = [itemLabel(it), it.public ? t('council.public') : t('council.closed'), open ? t('council.isOpen') : '', times ? t('c.heldAt', { times }) : ''].filter(Boolean);
       const next = ses.agenda[i + 2];
       const buttons = el('span', { class: 'row tight' },

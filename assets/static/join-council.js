@@ -72,7 +72,9 @@ function drawVote(c, host) {
   box.replaceChildren();
   const v = c.vote;
   if (!v) return;
-  box.append(el('h4', v.open ? t('council.voteOpen') : t('council.voteClosed')), el('p', v.question, 'question'));
+  const question = el('p', v.question, 'question');
+  question.translate = false; // the chair's words, in the chair's language
+  box.append(el('h4', v.open ? t('council.voteOpen') : t('council.voteClosed')), question);
   if (v.open) {
     if (member) {
       const chosen = mine && mine.vote === v.id ? mine.option : '';

@@ -21,17 +21,23 @@ const at = (iso) => t('m.at', { time: clock(state.zone, iso) });
 const itemLabel = (it) => (it.number ? t('council.itemNumbered', { number: it.number, name: it.name }) : it.name);
 const how = (h) => (h === 'room' ? t('m.room') : h === 'remote' ? t('m.remote') : '');
 
+// ruleWords says the quorum rule as the booking page offers it.
+function ruleWords(q) {
+  const words = { '1/2/false': 'c.rule.half', '1/2/true': 'c.rule.halfAtLeast', '2/3/true': 'c.rule.twoThirds', '1/3/true': 'c.rule.third' }[`${q.num}/${q.den}/${!!q.at_least}`];
+  return words ? t(words) : t(q.at_least ? 'm.ruleAtLeast' : 'm.ruleMore', { num: q.num, den: q.den });
+}
+
 function render(m) {
   const z = state.zone;
   const head = el('section', { class: 'minutes-head', 'aria-labelledby': 'm-name' },
     el('h2', { id: 'm-name', text: m.name }),
     el('p', { text: t('m.when', { from: dateTime(z, m.start, lang), to: clock(z, m.end) }) }),
-    el('p', { text: t(m.quorum.at_least ? 'm.quorumAtLeast' : 'm.quorumMore', { num: m.quorum.num, den: m.quorum.den }) }));
+    el('p', { text: t('m.quorum', { rule: ruleWords(m.quorum) }) }));
   const present = m.person.filter((p) => p.present).length;
   const people = el('section', { 'aria-labelledby': 'm-att' },
     el('h2', { id: 'm-att', text: t('m.attendance') }),
     el('p', { text: t('m.presentCount', { n: present, of: m.person.length }) }),
-    table(t('m.members'), [t('m.name'), t('c.group'), t('m.wasPresent')],
+    table(t('m.members'), [t('m.name'), t('m.group'), t('m.wasPresent')],
       m.person.map((p) => [p.name, p.group || '', p.present ? t('b.yes') : t('b.no')])),
     m.attendance.length ? table(t('m.changes'), [t('m.time'), t('m.name'), t('m.change')],
       m.attendance.map((a) => [at(a.at), a.name, a.present ? t('m.came', { how: how(a.how) }) : t('m.left', { how: how(a.how) })])) : el('p', { class: 'muted', text: t('m.noChanges') }));

@@ -74,6 +74,7 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	p.do(chromedp.WaitVisible(chromedp.CSS(".council-vote-admin select")))
 	p.set(".council-vote-admin select", "Ja")
 	p.waitText(".council-vote-admin", "bisher Ja 1, Nein 0, Enthaltung 0")
+	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(".council-vote-admin").scrollIntoView()`))
 	p.screenshot(shots, "booking-council-vote.png")
 	checkAccessibility(t, p.step, "booking page (council session, vote open)")
 	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("#council-close-vote").click()`))
@@ -101,7 +102,7 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 // item opens.
 func TestCouncilJoinPagesInChromium(t *testing.T) {
 	e := newTestEnv(t)
-	anna := e.login("anna")
+	anna := e.token("anna") // a session cookie would expire when the clock moves on
 	b := anna.create(map[string]any{"kind": "council", "title": "Rat der Stadt",
 		"hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
 	base := "/api/v1/bookings/" + b.ID + "/council"
