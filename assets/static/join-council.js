@@ -138,9 +138,11 @@ function drawChair(c) {
   $('council-item-close').hidden = !c.item || voting;
   $('council-vote-form').hidden = !c.item || voting;
   $('council-vote-close').hidden = !voting;
+  // The suggested question follows the open item; one the chair typed stays.
   const qi = $('council-question');
-  if (c.item && !qi.value) qi.value = t('council.defaultQuestion', { item: itemLabel(c.item) });
-  if (!c.item) qi.value = '';
+  const suggested = c.item ? t('council.defaultQuestion', { item: itemLabel(c.item) }) : '';
+  if (!qi.value || qi.value === qi.dataset.suggested) qi.value = suggested;
+  qi.dataset.suggested = suggested;
 }
 
 // councilVoted takes the server's confirmation of our vote.
