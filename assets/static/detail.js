@@ -1,6 +1,7 @@
 // The booking detail: every field and the status, edit and cancel (one
 // meeting with If-Match; series with a scope), the provider hand-off, join
-// links, the room's scenes, the history and the calendar links.
+// links, a council session (council.js), the room's scenes, the history
+// and the calendar links.
 import { api, el, clock, dateTime, localInstant, problemText } from './api.js';
 import { t, lang } from './i18n.js';
 import { bookingLabel } from './grid.js';
@@ -9,6 +10,7 @@ import { joinSection, scenesSection, icalSection } from './links.js';
 import { conflicts, conflictText, showProblem } from './bookingform.js';
 import { historySection } from './history.js';
 import { providerName, allocState } from './words.js';
+import { councilSection } from './council.js';
 
 const $ = (id) => document.getElementById(id);
 let ctx = { rooms: [], changed: async () => {} };
@@ -55,6 +57,7 @@ async function render(id) {
   if (b.series_id && !b.redacted) parts_.push(await seriesSection(d));
   if (b.meeting) parts_.push(meetingSection(b.meeting));
   if (b.hybrid && b.hybrid.enabled) parts_.push(await joinSection(d));
+  if (b.kind === 'council' && !b.redacted) parts_.push(await councilSection(d));
   parts_.push(await scenesSection(room), await historySection(b, room, ctx.rooms), icalSection(b, d));
   if (id !== currentId) return;
   $('detail-body').replaceChildren(...parts_);

@@ -6,6 +6,7 @@ import { t, pair, apply, has, lang, setLang } from './i18n.js';
 import { publish, opusFecDtx, applyLayers, uniqueMsids } from './join-publish.js';
 import { initTiles, setMe, showLocal, onRemoteTrack, update, setSpeaker, clearTiles, render, viewSent } from './join-tiles.js';
 import { initPresent, presentState, presentRefused, presentFlags, allowButton, presentGone } from './join-present.js';
+import { initCouncil, setMember, councilState, councilVoted, councilRefused } from './join-council.js';
 
 const $ = (id) => document.getElementById(id);
 const root = $('join');
@@ -24,6 +25,7 @@ let micMuted = false, camOff = false, handUp = false, locked = false;
 let people = [];           // last state.participants
 let lastState = null;      // the last state message, redrawn on a language change
 let closedShown = false;
+let parked = false;        // moved to the lobby during a closed item
 
 // Texts that depend on what happened (status lines, toggled buttons) are
 // set through live(): it remembers how to say them, so a language switch
@@ -152,12 +154,32 @@ async function handle(m) {
       me = m.id;
       setMe(me);
       iceServers = m.ice_servers || [];
+      setMember(m.member);
       if (m.meeting && m.meeting.title) $('title').textContent = m.meeting.title;
       if (m.state === 'lobby') { show('lobby'); $('lobby-leave').focus(); } else await startMeeting();
       break;
     case 'admitted':
       if (m.ice_servers) iceServers = m.ice_servers;
+      if (parked) {
+        // Back from a closed item: the camera and microphone were let go.
+        parked = false;
+        await openDevices();
+        setMic(micMuted);
+        if (local) local.getVideoTracks().forEach((tr) => { tr.enabled = !camOff; });
+      }
       await startMeeting();
+      break;
+    case 'moved':
+      // A closed (non-public) item: we wait in the lobby until the public
+      // part continues, without camera or microphone.
+      parked = true;
+      stopMedia();
+      live($('lobby-text'), () => t('council.moved'));
+      show('lobby');
+      $('lobby-leave').focus();
+      break;
+    case 'voted':
+      councilVoted(m);
       break;
     case 'state':
       renderState(m);
@@ -187,6 +209,7 @@ async function handle(m) {
       if (m.code === 'prejoin') break;
       if (m.ref_type === 'present') presentRefused();
       if (m.ref_type === 'offer') upAnswered?.(); // no answer comes: the next round may start
+      if (m.code === 'council') { const key = councilRefused(m, has); note(() => t(key)); break; }
       // The server's message is for developers; people get a sentence.
       const key = 'meeting.error.' + m.code;
       note(() => t(has(key) ? key : 'meeting.error'));
@@ -314,6 +337,7 @@ function renderState(m) {
   people = m.participants || [];
   // Before the lists: they show who presents.
   presentState(m, me, role === 'host');
+  councilState(m.council, role === 'host');
   locked = !!m.locked;
   const host = role === 'host';
   const list = $('people');
@@ -397,6 +421,7 @@ live($('lang'), () => { $('lang').lang = lang === 'de' ? 'en' : 'de'; return t('
 wireControls();
 initTiles({ send });
 initPresent({ send, up: () => up, negotiate: negotiateUp, note });
+initCouncil({ send });
 const state = root.dataset.state;
 if (state === 'open') prejoin();
 else notice(state, { opens: root.dataset.opens || '' });

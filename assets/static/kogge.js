@@ -81,6 +81,11 @@ function follow() {
   events.addEventListener('scene', (ev) => {
     try { document.dispatchEvent(new CustomEvent('kogge-scene', { detail: JSON.parse(ev.data) })); } catch { /* a broken event says nothing */ }
   });
+  // A council session's change (a member joined, voted) is for its booking
+  // page (council.js).
+  events.addEventListener('council', (ev) => {
+    try { document.dispatchEvent(new CustomEvent('kogge-council', { detail: JSON.parse(ev.data) })); } catch { /* a broken event says nothing */ }
+  });
 }
 
 // hoursText says when a room is bookable in the page's language.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/rooms/store"
 )
 
@@ -84,5 +86,49 @@ func TestBannerFirstAndLaterStart(t *testing.T) {
 	if s := later.String(); !strings.Contains(s, "Admin login: admin (password shown on first start; reset: go run ./daemon user passwd admin)") ||
 		strings.Contains(s, "Join by link") {
 		t.Errorf("a later start without a meeting shows:\n%s", s)
+	}
+}
+
+// The demo's last council session shows members, an agenda with a closed
+// item that was dealt with, and a finished vote of room and remote members.
+func TestDemoCouncilSession(t *testing.T) {
+	d := newData(t, nil)
+	now := time.Date(2026, 12, 2, 12, 2, 0, 0, time.UTC)
+	if _, err := d.EnsureAdmin(now); err != nil {
+		t.Fatal(err)
+	}
+	page, err := d.Store.List(store.Query{Room: "ratssaal", Kind: rooms.KindCouncil, From: now.AddDate(0, 0, -7*historyWeeks), To: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := council.NewService(council.Options{Store: d.Store})
+	sessions := 0
+	for _, b := range page.Bookings {
+		ses, err := svc.Get(b.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ses.Members) == 0 {
+			continue
+		}
+		sessions++
+		m := ses.Minutes(b.Title, b.Start, b.End)
+		closedHeld := false
+		for _, it := range m.AgendaItem {
+			closedHeld = closedHeld || (!it.Public && len(it.Spans) == 1)
+		}
+		if len(m.Person) != 9 || len(m.AgendaItem) != 4 || !closedHeld {
+			t.Errorf("demo session: %d members, %d items, closed item dealt with: %t", len(m.Person), len(m.AgendaItem), closedHeld)
+		}
+		v := m.AgendaItem[1].Votes
+		if len(v) != 1 || v[0].Closed.IsZero() || len(v[0].Ballots) != 8 || v[0].Totals[0] != (council.OptionCount{Option: "Ja", Count: 5}) {
+			t.Errorf("demo vote: %+v", v)
+		}
+		if q := ses.QuorumNow(); q.Present != 0 {
+			t.Errorf("%d members still present after the session", q.Present)
+		}
+	}
+	if sessions != 1 {
+		t.Errorf("%d council sessions with members, want the last one", sessions)
 	}
 }

@@ -8,12 +8,18 @@ import (
 )
 
 // seed fills a fresh demo database with what a town hall's week looks
-// like: a fortnightly committee series in the council chamber and a few
+// like: the past weeks with a council session's agenda and votes, a
+// fortnightly committee series in the council chamber and a few
 // meetings in the small room, so that the front page, the availability and
 // the events have something to show. It runs once, with the demo admin.
 func (d Data) seed(now time.Time) error {
 	// The past first: the utilisation report has something to show.
 	if err := d.seedHistory(now); err != nil {
+		return err
+	}
+	// The last council session in it ran with members, agenda and votes
+	// (council.go).
+	if err := d.seedCouncil(now); err != nil {
 		return err
 	}
 	chamber, _ := d.Catalog.Get("ratssaal")

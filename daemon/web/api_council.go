@@ -202,6 +202,19 @@ func (s *server) editItem(w http.ResponseWriter, r *http.Request, c *caller) err
 	return s.changeCouncil(w, r, c, func(ses *council.Session, _ time.Time) error { return ses.EditItem(id, in) })
 }
 
+type moveInput struct {
+	Before uint16 `json:"before"` // 0: to the end
+}
+
+func (s *server) moveItem(w http.ResponseWriter, r *http.Request, c *caller) error {
+	var in moveInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	id := pathNumber(r, "iid")
+	return s.changeCouncil(w, r, c, func(ses *council.Session, _ time.Time) error { return ses.MoveItem(id, in.Before) })
+}
+
 func (s *server) deleteItem(w http.ResponseWriter, r *http.Request, c *caller) error {
 	id := pathNumber(r, "iid")
 	return s.changeCouncil(w, r, c, func(ses *council.Session, _ time.Time) error { return ses.DeleteItem(id) })

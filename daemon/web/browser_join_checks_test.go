@@ -63,12 +63,13 @@ func assertJoinLayout(t *testing.T, ctx context.Context, who string, wide bool) 
 // nodes of rendered elements, the chosen options, labels in attributes and
 // the document title. A text with {placeholders} is matched by its fixed
 // parts; texts the same in both languages ("PIN") are skipped, and a match
-// must be whole words, so "Gast" does not hide in "Gastgeber".
+// must be whole words, so "Gast" does not hide in "Gastgeber". What people
+// wrote themselves (marked translate="no") is theirs, in their language.
 const foreignText = `(async (shown) => {
   const { messages } = await import('/assets/i18n.js');
   if (document.documentElement.lang !== shown) return ['<html lang="' + document.documentElement.lang + '">'];
   const other = shown === 'en' ? 'de' : 'en';
-  const prefixes = ['product', 'lang.', 'prejoin.', 'lobby.', 'meeting.', 'host.', 'state.', 'reason'];
+  const prefixes = ['product', 'lang.', 'prejoin.', 'lobby.', 'meeting.', 'host.', 'state.', 'reason', 'council.'];
   const fragments = new Set();
   for (const [key, value] of Object.entries(messages[other])) {
     if (!prefixes.some((p) => key.startsWith(p))) continue;
@@ -81,6 +82,7 @@ const foreignText = `(async (shown) => {
   const texts = [document.title];
   const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (n.parentElement.closest('[translate=no]')) continue; // people's own words (a vote's question)
     if (n.textContent.trim() && n.parentElement.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) texts.push(n.textContent);
   }
   for (const el of document.body.querySelectorAll('*')) {

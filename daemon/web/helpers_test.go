@@ -18,6 +18,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling/admission"
@@ -108,7 +109,22 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 		Wait: func(_ context.Context, d time.Duration) error { e.pinWaits = append(e.pinWaits, d); return nil }}); err != nil {
 		t.Fatal(err)
 	}
-	mt := newTestMeetings(t, wrtc, e.publicURL, st, s.joins, e.web)
+	// Council sessions as the daemon runs them (daemon/build.go): the
+	// service behind the API, the meetings and member links.
+	s.council = council.NewService(council.Options{Store: st, Now: s.now,
+		Changed: func(id string, v council.View) { e.web.PublishCouncil(id, v) }})
+	s.joins.SetMembers(func(bookingID string, id uint16) (string, uint32, bool) {
+		ses, err := s.council.Get(bookingID)
+		if err != nil {
+			return "", 0, false
+		}
+		m, err := ses.Member(id)
+		if err != nil {
+			return "", 0, false
+		}
+		return m.Name, m.Generation, true
+	})
+	mt := newTestMeetings(t, wrtc, e.publicURL, st, s.joins, e.web, s.council)
 	e.meetings, s.hub = mt, mt.Hub()
 	// The same listeners as the daemon's (daemon/changes.go), but no
 	// timeline: the API tests run on a frozen clock.

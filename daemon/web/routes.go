@@ -75,6 +75,7 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/bookings/{id}/council/agenda", staff, s.addItem},
 		{"PATCH", "/api/v1/bookings/{id}/council/agenda/{iid}", staff, s.editItem},
 		{"DELETE", "/api/v1/bookings/{id}/council/agenda/{iid}", staff, s.deleteItem},
+		{"POST", "/api/v1/bookings/{id}/council/agenda/{iid}/move", staff, s.moveItem},
 		{"POST", "/api/v1/bookings/{id}/council/agenda/{iid}/open", staff, s.openItem},
 		{"POST", "/api/v1/bookings/{id}/council/close-item", staff, s.closeItem},
 		{"POST", "/api/v1/bookings/{id}/council/votes", staff, s.startVote},

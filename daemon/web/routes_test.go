@@ -70,6 +70,7 @@ var expectedAccess = map[string]string{
 	"POST /api/v1/bookings/{id}/council/agenda":                "staff",
 	"PATCH /api/v1/bookings/{id}/council/agenda/{iid}":         "staff",
 	"DELETE /api/v1/bookings/{id}/council/agenda/{iid}":        "staff",
+	"POST /api/v1/bookings/{id}/council/agenda/{iid}/move":     "staff",
 	"POST /api/v1/bookings/{id}/council/agenda/{iid}/open":     "staff",
 	"POST /api/v1/bookings/{id}/council/close-item":            "staff",
 	"POST /api/v1/bookings/{id}/council/votes":                 "staff",

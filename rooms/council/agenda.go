@@ -103,6 +103,32 @@ func (s *Session) EditItem(id uint16, in ItemInput) error {
 	return nil
 }
 
+// MoveItem puts an item before another (0: at the end), changing only
+// the order.
+func (s *Session) MoveItem(id, before uint16) error {
+	if id == before {
+		return nil
+	}
+	it, err := s.Item(id)
+	if err != nil {
+		return err
+	}
+	if before != 0 {
+		if _, err := s.Item(before); err != nil {
+			return err
+		}
+	}
+	moved := *it
+	s.Agenda = slices.DeleteFunc(s.Agenda, func(x Item) bool { return x.ID == id })
+	at := len(s.Agenda)
+	if before != 0 {
+		at = slices.IndexFunc(s.Agenda, func(x Item) bool { return x.ID == before })
+	}
+	s.Agenda = slices.Insert(s.Agenda, at, moved)
+	s.note("council_item_move", "%s to place %d", auditLabel(moved), at+1)
+	return nil
+}
+
 // DeleteItem removes an item that was never opened.
 func (s *Session) DeleteItem(id uint16) error {
 	it, err := s.Item(id)
