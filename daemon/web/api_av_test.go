@@ -74,22 +74,22 @@ func TestDeviceAndSceneLabelsReachThePages(t *testing.T) {
 	}
 	var l listing
 	anna.do("GET", "/api/v1/rooms/ratssaal/devices", nil).json(t, &l)
-	// Listed by id: beamer, dsp, kamera.
-	if len(l.Devices) != 3 || l.Devices[0].Label != "Beamer" || l.Devices[1].Label != "Mikrofone" || l.Devices[2].Label != "Kamera" {
+	// Listed by id: anlage (the discussion system), beamer, dsp, kamera.
+	if len(l.Devices) != 4 || l.Devices[0].Label != "Diskussionsanlage" || l.Devices[1].Label != "Beamer" || l.Devices[2].Label != "Mikrofone" || l.Devices[3].Label != "Kamera" {
 		t.Fatalf("device labels: %+v", l.Devices)
 	}
 	if l.SceneLabels["hybrid"] != "Hybride Sitzung" || l.SceneLabels["off"] != "Alles aus" || len(l.Scenes) != 2 {
 		t.Fatalf("scene labels: %+v %+v", l.Scenes, l.SceneLabels)
 	}
 	// Muted is what the DSP reports: nobody muted the microphones yet.
-	if l.Devices[1].Muted == nil || *l.Devices[1].Muted {
-		t.Fatalf("before any mute, muted is %v", l.Devices[1].Muted)
+	if l.Devices[2].Muted == nil || *l.Devices[2].Muted {
+		t.Fatalf("before any mute, muted is %v", l.Devices[2].Muted)
 	}
 	if r := anna.do("POST", "/api/v1/panel/ratssaal/mute", map[string]bool{"mute": true}); r.status != http.StatusOK {
 		t.Fatalf("mute: %d %s", r.status, r.body)
 	}
 	anna.do("GET", "/api/v1/rooms/ratssaal/devices", nil).json(t, &l)
-	if l.Devices[1].Muted == nil || !*l.Devices[1].Muted || l.Devices[0].Muted != nil {
+	if l.Devices[2].Muted == nil || !*l.Devices[2].Muted || l.Devices[1].Muted != nil {
 		t.Fatalf("muted: %+v", l.Devices)
 	}
 

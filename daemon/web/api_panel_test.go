@@ -274,7 +274,9 @@ func TestPanelActions(t *testing.T) {
 	rp := e.panel("ratssaal", "Tür Ratssaal")
 	st = state(rp.do("GET", "/api/v1/panel/ratssaal/state", nil), 200)
 	// The mute button shows what the DSP reports: unmuted.
-	if st.Camera == nil || len(st.Camera.Presets) != 4 || st.Mic == nil || st.Mic.Muted == nil || *st.Mic.Muted {
+	// Presets: the seats' (the camera follows the discussion system) and
+	// the default.
+	if st.Camera == nil || len(st.Camera.Presets) != 7 || st.Mic == nil || st.Mic.Muted == nil || *st.Mic.Muted {
 		t.Fatalf("ratssaal av %+v %+v", st.Camera, st.Mic)
 	}
 	if r := rp.do("POST", "/api/v1/panel/ratssaal/scenes/hybrid", nil); r.status != 202 {
