@@ -11,9 +11,11 @@ let expanded = false; // the attendance list is open (kept across redraws)
 // while the change is sent (which drops the focus) and redrawn after.
 let refocus = null;
 
+// itemLabel names the item; a closed item comes without its name, and
+// the sentence says "closed" already.
 const itemLabel = (it) => {
-  const name = it.name || t('council.closedItem');
-  return it.number ? t('council.itemNumbered', { number: it.number, name }) : name;
+  if (!it.name) return it.number ? t('panel.itemNumber', { number: it.number }) : t('council.closedItem');
+  return it.number ? t('council.itemNumbered', { number: it.number, name: it.name }) : it.name;
 };
 
 const clock = (iso, zone) => new Date(iso).toLocaleTimeString(lang === 'en' ? 'en-GB' : 'de-DE',

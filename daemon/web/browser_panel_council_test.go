@@ -75,7 +75,7 @@ func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	// The secretary opens the closed item: the door follows on its own.
 	councilDo(t, anna, "POST", base+"/close-item", nil)
 	councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/open", base, s.Agenda[1].ID), nil)
-	want := "Seit 09:45 Uhr geöffnet: TOP 2: nicht öffentlicher Punkt (nicht öffentlich)"
+	want := "Seit 09:45 Uhr geöffnet: TOP 2 (nicht öffentlich)"
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`document.getElementById("council-item").textContent === `+jsString(want))); err != nil {
 		t.Fatalf("closed item at the door: %q, want %q (%v)", p.text("#council-item"), want, err)
 	}
