@@ -26,7 +26,10 @@ const clock = (iso, zone) => new Date(iso).toLocaleTimeString(lang === 'en' ? 'e
 export function renderCouncil(st, setPresence) {
   const c = st.council;
   $('council-box').hidden = !c;
-  if (!c) return;
+  if (!c) {
+    $('panel').classList.remove('attendance-open');
+    return;
+  }
   const it = c.item;
   const item = $('council-item');
   item.textContent = it
@@ -44,6 +47,8 @@ export function renderCouncil(st, setPresence) {
   toggle.textContent = t(expanded ? 'panel.attendanceHide' : 'panel.attendanceShow');
   const list = $('attendance');
   list.hidden = !expanded || !c.members.length;
+  // While the list is open it takes the side column (panel.css).
+  $('panel').classList.toggle('attendance-open', !list.hidden);
   // A redraw replaces the boxes: the one that had the focus gets it back.
   const active = document.activeElement;
   let focused = active && active.dataset ? active.dataset.member : undefined;
