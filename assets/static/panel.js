@@ -1,14 +1,16 @@
 // The room panel at the door: now and next (or closed), check-in, extend,
 // end, book now, scenes, camera presets, microphone mute, device health
-// and the speaker queue. Everything from the server goes into textContent.
+// the speaker queue and a council session's item and attendance
+// (panel-council.js). Everything from the server goes into textContent.
 import { t, apply, lang, setLang } from './i18n.js';
 import { deviceLine, sceneLabel } from './words.js';
+import { renderCouncil, wireCouncil } from './panel-council.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('panel');
 const room = main.dataset.room;
 const api = '/api/v1/panel/' + encodeURIComponent(room) + '/';
-const EVENT_KINDS = ['prep', 'start', 'noshow', 'end_warning', 'end', 'teardown', 'device'];
+const EVENT_KINDS = ['prep', 'start', 'noshow', 'end_warning', 'end', 'teardown', 'device', 'council'];
 const MAX_BACKOFF_MS = 30000;
 const NOTE_MS = 120000; // how long the sentence about an action stays (the next action replaces it)
 
@@ -130,7 +132,14 @@ function render(st) {
     el('li', deviceLine(d), { class: d.health })));
   $('av').hidden = !(st.scenes || []).length && !st.camera && !st.mic && !(st.devices || []).length;
   renderQueue();
+  renderCouncil(st, setPresence);
   tick();
+}
+
+// setPresence marks a council member present in (or gone from) the room.
+function setPresence(m, inRoom) {
+  act('council/members/' + m.id + '/presence', { in_room: inRoom },
+    () => [inRoom ? 'panel.didPresent' : 'panel.didAbsent', { name: m.name }], undefined, 'PUT');
 }
 
 function renderQueue() {
@@ -200,15 +209,15 @@ function sceneEvent(ev) {
 
 // act posts an action; done(reply) returns the sentence [key, vars] that
 // says what happened. pending is said while a slow action (a scene) runs.
-async function act(path, body, done, pending) {
+async function act(path, body, done, pending, method = 'POST') {
   sceneRun = null; // a newer action's message is not to be overwritten by an older scene's end
-  const buttons = [...main.querySelectorAll('button')];
+  const buttons = [...main.querySelectorAll('button, input')];
   buttons.forEach((b) => { b.disabled = true; });
   say(...(pending || [null]));
   let r;
   try {
     r = await fetch(api + path, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': lang }, body: JSON.stringify(body || {}),
+      method, headers: { 'Content-Type': 'application/json', 'Accept-Language': lang }, body: JSON.stringify(body || {}),
     });
   } catch {
     offline(true);
@@ -220,6 +229,7 @@ async function act(path, body, done, pending) {
   const v = await r.json().catch(() => ({}));
   if (!r.ok) {
     say('panel.failed', { detail: v.detail || r.status });
+    if (state) render(state); // a refused box goes back to what it was
     return;
   }
   say(...done(v));
@@ -280,6 +290,7 @@ $('mute').addEventListener('click', () => {
   const mute = $('mute').getAttribute('aria-pressed') !== 'true';
   act('mute', { mute }, () => [mute ? 'panel.didMute' : 'panel.didUnmute']);
 });
+wireCouncil(() => { if (state) render(state); });
 setInterval(tick, 1000);
 setInterval(loadState, 60000); // status changes with time (check-in opens, meetings end)
 loadState().then(connect);

@@ -157,6 +157,7 @@ var texts = map[string]Text{
 	"wrong-state.not-started":    {"Die Sitzung hat noch nicht begonnen; sagen Sie sie stattdessen ab.", "The meeting has not started; cancel it instead."},
 	"wrong-state.none-running":   {"Gerade läuft keine Sitzung.", "No meeting is running."},
 	"wrong-state.none-checkin":   {"Gerade gibt es keine Sitzung zum Einchecken.", "There is no meeting to check in to now."},
+	"wrong-state.none-council":   {"In diesem Raum läuft gerade keine Ratssitzung.", "No council session is running in this room now."},
 	"status.tentative":           {"vorläufig", "tentative"},
 	"status.confirmed":           {"bestätigt", "confirmed"},
 	"status.cancelled":           {"abgesagt", "cancelled"},

@@ -65,6 +65,9 @@ type panelState struct {
 	PanelName   string              `json:"panel_name,omitempty"`
 	// Queue is the speaker queue of the council session running now.
 	Queue []signaling.QueueEntry `json:"queue,omitempty"`
+	// Council is that session's open item and attendance
+	// (api_panel_council.go).
+	Council *panelCouncil `json:"council,omitempty"`
 }
 
 // panelClosed says until when a room is closed.
@@ -172,6 +175,7 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 				st.Queue = mi.Queue
 			}
 		}
+		st.Council = s.panelCouncilOf(cur)
 	}
 	if next != nil {
 		v := s.panelView(*next, room, now)

@@ -123,7 +123,8 @@ func (p *panelTab) fits(what string) {
 
 // germanJS lists German catalogue texts the page shows: every fragment of
 // a German message between its placeholders that no English message
-// contains. The room's own words (names, titles, scenes, devices) are
+// contains. The room's own words (names, titles, scenes, devices, a
+// council session's members and item) are
 // taken out first: they are data, not catalogue.
 const germanJS = `(async () => {
   const { messages } = await import("/assets/i18n.js");
@@ -132,7 +133,8 @@ const germanJS = `(async () => {
   const data = [st.room_name, st.current && st.current.title, st.next && st.next.title, st.closed && st.closed.reason,
     ...(st.scenes || []).flatMap((s) => typeof s === "string" ? [s] : [s.name, s.label]),
     ...Object.values(st.scene_labels || {}),
-    ...(st.devices || []).flatMap((d) => [d.id, d.label])].filter((s) => s && s.length >= 3)
+    ...(st.devices || []).flatMap((d) => [d.id, d.label]),
+    ...(st.council ? st.council.members : []).flatMap((m) => [m.name, m.group]), st.council && st.council.item && st.council.item.name].filter((s) => s && s.length >= 3)
     .sort((a, b) => b.length - a.length); // "Hybride Sitzung" before "hybrid"
   let text = document.body.innerText.toLowerCase();
   for (const d of data) text = text.split(d.toLowerCase()).join("\n");

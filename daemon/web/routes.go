@@ -129,6 +129,7 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/panel/{room}/scenes/{name}", panelOrStaff, s.panelScene},
 		{"POST", "/api/v1/panel/{room}/camera/preset", panelOrStaff, s.panelPreset},
 		{"POST", "/api/v1/panel/{room}/mute", panelOrStaff, s.panelMute},
+		{"PUT", "/api/v1/panel/{room}/council/members/{mid}/presence", panelOrStaff, s.panelPresence},
 	}
 }
 

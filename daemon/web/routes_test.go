@@ -110,6 +110,9 @@ var expectedAccess = map[string]string{
 	"POST /api/v1/panel/{room}/scenes/{name}": "panel-or-staff",
 	"POST /api/v1/panel/{room}/camera/preset": "panel-or-staff",
 	"POST /api/v1/panel/{room}/mute":          "panel-or-staff",
+
+	// A council session's attendance at the door (api_panel_council.go).
+	"PUT /api/v1/panel/{room}/council/members/{mid}/presence": "panel-or-staff",
 }
 
 // allowed reports whether a caller kind may pass a level. "panel" is the
