@@ -81,7 +81,12 @@ func TestDeviceAndSceneLabelsReachThePages(t *testing.T) {
 	if l.SceneLabels["hybrid"] != "Hybride Sitzung" || l.SceneLabels["off"] != "Alles aus" || len(l.Scenes) != 2 {
 		t.Fatalf("scene labels: %+v %+v", l.Scenes, l.SceneLabels)
 	}
-	// Muted is what the DSP reports: nobody muted the microphones yet.
+	// Muted is what the DSP reports (once it has answered its first
+	// poll): nobody muted the microphones yet.
+	for deadline := time.Now().Add(10 * time.Second); l.Devices[2].Muted == nil && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond) // polling the API, with a deadline
+		anna.do("GET", "/api/v1/rooms/ratssaal/devices", nil).json(t, &l)
+	}
 	if l.Devices[2].Muted == nil || *l.Devices[2].Muted {
 		t.Fatalf("before any mute, muted is %v", l.Devices[2].Muted)
 	}
