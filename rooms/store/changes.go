@@ -27,30 +27,47 @@ type txChanges struct {
 // functions that write bookings can find the record from the tx alone.
 var recording sync.Map // *bbolt.Tx → *txChanges
 
-// changeFeed is the store's rooms.Feed.
-type changeFeed struct {
-	mu        sync.Mutex
-	next      int
-	listeners map[int]func(rooms.Change)
+// listeners is one feed's subscribers (the booking feed here, the series
+// feed in series_changes.go).
+type listeners[T any] struct {
+	mu   sync.Mutex
+	next int
+	byID map[int]func(T)
+}
+
+// add subscribes l until the returned cancel is called.
+func (f *listeners[T]) add(l func(T)) (cancel func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.byID == nil {
+		f.byID = map[int]func(T){}
+	}
+	id := f.next
+	f.next++
+	f.byID[id] = l
+	return func() {
+		f.mu.Lock()
+		delete(f.byID, id)
+		f.mu.Unlock()
+	}
+}
+
+// current are the subscribers now (called outside the lock: a listener
+// may subscribe or cancel).
+func (f *listeners[T]) current() []func(T) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	ls := make([]func(T), 0, len(f.byID))
+	for _, l := range f.byID {
+		ls = append(ls, l)
+	}
+	return ls
 }
 
 // Subscribe implements rooms.Feed: listener hears every booking change
 // committed from now on.
 func (s *Store) Subscribe(listener func(rooms.Change)) (cancel func()) {
-	f := &s.changes
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.listeners == nil {
-		f.listeners = map[int]func(rooms.Change){}
-	}
-	id := f.next
-	f.next++
-	f.listeners[id] = listener
-	return func() {
-		f.mu.Lock()
-		delete(f.listeners, id)
-		f.mu.Unlock()
-	}
+	return s.changes.add(listener)
 }
 
 var _ rooms.Feed = (*Store)(nil)
@@ -76,13 +93,7 @@ func (s *Store) publish(list []*rooms.Change) {
 	if len(list) == 0 {
 		return
 	}
-	f := &s.changes
-	f.mu.Lock()
-	ls := make([]func(rooms.Change), 0, len(f.listeners))
-	for _, l := range f.listeners {
-		ls = append(ls, l)
-	}
-	f.mu.Unlock()
+	ls := s.changes.current()
 	for _, c := range list {
 		for _, l := range ls {
 			l(*c)

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -17,43 +16,13 @@ import (
 // commit handlers run in the order they were registered, and the booking
 // changes' handler is registered when the transaction begins.
 
-// seriesFeed is the store's rooms.SeriesFeed.
-type seriesFeed struct {
-	mu        sync.Mutex
-	next      int
-	listeners map[int]func(rooms.SeriesChange)
-}
-
 // SubscribeSeries implements rooms.SeriesFeed: listener hears every series
 // operation committed from now on.
 func (s *Store) SubscribeSeries(listener func(rooms.SeriesChange)) (cancel func()) {
-	f := &s.seriesChanges
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.listeners == nil {
-		f.listeners = map[int]func(rooms.SeriesChange){}
-	}
-	id := f.next
-	f.next++
-	f.listeners[id] = listener
-	return func() {
-		f.mu.Lock()
-		delete(f.listeners, id)
-		f.mu.Unlock()
-	}
+	return s.seriesChanges.add(listener)
 }
 
 var _ rooms.SeriesFeed = (*Store)(nil)
-
-func (f *seriesFeed) current() []func(rooms.SeriesChange) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	ls := make([]func(rooms.SeriesChange), 0, len(f.listeners))
-	for _, l := range f.listeners {
-		ls = append(ls, l)
-	}
-	return ls
-}
 
 // noteSeries publishes, once tx commits, that the series operation action
 // by actor left sr (stored under sid) as it is in tx. The meetings are

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms"
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -65,9 +66,9 @@ type Store struct {
 	// allocator is the licence allocator (SetAllocator), nil if none.
 	allocator atomic.Pointer[Allocator]
 	// changes is the change feed (Subscribe).
-	changes changeFeed
+	changes listeners[rooms.Change]
 	// seriesChanges is the series operations' feed (SubscribeSeries).
-	seriesChanges seriesFeed
+	seriesChanges listeners[rooms.SeriesChange]
 	// reported holds the damaged records already logged (damaged.go).
 	reported sync.Map
 	// diskFull: the last commit failed for want of space (diskfull.go).
