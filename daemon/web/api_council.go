@@ -285,7 +285,13 @@ func (s *server) setHands(w http.ResponseWriter, r *http.Request, c *caller) err
 }
 
 func (s *server) closeVote(w http.ResponseWriter, r *http.Request, c *caller) error {
+	vid := pathNumber(r, "vid")
 	return s.changeCouncil(w, r, c, func(ses *council.Session, now time.Time) error {
+		// The vote the page showed, not whichever is open now (a double
+		// click, a stale page).
+		if v := ses.OpenVote(); v == nil || v.ID != vid {
+			return &council.Error{Code: "no-open-vote", Message: "This vote is closed."}
+		}
 		_, err := ses.CloseVote(now)
 		return err
 	})

@@ -26,9 +26,12 @@ const (
 )
 
 // events answers GET /events?room=: the timeline's events as they happen,
-// device and speaker-queue changes, and "booking" events when a booking is
-// made or changed, for one room or (without room) all. Events carry ids, times and status,
-// never titles, so every staff member may watch every room.
+// device and speaker-queue changes, scene results, "booking" events when a
+// booking is made or changed, and council sessions' state, for one room or
+// (without room) all. Booking events carry ids, times and status, never
+// titles; council events carry what the room's door may show (a closed
+// item only by its number, no options or results of its votes); so every
+// staff member may watch every room.
 func (s *server) events(w http.ResponseWriter, r *http.Request, c *caller) error {
 	room := r.URL.Query().Get("room")
 	if room != "" {

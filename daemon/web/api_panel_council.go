@@ -74,6 +74,11 @@ func (s *server) panelPresence(w http.ResponseWriter, r *http.Request, c *caller
 	if cur == nil || cur.Kind != rooms.KindCouncil || s.council == nil {
 		return stateProblem("wrong-state.none-council")
 	}
+	// A panel acts for its room; staff on this route as on the
+	// secretary's (a confidential session only its creator and admins).
+	if c.panel == nil && !canRead(c, cur) {
+		return errForbidden
+	}
 	id := pathNumber(r, "mid")
 	_, err = s.council.Update(cur.ID, c.name(), func(ses *council.Session, now time.Time) error {
 		return ses.SetInRoom(now, id, *in.InRoom)

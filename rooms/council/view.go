@@ -99,7 +99,9 @@ func voteView(vt *Vote) *VoteView {
 
 // Redacted is the view for readers outside the meeting (the events
 // stream, room panels): a closed item shows only its number and that it is
-// closed; votes on it show no question.
+// closed; a vote on it shows neither its question nor its options (they
+// may name people, e.g. applicants), its results or who has voted — only
+// how many ballots are in.
 func (v View) Redacted() View {
 	v.Agenda = nil
 	if v.Item == nil || v.Item.Public {
@@ -110,7 +112,7 @@ func (v View) Redacted() View {
 	v.Item = &it
 	if v.Vote != nil {
 		vt := *v.Vote
-		vt.Question, vt.Ballots = "", nil
+		vt.Question, vt.Ballots, vt.Options, vt.Totals, vt.Voted = "", nil, nil, nil, nil
 		v.Vote = &vt
 	}
 	return v

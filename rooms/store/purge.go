@@ -213,7 +213,8 @@ func purgeBookings(tx *bbolt.Tx, cut *cutoffs, from []byte, batch int) (purgeSte
 }
 
 // deleteBooking removes a stored booking, its index entries, its count,
-// its join settings, its allocation and its audit entries, and returns how many audit entries it removed.
+// its join settings, its allocation, its council session record and its
+// audit entries, and returns how many audit entries it removed.
 func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 	id, err := ulid.ParseStrict(b.ID)
 	if err != nil {
@@ -238,6 +239,12 @@ func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 	// So does its licence allocation, index entries included.
 	if err := deleteAlloc(tx, id); err != nil {
 		return 0, err
+	}
+	// And a council session's record: members' names, named votes.
+	if cb := tx.Bucket(bucketCouncil); cb != nil {
+		if err := cb.Delete([]byte(b.ID)); err != nil {
+			return 0, err
+		}
 	}
 	return deleteAuditOf(tx, b.ID)
 }

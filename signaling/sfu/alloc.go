@@ -23,7 +23,7 @@ const (
 	rembValid = 5 * time.Second
 )
 
-// nominalRate is each simulcast layer's expected rate (MEDIA.md), used
+// nominalRate is each simulcast layer's expected rate (signaling/PROTOCOL.md), used
 // for a layer not yet (or no longer) received.
 var nominalRate = [maxLayers]float64{150_000, 500_000, 1_500_000}
 

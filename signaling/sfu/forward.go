@@ -21,7 +21,7 @@ const (
 	maxLayers = 3
 )
 
-// rids names the simulcast layers from low to high (MEDIA.md).
+// rids names the simulcast layers from low to high (signaling/PROTOCOL.md).
 var rids = [maxLayers]string{"l", "m", "h"}
 
 func layerIndex(rid string) int {
