@@ -213,6 +213,14 @@ type koggeMsg struct {
 	Reason    string                   `json:"reason,omitempty"`
 	Message   string                   `json:"message,omitempty"`
 	RefType   string                   `json:"ref_type,omitempty"`
+	Tracks    []koggeView              `json:"tracks,omitempty"`
+}
+
+// koggeView is one track of a view message: the size it is shown at.
+type koggeView struct {
+	Track  string `json:"track"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
 }
 
 // koggeClient is one participant's WebSocket: up is the publisher's
@@ -287,6 +295,12 @@ func (c *koggeClient) handle(m koggeMsg) error {
 	case "welcome":
 		if m.State != "joined" {
 			return fmt.Errorf("welcome in state %q", m.State)
+		}
+		if c.sub != nil && c.sub.layer >= 0 {
+			// The size of the layer this subscriber wants: the SFU
+			// forwards the layer that fills it (signaling/sfu/alloc.go).
+			l := simLayers[c.sub.layer]
+			return c.send(koggeMsg{Type: "view", Tracks: []koggeView{{Track: videoTrackID, Width: l.width, Height: l.height}}})
 		}
 	case "answer":
 		if c.up == nil || m.PC != "up" {
