@@ -92,6 +92,10 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	if err != nil {
 		return res, err
 	}
+	var note0 string
+	if st, ok := t.(statser); ok && cfg.verbose {
+		note0 = st.stats(ctx)
+	}
 
 	subs := make([]*subscriber, n)
 	errs := make([]error, n)
@@ -164,7 +168,8 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 		return res, err
 	}
 	if st, ok := t.(statser); ok && cfg.verbose {
-		res.note = st.stats(ctx)
+		res.note = fmt.Sprintf("RSS %.1f → %.1f MB; before the joins %s\n    after: %s",
+			float64(rss0)/1e6, float64(rss1)/1e6, note0, st.stats(ctx))
 	}
 	if prof != nil {
 		if err := <-prof; err != nil {
