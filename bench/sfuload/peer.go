@@ -53,14 +53,20 @@ var srtpProfiles = map[string][]dtls.SRTPProtectionProfile{
 // UDP4 host candidates on ip only.
 func newAPI(ip net.IP, dtlsRetransmit time.Duration, srtp []dtls.SRTPProtectionProfile, simulcast bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		return nil, err
-	}
 	if simulcast {
+		// VP8 and Opus without RTX: pion would repair each encoding on
+		// an RTX stream of its own, and on a busy machine Janus then
+		// lost track of which SSRC is which layer and forwarded all
+		// three to every subscriber. Kogge offers no RTX anyway.
+		if err := registerVP8Opus(me); err != nil {
+			return nil, err
+		}
 		// mid and rid on the publisher's packets (simulcast.go).
 		if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
 			return nil, err
 		}
+	} else if err := me.RegisterDefaultCodecs(); err != nil {
+		return nil, err
 	}
 	ir := &interceptor.Registry{}
 	if err := webrtc.RegisterDefaultInterceptors(me, ir); err != nil {
