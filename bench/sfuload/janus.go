@@ -181,10 +181,16 @@ func (j *janus) publish(ctx context.Context, p *publisher) error {
 	if err != nil {
 		return err
 	}
+	jsep := map[string]any{"type": "offer", "sdp": offer, "trickle": false}
+	if p.sim != nil {
+		// Our a=simulcast lists l;m;h, lowest first; Janus assumes
+		// highest first unless told.
+		jsep["rid_order"] = "lmh"
+	}
 	ev, err := s.request(ctx, h, map[string]any{
 		"request": "joinandconfigure", "ptype": "publisher", "room": j.room,
 		"display": "publisher", "audio": true, "video": true,
-	}, map[string]any{"type": "offer", "sdp": offer, "trickle": false})
+	}, jsep)
 	if err != nil {
 		return err
 	}
@@ -227,7 +233,8 @@ func (j *janus) subscribe(ctx context.Context, sub *subscriber) error {
 	if ev.JSEP == nil || ev.pluginString("videoroom") != "attached" {
 		return fmt.Errorf("janus subscriber join: %s", ev.PluginData.Data)
 	}
-	answer, err := sub.answer(ctx, ev.JSEP.SDP)
+	ev0SDP := ev.JSEP.SDP
+	answer, err := sub.answer(ctx, ev0SDP)
 	if err != nil {
 		return err
 	}
@@ -238,6 +245,18 @@ func (j *janus) subscribe(ctx context.Context, sub *subscriber) error {
 	}
 	if ev.pluginString("started") != "ok" {
 		return fmt.Errorf("janus subscriber start: %s", ev.PluginData.Data)
+	}
+	if sub.layer >= 0 {
+		// VideoRoom's simulcast choice per subscribed stream:
+		// substream 0 is the lowest.
+		ev, err = s.request(ctx, h, map[string]any{"request": "configure",
+			"streams": []map[string]any{{"mid": videoMid(ev0SDP), "substream": sub.layer}}}, nil)
+		if err != nil {
+			return err
+		}
+		if v := ev.pluginString("configured"); v != "ok" {
+			return fmt.Errorf("janus subscriber substream: %s", ev.PluginData.Data)
+		}
 	}
 	return nil
 }

@@ -98,6 +98,14 @@ func (k *kogge) publish(ctx context.Context, p *publisher) error {
 	if err != nil {
 		return err
 	}
+	// Media messages before the welcome are refused (not_joined).
+	select {
+	case <-c.welcomed:
+	case <-c.failed:
+		return c.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	if err := c.send(koggeMsg{Type: "offer", PC: "up", SDP: offer}); err != nil {
 		return err
 	}
@@ -213,6 +221,14 @@ type koggeMsg struct {
 	Reason    string                   `json:"reason,omitempty"`
 	Message   string                   `json:"message,omitempty"`
 	RefType   string                   `json:"ref_type,omitempty"`
+	Tracks    []koggeView              `json:"tracks,omitempty"`
+}
+
+// koggeView is one track of a view message: the size it is shown at.
+type koggeView struct {
+	Track  string `json:"track"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
 }
 
 // koggeClient is one participant's WebSocket: up is the publisher's
@@ -225,6 +241,7 @@ type koggeClient struct {
 	sub        *subscriber
 	negotiated chan struct{} // closed at the first completed exchange
 	once       sync.Once
+	welcomed   chan struct{} // closed at the welcome
 	failed     chan struct{}
 	err        error
 	done       chan struct{}
@@ -239,7 +256,7 @@ func (k *kogge) dial(ctx context.Context, token, name string, up *webrtc.PeerCon
 	if err != nil {
 		return nil, err
 	}
-	c := &koggeClient{ws: ws, up: up, sub: sub, negotiated: make(chan struct{}),
+	c := &koggeClient{ws: ws, up: up, sub: sub, negotiated: make(chan struct{}), welcomed: make(chan struct{}),
 		failed: make(chan struct{}), done: make(chan struct{})}
 	k.mu.Lock()
 	k.clients = append(k.clients, c)
@@ -287,6 +304,13 @@ func (c *koggeClient) handle(m koggeMsg) error {
 	case "welcome":
 		if m.State != "joined" {
 			return fmt.Errorf("welcome in state %q", m.State)
+		}
+		close(c.welcomed)
+		if c.sub != nil && c.sub.layer >= 0 {
+			// The size of the layer this subscriber wants: the SFU
+			// forwards the layer that fills it (signaling/sfu/alloc.go).
+			l := simLayers[c.sub.layer]
+			return c.send(koggeMsg{Type: "view", Tracks: []koggeView{{Track: videoTrackID, Width: l.width, Height: l.height}}})
 		}
 	case "answer":
 		if c.up == nil || m.PC != "up" {

@@ -38,6 +38,8 @@ type config struct {
 	koggeBin       string
 	pprofOut       string
 	verbose        bool
+	netns          bool
+	simulcast      bool
 }
 
 func main() {
@@ -59,7 +61,17 @@ func main() {
 	flag.StringVar(&c.koggeBin, "koggesfu", "", "prebuilt koggesfu binary (default: go build ./bench/sfuload/koggesfu)")
 	flag.StringVar(&c.pprofOut, "pprof", "", "write a CPU profile of koggesfu during the first repetition of the last N to this file (and a heap profile to <file>.heap)")
 	flag.BoolVar(&c.verbose, "v", false, "print every point")
+	flag.BoolVar(&c.netns, "netns", true, "run everything in a network namespace of its own with a veth pair on "+netnsAddr+" (needs root; false: Janus on the host's own address)")
+	flag.BoolVar(&c.simulcast, "simulcast", false, "the publisher sends VP8 as three simulcast encodings (rids l, m, h); subscribers ask for l, m, h in turn")
 	flag.Parse()
+	if c.netns && !inNetns() {
+		code, err := runInNetns()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "sfuload:", err)
+			os.Exit(1)
+		}
+		os.Exit(code)
+	}
 	if *quick {
 		// Only where the flag is not given explicitly.
 		set := map[string]bool{}
@@ -151,8 +163,16 @@ func run(c *config) error {
 	if c.dtlsRetransmit > 0 {
 		dtls = c.dtlsRetransmit.String()
 	}
-	fmt.Printf("sfuload: N=%v, %v per point after %v warm-up, %d repetitions, pinned=%v, DTLS retransmission %s, SRTP %s, joins %d at a time, Janus media on %v, Kogge media on %v\n",
-		c.ns, c.duration, c.warmup, c.reps, c.pin, dtls, c.srtp, c.joinPar, c.hostIP, c.koggeIP)
+	media := "one VP8 stream (1.5 Mbit/s)"
+	if c.simulcast {
+		media = "VP8 simulcast l/m/h (0.15/0.5/1.5 Mbit/s), subscribers ask for l, m, h in turn"
+	}
+	where := "host network"
+	if ns := os.Getenv(inNetnsEnv); ns != "" {
+		where = "network namespace " + ns
+	}
+	fmt.Printf("sfuload: N=%v, %v per point after %v warm-up, %d repetitions, pinned=%v, DTLS retransmission %s, SRTP %s, joins %d at a time, %s, %s, Janus media on %v, Kogge media on %v\n",
+		c.ns, c.duration, c.warmup, c.reps, c.pin, dtls, c.srtp, c.joinPar, media, where, c.hostIP, c.koggeIP)
 
 	all := map[string]map[int][]result{}
 	for _, s := range c.sfus {
@@ -174,6 +194,10 @@ func run(c *config) error {
 					p50, p99 := percentiles(r.joins)
 					fmt.Printf("  %-5s N=%-3d rep %d: %8.0f pkt/s (%5.1f per sub) %6.2f CPU s/Mpkt (SFU %4.0f%%, load %4.0f%% of a core) %6.2f MB/sub join p50 %v p99 %v; sent %d frames, %d keyframes on request\n",
 						s, n, rep+1, r.pps, r.pps/float64(n), r.cpuPerM, 100*r.sfuCPU, 100*r.loadCPU, r.memPerSub/1e6, ms(p50), ms(p99), r.frames, r.forcedKeys)
+				}
+				if c.verbose && c.simulcast {
+					fmt.Printf("    video received per subscriber (median, kbit/s) asking for l %.0f, m %.0f, h %.0f\n",
+						r.layerKbps[0], r.layerKbps[1], r.layerKbps[2])
 				}
 				if c.verbose && r.note != "" {
 					fmt.Println("    " + r.note)

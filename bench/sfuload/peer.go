@@ -51,9 +51,21 @@ var srtpProfiles = map[string][]dtls.SRTPProtectionProfile{
 // newAPI builds the pion API every load peer uses: VP8 and Opus, the
 // default interceptors (NACK, RTCP reports, TWCC) as a browser would have,
 // UDP4 host candidates on ip only.
-func newAPI(ip net.IP, dtlsRetransmit time.Duration, srtp []dtls.SRTPProtectionProfile) (*webrtc.API, error) {
+func newAPI(ip net.IP, dtlsRetransmit time.Duration, srtp []dtls.SRTPProtectionProfile, simulcast bool) (*webrtc.API, error) {
 	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
+	if simulcast {
+		// VP8 and Opus without RTX: pion would repair each encoding on
+		// an RTX stream of its own, and on a busy machine Janus then
+		// lost track of which SSRC is which layer and forwarded all
+		// three to every subscriber. Kogge offers no RTX anyway.
+		if err := registerVP8Opus(me); err != nil {
+			return nil, err
+		}
+		// mid and rid on the publisher's packets (simulcast.go).
+		if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+			return nil, err
+		}
+	} else if err := me.RegisterDefaultCodecs(); err != nil {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
@@ -90,10 +102,12 @@ func gathered(ctx context.Context, pc *webrtc.PeerConnection, d webrtc.SessionDe
 	return pc.LocalDescription().SDP, nil
 }
 
-// publisher sends one VP8 and one Opus track.
+// publisher sends one VP8 and one Opus track; with -simulcast the VP8
+// track as three encodings (sim, simulcast.go) instead of video.
 type publisher struct {
 	pc           *webrtc.PeerConnection
 	video, audio *webrtc.TrackLocalStaticSample
+	sim          *simulcastVideo
 	keyReq       atomic.Bool
 	frames       atomic.Uint64 // video frames sent
 	forced       atomic.Uint64 // keyframes sent because of a PLI or FIR
@@ -102,7 +116,7 @@ type publisher struct {
 	wg           sync.WaitGroup
 }
 
-func newPublisher(api *webrtc.API) (*publisher, error) {
+func newPublisher(api *webrtc.API, simulcast bool) (*publisher, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
@@ -114,17 +128,21 @@ func newPublisher(api *webrtc.API) (*publisher, error) {
 			once.Do(func() { close(p.connected) })
 		}
 	})
-	p.video, err = webrtc.NewTrackLocalStaticSample(
-		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "publisher")
-	if err == nil {
-		p.audio, err = webrtc.NewTrackLocalStaticSample(
-			webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "publisher")
+	p.audio, err = webrtc.NewTrackLocalStaticSample(
+		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "audio", "publisher")
+	if err == nil && !simulcast {
+		p.video, err = webrtc.NewTrackLocalStaticSample(
+			webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, videoTrackID, "publisher")
 	}
 	if err != nil {
 		_ = pc.Close()
 		return nil, err
 	}
-	for _, t := range []*webrtc.TrackLocalStaticSample{p.audio, p.video} {
+	tracks := []*webrtc.TrackLocalStaticSample{p.audio}
+	if p.video != nil {
+		tracks = append(tracks, p.video)
+	}
+	for _, t := range tracks {
 		s, err := pc.AddTransceiverFromTrack(t, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {
 			_ = pc.Close()
@@ -132,6 +150,12 @@ func newPublisher(api *webrtc.API) (*publisher, error) {
 		}
 		p.wg.Add(1)
 		go p.readRTCP(s.Sender())
+	}
+	if simulcast {
+		if err := addSimulcastVideo(p); err != nil {
+			_ = pc.Close()
+			return nil, err
+		}
 	}
 	return p, nil
 }
@@ -191,6 +215,10 @@ func (p *publisher) send() {
 		case !now.Before(nextA):
 			_ = p.audio.WriteSample(media.Sample{Data: opus, Duration: audioFrame})
 			na++
+		case !now.Before(nextV) && p.sim != nil:
+			p.sim.writeFrame(p, nv, now, frame)
+			nv++
+			p.frames.Add(1)
 		case !now.Before(nextV):
 			key := nv%int(keyframeEvery.Seconds()*videoFPS) == 0
 			if !key && p.keyReq.Load() && now.Sub(lastKey) >= keyReqMinSpace {
@@ -203,9 +231,9 @@ func (p *publisher) send() {
 			if key {
 				p.keyReq.Store(false)
 				lastKey = now
-				data = vp8Frame(frame[:keyframeBytes], true)
+				data = vp8Frame(frame[:keyframeBytes], true, 1280, 720)
 			} else {
-				data = vp8Frame(frame[:deltaBytes], false)
+				data = vp8Frame(frame[:deltaBytes], false, 0, 0)
 			}
 			_ = p.video.WriteSample(media.Sample{Data: data, Duration: time.Second / videoFPS})
 		default:
@@ -224,8 +252,8 @@ func (p *publisher) send() {
 }
 
 // vp8Frame writes a plausible VP8 frame header (RFC 6386 9.1) into b: the
-// 3-byte frame tag and, for keyframes, the start code and a 1280x720 size.
-func vp8Frame(b []byte, key bool) []byte {
+// 3-byte frame tag and, for keyframes, the start code and the size.
+func vp8Frame(b []byte, key bool, width, height int) []byte {
 	first := uint32(len(b) / 2) // first partition size, 19 bits
 	tag := first<<5 | 1<<4      // show_frame; version 0
 	if !key {
@@ -233,7 +261,7 @@ func vp8Frame(b []byte, key bool) []byte {
 	}
 	b[0], b[1], b[2] = byte(tag), byte(tag>>8), byte(tag>>16)
 	if key {
-		copy(b[3:], []byte{0x9d, 0x01, 0x2a, 0x00, 0x05, 0xd0, 0x02}) // start code, 1280, 720
+		copy(b[3:], []byte{0x9d, 0x01, 0x2a, byte(width), byte(width >> 8), byte(height), byte(height >> 8)})
 	}
 	return b
 }
@@ -250,22 +278,26 @@ func (p *publisher) close() {
 
 // subscriber counts what it receives.
 type subscriber struct {
-	pc      *webrtc.PeerConnection
-	started time.Time // signaling opened
-	first   atomic.Int64
-	got     chan struct{} // closed at the first media packet
-	pkts    atomic.Uint64
-	bytes   atomic.Uint64
-	once    sync.Once
-	wg      sync.WaitGroup
+	pc *webrtc.PeerConnection
+	// layer is the simulcast layer (index into simLayers) it asks for,
+	// -1 without simulcast.
+	layer      int
+	started    time.Time // signaling opened
+	first      atomic.Int64
+	got        chan struct{} // closed at the first media packet
+	pkts       atomic.Uint64
+	bytes      atomic.Uint64
+	videoBytes atomic.Uint64
+	once       sync.Once
+	wg         sync.WaitGroup
 }
 
-func newSubscriber(api *webrtc.API) (*subscriber, error) {
+func newSubscriber(api *webrtc.API, layer int) (*subscriber, error) {
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		return nil, err
 	}
-	s := &subscriber{pc: pc, got: make(chan struct{})}
+	s := &subscriber{pc: pc, layer: layer, got: make(chan struct{})}
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		s.wg.Add(2)
 		go s.read(t)
@@ -284,6 +316,7 @@ func newSubscriber(api *webrtc.API) (*subscriber, error) {
 
 func (s *subscriber) read(t *webrtc.TrackRemote) {
 	defer s.wg.Done()
+	video := t.Kind() == webrtc.RTPCodecTypeVideo
 	buf := make([]byte, readBufSize)
 	for {
 		n, _, err := t.Read(buf)
@@ -297,6 +330,9 @@ func (s *subscriber) read(t *webrtc.TrackRemote) {
 			})
 		}
 		s.bytes.Add(uint64(n))
+		if video {
+			s.videoBytes.Add(uint64(n))
+		}
 	}
 }
 

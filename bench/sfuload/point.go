@@ -46,7 +46,11 @@ type result struct {
 	joins     []time.Duration
 	// frames and forcedKeys the publisher sent during the window.
 	frames, forcedKeys uint64
-	note               string // the target's own view (-v)
+	// layerKbps is, per simulcast layer asked for, the median video rate
+	// its subscribers received (kbit/s): it shows each SFU honoured the
+	// choice.
+	layerKbps [3]float64
+	note      string // the target's own view (-v)
 }
 
 const (
@@ -63,11 +67,11 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	if err := t.start(ctx, cfg.pin); err != nil {
 		return res, fmt.Errorf("start: %w", err)
 	}
-	api, err := newAPI(t.mediaIP(), cfg.dtlsRetransmit, srtpProfiles[cfg.srtp])
+	api, err := newAPI(t.mediaIP(), cfg.dtlsRetransmit, srtpProfiles[cfg.srtp], cfg.simulcast)
 	if err != nil {
 		return res, err
 	}
-	pub, err := newPublisher(api)
+	pub, err := newPublisher(api, cfg.simulcast)
 	if err != nil {
 		return res, err
 	}
@@ -88,6 +92,10 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	if err != nil {
 		return res, err
 	}
+	var note0 string
+	if st, ok := t.(statser); ok && cfg.verbose {
+		note0 = st.stats(ctx)
+	}
 
 	subs := make([]*subscriber, n)
 	errs := make([]error, n)
@@ -99,7 +107,11 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			subs[i], errs[i] = join(ctx, api, t)
+			layer := -1
+			if cfg.simulcast {
+				layer = i % len(simLayers)
+			}
+			subs[i], errs[i] = join(ctx, api, t, layer)
 		}()
 	}
 	wg.Wait()
@@ -131,6 +143,7 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	l0, _ := cpuSeconds(os.Getpid())
 	f0, k0 := pub.frames.Load(), pub.forced.Load()
 	p0 := received(subs)
+	v0 := videoBytes(subs)
 	t0 := time.Now()
 	time.Sleep(cfg.duration)
 	c1, err := cpuSeconds(t.pid())
@@ -141,12 +154,22 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	res.frames, res.forcedKeys = pub.frames.Load()-f0, pub.forced.Load()-k0
 	p1 := received(subs)
 	el := time.Since(t0).Seconds()
+	if cfg.simulcast {
+		var per [3][]float64
+		for i, b := range videoBytes(subs) {
+			per[subs[i].layer] = append(per[subs[i].layer], float64(b-v0[i])*8/el/1e3)
+		}
+		for l := range per {
+			res.layerKbps[l] = median(per[l])
+		}
+	}
 	rss1, err := rssBytes(t.pid())
 	if err != nil {
 		return res, err
 	}
 	if st, ok := t.(statser); ok && cfg.verbose {
-		res.note = st.stats(ctx)
+		res.note = fmt.Sprintf("RSS %.1f → %.1f MB; before the joins %s\n    after: %s",
+			float64(rss0)/1e6, float64(rss1)/1e6, note0, st.stats(ctx))
 	}
 	if prof != nil {
 		if err := <-prof; err != nil {
@@ -165,8 +188,8 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 }
 
 // join starts one subscriber and waits for its first media packet.
-func join(ctx context.Context, api *webrtc.API, t target) (*subscriber, error) {
-	s, err := newSubscriber(api)
+func join(ctx context.Context, api *webrtc.API, t target, layer int) (*subscriber, error) {
+	s, err := newSubscriber(api, layer)
 	if err != nil {
 		return nil, err
 	}
@@ -193,4 +216,12 @@ func received(subs []*subscriber) uint64 {
 		n += s.pkts.Load()
 	}
 	return n
+}
+
+func videoBytes(subs []*subscriber) []uint64 {
+	b := make([]uint64, len(subs))
+	for i, s := range subs {
+		b[i] = s.videoBytes.Load()
+	}
+	return b
 }

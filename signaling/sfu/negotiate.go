@@ -24,6 +24,11 @@ func (p *Peer) Offer(sdp string) error {
 	if p.isClosed() {
 		return ErrClosed
 	}
+	if s.pc == nil {
+		if err := p.newUpPC(); err != nil {
+			return err
+		}
+	}
 	if st := s.pc.SignalingState(); st != webrtc.SignalingStateStable {
 		return fmt.Errorf("%w: offer on up in state %s", ErrState, st)
 	}

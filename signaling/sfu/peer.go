@@ -49,7 +49,8 @@ type Peer struct {
 
 // side is one of the two PeerConnections. mu serialises its
 // negotiation steps and guards pending, the client's candidates that
-// arrived before its remote description.
+// arrived before its remote description. The up side's pc is nil until
+// the client first offers on it (newUpPC), and is set under mu.
 type side struct {
 	name     string
 	pc       *webrtc.PeerConnection
@@ -69,27 +70,40 @@ func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
 	}
 	p.up.name, p.down.name = "up", "down"
 	var err error
-	if p.up.pc, err = r.e.upAPI.NewPeerConnection(webrtc.Configuration{}); err != nil {
-		return nil, fmt.Errorf("sfu: new connection: %w", err)
-	}
 	p.down.pc, err = r.e.downAPI.NewPeerConnection(webrtc.Configuration{
 		BundlePolicy: webrtc.BundlePolicyMaxBundle,
 	})
 	if err != nil {
-		_ = p.up.pc.Close()
 		return nil, fmt.Errorf("sfu: new connection: %w", err)
 	}
 	if est, ok := r.e.estimators.LoadAndDelete(p.down.pc.ID()); ok {
 		p.est = est.(cc.BandwidthEstimator)
 	}
-	for _, s := range []*side{&p.up, &p.down} {
-		name := s.name
-		s.pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-			p.log.Info("sfu: connection state", "pc", name, "state", st.String())
-		})
-	}
-	p.up.pc.OnTrack(p.onTrack)
+	p.logState(&p.down)
 	return p, nil
+}
+
+// newUpPC creates the up connection at the client's first offer on it:
+// most participants of a large meeting only watch, and an unused
+// PeerConnection would still cost each of them its interceptors (NACK
+// generator, reports, TWCC feedback: four goroutines) and its ICE, DTLS
+// and SRTP state. p.up.mu held.
+func (p *Peer) newUpPC() error {
+	pc, err := p.room.e.upAPI.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return fmt.Errorf("sfu: new connection: %w", err)
+	}
+	p.up.pc = pc
+	p.logState(&p.up)
+	pc.OnTrack(p.onTrack)
+	return nil
+}
+
+func (p *Peer) logState(s *side) {
+	name := s.name
+	s.pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		p.log.Info("sfu: connection state", "pc", name, "state", st.String())
+	})
 }
 
 // onTrack runs on a pion goroutine for each track the client publishes.
@@ -156,9 +170,22 @@ func (p *Peer) close() {
 	p.log.Info("sfu: left")
 }
 
+// closePCs runs after done is closed: an Offer holding up.mu either
+// created the up connection before (we close it) or sees done and
+// creates none.
 func (p *Peer) closePCs() {
+	p.up.mu.Lock()
+	up := p.up.pc
+	p.up.mu.Unlock()
 	for _, s := range []*side{&p.up, &p.down} {
-		if err := s.pc.Close(); err != nil {
+		pc := s.pc
+		if s == &p.up {
+			pc = up
+		}
+		if pc == nil {
+			continue
+		}
+		if err := pc.Close(); err != nil {
 			p.log.Debug("sfu: close", "pc", s.name, "err", err)
 		}
 	}
@@ -197,7 +224,7 @@ func (p *Peer) AddCandidate(pc string, c webrtc.ICECandidateInit) error {
 		return fmt.Errorf("%w: more than %d candidates", ErrState, maxCandidates)
 	}
 	s.trickled++
-	if s.pc.RemoteDescription() == nil {
+	if s.pc == nil || s.pc.RemoteDescription() == nil {
 		s.pending = append(s.pending, c)
 		return nil
 	}
