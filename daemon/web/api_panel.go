@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/bookings"
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/admission"
 )
@@ -419,4 +421,46 @@ func (s *server) panelEvents(w http.ResponseWriter, r *http.Request, c *caller) 
 		}
 	}
 	return s.stream(w, r, c, room.ID, stop)
+}
+
+// panelPresence answers PUT /panel/{room}/council/members/{mid}/presence
+// {in_room}: the member is marked in the chamber (or gone from it) in the
+// council session running in the room now.
+func (s *server) panelPresence(w http.ResponseWriter, r *http.Request, c *caller) error {
+	room, err := s.panelRoom(r)
+	if err != nil {
+		return err
+	}
+	var in presenceInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	if in.InRoom == nil {
+		return councilProblem(&council.Error{Code: "invalid-presence"})
+	}
+	now := s.now()
+	bs, err := s.panelDay(room, now)
+	if err != nil {
+		return err
+	}
+	cur, _ := currentAndNext(bs, now)
+	if cur == nil || cur.Kind != rooms.KindCouncil || s.council == nil {
+		return stateProblem("wrong-state.none-council")
+	}
+	// A panel acts for its room; staff on this route as on the
+	// secretary's (a confidential session only its creator and admins).
+	if c.panel == nil && !canRead(c, cur) {
+		return errForbidden
+	}
+	id := pathNumber(r, "mid")
+	_, err = s.council.Update(cur.ID, c.name(), func(ses *council.Session, now time.Time) error {
+		return ses.SetInRoom(now, id, *in.InRoom)
+	})
+	if ce, ok := errors.AsType[*council.Error](err); ok {
+		return councilProblem(ce)
+	}
+	if err != nil {
+		return err
+	}
+	return s.writePanelState(w, c, room, http.StatusOK)
 }

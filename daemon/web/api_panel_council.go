@@ -1,10 +1,6 @@
 package web
 
 import (
-	"errors"
-	"net/http"
-	"time"
-
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/council"
 )
@@ -48,46 +44,4 @@ func (s *server) panelCouncilOf(cur *rooms.Booking) *panelCouncil {
 		pc.Members = append(pc.Members, panelMember{ID: m.ID, Name: m.Name, Group: m.Group, InRoom: m.InRoom, Remote: m.Remote})
 	}
 	return pc
-}
-
-// panelPresence answers PUT /panel/{room}/council/members/{mid}/presence
-// {in_room}: the member is marked in the chamber (or gone from it) in the
-// council session running in the room now.
-func (s *server) panelPresence(w http.ResponseWriter, r *http.Request, c *caller) error {
-	room, err := s.panelRoom(r)
-	if err != nil {
-		return err
-	}
-	var in presenceInput
-	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	if in.InRoom == nil {
-		return councilProblem(&council.Error{Code: "invalid-presence"})
-	}
-	now := s.now()
-	bs, err := s.panelDay(room, now)
-	if err != nil {
-		return err
-	}
-	cur, _ := currentAndNext(bs, now)
-	if cur == nil || cur.Kind != rooms.KindCouncil || s.council == nil {
-		return stateProblem("wrong-state.none-council")
-	}
-	// A panel acts for its room; staff on this route as on the
-	// secretary's (a confidential session only its creator and admins).
-	if c.panel == nil && !canRead(c, cur) {
-		return errForbidden
-	}
-	id := pathNumber(r, "mid")
-	_, err = s.council.Update(cur.ID, c.name(), func(ses *council.Session, now time.Time) error {
-		return ses.SetInRoom(now, id, *in.InRoom)
-	})
-	if ce, ok := errors.AsType[*council.Error](err); ok {
-		return councilProblem(ce)
-	}
-	if err != nil {
-		return err
-	}
-	return s.writePanelState(w, c, room, http.StatusOK)
 }

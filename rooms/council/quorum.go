@@ -1,17 +1,5 @@
 package council
 
-// Quorum is the rule for how many members must be present: more than
-// (or, with AtLeast, at least) Num/Den of the body's members. The default
-// is more than half (the common rule of the municipal codes).
-type Quorum struct {
-	Num     int  `json:"num"`
-	Den     int  `json:"den"`
-	AtLeast bool `json:"at_least,omitempty"`
-}
-
-// DefaultQuorum: more than half of the members.
-var DefaultQuorum = Quorum{Num: 1, Den: 2}
-
 func (q Quorum) valid() bool { return q.Den > 0 && q.Num > 0 && q.Num <= q.Den }
 
 // Needed is how many of n members must be present.

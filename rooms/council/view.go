@@ -1,7 +1,6 @@
 package council
 
 import (
-	"strconv"
 	"time"
 )
 
@@ -117,5 +116,3 @@ func (v View) Redacted() View {
 	}
 	return v
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

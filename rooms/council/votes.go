@@ -6,68 +6,6 @@ import (
 	"time"
 )
 
-// Vote is one vote on an item.
-type Vote struct {
-	ID       uint16   `json:"id"`
-	Item     uint16   `json:"item"`
-	Question string   `json:"question"`
-	Options  []string `json:"options"`
-	// Secret: no names are recorded; only counts the secretary enters.
-	// Not possible while members take part remotely.
-	Secret bool      `json:"secret,omitempty"`
-	Opened time.Time `json:"opened"`
-	Closed time.Time `json:"closed,omitzero"`
-	// Ballots are the named votes, one per member (a second replaces the
-	// first).
-	Ballots []Ballot `json:"ballots"`
-	// Hands are counts per option for room members who voted by show of
-	// hands (or, in a secret vote, by ballot paper), as the secretary
-	// entered them.
-	Hands map[string]int `json:"hands,omitempty"`
-}
-
-// Ballot is one member's vote.
-type Ballot struct {
-	Member uint16    `json:"member"`
-	Name   string    `json:"name"`
-	Option string    `json:"option"`
-	At     time.Time `json:"at"`
-	Remote bool      `json:"remote"`
-}
-
-// Open is whether the vote still takes ballots.
-func (v *Vote) Open() bool { return v.Closed.IsZero() }
-
-// Totals counts ballots and hands per option, in the options' order.
-func (v *Vote) Totals() []OptionCount {
-	out := make([]OptionCount, 0, len(v.Options))
-	for _, o := range v.Options {
-		n := v.Hands[o]
-		for _, b := range v.Ballots {
-			if b.Option == o {
-				n++
-			}
-		}
-		out = append(out, OptionCount{Option: o, Count: n})
-	}
-	return out
-}
-
-// OptionCount is one option's total.
-type OptionCount struct {
-	Option string `json:"option"`
-	Count  int    `json:"count"`
-}
-
-func (s *Session) openVote() *Vote {
-	for i := range s.Votes {
-		if s.Votes[i].Open() {
-			return &s.Votes[i]
-		}
-	}
-	return nil
-}
-
 // OpenVote returns the open vote (nil: none).
 func (s *Session) OpenVote() *Vote { return s.openVote() }
 
