@@ -60,14 +60,34 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		BookingID: b.ID, Changes: diff(&rooms.Booking{}, &b),
 	}
 
-	// The conflict and a taken reference are values, not errors: an error
-	// would make Batch re-run this closure alone in a new transaction,
-	// costing a commit.
+	// The read phase answers conflicts, taken references and the
+	// allocator's refusals without a write, and chooses the licence
+	// (create_check.go). Only a booking that looked free goes on.
+	alloc := s.allocatorFn()
+	pre, dropClaim, chosen, err := s.precheckAndClaim(&b, id, alloc)
+	defer dropClaim()
+	switch {
+	case err != nil:
+		return rooms.Booking{}, fmt.Errorf("create booking: %w", err)
+	case pre.taken != nil:
+		return rooms.Booking{}, pre.taken
+	case pre.conflict != nil:
+		return rooms.Booking{}, pre.conflict
+	case pre.refused != nil && !pre.sawClaim:
+		return rooms.Booking{}, pre.refused // the allocator's error, as is
+	}
+	if s.afterCheck != nil {
+		s.afterCheck()
+	}
+
+	// The write transaction repeats the checks: another create may have
+	// committed since. The conflict and a taken reference are values, not
+	// errors: an error would make Batch re-run this closure alone in a new
+	// transaction, costing a commit.
 	// The allocator's refusal is such a value too: it aborts this
 	// booking alone, never the others sharing the batch.
 	var conflict *rooms.ConflictError
 	var taken, refused error
-	alloc := s.allocatorFn()
 	fn := func(tx *bbolt.Tx) error {
 		conflict, taken, refused = nil, nil, nil // a re-run starts afresh
 		if b.External != "" {
@@ -86,7 +106,14 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		}
 		// Before anything is written: a refusal leaves the tx untouched.
 		var aerr error
-		if refused, aerr = allocate(tx, alloc, &b, id, now); aerr != nil || refused != nil {
+		if chosen {
+			refused, aerr = placeAlloc(tx, alloc, pre.alloc, &b, id, now)
+		} else if pre.alloc != nil || pre.refused != nil {
+			// The choice lost its claim, or the refusal saw a claim that
+			// may come to nothing: decide here, as before the read phase.
+			refused, aerr = allocate(tx, alloc, &b, id, now)
+		}
+		if aerr != nil || refused != nil {
 			return aerr
 		}
 		if err := appendBucket(tx, bucketBookings).Put(id[:], val); err != nil {

@@ -62,8 +62,13 @@ type Store struct {
 	// onWrite, if set (benchmarks only), is called inside every write
 	// transaction; it lets a benchmark count commits.
 	onWrite func(*bbolt.Tx)
+	// afterCheck, if set (tests only), runs between Create's read phase
+	// and its write transaction.
+	afterCheck func()
 	// allocator is the licence allocator (SetAllocator), nil if none.
 	allocator atomic.Pointer[Allocator]
+	// claims are the licences creates in flight chose (create_check.go).
+	claims claims
 	// changes is the change feed (Subscribe).
 	changes changeFeed
 	// seriesChanges is the series operations' feed (SubscribeSeries).
