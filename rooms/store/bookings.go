@@ -33,8 +33,14 @@ const (
 // is checked before conflicts, since a booking that exists already is the
 // answer to "was this record imported?".
 func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
+	// Counted from the start, read phase included: a create whose
+	// company is still in its read phase must not commit alone.
+	s.creating.Add(1)
+	defer s.creating.Add(-1)
+	s.beginCreate()
+	defer s.endCreate()
 	now := s.now().UTC()
-	// Everything that must not change if Batch re-runs the closure is
+	// Everything that must not change if a group re-runs the closure is
 	// decided here, outside it.
 	id, err := s.ids.next(now)
 	if err != nil {
@@ -82,7 +88,7 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 
 	// The write transaction repeats the checks: another create may have
 	// committed since. The conflict and a taken reference are values, not
-	// errors: an error would make Batch re-run this closure alone in a new
+	// errors: an error would make the group re-run this closure alone in a new
 	// transaction, costing a commit.
 	// The allocator's refusal is such a value too: it aborts this
 	// booking alone, never the others sharing the batch.
@@ -185,14 +191,13 @@ func (s *Store) FindByExternal(ref string) (b rooms.Booking, found bool, err err
 var errRolledBack = errors.New("create rolled back on conflict")
 
 // commitCreate runs a create closure alone when no other create is in
-// flight, and through db.Batch otherwise, so that a burst of creates shares
+// flight (Create counts them), and in a group commit otherwise (group.go), so that a burst of creates shares
 // one commit (two fsyncs) while a lone create does not wait
-// db.MaxBatchDelay for company. conflicted reports whether the closure
-// found a conflict; only a lone create can roll back on it (in a Batch an
+// maxBatchDelay for company. conflicted reports whether the closure
+// found a conflict; only a lone create can roll back on it (in a group an
 // error would re-run the closure alone and cost the others a retry).
 func (s *Store) commitCreate(fn func(*bbolt.Tx) error, conflicted func() bool) error {
-	defer s.creating.Add(-1)
-	if s.creating.Add(1) == 1 {
+	if s.creating.Load() == 1 {
 		err := s.update(ActionCreate, func(tx *bbolt.Tx) error {
 			if err := fn(tx); err != nil {
 				return err
@@ -208,18 +213,7 @@ func (s *Store) commitCreate(fn func(*bbolt.Tx) error, conflicted func() bool) e
 		return err
 	}
 	defer s.timed(ActionCreate)()
-	var txs []*bbolt.Tx // a failed batch re-runs this closure in a new tx
-	defer func() { untrack(txs) }()
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
-		txs = append(txs, tx)
-		s.track(tx)
-		if s.onWrite != nil {
-			s.onWrite(tx)
-		}
-		return fn(tx)
-	})
-	s.noteCommit(err)
-	return err
+	return s.joinGroup(fn)
 }
 
 // Get returns the booking with id, or an error wrapping rooms.ErrNotFound.

@@ -25,7 +25,7 @@ func commits(t *testing.T, s *Store) int {
 }
 
 // Refused creates write nothing, alone or 32 at once (where the commit
-// would otherwise be shared through db.Batch): a room conflict, a taken
+// would otherwise be shared in a group commit): a room conflict, a taken
 // external reference and the allocator's refusal are all answered from
 // the read phase.
 func TestRefusedCreatesCommitNothing(t *testing.T) {
