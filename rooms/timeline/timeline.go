@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -104,6 +105,12 @@ type Timeline struct {
 	dropped atomic.Uint64 // changes dropped on a full mailbox, ever
 
 	running atomic.Bool
+	// rebuilt is set once Run has rebuilt the queue and applied the
+	// catch-up (Ready).
+	rebuilt atomic.Bool
+	// settled is closed once the rebuild is over, done or failed (Settled).
+	settled     chan struct{}
+	settledOnce sync.Once
 	queued  atomic.Int64 // mirror of the queue length for Len
 	hub     hub
 }
@@ -118,6 +125,7 @@ func New(st Store, opts Options) *Timeline {
 		now:     opts.Now,
 		mailbox: make(chan rooms.Booking, mailboxSize),
 		resync:  make(chan struct{}, 1),
+		settled: make(chan struct{}),
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -142,6 +150,7 @@ func (t *Timeline) Run(ctx context.Context) error {
 		return ErrRunning
 	}
 	defer t.hub.close()
+	defer t.settle() // a failed rebuild is over too
 
 	// The rebuild reads everything written so far, so a resync request
 	// from before Run is already answered.
@@ -156,7 +165,9 @@ func (t *Timeline) Run(ctx context.Context) error {
 	}
 	s := newState(t)
 	s.rebuild(bs, now)
-	t.log.Info("timeline rebuilt", "bookings", len(s.bookings), "queued", len(s.q))
+	t.log.Info("timeline rebuilt", "bookings", len(s.bookings), "queued", len(s.q), "took", time.Since(now).Round(time.Millisecond))
+	t.rebuilt.Store(true)
+	t.settle()
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -204,6 +215,17 @@ func (t *Timeline) Changed(b rooms.Booking) {
 	default: // a resync is already due
 	}
 }
+
+// Ready reports whether Run has rebuilt the queue from the store and
+// applied the catch-up: before that no instant fires, so the daemon's
+// /readyz must not send anyone here yet.
+func (t *Timeline) Ready() bool { return t.rebuilt.Load() }
+
+// Settled is closed when Run's rebuild is over: Ready is true then, unless
+// the rebuild failed (Run returned its error).
+func (t *Timeline) Settled() <-chan struct{} { return t.settled }
+
+func (t *Timeline) settle() { t.settledOnce.Do(func() { close(t.settled) }) }
 
 // Len reports the number of queued instants (for tests and metrics).
 func (t *Timeline) Len() int { return int(t.queued.Load()) }
