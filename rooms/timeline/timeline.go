@@ -111,8 +111,8 @@ type Timeline struct {
 	// settled is closed once the rebuild is over, done or failed (Settled).
 	settled     chan struct{}
 	settledOnce sync.Once
-	queued  atomic.Int64 // mirror of the queue length for Len
-	hub     hub
+	queued      atomic.Int64 // mirror of the queue length for Len
+	hub         hub
 }
 
 // New returns a Timeline over st; nothing happens until Run.
