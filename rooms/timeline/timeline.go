@@ -60,6 +60,15 @@ type Store interface {
 	Finish(id string) (rooms.Booking, error)
 }
 
+// PendingStreamer is what a Store may offer for a faster rebuild at start:
+// EachPending calls expect once with an upper bound of the bookings to
+// come, then fn with each booking Pending(since) would list, in any order;
+// it may reuse the *Booking between calls. Only ID, Room, Status, Start, End, Setup,
+// Teardown, CheckinRequired and Version need to be set.
+type PendingStreamer interface {
+	EachPending(since time.Time, expect func(n int), fn func(*rooms.Booking)) error
+}
+
 // Options configure a Timeline; the zero value works.
 type Options struct {
 	// Room returns a room's PrepLead and CheckinGrace (a nil PrepLead
@@ -159,12 +168,10 @@ func (t *Timeline) Run(ctx context.Context) error {
 	default:
 	}
 	now := t.now()
-	bs, err := t.st.Pending(now.Add(-t.catchUp))
-	if err != nil {
+	s := newState(t)
+	if err := t.rebuild(s, now); err != nil {
 		return fmt.Errorf("timeline: rebuild: %w", err)
 	}
-	s := newState(t)
-	s.rebuild(bs, now)
 	t.log.Info("timeline rebuilt", "bookings", len(s.bookings), "queued", len(s.q), "took", time.Since(now).Round(time.Millisecond))
 	t.rebuilt.Store(true)
 	t.settle()
@@ -189,6 +196,36 @@ func (t *Timeline) Run(ctx context.Context) error {
 			s.fireDue(t.now())
 		}
 	}
+}
+
+// rebuild fills s from the store: streamed if the store can (a
+// PendingStreamer), from Pending's list otherwise.
+func (t *Timeline) rebuild(s *state, now time.Time) error {
+	since := now.Add(-t.catchUp)
+	if ps, ok := t.st.(PendingStreamer); ok {
+		var r *rebuilding
+		expect := func(n int) { r = s.startRebuild(n, now) }
+		err := ps.EachPending(since, expect, func(b *rooms.Booking) {
+			if r == nil { // a store that did not say how many
+				expect(0)
+			}
+			r.add(b)
+		})
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			expect(0) // nothing pending
+		}
+		r.finish()
+		return nil
+	}
+	bs, err := t.st.Pending(since)
+	if err != nil {
+		return err
+	}
+	s.rebuild(bs, now)
+	return nil
 }
 
 // Changed tells the timeline a booking was created or changed (moved,
