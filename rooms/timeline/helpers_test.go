@@ -24,7 +24,7 @@ type fakeStore struct {
 
 	pendingFn func(since time.Time) ([]rooms.Booking, error)
 	// streamed: start gives the timeline the store as a PendingStreamer.
-	streamed bool
+	streamed  bool
 	releaseFn func(id, reason string) (rooms.Booking, error)
 	finishFn  func(id string) (rooms.Booking, error)
 }
