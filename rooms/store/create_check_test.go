@@ -42,7 +42,7 @@ func TestRefusedCreatesCommitNothing(t *testing.T) {
 		want func(error) bool
 	}{
 		{"room conflict", func(i int) rooms.Booking {
-			return at("ratssaal", t0.Add(time.Duration(i)*time.Minute), time.Hour)
+			return at("ratssaal", t0.Add(time.Duration(i%50)*time.Minute), time.Hour)
 		}, func(err error) bool { _, ok := errors.AsType[*rooms.ConflictError](err); return ok }},
 		{"reference taken", func(i int) rooms.Booking {
 			b := at(fmt.Sprintf("r%d", i), t0.Add(96*time.Hour), time.Hour)
@@ -50,17 +50,25 @@ func TestRefusedCreatesCommitNothing(t *testing.T) {
 			return b
 		}, func(err error) bool { return errors.Is(err, ErrExternalExists) }},
 		{"no licence", func(i int) rooms.Booking {
-			return hybrid(fmt.Sprintf("r%d", i), t0.Add(time.Duration(i)*time.Minute), time.Hour)
+			return hybrid(fmt.Sprintf("r%d", i), t0.Add(time.Duration(i%50)*time.Minute), time.Hour)
 		}, func(err error) bool { return errors.Is(err, errNoLicence) }},
 	}
 	for _, r := range refusals {
-		for _, n := range []int{1, 32} {
+		for _, n := range []int{1, 64} {
 			before := commits(t, s)
 			var wg sync.WaitGroup
 			errs := make([]error, n)
+			ready, start := sync.WaitGroup{}, make(chan struct{})
+			ready.Add(n)
 			for i := range n {
-				wg.Go(func() { _, errs[i] = s.Create(r.b(i), "tester") })
+				wg.Go(func() {
+					ready.Done()
+					<-start // all at once, so that they overlap
+					_, errs[i] = s.Create(r.b(i), "tester")
+				})
 			}
+			ready.Wait()
+			close(start)
 			wg.Wait()
 			for i, err := range errs {
 				if !r.want(err) {
