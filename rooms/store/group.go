@@ -60,7 +60,9 @@ func (s *Store) endCreate() {
 	}
 	g.mu.Unlock()
 	if calls != nil {
-		s.runGroup(calls)
+		// Not on this goroutine: its create has its answer and returns
+		// (an HTTP response should not wait for other people's commit).
+		go s.runGroup(calls)
 	}
 }
 
