@@ -124,3 +124,46 @@ func TestWriteRepeatsReadChecks(t *testing.T) {
 		}
 	}
 }
+
+// A burst of creates shares a commit although each first runs its read
+// phase: the group waits for every create in flight (group.go) instead of
+// committing whoever arrived within a fixed delay.
+func TestBurstSharesCommits(t *testing.T) {
+	// The delay only bounds the wait for creates that never join; with a
+	// long one the count below does not depend on the machine's speed.
+	saved := maxBatchDelay
+	maxBatchDelay = time.Minute
+	t.Cleanup(func() { maxBatchDelay = saved })
+	s := MustOpen(t)
+	s.SetAllocator(firstFree("goto", pool(100)))
+	const n = 32
+	before := commits(t, s)
+	var wg sync.WaitGroup
+	ready, start := sync.WaitGroup{}, make(chan struct{})
+	ready.Add(n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			ready.Done()
+			<-start
+			_, errs[i] = s.Create(hybrid(fmt.Sprintf("r%d", i), t0, time.Hour), "tester")
+		})
+	}
+	ready.Wait()
+	close(start)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One or two in practice (a create that found no company commits
+	// alone); 32 commits of one would be db.Batch's fixed delay cutting
+	// the burst apart.
+	if c := commits(t, s) - before; c > 4 {
+		t.Errorf("%d creates took %d commits", n, c)
+	}
+	if got := len(allAllocations(t, s)); got != n {
+		t.Errorf("%d allocations for %d bookings", got, n)
+	}
+}
