@@ -87,8 +87,8 @@ type daemonProcess struct {
 	ctx context.Context
 }
 
-// ready is /readyz: the store answers and can write, and the maintenance
-// jobs run.
+// ready is /readyz: the store answers and can write, the maintenance
+// jobs run, and the booking timeline has been rebuilt.
 func (d *daemonProcess) ready() error {
 	if d.stopping.Load() {
 		return errors.New("shutting down")
@@ -106,6 +106,11 @@ func (d *daemonProcess) ready() error {
 	}
 	if err := d.timelineErr.Load(); err != nil {
 		return fmt.Errorf("booking timeline stopped: %w", *err)
+	}
+	// Until the rebuild is done (1 s and more with 100k future bookings
+	// on a slow machine) no scene, no-show release or end would happen.
+	if d.timeline != nil && !d.timeline.Ready() {
+		return errors.New("the booking timeline is still being rebuilt")
 	}
 	return nil
 }

@@ -124,6 +124,13 @@ func (d *daemonProcess) serve() error {
 		case <-time.After(5 * time.Second):
 		}
 	}
+	// READY only once the timeline has rebuilt its queue: /readyz says
+	// not ready until then too, and systemd orders dependants on READY.
+	select {
+	case <-d.timeline.Settled():
+	case <-time.After(time.Minute):
+		d.log.Warn("the booking timeline is still being rebuilt after a minute; reporting ready to systemd anyway, /readyz stays not ready")
+	}
 	d.log.Info("kogge ready", "listen", ln.Addr().String(), "demo", d.demo, "rooms", len(d.catalog.All()))
 	if d.demo {
 		d.demoData.WriteBanner(d.stdout, ln.Addr().String(), d.adminPassword, d.demoLinks)

@@ -67,6 +67,13 @@ func (s Status) Valid() bool {
 // Blocks reports whether a booking in this status occupies its room.
 func (s Status) Blocks() bool { return s != StatusCancelled && s != StatusReleased }
 
+// MaxMeetingParticipants is the most participants one meeting of Kogge's
+// own videoconference can have at once: the signaling hub's cap, and the
+// highest [webrtc] participant_limit the configuration accepts (one
+// number, so that the configuration never promises more than the hub
+// admits).
+const MaxMeetingParticipants = 250
+
 // Hybrid describes remote participation.
 type Hybrid struct {
 	Enabled bool `json:"enabled"`

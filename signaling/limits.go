@@ -6,6 +6,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // Bounds and timings of a connection. Every input from a client is bounded
@@ -73,8 +75,9 @@ const (
 	maxReasonLen = 200
 	// maxIDLen bounds ids and other short strings in client messages.
 	maxIDLen = 64
-	// maxParticipants applies when a spec has no Limit.
-	maxParticipants = 250
+	// maxParticipants applies when a spec has no Limit, and caps one that
+	// has (the configuration accepts no more either).
+	maxParticipants = rooms.MaxMeetingParticipants
 	// Lobby waiters have limits of their own and never count against the
 	// participant limit (docs/security.md, Limits): at most
 	// maxLobbyPerAddress from one client address (a /64 for IPv6) — one

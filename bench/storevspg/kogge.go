@@ -35,6 +35,15 @@ func koggePreload(dir string, n int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if withProviders {
+		if err := preloadHeld(s); err == nil {
+			err = installBroker(s)
+		}
+		if err != nil {
+			s.Close()
+			return "", err
+		}
+	}
 	var next atomic.Int64
 	var firstErr error
 	var once sync.Once
@@ -60,6 +69,16 @@ func koggePreload(dir string, n int) (string, error) {
 // it: otherwise the first commit's fdatasync would also write back the
 // whole freshly copied file and be charged to the benchmark.
 func koggeOpenCopy(src, dir string) (*store.Store, error) {
+	s, err := openCopy(src, dir)
+	if err == nil && withProviders {
+		if err = installBroker(s); err != nil {
+			s.Close()
+		}
+	}
+	return s, err
+}
+
+func openCopy(src, dir string) (*store.Store, error) {
 	dst := filepath.Join(dir, "kogge.db")
 	in, err := os.Open(src)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/user"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,12 +44,25 @@ func main() {
 	flag.IntVar(&c.overlapSize, "overlap-size", 100000, "table size for the one-day availability query; 0 skips it")
 	flag.IntVar(&c.queries, "queries", 10000, "availability queries per run")
 	flag.BoolVar(&c.pgOn, "pg", true, "measure PostgreSQL too")
+	flag.BoolVar(&withProviders, "providers", false, "Kogge with [providers] configured: hybrid bookings, GoTo pool of 100 (40 held) and Pexip")
 	flag.StringVar(&p.host, "pghost", "/var/run/postgresql", "PostgreSQL host or socket directory")
 	flag.StringVar(&p.port, "pgport", "5432", "PostgreSQL port")
 	flag.StringVar(&p.runAs, "pgrunas", defaultRunAs(), "run psql and pgbench as this OS user via runuser (\"\" = as is)")
 	flag.IntVar(&c.pgJobs, "pgbench-jobs", 2, "pgbench threads (-j) for more than one client")
 	flag.BoolVar(&c.keepDB, "keepdb", false, "keep the koggebench database afterwards")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "storevspg:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	var err error
 	if c.sizes, err = ints(sizes); err == nil {
@@ -60,6 +74,7 @@ func main() {
 		os.Exit(2)
 	}
 	if err := run(c, p); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "storevspg:", err)
 		os.Exit(1)
 	}

@@ -32,7 +32,7 @@ func benchSpan(n int) time.Duration {
 // scans a full index.
 func slotBooking(base time.Time, i int) rooms.Booking {
 	start := base.Add(time.Duration(i/len(benchRooms)) * benchSpacing)
-	return rooms.Booking{
+	b := rooms.Booking{
 		Room:      benchRooms[i%len(benchRooms)],
 		Title:     fmt.Sprintf("Ausschuss für Stadtentwicklung, Sitzung %d", i),
 		Kind:      rooms.KindMeeting,
@@ -43,6 +43,10 @@ func slotBooking(base time.Time, i int) rooms.Booking {
 		Status:    rooms.StatusConfirmed,
 		Notes:     "Beamer, Mikrofone, Hybrid",
 	}
+	if withProviders {
+		b = hybridise(b)
+	}
+	return b
 }
 
 // Mixes of the measured creates. In "collide" attempts 2k and 2k+1 both

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/kogge-project/kogge/rooms"
 )
 
 // WebRTC is the [webrtc] table: how participants who join by link reach
@@ -46,7 +48,7 @@ const (
 	DefaultParticipantLimit  = 25
 	DefaultEndGrace          = 15 * time.Minute
 	DefaultTURNCredentialTTL = 12 * time.Hour
-	maxParticipantLimit      = 500
+	maxParticipantLimit      = rooms.MaxMeetingParticipants // the signaling hub's cap
 	maxEndGrace              = 4 * time.Hour
 )
 

@@ -53,7 +53,10 @@ func TestWebRTCProblems(t *testing.T) {
 		{`stun_servers = ["turn:x"]`, "webrtc.stun_servers[0]: \"turn:x\" must start with stun:"},
 		{`turn_servers = ["turn:x:3478"]`, "webrtc.turn_secret_file: required with turn_servers"},
 		{`turn_secret_file = "/nonexistent/turn.secret"`, "webrtc.turn_secret_file: cannot read"},
-		{"participant_limit = 1", "webrtc.participant_limit: must be between 2 and 500"},
+		{"participant_limit = 1", "webrtc.participant_limit: must be between 2 and 250"},
+		// The signaling hub admits no more than 250: the configuration
+		// must not promise more (it accepted up to 500).
+		{"participant_limit = 251", "webrtc.participant_limit: must be between 2 and 250"},
 		{`end_grace = "5h"`, "webrtc.end_grace: must be between 0s and 4h"},
 		{`turn_credential_ttl = "1s"`, "webrtc.turn_credential_ttl: must be between 1m and 168h"},
 	}

@@ -12,9 +12,10 @@ import (
 	"github.com/kogge-project/kogge/rooms/store"
 )
 
-// allocate is the store.Allocator: it runs inside the booking's write
-// transaction, so it does no I/O and blocks on nothing but b.mu (held for
-// map reads only).
+// allocate is the store.Allocator: it runs inside one of the store's
+// transactions (for a create, a read transaction before the write; see
+// store.SetAllocator), so it does no I/O and blocks on nothing but b.mu
+// (held for map reads only).
 func (b *Broker) allocate(bk rooms.Booking, prev *store.Allocation, busy store.BusyFunc) (*store.Allocation, error) {
 	live := prev != nil && prev.State != store.AllocReleased
 	if !bk.Hybrid.Enabled || !bk.Status.Blocks() || bk.Status == rooms.StatusEnded {

@@ -221,9 +221,12 @@ func Open(db *bbolt.DB, opts Options) (*Service, error) {
 		pairAddrs: newLimiterSet(rate.Every(pairingEvery), pairingBurst, maxLimiters),
 		codes:     newLimiterSet(rate.Every(codeEvery), cmp.Or(opts.CodeBurst, codeBurst), maxLimiters),
 	}
-	// The dummy hash uses the current parameters and a random password
-	// nobody knows, so verifying against it costs what a real check costs.
-	s.dummyHash, err = s.hashPassword(GeneratePassword())
+	// The dummy hash has the current parameters, so verifying against it
+	// costs what a real check costs, but is not computed: a random key
+	// with a random salt is what the hash of an unknown random password
+	// looks like. Computing it cost an argon2 run (64 MiB with the default
+	// parameters) at every start, most of an idle daemon's memory.
+	s.dummyHash, err = dummyPHC(argon)
 	if err != nil {
 		return nil, err
 	}

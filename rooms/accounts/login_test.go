@@ -2,9 +2,13 @@ package accounts
 
 import (
 	"errors"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"go.etcd.io/bbolt"
 )
 
 func TestLoginSuccess(t *testing.T) {
@@ -173,5 +177,34 @@ func TestArgon2Defaults(t *testing.T) {
 	}
 	if _, err := (Argon2Params{Memory: 8, Threads: 4}).withDefaults(); err == nil {
 		t.Error("memory below 8 KiB per thread accepted")
+	}
+}
+
+// Opening the service with the production parameters runs no argon2 (it
+// took 64 MiB at every start, most of an idle daemon's memory); the dummy
+// hash an unknown user is checked against still has the current
+// parameters, so that login costs what a real one costs.
+func TestOpenRunsNoArgon2(t *testing.T) {
+	db, err := bbolt.Open(filepath.Join(t.TempDir(), "kogge.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	s, err := Open(db, Options{}) // the defaults: 64 MiB per hash
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 8<<20 {
+		t.Errorf("Open allocated %d MiB: it ran argon2", grew>>20)
+	}
+	p, salt, key, err := parsePHC(s.dummyHash)
+	if err != nil || p != s.argon || len(salt) != saltLen || len(key) != int(p.KeyLen) {
+		t.Errorf("dummy hash %q: params %+v, salt %d, key %d bytes, %v; want %+v", s.dummyHash, p, len(salt), len(key), err, s.argon)
+	}
+	if ok, stale := s.verifyPassword(s.dummyHash, ""); ok || stale {
+		t.Errorf("the dummy hash verified (%v) or is stale (%v)", ok, stale)
 	}
 }

@@ -101,8 +101,26 @@ func (s *Service) hashPassword(pw string) (string, error) {
 	s.hashSem <- struct{}{}
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	<-s.hashSem
+	return formatPHC(p, salt, key), nil
+}
+
+func formatPHC(p Argon2Params, salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// dummyPHC is a PHC string with parameters p that no password matches
+// (short of guessing a random key of p.KeyLen bytes): the stand-in for
+// unknown users' hashes, built without running argon2.
+func dummyPHC(p Argon2Params) (string, error) {
+	salt, key := make([]byte, saltLen), make([]byte, p.KeyLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	if _, err := rand.Read(key); err != nil {
+		return "", err
+	}
+	return formatPHC(p, salt, key), nil
 }
 
 // verifyPassword checks pw against a PHC string in constant time. It also

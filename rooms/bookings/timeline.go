@@ -29,6 +29,12 @@ func NewTimelineStore(svc *Service, st *store.Store) TimelineStore {
 // Pending returns the bookings whose instants may still come.
 func (a TimelineStore) Pending(since time.Time) ([]rooms.Booking, error) { return a.st.Pending(since) }
 
+// EachPending streams what Pending lists, with the texts left out: the
+// timeline's rebuild at start (timeline.PendingStreamer).
+func (a TimelineStore) EachPending(since time.Time, expect func(int), fn func(*rooms.Booking)) error {
+	return a.st.EachPendingTimed(since, expect, fn)
+}
+
 // Release frees the room of a booking nobody checked in to; the reason
 // goes to the audit log beside the status change.
 func (a TimelineStore) Release(id, reason string) (rooms.Booking, error) {

@@ -73,11 +73,12 @@ type ExternalRef struct {
 
 // BusyFunc reports whether another booking (not the one being written)
 // holds provider's licence at some instant in [from, to). It reads the
-// transaction in progress.
+// transaction in progress (and, in Create's read phase, the licences
+// other creates in flight have chosen).
 type BusyFunc func(provider, licence string, from, to time.Time) (bool, error)
 
-// Allocator decides a booking's allocation inside the booking's write
-// transaction. prev is the booking's current allocation (nil if none).
+// Allocator decides a booking's allocation inside one of the store's
+// transactions (see SetAllocator). prev is the booking's current allocation (nil if none).
 // It returns the allocation to store, nil for none (not hybrid, or a
 // booking that needs no provider), or an error that aborts the whole
 // write (e.g. no provider fits: the broker's error, returned as is).
@@ -104,9 +105,14 @@ const ReasonAllocationPrefix = "allocation: "
 // AllocReleased (with Cleanup for its external meeting) without asking
 // (CancelSeries too). nil uninstalls it.
 //
-// The allocator runs inside bbolt's write transaction: it must not call
-// the store, and it may run more than once for one Create (db.Batch
-// re-runs), so it must decide from its arguments alone. The store checks
+// For Create the allocator runs first in a read transaction (busy then
+// also reports licences other creates in flight have chosen), and the
+// write transaction re-checks only the chosen licence; if that was taken
+// meanwhile, or the refusal rested on such an in-flight choice, the
+// allocator runs again inside the write transaction (create_check.go).
+// Elsewhere it runs inside bbolt's write transaction. Either way it must
+// not call the store, and it may run more than once for one Create, so it
+// must decide from its arguments alone. The store checks
 // its choice once more: an allocation holding a licence that busy would
 // report taken is refused with ErrLicenceTaken, as its error would be.
 // Create and modify return the allocator's error as is; a series call

@@ -226,10 +226,27 @@ func BenchmarkCreateSeries(b *testing.B) {
 func BenchmarkPending(b *testing.B) {
 	const size = 100_000
 	s := preloaded(b, size)
+	b.ReportAllocs()
 	for b.Loop() {
 		got, err := s.Pending(benchStart)
 		if err != nil || len(got) != size {
 			b.Fatalf("Pending: %d bookings, %v", len(got), err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")
+}
+
+// BenchmarkEachPendingTimed is BenchmarkPending as the timeline's
+// rebuild reads it (texts skipped, room names shared, no slice).
+func BenchmarkEachPendingTimed(b *testing.B) {
+	const size = 100_000
+	s := preloaded(b, size)
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		err := s.EachPendingTimed(benchStart, nil, func(*rooms.Booking) { n++ })
+		if err != nil || n != size {
+			b.Fatalf("EachPendingTimed: %d bookings, %v", n, err)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/op")

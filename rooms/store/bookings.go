@@ -33,8 +33,14 @@ const (
 // is checked before conflicts, since a booking that exists already is the
 // answer to "was this record imported?".
 func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
+	// Counted from the start, read phase included: a create whose
+	// company is still in its read phase must not commit alone.
+	s.creating.Add(1)
+	defer s.creating.Add(-1)
+	s.beginCreate()
+	defer s.endCreate()
 	now := s.now().UTC()
-	// Everything that must not change if Batch re-runs the closure is
+	// Everything that must not change if a group re-runs the closure is
 	// decided here, outside it.
 	id, err := s.ids.next(now)
 	if err != nil {
@@ -60,14 +66,34 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		BookingID: b.ID, Changes: diff(&rooms.Booking{}, &b),
 	}
 
-	// The conflict and a taken reference are values, not errors: an error
-	// would make Batch re-run this closure alone in a new transaction,
-	// costing a commit.
+	// The read phase answers conflicts, taken references and the
+	// allocator's refusals without a write, and chooses the licence
+	// (create_check.go). Only a booking that looked free goes on.
+	alloc := s.allocatorFn()
+	pre, dropClaim, chosen, err := s.precheckAndClaim(&b, id, alloc)
+	defer dropClaim()
+	switch {
+	case err != nil:
+		return rooms.Booking{}, fmt.Errorf("create booking: %w", err)
+	case pre.taken != nil:
+		return rooms.Booking{}, pre.taken
+	case pre.conflict != nil:
+		return rooms.Booking{}, pre.conflict
+	case pre.refused != nil && !pre.sawClaim:
+		return rooms.Booking{}, pre.refused // the allocator's error, as is
+	}
+	if s.afterCheck != nil {
+		s.afterCheck()
+	}
+
+	// The write transaction repeats the checks: another create may have
+	// committed since. The conflict and a taken reference are values, not
+	// errors: an error would make the group re-run this closure alone in a new
+	// transaction, costing a commit.
 	// The allocator's refusal is such a value too: it aborts this
 	// booking alone, never the others sharing the batch.
 	var conflict *rooms.ConflictError
 	var taken, refused error
-	alloc := s.allocatorFn()
 	fn := func(tx *bbolt.Tx) error {
 		conflict, taken, refused = nil, nil, nil // a re-run starts afresh
 		if b.External != "" {
@@ -86,7 +112,14 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 		}
 		// Before anything is written: a refusal leaves the tx untouched.
 		var aerr error
-		if refused, aerr = allocate(tx, alloc, &b, id, now); aerr != nil || refused != nil {
+		if chosen {
+			refused, aerr = placeAlloc(tx, alloc, pre.alloc, &b, id, now)
+		} else if pre.alloc != nil || pre.refused != nil {
+			// The choice lost its claim, or the refusal saw a claim that
+			// may come to nothing: decide here, as before the read phase.
+			refused, aerr = allocate(tx, alloc, &b, id, now)
+		}
+		if aerr != nil || refused != nil {
 			return aerr
 		}
 		if err := appendBucket(tx, bucketBookings).Put(id[:], val); err != nil {
@@ -158,14 +191,13 @@ func (s *Store) FindByExternal(ref string) (b rooms.Booking, found bool, err err
 var errRolledBack = errors.New("create rolled back on conflict")
 
 // commitCreate runs a create closure alone when no other create is in
-// flight, and through db.Batch otherwise, so that a burst of creates shares
+// flight (Create counts them), and in a group commit otherwise (group.go), so that a burst of creates shares
 // one commit (two fsyncs) while a lone create does not wait
-// db.MaxBatchDelay for company. conflicted reports whether the closure
-// found a conflict; only a lone create can roll back on it (in a Batch an
+// maxBatchDelay for company. conflicted reports whether the closure
+// found a conflict; only a lone create can roll back on it (in a group an
 // error would re-run the closure alone and cost the others a retry).
 func (s *Store) commitCreate(fn func(*bbolt.Tx) error, conflicted func() bool) error {
-	defer s.creating.Add(-1)
-	if s.creating.Add(1) == 1 {
+	if s.creating.Load() == 1 {
 		err := s.update(ActionCreate, func(tx *bbolt.Tx) error {
 			if err := fn(tx); err != nil {
 				return err
@@ -181,18 +213,7 @@ func (s *Store) commitCreate(fn func(*bbolt.Tx) error, conflicted func() bool) e
 		return err
 	}
 	defer s.timed(ActionCreate)()
-	var txs []*bbolt.Tx // a failed batch re-runs this closure in a new tx
-	defer func() { untrack(txs) }()
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
-		txs = append(txs, tx)
-		s.track(tx)
-		if s.onWrite != nil {
-			s.onWrite(tx)
-		}
-		return fn(tx)
-	})
-	s.noteCommit(err)
-	return err
+	return s.joinGroup(fn)
 }
 
 // Get returns the booking with id, or an error wrapping rooms.ErrNotFound.

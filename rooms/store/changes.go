@@ -73,7 +73,7 @@ func (s *Store) Subscribe(listener func(rooms.Change)) (cancel func()) {
 var _ rooms.Feed = (*Store)(nil)
 
 // track records tx's changes and publishes them when it commits. Creates
-// batched by db.Batch share one tx: the first closure to run in it
+// batched in a group commit share one tx: the first closure to run in it
 // registers the publication, the others add to the same record.
 func (s *Store) track(tx *bbolt.Tx) {
 	tc := &txChanges{byID: map[string]*rooms.Change{}}

@@ -175,7 +175,7 @@ func TestProviderMoveIsPublished(t *testing.T) {
 	}
 }
 
-// Creates that share one commit (db.Batch) are each heard once.
+// Creates that share one commit (a group commit) are each heard once.
 func TestBatchedCreatesArePublishedOnceEach(t *testing.T) {
 	s := MustOpen(t)
 	h := listen(t, s)

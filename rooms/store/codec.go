@@ -106,16 +106,36 @@ func appendInstant(buf []byte, t time.Time) []byte {
 // ever wrote; fields a format lacks stay zero. It never panics on damaged
 // input: bbolt has no page checksums, so a record may be garbage.
 func decodeBooking(v []byte, b *rooms.Booking) error {
+	return decodeInto(v, b, nil)
+}
+
+// decodeInto decodes all of v into b, or, with roomNames != nil, for the
+// timeline's rebuild (PendingTimed): it still reads and checks the whole
+// record but keeps only ID, Room, Status, the times, the buffers, the
+// flags, ExpectedRemote and Version; the other strings are skipped without
+// being copied, and roomNames holds the room names seen so far, so that
+// 100,000 bookings in 200 rooms share 200 strings.
+func decodeInto(v []byte, b *rooms.Booking, roomNames map[string]string) error {
 	if len(v) == 0 || v[0] < codecV1 || v[0] > codecV5 {
 		return fmt.Errorf("%w: unknown format", errCorruptBooking)
 	}
 	format := v[0]
 	*b = rooms.Booking{} // an older record must not leave the new fields as they were
-	d := decoder{buf: v[1:]}
-	b.ID, b.Room, b.Title = d.string(), d.string(), d.string()
+	d := decoder{buf: v[1:], skip: roomNames != nil}
+	b.ID = d.keep()
+	if roomNames != nil {
+		b.Room = d.intern(roomNames)
+	} else {
+		b.Room = d.string()
+	}
+	b.Title = d.string()
 	b.Kind = rooms.Kind(d.string())
 	b.Organizer, b.Committee = d.string(), d.string()
-	b.Status = rooms.Status(d.string())
+	if roomNames != nil {
+		b.Status = knownStatus(d.bytes())
+	} else {
+		b.Status = rooms.Status(d.string())
+	}
 	b.Notes, b.CreatedBy = d.string(), d.string()
 	if format >= codecV2 {
 		b.SeriesID = d.string()
@@ -156,10 +176,12 @@ func decodeBooking(v []byte, b *rooms.Booking) error {
 	return d.err
 }
 
-// decoder reads fields until the first error, which it keeps.
+// decoder reads fields until the first error, which it keeps. With skip
+// set, string reads string "" without copying (keep always copies).
 type decoder struct {
-	buf []byte
-	err error
+	buf  []byte
+	err  error
+	skip bool
 }
 
 func (d *decoder) fail() { d.err, d.buf = errCorruptBooking, nil }
@@ -185,14 +207,47 @@ func (d *decoder) varint() int64 {
 }
 
 func (d *decoder) string() string {
+	if d.skip {
+		d.bytes()
+		return ""
+	}
+	return d.keep()
+}
+
+func (d *decoder) keep() string { return string(d.bytes()) }
+
+// bytes reads a string's bytes without copying them.
+func (d *decoder) bytes() []byte {
 	n := d.uvarint()
 	if n > uint64(len(d.buf)) {
 		d.fail()
-		return ""
+		return nil
 	}
-	s := string(d.buf[:n])
+	s := d.buf[:n:n]
 	d.buf = d.buf[n:]
 	return s
+}
+
+// intern reads a string, copying it only the first time it is seen.
+func (d *decoder) intern(seen map[string]string) string {
+	v := d.bytes()
+	if s, ok := seen[string(v)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(v)
+	seen[s] = s
+	return s
+}
+
+// knownStatus is v as a Status, without a copy for the known ones.
+func knownStatus(v []byte) rooms.Status {
+	for _, st := range []rooms.Status{rooms.StatusConfirmed, rooms.StatusTentative, rooms.StatusCheckedIn,
+		rooms.StatusCancelled, rooms.StatusReleased, rooms.StatusEnded} {
+		if string(v) == string(st) {
+			return st
+		}
+	}
+	return rooms.Status(v)
 }
 
 func (d *decoder) byte() byte {

@@ -54,7 +54,7 @@
 // guest PIN, lobby setting and interview candidates; a booking that kept
 // the defaults has none. A licence allocation (allocations.go) is a hybrid
 // booking's hold on a meeting provider's licence, decided by the installed
-// Allocator inside the booking's own write transaction.
+// Allocator and stored in the booking's own write transaction.
 // allocations_by_licence holds every allocation that is not released (from
 // and to are the held interval, encoded like occStart); its overlap bound
 // is alloc_spans, per provider and licence, so a licence check is one
@@ -124,12 +124,15 @@
 // # Concurrency and durability
 //
 // Every conflict check runs inside the write transaction that stores the
-// booking, so no interleaving can double-book a room; the licence check
-// of the allocator too, so none can double-book a licence. Every change
+// booking, so no interleaving can double-book a room; the check of the
+// chosen licence too, so none can double-book a licence. Create asks the
+// same questions first in a read transaction (create_check.go): a refused
+// booking never reaches the write transaction and costs no fsync, and the
+// allocator's choice is made there, leaving one licence to re-check. Every change
 // raises the record's Version; Update, Cancel and the series edits take the
 // version the caller read and refuse a stale one (rooms.ErrVersionMismatch).
 // The audit entry of a change is written in the same transaction.
-// Concurrent creates share a commit through db.Batch. NoSync is never set:
+// Concurrent creates share a commit (group.go). NoSync is never set:
 // a booking is on disk when Create returns.
 //
 // # Retention, backups and integrity

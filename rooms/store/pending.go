@@ -1,7 +1,9 @@
 package store
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -16,7 +18,32 @@ import (
 // are never visited, and their end is read from the index value without
 // decoding them.
 func (s *Store) Pending(since time.Time) ([]rooms.Booking, error) {
+	return s.pending(since, nil, nil)
+}
+
+// EachPendingTimed is Pending for the timeline's rebuild: it calls fn
+// with each pending booking, in no particular order, inside the read
+// transaction (fn must not call the store). The booking carries only ID,
+// Room, Status, Start, End, Setup, Teardown, the flags, ExpectedRemote,
+// Version, Created and Updated (the texts stay zero), and fn gets the same
+// *Booking every time: it copies what it keeps. At 100,000 bookings this
+// made 1 allocation per booking instead of 10 and no 100,000-element
+// slice (BenchmarkPending against BenchmarkEachPendingTimed).
+// expect is called once, before the first fn, with an upper bound of the
+// bookings to come (for the caller's allocations).
+func (s *Store) EachPendingTimed(since time.Time, expect func(n int), fn func(*rooms.Booking)) error {
+	_, err := s.pending(since, expect, fn)
+	return err
+}
+
+// pending lists the pending bookings, or with timed set hands them to it
+// one by one, decoded for the timeline (decodeInto).
+func (s *Store) pending(since time.Time, expect func(int), timed func(*rooms.Booking)) ([]rooms.Booking, error) {
 	var out []rooms.Booking
+	var roomNames map[string]string
+	if timed != nil {
+		roomNames = map[string]string{}
+	}
 	err := s.view("pending", func(tx *bbolt.Tx) error {
 		lo := appendTime(nil, clampTime(since.Add(-maxSpan(tx, ""))))
 		// Keys first, then bookings into a slice of the right size: at
@@ -29,19 +56,41 @@ func (s *Store) Pending(since time.Time) ([]rooms.Booking, error) {
 				keys = append(keys, k)
 			}
 		}
-		out = make([]rooms.Booking, 0, len(keys))
-		bk := tx.Bucket(bucketBookings) // once: tx.Bucket allocates
+		if timed != nil {
+			// In id order the lookups walk the bookings bucket's pages
+			// once, front to back, instead of jumping about.
+			slices.SortFunc(keys, func(a, b []byte) int { return bytes.Compare(a[len(a)-idLen:], b[len(b)-idLen:]) })
+		}
+		if timed == nil {
+			out = make([]rooms.Booking, 0, len(keys))
+		} else if expect != nil {
+			expect(len(keys))
+		}
+		var one rooms.Booking
+		// One cursor for every lookup: Bucket.Get makes a cursor each
+		// time (three allocations, three quarters of all Pending made).
+		bc := tx.Bucket(bucketBookings).Cursor()
 		for _, k := range keys {
-			v := bk.Get(k[len(k)-idLen:])
-			if v == nil {
+			id := k[len(k)-idLen:]
+			got, v := bc.Seek(id)
+			if !bytes.Equal(got, id) {
 				return fmt.Errorf("index entry %x: %w", k, rooms.ErrNotFound)
 			}
-			var b rooms.Booking
-			if err := decodeBooking(v, &b); err != nil {
+			b := &one
+			if timed == nil {
+				out = append(out, rooms.Booking{})
+				b = &out[len(out)-1]
+			}
+			if err := decodeInto(v, b, roomNames); err != nil {
 				return fmt.Errorf("index entry %x: %w", k, err)
 			}
-			if pendingStatus(b.Status) {
-				out = append(out, b)
+			switch {
+			case !pendingStatus(b.Status):
+				if timed == nil {
+					out = out[:len(out)-1]
+				}
+			case timed != nil:
+				timed(b)
 			}
 		}
 		return nil

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -221,6 +222,42 @@ func TestCountersFollowTransitions(t *testing.T) {
 			if got[status] != st.want[status] {
 				t.Errorf("after %s: %s = %d, want %d (all %v)", st.to, status, got[status], st.want[status], got)
 			}
+		}
+	}
+}
+
+// EachPendingTimed lists what Pending lists, with the fields the timeline
+// reads equal and the texts left out.
+func TestEachPendingTimed(t *testing.T) {
+	s := MustOpen(t)
+	for i := range 20 {
+		b := withBuffers(at(fmt.Sprintf("saal-%d", i%3), t0.Add(time.Duration(i)*time.Hour), 45*time.Minute), 10*time.Minute, 5*time.Minute)
+		b.Title, b.Notes, b.Contact, b.External = "Ausschuss", "Beamer", "anna@stadt.example", fmt.Sprintf("oparl:%d", i)
+		b.CheckinRequired = i%2 == 0
+		b.Hybrid = rooms.Hybrid{Enabled: true, ExpectedRemote: i}
+		if i%4 == 0 {
+			b.Status = rooms.StatusTentative
+		}
+		mustCreate(t, s, b)
+	}
+	full, err := s.Pending(t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var timed []rooms.Booking
+	if err := s.EachPendingTimed(t0, nil, func(b *rooms.Booking) { timed = append(timed, *b) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(full) != 20 || len(timed) != len(full) {
+		t.Fatalf("Pending %d, EachPendingTimed %d bookings", len(full), len(timed))
+	}
+	slices.SortFunc(timed, func(a, b rooms.Booking) int { return a.Start.Compare(b.Start) })
+	for i, f := range full {
+		want := rooms.Booking{ID: f.ID, Room: f.Room, Status: f.Status, Start: f.Start, End: f.End, Setup: f.Setup,
+			Teardown: f.Teardown, CheckinRequired: f.CheckinRequired, Version: f.Version, Created: f.Created,
+			Updated: f.Updated, Hybrid: f.Hybrid}
+		if timed[i] != want {
+			t.Errorf("booking %d:\n got %+v\nwant %+v", i, timed[i], want)
 		}
 	}
 }

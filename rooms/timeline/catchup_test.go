@@ -14,6 +14,11 @@ import (
 // name the rule), then a second restart over the same store must apply
 // nothing again.
 func TestCatchUpAfterRestart(t *testing.T) {
+	t.Run("pending", func(t *testing.T) { catchUpAfterRestart(t, false) })
+	t.Run("streamed", func(t *testing.T) { catchUpAfterRestart(t, true) })
+}
+
+func catchUpAfterRestart(t *testing.T, streamed bool) {
 	synctest.Test(t, func(t *testing.T) {
 		time.Sleep(24 * time.Hour) // so that "while down" is after the bubble's epoch
 		now := time.Now()          // 2000-01-02T00:00Z, the restart
@@ -43,6 +48,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 		future := booking("future", at(2*time.Hour), time.Hour)
 
 		st := newFakeStore(endMissed, endTeardown, noshow, checkedIn, prepLate, running, warnLate, ancient, future)
+		st.streamed = streamed
 		h := start(t, st, Options{})
 		expect(t, h.events(),
 			"2000-01-01T23:00 end-missed end ended late",

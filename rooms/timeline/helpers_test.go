@@ -23,6 +23,8 @@ type fakeStore struct {
 	calls    []string // "pending", "release <id>", "finish <id>"
 
 	pendingFn func(since time.Time) ([]rooms.Booking, error)
+	// streamed: start gives the timeline the store as a PendingStreamer.
+	streamed  bool
 	releaseFn func(id, reason string) (rooms.Booking, error)
 	finishFn  func(id string) (rooms.Booking, error)
 }
@@ -74,6 +76,27 @@ func (st *fakeStore) Pending(since time.Time) ([]rooms.Booking, error) {
 	}
 	slices.SortFunc(out, func(a, b rooms.Booking) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// streamer is a fakeStore that streams its pending bookings as the real
+// store does: in another order (reversed) and through one reused Booking,
+// so that a timeline keeping the pointer would see every booking turn
+// into the last.
+type streamer struct{ *fakeStore }
+
+func (s streamer) EachPending(since time.Time, expect func(int), fn func(*rooms.Booking)) error {
+	bs, err := s.Pending(since)
+	if err != nil {
+		return err
+	}
+	expect(len(bs) + 1) // an upper bound, not necessarily exact
+	var one rooms.Booking
+	for i := len(bs) - 1; i >= 0; i-- {
+		one = bs[i]
+		one.Title = "" // the texts are left out
+		fn(&one)
+	}
+	return nil
 }
 
 func (st *fakeStore) Release(id, reason string) (rooms.Booking, error) {
@@ -172,7 +195,11 @@ func start(t *testing.T, st *fakeStore, opts Options) *harness {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	h.tl = New(st, opts)
+	var s Store = st
+	if st.streamed {
+		s = streamer{st}
+	}
+	h.tl = New(s, opts)
 	events, _ := h.tl.Subscribe("", maxSubscriberBuffer)
 	go func() {
 		defer close(h.done)

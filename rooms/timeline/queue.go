@@ -107,11 +107,16 @@ type tracked struct {
 }
 
 func newTracked(b booked) *tracked {
-	tr := &tracked{b: b}
+	tr := &tracked{}
+	initTracked(tr, b)
+	return tr
+}
+
+func initTracked(tr *tracked, b booked) {
+	tr.b = b
 	for i := range tr.slots {
 		tr.slots[i] = item{slot: uint8(i), booking: b.ID, index: -1}
 	}
-	return tr
 }
 
 func (tr *tracked) isDone(slot int) bool { return tr.done&(1<<slot) != 0 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -57,6 +58,15 @@ type Store interface {
 	// Finish marks a booking ended at its end (status ended) unless already
 	// ended/cancelled/released; returns the stored booking.
 	Finish(id string) (rooms.Booking, error)
+}
+
+// PendingStreamer is what a Store may offer for a faster rebuild at start:
+// EachPending calls expect once with an upper bound of the bookings to
+// come, then fn with each booking Pending(since) would list, in any order;
+// it may reuse the *Booking between calls. Only ID, Room, Status, Start, End, Setup,
+// Teardown, CheckinRequired and Version need to be set.
+type PendingStreamer interface {
+	EachPending(since time.Time, expect func(n int), fn func(*rooms.Booking)) error
 }
 
 // Options configure a Timeline; the zero value works.
@@ -104,8 +114,14 @@ type Timeline struct {
 	dropped atomic.Uint64 // changes dropped on a full mailbox, ever
 
 	running atomic.Bool
-	queued  atomic.Int64 // mirror of the queue length for Len
-	hub     hub
+	// rebuilt is set once Run has rebuilt the queue and applied the
+	// catch-up (Ready).
+	rebuilt atomic.Bool
+	// settled is closed once the rebuild is over, done or failed (Settled).
+	settled     chan struct{}
+	settledOnce sync.Once
+	queued      atomic.Int64 // mirror of the queue length for Len
+	hub         hub
 }
 
 // New returns a Timeline over st; nothing happens until Run.
@@ -118,6 +134,7 @@ func New(st Store, opts Options) *Timeline {
 		now:     opts.Now,
 		mailbox: make(chan rooms.Booking, mailboxSize),
 		resync:  make(chan struct{}, 1),
+		settled: make(chan struct{}),
 	}
 	if t.log == nil {
 		t.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -142,6 +159,7 @@ func (t *Timeline) Run(ctx context.Context) error {
 		return ErrRunning
 	}
 	defer t.hub.close()
+	defer t.settle() // a failed rebuild is over too
 
 	// The rebuild reads everything written so far, so a resync request
 	// from before Run is already answered.
@@ -150,13 +168,13 @@ func (t *Timeline) Run(ctx context.Context) error {
 	default:
 	}
 	now := t.now()
-	bs, err := t.st.Pending(now.Add(-t.catchUp))
-	if err != nil {
+	s := newState(t)
+	if err := t.rebuild(s, now); err != nil {
 		return fmt.Errorf("timeline: rebuild: %w", err)
 	}
-	s := newState(t)
-	s.rebuild(bs, now)
-	t.log.Info("timeline rebuilt", "bookings", len(s.bookings), "queued", len(s.q))
+	t.log.Info("timeline rebuilt", "bookings", len(s.bookings), "queued", len(s.q), "took", time.Since(now).Round(time.Millisecond))
+	t.rebuilt.Store(true)
+	t.settle()
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -178,6 +196,36 @@ func (t *Timeline) Run(ctx context.Context) error {
 			s.fireDue(t.now())
 		}
 	}
+}
+
+// rebuild fills s from the store: streamed if the store can (a
+// PendingStreamer), from Pending's list otherwise.
+func (t *Timeline) rebuild(s *state, now time.Time) error {
+	since := now.Add(-t.catchUp)
+	if ps, ok := t.st.(PendingStreamer); ok {
+		var r *rebuilding
+		expect := func(n int) { r = s.startRebuild(n, now) }
+		err := ps.EachPending(since, expect, func(b *rooms.Booking) {
+			if r == nil { // a store that did not say how many
+				expect(0)
+			}
+			r.add(b)
+		})
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			expect(0) // nothing pending
+		}
+		r.finish()
+		return nil
+	}
+	bs, err := t.st.Pending(since)
+	if err != nil {
+		return err
+	}
+	s.rebuild(bs, now)
+	return nil
 }
 
 // Changed tells the timeline a booking was created or changed (moved,
@@ -204,6 +252,17 @@ func (t *Timeline) Changed(b rooms.Booking) {
 	default: // a resync is already due
 	}
 }
+
+// Ready reports whether Run has rebuilt the queue from the store and
+// applied the catch-up: before that no instant fires, so the daemon's
+// /readyz must not send anyone here yet.
+func (t *Timeline) Ready() bool { return t.rebuilt.Load() }
+
+// Settled is closed when Run's rebuild is over: Ready is true then, unless
+// the rebuild failed (Run returned its error).
+func (t *Timeline) Settled() <-chan struct{} { return t.settled }
+
+func (t *Timeline) settle() { t.settledOnce.Do(func() { close(t.settled) }) }
 
 // Len reports the number of queued instants (for tests and metrics).
 func (t *Timeline) Len() int { return int(t.queued.Load()) }

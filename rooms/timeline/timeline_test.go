@@ -417,3 +417,57 @@ func TestRebuildError(t *testing.T) {
 		}
 	})
 }
+
+// The timeline is not ready while its rebuild reads the store, and is once
+// the rebuild is done; a failed rebuild settles without becoming ready.
+func TestReadyAfterRebuild(t *testing.T) {
+	st := newFakeStore()
+	release := make(chan struct{})
+	reading := make(chan struct{})
+	st.pendingFn = func(time.Time) ([]rooms.Booking, error) {
+		close(reading)
+		<-release
+		return nil, nil
+	}
+	tl := New(st, Options{})
+	if tl.Ready() {
+		t.Fatal("ready before Run")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tl.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-reading
+	if tl.Ready() {
+		t.Fatal("ready while the rebuild reads the store")
+	}
+	select {
+	case <-tl.Settled():
+		t.Fatal("settled while the rebuild reads the store")
+	default:
+	}
+	close(release)
+	select {
+	case <-tl.Settled():
+	case <-time.After(10 * time.Second):
+		t.Fatal("not settled 10 s after the store answered")
+	}
+	if !tl.Ready() {
+		t.Fatal("settled but not ready")
+	}
+
+	failing := newFakeStore()
+	failing.pendingFn = func(time.Time) ([]rooms.Booking, error) { return nil, errors.New("store closed") }
+	tf := New(failing, Options{})
+	if err := tf.Run(context.Background()); err == nil {
+		t.Fatal("Run after a failed rebuild returned nil")
+	}
+	select {
+	case <-tf.Settled():
+	default:
+		t.Fatal("a failed rebuild did not settle")
+	}
+	if tf.Ready() {
+		t.Fatal("ready after a failed rebuild")
+	}
+}
