@@ -171,3 +171,23 @@ options = { display_id = "300" }
 		}
 	}
 }
+
+// A room has one speaker queue, so one discussion system.
+func TestOneDiscussionSystemPerRoom(t *testing.T) {
+	errs := problems(t, room+`
+[[rooms.devices]]
+id = "anlage"
+kind = "cocon"
+address = "10.0.0.1"
+[[rooms.devices]]
+id = "anlage2"
+kind = "cocon"
+address = "10.0.0.2"
+`)
+	for _, e := range errs {
+		if e.Path == "rooms[0].devices[1].kind" && strings.Contains(e.Message, "already has a discussion system") {
+			return
+		}
+	}
+	t.Errorf("two discussion systems in one room were accepted: %v", errs)
+}

@@ -166,9 +166,18 @@ func validateDevices(i int, r Room, e *Errors) {
 	p := func(k string) string { return fmt.Sprintf("rooms[%d].%s", i, k) }
 	kinds := map[string]string{}
 	deviceLabels, sceneLabels := map[string]bool{}, map[string]bool{}
+	discussion := ""
 	for j, d := range r.Devices {
 		dp := func(k string) string { return p(fmt.Sprintf("devices[%d].%s", j, k)) }
 		checkLabel(e, dp("label"), d.Label, deviceLabels)
+		// A room has one speaker queue: a second discussion system's
+		// request list would replace the first's.
+		if d.Kind == av.KindCoCon {
+			if discussion != "" {
+				e.add(dp("kind"), "this room already has a discussion system (%q); a room takes one", discussion)
+			}
+			discussion = d.ID
+		}
 		switch _, dup := kinds[d.ID]; {
 		case d.ID == "" || strings.ContainsAny(d.ID, " /"):
 			e.add(dp("id"), "%q is not a device id (a short name without spaces or slashes)", d.ID)

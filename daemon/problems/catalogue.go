@@ -275,6 +275,8 @@ var texts = map[string]Text{
 	"council.invalid-option":      {"Diese Antwort gibt es in der Abstimmung nicht.", "That is not an option of this vote."},
 	"council.invalid-options":     {"Eine Abstimmung hat 2 bis 10 verschiedene Antworten.", "A vote has 2 to 10 different options."},
 	"council.invalid-count":       {"Es wurden mehr Stimmen gezählt, als Mitglieder anwesend sind.", "More votes were counted than members are present."},
+	"council.negative-count":      {"Eine Zahl von Stimmen kann nicht negativ sein.", "A number of votes cannot be negative."},
+	"council.invalid-option-text": {"Jede Antwort muss 1 bis 40 Zeichen haben, ohne Steuerzeichen.", "Each option must have 1 to 40 characters, no control characters."},
 	"council.invalid-quorum":      {"Die Beschlussfähigkeit ist ein Bruchteil der Mitglieder zwischen 0 und 1.", "The quorum is a fraction of the members between 0 and 1."},
 	"council.invalid-presence":    {"Bitte angeben, ob das Mitglied im Saal ist.", "Say whether the member is in the room."},
 	"council.too-many-members":    {"Eine Sitzung hat höchstens 200 Mitglieder.", "A session has at most 200 members."},

@@ -66,7 +66,9 @@ func cleanOptions(in []string) ([]string, error) {
 	}
 	out := make([]string, 0, len(in))
 	for _, o := range in {
-		c, err := cleanText("option", o, maxOptionLen)
+		// Its own code: "invalid-option" is a ballot for an option the
+		// vote does not have.
+		c, err := cleanText("option-text", o, maxOptionLen)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +132,7 @@ func (s *Session) SetHands(counts map[string]int) error {
 			return refuse("invalid-option", "%q is not an option of this vote.", o)
 		}
 		if n < 0 {
-			return refuse("invalid-count", "A count cannot be negative.")
+			return refuse("negative-count", "A count cannot be negative.")
 		}
 		sum += n
 	}
