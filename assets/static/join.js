@@ -345,7 +345,9 @@ function renderState(m) {
   for (const p of people) {
     const li = document.createElement('li');
     const name = document.createElement('span');
-    name.textContent = p.name + (p.id === me ? ' ' + t('meeting.you') : '') + (p.role === 'host' ? ` (${t('meeting.host')})` : '');
+    // One bracket for both notes: "Vorsitz (Sie, Leitung)", not "(Sie) (Leitung)".
+    const notes = [p.id === me && t('meeting.youWord'), p.role === 'host' && t('meeting.host')].filter(Boolean);
+    name.textContent = p.name + (notes.length ? ` (${notes.join(', ')})` : '');
     li.append(name);
     const flags = [p.muted && t('meeting.muted'), p.hand && t('meeting.hand'), ...presentFlags(p)].filter(Boolean).join(', ');
     if (flags) { const f = document.createElement('small'); f.textContent = ' ' + flags; li.append(f); }

@@ -89,7 +89,7 @@ function renderRooms(rep) {
   $('rooms-chart').replaceChildren(el('div', { class: 'legend-row' }, KINDS.map((k) => el('span', {}, el('span', { class: `sw k-${k}` }), t('b.kind.' + k)))),
     stackedBars(chartLabel, rep.rooms.map((r) => ({ label: r.name, parts: kindParts(r), total: pct(r.utilisation_percent) ?? t('r.notBookable') })), num));
   $('rooms-table').replaceChildren(table(t('r.roomsCaption'),
-    [t('r.room'), t('r.bookable'), t('r.booked'), t('r.utilisation'), ...KINDS.map((k) => t('b.kind.' + k)), t('r.used'), t('r.noShows'), t('r.checkinRate'), t('r.earlyEnds')],
+    [t('r.room'), t('r.bookable'), t('r.booked'), t('r.utilisation'), ...KINDS.map((k) => t('r.kindCol.' + k)), t('r.used'), t('r.noShows'), t('r.checkinRate'), t('r.earlyEnds')],
     rep.rooms.map((r) => [r.name, num(r.bookable_hours), num(r.booked_hours), pct(r.utilisation_percent) ?? t('r.notBookable'),
       ...KINDS.map((k) => num(r.booked_hours_by_kind[k])), num(r.used_hours), String(r.no_shows),
       r.checkin_rate_percent === null ? t('r.noCheckin') : pct(r.checkin_rate_percent), String(r.early_ends)]), [4, 5, 6, 7]));

@@ -189,6 +189,8 @@ func TestCouncilJoinPagesInChromium(t *testing.T) {
 		t.Errorf("votes by name: %q", got)
 	}
 	chair.screenshot(shots, "join-chair-result.png")
+	chair.do(chromedp.EmulateViewport(1280, 800))
+	chair.screenshot(shots, "join-chair-result-1280x800.png")
 	checkAccessibility(t, chair.step, "join page (chair, vote closed)")
 
 	// A closed item: the guest waits in the lobby without media.

@@ -115,6 +115,16 @@ func TestReportPageShowsChartsTablesAndCSV(t *testing.T) {
 	if dir := os.Getenv("KOGGE_SCREENSHOT_DIR"); dir != "" { // for people reviewing the page
 		p.screenshot(dir, "report-de.png")
 	}
+	// On a 1280×800 screen the rooms table shows all its columns without
+	// scrolling sideways (the German headers are the long ones).
+	p.do(chromedp.EmulateViewport(1280, 800))
+	if !p.check(`(() => { const w = document.querySelector("#rooms-table"); return w.scrollWidth <= w.clientWidth; })()`) {
+		t.Errorf("the rooms table is %d px wide in a %d px box", p.eval(`document.querySelector("#rooms-table").scrollWidth`), p.eval(`document.querySelector("#rooms-table").clientWidth`))
+	}
+	if dir := os.Getenv("KOGGE_SCREENSHOT_DIR"); dir != "" {
+		p.screenshot(dir, "report-de-1280x800.png")
+	}
+	p.do(chromedp.EmulateViewport(1400, 1000))
 
 	// The print view: two A4 pages at most.
 	yes := true
