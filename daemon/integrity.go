@@ -14,6 +14,7 @@ import (
 
 	sddaemon "github.com/coreos/go-systemd/v22/daemon"
 
+	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 )
 
@@ -86,7 +87,7 @@ func refusal(dbPath, detail string, crashed bool, runErr error) error {
 		if len(lines) > 0 {
 			first = lines[0]
 		}
-		fmt.Fprintf(&b, "The check itself crashed on the file (%s): %s\n", runErr, clip(first))
+		fmt.Fprintf(&b, "The check itself crashed on the file (%s): %s\n", runErr, rooms.Clip(first, refusalLineMax))
 	default:
 		fmt.Fprintf(&b, "%d problems found", total)
 		if len(lines) > refusalProblems {
@@ -94,7 +95,7 @@ func refusal(dbPath, detail string, crashed bool, runErr error) error {
 		}
 		b.WriteString(":\n")
 		for _, l := range lines[:min(len(lines), refusalProblems)] {
-			fmt.Fprintf(&b, "  - %s\n", clip(l))
+			fmt.Fprintf(&b, "  - %s\n", rooms.Clip(l, refusalLineMax)) // the report has it whole
 		}
 	}
 	report := checkReportPath(dbPath)
@@ -127,14 +128,6 @@ func checkProblems(dbPath, detail string) (lines []string, total int) {
 		}
 	}
 	return lines, total
-}
-
-// clip shortens one problem line for the summary; the report has it whole.
-func clip(s string) string {
-	if r := []rune(s); len(r) > refusalLineMax {
-		return string(r[:refusalLineMax]) + " …"
-	}
-	return s
 }
 
 // probeLock fails at once when another process holds the database: bbolt

@@ -184,7 +184,7 @@ func (m *meeting) queueAction(host *participant, msg *queueMsg) {
 	case "next":
 		if len(m.queue) > 0 {
 			lowered = m.queue[:1]
-			m.recordSpeaker(m.queue[0])
+			m.recordSpeaker(m.queue[0].name)
 		}
 	case "remove":
 		t := m.byID[msg.ID]

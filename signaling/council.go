@@ -124,11 +124,13 @@ func (m *meeting) memberLeft(p *participant) {
 	}
 }
 
-// applyCouncil takes a view (an older one is dropped): a closed item
+// applyCouncil takes a view (one it already has, or an older one, is
+// dropped: a change made in the meeting comes back through the service's
+// Changed hook with the revision the meeting applied already): a closed item
 // sends guests to the lobby, a public one brings them back, a new item
 // starts a new speaker queue.
 func (m *meeting) applyCouncil(v council.View) {
-	if m.council != nil && v.Rev < m.council.Rev {
+	if m.council != nil && v.Rev <= m.council.Rev {
 		return
 	}
 	old := m.council
@@ -192,11 +194,11 @@ func (m *meeting) unpark() {
 
 // recordSpeaker puts whom the chair gave the floor (queue next) in the
 // minutes of the open item.
-func (m *meeting) recordSpeaker(p *participant) {
+func (m *meeting) recordSpeaker(name string) {
 	if !m.councilOn() || m.council == nil || m.council.Item == nil {
 		return
 	}
-	if err := m.act(CouncilAct{Kind: "speaker", Actor: SystemActor, Name: p.name}); err != nil {
+	if err := m.act(CouncilAct{Kind: "speaker", Actor: SystemActor, Name: name}); err != nil {
 		m.log.Error("council session: speaker", "err", err)
 	}
 }
@@ -302,7 +304,7 @@ func (a *agendaMsg) validate() error {
 }
 
 func (v *voteStartMsg) validate() error {
-	if v.Question == "" || len(v.Options) > 10 {
+	if v.Question == "" || len(v.Options) > council.MaxOptions {
 		return errors.New("question missing or too many options")
 	}
 	return nil

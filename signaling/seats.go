@@ -178,7 +178,14 @@ func (m *meeting) seatAction(host *participant, msg *queueMsg) bool {
 		if len(q) == 0 || q[0].seat == nil {
 			return false // a hand comes first (or nobody)
 		}
-		m.seatSpeak(host, *q[0].seat, true)
+		seat := *q[0].seat
+		m.seatSpeak(host, seat, true)
+		// A member at a seat speaks as one from home does: in the minutes.
+		name := seat.Name
+		if name == "" {
+			name = "Platz " + strconv.Itoa(seat.Seat) // the minutes are German
+		}
+		m.recordSpeaker(name)
 	case "remove":
 		if !strings.HasPrefix(msg.ID, seatIDPrefix) {
 			return false

@@ -4,7 +4,7 @@
 // are the server's (signaling/PROTOCOL.md, "Meeting rules"); the page
 // follows state.presenter, so a host's takeover or stop ends our sharing.
 import { t, say } from './i18n.js';
-import { msidTrack } from './join-publish.js';
+import { changeParameters, msidTrack } from './join-publish.js';
 import { showLocalScreen } from './join-tiles.js';
 
 const $ = (id) => document.getElementById(id);
@@ -110,9 +110,9 @@ async function startSharing() {
     await screenTx.sender.replaceTrack(track);
     screenTx.direction = 'sendonly';
   }
-  const p = screenTx.sender.getParameters();
-  p.degradationPreference = 'maintain-resolution';
-  try { await screenTx.sender.setParameters(p); } catch { /* the browser's default then */ }
+  try {
+    await changeParameters(screenTx.sender, (p) => { p.degradationPreference = 'maintain-resolution'; return true; });
+  } catch { /* the browser's default then */ }
   showLocalScreen(track);
   draw();
   await ctx.negotiate();

@@ -96,14 +96,29 @@ export async function applyLayers(up, track, active) {
   for (const tr of up.getTransceivers()) {
     const s = tr.sender;
     if (!s.track || s.track.kind !== 'video' || msidTrack(sdp, tr.mid) !== track) continue;
-    const p = s.getParameters();
-    if (!p.encodings?.length) return;
-    let changed = false;
-    for (const e of p.encodings) {
-      const on = e.rid ? active.includes(e.rid) : active.length > 0;
-      if (e.active !== on) { e.active = on; changed = true; }
-    }
-    if (changed) await s.setParameters(p);
+    await changeParameters(s, (p) => {
+      let changed = false;
+      for (const e of p.encodings ?? []) {
+        const on = e.rid ? active.includes(e.rid) : active.length > 0;
+        if (e.active !== on) { e.active = on; changed = true; }
+      }
+      return changed;
+    });
     return;
   }
+}
+
+// changeParameters runs one get-change-set of a sender's parameters after
+// the ones before it: a setParameters still pending makes the next one's
+// getParameters stale, and the browser refuses it (InvalidStateError) —
+// `layers` messages come in quick succession, and presenting sets the
+// screen sender's parameters too. change returns whether to set them.
+const pending = new WeakMap();
+export function changeParameters(sender, change) {
+  const next = (pending.get(sender) ?? Promise.resolve()).then(async () => {
+    const p = sender.getParameters();
+    if (change(p)) await sender.setParameters(p);
+  });
+  pending.set(sender, next.catch(() => {}));
+  return next;
 }

@@ -168,11 +168,9 @@ func (s *server) meetingOf(b rooms.Booking) *meetingView {
 // confidentialTitle replaces the title of bookings the caller may not read.
 const confidentialTitle = "Confidential booking"
 
-// canRead says whether c may see a booking's details: confidential bookings
-// (interviews) are for admins and their creator only.
-func canRead(c *caller, b *rooms.Booking) bool {
-	return !b.Confidential || c.isAdmin() || c.user.Name == b.CreatedBy
-}
+// canRead says whether c may see a booking's details: the booking
+// service's rule (confidential bookings for admins and their creator only).
+func canRead(c *caller, b *rooms.Booking) bool { return bookingActor(c).MayRead(b) }
 
 func (s *server) view(c *caller, b rooms.Booking) bookingView {
 	room, _ := s.catalog.Get(b.Room)

@@ -69,14 +69,7 @@ func LimitConnections(ln net.Listener, max, perAddr int, exempt []netip.Prefix, 
 func newConnLimits(ln net.Listener, max, perAddr int, exempt []netip.Prefix, reply bool) *connLimits {
 	return &connLimits{Listener: ln, max: max, perAddr: perAddr, reply: reply, byAddr: map[netip.Addr]int{},
 		lingering: make(chan struct{}, connLingering),
-		exempt: func(a netip.Addr) bool {
-			for _, p := range exempt {
-				if p.Contains(a) {
-					return true
-				}
-			}
-			return false
-		}}
+		exempt:    inPrefixes(exempt)}
 }
 
 // Accept returns the next connection within the caps; those past a cap

@@ -18,14 +18,7 @@ func TrustedProxies(next http.Handler, cidrs []netip.Prefix) http.Handler {
 	if len(cidrs) == 0 {
 		return next
 	}
-	trusted := func(a netip.Addr) bool {
-		for _, p := range cidrs {
-			if p.Contains(a.Unmap()) {
-				return true
-			}
-		}
-		return false
-	}
+	trusted := inPrefixes(cidrs)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		peer, perr := netip.ParseAddr(host)
@@ -66,3 +59,18 @@ func clientAddr(r *http.Request) string {
 }
 
 type clientAddrKey struct{}
+
+// inPrefixes says whether an address lies in one of the prefixes (an
+// IPv4-mapped IPv6 address as its IPv4 one): trusted proxies here, the
+// listener's exempt addresses in connlimit.go.
+func inPrefixes(ps []netip.Prefix) func(netip.Addr) bool {
+	return func(a netip.Addr) bool {
+		a = a.Unmap()
+		for _, p := range ps {
+			if p.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
+}

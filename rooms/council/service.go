@@ -44,18 +44,28 @@ func NewService(o Options) *Service {
 // Get returns a booking's session (a new, seeded one if it has none yet;
 // nothing is stored until a change).
 func (s *Service) Get(bookingID string) (*Session, error) {
-	raw, err := s.o.Store.CouncilGet(bookingID)
+	raw, agenda, err := s.load(bookingID)
 	if err != nil {
 		return nil, err
 	}
-	return s.decode(bookingID, raw)
+	return s.decode(bookingID, raw, agenda)
 }
 
-func (s *Service) decode(bookingID string, raw []byte) (*Session, error) {
+// load reads a booking's stored session and, when it has none yet, the
+// imported agenda to seed it with.
+func (s *Service) load(bookingID string) (raw []byte, agenda []ItemInput, err error) {
+	raw, err = s.o.Store.CouncilGet(bookingID)
+	if err == nil && raw == nil && s.o.Agenda != nil {
+		agenda = s.o.Agenda(bookingID)
+	}
+	return raw, agenda, err
+}
+
+func (s *Service) decode(bookingID string, raw []byte, agenda []ItemInput) (*Session, error) {
 	if raw == nil {
 		ses := New(bookingID)
 		if s.o.Agenda != nil {
-			ses.Seed(s.o.Agenda(bookingID))
+			ses.Seed(agenda)
 		}
 		ses.notes = nil // seeding is audited with the first stored change
 		if ses.Seeded {
@@ -75,9 +85,17 @@ func (s *Service) decode(bookingID string, raw []byte) (*Session, error) {
 // that notes nothing stores nothing. The returned session is what was
 // stored; an *Error from change is returned as is.
 func (s *Service) Update(bookingID, actor string, change func(ses *Session, now time.Time) error) (*Session, error) {
+	// The agenda a new session is seeded with is read before the write
+	// transaction: Agenda reads the store, and a read transaction opened
+	// inside a write transaction of the same goroutine can deadlock bbolt
+	// (the write may need to remap the file).
+	_, agenda, err := s.load(bookingID)
+	if err != nil {
+		return nil, err
+	}
 	var out *Session
-	err := s.o.Store.CouncilUpdate(bookingID, func(cur []byte) ([]byte, []store.AuditEntry, error) {
-		ses, err := s.decode(bookingID, cur)
+	err = s.o.Store.CouncilUpdate(bookingID, func(cur []byte) ([]byte, []store.AuditEntry, error) {
+		ses, err := s.decode(bookingID, cur, agenda)
 		if err != nil {
 			return nil, nil, err
 		}

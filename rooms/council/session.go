@@ -19,7 +19,8 @@ const (
 	MaxSpeakers  = 200 // per item
 	MaxNameLen   = 100 // characters: member names, item names, questions
 	maxNumberLen = 20
-	maxOptions   = 10
+	// MaxOptions is the most options a vote has.
+	MaxOptions   = 10
 	maxOptionLen = 40
 )
 

@@ -61,8 +61,8 @@ func cleanOptions(in []string) ([]string, error) {
 	if len(in) == 0 {
 		return slices.Clone(DefaultOptions), nil
 	}
-	if len(in) < 2 || len(in) > maxOptions {
-		return nil, refuse("invalid-options", "A vote has 2 to %d options.", maxOptions)
+	if len(in) < 2 || len(in) > MaxOptions {
+		return nil, refuse("invalid-options", "A vote has 2 to %d options.", MaxOptions)
 	}
 	out := make([]string, 0, len(in))
 	for _, o := range in {
@@ -133,6 +133,10 @@ func (s *Session) SetHands(counts map[string]int) error {
 		}
 		if n < 0 {
 			return refuse("negative-count", "A count cannot be negative.")
+		}
+		if q := s.QuorumNow(); n > q.Present {
+			// Checked one by one as well: a sum of huge counts could wrap.
+			return refuse("invalid-count", "%d votes counted, but only %d members are present.", n, q.Present)
 		}
 		sum += n
 	}

@@ -145,8 +145,9 @@ func (s *Store) runGroup(calls []groupCall) {
 	}
 }
 
-// writeTx is update without its timing: each create of a group is timed
-// on its own.
+// writeTx is one write transaction whose booking changes reach the change
+// feed after the commit: update times it; a group's creates are timed
+// each on its own.
 func (s *Store) writeTx(fn func(*bbolt.Tx) error) error {
 	var txs []*bbolt.Tx
 	defer func() { untrack(txs) }()

@@ -141,20 +141,10 @@ func (s *Store) view(op string, fn func(*bbolt.Tx) error) error {
 	return s.db.View(fn)
 }
 
+// update is one timed write transaction (writeTx, group.go).
 func (s *Store) update(op string, fn func(*bbolt.Tx) error) error {
 	defer s.timed(op)()
-	var txs []*bbolt.Tx
-	defer func() { untrack(txs) }()
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		txs = append(txs, tx)
-		s.track(tx)
-		if s.onWrite != nil {
-			s.onWrite(tx)
-		}
-		return fn(tx)
-	})
-	s.noteCommit(err)
-	return err
+	return s.writeTx(fn)
 }
 
 func (s *Store) timed(op string) func() {

@@ -88,7 +88,7 @@ const (
 	// authorization timeout (signaling/limits.go).
 	PINMaxWait  = 8 * time.Second
 	pinMaxTrack = 10000
-	pinLongLen  = 8 // store.MinGuestPIN; admission reads the store's types only
+	pinLongLen  = store.MinGuestPIN
 	pinShortLen = 4 // the shortest PIN the store ever took
 )
 

@@ -205,16 +205,15 @@ func (t *upTrack) addLevel(dBov byte, now int64) {
 // inPacket is one inbound packet as the subscribers' rewriting sees it:
 // the original sequence number, timestamp and VP8 fields, read once.
 type inPacket struct {
-	pkt     *rtp.Packet
-	seq     uint16
-	ts      uint32
-	key     bool
-	vp8     vp8Desc
-	pic     uint16
-	tl0     uint8
-	hasPic  bool
-	hasTL0  bool
-	restore bool
+	pkt    *rtp.Packet
+	seq    uint16
+	ts     uint32
+	key    bool
+	vp8    vp8Desc
+	pic    uint16
+	tl0    uint8
+	hasPic bool
+	hasTL0 bool
 }
 
 func (in *inPacket) inspect(t *upTrack) {

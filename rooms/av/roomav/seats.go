@@ -112,16 +112,6 @@ func (s *seatLists) changed(room string, st av.Status) {
 	}
 }
 
-// SeatRequests is a room's request list now (tests, pages).
-func (a *AV) SeatRequests(room string) []SeatRequest {
-	a.seats.mu.Lock()
-	defer a.seats.mu.Unlock()
-	if l := a.seats.byRoom[room]; l != nil {
-		return slices.Clone(l.last)
-	}
-	return nil
-}
-
 // Speak switches a seat's microphone on at a room's discussion system
 // (the chair's "next"), or off.
 func (a *AV) Speak(ctx context.Context, room, device string, seat int, on bool) error {
