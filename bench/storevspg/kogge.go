@@ -108,7 +108,7 @@ func openCopy(src, dir string) (*store.Store, error) {
 // meta page), hence fsyncs = 2 × commits as in bench_test.go (a slight
 // undercount while the file grows).
 func txid(s *store.Store) (int, error) {
-	tx, err := s.DB().Begin(false)
+	tx, err := s.DB().Bolt().Begin(false)
 	if err != nil {
 		return 0, err
 	}

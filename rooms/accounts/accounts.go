@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"golang.org/x/time/rate"
 )
 
@@ -139,7 +139,7 @@ const (
 // Service is safe for concurrent use. It starts no goroutines and needs no
 // Close: the database belongs to the caller.
 type Service struct {
-	db    *bbolt.DB
+	db    *kv.DB
 	now   func() time.Time
 	opts  Options
 	argon Argon2Params
@@ -166,7 +166,7 @@ type Service struct {
 }
 
 // Open creates the buckets if needed and returns a Service using db.
-func Open(db *bbolt.DB, opts Options) (*Service, error) {
+func Open(db *kv.DB, opts Options) (*Service, error) {
 	if db == nil {
 		return nil, errors.New("accounts: nil database")
 	}
@@ -198,7 +198,7 @@ func Open(db *bbolt.DB, opts Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = db.Update(func(tx *bbolt.Tx) error {
+	err = db.Update(func(tx *kv.Tx) error {
 		for _, b := range [][]byte{bucketUsers, bucketSessions, bucketTokens, bucketPanels, bucketPanelTokens, bucketPairings} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return fmt.Errorf("accounts: create bucket %s: %w", b, err)

@@ -4,9 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // skip logs a damaged record a list leaves out, once per record: the list
@@ -42,7 +41,7 @@ func decodeAs[T any](v []byte) error {
 // decode, for `kogge check-db`.
 func (s *Service) DamagedRecords() ([]*rooms.DamagedRecordError, error) {
 	var out []*rooms.DamagedRecordError
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		for _, br := range accountRecords {
 			b := tx.Bucket(br.bucket)
 			if b == nil {

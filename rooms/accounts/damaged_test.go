@@ -7,16 +7,15 @@ import (
 	"strings"
 	"testing"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // flipByte flips the lowest bit of the first byte of the record at key, as
 // a bad disk sector or memory error would: the JSON no longer decodes.
-func flipByte(t *testing.T, db *bbolt.DB, bucket, key []byte) {
+func flipByte(t *testing.T, db *kv.DB, bucket, key []byte) {
 	t.Helper()
-	err := db.Update(func(tx *bbolt.Tx) error {
+	err := db.Update(func(tx *kv.Tx) error {
 		b := tx.Bucket(bucket)
 		v := append([]byte(nil), b.Get(key)...)
 		if len(v) == 0 {

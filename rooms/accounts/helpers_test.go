@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"go.etcd.io/bbolt"
 	"golang.org/x/time/rate"
 )
@@ -83,7 +84,7 @@ type env struct {
 	svc   *Service
 	clock *fakeClock
 	audit *auditLog
-	db    *bbolt.DB
+	db    *kv.DB
 	path  string
 	// slept records the login slow-downs, which no test waits out.
 	mu    sync.Mutex
@@ -103,7 +104,7 @@ func (e *env) sleeps() []time.Duration {
 }
 
 // mustOpenDB opens a bbolt file in a temporary directory, closed at cleanup.
-func mustOpenDB(t *testing.T) (*bbolt.DB, string) {
+func mustOpenDB(t *testing.T) (*kv.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "kogge.db")
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
@@ -111,7 +112,7 @@ func mustOpenDB(t *testing.T) (*bbolt.DB, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	return db, path
+	return kv.Wrap(db), path
 }
 
 // newEnv returns a Service with tiny argon2 params, a fake clock, an audit
@@ -164,10 +165,10 @@ func (e *env) mustLogin(t *testing.T, name, code string) (string, Session) {
 	return tok, sess
 }
 
-func countKeys(t *testing.T, db *bbolt.DB, bucket []byte) int {
+func countKeys(t *testing.T, db *kv.DB, bucket []byte) int {
 	t.Helper()
 	n := 0
-	err := db.View(func(tx *bbolt.Tx) error {
+	err := db.View(func(tx *kv.Tx) error {
 		return tx.Bucket(bucket).ForEach(func(_, _ []byte) error { n++; return nil })
 	})
 	if err != nil {
@@ -179,7 +180,7 @@ func countKeys(t *testing.T, db *bbolt.DB, bucket []byte) int {
 func storedUser(t *testing.T, s *Service, name string) *userRecord {
 	t.Helper()
 	var r *userRecord
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		var err error
 		r, err = getUser(tx, name)
 		return err

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // invalidNameKey is the single limiter bucket shared by all login names that
@@ -94,7 +94,7 @@ func (s *Service) Login(name, password, code, addr string) (token string, sess S
 
 	var rec *userRecord
 	if nameOK {
-		err = s.db.View(func(tx *bbolt.Tx) error {
+		err = s.db.View(func(tx *kv.Tx) error {
 			rec, err = getUser(tx, name)
 			return err
 		})
@@ -148,7 +148,7 @@ func (s *Service) Login(name, password, code, addr string) (token string, sess S
 	}
 
 	token, id := newSecret()
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		r, err := getUser(tx, name)
 		if errors.Is(err, ErrNoSuchUser) {
 			return &loginFailure{"unknown user"}

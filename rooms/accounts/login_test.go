@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"go.etcd.io/bbolt"
 )
 
@@ -192,7 +193,7 @@ func TestOpenRunsNoArgon2(t *testing.T) {
 	defer db.Close()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	s, err := Open(db, Options{}) // the defaults: 64 MiB per hash
+	s, err := Open(kv.Wrap(db), Options{}) // the defaults: 64 MiB per hash
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // A room panel is a tablet at a room's door. It pairs without an account:
@@ -125,7 +125,7 @@ func (s *Service) CreatePairing(addr string) (Pairing, string, error) {
 		return Pairing{}, "", err
 	}
 	p := Pairing{ID: id.String(), Created: now, Expires: now.Add(PairingTTL), Network: network}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		pending, err := livePairings(tx, now, true)
 		if err != nil {
 			return err
@@ -170,7 +170,7 @@ func randomCode() string {
 	return fmt.Sprintf("%06d", n.Int64())
 }
 
-func putPairing(tx *bbolt.Tx, r *pairingRecord) error {
+func putPairing(tx *kv.Tx, r *pairingRecord) error {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -180,7 +180,7 @@ func putPairing(tx *bbolt.Tx, r *pairingRecord) error {
 
 // livePairings deletes expired pairings and returns the others (only the
 // unapproved ones if pendingOnly).
-func livePairings(tx *bbolt.Tx, now time.Time, pendingOnly bool) ([]pairingRecord, error) {
+func livePairings(tx *kv.Tx, now time.Time, pendingOnly bool) ([]pairingRecord, error) {
 	b := tx.Bucket(bucketPairings)
 	var out []pairingRecord
 	var stale [][]byte
@@ -228,7 +228,7 @@ func livePairings(tx *bbolt.Tx, now time.Time, pendingOnly bool) ([]pairingRecor
 // Pairings lists the pairings waiting for an admin, oldest first.
 func (s *Service) Pairings() ([]Pairing, error) {
 	var out []Pairing
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		rs, err := livePairings(tx, s.now(), true)
 		for _, r := range rs {
 			out = append(out, r.Pairing)
@@ -256,7 +256,7 @@ func (s *Service) ApprovePairing(code, room, name, by string) (Panel, error) {
 		return Panel{}, err
 	}
 	p := Panel{ID: id.String(), Name: name, Room: room, Created: now}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		pending, err := livePairings(tx, now, true)
 		if err != nil {
 			return err
@@ -281,7 +281,7 @@ func (s *Service) ApprovePairing(code, room, name, by string) (Panel, error) {
 	return p, nil
 }
 
-func putPanel(tx *bbolt.Tx, r *panelRecord) error {
+func putPanel(tx *kv.Tx, r *panelRecord) error {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -289,7 +289,7 @@ func putPanel(tx *bbolt.Tx, r *panelRecord) error {
 	return tx.Bucket(bucketPanels).Put([]byte(r.ID), v)
 }
 
-func getPanel(tx *bbolt.Tx, id string) (*panelRecord, error) {
+func getPanel(tx *kv.Tx, id string) (*panelRecord, error) {
 	v := tx.Bucket(bucketPanels).Get([]byte(id))
 	if v == nil {
 		return nil, ErrNoSuchPanel
@@ -317,7 +317,7 @@ func (s *Service) ClaimPairing(id, secret string) (Pairing, *Panel, string, erro
 	h := sha256.Sum256([]byte(secret))
 	now := s.now().UTC()
 	var pr pairingRecord
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		var err error
 		pr, err = checkPairing(tx, id, h[:], now)
 		return err
@@ -332,7 +332,7 @@ func (s *Service) ClaimPairing(id, secret string) (Pairing, *Panel, string, erro
 		panel *Panel
 		token string
 	)
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		var err error
 		// Again: a concurrent poll may have claimed it, or an admin
 		// revoked the panel, since the read.
@@ -365,7 +365,7 @@ func (s *Service) ClaimPairing(id, secret string) (Pairing, *Panel, string, erro
 
 // checkPairing returns the live pairing id whose secret has the digest
 // secretHash (compared in constant time), or ErrNoSuchPairing.
-func checkPairing(tx *bbolt.Tx, id string, secretHash []byte, now time.Time) (pairingRecord, error) {
+func checkPairing(tx *kv.Tx, id string, secretHash []byte, now time.Time) (pairingRecord, error) {
 	var pr pairingRecord
 	v := tx.Bucket(bucketPairings).Get([]byte(id))
 	if v == nil {
@@ -393,7 +393,7 @@ func (s *Service) PanelByToken(token string) (Panel, error) {
 		p     Panel
 		touch bool
 	)
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		id := tx.Bucket(bucketPanelTokens).Get(h[:])
 		if id == nil {
 			return ErrInvalidPanel
@@ -409,7 +409,7 @@ func (s *Service) PanelByToken(token string) (Panel, error) {
 		return Panel{}, err
 	}
 	if touch {
-		_ = s.db.Update(func(tx *bbolt.Tx) error { // best effort, like TokenUser
+		_ = s.db.Update(func(tx *kv.Tx) error { // best effort, like TokenUser
 			r, err := getPanel(tx, p.ID)
 			if err != nil || now.Sub(r.LastSeen) < lastUsedGranularity {
 				return nil
@@ -424,7 +424,7 @@ func (s *Service) PanelByToken(token string) (Panel, error) {
 // PanelAlive reports whether a panel device still exists (open event
 // streams check it).
 func (s *Service) PanelAlive(id string) bool {
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		_, err := getPanel(tx, id)
 		return err
 	})
@@ -434,7 +434,7 @@ func (s *Service) PanelAlive(id string) bool {
 // Panels lists the panel devices, oldest first.
 func (s *Service) Panels() ([]Panel, error) {
 	out := []Panel{}
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		return tx.Bucket(bucketPanels).ForEach(func(k, v []byte) error {
 			var r panelRecord
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -451,7 +451,7 @@ func (s *Service) Panels() ([]Panel, error) {
 // RevokePanel deletes a panel device and its token at once.
 func (s *Service) RevokePanel(id, by string) (Panel, error) {
 	var p Panel
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		r, err := getPanel(tx, id)
 		if err != nil {
 			return err

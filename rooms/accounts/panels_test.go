@@ -175,7 +175,7 @@ func TestPollingDoesNotWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	writes := func() int64 { st := e.db.Stats(); return st.TxStats.GetWrite() }
+	writes := func() int64 { st := e.db.Bolt().Stats(); return st.TxStats.GetWrite() }
 	before := writes()
 	for range 5 {
 		if _, panel, _, err := e.svc.ClaimPairing(p.ID, secret); err != nil || panel != nil {

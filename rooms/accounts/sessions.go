@@ -10,9 +10,8 @@ import (
 	"fmt"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // Session is a browser login. ID is the hex SHA-256 of the token the client
@@ -56,7 +55,7 @@ func hashHex(s string) string {
 	return hex.EncodeToString(h[:])
 }
 
-func putSession(tx *bbolt.Tx, id string, r sessionRecord) error {
+func putSession(tx *kv.Tx, id string, r sessionRecord) error {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -79,7 +78,7 @@ func (s *Service) Session(token string) (Session, User, error) {
 		u     User
 		stale bool
 	)
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		v := tx.Bucket(bucketSessions).Get([]byte(id))
 		if v == nil {
 			return ErrInvalidSession
@@ -114,7 +113,7 @@ func (s *Service) Session(token string) (Session, User, error) {
 	})
 	if stale {
 		// Best effort: PruneSessions catches whatever this misses.
-		_ = s.db.Update(func(tx *bbolt.Tx) error {
+		_ = s.db.Update(func(tx *kv.Tx) error {
 			return tx.Bucket(bucketSessions).Delete([]byte(id))
 		})
 	}
@@ -132,7 +131,7 @@ func (s *Service) Logout(token string) error {
 	}
 	id := hashHex(token)
 	var user string
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		if v := b.Get([]byte(id)); v != nil {
 			var r sessionRecord
@@ -158,7 +157,7 @@ func (s *Service) PruneSessions() (int, error) {
 // deleteSessions deletes, in one transaction, the sessions matching del.
 func (s *Service) deleteSessions(del func(id string, r sessionRecord) bool) (int, error) {
 	var n int
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		var err error
 		n, err = deleteSessionsTx(tx, del)
 		return err
@@ -166,7 +165,7 @@ func (s *Service) deleteSessions(del func(id string, r sessionRecord) bool) (int
 	return n, err
 }
 
-func deleteSessionsTx(tx *bbolt.Tx, del func(id string, r sessionRecord) bool) (int, error) {
+func deleteSessionsTx(tx *kv.Tx, del func(id string, r sessionRecord) bool) (int, error) {
 	b := tx.Bucket(bucketSessions)
 	// Collect first: deleting under a bbolt cursor can skip the next key.
 	var keys [][]byte
@@ -191,7 +190,7 @@ func deleteSessionsTx(tx *bbolt.Tx, del func(id string, r sessionRecord) bool) (
 
 // deleteUserSessions ends every session of one user, inside tx. Sessions are
 // few (staff logins), so a scan is cheaper than keeping an index.
-func deleteUserSessions(tx *bbolt.Tx, name string) (int, error) {
+func deleteUserSessions(tx *kv.Tx, name string) (int, error) {
 	return deleteSessionsTx(tx, func(_ string, r sessionRecord) bool { return r.User == name })
 }
 

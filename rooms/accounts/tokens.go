@@ -13,9 +13,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // Token is the public view of an API token, for listing and revoking. The
@@ -68,7 +68,7 @@ func (s *Service) CreateToken(owner, label string) (plaintext string, t Token, e
 		return "", Token{}, err
 	}
 	t = Token{ID: id.String(), Owner: owner, Label: label, Created: now}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		if _, err := getUser(tx, owner); err != nil {
 			return err
 		}
@@ -81,7 +81,7 @@ func (s *Service) CreateToken(owner, label string) (plaintext string, t Token, e
 	return plaintext, t, nil
 }
 
-func putToken(tx *bbolt.Tx, r *tokenRecord) error {
+func putToken(tx *kv.Tx, r *tokenRecord) error {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -92,7 +92,7 @@ func putToken(tx *bbolt.Tx, r *tokenRecord) error {
 // forEachToken visits every token record. Tokens are few, so listing and
 // revoking by ID scan instead of keeping a second index. A damaged record
 // is skipped (and logged once): it must not stop the revocation of others.
-func (s *Service) forEachToken(tx *bbolt.Tx, fn func(k []byte, r *tokenRecord) error) error {
+func (s *Service) forEachToken(tx *kv.Tx, fn func(k []byte, r *tokenRecord) error) error {
 	return tx.Bucket(bucketTokens).ForEach(func(k, v []byte) error {
 		var r tokenRecord
 		if err := json.Unmarshal(v, &r); err != nil {
@@ -107,7 +107,7 @@ func (s *Service) forEachToken(tx *bbolt.Tx, fn func(k []byte, r *tokenRecord) e
 // first (IDs are ULIDs).
 func (s *Service) Tokens(owner string) ([]Token, error) {
 	var out []Token
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		return s.forEachToken(tx, func(_ []byte, r *tokenRecord) error {
 			if owner == "" || r.Owner == owner {
 				out = append(out, r.Token)
@@ -125,7 +125,7 @@ func (s *Service) Tokens(owner string) ([]Token, error) {
 // RevokeToken deletes a token by ID; an unknown ID is ErrInvalidToken.
 func (s *Service) RevokeToken(id string) error {
 	var found *tokenRecord
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		var key []byte
 		err := s.forEachToken(tx, func(k []byte, r *tokenRecord) error {
 			if r.ID == id {
@@ -160,7 +160,7 @@ func (s *Service) TokenUser(plaintext string) (User, error) {
 		u     User
 		touch bool
 	)
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		v := tx.Bucket(bucketTokens).Get(h[:])
 		if v == nil {
 			return ErrInvalidToken
@@ -187,7 +187,7 @@ func (s *Service) TokenUser(plaintext string) (User, error) {
 	}
 	if touch {
 		// Best effort: failing to record use must not refuse the request.
-		_ = s.db.Update(func(tx *bbolt.Tx) error {
+		_ = s.db.Update(func(tx *kv.Tx) error {
 			v := tx.Bucket(bucketTokens).Get(h[:])
 			if v == nil {
 				return nil // revoked meanwhile

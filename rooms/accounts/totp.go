@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
 	"github.com/pquerna/otp/totp"
-	"go.etcd.io/bbolt"
 )
 
 // TOTP as authenticator apps expect it: SHA-1, 6 digits, 30 s steps (RFC 6238
@@ -89,7 +89,7 @@ func (s *Service) BeginTOTP(name, sessionID string) (secret, otpauthURL string, 
 	if err != nil {
 		return "", "", fmt.Errorf("accounts: generate TOTP secret: %w", err)
 	}
-	_, err = s.updateUser(name, func(_ *bbolt.Tx, r *userRecord) error {
+	_, err = s.updateUser(name, func(_ *kv.Tx, r *userRecord) error {
 		r.TOTPPending = key.Secret()
 		r.TOTPPendingSession, r.TOTPPendingSince = sessionID, now
 		return nil
@@ -111,7 +111,7 @@ func (s *Service) PendingTOTPURL(name, sessionID string) (string, error) {
 	}
 	now := s.now()
 	var pending string
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		r, err := getUser(tx, name)
 		if err != nil {
 			return err
@@ -151,7 +151,7 @@ func (s *Service) PendingTOTPURL(name, sessionID string) (string, error) {
 func (s *Service) ConfirmTOTP(name, sessionID, code string) error {
 	now := s.now()
 	var released, revoked int
-	_, err := s.updateUser(name, func(tx *bbolt.Tx, r *userRecord) error {
+	_, err := s.updateUser(name, func(tx *kv.Tx, r *userRecord) error {
 		pending := r.pendingFor(sessionID, now)
 		if pending == "" {
 			return ErrTOTPNotPending
@@ -188,7 +188,7 @@ func (s *Service) ConfirmTOTP(name, sessionID, code string) error {
 // With RequireTOTP the next login has to enrol again.
 func (s *Service) DisableTOTP(name string) error {
 	var revoked int
-	_, err := s.updateUser(name, func(tx *bbolt.Tx, r *userRecord) error {
+	_, err := s.updateUser(name, func(tx *kv.Tx, r *userRecord) error {
 		r.TOTPSecret, r.TOTPPending, r.TOTPLastStep = "", "", 0
 		r.TOTPPendingSession, r.TOTPPendingSince = "", time.Time{}
 		var err error
@@ -216,12 +216,12 @@ func totpKey(name string, secret []byte) (*otp.Key, error) {
 }
 
 // deleteOtherSessions ends every session of name except keep, inside tx.
-func deleteOtherSessions(tx *bbolt.Tx, name, keep string) (int, error) {
+func deleteOtherSessions(tx *kv.Tx, name, keep string) (int, error) {
 	return deleteSessionsTx(tx, func(id string, r sessionRecord) bool { return id != keep && r.User == name })
 }
 
 // clearMustEnrol releases the user's enrol-only sessions after enrolment.
-func clearMustEnrol(tx *bbolt.Tx, name string) (int, error) {
+func clearMustEnrol(tx *kv.Tx, name string) (int, error) {
 	b := tx.Bucket(bucketSessions)
 	type upd struct {
 		k []byte

@@ -5,9 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // userRecord is what the "users" bucket stores under the user's name. It
@@ -67,7 +66,7 @@ func validName(name string) bool {
 	return true
 }
 
-func getUser(tx *bbolt.Tx, name string) (*userRecord, error) {
+func getUser(tx *kv.Tx, name string) (*userRecord, error) {
 	v := tx.Bucket(bucketUsers).Get([]byte(name))
 	if v == nil {
 		return nil, ErrNoSuchUser
@@ -79,7 +78,7 @@ func getUser(tx *bbolt.Tx, name string) (*userRecord, error) {
 	return &r, nil
 }
 
-func putUser(tx *bbolt.Tx, r *userRecord) error {
+func putUser(tx *kv.Tx, r *userRecord) error {
 	v, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -88,9 +87,9 @@ func putUser(tx *bbolt.Tx, r *userRecord) error {
 }
 
 // updateUser loads, changes and stores one user in a single transaction.
-func (s *Service) updateUser(name string, change func(tx *bbolt.Tx, r *userRecord) error) (User, error) {
+func (s *Service) updateUser(name string, change func(tx *kv.Tx, r *userRecord) error) (User, error) {
 	var u User
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		r, err := getUser(tx, name)
 		if err != nil {
 			return err
@@ -121,7 +120,7 @@ func (s *Service) AddUser(name string, role Role, password string) (User, error)
 		return User{}, err
 	}
 	r := &userRecord{Name: name, Role: role, Created: s.now().UTC(), PasswordHash: hash}
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		if tx.Bucket(bucketUsers).Get([]byte(name)) != nil {
 			return ErrUserExists
 		}
@@ -146,7 +145,7 @@ func (s *Service) SetPassword(name, password string) error {
 		return err
 	}
 	var revoked int
-	_, err = s.updateUser(name, func(tx *bbolt.Tx, r *userRecord) error {
+	_, err = s.updateUser(name, func(tx *kv.Tx, r *userRecord) error {
 		r.PasswordHash = hash
 		revoked, err = deleteUserSessions(tx, name)
 		return err
@@ -163,7 +162,7 @@ func (s *Service) SetPassword(name, password string) error {
 // checks), so re-enabling an account restores its integrations.
 func (s *Service) SetDisabled(name string, disabled bool) error {
 	var revoked int
-	_, err := s.updateUser(name, func(tx *bbolt.Tx, r *userRecord) error {
+	_, err := s.updateUser(name, func(tx *kv.Tx, r *userRecord) error {
 		r.Disabled = disabled
 		if disabled {
 			var err error
@@ -188,7 +187,7 @@ func (s *Service) SetDisabled(name string, disabled bool) error {
 // once): one bad account must not hide all the others.
 func (s *Service) Users() ([]User, error) {
 	var users []User
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		return tx.Bucket(bucketUsers).ForEach(func(k, v []byte) error {
 			var r userRecord
 			if err := json.Unmarshal(v, &r); err != nil {
@@ -205,7 +204,7 @@ func (s *Service) Users() ([]User, error) {
 // User returns one user or ErrNoSuchUser.
 func (s *Service) User(name string) (User, error) {
 	var u User
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		r, err := getUser(tx, name)
 		if err != nil {
 			return err
@@ -220,7 +219,7 @@ func (s *Service) User(name string) (User, error) {
 // to create the first admin.
 func (s *Service) Count() (int, error) {
 	var n int
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		c := tx.Bucket(bucketUsers).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			n++

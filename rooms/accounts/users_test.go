@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 func TestAddUser(t *testing.T) {
@@ -108,7 +108,7 @@ func TestNoSecretsAtRest(t *testing.T) {
 	}
 
 	var rec userRecord
-	err = e.db.View(func(tx *bbolt.Tx) error {
+	err = e.db.View(func(tx *kv.Tx) error {
 		return json.Unmarshal(tx.Bucket(bucketUsers).Get([]byte("anna")), &rec)
 	})
 	if err != nil {

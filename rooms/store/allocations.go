@@ -13,9 +13,8 @@ import (
 	"slices"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // AllocState is where a booking's external meeting stands.
@@ -139,7 +138,7 @@ func (s *Store) Allocation(bookingID string) (a Allocation, ok bool, err error) 
 	if err != nil {
 		return Allocation{}, false, nil
 	}
-	err = s.view("allocation", func(tx *bbolt.Tx) error {
+	err = s.view("allocation", func(tx *kv.Tx) error {
 		p, err := loadAlloc(tx, uid)
 		if p != nil {
 			a, ok = *p, true
@@ -176,7 +175,7 @@ func (s *Store) UpdateAllocation(bookingID, actor string, fn func(b rooms.Bookin
 		return Allocation{}, err
 	}
 	var out Allocation
-	err = s.update("allocation", func(tx *bbolt.Tx) error {
+	err = s.update("allocation", func(tx *kv.Tx) error {
 		b, err := load(tx, uid)
 		if err != nil {
 			return err

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 )
 
 // DueAllocations lists allocations with work to do at now: reserved ones
@@ -20,7 +20,7 @@ import (
 // stored.
 func (s *Store) DueAllocations(now time.Time) ([]Allocation, error) {
 	var out []Allocation
-	err := s.view("due_allocations", func(tx *bbolt.Tx) error {
+	err := s.view("due_allocations", func(tx *kv.Tx) error {
 		end := appendTime(nil, clampTime(now))
 		c := tx.Bucket(bucketAllocDue).Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
@@ -57,7 +57,7 @@ func (s *Store) EachAllocation(provider string, fn func(Allocation) error) error
 	for {
 		var batch []Allocation
 		var next []byte
-		err := s.view("each_allocation", func(tx *bbolt.Tx) error {
+		err := s.view("each_allocation", func(tx *kv.Tx) error {
 			c := tx.Bucket(bucketAllocations).Cursor()
 			for k, v := seekFrom(c, from); k != nil; k, v = c.Next() {
 				if len(batch) == eachAllocBatch {
@@ -107,7 +107,7 @@ func (s *Store) LicenceUse(provider string, now, from, to time.Time) (inUse, pea
 	if !now.Before(hi) {
 		hi = now.Add(time.Nanosecond)
 	}
-	err = s.view("licence_use", func(tx *bbolt.Tx) error {
+	err = s.view("licence_use", func(tx *kv.Tx) error {
 		pp := append([]byte(provider), 0)
 		c := tx.Bucket(bucketAllocByLicence).Cursor()
 		k, _ := c.Seek(pp)

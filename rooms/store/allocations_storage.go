@@ -9,8 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 )
 
 // Storage (schema 7, see doc.go):
@@ -34,7 +34,7 @@ var (
 	bucketAllocSpans     = []byte("alloc_spans") // inside meta
 )
 
-func migrateV6toV7(tx *bbolt.Tx) error {
+func migrateV6toV7(tx *kv.Tx) error {
 	for _, name := range [][]byte{bucketAllocations, bucketAllocByLicence, bucketAllocDue, bucketSecrets} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -144,6 +144,6 @@ func dueKey(a *Allocation, id ulid.ULID) (k []byte, ok bool) {
 	return append(appendTime(make([]byte, 0, timeLen+idLen), at), id[:]...), true
 }
 
-func allocSpan(tx *bbolt.Tx, provider, licence string) time.Duration {
+func allocSpan(tx *kv.Tx, provider, licence string) time.Duration {
 	return getDuration(tx.Bucket(bucketMeta).Bucket(bucketAllocSpans).Get(spanKey(provider, licence)))
 }

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 var errNoLicence = errors.New("no licence free")
@@ -90,7 +90,7 @@ func mustAlloc(t *testing.T, s *Store, id string) Allocation {
 func allAllocations(t *testing.T, s *Store) []Allocation {
 	t.Helper()
 	var out []Allocation
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		return tx.Bucket(bucketAllocations).ForEach(func(k, v []byte) error {
 			a, err := decodeAlloc([16]byte(k), v)
 			out = append(out, a)
@@ -107,7 +107,7 @@ func allAllocations(t *testing.T, s *Store) []Allocation {
 func indexSize(t *testing.T, s *Store, name []byte) int {
 	t.Helper()
 	n := 0
-	s.db.View(func(tx *bbolt.Tx) error { n = tx.Bucket(name).Stats().KeyN; return nil })
+	s.db.View(func(tx *kv.Tx) error { n = tx.Bucket(name).Stats().KeyN; return nil })
 	return n
 }
 
@@ -211,7 +211,7 @@ func TestBusy(t *testing.T) {
 	other, _ := parseID(mustCreate(t, s, at("x", t0, time.Hour)).ID)
 	check := func(who [16]byte, provider, licence string, from, to time.Time, want bool) {
 		t.Helper()
-		err := s.db.View(func(tx *bbolt.Tx) error {
+		err := s.db.View(func(tx *kv.Tx) error {
 			got, err := busyFunc(tx, who)(provider, licence, from, to)
 			if err == nil && got != want {
 				t.Errorf("busy(%s, %s, %s–%s) = %v, want %v", provider, licence, from.Format(time.TimeOnly), to.Format(time.TimeOnly), got, want)
@@ -762,7 +762,7 @@ func TestMigrationV6toV7(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := mustCreate(t, s, hybrid("a", t0, time.Hour))
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		for _, name := range [][]byte{bucketAllocations, bucketAllocByLicence, bucketAllocDue, bucketSecrets} {
 			if err := tx.DeleteBucket(name); err != nil {
 				return err
@@ -782,7 +782,7 @@ func TestMigrationV6toV7(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx *kv.Tx) error {
 		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration, want %d", v, SchemaVersion)
 		}

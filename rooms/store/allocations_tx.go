@@ -10,12 +10,12 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
-func loadAlloc(tx *bbolt.Tx, id ulid.ULID) (*Allocation, error) {
+func loadAlloc(tx *kv.Tx, id ulid.ULID) (*Allocation, error) {
 	v := tx.Bucket(bucketAllocations).Get(id[:])
 	if v == nil {
 		return nil, nil
@@ -28,7 +28,7 @@ func loadAlloc(tx *bbolt.Tx, id ulid.ULID) (*Allocation, error) {
 }
 
 // deleteAllocKeys removes a's index entries (not its record).
-func deleteAllocKeys(tx *bbolt.Tx, a *Allocation, id ulid.ULID) error {
+func deleteAllocKeys(tx *kv.Tx, a *Allocation, id ulid.ULID) error {
 	if a.holds() {
 		if err := tx.Bucket(bucketAllocByLicence).Delete(licenceKey(a, id)); err != nil {
 			return err
@@ -41,7 +41,7 @@ func deleteAllocKeys(tx *bbolt.Tx, a *Allocation, id ulid.ULID) error {
 }
 
 // putAllocKeys adds a's index entries and raises its licence's span.
-func putAllocKeys(tx *bbolt.Tx, a *Allocation, id ulid.ULID) error {
+func putAllocKeys(tx *kv.Tx, a *Allocation, id ulid.ULID) error {
 	if a.holds() {
 		if err := tx.Bucket(bucketAllocByLicence).Put(licenceKey(a, id), appendTime(nil, a.To)); err != nil {
 			return err
@@ -62,7 +62,7 @@ func putAllocKeys(tx *bbolt.Tx, a *Allocation, id ulid.ULID) error {
 
 // deleteAlloc removes a booking's allocation and its index entries
 // (purging).
-func deleteAlloc(tx *bbolt.Tx, id ulid.ULID) error {
+func deleteAlloc(tx *kv.Tx, id ulid.ULID) error {
 	a, err := loadAlloc(tx, id)
 	if err != nil || a == nil {
 		return err
@@ -77,7 +77,7 @@ func deleteAlloc(tx *bbolt.Tx, id ulid.ULID) error {
 // at some instant of [from, to): one range scan of that licence's index
 // entries starting in [from - span, to) (the overlap bound of doc.go,
 // with the licence's own longest hold).
-func busy(tx *bbolt.Tx, self ulid.ULID, provider, licence string, from, to time.Time) (bool, error) {
+func busy(tx *kv.Tx, self ulid.ULID, provider, licence string, from, to time.Time) (bool, error) {
 	if licence == "" || !from.Before(to) {
 		return false, nil
 	}
@@ -97,7 +97,7 @@ func busy(tx *bbolt.Tx, self ulid.ULID, provider, licence string, from, to time.
 	return false, nil
 }
 
-func busyFunc(tx *bbolt.Tx, self ulid.ULID) BusyFunc {
+func busyFunc(tx *kv.Tx, self ulid.ULID) BusyFunc {
 	return func(provider, licence string, from, to time.Time) (bool, error) {
 		return busy(tx, self, provider, licence, from, to)
 	}
@@ -166,7 +166,7 @@ func checkAlloc(a *Allocation) error {
 // next, checks it and, if it holds a licence, that the licence is free
 // (ErrLicenceTaken): whatever the caller decided, no licence is ever held
 // twice. A refusal is returned as refused; err is a storage error.
-func writeAlloc(tx *bbolt.Tx, id ulid.ULID, prev *Allocation, next Allocation, now time.Time) (out Allocation, refused, err error) {
+func writeAlloc(tx *kv.Tx, id ulid.ULID, prev *Allocation, next Allocation, now time.Time) (out Allocation, refused, err error) {
 	next.Booking = id.String()
 	next.From, next.To = next.From.UTC(), next.To.UTC()
 	next.FirstFailure, next.NextAttempt = utcOrZero(next.FirstFailure), utcOrZero(next.NextAttempt)
@@ -207,7 +207,7 @@ func writeAlloc(tx *bbolt.Tx, id ulid.ULID, prev *Allocation, next Allocation, n
 
 // releaseAlloc releases booking id's allocation, if it has one that is
 // not released yet, without asking the allocator.
-func releaseAlloc(tx *bbolt.Tx, id ulid.ULID, prev *Allocation, now time.Time) error {
+func releaseAlloc(tx *kv.Tx, id ulid.ULID, prev *Allocation, now time.Time) error {
 	if prev == nil || !prev.holds() {
 		return nil
 	}
@@ -225,7 +225,7 @@ func releaseAlloc(tx *bbolt.Tx, id ulid.ULID, prev *Allocation, now time.Time) e
 // asking; any other asks alloc (if set) with the stored allocation. The
 // allocator's error, or an allocation the store refuses, is returned as
 // refused and nothing is written; err is a storage error.
-func allocate(tx *bbolt.Tx, alloc Allocator, b *rooms.Booking, id ulid.ULID, now time.Time) (refused, err error) {
+func allocate(tx *kv.Tx, alloc Allocator, b *rooms.Booking, id ulid.ULID, now time.Time) (refused, err error) {
 	prev, err := loadAlloc(tx, id)
 	if err != nil {
 		return nil, err

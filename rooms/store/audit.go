@@ -8,8 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 )
 
 // Change is one field's value before and after an edit, as short text.
@@ -44,13 +44,13 @@ func (s *Store) AppendAudit(e AuditEntry) error {
 		}
 		e.ID = id.String()
 	}
-	return s.update("append_audit", func(tx *bbolt.Tx) error { return appendAudit(tx, e) })
+	return s.update("append_audit", func(tx *kv.Tx) error { return appendAudit(tx, e) })
 }
 
 // Audit returns the entries about one booking, oldest first.
 func (s *Store) Audit(bookingID string) ([]AuditEntry, error) {
 	var out []AuditEntry
-	err := s.view("audit", func(tx *bbolt.Tx) error {
+	err := s.view("audit", func(tx *kv.Tx) error {
 		prefix := append([]byte(bookingID), 0)
 		log := tx.Bucket(bucketAudit)
 		c := tx.Bucket(bucketAuditByBooking).Cursor()
@@ -71,7 +71,7 @@ func (s *Store) Audit(bookingID string) ([]AuditEntry, error) {
 }
 
 // appendAudit writes e (whose ID is a ULID string) and indexes it by booking.
-func appendAudit(tx *bbolt.Tx, e AuditEntry) error {
+func appendAudit(tx *kv.Tx, e AuditEntry) error {
 	id, err := ulid.ParseStrict(e.ID)
 	if err != nil {
 		return fmt.Errorf("audit entry id %q: %w", e.ID, err)

@@ -38,7 +38,7 @@ func (s *Store) WriteBackup(w io.Writer) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("backup %s: %w", s.path, err)
 	}
-	if err := bbolt.Compact(dst, s.db, compactTxSize); err != nil {
+	if err := bbolt.Compact(dst, s.db.Bolt(), compactTxSize); err != nil {
 		dst.Close()
 		return 0, fmt.Errorf("backup %s: %w", s.path, err)
 	}

@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 var benchRooms = []string{"ratssaal", "sitzungssaal-2", "besprechung-3"}
@@ -113,7 +113,7 @@ func copyFile(b *testing.B, from, to string) {
 func countCommits(s *Store) *atomic.Int64 {
 	var n atomic.Int64
 	last := -1
-	s.onWrite = func(tx *bbolt.Tx) {
+	s.onWrite = func(tx *kv.Tx) {
 		if id := tx.ID(); id != last {
 			last = id
 			tx.OnCommit(func() { n.Add(1) })
@@ -262,7 +262,7 @@ func BenchmarkAllocatorBusy(b *testing.B) {
 	year := 365 * 24 * time.Hour
 	step := year / (n / licences)
 	for lo := 0; lo < n; lo += 10_000 {
-		err := s.db.Update(func(tx *bbolt.Tx) error {
+		err := s.db.Update(func(tx *kv.Tx) error {
 			for i := lo; i < min(lo+10_000, n); i++ {
 				id, err := s.ids.next(benchStart)
 				if err != nil {
@@ -283,7 +283,7 @@ func BenchmarkAllocatorBusy(b *testing.B) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var self [16]byte
-	tx, err := s.db.Begin(false)
+	tx, err := s.db.Begin()
 	if err != nil {
 		b.Fatal(err)
 	}

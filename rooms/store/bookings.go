@@ -7,8 +7,8 @@ import (
 	"slices"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 )
 
 // Audit actions written by the store itself.
@@ -94,7 +94,7 @@ func (s *Store) Create(b rooms.Booking, actor string) (rooms.Booking, error) {
 	// booking alone, never the others sharing the batch.
 	var conflict *rooms.ConflictError
 	var taken, refused error
-	fn := func(tx *bbolt.Tx) error {
+	fn := func(tx *kv.Tx) error {
 		conflict, taken, refused = nil, nil, nil // a re-run starts afresh
 		if b.External != "" {
 			if owner := tx.Bucket(bucketByExternal).Get([]byte(b.External)); owner != nil {
@@ -162,7 +162,7 @@ func (s *Store) FindByExternal(ref string) (b rooms.Booking, found bool, err err
 	if ref == "" || len(ref) > MaxExternalLen {
 		return rooms.Booking{}, false, nil // no booking can have it
 	}
-	err = s.view("find_external", func(tx *bbolt.Tx) error {
+	err = s.view("find_external", func(tx *kv.Tx) error {
 		v := tx.Bucket(bucketByExternal).Get([]byte(ref))
 		if v == nil {
 			return nil
@@ -196,9 +196,9 @@ var errRolledBack = errors.New("create rolled back on conflict")
 // maxBatchDelay for company. conflicted reports whether the closure
 // found a conflict; only a lone create can roll back on it (in a group an
 // error would re-run the closure alone and cost the others a retry).
-func (s *Store) commitCreate(fn func(*bbolt.Tx) error, conflicted func() bool) error {
+func (s *Store) commitCreate(fn func(*kv.Tx) error, conflicted func() bool) error {
 	if s.creating.Load() == 1 {
-		err := s.update(ActionCreate, func(tx *bbolt.Tx) error {
+		err := s.update(ActionCreate, func(tx *kv.Tx) error {
 			if err := fn(tx); err != nil {
 				return err
 			}
@@ -223,7 +223,7 @@ func (s *Store) Get(id string) (rooms.Booking, error) {
 		return rooms.Booking{}, err
 	}
 	var b rooms.Booking
-	err = s.view("get", func(tx *bbolt.Tx) error {
+	err = s.view("get", func(tx *kv.Tx) error {
 		b, err = load(tx, uid)
 		return err
 	})
@@ -268,7 +268,7 @@ func (s *Store) modify(action, id string, version uint64, actor string, change f
 	}
 	var out rooms.Booking
 	alloc := s.allocatorFn()
-	err = s.update(action, func(tx *bbolt.Tx) error {
+	err = s.update(action, func(tx *kv.Tx) error {
 		old, err := load(tx, uid)
 		if err != nil {
 			return err
@@ -344,7 +344,7 @@ func normalise(b *rooms.Booking) {
 }
 
 // collisions returns the stored bookings b would collide with, by start.
-func collisions(tx *bbolt.Tx, b *rooms.Booking) ([]rooms.Booking, error) {
+func collisions(tx *kv.Tx, b *rooms.Booking) ([]rooms.Booking, error) {
 	if !b.Status.Blocks() {
 		return nil, nil
 	}
@@ -374,7 +374,7 @@ func parseID(id string) (ulid.ULID, error) {
 	return uid, nil
 }
 
-func load(tx *bbolt.Tx, id ulid.ULID) (rooms.Booking, error) {
+func load(tx *kv.Tx, id ulid.ULID) (rooms.Booking, error) {
 	var b rooms.Booking
 	v := tx.Bucket(bucketBookings).Get(id[:])
 	if v == nil {
@@ -386,12 +386,12 @@ func load(tx *bbolt.Tx, id ulid.ULID) (rooms.Booking, error) {
 	return b, nil
 }
 
-func putBooking(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
+func putBooking(tx *kv.Tx, b *rooms.Booking, id ulid.ULID) error {
 	return appendBucket(tx, bucketBookings).Put(id[:], encodeBooking(b))
 }
 
 // replaceBooking writes nb over old (same id), moving its index entries.
-func replaceBooking(tx *bbolt.Tx, old, nb *rooms.Booking, uid ulid.ULID) error {
+func replaceBooking(tx *kv.Tx, old, nb *rooms.Booking, uid ulid.ULID) error {
 	if err := deleteIndexes(tx, old, uid); err != nil {
 		return err
 	}

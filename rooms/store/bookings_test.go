@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 func TestCreateConflicts(t *testing.T) {
@@ -299,7 +298,7 @@ func TestLoneConflictCommitsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	txid := func() (id int) {
-		s.DB().View(func(tx *bbolt.Tx) error { id = tx.ID(); return nil })
+		s.DB().View(func(tx *kv.Tx) error { id = tx.ID(); return nil })
 		return id
 	}
 	before := txid()

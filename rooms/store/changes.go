@@ -3,9 +3,8 @@ package store
 import (
 	"sync"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // The store is the one place every booking change passes through, so the
@@ -25,7 +24,7 @@ type txChanges struct {
 // recording maps each open write transaction to its changes. Only the
 // store's own write paths add to it (update and commitCreate), so the free
 // functions that write bookings can find the record from the tx alone.
-var recording sync.Map // *bbolt.Tx → *txChanges
+var recording sync.Map // *kv.Tx → *txChanges
 
 // listeners is one feed's subscribers (the booking feed here, the series
 // feed in series_changes.go).
@@ -75,7 +74,7 @@ var _ rooms.Feed = (*Store)(nil)
 // track records tx's changes and publishes them when it commits. Creates
 // batched in a group commit share one tx: the first closure to run in it
 // registers the publication, the others add to the same record.
-func (s *Store) track(tx *bbolt.Tx) {
+func (s *Store) track(tx *kv.Tx) {
 	tc := &txChanges{byID: map[string]*rooms.Change{}}
 	if _, loaded := recording.LoadOrStore(tx, tc); !loaded {
 		tx.OnCommit(func() { s.publish(tc.list) })
@@ -83,7 +82,7 @@ func (s *Store) track(tx *bbolt.Tx) {
 }
 
 // untrack forgets the transactions once they are over (committed or not).
-func untrack(txs []*bbolt.Tx) {
+func untrack(txs []*kv.Tx) {
 	for _, tx := range txs {
 		recording.Delete(tx)
 	}
@@ -104,7 +103,7 @@ func (s *Store) publish(list []*rooms.Change) {
 // recordChange notes that tx changed a booking from before to after (nil:
 // none). Several changes of one booking in one transaction are one change,
 // from the first before to the last after.
-func recordChange(tx *bbolt.Tx, before, after *rooms.Booking) {
+func recordChange(tx *kv.Tx, before, after *rooms.Booking) {
 	v, ok := recording.Load(tx)
 	if !ok {
 		return // a migration: nobody listens yet
@@ -140,7 +139,7 @@ func recordChange(tx *bbolt.Tx, before, after *rooms.Booking) {
 // recordAudit gives the booking's change in tx its actor and action, from
 // the audit entry written with it (either order). The first entry about a
 // booking in a transaction names the change.
-func recordAudit(tx *bbolt.Tx, e AuditEntry) {
+func recordAudit(tx *kv.Tx, e AuditEntry) {
 	if e.BookingID == "" {
 		return
 	}

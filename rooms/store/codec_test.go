@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 func sampleBooking() rooms.Booking {
@@ -329,7 +328,7 @@ func TestMigrationFromJSONBookings(t *testing.T) {
 	}
 	// Turn the file back into schema 1: the booking as JSON.
 	id, _ := parseID(created.ID)
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		js, _ := json.Marshal(&created)
 		if err := tx.Bucket(bucketBookings).Put(id[:], js); err != nil {
 			return err
@@ -350,7 +349,7 @@ func TestMigrationFromJSONBookings(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, created) {
 		t.Fatalf("after migration: %+v, %v\nwant %+v", got, err, created)
 	}
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx *kv.Tx) error {
 		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration", v)
 		}

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // Council sessions: the record rooms/council keeps per council booking
@@ -24,7 +24,7 @@ var bucketCouncil = []byte("council")
 // has none yet).
 func (s *Store) CouncilGet(bookingID string) ([]byte, error) {
 	var out []byte
-	err := s.view("council.get", func(tx *bbolt.Tx) error {
+	err := s.view("council.get", func(tx *kv.Tx) error {
 		if b := tx.Bucket(bucketCouncil); b != nil {
 			out = bytes.Clone(b.Get([]byte(bookingID)))
 		}
@@ -43,7 +43,7 @@ func (s *Store) CouncilUpdate(bookingID string, fn func(cur []byte) (next []byte
 		return err
 	}
 	now := s.now().UTC()
-	return s.update("council.update", func(tx *bbolt.Tx) error {
+	return s.update("council.update", func(tx *kv.Tx) error {
 		if _, err := load(tx, uid); err != nil {
 			return err
 		}

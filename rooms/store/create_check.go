@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // precheck is what the read phase found for one booking.
@@ -40,7 +40,7 @@ type precheck struct {
 // claimed by creates in flight.
 func (s *Store) precheckCreate(b *rooms.Booking, id ulid.ULID, alloc Allocator) (precheck, error) {
 	var p precheck
-	err := s.view("create_check", func(tx *bbolt.Tx) error {
+	err := s.view("create_check", func(tx *kv.Tx) error {
 		p = precheck{}
 		if b.External != "" {
 			if owner := tx.Bucket(bucketByExternal).Get([]byte(b.External)); owner != nil {
@@ -179,7 +179,7 @@ func (s *Store) precheckAndClaim(b *rooms.Booking, id ulid.ULID, alloc Allocator
 // its licence (writeAlloc: one bounded index scan). If a concurrent
 // writer took it meanwhile (a create that bypassed the claims, an update,
 // the worker) the allocator decides again inside the transaction.
-func placeAlloc(tx *bbolt.Tx, alloc Allocator, chosen *Allocation, b *rooms.Booking, id ulid.ULID, now time.Time) (refused, err error) {
+func placeAlloc(tx *kv.Tx, alloc Allocator, chosen *Allocation, b *rooms.Booking, id ulid.ULID, now time.Time) (refused, err error) {
 	_, refused, err = writeAlloc(tx, id, nil, chosen.Clone(), now)
 	if err != nil || refused == nil || !errors.Is(refused, ErrLicenceTaken) {
 		return refused, err

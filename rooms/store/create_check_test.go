@@ -8,9 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // commits is the id of the last committed write transaction: it grows by
@@ -18,7 +17,7 @@ import (
 func commits(t *testing.T, s *Store) int {
 	t.Helper()
 	var id int
-	if err := s.DB().View(func(tx *bbolt.Tx) error { id = tx.ID(); return nil }); err != nil {
+	if err := s.DB().View(func(tx *kv.Tx) error { id = tx.ID(); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return id

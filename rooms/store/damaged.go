@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // skip logs a damaged record a list leaves out, once per record: lists are
@@ -43,7 +43,7 @@ func decodeJSON[T any](v []byte) error {
 // does not decode, for `kogge check-db`. Keys that are IDs show as IDs.
 func (s *Store) DamagedRecords() ([]*rooms.DamagedRecordError, error) {
 	var out []*rooms.DamagedRecordError
-	err := s.view("check_records", func(tx *bbolt.Tx) error {
+	err := s.view("check_records", func(tx *kv.Tx) error {
 		for _, br := range storeRecords {
 			b := tx.Bucket(br.bucket)
 			if b == nil {

@@ -4,9 +4,8 @@ import (
 	"errors"
 	"testing"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // One damaged feed token does not break the list of the others, and
@@ -15,7 +14,7 @@ func TestDamagedFeedTokenIsSkipped(t *testing.T) {
 	s := MustOpen(t)
 	bad, _, _ := s.CreateFeedToken(FeedToken{Kind: "room", Target: "ratssaal", Owner: "anna"})
 	_, good, _ := s.CreateFeedToken(FeedToken{Kind: "room", Target: "foyer", Owner: "anna"})
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		b := tx.Bucket(bucketFeedTokens)
 		k := feedHash(bad)
 		v := append([]byte(nil), b.Get(k)...)

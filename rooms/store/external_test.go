@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 const meeting42 = "oparl:https://ris.example.org/oparl/v1/meeting/42"
@@ -40,7 +39,7 @@ func mustNotFind(t *testing.T, s *Store, ref string) {
 func externalEntries(t *testing.T, s *Store) int {
 	t.Helper()
 	var n int
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx *kv.Tx) error {
 		n = tx.Bucket(bucketByExternal).Stats().KeyN
 		return nil
 	})
@@ -99,7 +98,7 @@ func TestDuplicateExternalRefused(t *testing.T) {
 	s := MustOpen(t)
 	first := mustCreate(t, s, imported(meeting42, at("ratssaal", t0, 2*time.Hour)))
 	txid := func() (id int) {
-		s.DB().View(func(tx *bbolt.Tx) error { id = tx.ID(); return nil })
+		s.DB().View(func(tx *kv.Tx) error { id = tx.ID(); return nil })
 		return id
 	}
 	for name, b := range map[string]rooms.Booking{
@@ -323,7 +322,7 @@ func TestMigrationV4toV5(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := mustCreate(t, s, at("ratssaal", t0, time.Hour))
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		if err := tx.DeleteBucket(bucketByExternal); err != nil {
 			return err
 		}
@@ -344,7 +343,7 @@ func TestMigrationV4toV5(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx *kv.Tx) error {
 		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration, want %d", v, SchemaVersion)
 		}

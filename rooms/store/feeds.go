@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // bucketFeedTokens holds iCalendar feed tokens: SHA-256 of the token ->
@@ -36,7 +35,7 @@ type FeedToken struct {
 
 const feedTokenPrefix = "kgf_"
 
-func migrateV3toV4(tx *bbolt.Tx) error {
+func migrateV3toV4(tx *kv.Tx) error {
 	_, err := tx.CreateBucketIfNotExists(bucketFeedTokens)
 	return err
 }
@@ -61,7 +60,7 @@ func (s *Store) CreateFeedToken(ft FeedToken) (string, FeedToken, error) {
 	if err != nil {
 		return "", FeedToken{}, err
 	}
-	err = s.update("feed_token", func(tx *bbolt.Tx) error {
+	err = s.update("feed_token", func(tx *kv.Tx) error {
 		return tx.Bucket(bucketFeedTokens).Put(h, v)
 	})
 	if err != nil {
@@ -78,7 +77,7 @@ func (s *Store) FeedTokenFor(plain string) (FeedToken, error) {
 		return ft, fmt.Errorf("feed token: %w", rooms.ErrNotFound)
 	}
 	h := feedHash(plain)
-	err := s.view("feed_token", func(tx *bbolt.Tx) error {
+	err := s.view("feed_token", func(tx *kv.Tx) error {
 		b := tx.Bucket(bucketFeedTokens)
 		k, v := b.Cursor().Seek(h)
 		// The lookup is by hash already; the constant-time comparison is a
@@ -98,7 +97,7 @@ func (s *Store) FeedTokenFor(plain string) (FeedToken, error) {
 // record is left out (and logged once), so the others still list.
 func (s *Store) FeedTokens(owner string) ([]FeedToken, error) {
 	var out []FeedToken
-	err := s.view("feed_token", func(tx *bbolt.Tx) error {
+	err := s.view("feed_token", func(tx *kv.Tx) error {
 		return tx.Bucket(bucketFeedTokens).ForEach(func(k, v []byte) error {
 			var ft FeedToken
 			if err := json.Unmarshal(v, &ft); err != nil {
@@ -118,7 +117,7 @@ func (s *Store) FeedTokens(owner string) ([]FeedToken, error) {
 
 // RevokeFeedToken deletes a token by id: its calendar stops updating at once.
 func (s *Store) RevokeFeedToken(id string) error {
-	return s.update("feed_token", func(tx *bbolt.Tx) error {
+	return s.update("feed_token", func(tx *kv.Tx) error {
 		b := tx.Bucket(bucketFeedTokens)
 		c := b.Cursor()
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {

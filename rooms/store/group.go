@@ -21,7 +21,7 @@ import (
 	"sync"
 	"time"
 
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // maxGroup bounds one group commit (bbolt's default MaxBatchSize).
@@ -37,7 +37,7 @@ type group struct {
 }
 
 type groupCall struct {
-	fn   func(*bbolt.Tx) error
+	fn   func(*kv.Tx) error
 	done chan error
 }
 
@@ -67,7 +67,7 @@ func (s *Store) endCreate() {
 }
 
 // joinGroup runs fn in the next group commit and returns its result.
-func (s *Store) joinGroup(fn func(*bbolt.Tx) error) error {
+func (s *Store) joinGroup(fn func(*kv.Tx) error) error {
 	c := groupCall{fn, make(chan error, 1)}
 	g := &s.group
 	g.mu.Lock()
@@ -123,7 +123,7 @@ func (s *Store) deliver(c groupCall, err error) {
 func (s *Store) runGroup(calls []groupCall) {
 	for len(calls) > 0 {
 		failed := -1
-		err := s.writeTx(func(tx *bbolt.Tx) error {
+		err := s.writeTx(func(tx *kv.Tx) error {
 			failed = -1 // a re-run starts afresh
 			for i, c := range calls {
 				if err := c.fn(tx); err != nil {
@@ -148,10 +148,10 @@ func (s *Store) runGroup(calls []groupCall) {
 // writeTx is one write transaction whose booking changes reach the change
 // feed after the commit: update times it; a group's creates are timed
 // each on its own.
-func (s *Store) writeTx(fn func(*bbolt.Tx) error) error {
-	var txs []*bbolt.Tx
+func (s *Store) writeTx(fn func(*kv.Tx) error) error {
+	var txs []*kv.Tx
 	defer func() { untrack(txs) }()
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		txs = append(txs, tx)
 		s.track(tx)
 		if s.onWrite != nil {

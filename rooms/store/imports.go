@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // Import state: what an import from another system (the council
@@ -21,7 +21,7 @@ var bucketImports = []byte("imports")
 // migrateV7toV8 adds the import state. Imports before it kept their
 // state in memory, so there is nothing to carry over: their first run
 // after the upgrade is a full one.
-func migrateV7toV8(tx *bbolt.Tx) error {
+func migrateV7toV8(tx *kv.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists(bucketImports); err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucketImports, err)
 	}
@@ -31,7 +31,7 @@ func migrateV7toV8(tx *bbolt.Tx) error {
 // ImportGet returns the value of key in import imp's state (nil if none).
 func (s *Store) ImportGet(imp, key string) ([]byte, error) {
 	var out []byte
-	err := s.view("import.get", func(tx *bbolt.Tx) error {
+	err := s.view("import.get", func(tx *kv.Tx) error {
 		if b := importBucket(tx, imp); b != nil {
 			out = bytes.Clone(b.Get([]byte(key)))
 		}
@@ -43,16 +43,16 @@ func (s *Store) ImportGet(imp, key string) ([]byte, error) {
 // ImportPut writes several keys of import imp's state in one transaction,
 // so that a cursor and the refusals it passed over are stored together; a
 // nil or empty value deletes its key.
-func (s *Store) ImportPut(imp string, kv map[string][]byte) error {
+func (s *Store) ImportPut(imp string, values map[string][]byte) error {
 	if imp == "" {
 		return errors.New("import state: empty import name")
 	}
-	return s.update("import.put", func(tx *bbolt.Tx) error {
+	return s.update("import.put", func(tx *kv.Tx) error {
 		b, err := tx.Bucket(bucketImports).CreateBucketIfNotExists([]byte(imp))
 		if err != nil {
 			return err
 		}
-		for k, v := range kv {
+		for k, v := range values {
 			if k == "" {
 				return errors.New("import state: empty key")
 			}
@@ -72,7 +72,7 @@ func (s *Store) ImportPut(imp string, kv map[string][]byte) error {
 // ImportScan calls fn for every key of import imp's state that begins with
 // prefix, in key order, until fn returns an error (which it returns).
 func (s *Store) ImportScan(imp, prefix string, fn func(key string, value []byte) error) error {
-	return s.view("import.scan", func(tx *bbolt.Tx) error {
+	return s.view("import.scan", func(tx *kv.Tx) error {
 		b := importBucket(tx, imp)
 		if b == nil {
 			return nil
@@ -88,7 +88,7 @@ func (s *Store) ImportScan(imp, prefix string, fn func(key string, value []byte)
 	})
 }
 
-func importBucket(tx *bbolt.Tx, imp string) *bbolt.Bucket {
+func importBucket(tx *kv.Tx, imp string) *kv.Bucket {
 	root := tx.Bucket(bucketImports)
 	if root == nil || imp == "" {
 		return nil

@@ -9,8 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 )
 
 // Bucket and key names; see doc.go for the layout.
@@ -36,7 +36,7 @@ const (
 	idLen   = len(ulid.ULID{})
 )
 
-func createBuckets(tx *bbolt.Tx) error {
+func createBuckets(tx *kv.Tx) error {
 	for _, name := range [][]byte{bucketBookings, bucketByRoom, bucketByTime, bucketAudit, bucketAuditByBooking, bucketMeta} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -57,9 +57,9 @@ func createBuckets(tx *bbolt.Tx) error {
 const appendFill = 0.9
 
 // appendBucket returns the named bucket set up for appends in this tx.
-func appendBucket(tx *bbolt.Tx, name []byte) *bbolt.Bucket {
+func appendBucket(tx *kv.Tx, name []byte) *kv.Bucket {
 	b := tx.Bucket(name)
-	b.FillPercent = appendFill
+	b.SetFillPercent(appendFill)
 	return b
 }
 
@@ -164,7 +164,7 @@ func indexValue(b *rooms.Booking) []byte {
 
 // putIndexes adds b to its indexes (room, time, series, external) and to
 // the counters and spans.
-func putIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
+func putIndexes(tx *kv.Tx, b *rooms.Booking, id ulid.ULID) error {
 	v := indexValue(b)
 	if err := tx.Bucket(bucketByRoom).Put(roomKey(b, id), v); err != nil {
 		return err
@@ -191,7 +191,7 @@ func putIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 }
 
 // deleteIndexes undoes putIndexes for the stored version of a booking.
-func deleteIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
+func deleteIndexes(tx *kv.Tx, b *rooms.Booking, id ulid.ULID) error {
 	if err := tx.Bucket(bucketByRoom).Delete(roomKey(b, id)); err != nil {
 		return err
 	}
@@ -216,7 +216,7 @@ func deleteIndexes(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
 	return addCount(tx, b.Status, -1)
 }
 
-func addCount(tx *bbolt.Tx, st rooms.Status, delta int64) error {
+func addCount(tx *kv.Tx, st rooms.Status, delta int64) error {
 	counts := tx.Bucket(bucketMeta).Bucket(bucketCounts)
 	var n uint64
 	if v := counts.Get([]byte(st)); len(v) == 8 {
@@ -228,7 +228,7 @@ func addCount(tx *bbolt.Tx, st rooms.Status, delta int64) error {
 
 // raiseSpan records span as the room's (and the file's) longest occupied
 // span if it is longer than the one on record. Never lowered: see doc.go.
-func raiseSpan(tx *bbolt.Tx, room string, span time.Duration) error {
+func raiseSpan(tx *kv.Tx, room string, span time.Duration) error {
 	meta := tx.Bucket(bucketMeta)
 	if span > getDuration(meta.Get(keyMaxSpan)) {
 		if err := meta.Put(keyMaxSpan, appendDuration(span)); err != nil {
@@ -244,7 +244,7 @@ func raiseSpan(tx *bbolt.Tx, room string, span time.Duration) error {
 
 // maxSpan is the longest occupied span stored in room, or in any room if
 // room is "".
-func maxSpan(tx *bbolt.Tx, room string) time.Duration {
+func maxSpan(tx *kv.Tx, room string) time.Duration {
 	meta := tx.Bucket(bucketMeta)
 	if room == "" {
 		return getDuration(meta.Get(keyMaxSpan))
@@ -266,7 +266,7 @@ func getDuration(v []byte) time.Duration {
 // occupying returns the bookings of room, cancelled ones included, whose
 // occupied interval overlaps [from, to), in index order. It visits only
 // index entries with an occupied start in [from-maxSpan, to).
-func occupying(tx *bbolt.Tx, room string, from, to time.Time) ([]rooms.Booking, error) {
+func occupying(tx *kv.Tx, room string, from, to time.Time) ([]rooms.Booking, error) {
 	lo := appendTime(roomPrefix(room), clampTime(from.Add(-maxSpan(tx, room))))
 	hi := appendTime(roomPrefix(room), clampTime(to))
 	var out []rooms.Booking
@@ -285,7 +285,7 @@ func occupying(tx *bbolt.Tx, room string, from, to time.Time) ([]rooms.Booking, 
 }
 
 // loadKey loads the booking an index key points at (its last 16 bytes).
-func loadKey(tx *bbolt.Tx, k []byte) (rooms.Booking, error) {
+func loadKey(tx *kv.Tx, k []byte) (rooms.Booking, error) {
 	var id ulid.ULID
 	copy(id[:], k[len(k)-idLen:])
 	b, err := load(tx, id)

@@ -11,9 +11,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // Join settings: what a booking's join links need that the booking does
@@ -126,7 +126,7 @@ func decodeJoin(bookingID string, v []byte) (JoinSettings, error) {
 	return js, nil
 }
 
-func migrateV5toV6(tx *bbolt.Tx) error {
+func migrateV5toV6(tx *kv.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists(bucketJoinSettings); err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucketJoinSettings, err)
 	}
@@ -135,7 +135,7 @@ func migrateV5toV6(tx *bbolt.Tx) error {
 
 // loadJoin reads the settings of the booking uid (which the caller knows
 // to exist), or the defaults.
-func loadJoin(tx *bbolt.Tx, uid ulid.ULID) (JoinSettings, error) {
+func loadJoin(tx *kv.Tx, uid ulid.ULID) (JoinSettings, error) {
 	v := tx.Bucket(bucketJoinSettings).Get(uid[:])
 	if v == nil {
 		return defaultJoinSettings(uid.String()), nil
@@ -151,7 +151,7 @@ func (s *Store) JoinSettings(bookingID string) (JoinSettings, error) {
 		return JoinSettings{}, err
 	}
 	var js JoinSettings
-	err = s.view("join_settings", func(tx *bbolt.Tx) error {
+	err = s.view("join_settings", func(tx *kv.Tx) error {
 		if tx.Bucket(bucketBookings).Get(uid[:]) == nil {
 			return fmt.Errorf("booking %s: %w", uid, rooms.ErrNotFound)
 		}
@@ -188,7 +188,7 @@ func (s *Store) UpdateJoinSettings(bookingID, actor string, fn func(b rooms.Book
 		return JoinSettings{}, err
 	}
 	var out JoinSettings
-	err = s.update("join_settings", func(tx *bbolt.Tx) error {
+	err = s.update("join_settings", func(tx *kv.Tx) error {
 		b, err := load(tx, uid)
 		if err != nil {
 			return err
@@ -250,7 +250,7 @@ func (s *Store) EndMeeting(bookingID, actor string) error {
 	if err != nil {
 		return err
 	}
-	return s.update("end_meeting", func(tx *bbolt.Tx) error {
+	return s.update("end_meeting", func(tx *kv.Tx) error {
 		if _, err := load(tx, uid); err != nil {
 			return err
 		}

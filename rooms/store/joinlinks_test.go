@@ -10,9 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 func mustJoin(t *testing.T, s *Store, id string) JoinSettings {
@@ -47,7 +46,7 @@ func addCandidate(label string, start time.Time) func(*JoinSettings) {
 func joinEntries(t *testing.T, s *Store) int {
 	t.Helper()
 	n := 0
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx *kv.Tx) error {
 		n = tx.Bucket(bucketJoinSettings).Stats().KeyN
 		return nil
 	})
@@ -289,7 +288,7 @@ func TestJoinSettingsAudit(t *testing.T) {
 		}
 	}
 	// Nowhere in the audit bucket, in any form.
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx *kv.Tx) error {
 		return tx.Bucket(bucketAudit).ForEach(func(_, v []byte) error {
 			for _, secret := range []string{pin, pin2, "Geheim"} {
 				if strings.Contains(string(v), secret) {
@@ -407,7 +406,7 @@ func TestMigrationV5toV6(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := mustCreate(t, s, at("a", t0, time.Hour))
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		if err := tx.DeleteBucket(bucketJoinSettings); err != nil {
 			return err
 		}
@@ -423,7 +422,7 @@ func TestMigrationV5toV6(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.db.View(func(tx *bbolt.Tx) error {
+	s.db.View(func(tx *kv.Tx) error {
 		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration, want %d", v, SchemaVersion)
 		}

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // Page sizes for List.
@@ -56,7 +56,7 @@ func (s *Store) List(q Query) (Page, error) {
 	}
 
 	var page Page
-	err := s.view("list", func(tx *bbolt.Tx) error {
+	err := s.view("list", func(tx *kv.Tx) error {
 		start := bytes.Clone(prefix)
 		if !q.From.IsZero() {
 			start = appendTime(start, clampTime(q.From.Add(-maxSpan(tx, q.Room))))
@@ -107,7 +107,7 @@ func (q *Query) matches(b *rooms.Booking) bool {
 // included) at some time in [from, to), cancelled ones excluded, by start.
 func (s *Store) Overlapping(room string, from, to time.Time) ([]rooms.Booking, error) {
 	var out []rooms.Booking
-	err := s.view("overlapping", func(tx *bbolt.Tx) error {
+	err := s.view("overlapping", func(tx *kv.Tx) error {
 		bs, err := occupying(tx, room, from, to)
 		for _, b := range bs {
 			if b.Status.Blocks() {
@@ -128,7 +128,7 @@ func (s *Store) CountByStatus() (map[rooms.Status]int, error) {
 	for _, st := range rooms.Statuses {
 		out[st] = 0
 	}
-	err := s.view("count", func(tx *bbolt.Tx) error {
+	err := s.view("count", func(tx *kv.Tx) error {
 		return tx.Bucket(bucketMeta).Bucket(bucketCounts).ForEach(func(k, v []byte) error {
 			if len(v) == 8 {
 				out[rooms.Status(k)] = int(binary.BigEndian.Uint64(v))

@@ -6,9 +6,9 @@ import (
 	"fmt"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // SchemaVersion is the layout this code reads and writes (see doc.go).
@@ -16,7 +16,7 @@ const SchemaVersion = 8
 
 // migration upgrades a file by one schema version, inside the transaction
 // that records the new version: a crash mid-migration leaves the old file.
-type migration func(tx *bbolt.Tx) error
+type migration func(tx *kv.Tx) error
 
 // migrations[v] upgrades schema v to v+1. Add one entry per schema change;
 // never edit an entry that has shipped.
@@ -32,12 +32,12 @@ var migrations = map[uint64]migration{
 }
 
 // migrateV0toV1 creates the v1 buckets in a new (or pre-versioning) file.
-func migrateV0toV1(tx *bbolt.Tx) error {
+func migrateV0toV1(tx *kv.Tx) error {
 	return createBuckets(tx)
 }
 
 // migrateV1toV2 re-encodes bookings from JSON to the binary codec (codec.go).
-func migrateV1toV2(tx *bbolt.Tx) error {
+func migrateV1toV2(tx *kv.Tx) error {
 	bk := tx.Bucket(bucketBookings)
 	type kv struct{ k, v []byte }
 	var rewrites []kv
@@ -63,7 +63,7 @@ func migrateV1toV2(tx *bbolt.Tx) error {
 // migrateV2toV3 adds the series and their occurrence index. Bookings
 // already linked to a series (codecV2 records written before this schema)
 // are indexed; a link that is no series id cannot be, and is left alone.
-func migrateV2toV3(tx *bbolt.Tx) error {
+func migrateV2toV3(tx *kv.Tx) error {
 	for _, name := range [][]byte{bucketSeries, bucketBySeries} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
@@ -87,7 +87,7 @@ func migrateV2toV3(tx *bbolt.Tx) error {
 
 // migrateV4toV5 adds the external reference index. There is nothing to
 // index: a schema 4 kogge writes codecV2 records, which hold no reference.
-func migrateV4toV5(tx *bbolt.Tx) error {
+func migrateV4toV5(tx *kv.Tx) error {
 	if _, err := tx.CreateBucketIfNotExists(bucketByExternal); err != nil {
 		return fmt.Errorf("create bucket %s: %w", bucketByExternal, err)
 	}
@@ -97,7 +97,7 @@ func migrateV4toV5(tx *bbolt.Tx) error {
 // migrate brings the file to SchemaVersion, or refuses a newer one without
 // writing to it.
 func (s *Store) migrate() error {
-	return s.update("migrate", func(tx *bbolt.Tx) error {
+	return s.update("migrate", func(tx *kv.Tx) error {
 		v := schemaOf(tx)
 		if v > SchemaVersion {
 			return fmt.Errorf("%s has schema version %d but this kogge knows only up to %d; upgrade kogge or restore a backup: %w",
@@ -120,7 +120,7 @@ func (s *Store) migrate() error {
 	})
 }
 
-func schemaOf(tx *bbolt.Tx) uint64 {
+func schemaOf(tx *kv.Tx) uint64 {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		return 0
@@ -132,7 +132,7 @@ func schemaOf(tx *bbolt.Tx) uint64 {
 	return binary.BigEndian.Uint64(v)
 }
 
-func setSchema(tx *bbolt.Tx, v uint64) error {
+func setSchema(tx *kv.Tx, v uint64) error {
 	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
 	if err != nil {
 		return err

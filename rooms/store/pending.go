@@ -6,9 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // Pending returns the bookings the timeline still has to act on: status
@@ -44,7 +43,7 @@ func (s *Store) pending(since time.Time, expect func(int), timed func(*rooms.Boo
 	if timed != nil {
 		roomNames = map[string]string{}
 	}
-	err := s.view("pending", func(tx *bbolt.Tx) error {
+	err := s.view("pending", func(tx *kv.Tx) error {
 		lo := appendTime(nil, clampTime(since.Add(-maxSpan(tx, ""))))
 		// Keys first, then bookings into a slice of the right size: at
 		// 100k bookings, growing it by append was a third of the time.

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // purgeBatch bounds the records one purge transaction deletes: a purge of
@@ -87,16 +87,16 @@ func (s *Store) purge(cutoff func(rooms.Kind) time.Time, accountsCutoff time.Tim
 	accountsCutoff = earliest(accountsCutoff, now)
 
 	var total PurgeStats
-	phases := []func(tx *bbolt.Tx, from []byte, batch int) (purgeStep, error){
-		func(tx *bbolt.Tx, from []byte, batch int) (purgeStep, error) {
+	phases := []func(tx *kv.Tx, from []byte, batch int) (purgeStep, error){
+		func(tx *kv.Tx, from []byte, batch int) (purgeStep, error) {
 			return purgeBookings(tx, cut, from, batch)
 		},
 		// After the bookings: a series qualifies only once its
 		// occurrences are gone.
-		func(tx *bbolt.Tx, from []byte, batch int) (purgeStep, error) {
+		func(tx *kv.Tx, from []byte, batch int) (purgeStep, error) {
 			return purgeSeries(tx, cut, from, batch)
 		},
-		func(tx *bbolt.Tx, from []byte, batch int) (purgeStep, error) {
+		func(tx *kv.Tx, from []byte, batch int) (purgeStep, error) {
 			return purgeAccountAudit(tx, accountsCutoff, from, batch)
 		},
 	}
@@ -104,7 +104,7 @@ func (s *Store) purge(cutoff func(rooms.Kind) time.Time, accountsCutoff time.Tim
 		var from []byte
 		for {
 			var step purgeStep
-			err := s.update("purge", func(tx *bbolt.Tx) error {
+			err := s.update("purge", func(tx *kv.Tx) error {
 				var err error
 				step, err = phase(tx, from, batch)
 				return err
@@ -168,7 +168,7 @@ func earliest(a, b time.Time) time.Time {
 
 // purgeBookings deletes the expired bookings among the time index entries
 // from key from on, up to batch of them.
-func purgeBookings(tx *bbolt.Tx, cut *cutoffs, from []byte, batch int) (purgeStep, error) {
+func purgeBookings(tx *kv.Tx, cut *cutoffs, from []byte, batch int) (purgeStep, error) {
 	var step purgeStep
 	// The scan ends at the first occupied start not before the latest
 	// cutoff (bookings end after they start).
@@ -215,7 +215,7 @@ func purgeBookings(tx *bbolt.Tx, cut *cutoffs, from []byte, batch int) (purgeSte
 // deleteBooking removes a stored booking, its index entries, its count,
 // its join settings, its allocation, its council session record and its
 // audit entries, and returns how many audit entries it removed.
-func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
+func deleteBooking(tx *kv.Tx, b *rooms.Booking) (int, error) {
 	id, err := ulid.ParseStrict(b.ID)
 	if err != nil {
 		return 0, fmt.Errorf("booking id %q: %w", b.ID, err)
@@ -251,7 +251,7 @@ func deleteBooking(tx *bbolt.Tx, b *rooms.Booking) (int, error) {
 
 // deleteAuditOf removes the audit entries indexed under a booking or
 // series id, and their index entries.
-func deleteAuditOf(tx *bbolt.Tx, subject string) (int, error) {
+func deleteAuditOf(tx *kv.Tx, subject string) (int, error) {
 	prefix := append([]byte(subject), 0)
 	idx := tx.Bucket(bucketAuditByBooking)
 	var keys [][]byte
@@ -291,7 +291,7 @@ type seriesRetention struct {
 // purgeSeries deletes, from key from on, up to batch series that have no
 // occurrence left and were materialised only up to before their cutoff
 // (one materialised further may still get occurrences).
-func purgeSeries(tx *bbolt.Tx, cut *cutoffs, from []byte, batch int) (purgeStep, error) {
+func purgeSeries(tx *kv.Tx, cut *cutoffs, from []byte, batch int) (purgeStep, error) {
 	var step purgeStep
 	var victims []seriesRetention
 	visited := 0
@@ -348,7 +348,7 @@ const seriesActionPrefix = "series."
 
 // purgeAccountAudit deletes, from key from on, up to batch audit entries
 // about no booking or series with a Time before cutoff.
-func purgeAccountAudit(tx *bbolt.Tx, cutoff time.Time, from []byte, batch int) (purgeStep, error) {
+func purgeAccountAudit(tx *kv.Tx, cutoff time.Time, from []byte, batch int) (purgeStep, error) {
 	var step purgeStep
 	if cutoff.Before(time.UnixMilli(0)) {
 		return step, nil // no audit id is that old
@@ -389,7 +389,7 @@ func purgeAccountAudit(tx *bbolt.Tx, cutoff time.Time, from []byte, batch int) (
 }
 
 // seekFrom positions c at from (inclusive), or at the first key.
-func seekFrom(c *bbolt.Cursor, from []byte) (k, v []byte) {
+func seekFrom(c *kv.Cursor, from []byte) (k, v []byte) {
 	if from == nil {
 		return c.First()
 	}

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 const day = 24 * time.Hour
@@ -318,7 +318,7 @@ func TestPurgeAccountAudit(t *testing.T) {
 		t.Errorf("stats %+v, want %+v", st, want)
 	}
 	var left []string
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		return tx.Bucket(bucketAudit).ForEach(func(k, v []byte) error {
 			var e AuditEntry
 			if err := json.Unmarshal(v, &e); err != nil {
@@ -363,7 +363,7 @@ func TestPurgeBatches(t *testing.T) {
 	}
 
 	writes := 0
-	s.onWrite = func(*bbolt.Tx) { writes++ }
+	s.onWrite = func(*kv.Tx) { writes++ }
 	st := mustPurge(t, s, shortInterviews, t0.Add(-90*day), 4)
 	if want := (PurgeStats{Bookings: 25, AuditEntries: 9}); st != want {
 		t.Errorf("stats %+v, want %+v", st, want)
@@ -393,7 +393,7 @@ func TestPurgeStopsAtLatestCutoff(t *testing.T) {
 	}
 	bulkInsert(t, s, bs)
 	writes := 0
-	s.onWrite = func(*bbolt.Tx) { writes++ }
+	s.onWrite = func(*kv.Tx) { writes++ }
 	// With batch 4 a scan of 500 entries would take 13 transactions.
 	if st := mustPurge(t, s, shortInterviews, time.Time{}, 4); st != (PurgeStats{}) {
 		t.Errorf("purged %+v of the future", st)
@@ -511,7 +511,7 @@ func checkFile(t *testing.T, s *Store) {
 // points at a record, and nothing else is there.
 func checkConsistent(t *testing.T, s *Store) {
 	t.Helper()
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		counts := map[rooms.Status]uint64{}
 		var nBookings, nSeriesLinks, nExternal int
 		err := tx.Bucket(bucketBookings).ForEach(func(k, v []byte) error {
@@ -585,7 +585,7 @@ func checkConsistent(t *testing.T, s *Store) {
 
 // bucketHas reports whether b has key k (Get cannot tell an empty value
 // from a missing key).
-func bucketHas(b *bbolt.Bucket, k []byte) bool {
+func bucketHas(b *kv.Bucket, k []byte) bool {
 	got, _ := b.Cursor().Seek(k)
 	return bytes.Equal(got, k)
 }

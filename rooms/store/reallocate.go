@@ -3,7 +3,7 @@ package store
 import (
 	"errors"
 
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // errNoAllocator: Reallocate needs an installed allocator.
@@ -25,7 +25,7 @@ func (s *Store) Reallocate(bookingID string) (a Allocation, ok bool, refused, er
 		return a, false, nil, errNoAllocator
 	}
 	now := s.now().UTC()
-	err = s.update("reallocate", func(tx *bbolt.Tx) error {
+	err = s.update("reallocate", func(tx *kv.Tx) error {
 		b, err := load(tx, uid)
 		if err != nil {
 			return err

@@ -6,7 +6,7 @@ import (
 	"bytes"
 	"errors"
 
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // PutSecret stores an opaque (already encrypted) secret under name, e.g.
@@ -16,7 +16,7 @@ func (s *Store) PutSecret(name string, value []byte) error {
 	if name == "" {
 		return errors.New("put secret: empty name")
 	}
-	return s.update("secret", func(tx *bbolt.Tx) error {
+	return s.update("secret", func(tx *kv.Tx) error {
 		if len(value) == 0 {
 			return tx.Bucket(bucketSecrets).Delete([]byte(name))
 		}
@@ -26,7 +26,7 @@ func (s *Store) PutSecret(name string, value []byte) error {
 
 func (s *Store) Secret(name string) ([]byte, error) {
 	var out []byte
-	err := s.view("secret", func(tx *bbolt.Tx) error {
+	err := s.view("secret", func(tx *kv.Tx) error {
 		if name != "" {
 			out = bytes.Clone(tx.Bucket(bucketSecrets).Get([]byte(name)))
 		}

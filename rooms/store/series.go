@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // Audit actions for series. The series entries are indexed under the
@@ -89,7 +89,7 @@ func (s *Store) CreateSeries(sr rooms.Series, occurrences []rooms.Booking, skipC
 	var stored []rooms.Booking
 	var skipped []SkippedOccurrence
 	alloc := s.allocatorFn()
-	err = s.update(ActionSeriesCreate, func(tx *bbolt.Tx) error {
+	err = s.update(ActionSeriesCreate, func(tx *kv.Tx) error {
 		if err := appendBucket(tx, bucketSeries).Put(sid[:], sv); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (s *Store) PreviewSeries(occurrences []rooms.Booking, actor string) ([]room
 	var stored []rooms.Booking
 	var skipped []SkippedOccurrence
 	alloc := s.allocatorFn()
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		var err error
 		if stored, skipped, err = putOccurrences(tx, occ, alloc, now); err != nil {
 			return err
@@ -209,7 +209,7 @@ func (s *Store) newOccurrences(sr *rooms.Series, bs []rooms.Booking, actor strin
 // and that the allocator (if any) accepts, in order, so that later ones
 // are checked against earlier ones too (their licences included), and
 // returns the others as skipped.
-func putOccurrences(tx *bbolt.Tx, occ []occurrence, alloc Allocator, now time.Time) ([]rooms.Booking, []SkippedOccurrence, error) {
+func putOccurrences(tx *kv.Tx, occ []occurrence, alloc Allocator, now time.Time) ([]rooms.Booking, []SkippedOccurrence, error) {
 	var stored []rooms.Booking
 	var skipped []SkippedOccurrence
 	bk := appendBucket(tx, bucketBookings)
@@ -248,7 +248,7 @@ func putOccurrences(tx *bbolt.Tx, occ []occurrence, alloc Allocator, now time.Ti
 
 // appendSeriesAudit writes e and indexes it under the series id (e has no
 // BookingID: it is about no single booking).
-func appendSeriesAudit(tx *bbolt.Tx, seriesID string, e AuditEntry) error {
+func appendSeriesAudit(tx *kv.Tx, seriesID string, e AuditEntry) error {
 	if err := appendAudit(tx, e); err != nil {
 		return err
 	}
@@ -263,7 +263,7 @@ func appendSeriesAudit(tx *bbolt.Tx, seriesID string, e AuditEntry) error {
 // rooms.ErrNotFound.
 func (s *Store) GetSeries(id string) (rooms.Series, error) {
 	var sr rooms.Series
-	err := s.view("get_series", func(tx *bbolt.Tx) error {
+	err := s.view("get_series", func(tx *kv.Tx) error {
 		var err error
 		sr, _, err = loadSeries(tx, id)
 		return err
@@ -271,7 +271,7 @@ func (s *Store) GetSeries(id string) (rooms.Series, error) {
 	return sr, err
 }
 
-func loadSeries(tx *bbolt.Tx, id string) (rooms.Series, ulid.ULID, error) {
+func loadSeries(tx *kv.Tx, id string) (rooms.Series, ulid.ULID, error) {
 	var sr rooms.Series
 	uid, err := ulid.ParseStrict(id)
 	if err != nil {
@@ -287,7 +287,7 @@ func loadSeries(tx *bbolt.Tx, id string) (rooms.Series, ulid.ULID, error) {
 	return sr, uid, nil
 }
 
-func putSeries(tx *bbolt.Tx, sr *rooms.Series, id ulid.ULID) error {
+func putSeries(tx *kv.Tx, sr *rooms.Series, id ulid.ULID) error {
 	v, err := json.Marshal(sr)
 	if err != nil {
 		return fmt.Errorf("encode series: %w", err)
@@ -298,7 +298,7 @@ func putSeries(tx *bbolt.Tx, sr *rooms.Series, id ulid.ULID) error {
 // ListSeries returns every series, by id (the horizon job walks them all).
 func (s *Store) ListSeries() ([]rooms.Series, error) {
 	var out []rooms.Series
-	err := s.view("list_series", func(tx *bbolt.Tx) error {
+	err := s.view("list_series", func(tx *kv.Tx) error {
 		return tx.Bucket(bucketSeries).ForEach(func(k, v []byte) error {
 			var sr rooms.Series
 			if err := json.Unmarshal(v, &sr); err != nil {
@@ -315,7 +315,7 @@ func (s *Store) ListSeries() ([]rooms.Series, error) {
 // status, that start at or after from (zero: all), by start.
 func (s *Store) SeriesBookings(id string, from time.Time) ([]rooms.Booking, error) {
 	var out []rooms.Booking
-	err := s.view("series_bookings", func(tx *bbolt.Tx) error {
+	err := s.view("series_bookings", func(tx *kv.Tx) error {
 		_, sid, err := loadSeries(tx, id)
 		if err != nil {
 			return err
@@ -330,7 +330,7 @@ func (s *Store) SeriesBookings(id string, from time.Time) ([]rooms.Booking, erro
 
 // eachOccurrence calls fn for the occurrences of series sid starting at or
 // after from, in index order (start, then id).
-func eachOccurrence(tx *bbolt.Tx, sid ulid.ULID, from time.Time, fn func(rooms.Booking) error) error {
+func eachOccurrence(tx *kv.Tx, sid ulid.ULID, from time.Time, fn func(rooms.Booking) error) error {
 	prefix := sid[:]
 	c := tx.Bucket(bucketBySeries).Cursor()
 	for k, _ := c.Seek(appendTime(bytes.Clone(prefix), clampTime(from))); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -377,7 +377,7 @@ func (s *Store) AppendOccurrences(id string, version uint64, occurrences []rooms
 	var stored []rooms.Booking
 	var skipped []SkippedOccurrence
 	alloc := s.allocatorFn()
-	err = s.update(ActionSeriesExtend, func(tx *bbolt.Tx) error {
+	err = s.update(ActionSeriesExtend, func(tx *kv.Tx) error {
 		sr, sid, err := loadSeries(tx, id)
 		if err == nil && version != 0 && version != sr.Version {
 			return fmt.Errorf("series %s changed since it was planned (version %d, now %d): %w", id, version, sr.Version, rooms.ErrVersionMismatch)
@@ -442,7 +442,7 @@ func (s *Store) UpdateSeries(id string, version uint64, actor string, change fun
 		return rooms.Series{}, err
 	}
 	var out rooms.Series
-	err = s.update(ActionSeriesUpdate, func(tx *bbolt.Tx) error {
+	err = s.update(ActionSeriesUpdate, func(tx *kv.Tx) error {
 		old, sid, err := loadSeries(tx, id)
 		if err != nil {
 			return err
@@ -523,7 +523,7 @@ func (s *Store) CancelSeriesChecked(id string, from time.Time, actor string, che
 	// Audit IDs are made inside the transaction (their number is known only
 	// there); ids.next takes its own mutex and no store lock.
 	var out []rooms.Booking
-	err := s.update(ActionSeriesCancel, func(tx *bbolt.Tx) error {
+	err := s.update(ActionSeriesCancel, func(tx *kv.Tx) error {
 		out = nil
 		sr, sid, err := loadSeries(tx, id)
 		if err != nil {

@@ -4,9 +4,9 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // A series operation changes many bookings in one transaction; each one
@@ -28,7 +28,7 @@ var _ rooms.SeriesFeed = (*Store)(nil)
 // by actor left sr (stored under sid) as it is in tx. The meetings are
 // read in tx, so listeners get the operation's own result whatever
 // commits after it; with nobody listening nothing is read.
-func (s *Store) noteSeries(tx *bbolt.Tx, sr rooms.Series, sid ulid.ULID, actor, action string, from time.Time) error {
+func (s *Store) noteSeries(tx *kv.Tx, sr rooms.Series, sid ulid.ULID, actor, action string, from time.Time) error {
 	if len(s.seriesChanges.current()) == 0 {
 		return nil
 	}

@@ -4,9 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // EditSeries changes a series and its stored occurrences starting at or
@@ -26,7 +25,7 @@ func (s *Store) EditSeries(id string, version uint64, from time.Time, actor stri
 	var out rooms.Series
 	var edited []rooms.Booking
 	alloc := s.allocatorFn()
-	err := s.update(ActionSeriesUpdate, func(tx *bbolt.Tx) error {
+	err := s.update(ActionSeriesUpdate, func(tx *kv.Tx) error {
 		edited = nil
 		old, sid, err := loadSeries(tx, id)
 		if err != nil {

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // weekly returns n occurrences in room, every step from start, each d long.
@@ -493,7 +492,7 @@ func TestMigrationV2toV3(t *testing.T) {
 	linked.SeriesID = seriesID
 	linked = mustCreate(t, s, linked)
 	plain := mustCreate(t, s, at("a", t0.Add(2*time.Hour), time.Hour))
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *kv.Tx) error {
 		for _, name := range [][]byte{bucketSeries, bucketBySeries} {
 			if err := tx.DeleteBucket(name); err != nil {
 				return err
@@ -511,7 +510,7 @@ func TestMigrationV2toV3(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	err = s.db.View(func(tx *bbolt.Tx) error {
+	err = s.db.View(func(tx *kv.Tx) error {
 		if v := schemaOf(tx); v != SchemaVersion {
 			t.Errorf("schema %d after migration", v)
 		}

@@ -3,9 +3,8 @@ package store
 import (
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // RecomputeSpans sets every room's overlap bound (see doc.go, "The overlap
@@ -16,7 +15,7 @@ import (
 // one write transaction (writers wait meanwhile: a weekly job's cost).
 // It returns how many rooms' bounds went down.
 func (s *Store) RecomputeSpans() (lowered int, err error) {
-	err = s.update("recompute-spans", func(tx *bbolt.Tx) error {
+	err = s.update("recompute-spans", func(tx *kv.Tx) error {
 		lowered = 0
 		spans := map[string]time.Duration{}
 		var global time.Duration

@@ -5,9 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"go.etcd.io/bbolt"
-
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // A mistaken long booking widens its room's scans only until it is fixed
@@ -29,7 +28,7 @@ func TestRecomputeSpansLowersTheBound(t *testing.T) {
 	long := mk(start.AddDate(0, 3, 0)) // a typo: three months
 	span := func() time.Duration {
 		var d time.Duration
-		st.db.View(func(tx *bbolt.Tx) error { d = maxSpan(tx, "r"); return nil })
+		st.db.View(func(tx *kv.Tx) error { d = maxSpan(tx, "r"); return nil })
 		return d
 	}
 	if span() < 24*time.Hour*80 {

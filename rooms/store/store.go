@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -52,7 +53,7 @@ type Options struct {
 
 // Store is the booking store. It is safe for concurrent use.
 type Store struct {
-	db      *bbolt.DB
+	db      *kv.DB
 	path    string
 	now     func() time.Time
 	observe func(op string, d time.Duration)
@@ -64,7 +65,7 @@ type Store struct {
 	creating atomic.Int64
 	// onWrite, if set (benchmarks only), is called inside every write
 	// transaction; it lets a benchmark count commits.
-	onWrite func(*bbolt.Tx)
+	onWrite func(*kv.Tx)
 	// afterCheck, if set (tests only), runs between Create's read phase
 	// and its write transaction.
 	afterCheck func()
@@ -101,7 +102,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, openError(path, err)
 	}
 	s := &Store{
-		db:      db,
+		db:      kv.Wrap(db),
 		path:    path,
 		now:     opts.Now,
 		observe: opts.ObserveTx,
@@ -130,19 +131,19 @@ func (s *Store) Close() error { return s.db.Close() }
 
 // DB exposes the bbolt handle so that rooms/accounts can keep its buckets
 // in the same file (one lock, one backup).
-func (s *Store) DB() *bbolt.DB { return s.db }
+func (s *Store) DB() *kv.DB { return s.db }
 
 // Path is the file the store was opened from.
 func (s *Store) Path() string { return s.path }
 
 // view and update run a closure transaction and report its duration.
-func (s *Store) view(op string, fn func(*bbolt.Tx) error) error {
+func (s *Store) view(op string, fn func(*kv.Tx) error) error {
 	defer s.timed(op)()
 	return s.db.View(fn)
 }
 
 // update is one timed write transaction (writeTx, group.go).
-func (s *Store) update(op string, fn func(*bbolt.Tx) error) error {
+func (s *Store) update(op string, fn func(*kv.Tx) error) error {
 	defer s.timed(op)()
 	return s.writeTx(fn)
 }

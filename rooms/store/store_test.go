@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
-	"go.etcd.io/bbolt"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // t0 is a Monday morning in UTC; the tests' clock starts here.
@@ -57,7 +57,7 @@ func mustCreate(t testing.TB, s *Store, b rooms.Booking) rooms.Booking {
 // the fast path for preloading tests and benchmarks. It assigns IDs.
 func bulkInsert(tb testing.TB, s *Store, bs []rooms.Booking) {
 	tb.Helper()
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *kv.Tx) error {
 		for i := range bs {
 			b := &bs[i]
 			id, err := s.ids.next(t0)
@@ -99,7 +99,7 @@ func conflictIDs(t *testing.T, err error) []string {
 
 func TestOpenRecordsSchema(t *testing.T) {
 	s := MustOpen(t)
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.db.View(func(tx *kv.Tx) error {
 		if v := schemaOf(tx); v != SchemaVersion {
 			return fmt.Errorf("schema %d, want %d", v, SchemaVersion)
 		}
@@ -116,7 +116,7 @@ func TestSchemaTooNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Update(func(tx *bbolt.Tx) error { return setSchema(tx, 99) }); err != nil {
+	if err := s.db.Update(func(tx *kv.Tx) error { return setSchema(tx, 99) }); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

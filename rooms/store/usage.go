@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"github.com/kogge-project/kogge/rooms/usage"
 )
 
@@ -41,7 +41,7 @@ const auditSlack = 7 * 24 * time.Hour
 // moves and meeting joins.
 func (s *Store) UsageHistory(from, to time.Time) ([]usage.Meeting, error) {
 	var out []usage.Meeting
-	err := s.view("usage_history", func(tx *bbolt.Tx) error {
+	err := s.view("usage_history", func(tx *kv.Tx) error {
 		live, err := liveMeetings(tx, from, to)
 		if err != nil {
 			return err
@@ -72,7 +72,7 @@ func (ms *meetingSet) finish() {
 	}
 }
 
-func liveMeetings(tx *bbolt.Tx, from, to time.Time) (*meetingSet, error) {
+func liveMeetings(tx *kv.Tx, from, to time.Time) (*meetingSet, error) {
 	lo := appendTime(nil, clampTime(from.Add(-maxSpan(tx, ""))))
 	hi := appendTime(nil, clampTime(to))
 	c := tx.Bucket(bucketByTime).Cursor()
@@ -112,7 +112,7 @@ func liveMeetings(tx *bbolt.Tx, from, to time.Time) (*meetingSet, error) {
 // Provider says where its meeting ran (a released allocation keeps it);
 // the hold is the licence's use: held now, or held until the meeting
 // ended.
-func meetingOf(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) (usage.Meeting, error) {
+func meetingOf(tx *kv.Tx, b *rooms.Booking, id ulid.ULID) (usage.Meeting, error) {
 	m := usage.FromBooking(b)
 	if !b.Hybrid.Enabled {
 		return m, nil
@@ -219,7 +219,7 @@ func apply(m *usage.Meeting, j *usage.Joins, e *reportedAudit) {
 // applyAuditRange walks the audit log from lo to hi (its ids are ULIDs of
 // the entry's time, so the walk is in time order) and applies the
 // entries about the live meetings.
-func applyAuditRange(tx *bbolt.Tx, ms *meetingSet, lo, hi time.Time) error {
+func applyAuditRange(tx *kv.Tx, ms *meetingSet, lo, hi time.Time) error {
 	var start, stop ulid.ULID
 	if lo.After(time.UnixMilli(0)) {
 		_ = start.SetTime(ulid.Timestamp(lo))
@@ -275,7 +275,7 @@ func bookingOf(v []byte) (ulid.ULID, bool) {
 // with what its allocation and audit entries say, in the purge's
 // transaction (so a booking is either live or digested, never both).
 // A cancelled booking leaves none: the report does not count it.
-func keepDigest(tx *bbolt.Tx, b *rooms.Booking, id ulid.ULID) error {
+func keepDigest(tx *kv.Tx, b *rooms.Booking, id ulid.ULID) error {
 	if b.Status == rooms.StatusCancelled {
 		return nil
 	}
@@ -326,7 +326,7 @@ func digestKey(start time.Time, room string) []byte {
 // digest is filed under the day its meeting starts, and no booking is
 // longer than the longest span stored then; maxDigestSpan bounds that
 // conservatively, since the spans are recomputed after purges.
-func readDigests(tx *bbolt.Tx, from, to time.Time) ([]usage.Meeting, error) {
+func readDigests(tx *kv.Tx, from, to time.Time) ([]usage.Meeting, error) {
 	bk := tx.Bucket(bucketUsage)
 	if bk == nil {
 		return nil, nil

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/kv"
 	"github.com/kogge-project/kogge/rooms/usage"
 )
 
@@ -44,7 +44,7 @@ func usageStore(b *testing.B, days int) (*Store, time.Time) {
 	audits := 0
 	const chunk = 5000
 	for lo := 0; lo < usageBookings; lo += chunk {
-		err := s.db.Update(func(tx *bbolt.Tx) error {
+		err := s.db.Update(func(tx *kv.Tx) error {
 			for i := lo; i < min(lo+chunk, usageBookings); i++ {
 				d, r := i/perDay, (i%perDay)%roomsN
 				k := (i % perDay) / roomsN

@@ -1,0 +1,202 @@
+package kv
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// bucketReplica is local to each node's copy and never replicated: the
+// revision of the shared store the copy reflects.
+var (
+	bucketReplica = []byte("_replica")
+	keyRevision   = []byte("revision")
+)
+
+// commitTimeout bounds one replicated commit (a shared store that does not
+// answer must not hold the local writer forever).
+const commitTimeout = 10 * time.Second
+
+// Replicated returns a DB whose writes go through repl first; meta, if
+// set, is what each write transaction tells the other nodes besides its
+// keys. The copy's revision is read from the file.
+func Replicated(db *bbolt.DB, repl Replicator, meta func(*Tx) []byte) (*DB, error) {
+	d := Wrap(db)
+	d.repl, d.meta = repl, meta
+	err := db.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bucketReplica); b != nil {
+			if v := b.Get(keyRevision); len(v) == 8 {
+				d.applied = int64(binary.BigEndian.Uint64(v))
+			}
+		}
+		return nil
+	})
+	return d, err
+}
+
+// Applied is the shared store's revision the local copy reflects (0: never
+// synchronised).
+func (db *DB) Applied() int64 {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	return db.applied
+}
+
+// WaitApplied waits until the local copy reflects revision rev.
+func (db *DB) WaitApplied(ctx context.Context, rev int64) error {
+	for {
+		db.mu.Lock()
+		at, moved := db.applied, db.moved
+		db.mu.Unlock()
+		if at >= rev {
+			return nil
+		}
+		select {
+		case <-moved:
+		case <-ctx.Done():
+			return fmt.Errorf("kv: local copy at revision %d, waiting for %d: %w", at, rev, ctx.Err())
+		}
+	}
+}
+
+// setApplied records rev in tx and, once tx commits, in memory.
+func (db *DB) setApplied(btx *bbolt.Tx, rev int64) error {
+	b, err := btx.CreateBucketIfNotExists(bucketReplica)
+	if err != nil {
+		return err
+	}
+	if err := b.Put(keyRevision, binary.BigEndian.AppendUint64(nil, uint64(rev))); err != nil {
+		return err
+	}
+	btx.OnCommit(func() {
+		db.mu.Lock()
+		if rev > db.applied {
+			db.applied = rev
+			close(db.moved)
+			db.moved = make(chan struct{})
+		}
+		db.mu.Unlock()
+	})
+	return nil
+}
+
+// replicate offers tx's mutations to the replicator; it runs inside the
+// local write transaction, so the local writer lock keeps the copy still
+// between the revision read and the commit.
+func (db *DB) replicate(tx *Tx) error {
+	var meta []byte
+	if db.meta != nil {
+		meta = db.meta(tx)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	rev, err := db.repl.Commit(ctx, db.Applied(), tx.rec.muts, meta)
+	if err != nil {
+		return err
+	}
+	return db.setApplied(tx.Tx, rev)
+}
+
+// Apply writes what another node committed at revision rev to the local
+// copy, in one transaction. A revision the copy already reflects (this
+// node's own commits come back through the watch) is skipped: applied
+// says whether it was new.
+func (db *DB) Apply(rev int64, muts []Mutation) (applied bool, err error) {
+	err = db.bolt.Update(func(btx *bbolt.Tx) error {
+		if rev <= db.Applied() {
+			return nil
+		}
+		for _, m := range muts {
+			if err := applyOne(btx, m); err != nil {
+				return err
+			}
+		}
+		applied = true
+		return db.setApplied(btx, rev)
+	})
+	return applied, err
+}
+
+// Reset replaces every replicated bucket of the local copy with a snapshot
+// of the shared store at revision rev (a new node, or one whose watch fell
+// behind the shared store's compaction). muts are the snapshot's buckets
+// and keys.
+func (db *DB) Reset(rev int64, muts []Mutation) error {
+	return db.bolt.Update(func(btx *bbolt.Tx) error {
+		var names [][]byte
+		err := btx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+			if string(name) != string(bucketReplica) {
+				names = append(names, clone(name))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if err := btx.DeleteBucket(n); err != nil {
+				return err
+			}
+		}
+		for _, m := range muts {
+			if err := applyOne(btx, m); err != nil {
+				return err
+			}
+		}
+		return db.setApplied(btx, rev)
+	})
+}
+
+// applyOne applies m; buckets on its path are created as needed.
+func applyOne(btx *bbolt.Tx, m Mutation) error {
+	if len(m.Bucket) == 0 {
+		return fmt.Errorf("kv: mutation without a bucket")
+	}
+	parentPath, name := m.Bucket[:len(m.Bucket)-1], m.Bucket[len(m.Bucket)-1]
+	if m.Op == DeleteBucket {
+		if len(parentPath) == 0 {
+			return ignoreMissing(btx.DeleteBucket(name))
+		}
+		p, err := bucketAt(btx, parentPath)
+		if err != nil {
+			return err
+		}
+		return ignoreMissing(p.DeleteBucket(name))
+	}
+	b, err := bucketAt(btx, m.Bucket)
+	if err != nil {
+		return err
+	}
+	switch m.Op {
+	case Put:
+		return b.Put(m.Key, m.Value)
+	case Delete:
+		return b.Delete(m.Key)
+	case CreateBucket:
+		return nil
+	}
+	return fmt.Errorf("kv: unknown mutation %d", m.Op)
+}
+
+// bucketAt is the bucket at path, created where missing.
+func bucketAt(btx *bbolt.Tx, path [][]byte) (*bbolt.Bucket, error) {
+	b, err := btx.CreateBucketIfNotExists(path[0])
+	for _, name := range path[1:] {
+		if err != nil {
+			return nil, err
+		}
+		b, err = b.CreateBucketIfNotExists(name)
+	}
+	return b, err
+}
+
+func ignoreMissing(err error) error {
+	if errors.Is(err, bbolt.ErrBucketNotFound) {
+		return nil
+	}
+	return err
+}
