@@ -15,6 +15,11 @@ type Change struct {
 	// Actor and Action are the change's audit entry's ("anna", "update";
 	// "timeline", "release"; "broker", "provider.move"; "purge", "purge").
 	Actor, Action string
+	// Remote: the change was committed by another node of a cluster
+	// (docs/cluster.md). Listeners that keep state hear it like any other;
+	// those that act once per change (the contact's mail) leave it to the
+	// node that committed it.
+	Remote bool
 }
 
 // Booking is the booking the change is about (After, or Before when it

@@ -19,6 +19,8 @@ type SeriesChange struct {
 	Actor, Action string
 	// From is where an edit or a cancellation starts (zero: everything).
 	From time.Time
+	// Remote: committed by another node of a cluster (as Change.Remote).
+	Remote bool
 }
 
 // SeriesFeed publishes every committed series operation exactly once,

@@ -181,7 +181,9 @@ func (s *Server) PublishBooking(b rooms.Booking) { s.s.bookingChanges.publish(bo
 // booking's contact gets the mail the change calls for (if mail is
 // configured), and open pages the booking as it is now.
 func (s *Server) Hear(c rooms.Change) {
-	s.s.mail.Changed(c) // nil-safe
+	if !c.Remote { // the node that committed it mails
+		s.s.mail.Changed(c) // nil-safe
+	}
 	b := c.Booking()
 	if c.After == nil {
 		b.Status = rooms.StatusCancelled // deleted by the purge
@@ -191,7 +193,11 @@ func (s *Server) Hear(c rooms.Change) {
 
 // HearSeries is the HTTP side's listener on the store's series feed: one
 // mail per series operation to the series' contact.
-func (s *Server) HearSeries(c rooms.SeriesChange) { s.s.mail.SeriesChanged(c) }
+func (s *Server) HearSeries(c rooms.SeriesChange) {
+	if !c.Remote { // the node that committed it mails
+		s.s.mail.SeriesChanged(c)
+	}
+}
 
 // PublishQueue carries a council session's speaker queue to the events
 // stream (the meetings' hub calls it).

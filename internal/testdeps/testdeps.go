@@ -48,6 +48,7 @@ var Programs = []Program{
 	{"node", "nodejs"},
 	{"npm", "npm"},
 	{"systemd-analyze", "systemd"},
+	{"etcd", "etcd-server"},
 }
 
 // Command returns the path of a program, installing its Debian package

@@ -18,7 +18,8 @@ import (
 type txChanges struct {
 	list   []*rooms.Change
 	byID   map[string]*rooms.Change
-	actors map[string][2]string // audit entries written before the booking
+	actors map[string][2]string  // audit entries written before the booking
+	series []*rooms.SeriesChange // series operations (series_changes.go)
 }
 
 // recording maps each open write transaction to its changes. Only the

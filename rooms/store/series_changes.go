@@ -29,8 +29,8 @@ var _ rooms.SeriesFeed = (*Store)(nil)
 // read in tx, so listeners get the operation's own result whatever
 // commits after it; with nobody listening nothing is read.
 func (s *Store) noteSeries(tx *kv.Tx, sr rooms.Series, sid ulid.ULID, actor, action string, from time.Time) error {
-	if len(s.seriesChanges.current()) == 0 {
-		return nil
+	if len(s.seriesChanges.current()) == 0 && s.repl == nil {
+		return nil // nobody hears it, here or on another node
 	}
 	c := rooms.SeriesChange{Series: sr, Actor: actor, Action: action, From: from}
 	if err := eachOccurrence(tx, sid, time.Time{}, func(b rooms.Booking) error {
@@ -38,6 +38,10 @@ func (s *Store) noteSeries(tx *kv.Tx, sr rooms.Series, sid ulid.ULID, actor, act
 		return nil
 	}); err != nil {
 		return err
+	}
+	if v, ok := recording.Load(tx); ok { // for other nodes (replica.go)
+		tc := v.(*txChanges)
+		tc.series = append(tc.series, &c)
 	}
 	tx.OnCommit(func() {
 		for _, l := range s.seriesChanges.current() {

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store/etcdrepl"
 	"github.com/kogge-project/kogge/rooms/store/kv"
 	"go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // DefaultOpenTimeout is how long Open waits for another process's lock.
@@ -49,7 +51,17 @@ type Options struct {
 	ObserveTx func(op string, d time.Duration)
 	// Logger receives migration notes; default discards.
 	Logger *slog.Logger
+	// Etcd, if set, makes the file this node's copy of a store shared
+	// through an etcd cluster (replica.go), under the keys EtcdPrefix….
+	Etcd       *clientv3.Client
+	EtcdPrefix string
+	// SyncTimeout bounds bringing the copy up to date at open (default
+	// DefaultSyncTimeout).
+	SyncTimeout time.Duration
 }
+
+// DefaultSyncTimeout is how long Open waits for a cluster's store.
+const DefaultSyncTimeout = 30 * time.Second
 
 // Store is the booking store. It is safe for concurrent use.
 type Store struct {
@@ -83,6 +95,8 @@ type Store struct {
 	reported sync.Map
 	// diskFull: the last commit failed for want of space (diskfull.go).
 	diskFull atomic.Bool
+	// repl replicates through etcd (replica.go); nil on one machine.
+	repl *etcdrepl.Replicator
 }
 
 // Open opens or creates the store at path (mode 0600), migrates it to
@@ -109,8 +123,17 @@ func Open(path string, opts Options) (*Store, error) {
 		log:     opts.Logger,
 		ids:     newIDSource(),
 	}
+	if opts.Etcd != nil {
+		if opts.SyncTimeout <= 0 {
+			opts.SyncTimeout = DefaultSyncTimeout
+		}
+		if err := s.joinCluster(opts); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := s.migrate(); err != nil {
-		db.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -127,7 +150,15 @@ func openError(path string, err error) error {
 }
 
 // Close closes the file; it waits for running transactions.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.repl != nil {
+		s.repl.Close()
+	}
+	return s.db.Close()
+}
+
+// Clustered says whether the store is shared through etcd.
+func (s *Store) Clustered() bool { return s.repl != nil }
 
 // DB exposes the bbolt handle so that rooms/accounts can keep its buckets
 // in the same file (one lock, one backup).

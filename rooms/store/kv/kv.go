@@ -126,7 +126,10 @@ func (db *DB) Update(fn func(*Tx) error) error {
 		if !errors.As(err, &behind) {
 			return err
 		}
-		if err := db.WaitApplied(context.Background(), behind.current); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+		err = db.WaitApplied(ctx, behind.current)
+		cancel()
+		if err != nil {
 			return err
 		}
 	}

@@ -151,35 +151,47 @@ func (db *DB) Reset(rev int64, muts []Mutation) error {
 	})
 }
 
-// applyOne applies m; buckets on its path are created as needed.
+// applyOne applies m; buckets on a write's path are created as needed, a
+// delete in a bucket that is gone already is done.
 func applyOne(btx *bbolt.Tx, m Mutation) error {
 	if len(m.Bucket) == 0 {
 		return fmt.Errorf("kv: mutation without a bucket")
 	}
-	parentPath, name := m.Bucket[:len(m.Bucket)-1], m.Bucket[len(m.Bucket)-1]
-	if m.Op == DeleteBucket {
+	switch m.Op {
+	case Put, CreateBucket:
+		b, err := bucketAt(btx, m.Bucket)
+		if err != nil || m.Op == CreateBucket {
+			return err
+		}
+		return b.Put(m.Key, m.Value)
+	case Delete:
+		if b := findBucket(btx, m.Bucket); b != nil {
+			return b.Delete(m.Key)
+		}
+		return nil
+	case DeleteBucket:
+		parentPath, name := m.Bucket[:len(m.Bucket)-1], m.Bucket[len(m.Bucket)-1]
 		if len(parentPath) == 0 {
 			return ignoreMissing(btx.DeleteBucket(name))
 		}
-		p, err := bucketAt(btx, parentPath)
-		if err != nil {
-			return err
+		if p := findBucket(btx, parentPath); p != nil {
+			return ignoreMissing(p.DeleteBucket(name))
 		}
-		return ignoreMissing(p.DeleteBucket(name))
-	}
-	b, err := bucketAt(btx, m.Bucket)
-	if err != nil {
-		return err
-	}
-	switch m.Op {
-	case Put:
-		return b.Put(m.Key, m.Value)
-	case Delete:
-		return b.Delete(m.Key)
-	case CreateBucket:
 		return nil
 	}
 	return fmt.Errorf("kv: unknown mutation %d", m.Op)
+}
+
+// findBucket is the bucket at path, or nil.
+func findBucket(btx *bbolt.Tx, path [][]byte) *bbolt.Bucket {
+	b := btx.Bucket(path[0])
+	for _, name := range path[1:] {
+		if b == nil {
+			return nil
+		}
+		b = b.Bucket(name)
+	}
+	return b
 }
 
 // bucketAt is the bucket at path, created where missing.

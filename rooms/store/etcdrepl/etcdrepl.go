@@ -1,0 +1,314 @@
+// Package etcdrepl replicates the store through etcd: every node keeps its
+// own bbolt copy (rooms/store/kv), writes go to etcd first as one
+// transaction that succeeds only if the store's revision is still the one
+// the copy reflects, and a watch on the store's prefix brings every
+// node's copy up to date, in commit order.
+//
+// Why this shape: the store's rules (no overlapping bookings, one holder
+// per licence) are checked by reading the copy inside bbolt's single
+// writer; the etcd transaction's compare on the last commit's revision
+// makes that check and the write one atomic step across nodes, with the
+// same code as on one machine. Reads stay local and fast. The price is
+// that writes from all nodes are serialised on one key — the same as
+// bbolt's one writer, at the cost of a Raft round per commit.
+package etcdrepl
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/kogge-project/kogge/rooms/store/kv"
+)
+
+// Options configure a Replicator.
+type Options struct {
+	Client *clientv3.Client
+	// Prefix is put before every key ("kogge/"): several installations
+	// can share one cluster.
+	Prefix string
+	// OnRemote hears what another node's commit means (the meta it
+	// committed), after the local copy has applied it.
+	OnRemote func(meta []byte)
+	Logger   *slog.Logger
+}
+
+// Replicator implements kv.Replicator on etcd.
+type Replicator struct {
+	c   *clientv3.Client
+	l   layout
+	on  func(meta []byte)
+	log *slog.Logger
+
+	cancel context.CancelFunc
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error // why following stopped, if it did
+}
+
+// New returns a Replicator; Follow starts keeping a copy up to date.
+func New(o Options) *Replicator {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.OnRemote == nil {
+		o.OnRemote = func([]byte) {}
+	}
+	return &Replicator{c: o.Client, l: layout{o.Prefix}, on: o.OnRemote, log: o.Logger}
+}
+
+// ErrUnavailable wraps failures to reach a quorum of the cluster.
+var ErrUnavailable = errors.New("the etcd cluster cannot be reached")
+
+// unavailable wraps err in ErrUnavailable when it says the cluster could
+// not answer (no quorum, no member reachable, out of time); other errors
+// (a request etcd refuses) are returned as they are.
+func unavailable(err error) error {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return fmt.Errorf("etcd: %w", err)
+}
+
+// Commit implements kv.Replicator.
+func (r *Replicator) Commit(ctx context.Context, base int64, muts []kv.Mutation, meta []byte) (int64, error) {
+	ops, err := r.ops(muts)
+	if err != nil {
+		return 0, err
+	}
+	ops = append(ops, clientv3.OpPut(r.l.log(), string(meta)))
+	resp, err := r.c.Txn(ctx).
+		If(clientv3.Compare(clientv3.ModRevision(r.l.log()), "=", base)).
+		Then(ops...).
+		Else(clientv3.OpGet(r.l.log())).
+		Commit()
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	if !resp.Succeeded {
+		current := resp.Header.Revision
+		if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 {
+			current = kvs[0].ModRevision
+		}
+		return 0, kv.BehindAt(current)
+	}
+	return resp.Header.Revision, nil
+}
+
+// ops turns a transaction's mutations into etcd operations. etcd refuses
+// a transaction that names one key twice, so a key written several times
+// is written once, with its last value (or deleted, if that came last).
+func (r *Replicator) ops(muts []kv.Mutation) ([]clientv3.Op, error) {
+	type single struct {
+		put bool
+		val string
+	}
+	last := map[string]single{}
+	var order []string
+	var subtrees []string
+	for _, m := range muts {
+		var k string
+		switch m.Op {
+		case kv.Put, kv.Delete:
+			k = r.l.key(m.Bucket, m.Key)
+		case kv.CreateBucket:
+			k = r.l.marker(m.Bucket)
+		case kv.DeleteBucket:
+			subtrees = append(subtrees, r.l.subtree(m.Bucket))
+			continue
+		}
+		if _, seen := last[k]; !seen {
+			order = append(order, k)
+		}
+		last[k] = single{put: m.Op != kv.Delete, val: string(m.Value)}
+	}
+	ops := make([]clientv3.Op, 0, len(order)+len(subtrees)+1)
+	for _, st := range subtrees {
+		ops = append(ops, clientv3.OpDelete(st, clientv3.WithPrefix()))
+	}
+	for _, k := range order {
+		for _, st := range subtrees {
+			if strings.HasPrefix(k, st) {
+				return nil, fmt.Errorf("etcdrepl: a transaction writes %q in a bucket it deletes; not supported", k)
+			}
+		}
+		if o := last[k]; o.put {
+			ops = append(ops, clientv3.OpPut(k, o.val))
+		} else {
+			ops = append(ops, clientv3.OpDelete(k))
+		}
+	}
+	return ops, nil
+}
+
+// pageSize bounds one read of a snapshot.
+const pageSize = 2000
+
+// snapshot reads the whole store at one revision and returns the log's
+// revision (the store's) with the mutations that build a copy of it.
+func (r *Replicator) snapshot(ctx context.Context) (int64, []kv.Mutation, error) {
+	first, err := r.c.Get(ctx, r.l.log())
+	if err != nil {
+		return 0, nil, unavailable(err)
+	}
+	at := first.Header.Revision
+	var storeRev int64
+	if len(first.Kvs) == 1 {
+		storeRev = first.Kvs[0].ModRevision
+	}
+	var muts []kv.Mutation
+	from, end := r.l.data(), clientv3.GetPrefixRangeEnd(r.l.data())
+	for {
+		resp, err := r.c.Get(ctx, from, clientv3.WithRange(end), clientv3.WithRev(at),
+			clientv3.WithLimit(pageSize), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
+		if err != nil {
+			return 0, nil, unavailable(err)
+		}
+		for _, e := range resp.Kvs {
+			m, err := r.l.mutation(e.Key, e.Value, false)
+			if err != nil {
+				return 0, nil, err
+			}
+			muts = append(muts, m)
+		}
+		if !resp.More || len(resp.Kvs) == 0 {
+			return storeRev, muts, nil
+		}
+		from = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
+	}
+}
+
+// Start brings db up to the cluster's present state and keeps it there
+// (Follow) until Close. A copy that never synchronised, or that is ahead
+// of the cluster (a cluster set up anew), is replaced by a snapshot;
+// otherwise the watch replays what it missed. Start returns once the copy
+// reflects every commit made before the call.
+func (r *Replicator) Start(ctx context.Context, db *kv.DB) error {
+	resp, err := r.c.Get(ctx, r.l.log())
+	if err != nil {
+		return unavailable(err)
+	}
+	var target int64
+	if len(resp.Kvs) == 1 {
+		target = resp.Kvs[0].ModRevision
+	}
+	if at := db.Applied(); (at == 0 && target > 0) || at > target {
+		if at > target {
+			r.log.Warn("local copy is ahead of the cluster (a new cluster?); loading the cluster's store", "copy", at, "cluster", target)
+		}
+		if err := r.reset(ctx, db); err != nil {
+			return err
+		}
+	}
+	r.Follow(db)
+	return db.WaitApplied(ctx, target)
+}
+
+func (r *Replicator) reset(ctx context.Context, db *kv.DB) error {
+	rev, muts, err := r.snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	r.log.Info("local copy loaded from the cluster", "revision", rev, "keys", len(muts))
+	return db.Reset(rev, muts)
+}
+
+// Follow keeps db up to date from a watch until Close; a dropped watch is
+// resumed from the copy's revision.
+func (r *Replicator) Follow(db *kv.DB) {
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel, r.done = cancel, make(chan struct{})
+	go func() {
+		defer close(r.done)
+		for ctx.Err() == nil {
+			err := r.watch(ctx, db)
+			if ctx.Err() != nil {
+				return
+			}
+			r.log.Warn("watch of the cluster ended; resuming", "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}()
+}
+
+// Close stops following.
+func (r *Replicator) Close() {
+	if r.cancel != nil {
+		r.cancel()
+		<-r.done
+	}
+}
+
+func (r *Replicator) watch(ctx context.Context, db *kv.DB) error {
+	ctx = clientv3.WithRequireLeader(ctx)
+	wc := r.c.Watch(ctx, r.l.store(), clientv3.WithPrefix(), clientv3.WithRev(db.Applied()+1))
+	for resp := range wc {
+		if resp.CompactRevision != 0 {
+			// The cluster forgot the revisions this copy missed: start
+			// again from a snapshot. Listeners did not hear what changed
+			// in between; the log says so (an operator's restart makes
+			// every part read the store afresh).
+			r.log.Error("local copy fell behind the cluster's compaction; reloaded it, restart this node so that every part reads it afresh",
+				"copy", db.Applied(), "compacted", resp.CompactRevision)
+			if err := r.reset(ctx, db); err != nil {
+				return err
+			}
+			return errors.New("resuming after a reload")
+		}
+		if err := resp.Err(); err != nil {
+			return err
+		}
+		if err := r.apply(db, resp.Events); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// apply applies the events, one revision (one commit) at a time.
+func (r *Replicator) apply(db *kv.DB, events []*clientv3.Event) error {
+	for len(events) > 0 {
+		rev := events[0].Kv.ModRevision
+		n := 0
+		for n < len(events) && events[n].Kv.ModRevision == rev {
+			n++
+		}
+		var muts []kv.Mutation
+		var meta []byte
+		for _, e := range events[:n] {
+			if string(e.Kv.Key) == r.l.log() {
+				meta = e.Kv.Value
+				continue
+			}
+			m, err := r.l.mutation(e.Kv.Key, e.Kv.Value, e.Type == clientv3.EventTypeDelete)
+			if err != nil {
+				return err
+			}
+			muts = append(muts, m)
+		}
+		applied, err := db.Apply(rev, muts)
+		if err != nil {
+			return err
+		}
+		if applied && len(meta) > 0 {
+			r.on(meta)
+		}
+		events = events[n:]
+	}
+	return nil
+}
