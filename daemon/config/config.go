@@ -61,9 +61,13 @@ type Server struct {
 	MaxEventStreamsPerLogin  int `toml:"max_event_streams_per_login"`
 }
 
-// Store is where the bbolt database lives.
+// Store is where the bbolt database lives, and whether it is shared with
+// other nodes through etcd (cluster.go).
 type Store struct {
 	DataDir string `toml:"data_dir"`
+	// Backend is "bbolt" (default: one machine) or "etcd".
+	Backend string `toml:"backend"`
+	Etcd    Etcd   `toml:"etcd"`
 	// OpenTimeout bounds waiting for the database file lock, so a second
 	// daemon on the same data dir fails fast instead of hanging.
 	OpenTimeout Duration `toml:"open_timeout"`
@@ -100,9 +104,10 @@ const (
 func defaults() *Config {
 	return &Config{
 		Server: withCaps(Server{Listen: DefaultListen, ShutdownTimeout: Duration{Duration: DefaultShutdownTimeout}}),
-		Store:  Store{DataDir: DefaultDataDir, OpenTimeout: Duration{Duration: DefaultOpenTimeout}},
-		Log:    Log{Format: "auto", Level: "info"},
-		Auth:   Auth{SessionTTL: Duration{Duration: DefaultSessionTTL}},
+		Store: Store{DataDir: DefaultDataDir, OpenTimeout: Duration{Duration: DefaultOpenTimeout},
+			Backend: BackendBBolt, Etcd: Etcd{Prefix: DefaultEtcdPrefix, DialTimeout: Duration{Duration: DefaultEtcdDialTimeout}}},
+		Log:  Log{Format: "auto", Level: "info"},
+		Auth: Auth{SessionTTL: Duration{Duration: DefaultSessionTTL}},
 
 		Series:    defaultSeries(),
 		Retention: defaultRetention(),

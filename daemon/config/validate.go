@@ -119,6 +119,7 @@ func (s Store) validate(e *Errors) {
 	if s.OpenTimeout.Duration <= 0 || s.OpenTimeout.Duration > maxOpenTimeout {
 		e.add("store.open_timeout", "must be > 0 and at most %s, not %s", shortDuration(maxOpenTimeout), s.OpenTimeout)
 	}
+	s.validateBackend(e)
 }
 
 func (l Log) validate(e *Errors) {
