@@ -72,17 +72,22 @@ async function loadState() {
   }
   if (r.status === 401) { location.replace('/panel'); return false; }
   if (!r.ok) { offline(true); return false; }
-  render(await r.json());
+  render(await r.json(), true);
   return true;
 }
 
-function render(st) {
+// render draws a state: fresh from the server, or the last one again (a
+// language switch, a refused action).
+function render(st, fresh = false) {
   state = st;
-  // The state carries the speaker queue of a council session running now;
-  // queue events keep it current in between.
-  if (st.queue) queue = st.queue;
-  else if (!st.current) queue = [];
-  speaker = st.current ? st.speaker || '' : '';
+  // A fresh state carries the speaker queue of a council session running
+  // now and who speaks in its meeting; queue and speaker events keep them
+  // current in between, so the last state drawn again must not undo them.
+  if (fresh) {
+    queue = st.queue || [];
+    speaker = st.speaker || '';
+  }
+  if (!st.current) { queue = []; speaker = ''; }
   clockOffset = Date.parse(st.now) - Date.now();
   const cur = st.current;
   // A running meeting wins over closed, as busy does over closed in the
@@ -238,7 +243,7 @@ async function act(path, body, done, pending, method = 'POST') {
     return;
   }
   say(...done(v));
-  if (v.room && 'book_now' in v) render(v);
+  if (v.room && 'book_now' in v) render(v, true);
   else if (path === 'mute') { if (state) { state.mic = v; render(state); } }
   else loadState();
 }
