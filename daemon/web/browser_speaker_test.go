@@ -109,7 +109,8 @@ func TestActiveSpeakerMovesToTheLoudPageInChromium(t *testing.T) {
 	b := anna.create(map[string]any{"kind": "council", "title": "Rat der Stadt",
 		"hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
 	v := e.joinView(anna, b.ID)
-	e.now = at(t, "2026-12-01T15:30:00Z")             // the session runs
+	// The session runs.
+	e.now = at(t, "2026-12-01T15:30:00Z")
 	shots, err := os.MkdirTemp("", "kogge-speaker-*") // kept for a reviewer
 	if err != nil {
 		t.Fatal(err)
