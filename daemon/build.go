@@ -288,6 +288,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	d.web.Store(srv)
 	c.add(srv.Close)
 	mt.SetQueue(srv.PublishQueue)
+	mt.SetSpeaker(srv.PublishSpeaker)
 	c.add(wireChamber(d.av, mt.Hub()))
 	if d.handler, err = srv.Handler([]string{signaling.OriginOf(cfg.Server.PublicURL)}); err != nil {
 		return c.closeAll, err

@@ -41,8 +41,9 @@ type MeetingSpec struct {
 	// Limit is the most participants in the meeting at once (hosts
 	// included, the lobby not).
 	Limit int
-	// PublishQueue sends the speaker queue to Hooks.Queue (council
-	// sessions publish it on the room's events stream).
+	// PublishQueue sends the speaker queue to Hooks.Queue and the active
+	// speaker to Hooks.Speaker (council sessions publish both on the
+	// room's events stream).
 	PublishQueue bool
 	// Council: the meeting is a council session; Config.Council runs its
 	// agenda, attendance and votes (council.go).
@@ -137,13 +138,17 @@ type QueueEntry struct {
 const SystemActor = "system"
 
 // Hooks tell the daemon about meeting events. All optional; they are
-// called from meeting goroutines. Queue must not block; Audit may take as
-// long as a durable write (the meeting acknowledges the action after it
-// returns), no longer.
+// called from meeting goroutines. Queue and Speaker must not block; Audit
+// may take as long as a durable write (the meeting acknowledges the
+// action after it returns), no longer.
 type Hooks struct {
 	// Queue hears every change of the speaker queue of a meeting whose
 	// spec has PublishQueue.
 	Queue func(meetingID string, queue []QueueEntry)
+	// Speaker hears every change of the active speaker (the SFU's
+	// dominant speaker, by the name the meeting shows; "" when nobody
+	// speaks) of a meeting whose spec has PublishQueue.
+	Speaker func(meetingID, name string)
 	// Audit hears admissions, denials, removals, lock, mute and end (no
 	// meeting content, no tokens).
 	Audit func(meetingID, actor, action, detail string)
@@ -174,6 +179,8 @@ type MeetingInfo struct {
 	Locked       bool   `json:"locked"`
 	// Queue is the speaker queue (raised hands in order).
 	Queue []QueueEntry `json:"queue"`
+	// Speaker is the active speaker's name ("": nobody speaks).
+	Speaker string `json:"speaker,omitempty"`
 }
 
 // MediaEngine, MediaRoom and MediaPeer are the SFU as meetings use it;

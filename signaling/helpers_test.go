@@ -37,6 +37,8 @@ type env struct {
 	mu     sync.Mutex
 	audits []string
 	queues [][]QueueEntry
+	// speakers hears Hooks.Speaker's names (dropped past its buffer).
+	speakers chan string
 }
 
 type syncBuffer struct {
@@ -60,7 +62,7 @@ func (s *syncBuffer) String() string {
 // with an interview slot) for the meeting spec.
 func newEnv(t *testing.T, spec MeetingSpec, tune ...func(*env)) *env {
 	t.Helper()
-	e := &env{t: t, media: &fakeMedia{}, spec: spec, logs: &syncBuffer{}}
+	e := &env{t: t, media: &fakeMedia{}, spec: spec, logs: &syncBuffer{}, speakers: make(chan string, 16)}
 	e.auth = &fakeAuth{tickets: map[string]Ticket{
 		"host":  {Meeting: spec, Role: RoleHost},
 		"guest": {Meeting: spec, Role: RoleGuest},
@@ -82,6 +84,12 @@ func newEnv(t *testing.T, spec MeetingSpec, tune ...func(*env)) *env {
 				e.mu.Lock()
 				e.queues = append(e.queues, q)
 				e.mu.Unlock()
+			},
+			Speaker: func(meetingID, name string) {
+				select {
+				case e.speakers <- name:
+				default:
+				}
 			},
 		},
 	}

@@ -83,6 +83,11 @@ type meeting struct {
 	council    *council.View
 	closedPart bool
 	inbox      councilInbox
+
+	// speaker is the active speaker's participant id ("": nobody);
+	// speakerBox holds the SFU's latest news of it (speaker.go).
+	speaker    string
+	speakerBox speakerInbox
 }
 
 type joinReq struct{ p *participant }
@@ -105,14 +110,15 @@ type revokeReq struct{ stillValid func(link string) bool }
 
 func newMeeting(h *Hub, spec MeetingSpec) *meeting {
 	return &meeting{
-		id:      spec.ID,
-		hub:     h,
-		log:     h.log.With("meeting", spec.ID),
-		mailbox: make(chan any),
-		done:    make(chan struct{}),
-		spec:    spec,
-		byID:    make(map[string]*participant),
-		inbox:   councilInbox{kick: make(chan struct{}, 1)},
+		id:         spec.ID,
+		hub:        h,
+		log:        h.log.With("meeting", spec.ID),
+		mailbox:    make(chan any),
+		done:       make(chan struct{}),
+		spec:       spec,
+		byID:       make(map[string]*participant),
+		inbox:      councilInbox{kick: make(chan struct{}, 1)},
+		speakerBox: speakerInbox{kick: make(chan struct{}, 1)},
 	}
 }
 
@@ -167,6 +173,8 @@ func (m *meeting) run() {
 		select {
 		case <-m.inbox.kick:
 			m.takeCouncil()
+		case <-m.speakerBox.kick:
+			m.takeSpeaker()
 		case req := <-m.mailbox:
 			m.handle(req)
 			m.armLobbyTimer()
@@ -279,7 +287,8 @@ func (m *meeting) handle(req any) {
 	case seatsReq:
 		m.setSeats(req)
 	case infoReq:
-		req.res <- MeetingInfo{ID: m.id, Participants: len(m.joined), Lobby: len(m.lobby), Locked: m.locked, Queue: m.queueEntries()}
+		m.takeSpeaker() // the SFU's latest news, even if its kick is still queued
+		req.res <- MeetingInfo{ID: m.id, Participants: len(m.joined), Lobby: len(m.lobby), Locked: m.locked, Queue: m.queueEntries(), Speaker: m.speakerName()}
 	}
 }
 
@@ -357,7 +366,7 @@ func (m *meeting) lobbyRefusal(p *participant) *Refusal {
 // so the client's offer finds it, and before anything the SFU sends. false
 // if the media engine refused (p is then gone).
 func (m *meeting) enter(p *participant, first []byte) bool {
-	gate := &mediaGate{ep: p.ep}
+	gate := &mediaGate{ep: p.ep, speaker: &m.speakerBox}
 	peer, err := m.room.Join(p.id, gate.send)
 	if err != nil {
 		m.log.Error("media join failed", "participant", p.id, "err", err)
@@ -380,9 +389,16 @@ type mediaGate struct {
 	ep     endpoint
 	opened bool
 	held   [][]byte
+	// speaker hears the SFU's active_speaker news for the meeting
+	// (every subscriber's gate hears the same change; the inbox keeps
+	// the latest).
+	speaker *speakerInbox
 }
 
 func (g *mediaGate) send(o sfu.Outbound) {
+	if o.Type == "active_speaker" && g.speaker != nil {
+		g.speaker.offer(o.ID)
+	}
 	msg := mediaMessage(o)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -424,6 +440,9 @@ func (m *meeting) drop(p *participant, action string) {
 	if m.presenter == p {
 		m.presenter, m.presentTrack = nil, ""
 	}
+	if m.speaker == p.id {
+		m.setSpeaker("") // gone: not the one speaking on the events stream
+	}
 	m.memberLeft(p)
 	m.broadcast(false)
 }
@@ -460,6 +479,7 @@ func (m *meeting) shutdown(why *Refusal) {
 		m.queue = nil
 		m.queueChanged()
 	}
+	m.setSpeaker("") // nobody speaks in a closed meeting
 	m.closeMedia(m.room.Close)
 	m.log.Debug("meeting closed", "reason", why.Reason)
 }

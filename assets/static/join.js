@@ -285,16 +285,19 @@ function stopMedia() {
 }
 
 // koggeStats lets tests and support read what arrives and what leaves:
-// video frames decoded (in all, and of the presentation shown), and our
+// video frames decoded (in all, and of the presentation shown), each
+// received video's decoded width (which simulcast layer arrives), our
 // outgoing video streams (simulcast layers by rid, the screen without),
 // and the view last sent (the size each received video is shown at).
 window.koggeStats = async () => {
   let frames = 0, presentation = 0, presentationWidth = 0;
+  const inbound = [];
   const shown = $('presentation-video').srcObject?.getVideoTracks()[0];
   if (down) {
     (await down.getStats()).forEach((r) => {
       if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
       frames += r.framesDecoded || 0;
+      inbound.push({ frameWidth: r.frameWidth || 0, framesDecoded: r.framesDecoded || 0 });
       if (shown && r.trackIdentifier === shown.id) { presentation = r.framesDecoded || 0; presentationWidth = r.frameWidth || 0; }
     });
   }
@@ -304,7 +307,7 @@ window.koggeStats = async () => {
       if (r.type === 'outbound-rtp' && r.kind === 'video') outbound.push({ rid: r.rid || '', frameWidth: r.frameWidth || 0, packetsSent: r.packetsSent || 0, active: r.active !== false });
     });
   }
-  return { framesDecoded: frames, presentationFrames: presentation, presentationWidth, outbound, view: viewSent(), connected: !!down && down.connectionState === 'connected' };
+  return { framesDecoded: frames, presentationFrames: presentation, presentationWidth, inbound, outbound, view: viewSent(), connected: !!down && down.connectionState === 'connected' };
 };
 
 // ---- controls ----------------------------------------------------------

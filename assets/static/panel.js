@@ -1,6 +1,7 @@
 // The room panel at the door: now and next (or closed), check-in, extend,
 // end, book now, scenes, camera presets, microphone mute, device health
-// the speaker queue and a council session's item and attendance
+// the speaker queue with who speaks by video, and a council session's
+// item and attendance
 // (panel-council.js). Everything from the server goes into textContent.
 import { t, apply, lang, setLang } from './i18n.js';
 import { deviceLine, sceneLabel } from './words.js';
@@ -17,6 +18,7 @@ const NOTE_MS = 120000; // how long the sentence about an action stays (the next
 let state = null;      // last state from the server (kept when offline)
 let clockOffset = 0;   // server now − local now, ms
 let queue = [];
+let speaker = '';      // who speaks in the session's meeting now (a name)
 let es = null;
 let backoff = 1000;
 let retryTimer = null;
@@ -70,16 +72,22 @@ async function loadState() {
   }
   if (r.status === 401) { location.replace('/panel'); return false; }
   if (!r.ok) { offline(true); return false; }
-  render(await r.json());
+  render(await r.json(), true);
   return true;
 }
 
-function render(st) {
+// render draws a state: fresh from the server, or the last one again (a
+// language switch, a refused action).
+function render(st, fresh = false) {
   state = st;
-  // The state carries the speaker queue of a council session running now;
-  // queue events keep it current in between.
-  if (st.queue) queue = st.queue;
-  else if (!st.current) queue = [];
+  // A fresh state carries the speaker queue of a council session running
+  // now and who speaks in its meeting; queue and speaker events keep them
+  // current in between, so the last state drawn again must not undo them.
+  if (fresh) {
+    queue = st.queue || [];
+    speaker = st.speaker || '';
+  }
+  if (!st.current) { queue = []; speaker = ''; }
   clockOffset = Date.parse(st.now) - Date.now();
   const cur = st.current;
   // A running meeting wins over closed, as busy does over closed in the
@@ -143,7 +151,9 @@ function setPresence(m, inRoom) {
 }
 
 function renderQueue() {
-  $('queue-box').hidden = !queue.length;
+  $('queue-box').hidden = !queue.length && !speaker;
+  $('speaker').hidden = !speaker;
+  $('speaker').textContent = speaker ? t('panel.speaker', { name: speaker }) : '';
   $('queue').replaceChildren(...queue.map((q) => el('li', q.seat
     ? (q.name ? t('meeting.queueSeat', { name: q.name, n: q.seat }) : t('meeting.queueSeatOnly', { n: q.seat }))
     : q.name || q.display_name || '')));
@@ -233,7 +243,7 @@ async function act(path, body, done, pending, method = 'POST') {
     return;
   }
   say(...done(v));
-  if (v.room && 'book_now' in v) render(v);
+  if (v.room && 'book_now' in v) render(v, true);
   else if (path === 'mute') { if (state) { state.mic = v; render(state); } }
   else loadState();
 }
@@ -254,6 +264,10 @@ function connect() {
   es.addEventListener('scene', sceneEvent);
   es.addEventListener('queue', (ev) => {
     try { queue = JSON.parse(ev.data).queue || []; } catch { queue = []; }
+    renderQueue();
+  });
+  es.addEventListener('speaker', (ev) => {
+    try { speaker = JSON.parse(ev.data).speaker || ''; } catch { speaker = ''; }
     renderQueue();
   });
   es.addEventListener('error', () => {

@@ -26,7 +26,8 @@ const (
 )
 
 // events answers GET /events?room=: the timeline's events as they happen,
-// device and speaker-queue changes, scene results, "booking" events when a
+// device and speaker-queue changes, a council session's remote speaker,
+// scene results, "booking" events when a
 // booking is made or changed, and council sessions' state, for one room or
 // (without room) all. Booking events carry ids, times and status, never
 // titles; council events carry what the room's door may show (a closed
@@ -67,10 +68,13 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room 
 		defer stopScenes()
 	}
 	var queues <-chan queueEvent // nil without meetings
+	var speakers <-chan speakerEvent
 	if s.hub != nil {
-		var stop func()
+		var stop, stopSpeakers func()
 		queues, stop = s.queues.subscribe(sseBuffer)
 		defer stop()
+		speakers, stopSpeakers = s.speakers.subscribe(sseBuffer)
+		defer stopSpeakers()
 	}
 	var councils <-chan councilEvent // nil without council sessions
 	if s.council != nil {
@@ -122,6 +126,13 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room 
 				continue
 			}
 			if !send(func() error { return writeJSONEvent(w, "queue", q) }) {
+				return nil
+			}
+		case sp := <-speakers:
+			if room != "" && sp.Room != room {
+				continue
+			}
+			if !send(func() error { return writeJSONEvent(w, "speaker", sp) }) {
 				return nil
 			}
 		case cv := <-councils:

@@ -67,6 +67,9 @@ type panelState struct {
 	PanelName   string              `json:"panel_name,omitempty"`
 	// Queue is the speaker queue of the council session running now.
 	Queue []signaling.QueueEntry `json:"queue,omitempty"`
+	// Speaker is who speaks in that session's meeting now (a name; ""
+	// when nobody does), shown beside the queue.
+	Speaker string `json:"speaker,omitempty"`
 	// Council is that session's open item and attendance
 	// (api_panel_council.go).
 	Council *panelCouncil `json:"council,omitempty"`
@@ -174,7 +177,7 @@ func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 		st.Current = &v
 		if cur.Kind == rooms.KindCouncil && s.hub != nil {
 			if mi, ok := s.hub.Meeting(cur.ID); ok {
-				st.Queue = mi.Queue
+				st.Queue, st.Speaker = mi.Queue, mi.Speaker
 			}
 		}
 		st.Council = s.panelCouncilOf(cur)

@@ -10,7 +10,7 @@ import (
 )
 
 // The server's fan-outs and what they carry to the event streams: booking
-// changes and council sessions' speaker queues.
+// changes, council sessions' speaker queues and who speaks remotely.
 
 // fanout hands values to every subscriber without ever waiting for a
 // slow one (it misses values; streams carry whole states, so the next one
@@ -60,6 +60,15 @@ type queueEvent struct {
 	Room    string                 `json:"room"`
 	Booking string                 `json:"booking"`
 	Queue   []signaling.QueueEntry `json:"queue"`
+}
+
+// speakerEvent is a council session's active speaker in the meeting (the
+// name the meeting shows, "" when nobody speaks), beside its speaker
+// queue on the events stream.
+type speakerEvent struct {
+	Room    string `json:"room"`
+	Booking string `json:"booking"`
+	Speaker string `json:"speaker"`
 }
 
 func bookingEventOf(b rooms.Booking) bookingEvent {

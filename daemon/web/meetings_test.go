@@ -23,6 +23,7 @@ func newTestMeetings(t *testing.T, w config.WebRTC, publicURL string, st *store.
 		t.Fatal(err)
 	}
 	mt.SetQueue(srv.PublishQueue)
+	mt.SetSpeaker(srv.PublishSpeaker)
 	t.Cleanup(mt.Close)
 	return mt
 }

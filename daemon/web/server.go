@@ -56,11 +56,13 @@ type server struct {
 	// mail tells bookings' contacts of changes; nil: no mail configured.
 	mail *MailNotifier
 	// joins signs and checks join links; hub runs the meetings on our SFU
-	// (nil in tests that do not need them); queues carries council
-	// sessions' speaker queues to the events stream.
-	joins  *admission.Joins
-	hub    *signaling.Hub
-	queues fanout[queueEvent]
+	// (nil in tests that do not need them); queues and speakers carry
+	// council sessions' speaker queues and active speakers to the events
+	// stream.
+	joins    *admission.Joins
+	hub      *signaling.Hub
+	queues   fanout[queueEvent]
+	speakers fanout[speakerEvent]
 	// councils carries council sessions' views to the events stream;
 	// council runs the sessions (nil: none).
 	councils fanout[councilEvent]
@@ -207,6 +209,17 @@ func (s *Server) PublishQueue(meetingID string, q []signaling.QueueEntry) {
 		return
 	}
 	s.s.queues.publish(queueEvent{Room: b.Room, Booking: b.ID, Queue: q})
+}
+
+// PublishSpeaker carries a council session's active speaker in the
+// meeting (a name, "" for nobody) to the events stream (the meetings' hub
+// calls it).
+func (s *Server) PublishSpeaker(meetingID, name string) {
+	b, err := s.s.store.Get(meetingID)
+	if err != nil {
+		return
+	}
+	s.s.speakers.publish(speakerEvent{Room: b.Room, Booking: b.ID, Speaker: name})
 }
 
 // PublishCouncil carries a council session's view to the events stream

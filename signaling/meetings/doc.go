@@ -10,8 +10,9 @@
 //     whether a meeting was ended);
 //   - the meeting audit: every host action written to the store before the
 //     meeting goes on, and a host's "end for all" kept with the booking;
-//   - the speaker-queue hook, through which a council session's queue
-//     reaches the events stream (SetQueue);
+//   - the speaker-queue and active-speaker hooks, through which a
+//     council session's queue and who speaks remotely reach the events
+//     stream (SetQueue, SetSpeaker);
 //   - keeping an open meeting in step with its booking (BookingChanged,
 //     called from the store's change feed);
 //   - its Prometheus gauges and counters (Collectors).

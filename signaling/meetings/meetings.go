@@ -66,6 +66,8 @@ type Meetings struct {
 	// queue carries a council session's speaker queue to the events
 	// stream (nil: nobody listens yet).
 	queue atomic.Pointer[func(meetingID string, q []signaling.QueueEntry)]
+	// speaker carries a council session's active speaker beside it.
+	speaker atomic.Pointer[func(meetingID, name string)]
 }
 
 // New starts the SFU's media sockets and the signaling hub, and tells the
@@ -102,7 +104,7 @@ func New(o Options) (*Meetings, error) {
 		ICEServers:     ice.ForParticipant,
 		Now:            j.Now,
 		Log:            log.With("component", "signaling"),
-		Hooks:          signaling.Hooks{Queue: mt.publishQueue, Audit: mt.audit},
+		Hooks:          signaling.Hooks{Queue: mt.publishQueue, Speaker: mt.publishSpeaker, Audit: mt.audit},
 		Council:        o.Council,
 	}, j, signaling.SFU(engine))
 	j.SetEnded(mt.hub.Ended)
@@ -116,6 +118,13 @@ func (mt *Meetings) Hub() *signaling.Hub { return mt.hub }
 // stream). Until it is called, queue changes reach nobody.
 func (mt *Meetings) SetQueue(publish func(meetingID string, q []signaling.QueueEntry)) {
 	mt.queue.Store(&publish)
+}
+
+// SetSpeaker sends every change of a council session's active speaker
+// (a name, "" for nobody) to publish (the events stream, beside the
+// queue). Until it is called, the changes reach nobody.
+func (mt *Meetings) SetSpeaker(publish func(meetingID, name string)) {
+	mt.speaker.Store(&publish)
 }
 
 // Collectors are the meetings' metrics: meetings open, participants, and
@@ -167,6 +176,12 @@ func (mt *Meetings) BookingChanged(b rooms.Booking) {
 func (mt *Meetings) publishQueue(meetingID string, q []signaling.QueueEntry) {
 	if f := mt.queue.Load(); f != nil {
 		(*f)(meetingID, q)
+	}
+}
+
+func (mt *Meetings) publishSpeaker(meetingID, name string) {
+	if f := mt.speaker.Load(); f != nil {
+		(*f)(meetingID, name)
 	}
 }
 
