@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/backends"
@@ -76,13 +77,13 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return c.closeAll, fmt.Errorf("data dir: %w", err)
 	}
-	dbPath := filepath.Join(dataDir, "kogge.db")
+	dbPath := storeFile(cfg.Store)
 	if err := checkIntegrity(dbPath, cfg.Store.OpenTimeout.Duration); err != nil {
 		return c.closeAll, err
 	}
 	m := metrics.New(func() (map[rooms.Status]int, error) { return d.store.CountByStatus() })
 	d.metrics = m
-	st, err := store.Open(dbPath, store.Options{
+	st, err := d.openStore(&c, store.Options{
 		OpenTimeout: cfg.Store.OpenTimeout.Duration,
 		Logger:      d.log.With("component", "store"),
 		ObserveTx:   m.ObserveTx,
@@ -249,11 +250,14 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	} else {
 		// Import at once rather than at the job's next run: a delta from
 		// the stored cursor, so meetings changed while Kogge was down are
-		// booked soon. (The importer logs its own line.)
-		go func() {
-			defer close(d.importedAtStart)
-			_, _ = d.oparl.Sync(d.ctx)
-		}()
+		// booked soon. (The importer logs its own line.) On a cluster the
+		// node that leads does, each time it begins to lead.
+		var once sync.Once
+		c.add(d.whileLeading(func(ctx context.Context) {
+			_, _ = d.oparl.Sync(ctx)
+			once.Do(func() { close(d.importedAtStart) })
+			<-ctx.Done()
+		}))
 	}
 
 	wo := web.Options{

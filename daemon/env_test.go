@@ -45,6 +45,9 @@ type testEnv struct {
 	log *slog.Logger
 	// demoProviders are the GoTo and Pexip emulators (withProviders).
 	demoProviders *demo.Providers
+	// joinsUsers: the accounts exist already (another node of the
+	// cluster made them; withClusterNode).
+	joinsUsers bool
 }
 
 // envOption changes the configuration (or the clock) before the build.
@@ -64,6 +67,9 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 		o(e)
 	}
 	e.start()
+	if e.joinsUsers {
+		return e
+	}
 	for name, role := range map[string]accounts.Role{"admin": accounts.RoleAdmin, "anna": accounts.RoleSecretary} {
 		if _, err := e.accounts.AddUser(name, role, testPassword); err != nil {
 			t.Fatal(err)

@@ -5,8 +5,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/kogge-project/kogge/daemon/config"
 	"strings"
+
+	"github.com/kogge-project/kogge/daemon/config"
 
 	"github.com/kogge-project/kogge/daemon/jobs"
 	"github.com/kogge-project/kogge/rooms/av"
@@ -16,13 +17,28 @@ import (
 // jobActions are the actions [[jobs]] tables can name (daemon/jobs), with
 // what they work with.
 func (d *daemonProcess) jobActions() map[string]jobs.Action {
-	return jobs.Actions(jobs.Deps{
+	actions := jobs.Actions(jobs.Deps{
 		Log: d.log, Context: d.ctx, Store: d.store, Catalog: d.catalog, Closures: d.closureList,
 		Retention: d.cfg.Retention, HorizonMonths: d.cfg.Series.HorizonMonths,
 		AV: jobAV{d.av}, InUse: roomav.InUseAt(d.store.Overlapping),
 		ImportCouncil: d.oparlJob, Reconcile: d.reconcileJob,
 	})
+	// On a cluster every node schedules the jobs and the one that leads
+	// at the time runs them: a job falls due on every node, so nothing is
+	// missed when the leader changes between two runs.
+	for name, act := range actions {
+		actions[name] = func(j config.Job) (string, error) {
+			if !d.lead.Leader() {
+				return notLeading, nil
+			}
+			return act(j)
+		}
+	}
+	return actions
 }
+
+// notLeading is a job's result on a node that does not lead the cluster.
+const notLeading = "skipped: another node of the cluster runs the jobs"
 
 // jobAV is the rooms' devices as the power-off job drives them: with
 // room-local device ids (a nil roomAV has none).

@@ -38,7 +38,7 @@ func (d *daemonProcess) startBroker(now func() time.Time, onMove func(b rooms.Bo
 		authorize = func(ts gotomeeting.TokenStore) error { return d.demoProviders.Authorize(ts.Save) }
 	}
 	b, clients, stopBroker, err := backends.StartBroker(backends.BrokerOptions{Providers: d.cfg.Providers, Store: d.store,
-		Authorize: authorize, Log: d.log.With("component", "broker"), OnMove: onMove, Now: now})
+		Authorize: authorize, Log: d.log.With("component", "broker"), OnMove: onMove, Now: now, While: d.lead.While})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -136,18 +136,18 @@ func (d *daemonProcess) startAV(tl *timeline.Timeline) (stop func(), err error) 
 	}
 	d.av = a
 	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	events, unsubscribe := tl.Subscribe("", 64)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	// The timeline's scenes are started by the node that leads (on one
+	// machine: this one), from a subscription of its own term, so that a
+	// node that begins to lead does not replay what it heard before.
+	stopScenes := d.whileLeading(func(ctx context.Context) {
+		events, unsubscribe := tl.Subscribe("", 64)
+		defer unsubscribe()
 		a.FollowTimeline(ctx, events, roomav.InUseAt(d.store.Overlapping))
-	}()
+	})
 	a.StartFollowers(ctx)
 	return func() {
 		cancel()
-		unsubscribe()
-		wg.Wait()
+		stopScenes()
 		a.Close()
 	}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/cluster"
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/daemon/jobs"
@@ -80,6 +81,8 @@ type daemonProcess struct {
 	stopping        atomic.Bool
 	// closures are the [[closures]] in force (a reload swaps them).
 	closures atomic.Pointer[[]rooms.Closure]
+	// lead says whether this node acts (cluster.One on one machine).
+	lead cluster.Lead
 	// timelineErr is set when the timeline stopped on its own.
 	timelineErr atomic.Pointer[error]
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a
@@ -95,6 +98,10 @@ func (d *daemonProcess) ready() error {
 	}
 	if _, err := d.store.CountByStatus(); err != nil {
 		return fmt.Errorf("store: %w", err)
+	}
+	if err := d.store.ClusterReachable(); err != nil {
+		// Pages would load but nothing could be booked or changed.
+		return err
 	}
 	if d.store.DiskFull() {
 		// Reads still work, but nothing can be booked: a balancer should

@@ -25,6 +25,11 @@ type BrokerOptions struct {
 	OnMove func(b rooms.Booking, from, to, reason string)
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// While runs fn for each period this node leads a cluster, with a
+	// context that ends with the period (nil: fn runs once, as on one
+	// machine). The worker and the provider watch run only then: one
+	// node creates and moves provider meetings.
+	While func(ctx context.Context, fn func(context.Context))
 }
 
 // StartBroker builds the broker for the configured providers (its
@@ -38,6 +43,9 @@ func StartBroker(o BrokerOptions) (b *broker.Broker, clients Clients, stop func(
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.While == nil {
+		o.While = func(ctx context.Context, fn func(context.Context)) { fn(ctx) }
+	}
 	bes, clients, err := Build(o.Providers, o.Store, o.Authorize)
 	if err != nil {
 		return nil, clients, nil, err
@@ -50,13 +58,15 @@ func StartBroker(o BrokerOptions) (b *broker.Broker, clients Clients, stop func(
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		if err := b.Run(ctx); err != nil && ctx.Err() == nil {
-			o.Log.Error("provider broker stopped", "err", err)
-		}
+		o.While(ctx, func(ctx context.Context) {
+			if err := b.Run(ctx); err != nil && ctx.Err() == nil {
+				o.Log.Error("provider broker stopped", "err", err)
+			}
+		})
 	})
 	// Providers are watched by themselves: one that dies gets its coming
 	// meetings moved without anyone touching a booking.
-	wg.Go(func() { _ = b.Watch(ctx) })
+	wg.Go(func() { o.While(ctx, func(ctx context.Context) { _ = b.Watch(ctx) }) })
 	var once sync.Once
 	return b, clients, func() { once.Do(func() { cancel(); wg.Wait() }) }, nil
 }

@@ -30,6 +30,7 @@ var titles = map[string]Text{
 	"not-ready":               {"Nicht bereit", "Not ready"},
 	"damaged-record":          {"Gespeicherte Daten beschädigt", "Stored data damaged"},
 	"disk-full":               {"Speicher des Servers voll", "Server disk full"},
+	"store-unavailable":       {"Datenbank nicht erreichbar", "Database unreachable"},
 	"not-found":               {"Buchung nicht gefunden", "Booking not found"},
 	"conflict":                {"Raum bereits belegt", "Room already booked"},
 	"series-conflict":         {"Termine der Serie kollidieren", "Some meetings collide"},
@@ -134,6 +135,7 @@ var texts = map[string]Text{
 	"not-ready.meetings":      {"Die Videokonferenzen laufen gerade nicht.", "Meetings are not running."},
 	"damaged-record":          {"Gespeicherte Daten dazu sind beschädigt; nichts wurde geändert. Bitte verständigen Sie die Administration: Sie findet den Datensatz ({record}) mit „kogge check-db“.", "The stored data for this is damaged; nothing was changed. Please tell the administrator, who can find the record ({record}) with `kogge check-db`."},
 	"disk-full":               {"Die Festplatte des Servers ist voll; nichts wurde gespeichert. Bitte verständigen Sie die IT und versuchen Sie es später noch einmal.", "The server's disk is full; nothing was saved. Please tell IT and try again later."},
+	"store-unavailable":       {"Die Datenbank der Raumverwaltung ist gerade nicht erreichbar; nichts wurde gespeichert. Bitte versuchen Sie es in einer Minute noch einmal.", "The room booking database cannot be reached right now; nothing was saved. Please try again in a minute."},
 
 	// --- bookings
 	"not-found":                  {"Diese Buchung gibt es nicht (mehr).", "There is no such booking."},

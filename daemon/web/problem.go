@@ -117,6 +117,10 @@ var (
 // toProblem maps every error the API can meet onto one problem. This is the
 // only place that decides what a caller sees; unknown errors become a 500
 // without internals.
+// storeRetryAfter is what a client is told to wait when the cluster's
+// store has no quorum: about an etcd election and a member's restart.
+const storeRetryAfter = 10 * time.Second
+
 func toProblem(err error) *problem {
 	var p *problem
 	var ve *rooms.ValidationError
@@ -135,6 +139,10 @@ func toProblem(err error) *problem {
 		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large", "bytes", mbe.Limit)
 	case store.NoSpace(err):
 		return newProblem(http.StatusInsufficientStorage, "disk-full", "disk-full")
+	case store.Unavailable(err):
+		q := newProblem(http.StatusServiceUnavailable, "store-unavailable", "store-unavailable")
+		q.retryAfter = storeRetryAfter
+		return q
 	case errors.As(err, &dr):
 		return newProblem(http.StatusInternalServerError, "damaged-record", "damaged-record", "record", dr.Bucket+"/"+dr.Key)
 	case errors.Is(err, rooms.ErrNotFound):

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -148,4 +149,36 @@ func (s *Store) joinCluster(opts Options) error {
 		return fmt.Errorf("store: joining the cluster: %w", err)
 	}
 	return nil
+}
+
+// reachTimeout bounds ClusterReachable's question to the cluster.
+const reachTimeout = 2 * time.Second
+
+// ClusterReachable says whether a write could commit now: nil on one
+// machine, otherwise whether a quorum of the cluster answers.
+func (s *Store) ClusterReachable() error {
+	if s.repl == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), reachTimeout)
+	defer cancel()
+	return s.repl.Reachable(ctx)
+}
+
+// Unavailable says whether err is the cluster not answering (nothing was
+// written; trying later may succeed).
+func Unavailable(err error) bool { return errors.Is(err, etcdrepl.ErrUnavailable) }
+
+// CatchUp waits until this node's copy reflects every commit the cluster
+// had made when it was called (a read after another node's write); nil at
+// once on one machine.
+func (s *Store) CatchUp(ctx context.Context) error {
+	if s.repl == nil {
+		return nil
+	}
+	rev, err := s.repl.Latest(ctx)
+	if err != nil {
+		return err
+	}
+	return s.db.WaitApplied(ctx, rev)
 }

@@ -196,13 +196,9 @@ func (r *Replicator) snapshot(ctx context.Context) (int64, []kv.Mutation, error)
 // otherwise the watch replays what it missed. Start returns once the copy
 // reflects every commit made before the call.
 func (r *Replicator) Start(ctx context.Context, db *kv.DB) error {
-	resp, err := r.c.Get(ctx, r.l.log())
+	target, err := r.Latest(ctx)
 	if err != nil {
-		return unavailable(err)
-	}
-	var target int64
-	if len(resp.Kvs) == 1 {
-		target = resp.Kvs[0].ModRevision
+		return err
 	}
 	if at := db.Applied(); (at == 0 && target > 0) || at > target {
 		if at > target {
@@ -311,4 +307,25 @@ func (r *Replicator) apply(db *kv.DB, events []*clientv3.Event) error {
 		events = events[n:]
 	}
 	return nil
+}
+
+// Reachable asks the cluster a linearizable question: it answers only
+// with a quorum, as a write would need.
+func (r *Replicator) Reachable(ctx context.Context) error {
+	if _, err := r.c.Get(clientv3.WithRequireLeader(ctx), r.l.log(), clientv3.WithCountOnly()); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Latest is the revision of the store's last commit in the cluster.
+func (r *Replicator) Latest(ctx context.Context) (int64, error) {
+	resp, err := r.c.Get(ctx, r.l.log())
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	if len(resp.Kvs) == 0 {
+		return 0, nil
+	}
+	return resp.Kvs[0].ModRevision, nil
 }
