@@ -152,6 +152,8 @@ func runConns(e *env, mode string, n, changes int) (connResult, error) {
 	return r, err
 }
 
+var slot int
+
 // timeChanges creates `changes` bookings one after another through the
 // store (its change feed reaches the streams as in the daemon) and reads
 // the child's arrival times: latency is arrival minus the moment before
@@ -168,7 +170,8 @@ func timeChanges(e *env, ch *child, n, changes int) ([]time.Duration, int, error
 	var lat []time.Duration
 	base := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
 	for i := range changes {
-		start := base.Add(time.Duration(i) * time.Hour)
+		slot++ // across repetitions: every change is a new booking
+		start := base.Add(time.Duration(slot) * time.Hour)
 		b := rooms.Booking{Room: e.cat.All()[0].ID, Title: "Änderung " + strconv.Itoa(i), Kind: rooms.KindMeeting,
 			Organizer: "Amt 10", Start: start, End: start.Add(30 * time.Minute), Status: rooms.StatusConfirmed}
 		t0 := time.Now()

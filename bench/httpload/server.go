@@ -111,7 +111,7 @@ func startEnv(dir string, maxStreams int) (*env, error) {
 type noMetrics struct{}
 
 func (noMetrics) ObserveRequest(string, int, time.Duration) {}
-func (noMetrics) Handler() http.Handler                      { return http.NotFoundHandler() }
+func (noMetrics) Handler() http.Handler                     { return http.NotFoundHandler() }
 
 // lobbyAuth admits every token as a guest of meeting "m<token>" with a
 // lobby: a guest waits there until a host lets them in (none comes). Each
