@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,6 +142,12 @@ func runConns(e *env, mode string, n, changes int) (connResult, error) {
 	defer ch.stop()
 	settle()
 	after := measure()
+	if memProfile != "" {
+		if f, err := os.Create(memProfile); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
 	r := connResult{
 		heapPer:       (float64(after.heap) - float64(before.heap)) / float64(n),
 		stackPer:      (float64(after.stack) - float64(before.stack)) / float64(n),
@@ -153,6 +160,9 @@ func runConns(e *env, mode string, n, changes int) (connResult, error) {
 }
 
 var slot int
+
+// memProfile is -memprofile: a heap profile taken with the connections open.
+var memProfile string
 
 // timeChanges creates `changes` bookings one after another through the
 // store (its change feed reaches the streams as in the daemon) and reads

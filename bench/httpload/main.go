@@ -29,6 +29,7 @@ func main() {
 	changes := flag.Int("changes", 20, "booking changes timed per streams repetition")
 	clients := flag.Int("clients", 32, "bookings: concurrent API clients (and store writers)")
 	creates := flag.Int("creates", 4000, "bookings: creates per run")
+	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile with the connections open (last repetition) to this file")
 	flag.Parse()
 	if *clientMode != "" {
 		if err := runClient(*clientMode, *url, *cookie, *n); err != nil {
