@@ -44,6 +44,15 @@ type Hub struct {
 	seats seatBoard
 }
 
+// Buffer sizes of a connection (see NewHub); wsWriteBuffers is shared by
+// all of them.
+const (
+	wsReadBuffer  = 1024
+	wsWriteBuffer = 4096
+)
+
+var wsWriteBuffers sync.Pool
+
 // NewHub starts a hub.
 func NewHub(cfg Config, auth Authorizer, media MediaEngine) *Hub {
 	h := &Hub{
@@ -66,6 +75,13 @@ func NewHub(cfg Config, auth Authorizer, media MediaEngine) *Hub {
 	origins := slices.Clone(cfg.AllowedOrigins)
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: handshakeTimeout,
+		// Small buffers, and the write buffer only while a message is
+		// written: a waiter in the lobby is idle for minutes, and
+		// net/http's 4 KiB buffers (gorilla's default) would stay with
+		// every connection. A larger message is read in several turns.
+		ReadBufferSize:  wsReadBuffer,
+		WriteBufferSize: wsWriteBuffer,
+		WriteBufferPool: &wsWriteBuffers,
 		CheckOrigin: func(r *http.Request) bool {
 			o := r.Header.Get("Origin")
 			return o != "" && slices.Contains(origins, o)
@@ -76,17 +92,30 @@ func NewHub(cfg Config, auth Authorizer, media MediaEngine) *Hub {
 }
 
 // ServeHTTP upgrades /ws requests (origin-checked) and runs the connection.
+// The reader runs in a goroutine of its own, not the handler's: once the
+// handler returns, net/http lets go of the request and its connection's
+// buffers, which an idle waiter in the lobby would otherwise hold for
+// as long as it waits.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.enter() {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	defer h.wg.Done()
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
+		h.wg.Done()
 		h.log.Debug("websocket upgrade refused", "err", err)
 		return // the upgrader has answered (403 for a foreign origin)
 	}
+	addr := r.RemoteAddr
+	go func() {
+		defer h.wg.Done()
+		h.run(ws, addr)
+	}()
+}
+
+// run is one connection's reader until it ends, its writer beside it.
+func (h *Hub) run(ws *websocket.Conn, addr string) {
 	ws.SetReadLimit(maxMessageSize)
 	c := newConn(ws, h.timing, h.log)
 	h.wg.Add(1)
@@ -95,7 +124,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.writeLoop()
 	}()
 	if h.register(c) {
-		h.serve(c, r.RemoteAddr)
+		h.serve(c, addr)
 		h.unregister(c)
 	}
 	close(c.readerDone)

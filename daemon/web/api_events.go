@@ -1,15 +1,12 @@
 package web
 
 import (
-	"encoding/json"
-	"fmt"
+	"bytes"
+	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/kogge-project/kogge/rooms/av"
-	"github.com/kogge-project/kogge/rooms/av/roomav"
-	"github.com/kogge-project/kogge/rooms/timeline"
 )
 
 // Server-Sent Events: the panels' and tests' live view of the timeline.
@@ -40,14 +37,21 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, c *caller) error
 			return newProblem(http.StatusNotFound, "unknown-room", "unknown-room", "room", room)
 		}
 	}
-	return s.stream(w, r, c, room, nil)
+	return s.stream(w, r, c, room, "")
 }
 
 // stream writes the events of room ("" = all) to caller c until the
-// client goes, the daemon shuts down or stop closes (a panel revoked
-// meanwhile). The staff events route and the panel's share it; each login
-// may hold only so many streams at once (stream_caps.go).
-func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room string, stop <-chan struct{}) error {
+// client goes, the daemon shuts down or the panel (panel != "") is
+// revoked. The staff events route and the panel's share it; each login
+// may hold only so many streams at once (stream_caps.go). The events come
+// from the server's one fan-out (sse_hub.go).
+//
+// On HTTP/1.1 the handler takes the connection over from net/http and
+// returns: the stream then holds no goroutine of net/http's, no request
+// buffers and no background reader, only a goroutine of its own that
+// notices the client leave. HTTP/2 cannot hand a stream over; there the
+// handler's goroutine writes until the stream ends.
+func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room, panel string) error {
 	if s.subscribe == nil {
 		return newProblem(http.StatusServiceUnavailable, "not-ready", "not-ready.timeline")
 	}
@@ -55,131 +59,119 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room 
 	if err != nil {
 		return err
 	}
-	defer release()
-	ch, cancel := s.subscribe(room, sseBuffer)
-	defer cancel()
-	var devices <-chan av.Status // nil (never ready) without AV
-	var scenes <-chan roomav.SceneEvent
-	if s.av != nil {
-		var stop, stopScenes func()
-		devices, stop = s.av.Subscribe(sseBuffer)
-		defer stop()
-		scenes, stopScenes = s.av.SubscribeScenes(sseBuffer)
-		defer stopScenes()
+	cleanup := []func(){release}
+	done := func() {
+		for _, f := range cleanup {
+			f()
+		}
 	}
-	var queues <-chan queueEvent // nil without meetings
-	var speakers <-chan speakerEvent
-	if s.hub != nil {
-		var stop, stopSpeakers func()
-		queues, stop = s.queues.subscribe(sseBuffer)
-		defer stop()
-		speakers, stopSpeakers = s.speakers.subscribe(sseBuffer)
-		defer stopSpeakers()
-	}
-	var councils <-chan councilEvent // nil without council sessions
-	if s.council != nil {
-		var stop func()
-		councils, stop = s.councils.subscribe(sseBuffer)
-		defer stop()
-	}
-	changes, stopChanges := s.bookingChanges.subscribe(sseBuffer)
-	defer stopChanges()
-	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
-	send := func(write func() error) bool {
-		_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
-		return write() == nil && rc.Flush() == nil
+	st := &sseStream{room: room, done: make(chan struct{})}
+	cleanup = append(cleanup, func() { s.removeStream(st) })
+	if panel != "" {
+		cleanup = append(cleanup, s.panels.watch(panel, st.end))
+		if !s.accounts.PanelAlive(panel) {
+			done()
+			return errStalePanel // revoked between authentication and watch
+		}
 	}
-	w.WriteHeader(http.StatusOK)
-	if !send(func() error { _, err := fmt.Fprint(w, ": kogge events\nretry: 3000\n\n"); return err }) {
+	rc := http.NewResponseController(w)
+	var conn net.Conn
+	if r.ProtoMajor == 1 && r.ProtoMinor >= 1 && r.Method == http.MethodGet {
+		head := sseHead(h)
+		if conn, _, err = rc.Hijack(); err == nil {
+			// The server's read and write deadlines stay on a hijacked
+			// connection: the stream keeps neither.
+			_ = conn.SetDeadline(time.Now().Add(sseWriteTimeout))
+			_, err = conn.Write(head)
+			_ = conn.SetDeadline(time.Time{})
+			st.mu.Lock()
+			st.conn = conn
+			ended := st.ended // revoked meanwhile
+			st.mu.Unlock()
+			if err != nil || ended {
+				conn.Close()
+				done()
+				return nil
+			}
+		} else {
+			conn = nil // not hijackable (a test's recorder): write through w
+		}
+	}
+	if conn == nil {
+		st.wake = make(chan struct{}, 1)
+	}
+	if !s.addStream(st) {
+		st.end()
+		done()
 		return nil
 	}
-	tick := time.NewTicker(sseKeepAlive)
-	defer tick.Stop()
+	if conn != nil {
+		go func() {
+			// The client sends nothing more: a read returns when it
+			// goes (or when end closes the connection).
+			buf := make([]byte, 16)
+			for {
+				if _, err := conn.Read(buf); err != nil {
+					break
+				}
+			}
+			st.end()
+			done()
+		}()
+		return nil
+	}
+	defer done()
+	defer st.end()
+	send := func(frames ...[]byte) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+		for _, f := range frames {
+			if _, err := w.Write(f); err != nil {
+				return false
+			}
+		}
+		return rc.Flush() == nil
+	}
+	w.WriteHeader(http.StatusOK)
+	if !send([]byte(sseOpening)) {
+		return nil
+	}
 	for {
 		select {
-		case ev, ok := <-ch:
-			if !ok {
+		case <-st.wake:
+			if !send(st.take()...) {
 				return nil
 			}
-			if !send(func() error { return writeEvent(w, ev) }) {
-				return nil
-			}
-		case st := <-devices:
-			r, dev, _ := strings.Cut(st.ID, "/")
-			if room != "" && r != room {
-				continue
-			}
-			st.ID = dev
-			if !send(func() error { return writeJSONEvent(w, "device", deviceEvent{Room: r, Status: st}) }) {
-				return nil
-			}
-		case sc := <-scenes:
-			if (room == "" || sc.Room == room) && !send(func() error { return writeJSONEvent(w, "scene", sc) }) {
-				return nil
-			}
-		case q := <-queues:
-			if room != "" && q.Room != room {
-				continue
-			}
-			if !send(func() error { return writeJSONEvent(w, "queue", q) }) {
-				return nil
-			}
-		case sp := <-speakers:
-			if room != "" && sp.Room != room {
-				continue
-			}
-			if !send(func() error { return writeJSONEvent(w, "speaker", sp) }) {
-				return nil
-			}
-		case cv := <-councils:
-			if room != "" && cv.Room != room {
-				continue
-			}
-			if !send(func() error { return writeJSONEvent(w, "council", cv) }) {
-				return nil
-			}
-		case b := <-changes:
-			if room != "" && b.Room != room {
-				continue
-			}
-			if !send(func() error { return writeJSONEvent(w, "booking", b) }) {
-				return nil
-			}
-		case <-tick.C:
-			if !send(func() error { _, err := fmt.Fprint(w, ": keep-alive\n\n"); return err }) {
-				return nil
-			}
+		case <-st.done:
+			return nil
 		case <-r.Context().Done():
-			return nil
-		case <-s.streamsDone():
-			return nil
-		case <-stop:
 			return nil
 		}
 	}
 }
 
-func writeEvent(w http.ResponseWriter, ev timeline.Event) error {
-	return writeJSONEvent(w, string(ev.Kind), ev)
+// sseOpening starts every stream: a comment, and the client's reconnect
+// delay.
+const sseOpening = ": kogge events\nretry: 3000\n\n"
+
+// sseHead is the response head of a hijacked stream with its opening
+// as the first chunk: the connection closes when the stream ends.
+func sseHead(h http.Header) []byte {
+	var b bytes.Buffer
+	b.WriteString("HTTP/1.1 200 OK\r\n")
+	_ = h.Write(&b)
+	b.WriteString("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+	b.Write(chunk([][]byte{[]byte(sseOpening)}))
+	return b.Bytes()
 }
 
 // deviceEvent is a device's new health or state on the events stream.
 type deviceEvent struct {
 	Room string `json:"room"`
 	av.Status
-}
-
-func writeJSONEvent(w http.ResponseWriter, name string, v any) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data)
-	return err
 }
 
 // streamsDone is closed when the daemon shuts down, so that open streams

@@ -414,16 +414,11 @@ func (s *server) panelEvents(w http.ResponseWriter, r *http.Request, c *caller) 
 	if err != nil {
 		return err
 	}
-	var stop <-chan struct{}
+	panel := ""
 	if c.panel != nil {
-		var unwatch func()
-		stop, unwatch = s.panels.watch(c.panel.ID)
-		defer unwatch()
-		if !s.accounts.PanelAlive(c.panel.ID) {
-			return errStalePanel // revoked between authentication and watch
-		}
+		panel = c.panel.ID // the stream ends when it is revoked
 	}
-	return s.stream(w, r, c, room.ID, stop)
+	return s.stream(w, r, c, room.ID, panel)
 }
 
 // panelPresence answers PUT /panel/{room}/council/members/{mid}/presence

@@ -9,22 +9,23 @@ import "sync"
 // once. The zero value is ready.
 type panelStreams struct {
 	mu sync.Mutex
-	m  map[string]map[chan struct{}]struct{}
+	m  map[string]map[*func()]struct{}
 }
 
-// watch returns a channel closed when panel id is revoked.
-func (ps *panelStreams) watch(id string) (<-chan struct{}, func()) {
-	ch := make(chan struct{})
+// watch has end called when panel id is revoked (a stream holds no
+// goroutine to wait for it); unwatch forgets it.
+func (ps *panelStreams) watch(id string, end func()) (unwatch func()) {
+	ch := &end
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
 	if ps.m == nil {
-		ps.m = map[string]map[chan struct{}]struct{}{}
+		ps.m = map[string]map[*func()]struct{}{}
 	}
 	if ps.m[id] == nil {
-		ps.m[id] = map[chan struct{}]struct{}{}
+		ps.m[id] = map[*func()]struct{}{}
 	}
 	ps.m[id][ch] = struct{}{}
-	return ch, func() {
+	return func() {
 		ps.mu.Lock()
 		defer ps.mu.Unlock()
 		if _, ok := ps.m[id][ch]; ok {
@@ -39,8 +40,8 @@ func (ps *panelStreams) watch(id string) (<-chan struct{}, func()) {
 func (ps *panelStreams) revoke(id string) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	for ch := range ps.m[id] {
-		close(ch)
+	for end := range ps.m[id] {
+		(*end)()
 	}
 	delete(ps.m, id)
 }

@@ -78,6 +78,8 @@ type server struct {
 	goToAuthorize func(ctx context.Context, organizer, code string) error
 	// streams counts the open event streams of each login.
 	streams streamCounts
+	// sse is the open event streams and their one fan-out (sse_hub.go).
+	sse sseHub
 	// reportProviders are the providers as the utilisation report sees
 	// them (pools and yearly costs).
 	reportProviders []usage.Provider

@@ -1,0 +1,193 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/store"
+)
+
+// The booking API end to end: `clients` goroutines POST /api/v1/bookings
+// with the bench user's session cookie over keep-alive connections to the
+// in-process server (handler, booking service, store with fsync), every
+// booking in a slot of its own. Beside it, in the same repetition, the
+// same count of creates straight into a fresh store from as many
+// goroutines: the store-level rate the issue's target is a share of.
+
+type bookingRun struct {
+	rate      float64
+	latencies []time.Duration // API only
+}
+
+func reportBookings(clients, creates, reps int) error {
+	var api, direct, p50, p99 []float64
+	for rep := range reps {
+		fmt.Fprintf(os.Stderr, "bookings: repetition %d of %d, %d clients, %d creates\n", rep+1, reps, clients, creates)
+		// Alternate which goes first: the machine's load drifts.
+		var a, d bookingRun
+		var err error
+		if rep%2 == 0 {
+			if a, err = apiCreates(clients, creates); err == nil {
+				d, err = storeCreates(clients, creates)
+			}
+		} else {
+			if d, err = storeCreates(clients, creates); err == nil {
+				a, err = apiCreates(clients, creates)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		api, direct = append(api, a.rate), append(direct, d.rate)
+		p50 = append(p50, ms(quantile(a.latencies, 0.5)))
+		p99 = append(p99, ms(quantile(a.latencies, 0.99)))
+	}
+	ratios := make([]float64, len(api))
+	for i := range api {
+		ratios[i] = api[i] / direct[i]
+	}
+	fmt.Printf("\nbookings, %d clients, %d creates per run, medians of %d:\n\n", clients, creates, reps)
+	fmt.Println("| path | creates/s | p50 | p99 |")
+	fmt.Println("|---|---:|---:|---:|")
+	fmt.Printf("| POST /api/v1/bookings (session, HTTP/1.1 keep-alive) | %.0f | %.1f ms | %.1f ms |\n", median(api), median(p50), median(p99))
+	fmt.Printf("| Store.Create, same run | %.0f | | |\n", median(direct))
+	fmt.Printf("| API / store | **%.2f** (%.2f–%.2f) | | |\n", median(ratios), slices.Min(ratios), slices.Max(ratios))
+	return nil
+}
+
+// slotBookingAt is booking i: room i%3, the (i/3)-th two-hour slot from
+// base (weekdays 08:00–18:00 in Berlin, the demo rooms' hours).
+func slotBookingAt(roomIDs []string, base time.Time, i int) rooms.Booking {
+	k := i / len(roomIDs)
+	day := base
+	for n := k / 5; ; day = day.AddDate(0, 0, 1) {
+		if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+			continue
+		}
+		if n == 0 {
+			break
+		}
+		n--
+	}
+	start := day.Add(time.Duration(8+2*(k%5)) * time.Hour)
+	return rooms.Booking{Room: roomIDs[i%len(roomIDs)], Title: fmt.Sprintf("Ausschuss für Stadtentwicklung, Sitzung %d", i),
+		Kind: rooms.KindMeeting, Organizer: "Amt 10", Start: start, End: start.Add(time.Hour), Status: rooms.StatusConfirmed,
+		Notes: "Beamer, Mikrofone"}
+}
+
+// benchBase is midnight in Berlin two days ahead.
+func benchBase() time.Time {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		berlin = time.UTC
+	}
+	y, m, d := time.Now().In(berlin).AddDate(0, 0, 2).Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, berlin)
+}
+
+func apiCreates(clients, creates int) (bookingRun, error) {
+	dir, err := os.MkdirTemp("", "httpload-api-")
+	if err != nil {
+		return bookingRun{}, err
+	}
+	defer os.RemoveAll(dir)
+	e, err := startEnv(dir, 10)
+	if err != nil {
+		return bookingRun{}, err
+	}
+	defer e.stop()
+	cookie, err := login(e.url)
+	if err != nil {
+		return bookingRun{}, err
+	}
+	var roomIDs []string
+	for _, r := range e.cat.All()[:3] {
+		roomIDs = append(roomIDs, r.ID)
+	}
+	base := benchBase()
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	lat := make([]time.Duration, creates)
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < creates; i = int(next.Add(1) - 1) {
+				b := slotBookingAt(roomIDs, base, i)
+				body, _ := json.Marshal(map[string]any{"room": b.Room, "title": b.Title, "kind": b.Kind, "organizer": b.Organizer,
+					"start": b.Start.Format(time.RFC3339), "end": b.End.Format(time.RFC3339), "notes": b.Notes})
+				req, _ := http.NewRequest("POST", e.url+"/api/v1/bookings", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Cookie", cookie)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err == nil {
+					msg, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusCreated {
+						err = fmt.Errorf("booking %d: %s: %s", i, resp.Status, msg)
+					}
+				}
+				lat[i] = time.Since(t0)
+				if err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if firstErr != nil {
+		return bookingRun{}, firstErr
+	}
+	slices.Sort(lat)
+	return bookingRun{rate: float64(creates) / elapsed.Seconds(), latencies: lat}, nil
+}
+
+func storeCreates(clients, creates int) (bookingRun, error) {
+	dir, err := os.MkdirTemp("", "httpload-store-")
+	if err != nil {
+		return bookingRun{}, err
+	}
+	defer os.RemoveAll(dir)
+	st, err := store.Open(filepath.Join(dir, "kogge.db"), store.Options{})
+	if err != nil {
+		return bookingRun{}, err
+	}
+	defer st.Close()
+	roomIDs := []string{"a", "b", "c"}
+	base := benchBase()
+	var next atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range clients {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < creates; i = int(next.Add(1) - 1) {
+				if _, err := st.Create(slotBookingAt(roomIDs, base, i), "bench"); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	return bookingRun{rate: float64(creates) / elapsed.Seconds()}, firstErr
+}
