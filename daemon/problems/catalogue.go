@@ -135,7 +135,7 @@ var texts = map[string]Text{
 	"not-ready.meetings":      {"Die Videokonferenzen laufen gerade nicht.", "Meetings are not running."},
 	"damaged-record":          {"Gespeicherte Daten dazu sind beschädigt; nichts wurde geändert. Bitte verständigen Sie die Administration: Sie findet den Datensatz ({record}) mit „kogge check-db“.", "The stored data for this is damaged; nothing was changed. Please tell the administrator, who can find the record ({record}) with `kogge check-db`."},
 	"disk-full":               {"Die Festplatte des Servers ist voll; nichts wurde gespeichert. Bitte verständigen Sie die IT und versuchen Sie es später noch einmal.", "The server's disk is full; nothing was saved. Please tell IT and try again later."},
-	"store-unavailable":       {"Die Datenbank der Raumverwaltung ist gerade nicht erreichbar; nichts wurde gespeichert. Bitte versuchen Sie es in einer Minute noch einmal.", "The room booking database cannot be reached right now; nothing was saved. Please try again in a minute."},
+	"store-unavailable":       {"Die Datenbank der Raumverwaltung ist gerade nicht erreichbar, die Änderung wurde nicht bestätigt. Bitte sehen Sie in einer Minute nach, ob sie angekommen ist, und versuchen Sie es sonst noch einmal.", "The room booking database cannot be reached right now and the change was not confirmed. Please check in a minute whether it arrived, and try again if not."},
 
 	// --- bookings
 	"not-found":                  {"Diese Buchung gibt es nicht (mehr).", "There is no such booking."},

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -68,11 +69,32 @@ func New(o Options) *Replicator {
 // ErrUnavailable wraps failures to reach a quorum of the cluster.
 var ErrUnavailable = errors.New("the etcd cluster cannot be reached")
 
+// retryPause paces a write's attempts while the cluster elects a leader.
+const retryPause = 100 * time.Millisecond
+
+// notProposed says err left the write unproposed: no leader, or no member
+// reached. A timeout after the proposal is not such an error (the write
+// may still commit).
+func notProposed(err error) bool {
+	if errors.Is(err, rpctypes.ErrNoLeader) || errors.Is(err, rpctypes.ErrGRPCNoLeader) {
+		return true
+	}
+	ee, isEtcd := errors.AsType[rpctypes.EtcdError](err)
+	if isEtcd {
+		return ee.Error() == rpctypes.ErrNoLeader.Error()
+	}
+	return status.Code(err) == codes.Unavailable
+}
+
 // unavailable wraps err in ErrUnavailable when it says the cluster could
 // not answer (no quorum, no member reachable, out of time); other errors
 // (a request etcd refuses) are returned as they are.
 func unavailable(err error) error {
-	switch status.Code(err) {
+	code := status.Code(err)
+	if ee, ok := errors.AsType[rpctypes.EtcdError](err); ok {
+		code = ee.Code() // the client turns the server's status into its own error
+	}
+	switch code {
 	case codes.Unavailable, codes.DeadlineExceeded, codes.Canceled:
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
@@ -89,11 +111,27 @@ func (r *Replicator) Commit(ctx context.Context, base int64, muts []kv.Mutation,
 		return 0, err
 	}
 	ops = append(ops, clientv3.OpPut(r.l.log(), string(meta)))
-	resp, err := r.c.Txn(ctx).
-		If(clientv3.Compare(clientv3.ModRevision(r.l.log()), "=", base)).
-		Then(ops...).
-		Else(clientv3.OpGet(r.l.log())).
-		Commit()
+	// Without a leader the member refuses at once instead of proposing a
+	// write that might still commit after the caller was told it failed;
+	// a refusal like that (or a member that cannot be reached) proposed
+	// nothing, so it is tried again until ctx ends: an election after a
+	// member died takes about a second.
+	var resp *clientv3.TxnResponse
+	for {
+		resp, err = r.c.Txn(clientv3.WithRequireLeader(ctx)).
+			If(clientv3.Compare(clientv3.ModRevision(r.l.log()), "=", base)).
+			Then(ops...).
+			Else(clientv3.OpGet(r.l.log())).
+			Commit()
+		if err == nil || !notProposed(err) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return 0, unavailable(err)
+		case <-time.After(retryPause):
+		}
+	}
 	if err != nil {
 		return 0, unavailable(err)
 	}
