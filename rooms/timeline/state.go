@@ -12,19 +12,19 @@ type state struct {
 	t        *Timeline
 	q        queue
 	recs     records
-	bookings map[string]int32 // every booking with an instant queued: its record
+	bookings index // every booking with an instant queued: its record
 	scratch  []instant
 }
 
 func newState(t *Timeline) *state {
-	s := &state{t: t, bookings: make(map[string]int32), scratch: make([]instant, 0, numKinds)}
+	s := &state{t: t, scratch: make([]instant, 0, numKinds)}
 	s.q.recs = &s.recs
 	return s
 }
 
 // find returns the record of the booking id, nil if it is not tracked.
 func (s *state) find(id string) *tracked {
-	if i, ok := s.bookings[id]; ok {
+	if i, ok := s.bookings.get(id); ok {
 		return s.recs.at(i)
 	}
 	return nil
@@ -51,8 +51,8 @@ type rebuilding struct {
 }
 
 func (s *state) startRebuild(hint int, now time.Time) *rebuilding {
-	s.q.es = make([]entry, 0, hint*5) // five instants a booking, six with check-in
-	s.bookings = make(map[string]int32, hint)
+	s.q.es = make([]entry, 0, hint*numKinds) // five instants a booking, six with check-in: never regrown
+	s.bookings.reserve(hint)
 	s.recs.chunks = make([][]tracked, 0, (hint+recChunk-1)/recChunk)
 	return &rebuilding{s: s, now: now}
 }
@@ -64,14 +64,14 @@ func (r *rebuilding) add(bk *rooms.Booking) {
 		return
 	}
 	b := slim(bk)
-	if _, ok := s.bookings[b.ID]; ok {
+	tr := s.recs.alloc(b)
+	if !s.bookings.put(b.ID, tr.rec) {
 		// Undoing the first copy's queued items would cost more than
 		// this store bug deserves; the next Changed corrects it.
 		s.t.log.Warn("timeline: store listed a booking twice; keeping the first", "booking", b.ID)
+		s.recs.release(tr)
 		return
 	}
-	tr := s.recs.alloc(b)
-	s.bookings[b.ID] = tr.rec
 	for _, in := range instants(&tr.b, s.t.roomOf(b.Room), s.scratch) {
 		if !in.at.Before(now) {
 			s.q.push(tr, in.slot, in.at.UnixNano())
@@ -116,7 +116,7 @@ func (s *state) changed(b rooms.Booking, now time.Time) {
 			return // nothing left to fire
 		}
 		tr = s.recs.alloc(slim(&b))
-		s.bookings[b.ID] = tr.rec
+		s.bookings.put(b.ID, tr.rec)
 	} else {
 		if b.Version < tr.b.Version {
 			s.t.log.Debug("timeline: ignoring stale change", "booking", b.ID,
@@ -166,7 +166,7 @@ func (s *state) unschedule(tr *tracked) {
 // settle forgets a booking with nothing left in the queue.
 func (s *state) settle(tr *tracked) {
 	if !tr.queued() && s.find(tr.b.ID) == tr {
-		delete(s.bookings, tr.b.ID)
+		s.bookings.del(tr.b.ID)
 		s.recs.release(tr)
 	}
 }
@@ -260,13 +260,16 @@ func (s *state) resync(now time.Time) {
 	// A booking the store no longer lists as pending was cancelled,
 	// released or ended meanwhile. Ended ones we keep: their teardown is
 	// still ahead and Pending does not list ended bookings.
-	for id, i := range s.bookings {
+	var gone []*tracked
+	s.bookings.each(func(id string, i int32) {
 		if _, ok := seen[id]; !ok && s.recs.at(i).b.Status != rooms.StatusEnded {
-			tr := s.recs.at(i)
-			s.unschedule(tr)
-			delete(s.bookings, id)
-			s.recs.release(tr)
+			gone = append(gone, s.recs.at(i))
 		}
+	})
+	for _, tr := range gone {
+		s.unschedule(tr)
+		s.bookings.del(tr.b.ID)
+		s.recs.release(tr)
 	}
 }
 

@@ -172,7 +172,7 @@ func (t *Timeline) Run(ctx context.Context) error {
 	if err := t.rebuild(s, now); err != nil {
 		return fmt.Errorf("timeline: rebuild: %w", err)
 	}
-	t.log.Info("timeline rebuilt", "bookings", len(s.bookings), "queued", s.q.len(), "took", time.Since(now).Round(time.Millisecond))
+	t.log.Info("timeline rebuilt", "bookings", s.bookings.len(), "queued", s.q.len(), "took", time.Since(now).Round(time.Millisecond))
 	t.rebuilt.Store(true)
 	t.settle()
 
