@@ -202,6 +202,13 @@ type decoder struct {
 func (d *decoder) fail() { d.err, d.buf = errCorruptBooking, nil }
 
 func (d *decoder) uvarint() uint64 {
+	if len(d.buf) > 0 && d.buf[0] < 0x80 {
+		// One byte: every string length below 128, every version below
+		// 128, the nanoseconds of a whole second. Most of a record.
+		v := uint64(d.buf[0])
+		d.buf = d.buf[1:]
+		return v
+	}
 	v, n := binary.Uvarint(d.buf)
 	if n <= 0 {
 		d.fail()
