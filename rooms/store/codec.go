@@ -109,29 +109,38 @@ func decodeBooking(v []byte, b *rooms.Booking) error {
 	return decodeInto(v, b, nil)
 }
 
-// decodeInto decodes all of v into b, or, with roomNames != nil, for the
-// timeline's rebuild (PendingTimed): it still reads and checks the whole
-// record but keeps only ID, Room, Status, the times, the buffers, the
-// flags, ExpectedRemote and Version; the other strings are skipped without
-// being copied, and roomNames holds the room names seen so far, so that
-// 100,000 bookings in 200 rooms share 200 strings.
-func decodeInto(v []byte, b *rooms.Booking, roomNames map[string]string) error {
+// timedNames is what the timeline's rebuild (EachPendingTimed) shares
+// between the records it decodes: the room names seen so far, so that
+// 100,000 bookings in 200 rooms share 200 strings, and the ID the record
+// is expected to carry (its key's text, a piece of one string made for
+// all keys), so that no ID is copied on its own.
+type timedNames struct {
+	rooms map[string]string
+	id    string
+}
+
+// decodeInto decodes all of v into b, or, with tn != nil, for the
+// timeline's rebuild: it still reads and checks the whole record but keeps
+// only ID, Room, Status, Start, End, the buffers, the flags, ExpectedRemote
+// and Version; the other strings are skipped without being copied, and
+// Created and Updated are checked but left zero.
+func decodeInto(v []byte, b *rooms.Booking, tn *timedNames) error {
 	if len(v) == 0 || v[0] < codecV1 || v[0] > codecV5 {
 		return fmt.Errorf("%w: unknown format", errCorruptBooking)
 	}
 	format := v[0]
 	*b = rooms.Booking{} // an older record must not leave the new fields as they were
-	d := decoder{buf: v[1:], skip: roomNames != nil}
-	b.ID = d.keep()
-	if roomNames != nil {
-		b.Room = d.intern(roomNames)
+	d := decoder{buf: v[1:], skip: tn != nil}
+	if tn != nil {
+		b.ID = tn.shared(d.bytes())
+		b.Room = d.intern(tn.rooms)
 	} else {
-		b.Room = d.string()
+		b.ID, b.Room = d.keep(), d.string()
 	}
 	b.Title = d.string()
 	b.Kind = rooms.Kind(d.string())
 	b.Organizer, b.Committee = d.string(), d.string()
-	if roomNames != nil {
+	if tn != nil {
 		b.Status = knownStatus(d.bytes())
 	} else {
 		b.Status = rooms.Status(d.string())
@@ -146,7 +155,13 @@ func decodeInto(v []byte, b *rooms.Booking, roomNames map[string]string) error {
 	if format >= codecV4 {
 		b.Contact = d.string()
 	}
-	b.Start, b.End, b.Created, b.Updated = d.instant(), d.instant(), d.instant(), d.instant()
+	b.Start, b.End = d.instant(), d.instant()
+	if tn != nil {
+		d.skipInstant()
+		d.skipInstant()
+	} else {
+		b.Created, b.Updated = d.instant(), d.instant()
+	}
 	b.Setup, b.Teardown = time.Duration(d.varint()), time.Duration(d.varint())
 	flags := d.byte()
 	known := byte(flagsV1)
@@ -187,6 +202,13 @@ type decoder struct {
 func (d *decoder) fail() { d.err, d.buf = errCorruptBooking, nil }
 
 func (d *decoder) uvarint() uint64 {
+	if len(d.buf) > 0 && d.buf[0] < 0x80 {
+		// One byte: every string length below 128, every version below
+		// 128, the nanoseconds of a whole second. Most of a record.
+		v := uint64(d.buf[0])
+		d.buf = d.buf[1:]
+		return v
+	}
 	v, n := binary.Uvarint(d.buf)
 	if n <= 0 {
 		d.fail()
@@ -228,6 +250,14 @@ func (d *decoder) bytes() []byte {
 	return s
 }
 
+// shared is v as a string: tn.id when they are equal (no copy), else a copy.
+func (tn *timedNames) shared(v []byte) string {
+	if string(v) == tn.id {
+		return tn.id
+	}
+	return string(v)
+}
+
 // intern reads a string, copying it only the first time it is seen.
 func (d *decoder) intern(seen map[string]string) string {
 	v := d.bytes()
@@ -258,6 +288,14 @@ func (d *decoder) byte() byte {
 	c := d.buf[0]
 	d.buf = d.buf[1:]
 	return c
+}
+
+// skipInstant checks an instant without making a time.Time of it.
+func (d *decoder) skipInstant() {
+	d.varint()
+	if d.uvarint() >= 1e9 {
+		d.fail()
+	}
 }
 
 // instant reads what appendInstant wrote, as a UTC time.

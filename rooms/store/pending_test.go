@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -227,7 +229,7 @@ func TestCountersFollowTransitions(t *testing.T) {
 }
 
 // EachPendingTimed lists what Pending lists, with the fields the timeline
-// reads equal and the texts left out.
+// reads equal and the texts and Created/Updated left out.
 func TestEachPendingTimed(t *testing.T) {
 	s := MustOpen(t)
 	for i := range 20 {
@@ -254,10 +256,33 @@ func TestEachPendingTimed(t *testing.T) {
 	slices.SortFunc(timed, func(a, b rooms.Booking) int { return a.Start.Compare(b.Start) })
 	for i, f := range full {
 		want := rooms.Booking{ID: f.ID, Room: f.Room, Status: f.Status, Start: f.Start, End: f.End, Setup: f.Setup,
-			Teardown: f.Teardown, CheckinRequired: f.CheckinRequired, Version: f.Version, Created: f.Created,
-			Updated: f.Updated, Hybrid: f.Hybrid}
+			Teardown: f.Teardown, CheckinRequired: f.CheckinRequired, Version: f.Version, Hybrid: f.Hybrid}
 		if timed[i] != want {
 			t.Errorf("booking %d:\n got %+v\nwant %+v", i, timed[i], want)
+		}
+	}
+}
+
+// sortIDs orders ids as their bytes compare, with a shared prefix (ids
+// made close in time), duplicates and the extremes among them.
+func TestSortIDs(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 1000} {
+		ids := make([]pendingID, n)
+		for i := range ids {
+			ids[i] = pendingID{0x0190_0000_0000_0000 | rand.Uint64()>>24, rand.Uint64()}
+		}
+		if n > 2 {
+			ids[1] = ids[0]
+			ids[2] = pendingID{^uint64(0), ^uint64(0)}
+		}
+		want := slices.Clone(ids)
+		slices.SortFunc(want, func(a, b pendingID) int {
+			x, y := a.ulid(), b.ulid()
+			return bytes.Compare(x[:], y[:])
+		})
+		sortIDs(ids)
+		if !slices.Equal(ids, want) {
+			t.Errorf("%d ids: sorted wrongly", n)
 		}
 	}
 }

@@ -75,12 +75,12 @@ type due struct {
 
 // compareDue orders instants fired outside the queue as the queue would.
 func compareDue(a, b due) int {
-	x := item{at: a.at.UnixNano(), slot: uint8(a.slot), booking: a.tr.b.ID}
-	y := item{at: b.at.UnixNano(), slot: uint8(b.slot), booking: b.tr.b.ID}
+	x, xs := a.at.UnixNano(), uint8(a.slot)
+	y, ys := b.at.UnixNano(), uint8(b.slot)
 	switch {
-	case x.before(&y):
+	case earlier(x, xs, a.tr.b.ID, y, ys, b.tr.b.ID):
 		return -1
-	case y.before(&x):
+	case earlier(y, ys, b.tr.b.ID, x, xs, a.tr.b.ID):
 		return 1
 	}
 	return 0

@@ -1,17 +1,14 @@
 package timeline
 
 import (
-	"container/heap"
 	"time"
-
-	"github.com/kogge-project/kogge/rooms"
 )
 
 // endWarningLead is how long before the end the end warning fires.
 const endWarningLead = 5 * time.Minute
 
 // The kinds in the order of a booking's life; the index of a kind in this
-// list is its slot in tracked.slots and its bit in tracked.done.
+// list is its slot in tracked.pos and its bit in tracked.done.
 var lifecycle = [numKinds]Kind{Prep, Start, NoShow, EndWarning, End, Teardown}
 
 const (
@@ -31,136 +28,141 @@ const (
 // end_warning < end < teardown).
 var tieRank = [numKinds]uint8{3, 4, 5, 0, 1, 2} // indexed by lifecycle slot
 
-// item is one queued instant. It lives inside its booking's tracked record
-// (one allocation per booking, not per instant) and knows its heap index so
-// that a change removes it at once: Len stays honest and a booking moved a
-// hundred times does not leave a hundred stale entries behind.
-type item struct {
-	at      int64 // UnixNano: compared a million times per rebuild, and no pointer for the GC
-	slot    uint8
-	booking string
-	version uint64
-	index   int // position in the queue, -1 when not queued
-}
-
-func (it *item) before(o *item) bool {
-	if it.at != o.at {
-		return it.at < o.at
+// earlier orders two instants: by time, then tieRank, then booking id.
+func earlier(at int64, slot uint8, id string, oat int64, oslot uint8, oid string) bool {
+	if at != oat {
+		return at < oat
 	}
-	if tieRank[it.slot] != tieRank[o.slot] {
-		return tieRank[it.slot] < tieRank[o.slot]
+	if tieRank[slot] != tieRank[oslot] {
+		return tieRank[slot] < tieRank[oslot]
 	}
-	return it.booking < o.booking
+	return id < oid
 }
 
-// queue is a min-heap of items (container/heap).
-type queue []*item
-
-func (q queue) Len() int           { return len(q) }
-func (q queue) Less(i, j int) bool { return q[i].before(q[j]) }
-func (q queue) Swap(i, j int) {
-	q[i], q[j] = q[j], q[i]
-	q[i].index = i
-	q[j].index = j
-}
-func (q *queue) Push(x any) {
-	it := x.(*item)
-	it.index = len(*q)
-	*q = append(*q, it)
-}
-func (q *queue) Pop() any {
-	old := *q
-	it := old[len(old)-1]
-	old[len(old)-1] = nil
-	it.index = -1
-	*q = old[:len(old)-1]
-	return it
+// entry is one queued instant: when, whose (an index into the records)
+// and which. It holds no pointer, so the GC never looks into a queue of
+// half a million entries, and the heap compares within one flat array;
+// only instants due together in the same rank look up their bookings' ids.
+type entry struct {
+	at   int64 // UnixNano
+	rec  int32
+	slot uint8
+	rank uint8 // tieRank[slot]
 }
 
-func (q *queue) add(it *item)    { heap.Push(q, it) }
-func (q *queue) remove(it *item) { heap.Remove(q, it.index) }
-
-// booked is the part of a booking the timeline needs. Keeping only this,
-// not the whole rooms.Booking, halves what a rebuild of 100k bookings
-// allocates and gives the GC a third of the pointers to scan.
-type booked struct {
-	ID, Room        string
-	Start, End      time.Time
-	Teardown        time.Duration
-	Status          rooms.Status
-	CheckinRequired bool
-	Version         uint64
+// queue is a min-heap of entries. Each booking's record knows where its
+// entries are (tracked.pos), so that a change removes them at once: Len
+// stays honest and a booking moved a hundred times does not leave a
+// hundred stale entries behind.
+type queue struct {
+	es   []entry
+	recs *records
 }
 
-func slim(b *rooms.Booking) booked {
-	return booked{ID: b.ID, Room: b.Room, Start: b.Start, End: b.End, Teardown: b.Teardown,
-		Status: b.Status, CheckinRequired: b.CheckinRequired, Version: b.Version}
+func (q *queue) len() int { return len(q.es) }
+
+func (q *queue) less(i, j int) bool {
+	a, b := &q.es[i], &q.es[j]
+	if a.at != b.at {
+		return a.at < b.at
+	}
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	return q.recs.at(a.rec).b.ID < q.recs.at(b.rec).b.ID
 }
 
-// tracked is the timeline's view of one booking: the last version it saw,
-// which kinds were already handled (fired or deliberately skipped), and the
-// slots of its queued instants.
-type tracked struct {
-	b     booked
-	done  uint8 // bit per lifecycle slot
-	slots [numKinds]item
-}
-
-func newTracked(b booked) *tracked {
-	tr := &tracked{}
-	initTracked(tr, b)
-	return tr
-}
-
-func initTracked(tr *tracked, b booked) {
-	tr.b = b
-	for i := range tr.slots {
-		tr.slots[i] = item{slot: uint8(i), booking: b.ID, index: -1}
+// swap exchanges two entries; with track set it updates their records'
+// positions (init leaves that to one pass at the end).
+func (q *queue) swap(i, j int, track bool) {
+	q.es[i], q.es[j] = q.es[j], q.es[i]
+	if track {
+		q.place(i)
+		q.place(j)
 	}
 }
 
-func (tr *tracked) isDone(slot int) bool { return tr.done&(1<<slot) != 0 }
-func (tr *tracked) markDone(slot int)    { tr.done |= 1 << slot }
+// place tells entry i's record where the entry is.
+func (q *queue) place(i int) {
+	e := &q.es[i]
+	q.recs.at(e.rec).pos[e.slot] = int32(i)
+}
 
-// queued reports whether any of the booking's instants is still in the queue.
-func (tr *tracked) queued() bool {
-	for i := range tr.slots {
-		if tr.slots[i].index >= 0 {
-			return true
+// push appends an instant of tr without restoring the heap order: the
+// rebuild appends them all, then calls init once (O(n), not n pushes).
+func (q *queue) push(tr *tracked, slot int, at int64) {
+	tr.pos[slot] = int32(len(q.es))
+	q.es = append(q.es, entry{at: at, rec: tr.rec, slot: uint8(slot), rank: tieRank[slot]})
+}
+
+// init orders what push appended.
+func (q *queue) init() {
+	n := len(q.es)
+	for i := n/2 - 1; i >= 0; i-- {
+		q.down(i, n, false)
+	}
+	for i := range q.es {
+		q.place(i)
+	}
+}
+
+func (q *queue) add(tr *tracked, slot int, at int64) {
+	q.push(tr, slot, at)
+	q.up(len(q.es)-1, true)
+}
+
+// remove takes tr's instant in slot out of the queue.
+func (q *queue) remove(tr *tracked, slot int) {
+	i, n := int(tr.pos[slot]), len(q.es)-1
+	if n != i {
+		q.swap(i, n, true)
+		if !q.down(i, n, true) {
+			q.up(i, true)
 		}
 	}
-	return false
+	q.es = q.es[:n]
+	tr.pos[slot] = -1
 }
 
-// instant is one event a booking is due, before it is queued or fired.
-type instant struct {
-	at   time.Time
-	slot int
+// pop removes and returns the earliest entry.
+func (q *queue) pop() entry {
+	n := len(q.es) - 1
+	q.swap(0, n, true)
+	q.down(0, n, true)
+	e := q.es[n]
+	q.es = q.es[:n]
+	q.recs.at(e.rec).pos[e.slot] = -1
+	return e
 }
 
-// instants lists a booking's events in lifecycle order, given its status
-// and its room's settings. A booking that no longer blocks its room has
-// none; an ended one only its end (published once) and teardown.
-func instants(b *booked, room rooms.Room, out []instant) []instant {
-	out = out[:0]
-	if !b.Status.Blocks() {
-		return out
+// up and down are container/heap's, on the entries themselves.
+func (q *queue) up(j int, track bool) {
+	for {
+		i := (j - 1) / 2 // parent
+		if i == j || !q.less(j, i) {
+			break
+		}
+		q.swap(i, j, track)
+		j = i
 	}
-	end, teardown := b.End, b.End.Add(b.Teardown)
-	if b.Status == rooms.StatusEnded {
-		return append(out, instant{end, slotEnd}, instant{teardown, slotTeardown})
+}
+
+func (q *queue) down(i0, n int, track bool) bool {
+	i := i0
+	for {
+		j1 := 2*i + 1
+		if j1 >= n || j1 < 0 { // j1 < 0 after int overflow
+			break
+		}
+		j := j1 // left child
+		if j2 := j1 + 1; j2 < n && q.less(j2, j1) {
+			j = j2 // = 2*i + 2  // right child
+		}
+		if !q.less(j, i) {
+			break
+		}
+		q.swap(i, j, track)
+		i = j
 	}
-	lead, grace := room.PrepLeadOrDefault(), room.CheckinGraceOrDefault()
-	out = append(out, instant{b.Start.Add(-lead), slotPrep}, instant{b.Start, slotStart})
-	// A booking shorter than the grace cannot be released: it is over
-	// before anyone could have been late.
-	if noshow := b.Start.Add(grace); b.CheckinRequired && b.Status != rooms.StatusCheckedIn && noshow.Before(end) {
-		out = append(out, instant{noshow, slotNoShow})
-	}
-	// A booking of five minutes or less gets no warning: it would come
-	// before, or with, the start.
-	if warn := end.Add(-endWarningLead); warn.After(b.Start) {
-		out = append(out, instant{warn, slotEndWarning})
-	}
-	return append(out, instant{end, slotEnd}, instant{teardown, slotTeardown})
+	return i > i0
 }

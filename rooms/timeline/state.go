@@ -1,7 +1,6 @@
 package timeline
 
 import (
-	"container/heap"
 	"slices"
 	"time"
 
@@ -12,17 +11,28 @@ import (
 type state struct {
 	t        *Timeline
 	q        queue
-	bookings map[string]*tracked // every booking with an instant queued
+	recs     records
+	bookings index // every booking with an instant queued: its record
 	scratch  []instant
 }
 
 func newState(t *Timeline) *state {
-	return &state{t: t, bookings: make(map[string]*tracked), scratch: make([]instant, 0, numKinds)}
+	s := &state{t: t, scratch: make([]instant, 0, numKinds)}
+	s.q.recs = &s.recs
+	return s
+}
+
+// find returns the record of the booking id, nil if it is not tracked.
+func (s *state) find(id string) *tracked {
+	if i, ok := s.bookings.get(id); ok {
+		return s.recs.at(i)
+	}
+	return nil
 }
 
 // rebuild fills the queue from the store's pending bookings and applies
 // the restart catch-up rules to instants that passed while the daemon was
-// down. The queue is built in one heap.Init (O(n)), not n pushes.
+// down. The queue is ordered once at the end (O(n)), not by n pushes.
 func (s *state) rebuild(bs []rooms.Booking, now time.Time) {
 	r := s.startRebuild(len(bs), now)
 	for i := range bs {
@@ -38,16 +48,12 @@ type rebuilding struct {
 	now    time.Time
 	missed []due
 	idle   []*tracked // nothing queued: forgotten once their missed events are applied
-	slab   []tracked
 }
 
-// slabSize: trackeds are allocated this many at a time, not one by one
-// (100,000 small allocations were a third of a rebuild).
-const slabSize = 1024
-
 func (s *state) startRebuild(hint int, now time.Time) *rebuilding {
-	s.q = make(queue, 0, hint*5) // five instants a booking, six with check-in
-	s.bookings = make(map[string]*tracked, hint)
+	s.q.es = make([]entry, 0, hint*numKinds) // five instants a booking, six with check-in: never regrown
+	s.bookings.reserve(hint)
+	s.recs.chunks = make([][]tracked, 0, (hint+recChunk-1)/recChunk)
 	return &rebuilding{s: s, now: now}
 }
 
@@ -58,24 +64,17 @@ func (r *rebuilding) add(bk *rooms.Booking) {
 		return
 	}
 	b := slim(bk)
-	if _, ok := s.bookings[b.ID]; ok {
+	tr := s.recs.alloc(b)
+	if !s.bookings.put(b.ID, tr.rec) {
 		// Undoing the first copy's queued items would cost more than
 		// this store bug deserves; the next Changed corrects it.
 		s.t.log.Warn("timeline: store listed a booking twice; keeping the first", "booking", b.ID)
+		s.recs.release(tr)
 		return
 	}
-	if len(r.slab) == 0 {
-		r.slab = make([]tracked, slabSize)
-	}
-	tr := &r.slab[0]
-	r.slab = r.slab[1:]
-	initTracked(tr, b)
-	s.bookings[b.ID] = tr
 	for _, in := range instants(&tr.b, s.t.roomOf(b.Room), s.scratch) {
 		if !in.at.Before(now) {
-			it := &tr.slots[in.slot]
-			it.at, it.version, it.index = in.at.UnixNano(), b.Version, len(s.q)
-			s.q = append(s.q, it)
+			s.q.push(tr, in.slot, in.at.UnixNano())
 			continue
 		}
 		// Every passed kind is decided here, before anything fires,
@@ -97,7 +96,7 @@ func (r *rebuilding) add(bk *rooms.Booking) {
 // finish heaps the queue and fires what was missed, in order.
 func (r *rebuilding) finish() {
 	s := r.s
-	heap.Init(&s.q)
+	s.q.init()
 	slices.SortFunc(r.missed, compareDue)
 	for _, d := range r.missed {
 		s.fire(d, true, r.now)
@@ -111,13 +110,13 @@ func (r *rebuilding) finish() {
 // by the live rules: its queued instants are replaced by those computed
 // from b; instants already past fire at once unless done or ruled out.
 func (s *state) changed(b rooms.Booking, now time.Time) {
-	tr := s.bookings[b.ID]
+	tr := s.find(b.ID)
 	if tr == nil {
 		if !b.Status.Blocks() || !b.OccupiedUntil().After(now) {
 			return // nothing left to fire
 		}
-		tr = newTracked(slim(&b))
-		s.bookings[b.ID] = tr
+		tr = s.recs.alloc(slim(&b))
+		s.bookings.put(b.ID, tr.rec)
 	} else {
 		if b.Version < tr.b.Version {
 			s.t.log.Debug("timeline: ignoring stale change", "booking", b.ID,
@@ -136,9 +135,7 @@ func (s *state) schedule(tr *tracked, now time.Time) {
 	var dues []due
 	for _, in := range instants(&tr.b, s.t.roomOf(tr.b.Room), s.scratch) {
 		if in.at.After(now) {
-			it := &tr.slots[in.slot]
-			it.at, it.version = in.at.UnixNano(), tr.b.Version
-			s.q.add(it)
+			s.q.add(tr, in.slot, in.at.UnixNano())
 			continue
 		}
 		if tr.isDone(in.slot) {
@@ -159,29 +156,30 @@ func (s *state) schedule(tr *tracked, now time.Time) {
 }
 
 func (s *state) unschedule(tr *tracked) {
-	for i := range tr.slots {
-		if it := &tr.slots[i]; it.index >= 0 {
-			s.q.remove(it)
+	for slot, p := range tr.pos {
+		if p >= 0 {
+			s.q.remove(tr, slot)
 		}
 	}
 }
 
 // settle forgets a booking with nothing left in the queue.
 func (s *state) settle(tr *tracked) {
-	if !tr.queued() && s.bookings[tr.b.ID] == tr {
-		delete(s.bookings, tr.b.ID)
+	if !tr.queued() && s.find(tr.b.ID) == tr {
+		s.bookings.del(tr.b.ID)
+		s.recs.release(tr)
 	}
 }
 
 // fireDue fires every queued instant up to now, in queue order.
 func (s *state) fireDue(now time.Time) {
-	for len(s.q) > 0 && s.q[0].at <= now.UnixNano() {
-		it := heap.Pop(&s.q).(*item)
-		tr := s.bookings[it.booking]
-		if tr == nil || it.version != tr.b.Version {
-			continue // unreachable while changes remove items eagerly; kept as a guard
-		}
-		s.fire(due{tr: tr, at: time.Unix(0, it.at).UTC(), slot: int(it.slot), version: it.version}, false, now)
+	// A queued entry is always its booking's current instant: a change
+	// takes the booking's entries out before queueing new ones, and a
+	// record is released only with nothing queued.
+	for len(s.q.es) > 0 && s.q.es[0].at <= now.UnixNano() {
+		e := s.q.pop()
+		tr := s.recs.at(e.rec)
+		s.fire(due{tr: tr, at: time.Unix(0, e.at).UTC(), slot: int(e.slot), version: tr.b.Version}, false, now)
 	}
 }
 
@@ -189,7 +187,7 @@ func (s *state) fireDue(now time.Time) {
 // store; every kind is published unless the change did not happen.
 func (s *state) fire(d due, late bool, now time.Time) {
 	tr := d.tr
-	if s.bookings[tr.b.ID] != tr || tr.b.Version != d.version {
+	if s.find(tr.b.ID) != tr || tr.b.Version != d.version {
 		return // an earlier event of this round changed the booking
 	}
 	tr.markDone(d.slot)
@@ -262,11 +260,16 @@ func (s *state) resync(now time.Time) {
 	// A booking the store no longer lists as pending was cancelled,
 	// released or ended meanwhile. Ended ones we keep: their teardown is
 	// still ahead and Pending does not list ended bookings.
-	for id, tr := range s.bookings {
-		if _, ok := seen[id]; !ok && tr.b.Status != rooms.StatusEnded {
-			s.unschedule(tr)
-			delete(s.bookings, id)
+	var gone []*tracked
+	s.bookings.each(func(id string, i int32) {
+		if _, ok := seen[id]; !ok && s.recs.at(i).b.Status != rooms.StatusEnded {
+			gone = append(gone, s.recs.at(i))
 		}
+	})
+	for _, tr := range gone {
+		s.unschedule(tr)
+		s.bookings.del(tr.b.ID)
+		s.recs.release(tr)
 	}
 }
 
@@ -284,9 +287,9 @@ func (s *state) drainMailbox() {
 
 // arm sets the one timer to the head of the queue.
 func (s *state) arm(timer *time.Timer) {
-	if len(s.q) == 0 {
+	if len(s.q.es) == 0 {
 		timer.Stop()
 		return
 	}
-	timer.Reset(max(0, time.Unix(0, s.q[0].at).Sub(s.t.now())))
+	timer.Reset(max(0, time.Unix(0, s.q.es[0].at).Sub(s.t.now())))
 }

@@ -172,14 +172,15 @@ func (t *Timeline) Run(ctx context.Context) error {
 	if err := t.rebuild(s, now); err != nil {
 		return fmt.Errorf("timeline: rebuild: %w", err)
 	}
-	t.log.Info("timeline rebuilt", "bookings", len(s.bookings), "queued", len(s.q), "took", time.Since(now).Round(time.Millisecond))
+	t.log.Info("timeline rebuilt", "bookings", s.bookings.len(), "queued", s.q.len(), "took", time.Since(now).Round(time.Millisecond))
 	t.rebuilt.Store(true)
 	t.settle()
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
-		t.queued.Store(int64(len(s.q)))
+		s.recs.reclaim() // nothing of the last round holds a record now
+		t.queued.Store(int64(s.q.len()))
 		s.arm(timer)
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,8 @@ package timeline
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -404,6 +406,47 @@ func TestRunStopsOnCancel(t *testing.T) {
 			tl.Changed(booking("x", t0, time.Hour))
 		}
 	})
+}
+
+// A store that lists a booking twice (a store bug) gets the first copy
+// queued once, in order or not, streamed or not, and the second ignored
+// with a warning.
+func TestRebuildKeepsTheFirstOfATwiceListedBooking(t *testing.T) {
+	for _, streamed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("streamed=%v", streamed), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				t0 := time.Now()
+				a := booking("a", t0.Add(time.Hour), time.Hour)
+				b := booking("b", t0.Add(2*time.Hour), time.Hour)
+				moved := a
+				moved.Start, moved.End, moved.Version = a.Start.Add(30*time.Minute), a.End.Add(30*time.Minute), 2
+				st := newFakeStore()
+				st.streamed = streamed
+				// In id order, then a twice more: once after a larger id
+				// and once right after itself.
+				st.pendingFn = func(time.Time) ([]rooms.Booking, error) { return []rooms.Booking{a, b, moved, a}, nil }
+				h := start(t, st, Options{Room: roomsWith(0, 0)})
+				if got, want := h.tl.Len(), 5+5; got != want {
+					t.Errorf("Len = %d, want %d", got, want)
+				}
+				if n := strings.Count(h.logs.String(), "store listed a booking twice"); n != 2 {
+					t.Errorf("%d warnings about the booking listed twice, want 2:\n%s", n, h.logs)
+				}
+				sleepUntil(t0.Add(time.Hour + 30*time.Minute))
+				var starts []string
+				for _, r := range h.events() {
+					if r.Kind == Start {
+						starts = append(starts, r.String())
+					}
+				}
+				// The streamer reverses the list: its first copy of a is a.
+				want := []string{"2000-01-01T01:00 a start confirmed"}
+				if !slices.Equal(starts, want) {
+					t.Errorf("starts %v, want %v", starts, want)
+				}
+			})
+		})
+	}
 }
 
 // A failing rebuild is Run's error.
