@@ -123,13 +123,14 @@ func (c *conn) close(r *Refusal) {
 			// shutdown goodbye (a write under way included).
 			c.kill = time.AfterFunc(c.timing.shutdown, func() { _ = c.ws.NetConn().Close() })
 		}
-		close(c.quit)
 		if r != nil && r.Reason == ReasonSlow {
 			// Drop the slow client now: close the socket, which aborts a
 			// write blocked on its full buffer (a write deadline would
-			// not do: gorilla sets its own before every frame).
+			// not do: gorilla sets its own before every frame). Before
+			// quit, so the writer cannot slip a goodbye in between.
 			_ = c.ws.NetConn().Close()
 		}
+		close(c.quit)
 	})
 }
 
@@ -212,42 +213,39 @@ func (c *conn) flushQueue() {
 	}
 }
 
-// goodbye flushes the queue (not for a slow client), sends closed and the
-// close frame within one write deadline, waits a moment for the client's
-// close frame and closes the socket.
+// goodbye flushes the queue, sends closed and the close frame within one
+// write deadline, waits a moment for the client's close frame and closes
+// the socket. A dropped connection (final nil) and a slow client get no
+// goodbye: the slow one's socket is closed already (PROTOCOL.md), and
+// waiting for its close frame would only hold the writer.
 func (c *conn) goodbye() {
 	defer c.ws.Close()
 	if c.kill != nil {
 		defer c.kill.Stop()
 	}
 	r := c.final
-	if r == nil {
+	if r == nil || r.Reason == ReasonSlow {
 		return
 	}
 	deadline := time.Now().Add(c.timing.write)
-	switch r.Reason {
-	case ReasonSlow:
-		deadline = time.Now().Add(c.timing.close)
-	case ReasonShutdown:
+	if r.Reason == ReasonShutdown {
 		deadline = time.Now().Add(c.timing.shutdown)
 	}
 	_ = c.ws.SetWriteDeadline(deadline)
-	if r.Reason != ReasonSlow {
-	flush:
-		for {
-			select {
-			case msg := <-c.out:
-				if c.ws.WriteMessage(websocket.TextMessage, msg) != nil {
-					return
-				}
-			default:
-				break flush
-			}
-		}
-		if msg := c.takeState(); msg != nil {
+flush:
+	for {
+		select {
+		case msg := <-c.out:
 			if c.ws.WriteMessage(websocket.TextMessage, msg) != nil {
 				return
 			}
+		default:
+			break flush
+		}
+	}
+	if msg := c.takeState(); msg != nil {
+		if c.ws.WriteMessage(websocket.TextMessage, msg) != nil {
+			return
 		}
 	}
 	if c.ws.WriteMessage(websocket.TextMessage, closedMessage(r)) != nil {

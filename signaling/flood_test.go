@@ -1,7 +1,9 @@
 package signaling
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -158,7 +160,7 @@ func TestLobbyGetsNoICEServers(t *testing.T) {
 }
 
 func TestSlowDropIsImmediate(t *testing.T) {
-	c, _ := wsPair(t) // the client reads nothing
+	c, cl := wsPair(t) // the client reads nothing (until the end)
 	c.timing.close = time.Hour
 	c.timing.write = time.Hour
 	big := make([]byte, 1<<20)
@@ -173,5 +175,22 @@ func TestSlowDropIsImmediate(t *testing.T) {
 	case <-c.writerDone:
 	case <-time.After(time.Minute):
 		t.Fatal("slow client not dropped: the writer waits for its write deadline")
+	}
+	// What reached the client ends without a goodbye (PROTOCOL.md): the
+	// socket went before the writer learnt of the close.
+	_ = cl.SetReadDeadline(time.Now().Add(time.Minute))
+	for {
+		_, data, err := cl.ReadMessage()
+		if err != nil {
+			// 1006 is gorilla's word for an end without a close frame.
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) && ce.Code != websocket.CloseAbnormalClosure {
+				t.Fatalf("a slow client got a close frame: %v", err)
+			}
+			return
+		}
+		if bytes.Contains(data, []byte(`"closed"`)) {
+			t.Fatalf("a slow client got %s", data)
+		}
 	}
 }

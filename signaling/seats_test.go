@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
@@ -12,14 +13,37 @@ import (
 type fakeSeats struct {
 	calls chan string
 	fail  bool
+	// hold, if set, keeps Speak from answering until it is closed (or
+	// Speak's ctx ends): a test can see the state between a seat's
+	// switching and the system's answer, which a quick answer would
+	// otherwise replace before it is sent (a connection keeps only the
+	// latest unsent state, PROTOCOL.md).
+	hold chan struct{}
 }
 
 func (f *fakeSeats) Speak(ctx context.Context, seat int, on bool) error {
 	f.calls <- fmt.Sprintf("%d %v", seat, on)
+	if f.hold != nil {
+		select {
+		case <-f.hold:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if f.fail {
 		return errors.New("the discussion system did not answer")
 	}
 	return nil
+}
+
+// holdAnswers makes Speak wait for the returned release (called at the
+// test's end too, so no Speak outlives it).
+func (f *fakeSeats) holdAnswers(t *testing.T) (release func()) {
+	f.hold = make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(f.hold) }) }
+	t.Cleanup(release)
+	return release
 }
 
 func (f *fakeSeats) expect(t *testing.T, want string) {
@@ -88,12 +112,17 @@ func TestSeatsListReachesMeetingOpenedLater(t *testing.T) {
 	spec.Room = "ratssaal"
 	e := newEnv(t, spec)
 	seats := &fakeSeats{calls: make(chan string, 8), fail: true}
+	release := seats.holdAnswers(t)
 	e.hub.SetRoomRequests("ratssaal", []SeatRequest{{Seat: 2, Name: "Karl Meier", Since: time.Now()}}, seats)
 	h := e.join("host", "Chair")
 	h.waitState(queueIs("seat:2"))
-	// A seat whose microphone could not be switched on comes back.
+	// A seat whose microphone could not be switched on comes back. The
+	// system answers only once the host has seen the seat leave the
+	// queue: its failure would otherwise bring the seat back before that
+	// state is sent, and the host would rightly see only the last one.
 	h.send(map[string]any{"type": "queue", "action": "next"})
-	h.waitState(queueIs())
 	seats.expect(t, "2 true")
+	h.waitState(queueIs())
+	release()
 	h.waitState(queueIs("seat:2"))
 }
