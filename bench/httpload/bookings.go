@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kogge-project/kogge/bench/internal/benchstat"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 )
@@ -49,8 +50,8 @@ func reportBookings(clients, creates, reps int) error {
 			return err
 		}
 		api, direct = append(api, a.rate), append(direct, d.rate)
-		p50 = append(p50, ms(quantile(a.latencies, 0.5)))
-		p99 = append(p99, ms(quantile(a.latencies, 0.99)))
+		p50 = append(p50, ms(benchstat.Quantile(a.latencies, 0.5)))
+		p99 = append(p99, ms(benchstat.Quantile(a.latencies, 0.99)))
 	}
 	ratios := make([]float64, len(api))
 	for i := range api {
@@ -59,9 +60,9 @@ func reportBookings(clients, creates, reps int) error {
 	fmt.Printf("\nbookings, %d clients, %d creates per run, medians of %d:\n\n", clients, creates, reps)
 	fmt.Println("| path | creates/s | p50 | p99 |")
 	fmt.Println("|---|---:|---:|---:|")
-	fmt.Printf("| POST /api/v1/bookings (session, HTTP/1.1 keep-alive) | %.0f | %.1f ms | %.1f ms |\n", median(api), median(p50), median(p99))
-	fmt.Printf("| Store.Create, same run | %.0f | | |\n", median(direct))
-	fmt.Printf("| API / store | **%.2f** (%.2f–%.2f) | | |\n", median(ratios), slices.Min(ratios), slices.Max(ratios))
+	fmt.Printf("| POST /api/v1/bookings (session, HTTP/1.1 keep-alive) | %.0f | %.1f ms | %.1f ms |\n", benchstat.Median(api), benchstat.Median(p50), benchstat.Median(p99))
+	fmt.Printf("| Store.Create, same run | %.0f | | |\n", benchstat.Median(direct))
+	fmt.Printf("| API / store | **%.2f** (%.2f–%.2f) | | |\n", benchstat.Median(ratios), slices.Min(ratios), slices.Max(ratios))
 	return nil
 }
 

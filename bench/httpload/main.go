@@ -17,6 +17,8 @@ import (
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/kogge-project/kogge/bench/internal/benchstat"
 )
 
 func main() {
@@ -39,7 +41,7 @@ func main() {
 		return
 	}
 	fmt.Printf("# date %s\n# %s, GOMAXPROCS %d, CPUs %s; the client process runs unpinned unless taskset is put on this one\n",
-		time.Now().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.GOMAXPROCS(0), cpusAllowed("self"))
+		time.Now().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.GOMAXPROCS(0), benchstat.CPUsAllowed("self"))
 	for m := range strings.SplitSeq(*modes, ",") {
 		var err error
 		switch m {
@@ -86,8 +88,8 @@ func reportConns(mode string, n, reps, changes int) error {
 		heap, stack, gor = append(heap, r.heapPer), append(stack, r.stackPer), append(gor, r.goroutinesPer)
 		if len(r.latencies) > 0 {
 			l := r.latencies
-			p50 = append(p50, ms(quantile(l, 0.5)))
-			p99 = append(p99, ms(quantile(l, 0.99)))
+			p50 = append(p50, ms(benchstat.Quantile(l, 0.5)))
+			p99 = append(p99, ms(benchstat.Quantile(l, 0.99)))
 			max = append(max, ms(l[len(l)-1]))
 		}
 		missing += r.missing
@@ -95,11 +97,11 @@ func reportConns(mode string, n, reps, changes int) error {
 	fmt.Printf("\n%s, %d connections, medians of %d:\n\n", mode, n, reps)
 	fmt.Println("| per connection | heap in use | stack in use | heap + stack | goroutines |")
 	fmt.Println("|---|---:|---:|---:|---:|")
-	fmt.Printf("| %s | %.0f B | %.0f B | **%.1f KiB** | %.2f |\n", mode, median(heap), median(stack),
-		(median(heap)+median(stack))/1024, median(gor))
+	fmt.Printf("| %s | %.0f B | %.0f B | **%.1f KiB** | %.2f |\n", mode, benchstat.Median(heap), benchstat.Median(stack),
+		(benchstat.Median(heap)+benchstat.Median(stack))/1024, benchstat.Median(gor))
 	if len(p50) > 0 {
 		fmt.Printf("\nA booking change reaching all %d streams (%d changes × %d, from before the store's Create to the client's read; ms): p50 %.1f, p99 %.1f, max %.1f; %d arrivals missing\n",
-			n, changes, reps, median(p50), median(p99), median(max), missing)
+			n, changes, reps, benchstat.Median(p50), benchstat.Median(p99), benchstat.Median(max), missing)
 	}
 	return nil
 }

@@ -19,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kogge-project/kogge/bench/internal/benchstat"
 )
 
 type config struct {
@@ -122,7 +124,7 @@ func run(c config, p *pg) error {
 
 	notes := []string{
 		"date " + time.Now().Format("2006-01-02 15:04 MST"),
-		fmt.Sprintf("%s, GOMAXPROCS %d, this process (Kogge and pgbench) on CPUs %s", runtime.Version(), runtime.GOMAXPROCS(0), cpusAllowed("self")),
+		fmt.Sprintf("%s, GOMAXPROCS %d, this process (Kogge and pgbench) on CPUs %s", runtime.Version(), runtime.GOMAXPROCS(0), benchstat.CPUsAllowed("self")),
 		fmt.Sprintf("%d attempts per run, %d reps, medians", c.attempts, c.reps),
 	}
 	if c.pgOn {
@@ -256,9 +258,9 @@ func printCreates(c config, points []*point) {
 	fmt.Println("|---:|---:|---|---:|---:|---|---|---:|---:|")
 	rate := func(r runResult) float64 { return r.rate }
 	for _, pt := range points {
-		k := median(field(pt.kogge, rate))
-		kf := median(field(pt.kogge, func(r runResult) float64 { return r.fsyncsPerOp }))
-		kw := median(field(pt.kogge, func(r runResult) float64 { return float64(r.won) / float64(r.attempts) }))
+		k := benchstat.Median(field(pt.kogge, rate))
+		kf := benchstat.Median(field(pt.kogge, func(r runResult) float64 { return r.fsyncsPerOp }))
+		kw := benchstat.Median(field(pt.kogge, func(r runResult) float64 { return float64(r.won) / float64(r.attempts) }))
 		if !c.pgOn {
 			fmt.Printf("| %d | %d | %s | %.0f | – | – | %.0f%% / – | %.2f | – |\n", pt.size, pt.writers, pt.mix, k, 100*kw, kf)
 			continue
@@ -267,11 +269,11 @@ func printCreates(c config, points []*point) {
 		for i := range ratios {
 			ratios[i] = pt.kogge[i].rate / pt.pg[i].rate
 		}
-		g := median(field(pt.pg, rate))
-		gf := median(field(pt.pg, func(r runResult) float64 { return r.fsyncsPerOp }))
-		gw := median(field(pt.pg, func(r runResult) float64 { return float64(r.won) / float64(r.attempts) }))
+		g := benchstat.Median(field(pt.pg, rate))
+		gf := benchstat.Median(field(pt.pg, func(r runResult) float64 { return r.fsyncsPerOp }))
+		gw := benchstat.Median(field(pt.pg, func(r runResult) float64 { return float64(r.won) / float64(r.attempts) }))
 		fmt.Printf("| %d | %d | %s | %.0f | %.0f | **%.2f** (%.2f–%.2f) | %.0f%% / %.0f%% | %.2f | %.2f |\n",
-			pt.size, pt.writers, pt.mix, k, g, median(ratios), slices.Min(ratios), slices.Max(ratios), 100*kw, 100*gw, kf, gf)
+			pt.size, pt.writers, pt.mix, k, g, benchstat.Median(ratios), slices.Min(ratios), slices.Max(ratios), 100*kw, 100*gw, kf, gf)
 	}
 }
 
@@ -286,7 +288,7 @@ func overlap(c config, p *pg, dir, file string) error {
 			return err
 		}
 		slices.Sort(d)
-		k50, k99, kmean = append(k50, us(quantile(d, .5))), append(k99, us(quantile(d, .99))), append(kmean, us(mean(d)))
+		k50, k99, kmean = append(k50, us(benchstat.Quantile(d, .5))), append(k99, us(benchstat.Quantile(d, .99))), append(kmean, us(benchstat.Mean(d)))
 		line := fmt.Sprintf("overlap rep %d: Kogge p50 %.0fµs p99 %.0fµs", rep+1, k50[rep], k99[rep])
 		if c.pgOn {
 			if err := p.reset(benchStart.Add(benchSpan(c.overlapSize))); err != nil {
@@ -297,7 +299,7 @@ func overlap(c config, p *pg, dir, file string) error {
 				return err
 			}
 			slices.Sort(d)
-			g50, g99, gmean = append(g50, us(quantile(d, .5))), append(g99, us(quantile(d, .99))), append(gmean, us(mean(d)))
+			g50, g99, gmean = append(g50, us(benchstat.Quantile(d, .5))), append(g99, us(benchstat.Quantile(d, .99))), append(gmean, us(benchstat.Mean(d)))
 			line += fmt.Sprintf(", PG p50 %.0fµs p99 %.0fµs", g50[rep], g99[rep])
 		}
 		fmt.Fprintln(os.Stderr, line)
@@ -305,10 +307,10 @@ func overlap(c config, p *pg, dir, file string) error {
 	fmt.Printf("\nOne-day availability query at %d bookings, %d queries × %d reps, 1 client, medians (µs):\n\n", c.overlapSize, c.queries, c.reps)
 	fmt.Println("| | p50 | p99 | mean |")
 	fmt.Println("|---|---:|---:|---:|")
-	fmt.Printf("| Kogge Overlapping (in-process) | %.0f | %.0f | %.0f |\n", median(k50), median(k99), median(kmean))
+	fmt.Printf("| Kogge Overlapping (in-process) | %.0f | %.0f | %.0f |\n", benchstat.Median(k50), benchstat.Median(k99), benchstat.Median(kmean))
 	if c.pgOn {
-		fmt.Printf("| PostgreSQL SELECT (pgbench, Unix socket) | %.0f | %.0f | %.0f |\n", median(g50), median(g99), median(gmean))
-		fmt.Printf("| PG / Kogge | %.1f× | %.1f× | %.1f× |\n", median(g50)/median(k50), median(g99)/median(k99), median(gmean)/median(kmean))
+		fmt.Printf("| PostgreSQL SELECT (pgbench, Unix socket) | %.0f | %.0f | %.0f |\n", benchstat.Median(g50), benchstat.Median(g99), benchstat.Median(gmean))
+		fmt.Printf("| PG / Kogge | %.1f× | %.1f× | %.1f× |\n", benchstat.Median(g50)/benchstat.Median(k50), benchstat.Median(g99)/benchstat.Median(k99), benchstat.Median(gmean)/benchstat.Median(kmean))
 	}
 	return nil
 }

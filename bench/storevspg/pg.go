@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kogge-project/kogge/bench/internal/benchstat"
 )
 
 // pg drives PostgreSQL only through psql and pgbench, so that the module
@@ -75,7 +77,7 @@ SELECT pg_backend_pid();`)
 		return out
 	}
 	return fmt.Sprintf("%s\n  synchronous_commit=%s fsync=%s wal_sync_method=%s shared_buffers=%s, server CPUs %s",
-		strings.SplitN(f[0], " on ", 2)[0], f[1], f[2], f[3], f[4], cpusAllowed(f[5]))
+		strings.SplitN(f[0], " on ", 2)[0], f[1], f[2], f[3], f[4], benchstat.CPUsAllowed(f[5]))
 }
 
 // bookingsSQL is the classic conflict-free booking table: the exclusion

@@ -1,4 +1,7 @@
-package main
+// Package benchstat holds the small statistics the benchmarks in bench/ share:
+// medians over repetitions, latency quantiles, and which CPUs a process may
+// run on (to say whether a run was pinned).
+package benchstat
 
 import (
 	"os"
@@ -7,7 +10,7 @@ import (
 	"time"
 )
 
-func median(xs []float64) float64 {
+func Median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
@@ -19,12 +22,12 @@ func median(xs []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-// quantile of sorted durations, nearest rank (as bench_test.go does).
-func quantile(sorted []time.Duration, p float64) time.Duration {
+// Quantile of sorted durations, nearest rank (as bench_test.go does).
+func Quantile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[int(p*float64(len(sorted)-1))]
 }
 
-func mean(ds []time.Duration) time.Duration {
+func Mean(ds []time.Duration) time.Duration {
 	var sum time.Duration
 	for _, d := range ds {
 		sum += d
@@ -32,9 +35,9 @@ func mean(ds []time.Duration) time.Duration {
 	return sum / time.Duration(len(ds))
 }
 
-// cpusAllowed reads a process's CPU affinity ("self" or a pid), to note
+// CPUsAllowed reads a process's CPU affinity ("self" or a pid), to note
 // in the output how the run was pinned.
-func cpusAllowed(pid string) string {
+func CPUsAllowed(pid string) string {
 	b, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return "?"
