@@ -226,7 +226,7 @@ func printVerification(w io.Writer, from, to []kv.Mutation) error {
 	}
 	slices.Sort(names)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "BUCKET\tKEYS\tKEYS (COPY)\tSHA-256\tSHA-256 (COPY)\t")
+	fmt.Fprintln(tw, "BUCKET\tKEYS\tKEYS (COPY)\tSHA-256\tSHA-256 (COPY)\tRESULT")
 	bad, keys := 0, 0
 	for _, n := range names {
 		sa, okA := a[n]
