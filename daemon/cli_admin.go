@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/kogge-project/kogge/daemon/backends"
@@ -52,15 +51,30 @@ func openAdmin(cfgPath string) (adminOps, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	dbPath := filepath.Join(dir, "kogge.db")
+	dbPath := storeFile(cfg.Store)
 	if err := checkIntegrity(dbPath, time.Second); err != nil {
 		return nil, err
 	}
-	st, err := store.Open(dbPath, store.Options{OpenTimeout: time.Second})
+	opts := store.Options{OpenTimeout: time.Second}
+	var closeEtcd func()
+	if cfg.Store.Clustered() {
+		// The node's copy, brought up to date from the cluster and
+		// writing through it: a backup is the cluster's store at one
+		// revision, an account changed here is changed on every node.
+		cli, err := etcdClient(cfg.Store.Etcd)
+		if err != nil {
+			return nil, fmt.Errorf("store.etcd: %w", err)
+		}
+		opts.Etcd, opts.EtcdPrefix, closeEtcd = cli, cfg.Store.Etcd.Prefix, func() { cli.Close() }
+	}
+	st, err := store.Open(dbPath, opts)
 	if err != nil {
+		if closeEtcd != nil {
+			closeEtcd()
+		}
 		return nil, err
 	}
-	da := &directAdmin{store: st, cfg: cfg}
+	da := &directAdmin{store: st, cfg: cfg, closeEtcd: closeEtcd}
 	da.acc, err = accounts.Open(st.DB(), accounts.Options{Audit: func(actor, action, detail string) {
 		_ = st.AppendAudit(store.AuditEntry{Actor: actor, Action: action, Detail: detail})
 	}})
@@ -75,6 +89,8 @@ type directAdmin struct {
 	store *store.Store
 	acc   *accounts.Service
 	cfg   *config.Config
+	// closeEtcd closes the cluster's client (nil on one machine).
+	closeEtcd func()
 }
 
 func (d *directAdmin) AuthorizeGoTo(organizer, code string) error {
@@ -109,7 +125,13 @@ func (d *directAdmin) Backup(w io.Writer) error {
 func (d *directAdmin) DamagedRecords() ([]web.DamagedRecord, error) {
 	return web.DamagedRecords(d.store.DamagedRecords, d.acc.DamagedRecords)
 }
-func (d *directAdmin) Close() error { return d.store.Close() }
+func (d *directAdmin) Close() error {
+	err := d.store.Close()
+	if d.closeEtcd != nil {
+		d.closeEtcd()
+	}
+	return err
+}
 
 type socketAdmin struct{ client *http.Client }
 

@@ -39,6 +39,8 @@ func runCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runGoTo(args, stdin, stdout, stderr)
 	case "restore":
 		err = runRestore(args, stdout, stderr)
+	case "store":
+		err = runStore(args, stdout, stderr)
 	case "check-db":
 		err = runCheckRecords(args, stdout, stderr)
 	case "internal-check-db":
@@ -72,6 +74,11 @@ const commandHelp = `Usage:
   kogge restore -from BACKUP [-revoke-tokens] [-config FILE]
         With the daemon stopped: check the backup, put it in place (the old file
         is kept beside it), end every session, list (or revoke) the API tokens.
+  kogge store copy --from bbolt:PATH --to etcd -config FILE
+  kogge store copy --from etcd --to bbolt:PATH -config FILE
+        Move an installation between a database file and the etcd cluster of
+        the config's [store.etcd], into an empty target only, and verify it
+        (keys and SHA-256 per bucket). The daemon must not run on the file.
   kogge check-db [-config FILE]
         Check the database: its structure (when the daemon is stopped) and
         every record; lists each damaged record by bucket and key.

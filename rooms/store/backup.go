@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
+
+	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
 // maxCheckErrors bounds the problems CheckFile reports: a badly damaged
@@ -42,6 +44,15 @@ func (s *Store) WriteBackup(w io.Writer) (int64, error) {
 		dst.Close()
 		return 0, fmt.Errorf("backup %s: %w", s.path, err)
 	}
+	// A cluster node's copy reflects one revision of the shared store
+	// (Compact reads it in one transaction); without the node's own
+	// bookkeeping it is a single-machine store, restored as any other or
+	// copied back into etcd with `kogge store copy`. What the bucket
+	// leaves on a free page is a revision number, nothing retained.
+	if err := dropLocal(dst); err != nil {
+		dst.Close()
+		return 0, fmt.Errorf("backup %s: %w", s.path, err)
+	}
 	if err := dst.Close(); err != nil {
 		return 0, fmt.Errorf("backup %s: %w", s.path, err)
 	}
@@ -55,6 +66,16 @@ func (s *Store) WriteBackup(w io.Writer) (int64, error) {
 		return n, fmt.Errorf("backup %s: %w", s.path, err)
 	}
 	return n, nil
+}
+
+// dropLocal removes the node-local bucket of a cluster copy, if any.
+func dropLocal(db *bbolt.DB) error {
+	return db.Update(func(tx *bbolt.Tx) error {
+		if tx.Bucket([]byte(kv.ReplicaBucket)) == nil {
+			return nil
+		}
+		return tx.DeleteBucket([]byte(kv.ReplicaBucket))
+	})
 }
 
 // compactTxSize bounds each write transaction of the compacting copy, so

@@ -10,10 +10,14 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// bucketReplica is local to each node's copy and never replicated: the
-// revision of the shared store the copy reflects.
+// ReplicaBucket is local to each node's copy and never replicated: it
+// holds the revision of the shared store the copy reflects. Backups and
+// `kogge store copy` leave it out, so that what they write is a
+// single-machine store.
+const ReplicaBucket = "_replica"
+
 var (
-	bucketReplica = []byte("_replica")
+	bucketReplica = []byte(ReplicaBucket)
 	keyRevision   = []byte("revision")
 )
 
