@@ -39,7 +39,7 @@ func runRestore(args []string, stdout, stderr io.Writer) error {
 	if cfg.Store.Clustered() {
 		// The nodes' files are copies of the cluster's store: putting a
 		// backup in one would be overwritten from the cluster.
-		return errors.New("on a cluster a backup goes back into etcd: stop every node, then kogge store copy --from bbolt:BACKUP --to etcd into an empty prefix (docs/cluster-copy.md)")
+		return errors.New("on a cluster a backup goes back into etcd: stop every node, then kogge store copy --from bbolt:BACKUP --to etcd into an empty prefix (docs/cluster.md, section Moving a store)")
 	}
 	dir := cfg.Store.DataDir
 	dbPath := filepath.Join(dir, "kogge.db")

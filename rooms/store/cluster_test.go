@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/kogge-project/kogge/internal/etcdtest"
 	"github.com/kogge-project/kogge/rooms"
 )
@@ -113,5 +115,40 @@ func TestClusterChangesReachEveryNode(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("node 2 did not hear the %s", want)
 		}
+	}
+}
+
+// A node's copy of an earlier store (the prefix was emptied and filled
+// anew) is not continued from its revision but loaded afresh.
+func TestClusterCopyOfAnotherStoreIsReloaded(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	cli := c.Client(t)
+	open := func(path string) *Store {
+		s, err := Open(path, Options{Now: func() time.Time { return t0 }, Etcd: cli, EtcdPrefix: "kogge/"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	oldPath := filepath.Join(t.TempDir(), "old.db")
+	old := open(oldPath)
+	gone := mustCreate(t, old, at("a", t0, time.Hour))
+	old.Close()
+	if _, err := cli.Delete(t.Context(), "kogge/", clientv3.WithPrefix()); err != nil {
+		t.Fatal(err)
+	}
+	fresh := open(filepath.Join(t.TempDir(), "new.db"))
+	var kept rooms.Booking
+	for i := range 20 { // past the old copy's revision
+		kept = mustCreate(t, fresh, at("b", t0.Add(time.Duration(i)*time.Hour), time.Hour))
+	}
+	fresh.Close()
+	again := open(oldPath)
+	defer again.Close()
+	if _, err := again.Get(gone.ID); err == nil {
+		t.Errorf("the old store's booking %s is still in the reopened copy", gone.ID)
+	}
+	if _, err := again.Get(kept.ID); err != nil {
+		t.Errorf("the new store's booking: %v", err)
 	}
 }

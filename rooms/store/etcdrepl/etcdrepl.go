@@ -51,6 +51,8 @@ type Replicator struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// created is the revision of the store's first commit (Start).
+	created int64
 	mu     sync.Mutex
 	err    error // why following stopped, if it did
 }
@@ -234,20 +236,52 @@ func (r *Replicator) snapshot(ctx context.Context) (int64, []kv.Mutation, error)
 // otherwise the watch replays what it missed. Start returns once the copy
 // reflects every commit made before the call.
 func (r *Replicator) Start(ctx context.Context, db *kv.DB) error {
-	target, err := r.Latest(ctx)
+	target, identity, err := r.current(ctx)
 	if err != nil {
 		return err
 	}
-	if at := db.Applied(); (at == 0 && target > 0) || at > target {
-		if at > target {
-			r.log.Warn("local copy is ahead of the cluster (a new cluster?); loading the cluster's store", "copy", at, "cluster", target)
+	known, err := db.Identity()
+	if err != nil {
+		return err
+	}
+	at := db.Applied()
+	// A copy of another store (the prefix was emptied and filled anew, or
+	// the data dir comes from another cluster) must not be continued from
+	// its revision: it is loaded afresh. So is a copy ahead of the
+	// cluster. A copy that followed this store from its first commit on
+	// (known still empty, at past the first commit) takes its name.
+	foreign := identity != "" && known != "" && known != identity
+	if foreign || at > target || (at == 0 && target > 0) || (known == "" && at > 0 && at < r.created) {
+		if at > 0 {
+			r.log.Warn("local copy belongs to another store or is ahead of the cluster; loading the cluster's store",
+				"copy", at, "cluster", target)
 		}
 		if err := r.reset(ctx, db); err != nil {
 			return err
 		}
 	}
+	if identity != "" && known != identity {
+		if err := db.SetIdentity(identity); err != nil {
+			return err
+		}
+	}
 	r.Follow(db)
 	return db.WaitApplied(ctx, target)
+}
+
+// current is the store's revision in the cluster and its identity: the
+// cluster's id and the revision of the store's first commit ("" while the
+// store has none).
+func (r *Replicator) current(ctx context.Context) (rev int64, identity string, err error) {
+	resp, err := r.c.Get(ctx, r.l.log())
+	if err != nil {
+		return 0, "", unavailable(err)
+	}
+	if len(resp.Kvs) == 0 {
+		return 0, "", nil
+	}
+	r.created = resp.Kvs[0].CreateRevision
+	return resp.Kvs[0].ModRevision, fmt.Sprintf("%x/%d", resp.Header.ClusterId, resp.Kvs[0].CreateRevision), nil
 }
 
 func (r *Replicator) reset(ctx context.Context, db *kv.DB) error {

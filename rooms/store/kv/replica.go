@@ -19,6 +19,11 @@ const ReplicaBucket = "_replica"
 var (
 	bucketReplica = []byte(ReplicaBucket)
 	keyRevision   = []byte("revision")
+	// keyIdentity names the shared store the copy belongs to (the
+	// replicator's choice: for etcd the cluster and the store's first
+	// commit), so that a copy is never continued from another store's
+	// history.
+	keyIdentity = []byte("identity")
 )
 
 // commitTimeout bounds one replicated commit (a shared store that does not
@@ -123,6 +128,28 @@ func (db *DB) Apply(rev int64, muts []Mutation) (applied bool, err error) {
 		return db.setApplied(btx, rev)
 	})
 	return applied, err
+}
+
+// Identity is the shared store the copy belongs to ("" when not known).
+func (db *DB) Identity() (id string, err error) {
+	err = db.bolt.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket(bucketReplica); b != nil {
+			id = string(b.Get(keyIdentity))
+		}
+		return nil
+	})
+	return id, err
+}
+
+// SetIdentity records which shared store the copy belongs to.
+func (db *DB) SetIdentity(id string) error {
+	return db.bolt.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketReplica)
+		if err != nil {
+			return err
+		}
+		return b.Put(keyIdentity, []byte(id))
+	})
 }
 
 // Reset replaces every replicated bucket of the local copy with a snapshot
