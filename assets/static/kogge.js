@@ -67,7 +67,9 @@ async function start() {
 
 // follow redraws the view when bookings change elsewhere (another
 // secretary, a panel, the timeline releasing a no-show); the browser's
-// EventSource reconnects by itself.
+// EventSource reconnects by itself, and the view is read anew then: what
+// changed while it was away (a restart, another node behind the load
+// balancer) has no event of its own.
 let events = null, redraw = 0;
 function follow() {
   if (events) return;
@@ -77,6 +79,11 @@ function follow() {
     redraw = setTimeout(refresh, 300); // one redraw for a burst (a series)
   };
   for (const kind of ['booking', 'noshow', 'end']) events.addEventListener(kind, later);
+  let opened = false;
+  events.addEventListener('open', () => {
+    if (opened) later();
+    opened = true;
+  });
   // A scene's results are for the button that started it (av.js).
   events.addEventListener('scene', (ev) => {
     try { document.dispatchEvent(new CustomEvent('kogge-scene', { detail: JSON.parse(ev.data) })); } catch { /* a broken event says nothing */ }
