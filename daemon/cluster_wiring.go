@@ -28,12 +28,19 @@ func storeFile(s config.Store) string {
 	return filepath.Join(s.DataDir, "kogge.db")
 }
 
+// maxEtcdRequest is the largest commit Kogge sends (etcd's
+// --max-request-bytes must allow it).
+const maxEtcdRequest = 10 << 20
+
 // etcdClient connects to the cluster of [store.etcd].
 func etcdClient(e config.Etcd) (*clientv3.Client, error) {
 	cc := clientv3.Config{Endpoints: e.Endpoints, DialTimeout: e.DialTimeout.Duration,
 		// The client's own log would write every retry to the journal;
 		// what fails reaches us as an error and is logged where it matters.
-		Logger: zap.NewNop()}
+		Logger: zap.NewNop(),
+		// A long series' commit is larger than gRPC's default 2 MiB;
+		// docs/cluster.md asks etcd for 10 MiB requests.
+		MaxCallSendMsgSize: maxEtcdRequest}
 	if e.CAFile != "" || e.CertFile != "" {
 		tc := &tls.Config{MinVersion: tls.VersionTLS12}
 		if e.CAFile != "" {

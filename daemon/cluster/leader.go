@@ -96,7 +96,11 @@ func (n *Node) While(ctx context.Context, fn func(context.Context)) {
 			if ctx.Err() != nil {
 				return
 			}
-			<-term.Done() // fn returned early: wait for the next term
+			select { // fn returned early: wait for the next term
+			case <-term.Done():
+			case <-ctx.Done():
+				return
+			}
 			continue
 		}
 		select {
@@ -144,7 +148,15 @@ func (n *Node) serveTerm(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer s.Close() // revokes the lease: the next node is elected at once
+	defer func() {
+		// Revoke the lease with a context of its own (the session's ends
+		// with ctx, and Close would then leave the lease to run out): the
+		// next node is elected at once on a graceful stop.
+		rctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, _ = n.c.Revoke(rctx, s.Lease())
+		s.Close()
+	}()
 	e := concurrency.NewElection(s, n.key)
 	if err := e.Campaign(ctx, n.name); err != nil {
 		return err

@@ -111,6 +111,7 @@ func (b *Broker) failover(a store.Allocation, bk rooms.Booking, reason string) b
 		now := b.now()
 		moved := false
 		_, err = b.st.UpdateAllocation(a.Booking, Actor, func(_ rooms.Booking, cur *store.Allocation) error {
+			moved = false // a replicated store may run this again (rooms/store/kv)
 			if cur.Ref != a.Ref || cur.Provider != a.Provider || cur.State == store.AllocReleased {
 				return nil
 			}

@@ -88,6 +88,7 @@ func (b *Broker) reconcile(ctx context.Context, p Provider) (ReconcileReport, er
 		}
 		recreated := false
 		_, err = b.st.UpdateAllocation(a.Booking, Actor, func(_ rooms.Booking, cur *store.Allocation) error {
+			recreated = false // a replicated store may run this again (rooms/store/kv)
 			if cur.Ref != a.Ref || cur.State != store.AllocProvisioned || cur.ExternalID != a.ExternalID {
 				return nil
 			}

@@ -121,6 +121,7 @@ func (s *Service) End(a Actor, id string) (rooms.Booking, error) {
 func (s *Service) Release(a Actor, id string) (rooms.Booking, bool, error) {
 	released := false
 	b, err := s.o.Store.Transition(id, ActionRelease, a.audit(), func(b *rooms.Booking) (bool, error) {
+		released = false // a replicated store may decide again (rooms/store/kv)
 		if b.Status != rooms.StatusConfirmed && b.Status != rooms.StatusTentative {
 			return false, nil
 		}

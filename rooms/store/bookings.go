@@ -218,6 +218,14 @@ func (s *Store) commitCreate(fn func(*kv.Tx) error, conflicted func() bool) erro
 
 // Get returns the booking with id, or an error wrapping rooms.ErrNotFound.
 func (s *Store) Get(id string) (rooms.Booking, error) {
+	b, err := s.get(id)
+	if s.caughtUp(err) {
+		b, err = s.get(id)
+	}
+	return b, err
+}
+
+func (s *Store) get(id string) (rooms.Booking, error) {
 	uid, err := parseID(id)
 	if err != nil {
 		return rooms.Booking{}, err
@@ -257,6 +265,14 @@ func (s *Store) Cancel(id string, version uint64, actor string) (rooms.Booking, 
 // edits a copy and says whether to keep it: false (or a change that
 // changes nothing) writes nothing and returns the stored booking.
 func (s *Store) modify(action, id string, version uint64, actor string, change func(*rooms.Booking) (bool, error)) (rooms.Booking, error) {
+	b, err := s.modifyOnce(action, id, version, actor, change)
+	if s.caughtUp(err) {
+		b, err = s.modifyOnce(action, id, version, actor, change)
+	}
+	return b, err
+}
+
+func (s *Store) modifyOnce(action, id string, version uint64, actor string, change func(*rooms.Booking) (bool, error)) (rooms.Booking, error) {
 	uid, err := parseID(id)
 	if err != nil {
 		return rooms.Booking{}, err

@@ -24,8 +24,13 @@ import (
 	"github.com/kogge-project/kogge/rooms/store/kv"
 )
 
-// maxGroup bounds one group commit (bbolt's default MaxBatchSize).
-const maxGroup = 1000
+// maxGroup bounds one group commit (bbolt's default MaxBatchSize);
+// maxGroupCluster on a cluster, where a group is one etcd transaction of
+// about ten operations per create (docs/cluster.md asks etcd for 10,000).
+const (
+	maxGroup        = 1000
+	maxGroupCluster = 200
+)
 
 type group struct {
 	mu    sync.Mutex
@@ -66,6 +71,13 @@ func (s *Store) endCreate() {
 	}
 }
 
+func (s *Store) groupMax() int {
+	if s.repl != nil {
+		return maxGroupCluster
+	}
+	return maxGroup
+}
+
 // joinGroup runs fn in the next group commit and returns its result.
 func (s *Store) joinGroup(fn func(*kv.Tx) error) error {
 	c := groupCall{fn, make(chan error, 1)}
@@ -75,7 +87,7 @@ func (s *Store) joinGroup(fn func(*kv.Tx) error) error {
 	g.calls = append(g.calls, c)
 	var calls []groupCall
 	switch {
-	case g.loose == 0 || len(g.calls) >= maxGroup:
+	case g.loose == 0 || len(g.calls) >= s.groupMax():
 		calls = g.take()
 	case g.timer == nil:
 		g.timer = time.AfterFunc(maxBatchDelay, s.flushGroup)

@@ -182,3 +182,16 @@ func (s *Store) CatchUp(ctx context.Context) error {
 	}
 	return s.db.WaitApplied(ctx, rev)
 }
+
+// caughtUp says whether err is worth one more try: on a cluster, a booking
+// not found or with another version than the caller's may be a write made
+// on another node a moment ago that this copy has not applied yet; the
+// copy catches up first.
+func (s *Store) caughtUp(err error) bool {
+	if s.repl == nil || !(errors.Is(err, rooms.ErrNotFound) || errors.Is(err, rooms.ErrVersionMismatch)) {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), reachTimeout)
+	defer cancel()
+	return s.CatchUp(ctx) == nil
+}

@@ -378,6 +378,7 @@ func (s *Store) AppendOccurrences(id string, version uint64, occurrences []rooms
 	var skipped []SkippedOccurrence
 	alloc := s.allocatorFn()
 	err = s.update(ActionSeriesExtend, func(tx *kv.Tx) error {
+		stored, skipped = nil, nil // a replicated store may run this again
 		sr, sid, err := loadSeries(tx, id)
 		if err == nil && version != 0 && version != sr.Version {
 			return fmt.Errorf("series %s changed since it was planned (version %d, now %d): %w", id, version, sr.Version, rooms.ErrVersionMismatch)

@@ -53,6 +53,11 @@ type Replicator struct {
 	done   chan struct{}
 	// created is the revision of the store's first commit (Start).
 	created int64
+	// header is the cluster's revision when Start asked; floor is where
+	// following begins for a copy of a store that has no commit yet, so
+	// that an earlier store's history under the same prefix (not yet
+	// compacted) is not replayed into this one.
+	header, floor int64
 	mu     sync.Mutex
 	err    error // why following stopped, if it did
 }
@@ -68,8 +73,9 @@ func New(o Options) *Replicator {
 	return &Replicator{c: o.Client, l: layout{o.Prefix}, on: o.OnRemote, log: o.Logger}
 }
 
-// ErrUnavailable wraps failures to reach a quorum of the cluster.
-var ErrUnavailable = errors.New("the etcd cluster cannot be reached")
+// ErrUnavailable wraps failures to reach a quorum of the cluster (it is
+// kv's, so that waiting for the copy to catch up is the same failure).
+var ErrUnavailable = kv.ErrUnavailable
 
 // retryPause paces a write's attempts while the cluster elects a leader.
 const retryPause = 100 * time.Millisecond
@@ -78,14 +84,16 @@ const retryPause = 100 * time.Millisecond
 // reached. A timeout after the proposal is not such an error (the write
 // may still commit).
 func notProposed(err error) bool {
-	if errors.Is(err, rpctypes.ErrNoLeader) || errors.Is(err, rpctypes.ErrGRPCNoLeader) {
-		return true
-	}
-	ee, isEtcd := errors.AsType[rpctypes.EtcdError](err)
-	if isEtcd {
+	if ee, ok := errors.AsType[rpctypes.EtcdError](err); ok {
 		return ee.Error() == rpctypes.ErrNoLeader.Error()
 	}
-	return status.Code(err) == codes.Unavailable
+	// A transport error is ambiguous once a connection carried the
+	// request (etcd's own client never retries a Txn then); only a
+	// request that found no connection at all was surely not sent.
+	msg := err.Error()
+	return status.Code(err) == codes.Unavailable &&
+		(strings.Contains(msg, "connection refused") || strings.Contains(msg, "no address available") ||
+			strings.Contains(msg, "there is no connection available"))
 }
 
 // unavailable wraps err in ErrUnavailable when it says the cluster could
@@ -265,6 +273,9 @@ func (r *Replicator) Start(ctx context.Context, db *kv.DB) error {
 			return err
 		}
 	}
+	if target == 0 && db.Applied() == 0 {
+		r.floor = r.header
+	}
 	r.Follow(db)
 	return db.WaitApplied(ctx, target)
 }
@@ -277,6 +288,7 @@ func (r *Replicator) current(ctx context.Context) (rev int64, identity string, e
 	if err != nil {
 		return 0, "", unavailable(err)
 	}
+	r.header = resp.Header.Revision
 	if len(resp.Kvs) == 0 {
 		return 0, "", nil
 	}
@@ -324,7 +336,10 @@ func (r *Replicator) Close() {
 
 func (r *Replicator) watch(ctx context.Context, db *kv.DB) error {
 	ctx = clientv3.WithRequireLeader(ctx)
-	wc := r.c.Watch(ctx, r.l.store(), clientv3.WithPrefix(), clientv3.WithRev(db.Applied()+1))
+	// Without WithFragment etcd never splits one revision's events over
+	// two responses, so each commit is applied whole (apply).
+	from := max(db.Applied(), r.floor)
+	wc := r.c.Watch(ctx, r.l.store(), clientv3.WithPrefix(), clientv3.WithRev(from+1))
 	for resp := range wc {
 		if resp.CompactRevision != 0 {
 			// The cluster forgot the revisions this copy missed: start
@@ -365,7 +380,10 @@ func (r *Replicator) apply(db *kv.DB, events []*clientv3.Event) error {
 			}
 			m, err := r.l.mutation(e.Kv.Key, e.Kv.Value, e.Type == clientv3.EventTypeDelete)
 			if err != nil {
-				return err
+				// Not a key of ours (someone wrote beside the store under
+				// its prefix): skipped, so that following goes on.
+				r.log.Warn("a key under the store's prefix that is not Kogge's; ignored", "err", err)
+				continue
 			}
 			muts = append(muts, m)
 		}

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"go.etcd.io/bbolt"
 )
@@ -64,6 +65,14 @@ type Replicator interface {
 // ErrBehind: another node committed first; the local copy must catch up
 // and the transaction run again.
 var ErrBehind = errors.New("kv: the local copy is behind the shared store")
+
+// ErrUnavailable: the shared store did not answer in time (the
+// replicator's own errors wrap their causes in it too).
+var ErrUnavailable = errors.New("the shared store cannot be reached")
+
+// updateTimeout bounds one Update's attempts while other nodes keep
+// committing first.
+const updateTimeout = 30 * time.Second
 
 // DB is a bbolt database, possibly replicated.
 type DB struct {
@@ -111,8 +120,10 @@ func (db *DB) Update(fn func(*Tx) error) error {
 	if db.repl == nil {
 		return db.bolt.Update(func(btx *bbolt.Tx) error { return fn(&Tx{Tx: btx}) })
 	}
+	deadline := time.Now().Add(updateTimeout)
 	for {
 		var behind *behindError
+		var rev int64
 		err := db.bolt.Update(func(btx *bbolt.Tx) error {
 			tx := &Tx{Tx: btx, rec: &recorder{}}
 			if err := fn(tx); err != nil {
@@ -121,10 +132,18 @@ func (db *DB) Update(fn func(*Tx) error) error {
 			if len(tx.rec.muts) == 0 {
 				return nil
 			}
-			return db.replicate(tx)
+			var err error
+			rev, err = db.replicate(tx)
+			return err
 		})
+		if err == nil && rev > 0 {
+			db.noteApplied(rev, false)
+		}
 		if !errors.As(err, &behind) {
 			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("kv: still behind the shared store after %v: %w", updateTimeout, ErrUnavailable)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 		err = db.WaitApplied(ctx, behind.current)

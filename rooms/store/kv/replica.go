@@ -67,47 +67,61 @@ func (db *DB) WaitApplied(ctx context.Context, rev int64) error {
 		select {
 		case <-moved:
 		case <-ctx.Done():
-			return fmt.Errorf("kv: local copy at revision %d, waiting for %d: %w", at, rev, ctx.Err())
+			return fmt.Errorf("kv: local copy at revision %d, waiting for %d: %w (%w)", at, rev, ErrUnavailable, ctx.Err())
 		}
 	}
 }
 
-// setApplied records rev in tx and, once tx commits, in memory.
-func (db *DB) setApplied(btx *bbolt.Tx, rev int64) error {
+// revisionIn is the revision the copy reflects, as tx sees it. Every
+// decision that must match the transaction's reads (the base of a commit,
+// whether a watched revision is new) reads it here, under the writer lock,
+// never from memory: bbolt runs commit handlers only after it has let the
+// next writer in.
+func revisionIn(btx *bbolt.Tx) int64 {
+	if b := btx.Bucket(bucketReplica); b != nil {
+		if v := b.Get(keyRevision); len(v) == 8 {
+			return int64(binary.BigEndian.Uint64(v))
+		}
+	}
+	return 0
+}
+
+// writeRevision records rev in tx.
+func writeRevision(btx *bbolt.Tx, rev int64) error {
 	b, err := btx.CreateBucketIfNotExists(bucketReplica)
 	if err != nil {
 		return err
 	}
-	if err := b.Put(keyRevision, binary.BigEndian.AppendUint64(nil, uint64(rev))); err != nil {
-		return err
+	return b.Put(keyRevision, binary.BigEndian.AppendUint64(nil, uint64(rev)))
+}
+
+// noteApplied tells waiters the copy reached rev (after its commit); a
+// reset may move it back.
+func (db *DB) noteApplied(rev int64, reset bool) {
+	db.mu.Lock()
+	if rev > db.applied || (reset && rev != db.applied) {
+		db.applied = rev
+		close(db.moved)
+		db.moved = make(chan struct{})
 	}
-	btx.OnCommit(func() {
-		db.mu.Lock()
-		if rev > db.applied {
-			db.applied = rev
-			close(db.moved)
-			db.moved = make(chan struct{})
-		}
-		db.mu.Unlock()
-	})
-	return nil
+	db.mu.Unlock()
 }
 
 // replicate offers tx's mutations to the replicator; it runs inside the
 // local write transaction, so the local writer lock keeps the copy still
-// between the revision read and the commit.
-func (db *DB) replicate(tx *Tx) error {
+// between the revision read and the commit. It returns the new revision.
+func (db *DB) replicate(tx *Tx) (int64, error) {
 	var meta []byte
 	if db.meta != nil {
 		meta = db.meta(tx)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	rev, err := db.repl.Commit(ctx, db.Applied(), tx.rec.muts, meta)
+	rev, err := db.repl.Commit(ctx, revisionIn(tx.Tx), tx.rec.muts, meta)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return db.setApplied(tx.Tx, rev)
+	return rev, writeRevision(tx.Tx, rev)
 }
 
 // Apply writes what another node committed at revision rev to the local
@@ -116,7 +130,7 @@ func (db *DB) replicate(tx *Tx) error {
 // says whether it was new.
 func (db *DB) Apply(rev int64, muts []Mutation) (applied bool, err error) {
 	err = db.bolt.Update(func(btx *bbolt.Tx) error {
-		if rev <= db.Applied() {
+		if rev <= revisionIn(btx) {
 			return nil
 		}
 		for _, m := range muts {
@@ -125,8 +139,11 @@ func (db *DB) Apply(rev int64, muts []Mutation) (applied bool, err error) {
 			}
 		}
 		applied = true
-		return db.setApplied(btx, rev)
+		return writeRevision(btx, rev)
 	})
+	if err == nil && applied {
+		db.noteApplied(rev, false)
+	}
 	return applied, err
 }
 
@@ -157,7 +174,7 @@ func (db *DB) SetIdentity(id string) error {
 // behind the shared store's compaction). muts are the snapshot's buckets
 // and keys.
 func (db *DB) Reset(rev int64, muts []Mutation) error {
-	return db.bolt.Update(func(btx *bbolt.Tx) error {
+	err := db.bolt.Update(func(btx *bbolt.Tx) error {
 		var names [][]byte
 		err := btx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
 			if string(name) != string(bucketReplica) {
@@ -178,8 +195,12 @@ func (db *DB) Reset(rev int64, muts []Mutation) error {
 				return err
 			}
 		}
-		return db.setApplied(btx, rev)
+		return writeRevision(btx, rev)
 	})
+	if err == nil {
+		db.noteApplied(rev, true)
+	}
+	return err
 }
 
 // applyOne applies m; buckets on a write's path are created as needed, a
