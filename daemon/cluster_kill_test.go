@@ -533,4 +533,3 @@ func (s *storm) stop() {
 	}
 	s.wg.Wait()
 }
-
