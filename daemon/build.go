@@ -200,7 +200,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		<-tlDone
 	})
 
-	stopAV, err := d.startAV(tl)
+	stopAV, err := d.startAV(tl, now)
 	if err != nil {
 		return c.closeAll, err
 	}

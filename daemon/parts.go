@@ -129,7 +129,7 @@ func (d *daemonProcess) pollPexipLicensing(ctx context.Context, c *pexip.Client)
 // scenes from the timeline, and starts camera follow where configured. The
 // returned stop ends all of it. Without devices it connects nothing, but
 // is there for a reload that adds some.
-func (d *daemonProcess) startAV(tl *timeline.Timeline) (stop func(), err error) {
+func (d *daemonProcess) startAV(tl *timeline.Timeline, now func() time.Time) (stop func(), err error) {
 	a, err := backends.NewRoomAV(d.log.With("component", "av"), d.cfg, av.NewDriver)
 	if err != nil {
 		return nil, err
@@ -137,17 +137,22 @@ func (d *daemonProcess) startAV(tl *timeline.Timeline) (stop func(), err error) 
 	d.av = a
 	ctx, cancel := context.WithCancel(context.Background())
 	// The timeline's scenes are started by the node that leads (on one
-	// machine: this one), from a subscription of its own term, so that a
-	// node that begins to lead does not replay what it heard before.
+	// machine: this one); what it heard while nobody led is run when it
+	// begins to, once (daemon/scenes.go).
+	events, unsubscribe := tl.Subscribe("", 256)
+	backlog := &sceneBacklog{now: now}
+	collected := make(chan struct{})
+	go func() { defer close(collected); backlog.collect(events) }()
+	claim := claimScene(d.store, now, d.log)
 	stopScenes := d.whileLeading(func(ctx context.Context) {
-		events, unsubscribe := tl.Subscribe("", 64)
-		defer unsubscribe()
-		a.FollowTimeline(ctx, events, roomav.InUseAt(d.store.Overlapping))
+		a.FollowTimeline(ctx, backlog.follow(ctx), roomav.InUseAt(d.store.Overlapping), claim)
 	})
 	a.StartFollowers(ctx)
 	return func() {
 		cancel()
 		stopScenes()
+		unsubscribe()
+		<-collected
 		a.Close()
 	}, nil
 }

@@ -120,6 +120,10 @@ func (dp *Providers) Close() error {
 	return nil
 }
 
+// PexipCreated is how many conferences the Pexip emulator created per
+// name (deleted ones included).
+func (dp *Providers) PexipCreated() map[string]int { return dp.pexip.Created() }
+
 // SetOutage makes one emulated provider ("gotomeeting" or "pexip") answer
 // every request with 503 until cleared: a provider that died, for tests
 // and for trying failover in the demo.

@@ -50,17 +50,18 @@ func (g *goTo) Create(ctx context.Context, a store.Allocation, b rooms.Booking) 
 	if err != nil {
 		return Meeting{}, err
 	}
-	if a.Attempts > 0 {
-		// An earlier attempt may have created it (an ambiguous POST the
-		// client could not resolve): look before posting again.
-		up, err := c.FindByReference(ctx, a.Ref)
-		if err == nil {
-			return Meeting{Licence: a.Licence, ExternalID: up.MeetingID.String(), Ref: a.Ref,
-				JoinURL: gotomeeting.DefaultJoinURLBase + up.MeetingID.String()}, nil
-		}
-		if !errors.Is(err, gotomeeting.ErrNotFound) {
-			return Meeting{}, err
-		}
+	// An earlier attempt may have created it: an ambiguous POST the
+	// client could not resolve (then Attempts > 0), or a POST of a node
+	// that died before it could record anything (a cluster's leader
+	// killed mid-create: its successor finds Attempts still 0). Look
+	// before posting, as the Pexip backend does; the reference is unique.
+	up, err := c.FindByReference(ctx, a.Ref)
+	if err == nil {
+		return Meeting{Licence: a.Licence, ExternalID: up.MeetingID.String(), Ref: a.Ref,
+			JoinURL: gotomeeting.DefaultJoinURLBase + up.MeetingID.String()}, nil
+	}
+	if !errors.Is(err, gotomeeting.ErrNotFound) {
+		return Meeting{}, err
 	}
 	mc, err := c.CreateMeeting(ctx, a.Ref, meetingRequest(b))
 	if err != nil {

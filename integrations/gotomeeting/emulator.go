@@ -54,6 +54,9 @@ type Emulator struct {
 	hits        map[int]int // status → count, meeting API only
 	requests    int
 	refreshes   int
+	// created counts the meetings made per Kogge reference (the
+	// subject's "[kogge:…]"), so tests can tell a duplicate create.
+	created map[string]int
 }
 
 type codeGrant struct{ clientID, redirectURI, organizer string }
@@ -104,6 +107,7 @@ func NewEmulator(opt EmulatorOptions) *Emulator {
 		organizers: map[string]int64{},
 		meetings:   map[int64]*emMeeting{},
 		hits:       map[int]int{},
+		created:    map[string]int{},
 	}
 	if opt.RateLimit > 0 {
 		e.limiter = rate.NewLimiter(rate.Limit(opt.RateLimit), int(opt.RateLimit))
@@ -303,7 +307,7 @@ func (e *Emulator) api(h apiHandler) http.HandlerFunc {
 }
 
 func (e *Emulator) serveAPI(w *statusRecorder, r *http.Request, h apiHandler) {
-	f, faulty := e.popFault()
+	f, faulty := e.popFault(r.Method == http.MethodPost && r.URL.Path == "/G2M/rest/meetings")
 	if faulty && !f.AfterCommit {
 		f.apply(w, r)
 		return

@@ -16,6 +16,11 @@ type Fault struct {
 	// AfterCommit performs the request first and then fails, so the
 	// change is made but the client cannot know: the ambiguous POST.
 	AfterCommit bool
+	// Create waits for the next meeting create (POST /meetings); the
+	// requests before it (probes, lookups) pass untouched. A test that
+	// must catch a create in flight (kill the daemon while GoTo holds
+	// it) cannot have a health probe take the fault instead.
+	Create bool
 }
 
 // Inject queues f for the next n meeting API requests (OAuth is never
@@ -35,15 +40,19 @@ func (e *Emulator) SetOutage(down bool) {
 	e.outage = down
 }
 
-func (e *Emulator) popFault() (Fault, bool) {
+// popFault takes the first queued fault that applies to this request
+// (isCreate: a meeting create).
+func (e *Emulator) popFault(isCreate bool) (Fault, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if len(e.faults) == 0 {
-		return Fault{}, false
+	for i, f := range e.faults {
+		if f.Create && !isCreate {
+			continue
+		}
+		e.faults = append(e.faults[:i:i], e.faults[i+1:]...)
+		return f, true
 	}
-	f := e.faults[0]
-	e.faults = e.faults[1:]
-	return f, true
+	return Fault{}, false
 }
 
 func (f Fault) apply(w http.ResponseWriter, r *http.Request) {

@@ -2,6 +2,7 @@ package gotomeeting
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -80,6 +81,9 @@ func (e *Emulator) createMeeting(w http.ResponseWriter, r *http.Request, org str
 	m.id = 100000000 + e.lastMeeting
 	m.organizer = org
 	e.meetings[m.id] = m
+	if ref, ok := ReferenceOf(m.subject); ok {
+		e.created[ref]++
+	}
 	e.mu.Unlock()
 	writeJSON(w, http.StatusCreated, []MeetingCreated{{
 		JoinURL:            e.opt.JoinURLBase + strconv.FormatInt(m.id, 10),
@@ -242,6 +246,15 @@ func (e *Emulator) me(w http.ResponseWriter, r *http.Request, org string) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"id": strconv.FormatInt(key, 10), "userName": org + "@example.org",
 	})
+}
+
+// Created is how many meetings were created per Kogge reference (the
+// subject's "[kogge:…]"), deleted ones included: more than one is a
+// duplicate create.
+func (e *Emulator) Created() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.created)
 }
 
 // MeetingCount is the number of meetings the organizer has (any state).

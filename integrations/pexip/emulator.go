@@ -3,6 +3,7 @@ package pexip
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -35,6 +36,7 @@ type Emulator struct {
 	faults       Faults
 	hanging      chan struct{}
 	requests     []string
+	created      map[string]int // conferences made, by name
 }
 
 // Faults are injected failures. Counters are consumed one per request, in
@@ -58,6 +60,7 @@ func NewEmulator(username, password string) *Emulator {
 		RateLimit: 1000, RateWindow: 60 * time.Second,
 		PortTotal: 100,
 		confs:     map[int]*Conference{},
+		created:   map[string]int{},
 		hanging:   make(chan struct{}, 64),
 	}
 }
@@ -72,6 +75,14 @@ func (e *Emulator) SetFaults(f Faults) {
 // Hanging receives one value each time a request starts hanging, so tests
 // can react without sleeping.
 func (e *Emulator) Hanging() <-chan struct{} { return e.hanging }
+
+// Created is how many conferences were created per name, deleted ones
+// included: more than one is a duplicate create.
+func (e *Emulator) Created() map[string]int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return maps.Clone(e.created)
+}
 
 // Requests returns "METHOD path?query" for every request seen.
 func (e *Emulator) Requests() []string {

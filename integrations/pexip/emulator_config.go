@@ -42,6 +42,7 @@ func (e *Emulator) conferenceList(w http.ResponseWriter, r *http.Request) {
 		}
 		e.nextConfID++
 		e.store(e.nextConfID, c)
+		e.created[c.Name]++
 		w.Header().Set("Location", "https://"+r.Host+e.confs[e.nextConfID].ResourceURI)
 		w.WriteHeader(http.StatusCreated)
 	default:

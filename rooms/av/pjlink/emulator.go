@@ -112,6 +112,9 @@ type Emulator struct {
 	conns  map[net.Conn]struct{}
 	served int
 	closed bool
+	// sets counts the set commands received ("POWR 1"), so a test can
+	// tell a scene that ran once from one that ran twice.
+	sets map[string]int
 }
 
 // NewEmulator returns a device in standby. Start it on a listener, or hand
@@ -361,6 +364,14 @@ func (e *Emulator) Power() PowerState {
 	defer e.mu.Unlock()
 	e.advance(time.Now())
 	return e.dev.power
+}
+
+// Sets is how many times the set command (body and parameter, as
+// "POWR 1") was received, whatever the device answered.
+func (e *Emulator) Sets(command string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.sets[command]
 }
 
 // SetErrorStatus sets what ERST reports.

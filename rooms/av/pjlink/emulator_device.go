@@ -144,6 +144,10 @@ func (e *Emulator) command(class byte, body, param string, now time.Time) string
 
 func (e *Emulator) set(class byte, body, param string, now time.Time) string {
 	d := &e.dev
+	if e.sets == nil {
+		e.sets = map[string]int{}
+	}
+	e.sets[body+" "+param]++
 	switch body {
 	case "POWR":
 		switch param {

@@ -449,7 +449,13 @@ func (ch *Change) Commit() {
 // Each room's scenes run in their own goroutine, one at a time per room: a
 // projector warming up in one room must not delay the next room's prep.
 // The scenes are looked up at each event, so a reload's take effect.
-func (a *AV) FollowTimeline(ctx context.Context, events <-chan timeline.Event, inUse func(room string, at time.Time) bool) {
+//
+// claim, if set, is asked before a scene runs and must say yes for it to
+// run: on a cluster it records the run in the store, so that of the nodes
+// that hear the event (a new leader replaying what it heard while nobody
+// led) one runs it.
+func (a *AV) FollowTimeline(ctx context.Context, events <-chan timeline.Event, inUse func(room string, at time.Time) bool,
+	claim func(ev timeline.Event, scene string) bool) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	locks := map[string]*sync.Mutex{}
@@ -483,6 +489,9 @@ func (a *AV) FollowTimeline(ctx context.Context, events <-chan timeline.Event, i
 			wg.Add(1)
 			go func(ev timeline.Event, scene string) {
 				defer wg.Done()
+				if claim != nil && !claim(ev, scene) {
+					return
+				}
 				lock.Lock()
 				defer lock.Unlock()
 				res, _ := a.RunScene(ctx, ev.Room, scene)

@@ -236,7 +236,7 @@ func TestFollowTimeline(t *testing.T) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			a.FollowTimeline(t.Context(), ch, func(string, time.Time) bool { return inUse })
+			a.FollowTimeline(t.Context(), ch, func(string, time.Time) bool { return inUse }, nil)
 		}()
 		select {
 		case <-done:
