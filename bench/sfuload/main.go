@@ -59,7 +59,7 @@ func main() {
 	flag.StringVar(&hostIP, "ip", "", "the host's non-loopback IPv4 for Janus media (default: first of hostname -I)")
 	flag.StringVar(&koggeIP, "kogge-ip", "127.0.0.1", "address of Kogge's media (UDP mux)")
 	flag.StringVar(&c.koggeBin, "koggesfu", "", "prebuilt koggesfu binary (default: go build ./bench/sfuload/koggesfu)")
-	flag.StringVar(&c.pprofOut, "pprof", "", "write a CPU profile of koggesfu during the first repetition of the last N to this file (and a heap profile to <file>.heap)")
+	flag.StringVar(&c.pprofOut, "pprof", "", "write a CPU profile of koggesfu during the first repetition of the last N to this file (a heap profile to <file>.heap, goroutines to <file>.goroutine)")
 	flag.BoolVar(&c.verbose, "v", false, "print every point")
 	flag.BoolVar(&c.netns, "netns", true, "run everything in a network namespace of its own with a veth pair on "+netnsAddr+" (needs root; false: Janus on the host's own address)")
 	flag.BoolVar(&c.simulcast, "simulcast", false, "the publisher sends VP8 as three simulcast encodings (rids l, m, h); subscribers ask for l, m, h in turn")
