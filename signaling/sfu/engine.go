@@ -21,8 +21,10 @@ type Engine struct {
 	// downAPI the ones they subscribe on (we send: TWCC sequence numbers
 	// and a bandwidth estimator each, NACKs answered from the shared
 	// caches in cache.go rather than by a per-connection responder).
+	// downAPI makes the latter's API from a copy of downSE (downAPIFor).
 	upAPI   *webrtc.API
-	downAPI *webrtc.API
+	downAPI func(webrtc.SettingEngine) *webrtc.API
+	downSE  webrtc.SettingEngine
 	// estimators hands each new down connection's bandwidth estimator
 	// from the interceptor factory to newPeer, by connection id.
 	estimators sync.Map // string → cc.BandwidthEstimator
@@ -59,7 +61,17 @@ func NewEngine(cfg Config, log *slog.Logger) (*Engine, error) {
 		_ = e.closeMux()
 		return nil, err
 	}
+	e.downSE = se
 	return e, nil
+}
+
+// downAPIFor is the API of p's down connection: the engine's, with SRTCP
+// read buffers that hand p's feedback straight to p (rtcpin.go) instead
+// of queueing it for a reader goroutine per track.
+func (e *Engine) downAPIFor(p *Peer) *webrtc.API {
+	se := e.downSE
+	se.BufferFactory = p.streamBuffer
+	return e.downAPI(se)
 }
 
 // settingEngine opens the mux sockets and configures ICE and DTLS-SRTP.

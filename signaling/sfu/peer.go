@@ -41,6 +41,10 @@ type Peer struct {
 	viewMu sync.Mutex
 	view   map[string]View
 
+	// rtcp routes the down connection's feedback to its tracks
+	// (rtcpin.go).
+	rtcp rtcpRouter
+
 	// Guarded by room.mu.
 	closed     bool
 	upTracks   []*upTrack
@@ -70,7 +74,7 @@ func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
 	}
 	p.up.name, p.down.name = "up", "down"
 	var err error
-	p.down.pc, err = r.e.downAPI.NewPeerConnection(webrtc.Configuration{
+	p.down.pc, err = r.e.downAPIFor(p).NewPeerConnection(webrtc.Configuration{
 		BundlePolicy: webrtc.BundlePolicyMaxBundle,
 	})
 	if err != nil {

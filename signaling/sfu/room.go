@@ -211,8 +211,6 @@ func (r *Room) subscribeLocked(sub *Peer, t *upTrack) {
 	}
 	sub.downTracks[t] = d
 	t.addSub(d)
-	sub.wg.Add(1)
-	go d.readRTCP()
 	sub.kickNegotiation()
 }
 
