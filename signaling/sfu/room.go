@@ -78,8 +78,6 @@ func (r *Room) Join(participantID string, send func(Outbound)) (*Peer, error) {
 		return nil, err
 	}
 	r.peers[participantID] = p
-	p.wg.Add(1)
-	go p.negotiateLoop()
 	for _, t := range r.tracks {
 		r.subscribeLocked(p, t)
 	}
