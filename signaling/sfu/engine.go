@@ -101,6 +101,12 @@ func (e *Engine) settingEngine(cfg Config) (webrtc.SettingEngine, error) {
 
 	if cfg.vnet != nil {
 		se.SetNet(cfg.vnet)
+	} else {
+		n, err := newSharedNet()
+		if err != nil {
+			return se, fmt.Errorf("sfu: network interfaces: %w", err)
+		}
+		se.SetNet(n)
 	}
 	switch {
 	case cfg.vnet != nil:
