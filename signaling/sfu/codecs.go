@@ -129,7 +129,7 @@ func (e *Engine) newDownAPI(se webrtc.SettingEngine) (func(webrtc.SettingEngine)
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
-	lf := pionLoggerFactory{log: e.log}
+	lf := e.pionLogs
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		// No pacer: our writes stay synchronous and copy nothing; layer
 		// choice keeps the rate under the estimate instead.

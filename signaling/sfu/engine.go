@@ -29,6 +29,7 @@ type Engine struct {
 	// from the interceptor factory to newPeer, by connection id.
 	estimators sync.Map // string → cc.BandwidthEstimator
 	log        *slog.Logger
+	pionLogs   pionLoggerFactory
 	udpMux     ice.UDPMux
 	udpAddr    net.Addr
 	tcpMux     ice.TCPMux // nil without ICE-TCP
@@ -46,7 +47,7 @@ func NewEngine(cfg Config, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{log: log, rooms: make(map[*Room]struct{})}
+	e := &Engine{log: log, pionLogs: newPionLoggerFactory(log), rooms: make(map[*Room]struct{})}
 
 	se, err := e.settingEngine(cfg)
 	if err != nil {
@@ -77,7 +78,7 @@ func (e *Engine) downAPIFor(p *Peer) *webrtc.API {
 // settingEngine opens the mux sockets and configures ICE and DTLS-SRTP.
 func (e *Engine) settingEngine(cfg Config) (webrtc.SettingEngine, error) {
 	var se webrtc.SettingEngine
-	lf := pionLoggerFactory{log: e.log}
+	lf := e.pionLogs
 	se.LoggerFactory = lf
 	// DTLS-SRTP always; AES-GCM first, the mandatory AES-CM for old clients.
 	se.SetSRTPProtectionProfiles(
