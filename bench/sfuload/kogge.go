@@ -125,7 +125,8 @@ func (k *kogge) subscribe(ctx context.Context, s *subscriber) error {
 }
 
 // profile fetches a CPU profile of koggesfu over d, then a heap profile
-// (out + ".heap").
+// (out + ".heap") and its goroutines (out + ".goroutine", pprof's text
+// form: how many of each kind each subscriber costs).
 func (k *kogge) profile(ctx context.Context, d time.Duration, out string) error {
 	k.mu.Lock()
 	base := k.pprof
@@ -137,7 +138,10 @@ func (k *kogge) profile(ctx context.Context, d time.Duration, out string) error 
 	if err != nil {
 		return err
 	}
-	return fetch(ctx, base+"heap", out+".heap")
+	if err := fetch(ctx, base+"heap", out+".heap"); err != nil {
+		return err
+	}
+	return fetch(ctx, base+"goroutine?debug=1", out+".goroutine")
 }
 
 // stats is koggesfu's /stats, for -v.
@@ -148,7 +152,8 @@ func (k *kogge) stats(ctx context.Context) string {
 	var st struct {
 		ForwardedPackets, KeyframeRequests uint64
 		Peers, Goroutines                  int
-		HeapInuse, StackInuse, Sys         uint64
+		HeapInuse, HeapLive, StackInuse    uint64
+		Sys                                uint64
 	}
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
@@ -162,8 +167,8 @@ func (k *kogge) stats(ctx context.Context) string {
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
 		return err.Error()
 	}
-	return fmt.Sprintf("koggesfu: %d peers, %d goroutines, heap in use %.1f MB, stacks %.1f MB, Go sys %.1f MB, %d keyframe requests",
-		st.Peers, st.Goroutines, float64(st.HeapInuse)/1e6, float64(st.StackInuse)/1e6, float64(st.Sys)/1e6, st.KeyframeRequests)
+	return fmt.Sprintf("koggesfu: %d peers, %d goroutines, heap in use %.1f MB (live at the last GC %.1f MB), stacks %.1f MB, Go sys %.1f MB, %d keyframe requests",
+		st.Peers, st.Goroutines, float64(st.HeapInuse)/1e6, float64(st.HeapLive)/1e6, float64(st.StackInuse)/1e6, float64(st.Sys)/1e6, st.KeyframeRequests)
 }
 
 func fetch(ctx context.Context, url, out string) error {

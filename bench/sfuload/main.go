@@ -27,6 +27,7 @@ type config struct {
 	sfus           []string
 	duration       time.Duration
 	warmup         time.Duration
+	settle         time.Duration
 	reps           int
 	pin            bool
 	dtlsRetransmit time.Duration
@@ -50,6 +51,7 @@ func main() {
 	flag.StringVar(&sfus, "sfu", "kogge,janus", "SFUs to measure")
 	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measurement window per point")
 	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "wait after the last join before measuring")
+	flag.DurationVar(&c.settle, "settle", time.Second, "time the publisher alone sends before the baseline RSS (what fills up with the publisher's packets, such as Kogge's packet cache per video layer, is the publisher's, not the subscribers')")
 	flag.IntVar(&c.reps, "reps", 3, "repetitions of every point; medians are reported")
 	flag.BoolVar(&c.pin, "pin", false, "pin the SFU to core "+sfuCore+" and the load generator to core "+loadCore+" (taskset)")
 	flag.DurationVar(&c.dtlsRetransmit, "dtls-retransmit", 0, "pion DTLS retransmission interval of the load peers (0: pion's default, 1s)")
@@ -59,7 +61,7 @@ func main() {
 	flag.StringVar(&hostIP, "ip", "", "the host's non-loopback IPv4 for Janus media (default: first of hostname -I)")
 	flag.StringVar(&koggeIP, "kogge-ip", "127.0.0.1", "address of Kogge's media (UDP mux)")
 	flag.StringVar(&c.koggeBin, "koggesfu", "", "prebuilt koggesfu binary (default: go build ./bench/sfuload/koggesfu)")
-	flag.StringVar(&c.pprofOut, "pprof", "", "write a CPU profile of koggesfu during the first repetition of the last N to this file (and a heap profile to <file>.heap)")
+	flag.StringVar(&c.pprofOut, "pprof", "", "write a CPU profile of koggesfu during the first repetition of the last N to this file (a heap profile to <file>.heap, goroutines to <file>.goroutine)")
 	flag.BoolVar(&c.verbose, "v", false, "print every point")
 	flag.BoolVar(&c.netns, "netns", true, "run everything in a network namespace of its own with a veth pair on "+netnsAddr+" (needs root; false: Janus on the host's own address)")
 	flag.BoolVar(&c.simulcast, "simulcast", false, "the publisher sends VP8 as three simulcast encodings (rids l, m, h); subscribers ask for l, m, h in turn")
@@ -171,8 +173,8 @@ func run(c *config) error {
 	if ns := os.Getenv(inNetnsEnv); ns != "" {
 		where = "network namespace " + ns
 	}
-	fmt.Printf("sfuload: N=%v, %v per point after %v warm-up, %d repetitions, pinned=%v, DTLS retransmission %s, SRTP %s, joins %d at a time, %s, %s, Janus media on %v, Kogge media on %v\n",
-		c.ns, c.duration, c.warmup, c.reps, c.pin, dtls, c.srtp, c.joinPar, media, where, c.hostIP, c.koggeIP)
+	fmt.Printf("sfuload: N=%v, publisher alone %v, %v per point after %v warm-up, %d repetitions, pinned=%v, DTLS retransmission %s, SRTP %s, joins %d at a time, %s, %s, Janus media on %v, Kogge media on %v\n",
+		c.ns, c.settle, c.duration, c.warmup, c.reps, c.pin, dtls, c.srtp, c.joinPar, media, where, c.hostIP, c.koggeIP)
 
 	all := map[string]map[int][]result{}
 	for _, s := range c.sfus {

@@ -56,12 +56,11 @@ type result struct {
 const (
 	setupTimeout = 30 * time.Second
 	joinTimeout  = 15 * time.Second
-	settle       = time.Second
 )
 
 func runPoint(cfg *config, t target, n int, profileOut string) (res result, err error) {
 	res.n = n
-	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout+cfg.warmup+cfg.duration+time.Duration(n)*joinTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout+cfg.settle+cfg.warmup+cfg.duration+time.Duration(n)*joinTimeout)
 	defer cancel()
 	defer t.close()
 	if err := t.start(ctx, cfg.pin); err != nil {
@@ -87,7 +86,7 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 		return res, fmt.Errorf("publisher not connected (%s)", describe(pub.pc))
 	}
 	pub.start()
-	time.Sleep(settle)
+	time.Sleep(cfg.settle)
 	rss0, err := rssBytes(t.pid())
 	if err != nil {
 		return res, err

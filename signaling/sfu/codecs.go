@@ -120,14 +120,16 @@ const (
 // sequence numbers on everything we send, and a GCC estimator per
 // connection (handed to newPeer through e.estimators). There is no NACK
 // responder: each published track keeps one cache for all its
-// subscribers (cache.go).
-func (e *Engine) newDownAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
+// subscribers (cache.go). The API is made per subscriber (downAPIFor)
+// because its SRTCP buffers deliver to that subscriber (rtcpin.go); the
+// media engine and interceptor registry built here are shared.
+func (e *Engine) newDownAPI(se webrtc.SettingEngine) (func(webrtc.SettingEngine) *webrtc.API, error) {
 	me, err := newMediaEngine()
 	if err != nil {
 		return nil, err
 	}
 	ir := &interceptor.Registry{}
-	lf := pionLoggerFactory{log: e.log}
+	lf := e.pionLogs
 	ccf, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		// No pacer: our writes stay synchronous and copy nothing; layer
 		// choice keeps the rate under the estimate instead.
@@ -163,8 +165,10 @@ func (e *Engine) newDownAPI(se webrtc.SettingEngine) (*webrtc.API, error) {
 		return nil, err
 	}
 	ir.Add(sr)
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir),
-		webrtc.WithSettingEngine(se)), nil
+	return func(se webrtc.SettingEngine) *webrtc.API {
+		return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir),
+			webrtc.WithSettingEngine(se))
+	}, nil
 }
 
 const twccURI = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"

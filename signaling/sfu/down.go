@@ -69,12 +69,21 @@ func newDownTrack(t *upTrack, sub *Peer) (*downTrack, error) {
 // Bind implements webrtc.TrackLocal.
 func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	c, err := d.TrackLocalStaticRTP.Bind(ctx)
+	if err == nil {
+		d.sub.rtcp.bind(uint32(ctx.SSRC()), d)
+	}
 	if err == nil && !d.up.audio {
 		if l := d.up.layers[max(d.target.Load(), 0)].Load(); l != nil {
 			l.requestKeyframe(false)
 		}
 	}
 	return c, err
+}
+
+// Unbind implements webrtc.TrackLocal.
+func (d *downTrack) Unbind(ctx webrtc.TrackLocalContext) error {
+	d.sub.rtcp.unbind(uint32(ctx.SSRC()), d)
+	return d.TrackLocalStaticRTP.Unbind(ctx)
 }
 
 func (d *downTrack) seg() *segment { return &d.segs[d.nseg%len(d.segs)] }
@@ -195,51 +204,32 @@ func (d *downTrack) retransmit(seq uint16, buf []byte, pkt *rtp.Packet) bool {
 	return d.WriteRTP(pkt) == nil
 }
 
-// readRTCP reads the subscriber's feedback on this track: NACKs are
-// answered from the publisher's cache, keyframe requests go to the
-// publisher, REMB feeds the subscriber's bandwidth estimate.
-func (d *downTrack) readRTCP() {
-	defer d.sub.wg.Done()
-	buf := make([]byte, packetBufSize)
-	var rtx []byte
-	var pkt rtp.Packet
-	for {
-		n, _, err := d.sender.Read(buf)
-		if err != nil {
-			return
-		}
-		pkts, err := rtcp.Unmarshal(buf[:n])
-		if err != nil {
-			continue
-		}
-		for _, p := range pkts {
-			switch p := p.(type) {
-			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-				if d.up.audio {
-					continue
-				}
-				d.mu.Lock()
-				cur := d.cur
-				d.mu.Unlock()
-				if l := d.up.layers[max(cur, 0)].Load(); l != nil {
-					l.requestKeyframe(true)
-				}
-			case *rtcp.TransportLayerNack:
-				if d.up.audio {
-					continue
-				}
-				if rtx == nil {
-					rtx = make([]byte, packetBufSize)
-				}
-				for _, pair := range p.Nacks {
-					for _, seq := range pair.PacketList() {
-						if d.retransmit(seq, rtx, &pkt) {
-							d.up.room.retransmits.Add(1)
-						}
+// onRTCP handles the subscriber's feedback on this track (rtcpin.go):
+// NACKs are answered from the publisher's cache, keyframe requests go to
+// the publisher. rtx is scratch space of the caller's.
+func (d *downTrack) onRTCP(pkts []rtcp.Packet, rtx *rtxScratch) {
+	if d.up.audio {
+		return
+	}
+	for _, p := range pkts {
+		switch p := p.(type) {
+		case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+			d.mu.Lock()
+			cur := d.cur
+			d.mu.Unlock()
+			if l := d.up.layers[max(cur, 0)].Load(); l != nil {
+				l.requestKeyframe(true)
+			}
+		case *rtcp.TransportLayerNack:
+			if rtx.buf == nil {
+				rtx.buf = make([]byte, packetBufSize)
+			}
+			for _, pair := range p.Nacks {
+				for _, seq := range pair.PacketList() {
+					if d.retransmit(seq, rtx.buf, &rtx.pkt) {
+						d.up.room.retransmits.Add(1)
 					}
 				}
-			case *rtcp.ReceiverEstimatedMaximumBitrate:
-				d.sub.setREMB(p.Bitrate)
 			}
 		}
 	}

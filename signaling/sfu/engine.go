@@ -21,12 +21,15 @@ type Engine struct {
 	// downAPI the ones they subscribe on (we send: TWCC sequence numbers
 	// and a bandwidth estimator each, NACKs answered from the shared
 	// caches in cache.go rather than by a per-connection responder).
+	// downAPI makes the latter's API from a copy of downSE (downAPIFor).
 	upAPI   *webrtc.API
-	downAPI *webrtc.API
+	downAPI func(webrtc.SettingEngine) *webrtc.API
+	downSE  webrtc.SettingEngine
 	// estimators hands each new down connection's bandwidth estimator
 	// from the interceptor factory to newPeer, by connection id.
 	estimators sync.Map // string → cc.BandwidthEstimator
 	log        *slog.Logger
+	pionLogs   pionLoggerFactory
 	udpMux     ice.UDPMux
 	udpAddr    net.Addr
 	tcpMux     ice.TCPMux // nil without ICE-TCP
@@ -44,7 +47,7 @@ func NewEngine(cfg Config, log *slog.Logger) (*Engine, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{log: log, rooms: make(map[*Room]struct{})}
+	e := &Engine{log: log, pionLogs: newPionLoggerFactory(log), rooms: make(map[*Room]struct{})}
 
 	se, err := e.settingEngine(cfg)
 	if err != nil {
@@ -59,13 +62,23 @@ func NewEngine(cfg Config, log *slog.Logger) (*Engine, error) {
 		_ = e.closeMux()
 		return nil, err
 	}
+	e.downSE = se
 	return e, nil
+}
+
+// downAPIFor is the API of p's down connection: the engine's, with SRTCP
+// read buffers that hand p's feedback straight to p (rtcpin.go) instead
+// of queueing it for a reader goroutine per track.
+func (e *Engine) downAPIFor(p *Peer) *webrtc.API {
+	se := e.downSE
+	se.BufferFactory = p.streamBuffer
+	return e.downAPI(se)
 }
 
 // settingEngine opens the mux sockets and configures ICE and DTLS-SRTP.
 func (e *Engine) settingEngine(cfg Config) (webrtc.SettingEngine, error) {
 	var se webrtc.SettingEngine
-	lf := pionLoggerFactory{log: e.log}
+	lf := e.pionLogs
 	se.LoggerFactory = lf
 	// DTLS-SRTP always; AES-GCM first, the mandatory AES-CM for old clients.
 	se.SetSRTPProtectionProfiles(
@@ -89,6 +102,12 @@ func (e *Engine) settingEngine(cfg Config) (webrtc.SettingEngine, error) {
 
 	if cfg.vnet != nil {
 		se.SetNet(cfg.vnet)
+	} else {
+		n, err := newSharedNet()
+		if err != nil {
+			return se, fmt.Errorf("sfu: network interfaces: %w", err)
+		}
+		se.SetNet(n)
 	}
 	switch {
 	case cfg.vnet != nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 
 	"github.com/pion/logging"
 )
@@ -13,10 +14,29 @@ import (
 // endpoint) as a warning or an error, so levels move one step down:
 // info, debug and warn become debug, error becomes warn; trace is
 // dropped.
-type pionLoggerFactory struct{ log *slog.Logger }
+//
+// Pion asks for a dozen loggers per connection (ice, dtls, srtp, ...);
+// each slog With copies the handler's state, some 2 kB per subscriber
+// kept for the connection's life, so the loggers are made once per scope
+// and shared (a logger carries no state of its own).
+type pionLoggerFactory struct {
+	log    *slog.Logger
+	scopes *sync.Map // scope → pionLogger; nil: none kept
+}
+
+func newPionLoggerFactory(log *slog.Logger) pionLoggerFactory {
+	return pionLoggerFactory{log: log, scopes: new(sync.Map)}
+}
 
 func (f pionLoggerFactory) NewLogger(scope string) logging.LeveledLogger {
-	return pionLogger{f.log.With("pion", scope)}
+	if f.scopes == nil {
+		return pionLogger{f.log.With("pion", scope)}
+	}
+	if l, ok := f.scopes.Load(scope); ok {
+		return l.(pionLogger)
+	}
+	l, _ := f.scopes.LoadOrStore(scope, pionLogger{f.log.With("pion", scope)})
+	return l.(pionLogger)
 }
 
 type pionLogger struct{ log *slog.Logger }

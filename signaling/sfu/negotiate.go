@@ -71,44 +71,67 @@ func (p *Peer) Answer(sdp string) error {
 	if err := s.flushCandidates(); err != nil {
 		p.log.Debug("sfu: queued candidate refused", "pc", "down", "err", err)
 	}
-	select {
-	case p.answered <- struct{}{}:
-	default:
-	}
+	p.answeredOffer()
 	return nil
 }
 
-// kickNegotiation asks for a down offer; never blocks.
+// kickNegotiation asks for a down offer; never blocks. One offer is
+// outstanding at a time: a kick while one is (being made or waiting for
+// its answer) makes a new one after the answer. The offer is made on a
+// goroutine of its own that ends when it is sent, so an idle subscriber
+// keeps no goroutine for negotiation.
 func (p *Peer) kickNegotiation() {
-	select {
-	case p.kick <- struct{}{}:
-	default:
+	n := &p.neg
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.busy {
+		n.again = true
+		return
+	}
+	p.startOfferLocked()
+}
+
+// startOfferLocked starts an offer unless the peer is closing; p.neg.mu
+// held (Close closes done under it, so no goroutine starts after its
+// wg.Wait began).
+func (p *Peer) startOfferLocked() {
+	n := &p.neg
+	if p.isClosed() {
+		n.busy, n.again = false, false
+		return
+	}
+	n.busy, n.again = true, false
+	p.wg.Add(1)
+	go p.offer()
+}
+
+func (p *Peer) offer() {
+	defer p.wg.Done()
+	err := p.offerDown()
+	if err == nil {
+		return // answered (Answer) ends the outstanding offer
+	}
+	if !p.isClosed() {
+		p.log.Warn("sfu: down offer failed", "err", err)
+	}
+	n := &p.neg
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.busy = false
+	if n.again {
+		p.startOfferLocked()
 	}
 }
 
-// negotiateLoop owns the down offers: one outstanding at a time, and a
-// change while it is outstanding (a kick) makes a new one after the
-// answer.
-func (p *Peer) negotiateLoop() {
-	defer p.wg.Done()
-	for {
-		select {
-		case <-p.done:
-			return
-		case <-p.kick:
-		}
-		if err := p.offerDown(); err != nil {
-			if p.isClosed() {
-				return
-			}
-			p.log.Warn("sfu: down offer failed", "err", err)
-			continue
-		}
-		select {
-		case <-p.done:
-			return
-		case <-p.answered:
-		}
+// answeredOffer ends the outstanding offer and starts the next if a
+// change came in meanwhile.
+func (p *Peer) answeredOffer() {
+	n := &p.neg
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.busy = false
+	if n.again {
+		p.startOfferLocked()
 	}
 }
 

@@ -20,12 +20,9 @@ type Peer struct {
 
 	up, down side
 
-	// kick asks the negotiation loop for a new down offer; answered
-	// tells it the outstanding one was answered. Both hold at most one
-	// signal, so changes during an offer coalesce into one re-offer.
-	kick     chan struct{}
-	answered chan struct{}
-	done     chan struct{}
+	// neg is the state of the down offers (negotiate.go).
+	neg  negotiation
+	done chan struct{}
 
 	closeOnce  sync.Once
 	wg         sync.WaitGroup // every goroutine this peer owns
@@ -41,10 +38,22 @@ type Peer struct {
 	viewMu sync.Mutex
 	view   map[string]View
 
+	// rtcp routes the down connection's feedback to its tracks
+	// (rtcpin.go).
+	rtcp rtcpRouter
+
 	// Guarded by room.mu.
 	closed     bool
 	upTracks   []*upTrack
 	downTracks map[*upTrack]*downTrack
+}
+
+// negotiation: busy while a down offer is being made or awaits its
+// answer; again when a change came in meanwhile, so changes during an
+// offer coalesce into one re-offer.
+type negotiation struct {
+	mu          sync.Mutex
+	busy, again bool
 }
 
 // side is one of the two PeerConnections. mu serialises its
@@ -63,14 +72,12 @@ func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
 	p := &Peer{
 		room: r, id: id, send: send,
 		log:        r.log.With("participant", id),
-		kick:       make(chan struct{}, 1),
-		answered:   make(chan struct{}, 1),
 		done:       make(chan struct{}),
 		downTracks: make(map[*upTrack]*downTrack),
 	}
 	p.up.name, p.down.name = "up", "down"
 	var err error
-	p.down.pc, err = r.e.downAPI.NewPeerConnection(webrtc.Configuration{
+	p.down.pc, err = r.e.downAPIFor(p).NewPeerConnection(webrtc.Configuration{
 		BundlePolicy: webrtc.BundlePolicyMaxBundle,
 	})
 	if err != nil {
@@ -164,7 +171,9 @@ func (p *Peer) close() {
 	r.mu.Unlock()
 
 	applyRemovals(rm)
+	p.neg.mu.Lock()
 	close(p.done)
+	p.neg.mu.Unlock()
 	p.closePCs()
 	p.wg.Wait()
 	p.log.Info("sfu: left")

@@ -13,7 +13,7 @@ import (
 // per packet beyond our fan-out.
 func pionPair(b *testing.B) (*webrtc.TrackLocalStaticRTP, <-chan struct{}, func()) {
 	e := newTestEngine(b)
-	snd, err := e.downAPI.NewPeerConnection(webrtc.Configuration{})
+	snd, err := e.downAPI(e.downSE).NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		b.Fatal(err)
 	}

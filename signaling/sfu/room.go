@@ -78,8 +78,6 @@ func (r *Room) Join(participantID string, send func(Outbound)) (*Peer, error) {
 		return nil, err
 	}
 	r.peers[participantID] = p
-	p.wg.Add(1)
-	go p.negotiateLoop()
 	for _, t := range r.tracks {
 		r.subscribeLocked(p, t)
 	}
@@ -211,8 +209,6 @@ func (r *Room) subscribeLocked(sub *Peer, t *upTrack) {
 	}
 	sub.downTracks[t] = d
 	t.addSub(d)
-	sub.wg.Add(1)
-	go d.readRTCP()
 	sub.kickNegotiation()
 }
 

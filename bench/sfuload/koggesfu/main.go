@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"syscall"
 	"time"
@@ -75,7 +76,10 @@ func run(addr, mediaIP string, udpPort int, pprofAddr, level string) error {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(stats{engine.Stats(), runtime.NumGoroutine(), ms.HeapInuse, ms.StackInuse, ms.Sys})
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(live)
+		_ = json.NewEncoder(w).Encode(stats{engine.Stats(), runtime.NumGoroutine(),
+			ms.HeapInuse, live[0].Value.Uint64(), ms.StackInuse, ms.Sys})
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -108,6 +112,9 @@ type stats struct {
 	sfu.Stats
 	Goroutines int
 	HeapInuse  uint64
+	// HeapLive is what the last GC found reachable: the memory the
+	// program really holds, without the GC's headroom.
+	HeapLive   uint64
 	StackInuse uint64
 	Sys        uint64
 }
