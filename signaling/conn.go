@@ -60,6 +60,11 @@ type conn struct {
 	// kill drops the socket when a shutdown goodbye overruns.
 	kill *time.Timer
 
+	// hub, meeting and id: where the reader is (set before it starts).
+	hub     *Hub
+	meeting *meeting
+	id      string
+
 	readerDone chan struct{} // closed when the reader stops reading
 	done       chan struct{} // closed when the goodbye is over, the socket closed
 

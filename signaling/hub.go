@@ -110,22 +110,42 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("websocket upgrade refused", "err", err)
 		return // the upgrader has answered (403 for a foreign origin)
 	}
-	addr := r.RemoteAddr
-	go func() {
-		defer h.wg.Done()
-		h.run(ws, addr)
-	}()
+	go h.run(ws, r.RemoteAddr) // with enter's count of h.wg
 }
 
-// run is one connection's reader until it ends; then it waits for the
-// goodbye (whose writer waits a moment for the client's close frame).
+// run registers the connection and enters the meeting (or its lobby);
+// then the reader carries on in a goroutine of its own, which takes over
+// run's count of h.wg.
+//
+// The reader of a waiter idle in the lobby sits in a read for minutes,
+// and its goroutine's stack is most of what the connection costs. The
+// join's large frames (the ticket, the participant, the Authorizer's
+// calls) grow run's stack, and the runtime halves a stack at a collection
+// only while less than a quarter of it is in use. The fresh goroutine's
+// frames beneath the blocking read are small (conn.read; about 1 KiB
+// with gorilla's, bufio's and net's in Go 1.26), so it fits the
+// runtime's smallest stack (2 KiB) and, once a message has grown it,
+// shrinks back to 4 KiB.
 func (h *Hub) run(ws *websocket.Conn, addr string) {
 	ws.SetReadLimit(maxMessageSize)
 	c := newConn(ws, h.timing, h.log)
 	if h.register(c) {
-		h.serve(c, addr)
+		if m, id := h.enterMeeting(c, addr); m != nil {
+			c.hub, c.meeting, c.id = h, m, id
+			c.watchPongs()
+			go c.read()
+			return
+		}
 		h.unregister(c)
 	}
+	h.finish(c)
+}
+
+// finish ends the connection once its reader has stopped: it waits for
+// the goodbye (whose writer waits a moment for the client's close frame)
+// and gives back the count of h.wg that enter took.
+func (h *Hub) finish(c *conn) {
+	defer h.wg.Done()
 	close(c.readerDone)
 	c.drop() // no-op if a goodbye is under way
 	<-c.done
