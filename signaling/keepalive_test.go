@@ -1,6 +1,11 @@
 package signaling
 
 import (
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,8 +18,63 @@ func TestNoWriterAtRest(t *testing.T) {
 	e := newEnv(t, lobbySpec())
 	e.join("host", "Host")
 	e.join("guest", "Gus") // waits in the lobby
+	e.waitAtRest(t, 2)
+}
+
+// A waiter idle in the lobby costs one goroutine, its reader: the HTTP
+// handler's goroutine and the join's are gone, and a writer runs only
+// while there is something to write.
+func TestOneGoroutinePerIdleWaiter(t *testing.T) {
+	e := newEnv(t, lobbySpec())
+	e.join("host", "Host")
+	const n = 4 // the lobby's cap per address
+	for i := range n {
+		e.join("guest", fmt.Sprintf("Gast %d", i))
+	}
+	e.waitAtRest(t, 1+n)
+	want := map[string]int{"(*conn).read(": 1 + n, "(*Hub).run(": 0, "(*conn).writeLoop(": 0, "(*Hub).pingLoop(": 1}
 	failSafe := time.Now().Add(readTimeout)
-	for !e.atRest(2) {
+	for {
+		got := connGoroutines(slices.Collect(maps.Keys(want)))
+		if maps.Equal(got, want) {
+			return
+		}
+		if time.Now().After(failSafe) {
+			t.Fatalf("goroutines %v, want %v", got, want)
+		}
+		time.Sleep(time.Millisecond) // polling; the fail-safe bounds it
+	}
+}
+
+// connGoroutines counts the goroutines whose stacks hold each of the
+// signaling functions given.
+func connGoroutines(funcs []string) map[string]int {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	got := make(map[string]int, len(funcs))
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		for _, f := range funcs {
+			if strings.Contains(g, "signaling."+f) {
+				got[f]++
+			} else {
+				got[f] += 0
+			}
+		}
+	}
+	return got
+}
+
+func (e *env) waitAtRest(t *testing.T, n int) {
+	t.Helper()
+	failSafe := time.Now().Add(readTimeout)
+	for !e.atRest(n) {
 		if time.Now().After(failSafe) {
 			t.Fatal("writers still running with nothing to write")
 		}
