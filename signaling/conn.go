@@ -29,31 +29,44 @@ type endpoint interface {
 	setPeer(p MediaPeer)
 }
 
-// conn is one WebSocket connection: the reader runs in the HTTP handler's
-// goroutine (Hub.serve), the writer in its own. Only the writer writes
-// data messages; gorilla allows WriteControl from anywhere.
+// conn is one WebSocket connection. The reader runs in a goroutine of its
+// own (Hub.run). A writer runs only while there is something to write
+// (queued messages, a state snapshot, a ping the hub's ticker asked for,
+// the goodbye): it is started by whoever gives it work and ends when
+// there is none left, so a waiter idle in the lobby holds one goroutine,
+// not two. At most one writer runs at a time, and only it writes data
+// messages; gorilla allows WriteControl from anywhere.
 type conn struct {
-	ws     *websocket.Conn
-	log    *slog.Logger
-	timing timing
+	ws      *websocket.Conn
+	log     *slog.Logger
+	timing  timing
+	limiter *rate.Limiter // inbound messages
 
-	out chan []byte // bounded outbound queue
+	mu sync.Mutex
+	// queue is the outbound queue in order, at most sendQueueLen (nil
+	// when empty: an idle connection holds no array for it).
+	queue [][]byte
 	// state is the latest state snapshot not yet written (nil: none);
-	// stateReady tells the writer there is one.
-	stateMu    sync.Mutex
-	state      []byte
-	stateReady chan struct{}
-	limiter    *rate.Limiter // inbound messages
-	quit       chan struct{} // closed by the first close
-	once       sync.Once
-	// final is the goodbye, set once before quit is closed; nil drops the
-	// connection without one (it is dead, or gorilla already said 1009).
+	// it goes after what is queued.
+	state   []byte
+	pingDue bool // the hub's ticker asked for a ping
+	writing bool // a writer goroutine runs (it clears this as it ends)
+	// closed is set by the first close: the writer says goodbye next and
+	// nothing more is queued.
+	closed bool
+	// final is the goodbye, set with closed; nil drops the connection
+	// without one (it is dead, or gorilla already said 1009).
 	final *Refusal
 	// kill drops the socket when a shutdown goodbye overruns.
 	kill *time.Timer
 
+	// hub, meeting and id: where the reader is (set before it starts).
+	hub     *Hub
+	meeting *meeting
+	id      string
+
 	readerDone chan struct{} // closed when the reader stops reading
-	writerDone chan struct{}
+	done       chan struct{} // closed when the goodbye is over, the socket closed
 
 	peer   atomic.Pointer[MediaPeer]
 	errors atomic.Int32
@@ -64,48 +77,55 @@ func newConn(ws *websocket.Conn, t timing, log *slog.Logger) *conn {
 		ws:         ws,
 		log:        log,
 		timing:     t,
-		out:        make(chan []byte, sendQueueLen),
-		stateReady: make(chan struct{}, 1),
 		limiter:    rate.NewLimiter(t.rate, t.burst),
-		quit:       make(chan struct{}),
 		readerDone: make(chan struct{}),
-		writerDone: make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+}
+
+// wake starts the writer unless one runs. c.mu held.
+func (c *conn) wake() {
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
 	}
 }
 
 func (c *conn) send(msg []byte) {
-	select {
-	case <-c.quit:
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
 		return
-	default:
 	}
-	select {
-	case c.out <- msg:
-	default:
+	if len(c.queue) >= sendQueueLen {
+		c.mu.Unlock()
 		c.close(refusal(ReasonSlow))
+		return
 	}
+	c.queue = append(c.queue, msg)
+	c.wake()
+	c.mu.Unlock()
 }
 
 func (c *conn) sendState(msg []byte) {
-	if c.closing() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
 		return
 	}
-	c.stateMu.Lock()
 	c.state = msg
-	c.stateMu.Unlock()
-	select {
-	case c.stateReady <- struct{}{}:
-	default: // the writer has not taken the last signal yet
-	}
+	c.wake()
 }
 
-// takeState returns the pending snapshot (nil if none) and clears it.
-func (c *conn) takeState() []byte {
-	c.stateMu.Lock()
-	defer c.stateMu.Unlock()
-	msg := c.state
-	c.state = nil
-	return msg
+// ping asks the writer for a ping (the hub's ticker calls it).
+func (c *conn) ping() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.pingDue = true
+	c.wake()
 }
 
 func (c *conn) sendError(code, message, refType string) {
@@ -116,34 +136,35 @@ func (c *conn) sendError(code, message, refType string) {
 }
 
 func (c *conn) close(r *Refusal) {
-	c.once.Do(func() {
-		c.final = r
-		if r != nil && r.Reason == ReasonShutdown {
-			// However slow the client, the socket goes after the short
-			// shutdown goodbye (a write under way included).
-			c.kill = time.AfterFunc(c.timing.shutdown, func() { _ = c.ws.NetConn().Close() })
-		}
-		if r != nil && r.Reason == ReasonSlow {
-			// Drop the slow client now: close the socket, which aborts a
-			// write blocked on its full buffer (a write deadline would
-			// not do: gorilla sets its own before every frame). Before
-			// quit, so the writer cannot slip a goodbye in between.
-			_ = c.ws.NetConn().Close()
-		}
-		close(c.quit)
-	})
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
+	c.final = r
+	if r != nil && r.Reason == ReasonShutdown {
+		// However slow the client, the socket goes after the short
+		// shutdown goodbye (a write under way included).
+		c.kill = time.AfterFunc(c.timing.shutdown, func() { _ = c.ws.NetConn().Close() })
+	}
+	if r != nil && r.Reason == ReasonSlow {
+		// Drop the slow client now: close the socket, which aborts a
+		// write blocked on its full buffer (a write deadline would
+		// not do: gorilla sets its own before every frame). Before
+		// closed is set, so the writer cannot slip a goodbye in between.
+		_ = c.ws.NetConn().Close()
+	}
+	c.closed = true
+	c.wake() // the writer under way, or a new one, says goodbye
 }
 
 // drop ends the connection without a goodbye.
 func (c *conn) drop() { c.close(nil) }
 
 func (c *conn) closing() bool {
-	select {
-	case <-c.quit:
-		return true
-	default:
-		return false
-	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
 }
 
 func (c *conn) setPeer(p MediaPeer) {
@@ -161,34 +182,59 @@ func (c *conn) mediaPeer() MediaPeer {
 	return nil
 }
 
-// writeLoop is the one writer: queued messages with a deadline each, a
-// ping every timing.ping, and the goodbye when closed.
+// writeLoop is the writer: a ping if one is due, then the queued
+// messages in order, each with its write deadline, then the latest
+// snapshot (what was queued before it, welcome or admitted, goes first).
+// It ends when nothing is left, or says goodbye once the connection is
+// closed. Deciding to end and clearing writing happen under c.mu, so
+// whatever is queued afterwards starts a new writer.
 func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	ping := time.NewTicker(c.timing.ping)
-	defer ping.Stop()
 	for {
-		select {
-		case msg := <-c.out:
-			c.write(msg)
-		case <-c.stateReady:
-			// What was queued before the snapshot goes first (welcome,
-			// admitted), then the latest snapshot.
-			c.flushQueue()
-			if msg := c.takeState(); msg != nil {
-				c.write(msg)
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			c.goodbye()
+			return
+		}
+		ping := c.pingDue
+		c.pingDue = false
+		var msg []byte
+		if !ping {
+			msg = c.next()
+			if msg == nil {
+				c.writing = false
+				c.mu.Unlock()
+				return
 			}
-		case <-ping.C:
+		}
+		c.mu.Unlock()
+		if ping {
 			err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.timing.write))
 			if err != nil {
 				c.log.Debug("ping failed", "err", err)
 				c.drop()
 			}
-		case <-c.quit:
-			c.goodbye()
-			return
+			continue
 		}
+		c.write(msg)
 	}
+}
+
+// next takes the next message to write: the queue's first, else the
+// snapshot; nil if there is none. c.mu held.
+func (c *conn) next() []byte {
+	if len(c.queue) > 0 {
+		msg := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		if len(c.queue) == 0 {
+			c.queue = nil
+		}
+		return msg
+	}
+	msg := c.state
+	c.state = nil
+	return msg
 }
 
 // write writes one data message within timing.write; a failure drops the
@@ -201,29 +247,23 @@ func (c *conn) write(msg []byte) {
 	}
 }
 
-// flushQueue writes what is queued now.
-func (c *conn) flushQueue() {
-	for {
-		select {
-		case msg := <-c.out:
-			c.write(msg)
-		default:
-			return
-		}
-	}
-}
-
-// goodbye flushes the queue, sends closed and the close frame within one
-// write deadline, waits a moment for the client's close frame and closes
-// the socket. A dropped connection (final nil) and a slow client get no
-// goodbye: the slow one's socket is closed already (PROTOCOL.md), and
-// waiting for its close frame would only hold the writer.
+// goodbye writes what is queued and the snapshot, closed and the close
+// frame within one write deadline, waits a moment for the client's close
+// frame and closes the socket; then done is closed. A dropped connection
+// (final nil) and a slow client get no goodbye: the slow one's socket is
+// closed already (PROTOCOL.md), and waiting for its close frame would
+// only hold the writer.
 func (c *conn) goodbye() {
+	defer close(c.done)
 	defer c.ws.Close()
-	if c.kill != nil {
-		defer c.kill.Stop()
+	c.mu.Lock()
+	r, kill := c.final, c.kill
+	queue, state := c.queue, c.state
+	c.queue, c.state = nil, nil
+	c.mu.Unlock()
+	if kill != nil {
+		defer kill.Stop()
 	}
-	r := c.final
 	if r == nil || r.Reason == ReasonSlow {
 		return
 	}
@@ -232,24 +272,13 @@ func (c *conn) goodbye() {
 		deadline = time.Now().Add(c.timing.shutdown)
 	}
 	_ = c.ws.SetWriteDeadline(deadline)
-flush:
-	for {
-		select {
-		case msg := <-c.out:
-			if c.ws.WriteMessage(websocket.TextMessage, msg) != nil {
-				return
-			}
-		default:
-			break flush
-		}
+	if state != nil {
+		queue = append(queue, state)
 	}
-	if msg := c.takeState(); msg != nil {
+	for _, msg := range append(queue, closedMessage(r)) {
 		if c.ws.WriteMessage(websocket.TextMessage, msg) != nil {
 			return
 		}
-	}
-	if c.ws.WriteMessage(websocket.TextMessage, closedMessage(r)) != nil {
-		return
 	}
 	frame := websocket.FormatCloseMessage(closeCode(r.Reason), r.Reason)
 	if c.ws.WriteControl(websocket.CloseMessage, frame, deadline) != nil {

@@ -110,8 +110,11 @@ func TestNoOpControlsAreSilent(t *testing.T) {
 
 func TestStateSnapshotsCoalesce(t *testing.T) {
 	c, cl := wsPair(t)
-	// The writer is not running: nothing drains, as with a stalled
-	// client. Snapshots must not fill the queue.
+	// As if a writer were stalled: nothing drains and none is started.
+	// Snapshots must not fill the queue.
+	c.mu.Lock()
+	c.writing = true
+	c.mu.Unlock()
 	c.send(encode(typeOnly{Type: "admitted"}))
 	for i := range 10 * sendQueueLen {
 		c.sendState(encode(errorOut{Type: "state", Message: string(rune('a' + i%26))}))
@@ -120,8 +123,8 @@ func TestStateSnapshotsCoalesce(t *testing.T) {
 	if c.closing() {
 		t.Fatal("snapshots filled the queue: dropped as slow")
 	}
-	go c.writeLoop()
-	defer func() { c.drop(); <-c.writerDone }()
+	go c.writeLoop() // the writer resumes
+	defer func() { c.drop(); <-c.done }()
 	read := func() errorOut {
 		t.Helper()
 		_, data, err := cl.ReadMessage()
@@ -165,14 +168,13 @@ func TestSlowDropIsImmediate(t *testing.T) {
 	c.timing.write = time.Hour
 	big := make([]byte, 1<<20)
 	for range sendQueueLen / 2 {
-		c.send(big)
+		c.send(big) // the first starts the writer, which stalls
 	}
-	go c.writeLoop()
 	c.close(refusal(ReasonSlow))
 	// Without the drop the writer would sit out its hour-long write
 	// deadline: a minute is a failure bound for a busy machine, not a wait.
 	select {
-	case <-c.writerDone:
+	case <-c.done:
 	case <-time.After(time.Minute):
 		t.Fatal("slow client not dropped: the writer waits for its write deadline")
 	}

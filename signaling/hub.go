@@ -14,8 +14,9 @@ import (
 
 // Hub holds the open meetings and serves /ws.
 //
-// Goroutines: each connection has its reader (the HTTP handler's goroutine)
-// and a writer; each open meeting has one goroutine that owns its state.
+// Goroutines: each connection has its reader, and a writer only while it
+// has something to write (signaling/conn.go); one ticker pings every
+// connection; each open meeting has one goroutine that owns its state.
 // Close waits for all of them.
 type Hub struct {
 	cfg      Config
@@ -33,6 +34,8 @@ type Hub struct {
 	closed   bool
 	meetings map[string]*meeting
 	conns    map[*conn]struct{}
+	// pinging: the ping ticker runs (from the first connection on).
+	pinging bool
 	// ended marks meetings that ended (not by shutdown) until their
 	// closing time: a join that passed Authorize before the end must not
 	// open them anew.
@@ -107,29 +110,45 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("websocket upgrade refused", "err", err)
 		return // the upgrader has answered (403 for a foreign origin)
 	}
-	addr := r.RemoteAddr
-	go func() {
-		defer h.wg.Done()
-		h.run(ws, addr)
-	}()
+	go h.run(ws, r.RemoteAddr) // with enter's count of h.wg
 }
 
-// run is one connection's reader until it ends, its writer beside it.
+// run registers the connection and enters the meeting (or its lobby);
+// then the reader carries on in a goroutine of its own, which takes over
+// run's count of h.wg.
+//
+// The reader of a waiter idle in the lobby sits in a read for minutes,
+// and its goroutine's stack is most of what the connection costs. The
+// join's large frames (the ticket, the participant, the Authorizer's
+// calls) grow run's stack, and the runtime halves a stack at a collection
+// only while less than a quarter of it is in use. The fresh goroutine's
+// frames beneath the blocking read are small (conn.read; about 1 KiB
+// with gorilla's, bufio's and net's in Go 1.26), so it fits the
+// runtime's smallest stack (2 KiB) and, once a message has grown it,
+// shrinks back to 4 KiB.
 func (h *Hub) run(ws *websocket.Conn, addr string) {
 	ws.SetReadLimit(maxMessageSize)
 	c := newConn(ws, h.timing, h.log)
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		c.writeLoop()
-	}()
 	if h.register(c) {
-		h.serve(c, addr)
+		if m, id := h.enterMeeting(c, addr); m != nil {
+			c.hub, c.meeting, c.id = h, m, id
+			c.watchPongs()
+			go c.read()
+			return
+		}
 		h.unregister(c)
 	}
+	h.finish(c)
+}
+
+// finish ends the connection once its reader has stopped: it waits for
+// the goodbye (whose writer waits a moment for the client's close frame)
+// and gives back the count of h.wg that enter took.
+func (h *Hub) finish(c *conn) {
+	defer h.wg.Done()
 	close(c.readerDone)
 	c.drop() // no-op if a goodbye is under way
-	<-c.writerDone
+	<-c.done
 }
 
 // enter counts a handler in unless the hub is closed.
@@ -151,7 +170,37 @@ func (h *Hub) register(c *conn) bool {
 		return false
 	}
 	h.conns[c] = struct{}{}
+	if !h.pinging {
+		h.pinging = true
+		every := h.timing.ping
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.pingLoop(every)
+		}()
+	}
 	return true
+}
+
+// pingLoop asks every connection for a ping each period until the hub
+// closes: one ticker for the hub, not one per connection, and the pings
+// are written by the connections' writers (a stalled client holds up
+// only its own).
+func (h *Hub) pingLoop(every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.ctx.Done():
+			return
+		case <-t.C:
+		}
+		h.mu.Lock()
+		for c := range h.conns {
+			c.ping()
+		}
+		h.mu.Unlock()
+	}
 }
 
 func (h *Hub) unregister(c *conn) {

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -14,13 +15,13 @@ import (
 	"github.com/kogge-project/kogge/signaling/sfu"
 )
 
-// serve is the reader of one connection: hello, authorization, joining the
-// meeting, then every client message until the connection ends.
-func (h *Hub) serve(c *conn, remoteAddr string) {
+// enterMeeting reads the hello, authorizes it and joins the meeting (or
+// its lobby); nil when the connection was closed instead.
+func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 	hello, bad := c.readHello()
 	if hello == nil {
 		c.close(bad) // nil: the connection is gone
-		return
+		return nil, ""
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, authTimeout)
 	req := JoinRequest{Token: hello.Token, PIN: hello.PIN, RemoteAddr: remoteAddr}
@@ -28,17 +29,17 @@ func (h *Hub) serve(c *conn, remoteAddr string) {
 	cancel()
 	if err != nil {
 		c.close(h.refusalFor(err, req))
-		return
+		return nil, ""
 	}
 	spec := ticket.Meeting
 	if spec.ID == "" || (ticket.Role != RoleHost && ticket.Role != RoleGuest) {
 		h.log.Error("authorizer returned an unusable ticket", "meeting", spec.ID, "role", ticket.Role)
 		c.close(refusal(ReasonInvalidToken))
-		return
+		return nil, ""
 	}
 	if !spec.Closes.IsZero() && !h.now().Before(spec.Closes) {
 		c.close(refusal(ReasonEnded))
-		return
+		return nil, ""
 	}
 	p := &participant{
 		id:        rand.Text(),
@@ -61,14 +62,13 @@ func (h *Hub) serve(c *conn, remoteAddr string) {
 	m, why := h.open(spec)
 	if m == nil {
 		c.close(why)
-		return
+		return nil, ""
 	}
 	if !m.post(joinReq{p: p}) {
 		c.close(m.final)
-		return
+		return nil, ""
 	}
-	c.readLoop(m, p.id)
-	m.post(leaveReq{id: p.id})
+	return m, p.id
 }
 
 // refusalFor maps an Authorizer error: a *Refusal goes to the client, any
@@ -123,45 +123,85 @@ func (c *conn) readHello() (*helloMsg, *Refusal) {
 	return hello, nil
 }
 
-// readLoop reads client messages until the connection ends. Media
-// messages go straight to the participant's MediaPeer (so a slow SDP
-// negotiation never holds up the meeting); the rest go to the meeting.
-func (c *conn) readLoop(m *meeting, id string) {
-	renew := func() { _ = c.ws.SetReadDeadline(time.Now().Add(c.timing.pong)) }
-	renew()
-	c.ws.SetPongHandler(func(string) error { renew(); return nil })
+// watchPongs sets the read deadline, which every message and every pong
+// renews.
+func (c *conn) watchPongs() {
+	c.renewRead()
+	c.ws.SetPongHandler(func(string) error { c.renewRead(); return nil })
+}
+
+func (c *conn) renewRead() { _ = c.ws.SetReadDeadline(time.Now().Add(c.timing.pong)) }
+
+// read is the reader of a connection in a meeting: every client message
+// until the connection ends, then the participant leaves. Media messages
+// go straight to the participant's MediaPeer (so a slow SDP negotiation
+// never holds up the meeting); the rest go to the meeting. Its frame lies
+// beneath the blocking read while the client is idle, so the work is in
+// functions it calls (see Hub.run).
+func (c *conn) read() {
 	for {
-		mt, data, err := c.ws.ReadMessage()
+		// NextReader, not ReadMessage: one frame less beneath the read.
+		mt, r, err := c.ws.NextReader()
 		if err != nil {
-			c.log.Debug("connection ended", "err", err)
-			return
+			c.readEnded(err)
+			break
 		}
-		renew()
-		if c.closing() {
-			continue // read on until the client's close frame
-		}
-		if !c.limiter.Allow() {
-			c.sendError(codeRateLimited, "too many messages; slow down", "")
-			continue
-		}
-		if mt != websocket.TextMessage {
-			c.sendError(codeBadMessage, "messages are JSON text", "")
-			continue
-		}
-		typ, msg, err := parse(data)
-		if err != nil {
-			c.sendError(codeBadMessage, err.Error(), clip(typ))
-			continue
-		}
-		switch msg := msg.(type) {
-		case *helloMsg:
-			c.sendError(codeBadMessage, "hello only once", typ)
-		case *sdpMsg, *candidateMsg, *keyframeMsg, *viewMsg:
-			c.media(typ, msg)
-		default:
-			if !m.post(inboundReq{id: id, typ: typ, msg: msg}) {
-				c.close(m.final)
-			}
+		c.message(mt, r)
+	}
+	c.leave()
+}
+
+// message reads the rest of a message and answers it.
+//
+//go:noinline
+func (c *conn) message(mt int, r io.Reader) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return // NextReader reports the failure next
+	}
+	c.renewRead()
+	if !c.closing() { // else read on until the client's close frame
+		c.handle(c.meeting, c.id, mt, data)
+	}
+}
+
+// leave ends a participant's connection after its reader.
+//
+//go:noinline
+func (c *conn) leave() {
+	c.meeting.post(leaveReq{id: c.id})
+	c.hub.unregister(c)
+	c.hub.finish(c)
+}
+
+// readEnded logs the end; not inlined, for read's frame.
+//
+//go:noinline
+func (c *conn) readEnded(err error) { c.log.Debug("connection ended", "err", err) }
+
+// handle answers one client message.
+func (c *conn) handle(m *meeting, id string, mt int, data []byte) {
+	if !c.limiter.Allow() {
+		c.sendError(codeRateLimited, "too many messages; slow down", "")
+		return
+	}
+	if mt != websocket.TextMessage {
+		c.sendError(codeBadMessage, "messages are JSON text", "")
+		return
+	}
+	typ, msg, err := parse(data)
+	if err != nil {
+		c.sendError(codeBadMessage, err.Error(), clip(typ))
+		return
+	}
+	switch msg := msg.(type) {
+	case *helloMsg:
+		c.sendError(codeBadMessage, "hello only once", typ)
+	case *sdpMsg, *candidateMsg, *keyframeMsg, *viewMsg:
+		c.media(typ, msg)
+	default:
+		if !m.post(inboundReq{id: id, typ: typ, msg: msg}) {
+			c.close(m.final)
 		}
 	}
 }
