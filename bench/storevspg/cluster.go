@@ -23,6 +23,7 @@ type clusterRun struct {
 	runResult
 	etcdFsyncsPerOp  float64 // WAL fdatasyncs of all members per attempt
 	proposalsPerOp   float64 // Raft proposals committed per attempt (refused compares included)
+	commitsPerOp     float64 // etcd transactions that committed (revisions) per attempt
 	localFsyncsPerOp float64 // bbolt fsyncs of all nodes' copies per attempt
 	avail            []time.Duration
 }
@@ -139,16 +140,13 @@ func clusterCreates(ec *etcdCluster, dir string, n, size, attempts, writers int,
 			return clusterRun{}, err
 		}
 	}
-	r, err := createsOn(cn.stores, size, attempts, writers, mix, probe, func() (float64, float64, error) {
-		c, err := ec.counters()
-		return c.walFsyncs, c.proposals, err
-	})
+	r, err := createsOn(cn.stores, size, attempts, writers, mix, probe, ec.counters)
 	return r, err
 }
 
 // createsOn runs the writers over stores and counts commits; counters
 // (nil for bbolt alone) reads etcd's WAL fsyncs and proposals.
-func createsOn(stores []*store.Store, size, attempts, writers int, mix string, probe bool, counters func() (float64, float64, error)) (clusterRun, error) {
+func createsOn(stores []*store.Store, size, attempts, writers int, mix string, probe bool, counters func() (etcdCounters, error)) (clusterRun, error) {
 	base := benchStart.Add(benchSpan(size))
 	txids := func() (int, error) {
 		sum := 0
@@ -165,9 +163,9 @@ func createsOn(stores []*store.Store, size, attempts, writers int, mix string, p
 	if err != nil {
 		return clusterRun{}, err
 	}
-	var fs0, pr0 float64
+	var c0 etcdCounters
 	if counters != nil {
-		if fs0, pr0, err = counters(); err != nil {
+		if c0, err = counters(); err != nil {
 			return clusterRun{}, err
 		}
 	}
@@ -223,12 +221,13 @@ func createsOn(stores []*store.Store, size, attempts, writers int, mix string, p
 	if counters != nil {
 		// The members report their counters a moment late; etcd's
 		// /metrics are updated as the fsyncs happen, so no wait here.
-		fs1, pr1, err := counters()
+		c1, err := counters()
 		if err != nil {
 			return clusterRun{}, err
 		}
-		r.etcdFsyncsPerOp = (fs1 - fs0) / float64(attempts)
-		r.proposalsPerOp = (pr1 - pr0) / float64(attempts)
+		r.etcdFsyncsPerOp = (c1.walFsyncs - c0.walFsyncs) / float64(attempts)
+		r.proposalsPerOp = (c1.proposals - c0.proposals) / float64(attempts)
+		r.commitsPerOp = (c1.revision - c0.revision) / float64(attempts)
 	}
 	return r, nil
 }

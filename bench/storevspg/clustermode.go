@@ -130,8 +130,8 @@ func measureCluster(c config, cc clusterConfig, p *pg, ec *etcdCluster, dir, fil
 	line := fmt.Sprintf("existing=%d writers=%d %s rep %d: bbolt %.0f/s", pt.size, pt.writers, pt.mix, rep+1, b.rate)
 	for _, n := range cc.nodes {
 		r := pt.etcd[n][len(pt.etcd[n])-1]
-		line += fmt.Sprintf(", etcd×%d %.0f/s (won %d/%d, %.2f WAL fsyncs, %.2f proposals, %.2f local fsyncs per op)",
-			n, r.rate, r.won, r.attempts, r.etcdFsyncsPerOp, r.proposalsPerOp, r.localFsyncsPerOp)
+		line += fmt.Sprintf(", etcd×%d %.0f/s (won %d/%d; per op %.2f commits, %.2f proposals, %.2f WAL fsyncs, %.2f copy fsyncs)",
+			n, r.rate, r.won, r.attempts, r.commitsPerOp, r.proposalsPerOp, r.etcdFsyncsPerOp, r.localFsyncsPerOp)
 	}
 	if c.pgOn {
 		line += fmt.Sprintf(", PG %.0f tps", pt.pg[len(pt.pg)-1].rate)
@@ -161,7 +161,7 @@ func printCluster(c config, cc clusterConfig, points []*cpoint) {
 	head += " PG tps | won (each) |"
 	align += "---:|---|"
 	for _, n := range cc.nodes {
-		head += fmt.Sprintf(" %d node(s): proposals / WAL fsyncs / copy fsyncs per op |", n)
+		head += fmt.Sprintf(" %d node(s) per op: commits / proposals / WAL fsyncs / copy fsyncs |", n)
 		align += "---|"
 	}
 	fmt.Println(head)
@@ -182,7 +182,8 @@ func printCluster(c config, cc clusterConfig, points []*cpoint) {
 		line += " " + strings.Join(won, " / ") + " |"
 		for _, n := range cc.nodes {
 			rs := pt.etcd[n]
-			line += fmt.Sprintf(" %.2f / %.2f / %.2f |",
+			line += fmt.Sprintf(" %.2f / %.2f / %.2f / %.2f |",
+				median(cfield(rs, func(r clusterRun) float64 { return r.commitsPerOp })),
 				median(cfield(rs, func(r clusterRun) float64 { return r.proposalsPerOp })),
 				median(cfield(rs, func(r clusterRun) float64 { return r.etcdFsyncsPerOp })),
 				median(cfield(rs, func(r clusterRun) float64 { return r.localFsyncsPerOp })))

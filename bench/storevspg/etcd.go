@@ -138,10 +138,23 @@ func (c *etcdCluster) stop() {
 // divided by the member count: each member commits every proposal).
 type etcdCounters struct {
 	walFsyncs, proposals float64
+	revision             float64 // the store's revision: one per successful write transaction
 }
 
 func (c *etcdCluster) counters() (etcdCounters, error) {
 	var sum etcdCounters
+	cli, err := c.client()
+	if err != nil {
+		return sum, err
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := cli.Get(ctx, "revision")
+	if err != nil {
+		return sum, err
+	}
+	sum.revision = float64(resp.Header.Revision)
 	for _, m := range c.members {
 		resp, err := http.Get(m.client + "/metrics")
 		if err != nil {
