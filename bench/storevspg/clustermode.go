@@ -127,7 +127,7 @@ func measureCluster(c config, cc clusterConfig, p *pg, ec *etcdCluster, dir, fil
 		}
 	}
 	b := pt.bbolt[len(pt.bbolt)-1]
-	line := fmt.Sprintf("existing=%d writers=%d %s rep %d: bbolt %.0f/s", pt.size, pt.writers, pt.mix, rep+1, b.rate)
+	line := fmt.Sprintf("existing=%d writers=%d %s rep %d: bbolt %.0f/s (%.2f fsyncs per op)", pt.size, pt.writers, pt.mix, rep+1, b.rate, b.fsyncsPerOp)
 	for _, n := range cc.nodes {
 		r := pt.etcd[n][len(pt.etcd[n])-1]
 		line += fmt.Sprintf(", etcd×%d %.0f/s (won %d/%d; per op %.2f commits, %.2f proposals, %.2f WAL fsyncs, %.2f copy fsyncs)",
