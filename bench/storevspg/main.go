@@ -35,7 +35,13 @@ type config struct {
 }
 
 func main() {
+	if spec := os.Getenv(electorEnv); spec != "" {
+		electorChild(spec) // a child of -cluster's failover measurement
+		return
+	}
 	var c config
+	var cc clusterConfig
+	var nodes string
 	var sizes, writers, mixes string
 	p := &pg{}
 	flag.StringVar(&sizes, "sizes", "0,10000,100000", "existing bookings before the measured creates")
@@ -52,6 +58,10 @@ func main() {
 	flag.StringVar(&p.runAs, "pgrunas", defaultRunAs(), "run psql and pgbench as this OS user via runuser (\"\" = as is)")
 	flag.IntVar(&c.pgJobs, "pgbench-jobs", 2, "pgbench threads (-j) for more than one client")
 	flag.BoolVar(&c.keepDB, "keepdb", false, "keep the koggebench database afterwards")
+	clusterMode := flag.Bool("cluster", false, "measure the etcd backend: creates through 1 and 3 nodes beside bbolt and PostgreSQL, availability while writing, leader failover")
+	flag.StringVar(&nodes, "nodes", "1,3", "-cluster: Kogge nodes on the etcd cluster")
+	flag.StringVar(&cc.etcdDir, "etcd-dir", os.TempDir(), "-cluster: where the etcd members keep their data (a disk, as in production)")
+	flag.IntVar(&cc.kills, "kills", 20, "-cluster: leader kills for the failover time; 0 skips it")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
 	if *cpuProfile != "" {
@@ -70,10 +80,17 @@ func main() {
 	if c.sizes, err = ints(sizes); err == nil {
 		c.writers, err = ints(writers)
 	}
+	if err == nil {
+		cc.nodes, err = ints(nodes)
+	}
 	c.mixes = strings.Split(mixes, ",")
 	if err != nil || c.reps < 1 || c.attempts < 2 {
 		fmt.Fprintln(os.Stderr, "storevspg: bad flags:", err)
 		os.Exit(2)
+	}
+	run := run
+	if *clusterMode {
+		run = func(c config, p *pg) error { return runCluster(c, cc, p) }
 	}
 	if err := run(c, p); err != nil {
 		pprof.StopCPUProfile()

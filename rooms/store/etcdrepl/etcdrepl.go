@@ -58,8 +58,8 @@ type Replicator struct {
 	// that an earlier store's history under the same prefix (not yet
 	// compacted) is not replayed into this one.
 	header, floor int64
-	mu     sync.Mutex
-	err    error // why following stopped, if it did
+	mu            sync.Mutex
+	err           error // why following stopped, if it did
 }
 
 // New returns a Replicator; Follow starts keeping a copy up to date.
