@@ -93,7 +93,11 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room,
 			ended := st.ended // revoked meanwhile
 			st.mu.Unlock()
 			if err != nil || ended {
-				conn.Close()
+				if err == nil {
+					finish(conn, &st.wmu) // revoked meanwhile: an empty, whole body
+				} else {
+					conn.Close()
+				}
 				done()
 				return nil
 			}

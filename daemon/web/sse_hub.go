@@ -39,6 +39,8 @@ type sseStream struct {
 	// handler's goroutine writes (HTTP/2), woken through wake.
 	conn net.Conn
 	wake chan struct{}
+	// wmu keeps a chunk and the end of the body from interleaving.
+	wmu sync.Mutex
 
 	mu      sync.Mutex
 	queue   [][]byte
@@ -93,8 +95,11 @@ func (st *sseStream) flush() {
 			return
 		}
 		st.mu.Unlock()
+		st.wmu.Lock()
 		_ = st.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
-		if _, err := st.conn.Write(chunk(q)); err != nil {
+		_, err := st.conn.Write(chunk(q))
+		st.wmu.Unlock()
+		if err != nil {
 			st.end()
 		}
 	}
@@ -120,16 +125,35 @@ func chunk(frames [][]byte) []byte {
 // reader, which cleans up.
 func (st *sseStream) end() {
 	st.mu.Lock()
-	defer st.mu.Unlock()
 	if st.ended {
+		st.mu.Unlock()
 		return
 	}
 	st.ended = true
 	st.queue = nil
 	close(st.done)
-	if st.conn != nil {
-		_ = st.conn.Close()
+	conn := st.conn
+	st.mu.Unlock()
+	if conn != nil { // outside the lock: the fan-out must not wait for it
+		finish(conn, &st.wmu)
 	}
+}
+
+// finishTimeout bounds writing the end of a stream's body.
+const finishTimeout = time.Second
+
+// lastChunk ends a chunked HTTP/1.1 body.
+var lastChunk = []byte("0\r\n\r\n")
+
+// finish ends a hijacked stream's body properly before closing the
+// connection, so that a client (or a proxy) sees the response complete
+// rather than cut off (a shutdown, a revoked panel).
+func finish(conn net.Conn, wmu *sync.Mutex) {
+	wmu.Lock()
+	defer wmu.Unlock()
+	_ = conn.SetWriteDeadline(time.Now().Add(finishTimeout))
+	_, _ = conn.Write(lastChunk)
+	_ = conn.Close()
 }
 
 // add registers a stream, starting the fan-out with the first one; false
