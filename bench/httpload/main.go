@@ -13,8 +13,10 @@ package main
 import (
 	"flag"
 	"fmt"
+	"log"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -32,7 +34,18 @@ func main() {
 	clients := flag.Int("clients", 32, "bookings: concurrent API clients (and store writers)")
 	creates := flag.Int("creates", 4000, "bookings: creates per run")
 	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile with the connections open (last repetition) to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuProfile != "" && *clientMode == "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if *clientMode != "" {
 		if err := runClient(*clientMode, *url, *cookie, *n); err != nil {
 			fmt.Fprintln(os.Stderr, "httpload client:", err)
