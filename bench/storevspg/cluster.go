@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -171,38 +170,16 @@ func createsOn(stores []*store.Store, size, attempts, writers int, mix string, p
 		}
 	}
 
-	var next, won atomic.Int64
-	var failed atomic.Value
-	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	var avail []time.Duration
 	var probeDone sync.WaitGroup
 	if probe {
 		probeDone.Go(func() { avail = probeAvailability(stores[0], base, attempts, stop) })
 	}
-	start := time.Now()
-	for w := range writers {
-		s := stores[w%len(stores)]
-		wg.Go(func() {
-			for a := int(next.Add(1) - 1); a < attempts; a = int(next.Add(1) - 1) {
-				_, err := s.Create(slotBooking(base, slotOf(mix, a)), "bench")
-				var conflict *rooms.ConflictError
-				switch {
-				case err == nil:
-					won.Add(1)
-				case errors.As(err, &conflict):
-				default:
-					failed.CompareAndSwap(nil, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
+	won, elapsed, err := createFrom(stores, writers, attempts, base, mix)
 	close(stop)
 	probeDone.Wait()
-	if err, ok := failed.Load().(error); ok {
+	if err != nil {
 		return clusterRun{}, err
 	}
 	after, err := txids()
@@ -212,7 +189,7 @@ func createsOn(stores []*store.Store, size, attempts, writers int, mix string, p
 	r := clusterRun{
 		runResult: runResult{
 			rate:        float64(attempts) / elapsed.Seconds(),
-			won:         int(won.Load()),
+			won:         won,
 			attempts:    attempts,
 			fsyncsPerOp: 2 * float64(after-before) / float64(attempts),
 		},

@@ -130,18 +130,39 @@ func koggeCreates(src, dir string, size, attempts, writers int, mix string) (run
 		return runResult{}, err
 	}
 
-	var next, won atomic.Int64
+	won, elapsed, err := createFrom([]*store.Store{s}, writers, attempts, base, mix)
+	if err != nil {
+		return runResult{}, err
+	}
+	after, err := txid(s)
+	if err != nil {
+		return runResult{}, err
+	}
+	return runResult{
+		rate:        float64(attempts) / elapsed.Seconds(),
+		won:         won,
+		attempts:    attempts,
+		fsyncsPerOp: 2 * float64(after-before) / float64(attempts),
+	}, nil
+}
+
+// createFrom runs attempts creates of the mix from writers goroutines,
+// writer w through stores[w mod len(stores)]; it returns how many won
+// (the rest were refused as conflicts) and how long they all took.
+func createFrom(stores []*store.Store, writers, attempts int, base time.Time, mix string) (won int, elapsed time.Duration, err error) {
+	var next, wonN atomic.Int64
 	var failed atomic.Value
 	var wg sync.WaitGroup
 	start := time.Now()
-	for range writers {
+	for w := range writers {
+		s := stores[w%len(stores)]
 		wg.Go(func() {
 			for a := int(next.Add(1) - 1); a < attempts; a = int(next.Add(1) - 1) {
 				_, err := s.Create(slotBooking(base, slotOf(mix, a)), "bench")
 				var conflict *rooms.ConflictError
 				switch {
 				case err == nil:
-					won.Add(1)
+					wonN.Add(1)
 				case errors.As(err, &conflict):
 					// answered: the room is taken
 				default:
@@ -152,20 +173,11 @@ func koggeCreates(src, dir string, size, attempts, writers int, mix string) (run
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed = time.Since(start)
 	if err, ok := failed.Load().(error); ok {
-		return runResult{}, err
+		return 0, elapsed, err
 	}
-	after, err := txid(s)
-	if err != nil {
-		return runResult{}, err
-	}
-	return runResult{
-		rate:        float64(attempts) / elapsed.Seconds(),
-		won:         int(won.Load()),
-		attempts:    attempts,
-		fsyncsPerOp: 2 * float64(after-before) / float64(attempts),
-	}, nil
+	return int(wonN.Load()), elapsed, nil
 }
 
 // koggeOverlap times queries one-day Overlapping calls for a random room
