@@ -154,11 +154,23 @@ func (s *Store) joinCluster(opts Options) error {
 // reachTimeout bounds ClusterReachable's question to the cluster.
 const reachTimeout = 2 * time.Second
 
-// ClusterReachable says whether a write could commit now: nil on one
-// machine, otherwise whether a quorum of the cluster answers.
+// ClusterReachable says whether this node can serve (/readyz): nil on one
+// machine; on a cluster, whether a quorum answers, the copy was not
+// reloaded under the running node, and no newer Kogge migrated the store.
 func (s *Store) ClusterReachable() error {
 	if s.repl == nil {
 		return nil
+	}
+	if s.repl.Reloaded() {
+		return errors.New("this node's copy fell behind the cluster and was reloaded; restart the node so that every part reads it afresh")
+	}
+	var v uint64
+	if err := s.db.View(func(tx *kv.Tx) error { v = schemaOf(tx); return nil }); err != nil {
+		return err
+	}
+	if v > SchemaVersion {
+		// Another node, a newer Kogge, migrated the shared store.
+		return fmt.Errorf("the cluster's store has schema %d, this node knows only up to %d: update this node", v, SchemaVersion)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), reachTimeout)
 	defer cancel()

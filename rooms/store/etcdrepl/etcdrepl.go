@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -51,6 +52,9 @@ type Replicator struct {
 
 	cancel context.CancelFunc
 	done   chan struct{}
+	// reloaded: the copy was loaded anew while running (it fell behind the
+	// cluster's compaction); listeners missed changes until a restart.
+	reloaded atomic.Bool
 	// created is the revision of the store's first commit (Start).
 	created int64
 	// header is the cluster's revision when Start asked; floor is where
@@ -348,6 +352,7 @@ func (r *Replicator) watch(ctx context.Context, db *kv.DB) error {
 			// every part read the store afresh).
 			r.log.Error("local copy fell behind the cluster's compaction; reloaded it, restart this node so that every part reads it afresh",
 				"copy", db.Applied(), "compacted", resp.CompactRevision)
+			r.reloaded.Store(true)
 			if err := r.reset(ctx, db); err != nil {
 				return err
 			}
@@ -419,3 +424,8 @@ func (r *Replicator) Latest(ctx context.Context) (int64, error) {
 	}
 	return resp.Kvs[0].ModRevision, nil
 }
+
+// Reloaded says whether the copy was loaded anew while the node ran (it
+// fell behind the cluster's compaction): the node should be restarted so
+// that every part reads the store afresh.
+func (r *Replicator) Reloaded() bool { return r.reloaded.Load() }
