@@ -55,21 +55,26 @@ func (g *goTo) Create(ctx context.Context, a store.Allocation, b rooms.Booking) 
 	// that died before it could record anything (a cluster's leader
 	// killed mid-create: its successor finds Attempts still 0). Look
 	// before posting, as the Pexip backend does; the reference is unique.
+	var m Meeting
+	var id gotomeeting.MeetingID
 	up, err := c.FindByReference(ctx, a.Ref)
-	if err == nil {
-		return Meeting{Licence: a.Licence, ExternalID: up.MeetingID.String(), Ref: a.Ref,
-			JoinURL: gotomeeting.DefaultJoinURLBase + up.MeetingID.String()}, nil
-	}
-	if !errors.Is(err, gotomeeting.ErrNotFound) {
+	switch {
+	case err == nil:
+		id = up.MeetingID
+		m = Meeting{Licence: a.Licence, ExternalID: id.String(), Ref: a.Ref,
+			JoinURL: gotomeeting.DefaultJoinURLBase + id.String()}
+	case errors.Is(err, gotomeeting.ErrNotFound):
+		mc, err := c.CreateMeeting(ctx, a.Ref, meetingRequest(b))
+		if err != nil {
+			return Meeting{}, err
+		}
+		id = mc.MeetingID
+		m = Meeting{Licence: a.Licence, ExternalID: id.String(), Ref: a.Ref, JoinURL: mc.JoinURL}
+	default:
 		return Meeting{}, err
 	}
-	mc, err := c.CreateMeeting(ctx, a.Ref, meetingRequest(b))
-	if err != nil {
-		return Meeting{}, err
-	}
-	m := Meeting{Licence: a.Licence, ExternalID: mc.MeetingID.String(), Ref: a.Ref, JoinURL: mc.JoinURL}
 	// The host link is a convenience: without it the organizer logs in.
-	if host, err := c.StartURL(ctx, mc.MeetingID); err == nil {
+	if host, err := c.StartURL(ctx, id); err == nil {
 		m.HostURL = host
 	}
 	return m, nil

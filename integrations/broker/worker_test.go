@@ -297,3 +297,31 @@ func TestProviderDeathMovesTheComingMeeting(t *testing.T) {
 		}
 	})
 }
+
+// A meeting a dead node made at GoTo without recording it (a cluster's
+// leader killed between the POST and its commit: the allocation still says
+// no attempt was made) is found by its reference and taken, not made a
+// second time.
+func TestGoToMeetingMadeButNotRecordedIsFound(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, []Provider{gotoP("org1")}, nil, nil)
+		bk := e.create(hybrid("Bauausschuss", 24*time.Hour, 20))
+		a := e.alloc(bk.ID)
+		if a.Attempts != 0 || a.Ref == "" {
+			t.Fatalf("allocation before the worker: %+v", a)
+		}
+		made, err := e.gotoClients([]string{a.Licence})[a.Licence].CreateMeeting(t.Context(), a.Ref, meetingRequest(bk))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.run()
+		e.waitFor("provisioned", time.Minute, e.provisioned(bk.ID))
+		a = e.alloc(bk.ID)
+		if n := e.gemu.MeetingCount("org1"); n != 1 {
+			t.Fatalf("%d meetings at GoTo, want the one already made", n)
+		}
+		if a.ExternalID != made.MeetingID.String() || a.HostURL == "" {
+			t.Fatalf("allocation %+v, want meeting %s with its host link", a, made.MeetingID)
+		}
+	})
+}
