@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -110,4 +111,17 @@ func (d *daemonProcess) whileLeading(fn func(ctx context.Context)) (stop func())
 		d.lead.While(ctx, fn)
 	}()
 	return func() { cancel(); <-done }
+}
+
+// jobContext is a long job's context: it ends at shutdown, after limit,
+// and when this node stops leading the cluster (a job that outlived its
+// node's term would act beside the new leader, on a copy that may lag).
+func (d *daemonProcess) jobContext(limit time.Duration) (context.Context, context.CancelFunc) {
+	parent := d.ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(parent, limit)
+	stop := context.AfterFunc(d.lead.Term(), cancel)
+	return ctx, func() { stop(); cancel() }
 }

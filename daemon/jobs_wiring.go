@@ -65,11 +65,7 @@ func (d *daemonProcess) oparlJob(config.Job) (string, error) {
 	if d.oparl == nil {
 		return "", errNoOParl
 	}
-	parent := d.ctx
-	if parent == nil {
-		parent = context.Background()
-	}
-	ctx, cancel := context.WithTimeout(parent, 10*time.Minute)
+	ctx, cancel := d.jobContext(10 * time.Minute)
 	defer cancel()
 	rep, err := d.oparl.Sync(ctx)
 	if err != nil {

@@ -55,11 +55,7 @@ func (d *daemonProcess) startBroker(now func() time.Time, onMove func(b rooms.Bo
 // meetings with our allocations, delete orphans Kogge made, recreate
 // missing ones, report drift.
 func (d *daemonProcess) reconcileJob(config.Job) (string, error) {
-	parent := d.ctx
-	if parent == nil {
-		parent = context.Background()
-	}
-	ctx, cancel := context.WithTimeout(parent, 10*time.Minute)
+	ctx, cancel := d.jobContext(10 * time.Minute)
 	defer cancel()
 	reps, err := d.broker.Reconcile(ctx)
 	if d.providerMetrics != nil {

@@ -35,6 +35,9 @@ type Lead interface {
 	// While runs fn for each period this node leads, with a context
 	// cancelled when it stops leading; it returns when ctx is done.
 	While(ctx context.Context, fn func(context.Context))
+	// Term is the present period's context: done when this node stops
+	// leading (done already when it does not lead).
+	Term() context.Context
 }
 
 // One is a single machine: it always leads.
@@ -45,6 +48,9 @@ func (One) Leader() bool { return true }
 
 // While implements Lead: fn runs once, for as long as ctx.
 func (One) While(ctx context.Context, fn func(context.Context)) { fn(ctx) }
+
+// Term implements Lead: one machine leads for good.
+func (One) Term() context.Context { return context.Background() }
 
 // Node is this node's part in the election.
 type Node struct {
@@ -75,6 +81,23 @@ func (n *Node) Leader() bool {
 	defer n.mu.Unlock()
 	return n.term != nil && n.term.Err() == nil
 }
+
+// Term implements Lead.
+func (n *Node) Term() context.Context {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.term != nil {
+		return n.term
+	}
+	return ended
+}
+
+// ended is a context that is done: the term of a node that does not lead.
+var ended = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
 
 // While implements Lead.
 func (n *Node) While(ctx context.Context, fn func(context.Context)) {
