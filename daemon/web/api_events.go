@@ -83,49 +83,66 @@ func (s *server) stream(w http.ResponseWriter, r *http.Request, c *caller, room,
 	if r.ProtoMajor == 1 && r.ProtoMinor >= 1 && r.Method == http.MethodGet {
 		head := sseHead(h)
 		if conn, _, err = rc.Hijack(); err == nil {
-			// The server's read and write deadlines stay on a hijacked
-			// connection: the stream keeps neither.
-			_ = conn.SetDeadline(time.Now().Add(sseWriteTimeout))
-			_, err = conn.Write(head)
-			_ = conn.SetDeadline(time.Time{})
+			// The stream joins the fan-out before the client can see it
+			// open, so nothing published after that is lost; what comes
+			// meanwhile waits in its queue (writing is held) until the
+			// head is out.
 			st.mu.Lock()
-			st.conn = conn
-			ended := st.ended // revoked meanwhile
+			st.conn, st.writing = conn, true
 			st.mu.Unlock()
-			if err != nil || ended {
-				if err == nil {
-					finish(conn, &st.wmu) // revoked meanwhile: an empty, whole body
-				} else {
-					conn.Close()
-				}
+			if !s.addStream(st) { // shutting down: a whole, empty answer
+				_ = conn.SetDeadline(time.Now().Add(finishTimeout))
+				_, _ = conn.Write(append(head, lastChunk...))
+				conn.Close()
 				done()
 				return nil
 			}
-		} else {
-			conn = nil // not hijackable (a test's recorder): write through w
+			// The server's read and write deadlines stay on a hijacked
+			// connection: the stream keeps neither.
+			st.wmu.Lock()
+			_ = conn.SetDeadline(time.Now().Add(sseWriteTimeout))
+			_, err = conn.Write(head)
+			_ = conn.SetDeadline(time.Time{})
+			st.wmu.Unlock()
+			st.mu.Lock()
+			st.opened = err == nil
+			ended := st.ended // revoked or shut down meanwhile
+			flush := !ended && err == nil && len(st.queue) > 0
+			st.writing = flush
+			st.mu.Unlock()
+			if err != nil || ended {
+				if err == nil {
+					finish(conn, &st.wmu, true) // an empty, whole body
+				} else {
+					conn.Close()
+				}
+				st.end()
+				done()
+				return nil
+			}
+			if flush {
+				go st.flush()
+			}
+			go func() {
+				// The client sends nothing more: a read returns when it
+				// goes (or when end closes the connection).
+				buf := make([]byte, 16)
+				for {
+					if _, err := conn.Read(buf); err != nil {
+						break
+					}
+				}
+				st.end()
+				done()
+			}()
+			return nil
 		}
+		conn = nil // not hijackable (a test's recorder): write through w
 	}
-	if conn == nil {
-		st.wake = make(chan struct{}, 1)
-	}
+	st.wake = make(chan struct{}, 1)
 	if !s.addStream(st) {
 		st.end()
 		done()
-		return nil
-	}
-	if conn != nil {
-		go func() {
-			// The client sends nothing more: a read returns when it
-			// goes (or when end closes the connection).
-			buf := make([]byte, 16)
-			for {
-				if _, err := conn.Read(buf); err != nil {
-					break
-				}
-			}
-			st.end()
-			done()
-		}()
 		return nil
 	}
 	defer done()

@@ -46,6 +46,7 @@ type sseStream struct {
 	queue   [][]byte
 	writing bool
 	ended   bool
+	opened  bool // the hijacked connection's response head is out
 	done    chan struct{} // closed by end
 }
 
@@ -132,10 +133,10 @@ func (st *sseStream) end() {
 	st.ended = true
 	st.queue = nil
 	close(st.done)
-	conn := st.conn
+	conn, opened := st.conn, st.opened
 	st.mu.Unlock()
 	if conn != nil { // outside the lock: the fan-out must not wait for it
-		finish(conn, &st.wmu)
+		finish(conn, &st.wmu, opened)
 	}
 }
 
@@ -148,11 +149,13 @@ var lastChunk = []byte("0\r\n\r\n")
 // finish ends a hijacked stream's body properly before closing the
 // connection, so that a client (or a proxy) sees the response complete
 // rather than cut off (a shutdown, a revoked panel).
-func finish(conn net.Conn, wmu *sync.Mutex) {
+func finish(conn net.Conn, wmu *sync.Mutex, opened bool) {
 	wmu.Lock()
 	defer wmu.Unlock()
-	_ = conn.SetWriteDeadline(time.Now().Add(finishTimeout))
-	_, _ = conn.Write(lastChunk)
+	if opened { // a body to end: the head went out
+		_ = conn.SetWriteDeadline(time.Now().Add(finishTimeout))
+		_, _ = conn.Write(lastChunk)
+	}
 	_ = conn.Close()
 }
 
