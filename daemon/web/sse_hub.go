@@ -46,7 +46,7 @@ type sseStream struct {
 	queue   [][]byte
 	writing bool
 	ended   bool
-	opened  bool // the hijacked connection's response head is out
+	opened  bool          // the hijacked connection's response head is out
 	done    chan struct{} // closed by end
 }
 
