@@ -7,8 +7,11 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,7 +33,7 @@ type bookingRun struct {
 	latencies []time.Duration // API only
 }
 
-func reportBookings(clients, creates, reps int) error {
+func reportBookings(clients, creates, reps int, clientCPUs string) error {
 	var api, direct, p50, p99 []float64
 	for rep := range reps {
 		fmt.Fprintf(os.Stderr, "bookings: repetition %d of %d, %d clients, %d creates\n", rep+1, reps, clients, creates)
@@ -38,12 +41,12 @@ func reportBookings(clients, creates, reps int) error {
 		var a, d bookingRun
 		var err error
 		if rep%2 == 0 {
-			if a, err = apiCreates(clients, creates); err == nil {
+			if a, err = apiCreates(clients, creates, clientCPUs); err == nil {
 				d, err = storeCreates(clients, creates)
 			}
 		} else {
 			if d, err = storeCreates(clients, creates); err == nil {
-				a, err = apiCreates(clients, creates)
+				a, err = apiCreates(clients, creates, clientCPUs)
 			}
 		}
 		if err != nil {
@@ -57,7 +60,11 @@ func reportBookings(clients, creates, reps int) error {
 	for i := range api {
 		ratios[i] = api[i] / direct[i]
 	}
-	fmt.Printf("\nbookings, %d clients, %d creates per run, medians of %d:\n\n", clients, creates, reps)
+	where := "in this process"
+	if clientCPUs != "" {
+		where = "in a child process on CPUs " + clientCPUs
+	}
+	fmt.Printf("\nbookings, %d clients (%s), %d creates per run, medians of %d:\n\n", clients, where, creates, reps)
 	fmt.Println("| path | creates/s | p50 | p99 |")
 	fmt.Println("|---|---:|---:|---:|")
 	fmt.Printf("| POST /api/v1/bookings (session, HTTP/1.1 keep-alive) | %.0f | %.1f ms | %.1f ms |\n", benchstat.Median(api), benchstat.Median(p50), benchstat.Median(p99))
@@ -96,7 +103,7 @@ func benchBase() time.Time {
 	return time.Date(y, m, d, 0, 0, 0, 0, berlin)
 }
 
-func apiCreates(clients, creates int) (bookingRun, error) {
+func apiCreates(clients, creates int, clientCPUs string) (bookingRun, error) {
 	dir, err := os.MkdirTemp("", "httpload-api-")
 	if err != nil {
 		return bookingRun{}, err
@@ -115,6 +122,15 @@ func apiCreates(clients, creates int) (bookingRun, error) {
 	for _, r := range e.cat.All()[:3] {
 		roomIDs = append(roomIDs, r.ID)
 	}
+	if clientCPUs != "" {
+		return childBookings(e.url, cookie, clients, creates, roomIDs, clientCPUs)
+	}
+	return postBookings(e.url, cookie, clients, creates, roomIDs)
+}
+
+// postBookings is the API clients: clients goroutines POST creates
+// bookings over keep-alive connections.
+func postBookings(url, cookie string, clients, creates int, roomIDs []string) (bookingRun, error) {
 	base := benchBase()
 	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
 	defer tr.CloseIdleConnections()
@@ -131,7 +147,7 @@ func apiCreates(clients, creates int) (bookingRun, error) {
 				b := slotBookingAt(roomIDs, base, i)
 				body, _ := json.Marshal(map[string]any{"room": b.Room, "title": b.Title, "kind": b.Kind, "organizer": b.Organizer,
 					"start": b.Start.Format(time.RFC3339), "end": b.End.Format(time.RFC3339), "notes": b.Notes})
-				req, _ := http.NewRequest("POST", e.url+"/api/v1/bookings", bytes.NewReader(body))
+				req, _ := http.NewRequest("POST", url+"/api/v1/bookings", bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Cookie", cookie)
 				t0 := time.Now()
@@ -158,6 +174,44 @@ func apiCreates(clients, creates int) (bookingRun, error) {
 	}
 	slices.Sort(lat)
 	return bookingRun{rate: float64(creates) / elapsed.Seconds(), latencies: lat}, nil
+}
+
+// childResult is what the bookings client process prints.
+type childResult struct {
+	Rate      float64         `json:"rate"`
+	Latencies []time.Duration `json:"latencies"`
+}
+
+// childBookings runs the API clients in a child process pinned to cpus
+// (the same binary, -client bookings), so that they do not take the
+// server's CPU: on a small machine the clients in the same process were
+// most of the load.
+func childBookings(url, cookie string, clients, creates int, roomIDs []string, cpus string) (bookingRun, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return bookingRun{}, err
+	}
+	cmd := exec.Command("taskset", "-c", cpus, exe, "-client", "bookings", "-url", url, "-cookie", cookie,
+		"-clients", strconv.Itoa(clients), "-creates", strconv.Itoa(creates), "-rooms", strings.Join(roomIDs, ","))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return bookingRun{}, fmt.Errorf("bookings client: %w", err)
+	}
+	var r childResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		return bookingRun{}, fmt.Errorf("bookings client said %q: %w", out, err)
+	}
+	return bookingRun{rate: r.Rate, latencies: r.Latencies}, nil
+}
+
+// runBookingClient is the child's side of childBookings.
+func runBookingClient(url, cookie string, clients, creates int, roomIDs []string) error {
+	r, err := postBookings(url, cookie, clients, creates, roomIDs)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(childResult{Rate: r.rate, Latencies: r.latencies})
 }
 
 func storeCreates(clients, creates int) (bookingRun, error) {

@@ -35,6 +35,8 @@ func main() {
 	creates := flag.Int("creates", 4000, "bookings: creates per run")
 	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile with the connections open (last repetition) to this file")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	roomList := flag.String("rooms", "", "internal: the bookings client's room ids")
+	clientCPU := flag.String("client-cpus", "", "bookings: run the API clients pinned to these CPUs (taskset list, e.g. 1); empty: in this process")
 	flag.Parse()
 	if *cpuProfile != "" && *clientMode == "" {
 		f, err := os.Create(*cpuProfile)
@@ -45,6 +47,13 @@ func main() {
 			log.Fatal(err)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *clientMode == "bookings" {
+		if err := runBookingClient(*url, *cookie, *clients, *creates, strings.Split(*roomList, ",")); err != nil {
+			fmt.Fprintln(os.Stderr, "httpload client:", err)
+			os.Exit(1)
+		}
+		return
 	}
 	if *clientMode != "" {
 		if err := runClient(*clientMode, *url, *cookie, *n); err != nil {
@@ -61,7 +70,7 @@ func main() {
 		case "floor", "streams", "lobby":
 			err = reportConns(m, *n, *reps, *changes)
 		case "bookings":
-			err = reportBookings(*clients, *creates, *reps)
+			err = reportBookings(*clients, *creates, *reps, *clientCPU)
 		default:
 			err = fmt.Errorf("unknown mode %q", m)
 		}
