@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/kogge-project/kogge/bench/internal/benchstat"
@@ -136,41 +134,27 @@ func postBookings(url, cookie string, clients, creates int, roomIDs []string) (b
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	lat := make([]time.Duration, creates)
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range clients {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < creates; i = int(next.Add(1) - 1) {
-				b := slotBookingAt(roomIDs, base, i)
-				body, _ := json.Marshal(map[string]any{"room": b.Room, "title": b.Title, "kind": b.Kind, "organizer": b.Organizer,
-					"start": b.Start.Format(time.RFC3339), "end": b.End.Format(time.RFC3339), "notes": b.Notes})
-				req, _ := http.NewRequest("POST", url+"/api/v1/bookings", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Cookie", cookie)
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err == nil {
-					msg, _ := io.ReadAll(resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != http.StatusCreated {
-						err = fmt.Errorf("booking %d: %s: %s", i, resp.Status, msg)
-					}
-				}
-				lat[i] = time.Since(t0)
-				if err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
+	elapsed, err := benchstat.Spread(clients, creates, func(_, i int) error {
+		b := slotBookingAt(roomIDs, base, i)
+		body, _ := json.Marshal(map[string]any{"room": b.Room, "title": b.Title, "kind": b.Kind, "organizer": b.Organizer,
+			"start": b.Start.Format(time.RFC3339), "end": b.End.Format(time.RFC3339), "notes": b.Notes})
+		req, _ := http.NewRequest("POST", url+"/api/v1/bookings", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Cookie", cookie)
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err == nil {
+			msg, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				err = fmt.Errorf("booking %d: %s: %s", i, resp.Status, msg)
 			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if firstErr != nil {
-		return bookingRun{}, firstErr
+		}
+		lat[i] = time.Since(t0)
+		return err
+	})
+	if err != nil {
+		return bookingRun{}, err
 	}
 	slices.Sort(lat)
 	return bookingRun{rate: float64(creates) / elapsed.Seconds(), latencies: lat}, nil
@@ -227,22 +211,9 @@ func storeCreates(clients, creates int) (bookingRun, error) {
 	defer st.Close()
 	roomIDs := []string{"a", "b", "c"}
 	base := benchBase()
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range clients {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < creates; i = int(next.Add(1) - 1) {
-				if _, err := st.Create(slotBookingAt(roomIDs, base, i), "bench"); err != nil {
-					once.Do(func() { firstErr = err })
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	return bookingRun{rate: float64(creates) / elapsed.Seconds()}, firstErr
+	elapsed, err := benchstat.Spread(clients, creates, func(_, i int) error {
+		_, err := st.Create(slotBookingAt(roomIDs, base, i), "bench")
+		return err
+	})
+	return bookingRun{rate: float64(creates) / elapsed.Seconds()}, err
 }

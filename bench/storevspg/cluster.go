@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -82,21 +81,7 @@ func clusterPreload(cn *clusterNodes, size int) error {
 			return err
 		}
 	}
-	var next atomic.Int64
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	for range 256 {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < size; i = int(next.Add(1) - 1) {
-				if _, err := s.Create(slotBooking(benchStart, i), "preload"); err != nil {
-					failed.CompareAndSwap(nil, fmt.Errorf("preload booking %d: %w", i, err))
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if err, ok := failed.Load().(error); ok {
+	if err := fillStore(s, size); err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

@@ -7,10 +7,10 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/kogge-project/kogge/bench/internal/benchstat"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/store"
 )
@@ -44,25 +44,22 @@ func koggePreload(dir string, n int) (string, error) {
 			return "", err
 		}
 	}
-	var next atomic.Int64
-	var firstErr error
-	var once sync.Once
-	var wg sync.WaitGroup
-	for range 256 {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				if _, err := s.Create(slotBooking(benchStart, i), "preload"); err != nil {
-					once.Do(func() { firstErr = fmt.Errorf("preload booking %d: %w", i, err) })
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	firstErr := fillStore(s, n)
 	if err := s.Close(); err != nil && firstErr == nil {
 		firstErr = err
 	}
 	return path, firstErr
+}
+
+// fillStore creates n bookings in s from 256 goroutines (a fast fill).
+func fillStore(s *store.Store, n int) error {
+	_, err := benchstat.Spread(256, n, func(_, i int) error {
+		if _, err := s.Create(slotBooking(benchStart, i), "preload"); err != nil {
+			return fmt.Errorf("preload booking %d: %w", i, err)
+		}
+		return nil
+	})
+	return err
 }
 
 // koggeOpenCopy copies the preloaded file and syncs the copy before opening
@@ -150,34 +147,21 @@ func koggeCreates(src, dir string, size, attempts, writers int, mix string) (run
 // writer w through stores[w mod len(stores)]; it returns how many won
 // (the rest were refused as conflicts) and how long they all took.
 func createFrom(stores []*store.Store, writers, attempts int, base time.Time, mix string) (won int, elapsed time.Duration, err error) {
-	var next, wonN atomic.Int64
-	var failed atomic.Value
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := range writers {
-		s := stores[w%len(stores)]
-		wg.Go(func() {
-			for a := int(next.Add(1) - 1); a < attempts; a = int(next.Add(1) - 1) {
-				_, err := s.Create(slotBooking(base, slotOf(mix, a)), "bench")
-				var conflict *rooms.ConflictError
-				switch {
-				case err == nil:
-					wonN.Add(1)
-				case errors.As(err, &conflict):
-					// answered: the room is taken
-				default:
-					failed.CompareAndSwap(nil, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	elapsed = time.Since(start)
-	if err, ok := failed.Load().(error); ok {
-		return 0, elapsed, err
-	}
-	return int(wonN.Load()), elapsed, nil
+	var wonN atomic.Int64
+	elapsed, err = benchstat.Spread(writers, attempts, func(w, a int) error {
+		_, err := stores[w%len(stores)].Create(slotBooking(base, slotOf(mix, a)), "bench")
+		var conflict *rooms.ConflictError
+		switch {
+		case err == nil:
+			wonN.Add(1)
+		case errors.As(err, &conflict):
+			// answered: the room is taken
+		default:
+			return err
+		}
+		return nil
+	})
+	return int(wonN.Load()), elapsed, err
 }
 
 // koggeOverlap times queries one-day Overlapping calls for a random room
