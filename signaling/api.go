@@ -169,6 +169,13 @@ type Config struct {
 	// Council runs council sessions' agenda, attendance and votes (the
 	// daemon's rooms/council); nil: council meetings have none.
 	Council Council
+	// Memory keeps what a meeting needs to let its participants resume
+	// after a restart or on another node (signaling/memory.go); nil:
+	// resuming works only while the meeting stays open on this hub.
+	Memory Memory
+	// ResumeGrace is how long a participant whose connection dropped
+	// may resume (0: DefaultResumeGrace).
+	ResumeGrace time.Duration
 }
 
 // MeetingInfo summarises an open meeting.

@@ -62,6 +62,12 @@ func (s *syncBuffer) String() string {
 // with an interview slot) for the meeting spec.
 func newEnv(t *testing.T, spec MeetingSpec, tune ...func(*env)) *env {
 	t.Helper()
+	return newEnvConfig(t, spec, nil, tune...)
+}
+
+// newEnvConfig is newEnv whose hub's Config config adjusts (nil: none).
+func newEnvConfig(t *testing.T, spec MeetingSpec, config func(*Config), tune ...func(*env)) *env {
+	t.Helper()
 	e := &env{t: t, media: &fakeMedia{}, spec: spec, logs: &syncBuffer{}, speakers: make(chan string, 16)}
 	e.auth = &fakeAuth{tickets: map[string]Ticket{
 		"host":  {Meeting: spec, Role: RoleHost},
@@ -92,6 +98,9 @@ func newEnv(t *testing.T, spec MeetingSpec, tune ...func(*env)) *env {
 				}
 			},
 		},
+	}
+	if config != nil {
+		config(&cfg)
 	}
 	e.hub = NewHub(cfg, e.auth, e.media)
 	e.srv = httptest.NewUnstartedServer(e.hub)
@@ -145,6 +154,7 @@ type wire struct {
 	PC           string                   `json:"pc"`
 	SDP          string                   `json:"sdp"`
 	Candidate    *webrtc.ICECandidateInit `json:"candidate"`
+	Resume       string                   `json:"resume"`
 }
 
 func (w wire) has(id string) bool {

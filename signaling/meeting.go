@@ -40,6 +40,11 @@ type participant struct {
 	// parked: moved to the lobby while a closed item is open; comes back
 	// when a public one opens (council.go).
 	parked bool
+	// secret is the resume secret the welcome hands out (the client's
+	// own when it resumed), hash its SHA-256; resume is the secret the
+	// hello brought ("": none). See resume.go.
+	secret, resume string
+	hash           [32]byte
 }
 
 func (p *participant) label() string { return p.name + " (" + string(p.role) + ")" }
@@ -88,16 +93,34 @@ type meeting struct {
 	// speakerBox holds the SFU's latest news of it (speaker.go).
 	speaker    string
 	speakerBox speakerInbox
+
+	// away are the participants whose connection dropped, by secret
+	// hash, until they resume or their grace period ends; saver keeps
+	// the meeting's memo, memoDirty says the memo is behind (resume.go).
+	away      map[[32]byte]*ParticipantMemo
+	saver     *saver
+	memoDirty bool
 }
 
-type joinReq struct{ p *participant }
+// joinReq: id, if set, hears the participant's id once the meeting took
+// it (a resume brings back an earlier one).
+type joinReq struct {
+	p  *participant
+	id chan<- string
+}
 
-type leaveReq struct{ id string }
+// leaveReq and inboundReq name their connection (ep; nil: any): one that
+// a resume replaced no longer speaks for the participant.
+type leaveReq struct {
+	id string
+	ep endpoint
+}
 
 type inboundReq struct {
 	id  string
 	typ string
 	msg message
+	ep  endpoint
 }
 
 type updateReq struct{ spec MeetingSpec }
@@ -119,6 +142,8 @@ func newMeeting(h *Hub, spec MeetingSpec) *meeting {
 		byID:       make(map[string]*participant),
 		inbox:      councilInbox{kick: make(chan struct{}, 1)},
 		speakerBox: speakerInbox{kick: make(chan struct{}, 1)},
+		away:       make(map[[32]byte]*ParticipantMemo),
+		saver:      newSaver(h, spec.ID),
 	}
 }
 
@@ -168,19 +193,27 @@ func (m *meeting) run() {
 	m.lobbyTimer.Stop()
 	defer m.lobbyTimer.Stop()
 	m.log.Debug("meeting opened")
+	m.remember()
 	m.councilOpened()
 	for m.stopped == nil {
 		select {
 		case <-m.inbox.kick:
 			m.takeCouncil()
+			m.changed()
 		case <-m.speakerBox.kick:
 			m.takeSpeaker()
 		case req := <-m.mailbox:
 			m.handle(req)
 			m.armLobbyTimer()
+			if _, ok := req.(infoReq); !ok {
+				m.changed()
+			}
+		case <-m.saverReady():
+			m.saveMemo()
 		case <-m.lobbyTimer.C:
 			m.expireLobby()
 			m.armLobbyTimer()
+			m.changed()
 		case <-m.timer.C:
 			m.stopped = refusal(ReasonEnded)
 			m.audit(nil, "end", "closing time")
@@ -255,6 +288,7 @@ func (m *meeting) expireLobby() {
 
 // revoke sends away everyone whose link is no longer valid.
 func (m *meeting) revoke(stillValid func(link string) bool) {
+	m.revokeAway(stillValid)
 	for _, p := range slices.Concat(m.joined, m.lobby) {
 		if stillValid(p.link) {
 			continue
@@ -269,12 +303,15 @@ func (m *meeting) handle(req any) {
 	switch req := req.(type) {
 	case joinReq:
 		m.join(req.p)
+		if req.id != nil {
+			req.id <- req.p.id
+		}
 	case leaveReq:
-		if p := m.byID[req.id]; p != nil {
-			m.drop(p, "leave")
+		if p := m.byID[req.id]; p != nil && (req.ep == nil || p.ep == req.ep) {
+			m.goAway(p) // the connection dropped: it may resume
 		}
 	case inboundReq:
-		if p := m.byID[req.id]; p != nil {
+		if p := m.byID[req.id]; p != nil && (req.ep == nil || p.ep == req.ep) {
 			m.dispatch(p, req.typ, req.msg)
 		}
 	case updateReq:
@@ -302,6 +339,10 @@ func (m *meeting) limit() int {
 // join lets a new connection in: hosts straight in, guests through the
 // lobby when the spec has one.
 func (m *meeting) join(p *participant) {
+	if m.resumeJoin(p) {
+		return
+	}
+	p.hash = secretHash(p.secret)
 	p.since = m.hub.now()
 	if p.role != RoleHost && !m.memberSkipsLobby(p) {
 		if m.locked {
@@ -467,6 +508,7 @@ func (m *meeting) update(spec MeetingSpec) {
 // shutdown closes the meeting for everyone.
 func (m *meeting) shutdown(why *Refusal) {
 	m.final = why
+	m.lastMemo(why)      // before everyone goes: a shutdown keeps them resumable
 	m.hub.forget(m, why) // from now on a join is refused (ended) or opens a new meeting (shutdown)
 	for _, p := range slices.Concat(m.joined, m.lobby) {
 		if p.peer != nil {

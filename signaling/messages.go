@@ -30,6 +30,8 @@ type helloMsg struct {
 	Token   string `json:"token"`
 	Name    string `json:"name"`
 	PIN     string `json:"pin"`
+	// Resume is the secret of an earlier welcome (signaling/resume.go).
+	Resume string `json:"resume"`
 }
 
 // sdpMsg is offer (pc "up") or answer (pc "down").

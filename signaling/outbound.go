@@ -30,6 +30,9 @@ type welcomeOut struct {
 	ICEServers []webrtc.ICEServer `json:"ice_servers,omitempty"`
 	// Member is the council member a personal link belongs to (0: none).
 	Member uint16 `json:"member,omitempty"`
+	// Resume is this participant's resume secret: hello.resume brings
+	// it back after a dropped connection.
+	Resume string `json:"resume,omitempty"`
 }
 
 type admittedOut struct {

@@ -51,6 +51,8 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		until:     ticket.Until,
 		ep:        c,
 		member:    ticket.Member,
+		secret:    rand.Text(),
+		resume:    hello.Resume,
 	}
 	if ticket.Member != 0 && ticket.MemberName != "" {
 		p.name = ticket.MemberName // the chair sees the member, not what was typed
@@ -64,11 +66,21 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		c.close(why)
 		return nil, ""
 	}
-	if !m.post(joinReq{p: p}) {
+	idc := make(chan string, 1)
+	if !m.post(joinReq{p: p, id: idc}) {
 		c.close(m.final)
 		return nil, ""
 	}
-	return m, p.id
+	select {
+	case id := <-idc:
+		if id != p.id { // resumed
+			c.log = h.log.With("meeting", spec.ID, "participant", id, "role", p.role)
+		}
+		return m, id
+	case <-m.done:
+		c.close(m.final)
+		return nil, ""
+	}
 }
 
 // refusalFor maps an Authorizer error: a *Refusal goes to the client, any
@@ -169,7 +181,7 @@ func (c *conn) message(mt int, r io.Reader) {
 //
 //go:noinline
 func (c *conn) leave() {
-	c.meeting.post(leaveReq{id: c.id})
+	c.meeting.post(leaveReq{id: c.id, ep: c})
 	c.hub.unregister(c)
 	c.hub.finish(c)
 }
@@ -200,7 +212,7 @@ func (c *conn) handle(m *meeting, id string, mt int, data []byte) {
 	case *sdpMsg, *candidateMsg, *keyframeMsg, *viewMsg:
 		c.media(typ, msg)
 	default:
-		if !m.post(inboundReq{id: id, typ: typ, msg: msg}) {
+		if !m.post(inboundReq{id: id, typ: typ, msg: msg, ep: c}) {
 			c.close(m.final)
 		}
 	}

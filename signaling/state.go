@@ -14,7 +14,7 @@ func (m *meeting) meetingOut() meetingOut {
 func (m *meeting) welcome(p *participant, state string) []byte {
 	w := welcomeOut{
 		Type: "welcome", Version: ProtocolVersion, ID: p.id, Role: p.role,
-		State: state, Meeting: m.meetingOut(), Member: p.member,
+		State: state, Meeting: m.meetingOut(), Member: p.member, Resume: p.secret,
 	}
 	if state == "joined" {
 		w.ICEServers = iceServers(p)

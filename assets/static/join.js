@@ -26,6 +26,17 @@ let people = [];           // last state.participants
 let lastState = null;      // the last state message, redrawn on a language change
 let closedShown = false;
 let parked = false;        // moved to the lobby during a closed item
+// Reconnecting (signaling/PROTOCOL.md, "Reconnecting"): the secret of our
+// welcome brings us back as the same participant after a connection that
+// ended without a final closed.
+let resume = '';
+let hello = null;          // { name, pin } of the first hello
+let retries = 0;
+let retryTimer = 0;
+// Final closes end the page; the rest (shutdown, error, moving) retry.
+const retryReasons = new Set(['shutdown', 'error', 'moving']);
+const backoff = [500, 1000, 2000, 4000]; // then every 5 s
+const maxRetries = 60;                   // about five minutes in all
 
 // Texts that depend on what happened (status lines, toggled buttons) are
 // set through live(): it remembers how to say them, so a language switch
@@ -134,23 +145,54 @@ async function prejoin() {
 // ---- signaling ---------------------------------------------------------
 
 function connect(name, pin) {
+  hello = { name, pin };
   const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
-  ws = new WebSocket(scheme + location.host + '/ws');
-  ws.addEventListener('open', () => send({ type: 'hello', version: 1, token, name, pin }));
-  ws.addEventListener('message', (e) => {
+  const sock = new WebSocket(scheme + location.host + '/ws');
+  ws = sock;
+  sock.addEventListener('open', () => send({ type: 'hello', version: 1, token, name, pin, ...(resume && { resume }) }));
+  sock.addEventListener('message', (e) => {
+    if (sock !== ws) return; // a connection we gave up on
     let m;
     try { m = JSON.parse(e.data); } catch { return; }
     handle(m).catch((err) => console.error('kogge:', err));
   });
-  ws.addEventListener('close', () => {
+  sock.addEventListener('close', () => {
+    if (sock !== ws) return;
+    if (closedShown) { stopMedia(); return; }
+    // Once in, an unexpected end is retried; before that there is
+    // nothing to resume.
+    if (resume && retries < maxRetries) { reconnect(); return; }
     stopMedia();
-    if (!closedShown) notice('error');
+    $('reconnecting').hidden = true;
+    notice('error');
   });
 }
+
+// reconnect says so on the page and tries again after the next backoff
+// (with jitter, so that a whole meeting does not come back at once). The
+// camera and microphone stay on; the peer connections are built anew.
+function reconnect() {
+  dropConnections();
+  live($('reconnecting'), () => t('meeting.reconnecting'));
+  $('reconnecting').hidden = false;
+  const base = backoff[retries] ?? 5000;
+  retries++;
+  clearTimeout(retryTimer);
+  retryTimer = setTimeout(() => connect(hello.name, hello.pin), Math.min(5000, base * (0.8 + 0.4 * Math.random())));
+}
+
+// The browser may know before the server does: back online, try now.
+window.addEventListener('online', () => {
+  if (retryTimer && ws && ws.readyState !== WebSocket.OPEN) { clearTimeout(retryTimer); connect(hello.name, hello.pin); }
+});
 
 async function handle(m) {
   switch (m.type) {
     case 'welcome':
+      resume = m.resume || '';
+      retries = 0;
+      retryTimer = 0;
+      $('reconnecting').hidden = true;
       me = m.id;
       setMe(me);
       iceServers = m.ice_servers || [];
@@ -216,7 +258,11 @@ async function handle(m) {
       break;
     }
     case 'closed':
+      // Not final: the close that follows retries (reconnect).
+      if (resume && retryReasons.has(m.reason)) break;
       closedShown = true;
+      $('reconnecting').hidden = true;
+      clearTimeout(retryTimer);
       stopMedia();
       if (m.reason === 'external' && /^https:\/\//.test(m.url || '')) { location.assign(m.url); return; }
       if (m.reason === 'pin_wrong' || m.reason === 'pin_required') {
@@ -276,10 +322,16 @@ async function onOffer(sdp) {
 }
 
 function stopMedia() {
+  dropConnections();
+  if (local) local.getTracks().forEach((tr) => tr.stop());
+}
+
+// dropConnections ends the peer connections but keeps the camera and
+// microphone (a reconnect sends them again).
+function dropConnections() {
   for (const pc of [up, down]) if (pc) pc.close();
   up = down = null;
   upAnswered?.();
-  if (local) local.getTracks().forEach((tr) => tr.stop());
   presentGone();
   clearTiles();
 }
@@ -407,7 +459,10 @@ function wireControls() {
     live($('toggle-camera'), () => t(camOff ? 'meeting.cameraOn' : 'meeting.cameraOff'));
   });
   $('toggle-hand').addEventListener('click', () => send({ type: 'hand', raised: !handUp }));
-  const leave = () => { send({ type: 'leave' }); closedShown = true; stopMedia(); ws?.close(); notice('left'); };
+  const leave = () => {
+    send({ type: 'leave' }); closedShown = true; clearTimeout(retryTimer); $('reconnecting').hidden = true;
+    stopMedia(); ws?.close(); notice('left');
+  };
   $('leave').addEventListener('click', leave);
   $('lobby-leave').addEventListener('click', leave);
   $('admit-all').addEventListener('click', () => send({ type: 'admit', all: true }));

@@ -46,6 +46,8 @@ type testEnv struct {
 	meetings *meetings.Meetings
 	// publicURL is where the test server listens (join links point there).
 	publicURL string
+	// wrtc is the [webrtc] configuration the meetings were built with.
+	wrtc config.WebRTC
 	// stopBroker stops the provider broker's worker (useProviders).
 	stopBroker func()
 	// pinWaits are the turns guest PIN checks waited for (none really
@@ -104,6 +106,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	e.publicURL = "http://" + ln.Addr().String()
 	wrtc := config.Demo(dir).WebRTC
 	wrtc.UDPPort, wrtc.ListenIP = 0, "127.0.0.1"
+	e.wrtc = wrtc
 	if s.joins, err = admission.New(admission.Options{KeyFile: wrtc.KeyFile, PublicURL: e.publicURL, EndGrace: wrtc.EndGrace.Duration,
 		ParticipantLimit: wrtc.ParticipantLimit, Store: st, Room: e.catalog.Get, Now: s.now, Log: s.log,
 		Wait: func(_ context.Context, d time.Duration) error { e.pinWaits = append(e.pinWaits, d); return nil }}); err != nil {

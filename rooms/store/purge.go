@@ -213,8 +213,8 @@ func purgeBookings(tx *kv.Tx, cut *cutoffs, from []byte, batch int) (purgeStep, 
 }
 
 // deleteBooking removes a stored booking, its index entries, its count,
-// its join settings, its allocation, its council session record and its
-// audit entries, and returns how many audit entries it removed.
+// its join settings, its allocation, its council session record, its
+// meeting memo and its audit entries, and returns how many audit entries it removed.
 func deleteBooking(tx *kv.Tx, b *rooms.Booking) (int, error) {
 	id, err := ulid.ParseStrict(b.ID)
 	if err != nil {
@@ -245,6 +245,10 @@ func deleteBooking(tx *kv.Tx, b *rooms.Booking) (int, error) {
 		if err := cb.Delete([]byte(b.ID)); err != nil {
 			return 0, err
 		}
+	}
+	// And a meeting memo left behind (participants' names).
+	if err := deleteMeetMemo(tx, b.ID); err != nil {
+		return 0, err
 	}
 	return deleteAuditOf(tx, b.ID)
 }

@@ -106,6 +106,7 @@ func New(o Options) (*Meetings, error) {
 		Log:            log.With("component", "signaling"),
 		Hooks:          signaling.Hooks{Queue: mt.publishQueue, Speaker: mt.publishSpeaker, Audit: mt.audit},
 		Council:        o.Council,
+		Memory:         storeMemory{st: o.Store, log: log.With("component", "signaling")},
 	}, j, signaling.SFU(engine))
 	j.SetEnded(mt.hub.Ended)
 	return mt, nil

@@ -1,14 +1,19 @@
 package meetings
 
 import (
+	"crypto/sha256"
+	"log/slog"
 	"net"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/admission"
 )
 
@@ -77,5 +82,34 @@ func TestCollectorsStartAtZero(t *testing.T) {
 		if !got[name] {
 			t.Errorf("no %s", name)
 		}
+	}
+}
+
+// A memo goes to the store and comes back as it was (the secret's hash
+// included), and is gone once forgotten.
+func TestStoreMemoryRoundTrip(t *testing.T) {
+	o := testOptions(t)
+	mem := storeMemory{st: o.Store, log: slog.New(slog.DiscardHandler)}
+	at := time.Date(2026, 12, 1, 15, 30, 0, 0, time.UTC)
+	const secret = "KW7ZQ2M4RESUMESECRET"
+	hash := sha256.Sum256([]byte(secret))
+	memo := signaling.MeetingMemo{Locked: true, Participants: []signaling.ParticipantMemo{{
+		SecretHash: hash[:], ID: "P1", Name: "Gast", Link: "guest:1", Admitted: true,
+		Hand: true, HandAt: at, Allowed: true, Muted: true, Away: at.Add(time.Minute)}}}
+	if _, ok := mem.Load("b1"); ok {
+		t.Fatal("a memo before any was saved")
+	}
+	mem.Save("b1", memo)
+	got, ok := mem.Load("b1")
+	if !ok || !reflect.DeepEqual(got, memo) {
+		t.Fatalf("loaded %+v, want %+v", got, memo)
+	}
+	raw, _ := o.Store.MeetingMemo("b1")
+	if strings.Contains(string(raw), secret) {
+		t.Fatalf("stored memo %s", raw)
+	}
+	mem.Forget("b1")
+	if _, ok := mem.Load("b1"); ok {
+		t.Fatal("a forgotten memo came back")
 	}
 }

@@ -1,0 +1,53 @@
+package meetings
+
+import (
+	"encoding/json"
+	"log/slog"
+
+	"github.com/kogge-project/kogge/rooms/store"
+	"github.com/kogge-project/kogge/signaling"
+)
+
+// storeMemory keeps the meetings' memos (signaling.Memory) in the store,
+// one JSON record per meeting (rooms/store/meetmemo.go): on a cluster the
+// store is replicated, so a meeting that moves to another node finds its
+// participants there. The memo holds resume secrets only as SHA-256
+// hashes. A failed write is logged: the meeting goes on, only a resume
+// after a restart would find an older memo.
+type storeMemory struct {
+	st  *store.Store
+	log *slog.Logger
+}
+
+func (m storeMemory) Load(meetingID string) (signaling.MeetingMemo, bool) {
+	var memo signaling.MeetingMemo
+	v, err := m.st.MeetingMemo(meetingID)
+	if err != nil {
+		m.log.Error("reading a meeting memo", "booking", meetingID, "err", err)
+		return memo, false
+	}
+	if v == nil {
+		return memo, false
+	}
+	if err := json.Unmarshal(v, &memo); err != nil {
+		m.log.Error("a meeting memo does not decode; the meeting starts without it", "booking", meetingID, "err", err)
+		return memo, false
+	}
+	return memo, true
+}
+
+func (m storeMemory) Save(meetingID string, memo signaling.MeetingMemo) {
+	v, err := json.Marshal(memo)
+	if err == nil {
+		err = m.st.PutMeetingMemo(meetingID, v)
+	}
+	if err != nil {
+		m.log.Error("writing a meeting memo", "booking", meetingID, "err", err)
+	}
+}
+
+func (m storeMemory) Forget(meetingID string) {
+	if err := m.st.DeleteMeetingMemo(meetingID); err != nil {
+		m.log.Error("deleting a meeting memo", "booking", meetingID, "err", err)
+	}
+}

@@ -1,0 +1,144 @@
+package signaling
+
+import (
+	"sync"
+	"time"
+)
+
+// A meeting's memory outlives its goroutine: who was in it, who waited,
+// whose hand was up since when, who may present, and the lock. The
+// meeting hands its latest memo to Config.Memory (the daemon keeps it in
+// the store, which a cluster replicates), so a meeting that opens again —
+// after a restart, or on another node once its node died — lets its
+// participants resume (signaling/resume.go) instead of starting over.
+
+// Memory keeps meetings' memos. Its methods are called off the meeting
+// goroutines (Save and Forget from one saver goroutine per meeting, in
+// order; Load as a meeting opens) and may take as long as a durable
+// write; errors are the implementation's to log.
+type Memory interface {
+	// Load returns the memo saved for the meeting (false: none).
+	Load(meetingID string) (MeetingMemo, bool)
+	// Save replaces the meeting's memo.
+	Save(meetingID string, memo MeetingMemo)
+	// Forget deletes the memo of a meeting that ended.
+	Forget(meetingID string)
+}
+
+// MeetingMemo is what a meeting remembers for resuming.
+type MeetingMemo struct {
+	Locked       bool              `json:"locked"`
+	Participants []ParticipantMemo `json:"participants"`
+}
+
+// ParticipantMemo is one participant, joined, waiting in the lobby or
+// away (its connection dropped within the grace period). The resume
+// secret is kept only as its SHA-256 hash.
+type ParticipantMemo struct {
+	// SecretHash is the SHA-256 of the resume secret (32 bytes).
+	SecretHash []byte `json:"secret_sha256"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	// Link is the Ticket.Link the participant came with; a resume must
+	// come with the same.
+	Link string `json:"link"`
+	// Admitted: joined (else waiting in the lobby since LobbySince).
+	Admitted   bool      `json:"admitted"`
+	LobbySince time.Time `json:"lobby_since,omitzero"`
+	Hand       bool      `json:"hand,omitempty"`
+	HandAt     time.Time `json:"hand_at,omitzero"`
+	Allowed    bool      `json:"allowed,omitempty"`
+	Muted      bool      `json:"muted,omitempty"`
+	// Away is when its connection dropped (zero: connected when saved).
+	Away time.Time `json:"away,omitzero"`
+}
+
+// saver writes one meeting's memos off the meeting goroutine: offer never
+// blocks, a memo offered while a write runs replaces any that waits
+// (latest wins), and end deletes after the write under way. Its
+// goroutine runs only while there is work, counted in the hub's closers
+// so that a shutdown waits for the last memo.
+type saver struct {
+	mem Memory
+	id  string
+	hub *Hub
+
+	mu      sync.Mutex
+	next    *MeetingMemo
+	forget  bool
+	running bool
+	// ready hears that the writer has nothing left to do: the meeting
+	// builds its next memo only then, one build per write however busy
+	// the meeting is.
+	ready chan struct{}
+}
+
+func newSaver(h *Hub, id string) *saver {
+	if h.cfg.Memory == nil {
+		return nil
+	}
+	return &saver{mem: h.cfg.Memory, id: id, hub: h, ready: make(chan struct{}, 1)}
+}
+
+// busy: a write runs; the meeting keeps its changes for the next memo.
+func (s *saver) busy() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running
+}
+
+func (s *saver) offer(memo MeetingMemo) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.forget {
+		return // ended: nothing more to remember
+	}
+	s.next = &memo
+	s.start()
+}
+
+// end deletes the memo once the write under way is done; later offers
+// are ignored.
+func (s *saver) end() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forget, s.next = true, nil
+	s.start()
+}
+
+// start runs the writer unless it runs. s.mu held.
+func (s *saver) start() {
+	if s.running {
+		return
+	}
+	s.running = true
+	s.hub.closers.Add(1)
+	go s.loop()
+}
+
+func (s *saver) loop() {
+	defer s.hub.closers.Done()
+	for {
+		s.mu.Lock()
+		memo, forget := s.next, s.forget
+		s.next = nil
+		if memo == nil && !forget {
+			s.running = false
+			s.mu.Unlock()
+			select {
+			case s.ready <- struct{}{}:
+			default:
+			}
+			return
+		}
+		s.mu.Unlock()
+		if forget {
+			s.mem.Forget(s.id)
+			s.mu.Lock()
+			s.running = false
+			s.mu.Unlock()
+			return
+		}
+		s.mem.Save(s.id, *memo)
+	}
+}

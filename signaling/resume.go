@@ -1,0 +1,249 @@
+package signaling
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"slices"
+	"time"
+)
+
+// Resuming (PROTOCOL.md, "Reconnecting"): every welcome carries a resume
+// secret. When a participant's connection drops (not a leave, not sent
+// away), the meeting keeps it "away" for the grace period; a hello that
+// brings the secret with the same join link (Ticket.Link) gets the same
+// participant back: its id, its admission (or its place in the lobby),
+// its raised hand with the time it went up (its place in the speaker
+// queue), its leave to present and its mute. Its role comes from the new
+// ticket, never from what was remembered. A secret the meeting does not
+// know, or one from another link, is simply a fresh join.
+//
+// The meeting's memo (memory.go) holds the same for everyone, so that a
+// meeting that opens again — after a restart or on another node — takes
+// every participant back as away.
+
+// DefaultResumeGrace is how long a dropped participant may resume when
+// Config.ResumeGrace is not set.
+const DefaultResumeGrace = 2 * time.Minute
+
+// maxAway bounds the away participants a meeting keeps (the oldest go
+// first): a flood of connections that drop must not grow it.
+const maxAway = maxParticipants + maxLobby
+
+func secretHash(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
+
+func (m *meeting) grace() time.Duration {
+	if g := m.hub.cfg.ResumeGrace; g > 0 {
+		return g
+	}
+	return DefaultResumeGrace
+}
+
+// memoOf is p as remembered; away is when it went (zero: present).
+func memoOf(p *participant, away time.Time) *ParticipantMemo {
+	pm := &ParticipantMemo{SecretHash: bytes.Clone(p.hash[:]), ID: p.id, Name: p.name, Link: p.link,
+		Admitted: p.joined || p.parked, Hand: p.hand, Allowed: p.allowed, Muted: p.muted, Away: away}
+	if p.hand {
+		pm.HandAt = p.handAt
+	}
+	if !p.joined {
+		pm.LobbySince = p.since
+	}
+	return pm
+}
+
+// goAway: p's connection dropped. It leaves as before (others see it go,
+// its hand leaves the queue) and is kept away for the grace period.
+func (m *meeting) goAway(p *participant) {
+	now := m.hub.now()
+	m.pruneAway(now)
+	if len(m.away) >= maxAway {
+		m.dropOldestAway()
+	}
+	m.away[p.hash] = memoOf(p, now)
+	m.drop(p, "leave")
+}
+
+func (m *meeting) pruneAway(now time.Time) {
+	g := m.grace()
+	for h, pm := range m.away {
+		if !now.Before(pm.Away.Add(g)) {
+			delete(m.away, h)
+		}
+	}
+}
+
+func (m *meeting) dropOldestAway() {
+	var oldest *[32]byte
+	var at time.Time
+	for h, pm := range m.away {
+		if oldest == nil || pm.Away.Before(at) {
+			h := h
+			oldest, at = &h, pm.Away
+		}
+	}
+	if oldest != nil {
+		delete(m.away, *oldest)
+	}
+}
+
+// revokeAway forgets the away participants whose link was withdrawn.
+func (m *meeting) revokeAway(stillValid func(link string) bool) {
+	for h, pm := range m.away {
+		if !stillValid(pm.Link) {
+			delete(m.away, h)
+		}
+	}
+}
+
+// resumeJoin takes p back as the participant its hello's secret names;
+// false: no such participant (p joins afresh).
+func (m *meeting) resumeJoin(p *participant) bool {
+	if p.resume == "" || len(p.resume) > maxIDLen {
+		return false
+	}
+	h := secretHash(p.resume)
+	now := m.hub.now()
+	m.pruneAway(now)
+	// The old connection may still be open (the client saw the network
+	// go before the server did): the new one replaces it.
+	for _, old := range slices.Concat(m.joined, m.lobby) {
+		if old.hash == h && old.link == p.link {
+			old.ep.close(nil)
+			m.goAway(old)
+			break
+		}
+	}
+	pm := m.away[h]
+	if pm == nil || pm.Link != p.link {
+		return false
+	}
+	delete(m.away, h)
+	p.id, p.secret, p.hash = pm.ID, p.resume, h
+	p.muted, p.allowed = pm.Muted, pm.Allowed && p.role != RoleHost
+	admitted := pm.Admitted || p.role == RoleHost || m.memberSkipsLobby(p) || (!m.spec.Lobby && !m.closedPart)
+	if admitted && !m.mustWait(p) {
+		m.resumeJoined(p, pm)
+		return true
+	}
+	p.parked = admitted // let in before, waiting for the public part now
+	m.resumeLobby(p, pm, now)
+	return true
+}
+
+// resumeJoined lets p in again, with its hand back at its place.
+func (m *meeting) resumeJoined(p *participant, pm *ParticipantMemo) {
+	if len(m.joined) >= m.limit() {
+		p.ep.close(refusal(ReasonFull))
+		return
+	}
+	m.byID[p.id] = p
+	if !m.enter(p, m.welcome(p, "joined")) {
+		return
+	}
+	if p.muted {
+		p.peer.SetAudioMuted(true)
+	}
+	m.audit(p, "join", "resumed")
+	m.memberJoined(p)
+	if pm.Hand {
+		p.hand, p.handAt = true, pm.HandAt
+		i, _ := slices.BinarySearchFunc(m.queue, p.handAt, func(q *participant, at time.Time) int { return q.handAt.Compare(at) })
+		m.queue = slices.Insert(m.queue, i, p)
+		m.queueChanged()
+	}
+	m.broadcast(false)
+}
+
+// resumeLobby puts p back in the lobby at its old place.
+func (m *meeting) resumeLobby(p *participant, pm *ParticipantMemo, now time.Time) {
+	if !p.until.IsZero() && !now.Before(p.until) {
+		p.ep.close(refusal(ReasonEnded))
+		return
+	}
+	if why := m.lobbyRefusal(p); why != nil {
+		p.ep.close(why)
+		return
+	}
+	p.since = now
+	if !pm.Admitted && !pm.LobbySince.IsZero() {
+		p.since = pm.LobbySince
+	}
+	m.byID[p.id] = p
+	i, _ := slices.BinarySearchFunc(m.lobby, p.since, func(w *participant, at time.Time) int { return w.since.Compare(at) })
+	m.lobby = slices.Insert(m.lobby, i, p)
+	p.ep.send(m.welcome(p, "lobby"))
+	m.broadcast(true)
+}
+
+// memo is what the meeting remembers now.
+func (m *meeting) memo() MeetingMemo {
+	m.pruneAway(m.hub.now())
+	mm := MeetingMemo{Locked: m.locked, Participants: make([]ParticipantMemo, 0, len(m.joined)+len(m.lobby)+len(m.away))}
+	for _, p := range slices.Concat(m.joined, m.lobby) {
+		mm.Participants = append(mm.Participants, *memoOf(p, time.Time{}))
+	}
+	for _, pm := range m.away {
+		mm.Participants = append(mm.Participants, *pm)
+	}
+	return mm
+}
+
+// remember loads the memo as the meeting opens: everyone in it is away
+// (this meeting has no connections yet), with a grace period from now.
+func (m *meeting) remember() {
+	if m.saver == nil {
+		return
+	}
+	mm, ok := m.saver.mem.Load(m.id)
+	if !ok {
+		return
+	}
+	m.locked = mm.Locked
+	now := m.hub.now()
+	for _, pm := range mm.Participants {
+		if len(pm.SecretHash) != sha256.Size || pm.ID == "" || len(m.away) >= maxAway {
+			continue
+		}
+		pm := pm
+		pm.Away = now
+		m.away[[32]byte(pm.SecretHash)] = &pm
+	}
+	m.log.Debug("meeting remembered", "participants", len(m.away))
+}
+
+// changed marks the memo behind and hands a new one to the saver unless
+// a write runs (then saverReady brings the meeting back here).
+func (m *meeting) changed() {
+	m.memoDirty = true
+	m.saveMemo()
+}
+
+func (m *meeting) saveMemo() {
+	if m.saver == nil || !m.memoDirty || m.saver.busy() {
+		return
+	}
+	m.memoDirty = false
+	m.saver.offer(m.memo())
+}
+
+// saverReady hears that the saver is idle (nil without a Memory).
+func (m *meeting) saverReady() <-chan struct{} {
+	if m.saver == nil {
+		return nil
+	}
+	return m.saver.ready
+}
+
+// lastMemo: a shutdown keeps the memo as it is now, with everyone still
+// in (a restarted node or another one resumes them); an ended meeting's
+// memo is deleted.
+func (m *meeting) lastMemo(why *Refusal) {
+	if m.saver == nil {
+		return
+	}
+	if why.Reason == ReasonShutdown {
+		m.saver.offer(m.memo())
+		return
+	}
+	m.saver.end()
+}
