@@ -140,7 +140,9 @@ func TestRelayedAddressNeedsTheSignature(t *testing.T) {
 	owner := newNode(t, Route{Local: true})
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	old := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
-	sign := func(key []byte, addr, ts string) string { return ts + "." + hex.EncodeToString(relayMAC(key, addr, ts)) }
+	sign := func(key []byte, addr, ts string) string {
+		return ts + "." + hex.EncodeToString(relayMAC(key, addr, ts))
+	}
 	for _, tc := range []struct {
 		name, sig string
 		trusted   bool
