@@ -209,6 +209,9 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	councils := newCouncils(st, joinLinks, func() *oparl.Importer { return d.oparl }, d.web.Load, now)
 	mo := meetingOptions(cfg.WebRTC, cfg.Server.PublicURL, d.demo, st, joinLinks, d.log.With("component", "meetings"))
 	mo.Council = councils
+	if mo.Router, mo.RelayKey, err = d.meetingRouting(); err != nil {
+		return c.closeAll, err
+	}
 	mt, err := meetings.New(mo)
 	if err != nil {
 		return c.closeAll, err

@@ -2,14 +2,21 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/kogge-project/kogge/daemon/cluster"
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/internal/etcdtest"
+	"github.com/kogge-project/kogge/signaling"
 )
 
 // withClusterNode makes the daemon a node of the etcd cluster c; the first
@@ -27,8 +34,12 @@ func withClusterNode(c *etcdtest.Cluster, name string, first bool) envOption {
 func clusterNodes(t *testing.T, c *etcdtest.Cluster, n int) []*testEnv {
 	t.Helper()
 	var nodes []*testEnv
+	// One key for the join links, as docs/cluster.md asks: a link made
+	// on one node opens its meeting on any.
+	keys := filepath.Join(t.TempDir(), "join.keys")
 	for i := range n {
-		nodes = append(nodes, newTestEnv(t, withClusterNode(c, fmt.Sprintf("kogge%d", i+1), i == 0)))
+		nodes = append(nodes, newTestEnv(t, withClusterNode(c, fmt.Sprintf("kogge%d", i+1), i == 0),
+			func(e *testEnv) { e.cfg.WebRTC.KeyFile = keys }))
 	}
 	return nodes
 }
@@ -141,4 +152,181 @@ func TestClusterNodesShareTheStore(t *testing.T) {
 			t.Errorf("node %d lists %d bookings, want 3", i+1, len(list.Bookings))
 		}
 	}
+}
+
+// A hybrid meeting on the built-in SFU runs on one node however its
+// participants reach the cluster: two participants who open the link
+// through node 2 and node 3 meet in one meeting, on the node with the
+// fewest participants when it was first joined.
+func TestClusterMeetingRunsOnItsOwner(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	nodes := clusterNodes(t, c, 3)
+	anna := nodes[0].login("anna")
+	var ids, tokens []string
+	for _, room := range []string{"ratssaal", "sitzungszimmer-2", "interviewraum"} {
+		b := anna.create(map[string]any{"room": room, "title": "Ausschuss " + room,
+			"start": "2026-11-26T09:10:00+01:00", "end": "2026-11-26T10:10:00+01:00",
+			"hybrid": map[string]any{"enabled": true, "expected_remote": 3}})
+		r := anna.do("GET", "/api/v1/bookings/"+b.ID+"/join", nil)
+		var v struct {
+			HostURL string `json:"host_url"`
+		}
+		r.json(t, &v)
+		i := strings.LastIndex(v.HostURL, "/j/")
+		if r.status != http.StatusOK || i < 0 {
+			t.Fatalf("join links of %s: %d %s", room, r.status, r.body)
+		}
+		ids, tokens = append(ids, b.ID), append(tokens, v.HostURL[i+3:])
+	}
+	for _, n := range nodes[1:] {
+		n.caughtUp()
+	}
+
+	// Two meetings with one participant each, both joined through node 1:
+	// each goes to a node that has nobody yet.
+	loaded := map[int]bool{}
+	for i := range 2 {
+		p := dialMeeting(t, nodes[0], tokens[i], "Teilnehmerin")
+		p.next("welcome")
+		o := ownerOf(t, nodes, ids[i])
+		if loaded[o] {
+			t.Fatalf("meeting %d was placed on node %d, which has a participant already", i+1, o+1)
+		}
+		loaded[o] = true
+		waitLoad(t, nodes[o], 1)
+	}
+	// The third meeting, joined through node 2 and node 3 at once, goes
+	// to the node left without participants, and both meet there.
+	var ps [2]*meetClient
+	var welcomes [2]meetMsg
+	for i, n := range nodes[1:] {
+		ps[i] = dialMeeting(t, n, tokens[2], []string{"Anna", "Bernd"}[i])
+	}
+	for i, p := range ps {
+		welcomes[i] = p.next("welcome")
+		if welcomes[i].State != "joined" {
+			t.Fatalf("welcome %+v", welcomes[i])
+		}
+	}
+	for i, p := range ps {
+		other := welcomes[1-i].ID
+		for {
+			if s := p.next("state"); s.has(other) {
+				break
+			}
+		}
+	}
+	o := ownerOf(t, nodes, ids[2])
+	if loaded[o] {
+		t.Fatalf("the third meeting went to node %d, which has a participant; the least-loaded node had none", o+1)
+	}
+	if info, _ := nodes[o].d.meetings.Hub().Meeting(ids[2]); info.Participants != 2 {
+		t.Fatalf("the owner's meeting: %+v, want 2 participants", info)
+	}
+}
+
+// meetMsg is what these tests read of the server's messages.
+type meetMsg struct {
+	Type         string `json:"type"`
+	ID           string `json:"id"`
+	State        string `json:"state"`
+	Reason       string `json:"reason"`
+	Participants []struct {
+		ID string `json:"id"`
+	} `json:"participants"`
+}
+
+func (m meetMsg) has(id string) bool {
+	for _, p := range m.Participants {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// meetClient is a join page's WebSocket, without media.
+type meetClient struct {
+	t  *testing.T
+	ws *websocket.Conn
+}
+
+// dialMeeting opens /ws of node e as the join page does and says hello.
+func dialMeeting(t *testing.T, e *testEnv, token, name string) *meetClient {
+	t.Helper()
+	h := http.Header{"Origin": {signaling.OriginOf(e.cfg.Server.PublicURL)}}
+	ws, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.url(), "http")+"/ws", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ws.Close() })
+	if err := ws.WriteJSON(map[string]any{"type": "hello", "version": 1, "token": token, "name": name}); err != nil {
+		t.Fatal(err)
+	}
+	return &meetClient{t: t, ws: ws}
+}
+
+// next skips to the next message of type typ; a closed fails the test.
+func (c *meetClient) next(typ string) meetMsg {
+	c.t.Helper()
+	_ = c.ws.SetReadDeadline(time.Now().Add(15 * time.Second))
+	for {
+		var m meetMsg
+		if err := c.ws.ReadJSON(&m); err != nil {
+			c.t.Fatalf("waiting for %s: %v", typ, err)
+		}
+		if m.Type == typ {
+			return m
+		}
+		if m.Type == "closed" {
+			c.t.Fatalf("closed (%s) while waiting for %s", m.Reason, typ)
+		}
+	}
+}
+
+// ownerOf is the index of the one node that runs the meeting.
+func ownerOf(t *testing.T, nodes []*testEnv, id string) int {
+	t.Helper()
+	owner := -1
+	for i, n := range nodes {
+		if _, ok := n.d.meetings.Hub().Meeting(id); ok {
+			if owner >= 0 {
+				t.Fatalf("meeting %s runs on node %d and node %d", id, owner+1, i+1)
+			}
+			owner = i
+		}
+	}
+	if owner < 0 {
+		t.Fatalf("meeting %s runs nowhere", id)
+	}
+	return owner
+}
+
+// waitLoad waits until node e's record in etcd reports at least n
+// participants (it refreshes every 2 s).
+func waitLoad(t *testing.T, e *testEnv, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	key := e.cfg.Store.Etcd.Prefix + "meet/nodes/" + e.cfg.Store.Etcd.NodeName
+	get, err := e.d.etcd.Get(ctx, key)
+	if err != nil || len(get.Kvs) == 0 {
+		t.Fatalf("node record %s: %v", key, err)
+	}
+	load := func(v []byte) int {
+		var rec cluster.NodeRecord
+		_ = json.Unmarshal(v, &rec)
+		return rec.Load
+	}
+	if load(get.Kvs[0].Value) >= n {
+		return
+	}
+	for resp := range e.d.etcd.Watch(ctx, key, clientv3.WithRev(get.Header.Revision+1)) {
+		for _, ev := range resp.Events {
+			if ev.Kv != nil && load(ev.Kv.Value) >= n {
+				return
+			}
+		}
+	}
+	t.Fatalf("node %s did not report %d participants", e.cfg.Store.Etcd.NodeName, n)
 }

@@ -89,6 +89,7 @@ func (d *daemonProcess) openStore(c *closers, opts store.Options) (*store.Store,
 		return nil, fmt.Errorf("store.etcd: %w", err)
 	}
 	c.add(func() { cli.Close() })
+	d.etcd = cli
 	opts.Etcd, opts.EtcdPrefix = cli, cfg.Etcd.Prefix
 	st, err := store.Open(storeFile(cfg), opts)
 	if err != nil {

@@ -99,9 +99,16 @@ func (e *testEnv) start() {
 		closeAll()
 		e.t.Fatal(err)
 	}
-	e.closeAll = closeAll
 	e.store, e.accounts, e.catalog = e.d.store, e.d.accounts, e.d.catalog
 	e.srv = httptest.NewServer(e.d.handler)
+	// A cluster node takes meetings once it can be reached, as serve does.
+	stopPlacement, err := e.d.startPlacement(e.srv.Listener.Addr())
+	if err != nil {
+		e.srv.Close()
+		closeAll()
+		e.t.Fatal(err)
+	}
+	e.closeAll = func() { stopPlacement(); closeAll() }
 	e.t.Cleanup(e.stop)
 }
 

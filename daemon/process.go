@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/kogge-project/kogge/daemon/cluster"
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/demo"
@@ -83,6 +85,10 @@ type daemonProcess struct {
 	closures atomic.Pointer[[]rooms.Closure]
 	// lead says whether this node acts (cluster.One on one machine).
 	lead cluster.Lead
+	// etcd is the cluster's client (nil on one machine); router places
+	// meetings on its nodes (daemon/placement_wiring.go).
+	etcd   *clientv3.Client
+	router *meetingRouter
 	// timelineErr is set when the timeline stopped on its own.
 	timelineErr atomic.Pointer[error]
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a

@@ -83,6 +83,15 @@ func (d *daemonProcess) serve() error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
+	// Registered for meetings once the others can reach this node;
+	// withdrawn first at shutdown, so that its meetings' participants,
+	// told "shutdown", reconnect to another node.
+	stopPlacement, err := d.startPlacement(ln.Addr())
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("meeting placement: %w", err)
+	}
+	defer stopPlacement()
 	// The caps are below the listener: the HTTP server never sees a
 	// connection past them. The control socket has none, so /healthz and
 	// `kogge status` answer at the cap.
@@ -142,6 +151,7 @@ func (d *daemonProcess) serve() error {
 	err = d.waitForSignals(sigs, serveErr)
 	shutdown()
 	d.stopping.Store(true)
+	stopPlacement()
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping)
 	// One second of the budget is kept for closing the store.
 	drain := cfg.Server.ShutdownTimeout.Duration - time.Second

@@ -159,6 +159,14 @@ type Config struct {
 	// AllowedOrigins are the exact origins (scheme://host[:port]) whose
 	// pages may open the WebSocket.
 	AllowedOrigins []string
+	// Router places meetings on a cluster's nodes: a join of a meeting
+	// another node runs is relayed there (relay.go). nil: every meeting
+	// runs here.
+	Router Router
+	// RelayKey signs the client address a relaying node passes on; the
+	// nodes of a cluster share it. Empty: relayed addresses are not
+	// trusted (nor sent).
+	RelayKey []byte
 	// ICEServers gives each joining participant its STUN/TURN servers
 	// (TURN credentials are per participant and time-limited).
 	ICEServers func(participantID string) []webrtc.ICEServer

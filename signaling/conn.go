@@ -64,6 +64,9 @@ type conn struct {
 	hub     *Hub
 	meeting *meeting
 	id      string
+	// relayed: another node of the cluster relays this client
+	// (relay.go); it signed the client's address.
+	relayed bool
 
 	readerDone chan struct{} // closed when the reader stops reading
 	done       chan struct{} // closed when the goodbye is over, the socket closed

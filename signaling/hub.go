@@ -110,7 +110,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.log.Debug("websocket upgrade refused", "err", err)
 		return // the upgrader has answered (403 for a foreign origin)
 	}
-	go h.run(ws, r.RemoteAddr) // with enter's count of h.wg
+	addr, relayed := h.clientOf(r)
+	go h.run(ws, addr, relayed) // with enter's count of h.wg
 }
 
 // run registers the connection and enters the meeting (or its lobby);
@@ -126,9 +127,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // with gorilla's, bufio's and net's in Go 1.26), so it fits the
 // runtime's smallest stack (2 KiB) and, once a message has grown it,
 // shrinks back to 4 KiB.
-func (h *Hub) run(ws *websocket.Conn, addr string) {
+func (h *Hub) run(ws *websocket.Conn, addr string, relayed bool) {
 	ws.SetReadLimit(maxMessageSize)
 	c := newConn(ws, h.timing, h.log)
+	c.relayed = relayed
 	if h.register(c) {
 		if m, id := h.enterMeeting(c, addr); m != nil {
 			c.hub, c.meeting, c.id = h, m, id
@@ -240,6 +242,7 @@ func (h *Hub) open(spec MeetingSpec) (*meeting, *Refusal) {
 // forget removes a meeting that has closed; unless the hub is shutting
 // down, it stays ended until its closing time.
 func (h *Hub) forget(m *meeting, why *Refusal) {
+	h.released(m.id)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.meetings[m.id] == m {

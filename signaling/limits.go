@@ -117,7 +117,7 @@ var defaultTiming = timing{
 //
 //	1000 normal:        ended, removed, denied, left
 //	1001 going away:    shutdown
-//	1013 try again:     full, locked, rate_limited, slow
+//	1013 try again:     full, locked, rate_limited, slow, moving
 //	1011 internal:      error
 //	1008 policy:        everything else (invalid_token, not_open, pin_*,
 //	                    external, version, protocol)
@@ -127,7 +127,7 @@ func closeCode(reason string) int {
 		return websocket.CloseNormalClosure
 	case ReasonShutdown:
 		return websocket.CloseGoingAway
-	case ReasonFull, ReasonLocked, ReasonRateLimited, ReasonSlow:
+	case ReasonFull, ReasonLocked, ReasonRateLimited, ReasonSlow, ReasonMoving:
 		return websocket.CloseTryAgainLater
 	case ReasonError:
 		return websocket.CloseInternalServerErr
@@ -153,6 +153,7 @@ var defaultMessages = map[string]string{
 	ReasonVersion:      "Please reload the page: the client is out of date.",
 	ReasonProtocol:     "The client sent messages the server does not understand.",
 	ReasonShutdown:     "The server is restarting.",
+	ReasonMoving:       "The meeting's server cannot be reached right now; reconnecting.",
 	ReasonLeft:         "You left the meeting.",
 	ReasonError:        "The server could not continue.",
 }

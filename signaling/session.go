@@ -41,6 +41,9 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		c.close(refusal(ReasonEnded))
 		return nil, ""
 	}
+	if h.elsewhere(c, hello, spec.ID, remoteAddr) { // another node runs it: relayed
+		return nil, ""
+	}
 	p := &participant{
 		id:        rand.Text(),
 		name:      hello.Name,

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -30,6 +31,11 @@ type Etcd struct {
 	// NodeName names this node in the cluster (leadership, logs);
 	// default the host name.
 	NodeName string `toml:"node_name"`
+	// AdvertiseURL is where the other nodes reach this node's listener
+	// (http(s)://host:port): a join of a meeting this node runs that
+	// reaches another node is relayed here (signaling/relay.go). Default:
+	// the listen address, when it names one.
+	AdvertiseURL string `toml:"advertise_url"`
 }
 
 // Default values of [store.etcd].
@@ -75,4 +81,45 @@ func (s Store) validateBackend(e *Errors) {
 	if et.DialTimeout.Duration < 0 || et.DialTimeout.Duration > maxOpenTimeout {
 		e.add("store.etcd.dial_timeout", "must be at most %s", shortDuration(maxOpenTimeout))
 	}
+}
+
+// validateAdvertise checks [store.etcd] advertise_url: on a cluster the
+// other nodes must be able to reach this one, at a URL given or at the
+// listen address when that names one (not a wildcard).
+func (c *Config) validateAdvertise(e *Errors) {
+	const path = "store.etcd.advertise_url"
+	raw := c.Store.Etcd.AdvertiseURL
+	if !c.Store.Clustered() {
+		return
+	}
+	if raw == "" {
+		if _, ok := ListenURL(c.Server.Listen, c.Server.TLSCert != ""); !ok {
+			e.add(path, "required on a cluster when server.listen (%q) does not name this node's own address: the URL the other nodes reach this node at, such as http://10.0.0.11:8080", c.Server.Listen)
+		}
+		return
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
+		e.add(path, "%q must be an http:// or https:// URL with a host, such as http://10.0.0.11:8080", raw)
+	case u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "":
+		e.add(path, "%q must be only scheme, host and port: the other nodes add /ws themselves", raw)
+	}
+}
+
+// ListenURL is the URL of a listen address that names a host (not a
+// wildcard such as ":8080" or "0.0.0.0:8080"); ok is false otherwise.
+func ListenURL(listen string, tls bool) (string, bool) {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || host == "" || port == "" {
+		return "", false
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return "", false
+	}
+	scheme := "http"
+	if tls {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port), true
 }

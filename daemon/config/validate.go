@@ -35,6 +35,7 @@ func (c *Config) Validate() error {
 	var e Errors
 	c.Server.validate(&e)
 	c.Store.validate(&e)
+	c.validateAdvertise(&e)
 	c.Log.validate(&e)
 	c.Auth.validate(&e)
 	validateRooms(c.Rooms, &e)

@@ -50,6 +50,10 @@ type Options struct {
 	Store *store.Store
 	// Joins admits participants; the hub's Authorizer.
 	Joins *admission.Joins
+	// Router and RelayKey place meetings on a cluster's nodes
+	// (signaling.Config; nil and empty on one machine).
+	Router   signaling.Router
+	RelayKey []byte
 	// Log (nil: discard).
 	Log *slog.Logger
 }
@@ -101,6 +105,8 @@ func New(o Options) (*Meetings, error) {
 	mt := &Meetings{log: log, store: o.Store, joins: j, engine: engine}
 	mt.hub = signaling.NewHub(signaling.Config{
 		AllowedOrigins: []string{signaling.OriginOf(o.PublicURL)},
+		Router:         o.Router,
+		RelayKey:       o.RelayKey,
 		ICEServers:     ice.ForParticipant,
 		Now:            j.Now,
 		Log:            log.With("component", "signaling"),

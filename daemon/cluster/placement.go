@@ -1,0 +1,366 @@
+package cluster
+
+// Placement: which node runs a meeting (docs/cluster.md, "Meetings on
+// many nodes"). A meeting's state (participants, lobby, speaker queue,
+// media) lives in one node's memory, so every participant of a meeting
+// must reach that node. Each node registers itself in etcd with its load;
+// the first join of a meeting claims it for the least-loaded live node,
+// and every node routes later joins there.
+//
+// Keys, under the installation's prefix:
+//
+//	meet/nodes/<node>    {"url":…,"load":…,"cpu":…} on the node's own lease
+//	meet/owner/<meeting> the owner's name, on the OWNER's lease
+//	meet/relay-key       the HMAC key nodes sign relayed client addresses with
+//
+// Both kinds of record hang on the node's lease (NodeTTL), so a node that
+// dies takes its record and its claims with it within NodeTTL, and the
+// next join claims the meeting for another node.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// NodeTTL is the lease of a node's record and claims, in seconds: how
+// long a dead node still owns its meetings.
+const NodeTTL = 3
+
+// refreshEvery is how often a node writes its load.
+const refreshEvery = 2 * time.Second
+
+// claimAttempts bounds Claim's rounds (each lost race or vanished lease
+// costs one).
+const claimAttempts = 5
+
+// NodeRecord is what a node publishes about itself.
+type NodeRecord struct {
+	// URL is where the other nodes reach its listener ([store.etcd]
+	// advertise_url).
+	URL string `json:"url"`
+	// Load is the participants in its meetings (lobby waiters included).
+	Load int `json:"load"`
+	// CPU is the process's share of the machine's CPUs over the last
+	// refresh (0–1).
+	CPU float64 `json:"cpu"`
+}
+
+// Owner is the node a meeting runs on.
+type Owner struct {
+	Node string
+	URL  string
+	// Local: the owner is this node.
+	Local bool
+}
+
+// Placement is this node's part in placing meetings.
+type Placement struct {
+	c                        *clientv3.Client
+	prefix, name, url        string
+	load                     func() int
+	log                      *slog.Logger
+	cancel                   context.CancelFunc
+	done                     chan struct{}
+	cpu                      cpuMeter
+	mu                       sync.Mutex
+	lease                    clientv3.LeaseID // 0 while not registered
+	closed                   bool
+	releases                 sync.WaitGroup
+	ownerPrefix, nodesPrefix string
+}
+
+// Register publishes this node (name, reachable at url) with the load
+// that load reports, and keeps its record alive and current until Close.
+// It returns once the first record is written.
+func Register(ctx context.Context, c *clientv3.Client, prefix, name, url string, load func() int, log *slog.Logger) (*Placement, error) {
+	p := &Placement{c: c, prefix: prefix, name: name, url: url, load: load, log: log,
+		done: make(chan struct{}), ownerPrefix: prefix + "meet/owner/", nodesPrefix: prefix + "meet/nodes/"}
+	p.cpu.sample()
+	if err := p.register(ctx); err != nil {
+		return nil, fmt.Errorf("registering node %s for meetings: %w", name, err)
+	}
+	rctx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	go p.run(rctx)
+	return p, nil
+}
+
+func (p *Placement) nodeKey(name string) string { return p.nodesPrefix + name }
+func (p *Placement) ownerKey(id string) string  { return p.ownerPrefix + id }
+
+// register takes a new lease and writes the record on it.
+func (p *Placement) register(ctx context.Context) error {
+	g, err := p.c.Grant(ctx, NodeTTL)
+	if err != nil {
+		return err
+	}
+	if err := p.put(ctx, g.ID); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.lease = g.ID
+	p.mu.Unlock()
+	return nil
+}
+
+// put writes the node's record with its present load on lease.
+func (p *Placement) put(ctx context.Context, lease clientv3.LeaseID) error {
+	rec, _ := json.Marshal(NodeRecord{URL: p.url, Load: p.load(), CPU: p.cpu.sample()})
+	_, err := p.c.Put(ctx, p.nodeKey(p.name), string(rec), clientv3.WithLease(lease))
+	return err
+}
+
+func (p *Placement) currentLease() clientv3.LeaseID {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lease
+}
+
+// run keeps the lease alive and the load current; a lost lease (etcd out
+// of reach longer than NodeTTL) is replaced by a new one. The meetings
+// claimed on the old one are gone with it: their next join claims them
+// anew (possibly for this node again).
+func (p *Placement) run(ctx context.Context) {
+	defer close(p.done)
+	for ctx.Err() == nil {
+		lease := p.currentLease()
+		if lease == 0 {
+			if err := p.register(ctx); err != nil {
+				if ctx.Err() == nil {
+					p.log.Warn("meeting placement: registering this node again failed; trying again", "err", err)
+				}
+				p.pause(ctx)
+				continue
+			}
+			p.log.Info("meeting placement: this node is registered again", "node", p.name)
+			lease = p.currentLease()
+		}
+		p.keep(ctx, lease)
+		p.mu.Lock()
+		p.lease = 0
+		p.mu.Unlock()
+		if ctx.Err() == nil {
+			p.log.Warn("meeting placement: this node's lease was lost; its meetings will be claimed anew", "node", p.name)
+			p.pause(ctx)
+		}
+	}
+}
+
+func (p *Placement) pause(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(retryEvery):
+	}
+}
+
+// keep keeps lease alive and refreshes the record until the lease is lost
+// or ctx is done.
+func (p *Placement) keep(ctx context.Context, lease clientv3.LeaseID) {
+	kctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ka, err := p.c.KeepAlive(kctx, lease)
+	if err != nil {
+		return
+	}
+	t := time.NewTicker(refreshEvery)
+	defer t.Stop()
+	for {
+		select {
+		case _, ok := <-ka:
+			if !ok {
+				return
+			}
+		case <-t.C:
+			pctx, pcancel := context.WithTimeout(ctx, refreshEvery)
+			err := p.put(pctx, lease)
+			pcancel()
+			if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// Claim returns the owner of a meeting: the node that holds it if any,
+// else the least-loaded live node (participants, then CPU), which it
+// claims the meeting for. Of nodes claiming at once exactly one wins (a
+// transaction that writes the claim only while there is none); the
+// others return the winner.
+func (p *Placement) Claim(ctx context.Context, meetingID string) (Owner, error) {
+	key := p.ownerKey(meetingID)
+	for range claimAttempts {
+		// One snapshot of the claim and the nodes.
+		resp, err := p.c.Txn(ctx).Then(clientv3.OpGet(key), clientv3.OpGet(p.nodesPrefix, clientv3.WithPrefix())).Commit()
+		if err != nil {
+			return Owner{}, err
+		}
+		nodes := map[string]nodeEntry{}
+		for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
+			var rec NodeRecord
+			if json.Unmarshal(kv.Value, &rec) != nil || rec.URL == "" {
+				continue
+			}
+			name := string(kv.Key[len(p.nodesPrefix):])
+			nodes[name] = nodeEntry{name: name, rec: rec, lease: clientv3.LeaseID(kv.Lease)}
+		}
+		if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) > 0 {
+			if n, ok := nodes[string(kvs[0].Value)]; ok {
+				return p.owner(n), nil
+			}
+			continue // its node's record is going with the same lease
+		}
+		best, ok := leastLoaded(nodes)
+		if !ok {
+			return Owner{}, errors.New("no node is registered for meetings")
+		}
+		put, err := p.c.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+			Then(clientv3.OpPut(key, best.name, clientv3.WithLease(best.lease))).Commit()
+		if errors.Is(err, rpctypes.ErrLeaseNotFound) {
+			continue // that node has just died
+		}
+		if err != nil {
+			return Owner{}, err
+		}
+		if put.Succeeded {
+			return p.owner(best), nil
+		}
+	}
+	return Owner{}, fmt.Errorf("meeting %s: no stable owner after %d attempts", meetingID, claimAttempts)
+}
+
+type nodeEntry struct {
+	name  string
+	rec   NodeRecord
+	lease clientv3.LeaseID
+}
+
+func (p *Placement) owner(n nodeEntry) Owner {
+	return Owner{Node: n.name, URL: n.rec.URL, Local: n.name == p.name}
+}
+
+// leastLoaded picks by participants, then CPU, then name (so that nodes
+// deciding from the same snapshot agree).
+func leastLoaded(nodes map[string]nodeEntry) (nodeEntry, bool) {
+	var best nodeEntry
+	found := false
+	for _, n := range nodes {
+		if !found || n.rec.Load < best.rec.Load ||
+			(n.rec.Load == best.rec.Load && (n.rec.CPU < best.rec.CPU || (n.rec.CPU == best.rec.CPU && n.name < best.name))) {
+			best, found = n, true
+		}
+	}
+	return best, found
+}
+
+// Release gives up this node's claim on a meeting that ended here. It
+// does not wait: the deletion runs in the background (Close waits for it).
+func (p *Placement) Release(meetingID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.releases.Add(1)
+	go func() {
+		defer p.releases.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		key := p.ownerKey(meetingID)
+		// Only our own claim: another node may own it by now.
+		_, err := p.c.Txn(ctx).If(clientv3.Compare(clientv3.Value(key), "=", p.name)).Then(clientv3.OpDelete(key)).Commit()
+		if err != nil {
+			p.log.Warn("meeting placement: releasing a meeting failed; its claim ends with this node's lease", "meeting", meetingID, "err", err)
+		}
+	}()
+}
+
+// Close stops refreshing and revokes the lease: the node's record and its
+// claims vanish at once, so the next join of its meetings goes elsewhere.
+func (p *Placement) Close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.cancel()
+	<-p.done
+	p.releases.Wait()
+	p.mu.Lock()
+	lease := p.lease
+	p.mu.Unlock()
+	if lease != 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_, _ = p.c.Revoke(ctx, lease)
+	}
+}
+
+// Name is this node's name.
+func (p *Placement) Name() string { return p.name }
+
+// relayKeyLen is the HMAC key's length in bytes.
+const relayKeyLen = 32
+
+// RelayKey returns the cluster's key for signing relayed client addresses
+// (prefix+"meet/relay-key"), creating it if there is none: the first node
+// to start writes a random key, every other reads that one.
+func RelayKey(ctx context.Context, c *clientv3.Client, prefix string) ([]byte, error) {
+	key := prefix + "meet/relay-key"
+	raw := make([]byte, relayKeyLen)
+	_, _ = rand.Read(raw)
+	enc := base64.StdEncoding.EncodeToString(raw)
+	resp, err := c.Txn(ctx).If(clientv3.Compare(clientv3.CreateRevision(key), "=", 0)).
+		Then(clientv3.OpPut(key, enc)).Else(clientv3.OpGet(key)).Commit()
+	if err != nil {
+		return nil, fmt.Errorf("relay key: %w", err)
+	}
+	if resp.Succeeded {
+		return raw, nil
+	}
+	kvs := resp.Responses[0].GetResponseRange().Kvs
+	if len(kvs) == 0 {
+		return nil, errors.New("relay key: vanished while read")
+	}
+	got, err := base64.StdEncoding.DecodeString(string(kvs[0].Value))
+	if err != nil || len(got) < relayKeyLen {
+		return nil, fmt.Errorf("relay key %s is damaged; delete it and restart every node", key)
+	}
+	return got, nil
+}
+
+// cpuMeter measures the process's share of the machine's CPUs between
+// samples.
+type cpuMeter struct {
+	mu       sync.Mutex
+	lastCPU  time.Duration
+	lastWall time.Time
+}
+
+func (m *cpuMeter) sample() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	now := time.Now()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	share := 0.0
+	if wall := now.Sub(m.lastWall); !m.lastWall.IsZero() && wall > 0 {
+		share = float64(cpu-m.lastCPU) / float64(wall) / float64(runtime.NumCPU())
+	}
+	m.lastCPU, m.lastWall = cpu, now
+	return min(max(share, 0), 1)
+}
