@@ -83,6 +83,17 @@ type daemonProcess struct {
 	closures atomic.Pointer[[]rooms.Closure]
 	// lead says whether this node acts (cluster.One on one machine).
 	lead cluster.Lead
+	// roomOwnership says which rooms' devices this node drives (nil:
+	// every room — one machine, or a cluster whose room claims are not
+	// wired, where the leader runs the timeline's scenes). avBoard
+	// carries the device statuses between nodes and roomRouter sends
+	// device requests to a room's owner (nil: none, one machine). On a
+	// cluster all three come from the room claims in etcd and must be
+	// set before build (rooms/av/roomav/ownership.go, rooms/av/avetcd,
+	// daemon/web/room_routing.go).
+	roomOwnership roomav.Ownership
+	avBoard       roomav.StatusBoard
+	roomRouter    web.RoomRouter
 	// timelineErr is set when the timeline stopped on its own.
 	timelineErr atomic.Pointer[error]
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a
