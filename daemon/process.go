@@ -24,6 +24,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/pexip"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
@@ -94,6 +95,10 @@ type daemonProcess struct {
 	roomOwnership roomav.Ownership
 	avBoard       roomav.StatusBoard
 	roomRouter    web.RoomRouter
+	// avForward sends the daemon's own device commands (a seat's
+	// microphone, the power-off) on a room another node drives to it
+	// (nil: they fail there; roomav.Options.Forward).
+	avForward func(ctx context.Context, room, device string, cmd av.Command) error
 	// timelineErr is set when the timeline stopped on its own.
 	timelineErr atomic.Pointer[error]
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a

@@ -215,3 +215,38 @@ func TestReloadKeepsOwnership(t *testing.T) {
 		t.Fatalf("a lost room's command: %v", err)
 	}
 }
+
+// The daemon's own commands on a room another node drives (a seat's
+// microphone, the power-off) go to Forward, with room-local device ids.
+func TestCommandsOnOthersRoomsAreForwarded(t *testing.T) {
+	d := &drivers{}
+	var mu sync.Mutex
+	var sent []string
+	a, err := Open(Options{Log: slog.New(slog.DiscardHandler), Rooms: testRooms(), NewDriver: d.new, Ownership: &OwnedRooms{},
+		Forward: func(_ context.Context, room, dev string, cmd av.Command) error {
+			mu.Lock()
+			defer mu.Unlock()
+			sent = append(sent, room+" "+dev+" "+cmd.Name)
+			return nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	if err := a.Speak(t.Context(), "ratssaal", "dsp", 3, true); err != nil {
+		t.Fatal(err)
+	}
+	res := a.RunActions(t.Context(), "zimmer", av.Scene{Name: "standby", Actions: []av.Action{
+		{Device: DeviceKey("zimmer", "display"), Command: av.Command{Name: "power", Args: map[string]string{"on": "false"}}}}})
+	if len(res) != 1 || !res[0].OK {
+		t.Fatalf("forwarded actions: %+v", res)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"ratssaal dsp mic", "zimmer display power"}; !slices.Equal(sent, want) {
+		t.Fatalf("forwarded %q, want %q", sent, want)
+	}
+	if d.count("ratssaal")+d.count("zimmer") != 0 {
+		t.Fatal("a node that owns no room built drivers")
+	}
+}

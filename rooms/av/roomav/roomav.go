@@ -43,8 +43,9 @@ type AV struct {
 	recheck chan struct{}
 	// board carries the statuses of the rooms this node drives to the
 	// other nodes, and theirs here (nil: one machine; board.go).
-	board  StatusBoard
-	remote remoteStatuses
+	board   StatusBoard
+	remote  remoteStatuses
+	forward func(ctx context.Context, room, device string, cmd av.Command) error
 	// stop ends the ownership and board goroutines; done is closed when
 	// they have.
 	stop context.CancelFunc
@@ -98,6 +99,12 @@ type Options struct {
 	// Board publishes the statuses of the rooms this node drives and
 	// brings the others' (nil: none, one machine).
 	Board StatusBoard
+	// Forward sends a command on a room another node drives to that
+	// node (nil: such a command fails with ErrNotOwner). It serves the
+	// daemon's own commands — a seat's microphone switched from the
+	// speaker queue of a meeting on this node, the evening power-off —
+	// while people's requests are forwarded whole by daemon/web.
+	Forward func(ctx context.Context, room, device string, cmd av.Command) error
 }
 
 // Open supervises the devices of the rooms this node owns, follows
@@ -108,7 +115,7 @@ func Open(o Options) (*AV, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	a := &AV{log: o.Log, newDriver: o.NewDriver, rooms: map[string]*avRoom{}, own: o.Ownership, board: o.Board,
-		recheck: make(chan struct{}, 1)}
+		forward: o.Forward, recheck: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	for _, r := range o.Rooms {
@@ -377,6 +384,9 @@ func (a *AV) Do(ctx context.Context, room, dev string, cmd av.Command) error {
 		if _, ok := ar.deviceKey[DeviceKey(room, dev)]; !ok {
 			return av.ErrUnknownDevice
 		}
+		if a.forward != nil {
+			return a.forward(ctx, room, dev, cmd)
+		}
 		return ErrNotOwner
 	}
 	return ar.sup.Do(ctx, DeviceKey(room, dev), cmd)
@@ -417,7 +427,21 @@ func (a *AV) RunActions(ctx context.Context, room string, sc av.Scene) []av.Resu
 		return nil
 	}
 	if !ar.owned {
-		return notOwned(sc)
+		if a.forward == nil {
+			return notOwned(sc)
+		}
+		// One action after the other, each sent to the owner: the
+		// daemon's actions (the power-off) are few and not urgent.
+		ctx, cancel := context.WithTimeout(ctx, av.DefaultSceneDeadline)
+		defer cancel()
+		out := make([]av.Result, len(sc.Actions))
+		for i, act := range sc.Actions {
+			out[i] = av.Result{Device: act.Device, Command: act.Name, OK: true}
+			if err := a.forward(ctx, room, ar.deviceKey[act.Device].ID, act.Command); err != nil {
+				out[i].OK, out[i].Error = false, err.Error()
+			}
+		}
+		return out
 	}
 	return ar.sup.RunScene(ctx, sc, av.DefaultSceneDeadline)
 }
