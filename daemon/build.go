@@ -272,6 +272,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		Closures:      d.closureList,
 		HorizonMonths: cfg.Series.HorizonMonths,
 		AV:            d.av,
+		RoomRouter:    d.roomRouter,
 		PublicURL:     cfg.Server.PublicURL,
 		Mail:          notifier,
 		Joins:         joinLinks,

@@ -126,23 +126,38 @@ func (d *daemonProcess) pollPexipLicensing(ctx context.Context, c *pexip.Client)
 // returned stop ends all of it. Without devices it connects nothing, but
 // is there for a reload that adds some.
 func (d *daemonProcess) startAV(tl *timeline.Timeline, now func() time.Time) (stop func(), err error) {
-	a, err := backends.NewRoomAV(d.log.With("component", "av"), d.cfg, av.NewDriver)
+	rs, err := backends.AVRooms(d.cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := roomav.Open(roomav.Options{Log: d.log.With("component", "av"), Rooms: rs, NewDriver: av.NewDriver,
+		Ownership: d.roomOwnership, Board: d.avBoard, Forward: d.avForward})
 	if err != nil {
 		return nil, err
 	}
 	d.av = a
 	ctx, cancel := context.WithCancel(context.Background())
-	// The timeline's scenes are started by the node that leads (on one
-	// machine: this one); what it heard while nobody led is run when it
-	// begins to, once (daemon/scenes.go).
+	// The timeline's scenes are started by the node that drives the
+	// room (on one machine: this one; on a cluster without room
+	// ownership: the leader); what it heard while the room had no driver
+	// is run when it gains the room, once (daemon/scenes.go).
 	events, unsubscribe := tl.Subscribe("", 256)
-	backlog := &sceneBacklog{now: now}
+	backlog := &sceneBacklog{now: now, own: d.roomOwnership}
 	collected := make(chan struct{})
 	go func() { defer close(collected); backlog.collect(events) }()
 	claim := claimScene(d.store, now, d.log)
-	stopScenes := d.whileLeading(func(ctx context.Context) {
+	follow := func(ctx context.Context) {
 		a.FollowTimeline(ctx, backlog.follow(ctx), roomav.InUseAt(d.store.Overlapping), claim)
-	})
+	}
+	var stopScenes func()
+	if d.roomOwnership != nil {
+		sctx, scancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); follow(sctx) }()
+		stopScenes = func() { scancel(); <-done }
+	} else {
+		stopScenes = d.whileLeading(follow)
+	}
 	a.StartFollowers(ctx)
 	return func() {
 		cancel()

@@ -26,6 +26,7 @@ import (
 	"github.com/kogge-project/kogge/integrations/pexip"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
+	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/rooms/timeline"
@@ -89,6 +90,21 @@ type daemonProcess struct {
 	// meetings on its nodes (daemon/placement_wiring.go).
 	etcd   *clientv3.Client
 	router *meetingRouter
+	// roomOwnership says which rooms' devices this node drives (nil:
+	// every room — one machine, or a cluster whose room claims are not
+	// wired, where the leader runs the timeline's scenes). avBoard
+	// carries the device statuses between nodes and roomRouter sends
+	// device requests to a room's owner (nil: none, one machine). On a
+	// cluster all three come from the room claims in etcd and must be
+	// set before build (rooms/av/roomav/ownership.go, rooms/av/avetcd,
+	// daemon/web/room_routing.go).
+	roomOwnership roomav.Ownership
+	avBoard       roomav.StatusBoard
+	roomRouter    web.RoomRouter
+	// avForward sends the daemon's own device commands (a seat's
+	// microphone, the power-off) on a room another node drives to it
+	// (nil: they fail there; roomav.Options.Forward).
+	avForward func(ctx context.Context, room, device string, cmd av.Command) error
 	// timelineErr is set when the timeline stopped on its own.
 	timelineErr atomic.Pointer[error]
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/problems"
 	"github.com/kogge-project/kogge/rooms/av"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 )
 
 // avOf returns the room and its AV, or the problem why there is none.
@@ -55,6 +56,9 @@ func (s *server) runScene(w http.ResponseWriter, r *http.Request, c *caller) err
 // sceneStart starts a room's scene for c (the device API and the panel);
 // it runs under its own deadline, whatever the request does.
 func (s *server) sceneStart(c *caller, room, name string) (string, error) {
+	if !s.av.Owns(room) {
+		return "", roomUnreachable() // it moved after the request was routed
+	}
 	id, ok := s.av.StartScene(room, name)
 	if !ok {
 		return "", newProblem(http.StatusNotFound, "unknown-scene", "unknown-scene", "room", room, "scene", problems.Quoted(name))
@@ -110,6 +114,8 @@ func (s *server) deviceDo(ctx context.Context, c *caller, room, dev string, cmd 
 // deviceProblem says why a device did not do what it was told.
 func deviceProblem(err error) *problem {
 	switch {
+	case errors.Is(err, roomav.ErrNotOwner):
+		return roomUnreachable() // it moved after the request was routed
 	case errors.Is(err, av.ErrBusy):
 		return newProblem(http.StatusServiceUnavailable, "device-busy", "device-busy")
 	case errors.Is(err, av.ErrOffline):

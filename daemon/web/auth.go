@@ -18,6 +18,7 @@ func (s *server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		r = s.relayedClient(r) // a request another node forwarded: its client's address
 		err := s.serveRoute(rec, r, rt)
 		if err != nil {
 			p := toProblem(err)

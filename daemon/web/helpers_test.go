@@ -16,6 +16,7 @@ import (
 
 	"github.com/kogge-project/kogge/daemon/backends"
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/demo"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/accounts"
 	"github.com/kogge-project/kogge/rooms/council"
@@ -50,6 +51,8 @@ type testEnv struct {
 	wrtc config.WebRTC
 	// stopBroker stops the provider broker's worker (useProviders).
 	stopBroker func()
+	// devices are a second node's own emulators (secondNode).
+	devices *demo.Devices
 	// pinWaits are the turns guest PIN checks waited for (none really
 	// waits: the clock is frozen).
 	pinWaits []time.Duration

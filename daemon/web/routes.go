@@ -41,8 +41,10 @@ func (s *server) routes() []route {
 		{"GET", "/api/v1/rooms/{id}/availability", staff, s.availability},
 		{"GET", "/api/v1/events", staff, s.events},
 		{"GET", "/api/v1/rooms/{id}/devices", staff, s.listDevices},
-		{"POST", "/api/v1/rooms/{id}/scenes/{name}", staff, s.runScene},
-		{"POST", "/api/v1/rooms/{id}/devices/{dev}/commands", staff, s.deviceCommand},
+		// Acting on devices: on the node that drives the room's
+		// (room_routing.go).
+		{"POST", "/api/v1/rooms/{id}/scenes/{name}", staff, s.atOwner("id", s.runScene)},
+		{"POST", "/api/v1/rooms/{id}/devices/{dev}/commands", staff, s.atOwner("id", s.deviceCommand)},
 
 		{"GET", "/api/v1/bookings", staff, s.listBookings},
 		{"POST", "/api/v1/bookings", staff, s.createBooking},
@@ -126,9 +128,9 @@ func (s *server) routes() []route {
 		{"POST", "/api/v1/panel/{room}/extend", panelOrStaff, s.panelExtend},
 		{"POST", "/api/v1/panel/{room}/end", panelOrStaff, s.panelEnd},
 		{"POST", "/api/v1/panel/{room}/book-now", panelOrStaff, s.panelBookNow},
-		{"POST", "/api/v1/panel/{room}/scenes/{name}", panelOrStaff, s.panelScene},
-		{"POST", "/api/v1/panel/{room}/camera/preset", panelOrStaff, s.panelPreset},
-		{"POST", "/api/v1/panel/{room}/mute", panelOrStaff, s.panelMute},
+		{"POST", "/api/v1/panel/{room}/scenes/{name}", panelOrStaff, s.atOwner("room", s.panelScene)},
+		{"POST", "/api/v1/panel/{room}/camera/preset", panelOrStaff, s.atOwner("room", s.panelPreset)},
+		{"POST", "/api/v1/panel/{room}/mute", panelOrStaff, s.atOwner("room", s.panelMute)},
 		{"PUT", "/api/v1/panel/{room}/council/members/{mid}/presence", panelOrStaff, s.panelPresence},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -49,6 +50,12 @@ type server struct {
 	horizonMonths int
 	// av controls the rooms' devices; nil when none are configured.
 	av *roomav.AV
+	// roomRouter says which node drives a room's devices (nil: this
+	// one); clientRelay carries client addresses between nodes (nil:
+	// none); forwardTransport reaches the other nodes (room_routing.go).
+	roomRouter       RoomRouter
+	clientRelay      ClientRelay
+	forwardTransport http.RoundTripper
 	// publicURL is where users reach Kogge (links in feeds).
 	publicURL string
 	// oparl imports the council information system's meetings; nil: off.
@@ -109,6 +116,12 @@ type Options struct {
 	HorizonMonths int
 	// AV controls the rooms' devices; nil when none are configured.
 	AV *roomav.AV
+	// RoomRouter says which node drives a room's devices; requests that
+	// act on them are forwarded there (nil: this node drives every room).
+	RoomRouter RoomRouter
+	// ClientRelay carries the client's address with a forwarded request
+	// (nil: the owner sees the forwarding node's).
+	ClientRelay ClientRelay
 	// PublicURL is where users reach Kogge (links in feeds).
 	PublicURL string
 	// OParl is the council information system's import; nil: off.
@@ -159,6 +172,7 @@ func New(o Options) (*Server, error) {
 		closing: make(chan struct{}), closures: o.Closures, horizonMonths: o.HorizonMonths,
 		av: o.AV, publicURL: o.PublicURL, oparl: o.OParl, mail: o.Mail, joins: o.Joins, hub: o.Hub, council: o.Council,
 		broker: o.Broker, goToAuthorize: o.GoToAuthorize, reportProviders: o.ReportProviders,
+		roomRouter: o.RoomRouter, clientRelay: o.ClientRelay, forwardTransport: newForwardTransport(),
 	}
 	s.streams.max = o.MaxEventStreamsPerLogin
 	if s.streams.max <= 0 {

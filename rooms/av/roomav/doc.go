@@ -6,6 +6,10 @@
 // device API and the panel, and rebuilds on reload only the rooms whose AV
 // changed (Prepare, then Commit or Abort).
 //
+// On a cluster it drives only the rooms this node owns (Ownership,
+// ownership.go) and shows the others' devices as their owners publish
+// them (StatusBoard, board.go).
+//
 // It takes its configuration as Room values, already resolved (addresses
 // with ports, passwords read): the daemon translates its TOML into them,
 // so this package does not know the configuration file. It may import

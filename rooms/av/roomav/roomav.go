@@ -36,12 +36,31 @@ type AV struct {
 	// followCtx is set once camera followers run (StartFollowers): rooms
 	// swapped in later start theirs under it. nil: no followers (tests).
 	followCtx context.Context
+
+	// own says which rooms this node drives (nil: all, one machine);
+	// recheck wakes its follower after a reload (ownership.go).
+	own     Ownership
+	recheck chan struct{}
+	// board carries the statuses of the rooms this node drives to the
+	// other nodes, and theirs here (nil: one machine; board.go).
+	board   StatusBoard
+	remote  remoteStatuses
+	forward func(ctx context.Context, room, device string, cmd av.Command) error
+	// stop ends the ownership and board goroutines; done is closed when
+	// they have.
+	stop context.CancelFunc
+	done sync.WaitGroup
 }
 
 // avRoom is one room's AV. It does not change once built: a reload
 // replaces the whole avRoom.
 type avRoom struct {
-	spec      Room
+	spec Room
+	// owned: this node drives the room's devices. sup supervises them;
+	// on a node that does not own the room it is a closed supervisor
+	// with no devices (no connection at all), and the statuses come from
+	// the owner (board.go).
+	owned     bool
 	sup       *av.Supervisor
 	devices   []string                   // room-local device ids, in config order
 	deviceKey map[string]av.DeviceConfig // room/device -> config
@@ -61,48 +80,101 @@ func DeviceKey(room, dev string) string { return room + "/" + dev }
 
 // New supervises the devices of every room; newDriver builds the
 // protocol client for one device (av.NewDriver, or a fake in tests).
-// Camera followers start with StartFollowers.
+// Camera followers start with StartFollowers. It is Open for one
+// machine: this node drives every room.
 func New(log *slog.Logger, rooms []Room, newDriver func(av.DeviceConfig) (av.Driver, error)) (*AV, error) {
-	a := &AV{log: log, newDriver: newDriver, rooms: map[string]*avRoom{}}
-	for _, r := range rooms {
-		ar, err := a.build(r)
+	return Open(Options{Log: log, Rooms: rooms, NewDriver: newDriver})
+}
+
+// Options is what Open builds the AV from.
+type Options struct {
+	Log   *slog.Logger
+	Rooms []Room
+	// NewDriver builds the protocol client for one device (av.NewDriver,
+	// or a fake in tests).
+	NewDriver func(av.DeviceConfig) (av.Driver, error)
+	// Ownership says which rooms this node drives (nil: every room, one
+	// machine). Rooms it does not own are not connected to at all.
+	Ownership Ownership
+	// Board publishes the statuses of the rooms this node drives and
+	// brings the others' (nil: none, one machine).
+	Board StatusBoard
+	// Forward sends a command on a room another node drives to that
+	// node (nil: such a command fails with ErrNotOwner). It serves the
+	// daemon's own commands — a seat's microphone switched from the
+	// speaker queue of a meeting on this node, the evening power-off —
+	// while people's requests are forwarded whole by daemon/web.
+	Forward func(ctx context.Context, room, device string, cmd av.Command) error
+}
+
+// Open supervises the devices of the rooms this node owns, follows
+// ownership as it moves, and shows the other rooms' devices as their
+// owners publish them. Close ends all of it.
+func Open(o Options) (*AV, error) {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	a := &AV{log: o.Log, newDriver: o.NewDriver, rooms: map[string]*avRoom{}, own: o.Ownership, board: o.Board,
+		forward: o.Forward, recheck: make(chan struct{}, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.stop = cancel
+	for _, r := range o.Rooms {
+		ar, err := a.build(r, a.owns(r.ID))
 		if err != nil {
 			a.Close()
 			return nil, err
 		}
 		a.rooms[r.ID] = ar
 	}
+	if a.board != nil {
+		watch := a.board.Watch(ctx)
+		a.done.Go(func() { a.hearBoard(watch) })
+		a.announce(a.ownedRooms())
+	}
+	if a.own != nil {
+		// Its first round catches a change made while the rooms were built.
+		a.done.Go(func() { a.followOwnership(ctx.Done()) })
+	}
 	return a, nil
 }
 
-// build starts supervising one room's devices (followers are started
-// apart, by startFollow).
-func (a *AV) build(r Room) (*avRoom, error) {
-	ar := &avRoom{spec: r, deviceKey: map[string]av.DeviceConfig{}, scenes: map[string]av.Scene{}, labels: r.Labels,
+// build prepares one room's AV; owned, it starts supervising the room's
+// devices (followers are started apart, by startFollow).
+func (a *AV) build(r Room, owned bool) (*avRoom, error) {
+	ar := &avRoom{spec: r, owned: owned, deviceKey: map[string]av.DeviceConfig{}, scenes: map[string]av.Scene{}, labels: r.Labels,
 		prep: r.Prep, end: r.End, panel: panelControlsOf(r)}
 	ar.sup = av.NewSupervisor(a.log, func(st av.Status) {
 		a.hub.publish(st)
 		a.seats.changed(r.ID, st) // a discussion system's request list
+		if a.board != nil {
+			a.board.Publish(r.ID, ar.localStatuses())
+		}
 	})
+	if !owned {
+		ar.sup.Close() // drives nothing: no connection, commands refused
+	}
 	for _, dc := range r.Devices {
 		// Errors name the device as people know it, not room/device.
 		dc.Label = cmp.Or(r.Labels[dc.ID], dc.ID)
 		dc.Options = ar.panel.watchOptions(dc)
+		// Device ids are unique per room; the supervisor (and the device
+		// stream) sees room/device.
+		sdc := dc
+		sdc.ID = DeviceKey(r.ID, dc.ID)
+		ar.devices = append(ar.devices, dc.ID)
+		ar.deviceKey[sdc.ID] = dc
+		if !owned {
+			continue
+		}
 		drv, err := a.newDriver(dc)
 		if err != nil {
 			ar.close()
 			return nil, err
 		}
-		// Device ids are unique per room; the supervisor (and the device
-		// stream) sees room/device.
-		sdc := dc
-		sdc.ID = DeviceKey(r.ID, dc.ID)
 		if err := ar.sup.Add(sdc, drv); err != nil {
 			ar.close()
 			return nil, err
 		}
-		ar.devices = append(ar.devices, dc.ID)
-		ar.deviceKey[sdc.ID] = dc
 	}
 	for _, sc := range r.Scenes {
 		ar.scenes[sc.Name] = av.Scene{Name: sc.Name, Actions: sc.Actions}
@@ -115,7 +187,7 @@ func (a *AV) build(r Room) (*avRoom, error) {
 
 // startFollow runs the room's camera follower under ctx.
 func (ar *avRoom) startFollow(ctx context.Context) {
-	if ar.follow == nil || ar.stopFollow != nil {
+	if ar.follow == nil || ar.stopFollow != nil || !ar.owned {
 		return
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -167,15 +239,26 @@ func (a *AV) Subscribe(buffer int) (changes <-chan av.Status, stop func()) {
 	return a.hub.subscribe(buffer)
 }
 
-// Statuses lists a room's devices with their room-local ids.
+// Statuses lists a room's devices with their room-local ids: as this
+// node's supervisor knows them if it drives the room, else as the owner
+// published them.
 func (a *AV) Statuses(room string) []av.Status {
 	ar := a.room(room)
 	if ar == nil || len(ar.devices) == 0 {
 		return []av.Status{}
 	}
+	if !ar.owned {
+		return a.remote.of(ar)
+	}
+	return ar.localStatuses()
+}
+
+// localStatuses lists the room's devices as its supervisor knows them,
+// with room-local ids, ordered by id.
+func (ar *avRoom) localStatuses() []av.Status {
 	var keys []string
 	for _, d := range ar.devices {
-		keys = append(keys, DeviceKey(room, d))
+		keys = append(keys, DeviceKey(ar.spec.ID, d))
 	}
 	out := ar.sup.Statuses(keys...)
 	for i := range out {
@@ -257,6 +340,14 @@ func (a *AV) Status(room, dev string) (av.Status, error) {
 	if ar == nil {
 		return av.Status{}, av.ErrUnknownDevice
 	}
+	if !ar.owned {
+		for _, st := range a.remote.of(ar) {
+			if st.ID == dev {
+				return st, nil
+			}
+		}
+		return av.Status{}, av.ErrUnknownDevice
+	}
 	st, err := ar.sup.Status(DeviceKey(room, dev))
 	st.ID = dev
 	return st, err
@@ -289,6 +380,15 @@ func (a *AV) Do(ctx context.Context, room, dev string, cmd av.Command) error {
 	if ar == nil {
 		return av.ErrUnknownDevice
 	}
+	if !ar.owned {
+		if _, ok := ar.deviceKey[DeviceKey(room, dev)]; !ok {
+			return av.ErrUnknownDevice
+		}
+		if a.forward != nil {
+			return a.forward(ctx, room, dev, cmd)
+		}
+		return ErrNotOwner
+	}
 	return ar.sup.Do(ctx, DeviceKey(room, dev), cmd)
 }
 
@@ -308,7 +408,11 @@ func (a *AV) RunScene(ctx context.Context, room, name string) (res []av.Result, 
 		act.Device = DeviceKey(room, act.Device)
 		global.Actions = append(global.Actions, act)
 	}
-	res = ar.sup.RunScene(ctx, global, av.DefaultSceneDeadline)
+	if ar.owned {
+		res = ar.sup.RunScene(ctx, global, av.DefaultSceneDeadline)
+	} else {
+		res = notOwned(global)
+	}
 	for i := range res {
 		res[i].Device = ar.deviceKey[res[i].Device].ID
 	}
@@ -321,6 +425,23 @@ func (a *AV) RunActions(ctx context.Context, room string, sc av.Scene) []av.Resu
 	ar := a.room(room)
 	if ar == nil {
 		return nil
+	}
+	if !ar.owned {
+		if a.forward == nil {
+			return notOwned(sc)
+		}
+		// One action after the other, each sent to the owner: the
+		// daemon's actions (the power-off) are few and not urgent.
+		ctx, cancel := context.WithTimeout(ctx, av.DefaultSceneDeadline)
+		defer cancel()
+		out := make([]av.Result, len(sc.Actions))
+		for i, act := range sc.Actions {
+			out[i] = av.Result{Device: act.Device, Command: act.Name, OK: true}
+			if err := a.forward(ctx, room, ar.deviceKey[act.Device].ID, act.Command); err != nil {
+				out[i].OK, out[i].Error = false, err.Error()
+			}
+		}
+		return out
 	}
 	return ar.sup.RunScene(ctx, sc, av.DefaultSceneDeadline)
 }
@@ -344,8 +465,13 @@ func (a *AV) StartFollowers(ctx context.Context) {
 	}
 }
 
-// Close ends every room's follower and device connections.
+// Close ends every room's follower and device connections, and the
+// following of ownership and of the other nodes' statuses.
 func (a *AV) Close() {
+	if a.stop != nil {
+		a.stop()
+	}
+	a.done.Wait()
 	a.mu.Lock()
 	rs := a.rooms
 	a.rooms = map[string]*avRoom{}
@@ -379,7 +505,7 @@ func (a *AV) Prepare(rooms []Room) (*Change, error) {
 		if old, ok := cur[r.ID]; ok && reflect.DeepEqual(old.spec, r) {
 			continue
 		}
-		ar, err := a.build(r)
+		ar, err := a.build(r, a.owns(r.ID))
 		if err != nil {
 			ch.Abort()
 			return nil, err
@@ -411,14 +537,32 @@ func (ch *Change) Abort() {
 
 // Commit swaps the prepared rooms in and closes the ones they replace.
 func (ch *Change) Commit() {
-	a := ch.a
+	ch.a.swap(ch.build, nil)
+	// Prepare built with the ownership of its moment; if a room moved
+	// since, the ownership follower swaps it again.
+	ch.a.nudge()
+	ch.a.announce(ch.changed)
+}
+
+// swap puts the built rooms in (nil: remove the room) and closes the ones
+// they replace. With expect, a room is swapped only if the running one is
+// still expect[id] (an ownership change must not undo a reload that
+// committed meanwhile); the others' builds are closed and looked at again.
+func (a *AV) swap(build, expect map[string]*avRoom) {
 	a.mu.Lock()
 	next := make(map[string]*avRoom, len(a.rooms))
 	for id, ar := range a.rooms {
 		next[id] = ar
 	}
 	var old []*avRoom
-	for id, ar := range ch.build {
+	for id, ar := range build {
+		if exp, ok := expect[id]; ok && next[id] != exp {
+			if ar != nil {
+				old = append(old, ar)
+			}
+			a.nudge()
+			continue
+		}
 		if prev := next[id]; prev != nil {
 			old = append(old, prev)
 		}

@@ -59,7 +59,16 @@ func (a *AV) StartScene(room, name string) (id string, ok bool) {
 			dev := ar.deviceKey[r.Device].ID
 			return SceneEvent{ID: id, Room: room, Scene: name, Device: dev, Label: ar.labels[dev], Command: r.Command, OK: r.OK, Error: r.Error}
 		}
-		res := ar.sup.RunSceneReporting(context.Background(), global, av.DefaultSceneDeadline, func(r av.Result) { a.scenes.publish(ev(r)) })
+		var res []av.Result
+		if ar.owned {
+			res = ar.sup.RunSceneReporting(context.Background(), global, av.DefaultSceneDeadline, func(r av.Result) { a.scenes.publish(ev(r)) })
+		} else {
+			// Ownership moved between the caller's routing and here.
+			res = notOwned(global)
+			for _, r := range res {
+				a.scenes.publish(ev(r))
+			}
+		}
 		failed := 0
 		for _, r := range res {
 			if !r.OK {

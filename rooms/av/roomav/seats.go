@@ -2,6 +2,7 @@ package roomav
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -46,25 +47,16 @@ func (a *AV) SetSeatRequests(hook OnSeatRequests) {
 	a.seats.hook = hook
 	a.seats.mu.Unlock()
 	a.mu.RLock()
-	var sts []struct {
-		room string
-		st   av.Status
-	}
-	for id, ar := range a.rooms {
-		for _, dc := range ar.deviceKey {
-			if dc.Kind == av.KindCoCon {
-				if st, err := ar.sup.Status(DeviceKey(id, dc.ID)); err == nil {
-					sts = append(sts, struct {
-						room string
-						st   av.Status
-					}{id, st})
-				}
+	ids := slices.Collect(maps.Keys(a.rooms))
+	a.mu.RUnlock()
+	// Statuses: as this node drives them, or as their owner published.
+	for _, id := range ids {
+		for _, st := range a.Statuses(id) {
+			if st.Kind == av.KindCoCon {
+				st.ID = DeviceKey(id, st.ID)
+				a.seats.changed(id, st)
 			}
 		}
-	}
-	a.mu.RUnlock()
-	for _, x := range sts {
-		a.seats.changed(x.room, x.st)
 	}
 }
 
