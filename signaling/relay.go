@@ -12,18 +12,15 @@ package signaling
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/kogge-project/kogge/internal/relaysig"
 )
 
 // ReasonMoving: the meeting runs on another node that cannot be reached
@@ -55,41 +52,19 @@ const (
 	// relayReadLimit bounds an owner's message: the owner is trusted,
 	// but its state of a full meeting is larger than a client's limit.
 	relayReadLimit = 8 << 20
-	// relaySkew is how old (or how far ahead) a relayed address's
-	// signature may be: the nodes' clocks agree (NTP) far better.
-	relaySkew = 2 * time.Minute
-
-	relayForHeader = "Kogge-Relay-For"
-	relaySigHeader = "Kogge-Relay-Sig"
 )
 
 // clientOf is the client's address: the one a relaying node passes on if
 // its signature holds (relayed), else the connection's own.
 func (h *Hub) clientOf(r *http.Request) (addr string, relayed bool) {
-	fwd, sig := r.Header.Get(relayForHeader), r.Header.Get(relaySigHeader)
-	if fwd == "" || sig == "" || len(h.cfg.RelayKey) == 0 {
-		return r.RemoteAddr, false
-	}
-	ts, mac, ok := strings.Cut(sig, ".")
-	unix, err := strconv.ParseInt(ts, 10, 64)
-	got, herr := hex.DecodeString(mac)
-	if !ok || err != nil || herr != nil {
-		h.log.Warn("a relayed connection with a malformed signature; its address is ignored", "from", r.RemoteAddr)
-		return r.RemoteAddr, false
-	}
-	if age := time.Since(time.Unix(unix, 0)); age > relaySkew || age < -relaySkew ||
-		!hmac.Equal(got, relayMAC(h.cfg.RelayKey, fwd, ts)) {
+	client, res := relaysig.Verify(r.Header, h.cfg.RelayKey, time.Now())
+	switch res {
+	case relaysig.Valid:
+		return client, true
+	case relaysig.Invalid:
 		h.log.Warn("a relayed connection whose signature does not hold; its address is ignored", "from", r.RemoteAddr)
-		return r.RemoteAddr, false
 	}
-	return fwd, true
-}
-
-// relayMAC signs a relayed client address at a time (Unix seconds).
-func relayMAC(key []byte, addr, ts string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("kogge relay v1\n" + addr + "\n" + ts))
-	return m.Sum(nil)
+	return r.RemoteAddr, false
 }
 
 // elsewhere relays the connection if its meeting runs on another node,
@@ -146,9 +121,7 @@ func (h *Hub) dialOwner(ctx context.Context, base string, hello *helloMsg, addr 
 		hdr.Set("Origin", h.cfg.AllowedOrigins[0])
 	}
 	if len(h.cfg.RelayKey) > 0 {
-		ts := strconv.FormatInt(time.Now().Unix(), 10)
-		hdr.Set(relayForHeader, addr)
-		hdr.Set(relaySigHeader, ts+"."+hex.EncodeToString(relayMAC(h.cfg.RelayKey, addr, ts)))
+		relaysig.Sign(hdr, h.cfg.RelayKey, addr, time.Now())
 	}
 	d := websocket.Dialer{HandshakeTimeout: relayDialWait, ReadBufferSize: wsReadBuffer,
 		WriteBufferSize: wsWriteBuffer, WriteBufferPool: &wsWriteBuffers}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	"github.com/kogge-project/kogge/internal/relaysig"
 )
 
 var testRelayKey = []byte("0123456789abcdef0123456789abcdef")
@@ -141,7 +142,7 @@ func TestRelayedAddressNeedsTheSignature(t *testing.T) {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	old := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
 	sign := func(key []byte, addr, ts string) string {
-		return ts + "." + hex.EncodeToString(relayMAC(key, addr, ts))
+		return ts + "." + hex.EncodeToString(relaysig.MAC(key, addr, ts))
 	}
 	for _, tc := range []struct {
 		name, sig string
@@ -154,9 +155,9 @@ func TestRelayedAddressNeedsTheSignature(t *testing.T) {
 		{"another address", sign(testRelayKey, "203.0.113.8", ts), false},
 		{"an hour old", sign(testRelayKey, "203.0.113.7", old), false},
 	} {
-		h := http.Header{"Origin": {testOrigin}, relayForHeader: {"203.0.113.7"}}
+		h := http.Header{"Origin": {testOrigin}, relaysig.ForHeader: {"203.0.113.7"}}
 		if tc.sig != "" {
-			h.Set(relaySigHeader, tc.sig)
+			h.Set(relaysig.SigHeader, tc.sig)
 		}
 		ws, _, err := websocket.DefaultDialer.Dial(owner.url(), h)
 		if err != nil {
