@@ -364,3 +364,8 @@ func (m *cpuMeter) sample() float64 {
 	m.lastCPU, m.lastWall = cpu, now
 	return min(max(share, 0), 1)
 }
+
+// Lease is the lease this node's record and claims hang on (0 while it is
+// not registered): what else dies with the node goes on it (a room's
+// device statuses, rooms/av/avetcd).
+func (p *Placement) Lease() clientv3.LeaseID { return p.currentLease() }
