@@ -200,6 +200,9 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		<-tlDone
 	})
 
+	if err := d.clusterRouting(&c); err != nil {
+		return c.closeAll, fmt.Errorf("cluster routing: %w", err)
+	}
 	stopAV, err := d.startAV(tl, now)
 	if err != nil {
 		return c.closeAll, err
@@ -209,9 +212,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 	councils := newCouncils(st, joinLinks, func() *oparl.Importer { return d.oparl }, d.web.Load, now)
 	mo := meetingOptions(cfg.WebRTC, cfg.Server.PublicURL, d.demo, st, joinLinks, d.log.With("component", "meetings"))
 	mo.Council = councils
-	if mo.Router, mo.RelayKey, err = d.meetingRouting(); err != nil {
-		return c.closeAll, err
-	}
+	mo.Router, mo.RelayKey = d.meetingRouting()
 	mt, err := meetings.New(mo)
 	if err != nil {
 		return c.closeAll, err
@@ -273,6 +274,7 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		HorizonMonths: cfg.Series.HorizonMonths,
 		AV:            d.av,
 		RoomRouter:    d.roomRouter,
+		ClientRelay:   d.webRelay(),
 		PublicURL:     cfg.Server.PublicURL,
 		Mail:          notifier,
 		Joins:         joinLinks,

@@ -5,12 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/kogge-project/kogge/daemon/cluster"
 	"github.com/kogge-project/kogge/daemon/config"
+	"github.com/kogge-project/kogge/daemon/web"
+	"github.com/kogge-project/kogge/internal/relaysig"
+	"github.com/kogge-project/kogge/rooms/av/avetcd"
+	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/signaling"
 )
 
@@ -49,20 +56,87 @@ func (r *meetingRouter) Release(meetingID string) {
 	}
 }
 
-// meetingRouting is the hub's Router and relay key on a cluster (nil, nil
-// on one machine: every meeting runs here).
-func (d *daemonProcess) meetingRouting() (signaling.Router, []byte, error) {
+// clusterRouting prepares what a cluster node needs before its parts are
+// built: the relay key (the signed client address between nodes,
+// internal/relaysig), the meetings' router, and the rooms' ownership,
+// device status board and request routing, all empty until the node is
+// registered (startPlacement). On one machine it does nothing: every
+// meeting and every room's devices are this node's.
+func (d *daemonProcess) clusterRouting(c *closers) error {
 	if d.etcd == nil {
-		return nil, nil, nil
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), placementWait)
 	defer cancel()
 	key, err := cluster.RelayKey(ctx, d.etcd, d.cfg.Store.Etcd.Prefix)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
+	d.relayKey = key
 	d.router = &meetingRouter{}
-	return d.router, key, nil
+	rr := &roomRouter{owned: &roomav.OwnedRooms{}}
+	d.rooms = rr
+	d.roomOwnership, d.roomRouter = rr.owned, rr
+	board := avetcd.New(d.etcd, d.cfg.Store.Etcd.Prefix, d.router.lease, d.log.With("component", "av-status"))
+	c.add(board.Close) // added before the AV, so closed after it
+	d.avBoard = board
+	return nil
+}
+
+// meetingRouting is the hub's Router and relay key (nil, nil on one
+// machine: every meeting runs here).
+func (d *daemonProcess) meetingRouting() (signaling.Router, []byte) {
+	if d.router == nil {
+		return nil, nil
+	}
+	return d.router, d.relayKey
+}
+
+// lease is the node's lease for what dies with it (0 while it is not
+// registered).
+func (r *meetingRouter) lease() clientv3.LeaseID {
+	if p := r.p.Load(); p != nil {
+		return p.Lease()
+	}
+	return 0
+}
+
+// roomRouter is the rooms' side on a cluster: which rooms this node
+// drives (owned, for roomav) and where another room's device requests go
+// (web.RoomRouter), from the room claims (daemon/cluster/rooms.go).
+type roomRouter struct {
+	owned  *roomav.OwnedRooms
+	claims atomic.Pointer[cluster.RoomClaims]
+}
+
+// Owner implements web.RoomRouter; before the node is registered no room
+// is routed anywhere ("" : the 503 that says to try again).
+func (r *roomRouter) Owner(room string) (url string, local bool) {
+	if rc := r.claims.Load(); rc != nil {
+		return rc.Owner(room)
+	}
+	return "", false
+}
+
+// clientRelay signs and checks the client's address on a device request
+// forwarded to the room's driver (web.ClientRelay).
+type clientRelay struct{ key []byte }
+
+func (c clientRelay) Sign(out http.Header, client string) {
+	relaysig.Sign(out, c.key, client, time.Now())
+}
+
+func (c clientRelay) Verify(r *http.Request) (string, bool) {
+	client, res := relaysig.Verify(r.Header, c.key, time.Now())
+	return client, res == relaysig.Valid
+}
+
+// webRelay is the web server's ClientRelay (nil on one machine).
+func (d *daemonProcess) webRelay() web.ClientRelay {
+	if d.relayKey == nil {
+		return nil
+	}
+	return clientRelay{d.relayKey}
 }
 
 // startPlacement registers this node for meetings once its listener is
@@ -91,13 +165,30 @@ func (d *daemonProcess) startPlacement(addr net.Addr) (stop func(), err error) {
 	}
 	d.router.p.Store(p)
 	d.log.Info("this node takes meetings", "node", p.Name(), "url", u)
+	// Its rooms: claimed now that the others can forward to it.
+	rc := p.ClaimRooms(d.roomIDs, func(rooms []string) {
+		d.rooms.owned.Set(rooms...)
+		d.log.Info("this node drives the devices of these rooms", "rooms", rooms)
+	})
+	d.rooms.claims.Store(rc)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			d.router.p.Store(nil)
+			d.rooms.claims.Store(nil)
+			rc.Stop() // drives nothing from here: the devices are let go
 			p.Close()
 		})
 	}, nil
+}
+
+// roomIDs are the configured rooms (the catalog follows reloads).
+func (d *daemonProcess) roomIDs() []string {
+	var ids []string
+	for _, r := range d.catalog.All() {
+		ids = append(ids, r.ID)
+	}
+	return ids
 }
 
 // meetingLoad is what the registry weighs nodes by: the participants in

@@ -90,13 +90,16 @@ type daemonProcess struct {
 	// meetings on its nodes (daemon/placement_wiring.go).
 	etcd   *clientv3.Client
 	router *meetingRouter
+	// relayKey signs client addresses between nodes; rooms holds the
+	// room claims (both nil on one machine; daemon/placement_wiring.go).
+	relayKey []byte
+	rooms    *roomRouter
 	// roomOwnership says which rooms' devices this node drives (nil:
-	// every room — one machine, or a cluster whose room claims are not
-	// wired, where the leader runs the timeline's scenes). avBoard
-	// carries the device statuses between nodes and roomRouter sends
-	// device requests to a room's owner (nil: none, one machine). On a
-	// cluster all three come from the room claims in etcd and must be
-	// set before build (rooms/av/roomav/ownership.go, rooms/av/avetcd,
+	// every room — one machine). avBoard carries the device statuses
+	// between nodes and roomRouter sends device requests to a room's
+	// owner (nil: none, one machine). On a cluster all three come from
+	// the room claims in etcd (clusterRouting, before the AV starts;
+	// rooms/av/roomav/ownership.go, rooms/av/avetcd,
 	// daemon/web/room_routing.go).
 	roomOwnership roomav.Ownership
 	avBoard       roomav.StatusBoard
