@@ -18,8 +18,8 @@ import (
 // driver is a node's fake devices: it records what it ran and answers
 // with err.
 type driver struct {
-	mu   sync.Mutex
-	ran  []string // room/device/command/n
+	mu  sync.Mutex
+	ran []string // room/device/command/n
 	err error
 }
 
