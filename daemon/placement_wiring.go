@@ -16,6 +16,7 @@ import (
 	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/daemon/web"
 	"github.com/kogge-project/kogge/internal/relaysig"
+	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/avetcd"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/signaling"
@@ -80,7 +81,27 @@ func (d *daemonProcess) clusterRouting(c *closers) error {
 	board := avetcd.New(d.etcd, d.cfg.Store.Etcd.Prefix, d.router.lease, d.log.With("component", "av-status"))
 	c.add(board.Close) // added before the AV, so closed after it
 	d.avBoard = board
+	// The daemon's own commands on rooms another node drives (a seat's
+	// microphone, the power-off) go to the owner through etcd; this
+	// node runs those of the rooms it drives on its own AV, which
+	// startAV opens after this: d.av is read when a command comes, and
+	// commands come only for owned rooms, which are claimed after
+	// startAV (startPlacement).
+	cmds := avetcd.NewCommands(d.etcd, d.cfg.Store.Etcd.Prefix, rr.owned, d.runOwnAVCommand, d.log.With("component", "av-commands"))
+	c.add(cmds.Close)
+	d.avForward = cmds.Forward
 	return nil
+}
+
+// runOwnAVCommand runs a command another node sent on a room this node
+// drives. A room lost meanwhile is refused, not forwarded again: the
+// sender's room router has moved on, and a command must not circle.
+func (d *daemonProcess) runOwnAVCommand(ctx context.Context, room, device string, cmd av.Command) error {
+	a := d.av
+	if a == nil || !a.Owns(room) {
+		return roomav.ErrNotOwner
+	}
+	return a.Do(ctx, room, device, cmd)
 }
 
 // meetingRouting is the hub's Router and relay key (nil, nil on one
