@@ -463,7 +463,17 @@ func (r *Replicator) watch(ctx context.Context, db *kv.DB) error {
 	// two responses, so each commit is applied whole (apply).
 	from := max(db.Applied(), r.floor)
 	wc := r.c.Watch(ctx, r.l.store(), clientv3.WithPrefix(), clientv3.WithRev(from+1))
-	for resp := range wc {
+	var held *clientv3.WatchResponse // received while gathering, not yet handled
+	for {
+		var resp clientv3.WatchResponse
+		if held != nil {
+			resp, held = *held, nil
+		} else {
+			var ok bool
+			if resp, ok = <-wc; !ok {
+				return ctx.Err()
+			}
+		}
 		if resp.CompactRevision != 0 {
 			// The cluster forgot the revisions this copy missed: start
 			// again from a snapshot. Listeners did not hear what changed
@@ -480,15 +490,44 @@ func (r *Replicator) watch(ctx context.Context, db *kv.DB) error {
 		if err := resp.Err(); err != nil {
 			return err
 		}
-		if err := r.apply(db, resp.Events); err != nil {
+		// Commits that arrived meanwhile (the watch was applying, or
+		// waiting for the copy's writer) go into the same bbolt
+		// transaction: one fsync pair for all of them.
+		events := resp.Events
+	gather:
+		for len(events) < maxApplyEvents {
+			select {
+			case more, ok := <-wc:
+				if !ok {
+					break gather
+				}
+				if more.CompactRevision != 0 || more.Err() != nil {
+					held = &more
+					break gather
+				}
+				events = append(events, more.Events...)
+			default:
+				break gather
+			}
+		}
+		if n := len(events); n > 0 {
+			db.Saw(events[n-1].Kv.ModRevision)
+		}
+		if err := r.apply(db, events); err != nil {
 			return err
 		}
 	}
-	return ctx.Err()
 }
 
-// apply applies the events, one revision (one commit) at a time.
+// maxApplyEvents bounds how many watched events one bbolt transaction
+// applies (a node catching up after a while applies in steps).
+const maxApplyEvents = 10000
+
+// apply applies the events, whole commits (revisions) in one bbolt
+// transaction, and then tells the listeners what each new one meant.
 func (r *Replicator) apply(db *kv.DB, events []*clientv3.Event) error {
+	var commits []kv.Commit
+	var metas [][]byte
 	for len(events) > 0 {
 		rev := events[0].Kv.ModRevision
 		n := 0
@@ -511,14 +550,18 @@ func (r *Replicator) apply(db *kv.DB, events []*clientv3.Event) error {
 			}
 			muts = append(muts, m)
 		}
-		applied, err := db.Apply(rev, muts)
-		if err != nil {
-			return err
-		}
-		if applied && len(meta) > 0 {
+		commits = append(commits, kv.Commit{Rev: rev, Muts: muts})
+		metas = append(metas, meta)
+		events = events[n:]
+	}
+	applied, err := db.ApplyAll(commits)
+	if err != nil {
+		return err
+	}
+	for i, meta := range metas {
+		if applied[i] && len(meta) > 0 {
 			r.on(meta)
 		}
-		events = events[n:]
 	}
 	return nil
 }
