@@ -201,3 +201,27 @@ func (c *Cluster) WaitHealthy() {
 		}
 	}
 }
+
+// Leader is the index of the member that leads the cluster now, -1 if
+// none answers as leader within startDeadline.
+func (c *Cluster) Leader() int {
+	c.t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer cli.Close()
+	deadline := time.Now().Add(startDeadline)
+	for time.Now().Before(deadline) {
+		for i, m := range c.members {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			st, err := cli.Status(ctx, m.client)
+			cancel()
+			if err == nil && st.Leader != 0 && st.Leader == st.Header.MemberId {
+				return i
+			}
+		}
+		time.Sleep(50 * time.Millisecond) // polling child processes, not timing
+	}
+	return -1
+}

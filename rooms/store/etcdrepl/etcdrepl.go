@@ -15,6 +15,8 @@ package etcdrepl
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -118,45 +120,162 @@ func unavailable(err error) error {
 	return fmt.Errorf("etcd: %w", err)
 }
 
-// Commit implements kv.Replicator.
+// Commit implements kv.Replicator. Every commit also writes a nonce of
+// its own (layout.nonce), so that after an ambiguous failure — the
+// request may have been proposed when the etcd leader died — settle can
+// tell whether it landed.
 func (r *Replicator) Commit(ctx context.Context, base int64, muts []kv.Mutation, meta []byte) (int64, error) {
 	ops, err := r.ops(muts)
 	if err != nil {
 		return 0, err
 	}
-	ops = append(ops, clientv3.OpPut(r.l.log(), string(meta)))
-	// Without a leader the member refuses at once instead of proposing a
-	// write that might still commit after the caller was told it failed;
-	// a refusal like that (or a member that cannot be reached) proposed
-	// nothing, so it is tried again until ctx ends: an election after a
-	// member died takes about a second.
-	var resp *clientv3.TxnResponse
-	for {
-		resp, err = r.c.Txn(clientv3.WithRequireLeader(ctx)).
-			If(clientv3.Compare(clientv3.ModRevision(r.l.log()), "=", base)).
-			Then(ops...).
-			Else(clientv3.OpGet(r.l.log())).
-			Commit()
-		if err == nil || !notProposed(err) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return 0, unavailable(err)
-		case <-time.After(retryPause):
-		}
+	nonce := newNonce()
+	ops = append(ops, clientv3.OpPut(r.l.log(), string(meta)), clientv3.OpPut(r.l.nonce(), nonce))
+	resp, maybe, err := r.send(ctx, base, ops)
+	if err != nil && maybe {
+		return r.settle(base, ops, nonce, err)
 	}
 	if err != nil {
 		return 0, unavailable(err)
 	}
 	if !resp.Succeeded {
-		current := resp.Header.Revision
-		if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 {
-			current = kvs[0].ModRevision
-		}
-		return 0, kv.BehindAt(current)
+		return 0, kv.BehindAt(currentOf(resp))
 	}
 	return resp.Header.Revision, nil
+}
+
+// send proposes the commit if the store is still at base. Without a
+// leader the member refuses at once instead of proposing a write that
+// might still commit after the caller was told it failed; a refusal like
+// that (or a member that cannot be reached) proposed nothing, so it is
+// tried again until ctx ends: an election after a member died takes
+// about a second. maybe says whether a failed attempt may have been
+// proposed all the same (settle finds out).
+func (r *Replicator) send(ctx context.Context, base int64, ops []clientv3.Op) (resp *clientv3.TxnResponse, maybe bool, err error) {
+	for {
+		resp, err = r.c.Txn(clientv3.WithRequireLeader(ctx)).
+			If(clientv3.Compare(clientv3.ModRevision(r.l.log()), "=", base)).
+			Then(ops...).
+			Else(clientv3.OpGet(r.l.log()), clientv3.OpGet(r.l.nonce())).
+			Commit()
+		if err == nil {
+			return resp, false, nil
+		}
+		if !notProposed(err) {
+			return nil, ambiguous(err), err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false, err
+		case <-time.After(retryPause):
+		}
+	}
+}
+
+// currentOf is the store's revision a refused commit lost to.
+func currentOf(resp *clientv3.TxnResponse) int64 {
+	if kvs := resp.Responses[0].GetResponseRange().Kvs; len(kvs) == 1 {
+		return kvs[0].ModRevision
+	}
+	return resp.Header.Revision
+}
+
+// settleTimeout bounds finding out what became of an ambiguous commit:
+// an etcd election takes about a second, a member's restart a few.
+const settleTimeout = 10 * time.Second
+
+// settle finds out whether a commit whose request failed ambiguously
+// landed. It sends the same transaction again, with the same condition
+// and nonce, until the cluster answers (at most settleTimeout): at most
+// one of the two can pass the condition, so afterwards the first one can
+// no longer commit later, and the answer is exact —
+//   - the resend committed: the first did not, the commit is the resend's;
+//   - the condition failed and the first commit after base carries this
+//     commit's nonce: it landed there;
+//   - the condition failed and another commit came first: nothing of this
+//     one was written, the caller catches up and runs its transaction
+//     again, as after any refused compare (kv.ErrBehind).
+//
+// Only when the cluster does not answer within the bound does the write
+// stay unconfirmed (ErrUnavailable, as before).
+func (r *Replicator) settle(base int64, ops []clientv3.Op, nonce string, first error) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), settleTimeout)
+	defer cancel()
+	for {
+		resp, maybe, err := r.send(ctx, base, ops)
+		if err == nil {
+			if resp.Succeeded {
+				r.log.Warn("a commit whose answer was lost is written (sent again)", "revision", resp.Header.Revision, "err", first)
+				return resp.Header.Revision, nil
+			}
+			rev, err := r.landedAt(ctx, base, nonce, resp)
+			if err != nil {
+				return 0, fmt.Errorf("%w: a commit's answer was lost and whether it was written cannot be told (%w; first %w)", ErrUnavailable, err, first)
+			}
+			if rev > 0 {
+				r.log.Warn("a commit whose answer was lost is written", "revision", rev, "err", first)
+				return rev, nil
+			}
+			r.log.Warn("a commit whose answer was lost was not written; trying it again", "err", first)
+			return 0, kv.BehindAt(currentOf(resp))
+		}
+		if !maybe && ctx.Err() == nil {
+			return 0, unavailable(err) // refused outright (too large, …)
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%w: a commit's answer was lost and the cluster did not answer within %v (%w)", ErrUnavailable, settleTimeout, first)
+		case <-time.After(retryPause):
+		}
+	}
+}
+
+// landedAt is the revision of the commit carrying nonce if it was the
+// first commit after base (any commit after base is conditional on a
+// later revision, so a commit with this nonce can only be that one), 0 if
+// another was. refused is the resend's refusal, which read the nonce's
+// latest value.
+func (r *Replicator) landedAt(ctx context.Context, base int64, nonce string, refused *clientv3.TxnResponse) (int64, error) {
+	kvs := refused.Responses[1].GetResponseRange().Kvs
+	switch {
+	case len(kvs) == 0 || kvs[0].ModRevision <= base:
+		return 0, nil // nothing wrote a nonce since base (an older Kogge)
+	case string(kvs[0].Value) == nonce:
+		return kvs[0].ModRevision, nil // and no commit since
+	}
+	// Other commits followed: the first nonce written after base decides.
+	wctx, stop := context.WithCancel(ctx)
+	defer stop()
+	wc := r.c.Watch(clientv3.WithRequireLeader(wctx), r.l.nonce(), clientv3.WithRev(base+1))
+	for resp := range wc {
+		if resp.CompactRevision != 0 {
+			return 0, fmt.Errorf("the cluster compacted revision %d already", resp.CompactRevision)
+		}
+		if err := resp.Err(); err != nil {
+			return 0, err
+		}
+		if len(resp.Events) > 0 {
+			if e := resp.Events[0]; string(e.Kv.Value) == nonce {
+				return e.Kv.ModRevision, nil
+			}
+			return 0, nil
+		}
+	}
+	return 0, ctx.Err()
+}
+
+// newNonce is a commit's random nonce.
+func newNonce() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ambiguous says whether a failed request may have been proposed: the
+// cluster did not answer (no quorum, connection lost, out of time), as
+// opposed to a request etcd refused.
+func ambiguous(err error) bool {
+	return errors.Is(unavailable(err), ErrUnavailable)
 }
 
 // ops turns a transaction's mutations into etcd operations. etcd refuses
@@ -344,7 +463,17 @@ func (r *Replicator) watch(ctx context.Context, db *kv.DB) error {
 	// two responses, so each commit is applied whole (apply).
 	from := max(db.Applied(), r.floor)
 	wc := r.c.Watch(ctx, r.l.store(), clientv3.WithPrefix(), clientv3.WithRev(from+1))
-	for resp := range wc {
+	var held *clientv3.WatchResponse // received while gathering, not yet handled
+	for {
+		var resp clientv3.WatchResponse
+		if held != nil {
+			resp, held = *held, nil
+		} else {
+			var ok bool
+			if resp, ok = <-wc; !ok {
+				return ctx.Err()
+			}
+		}
 		if resp.CompactRevision != 0 {
 			// The cluster forgot the revisions this copy missed: start
 			// again from a snapshot. Listeners did not hear what changed
@@ -361,15 +490,44 @@ func (r *Replicator) watch(ctx context.Context, db *kv.DB) error {
 		if err := resp.Err(); err != nil {
 			return err
 		}
-		if err := r.apply(db, resp.Events); err != nil {
+		// Commits that arrived meanwhile (the watch was applying, or
+		// waiting for the copy's writer) go into the same bbolt
+		// transaction: one fsync pair for all of them.
+		events := resp.Events
+	gather:
+		for len(events) < maxApplyEvents {
+			select {
+			case more, ok := <-wc:
+				if !ok {
+					break gather
+				}
+				if more.CompactRevision != 0 || more.Err() != nil {
+					held = &more
+					break gather
+				}
+				events = append(events, more.Events...)
+			default:
+				break gather
+			}
+		}
+		if n := len(events); n > 0 {
+			db.Saw(events[n-1].Kv.ModRevision)
+		}
+		if err := r.apply(db, events); err != nil {
 			return err
 		}
 	}
-	return ctx.Err()
 }
 
-// apply applies the events, one revision (one commit) at a time.
+// maxApplyEvents bounds how many watched events one bbolt transaction
+// applies (a node catching up after a while applies in steps).
+const maxApplyEvents = 10000
+
+// apply applies the events, whole commits (revisions) in one bbolt
+// transaction, and then tells the listeners what each new one meant.
 func (r *Replicator) apply(db *kv.DB, events []*clientv3.Event) error {
+	var commits []kv.Commit
+	var metas [][]byte
 	for len(events) > 0 {
 		rev := events[0].Kv.ModRevision
 		n := 0
@@ -392,14 +550,18 @@ func (r *Replicator) apply(db *kv.DB, events []*clientv3.Event) error {
 			}
 			muts = append(muts, m)
 		}
-		applied, err := db.Apply(rev, muts)
-		if err != nil {
-			return err
-		}
-		if applied && len(meta) > 0 {
+		commits = append(commits, kv.Commit{Rev: rev, Muts: muts})
+		metas = append(metas, meta)
+		events = events[n:]
+	}
+	applied, err := db.ApplyAll(commits)
+	if err != nil {
+		return err
+	}
+	for i, meta := range metas {
+		if applied[i] && len(meta) > 0 {
 			r.on(meta)
 		}
-		events = events[n:]
 	}
 	return nil
 }

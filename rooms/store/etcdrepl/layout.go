@@ -16,6 +16,9 @@ import (
 //	                                commit means (the store's change feed)
 //	P store/d/<b1>/<b2>//           bucket b2 inside b1 exists
 //	P store/d/<b1>/<b2>//<key>      a key of that bucket, value as in bbolt
+//	P nonce                         the last commit's random nonce: after
+//	                                an ambiguous failure, a node finds out
+//	                                whether its commit landed (settle)
 //
 // Bucket names are escaped (every byte outside A–Z a–z 0–9 _ . - as %XX)
 // so they never contain "/"; the first "//" ends the bucket path and
@@ -62,6 +65,10 @@ type layout struct{ prefix string }
 func (l layout) store() string { return l.prefix + "store/" }
 func (l layout) log() string   { return l.prefix + "store/log" }
 func (l layout) data() string  { return l.prefix + "store/d/" }
+
+// nonce holds the nonce of the store's last commit (settle). It lies
+// outside store/ so that the nodes' watch does not carry it.
+func (l layout) nonce() string { return l.prefix + "nonce" }
 
 func (l layout) bucketPath(path [][]byte) string {
 	parts := make([]string, len(path))

@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -81,6 +82,10 @@ type DB struct {
 	// meta, if set, gives the replicator what a transaction means beyond
 	// its keys (the store's change feed entries), for other nodes.
 	meta func(*Tx) []byte
+
+	// seen is the newest revision of the shared store the watch
+	// delivered (Saw).
+	seen atomic.Int64
 
 	mu      sync.Mutex
 	applied int64         // revision of the local copy

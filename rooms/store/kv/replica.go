@@ -113,44 +113,86 @@ func (db *DB) replicate(tx *Tx) (int64, error) {
 	if db.meta != nil {
 		meta = db.meta(tx)
 	}
+	base := revisionIn(tx.Tx)
+	if seen := db.seen.Load(); seen > base {
+		return 0, BehindAt(seen) // wait for the watch's apply (Saw)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	rev, err := db.repl.Commit(ctx, revisionIn(tx.Tx), tx.rec.muts, meta)
+	rev, err := db.repl.Commit(ctx, base, tx.rec.muts, meta)
 	if err != nil {
 		return 0, err
 	}
 	return rev, writeRevision(tx.Tx, rev)
 }
 
+// Commit is one commit of the shared store as the watch delivers it.
+type Commit struct {
+	Rev  int64
+	Muts []Mutation
+}
+
 // Apply writes what another node committed at revision rev to the local
-// copy, in one transaction. A revision the copy already reflects (this
-// node's own commits come back through the watch) is skipped: applied
-// says whether it was new. A skip neither waits for the writer lock when
-// it can tell at once nor commits: an empty bbolt commit still costs two
-// fdatasyncs, and every own commit comes back this way.
+// copy (ApplyAll of one commit).
 func (db *DB) Apply(rev int64, muts []Mutation) (applied bool, err error) {
-	if rev <= db.Applied() {
-		return false, nil
+	done, err := db.ApplyAll([]Commit{{Rev: rev, Muts: muts}})
+	return len(done) == 1 && done[0], err
+}
+
+// ApplyAll writes commits (in revision order) to the local copy in one
+// bbolt transaction: commits that arrive together cost one commit's two
+// fdatasyncs, not two each. A revision the copy already reflects (this
+// node's own commits come back through the watch) is skipped; applied
+// says which were new. A batch with nothing new neither waits for the
+// writer lock when it can tell at once nor commits: an empty bbolt
+// commit still costs two fdatasyncs, and every own commit comes back
+// this way.
+func (db *DB) ApplyAll(commits []Commit) (applied []bool, err error) {
+	applied = make([]bool, len(commits))
+	if len(commits) == 0 || commits[len(commits)-1].Rev <= db.Applied() {
+		return applied, nil
 	}
+	var at int64
 	err = db.bolt.Update(func(btx *bbolt.Tx) error {
-		if rev <= revisionIn(btx) {
+		at = revisionIn(btx)
+		wrote := false
+		for i, c := range commits {
+			if c.Rev <= at {
+				continue
+			}
+			for _, m := range c.Muts {
+				if err := applyOne(btx, m); err != nil {
+					return err
+				}
+			}
+			applied[i], wrote, at = true, true, c.Rev
+		}
+		if !wrote {
 			return errSkip // roll back: nothing to write, nothing to sync
 		}
-		for _, m := range muts {
-			if err := applyOne(btx, m); err != nil {
-				return err
-			}
-		}
-		applied = true
-		return writeRevision(btx, rev)
+		return writeRevision(btx, at)
 	})
 	if errors.Is(err, errSkip) {
-		err = nil
+		return applied, nil
 	}
-	if err == nil && applied {
-		db.noteApplied(rev, false)
+	if err != nil {
+		return make([]bool, len(commits)), err
 	}
-	return applied, err
+	db.noteApplied(at, false)
+	return applied, nil
+}
+
+// Saw tells db that the shared store has reached revision rev (the watch
+// delivered it; its apply may still wait for the writer lock). A write
+// transaction on a copy older than that is not proposed: its condition
+// would fail, and the refusal would cost a Raft round of its own.
+func (db *DB) Saw(rev int64) {
+	for {
+		s := db.seen.Load()
+		if rev <= s || db.seen.CompareAndSwap(s, rev) {
+			return
+		}
+	}
 }
 
 // errSkip rolls back an Apply of a revision the copy has.
