@@ -30,11 +30,11 @@ type meetPeer struct {
 	token  string
 	marker string
 	origin string
-	// nodes is the load balancer: the addresses of the live nodes; the
-	// peer takes them in turn, starting at offset.
-	nodes  func() []string
-	offset int
-	api    *webrtc.API
+	// nodes is the load balancer: the addresses of the live nodes, in
+	// the order it sends this participant to them. The peer stays with
+	// one until a connection to it fails.
+	nodes func() []string
+	api   *webrtc.API
 
 	mu      sync.Mutex
 	v       peerView
@@ -101,7 +101,7 @@ const markerTag = "M:"
 
 // startPeer connects a participant and keeps it connected until the test
 // ends (or a final close).
-func startPeer(t *testing.T, origin, token, name string, nodes func() []string, offset int) *meetPeer {
+func startPeer(t *testing.T, origin, token, name string, nodes func() []string) *meetPeer {
 	var se webrtc.SettingEngine
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
@@ -111,8 +111,8 @@ func startPeer(t *testing.T, origin, token, name string, nodes func() []string, 
 	if err := me.RegisterDefaultCodecs(); err != nil {
 		t.Fatal(err)
 	}
-	p := &meetPeer{t: t, name: name, token: token, marker: markerTag + name, origin: origin, nodes: nodes, offset: offset,
-		api: webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)),
+	p := &meetPeer{t: t, name: name, token: token, marker: markerTag + name, origin: origin, nodes: nodes,
+		api:     webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)),
 		changed: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	go p.run()
 	t.Cleanup(p.close)
@@ -185,10 +185,13 @@ func (p *meetPeer) send(v any) {
 // run is the page's connect-and-retry loop.
 func (p *meetPeer) run() {
 	defer close(p.done)
-	retries := 0
-	for i := 0; ; i++ {
+	retries, pos := 0, 0
+	for {
 		nodes := p.nodes()
-		reason, welcomed := p.session(nodes[(p.offset+i)%len(nodes)])
+		reason, welcomed, dialled := p.session(nodes[pos%len(nodes)])
+		if !dialled {
+			pos++
+		}
 		if slices.Contains(finalReasons, reason) {
 			p.update(func(v *peerView) { v.Final = reason })
 			return
@@ -211,13 +214,14 @@ func (p *meetPeer) run() {
 }
 
 // session is one connection through the node at addr, until it ends;
-// it returns the closed reason ("" for none) and whether it was welcomed.
-func (p *meetPeer) session(addr string) (reason string, welcomed bool) {
+// it returns the closed reason ("" for none), whether it was welcomed and
+// whether the node took the connection at all.
+func (p *meetPeer) session(addr string) (reason string, welcomed, dialled bool) {
 	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
 	ws, _, err := d.Dial("ws://"+addr+"/ws", http.Header{"Origin": {p.origin}})
 	if err != nil {
 		p.update(func(v *peerView) { v.Closes = append(v.Closes, "dial: "+err.Error()) })
-		return "", false
+		return "", false, false
 	}
 	c := &peerConn{p: p, ws: ws, quit: make(chan struct{})}
 	p.mu.Lock()
@@ -230,7 +234,7 @@ func (p *meetPeer) session(addr string) (reason string, welcomed bool) {
 	select {
 	case <-p.stop: // closed while dialling: close saw no connection
 		ws.Close()
-		return "left", false
+		return "left", false, true
 	default:
 	}
 	p.update(func(v *peerView) { v.Node, v.State, v.Media = addr, "", map[string]map[string]string{} })
@@ -242,12 +246,12 @@ func (p *meetPeer) session(addr string) (reason string, welcomed bool) {
 		p.update(func(v *peerView) { v.State, v.Closes = "", append(v.Closes, reason) })
 	}()
 	if c.send(hello) != nil {
-		return "", false
+		return "", false, true
 	}
 	for {
 		var m peerMsg
 		if err := ws.ReadJSON(&m); err != nil {
-			return reason, welcomed
+			return reason, welcomed, true
 		}
 		switch m.Type {
 		case "welcome":
