@@ -26,7 +26,7 @@ func TestPowerOffJobPutsTheDevicesToStandby(t *testing.T) {
 			t.Fatalf("the scene did not switch the display on: %+v", devs.Devices)
 		}
 	}
-	summary, err := e.d.jobActions()["power-off"](config.Job{Name: "standby", Rooms: []string{"sitzungszimmer-2"}})
+	summary, err := e.d.jobActions()["power-off"](t.Context(), config.Job{Name: "standby", Rooms: []string{"sitzungszimmer-2"}})
 	if err != nil || summary != "1 devices to standby, 0 rooms in use left on, 0 failed" {
 		t.Fatalf("power-off: %q %v", summary, err)
 	}

@@ -18,24 +18,33 @@ import (
 // what they work with.
 func (d *daemonProcess) jobActions() map[string]jobs.Action {
 	actions := jobs.Actions(jobs.Deps{
-		Log: d.log, Context: d.ctx, Store: d.store, Catalog: d.catalog, Closures: d.closureList,
+		Log: d.log, Store: d.store, Catalog: d.catalog, Closures: d.closureList,
 		Retention: d.cfg.Retention, HorizonMonths: d.cfg.Series.HorizonMonths,
 		AV: jobAV{d.av}, InUse: roomav.InUseAt(d.store.Overlapping),
 		ImportCouncil: d.oparlJob, Reconcile: d.reconcileJob,
 	})
 	// On a cluster every node schedules the jobs and the one that leads
 	// at the time runs them: a job falls due on every node, so nothing is
-	// missed when the leader changes between two runs.
+	// missed when the leader changes between two runs. A run is bound to
+	// the term it started in (jobContext): a node that stops leading stops
+	// its purge, series extension or power-off sweep between two steps
+	// instead of acting beside the new leader on a copy that may lag.
 	for name, act := range actions {
-		actions[name] = func(j config.Job) (string, error) {
+		actions[name] = func(_ context.Context, j config.Job) (string, error) {
 			if !d.lead.Leader() {
 				return notLeading, nil
 			}
-			return act(j)
+			ctx, cancel := d.jobContext(jobLimit)
+			defer cancel()
+			return act(ctx, j)
 		}
 	}
 	return actions
 }
+
+// jobLimit bounds one run of a job (the council import and the
+// reconciliation bound themselves tighter).
+const jobLimit = time.Hour
 
 // notLeading is a job's result on a node that does not lead the cluster.
 const notLeading = "skipped: another node of the cluster runs the jobs"
@@ -61,11 +70,11 @@ func (j jobAV) RunActions(ctx context.Context, room string, actions []av.Action)
 }
 
 // oparlJob is the "oparl-import" action.
-func (d *daemonProcess) oparlJob(config.Job) (string, error) {
+func (d *daemonProcess) oparlJob(ctx context.Context, _ config.Job) (string, error) {
 	if d.oparl == nil {
 		return "", errNoOParl
 	}
-	ctx, cancel := d.jobContext(10 * time.Minute)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	rep, err := d.oparl.Sync(ctx)
 	if err != nil {

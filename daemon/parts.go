@@ -54,8 +54,8 @@ func (d *daemonProcess) startBroker(now func() time.Time, onMove func(b rooms.Bo
 // reconcileJob is the "reconcile" action: compare every provider's
 // meetings with our allocations, delete orphans Kogge made, recreate
 // missing ones, report drift.
-func (d *daemonProcess) reconcileJob(config.Job) (string, error) {
-	ctx, cancel := d.jobContext(10 * time.Minute)
+func (d *daemonProcess) reconcileJob(ctx context.Context, _ config.Job) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	reps, err := d.broker.Reconcile(ctx)
 	if d.providerMetrics != nil {

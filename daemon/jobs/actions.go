@@ -40,10 +40,7 @@ type RoomAV interface {
 // Deps is what the built-in actions work with. Fields an action does not
 // use may stay zero in tests.
 type Deps struct {
-	Log *slog.Logger
-	// Context ends when shutdown begins: long actions (a power-off sweep
-	// against hanging devices) stop then. nil: never.
-	Context context.Context
+	Log     *slog.Logger
 	Store   Store
 	Catalog Catalog
 	// Closures are the closures in force now (a reload swaps them).
@@ -66,9 +63,6 @@ type Deps struct {
 func Actions(d Deps) map[string]Action {
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
-	}
-	if d.Context == nil {
-		d.Context = context.Background()
 	}
 	out := map[string]Action{
 		"backup":        d.backup,

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,7 +23,7 @@ const (
 // keeps the cfg.Keep newest copies. The copy is written to a temporary
 // name, synced and renamed, so a crash never leaves a half copy that looks
 // whole.
-func (d Deps) backup(cfg config.Job) (string, error) {
+func (d Deps) backup(_ context.Context, cfg config.Job) (string, error) {
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return "", err
 	}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 // powerOff puts the displays and cameras of the job's rooms (all when it
 // lists none) into standby, except in rooms where a booking is running:
 // an evening council session must not lose its projector at 22:00.
-func (d Deps) powerOff(cfg config.Job) (string, error) {
+func (d Deps) powerOff(ctx context.Context, cfg config.Job) (string, error) {
 	if d.AV == nil || !d.AV.Enabled() {
 		return "no devices configured", nil
 	}
@@ -24,6 +25,9 @@ func (d Deps) powerOff(cfg config.Job) (string, error) {
 	now := time.Now()
 	var off, skipped, failed int
 	for _, room := range rooms {
+		if err := ctx.Err(); err != nil {
+			return "", fmt.Errorf("stopped after %d devices: %w", off, context.Cause(ctx))
+		}
 		if d.InUse != nil && d.InUse(room, now) {
 			skipped++
 			continue
@@ -36,7 +40,7 @@ func (d Deps) powerOff(cfg config.Job) (string, error) {
 					Command: av.Command{Name: "power", Args: map[string]string{"on": "false"}}})
 			}
 		}
-		for _, r := range d.AV.RunActions(d.Context, room, standby) {
+		for _, r := range d.AV.RunActions(ctx, room, standby) {
 			if r.OK {
 				off++
 			} else {

@@ -40,7 +40,7 @@ func TestPowerOffLeavesRoomsInUseAndAudioAlone(t *testing.T) {
 	}}
 	d := Deps{AV: fake, Catalog: rooms.NewCatalog(nil),
 		InUse: func(room string, _ time.Time) bool { return room == "sitzung-1" }}
-	summary, err := Actions(d)["power-off"](config.Job{Name: "abends", Rooms: []string{"ratssaal", "sitzung-1", "besprechen"}})
+	summary, err := Actions(d)["power-off"](t.Context(), config.Job{Name: "abends", Rooms: []string{"ratssaal", "sitzung-1", "besprechen"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,14 +53,14 @@ func TestPowerOffLeavesRoomsInUseAndAudioAlone(t *testing.T) {
 	}
 
 	fake.ran, fake.failing = nil, "ratssaal/kamera"
-	if summary, err := Actions(d)["power-off"](config.Job{Name: "abends", Rooms: []string{"ratssaal"}}); err == nil || !strings.HasSuffix(summary, "1 failed") {
+	if summary, err := Actions(d)["power-off"](t.Context(), config.Job{Name: "abends", Rooms: []string{"ratssaal"}}); err == nil || !strings.HasSuffix(summary, "1 failed") {
 		t.Fatalf("a failing device: %q %v", summary, err)
 	}
 }
 
 func TestPowerOffWithoutDevices(t *testing.T) {
 	for _, a := range []RoomAV{nil, &fakeAV{}} {
-		if summary, err := Actions(Deps{AV: a})["power-off"](config.Job{}); err != nil || summary != "no devices configured" {
+		if summary, err := Actions(Deps{AV: a})["power-off"](t.Context(), config.Job{}); err != nil || summary != "no devices configured" {
 			t.Fatalf("%T: %q %v", a, summary, err)
 		}
 	}

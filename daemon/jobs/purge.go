@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -16,8 +17,8 @@ const accountAuditRetention = 365 * 24 * time.Hour
 // their kind's retention has passed ([retention] in the config; interviews
 // go first), through the booking service, as the daemon. Backups taken
 // later no longer contain them (they compact).
-func (d Deps) purge(cfg config.Job) (string, error) {
-	rep, err := d.bookings().Purge(jobActor(cfg), d.Retention.For, accountAuditRetention)
+func (d Deps) purge(ctx context.Context, cfg config.Job) (string, error) {
+	rep, err := d.bookingsFor(ctx).Purge(jobActor(cfg), d.Retention.For, accountAuditRetention)
 	if err != nil {
 		return "", err
 	}

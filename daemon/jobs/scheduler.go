@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -37,8 +38,10 @@ const (
 	heartbeatStale = 3 * heartbeatEvery
 )
 
-// Action runs one configured job and says in a few words what it did.
-type Action func(cfg config.Job) (summary string, err error)
+// Action runs one configured job and says in a few words what it did. It
+// stops when ctx ends (shutdown; on a cluster, when this node stops
+// leading: daemon/jobs_wiring.go).
+type Action func(ctx context.Context, cfg config.Job) (summary string, err error)
 
 // Sessions is the account store whose expired sessions an hourly job
 // prunes (rooms/accounts).
@@ -168,7 +171,7 @@ func (st *jobState) run(log *slog.Logger, action Action, observe func(job, resul
 				err = fmt.Errorf("panic: %v", r)
 			}
 		}()
-		return action(st.cfg)
+		return action(context.Background(), st.cfg)
 	}()
 	run := Run{Start: start.UTC(), Duration: time.Since(start), Result: "ok", Summary: summary}
 	if err != nil {

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -31,8 +32,8 @@ func waitLast(t *testing.T, s *Scheduler, name string) Run {
 func TestSchedulerReportsPanicsAndKeepsHistoryOverReplace(t *testing.T) {
 	var observed []string
 	actions := map[string]Action{
-		"boom": func(config.Job) (string, error) { panic("disk on fire") },
-		"fine": func(config.Job) (string, error) { return "all well", nil },
+		"boom": func(context.Context, config.Job) (string, error) { panic("disk on fire") },
+		"fine": func(context.Context, config.Job) (string, error) { return "all well", nil },
 	}
 	s, err := Start(slog.New(slog.DiscardHandler), nil,
 		[]config.Job{{Name: "nightly", Schedule: "@every 1s", Action: "boom"}}, actions,
@@ -74,7 +75,7 @@ func TestSchedulerReportsPanicsAndKeepsHistoryOverReplace(t *testing.T) {
 
 func TestStartRefusesABadSchedule(t *testing.T) {
 	_, err := Start(slog.New(slog.DiscardHandler), nil, []config.Job{{Name: "x", Schedule: "every tuesday", Action: "fine"}},
-		map[string]Action{"fine": func(config.Job) (string, error) { return "", errors.New("never") }}, nil)
+		map[string]Action{"fine": func(context.Context, config.Job) (string, error) { return "", errors.New("never") }}, nil)
 	if err == nil || !strings.Contains(err.Error(), "job x") {
 		t.Fatalf("a bad schedule: %v", err)
 	}

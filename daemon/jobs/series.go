@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -12,8 +13,8 @@ import (
 // (today + series.horizon_months) through the booking service, which
 // holds the rules (bookings.Service.ExtendSeries). Listeners hear of the
 // new meetings through the store's change feed.
-func (d Deps) extendSeries(cfg config.Job) (string, error) {
-	rep, err := d.bookings().ExtendSeries(jobActor(cfg))
+func (d Deps) extendSeries(ctx context.Context, cfg config.Job) (string, error) {
+	rep, err := d.bookingsFor(ctx).ExtendSeries(jobActor(cfg))
 	if err != nil {
 		return "", err
 	}
@@ -29,9 +30,10 @@ func jobActor(cfg config.Job) bookings.Actor {
 	return bookings.Actor{Name: "job " + cfg.Name, System: true}
 }
 
-// bookings is the booking service the actions act through.
-func (d Deps) bookings() *bookings.Service {
-	o := bookings.Options{Store: d.Store, Closures: d.Closures, HorizonMonths: d.HorizonMonths}
+// bookingsFor is the booking service the actions act through, for one
+// run: its writes stop when ctx ends (termStore).
+func (d Deps) bookingsFor(ctx context.Context) *bookings.Service {
+	o := bookings.Options{Store: termStore{Store: d.Store, ctx: ctx}, Closures: d.Closures, HorizonMonths: d.HorizonMonths}
 	if d.Catalog != nil {
 		o.Room = d.Catalog.Get
 	}

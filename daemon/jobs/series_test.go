@@ -1,6 +1,8 @@
 package jobs
 
 import (
+	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,7 +57,7 @@ func TestExtendSeriesJobMovesTheHorizon(t *testing.T) {
 	var heard []rooms.Booking
 	defer st.Subscribe(func(c rooms.Change) { heard = append(heard, c.Booking()) })()
 	extend := Actions(Deps{Store: st, Catalog: catalog, HorizonMonths: 3})["extend-series"]
-	summary, err := extend(config.Job{Name: "horizon"})
+	summary, err := extend(t.Context(), config.Job{Name: "horizon"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func TestExtendSeriesJobMovesTheHorizon(t *testing.T) {
 			t.Fatalf("the feed told of %+v", b)
 		}
 	}
-	if again, _ := extend(config.Job{Name: "horizon"}); again == "" {
+	if again, _ := extend(t.Context(), config.Job{Name: "horizon"}); again == "" {
 		t.Fatal("no summary")
 	}
 	twice, _ := st.SeriesBookings(created.ID, time.Time{})
@@ -95,12 +97,32 @@ func TestPurgeJobFollowsRetention(t *testing.T) {
 	}
 	// The demo's retention: interviews about six months; council ten years.
 	purge := Actions(Deps{Store: st, Catalog: catalog, Retention: cfg.Retention})["purge"]
-	summary, err := purge(config.Job{Name: "purge"})
+	summary, err := purge(t.Context(), config.Job{Name: "purge"})
 	if err != nil || !strings.HasPrefix(summary, "1 bookings") {
 		t.Fatalf("purge: %q %v", summary, err)
 	}
 	page, _ := st.List(store.Query{})
 	if len(page.Bookings) != 1 || page.Bookings[0].Kind != rooms.KindCouncil {
 		t.Fatalf("left: %+v", page.Bookings)
+	}
+}
+
+// A run whose context has ended (on a cluster: the node stopped leading)
+// writes nothing more: the purge and the series extension stop and say so.
+func TestJobsStopWhenTheirTermEnds(t *testing.T) {
+	st, catalog, cfg := testStore(t)
+	old := time.Now().AddDate(0, -8, 0).Truncate(time.Minute)
+	if _, err := st.Create(rooms.Booking{Room: "ratssaal", Title: "alt", Kind: rooms.KindInterview, Organizer: "anna",
+		Start: old, End: old.Add(time.Hour), Status: rooms.StatusEnded}, "anna"); err != nil {
+		t.Fatal(err)
+	}
+	ended, cancel := context.WithCancelCause(t.Context())
+	cancel(errors.New("this node no longer leads"))
+	acts := Actions(Deps{Store: st, Catalog: catalog, Retention: cfg.Retention, HorizonMonths: 3})
+	if _, err := acts["purge"](ended, config.Job{Name: "purge"}); err == nil || !strings.Contains(err.Error(), "no longer leads") {
+		t.Errorf("purge after the term: %v, want stopped", err)
+	}
+	if page, _ := st.List(store.Query{}); len(page.Bookings) != 1 {
+		t.Errorf("purged after the term ended: %d bookings left, want 1", len(page.Bookings))
 	}
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -76,11 +77,17 @@ func addStats(p *PurgeStats, o PurgeStats) {
 // WriteBackup compacts (rewrites the live records only), so backups taken
 // after a purge do not (TestPurgedTextLeavesBackups).
 func (s *Store) Purge(cutoff func(k rooms.Kind) time.Time, accountsCutoff time.Time) (PurgeStats, error) {
-	return s.purge(cutoff, accountsCutoff, purgeBatch)
+	return s.purge(context.Background(), cutoff, accountsCutoff, purgeBatch)
+}
+
+// PurgeContext is Purge that stops before its next batch once ctx ends
+// (on a cluster, a purge job's node stopped leading: daemon/jobs).
+func (s *Store) PurgeContext(ctx context.Context, cutoff func(k rooms.Kind) time.Time, accountsCutoff time.Time) (PurgeStats, error) {
+	return s.purge(ctx, cutoff, accountsCutoff, purgeBatch)
 }
 
 // purge is Purge with the batch size as a parameter (tests use small ones).
-func (s *Store) purge(cutoff func(rooms.Kind) time.Time, accountsCutoff time.Time, batch int) (PurgeStats, error) {
+func (s *Store) purge(ctx context.Context, cutoff func(rooms.Kind) time.Time, accountsCutoff time.Time, batch int) (PurgeStats, error) {
 	batch = max(batch, 1)
 	now := s.now()
 	cut := newCutoffs(cutoff, now)
@@ -103,6 +110,9 @@ func (s *Store) purge(cutoff func(rooms.Kind) time.Time, accountsCutoff time.Tim
 	for _, phase := range phases {
 		var from []byte
 		for {
+			if ctx.Err() != nil {
+				return total, fmt.Errorf("purge stopped: %w", context.Cause(ctx))
+			}
 			var step purgeStep
 			err := s.update("purge", func(tx *kv.Tx) error {
 				var err error

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -49,7 +50,7 @@ func kinded(k rooms.Kind, title, room string, start time.Time) rooms.Booking {
 
 func mustPurge(t *testing.T, s *Store, cutoff func(rooms.Kind) time.Time, accounts time.Time, batch int) PurgeStats {
 	t.Helper()
-	st, err := s.purge(cutoff, accounts, batch)
+	st, err := s.purge(context.Background(), cutoff, accounts, batch)
 	if err != nil {
 		t.Fatalf("purge: %v", err)
 	}
@@ -588,4 +589,25 @@ func checkConsistent(t *testing.T, s *Store) {
 func bucketHas(b *kv.Bucket, k []byte) bool {
 	got, _ := b.Cursor().Seek(k)
 	return bytes.Equal(got, k)
+}
+
+// A purge whose context ends (its job's node stopped leading) stops
+// before its next batch; what it purged stays purged, and a later purge
+// continues.
+func TestPurgeStopsBetweenBatchesWhenItsContextEnds(t *testing.T) {
+	s := MustOpen(t)
+	old := t0.Add(-200 * day)
+	for i := range 4 {
+		mustCreate(t, s, kinded(rooms.KindInterview, "alt", "a", old.Add(time.Duration(i)*2*time.Hour)))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.onWrite = func(*kv.Tx) { cancel() } // the term ends during the first batch
+	st, err := s.purge(ctx, shortInterviews, t0.Add(-365*day), 1)
+	s.onWrite = nil
+	if err == nil || st.Bookings != 1 {
+		t.Fatalf("purge after the context ended: %+v %v, want 1 booking and stopped", st, err)
+	}
+	if rest := mustPurge(t, s, shortInterviews, t0.Add(-365*day), 1); rest.Bookings != 3 {
+		t.Fatalf("the next purge deleted %d, want the 3 left", rest.Bookings)
+	}
 }
