@@ -52,6 +52,15 @@ const (
 	// relayReadLimit bounds an owner's message: the owner is trusted,
 	// but its state of a full meeting is larger than a client's limit.
 	relayReadLimit = 8 << 20
+	// relayPingEvery and relayOwnerSilence watch the owner: a machine
+	// that vanishes (power, network) sends no close and no reset, so
+	// without them a relayed client would wait on a dead owner for as
+	// long as TCP does. An owner silent for relayOwnerSilence — no
+	// message, no pong — is gone: the client is told "moving" about when
+	// the owner's claim runs out (cluster.NodeTTL, 3 s) and the meeting
+	// can reopen elsewhere.
+	relayPingEvery    = time.Second
+	relayOwnerSilence = 3 * time.Second
 )
 
 // clientOf is the client's address: the one a relaying node passes on if
@@ -165,7 +174,10 @@ func (h *Hub) relay(c *conn, owner *websocket.Conn) {
 		defer close(fromOwner)
 		c.fromOwner(owner, &clientGone)
 	}()
+	pinging := make(chan struct{})
+	go pingOwner(owner, pinging)
 	code := c.toOwner(owner)
+	close(pinging)
 	clientGone.Store(true)
 	if code != 0 {
 		// The client's own close code, so the owner tells a leave from a
@@ -213,11 +225,15 @@ func (c *conn) toOwner(owner *websocket.Conn) int {
 // connection ends, then closes the client's (unless it is gone already).
 func (c *conn) fromOwner(owner *websocket.Conn, clientGone *atomic.Bool) {
 	var final *Refusal
+	alive := func() { _ = owner.SetReadDeadline(time.Now().Add(relayOwnerSilence)) }
+	alive()
+	owner.SetPongHandler(func(string) error { alive(); return nil })
 	for {
 		mt, data, err := owner.ReadMessage()
 		if err != nil {
 			break
 		}
+		alive()
 		if mt != websocket.TextMessage {
 			continue
 		}
@@ -238,6 +254,24 @@ func (c *conn) fromOwner(owner *websocket.Conn, clientGone *atomic.Bool) {
 	}
 	if final == nil && !clientGone.Load() {
 		c.close(refusal(ReasonMoving))
+	}
+}
+
+// pingOwner pings the owner until stop closes; its pongs keep
+// fromOwner's read deadline ahead (WriteControl may run beside the
+// other writes).
+func pingOwner(owner *websocket.Conn, stop <-chan struct{}) {
+	t := time.NewTicker(relayPingEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if owner.WriteControl(websocket.PingMessage, nil, time.Now().Add(relayPingEvery)) != nil {
+				return
+			}
+		}
 	}
 }
 
