@@ -171,6 +171,17 @@ func (p *meetPeer) await(what string, deadline time.Time, cond func(v peerView) 
 	}
 }
 
+// drop ends the present connection from the client's side, as a network
+// change does: the peer comes back through its load balancer.
+func (p *meetPeer) drop() {
+	p.mu.Lock()
+	c := p.conn
+	p.mu.Unlock()
+	if c != nil {
+		c.ws.Close()
+	}
+}
+
 // send writes a message on the present connection.
 func (p *meetPeer) send(v any) {
 	p.t.Helper()
