@@ -13,6 +13,8 @@ let ctx = null;          // { send, up(), negotiate(), note(say) }
 let screen = null;       // our screen track while sharing
 let screenTx = null;     // its transceiver, kept for the next share
 let starting = false;    // our start is on its way: older states do not show us yet
+let suspended = false;   // reconnecting with a live screen: presented again after the welcome
+let resumed = false;     // the start after a reconnect is on its way
 let allowed = false;     // state: we may present
 let host = false;
 let me = '';
@@ -37,7 +39,9 @@ export function presentState(m, myId, isHost) {
   const before = presenterId;
   presenterId = m.presenter ? m.presenter.id : '';
   presenterName = people.find((p) => p.id === presenterId)?.name || '';
-  if (presenterId === me) starting = false;
+  // While suspended, the states are the old ones (redrawn) or come before
+  // our new start: they neither confirm nor end it.
+  if (presenterId === me) { if (!suspended) starting = resumed = false; }
   else if (screen && !starting) {
     // A host took over or stopped us, or took back the permission.
     stopSharing();
@@ -54,9 +58,14 @@ export function presentState(m, myId, isHost) {
 }
 
 // presentRefused: the server said no to our start (someone else
-// presents, or we may not).
-export function presentRefused() {
-  if (screen && starting) stopSharing();
+// presents, or we may not). After a reconnect the page says so here and
+// reports true; otherwise the caller says why.
+export function presentRefused(code) {
+  if (!screen || !starting) return false;
+  const after = resumed;
+  stopSharing();
+  if (after) ctx.note(() => t(code === 'busy' ? 'meeting.shareResumeBusy' : 'meeting.shareResumeFailed'));
+  return after;
 }
 
 // presentFlags are the words for the participant list.
@@ -105,19 +114,65 @@ async function startSharing() {
   screen = track;
   starting = true;
   if (!screenTx) {
-    screenTx = up.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])], sendEncodings: [{ maxBitrate: 2_500_000 }] });
+    addScreen(up, track);
   } else {
     await screenTx.sender.replaceTrack(track);
     screenTx.direction = 'sendonly';
   }
-  try {
-    await changeParameters(screenTx.sender, (p) => { p.degradationPreference = 'maintain-resolution'; return true; });
-  } catch { /* the browser's default then */ }
+  await keepResolution();
   showLocalScreen(track);
   draw();
   await ctx.negotiate();
   if (screen !== track) return; // stopped meanwhile
+  sendStart(up);
+}
+
+function addScreen(up, track) {
+  screenTx = up.addTransceiver(track, { direction: 'sendonly', streams: [new MediaStream([track])], sendEncodings: [{ maxBitrate: 2_500_000 }] });
+}
+
+async function keepResolution() {
+  try {
+    await changeParameters(screenTx.sender, (p) => { p.degradationPreference = 'maintain-resolution'; return true; });
+  } catch { /* the browser's default then */ }
+}
+
+function sendStart(up) {
   ctx.send({ type: 'present', action: 'start', track: msidTrack(up.localDescription.sdp, screenTx.mid) });
+}
+
+// presentSuspend: the connections dropped and the page reconnects. A
+// screen still live stays captured (the person chose it once; asking again
+// would need a click) and is presented again after the welcome; its
+// transceiver belonged to the old connection.
+export function presentSuspend() {
+  screenTx = null;
+  if (!screen || screen.readyState !== 'live') { presentGone(); return; }
+  suspended = true;
+  starting = true; // states before our new start do not end it
+  resumed = false;
+}
+
+// presentResume puts a suspended screen on the new up connection, before
+// its first offer; it reports whether presentStartAgain should follow the
+// negotiation.
+export function presentResume(up) {
+  if (!suspended) return false;
+  suspended = false;
+  if (!screen || screen.readyState !== 'live') { presentGone(); draw(); return false; }
+  addScreen(up, screen);
+  keepResolution();
+  resumed = true;
+  return true;
+}
+
+// presentStartAgain asks to present again once the new up connection
+// carries the screen. The server restores a guest's leave to present, and
+// a host always may; a refusal (someone else presents now) ends our share
+// with a sentence (presentRefused).
+export function presentStartAgain(up) {
+  if (!screen || !screenTx || !resumed || !up) return;
+  sendStart(up);
 }
 
 // stopSharing ends our screen track and tells the server (which ignores
@@ -139,10 +194,11 @@ export async function stopSharing() {
   }
 }
 
-// presentGone forgets everything when the meeting's connections close.
+// presentGone forgets everything when the meeting ends for us.
 export function presentGone() {
+  if (screen) showLocalScreen(null);
   screen?.stop();
   screen = null;
   screenTx = null;
-  starting = false;
+  starting = suspended = resumed = false;
 }

@@ -16,6 +16,7 @@ let speaker = '';          // the active speaker's participant id
 let localStream = null;    // our camera and microphone
 let localScreen = null;    // our screen track while we present
 let active = false;        // in the meeting: views may be sent
+let stale = false;         // reconnecting: the others' tiles are frozen
 // remote holds every received track by the publisher's own track id:
 // { pid (the publisher), track }.
 const remote = new Map();
@@ -69,11 +70,20 @@ export function setSpeaker(id) {
   });
 }
 
+// clearTiles forgets the received tracks when the connections close. The
+// tiles stay on the page as they were (marked stale while reconnecting);
+// the view is sent again to the next connection.
 export function clearTiles() {
   active = false;
   remote.clear();
-  localScreen = null;
-  presenter = null;
+  lastView = '';
+}
+
+// setTilesStale marks the others' tiles (and their presentation) as frozen
+// while the page reconnects: dimmed, and said in the caption.
+export function setTilesStale(on) {
+  stale = on;
+  render();
 }
 
 const nameOf = (id) => people.find((x) => x.id === id)?.name || '';
@@ -102,15 +112,20 @@ export function render() {
     el.querySelector('video').dataset.track = cam ? cam.id : '';
     shown.add(pid);
   }
-  for (const el of grid.querySelectorAll('.tile')) if (!shown.has(el.dataset.participant)) el.remove();
+  // While reconnecting the tracks are gone but the people are not: their
+  // tiles stay until the next state says who is there.
+  if (!stale) for (const el of grid.querySelectorAll('.tile')) if (!shown.has(el.dataset.participant)) el.remove();
   for (const el of grid.querySelectorAll('.tile')) {
     const id = el.dataset.participant;
     const p = people.find((x) => x.id === id);
+    const frozen = stale && id !== me;
     const parts = [(p ? p.name : '') + (id === me ? ` ${t('meeting.you')}` : '')];
     if (p && p.muted) parts.push(t('meeting.muted'));
-    if (id === speaker) parts.push(t('meeting.speakingShort'));
+    if (id === speaker && !frozen) parts.push(t('meeting.speakingShort'));
+    if (frozen) parts.push(t('meeting.tileReconnecting'));
     el.querySelector('figcaption').textContent = parts.join(' – ');
-    el.classList.toggle('speaking', id === speaker);
+    el.classList.toggle('speaking', id === speaker && !frozen);
+    el.classList.toggle('stale', frozen);
   }
   renderPresentation();
   scheduleView();
@@ -151,6 +166,13 @@ function renderPresentation() {
     return;
   }
   const mine = presenter.id === me;
+  stage.classList.toggle('stale', stale && !mine);
+  if (stale && !mine) {
+    // Frozen: the picture stays as it was, the caption says why.
+    const name = nameOf(presenter.id);
+    say($('presentation-caption'), () => `${t('meeting.presentationBy', { name })} – ${t('meeting.tileReconnecting')}`);
+    return;
+  }
   const track = mine ? localScreen : remote.get(presenter.track)?.track;
   v.dataset.track = mine ? '' : presenter.track;
   if (track && !(v.srcObject && v.srcObject.getTracks()[0] === track)) v.srcObject = new MediaStream([track]);

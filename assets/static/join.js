@@ -5,7 +5,8 @@
 import { t, pair, apply, has, lang, setLang } from './i18n.js';
 import { publish, opusFecDtx, applyLayers, uniqueMsids } from './join-publish.js';
 import { initTiles, setMe, showLocal, onRemoteTrack, update, setSpeaker, clearTiles, render, viewSent } from './join-tiles.js';
-import { initPresent, presentState, presentRefused, presentFlags, allowButton, presentGone } from './join-present.js';
+import { initPresent, presentState, presentRefused, presentFlags, allowButton, presentGone, presentSuspend, presentResume, presentStartAgain } from './join-present.js';
+import { initReconnect, retry, welcomed, settle, markControls } from './join-reconnect.js';
 import { initCouncil, setMember, councilState, councilVoted, councilRefused } from './join-council.js';
 
 const $ = (id) => document.getElementById(id);
@@ -26,17 +27,15 @@ let people = [];           // last state.participants
 let lastState = null;      // the last state message, redrawn on a language change
 let closedShown = false;
 let parked = false;        // moved to the lobby during a closed item
-// Reconnecting (signaling/PROTOCOL.md, "Reconnecting"): the secret of our
-// welcome brings us back as the same participant after a connection that
-// ended without a final closed.
+// Reconnecting (signaling/PROTOCOL.md, "Reconnecting"; join-reconnect.js):
+// the secret of our welcome brings us back as the same participant after a
+// connection that ended without a final closed.
 let resume = '';
 let hello = null;          // { name, pin } of the first hello
-let retries = 0;
-let retryTimer = 0;
 // Final closes end the page; the rest (shutdown, error, moving) retry.
 const retryReasons = new Set(['shutdown', 'error', 'moving']);
-const backoff = [500, 1000, 2000, 4000]; // then every 5 s
-const maxRetries = 60;                   // about five minutes in all
+// Notices that ask for a reload get a button for it.
+const reloadable = new Set(['gave_up', 'error', 'shutdown', 'slow']);
 
 // Texts that depend on what happened (status lines, toggled buttons) are
 // set through live(): it remembers how to say them, so a language switch
@@ -57,6 +56,7 @@ function redraw() {
   }
   if (lastState) renderState(lastState);
   render();
+  markControls();
 }
 
 function show(section) {
@@ -70,6 +70,8 @@ function notice(reason, { opens = '', detail = '' } = {}) {
   live($('notice-text'), () => pair('state.' + reason, { time: opens ? formatTime(opens) : '' })[1] +
     (detail ? '\n' + t('reason', { reason: detail }) : ''));
   show('notice');
+  $('notice-reload').hidden = !reloadable.has(reason);
+  if (reason === 'gave_up') $('notice-reload').focus();
 }
 
 function formatTime(iso) {
@@ -135,7 +137,8 @@ async function prejoin() {
     try { localStorage.setItem('kogge.name', name); } catch { /* private mode */ }
     $('join-button').disabled = true;
     await devicesReady;
-    connect(name, $('pin').value.trim());
+    hello = { name, pin: $('pin').value.trim() };
+    connect();
   });
   $('camera').addEventListener('change', openDevices);
   $('mic').addEventListener('change', openDevices);
@@ -144,8 +147,8 @@ async function prejoin() {
 
 // ---- signaling ---------------------------------------------------------
 
-function connect(name, pin) {
-  hello = { name, pin };
+function connect() {
+  const { name, pin } = hello;
   const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
   const sock = new WebSocket(scheme + location.host + '/ws');
   ws = sock;
@@ -159,47 +162,41 @@ function connect(name, pin) {
   sock.addEventListener('close', () => {
     if (sock !== ws) return;
     if (closedShown) { stopMedia(); return; }
-    // Once in, an unexpected end is retried; before that there is
-    // nothing to resume.
-    if (resume && retries < maxRetries) { reconnect(); return; }
+    // Once in, an unexpected end is retried (the camera, microphone and a
+    // live screen stay on; the peer connections are built anew); before
+    // that there is nothing to resume. After about five minutes the page
+    // gives up and says what to do.
+    if (resume) {
+      dropConnections();
+      if (retry()) return;
+      stopMedia();
+      notice('gave_up');
+      return;
+    }
     stopMedia();
-    $('reconnecting').hidden = true;
     notice('error');
   });
 }
 
-// reconnect says so on the page and tries again after the next backoff
-// (with jitter, so that a whole meeting does not come back at once). The
-// camera and microphone stay on; the peer connections are built anew.
-function reconnect() {
-  dropConnections();
-  live($('reconnecting'), () => t('meeting.reconnecting'));
-  $('reconnecting').hidden = false;
-  const base = backoff[retries] ?? 5000;
-  retries++;
-  clearTimeout(retryTimer);
-  retryTimer = setTimeout(() => connect(hello.name, hello.pin), Math.min(5000, base * (0.8 + 0.4 * Math.random())));
-}
-
-// The browser may know before the server does: back online, try now.
-window.addEventListener('online', () => {
-  if (retryTimer && ws && ws.readyState !== WebSocket.OPEN) { clearTimeout(retryTimer); connect(hello.name, hello.pin); }
-});
-
 async function handle(m) {
   switch (m.type) {
-    case 'welcome':
+    case 'welcome': {
       resume = m.resume || '';
-      retries = 0;
-      retryTimer = 0;
-      $('reconnecting').hidden = true;
+      const back = welcomed();
       me = m.id;
       setMe(me);
       iceServers = m.ice_servers || [];
       setMember(m.member);
       if (m.meeting && m.meeting.title) $('title').textContent = m.meeting.title;
-      if (m.state === 'lobby') { show('lobby'); $('lobby-leave').focus(); } else await startMeeting();
+      if (m.state === 'lobby') { show('lobby'); $('lobby-leave').focus(); break; }
+      if (back) {
+        // The server restored our mute; what we chose meanwhile counts.
+        send({ type: 'mute', muted: micMuted });
+        note(() => t('meeting.reconnected'));
+      }
+      await startMeeting(!back);
       break;
+    }
     case 'admitted':
       if (m.ice_servers) iceServers = m.ice_servers;
       if (parked) {
@@ -249,7 +246,7 @@ async function handle(m) {
       break;
     case 'error': {
       if (m.code === 'prejoin') break;
-      if (m.ref_type === 'present') presentRefused();
+      if (m.ref_type === 'present' && presentRefused(m.code)) break;
       if (m.ref_type === 'offer') upAnswered?.(); // no answer comes: the next round may start
       if (m.code === 'council') { const key = councilRefused(m, has); note(() => t(key)); break; }
       // The server's message is for developers; people get a sentence.
@@ -261,8 +258,7 @@ async function handle(m) {
       // Not final: the close that follows retries (reconnect).
       if (resume && retryReasons.has(m.reason)) break;
       closedShown = true;
-      $('reconnecting').hidden = true;
-      clearTimeout(retryTimer);
+      settle();
       stopMedia();
       if (m.reason === 'external' && /^https:\/\//.test(m.url || '')) { location.assign(m.url); return; }
       if (m.reason === 'pin_wrong' || m.reason === 'pin_required') {
@@ -282,14 +278,19 @@ async function handle(m) {
 
 // ---- media -------------------------------------------------------------
 
-async function startMeeting() {
+// startMeeting builds the up connection and sends what we send; after a
+// reconnect also the screen we presented (join-present.js). focus is
+// false after a reconnect: the person may be somewhere else on the page.
+async function startMeeting(focus = true) {
   show('meeting');
-  $('toggle-mic').focus();
-  up = new RTCPeerConnection({ iceServers });
+  if (focus) $('toggle-mic').focus();
+  const pc = up = new RTCPeerConnection({ iceServers });
   up.addEventListener('icecandidate', (e) => { if (e.candidate) send({ type: 'candidate', pc: 'up', candidate: e.candidate.toJSON() }); });
   publish(up, local);
+  const presentAgain = presentResume(up);
   showLocal(local || new MediaStream());
   await negotiateUp();
+  if (presentAgain && up === pc) presentStartAgain(up);
 }
 
 // negotiateUp offers what up sends now (again after a screen share starts
@@ -323,16 +324,17 @@ async function onOffer(sdp) {
 
 function stopMedia() {
   dropConnections();
+  presentGone();
   if (local) local.getTracks().forEach((tr) => tr.stop());
 }
 
-// dropConnections ends the peer connections but keeps the camera and
-// microphone (a reconnect sends them again).
+// dropConnections ends the peer connections but keeps the camera, the
+// microphone and a live screen (a reconnect sends them again).
 function dropConnections() {
   for (const pc of [up, down]) if (pc) pc.close();
   up = down = null;
   upAnswered?.();
-  presentGone();
+  presentSuspend();
   clearTiles();
 }
 
@@ -448,6 +450,7 @@ function renderState(m) {
     live($('lock'), () => t(locked ? 'host.unlock' : 'host.lock'));
   }
   update(people, m.presenter);
+  markControls(); // buttons drawn anew while reconnecting
 }
 
 function wireControls() {
@@ -460,7 +463,7 @@ function wireControls() {
   });
   $('toggle-hand').addEventListener('click', () => send({ type: 'hand', raised: !handUp }));
   const leave = () => {
-    send({ type: 'leave' }); closedShown = true; clearTimeout(retryTimer); $('reconnecting').hidden = true;
+    send({ type: 'leave' }); closedShown = true; settle();
     stopMedia(); ws?.close(); notice('left');
   };
   $('leave').addEventListener('click', leave);
@@ -481,6 +484,8 @@ live($('lang'), () => { $('lang').lang = lang === 'de' ? 'en' : 'de'; return t('
 wireControls();
 initTiles({ send });
 initPresent({ send, up: () => up, negotiate: negotiateUp, note });
+initReconnect({ connect });
+$('notice-reload').addEventListener('click', () => location.reload());
 initCouncil({ send });
 const state = root.dataset.state;
 if (state === 'open') prejoin();

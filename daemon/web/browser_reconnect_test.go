@@ -41,12 +41,19 @@ const framesRising = `(async () => {
   return (await window.koggeStats()).framesDecoded > a;
 })()`
 
+// reconnectingNow: the page says that it reconnects.
+const reconnectingNow = `document.getElementById("reconnecting").textContent !== ""`
+
 // TestJoinPagesReconnectInChromium: a host and a guest (let in from the
-// lobby, hand raised) talk with fake cameras; the server's meetings stop
-// (every page gets closed{shutdown}) and come back on the same address
-// and store. Both pages say they reconnect, come back on their own as the
-// same participants, decode each other's video again, the guest without
-// the lobby and with the hand still raised.
+// lobby, hand raised, allowed to present and presenting Chromium's fake
+// screen) talk with fake cameras; the server's meetings stop (every page
+// gets closed{shutdown}) and come back on the same address and store.
+// While nothing serves, both pages say they reconnect, mark the lists and
+// the others' pictures as out of date and disable the buttons that need
+// the server (checked with axe, kept as screenshots). Then they come back
+// on their own as the same participants and decode each other's video
+// again, the guest without the lobby, with the hand still raised and
+// presenting the same screen again.
 func TestJoinPagesReconnectInChromium(t *testing.T) {
 	e := newTestEnv(t)
 	anna := e.token("anna")
@@ -60,7 +67,9 @@ func TestJoinPagesReconnectInChromium(t *testing.T) {
 	}
 	t.Logf("screenshots in %s", shots)
 
-	browser := newBrowser(t)
+	// The fake capture device answers getDisplayMedia too; the flag picks
+	// the whole screen without asking.
+	browser := newBrowser(t, chromedp.Flag("auto-select-desktop-capture-source", "Entire screen"))
 	host := openJoinTab(t, browser, "host", v.HostURL, true)
 	guest := openJoinTab(t, browser, "guest", v.GuestURL, false)
 	host.enter("Vorsitz")
@@ -72,6 +81,17 @@ func TestJoinPagesReconnectInChromium(t *testing.T) {
 	guest.do(chromedp.WaitVisible(chromedp.CSS("#meeting")))
 	guest.do(chromedp.Click(chromedp.CSS("#toggle-hand")), chromedp.WaitVisible(chromedp.CSS(`#toggle-hand[aria-pressed="true"]`)))
 	host.until("the guest's hand in the queue", `document.querySelector("#queue").textContent.includes("Gast")`, 10000)
+	host.do(chromedp.WaitVisible(chromedp.CSS("#people button[data-allow-present]")))
+	host.eval(`document.querySelector("#people button[data-allow-present]").click()`)
+	guest.do(chromedp.WaitVisible(chromedp.CSS("#share")), chromedp.Click(chromedp.CSS("#share")))
+	guest.do(chromedp.WaitVisible(chromedp.CSS(`#share[aria-pressed="true"]`)))
+	const decodesPresentation = `(async () => {
+	  const a = (await window.koggeStats()).presentationFrames;
+	  if (a === 0) return false;
+	  await new Promise((r) => setTimeout(r, 300));
+	  return (await window.koggeStats()).presentationFrames > a;
+	})()`
+	host.until("the guest's screen on the host's stage", decodesPresentation, 30000)
 	for _, tab := range []*joinTab{host, guest} {
 		tab.until("video before the restart", framesRising, 15000)
 	}
@@ -80,19 +100,56 @@ func TestJoinPagesReconnectInChromium(t *testing.T) {
 
 	e.restartMeetings(func() {
 		for _, tab := range []*joinTab{host, guest} {
-			tab.until("the reconnecting sentence", `!document.getElementById("reconnecting").hidden`, 10000)
+			tab.until("the reconnecting sentence", reconnectingNow, 10000)
 		}
-		guest.do(chromedp.EmulateViewport(1280, 800))
-		guest.shot(shots, "join-reconnecting-1280x800")
 		if got := guest.text("#reconnecting"); got != "Die Verbindung ist unterbrochen. Kogge verbindet Sie wieder …" {
 			t.Errorf("the guest's page says %q while it reconnects", got)
 		}
+		// The last state stays, marked as out of date; the hand waits for
+		// the server, and says why.
+		for _, tab := range []*joinTab{host, guest} {
+			tab.until("the lists marked stale", `document.getElementById("meeting").classList.contains("stale") &&
+			  document.getElementById("people").getAttribute("aria-busy") === "true" &&
+			  document.querySelectorAll("#people li").length === 2`, 5000)
+			tab.until("the hand disabled with its reason", `(() => {
+			  const b = document.getElementById("toggle-hand");
+			  return b.disabled && b.title !== "" && b.getAttribute("aria-describedby") === "reconnecting" &&
+			    !document.getElementById("toggle-mic").disabled && !document.getElementById("leave").disabled;
+			})()`, 5000)
+		}
+		host.until("the guest's frozen tile labelled", `Array.from(document.querySelectorAll("#grid .tile.stale figcaption"),
+		  (c) => c.textContent).some((s) => s.startsWith("Gast") && s.endsWith("Verbindung wird wiederhergestellt"))`, 5000)
+		host.until("the guest's frozen presentation labelled", `!document.getElementById("presentation").hidden &&
+		  document.getElementById("presentation").classList.contains("stale") &&
+		  document.getElementById("presentation-caption").textContent.includes("Verbindung wird wiederhergestellt")`, 5000)
+		if got := guest.text("#share"); got != "Teilen beenden" {
+			t.Errorf("the guest's share button says %q while it reconnects: the share stopped", got)
+		}
+		for _, tab := range []*joinTab{host, guest} {
+			checkAccessibility(t, tab.ctx, tab.who+"'s page while reconnecting")
+		}
+		reconnectShots(guest, shots, "join-reconnecting-guest")
+		reconnectShots(host, shots, "join-reconnecting-host")
+		// Said in the language shown, also after a switch meanwhile.
+		guest.eval(`document.getElementById("lang").click()`)
+		guest.until("the English reason", `document.getElementById("toggle-hand").title === "Available again once the connection is restored." &&
+		  document.getElementById("reconnecting").textContent.startsWith("The connection was interrupted")`, 5000)
+		guest.eval(`document.getElementById("lang").click()`)
+		guest.until("the German reason again", `document.getElementById("toggle-hand").title.startsWith("Geht wieder")`, 5000)
 	})
 
 	for _, tab := range []*joinTab{host, guest} {
-		tab.until("back in the meeting", `document.getElementById("reconnecting").hidden && !document.getElementById("meeting").hidden`, 20000)
+		tab.until("back in the meeting", `!(`+reconnectingNow+`) && !document.getElementById("meeting").hidden &&
+		  !document.getElementById("meeting").classList.contains("stale") && !document.getElementById("toggle-hand").disabled &&
+		  !document.getElementById("toggle-hand").hasAttribute("title") && !document.getElementById("people").hasAttribute("aria-busy")`, 20000)
 		tab.until("video after the restart", framesRising, 15000)
 	}
+	// The guest presents the same screen again, and the host sees it.
+	host.until("the guest's screen on the host's stage again", decodesPresentation, 30000)
+	if got := host.text("#presentation-caption"); got != "Präsentation von Gast" {
+		t.Errorf("the host's stage says %q after the reconnect", got)
+	}
+	guest.do(chromedp.WaitVisible(chromedp.CSS(`#share[aria-pressed="true"]`)))
 	if !value[bool](guest, `document.getElementById("lobby").hidden`) {
 		t.Error("the guest is in the lobby again")
 	}
@@ -106,5 +163,18 @@ func TestJoinPagesReconnectInChromium(t *testing.T) {
 	if strings.Contains(host.text("#lobby-list"), "Gast") {
 		t.Error("the guest waits in the host's lobby list again")
 	}
-	guest.shot(shots, "join-reconnected-1280x800")
+	reconnectShots(guest, shots, "join-reconnected-guest")
+	reconnectShots(host, shots, "join-reconnected-host")
+}
+
+// reconnectShots keeps screenshots of the tab on a desktop (1280×800) and
+// a phone (390×844), and goes back to the desktop.
+func reconnectShots(tab *joinTab, dir, name string) {
+	tab.t.Helper()
+	tab.do(chromedp.EmulateViewport(1280, 800))
+	tab.shot(dir, name+"-1280x800")
+	tab.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
+	tab.until("the page fits the phone", `document.documentElement.scrollWidth <= innerWidth`, 5000)
+	tab.shot(dir, name+"-390x844")
+	tab.do(chromedp.EmulateViewport(1280, 800))
 }
