@@ -141,6 +141,7 @@ var inbound = map[string]func() message{
 	"vote_start":    func() message { return new(voteStartMsg) },
 	"vote_close":    func() message { return new(voteCloseMsg) },
 	"vote":          func() message { return new(voteMsg) },
+	"ping":          func() message { return new(pingMsg) },
 }
 
 // parse decodes one inbound message. typ is the type as far as it could be

@@ -212,6 +212,8 @@ func (c *conn) handle(m *meeting, id string, mt int, data []byte) {
 	switch msg := msg.(type) {
 	case *helloMsg:
 		c.sendError(codeBadMessage, "hello only once", typ)
+	case *pingMsg:
+		c.pong() // heartbeat.go
 	case *sdpMsg, *candidateMsg, *keyframeMsg, *viewMsg:
 		c.media(typ, msg)
 	default:
