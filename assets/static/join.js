@@ -8,6 +8,7 @@ import { initTiles, setMe, showLocal, onRemoteTrack, update, setSpeaker, clearTi
 import { initPresent, presentState, presentRefused, presentFlags, allowButton, presentGone, presentSuspend, presentResume, presentStartAgain } from './join-present.js';
 import { initReconnect, retry, welcomed, settle, markControls } from './join-reconnect.js';
 import { initCouncil, setMember, councilState, councilVoted, councilRefused } from './join-council.js';
+import { initWatchdog, watch, heard, beat, refused, nudge, unwatch } from './join-watchdog.js';
 
 const $ = (id) => document.getElementById(id);
 const root = $('join');
@@ -152,30 +153,48 @@ function connect() {
   const scheme = location.protocol === 'https:' ? 'wss://' : 'ws://';
   const sock = new WebSocket(scheme + location.host + '/ws');
   ws = sock;
+  watch(sock);
   sock.addEventListener('open', () => send({ type: 'hello', version: 1, token, name, pin, ...(resume && { resume }) }));
   sock.addEventListener('message', (e) => {
     if (sock !== ws) return; // a connection we gave up on
+    heard();
     let m;
     try { m = JSON.parse(e.data); } catch { return; }
     handle(m).catch((err) => console.error('kogge:', err));
   });
   sock.addEventListener('close', () => {
     if (sock !== ws) return;
-    if (closedShown) { stopMedia(); return; }
-    // Once in, an unexpected end is retried (the camera, microphone and a
-    // live screen stay on; the peer connections are built anew); before
-    // that there is nothing to resume. After about five minutes the page
-    // gives up and says what to do.
-    if (resume) {
-      dropConnections();
-      if (retry()) return;
-      stopMedia();
-      notice('gave_up');
-      return;
-    }
-    stopMedia();
-    notice('error');
+    ended();
   });
+}
+
+// abandon gives up on a connection that stayed silent (join-watchdog.js):
+// the network path died without the browser noticing, and it would not
+// for minutes. Its close, whenever the browser gets to it, is ignored.
+function abandon(sock) {
+  if (sock !== ws) return;
+  ws = null;
+  sock.close();
+  ended();
+}
+
+// ended: the connection is over, by its close or abandoned.
+function ended() {
+  unwatch();
+  if (closedShown) { stopMedia(); return; }
+  // Once in, an unexpected end is retried (the camera, microphone and a
+  // live screen stay on; the peer connections are built anew); before
+  // that there is nothing to resume. After about five minutes the page
+  // gives up and says what to do.
+  if (resume) {
+    dropConnections();
+    if (retry()) return;
+    stopMedia();
+    notice('gave_up');
+    return;
+  }
+  stopMedia();
+  notice('error');
 }
 
 async function handle(m) {
@@ -183,6 +202,7 @@ async function handle(m) {
     case 'welcome': {
       resume = m.resume || '';
       const back = welcomed();
+      beat();
       me = m.id;
       setMe(me);
       iceServers = m.ice_servers || [];
@@ -246,6 +266,7 @@ async function handle(m) {
       break;
     case 'error': {
       if (m.code === 'prejoin') break;
+      if (m.ref_type === 'ping') { refused(); break; } // a server before the heartbeat
       if (m.ref_type === 'present' && presentRefused(m.code)) break;
       if (m.ref_type === 'offer') upAnswered?.(); // no answer comes: the next round may start
       if (m.code === 'council') { const key = councilRefused(m, has); note(() => t(key)); break; }
@@ -259,6 +280,7 @@ async function handle(m) {
       if (resume && retryReasons.has(m.reason)) break;
       closedShown = true;
       settle();
+      unwatch();
       stopMedia();
       if (m.reason === 'external' && /^https:\/\//.test(m.url || '')) { location.assign(m.url); return; }
       if (m.reason === 'pin_wrong' || m.reason === 'pin_required') {
@@ -313,6 +335,10 @@ async function onOffer(sdp) {
   if (!down) {
     down = new RTCPeerConnection({ iceServers });
     down.addEventListener('icecandidate', (e) => { if (e.candidate) send({ type: 'candidate', pc: 'down', candidate: e.candidate.toJSON() }); });
+    // Media that died says the network may have too: ask the server now
+    // (join-watchdog.js decides).
+    const pc = down;
+    pc.addEventListener('connectionstatechange', () => { if (pc.connectionState === 'failed') nudge(); });
     // The offer being applied names the publishers' track ids (msid).
     down.addEventListener('track', (e) => onRemoteTrack(e, downOffer));
   }
@@ -463,7 +489,7 @@ function wireControls() {
   });
   $('toggle-hand').addEventListener('click', () => send({ type: 'hand', raised: !handUp }));
   const leave = () => {
-    send({ type: 'leave' }); closedShown = true; settle();
+    send({ type: 'leave' }); closedShown = true; settle(); unwatch();
     stopMedia(); ws?.close(); notice('left');
   };
   $('leave').addEventListener('click', leave);
@@ -485,6 +511,7 @@ wireControls();
 initTiles({ send });
 initPresent({ send, up: () => up, negotiate: negotiateUp, note });
 initReconnect({ connect });
+initWatchdog({ send, lost: abandon });
 $('notice-reload').addEventListener('click', () => location.reload());
 initCouncil({ send });
 const state = root.dataset.state;
