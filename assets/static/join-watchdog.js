@@ -2,15 +2,15 @@
 // network path that dies silently (Wi-Fi gone without a reset, the
 // server's machine without power, a NAT that forgot the flow) does not
 // close the WebSocket for minutes, and a page cannot see the WebSocket
-// pings that would tell. So the page asks: a ping every 10 s once
+// pings that would tell. So the page asks: a ping every 5 s once
 // welcomed, and at once when it has reason to doubt (back online, shown
 // again, its media connection failed). When nothing at all comes back in
 // time, the connection is given up and the page reconnects as after any
 // drop (join-reconnect.js).
 
-const every = 10000;    // a ping while connected
-const patience = 15000; // some message within this of a ping
-const firstWait = 20000; // the first message (the welcome) within this of opening
+const every = 5000;     // a ping while connected
+const patience = 8000;  // some message within this of a ping
+const firstWait = 10000; // the first message (the welcome) within this of opening
 const spacing = 1000;   // hints never ping more often than this
 
 let send = () => {};

@@ -141,8 +141,8 @@ func TestJoinPageNoticesASilentNetworkInChromium(t *testing.T) {
 
 	proxy.goDark()
 	dark := time.Now()
-	// A ping within 10 s, then 15 s of patience.
-	host.until("the reconnecting sentence", reconnectingNow, 30000)
+	// A ping within 5 s, then 8 s of patience: 13 s at most.
+	host.until("the reconnecting sentence", reconnectingNow, 20000)
 	t.Logf("the page noticed the silent network after %s", time.Since(dark).Round(100*time.Millisecond))
 	if got := host.text("#reconnecting"); got != "Die Verbindung ist unterbrochen. Kogge verbindet Sie wieder …" {
 		t.Errorf("the page says %q while it reconnects", got)
@@ -157,7 +157,7 @@ func TestJoinPageNoticesASilentNetworkInChromium(t *testing.T) {
 	proxy.light()
 	lit := time.Now()
 	host.until("back in the meeting", `!(`+reconnectingNow+`) && !document.getElementById("meeting").hidden &&
-	  !document.getElementById("meeting").classList.contains("stale") && `+myID+` !== ""`, 40000)
+	  !document.getElementById("meeting").classList.contains("stale") && `+myID+` !== ""`, 30000)
 	t.Logf("back %s after the network", time.Since(lit).Round(100*time.Millisecond))
 	if after := value[string](host, myID); after != before {
 		t.Errorf("the page came back as participant %q, was %q", after, before)
