@@ -184,6 +184,10 @@ func (d *daemonProcess) startPlacement(addr net.Addr) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	// After a lost lease: this node's meetings are claimed again, and one
+	// placed elsewhere meanwhile ends here with "moving" (its participants
+	// reconnect to the owner and resume there).
+	p.Reclaim(d.openMeetings, func(id string) { d.meetings.Hub().End(id, signaling.ReasonMoving) })
 	d.router.p.Store(p)
 	d.log.Info("this node takes meetings", "node", p.Name(), "url", u)
 	// Its rooms: claimed now that the others can forward to it.
@@ -208,6 +212,15 @@ func (d *daemonProcess) roomIDs() []string {
 	var ids []string
 	for _, r := range d.catalog.All() {
 		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// openMeetings are the meetings running on this node.
+func (d *daemonProcess) openMeetings() []string {
+	var ids []string
+	for _, m := range d.meetings.Hub().Meetings() {
+		ids = append(ids, m.ID)
 	}
 	return ids
 }

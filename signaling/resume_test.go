@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // rejoin connects with the resume secret of an earlier welcome and reads
@@ -285,5 +287,40 @@ func TestEndedMeetingStaysEndedOnANewHub(t *testing.T) {
 	e3 := newEnvConfig(t, later, withMemory)
 	if w := e3.join("host", "Chair").welcome; w.State != "joined" {
 		t.Fatalf("after the mark ran out: %+v", w)
+	}
+}
+
+// A meeting ended here because another node owns it now (End with
+// moving, after this node's lease was lost) sends everyone to reconnect
+// (1013), is not ended (a join opens it again) and leaves the memo to
+// its new owner: neither forgotten nor marked ended.
+func TestMovingEndKeepsTheMeetingOpenElsewhere(t *testing.T) {
+	spec := testSpec()
+	mem := newFakeMemory()
+	e := newEnvConfig(t, spec, func(c *Config) { c.Memory = mem })
+	h := e.join("host", "Chair")
+	g := e.join("guest", "Gast")
+	h.waitState(func(w wire) bool { return w.has(g.welcome.ID) })
+	// What the new owner wrote meanwhile.
+	owners := MeetingMemo{Participants: []ParticipantMemo{{ID: "elsewhere", SecretHash: make([]byte, 32), Admitted: true}}}
+	mem.mu.Lock()
+	mem.memos[spec.ID] = owners
+	mem.mu.Unlock()
+	e.hub.End(spec.ID, ReasonMoving)
+	h.expectClosed(ReasonMoving, websocket.CloseTryAgainLater)
+	g.expectClosed(ReasonMoving, websocket.CloseTryAgainLater)
+	if e.hub.Ended(spec.ID) {
+		t.Fatal("a meeting that moved is reported ended")
+	}
+	if back := e.rejoin("host", "Chair", h.welcome.Resume); back.welcome.State != "joined" {
+		t.Fatalf("a join after the move: %+v", back.welcome)
+	}
+	e.hub.Close()
+	select {
+	case id := <-mem.forgot:
+		t.Fatalf("the memo of %s was forgotten", id)
+	case memo := <-mem.ended:
+		t.Fatalf("the memo was marked ended: %+v", memo)
+	default:
 	}
 }

@@ -79,6 +79,9 @@ type Placement struct {
 	closed                   bool
 	releases                 sync.WaitGroup
 	ownerPrefix, nodesPrefix string
+	// open and moved are this node's meetings (reclaim.go; nil: none).
+	open  func() []string
+	moved func(meetingID string)
 }
 
 // Register publishes this node (name, reachable at url) with the load
@@ -130,8 +133,8 @@ func (p *Placement) currentLease() clientv3.LeaseID {
 
 // run keeps the lease alive and the load current; a lost lease (etcd out
 // of reach longer than NodeTTL) is replaced by a new one. The meetings
-// claimed on the old one are gone with it: their next join claims them
-// anew (possibly for this node again).
+// claimed on the old one are gone with it: once registered again, this
+// node claims those it still runs anew (reclaim.go).
 func (p *Placement) run(ctx context.Context) {
 	defer close(p.done)
 	for ctx.Err() == nil {
@@ -146,6 +149,7 @@ func (p *Placement) run(ctx context.Context) {
 			}
 			p.log.Info("meeting placement: this node is registered again", "node", p.name)
 			lease = p.currentLease()
+			p.reclaim(ctx, lease)
 		}
 		p.keep(ctx, lease)
 		p.mu.Lock()
