@@ -12,6 +12,7 @@ package cluster
 //	meet/nodes/<node>    {"url":…,"load":…,"cpu":…} on the node's own lease
 //	meet/owner/<meeting> the owner's name, on the OWNER's lease
 //	meet/relay-key       the HMAC key nodes sign relayed client addresses with
+//	meet/join-keys       the join links' keys (joinkeys.go)
 //
 // Both kinds of record hang on the node's lease (NodeTTL), so a node that
 // dies takes its record and its claims with it within NodeTTL, and the
