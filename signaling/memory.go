@@ -14,8 +14,9 @@ import (
 
 // Memory keeps meetings' memos. Its methods are called off the meeting
 // goroutines (Save and Forget from one saver goroutine per meeting, in
-// order; Load as a meeting opens) and may take as long as a durable
-// write; errors are the implementation's to log.
+// order; Load from the connection of a join that may open the meeting,
+// several at once) and may take as long as a durable write; errors are
+// the implementation's to log.
 type Memory interface {
 	// Load returns the memo saved for the meeting (false: none).
 	Load(meetingID string) (MeetingMemo, bool)
