@@ -26,6 +26,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/timeline"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/admission"
+	"github.com/kogge-project/kogge/signaling/joinlink"
 	"github.com/kogge-project/kogge/signaling/meetings"
 )
 
@@ -165,7 +166,11 @@ func (d *daemonProcess) build(o buildOptions) (closeAll func(), err error) {
 		notifier = web.NewMailNotifier(mailer, cfg.Mail.From, d.catalog, st.GetSeries, d.log.With("component", "mail"))
 	}
 	// Join links before anything that mails: invitations carry them.
-	joinLinks, err := newJoins(cfg.WebRTC, st, d.catalog, now, cfg.Server.PublicURL, d.log.With("component", "joins"))
+	joinKeys, err := d.joinKeys()
+	if err != nil {
+		return c.closeAll, err
+	}
+	joinLinks, err := newJoins(cfg.WebRTC, joinKeys, st, d.catalog, now, cfg.Server.PublicURL, d.log.With("component", "joins"))
 	if err != nil {
 		return c.closeAll, err
 	}
@@ -311,9 +316,10 @@ func isHTTPS(u string) bool {
 	return err == nil && p.Scheme == "https"
 }
 
-// newJoins builds join admission from the webrtc configuration.
-func newJoins(w config.WebRTC, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*admission.Joins, error) {
-	return admission.New(admission.Options{KeyFile: w.KeyFile, PublicURL: publicURL, EndGrace: w.EndGrace.Duration,
+// newJoins builds join admission from the webrtc configuration; keys
+// (nil: the key file's) are a cluster's (joinKeys).
+func newJoins(w config.WebRTC, keys *joinlink.Keyring, st *store.Store, cat *rooms.Catalog, now func() time.Time, publicURL string, log *slog.Logger) (*admission.Joins, error) {
+	return admission.New(admission.Options{KeyFile: w.KeyFile, Keys: keys, PublicURL: publicURL, EndGrace: w.EndGrace.Duration,
 		ParticipantLimit: w.ParticipantLimit, Store: st, Room: cat.Get, Now: now, Log: log})
 }
 

@@ -57,14 +57,13 @@ func TestMeetingNodeFrozenRelayedBack(t *testing.T) {
 func meetingNodeLost(t *testing.T, frozen bool) {
 	etcd := etcdtest.Start(t, 3)
 	cli := etcd.Client(t)
-	// One join-link key for all nodes (docs/cluster.md): a link made on
-	// one node opens its meeting on any.
-	keys := filepath.Join(t.TempDir(), "join.keys")
+	// No join-link key file: the keys are the cluster's, in etcd, so a
+	// link made on one node opens its meeting on any (docs/cluster.md).
 	nodes := make([]*child, 3)
 	var cfgs []string
 	for i := range nodes {
 		dir := t.TempDir()
-		cfgs = append(cfgs, meetClusterConfig(t, dir, fmt.Sprintf("kogge%d", i+1), etcd.Endpoints(), keys))
+		cfgs = append(cfgs, meetClusterConfig(t, dir, fmt.Sprintf("kogge%d", i+1), etcd.Endpoints()))
 		nodes[i] = &child{t: t, dataDir: dir}
 	}
 	nodes[0] = startDaemon(t, cfgs[0], nodes[0].dataDir)
@@ -253,7 +252,7 @@ func meetingNodeLost(t *testing.T, frozen bool) {
 
 // meetClusterConfig is a node of the cluster with one room and the
 // built-in SFU as the only provider (the default), media on loopback.
-func meetClusterConfig(t *testing.T, dataDir, node string, endpoints []string, keys string) string {
+func meetClusterConfig(t *testing.T, dataDir, node string, endpoints []string) string {
 	t.Helper()
 	eps, _ := json.Marshal(endpoints)
 	cfg := fmt.Sprintf(`[server]
@@ -275,13 +274,12 @@ level = "info"
 [webrtc]
 udp_port = 0
 listen_ip = "127.0.0.1"
-key_file = %q
 
 [[rooms]]
 id = "ratssaal"
 name = "Ratssaal"
 capacity = 40
-`, dataDir, eps, node, keys)
+`, dataDir, eps, node)
 	path := filepath.Join(t.TempDir(), "kogge.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

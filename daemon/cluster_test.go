@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -34,12 +33,11 @@ func withClusterNode(c *etcdtest.Cluster, name string, first bool) envOption {
 func clusterNodes(t *testing.T, c *etcdtest.Cluster, n int) []*testEnv {
 	t.Helper()
 	var nodes []*testEnv
-	// One key for the join links, as docs/cluster.md asks: a link made
-	// on one node opens its meeting on any.
-	keys := filepath.Join(t.TempDir(), "join.keys")
+	// Each node with a data directory and key_file of its own: the join
+	// links' keys are the cluster's, in etcd, so a link made on one node
+	// opens its meeting on any (TestClusterMeetingRunsOnItsOwner).
 	for i := range n {
-		nodes = append(nodes, newTestEnv(t, withClusterNode(c, fmt.Sprintf("kogge%d", i+1), i == 0),
-			func(e *testEnv) { e.cfg.WebRTC.KeyFile = keys }))
+		nodes = append(nodes, newTestEnv(t, withClusterNode(c, fmt.Sprintf("kogge%d", i+1), i == 0)))
 	}
 	return nodes
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/kogge-project/kogge/rooms/av/avetcd"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 	"github.com/kogge-project/kogge/signaling"
+	"github.com/kogge-project/kogge/signaling/joinlink"
 )
 
 // Meetings on a cluster (docs/cluster.md, "Meetings on many nodes"): the
@@ -91,6 +92,25 @@ func (d *daemonProcess) clusterRouting(c *closers) error {
 	c.add(cmds.Close)
 	d.avForward = cmds.Forward
 	return nil
+}
+
+// joinKeys are the join links' keys on a cluster, kept in etcd so that a
+// link made on one node opens on every other (daemon/cluster/joinkeys.go);
+// nil on one machine, where [webrtc] key_file holds them.
+func (d *daemonProcess) joinKeys() (*joinlink.Keyring, error) {
+	if d.etcd == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), placementWait)
+	defer cancel()
+	kr, seeded, err := cluster.JoinKeys(ctx, d.etcd, d.cfg.Store.Etcd.Prefix, d.cfg.WebRTC.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	if seeded {
+		d.log.Info("this node wrote the cluster's join link keys to etcd", "key", d.cfg.Store.Etcd.Prefix+cluster.JoinKeysKey, "keys", len(kr.Versions()))
+	}
+	return kr, nil
 }
 
 // runOwnAVCommand runs a command another node sent on a room this node
@@ -184,6 +204,10 @@ func (d *daemonProcess) startPlacement(addr net.Addr) (stop func(), err error) {
 	if err != nil {
 		return nil, err
 	}
+	// After a lost lease: this node's meetings are claimed again, and one
+	// placed elsewhere meanwhile ends here with "moving" (its participants
+	// reconnect to the owner and resume there).
+	p.Reclaim(d.openMeetings, func(id string) { d.meetings.Hub().End(id, signaling.ReasonMoving) })
 	d.router.p.Store(p)
 	d.log.Info("this node takes meetings", "node", p.Name(), "url", u)
 	// Its rooms: claimed now that the others can forward to it.
@@ -208,6 +232,15 @@ func (d *daemonProcess) roomIDs() []string {
 	var ids []string
 	for _, r := range d.catalog.All() {
 		ids = append(ids, r.ID)
+	}
+	return ids
+}
+
+// openMeetings are the meetings running on this node.
+func (d *daemonProcess) openMeetings() []string {
+	var ids []string
+	for _, m := range d.meetings.Hub().Meetings() {
+		ids = append(ids, m.ID)
 	}
 	return ids
 }

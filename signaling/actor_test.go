@@ -62,7 +62,7 @@ func TestMeetingClosesAtClosingTime(t *testing.T) {
 		h := NewHub(Config{Hooks: Hooks{Queue: func(_ string, q []QueueEntry) { queues = append(queues, q) }}}, nil, &fakeMedia{})
 		defer h.Close()
 		start := time.Now()
-		m, _ := h.open(MeetingSpec{ID: "m", Lobby: true, Limit: 5, PublishQueue: true, Closes: start.Add(time.Hour)})
+		m, _ := h.open(MeetingSpec{ID: "m", Lobby: true, Limit: 5, PublishQueue: true, Closes: start.Add(time.Hour)}, nil)
 		host := joinFake(m, "host", RoleHost)
 		waiter := joinFake(m, "waiter", RoleGuest)
 		m.post(inboundReq{id: "host", typ: "hand", msg: &handMsg{Raised: new(true)}})
@@ -96,7 +96,7 @@ func TestUpdateMovesClosingTime(t *testing.T) {
 			defer h.Close()
 			start := time.Now()
 			spec := MeetingSpec{ID: "m", Title: "T", Closes: start.Add(time.Hour)}
-			m, _ := h.open(spec)
+			m, _ := h.open(spec, nil)
 			ep := joinFake(m, "host", RoleHost)
 			time.Sleep(time.Minute) // fake time: the update comes a minute in
 			spec.Closes = start.Add(d)
@@ -119,7 +119,7 @@ func TestUpdateOpensLobby(t *testing.T) {
 		h := NewHub(Config{}, nil, &fakeMedia{})
 		defer h.Close()
 		spec := MeetingSpec{ID: "m", Lobby: true, Limit: 2}
-		m, _ := h.open(spec)
+		m, _ := h.open(spec, nil)
 		host := joinFake(m, "host", RoleHost)
 		w1 := joinFake(m, "w1", RoleGuest)
 		w2 := joinFake(m, "w2", RoleGuest)

@@ -86,7 +86,7 @@ func TestNoOpControlsAreSilent(t *testing.T) {
 			},
 		}}, nil, &fakeMedia{})
 		defer h.Close()
-		m, _ := h.open(MeetingSpec{ID: "m", PublishQueue: true})
+		m, _ := h.open(MeetingSpec{ID: "m", PublishQueue: true}, nil)
 		host := joinFake(m, "host", RoleHost)
 		guest := joinFake(m, "guest", RoleGuest)
 		synctest.Wait()

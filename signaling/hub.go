@@ -211,9 +211,10 @@ func (h *Hub) unregister(c *conn) {
 	h.mu.Unlock()
 }
 
-// open returns the meeting of spec.ID, opening it if needed; nil and why
-// not once the hub is closed (shutdown) or the meeting has ended (ended).
-func (h *Hub) open(spec MeetingSpec) (*meeting, *Refusal) {
+// open returns the meeting of spec.ID, opening it if needed with what
+// memo remembers (nil: nothing; Hub.recall reads it); nil and why not
+// once the hub is closed (shutdown) or the meeting has ended (ended).
+func (h *Hub) open(spec MeetingSpec, memo *MeetingMemo) (*meeting, *Refusal) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -229,6 +230,7 @@ func (h *Hub) open(spec MeetingSpec) (*meeting, *Refusal) {
 		delete(h.ended, spec.ID)
 	}
 	m := newMeeting(h, spec)
+	m.recalled = memo
 	m.chamber.reqs, m.chamber.seats = h.seats.get(spec.Room)
 	h.meetings[spec.ID] = m
 	h.wg.Add(1)
@@ -239,30 +241,42 @@ func (h *Hub) open(spec MeetingSpec) (*meeting, *Refusal) {
 	return m, nil
 }
 
-// forget removes a meeting that has closed; unless the hub is shutting
-// down, it stays ended until its closing time.
+// forget removes a meeting that has closed; unless it closed for a
+// shutdown or a move, it stays ended until its closing time.
 func (h *Hub) forget(m *meeting, why *Refusal) {
-	h.released(m.id)
+	until, ended := m.endedUntil(why)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.meetings[m.id] == m {
 		delete(h.meetings, m.id)
 	}
-	if why.Reason == ReasonShutdown {
-		return
+	if ended {
+		h.markEnded(m.id, until)
 	}
-	now := h.now()
+}
+
+// endedUntil is until when a meeting that closed for why stays ended;
+// false: it does not (a shutdown or a move: it opens again, here or on
+// another node; or its closing time has passed, and serve refuses it
+// anyway).
+func (m *meeting) endedUntil(why *Refusal) (time.Time, bool) {
+	if why.Reason == ReasonShutdown || why.Reason == ReasonMoving {
+		return time.Time{}, false
+	}
+	now := m.hub.now()
 	until := m.spec.Closes
 	if until.IsZero() {
 		until = now.Add(endedMarkerTTL)
 	}
-	if !now.Before(until) {
-		return // past its closing time: serve refuses it anyway
-	}
+	return until, now.Before(until)
+}
+
+// markEnded keeps id ended until until. h.mu held.
+func (h *Hub) markEnded(id string, until time.Time) {
 	if len(h.ended) >= maxEndedMarkers {
-		h.pruneEnded(now)
+		h.pruneEnded(h.now())
 	}
-	h.ended[m.id] = until
+	h.ended[id] = until
 }
 
 // pruneEnded drops expired markers and, if the map is still full, the

@@ -100,6 +100,8 @@ type meeting struct {
 	away      map[[32]byte]*ParticipantMemo
 	saver     *saver
 	memoDirty bool
+	// recalled is the memo the meeting opened with (nil: none).
+	recalled *MeetingMemo
 }
 
 // joinReq: id, if set, hears the participant's id once the meeting took
@@ -193,7 +195,8 @@ func (m *meeting) run() {
 	m.lobbyTimer.Stop()
 	defer m.lobbyTimer.Stop()
 	m.log.Debug("meeting opened")
-	m.remember()
+	m.remember(m.recalled)
+	m.recalled = nil
 	m.councilOpened()
 	for m.stopped == nil {
 		select {

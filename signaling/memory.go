@@ -14,21 +14,33 @@ import (
 
 // Memory keeps meetings' memos. Its methods are called off the meeting
 // goroutines (Save and Forget from one saver goroutine per meeting, in
-// order; Load as a meeting opens) and may take as long as a durable
-// write; errors are the implementation's to log.
+// order; Load from the connection of a join that may open the meeting,
+// several at once) and may take as long as a durable write; errors are
+// the implementation's to log.
 type Memory interface {
 	// Load returns the memo saved for the meeting (false: none).
 	Load(meetingID string) (MeetingMemo, bool)
 	// Save replaces the meeting's memo.
 	Save(meetingID string, memo MeetingMemo)
-	// Forget deletes the memo of a meeting that ended.
+	// Forget deletes the memo of a meeting that is over for good (past
+	// its closing time).
 	Forget(meetingID string)
 }
 
-// MeetingMemo is what a meeting remembers for resuming.
+// MeetingMemo is what a meeting remembers for resuming, or that it ended.
 type MeetingMemo struct {
 	Locked       bool              `json:"locked"`
 	Participants []ParticipantMemo `json:"participants"`
+	// Ended: the meeting was ended (by a host, End or its closing time,
+	// not by a shutdown) and stays ended until this time; the memo then
+	// holds nobody. A hub that opens the meeting — on another node, or
+	// after a restart — refuses it (ended) as the hub that ran it does.
+	Ended time.Time `json:"ended,omitzero"`
+}
+
+// endedAt reports whether the memo says the meeting is ended at now.
+func (mm MeetingMemo) endedAt(now time.Time) bool {
+	return !mm.Ended.IsZero() && now.Before(mm.Ended)
 }
 
 // ParticipantMemo is one participant, joined, waiting in the lobby or
@@ -55,18 +67,23 @@ type ParticipantMemo struct {
 
 // saver writes one meeting's memos off the meeting goroutine: offer never
 // blocks, a memo offered while a write runs replaces any that waits
-// (latest wins), and end deletes after the write under way. Its
-// goroutine runs only while there is work, counted in the hub's closers
-// so that a shutdown waits for the last memo.
+// (latest wins), and finish does the last write after the one under way,
+// then what comes after it (the claim's release). Its goroutine runs
+// only while there is work, counted in the hub's closers so that a
+// shutdown waits for the last memo.
 type saver struct {
 	mem Memory
 	id  string
 	hub *Hub
 
-	mu      sync.Mutex
-	next    *MeetingMemo
-	forget  bool
-	running bool
+	mu   sync.Mutex
+	next *MeetingMemo
+	// finished: the meeting closed; last (nil: none) is its last write,
+	// then runs after it.
+	finished bool
+	last     func(Memory)
+	then     func()
+	running  bool
 	// ready hears that the writer has nothing left to do: the meeting
 	// builds its next memo only then, one build per write however busy
 	// the meeting is.
@@ -90,19 +107,19 @@ func (s *saver) busy() bool {
 func (s *saver) offer(memo MeetingMemo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.forget {
-		return // ended: nothing more to remember
+	if s.finished {
+		return // closed: nothing more to remember
 	}
 	s.next = &memo
 	s.start()
 }
 
-// end deletes the memo once the write under way is done; later offers
-// are ignored.
-func (s *saver) end() {
+// finish runs last (nil: nothing) once the write under way is done, then
+// then (nil: nothing); memos waiting and later offers are dropped.
+func (s *saver) finish(last func(Memory), then func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.forget, s.next = true, nil
+	s.finished, s.next, s.last, s.then = true, nil, last, then
 	s.start()
 }
 
@@ -120,9 +137,9 @@ func (s *saver) loop() {
 	defer s.hub.closers.Done()
 	for {
 		s.mu.Lock()
-		memo, forget := s.next, s.forget
-		s.next = nil
-		if memo == nil && !forget {
+		memo, finished, last, then := s.next, s.finished, s.last, s.then
+		s.next, s.last, s.then = nil, nil, nil
+		if memo == nil && !finished {
 			s.running = false
 			s.mu.Unlock()
 			select {
@@ -132,8 +149,13 @@ func (s *saver) loop() {
 			return
 		}
 		s.mu.Unlock()
-		if forget {
-			s.mem.Forget(s.id)
+		if finished {
+			if last != nil {
+				last(s.mem)
+			}
+			if then != nil {
+				then()
+			}
 			s.mu.Lock()
 			s.running = false
 			s.mu.Unlock()

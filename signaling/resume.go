@@ -188,14 +188,35 @@ func (m *meeting) memo() MeetingMemo {
 	return mm
 }
 
-// remember loads the memo as the meeting opens: everyone in it is away
-// (this meeting has no connections yet), with a grace period from now.
-func (m *meeting) remember() {
-	if m.saver == nil {
-		return
+// recall reads the memo of a meeting this hub does not run (nil: none,
+// or the meeting runs here), off any meeting goroutine: a Memory may take
+// as long as a durable read. A memo that says the meeting ended refuses
+// the join (ended), and the hub remembers that without reading again.
+func (h *Hub) recall(id string) (*MeetingMemo, *Refusal) {
+	if h.cfg.Memory == nil || h.lookup(id) != nil {
+		return nil, nil
 	}
-	mm, ok := m.saver.mem.Load(m.id)
+	mm, ok := h.cfg.Memory.Load(id)
 	if !ok {
+		return nil, nil
+	}
+	if mm.endedAt(h.now()) {
+		h.mu.Lock()
+		h.markEnded(id, mm.Ended)
+		h.mu.Unlock()
+		return nil, refusal(ReasonEnded)
+	}
+	if !mm.Ended.IsZero() {
+		return nil, nil // ended once, over now: nothing to resume
+	}
+	return &mm, nil
+}
+
+// remember takes the memo recalled as the meeting opened: everyone in it
+// is away (this meeting has no connections yet), with a grace period
+// from now.
+func (m *meeting) remember(mm *MeetingMemo) {
+	if m.saver == nil || mm == nil {
 		return
 	}
 	m.locked = mm.Locked
@@ -235,15 +256,28 @@ func (m *meeting) saverReady() <-chan struct{} {
 }
 
 // lastMemo: a shutdown keeps the memo as it is now, with everyone still
-// in (a restarted node or another one resumes them); an ended meeting's
-// memo is deleted.
+// in (a restarted node or another one resumes them); a meeting that
+// moved keeps the memo its new owner writes; an ended meeting's memo
+// says until when it stays ended, and goes once it is over for good.
+// The claim on the meeting (a cluster's Router) is released only after
+// that write, so a node that claims the meeting next reads it.
 func (m *meeting) lastMemo(why *Refusal) {
+	release := func() { m.hub.released(m.id) }
 	if m.saver == nil {
+		release()
 		return
 	}
-	if why.Reason == ReasonShutdown {
-		m.saver.offer(m.memo())
-		return
+	id := m.id
+	until, ended := m.endedUntil(why)
+	switch {
+	case why.Reason == ReasonShutdown:
+		memo := m.memo()
+		m.saver.finish(func(mem Memory) { mem.Save(id, memo) }, release)
+	case why.Reason == ReasonMoving:
+		m.saver.finish(nil, release)
+	case ended:
+		m.saver.finish(func(mem Memory) { mem.Save(id, MeetingMemo{Ended: until}) }, release)
+	default:
+		m.saver.finish(func(mem Memory) { mem.Forget(id) }, release)
 	}
-	m.saver.end()
 }

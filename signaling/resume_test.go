@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // rejoin connects with the resume secret of an earlier welcome and reads
@@ -153,10 +155,12 @@ type fakeMemory struct {
 	memos  map[string]MeetingMemo
 	saved  []MeetingMemo
 	forgot chan string
+	// ended hears the memos saved with an end mark.
+	ended chan MeetingMemo
 }
 
 func newFakeMemory() *fakeMemory {
-	return &fakeMemory{memos: map[string]MeetingMemo{}, forgot: make(chan string, 4)}
+	return &fakeMemory{memos: map[string]MeetingMemo{}, forgot: make(chan string, 4), ended: make(chan MeetingMemo, 4)}
 }
 
 func (f *fakeMemory) Load(id string) (MeetingMemo, bool) {
@@ -171,6 +175,9 @@ func (f *fakeMemory) Save(id string, m MeetingMemo) {
 	defer f.mu.Unlock()
 	f.memos[id] = m
 	f.saved = append(f.saved, m)
+	if !m.Ended.IsZero() {
+		f.ended <- m
+	}
 }
 
 func (f *fakeMemory) Forget(id string) {
@@ -184,7 +191,7 @@ func (f *fakeMemory) Forget(id string) {
 // on a new hub with the same memory, as on another node: host and guest
 // come back with their ids, the guest without the lobby, with the hand,
 // the leave to present and the lock. The memo never holds a secret
-// itself, and ending the meeting forgets it.
+// itself, and ending the meeting leaves only the mark that it ended.
 func TestResumeOnANewHubWithTheSameMemory(t *testing.T) {
 	spec := testSpec()
 	spec.Lobby = true
@@ -229,11 +236,91 @@ func TestResumeOnANewHubWithTheSameMemory(t *testing.T) {
 	h2.send(map[string]any{"type": "end"})
 	h2.expectClosed(ReasonEnded, 1000)
 	select {
-	case id := <-mem.forgot:
-		if id != spec.ID {
-			t.Fatalf("forgot %q", id)
+	case memo := <-mem.ended:
+		if len(memo.Participants) != 0 || !memo.Ended.Equal(spec.Closes) {
+			t.Fatalf("the ended meeting's memo %+v, want nobody and ended until %v", memo, spec.Closes)
 		}
 	case <-time.After(readTimeout):
-		t.Fatal("the ended meeting's memo was not forgotten")
+		t.Fatal("the ended meeting's memo does not say it ended")
+	}
+}
+
+// A meeting a host ended stays ended on every hub that shares its
+// memory — another node, or this one after a restart — until its closing
+// time: a host's link opens nothing there, and no memo of the
+// participants is left to resume. Past the closing time the mark goes.
+func TestEndedMeetingStaysEndedOnANewHub(t *testing.T) {
+	spec := testSpec()
+	mem := newFakeMemory()
+	withMemory := func(c *Config) { c.Memory = mem }
+	e1 := newEnvConfig(t, spec, withMemory)
+	h := e1.join("host", "Chair")
+	g := e1.join("guest", "Gast")
+	h.send(map[string]any{"type": "end"})
+	h.expectClosed(ReasonEnded, 1000)
+	g.expectClosed(ReasonEnded, 1000)
+	select {
+	case <-mem.ended:
+	case <-time.After(readTimeout):
+		t.Fatal("the end was not remembered")
+	}
+	e1.hub.Close()
+
+	e2 := newEnvConfig(t, spec, withMemory)
+	for _, tok := range []string{"host", "guest"} {
+		e2.connect(tok, "Wieder").expectClosed(ReasonEnded, 1000)
+		if _, open := e2.hub.Meeting(spec.ID); open {
+			t.Fatalf("the ended meeting was opened again by the %s's link", tok)
+		}
+	}
+	if !e2.hub.Ended(spec.ID) {
+		t.Fatal("the new hub does not report the meeting ended")
+	}
+
+	// Past its closing time the mark means nothing: a meeting with a new
+	// closing time (its booking was extended) opens with nobody to resume.
+	later := spec
+	later.Closes = time.Now().Add(2 * time.Hour)
+	mem.mu.Lock()
+	mem.memos[spec.ID] = MeetingMemo{Ended: time.Now().Add(-time.Minute)}
+	mem.mu.Unlock()
+	e3 := newEnvConfig(t, later, withMemory)
+	if w := e3.join("host", "Chair").welcome; w.State != "joined" {
+		t.Fatalf("after the mark ran out: %+v", w)
+	}
+}
+
+// A meeting ended here because another node owns it now (End with
+// moving, after this node's lease was lost) sends everyone to reconnect
+// (1013), is not ended (a join opens it again) and leaves the memo to
+// its new owner: neither forgotten nor marked ended.
+func TestMovingEndKeepsTheMeetingOpenElsewhere(t *testing.T) {
+	spec := testSpec()
+	mem := newFakeMemory()
+	e := newEnvConfig(t, spec, func(c *Config) { c.Memory = mem })
+	h := e.join("host", "Chair")
+	g := e.join("guest", "Gast")
+	h.waitState(func(w wire) bool { return w.has(g.welcome.ID) })
+	// What the new owner wrote meanwhile.
+	owners := MeetingMemo{Participants: []ParticipantMemo{{ID: "elsewhere", SecretHash: make([]byte, 32), Admitted: true}}}
+	mem.mu.Lock()
+	mem.memos[spec.ID] = owners
+	mem.mu.Unlock()
+	e.hub.End(spec.ID, ReasonMoving)
+	h.expectClosed(ReasonMoving, websocket.CloseTryAgainLater)
+	g.expectClosed(ReasonMoving, websocket.CloseTryAgainLater)
+	if e.hub.Ended(spec.ID) {
+		t.Fatal("a meeting that moved is reported ended")
+	}
+	if back := e.rejoin("host", "Chair", h.welcome.Resume); back.welcome.State != "joined" {
+		t.Fatalf("a join after the move: %+v", back.welcome)
+	}
+	e.hub.Close()
+	select {
+	case id := <-mem.forgot:
+		t.Fatalf("the memo of %s was forgotten", id)
+	case memo := <-mem.ended:
+		t.Fatalf("the memo was marked ended: %+v", memo)
+	default:
 	}
 }

@@ -30,7 +30,7 @@ func TestRevoke(t *testing.T) {
 			audits = append(audits, actor+" "+action+" "+detail)
 		}}}, nil, &fakeMedia{})
 		defer h.Close()
-		m, _ := h.open(MeetingSpec{ID: "m", Lobby: true})
+		m, _ := h.open(MeetingSpec{ID: "m", Lobby: true}, nil)
 		host := joinTicket(m, "host", RoleHost, "host:1", time.Time{})
 		cohost := joinTicket(m, "cohost", RoleHost, "host:2", time.Time{})
 		waiter := joinTicket(m, "waiter", RoleGuest, "guest:3", time.Time{})
@@ -65,7 +65,7 @@ func TestLobbyUntil(t *testing.T) {
 		defer h.Close()
 		start := time.Now()
 		until := start.Add(10 * time.Minute)
-		m, _ := h.open(MeetingSpec{ID: "m", Lobby: true})
+		m, _ := h.open(MeetingSpec{ID: "m", Lobby: true}, nil)
 		host := joinTicket(m, "host", RoleHost, "", until) // hosts never wait
 		waiter := joinTicket(m, "waiter", RoleGuest, "", until)
 		late := joinTicket(m, "late", RoleGuest, "", start.Add(20*time.Minute))

@@ -64,7 +64,12 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		p.ice = h.cfg.ICEServers(p.id)
 	}
 	c.log = h.log.With("meeting", spec.ID, "participant", p.id, "role", p.role)
-	m, why := h.open(spec)
+	memo, why := h.recall(spec.ID)
+	if why != nil {
+		c.close(why)
+		return nil, ""
+	}
+	m, why := h.open(spec, memo)
 	if m == nil {
 		c.close(why)
 		return nil, ""

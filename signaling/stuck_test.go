@@ -11,7 +11,7 @@ func TestMediaCloseOffMeetingGoroutine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		media := &fakeMedia{block: make(chan struct{})}
 		h := NewHub(Config{}, nil, media)
-		m, _ := h.open(MeetingSpec{ID: "m"})
+		m, _ := h.open(MeetingSpec{ID: "m"}, nil)
 		host := joinFake(m, "host", RoleHost)
 		joinFake(m, "guest", RoleGuest)
 		m.post(leaveReq{id: "guest"}) // its peer's Close hangs
@@ -39,7 +39,7 @@ func TestStuckMeetingDoesNotHangHub(t *testing.T) {
 				<-stuck // a hook that blocks, against the contract
 			}
 		}}}, nil, &fakeMedia{})
-		m, _ := h.open(MeetingSpec{ID: "m"})
+		m, _ := h.open(MeetingSpec{ID: "m"}, nil)
 		joinFake(m, "host", RoleHost)
 		m.post(inboundReq{id: "host", typ: "lock", msg: &lockMsg{Locked: new(true)}})
 		start := time.Now()

@@ -12,6 +12,7 @@ package cluster
 //	meet/nodes/<node>    {"url":…,"load":…,"cpu":…} on the node's own lease
 //	meet/owner/<meeting> the owner's name, on the OWNER's lease
 //	meet/relay-key       the HMAC key nodes sign relayed client addresses with
+//	meet/join-keys       the join links' keys (joinkeys.go)
 //
 // Both kinds of record hang on the node's lease (NodeTTL), so a node that
 // dies takes its record and its claims with it within NodeTTL, and the
@@ -79,6 +80,9 @@ type Placement struct {
 	closed                   bool
 	releases                 sync.WaitGroup
 	ownerPrefix, nodesPrefix string
+	// open and moved are this node's meetings (reclaim.go; nil: none).
+	open  func() []string
+	moved func(meetingID string)
 }
 
 // Register publishes this node (name, reachable at url) with the load
@@ -130,8 +134,8 @@ func (p *Placement) currentLease() clientv3.LeaseID {
 
 // run keeps the lease alive and the load current; a lost lease (etcd out
 // of reach longer than NodeTTL) is replaced by a new one. The meetings
-// claimed on the old one are gone with it: their next join claims them
-// anew (possibly for this node again).
+// claimed on the old one are gone with it: once registered again, this
+// node claims those it still runs anew (reclaim.go).
 func (p *Placement) run(ctx context.Context) {
 	defer close(p.done)
 	for ctx.Err() == nil {
@@ -146,6 +150,7 @@ func (p *Placement) run(ctx context.Context) {
 			}
 			p.log.Info("meeting placement: this node is registered again", "node", p.name)
 			lease = p.currentLease()
+			p.reclaim(ctx, lease)
 		}
 		p.keep(ctx, lease)
 		p.mu.Lock()

@@ -164,3 +164,73 @@ func waitGone(t *testing.T, cli *clientv3.Client, key string) {
 		t.Fatalf("%s is still there", key)
 	}
 }
+
+// A node (node2) cut off from etcd for longer than its lease keeps running its
+// meetings; meanwhile a join places one of them on another node. Once it
+// reaches etcd again it registers anew, claims back the meeting nobody
+// took, and hands over the one another node owns now (its half ends with
+// "moving" in the daemon).
+func TestNodeBackFromALostLeaseReclaimsItsMeetings(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	c := etcdtest.Start(t, 3)
+	n2 := &placed{cli: c.ClientOf(t, 0)} // reaches etcd through member 0 only
+	moved := make(chan string, 4)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	p, err := cluster.Register(ctx, n2.cli, "kogge/", "node2", "http://node2.test",
+		func() int { return 0 }, slog.New(slog.DiscardHandler))
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	n2.p = p
+	p.Reclaim(func() []string { return []string{"m1", "m2"} }, func(id string) { moved <- id })
+	others := placeNodes(t, c, 5, 7)
+	for _, m := range []string{"m1", "m2"} {
+		if o := claim(t, others[0], m); o.Node != "node2" {
+			t.Fatalf("%s placed on %+v, want node2 (no participants)", m, o)
+		}
+	}
+
+	watcher := c.ClientOf(t, 1) // not through member 0
+	gone := watchGone(t, watcher, "kogge/meet/nodes/node2")
+	c.Kill(0) // node2 cannot reach etcd; the other two members keep the quorum
+	select {
+	case <-gone:
+	case <-time.After(5 * cluster.NodeTTL * time.Second):
+		g, err := watcher.Get(context.Background(), "kogge/meet/nodes/node2")
+		t.Fatalf("node2's record outlived its lease: %v %v", g, err)
+	}
+	// A join through node1 meanwhile: m2 goes to node0, the least loaded
+	// of the nodes left.
+	if o := claim(t, others[1], "m2"); o.Node != "node0" {
+		t.Fatalf("m2 while node2 is away: %+v, want node0", o)
+	}
+
+	c.Restart(0)
+	select {
+	case id := <-moved:
+		if id != "m2" {
+			t.Fatalf("moved %q, want m2", id)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("node2 did not hand over m2 after it came back")
+	}
+	// m1 is node2's again, on its new lease; m2 stays node0's.
+	for m, want := range map[string]string{"m1": "node2", "m2": "node0"} {
+		if o := claim(t, others[1], m); o.Node != want {
+			t.Fatalf("%s after node2 is back: %+v, want %s", m, o, want)
+		}
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	get, err := watcher.Get(ctx, "kogge/meet/owner/m1")
+	if err != nil || len(get.Kvs) == 0 || clientv3.LeaseID(get.Kvs[0].Lease) != p.Lease() {
+		t.Fatalf("m1's claim %v: not on node2's new lease %x", get, p.Lease())
+	}
+	select {
+	case id := <-moved:
+		t.Fatalf("also moved %q", id)
+	default:
+	}
+}

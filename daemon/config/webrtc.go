@@ -38,7 +38,9 @@ type WebRTC struct {
 	// that overruns a little is not cut off mid-sentence.
 	EndGrace Duration `toml:"end_grace"`
 	// KeyFile holds the keys join links are signed with; created (0600)
-	// when missing. Default <data_dir>/join.keys.
+	// when missing. Default <data_dir>/join.keys. On a cluster the keys
+	// are in etcd and the file only seeds or must match them
+	// (daemon/cluster/joinkeys.go).
 	KeyFile string `toml:"key_file"`
 }
 

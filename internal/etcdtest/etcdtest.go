@@ -142,6 +142,19 @@ func (c *Cluster) Client(t testing.TB) *clientv3.Client {
 	return cli
 }
 
+// ClientOf is a client of member i alone, closed at cleanup: killing that
+// member cuts it off from the cluster (which keeps its quorum), and
+// restarting it brings it back — a node that loses etcd for a while.
+func (c *Cluster) ClientOf(t testing.TB, i int) *clientv3.Client {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{c.members[i].client}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	return cli
+}
+
 // Kill kills member i at once (SIGKILL) and waits for it to be gone.
 func (c *Cluster) Kill(i int) {
 	m := c.members[i]

@@ -29,6 +29,9 @@ type Options struct {
 	// KeyFile holds the keys join links are signed with
 	// (joinlink.LoadKeyring; webrtc.key_file).
 	KeyFile string
+	// Keys, if set, are the keys instead of KeyFile's (a cluster's,
+	// daemon/cluster/joinkeys.go).
+	Keys *joinlink.Keyring
 	// PublicURL is where the join page is served; links are
 	// PublicURL + "/j/" + token.
 	PublicURL string
@@ -85,9 +88,12 @@ func (j *Joins) SetMembers(member func(bookingID string, id uint16) (name string
 // New loads the link keys and returns the admission. Now defaults to
 // time.Now and Log to slog.Default().
 func New(o Options) (*Joins, error) {
-	keys, err := joinlink.LoadKeyring(o.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("join link keys: %w", err)
+	keys := o.Keys
+	if keys == nil {
+		var err error
+		if keys, err = joinlink.LoadKeyring(o.KeyFile); err != nil {
+			return nil, fmt.Errorf("join link keys: %w", err)
+		}
 	}
 	if o.Now == nil {
 		o.Now = time.Now

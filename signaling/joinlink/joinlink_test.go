@@ -396,3 +396,24 @@ func TestMemberLink(t *testing.T) {
 		t.Fatal("signed a guest link naming a member")
 	}
 }
+
+// A keyring written as text (a cluster keeps it so in etcd) reads back
+// the same, every version with its key.
+func TestKeyringTextRoundTrip(t *testing.T) {
+	a, err := NewRandomKeyring()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := NewRandomKeyring()
+	two, err := NewKeyring(map[byte][]byte{1: a.keys[1], 7: b.keys[1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseKeyring([]byte(two.Text()))
+	if err != nil || !back.Equal(two) || back.Newest() != 7 {
+		t.Fatalf("read back: %v, equal %v", err, err == nil && back.Equal(two))
+	}
+	if back.Equal(a) || a.Equal(b) {
+		t.Fatal("different keyrings compare equal")
+	}
+}

@@ -123,10 +123,7 @@ func createKeyFile(path string) error {
 	if _, err := rand.Read(key); err != nil {
 		return fmt.Errorf("create join link key file %s: %w", path, err)
 	}
-	content := "# Kogge join link signing keys: <version> <64 hex digits>.\n" +
-		"# The highest version signs new links; every version listed verifies.\n" +
-		"# Removing a version invalidates the links signed with it.\n" +
-		"1 " + hex.EncodeToString(key) + "\n"
+	content := keyFileHeader + "1 " + hex.EncodeToString(key) + "\n"
 
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*") // mode 0600

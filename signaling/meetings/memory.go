@@ -1,8 +1,10 @@
 package meetings
 
 import (
+	"context"
 	"encoding/json"
 	"log/slog"
+	"time"
 
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling"
@@ -14,13 +16,31 @@ import (
 // participants there. The memo holds resume secrets only as SHA-256
 // hashes. A failed write is logged: the meeting goes on, only a resume
 // after a restart would find an older memo.
+//
+// A memo is also where a meeting's end is kept (MeetingMemo.Ended), so
+// that no node opens a meeting anew that another node ended.
 type storeMemory struct {
 	st  *store.Store
 	log *slog.Logger
 }
 
+// catchUpWait bounds bringing this node's copy up to the cluster's
+// latest commit before a memo is read.
+const catchUpWait = 2 * time.Second
+
+// Load reads the memo as the cluster has it now: a meeting opens on a
+// node right after another node ended it or wrote its last memo (the
+// node that ran it gives up its claim only after that write), and this
+// node's copy may not have applied that commit yet. Without the cluster
+// the copy is read as it is (logged): the meeting still opens.
 func (m storeMemory) Load(meetingID string) (signaling.MeetingMemo, bool) {
 	var memo signaling.MeetingMemo
+	ctx, cancel := context.WithTimeout(context.Background(), catchUpWait)
+	err := m.st.CatchUp(ctx)
+	cancel()
+	if err != nil {
+		m.log.Warn("a meeting opens on this node's copy of the store, which may lag the cluster", "booking", meetingID, "err", err)
+	}
 	v, err := m.st.MeetingMemo(meetingID)
 	if err != nil {
 		m.log.Error("reading a meeting memo", "booking", meetingID, "err", err)
