@@ -41,17 +41,6 @@ type buildOptions struct {
 	accounts func(*accounts.Options)
 }
 
-// closers are what build started, stopped in reverse order.
-type closers []func()
-
-func (c *closers) add(f func()) { *c = append(*c, f) }
-
-func (c closers) closeAll() {
-	for i := len(c) - 1; i >= 0; i-- {
-		c[i]()
-	}
-}
-
 // build wires the daemon's parts from d.cfg: the store, the accounts, the
 // rooms, the providers, the booking service and its change feed, the
 // timeline, the rooms' devices, the meetings, the jobs, the council import

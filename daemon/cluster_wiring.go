@@ -1,20 +1,16 @@
 package main
 
 import (
-	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
-	"github.com/kogge-project/kogge/daemon/cluster"
 	"github.com/kogge-project/kogge/daemon/config"
-	"github.com/kogge-project/kogge/rooms/store"
 )
 
 // storeFile is the bbolt file in the data dir: the data itself on one
@@ -75,54 +71,4 @@ func nodeName(e config.Etcd) string {
 		return h
 	}
 	return "kogge"
-}
-
-// openStore opens the store (on a cluster: joins it and its election).
-func (d *daemonProcess) openStore(c *closers, opts store.Options) (*store.Store, error) {
-	cfg := d.cfg.Store
-	d.lead = cluster.One{}
-	if !cfg.Clustered() {
-		return store.Open(storeFile(cfg), opts)
-	}
-	cli, err := etcdClient(cfg.Etcd)
-	if err != nil {
-		return nil, fmt.Errorf("store.etcd: %w", err)
-	}
-	c.add(func() { cli.Close() })
-	d.etcd = cli
-	opts.Etcd, opts.EtcdPrefix = cli, cfg.Etcd.Prefix
-	st, err := store.Open(storeFile(cfg), opts)
-	if err != nil {
-		return nil, err
-	}
-	node := cluster.Join(cli, cfg.Etcd.Prefix, nodeName(cfg.Etcd), d.log.With("component", "cluster"))
-	c.add(node.Close)
-	d.lead = node
-	d.log.Info("store shared through etcd", "endpoints", cfg.Etcd.Endpoints, "prefix", cfg.Etcd.Prefix, "node", node.String())
-	return st, nil
-}
-
-// whileLeading runs fn in a goroutine for each period this node leads
-// (always, on one machine); stop ends it and waits.
-func (d *daemonProcess) whileLeading(fn func(ctx context.Context)) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		d.lead.While(ctx, fn)
-	}()
-	return func() { cancel(); <-done }
-}
-
-// jobContext is a long job's context: it ends at shutdown, after limit,
-// and when this node stops leading the cluster (a job that outlived its
-// node's term would act beside the new leader, on a copy that may lag).
-func (d *daemonProcess) jobContext(limit time.Duration) (context.Context, context.CancelFunc) {
-	parent := d.ctx
-	if parent == nil {
-		parent = context.Background()
-	}
-	ctx, cancel := context.WithTimeout(parent, limit)
-	stop := context.AfterFunc(d.lead.Term(), cancel)
-	return ctx, func() { stop(); cancel() }
 }
