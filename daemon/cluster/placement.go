@@ -85,119 +85,13 @@ type Placement struct {
 	moved func(meetingID string)
 }
 
-// Register publishes this node (name, reachable at url) with the load
-// that load reports, and keeps its record alive and current until Close.
-// It returns once the first record is written.
-func Register(ctx context.Context, c *clientv3.Client, prefix, name, url string, load func() int, log *slog.Logger) (*Placement, error) {
-	p := &Placement{c: c, prefix: prefix, name: name, url: url, load: load, log: log,
-		done: make(chan struct{}), ownerPrefix: prefix + "meet/owner/", nodesPrefix: prefix + "meet/nodes/"}
-	p.cpu.sample()
-	if err := p.register(ctx); err != nil {
-		return nil, fmt.Errorf("registering node %s for meetings: %w", name, err)
-	}
-	rctx, cancel := context.WithCancel(context.Background())
-	p.cancel = cancel
-	go p.run(rctx)
-	return p, nil
-}
-
 func (p *Placement) nodeKey(name string) string { return p.nodesPrefix + name }
 func (p *Placement) ownerKey(id string) string  { return p.ownerPrefix + id }
-
-// register takes a new lease and writes the record on it.
-func (p *Placement) register(ctx context.Context) error {
-	g, err := p.c.Grant(ctx, NodeTTL)
-	if err != nil {
-		return err
-	}
-	if err := p.put(ctx, g.ID); err != nil {
-		return err
-	}
-	p.mu.Lock()
-	p.lease = g.ID
-	p.mu.Unlock()
-	return nil
-}
-
-// put writes the node's record with its present load on lease.
-func (p *Placement) put(ctx context.Context, lease clientv3.LeaseID) error {
-	rec, _ := json.Marshal(NodeRecord{URL: p.url, Load: p.load(), CPU: p.cpu.sample()})
-	_, err := p.c.Put(ctx, p.nodeKey(p.name), string(rec), clientv3.WithLease(lease))
-	return err
-}
 
 func (p *Placement) currentLease() clientv3.LeaseID {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.lease
-}
-
-// run keeps the lease alive and the load current; a lost lease (etcd out
-// of reach longer than NodeTTL) is replaced by a new one. The meetings
-// claimed on the old one are gone with it: once registered again, this
-// node claims those it still runs anew (reclaim.go).
-func (p *Placement) run(ctx context.Context) {
-	defer close(p.done)
-	for ctx.Err() == nil {
-		lease := p.currentLease()
-		if lease == 0 {
-			if err := p.register(ctx); err != nil {
-				if ctx.Err() == nil {
-					p.log.Warn("meeting placement: registering this node again failed; trying again", "err", err)
-				}
-				p.pause(ctx)
-				continue
-			}
-			p.log.Info("meeting placement: this node is registered again", "node", p.name)
-			lease = p.currentLease()
-			p.reclaim(ctx, lease)
-		}
-		p.keep(ctx, lease)
-		p.mu.Lock()
-		p.lease = 0
-		p.mu.Unlock()
-		if ctx.Err() == nil {
-			p.log.Warn("meeting placement: this node's lease was lost; its meetings will be claimed anew", "node", p.name)
-			p.pause(ctx)
-		}
-	}
-}
-
-func (p *Placement) pause(ctx context.Context) {
-	select {
-	case <-ctx.Done():
-	case <-time.After(retryEvery):
-	}
-}
-
-// keep keeps lease alive and refreshes the record until the lease is lost
-// or ctx is done.
-func (p *Placement) keep(ctx context.Context, lease clientv3.LeaseID) {
-	kctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ka, err := p.c.KeepAlive(kctx, lease)
-	if err != nil {
-		return
-	}
-	t := time.NewTicker(refreshEvery)
-	defer t.Stop()
-	for {
-		select {
-		case _, ok := <-ka:
-			if !ok {
-				return
-			}
-		case <-t.C:
-			pctx, pcancel := context.WithTimeout(ctx, refreshEvery)
-			err := p.put(pctx, lease)
-			pcancel()
-			if errors.Is(err, rpctypes.ErrLeaseNotFound) {
-				return
-			}
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 // Claim returns the owner of a meeting: the node that holds it if any,
