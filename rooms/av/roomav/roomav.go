@@ -168,24 +168,32 @@ func (a *AV) build(r Room, owned bool) (*avRoom, error) {
 	if !owned {
 		ar.sup.Close() // drives nothing: no connection, commands refused
 	}
+	var add []av.DeviceConfig
 	for _, dc := range r.Devices {
 		// Errors name the device as people know it, not room/device.
 		dc.Label = cmp.Or(r.Labels[dc.ID], dc.ID)
 		dc.Options = ar.panel.watchOptions(dc)
 		// Device ids are unique per room; the supervisor (and the device
 		// stream) sees room/device.
-		sdc := dc
-		sdc.ID = DeviceKey(r.ID, dc.ID)
 		ar.devices = append(ar.devices, dc.ID)
-		ar.deviceKey[sdc.ID] = dc
+		ar.deviceKey[DeviceKey(r.ID, dc.ID)] = dc
+		add = append(add, dc)
+	}
+	// Only now the devices start: a device's first status calls the
+	// callback above, which lists the room's devices (localStatuses)
+	// from its own goroutine, so the list must be complete and no
+	// longer written.
+	for _, dc := range add {
 		if !owned {
-			continue
+			break
 		}
 		drv, err := a.newDriver(dc)
 		if err != nil {
 			ar.close()
 			return nil, err
 		}
+		sdc := dc
+		sdc.ID = DeviceKey(r.ID, dc.ID)
 		if err := ar.sup.Add(sdc, drv); err != nil {
 			ar.close()
 			return nil, err
