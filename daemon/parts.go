@@ -131,7 +131,7 @@ func (d *daemonProcess) startAV(tl *timeline.Timeline, now func() time.Time) (st
 		return nil, err
 	}
 	a, err := roomav.Open(roomav.Options{Log: d.log.With("component", "av"), Rooms: rs, NewDriver: av.NewDriver,
-		Ownership: d.roomOwnership, Board: d.avBoard, Forward: d.avForward})
+		Ownership: d.roomOwnership, Board: d.avBoard, Forward: d.avForward, Scenes: d.avScenes})
 	if err != nil {
 		return nil, err
 	}

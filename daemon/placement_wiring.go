@@ -50,6 +50,9 @@ func (d *daemonProcess) clusterRouting(c *closers) error {
 	board := avetcd.New(d.etcd, d.cfg.Store.Etcd.Prefix, d.router.lease, d.log.With("component", "av-status"))
 	c.add(board.Close) // added before the AV, so closed after it
 	d.avBoard = board
+	scenes := avetcd.NewScenes(d.etcd, d.cfg.Store.Etcd.Prefix, d.router.lease, d.log.With("component", "av-scenes"))
+	c.add(scenes.Close) // closed after the AV, which sends to it
+	d.avScenes = scenes
 	// The daemon's own commands on rooms another node drives (a seat's
 	// microphone, the power-off) go to the owner through etcd; this
 	// node runs those of the rooms it drives on its own AV, which

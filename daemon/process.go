@@ -108,6 +108,10 @@ type daemonProcess struct {
 	// microphone, the power-off) on a room another node drives to it
 	// (nil: they fail there; roomav.Options.Forward).
 	avForward func(ctx context.Context, room, device string, cmd av.Command) error
+	// avScenes carries the steps of scenes run here to the event
+	// streams of the other nodes, where the person who started one may
+	// be watching (nil: one machine; rooms/av/avetcd, scenes.go).
+	avScenes roomav.SceneRelay
 	// timelineErr is set when the timeline stopped on its own.
 	timelineErr atomic.Pointer[error]
 	// ctx ends when shutdown begins: long jobs (an OParl sync against a

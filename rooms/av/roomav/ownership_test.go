@@ -3,6 +3,7 @@ package roomav
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -17,6 +18,7 @@ import (
 type memBoard struct {
 	mu       sync.Mutex
 	byRoom   map[string][]av.Status
+	history  map[string][][]av.Status
 	watchers []chan RoomStatuses
 }
 
@@ -27,6 +29,10 @@ func (b *memBoard) Publish(room string, st []av.Status) {
 		b.byRoom = map[string][]av.Status{}
 	}
 	b.byRoom[room] = st
+	if b.history == nil {
+		b.history = map[string][][]av.Status{}
+	}
+	b.history[room] = append(b.history[room], st)
 	for _, w := range b.watchers {
 		select {
 		case w <- RoomStatuses{Room: room, Statuses: st}:
@@ -36,6 +42,13 @@ func (b *memBoard) Publish(room string, st []av.Status) {
 }
 
 func (b *memBoard) Drop(string) {}
+
+// published lists what was published of room, in order.
+func (b *memBoard) published(room string) [][]av.Status {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.history[room])
+}
 
 func (b *memBoard) Watch(ctx context.Context) <-chan RoomStatuses {
 	ch := make(chan RoomStatuses, 256)
@@ -251,4 +264,47 @@ func TestCommandsOnOthersRoomsAreForwarded(t *testing.T) {
 	if d.count("ratssaal")+d.count("zimmer") != 0 {
 		t.Fatal("a node that owns no room built drivers")
 	}
+}
+
+// A room's first device may report while the room's later devices are
+// still being added; what the board gets then lists the room's devices
+// (localStatuses), so that list must be complete before any device
+// starts: it was read while it was still written (the race detector
+// catches it), and the room's last publication must list every device.
+func TestDevicesStartOnceTheirRoomIsBuilt(t *testing.T) {
+	var ds drivers
+	board := &memBoard{}
+	r := Room{ID: "ratssaal"}
+	for i := range 4 {
+		r.Devices = append(r.Devices, av.DeviceConfig{ID: fmt.Sprintf("d%d", i), Room: "ratssaal", Kind: av.KindPJLink,
+			Address: "127.0.0.1:1", PollEvery: time.Millisecond})
+	}
+	built := 0
+	newDriver := func(dc av.DeviceConfig) (av.Driver, error) {
+		if built++; built > 1 {
+			// The next device is built once the first has reported.
+			deadline := time.Now().Add(10 * time.Second)
+			for len(board.published("ratssaal")) == 0 && time.Now().Before(deadline) {
+				time.Sleep(time.Millisecond) // polling, not timing
+			}
+		}
+		return ds.new(dc)
+	}
+	a, err := Open(Options{Log: slog.New(slog.DiscardHandler), Rooms: []Room{r}, NewDriver: newDriver, Board: board})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	eventually(t, "the board lists every device online", func() bool {
+		pubs := board.published("ratssaal")
+		if len(pubs) == 0 || len(pubs[len(pubs)-1]) != len(r.Devices) {
+			return false
+		}
+		for _, st := range pubs[len(pubs)-1] {
+			if st.Health != av.Online {
+				return false
+			}
+		}
+		return true
+	})
 }

@@ -46,6 +46,10 @@ type AV struct {
 	board   StatusBoard
 	remote  remoteStatuses
 	forward func(ctx context.Context, room, device string, cmd av.Command) error
+	// sceneRelay carries the steps of the scenes started here to the
+	// other nodes' event streams, and theirs here (nil: one machine;
+	// scenes.go).
+	sceneRelay SceneRelay
 	// stop ends the ownership and board goroutines; done is closed when
 	// they have.
 	stop context.CancelFunc
@@ -105,6 +109,9 @@ type Options struct {
 	// speaker queue of a meeting on this node, the evening power-off —
 	// while people's requests are forwarded whole by daemon/web.
 	Forward func(ctx context.Context, room, device string, cmd av.Command) error
+	// Scenes carries the steps of scenes started here to the other
+	// nodes and theirs here (nil: none, one machine).
+	Scenes SceneRelay
 }
 
 // Open supervises the devices of the rooms this node owns, follows
@@ -115,7 +122,7 @@ func Open(o Options) (*AV, error) {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	a := &AV{log: o.Log, newDriver: o.NewDriver, rooms: map[string]*avRoom{}, own: o.Ownership, board: o.Board,
-		forward: o.Forward, recheck: make(chan struct{}, 1)}
+		forward: o.Forward, sceneRelay: o.Scenes, recheck: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
 	for _, r := range o.Rooms {
@@ -125,6 +132,14 @@ func Open(o Options) (*AV, error) {
 			return nil, err
 		}
 		a.rooms[r.ID] = ar
+	}
+	if a.sceneRelay != nil {
+		steps := a.sceneRelay.Watch(ctx)
+		a.done.Go(func() {
+			for ev := range steps {
+				a.scenes.publish(ev)
+			}
+		})
 	}
 	if a.board != nil {
 		watch := a.board.Watch(ctx)
@@ -153,24 +168,32 @@ func (a *AV) build(r Room, owned bool) (*avRoom, error) {
 	if !owned {
 		ar.sup.Close() // drives nothing: no connection, commands refused
 	}
+	var add []av.DeviceConfig
 	for _, dc := range r.Devices {
 		// Errors name the device as people know it, not room/device.
 		dc.Label = cmp.Or(r.Labels[dc.ID], dc.ID)
 		dc.Options = ar.panel.watchOptions(dc)
 		// Device ids are unique per room; the supervisor (and the device
 		// stream) sees room/device.
-		sdc := dc
-		sdc.ID = DeviceKey(r.ID, dc.ID)
 		ar.devices = append(ar.devices, dc.ID)
-		ar.deviceKey[sdc.ID] = dc
+		ar.deviceKey[DeviceKey(r.ID, dc.ID)] = dc
+		add = append(add, dc)
+	}
+	// Only now the devices start: a device's first status calls the
+	// callback above, which lists the room's devices (localStatuses)
+	// from its own goroutine, so the list must be complete and no
+	// longer written.
+	for _, dc := range add {
 		if !owned {
-			continue
+			break
 		}
 		drv, err := a.newDriver(dc)
 		if err != nil {
 			ar.close()
 			return nil, err
 		}
+		sdc := dc
+		sdc.ID = DeviceKey(r.ID, dc.ID)
 		if err := ar.sup.Add(sdc, drv); err != nil {
 			ar.close()
 			return nil, err

@@ -25,6 +25,18 @@ type SceneEvent struct {
 	Failed  int    `json:"failed,omitempty"`
 }
 
+// SceneRelay carries scene steps between the nodes of a cluster: a
+// scene runs on the room's driver, but the person who started it may
+// watch the event stream of another node (rooms/av/avetcd, scenes.go).
+type SceneRelay interface {
+	// Send hands a step of a run started on this node to the others. It
+	// must not block.
+	Send(ev SceneEvent)
+	// Watch streams the steps the other nodes send, in order, until ctx
+	// ends.
+	Watch(ctx context.Context) <-chan SceneEvent
+}
+
 // SubscribeScenes streams the steps of every scene started with
 // StartScene until stop is called.
 func (a *AV) SubscribeScenes(buffer int) (events <-chan SceneEvent, stop func()) {
@@ -61,12 +73,12 @@ func (a *AV) StartScene(room, name string) (id string, ok bool) {
 		}
 		var res []av.Result
 		if ar.owned {
-			res = ar.sup.RunSceneReporting(context.Background(), global, av.DefaultSceneDeadline, func(r av.Result) { a.scenes.publish(ev(r)) })
+			res = ar.sup.RunSceneReporting(context.Background(), global, av.DefaultSceneDeadline, func(r av.Result) { a.sceneStep(ev(r)) })
 		} else {
 			// Ownership moved between the caller's routing and here.
 			res = notOwned(global)
 			for _, r := range res {
-				a.scenes.publish(ev(r))
+				a.sceneStep(ev(r))
 			}
 		}
 		failed := 0
@@ -75,10 +87,19 @@ func (a *AV) StartScene(room, name string) (id string, ok bool) {
 				failed++
 			}
 		}
-		a.scenes.publish(SceneEvent{ID: id, Room: room, Scene: name, OK: failed == 0, Done: true, Failed: failed})
+		a.sceneStep(SceneEvent{ID: id, Room: room, Scene: name, OK: failed == 0, Done: true, Failed: failed})
 		a.log.Info("scene run", "room", room, "scene", name, "run", id, "failed", failed)
 	}()
 	return id, true
+}
+
+// sceneStep publishes a step of a run started here, on this node's
+// streams and (on a cluster) the others'.
+func (a *AV) sceneStep(ev SceneEvent) {
+	a.scenes.publish(ev)
+	if a.sceneRelay != nil {
+		a.sceneRelay.Send(ev)
+	}
 }
 
 func newRunID() string {
