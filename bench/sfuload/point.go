@@ -91,6 +91,7 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	if err != nil {
 		return res, err
 	}
+	parts0 := rssParts(t.pid())
 	var note0 string
 	if st, ok := t.(statser); ok && cfg.verbose {
 		note0 = st.stats(ctx)
@@ -167,8 +168,8 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 		return res, err
 	}
 	if st, ok := t.(statser); ok && cfg.verbose {
-		res.note = fmt.Sprintf("RSS %.1f → %.1f MB; before the joins %s\n    after: %s",
-			float64(rss0)/1e6, float64(rss1)/1e6, note0, st.stats(ctx))
+		res.note = fmt.Sprintf("RSS %.1f (%s) → %.1f (%s) MB; before the joins %s\n    after: %s",
+			float64(rss0)/1e6, parts0, float64(rss1)/1e6, rssParts(t.pid()), note0, st.stats(ctx))
 	}
 	if prof != nil {
 		if err := <-prof; err != nil {
