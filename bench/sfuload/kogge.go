@@ -144,27 +144,43 @@ func (k *kogge) profile(ctx context.Context, d time.Duration, out string) error 
 	return fetch(ctx, base+"goroutine?debug=1", out+".goroutine")
 }
 
-// stats is koggesfu's /stats, for -v.
-func (k *kogge) stats(ctx context.Context) string {
+// koggeStats is koggesfu's /stats.
+type koggeStats struct {
+	ForwardedPackets, KeyframeRequests uint64
+	Peers, Goroutines                  int
+	HeapInuse, HeapLive, StackInuse    uint64
+	Sys                                uint64
+	GCSeconds                          float64
+}
+
+func (k *kogge) fetchStats(ctx context.Context) (koggeStats, error) {
 	k.mu.Lock()
 	u := strings.Replace(strings.Replace(k.wsURL, "ws://", "http://", 1), "/ws", "/stats", 1)
 	k.mu.Unlock()
-	var st struct {
-		ForwardedPackets, KeyframeRequests uint64
-		Peers, Goroutines                  int
-		HeapInuse, HeapLive, StackInuse    uint64
-		Sys                                uint64
-	}
+	var st koggeStats
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
-		return err.Error()
+		return st, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err.Error()
+		return st, err
 	}
 	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	return st, err
+}
+
+// gcSeconds is the CPU time koggesfu's garbage collector used so far.
+func (k *kogge) gcSeconds(ctx context.Context) (float64, error) {
+	st, err := k.fetchStats(ctx)
+	return st.GCSeconds, err
+}
+
+// stats is koggesfu's /stats, for -v.
+func (k *kogge) stats(ctx context.Context) string {
+	st, err := k.fetchStats(ctx)
+	if err != nil {
 		return err.Error()
 	}
 	return fmt.Sprintf("koggesfu: %d peers, %d goroutines, heap in use %.1f MB (live at the last GC %.1f MB), stacks %.1f MB, Go sys %.1f MB, %d keyframe requests",
