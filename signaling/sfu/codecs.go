@@ -155,6 +155,8 @@ func (e *Engine) newDownAPI(se webrtc.SettingEngine) (func(webrtc.SettingEngine)
 		return nil, err
 	}
 	ir.Add(hdr)
+	// Added last, so it wraps the others: they all see its map.
+	ir.Add(reuseAttrsFactory{})
 	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: twccURI}, k); err != nil {
 			return nil, err
