@@ -201,6 +201,9 @@ func run(c *config) error {
 					fmt.Printf("    video received per subscriber (median, kbit/s) asking for l %.0f, m %.0f, h %.0f\n",
 						r.layerKbps[0], r.layerKbps[1], r.layerKbps[2])
 				}
+				if c.verbose {
+					fmt.Printf("    join stages p50/p99: %s\n", stageNote(r.stages))
+				}
 				if c.verbose && r.note != "" {
 					fmt.Println("    " + r.note)
 				}

@@ -50,6 +50,8 @@ type result struct {
 	loadCPU   float64 // load generator's share of one core
 	memPerSub float64 // SFU RSS growth per subscriber, bytes
 	joins     []time.Duration
+	// stages are the joins split (subscriber.stages), for -v.
+	stages [4][]time.Duration
 	// frames and forcedKeys the publisher sent during the window.
 	frames, forcedKeys uint64
 	// layerKbps is, per simulcast layer asked for, the median video rate
@@ -134,6 +136,11 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 		}
 		d, _ := subs[i].joinTime()
 		res.joins = append(res.joins, d)
+		if st, ok := subs[i].stages(); ok {
+			for k := range st {
+				res.stages[k] = append(res.stages[k], st[k])
+			}
+		}
 	}
 
 	time.Sleep(cfg.warmup)

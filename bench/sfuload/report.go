@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -92,4 +93,18 @@ func printTable(c *config, all map[string]map[int][]result) {
 			fmt.Println("\nTarget: Kogge CPU per forwarded packet <= Janus's (K/J CPU s/Mpkt <= 1).")
 		}
 	}
+}
+
+// stageNote shows the percentiles of each join stage.
+func stageNote(st [4][]time.Duration) string {
+	names := [4]string{"to offer", "ICE", "DTLS", "to media"}
+	var b strings.Builder
+	for i, d := range st {
+		p50, p99 := percentiles(d)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %v/%v", names[i], ms(p50), ms(p99))
+	}
+	return b.String()
 }
