@@ -27,7 +27,11 @@ const koggeOrigin = "http://sfuload.test"
 // offer on "up" for the publisher, answers to the SFU's offers on "down"
 // for the subscribers.
 type kogge struct {
-	bin     string
+	bin string
+	// label names a variant (-sfu kogge-gogc50) run with env added to
+	// koggesfu's environment.
+	label   string
+	env     []string
 	ip      net.IP
 	pprofOn bool // start with a pprof listener
 	proc    *child
@@ -40,7 +44,12 @@ type kogge struct {
 	n       int
 }
 
-func (k *kogge) name() string    { return "kogge" }
+func (k *kogge) name() string {
+	if k.label != "" {
+		return k.label
+	}
+	return "kogge"
+}
 func (k *kogge) mediaIP() net.IP { return k.ip }
 func (k *kogge) pid() int        { return k.proc.pid() }
 
@@ -54,7 +63,7 @@ func (k *kogge) start(ctx context.Context, pin bool) error {
 	if k.pprofOn {
 		argv = append(argv, "-pprof", "127.0.0.1:0")
 	}
-	if k.proc, err = startChild(argv, pin, pw); err != nil {
+	if k.proc, err = startChild(argv, k.env, pin, pw); err != nil {
 		return err
 	}
 	go func() { <-k.proc.done; pw.Close() }()

@@ -97,11 +97,14 @@ type child struct {
 
 // startChild runs argv, on core 0 under taskset when pin is set, with
 // stdout and stderr going to log.
-func startChild(argv []string, pin bool, log io.Writer) (*child, error) {
+func startChild(argv, env []string, pin bool, log io.Writer) (*child, error) {
 	if pin {
 		argv = append([]string{"taskset", "-c", sfuCore}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
