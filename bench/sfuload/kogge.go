@@ -160,6 +160,7 @@ type koggeStats struct {
 	HeapInuse, HeapLive, StackInuse    uint64
 	Sys                                uint64
 	GCSeconds                          float64
+	Memory                             map[string]uint64
 }
 
 func (k *kogge) fetchStats(ctx context.Context) (koggeStats, error) {
@@ -192,8 +193,12 @@ func (k *kogge) stats(ctx context.Context) string {
 	if err != nil {
 		return err.Error()
 	}
-	return fmt.Sprintf("koggesfu: %d peers, %d goroutines, heap in use %.1f MB (live at the last GC %.1f MB), stacks %.1f MB, Go sys %.1f MB, %d keyframe requests",
-		st.Peers, st.Goroutines, float64(st.HeapInuse)/1e6, float64(st.HeapLive)/1e6, float64(st.StackInuse)/1e6, float64(st.Sys)/1e6, st.KeyframeRequests)
+	mb := func(k string) float64 { return float64(st.Memory[k]) / 1e6 }
+	return fmt.Sprintf("koggesfu: %d peers, %d goroutines, heap in use %.1f MB (live at the last GC %.1f MB), stacks %.1f MB, Go sys %.1f MB, %d keyframe requests\n"+
+		"      runtime memory (MB): heap objects %.1f, free but resident %.1f, released %.1f, unused in spans %.1f; stacks %.1f; OS thread stacks %.1f; metadata %.1f; other %.1f",
+		st.Peers, st.Goroutines, float64(st.HeapInuse)/1e6, float64(st.HeapLive)/1e6, float64(st.StackInuse)/1e6, float64(st.Sys)/1e6, st.KeyframeRequests,
+		mb("heap/objects"), mb("heap/free"), mb("heap/released"), mb("heap/unused"), mb("heap/stacks"), mb("os-stacks"),
+		mb("metadata/other")+mb("metadata/mcache/inuse")+mb("metadata/mspan/inuse")+mb("metadata/mcache/free")+mb("metadata/mspan/free"), mb("other")+mb("profiling/buckets"))
 }
 
 func fetch(ctx context.Context, url, out string) error {
