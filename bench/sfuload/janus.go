@@ -57,7 +57,7 @@ func (j *janus) start(ctx context.Context, pin bool) error {
 	if j.log, err = os.Create(filepath.Join(dir, "janus.log")); err != nil {
 		return err
 	}
-	j.proc, err = startChild([]string{j.bin, "-F", dir, "-C", filepath.Join(dir, "janus.jcfg")}, pin, j.log)
+	j.proc, err = startChild([]string{j.bin, "-F", dir, "-C", filepath.Join(dir, "janus.jcfg")}, nil, pin, j.log)
 	if err != nil {
 		return err
 	}

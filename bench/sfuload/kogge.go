@@ -27,7 +27,11 @@ const koggeOrigin = "http://sfuload.test"
 // offer on "up" for the publisher, answers to the SFU's offers on "down"
 // for the subscribers.
 type kogge struct {
-	bin     string
+	bin string
+	// label names a variant (-sfu kogge-gogc50) run with env added to
+	// koggesfu's environment.
+	label   string
+	env     []string
 	ip      net.IP
 	pprofOn bool // start with a pprof listener
 	proc    *child
@@ -40,7 +44,12 @@ type kogge struct {
 	n       int
 }
 
-func (k *kogge) name() string    { return "kogge" }
+func (k *kogge) name() string {
+	if k.label != "" {
+		return k.label
+	}
+	return "kogge"
+}
 func (k *kogge) mediaIP() net.IP { return k.ip }
 func (k *kogge) pid() int        { return k.proc.pid() }
 
@@ -54,7 +63,7 @@ func (k *kogge) start(ctx context.Context, pin bool) error {
 	if k.pprofOn {
 		argv = append(argv, "-pprof", "127.0.0.1:0")
 	}
-	if k.proc, err = startChild(argv, pin, pw); err != nil {
+	if k.proc, err = startChild(argv, k.env, pin, pw); err != nil {
 		return err
 	}
 	go func() { <-k.proc.done; pw.Close() }()
@@ -144,31 +153,52 @@ func (k *kogge) profile(ctx context.Context, d time.Duration, out string) error 
 	return fetch(ctx, base+"goroutine?debug=1", out+".goroutine")
 }
 
-// stats is koggesfu's /stats, for -v.
-func (k *kogge) stats(ctx context.Context) string {
+// koggeStats is koggesfu's /stats.
+type koggeStats struct {
+	ForwardedPackets, KeyframeRequests uint64
+	Peers, Goroutines                  int
+	HeapInuse, HeapLive, StackInuse    uint64
+	Sys                                uint64
+	GCSeconds                          float64
+	Memory                             map[string]uint64
+}
+
+func (k *kogge) fetchStats(ctx context.Context) (koggeStats, error) {
 	k.mu.Lock()
 	u := strings.Replace(strings.Replace(k.wsURL, "ws://", "http://", 1), "/ws", "/stats", 1)
 	k.mu.Unlock()
-	var st struct {
-		ForwardedPackets, KeyframeRequests uint64
-		Peers, Goroutines                  int
-		HeapInuse, HeapLive, StackInuse    uint64
-		Sys                                uint64
-	}
+	var st koggeStats
 	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
 	if err != nil {
-		return err.Error()
+		return st, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return err.Error()
+		return st, err
 	}
 	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+	err = json.NewDecoder(resp.Body).Decode(&st)
+	return st, err
+}
+
+// gcSeconds is the CPU time koggesfu's garbage collector used so far.
+func (k *kogge) gcSeconds(ctx context.Context) (float64, error) {
+	st, err := k.fetchStats(ctx)
+	return st.GCSeconds, err
+}
+
+// stats is koggesfu's /stats, for -v.
+func (k *kogge) stats(ctx context.Context) string {
+	st, err := k.fetchStats(ctx)
+	if err != nil {
 		return err.Error()
 	}
-	return fmt.Sprintf("koggesfu: %d peers, %d goroutines, heap in use %.1f MB (live at the last GC %.1f MB), stacks %.1f MB, Go sys %.1f MB, %d keyframe requests",
-		st.Peers, st.Goroutines, float64(st.HeapInuse)/1e6, float64(st.HeapLive)/1e6, float64(st.StackInuse)/1e6, float64(st.Sys)/1e6, st.KeyframeRequests)
+	mb := func(k string) float64 { return float64(st.Memory[k]) / 1e6 }
+	return fmt.Sprintf("koggesfu: %d peers, %d goroutines, heap in use %.1f MB (live at the last GC %.1f MB), stacks %.1f MB, Go sys %.1f MB, %d keyframe requests\n"+
+		"      runtime memory (MB): heap objects %.1f, free but resident %.1f, released %.1f, unused in spans %.1f; stacks %.1f; OS thread stacks %.1f; metadata %.1f; other %.1f",
+		st.Peers, st.Goroutines, float64(st.HeapInuse)/1e6, float64(st.HeapLive)/1e6, float64(st.StackInuse)/1e6, float64(st.Sys)/1e6, st.KeyframeRequests,
+		mb("heap/objects"), mb("heap/free"), mb("heap/released"), mb("heap/unused"), mb("heap/stacks"), mb("os-stacks"),
+		mb("metadata/other")+mb("metadata/mcache/inuse")+mb("metadata/mspan/inuse")+mb("metadata/mcache/free")+mb("metadata/mspan/free"), mb("other")+mb("profiling/buckets"))
 }
 
 func fetch(ctx context.Context, url, out string) error {

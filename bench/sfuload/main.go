@@ -48,7 +48,7 @@ func main() {
 	var ns, sfus, hostIP, koggeIP string
 	quick := flag.Bool("quick", false, "short run: N=5,10, 5 s per point, 1 s warm-up, 1 repetition (explicit flags win)")
 	flag.StringVar(&ns, "n", "5,10,25", "subscriber counts")
-	flag.StringVar(&sfus, "sfu", "kogge,janus", "SFUs to measure")
+	flag.StringVar(&sfus, "sfu", "kogge,janus", "SFUs to measure: kogge, janus, and kogge-gogcNN (Kogge with GOGC=NN)")
 	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measurement window per point")
 	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "wait after the last join before measuring")
 	flag.DurationVar(&c.settle, "settle", time.Second, "time the publisher alone sends before the baseline RSS (what fills up with the publisher's packets, such as Kogge's packet cache per video layer, is the publisher's, not the subscribers')")
@@ -110,7 +110,8 @@ func (c *config) parse(ns, sfus, hostIP, koggeIP string) error {
 		c.ns = append(c.ns, n)
 	}
 	for f := range strings.SplitSeq(sfus, ",") {
-		if f = strings.TrimSpace(f); f != "kogge" && f != "janus" {
+		f = strings.TrimSpace(f)
+		if _, ok := koggeGOGC(f); !ok && f != "kogge" && f != "janus" {
 			return fmt.Errorf("-sfu: %q", f)
 		}
 		c.sfus = append(c.sfus, f)
@@ -148,7 +149,7 @@ func run(c *config) error {
 			return err
 		}
 	}
-	if slices.Contains(c.sfus, "kogge") && c.koggeBin == "" {
+	if slices.ContainsFunc(c.sfus, func(s string) bool { return s != "janus" }) && c.koggeBin == "" {
 		dir, err := os.MkdirTemp("", "sfuload-")
 		if err != nil {
 			return err
@@ -201,6 +202,9 @@ func run(c *config) error {
 					fmt.Printf("    video received per subscriber (median, kbit/s) asking for l %.0f, m %.0f, h %.0f\n",
 						r.layerKbps[0], r.layerKbps[1], r.layerKbps[2])
 				}
+				if c.verbose {
+					fmt.Printf("    join stages p50/p99: %s\n", stageNote(r.stages))
+				}
 				if c.verbose && r.note != "" {
 					fmt.Println("    " + r.note)
 				}
@@ -216,5 +220,23 @@ func (c *config) newTarget(s string) target {
 	if s == "janus" {
 		return &janus{bin: c.janusBin, ip: c.hostIP}
 	}
-	return &kogge{bin: c.koggeBin, ip: c.koggeIP, pprofOn: c.pprofOut != ""}
+	k := &kogge{bin: c.koggeBin, ip: c.koggeIP, pprofOn: c.pprofOut != ""}
+	if g, ok := koggeGOGC(s); ok {
+		k.label, k.env = s, []string{"GOGC=" + g}
+	}
+	return k
+}
+
+// koggeGOGC reads an -sfu name "kogge-gogcNN": Kogge with the garbage
+// collector's GOGC=NN, so that the setting's memory and CPU are measured
+// in the same run as the default and Janus.
+func koggeGOGC(s string) (string, bool) {
+	g, ok := strings.CutPrefix(s, "kogge-gogc")
+	if !ok {
+		return "", false
+	}
+	if n, err := strconv.Atoi(g); err != nil || n < 1 {
+		return "", false
+	}
+	return g, true
 }

@@ -281,15 +281,18 @@ type subscriber struct {
 	pc *webrtc.PeerConnection
 	// layer is the simulcast layer (index into simLayers) it asks for,
 	// -1 without simulcast.
-	layer      int
-	started    time.Time // signaling opened
-	first      atomic.Int64
-	got        chan struct{} // closed at the first media packet
-	pkts       atomic.Uint64
-	bytes      atomic.Uint64
-	videoBytes atomic.Uint64
-	once       sync.Once
-	wg         sync.WaitGroup
+	layer   int
+	started time.Time // signaling opened
+	// When (unix ns) the SFU's offer arrived, ICE and then DTLS
+	// connected, and the first media packet came (-v: where joins wait).
+	offerAt, iceAt, dtlsAt atomic.Int64
+	first                  atomic.Int64
+	got                    chan struct{} // closed at the first media packet
+	pkts                   atomic.Uint64
+	bytes                  atomic.Uint64
+	videoBytes             atomic.Uint64
+	once                   sync.Once
+	wg                     sync.WaitGroup
 }
 
 func newSubscriber(api *webrtc.API, layer int) (*subscriber, error) {
@@ -298,6 +301,16 @@ func newSubscriber(api *webrtc.API, layer int) (*subscriber, error) {
 		return nil, err
 	}
 	s := &subscriber{pc: pc, layer: layer, got: make(chan struct{})}
+	pc.OnICEConnectionStateChange(func(st webrtc.ICEConnectionState) {
+		if st == webrtc.ICEConnectionStateConnected {
+			s.iceAt.CompareAndSwap(0, time.Now().UnixNano())
+		}
+	})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			s.dtlsAt.CompareAndSwap(0, time.Now().UnixNano())
+		}
+	})
 	pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
 		s.wg.Add(2)
 		go s.read(t)
@@ -338,6 +351,7 @@ func (s *subscriber) read(t *webrtc.TrackRemote) {
 
 // answer answers the SFU's offer.
 func (s *subscriber) answer(ctx context.Context, offer string) (string, error) {
+	s.offerAt.CompareAndSwap(0, time.Now().UnixNano())
 	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
 		return "", err
 	}
@@ -355,6 +369,21 @@ func (s *subscriber) joinTime() (time.Duration, error) {
 		return 0, errors.New("no media")
 	}
 	return time.Unix(0, f).Sub(s.started), nil
+}
+
+// stages splits the join: signaling (open to the SFU's offer), ICE (to
+// ICE connected), DTLS (to DTLS and SRTP up) and media (to the first
+// packet); false if a stage is missing.
+func (s *subscriber) stages() ([4]time.Duration, bool) {
+	t := [5]int64{s.started.UnixNano(), s.offerAt.Load(), s.iceAt.Load(), s.dtlsAt.Load(), s.first.Load()}
+	var d [4]time.Duration
+	for i := range d {
+		if t[i+1] == 0 {
+			return d, false
+		}
+		d[i] = time.Duration(t[i+1] - t[i])
+	}
+	return d, true
 }
 
 func (s *subscriber) close() {

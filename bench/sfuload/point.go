@@ -30,6 +30,12 @@ type statser interface {
 	stats(ctx context.Context) string
 }
 
+// gcTimer is a target that reports its garbage collector's CPU time
+// (-v: the GC's share of the SFU's CPU in the window).
+type gcTimer interface {
+	gcSeconds(ctx context.Context) (float64, error)
+}
+
 // profiler is a target that can hand out a CPU profile of itself.
 type profiler interface {
 	profile(ctx context.Context, d time.Duration, out string) error
@@ -44,6 +50,8 @@ type result struct {
 	loadCPU   float64 // load generator's share of one core
 	memPerSub float64 // SFU RSS growth per subscriber, bytes
 	joins     []time.Duration
+	// stages are the joins split (subscriber.stages), for -v.
+	stages [4][]time.Duration
 	// frames and forcedKeys the publisher sent during the window.
 	frames, forcedKeys uint64
 	// layerKbps is, per simulcast layer asked for, the median video rate
@@ -91,6 +99,7 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	if err != nil {
 		return res, err
 	}
+	parts0 := rssParts(t.pid())
 	var note0 string
 	if st, ok := t.(statser); ok && cfg.verbose {
 		note0 = st.stats(ctx)
@@ -127,6 +136,11 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 		}
 		d, _ := subs[i].joinTime()
 		res.joins = append(res.joins, d)
+		if st, ok := subs[i].stages(); ok {
+			for k := range st {
+				res.stages[k] = append(res.stages[k], st[k])
+			}
+		}
 	}
 
 	time.Sleep(cfg.warmup)
@@ -134,6 +148,11 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	if p, ok := t.(profiler); ok && profileOut != "" {
 		prof = make(chan error, 1)
 		go func() { prof <- p.profile(ctx, cfg.duration*3/4, profileOut) }()
+	}
+	gt, hasGC := t.(gcTimer)
+	var gc0 float64
+	if hasGC && cfg.verbose {
+		gc0, _ = gt.gcSeconds(ctx)
 	}
 	c0, err := cpuSeconds(t.pid())
 	if err != nil {
@@ -148,6 +167,12 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 	c1, err := cpuSeconds(t.pid())
 	if err != nil {
 		return res, err
+	}
+	gcNote := ""
+	if hasGC && cfg.verbose {
+		if gc1, err := gt.gcSeconds(ctx); err == nil && c1 > c0 {
+			gcNote = fmt.Sprintf("; GC %.0f%% of the SFU's CPU in the window", 100*(gc1-gc0)/(c1-c0))
+		}
 	}
 	l1, _ := cpuSeconds(os.Getpid())
 	res.frames, res.forcedKeys = pub.frames.Load()-f0, pub.forced.Load()-k0
@@ -167,8 +192,8 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 		return res, err
 	}
 	if st, ok := t.(statser); ok && cfg.verbose {
-		res.note = fmt.Sprintf("RSS %.1f → %.1f MB; before the joins %s\n    after: %s",
-			float64(rss0)/1e6, float64(rss1)/1e6, note0, st.stats(ctx))
+		res.note = fmt.Sprintf("RSS %.1f (%s) → %.1f (%s) MB; before the joins %s\n    after: %s%s",
+			float64(rss0)/1e6, parts0, float64(rss1)/1e6, rssParts(t.pid()), note0, st.stats(ctx), gcNote)
 	}
 	if prof != nil {
 		if err := <-prof; err != nil {

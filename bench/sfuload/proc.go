@@ -50,6 +50,29 @@ func cpuSeconds(pid int) (float64, error) {
 
 // rssBytes is the resident set of a process.
 func rssBytes(pid int) (int64, error) {
+	v, err := procStatus(pid, "VmRSS")
+	if err == nil && v < 0 {
+		err = fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	}
+	return v, err
+}
+
+// rssParts says how the resident set splits into anonymous memory (heap,
+// stacks) and mapped files (the binary's pages it has touched), for -v:
+// the first subscribers run code the publisher never ran, and those
+// pages count in the RSS too.
+func rssParts(pid int) string {
+	anon, err1 := procStatus(pid, "RssAnon")
+	file, err2 := procStatus(pid, "RssFile")
+	if err1 != nil || err2 != nil || anon < 0 || file < 0 {
+		return "?"
+	}
+	return fmt.Sprintf("anon %.1f + file %.1f", float64(anon)/1e6, float64(file)/1e6)
+}
+
+// procStatus reads one "kB" line of /proc/<pid>/status in bytes, -1 if
+// the line is missing.
+func procStatus(pid int, key string) (int64, error) {
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, err
@@ -57,12 +80,12 @@ func rssBytes(pid int) (int64, error) {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(sc.Text(), key+":"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb << 10, err
 		}
 	}
-	return 0, fmt.Errorf("/proc/%d/status: no VmRSS", pid)
+	return -1, sc.Err()
 }
 
 // child is an SFU under test running as its own process.
@@ -74,11 +97,14 @@ type child struct {
 
 // startChild runs argv, on core 0 under taskset when pin is set, with
 // stdout and stderr going to log.
-func startChild(argv []string, pin bool, log io.Writer) (*child, error) {
+func startChild(argv, env []string, pin bool, log io.Writer) (*child, error) {
 	if pin {
 		argv = append([]string{"taskset", "-c", sfuCore}, argv...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
+	if len(env) > 0 {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -78,10 +79,18 @@ func printTable(c *config, all map[string]map[int][]result) {
 			fmt.Fprintf(w, "%d\t%s\t%.0f\t%.2f\t%.0f%%\t%.2f\t%s\t%s\t\n",
 				n, s, sm.pps, sm.cpuPerM, 100*sm.sfuCPU, sm.memPerSub/1e6, ms(sm.p50), ms(sm.p99))
 		}
-		k, okK := sums["kogge"]
 		j, okJ := sums["janus"]
-		if okK && okJ {
-			fmt.Fprintf(w, "%d\tK/J\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", n,
+		for _, s := range c.sfus {
+			k, okK := sums[s]
+			if !okK || !okJ || s == "janus" {
+				continue
+			}
+			// K/J for Kogge, K50/J for kogge-gogc50.
+			label := "K/J"
+			if g, ok := koggeGOGC(s); ok {
+				label = "K" + g + "/J"
+			}
+			fmt.Fprintf(w, "%d\t%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", n, label,
 				k.pps/j.pps, k.cpuPerM/j.cpuPerM, k.sfuCPU/j.sfuCPU, k.memPerSub/j.memPerSub,
 				float64(k.p50)/float64(j.p50), float64(k.p99)/float64(j.p99))
 		}
@@ -92,4 +101,18 @@ func printTable(c *config, all map[string]map[int][]result) {
 			fmt.Println("\nTarget: Kogge CPU per forwarded packet <= Janus's (K/J CPU s/Mpkt <= 1).")
 		}
 	}
+}
+
+// stageNote shows the percentiles of each join stage.
+func stageNote(st [4][]time.Duration) string {
+	names := [4]string{"to offer", "ICE", "DTLS", "to media"}
+	var b strings.Builder
+	for i, d := range st {
+		p50, p99 := percentiles(d)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s %v/%v", names[i], ms(p50), ms(p99))
+	}
+	return b.String()
 }

@@ -167,6 +167,7 @@ func (r *Room) allocate(now time.Time, dt time.Duration) {
 	for _, s := range subs {
 		allocateSub(s, ns, needed)
 	}
+	r.sendReports(now, subs)
 	for _, t := range tracks {
 		if !t.simulcast {
 			continue

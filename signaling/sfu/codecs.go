@@ -7,7 +7,6 @@ import (
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
-	"github.com/pion/interceptor/pkg/report"
 	"github.com/pion/interceptor/pkg/twcc"
 	"github.com/pion/webrtc/v4"
 )
@@ -116,13 +115,14 @@ const (
 	bweMax     = 20_000_000
 )
 
-// newDownAPI is what participants subscribe on: sender reports, TWCC
-// sequence numbers on everything we send, and a GCC estimator per
-// connection (handed to newPeer through e.estimators). There is no NACK
-// responder: each published track keeps one cache for all its
-// subscribers (cache.go). The API is made per subscriber (downAPIFor)
-// because its SRTCP buffers deliver to that subscriber (rtcpin.go); the
-// media engine and interceptor registry built here are shared.
+// newDownAPI is what participants subscribe on: TWCC sequence numbers
+// on everything we send and a GCC estimator per connection (handed to
+// newPeer through e.estimators). There is no NACK responder: each
+// published track keeps one cache for all its subscribers (cache.go),
+// and the sender reports come from the room's allocation loop
+// (reports.go). The API is made per subscriber (downAPIFor) because its
+// SRTCP buffers deliver to that subscriber (rtcpin.go); the media engine
+// and interceptor registry built here are shared.
 func (e *Engine) newDownAPI(se webrtc.SettingEngine) (func(webrtc.SettingEngine) *webrtc.API, error) {
 	me, err := newMediaEngine()
 	if err != nil {
@@ -155,16 +155,13 @@ func (e *Engine) newDownAPI(se webrtc.SettingEngine) (func(webrtc.SettingEngine)
 		return nil, err
 	}
 	ir.Add(hdr)
+	// Added last, so it wraps the others: they all see its map.
+	ir.Add(reuseAttrsFactory{})
 	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: twccURI}, k); err != nil {
 			return nil, err
 		}
 	}
-	sr, err := report.NewSenderInterceptor()
-	if err != nil {
-		return nil, err
-	}
-	ir.Add(sr)
 	return func(se webrtc.SettingEngine) *webrtc.API {
 		return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir),
 			webrtc.WithSettingEngine(se))

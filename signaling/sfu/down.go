@@ -23,6 +23,9 @@ type downTrack struct {
 	up     *upTrack
 	sub    *Peer
 	sender *webrtc.RTPSender
+	// ssrc is the SSRC the subscriber's connection gave this track, 0
+	// while unbound.
+	ssrc atomic.Uint32
 
 	// target is the layer the room's allocation wants forwarded, -1 for
 	// none (hidden, or the link carries no video).
@@ -41,6 +44,8 @@ type downTrack struct {
 	// this maps them back to a layer's cache.
 	segs [4]segment
 	nseg int
+	// sr is what the next sender report says (reports.go).
+	sr srState
 }
 
 // segment is a stretch of the outgoing stream taken from one layer.
@@ -71,6 +76,7 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 	c, err := d.TrackLocalStaticRTP.Bind(ctx)
 	if err == nil {
 		d.sub.rtcp.bind(uint32(ctx.SSRC()), d)
+		d.ssrc.Store(uint32(ctx.SSRC()))
 	}
 	if err == nil && !d.up.audio {
 		if l := d.up.layers[max(d.target.Load(), 0)].Load(); l != nil {
@@ -83,6 +89,7 @@ func (d *downTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameter
 // Unbind implements webrtc.TrackLocal.
 func (d *downTrack) Unbind(ctx webrtc.TrackLocalContext) error {
 	d.sub.rtcp.unbind(uint32(ctx.SSRC()), d)
+	d.ssrc.CompareAndSwap(uint32(ctx.SSRC()), 0)
 	return d.TrackLocalStaticRTP.Unbind(ctx)
 }
 
@@ -96,7 +103,13 @@ func seqNewer(a, b uint16) bool { return a != b && a-b < 0x8000 }
 // packet was sent.
 func (d *downTrack) forward(l *upLayer, in *inPacket, now int64) bool {
 	if d.up.audio {
-		return d.WriteRTP(in.pkt) == nil
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.WriteRTP(in.pkt) != nil {
+			return false
+		}
+		d.sent(in.pkt, now, true)
+		return true
 	}
 	tgt := int(d.target.Load())
 	d.mu.Lock()
@@ -135,8 +148,12 @@ func (d *downTrack) forward(l *upLayer, in *inPacket, now int64) bool {
 		p.Payload[in.vp8.tl0Off] = tl0
 	}
 	err := d.WriteRTP(p)
+	inOrder := seqNewer(out, d.lastSeq) || !d.started
+	if err == nil {
+		d.sent(p, now, inOrder)
+	}
 	p.SequenceNumber, p.Timestamp = in.seq, in.ts
-	if seqNewer(out, d.lastSeq) || !d.started {
+	if inOrder {
 		d.lastSeq, d.lastTS, d.lastPic, d.lastTL0 = out, ts, pic, tl0
 		d.lastAt = now
 	}
@@ -201,7 +218,11 @@ func (d *downTrack) retransmit(seq uint16, buf []byte, pkt *rtp.Packet) bool {
 			pkt.Payload[v.tl0Off] += sg.tl0Off
 		}
 	}
-	return d.WriteRTP(pkt) == nil
+	if d.WriteRTP(pkt) != nil {
+		return false
+	}
+	d.sent(pkt, 0, false)
+	return true
 }
 
 // onRTCP handles the subscriber's feedback on this track (rtcpin.go):

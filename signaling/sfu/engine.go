@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"github.com/pion/dtls/v3"
 	"github.com/pion/ice/v4"
@@ -34,6 +35,12 @@ type Engine struct {
 	udpAddr    net.Addr
 	tcpMux     ice.TCPMux // nil without ICE-TCP
 	tcpLn      net.Listener
+
+	// cert is the DTLS certificate of new connections since certAt
+	// (cert.go).
+	certMu sync.Mutex
+	cert   *webrtc.Certificate
+	certAt time.Time
 
 	mu     sync.Mutex
 	rooms  map[*Room]struct{}

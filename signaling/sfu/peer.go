@@ -76,9 +76,13 @@ func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
 		downTracks: make(map[*upTrack]*downTrack),
 	}
 	p.up.name, p.down.name = "up", "down"
-	var err error
+	cert, err := r.e.certificate()
+	if err != nil {
+		return nil, err
+	}
 	p.down.pc, err = r.e.downAPIFor(p).NewPeerConnection(webrtc.Configuration{
 		BundlePolicy: webrtc.BundlePolicyMaxBundle,
+		Certificates: []webrtc.Certificate{cert},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sfu: new connection: %w", err)
@@ -96,7 +100,11 @@ func newPeer(r *Room, id string, send func(Outbound)) (*Peer, error) {
 // generator, reports, TWCC feedback: four goroutines) and its ICE, DTLS
 // and SRTP state. p.up.mu held.
 func (p *Peer) newUpPC() error {
-	pc, err := p.room.e.upAPI.NewPeerConnection(webrtc.Configuration{})
+	cert, err := p.room.e.certificate()
+	if err != nil {
+		return err
+	}
+	pc, err := p.room.e.upAPI.NewPeerConnection(webrtc.Configuration{Certificates: []webrtc.Certificate{cert}})
 	if err != nil {
 		return fmt.Errorf("sfu: new connection: %w", err)
 	}

@@ -33,6 +33,9 @@ type Room struct {
 	speakerAt  time.Time
 	quietSince time.Time
 	speakerID  atomic.Pointer[string]
+	// lastReports: when the allocation loop last sent the sender
+	// reports (reports.go). Owned by that loop.
+	lastReports time.Time
 
 	mu       sync.Mutex
 	closed   bool

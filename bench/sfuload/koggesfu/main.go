@@ -76,10 +76,10 @@ func run(addr, mediaIP string, udpPort int, pprofAddr, level string) error {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
 		w.Header().Set("Content-Type", "application/json")
-		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		metrics.Read(live)
+		m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/cpu/classes/gc/total:cpu-seconds"}}
+		metrics.Read(m)
 		_ = json.NewEncoder(w).Encode(stats{engine.Stats(), runtime.NumGoroutine(),
-			ms.HeapInuse, live[0].Value.Uint64(), ms.StackInuse, ms.Sys})
+			ms.HeapInuse, m[0].Value.Uint64(), ms.StackInuse, ms.Sys, m[1].Value.Float64(), memoryClasses()})
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -117,6 +117,32 @@ type stats struct {
 	HeapLive   uint64
 	StackInuse uint64
 	Sys        uint64
+	// GCSeconds is the CPU time the garbage collector has used so far
+	// (an estimate of the runtime's), so that a GOGC setting's cost
+	// shows apart from the noise of the whole process's CPU.
+	GCSeconds float64
+	// Memory is every /memory/classes/ metric of the runtime (without
+	// the prefix), what the Go runtime has mapped and for what: with
+	// "heap/free" (free pages not yet returned to the OS) it accounts for
+	// the RSS beyond the live heap and the stacks.
+	Memory map[string]uint64
+}
+
+func memoryClasses() map[string]uint64 {
+	var m []metrics.Sample
+	for _, d := range metrics.All() {
+		if strings.HasPrefix(d.Name, "/memory/classes/") && d.Kind == metrics.KindUint64 {
+			m = append(m, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(m)
+	out := make(map[string]uint64, len(m))
+	for _, s := range m {
+		if s.Value.Kind() == metrics.KindUint64 {
+			out[strings.TrimSuffix(strings.TrimPrefix(s.Name, "/memory/classes/"), ":bytes")] = s.Value.Uint64()
+		}
+	}
+	return out
 }
 
 // benchAuth admits everyone into one meeting without lobby.
