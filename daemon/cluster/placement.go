@@ -28,6 +28,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -68,15 +69,19 @@ type Owner struct {
 
 // Placement is this node's part in placing meetings.
 type Placement struct {
-	c                        *clientv3.Client
-	prefix, name, url        string
-	load                     func() int
-	log                      *slog.Logger
-	cancel                   context.CancelFunc
-	done                     chan struct{}
-	cpu                      cpuMeter
-	mu                       sync.Mutex
-	lease                    clientv3.LeaseID // 0 while not registered
+	c                 *clientv3.Client
+	prefix, name, url string
+	load              func() int
+	log               *slog.Logger
+	cancel            context.CancelFunc
+	done              chan struct{}
+	cpu               cpuMeter
+	mu                sync.Mutex
+	lease             clientv3.LeaseID // 0 while not registered
+	// confirmed is when etcd last confirmed the lease (Unix nanoseconds;
+	// registration or a keep-alive answer): RoomClaims stops driving
+	// devices when it grows old, before the lease can run out.
+	confirmed                atomic.Int64
 	closed                   bool
 	releases                 sync.WaitGroup
 	ownerPrefix, nodesPrefix string
@@ -268,3 +273,11 @@ func (m *cpuMeter) sample() float64 {
 // not registered): what else dies with the node goes on it (a room's
 // device statuses, rooms/av/avetcd).
 func (p *Placement) Lease() clientv3.LeaseID { return p.currentLease() }
+
+// Confirmed is when etcd last confirmed this node's lease (zero: never).
+func (p *Placement) Confirmed() time.Time {
+	if n := p.confirmed.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}

@@ -35,6 +35,7 @@ func Register(ctx context.Context, c *clientv3.Client, prefix, name, url string,
 
 // register takes a new lease and writes the record on it.
 func (p *Placement) register(ctx context.Context) error {
+	asked := time.Now() // the lease runs from about here
 	g, err := p.c.Grant(ctx, NodeTTL)
 	if err != nil {
 		return err
@@ -45,6 +46,7 @@ func (p *Placement) register(ctx context.Context) error {
 	p.mu.Lock()
 	p.lease = g.ID
 	p.mu.Unlock()
+	p.confirmed.Store(asked.UnixNano())
 	return nil
 }
 
@@ -110,6 +112,7 @@ func (p *Placement) keep(ctx context.Context, lease clientv3.LeaseID) {
 			if !ok {
 				return
 			}
+			p.confirmed.Store(time.Now().UnixNano())
 		case <-t.C:
 			pctx, pcancel := context.WithTimeout(ctx, refreshEvery)
 			err := p.put(pctx, lease)

@@ -27,6 +27,18 @@ import (
 // (a claim that failed for want of etcd is tried again then).
 const roomCheckEvery = 2 * time.Second
 
+// Driving a room is bound to the lease, not to what the watch last said:
+// a node cut off from etcd must let go of its devices before its lease
+// can run out and another node claims its rooms, or two nodes would drive
+// one projector. The lease is renewed about every NodeTTL/3; a node that
+// has heard no renewal for driveMargin stops driving, checked every
+// guardEvery, which leaves NodeTTL - driveMargin - guardEvery (half a
+// second) for the answer's way from etcd.
+const (
+	driveMargin = 2 * time.Second
+	guardEvery  = 500 * time.Millisecond
+)
+
 // RoomClaims keeps this node's view of who drives which room.
 type RoomClaims struct {
 	p      *Placement
@@ -34,12 +46,17 @@ type RoomClaims struct {
 	owned  func(rooms []string)
 	cancel context.CancelFunc
 	done   chan struct{}
+	// guarded is closed when guard has returned.
+	guarded chan struct{}
 
 	mu     sync.Mutex
 	owners map[string]string    // room -> node
 	nodes  map[string]nodeEntry // live nodes
-	last   []string             // what owned was last told
 	roomsP string
+
+	// reportMu orders the calls of owned; last is what it was last told.
+	reportMu sync.Mutex
+	last     []string
 }
 
 // ClaimRooms starts keeping the claims of the rooms that rooms lists (the
@@ -50,8 +67,43 @@ func (p *Placement) ClaimRooms(rooms func() []string, owned func(rooms []string)
 	ctx, cancel := context.WithCancel(context.Background())
 	rc := &RoomClaims{p: p, rooms: rooms, owned: owned, cancel: cancel, done: make(chan struct{}),
 		owners: map[string]string{}, nodes: map[string]nodeEntry{}, roomsP: p.prefix + "rooms/owner/"}
+	guarded := make(chan struct{})
+	rc.guarded = guarded
 	go rc.run(ctx)
+	go func() { defer close(guarded); rc.guard(ctx) }()
 	return rc
+}
+
+// guard lets go of every room while the lease is not known to hold
+// (driveMargin); check claims them back when it holds again.
+func (rc *RoomClaims) guard(ctx context.Context) {
+	t := time.NewTicker(guardEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if !rc.leaseHolds() {
+				rc.report(nil)
+			}
+		}
+	}
+}
+
+func (rc *RoomClaims) leaseHolds() bool {
+	return time.Since(rc.p.Confirmed()) < driveMargin
+}
+
+// report tells owned the rooms this node drives, if that changed.
+func (rc *RoomClaims) report(mine []string) {
+	rc.reportMu.Lock()
+	defer rc.reportMu.Unlock()
+	if slices.Equal(mine, rc.last) {
+		return
+	}
+	rc.last = mine
+	rc.owned(mine)
 }
 
 // Stop ends the claims' upkeep (the claims themselves end with the
@@ -59,6 +111,10 @@ func (p *Placement) ClaimRooms(rooms func() []string, owned func(rooms []string)
 func (rc *RoomClaims) Stop() {
 	rc.cancel()
 	<-rc.done
+	<-rc.guarded
+	rc.reportMu.Lock()
+	defer rc.reportMu.Unlock()
+	rc.last = nil
 	rc.owned(nil)
 }
 
@@ -96,6 +152,8 @@ func (rc *RoomClaims) run(ctx context.Context) {
 
 // load reads the claims and nodes at one revision.
 func (rc *RoomClaims) load(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, roomCheckEvery)
+	defer cancel()
 	resp, err := rc.p.c.Txn(ctx).Then(clientv3.OpGet(rc.roomsP, clientv3.WithPrefix()),
 		clientv3.OpGet(rc.p.nodesPrefix, clientv3.WithPrefix())).Commit()
 	if err != nil {
@@ -207,7 +265,7 @@ func (rc *RoomClaims) check(ctx context.Context) {
 	}
 	rc.mu.Lock()
 	var mine []string
-	if _, registered := rc.nodes[rc.p.name]; registered {
+	if _, registered := rc.nodes[rc.p.name]; registered && rc.leaseHolds() {
 		for room, node := range rc.owners {
 			if node == rc.p.name {
 				mine = append(mine, room)
@@ -215,12 +273,8 @@ func (rc *RoomClaims) check(ctx context.Context) {
 		}
 	}
 	slices.Sort(mine)
-	changed := !slices.Equal(mine, rc.last)
-	rc.last = mine
 	rc.mu.Unlock()
-	if changed {
-		rc.owned(mine)
-	}
+	rc.report(mine)
 }
 
 // fewestRooms is the live node driving the fewest rooms (then by name, so

@@ -1,7 +1,9 @@
 package cluster_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -108,5 +110,84 @@ func TestEveryRoomHasOneDriver(t *testing.T) {
 		if d != 0 && after[room] != d {
 			t.Errorf("%s moved from node%d to node%d though its driver lives", room, d, after[room])
 		}
+	}
+}
+
+// A node cut off from etcd lets go of its rooms' devices before its lease
+// runs out, so that the node that claims them next is never a second
+// master; the others then drive every room.
+func TestCutOffNodeLetsGoBeforeItsLeaseEnds(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	c := etcdtest.Start(t, 3)
+	cut := &placed{cli: c.ClientOf(t, 0)} // reaches etcd through member 0 only
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	p, err := cluster.Register(ctx, cut.cli, "kogge/", "cut", "http://cut.test",
+		func() int { return 0 }, slog.New(slog.DiscardHandler))
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	rooms := []string{"ratssaal", "sitzungszimmer-1", "sitzungszimmer-2"}
+	var mu sync.Mutex
+	var letGo time.Time
+	cutOwned := &ownedRooms{}
+	rc := p.ClaimRooms(func() []string { return rooms }, func(r []string) {
+		cutOwned.set(r)
+		if len(r) == 0 {
+			mu.Lock()
+			letGo = time.Now()
+			mu.Unlock()
+		}
+	})
+	t.Cleanup(rc.Stop)
+	deadline := time.Now().Add(10 * time.Second)
+	for len(cutOwned.get()) != len(rooms) { // alone, it claims every room
+		if time.Now().After(deadline) {
+			t.Fatalf("the only node drives %v", cutOwned.get())
+		}
+		time.Sleep(20 * time.Millisecond) // polling what the watch reports, not timing
+	}
+	others := placeNodes(t, c, 0, 0)
+	owned := []*ownedRooms{{}, {}}
+	for i, n := range others {
+		rc := n.p.ClaimRooms(func() []string { return rooms }, owned[i].set)
+		t.Cleanup(rc.Stop)
+	}
+
+	gone := watchGone(t, c.ClientOf(t, 1), "kogge/meet/nodes/cut")
+	c.Kill(0)
+	select {
+	case <-gone:
+	case <-time.After(5 * cluster.NodeTTL * time.Second):
+		t.Fatal("the cut-off node's record outlived its lease")
+	}
+	expired := time.Now()
+	mu.Lock()
+	at := letGo
+	mu.Unlock()
+	if at.IsZero() || at.After(expired) {
+		t.Fatalf("the cut-off node let go of its rooms at %v, its lease ended by %v", at, expired)
+	}
+	t.Logf("let go %v before the lease's end was seen", expired.Sub(at).Round(10*time.Millisecond))
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		driven := map[string]int{}
+		for _, o := range owned {
+			for _, r := range o.get() {
+				driven[r]++
+			}
+		}
+		ok := len(driven) == len(rooms)
+		for _, n := range driven {
+			ok = ok && n == 1
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after the cut the others drive %v", driven)
+		}
+		time.Sleep(20 * time.Millisecond) // polling what the watches report, not timing
 	}
 }
