@@ -159,6 +159,18 @@ func (d *daemonProcess) startPlacement(addr net.Addr) (stop func(), err error) {
 	}, nil
 }
 
+// withdrawPlacement takes this node out of placement at the start of a
+// shutdown (cluster.Placement.Withdraw); the stop that startPlacement
+// returned lets go of the claims after the meetings have closed.
+func (d *daemonProcess) withdrawPlacement() {
+	if d.router == nil {
+		return
+	}
+	if p := d.router.p.Load(); p != nil {
+		p.Withdraw()
+	}
+}
+
 // roomIDs are the configured rooms (the catalog follows reloads).
 func (d *daemonProcess) roomIDs() []string {
 	var ids []string

@@ -84,8 +84,9 @@ func (d *daemonProcess) serve() error {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
 	// Registered for meetings once the others can reach this node;
-	// withdrawn first at shutdown, so that its meetings' participants,
-	// told "shutdown", reconnect to another node.
+	// withdrawn first at shutdown, so that nothing new is placed here, and
+	// its claims let go once its meetings have written their last memos,
+	// so that their participants, told "shutdown", resume on another node.
 	stopPlacement, err := d.startPlacement(ln.Addr())
 	if err != nil {
 		ln.Close()
@@ -151,7 +152,9 @@ func (d *daemonProcess) serve() error {
 	err = d.waitForSignals(sigs, serveErr)
 	shutdown()
 	d.stopping.Store(true)
-	stopPlacement()
+	// Out of placement first, so that nothing new comes here; the
+	// meetings' claims go only after their last memos are written, below.
+	d.withdrawPlacement()
 	_, _ = sddaemon.SdNotify(false, sddaemon.SdNotifyStopping)
 	// One second of the budget is kept for closing the store.
 	drain := cfg.Server.ShutdownTimeout.Duration - time.Second
@@ -169,6 +172,7 @@ func (d *daemonProcess) serve() error {
 	}()
 	d.drain(drain, public, ctl)
 	<-meetingsDone
+	stopPlacement()
 	return err
 }
 

@@ -81,7 +81,10 @@ type Placement struct {
 	// confirmed is when etcd last confirmed the lease (Unix nanoseconds;
 	// registration or a keep-alive answer): RoomClaims stops driving
 	// devices when it grows old, before the lease can run out.
-	confirmed                atomic.Int64
+	confirmed atomic.Int64
+	// withdrawn: the node's record is deleted and not written again
+	// (Withdraw); its lease and claims hold until Close.
+	withdrawn                atomic.Bool
 	closed                   bool
 	releases                 sync.WaitGroup
 	ownerPrefix, nodesPrefix string
@@ -280,4 +283,22 @@ func (p *Placement) Confirmed() time.Time {
 		return time.Unix(0, n)
 	}
 	return time.Time{}
+}
+
+// Withdraw takes this node out of placement as it begins to shut down: its
+// record is deleted, so no new meeting or room is placed here, while its
+// lease — and with it the claims of the meetings it still runs — holds
+// until Close. A meeting that closes here meanwhile writes its last memo
+// before its claim goes, and its participants, told to reconnect, find it
+// again only once Close has let the claim go (until then they are told
+// "moving" and try again).
+func (p *Placement) Withdraw() {
+	if p.withdrawn.Swap(true) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := p.c.Delete(ctx, p.nodeKey(p.name)); err != nil {
+		p.log.Warn("meeting placement: withdrawing this node's record failed; it goes with the lease at Close", "err", err)
+	}
 }

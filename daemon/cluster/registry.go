@@ -52,6 +52,9 @@ func (p *Placement) register(ctx context.Context) error {
 
 // put writes the node's record with its present load on lease.
 func (p *Placement) put(ctx context.Context, lease clientv3.LeaseID) error {
+	if p.withdrawn.Load() {
+		return nil
+	}
 	rec, _ := json.Marshal(NodeRecord{URL: p.url, Load: p.load(), CPU: p.cpu.sample()})
 	_, err := p.c.Put(ctx, p.nodeKey(p.name), string(rec), clientv3.WithLease(lease))
 	return err
