@@ -79,10 +79,10 @@ func (r *roomRouter) Owner(room string) (url string, local bool) {
 type clientRelay struct{ key []byte }
 
 func (c clientRelay) Sign(out http.Header, client string) {
-	relaysig.Sign(out, c.key, client, time.Now())
+	relaysig.Sign(out, c.key, relaysig.ForHTTP, client, time.Now())
 }
 
 func (c clientRelay) Verify(r *http.Request) (string, bool) {
-	client, res := relaysig.Verify(r.Header, c.key, time.Now())
+	client, res := relaysig.Verify(r.Header, c.key, relaysig.ForHTTP, time.Now())
 	return client, res == relaysig.Valid
 }

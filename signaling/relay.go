@@ -66,7 +66,7 @@ const (
 // clientOf is the client's address: the one a relaying node passes on if
 // its signature holds (relayed), else the connection's own.
 func (h *Hub) clientOf(r *http.Request) (addr string, relayed bool) {
-	client, res := relaysig.Verify(r.Header, h.cfg.RelayKey, time.Now())
+	client, res := relaysig.Verify(r.Header, h.cfg.RelayKey, relaysig.ForWebSocket, time.Now())
 	switch res {
 	case relaysig.Valid:
 		return client, true
@@ -130,7 +130,7 @@ func (h *Hub) dialOwner(ctx context.Context, base string, hello *helloMsg, addr 
 		hdr.Set("Origin", h.cfg.AllowedOrigins[0])
 	}
 	if len(h.cfg.RelayKey) > 0 {
-		relaysig.Sign(hdr, h.cfg.RelayKey, addr, time.Now())
+		relaysig.Sign(hdr, h.cfg.RelayKey, relaysig.ForWebSocket, addr, time.Now())
 	}
 	d := websocket.Dialer{HandshakeTimeout: relayDialWait, ReadBufferSize: wsReadBuffer,
 		WriteBufferSize: wsWriteBuffer, WriteBufferPool: &wsWriteBuffers}

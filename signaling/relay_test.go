@@ -142,8 +142,9 @@ func TestRelayedAddressNeedsTheSignature(t *testing.T) {
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	old := strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)
 	sign := func(key []byte, addr, ts string) string {
-		return ts + "." + hex.EncodeToString(relaysig.MAC(key, addr, ts))
+		return ts + "." + hex.EncodeToString(relaysig.MAC(key, relaysig.ForWebSocket, addr, ts))
 	}
+	forHTTP := ts + "." + hex.EncodeToString(relaysig.MAC(testRelayKey, relaysig.ForHTTP, "203.0.113.7", ts))
 	for _, tc := range []struct {
 		name, sig string
 		trusted   bool
@@ -154,6 +155,7 @@ func TestRelayedAddressNeedsTheSignature(t *testing.T) {
 		{"another key", sign([]byte("another key of the same length.."), "203.0.113.7", ts), false},
 		{"another address", sign(testRelayKey, "203.0.113.8", ts), false},
 		{"an hour old", sign(testRelayKey, "203.0.113.7", old), false},
+		{"made for a forwarded HTTP request", forHTTP, false},
 	} {
 		h := http.Header{"Origin": {testOrigin}, relaysig.ForHeader: {"203.0.113.7"}}
 		if tc.sig != "" {

@@ -6,9 +6,14 @@
 //
 // The key is the cluster's relay key, kept in etcd (daemon/cluster,
 // RelayKey) and so known only to the nodes. The signature is
-// HMAC-SHA256 over a fixed label, the address and the time in Unix
-// seconds; it holds for Skew either way (the nodes' clocks agree through
-// NTP far better) and is compared in constant time. A request without a
+// HMAC-SHA256 over a fixed label, the purpose (a meeting's WebSocket, a
+// forwarded HTTP request), the address and the time in Unix seconds, so a
+// signature taken off one kind of request does not serve the other; it
+// holds for Skew either way (the nodes' clocks agree through NTP far
+// better) and is compared in constant time. Between nodes on plain
+// http:// a signature can be read on the wire and replayed within Skew to
+// claim that address: give the nodes https advertise URLs
+// (docs/cluster.md). A request without a
 // valid signature is taken as coming from its peer address, as any other.
 package relaysig
 
@@ -29,20 +34,27 @@ const (
 )
 
 // Skew is how old, or how far ahead, a signature may be.
-const Skew = 2 * time.Minute
+const Skew = 30 * time.Second
 
-// MAC is the signature of addr at ts (Unix seconds, decimal).
-func MAC(key []byte, addr, ts string) []byte {
+// The purposes a signature is made for.
+const (
+	ForWebSocket = "ws"
+	ForHTTP      = "http"
+)
+
+// MAC is the signature of addr for purpose at ts (Unix seconds, decimal).
+func MAC(key []byte, purpose, addr, ts string) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte("kogge relay v1\n" + addr + "\n" + ts))
+	m.Write([]byte("kogge relay v2\n" + purpose + "\n" + addr + "\n" + ts))
 	return m.Sum(nil)
 }
 
-// Sign puts the client's address and its signature at now into h.
-func Sign(h http.Header, key []byte, client string, now time.Time) {
+// Sign puts the client's address and its signature for purpose at now
+// into h.
+func Sign(h http.Header, key []byte, purpose, client string, now time.Time) {
 	ts := strconv.FormatInt(now.Unix(), 10)
 	h.Set(ForHeader, client)
-	h.Set(SigHeader, ts+"."+hex.EncodeToString(MAC(key, client, ts)))
+	h.Set(SigHeader, ts+"."+hex.EncodeToString(MAC(key, purpose, client, ts)))
 }
 
 // Result is what Verify found.
@@ -57,9 +69,9 @@ const (
 	Invalid
 )
 
-// Verify returns the relayed client address in h if its signature holds
-// at now.
-func Verify(h http.Header, key []byte, now time.Time) (client string, res Result) {
+// Verify returns the relayed client address in h if its signature for
+// purpose holds at now.
+func Verify(h http.Header, key []byte, purpose string, now time.Time) (client string, res Result) {
 	fwd, sig := h.Get(ForHeader), h.Get(SigHeader)
 	if fwd == "" || sig == "" || len(key) == 0 {
 		return "", Absent
@@ -70,7 +82,7 @@ func Verify(h http.Header, key []byte, now time.Time) (client string, res Result
 	if !ok || err != nil || herr != nil {
 		return "", Invalid
 	}
-	if age := now.Sub(time.Unix(unix, 0)); age > Skew || age < -Skew || !hmac.Equal(got, MAC(key, fwd, ts)) {
+	if age := now.Sub(time.Unix(unix, 0)); age > Skew || age < -Skew || !hmac.Equal(got, MAC(key, purpose, fwd, ts)) {
 		return "", Invalid
 	}
 	return fwd, Valid
