@@ -133,6 +133,7 @@ func (m *meeting) resumeJoin(p *participant) bool {
 // resumeJoined lets p in again, with its hand back at its place.
 func (m *meeting) resumeJoined(p *participant, pm *ParticipantMemo) {
 	if len(m.joined) >= m.limit() {
+		m.away[p.hash] = pm // still away: it may try again once there is room
 		p.ep.close(refusal(ReasonFull))
 		return
 	}
@@ -161,6 +162,7 @@ func (m *meeting) resumeLobby(p *participant, pm *ParticipantMemo, now time.Time
 		return
 	}
 	if why := m.lobbyRefusal(p); why != nil {
+		m.away[p.hash] = pm // still away: it may try again
 		p.ep.close(why)
 		return
 	}
@@ -195,6 +197,9 @@ func (m *meeting) memo() MeetingMemo {
 func (h *Hub) recall(id string) (*MeetingMemo, *Refusal) {
 	if h.cfg.Memory == nil || h.lookup(id) != nil {
 		return nil, nil
+	}
+	if h.Ended(id) { // known here already: no store read for it
+		return nil, refusal(ReasonEnded)
 	}
 	mm, ok := h.cfg.Memory.Load(id)
 	if !ok {
