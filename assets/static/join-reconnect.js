@@ -21,6 +21,11 @@ let connect = () => {};
 let retries = 0;
 let timer = 0;             // the next try is waiting (not yet under way)
 let stale = false;
+let upSince = 0;           // when the last welcome came (0: not up)
+// A connection that stayed up this long starts the backoff afresh; one
+// that drops sooner (a node welcoming and failing again) keeps counting
+// towards giving up, so a meeting cannot make its pages retry forever.
+const stableAfter = 30000;
 
 export function initReconnect(opts) {
   connect = opts.connect;
@@ -34,6 +39,8 @@ export function initReconnect(opts) {
 // backoff (with jitter, so that a whole meeting does not come back at
 // once). It returns false when the page gives up.
 export function retry() {
+  if (upSince && Date.now() - upSince >= stableAfter) retries = 0;
+  upSince = 0;
   if (retries >= maxRetries) { settle(); return false; }
   markStale(true);
   const base = backoff[retries] ?? 5000;
@@ -53,7 +60,7 @@ function retryNow() {
 // welcomed: we are in again. It reports whether a reconnect ended.
 export function welcomed() {
   const back = stale;
-  retries = 0;
+  upSince = Date.now();
   settle();
   return back;
 }

@@ -32,6 +32,9 @@ let parked = false;        // moved to the lobby during a closed item
 // the secret of our welcome brings us back as the same participant after a
 // connection that ended without a final closed.
 let resume = '';
+// tryAgain: the server said "try again" (moving, shutdown) before any
+// welcome: the first join is retried like a reconnect.
+let tryAgain = false;
 let hello = null;          // { name, pin } of the first hello
 // Final closes end the page; the rest (shutdown, error, moving) retry.
 const retryReasons = new Set(['shutdown', 'error', 'moving']);
@@ -186,7 +189,7 @@ function ended() {
   // live screen stay on; the peer connections are built anew); before
   // that there is nothing to resume. After about five minutes the page
   // gives up and says what to do.
-  if (resume) {
+  if (resume || tryAgain) {
     dropConnections();
     if (retry()) return;
     stopMedia();
@@ -201,6 +204,7 @@ async function handle(m) {
   switch (m.type) {
     case 'welcome': {
       resume = m.resume || '';
+      tryAgain = false;
       const back = welcomed();
       beat();
       me = m.id;
@@ -278,6 +282,7 @@ async function handle(m) {
     case 'closed':
       // Not final: the close that follows retries (reconnect).
       if (resume && retryReasons.has(m.reason)) break;
+      if (!resume && m.reason !== 'error' && retryReasons.has(m.reason)) { tryAgain = true; break; }
       closedShown = true;
       settle();
       unwatch();
