@@ -48,6 +48,7 @@ func (d *daemonProcess) clusterRouting(c *closers) error {
 	d.rooms = rr
 	d.roomOwnership, d.roomRouter = rr.owned, rr
 	board := avetcd.New(d.etcd, d.cfg.Store.Etcd.Prefix, d.router.lease, d.log.With("component", "av-status"))
+	board.OnlyWhileClaimed(cluster.RoomClaimDir(d.cfg.Store.Etcd.Prefix), nodeName(d.cfg.Store.Etcd))
 	c.add(board.Close) // added before the AV, so closed after it
 	d.avBoard = board
 	scenes := avetcd.NewScenes(d.etcd, d.cfg.Store.Etcd.Prefix, d.router.lease, d.log.With("component", "av-scenes"))

@@ -59,6 +59,10 @@ type RoomClaims struct {
 	last     []string
 }
 
+// RoomClaimDir is where the rooms' claims are under prefix: each key is
+// the room's id, its value the driving node's name.
+func RoomClaimDir(prefix string) string { return prefix + "rooms/owner/" }
+
 // ClaimRooms starts keeping the claims of the rooms that rooms lists (the
 // configured ones, read at every check: a reload may add some), calling
 // owned with the rooms this node drives whenever that changes. Stop ends
@@ -66,7 +70,7 @@ type RoomClaims struct {
 func (p *Placement) ClaimRooms(rooms func() []string, owned func(rooms []string)) *RoomClaims {
 	ctx, cancel := context.WithCancel(context.Background())
 	rc := &RoomClaims{p: p, rooms: rooms, owned: owned, cancel: cancel, done: make(chan struct{}),
-		owners: map[string]string{}, nodes: map[string]nodeEntry{}, roomsP: p.prefix + "rooms/owner/"}
+		owners: map[string]string{}, nodes: map[string]nodeEntry{}, roomsP: RoomClaimDir(p.prefix)}
 	guarded := make(chan struct{})
 	rc.guarded = guarded
 	go rc.run(ctx)

@@ -55,6 +55,9 @@ type Board struct {
 	// claimed rooms' keys were last written by this node: a further
 	// write is conditional on the key still carrying this node's lease.
 	claimed map[string]bool
+	// claimDir and node, when set (OnlyWhileClaimed), make every write
+	// conditional on <claimDir><room> naming node.
+	claimDir, node string
 }
 
 var _ roomav.StatusBoard = (*Board)(nil)
@@ -75,6 +78,17 @@ func New(c *clientv3.Client, prefix string, lease func() clientv3.LeaseID, log *
 		wake: make(chan struct{}, 1), pending: map[string][]av.Status{}, claimed: map[string]bool{}}
 	go b.run(ctx)
 	return b
+}
+
+// OnlyWhileClaimed makes every write of a room's statuses conditional, in
+// the same etcd transaction, on the room's claim (<claimDir><room>, see
+// daemon/cluster/rooms.go) naming node: a node that has just lost a room,
+// or whose ownership in memory lags behind, cannot put its statuses on
+// its own lease over the new owner's. Call it before the first Publish.
+func (b *Board) OnlyWhileClaimed(claimDir, node string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.claimDir, b.node = claimDir, node
 }
 
 // Close stops writing (what is pending is dropped: the lease ends the
@@ -189,10 +203,19 @@ func (b *Board) write(ctx context.Context, room string, st []av.Status) error {
 	defer cancel()
 	b.mu.Lock()
 	claimed := b.claimed[room]
+	var ours []clientv3.Cmp
+	if b.claimDir != "" {
+		ours = []clientv3.Cmp{clientv3.Compare(clientv3.Value(b.claimDir+room), "=", b.node)}
+	}
 	b.mu.Unlock()
 	if !claimed {
-		if _, err := b.c.Txn(ctx).Then(put).Commit(); err != nil {
+		resp, err := b.c.Txn(ctx).If(ours...).Then(put).Commit()
+		if err != nil {
 			return err
+		}
+		if !resp.Succeeded {
+			b.log.Info("the room is not this node's; its device statuses are not published", "room", room)
+			return nil
 		}
 		b.mu.Lock()
 		b.claimed[room] = true
@@ -200,9 +223,9 @@ func (b *Board) write(ctx context.Context, room string, st []av.Status) error {
 		return nil
 	}
 	resp, err := b.c.Txn(ctx).
-		If(clientv3.Compare(clientv3.LeaseValue(key), "=", lease)).
+		If(append([]clientv3.Cmp{clientv3.Compare(clientv3.LeaseValue(key), "=", lease)}, ours...)...).
 		Then(put).
-		Else(clientv3.OpTxn([]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", 0)}, []clientv3.Op{put}, nil)).
+		Else(clientv3.OpTxn(append([]clientv3.Cmp{clientv3.Compare(clientv3.CreateRevision(key), "=", 0)}, ours...), []clientv3.Op{put}, nil)).
 		Commit()
 	if err != nil {
 		return err

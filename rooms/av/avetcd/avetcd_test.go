@@ -144,3 +144,54 @@ func TestBoardOldOwnerDoesNotOverwriteNewOwner(t *testing.T) {
 		t.Fatalf("a room gained again: %s", got)
 	}
 }
+
+// With the claims checked (as on a cluster), a node writes a room's
+// statuses only while the room's claim names it: a node that lost the
+// room — even one whose first write after Drop would be unconditional —
+// cannot put its statuses over the new owner's.
+func TestBoardWritesOnlyWhileTheClaimIsOurs(t *testing.T) {
+	c := etcdtest.Start(t, 3)
+	old, nw := newNode(t, c), newNode(t, c)
+	old.board.OnlyWhileClaimed(prefix+"rooms/owner/", "old")
+	nw.board.OnlyWhileClaimed(prefix+"rooms/owner/", "new")
+	claim := func(node string) {
+		t.Helper()
+		if _, err := nw.cli.Put(t.Context(), prefix+"rooms/owner/ratssaal", node); err != nil {
+			t.Fatal(err)
+		}
+	}
+	value := func() string {
+		t.Helper()
+		resp, err := nw.cli.Get(t.Context(), Key(prefix, "ratssaal"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(resp.Kvs) == 0 {
+			return ""
+		}
+		return string(resp.Kvs[0].Value)
+	}
+	publish := func(n *node, power string) {
+		t.Helper()
+		n.board.Publish("ratssaal", projector(power))
+		if err := n.board.flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish(old, "unclaimed")
+	if got := value(); got != "" {
+		t.Fatalf("written without a claim: %s", got)
+	}
+	claim("old")
+	publish(old, "off")
+	if got := value(); !strings.Contains(got, `"power":"off"`) {
+		t.Fatalf("the owner's write: %s", got)
+	}
+	claim("new")
+	publish(nw, "on")
+	old.board.Drop("ratssaal") // its next write would be a first one
+	publish(old, "stale")
+	if got := value(); !strings.Contains(got, `"power":"on"`) {
+		t.Fatalf("after the old owner's write: %s", got)
+	}
+}
