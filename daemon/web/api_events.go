@@ -5,21 +5,6 @@ import (
 	"net"
 	"net/http"
 	"time"
-
-	"github.com/kogge-project/kogge/rooms/av"
-)
-
-// Server-Sent Events: the panels' and tests' live view of the timeline.
-const (
-	// sseKeepAlive sends a comment line this often, so proxies keep the
-	// stream open and a dead client is noticed at the next write.
-	sseKeepAlive = 25 * time.Second
-	// sseBuffer is each stream's queue; a client that falls this far
-	// behind loses events (the timeline never waits for it).
-	sseBuffer = 64
-	// sseWriteTimeout bounds one write: a client that stops reading is
-	// dropped instead of pinning its handler.
-	sseWriteTimeout = 10 * time.Second
 )
 
 // events answers GET /events?room=: the timeline's events as they happen,
@@ -44,7 +29,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, c *caller) error
 // client goes, the daemon shuts down or the panel (panel != "") is
 // revoked. The staff events route and the panel's share it; each login
 // may hold only so many streams at once (stream_caps.go). The events come
-// from the server's one fan-out (sse_hub.go).
+// from the server's one fan-out (sse_fanout.go).
 //
 // On HTTP/1.1 the handler takes the connection over from net/http and
 // returns: the stream then holds no goroutine of net/http's, no request
@@ -187,19 +172,4 @@ func sseHead(h http.Header) []byte {
 	b.WriteString("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
 	b.Write(chunk([][]byte{[]byte(sseOpening)}))
 	return b.Bytes()
-}
-
-// deviceEvent is a device's new health or state on the events stream.
-type deviceEvent struct {
-	Room string `json:"room"`
-	av.Status
-}
-
-// streamsDone is closed when the daemon shuts down, so that open streams
-// end at once instead of holding the drain until its timeout.
-func (s *server) streamsDone() <-chan struct{} {
-	if s.closing == nil {
-		return nil // never: tests without a shutdown
-	}
-	return s.closing
 }

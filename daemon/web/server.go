@@ -85,7 +85,8 @@ type server struct {
 	goToAuthorize func(ctx context.Context, organizer, code string) error
 	// streams counts the open event streams of each login.
 	streams streamCounts
-	// sse is the open event streams and their one fan-out (sse_hub.go).
+	// sse is the open event streams and their one fan-out (sse_hub.go,
+	// sse_fanout.go).
 	sse sseHub
 	// reportProviders are the providers as the utilisation report sees
 	// them (pools and yearly costs).

@@ -2,39 +2,96 @@ package roomav
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"slices"
 
 	"github.com/kogge-project/kogge/rooms/av"
 )
 
-// SceneEvent is one step of a scene started with StartScene, as the
-// events stream carries it: an action's result, or (Done) the end of the
-// run with how many actions failed. Devices are named by room-local id
-// and by label, so a page can say which device failed in words.
-type SceneEvent struct {
-	ID      string `json:"id"`
-	Room    string `json:"room"`
-	Scene   string `json:"scene"`
-	Device  string `json:"device,omitempty"`
-	Label   string `json:"label,omitempty"`
-	Command string `json:"command,omitempty"`
-	OK      bool   `json:"ok"`
-	Error   string `json:"error,omitempty"`
-	Done    bool   `json:"done,omitempty"`
-	Failed  int    `json:"failed,omitempty"`
+// SceneNames lists a room's scenes, sorted.
+func (a *AV) SceneNames(room string) []string {
+	names := []string{}
+	if ar := a.room(room); ar != nil {
+		for n := range ar.scenes {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
-// SceneRelay carries scene steps between the nodes of a cluster: a
-// scene runs on the room's driver, but the person who started it may
-// watch the event stream of another node (rooms/av/avetcd, scenes.go).
-type SceneRelay interface {
-	// Send hands a step of a run started on this node to the others. It
-	// must not block.
-	Send(ev SceneEvent)
-	// Watch streams the steps the other nodes send, in order, until ctx
-	// ends.
-	Watch(ctx context.Context) <-chan SceneEvent
+// SceneLabels maps a room's labelled scenes to their labels.
+func (a *AV) SceneLabels(room string) map[string]string {
+	out := map[string]string{}
+	if ar := a.room(room); ar != nil {
+		for _, sc := range ar.spec.Scenes {
+			if sc.Label != "" {
+				out[sc.Name] = sc.Label
+			}
+		}
+	}
+	return out
+}
+
+// RunScene runs a room's scene; device names in results are room-local.
+// ok is false if the room has no such scene.
+func (a *AV) RunScene(ctx context.Context, room, name string) (res []av.Result, ok bool) {
+	ar := a.room(room)
+	if ar == nil {
+		return nil, false
+	}
+	sc, ok := ar.scenes[name]
+	if !ok {
+		return nil, false
+	}
+	global := av.Scene{Name: sc.Name}
+	for _, act := range sc.Actions {
+		act.Device = DeviceKey(room, act.Device)
+		global.Actions = append(global.Actions, act)
+	}
+	if ar.owned {
+		res = ar.sup.RunScene(ctx, global, av.DefaultSceneDeadline)
+	} else {
+		res = notOwned(global)
+	}
+	for i := range res {
+		res[i].Device = ar.deviceKey[res[i].Device].ID
+	}
+	return res, true
+}
+
+// RunActions runs actions on a room's devices named by DeviceKey (results
+// name them so too).
+func (a *AV) RunActions(ctx context.Context, room string, sc av.Scene) []av.Result {
+	ar := a.room(room)
+	if ar == nil {
+		return nil
+	}
+	if !ar.owned {
+		if a.forward == nil {
+			return notOwned(sc)
+		}
+		// One action after the other, each sent to the owner: the
+		// daemon's actions (the power-off) are few and not urgent.
+		ctx, cancel := context.WithTimeout(ctx, av.DefaultSceneDeadline)
+		defer cancel()
+		out := make([]av.Result, len(sc.Actions))
+		for i, act := range sc.Actions {
+			out[i] = av.Result{Device: act.Device, Command: act.Name, OK: true}
+			if err := a.forward(ctx, room, ar.deviceKey[act.Device].ID, act.Command); err != nil {
+				out[i].OK, out[i].Error = false, err.Error()
+			}
+		}
+		return out
+	}
+	return ar.sup.RunScene(ctx, sc, av.DefaultSceneDeadline)
+}
+
+// scenesAt names the scenes the timeline runs in a room.
+func (a *AV) scenesAt(room string) (prep, end string) {
+	if ar := a.room(room); ar != nil {
+		return ar.prep, ar.end
+	}
+	return "", ""
 }
 
 // SubscribeScenes streams the steps of every scene started with
@@ -100,10 +157,4 @@ func (a *AV) sceneStep(ev SceneEvent) {
 	if a.sceneRelay != nil {
 		a.sceneRelay.Send(ev)
 	}
-}
-
-func newRunID() string {
-	b := make([]byte, 8)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
