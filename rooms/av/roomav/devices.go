@@ -104,6 +104,19 @@ func (a *AV) Panel(room string) *PanelControls {
 // Do runs one command on a room's device (room-local id); it does not
 // check the command against the device's kind (av.CheckCommand does).
 func (a *AV) Do(ctx context.Context, room, dev string, cmd av.Command) error {
+	return a.do(ctx, room, dev, cmd, a.forward)
+}
+
+// DoHere is Do without sending the command on: a room this node does not
+// drive (or whose devices are not swapped in yet) answers ErrNotOwner.
+// It runs the commands another node sent here (Options.Forward's other
+// end), which must never travel on again.
+func (a *AV) DoHere(ctx context.Context, room, dev string, cmd av.Command) error {
+	return a.do(ctx, room, dev, cmd, nil)
+}
+
+func (a *AV) do(ctx context.Context, room, dev string, cmd av.Command,
+	forward func(ctx context.Context, room, device string, cmd av.Command) error) error {
 	ar := a.room(room)
 	if ar == nil {
 		return av.ErrUnknownDevice
@@ -112,8 +125,8 @@ func (a *AV) Do(ctx context.Context, room, dev string, cmd av.Command) error {
 		if _, ok := ar.deviceKey[DeviceKey(room, dev)]; !ok {
 			return av.ErrUnknownDevice
 		}
-		if a.forward != nil {
-			return a.forward(ctx, room, dev, cmd)
+		if forward != nil {
+			return forward(ctx, room, dev, cmd)
 		}
 		return ErrNotOwner
 	}

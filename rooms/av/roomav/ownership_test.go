@@ -256,6 +256,11 @@ func TestCommandsOnOthersRoomsAreForwarded(t *testing.T) {
 	if len(res) != 1 || !res[0].OK {
 		t.Fatalf("forwarded actions: %+v", res)
 	}
+	// A command that came from another node is run here or refused,
+	// never sent on again (it would circle through etcd).
+	if err := a.DoHere(t.Context(), "zimmer", "display", av.Command{Name: "power"}); !errors.Is(err, ErrNotOwner) {
+		t.Fatalf("DoHere on a room not driven here: %v, want ErrNotOwner", err)
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	if want := []string{"ratssaal dsp mic", "zimmer display power"}; !slices.Equal(sent, want) {
