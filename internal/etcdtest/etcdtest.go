@@ -70,6 +70,16 @@ func Start(t testing.TB, n int) *Cluster {
 // where there is one, since an fsync there costs nothing and the tests
 // are about agreement, not disks; removed at cleanup.
 func dataDir(t testing.TB) string {
+	if dir := os.Getenv("KOGGE_ETCDTEST_DIR"); dir != "" {
+		// A benchmark that wants etcd's disk costs (its WAL and backend
+		// fsyncs) names a directory on a disk.
+		d, err := os.MkdirTemp(dir, "kogge-etcd-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(d) })
+		return d
+	}
 	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
 		if dir, err := os.MkdirTemp("/dev/shm", "kogge-etcd-"); err == nil {
 			t.Cleanup(func() { os.RemoveAll(dir) })
