@@ -144,19 +144,6 @@ func (s *server) panelDay(room rooms.Room, now time.Time) ([]rooms.Booking, erro
 	return bs, nil
 }
 
-// currentAndNext picks the running booking and the next one.
-func currentAndNext(bs []rooms.Booking, now time.Time) (cur, next *rooms.Booking) {
-	for i := range bs {
-		switch {
-		case cur == nil && !now.Before(bs[i].Start):
-			cur = &bs[i]
-		case next == nil && now.Before(bs[i].Start):
-			next = &bs[i]
-		}
-	}
-	return cur, next
-}
-
 func (s *server) panelStateOf(c *caller, room rooms.Room) (panelState, error) {
 	now := s.now()
 	bs, err := s.panelDay(room, now)
@@ -257,8 +244,6 @@ func (s *server) panelBookingAction(w http.ResponseWriter, r *http.Request, c *c
 	}
 	return s.writePanelState(w, c, room, http.StatusOK)
 }
-
-func running(cur, _ *rooms.Booking, _ rooms.Room, _ time.Time) *rooms.Booking { return cur }
 
 // panelCheckin answers POST /panel/{room}/checkin: the running booking, or
 // the next one once its check-in has opened.
