@@ -14,12 +14,15 @@ import (
 func (s *server) atOwner(param string, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, c *caller) error {
 		room := r.PathValue(param)
-		if s.roomRouter == nil || r.Header.Get(forwardedHeader) != "" || len(s.av.Statuses(room)) == 0 {
-			return h(w, r, c) // one machine, forwarded once already, or no devices: h answers
+		if s.roomRouter == nil || len(s.av.Statuses(room)) == 0 {
+			return h(w, r, c) // one machine, or no devices: h answers
 		}
 		base, local := s.roomRouter.Owner(room)
 		if local {
 			return h(w, r, c)
+		}
+		if s.forwarded(r) {
+			return roomUnreachable() // one hop only: the room moved on meanwhile
 		}
 		if base == "" {
 			return roomUnreachable()
@@ -65,5 +68,23 @@ func (s *server) relayedClient(r *http.Request) *http.Request {
 	if !ok {
 		return r
 	}
-	return r.WithContext(context.WithValue(r.Context(), clientAddrKey{}, client))
+	ctx := context.WithValue(r.Context(), clientAddrKey{}, client)
+	return r.WithContext(context.WithValue(ctx, forwardedKey{}, true))
+}
+
+// forwardedKey marks a request another node forwarded, as its signature
+// proves (relayedClient).
+type forwardedKey struct{}
+
+// forwarded says whether another node forwarded r. The header alone is
+// believed only where no relay signs (tests of a single node): anyone can
+// send it.
+func (s *server) forwarded(r *http.Request) bool {
+	if r.Header.Get(forwardedHeader) == "" {
+		return false
+	}
+	if s.clientRelay == nil {
+		return true
+	}
+	return r.Context().Value(forwardedKey{}) != nil
 }
