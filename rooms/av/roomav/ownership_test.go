@@ -130,11 +130,13 @@ func TestOnlyTheOwnerDrivesARoom(t *testing.T) {
 	rs, emus := pjlinkRooms(t)
 	board := &memBoard{}
 	ownA, ownB := &OwnedRooms{}, &OwnedRooms{}
-	ownA.Set("ratssaal") // zimmer: nobody's yet
 	a := openNode(t, rs, ownA, board)
 	b := openNode(t, rs, ownB, board)
 	changes, stop := b.Subscribe(64)
 	defer stop()
+	// A takes the room only now that B listens, so that B's stream hears
+	// the projector come online (zimmer: nobody's yet).
+	ownA.Set("ratssaal")
 
 	eventually(t, "node A sees its projector", func() bool { return health(a, "ratssaal", "beamer") == av.Online })
 	eventually(t, "node B shows A's projector", func() bool { return health(b, "ratssaal", "beamer") == av.Online })
