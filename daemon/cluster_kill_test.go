@@ -227,26 +227,7 @@ label = "Aus"
 actions = [{device = %q, command = "power", args = {on = "false"}}]
 `, id, name, dev, addr, dev, dev)
 	}
-	cfg := fmt.Sprintf(`[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "5s"
-
-[store]
-data_dir = %q
-backend = "etcd"
-
-[store.etcd]
-endpoints = %s
-node_name = %q
-
-[log]
-format = "json"
-level = "info"
-
-[webrtc]
-udp_port = 0
-listen_ip = "127.0.0.1"
-
+	cfg := clusterNodeConfig(dataDir, node, endpoints) + fmt.Sprintf(`
 [providers]
 order = ["pexip", "gotomeeting"]
 provision_lead = "720h"
@@ -267,10 +248,42 @@ redirect_uri = %q
 api_url = %q
 auth_url = %q
 token_url = %q
-`, dataDir, quoted(endpoints), node,
-		p.APIURL, p.Username, p.PasswordFile, p.JoinURLBase, pexipMax,
+`, p.APIURL, p.Username, p.PasswordFile, p.JoinURLBase, pexipMax,
 		quoted(g.Organizers), g.ClientID, g.ClientSecretFile, g.CredentialsKeyFile, g.RedirectURI, g.APIURL, g.AuthURL, g.TokenURL)
 	cfg += room("ratssaal", "Ratssaal", "beamer", devs.Beamer.Addr()) + room("sitzungszimmer-2", "Sitzungszimmer 2", "display", devs.Display.Addr())
+	return writeConfigFile(t, cfg)
+}
+
+// clusterNodeConfig is what every node of the process-level cluster tests
+// has: a loopback listener, the store on etcd, JSON logs (the tests read
+// them) and media on loopback.
+func clusterNodeConfig(dataDir, node string, endpoints []string) string {
+	eps, _ := json.Marshal(endpoints)
+	return fmt.Sprintf(`[server]
+listen = "127.0.0.1:0"
+shutdown_timeout = "5s"
+
+[store]
+data_dir = %q
+backend = "etcd"
+
+[store.etcd]
+endpoints = %s
+node_name = %q
+
+[log]
+format = "json"
+level = "info"
+
+[webrtc]
+udp_port = 0
+listen_ip = "127.0.0.1"
+`, dataDir, eps, node)
+}
+
+// writeConfigFile writes cfg as a kogge.toml of the test and returns its path.
+func writeConfigFile(t *testing.T, cfg string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "kogge.toml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

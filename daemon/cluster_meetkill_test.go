@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -254,37 +252,12 @@ func meetingNodeLost(t *testing.T, frozen bool) {
 // built-in SFU as the only provider (the default), media on loopback.
 func meetClusterConfig(t *testing.T, dataDir, node string, endpoints []string) string {
 	t.Helper()
-	eps, _ := json.Marshal(endpoints)
-	cfg := fmt.Sprintf(`[server]
-listen = "127.0.0.1:0"
-shutdown_timeout = "5s"
-
-[store]
-data_dir = %q
-backend = "etcd"
-
-[store.etcd]
-endpoints = %s
-node_name = %q
-
-[log]
-format = "json"
-level = "info"
-
-[webrtc]
-udp_port = 0
-listen_ip = "127.0.0.1"
-
+	return writeConfigFile(t, clusterNodeConfig(dataDir, node, endpoints)+`
 [[rooms]]
 id = "ratssaal"
 name = "Ratssaal"
 capacity = 40
-`, dataDir, eps, node)
-	path := filepath.Join(t.TempDir(), "kogge.toml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
+`)
 }
 
 // apiDo calls the API of the node at addr with a bearer token.
