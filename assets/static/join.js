@@ -289,6 +289,7 @@ async function handle(m) {
       stopMedia();
       if (m.reason === 'external' && /^https:\/\//.test(m.url || '')) { location.assign(m.url); return; }
       if (m.reason === 'pin_wrong' || m.reason === 'pin_required') {
+        ws = null; // its close, which follows, must not show the error notice over the form
         $('pin-row').hidden = false;
         const reason = m.reason;
         live($('prejoin-error'), () => pair('state.' + reason)[1]);
