@@ -75,21 +75,7 @@ func TestKill9LeaderDuringBookingStorm(t *testing.T) {
 			t.Fatalf("authorize %s: %s", org, errOut)
 		}
 	}
-	for i := 1; i < 3; i++ {
-		dir := nodes[i].dataDir
-		nodes[i] = startChild(t, nil, "serve", "-config", cfgs[i])
-		nodes[i].dataDir = dir
-	}
-	for _, n := range nodes[1:] {
-		n.addr = n.waitLog("kogge ready")["listen"].(string)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for i, n := range nodes {
-				t.Logf("node %d's log ends:\n%s", i+1, lastLines(n.stderr.String(), 30))
-			}
-		}
-	})
+	startOtherNodes(t, nodes, cfgs)
 	token := apiToken(t, nodes[0].addr, "anna")
 	for i, n := range nodes {
 		// The token reaches the other copies through the watch.
@@ -252,6 +238,28 @@ token_url = %q
 		quoted(g.Organizers), g.ClientID, g.ClientSecretFile, g.CredentialsKeyFile, g.RedirectURI, g.APIURL, g.AuthURL, g.TokenURL)
 	cfg += room("ratssaal", "Ratssaal", "beamer", devs.Beamer.Addr()) + room("sitzungszimmer-2", "Sitzungszimmer 2", "display", devs.Display.Addr())
 	return writeConfigFile(t, cfg)
+}
+
+// startOtherNodes starts nodes 2 and 3 (node 1 runs already) with their
+// configurations, waits until they are ready, and has a failing test show
+// the end of every node's log.
+func startOtherNodes(t *testing.T, nodes []*child, cfgs []string) {
+	t.Helper()
+	for i := 1; i < len(nodes); i++ {
+		dir := nodes[i].dataDir
+		nodes[i] = startChild(t, nil, "serve", "-config", cfgs[i])
+		nodes[i].dataDir = dir
+	}
+	for _, n := range nodes[1:] {
+		n.addr = n.waitLog("kogge ready")["listen"].(string)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, n := range nodes {
+				t.Logf("node %d's log ends:\n%s", i+1, lastLines(n.stderr.String(), 40))
+			}
+		}
+	})
 }
 
 // clusterNodeConfig is what every node of the process-level cluster tests

@@ -68,21 +68,7 @@ func meetingNodeLost(t *testing.T, frozen bool) {
 	if code, _, errOut := kogge(t, testPassword+"\n", "user", "add", "anna", "-config", cfgs[0]); code != 0 {
 		t.Fatalf("user add: %s", errOut)
 	}
-	for i := 1; i < 3; i++ {
-		dir := nodes[i].dataDir
-		nodes[i] = startChild(t, nil, "serve", "-config", cfgs[i])
-		nodes[i].dataDir = dir
-	}
-	for _, n := range nodes[1:] {
-		n.addr = n.waitLog("kogge ready")["listen"].(string)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			for i, n := range nodes {
-				t.Logf("node %d's log ends:\n%s", i+1, lastLines(n.stderr.String(), 40))
-			}
-		}
-	})
+	startOtherNodes(t, nodes, cfgs)
 	token := apiToken(t, nodes[0].addr, "anna")
 
 	// A hybrid meeting that is open now (its room's prep lead has
