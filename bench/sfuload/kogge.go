@@ -147,10 +147,21 @@ func (k *kogge) profile(ctx context.Context, d time.Duration, out string) error 
 	if err != nil {
 		return err
 	}
-	if err := fetch(ctx, base+"heap", out+".heap"); err != nil {
+	if err := k.heap(ctx, out+".heap"); err != nil {
 		return err
 	}
 	return fetch(ctx, base+"goroutine?debug=1", out+".goroutine")
+}
+
+// heap fetches a heap profile of koggesfu into out.
+func (k *kogge) heap(ctx context.Context, out string) error {
+	k.mu.Lock()
+	base := k.pprof
+	k.mu.Unlock()
+	if base == "" {
+		return errors.New("koggesfu has no pprof listener")
+	}
+	return fetch(ctx, base+"heap", out)
 }
 
 // koggeStats is koggesfu's /stats.

@@ -39,6 +39,7 @@ type gcTimer interface {
 // profiler is a target that can hand out a CPU profile of itself.
 type profiler interface {
 	profile(ctx context.Context, d time.Duration, out string) error
+	heap(ctx context.Context, out string) error
 }
 
 // result of one point (one SFU, one N, one repetition).
@@ -100,6 +101,13 @@ func runPoint(cfg *config, t target, n int, profileOut string) (res result, err 
 		return res, err
 	}
 	parts0 := rssParts(t.pid())
+	if p, ok := t.(profiler); ok && profileOut != "" {
+		// The heap with only the publisher, to diff against the one after
+		// the joins: go tool pprof -diff_base FILE.heap-before FILE.heap.
+		if err := p.heap(ctx, profileOut+".heap-before"); err != nil {
+			fmt.Fprintln(os.Stderr, "sfuload: heap profile:", err)
+		}
+	}
 	var note0 string
 	if st, ok := t.(statser); ok && cfg.verbose {
 		note0 = st.stats(ctx)

@@ -1,37 +1,91 @@
 package sfu
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
-// cacheSize is how many packets of one published video layer are kept
-// for retransmission: some four seconds of the high layer (~130 packets
-// a second), longer than a repair is still useful to a decoder.
-const cacheSize = 512
+// A layer's cache keeps at least cacheKeep of its packets: a repair
+// arriving later than that is useless to the receiver's jitter buffer.
+// Janus keeps 200 ms at the least (its min_nack_queue, more with a long
+// round trip); mediasoup at most 2 s for video. One second covers a
+// round trip of several hundred milliseconds with a NACK retried.
+//
+// The ring starts at cacheMinSlots and doubles whenever a packet younger
+// than cacheKeep would be overwritten, up to cacheMaxSlots: a 150 kbit/s
+// low layer (about 30 packets a second) stays at 64 slots, a 1.5 Mbit/s
+// camera (about 170 a second with keyframe bursts) grows to 256, a
+// screen share's large keyframes to more. A fixed 512 slots of 1,500
+// bytes was 768 kB per layer whatever its rate, about 2.3 MB per
+// simulcast camera (bench/sfuload/README.md).
+const (
+	cacheKeep     = time.Second
+	cacheMinSlots = 64
+	cacheMaxSlots = 1024
+)
 
-// packetCache keeps the last cacheSize packets of one published layer,
-// as they arrived, for every subscriber of it: a NACK from any of them
-// is answered from here (downTrack.retransmit), so memory for loss
-// repair grows with publishers, not with subscribers. Each slot's buffer
-// is allocated once and reused.
+// packetCache keeps the recent packets of one published layer, as they
+// arrived, for every subscriber of it: a NACK from any of them is answered
+// from here (downTrack.retransmit), so memory for loss repair grows with
+// publishers, not with subscribers. Each slot's buffer is allocated at the
+// first packet that does not fit it and reused after that.
 type packetCache struct {
 	mu    sync.Mutex
-	slots [cacheSize]cacheSlot
+	slots []cacheSlot // a power of two long, so seq wraps onto the ring
 }
 
 type cacheSlot struct {
 	seq   uint16
 	valid bool
+	at    int64 // arrival, unix ns
 	buf   []byte
 }
 
-func (c *packetCache) put(seq uint16, b []byte) {
+// slot is where seq lives; the caller holds mu.
+func (c *packetCache) slot(seq uint16) *cacheSlot {
+	return &c.slots[int(seq)&(len(c.slots)-1)]
+}
+
+// put stores the packet b with sequence number seq, arrived at now
+// (unix ns).
+func (c *packetCache) put(seq uint16, b []byte, now int64) {
 	c.mu.Lock()
-	s := &c.slots[seq%cacheSize]
-	if cap(s.buf) < len(b) {
-		s.buf = make([]byte, 0, max(len(b), packetBufSize))
+	if c.slots == nil {
+		c.slots = make([]cacheSlot, cacheMinSlots)
 	}
-	s.buf = append(s.buf[:0], b...)
-	s.seq, s.valid = seq, true
+	s := c.slot(seq)
+	if s.valid && s.seq != seq && now-s.at < int64(cacheKeep) && len(c.slots) < cacheMaxSlots {
+		c.grow()
+		s = c.slot(seq)
+	}
+	if cap(s.buf) < len(b) {
+		// Sized to the packet (append rounds up to the allocator's size
+		// class), not to the largest packet there could be.
+		s.buf = append([]byte(nil), b...)
+	} else {
+		s.buf = append(s.buf[:0], b...)
+	}
+	s.seq, s.valid, s.at = seq, true, now
 	c.mu.Unlock()
+}
+
+// grow doubles the ring, keeping every packet: two packets in different
+// slots of the old ring cannot share one of the new. The caller holds mu.
+func (c *packetCache) grow() {
+	old := c.slots
+	c.slots = make([]cacheSlot, 2*len(old))
+	for _, s := range old {
+		if s.valid {
+			*c.slot(s.seq) = s
+		}
+	}
+}
+
+// size is the ring's length, for tests and stats.
+func (c *packetCache) size() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.slots)
 }
 
 // get copies the packet with sequence number seq into dst and returns
@@ -39,7 +93,10 @@ func (c *packetCache) put(seq uint16, b []byte) {
 func (c *packetCache) get(seq uint16, dst []byte) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := &c.slots[seq%cacheSize]
+	if c.slots == nil {
+		return 0
+	}
+	s := c.slot(seq)
 	if !s.valid || s.seq != seq {
 		return 0
 	}

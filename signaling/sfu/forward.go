@@ -164,7 +164,7 @@ func (f *forwarder) forward(l *upLayer, b []byte) {
 			}
 		}
 	} else {
-		l.cache.put(f.pkt.SequenceNumber, b)
+		l.cache.put(f.pkt.SequenceNumber, b, now)
 	}
 	// Header extension ids are negotiated per connection: the
 	// publisher's mean nothing downstream. Keep the slice's capacity.
