@@ -29,7 +29,8 @@ import (
 // too (rpctypes.ErrCompacted, …).
 var ErrBroken = errors.New("the watch broke")
 
-// Options say what Follow reads and watches and whom it tells.
+// Options say what Follow reads and watches and whom it tells. Loaded
+// and Changed are needed, and Woken with Wake or Every.
 type Options struct {
 	// Prefixes are read in one transaction, so at one revision, and
 	// each is watched from the next revision on.
@@ -53,7 +54,10 @@ type Options struct {
 	// ctx has ended.
 	Failed func(err error)
 
-	// Woken runs, between the watch's responses, when the channel Wake
+	// Woken is for what needs a look besides the watched changes (a room
+	// just gained in rooms/av/avetcd/commands.go, a claim that failed for
+	// want of etcd in daemon/cluster/rooms.go). It runs, between the
+	// watch's responses, when the channel Wake
 	// gives fires (Wake is asked before each read and again each time
 	// it fired) and every Every while the watch holds; either may be
 	// left unset. Its error counts as a break.
@@ -63,8 +67,9 @@ type Options struct {
 }
 
 // Follow reads and watches as o says until ctx ends. The callbacks run
-// on the caller's goroutine, one at a time; none is called after Follow
-// returned, and Follow leaves no goroutine behind.
+// on the caller's goroutine, one at a time, so none is called after
+// Follow returned; it starts no goroutine of its own, and its watches end
+// with each pass.
 func Follow(ctx context.Context, c *clientv3.Client, o Options) {
 	for ctx.Err() == nil {
 		err := pass(ctx, c, o)
