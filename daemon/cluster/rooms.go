@@ -11,6 +11,8 @@ import (
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/kogge-project/kogge/internal/etcdwatch"
 )
 
 // Room claims (docs/cluster.md, "Room devices"): each room's devices are
@@ -139,41 +141,40 @@ func (rc *RoomClaims) Owner(room string) (url string, local bool) {
 
 func (rc *RoomClaims) run(ctx context.Context) {
 	defer close(rc.done)
-	for ctx.Err() == nil {
-		rev, err := rc.load(ctx)
-		if err == nil {
-			err = rc.follow(ctx, rev)
-		}
-		if ctx.Err() == nil {
+	etcdwatch.Follow(ctx, rc.p.c, etcdwatch.Options{
+		Prefixes: []string{rc.roomsP, rc.p.nodesPrefix}, ReadTimeout: roomCheckEvery, Retry: retryEvery,
+		Loaded: func(_ int64, kvs [][]*mvccpb.KeyValue) error {
+			rc.load(kvs[0], kvs[1])
+			rc.check(ctx)
+			return nil
+		},
+		Changed: func(i int, evs []*clientv3.Event) error {
+			rc.apply(i == 1, evs)
+			rc.check(ctx)
+			return nil
+		},
+		// Besides after every change: a claim that failed for want of
+		// etcd is tried again.
+		Every: roomCheckEvery,
+		Woken: func() error { rc.check(ctx); return nil },
+		Failed: func(err error) {
 			rc.p.log.Warn("room claims: watching the claims failed; reading them again", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(retryEvery):
-			}
-		}
-	}
+		},
+	})
 }
 
-// load reads the claims and nodes at one revision.
-func (rc *RoomClaims) load(ctx context.Context) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, roomCheckEvery)
-	defer cancel()
-	resp, err := rc.p.c.Txn(ctx).Then(clientv3.OpGet(rc.roomsP, clientv3.WithPrefix()),
-		clientv3.OpGet(rc.p.nodesPrefix, clientv3.WithPrefix())).Commit()
-	if err != nil {
-		return 0, err
-	}
+// load takes the claims and nodes read at one revision.
+func (rc *RoomClaims) load(claims, nodes []*mvccpb.KeyValue) {
 	rc.mu.Lock()
+	defer rc.mu.Unlock()
 	clear(rc.owners)
 	clear(rc.nodes)
-	for _, kv := range resp.Responses[0].GetResponseRange().Kvs {
+	for _, kv := range claims {
 		rc.owners[string(kv.Key[len(rc.roomsP):])] = string(kv.Value)
 	}
-	for _, kv := range resp.Responses[1].GetResponseRange().Kvs {
+	for _, kv := range nodes {
 		rc.putNode(kv)
 	}
-	rc.mu.Unlock()
-	return resp.Header.Revision, nil
 }
 
 func (rc *RoomClaims) putNode(kv *mvccpb.KeyValue) {
@@ -185,50 +186,21 @@ func (rc *RoomClaims) putNode(kv *mvccpb.KeyValue) {
 	rc.nodes[name] = nodeEntry{name: name, rec: rec, lease: clientv3.LeaseID(kv.Lease)}
 }
 
-// follow applies the watch of both prefixes from rev on and checks the
-// claims after every change and every roomCheckEvery.
-func (rc *RoomClaims) follow(ctx context.Context, rev int64) error {
-	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-	defer cancel()
-	claims := rc.p.c.Watch(wctx, rc.roomsP, clientv3.WithPrefix(), clientv3.WithRev(rev+1))
-	nodes := rc.p.c.Watch(wctx, rc.p.nodesPrefix, clientv3.WithPrefix(), clientv3.WithRev(rev+1))
-	tick := time.NewTicker(roomCheckEvery)
-	defer tick.Stop()
-	rc.check(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case w, ok := <-claims:
-			if !ok || w.Err() != nil {
-				return errors.Join(errors.New("claims watch ended"), w.Err())
-			}
-			rc.mu.Lock()
-			for _, ev := range w.Events {
-				room := string(ev.Kv.Key[len(rc.roomsP):])
-				if ev.Type == clientv3.EventTypeDelete {
-					delete(rc.owners, room)
-				} else {
-					rc.owners[room] = string(ev.Kv.Value)
-				}
-			}
-			rc.mu.Unlock()
-		case w, ok := <-nodes:
-			if !ok || w.Err() != nil {
-				return errors.Join(errors.New("nodes watch ended"), w.Err())
-			}
-			rc.mu.Lock()
-			for _, ev := range w.Events {
-				if ev.Type == clientv3.EventTypeDelete {
-					delete(rc.nodes, string(ev.Kv.Key[len(rc.p.nodesPrefix):]))
-				} else {
-					rc.putNode(ev.Kv)
-				}
-			}
-			rc.mu.Unlock()
-		case <-tick.C:
+// apply takes a watch response's changes of the claims or the nodes.
+func (rc *RoomClaims) apply(nodes bool, evs []*clientv3.Event) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	for _, ev := range evs {
+		switch {
+		case nodes && ev.Type == clientv3.EventTypeDelete:
+			delete(rc.nodes, string(ev.Kv.Key[len(rc.p.nodesPrefix):]))
+		case nodes:
+			rc.putNode(ev.Kv)
+		case ev.Type == clientv3.EventTypeDelete:
+			delete(rc.owners, string(ev.Kv.Key[len(rc.roomsP):]))
+		default:
+			rc.owners[string(ev.Kv.Key[len(rc.roomsP):])] = string(ev.Kv.Value)
 		}
-		rc.check(ctx)
 	}
 }
 

@@ -17,13 +17,16 @@ package avetcd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/kogge-project/kogge/internal/etcdwatch"
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 )
@@ -252,96 +255,77 @@ func (b *Board) Watch(ctx context.Context) <-chan roomav.RoomStatuses {
 	go func() {
 		defer close(out)
 		known := map[string]bool{}
-		send := func(rs roomav.RoomStatuses) bool {
+		send := func(rs roomav.RoomStatuses) error {
 			select {
 			case out <- rs:
-				return true
+				return nil
 			case <-ctx.Done():
-				return false
+				return ctx.Err()
 			}
 		}
-		for ctx.Err() == nil {
-			rev, ok := b.load(ctx, known, send)
-			if ok {
-				ok = b.follow(ctx, rev, known, send)
-			}
-			if !ok && ctx.Err() == nil {
-				t := time.NewTimer(retryAfter)
-				select {
-				case <-ctx.Done():
-				case <-t.C:
+		etcdwatch.Follow(ctx, b.c, etcdwatch.Options{
+			Prefixes: []string{b.dir}, ReadTimeout: 5 * time.Second, ReadNeedsLeader: true, Retry: retryAfter,
+			Loaded:  func(_ int64, kvs [][]*mvccpb.KeyValue) error { return b.load(kvs[0], known, send) },
+			Changed: func(_ int, evs []*clientv3.Event) error { return b.apply(evs, known, send) },
+			Failed: func(err error) {
+				if errors.Is(err, etcdwatch.ErrBroken) {
+					b.log.Info("watch of device statuses broke; reading them again", "err", err)
+				} else {
+					b.log.Warn("device statuses of other nodes not read", "err", err)
 				}
-				t.Stop()
-			}
-		}
+			},
+		})
 	}()
 	return out
 }
 
-// load reads every room's statuses and sends them, and a nil for each
-// known room that is gone; it returns the revision read at.
-func (b *Board) load(ctx context.Context, known map[string]bool, send func(roomav.RoomStatuses) bool) (int64, bool) {
-	gctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), 5*time.Second)
-	resp, err := b.c.Get(gctx, b.dir, clientv3.WithPrefix())
-	cancel()
-	if err != nil {
-		if ctx.Err() == nil {
-			b.log.Warn("device statuses of other nodes not read", "err", err)
-		}
-		return 0, false
-	}
+// load sends every room's statuses read, and a nil for each known room
+// that is gone.
+func (b *Board) load(kvs []*mvccpb.KeyValue, known map[string]bool, send func(roomav.RoomStatuses) error) error {
 	seen := map[string]bool{}
-	for _, kv := range resp.Kvs {
+	for _, kv := range kvs {
 		rs, ok := b.decode(string(kv.Key), kv.Value)
 		if !ok {
 			continue
 		}
 		seen[rs.Room] = true
 		known[rs.Room] = true
-		if !send(rs) {
-			return 0, false
+		if err := send(rs); err != nil {
+			return err
 		}
 	}
 	for room := range known {
 		if !seen[room] {
 			delete(known, room)
-			if !send(roomav.RoomStatuses{Room: room}) {
-				return 0, false
+			if err := send(roomav.RoomStatuses{Room: room}); err != nil {
+				return err
 			}
 		}
 	}
-	return resp.Header.Revision, true
+	return nil
 }
 
-// follow sends each change after rev until the watch breaks (false).
-func (b *Board) follow(ctx context.Context, rev int64, known map[string]bool, send func(roomav.RoomStatuses) bool) bool {
-	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-	defer cancel()
-	for wr := range b.c.Watch(wctx, b.dir, clientv3.WithPrefix(), clientv3.WithRev(rev+1)) {
-		if err := wr.Err(); err != nil {
-			b.log.Info("watch of device statuses broke; reading them again", "err", err)
-			return false
+// apply sends each change the watch reports.
+func (b *Board) apply(evs []*clientv3.Event, known map[string]bool, send func(roomav.RoomStatuses) error) error {
+	for _, ev := range evs {
+		room := strings.TrimPrefix(string(ev.Kv.Key), b.dir)
+		if ev.Type == clientv3.EventTypeDelete {
+			delete(known, room)
+			if err := send(roomav.RoomStatuses{Room: room}); err != nil {
+				return err
+			}
+			continue
 		}
-		for _, ev := range wr.Events {
-			room := strings.TrimPrefix(string(ev.Kv.Key), b.dir)
-			if ev.Type == clientv3.EventTypeDelete {
-				delete(known, room)
-				if !send(roomav.RoomStatuses{Room: room}) {
-					return false
-				}
-				continue
-			}
-			rs, ok := b.decode(string(ev.Kv.Key), ev.Kv.Value)
-			if !ok {
-				continue
-			}
-			known[room] = true
-			if !send(rs) {
-				return false
-			}
+		rs, ok := b.decode(string(ev.Kv.Key), ev.Kv.Value)
+		if !ok {
+			continue
+		}
+		known[room] = true
+		if err := send(rs); err != nil {
+			return err
 		}
 	}
-	return false
+	return nil
 }
 
 // decode reads one key; a value it cannot read (a newer Kogge's) is

@@ -12,8 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/kogge-project/kogge/internal/etcdwatch"
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/roomav"
 )
@@ -134,6 +136,9 @@ func (k *Commands) Forward(ctx context.Context, room, device string, cmd av.Comm
 	}
 	rev := put.Header.Revision
 	resKey := ResultKey(k.prefix, id)
+	// Not internal/etcdwatch: this waits for one key's first value and
+	// ends there, starting from the put's revision without a read, and
+	// pauses only briefly after a break (the sender is waiting).
 	for {
 		// From the last revision read on: a result written before the
 		// watch opens is seen too.
@@ -207,74 +212,52 @@ func remoteError(text string) error {
 }
 
 // serve takes the commands of the rooms this node owns: those waiting
-// when it starts or when ownership changes (a room just gained), and
-// each one as it is written, until ctx ends.
+// when it starts, after a broken watch and when ownership changes (a room
+// just gained), and each one as it is written, until ctx ends.
 func (k *Commands) serve(ctx context.Context) {
-	for ctx.Err() == nil {
-		if !k.follow(ctx) && ctx.Err() == nil {
-			t := time.NewTimer(retryAfter)
-			select {
-			case <-ctx.Done():
-			case <-t.C:
-			}
-			t.Stop()
-		}
-	}
-}
-
-// follow reads the waiting commands and then watches for new ones, and
-// reads them again at each change of ownership; false when the watch
-// broke.
-func (k *Commands) follow(ctx context.Context) bool {
-	changed := k.own.Changed()
-	rev, ok := k.scan(ctx)
-	if !ok {
-		return false
-	}
-	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
-	defer cancel()
-	wch := k.c.Watch(wctx, k.cmdDir, clientv3.WithPrefix(), clientv3.WithRev(rev+1))
-	for {
-		select {
-		case <-ctx.Done():
-			return false
-		case <-changed:
-			changed = k.own.Changed()
-			if _, ok := k.scan(ctx); !ok {
-				return false
-			}
-		case wr, open := <-wch:
-			if !open || wr.Err() != nil {
-				if ctx.Err() == nil {
-					k.log.Info("watch of device commands broke; reading them again", "err", wr.Err())
-				}
-				return false
-			}
-			for _, ev := range wr.Events {
+	etcdwatch.Follow(ctx, k.c, etcdwatch.Options{
+		Prefixes: []string{k.cmdDir}, ReadTimeout: 5 * time.Second, ReadNeedsLeader: true, Retry: retryAfter,
+		Loaded: func(_ int64, kvs [][]*mvccpb.KeyValue) error {
+			k.takeAll(ctx, kvs[0])
+			return nil
+		},
+		Changed: func(_ int, evs []*clientv3.Event) error {
+			for _, ev := range evs {
 				if ev.Type == clientv3.EventTypePut {
 					k.take(ctx, ev.Kv.Key, ev.Kv.Value, clientv3.LeaseID(ev.Kv.Lease))
 				}
 			}
-		}
-	}
+			return nil
+		},
+		Wake:  k.own.Changed,
+		Woken: func() error { return k.scan(ctx) },
+		Failed: func(err error) {
+			if errors.Is(err, etcdwatch.ErrBroken) {
+				k.log.Info("watch of device commands broke; reading them again", "err", err)
+			} else {
+				k.log.Warn("device commands of other nodes not read", "err", err)
+			}
+		},
+	})
 }
 
-// scan takes the waiting commands of the rooms owned; it returns the
-// revision read at.
-func (k *Commands) scan(ctx context.Context) (int64, bool) {
+// scan takes the waiting commands of the rooms owned (ownership changed:
+// the watch goes on, but a room just gained has commands from before).
+func (k *Commands) scan(ctx context.Context) error {
 	gctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), 5*time.Second)
 	resp, err := k.c.Get(gctx, k.cmdDir, clientv3.WithPrefix())
 	cancel()
 	if err != nil {
-		if ctx.Err() == nil {
-			k.log.Warn("device commands of other nodes not read", "err", err)
-		}
-		return 0, false
+		return err
 	}
-	for _, kv := range resp.Kvs {
+	k.takeAll(ctx, resp.Kvs)
+	return nil
+}
+
+func (k *Commands) takeAll(ctx context.Context, kvs []*mvccpb.KeyValue) {
+	for _, kv := range kvs {
 		k.take(ctx, kv.Key, kv.Value, clientv3.LeaseID(kv.Lease))
 	}
-	return resp.Header.Revision, true
 }
 
 // take runs a command if its room is owned here and this node wins it.

@@ -115,6 +115,11 @@ func (s *Scenes) write(ctx context.Context, ev roomav.SceneEvent) error {
 // Watch implements roomav.SceneRelay: the steps the other nodes write
 // from now on, in order, until ctx ends. A broken watch resumes after
 // the last step it saw (from the present when etcd compacted that away).
+//
+// Not internal/etcdwatch, which reads the keys again after a break: a
+// step is an event, not a state, so a read would hand on old steps again
+// (each room's last one) and lose those between; resuming after the last
+// revision seen loses none.
 func (s *Scenes) Watch(ctx context.Context) <-chan roomav.SceneEvent {
 	out := make(chan roomav.SceneEvent, sceneQueue)
 	go func() {

@@ -430,6 +430,12 @@ func (r *Replicator) reset(ctx context.Context, db *kv.DB) error {
 
 // Follow keeps db up to date from a watch until Close; a dropped watch is
 // resumed from the copy's revision.
+//
+// Not internal/etcdwatch, which reads everything again after any break:
+// the copy persists its revision, so a break resumes the watch from there
+// and replays every commit in between to the listeners (OnRemote); only a
+// compaction forces a read, paged, of the whole store (reset), and watch
+// gathers several responses into one bbolt transaction.
 func (r *Replicator) Follow(db *kv.DB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
