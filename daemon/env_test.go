@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,8 +34,9 @@ type testEnv struct {
 	// change it before the daemon is built.
 	cfg *config.Config
 	// now is the clock the daemon is built with (testNow unless an
-	// option sets it); it does not move.
+	// option sets it); it moves only by what advance adds to shift.
 	now      time.Time
+	shift    atomic.Int64 // nanoseconds
 	d        *daemonProcess
 	closeAll func()
 	store    *store.Store
@@ -88,7 +90,7 @@ func (e *testEnv) start() {
 	}
 	e.d = &daemonProcess{cfg: e.cfg, log: log, demoProviders: e.demoProviders}
 	closeAll, err := e.d.build(buildOptions{
-		now: func() time.Time { return now },
+		now: func() time.Time { return now.Add(time.Duration(e.shift.Load())) },
 		accounts: func(o *accounts.Options) {
 			o.Argon2 = accounts.Argon2Params{Time: 1, Memory: 64, Threads: 1, KeyLen: 32}
 			o.AccountBurst, o.AddressBurst = 1000, 1000
@@ -129,6 +131,10 @@ func (e *testEnv) restart() {
 	e.stop()
 	e.start()
 }
+
+// advance moves the daemon's clock forward by d (a limit's time passing
+// without a sleep).
+func (e *testEnv) advance(d time.Duration) { e.shift.Add(int64(d)) }
 
 // withClock builds the daemon on a clock standing at now.
 func withClock(now time.Time) envOption { return func(e *testEnv) { e.now = now } }

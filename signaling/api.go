@@ -89,6 +89,18 @@ type Authorizer interface {
 	Authorize(ctx context.Context, req JoinRequest) (Ticket, error)
 }
 
+// Locator is an Authorizer that can tell which meeting a join token opens
+// without the rest of the hello (the PIN above all). A hub with a Router
+// asks it first and relays a join of a meeting another node runs before
+// anything else is checked, so that the owner alone checks the PIN and
+// counts every attempt, whichever node it came in through (relay.go).
+// Without it, such a hub authorizes fully before it relays.
+type Locator interface {
+	// Locate returns the meeting ID (Ticket.Meeting.ID) the token opens
+	// now, or a *Refusal as Authorize would give it.
+	Locate(ctx context.Context, token string) (meetingID string, err error)
+}
+
 // Refusal reasons, also the reason field of the closed message.
 const (
 	ReasonInvalidToken = "invalid_token"

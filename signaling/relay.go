@@ -61,6 +61,10 @@ const (
 	// can reopen elsewhere.
 	relayPingEvery    = time.Second
 	relayOwnerSilence = 3 * time.Second
+	// relayOwnerFirst is how long the owner may take to answer the
+	// hello: placing the meeting and authorizing the join, each within
+	// its own bound.
+	relayOwnerFirst = relayDialWait + authTimeout
 )
 
 // clientOf is the client's address: the one a relaying node passes on if
@@ -76,9 +80,43 @@ func (h *Hub) clientOf(r *http.Request) (addr string, relayed bool) {
 	return r.RemoteAddr, false
 }
 
+// relayFirst relays a join before it is authorized when the Authorizer
+// can locate its meeting from the token alone (Locator) and another node
+// runs it. The owner then checks everything else, the guest's PIN
+// included, so its PIN limits count every attempt however many nodes a
+// guesser spreads them over (docs/security.md, "Guest PINs"); this node
+// checks no PIN and counts none. It returns the meeting's ID when the
+// meeting runs here (the caller authorizes fully and relays nothing), ""
+// when there is nothing to route by yet (no Router, or no Locator: the
+// caller authorizes, then routes), and done when the connection is over
+// (relayed, or refused).
+func (h *Hub) relayFirst(c *conn, hello *helloMsg, addr string) (meetingID string, done bool) {
+	loc, ok := h.auth.(Locator)
+	if h.cfg.Router == nil || !ok {
+		return "", false
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, authTimeout)
+	id, err := loc.Locate(ctx, hello.Token)
+	cancel()
+	switch {
+	case err != nil:
+		c.close(h.refusalFor(err, JoinRequest{Token: hello.Token, PIN: hello.PIN}))
+		return "", true
+	case id == "":
+		h.log.Error("the authorizer located a join in no meeting")
+		c.close(refusal(ReasonInvalidToken))
+		return "", true
+	}
+	if h.elsewhere(c, hello, id, addr) {
+		return "", true
+	}
+	return id, false
+}
+
 // elsewhere relays the connection if its meeting runs on another node,
 // and reports whether it did (or closed the connection trying): the
-// connection is then over. Called once the hello is authorized.
+// connection is then over. Called once the meeting is known (relayFirst),
+// or once the hello is authorized.
 func (h *Hub) elsewhere(c *conn, hello *helloMsg, meetingID, addr string) bool {
 	if h.cfg.Router == nil {
 		return false
@@ -225,7 +263,18 @@ func (c *conn) toOwner(owner *websocket.Conn) int {
 // connection ends, then closes the client's (unless it is gone already).
 func (c *conn) fromOwner(owner *websocket.Conn, clientGone *atomic.Bool) {
 	var final *Refusal
-	alive := func() { _ = owner.SetReadDeadline(time.Now().Add(relayOwnerSilence)) }
+	// Until its first message the owner is placing and authorizing the
+	// hello, and a guest's PIN check may wait its turn in the booking's
+	// pace (signaling/admission/pin.go): it answers nothing meanwhile,
+	// not even pings, so it is given that long before it counts as gone.
+	answered, first := false, time.Now().Add(relayOwnerFirst)
+	alive := func() {
+		d := time.Now().Add(relayOwnerSilence)
+		if !answered && d.Before(first) {
+			d = first
+		}
+		_ = owner.SetReadDeadline(d)
+	}
 	alive()
 	owner.SetPongHandler(func(string) error { alive(); return nil })
 	for {
@@ -233,6 +282,7 @@ func (c *conn) fromOwner(owner *websocket.Conn, clientGone *atomic.Bool) {
 		if err != nil {
 			break
 		}
+		answered = true
 		alive()
 		if mt != websocket.TextMessage {
 			continue

@@ -40,10 +40,12 @@ func (r *fakeRouter) Release(id string) {
 }
 
 // addrAuth is the env's Authorizer that also records the client
-// addresses it was asked about.
+// addresses it was asked about. It is a Locator, as the daemon's is, and
+// if pin is set, a guest needs it.
 type addrAuth struct {
 	*fakeAuth
 	addrs chan string
+	pin   string
 }
 
 func (a *addrAuth) Authorize(ctx context.Context, req JoinRequest) (Ticket, error) {
@@ -51,7 +53,24 @@ func (a *addrAuth) Authorize(ctx context.Context, req JoinRequest) (Ticket, erro
 	case a.addrs <- req.RemoteAddr:
 	default:
 	}
-	return a.fakeAuth.Authorize(ctx, req)
+	t, err := a.fakeAuth.Authorize(ctx, req)
+	if err == nil && t.Role == RoleGuest && a.pin != "" && req.PIN != a.pin {
+		return Ticket{}, &Refusal{Reason: ReasonPINWrong, Message: "The PIN is not correct."}
+	}
+	return t, err
+}
+
+// Locate finds a token's meeting as Authorize would, without the PIN.
+func (a *addrAuth) Locate(ctx context.Context, token string) (string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err, ok := a.errs[token]; ok {
+		return "", err
+	}
+	if t, ok := a.tickets[token]; ok {
+		return t.Meeting.ID, nil
+	}
+	return "", errors.New("bad signature on token " + token)
 }
 
 // node is a hub as one node of a cluster: its Router, the relay key, and
@@ -60,13 +79,15 @@ type node struct {
 	*env
 	router *fakeRouter
 	addrs  chan string
+	auth   *addrAuth
 }
 
 func newNode(t *testing.T, route Route) *node {
 	n := &node{router: &fakeRouter{route: route, released: make(chan string, 8)}, addrs: make(chan string, 64)}
 	n.env = newEnv(t, testSpec(), func(e *env) {
 		e.hub.cfg.Router, e.hub.cfg.RelayKey = n.router, testRelayKey
-		e.hub.auth = &addrAuth{fakeAuth: e.auth, addrs: n.addrs}
+		n.auth = &addrAuth{fakeAuth: e.auth, addrs: n.addrs}
+		e.hub.auth = n.auth
 	})
 	return n
 }
@@ -100,8 +121,11 @@ func TestRelayedJoinMeetsTheOwnersMeeting(t *testing.T) {
 		t.Fatal("no address for the host")
 	}
 	guest := relay.join("guest", "Gus")
-	if seen, passed := relay.addr(), owner.addr(); seen != passed {
-		t.Fatalf("the owner saw the relayed client at %q, the relay at %q", passed, seen)
+	if own, passed := guest.ws.LocalAddr().String(), owner.addr(); own != passed {
+		t.Fatalf("the owner saw the relayed client at %q, its own address is %q", passed, own)
+	}
+	if len(relay.addrs) != 0 {
+		t.Fatal("the relaying node authorized the join; only the owner should")
 	}
 	host.waitState(func(w wire) bool { return w.has(guest.welcome.ID) })
 	guest.waitState(func(w wire) bool { return w.has(host.welcome.ID) })
@@ -132,6 +156,41 @@ func TestRelayedJoinMeetsTheOwnersMeeting(t *testing.T) {
 		}
 	case <-time.After(readTimeout):
 		t.Fatal("the owner did not release the ended meeting")
+	}
+}
+
+// A relaying node checks no PIN: it relays the hello as it came, and the
+// owner alone checks it (and so counts every attempt, docs/security.md).
+// A wrong PIN is refused by the owner through the relay, the right one
+// gets in, and a token that opens nothing is refused by the relaying
+// node itself.
+func TestRelayLeavesThePINToTheOwner(t *testing.T) {
+	owner, relay := relayPair(t)
+	owner.auth.pin, relay.auth.pin = "24681357", "24681357"
+	hello := func(pin string) *client {
+		ws, _, err := relay.dial(testOrigin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ws.Close() })
+		c := &client{t: t, ws: ws}
+		c.send(map[string]any{"type": "hello", "version": 1, "token": "guest", "name": "Gus", "pin": pin})
+		return c
+	}
+	hello("11111111").expectClosed(ReasonPINWrong, websocket.ClosePolicyViolation)
+	hello("24681357").next("welcome")
+	relay.connect("forged", "Eve").expectClosed(ReasonInvalidToken, websocket.ClosePolicyViolation)
+	relay.auth.mu.Lock()
+	seen := relay.auth.pins
+	relay.auth.mu.Unlock()
+	owner.auth.mu.Lock()
+	checked := owner.auth.pins
+	owner.auth.mu.Unlock()
+	if len(seen) != 0 {
+		t.Errorf("the relaying node checked PINs %q", seen)
+	}
+	if len(checked) != 2 || checked[0] != "11111111" || checked[1] != "24681357" {
+		t.Errorf("the owner checked PINs %q, want both", checked)
 	}
 }
 

@@ -23,6 +23,10 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		c.close(bad) // nil: the connection is gone
 		return nil, ""
 	}
+	located, done := h.relayFirst(c, hello, remoteAddr)
+	if done {
+		return nil, ""
+	}
 	ctx, cancel := context.WithTimeout(h.ctx, authTimeout)
 	req := JoinRequest{Token: hello.Token, PIN: hello.PIN, RemoteAddr: remoteAddr}
 	ticket, err := h.auth.Authorize(ctx, req)
@@ -41,7 +45,9 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		c.close(refusal(ReasonEnded))
 		return nil, ""
 	}
-	if h.elsewhere(c, hello, spec.ID, remoteAddr) { // another node runs it: relayed
+	// Routed already unless relayFirst could not locate the meeting (no
+	// Locator): then only now, after the full check, as before.
+	if spec.ID != located && h.elsewhere(c, hello, spec.ID, remoteAddr) { // another node runs it: relayed
 		return nil, ""
 	}
 	p := &participant{

@@ -317,6 +317,21 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
+// Locate implements signaling.Locator: the meeting a token opens now, as
+// Resolve finds it. It checks no PIN and so counts no attempt: on a
+// cluster the node a join reaches locates it and relays it to the
+// meeting's owner, whose Authorize checks the PIN in the owner's limits
+// (docs/cluster.md).
+func (j *Joins) Locate(_ context.Context, token string) (string, error) {
+	_, b, _, err := j.Resolve(token)
+	if err != nil {
+		return "", err
+	}
+	return b.ID, nil
+}
+
+var _ signaling.Locator = (*Joins)(nil)
+
 // Authorize implements signaling.Authorizer.
 func (j *Joins) Authorize(ctx context.Context, req signaling.JoinRequest) (signaling.Ticket, error) {
 	cl, b, js, err := j.Resolve(req.Token)
