@@ -9,7 +9,7 @@ package cluster
 //
 // Keys, under the installation's prefix:
 //
-//	meet/nodes/<node>    {"url":…,"load":…,"cpu":…} on the node's own lease
+//	meet/nodes/<node>    {"url":…,"load":…,"cpu":…,"rooms":[…]} on the node's own lease
 //	meet/owner/<meeting> the owner's name, on the OWNER's lease
 //	meet/relay-key       the HMAC key nodes sign relayed client addresses with
 //	meet/join-keys       the join links' keys (joinkeys.go)
