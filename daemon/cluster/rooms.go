@@ -21,8 +21,8 @@ import (
 // node records; a room without a live owner is claimed by whoever sees it
 // first, for the node that drives the fewest rooms among those that have
 // the room configured (rooms_config.go; a transaction that writes only
-// while there is no claim: one winner). Rooms do not move
-// while their owner lives: a projector keeps its one connection.
+// while there is no claim: one winner). Rooms do not move while their
+// owner lives: a projector keeps its one connection.
 
 // roomCheckEvery is how often the claims are checked besides the watch
 // (a claim that failed for want of etcd is tried again then).
