@@ -9,7 +9,7 @@ package cluster
 //
 // Keys, under the installation's prefix:
 //
-//	meet/nodes/<node>    {"url":…,"load":…,"cpu":…} on the node's own lease
+//	meet/nodes/<node>    {"url":…,"load":…,"cpu":…,"rooms":[…]} on the node's own lease
 //	meet/owner/<meeting> the owner's name, on the OWNER's lease
 //	meet/relay-key       the HMAC key nodes sign relayed client addresses with
 //	meet/join-keys       the join links' keys (joinkeys.go)
@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -57,6 +58,19 @@ type NodeRecord struct {
 	// CPU is the process's share of the machine's CPUs over the last
 	// refresh (0–1).
 	CPU float64 `json:"cpu"`
+	// Rooms are the ids of the rooms in the node's configuration, sorted,
+	// written once it claims rooms (RoomClaims). Absent (nil) is a node
+	// that does not say: one of a version before the list, or one in the
+	// moment between registering and claiming. It counts as having every
+	// room, so that a rolling upgrade keeps its rooms driven; an empty
+	// list is a node with no rooms.
+	Rooms []string `json:"rooms,omitzero"`
+}
+
+// HasRoom is whether the node can drive the room's devices: it has the
+// room in its configuration, or it does not say which rooms it has.
+func (r NodeRecord) HasRoom(room string) bool {
+	return r.Rooms == nil || slices.Contains(r.Rooms, room)
 }
 
 // Owner is the node a meeting runs on.
@@ -88,6 +102,11 @@ type Placement struct {
 	closed                   bool
 	releases                 sync.WaitGroup
 	ownerPrefix, nodesPrefix string
+	// recMu orders the writes of the node's record, so that the last
+	// one written carries the latest rooms; rooms is the list the record
+	// carries (NodeRecord.Rooms; nil until ClaimRooms sets it).
+	recMu sync.Mutex
+	rooms atomic.Pointer[[]string]
 	// open and moved are this node's meetings (reclaim.go; nil: none).
 	open  func() []string
 	moved func(meetingID string)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
@@ -50,14 +51,37 @@ func (p *Placement) register(ctx context.Context) error {
 	return nil
 }
 
-// put writes the node's record with its present load on lease.
+// put writes the node's record with its present load and rooms on lease.
 func (p *Placement) put(ctx context.Context, lease clientv3.LeaseID) error {
+	p.recMu.Lock()
+	defer p.recMu.Unlock()
 	if p.withdrawn.Load() {
 		return nil
 	}
-	rec, _ := json.Marshal(NodeRecord{URL: p.url, Load: p.load(), CPU: p.cpu.sample()})
+	var rooms []string
+	if r := p.rooms.Load(); r != nil {
+		rooms = *r
+	}
+	rec, _ := json.Marshal(NodeRecord{URL: p.url, Load: p.load(), CPU: p.cpu.sample(), Rooms: rooms})
 	_, err := p.c.Put(ctx, p.nodeKey(p.name), string(rec), clientv3.WithLease(lease))
 	return err
+}
+
+// publishRooms makes the node's record list rooms (sorted, not nil: the
+// rooms it has configured), writing it at once if the list changed. A
+// failed write is not retried here: the next refresh (refreshEvery), or
+// the registration after a lost lease, writes the list as well.
+func (p *Placement) publishRooms(ctx context.Context, rooms []string) {
+	if old := p.rooms.Swap(&rooms); old != nil && slices.Equal(*old, rooms) {
+		return
+	}
+	lease := p.currentLease()
+	if lease == 0 {
+		return
+	}
+	if err := p.put(ctx, lease); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) && !errors.Is(err, context.Canceled) {
+		p.log.Warn("room claims: writing this node's rooms to its record failed; the next refresh writes them", "err", err)
+	}
 }
 
 // run keeps the lease alive and the load current; a lost lease (etcd out

@@ -21,9 +21,10 @@ import (
 // owner's rooms are free again within NodeTTL, and a node that lost its
 // lease has lost its rooms with it. Every node watches the claims and the
 // node records; a room without a live owner is claimed by whoever sees it
-// first, for the node that drives the fewest rooms (a transaction that
-// writes only while there is no claim: one winner). Rooms do not move
-// while their owner lives: a projector keeps its one connection.
+// first, for the node that drives the fewest rooms among those that have
+// the room configured (rooms_config.go; a transaction that writes only
+// while there is no claim: one winner). Rooms do not move while their
+// owner lives: a projector keeps its one connection.
 
 // roomCheckEvery is how often the claims are checked besides the watch
 // (a claim that failed for want of etcd is tried again then).
@@ -55,6 +56,7 @@ type RoomClaims struct {
 	owners map[string]string    // room -> node
 	nodes  map[string]nodeEntry // live nodes
 	roomsP string
+	cfg    roomConfig
 
 	// reportMu orders the calls of owned; last is what it was last told.
 	reportMu sync.Mutex
@@ -73,6 +75,11 @@ func (p *Placement) ClaimRooms(rooms func() []string, owned func(rooms []string)
 	ctx, cancel := context.WithCancel(context.Background())
 	rc := &RoomClaims{p: p, rooms: rooms, owned: owned, cancel: cancel, done: make(chan struct{}),
 		owners: map[string]string{}, nodes: map[string]nodeEntry{}, roomsP: RoomClaimDir(p.prefix)}
+	// The record lists this node's rooms before it claims any, so that
+	// no node claims a room for it that it does not have.
+	pctx, pcancel := context.WithTimeout(ctx, roomCheckEvery)
+	p.publishRooms(pctx, configuredRooms(rooms()))
+	pcancel()
 	guarded := make(chan struct{})
 	rc.guarded = guarded
 	go rc.run(ctx)
@@ -204,14 +211,18 @@ func (rc *RoomClaims) apply(nodes bool, evs []*clientv3.Event) {
 	}
 }
 
-// check claims the rooms nobody live drives and tells owned what this
-// node drives.
+// check claims the rooms nobody live drives, lets go of those this node
+// no longer has, and tells owned what this node drives.
 func (rc *RoomClaims) check(ctx context.Context) {
-	for _, room := range rc.rooms() {
+	configured := configuredRooms(rc.rooms())
+	pctx, pcancel := context.WithTimeout(ctx, roomCheckEvery)
+	rc.p.publishRooms(pctx, configured) // after a reload
+	pcancel()
+	for _, room := range configured {
 		rc.mu.Lock()
 		_, live := rc.nodes[rc.owners[room]]
 		_, claimed := rc.owners[room]
-		best, ok := rc.fewestRooms()
+		best, ok := rc.fewestRooms(room)
 		rc.mu.Unlock()
 		if live || claimed || !ok {
 			// A claim whose node is gone vanishes with its lease; the
@@ -239,11 +250,13 @@ func (rc *RoomClaims) check(ctx context.Context) {
 		}
 		rc.mu.Unlock()
 	}
+	rc.releaseUnconfigured(ctx, configured)
+	rc.noteUnconfigured(configured)
 	rc.mu.Lock()
 	var mine []string
 	if _, registered := rc.nodes[rc.p.name]; registered && rc.leaseHolds() {
 		for room, node := range rc.owners {
-			if node == rc.p.name {
+			if node == rc.p.name && slices.Contains(configured, room) {
 				mine = append(mine, room)
 			}
 		}
@@ -254,8 +267,10 @@ func (rc *RoomClaims) check(ctx context.Context) {
 }
 
 // fewestRooms is the live node driving the fewest rooms (then by name, so
-// that nodes deciding at once agree). rc.mu is held.
-func (rc *RoomClaims) fewestRooms() (nodeEntry, bool) {
+// that nodes deciding at once agree) of those that have room; this node
+// has it (check asks only for its own rooms), whatever its record said
+// last. rc.mu is held.
+func (rc *RoomClaims) fewestRooms(room string) (nodeEntry, bool) {
 	count := map[string]int{}
 	for _, node := range rc.owners {
 		count[node]++
@@ -263,6 +278,9 @@ func (rc *RoomClaims) fewestRooms() (nodeEntry, bool) {
 	var best nodeEntry
 	found := false
 	for _, n := range rc.nodes {
+		if n.name != rc.p.name && !n.rec.HasRoom(room) {
+			continue
+		}
 		if !found || count[n.name] < count[best.name] || (count[n.name] == count[best.name] && n.name < best.name) {
 			best, found = n, true
 		}
