@@ -133,7 +133,8 @@ func (d *daemonProcess) startPlacement(addr net.Addr) (stop func(), err error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), placementWait)
 	defer cancel()
-	p, err := cluster.Register(ctx, d.etcd, et.Prefix, nodeName(et), u, d.meetingLoad, d.log.With("component", "placement"))
+	p, err := cluster.Register(ctx, d.etcd, et.Prefix, nodeName(et), u, d.meetingLoad, d.log.With("component", "placement"),
+		cluster.WithRooms(d.roomIDs()))
 	if err != nil {
 		return nil, err
 	}

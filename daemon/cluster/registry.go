@@ -18,12 +18,28 @@ import (
 // lease was lost, after which the node claims its meetings back
 // (reclaim.go).
 
+// RegisterOption adds to a node's first record.
+type RegisterOption func(*Placement)
+
+// WithRooms lists the rooms the node has configured in its first record,
+// so no other node claims a room for it that it lacks in the moment
+// between its registration and its own room claims (ClaimRooms).
+func WithRooms(rooms []string) RegisterOption {
+	return func(p *Placement) {
+		r := configuredRooms(rooms)
+		p.rooms.Store(&r)
+	}
+}
+
 // Register publishes this node (name, reachable at url) with the load
 // that load reports, and keeps its record alive and current until Close.
 // It returns once the first record is written.
-func Register(ctx context.Context, c *clientv3.Client, prefix, name, url string, load func() int, log *slog.Logger) (*Placement, error) {
+func Register(ctx context.Context, c *clientv3.Client, prefix, name, url string, load func() int, log *slog.Logger, opts ...RegisterOption) (*Placement, error) {
 	p := &Placement{c: c, prefix: prefix, name: name, url: url, load: load, log: log,
 		done: make(chan struct{}), ownerPrefix: prefix + "meet/owner/", nodesPrefix: prefix + "meet/nodes/"}
+	for _, o := range opts {
+		o(p)
+	}
 	p.cpu.sample()
 	if err := p.register(ctx); err != nil {
 		return nil, fmt.Errorf("registering node %s for meetings: %w", name, err)

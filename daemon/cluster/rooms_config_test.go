@@ -296,3 +296,27 @@ func TestNodeRecordWithoutRoomsStillGetsRooms(t *testing.T) {
 		}
 	}
 }
+
+// A node registered WithRooms lists its rooms in its very first record,
+// before it claims any: no other node can pick it for a room it lacks.
+func TestFirstRecordListsTheRooms(t *testing.T) {
+	t.Cleanup(func() { goleak.VerifyNone(t) })
+	c := etcdtest.Start(t, 1)
+	cli := c.Client(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := cluster.Register(ctx, cli, "kogge/", "node9", "http://node9.test", func() int { return 0 },
+		slog.New(slog.DiscardHandler), cluster.WithRooms([]string{"trauzimmer", "ratssaal", "trauzimmer"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	get, err := cli.Get(ctx, "kogge/meet/nodes/node9")
+	if err != nil || len(get.Kvs) != 1 {
+		t.Fatalf("node9's record: %v %v", get, err)
+	}
+	var rec cluster.NodeRecord
+	if err := json.Unmarshal(get.Kvs[0].Value, &rec); err != nil || !slices.Equal(rec.Rooms, []string{"ratssaal", "trauzimmer"}) {
+		t.Fatalf("first record %s, want the rooms sorted once (%v)", get.Kvs[0].Value, err)
+	}
+}
