@@ -327,6 +327,8 @@ func (m *meeting) handle(req any) {
 		m.audit(nil, "end", req.why.Reason)
 	case revokeReq:
 		m.revoke(req.stillValid)
+	case keptReq:
+		m.kept(req)
 	case seatsReq:
 		m.setSeats(req)
 	case infoReq:

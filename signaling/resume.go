@@ -24,15 +24,15 @@ import (
 //
 // Secrets rotate, so that a leaked one cannot take over the participant
 // whenever it likes for the meeting's whole life: every welcome, the
-// first and every resumed one, hands out a new secret. The one a resume
-// came with stays good beside it only until the new one has been used
-// once: the welcome carrying the new one may be lost in the very drop
-// the client is reconnecting from, and the client then still holds only
-// the old one. A resume with the new one proves the client got it and
-// ends the old one; a resume with the old one again gets another new one
-// (the unused one ends). So a secret is good until at most the second
-// resume after its welcome. Both good secrets are kept as hashes, here
-// and in the memo, and compared in constant time.
+// first and every resumed one, hands out a new secret. The welcome may
+// be lost in the very drop the client is reconnecting from, though, and
+// the client then holds only the secret it came with. So that one stays
+// good beside the new one until the client shows it has the new one:
+// its first ping on the new connection (sent only once welcomed, within
+// 5 s on the join page), or a resume with the new one. A resume with
+// the old one again gets another new one (the unused one ends). Both
+// good secrets are kept as hashes, here and in the memo, and compared
+// in constant time.
 
 // DefaultResumeGrace is how long a dropped participant may resume when
 // Config.ResumeGrace is not set.
@@ -159,6 +159,33 @@ func (m *meeting) resumeJoin(p *participant) bool {
 	p.parked = admitted // let in before, waiting for the public part now
 	m.resumeLobby(p, pm, now)
 	return true
+}
+
+// keptReq: the client of connection ep has its welcome (its first ping
+// came: the protocol sends ping only once welcomed, and a connection
+// keeps its order), and so the new secret in it.
+type keptReq struct {
+	id string
+	ep endpoint
+}
+
+// keptSecret tells the meeting, once per connection, that the client
+// has its welcome. Posted before the ping's pong goes out, so a client
+// that heard the pong knows its old secret is over.
+func (c *conn) keptSecret(m *meeting, id string) {
+	if c.kept {
+		return
+	}
+	c.kept = true
+	m.post(keptReq{id: id, ep: c})
+}
+
+// kept ends the secret the participant resumed with: its client holds
+// the new one.
+func (m *meeting) kept(req keptReq) {
+	if p := m.byID[req.id]; p != nil && p.ep == req.ep {
+		p.prev = nil
+	}
 }
 
 // resumeJoined lets p in again, with its hand back at its place.
