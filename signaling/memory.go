@@ -51,8 +51,9 @@ type ParticipantMemo struct {
 	// handed out (32 bytes).
 	SecretHash []byte `json:"secret_sha256"`
 	// PrevSecretHash (none, or 32 bytes) is the SHA-256 of the secret its
-	// latest resume came with: good until SecretHash has been used once,
-	// for a client whose welcome was lost (signaling/resume.go).
+	// latest resume came with, good until the client shows it has the
+	// new one (its first ping, or a resume with it): its welcome may
+	// have been lost (signaling/resume.go).
 	PrevSecretHash []byte `json:"prev_secret_sha256,omitempty"`
 	ID             string `json:"id"`
 	Name           string `json:"name"`
