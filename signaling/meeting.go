@@ -42,9 +42,9 @@ type participant struct {
 	parked bool
 	// secret is the fresh resume secret the welcome hands out, hash its
 	// SHA-256; prev (nil: none) is the hash of the secret this
-	// connection resumed with, still good until hash has been used once
-	// (its welcome may have been lost); resume is the secret the hello
-	// brought ("": none). See resume.go.
+	// connection resumed with, still good until the client shows it has
+	// the new one (its welcome may have been lost); resume is the secret
+	// the hello brought ("": none). See resume.go.
 	secret, resume string
 	hash           [32]byte
 	prev           []byte

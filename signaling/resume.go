@@ -9,10 +9,10 @@ import (
 )
 
 // Resuming (PROTOCOL.md, "Reconnecting"): every welcome carries a resume
-// secret, a fresh one each time (below). When a participant's connection drops (not a leave, not sent
-// away), the meeting keeps it "away" for the grace period; a hello that
-// brings the secret with the same join link (Ticket.Link) gets the same
-// participant back: its id, its admission (or its place in the lobby),
+// secret, a fresh one each time (below). When a participant's
+// connection drops (not a leave, not sent away), the meeting keeps it
+// "away" for the grace period; a hello that brings the secret with the
+// same join link (Ticket.Link) gets the same participant back: its id, its admission (or its place in the lobby),
 // its raised hand with the time it went up (its place in the speaker
 // queue), its leave to present and its mute. Its role comes from the new
 // ticket, never from what was remembered. A secret the meeting does not
@@ -147,7 +147,8 @@ func (m *meeting) resumeJoin(p *participant) bool {
 	}
 	delete(m.away, pm.ID)
 	// The welcome hands out p.secret; the secret the client came with
-	// stays good until that one has been used (its welcome may be lost).
+	// stays good until the client shows it has the new one (kept, or a
+	// resume with it): its welcome may be lost.
 	// A refusal below puts pm back unchanged: no new secret went out.
 	p.id, p.hash, p.prev = pm.ID, secretHash(p.secret), h[:]
 	p.muted, p.allowed = pm.Muted, pm.Allowed && p.role != RoleHost
