@@ -9,14 +9,15 @@ import (
 )
 
 // Resuming (PROTOCOL.md, "Reconnecting"): every welcome carries a resume
-// secret, a fresh one each time (below). When a participant's
-// connection drops (not a leave, not sent away), the meeting keeps it
-// "away" for the grace period; a hello that brings the secret with the
-// same join link (Ticket.Link) gets the same participant back: its id, its admission (or its place in the lobby),
-// its raised hand with the time it went up (its place in the speaker
-// queue), its leave to present and its mute. Its role comes from the new
-// ticket, never from what was remembered. A secret the meeting does not
-// know, or one from another link, is simply a fresh join.
+// secret, a fresh one each time (below). When a participant's connection
+// drops (not a leave, not sent away), the meeting keeps it "away" for
+// the grace period; a hello that brings the secret with the same join
+// link (Ticket.Link) gets the same participant back: its id, its
+// admission (or its place in the lobby), its raised hand with the time
+// it went up (its place in the speaker queue), its leave to present and
+// its mute. Its role comes from the new ticket, never from what was
+// remembered. A secret the meeting does not know, or one from another
+// link, is simply a fresh join.
 //
 // The meeting's memo (memory.go) holds the same for everyone, so that a
 // meeting that opens again — after a restart or on another node — takes
