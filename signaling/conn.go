@@ -64,6 +64,9 @@ type conn struct {
 	hub     *Hub
 	meeting *meeting
 	id      string
+	// kept: the client's first ping came, so it has its welcome and the
+	// secret in it (resume.go); the reader's alone.
+	kept bool
 	// relayed: another node of the cluster relays this client
 	// (relay.go); it signed the client's address.
 	relayed bool

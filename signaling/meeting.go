@@ -40,11 +40,14 @@ type participant struct {
 	// parked: moved to the lobby while a closed item is open; comes back
 	// when a public one opens (council.go).
 	parked bool
-	// secret is the resume secret the welcome hands out (the client's
-	// own when it resumed), hash its SHA-256; resume is the secret the
-	// hello brought ("": none). See resume.go.
+	// secret is the fresh resume secret the welcome hands out, hash its
+	// SHA-256; prev (nil: none) is the hash of the secret this
+	// connection resumed with, still good until the client shows it has
+	// the new one (its welcome may have been lost); resume is the secret
+	// the hello brought ("": none). See resume.go.
 	secret, resume string
 	hash           [32]byte
+	prev           []byte
 }
 
 func (p *participant) label() string { return p.name + " (" + string(p.role) + ")" }
@@ -94,10 +97,10 @@ type meeting struct {
 	speaker    string
 	speakerBox speakerInbox
 
-	// away are the participants whose connection dropped, by secret
-	// hash, until they resume or their grace period ends; saver keeps
-	// the meeting's memo, memoDirty says the memo is behind (resume.go).
-	away      map[[32]byte]*ParticipantMemo
+	// away are the participants whose connection dropped, by id, until
+	// they resume or their grace period ends; saver keeps the meeting's
+	// memo, memoDirty says the memo is behind (resume.go).
+	away      map[string]*ParticipantMemo
 	saver     *saver
 	memoDirty bool
 	// recalled is the memo the meeting opened with (nil: none).
@@ -144,7 +147,7 @@ func newMeeting(h *Hub, spec MeetingSpec) *meeting {
 		byID:       make(map[string]*participant),
 		inbox:      councilInbox{kick: make(chan struct{}, 1)},
 		speakerBox: speakerInbox{kick: make(chan struct{}, 1)},
-		away:       make(map[[32]byte]*ParticipantMemo),
+		away:       make(map[string]*ParticipantMemo),
 		saver:      newSaver(h, spec.ID),
 	}
 }
@@ -324,6 +327,8 @@ func (m *meeting) handle(req any) {
 		m.audit(nil, "end", req.why.Reason)
 	case revokeReq:
 		m.revoke(req.stillValid)
+	case keptReq:
+		m.kept(req)
 	case seatsReq:
 		m.setSeats(req)
 	case infoReq:

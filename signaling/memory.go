@@ -44,13 +44,19 @@ func (mm MeetingMemo) endedAt(now time.Time) bool {
 }
 
 // ParticipantMemo is one participant, joined, waiting in the lobby or
-// away (its connection dropped within the grace period). The resume
-// secret is kept only as its SHA-256 hash.
+// away (its connection dropped within the grace period). Resume secrets
+// are kept only as SHA-256 hashes.
 type ParticipantMemo struct {
-	// SecretHash is the SHA-256 of the resume secret (32 bytes).
+	// SecretHash is the SHA-256 of the resume secret its latest welcome
+	// handed out (32 bytes).
 	SecretHash []byte `json:"secret_sha256"`
-	ID         string `json:"id"`
-	Name       string `json:"name"`
+	// PrevSecretHash (none, or 32 bytes) is the SHA-256 of the secret its
+	// latest resume came with, good until the client shows it has the
+	// new one (its first ping, or a resume with it): its welcome may
+	// have been lost (signaling/resume.go).
+	PrevSecretHash []byte `json:"prev_secret_sha256,omitempty"`
+	ID             string `json:"id"`
+	Name           string `json:"name"`
 	// Link is the Ticket.Link the participant came with; a resume must
 	// come with the same.
 	Link string `json:"link"`

@@ -3,23 +3,37 @@ package signaling
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/subtle"
 	"slices"
 	"time"
 )
 
 // Resuming (PROTOCOL.md, "Reconnecting"): every welcome carries a resume
-// secret. When a participant's connection drops (not a leave, not sent
-// away), the meeting keeps it "away" for the grace period; a hello that
-// brings the secret with the same join link (Ticket.Link) gets the same
-// participant back: its id, its admission (or its place in the lobby),
-// its raised hand with the time it went up (its place in the speaker
-// queue), its leave to present and its mute. Its role comes from the new
-// ticket, never from what was remembered. A secret the meeting does not
-// know, or one from another link, is simply a fresh join.
+// secret, a fresh one each time (below). When a participant's connection
+// drops (not a leave, not sent away), the meeting keeps it "away" for
+// the grace period; a hello that brings the secret with the same join
+// link (Ticket.Link) gets the same participant back: its id, its
+// admission (or its place in the lobby), its raised hand with the time
+// it went up (its place in the speaker queue), its leave to present and
+// its mute. Its role comes from the new ticket, never from what was
+// remembered. A secret the meeting does not know, or one from another
+// link, is simply a fresh join.
 //
 // The meeting's memo (memory.go) holds the same for everyone, so that a
 // meeting that opens again — after a restart or on another node — takes
 // every participant back as away.
+//
+// Secrets rotate, so that a leaked one cannot take over the participant
+// whenever it likes for the meeting's whole life: every welcome, the
+// first and every resumed one, hands out a new secret. The welcome may
+// be lost in the very drop the client is reconnecting from, though, and
+// the client then holds only the secret it came with. So that one stays
+// good beside the new one until the client shows it has the new one:
+// its first ping on the new connection (sent only once welcomed, within
+// 5 s on the join page), or a resume with the new one. A resume with
+// the old one again gets another new one (the unused one ends). Both
+// good secrets are kept as hashes, here and in the memo, and compared
+// in constant time.
 
 // DefaultResumeGrace is how long a dropped participant may resume when
 // Config.ResumeGrace is not set.
@@ -31,6 +45,18 @@ const maxAway = maxParticipants + maxLobby
 
 func secretHash(secret string) [32]byte { return sha256.Sum256([]byte(secret)) }
 
+// knows reports whether h is the hash of one of a participant's good
+// secrets: cur, from its latest welcome, or prev (nil: none), the one
+// its latest resume came with. Every comparison takes the same time
+// whatever matches.
+func knows(h [32]byte, cur, prev []byte) bool {
+	ok := subtle.ConstantTimeCompare(h[:], cur)
+	if len(prev) == sha256.Size {
+		ok |= subtle.ConstantTimeCompare(h[:], prev)
+	}
+	return ok == 1
+}
+
 func (m *meeting) grace() time.Duration {
 	if g := m.hub.cfg.ResumeGrace; g > 0 {
 		return g
@@ -40,7 +66,7 @@ func (m *meeting) grace() time.Duration {
 
 // memoOf is p as remembered; away is when it went (zero: present).
 func memoOf(p *participant, away time.Time) *ParticipantMemo {
-	pm := &ParticipantMemo{SecretHash: bytes.Clone(p.hash[:]), ID: p.id, Name: p.name, Link: p.link,
+	pm := &ParticipantMemo{SecretHash: bytes.Clone(p.hash[:]), PrevSecretHash: bytes.Clone(p.prev), ID: p.id, Name: p.name, Link: p.link,
 		Admitted: p.joined || p.parked, Hand: p.hand, Allowed: p.allowed, Muted: p.muted, Away: away}
 	if p.hand {
 		pm.HandAt = p.handAt
@@ -59,44 +85,41 @@ func (m *meeting) goAway(p *participant) {
 	if len(m.away) >= maxAway {
 		m.dropOldestAway()
 	}
-	m.away[p.hash] = memoOf(p, now)
+	m.away[p.id] = memoOf(p, now)
 	m.drop(p, "leave")
 }
 
 func (m *meeting) pruneAway(now time.Time) {
 	g := m.grace()
-	for h, pm := range m.away {
+	for id, pm := range m.away {
 		if !now.Before(pm.Away.Add(g)) {
-			delete(m.away, h)
+			delete(m.away, id)
 		}
 	}
 }
 
 func (m *meeting) dropOldestAway() {
-	var oldest *[32]byte
-	var at time.Time
-	for h, pm := range m.away {
-		if oldest == nil || pm.Away.Before(at) {
-			h := h
-			oldest, at = &h, pm.Away
+	oldest, at := "", time.Time{}
+	for id, pm := range m.away {
+		if oldest == "" || pm.Away.Before(at) {
+			oldest, at = id, pm.Away
 		}
 	}
-	if oldest != nil {
-		delete(m.away, *oldest)
-	}
+	delete(m.away, oldest)
 }
 
 // revokeAway forgets the away participants whose link was withdrawn.
 func (m *meeting) revokeAway(stillValid func(link string) bool) {
-	for h, pm := range m.away {
+	for id, pm := range m.away {
 		if !stillValid(pm.Link) {
-			delete(m.away, h)
+			delete(m.away, id)
 		}
 	}
 }
 
-// resumeJoin takes p back as the participant its hello's secret names;
-// false: no such participant (p joins afresh).
+// resumeJoin takes p back as the participant its hello's secret names,
+// with the fresh secret p came with for its welcome; false: no such
+// participant (p joins afresh).
 func (m *meeting) resumeJoin(p *participant) bool {
 	if p.resume == "" || len(p.resume) > maxIDLen {
 		return false
@@ -107,18 +130,28 @@ func (m *meeting) resumeJoin(p *participant) bool {
 	// The old connection may still be open (the client saw the network
 	// go before the server did): the new one replaces it.
 	for _, old := range slices.Concat(m.joined, m.lobby) {
-		if old.hash == h && old.link == p.link {
+		if old.link == p.link && knows(h, old.hash[:], old.prev) {
 			old.ep.close(nil)
 			m.goAway(old)
 			break
 		}
 	}
-	pm := m.away[h]
-	if pm == nil || pm.Link != p.link {
+	var pm *ParticipantMemo
+	for _, a := range m.away {
+		if a.Link == p.link && knows(h, a.SecretHash, a.PrevSecretHash) {
+			pm = a
+			break
+		}
+	}
+	if pm == nil {
 		return false
 	}
-	delete(m.away, h)
-	p.id, p.secret, p.hash = pm.ID, p.resume, h
+	delete(m.away, pm.ID)
+	// The welcome hands out p.secret; the secret the client came with
+	// stays good until the client shows it has the new one (kept, or a
+	// resume with it): its welcome may be lost.
+	// A refusal below puts pm back unchanged: no new secret went out.
+	p.id, p.hash, p.prev = pm.ID, secretHash(p.secret), h[:]
 	p.muted, p.allowed = pm.Muted, pm.Allowed && p.role != RoleHost
 	admitted := pm.Admitted || p.role == RoleHost || m.memberSkipsLobby(p) || (!m.spec.Lobby && !m.closedPart)
 	if admitted && !m.mustWait(p) {
@@ -130,10 +163,37 @@ func (m *meeting) resumeJoin(p *participant) bool {
 	return true
 }
 
+// keptReq: the client of connection ep has its welcome (its first ping
+// came: the protocol sends ping only once welcomed, and a connection
+// keeps its order), and so the new secret in it.
+type keptReq struct {
+	id string
+	ep endpoint
+}
+
+// keptSecret tells the meeting, once per connection, that the client
+// has its welcome. Posted before the ping's pong goes out, so a client
+// that heard the pong knows its old secret is over.
+func (c *conn) keptSecret(m *meeting, id string) {
+	if c.kept {
+		return
+	}
+	c.kept = true
+	m.post(keptReq{id: id, ep: c})
+}
+
+// kept ends the secret the participant resumed with: its client holds
+// the new one.
+func (m *meeting) kept(req keptReq) {
+	if p := m.byID[req.id]; p != nil && p.ep == req.ep {
+		p.prev = nil
+	}
+}
+
 // resumeJoined lets p in again, with its hand back at its place.
 func (m *meeting) resumeJoined(p *participant, pm *ParticipantMemo) {
 	if len(m.joined) >= m.limit() {
-		m.away[p.hash] = pm // still away: it may try again once there is room
+		m.away[pm.ID] = pm // still away: it may try again once there is room
 		p.ep.close(refusal(ReasonFull))
 		return
 	}
@@ -162,7 +222,7 @@ func (m *meeting) resumeLobby(p *participant, pm *ParticipantMemo, now time.Time
 		return
 	}
 	if why := m.lobbyRefusal(p); why != nil {
-		m.away[p.hash] = pm // still away: it may try again
+		m.away[pm.ID] = pm // still away: it may try again
 		p.ep.close(why)
 		return
 	}
@@ -232,7 +292,7 @@ func (m *meeting) remember(mm *MeetingMemo) {
 		}
 		pm := pm
 		pm.Away = now
-		m.away[[32]byte(pm.SecretHash)] = &pm
+		m.away[pm.ID] = &pm
 	}
 	m.log.Debug("meeting remembered", "participants", len(m.away))
 }

@@ -224,7 +224,8 @@ func (c *conn) handle(m *meeting, id string, mt int, data []byte) {
 	case *helloMsg:
 		c.sendError(codeBadMessage, "hello only once", typ)
 	case *pingMsg:
-		c.pong() // heartbeat.go
+		c.keptSecret(m, id) // before the pong: resume.go
+		c.pong()            // heartbeat.go
 	case *sdpMsg, *candidateMsg, *keyframeMsg, *viewMsg:
 		c.media(typ, msg)
 	default:

@@ -29,8 +29,10 @@ let lastState = null;      // the last state message, redrawn on a language chan
 let closedShown = false;
 let parked = false;        // moved to the lobby during a closed item
 // Reconnecting (signaling/PROTOCOL.md, "Reconnecting"; join-reconnect.js):
-// the secret of our welcome brings us back as the same participant after a
-// connection that ended without a final closed.
+// the secret of our latest welcome brings us back as the same participant
+// after a connection that ended without a final closed. Every welcome
+// brings a new one, and the one before ends once the new one is used, so
+// each is kept the moment it arrives.
 let resume = '';
 // tryAgain: the server said "try again" (moving, shutdown) before any
 // welcome: the first join is retried like a reconnect.
@@ -203,7 +205,7 @@ function ended() {
 async function handle(m) {
   switch (m.type) {
     case 'welcome': {
-      resume = m.resume || '';
+      resume = m.resume || ''; // a new secret with every welcome, resumed ones too
       tryAgain = false;
       const back = welcomed();
       beat();

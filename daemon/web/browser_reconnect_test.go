@@ -1,14 +1,18 @@
 package web
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/kogge-project/kogge/signaling"
 )
 
 // restartMeetings stops the signaling hub and the SFU as a stopping
@@ -44,6 +48,33 @@ const framesRising = `(async () => {
 // reconnectingNow: the page says that it reconnects.
 const reconnectingNow = `document.getElementById("reconnecting").textContent !== ""`
 
+// backInTheMeeting: the page is in the meeting again, nothing stale.
+const backInTheMeeting = `!(` + reconnectingNow + `) && !document.getElementById("meeting").hidden &&
+  !document.getElementById("meeting").classList.contains("stale") && !document.getElementById("toggle-hand").disabled &&
+  !document.getElementById("toggle-hand").hasAttribute("title") && !document.getElementById("people").hasAttribute("aria-busy")`
+
+// resumeSecrets reads the meeting's memo in the store: each participant's
+// newest resume secret (its SHA-256), and whether any of them still has
+// the secret before it working (its page has not shown it has the new
+// one yet: signaling/resume.go).
+func (e *testEnv) resumeSecrets(meetingID string) (newest map[string]string, older bool) {
+	e.t.Helper()
+	raw, err := e.store.MeetingMemo(meetingID)
+	var mm signaling.MeetingMemo
+	if err == nil && raw != nil {
+		err = json.Unmarshal(raw, &mm)
+	}
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	newest = map[string]string{}
+	for _, p := range mm.Participants {
+		newest[p.ID] = base64.StdEncoding.EncodeToString(p.SecretHash)
+		older = older || len(p.PrevSecretHash) > 0
+	}
+	return newest, older
+}
+
 // TestJoinPagesReconnectInChromium: a host and a guest (let in from the
 // lobby, hand raised, allowed to present and presenting Chromium's fake
 // screen) talk with fake cameras; the server's meetings stop (every page
@@ -53,7 +84,10 @@ const reconnectingNow = `document.getElementById("reconnecting").textContent !==
 // the server (checked with axe, kept as screenshots). Then they come back
 // on their own as the same participants and decode each other's video
 // again, the guest without the lobby, with the hand still raised and
-// presenting the same screen again.
+// presenting the same screen again. Each came back with a new resume
+// secret, and once the pages pinged the old ones are over (the memo in
+// the store says so); a second restart in a row brings both back again,
+// with the secrets their last welcomes brought.
 func TestJoinPagesReconnectInChromium(t *testing.T) {
 	e := newTestEnv(t)
 	anna := e.token("anna")
@@ -98,7 +132,12 @@ func TestJoinPagesReconnectInChromium(t *testing.T) {
 	const people = `Array.from(document.querySelectorAll("#people li"), (li) => li.textContent).sort().join(" | ")`
 	peopleBefore := value[string](host, people)
 
+	var first map[string]string
 	e.restartMeetings(func() {
+		first, _ = e.resumeSecrets(b.ID)
+		if len(first) != 2 {
+			t.Fatalf("the memo after the restart holds %d participants, want 2", len(first))
+		}
 		for _, tab := range []*joinTab{host, guest} {
 			tab.until("the reconnecting sentence", reconnectingNow, 10000)
 		}
@@ -139,9 +178,7 @@ func TestJoinPagesReconnectInChromium(t *testing.T) {
 	})
 
 	for _, tab := range []*joinTab{host, guest} {
-		tab.until("back in the meeting", `!(`+reconnectingNow+`) && !document.getElementById("meeting").hidden &&
-		  !document.getElementById("meeting").classList.contains("stale") && !document.getElementById("toggle-hand").disabled &&
-		  !document.getElementById("toggle-hand").hasAttribute("title") && !document.getElementById("people").hasAttribute("aria-busy")`, 20000)
+		tab.until("back in the meeting", backInTheMeeting, 20000)
 		tab.until("video after the restart", framesRising, 15000)
 	}
 	// The guest presents the same screen again, and the host sees it.
@@ -165,6 +202,44 @@ func TestJoinPagesReconnectInChromium(t *testing.T) {
 	}
 	reconnectShots(guest, shots, "join-reconnected-guest")
 	reconnectShots(host, shots, "join-reconnected-host")
+
+	// Both pages have new secrets, and their heartbeat pings (every 5 s)
+	// end the ones before: polled in the store, which the meeting writes
+	// after each change.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		now, older := e.resumeSecrets(b.ID)
+		rotated := len(now) == 2
+		for id, h := range first {
+			rotated = rotated && now[id] != "" && now[id] != h
+		}
+		if rotated && !older {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the memo's secrets %v (older ones still working: %v), before the restart %v", now, older, first)
+		}
+		time.Sleep(50 * time.Millisecond) // polling the store, not timing
+	}
+	// Only the newest secrets work now: the second restart in a row.
+	e.restartMeetings(func() {
+		for _, tab := range []*joinTab{host, guest} {
+			tab.until("reconnecting the second time", reconnectingNow, 10000)
+		}
+	})
+	for _, tab := range []*joinTab{host, guest} {
+		tab.until("back in the meeting the second time", backInTheMeeting, 20000)
+		tab.until("video after the second restart", framesRising, 15000)
+	}
+	if !value[bool](guest, `document.getElementById("lobby").hidden`) {
+		t.Error("the guest is in the lobby after the second restart")
+	}
+	host.until("the guest's hand still in the queue after the second restart", `document.querySelector("#queue").textContent.includes("Gast")`, 10000)
+	host.until("the same two people after the second restart", `document.querySelectorAll("#people li").length === 2`, 10000)
+	if after := value[string](host, people); after != peopleBefore {
+		t.Errorf("people before the restarts %q, after the second %q", peopleBefore, after)
+	}
+	reconnectShots(guest, shots, "join-reconnected-twice-guest")
 }
 
 // reconnectShots keeps screenshots of the tab on a desktop (1280×800) and
