@@ -14,9 +14,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/kogge-project/kogge/internal/gctarget"
 )
 
 func main() {
+	gctarget.Apply() // before anything allocates much
 	os.Exit(runCommand(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -48,7 +48,7 @@ func main() {
 	var ns, sfus, hostIP, koggeIP string
 	quick := flag.Bool("quick", false, "short run: N=5,10, 5 s per point, 1 s warm-up, 1 repetition (explicit flags win)")
 	flag.StringVar(&ns, "n", "5,10,25", "subscriber counts")
-	flag.StringVar(&sfus, "sfu", "kogge,janus", "SFUs to measure: kogge, janus, and kogge-gogcNN (Kogge with GOGC=NN)")
+	flag.StringVar(&sfus, "sfu", "kogge,janus", "SFUs to measure: kogge (with the daemon's GC target, GOGC=50 unless set), janus, and kogge-gogcNN (Kogge with GOGC=NN, e.g. kogge-gogc100 for Go's default)")
 	flag.DurationVar(&c.duration, "duration", 20*time.Second, "measurement window per point")
 	flag.DurationVar(&c.warmup, "warmup", 3*time.Second, "wait after the last join before measuring")
 	flag.DurationVar(&c.settle, "settle", time.Second, "time the publisher alone sends before the baseline RSS (what fills up with the publisher's packets, such as Kogge's packet cache per video layer, is the publisher's, not the subscribers')")

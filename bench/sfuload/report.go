@@ -98,7 +98,7 @@ func printTable(c *config, all map[string]map[int][]result) {
 	_ = w.Flush()
 	if _, ok := all["kogge"]; ok {
 		if _, ok := all["janus"]; ok {
-			fmt.Println("\nTarget: Kogge CPU per forwarded packet <= Janus's (K/J CPU s/Mpkt <= 1).")
+			fmt.Println("\nTargets (issue 15): K/J CPU s/Mpkt <= 0.8, K/J MB/sub <= 1, Kogge join p99 <= 100 ms.")
 		}
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kogge-project/kogge/internal/gctarget"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/sfu"
 )
@@ -31,6 +32,7 @@ import (
 const Origin = "http://sfuload.test"
 
 func main() {
+	gctarget.Apply() // as the daemon: GOGC=50 unless the environment says otherwise
 	addr := flag.String("addr", "127.0.0.1:0", "HTTP listener for /ws and /stats")
 	mediaIP := flag.String("media-ip", "127.0.0.1", "address of the UDP mux (ICE)")
 	udpPort := flag.Int("udp-port", 0, "UDP mux port (0: any free port)")
