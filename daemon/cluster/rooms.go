@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
@@ -22,13 +21,9 @@ import (
 // lease has lost its rooms with it. Every node watches the claims and the
 // node records; a room without a live owner is claimed by whoever sees it
 // first, for the node that drives the fewest rooms among those that have
-// the room configured (rooms_config.go; a transaction that writes only
+// the room configured (roomclaims_state.go; a transaction that writes only
 // while there is no claim: one winner). Rooms do not move while their
 // owner lives: a projector keeps its one connection.
-
-// roomCheckEvery is how often the claims are checked besides the watch
-// (a claim that failed for want of etcd is tried again then).
-const roomCheckEvery = 2 * time.Second
 
 // Driving a room is bound to the lease, not to what the watch last said:
 // a node cut off from etcd must let go of its devices before its lease
@@ -41,27 +36,6 @@ const (
 	driveMargin = 2 * time.Second
 	guardEvery  = 500 * time.Millisecond
 )
-
-// RoomClaims keeps this node's view of who drives which room.
-type RoomClaims struct {
-	p      *Placement
-	rooms  func() []string
-	owned  func(rooms []string)
-	cancel context.CancelFunc
-	done   chan struct{}
-	// guarded is closed when guard has returned.
-	guarded chan struct{}
-
-	mu     sync.Mutex
-	owners map[string]string    // room -> node
-	nodes  map[string]nodeEntry // live nodes
-	roomsP string
-	cfg    roomConfig
-
-	// reportMu orders the calls of owned; last is what it was last told.
-	reportMu sync.Mutex
-	last     []string
-}
 
 // RoomClaimDir is where the rooms' claims are under prefix: each key is
 // the room's id, its value the driving node's name.

@@ -22,7 +22,7 @@ import (
 	"github.com/kogge-project/kogge/internal/etcdtest"
 )
 
-// Rooms and configuration (daemon/cluster/rooms_config.go): a room is
+// Rooms and configuration (daemon/cluster/roomclaims_state.go): a room is
 // driven only by a node that has it in its configuration.
 
 // roomsWait bounds the waits of these tests (a claim, a lease revoked).

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"sync"
+	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -14,6 +16,31 @@ import (
 // rooms it has (NodeRecord.Rooms), a room is claimed only for a live node
 // that has it (fewestRooms), and a node that holds a claim for a room it
 // no longer has lets it go, so that a node that has it takes it.
+
+// roomCheckEvery is how often the claims are checked besides the watch
+// (a claim that failed for want of etcd is tried again then).
+const roomCheckEvery = 2 * time.Second
+
+// RoomClaims keeps this node's view of who drives which room.
+type RoomClaims struct {
+	p      *Placement
+	rooms  func() []string
+	owned  func(rooms []string)
+	cancel context.CancelFunc
+	done   chan struct{}
+	// guarded is closed when guard has returned.
+	guarded chan struct{}
+
+	mu     sync.Mutex
+	owners map[string]string    // room -> node
+	nodes  map[string]nodeEntry // live nodes
+	roomsP string
+	cfg    roomConfig
+
+	// reportMu orders the calls of owned; last is what it was last told.
+	reportMu sync.Mutex
+	last     []string
+}
 
 // roomConfig is what RoomClaims keeps about the rooms' configuration; it
 // is used by check only (the run goroutine).
