@@ -37,9 +37,7 @@ func TestClusterEndedMeetingStaysEnded(t *testing.T) {
 	c := etcdtest.Start(t, 3)
 	nodes := clusterNodes(t, c, 3)
 	anna := nodes[0].login("anna")
-	b := anna.create(map[string]any{"title": "Bauausschuss",
-		"start": "2026-11-26T09:10:00+01:00", "end": "2026-11-26T10:10:00+01:00",
-		"hybrid": map[string]any{"enabled": true, "expected_remote": 3}})
+	b := anna.createHybrid("Bauausschuss", "")
 	r := anna.do("GET", "/api/v1/bookings/"+b.ID+"/join", nil)
 	var links struct {
 		HostURL  string `json:"host_url"`

@@ -152,6 +152,20 @@ func TestClusterNodesShareTheStore(t *testing.T) {
 	}
 }
 
+// createHybrid books the cluster tests' hybrid meeting (three remote
+// participants, on the test clock's day) in room, or the default room
+// when room is "".
+func (c *client) createHybrid(title, room string) bookingView {
+	c.e.t.Helper()
+	b := map[string]any{"title": title,
+		"start": "2026-11-26T09:10:00+01:00", "end": "2026-11-26T10:10:00+01:00",
+		"hybrid": map[string]any{"enabled": true, "expected_remote": 3}}
+	if room != "" {
+		b["room"] = room
+	}
+	return c.create(b)
+}
+
 // A hybrid meeting on the built-in SFU runs on one node however its
 // participants reach the cluster: two participants who open the link
 // through node 2 and node 3 meet in one meeting, on the node with the
@@ -162,9 +176,7 @@ func TestClusterMeetingRunsOnItsOwner(t *testing.T) {
 	anna := nodes[0].login("anna")
 	var ids, tokens []string
 	for _, room := range []string{"ratssaal", "sitzungszimmer-2", "interviewraum"} {
-		b := anna.create(map[string]any{"room": room, "title": "Ausschuss " + room,
-			"start": "2026-11-26T09:10:00+01:00", "end": "2026-11-26T10:10:00+01:00",
-			"hybrid": map[string]any{"enabled": true, "expected_remote": 3}})
+		b := anna.createHybrid("Ausschuss "+room, room)
 		r := anna.do("GET", "/api/v1/bookings/"+b.ID+"/join", nil)
 		var v struct {
 			HostURL string `json:"host_url"`

@@ -20,6 +20,21 @@ func dropped(h, c *client, id string) {
 	h.waitState(func(w wire) bool { return !w.has(id) })
 }
 
+// droppedGuest opens a lobby meeting (with config, when not nil), has
+// the host admit a guest and the guest's network drop: the env, the host,
+// the guest's id and its first resume secret.
+func droppedGuest(t *testing.T, config func(*Config)) (e *env, h *client, id, secret string) {
+	t.Helper()
+	spec := testSpec()
+	spec.Lobby = true
+	e = newEnvConfig(t, spec, config)
+	h = e.join("host", "Chair")
+	g := e.admitted(h, "Gast")
+	id, secret = g.welcome.ID, g.welcome.Resume
+	dropped(h, g, id)
+	return e, h, id, secret
+}
+
 // fresh fails unless c's welcome is a fresh join rather than the
 // participant id resumed: a waiter with an id and a secret of its own.
 func fresh(t *testing.T, c *client, id string, secrets ...string) {
@@ -40,14 +55,7 @@ func fresh(t *testing.T, c *client, id string, secrets ...string) {
 // with is refused as any unknown secret is (a fresh join: the lobby) and
 // does not touch the guest's live connection; the newest still works.
 func TestResumeRotatesTheSecret(t *testing.T) {
-	spec := testSpec()
-	spec.Lobby = true
-	e := newEnv(t, spec)
-	h := e.join("host", "Chair")
-	g1 := e.admitted(h, "Gast")
-	G, s1 := g1.welcome.ID, g1.welcome.Resume
-
-	dropped(h, g1, G)
+	e, h, G, s1 := droppedGuest(t, nil)
 	g2 := e.rejoin("guest", "Gast", s1)
 	s2 := g2.welcome.Resume
 	if g2.welcome.ID != G || g2.welcome.State != "joined" || s2 == "" || s2 == s1 {
@@ -81,13 +89,7 @@ func TestResumeRotatesTheSecret(t *testing.T) {
 // yet or not, and the unused secret ends. Once the client resumed with a
 // newer one, the old one is over.
 func TestResumeAfterALostWelcome(t *testing.T) {
-	spec := testSpec()
-	spec.Lobby = true
-	e := newEnv(t, spec)
-	h := e.join("host", "Chair")
-	g := e.admitted(h, "Gast")
-	G, s1 := g.welcome.ID, g.welcome.Resume
-	dropped(h, g, G)
+	e, h, G, s1 := droppedGuest(t, nil)
 
 	// Its welcome never reached the client, and the server does not know
 	// yet that this connection is dead.
@@ -129,15 +131,9 @@ func TestResumeAfterALostWelcome(t *testing.T) {
 // refused, the newest brings the guest back. A guest whose welcome was
 // lost just before the shutdown comes back with the secret it had.
 func TestReopenedMeetingTakesTheNewestSecret(t *testing.T) {
-	spec := testSpec()
-	spec.Lobby = true
 	mem := newFakeMemory()
 	withMemory := func(c *Config) { c.Memory = mem }
-	e1 := newEnvConfig(t, spec, withMemory)
-	h := e1.join("host", "Chair")
-	g1 := e1.admitted(h, "Gast")
-	G, s1 := g1.welcome.ID, g1.welcome.Resume
-	dropped(h, g1, G)
+	e1, h, G, s1 := droppedGuest(t, withMemory)
 	g2 := e1.rejoin("guest", "Gast", s1)
 	s2 := g2.welcome.Resume
 	dropped(h, g2, G)
@@ -156,7 +152,7 @@ func TestReopenedMeetingTakesTheNewestSecret(t *testing.T) {
 	g3.expectClosed(ReasonShutdown, 1001)
 	mem.mu.Lock()
 	all, _ := json.Marshal(mem.saved)
-	memo := mem.memos[spec.ID]
+	memo := mem.memos[e1.spec.ID]
 	mem.mu.Unlock()
 	var pm *ParticipantMemo
 	for i := range memo.Participants {
@@ -174,7 +170,7 @@ func TestReopenedMeetingTakesTheNewestSecret(t *testing.T) {
 		}
 	}
 
-	e2 := newEnvConfig(t, spec, withMemory)
+	e2 := newEnvConfig(t, e1.spec, withMemory)
 	fresh(t, e2.rejoin("guest", "Gast", s1), G, s1)
 	fresh(t, e2.rejoin("guest", "Gast", s2), G, s2)
 	back := e2.rejoin("guest", "Gast", s3)
