@@ -15,14 +15,25 @@ import (
 // than cacheKeep would be overwritten, up to cacheMaxSlots: a 150 kbit/s
 // low layer (about 30 packets a second) stays at 64 slots, a 1.5 Mbit/s
 // camera (about 170 a second with keyframe bursts) grows to 256, a
-// screen share's large keyframes to more. A fixed 512 slots of 1,500
-// bytes was 768 kB per layer whatever its rate, about 2.3 MB per
-// simulcast camera (bench/sfuload/README.md).
+// screen share's large keyframes to more; the bound keeps one second up
+// to about 5 Mbit/s, and no publisher can make a layer's cache larger
+// than the fixed 512 slots of 1,500 bytes it used to have for every
+// layer whatever its rate (768 kB, about 2.3 MB per simulcast camera;
+// bench/sfuload/README.md). The ring does not shrink: a layer keeps the
+// size its busiest second needed.
 const (
 	cacheKeep     = time.Second
 	cacheMinSlots = 64
-	cacheMaxSlots = 1024
+	cacheMaxSlots = 512
 )
+
+// cacheEpoch makes the cache's arrival times monotonic (time.Since reads
+// the monotonic clock): a step of the wall clock back must not make every
+// old packet look young and grow every ring to its bound.
+var cacheEpoch = time.Now()
+
+// cacheClock is now as the cache measures it.
+func cacheClock(now time.Time) int64 { return int64(now.Sub(cacheEpoch)) }
 
 // packetCache keeps the recent packets of one published layer, as they
 // arrived, for every subscriber of it: a NACK from any of them is answered
@@ -37,7 +48,7 @@ type packetCache struct {
 type cacheSlot struct {
 	seq   uint16
 	valid bool
-	at    int64 // arrival, unix ns
+	at    int64 // arrival (cacheClock)
 	buf   []byte
 }
 
@@ -47,7 +58,7 @@ func (c *packetCache) slot(seq uint16) *cacheSlot {
 }
 
 // put stores the packet b with sequence number seq, arrived at now
-// (unix ns).
+// (cacheClock).
 func (c *packetCache) put(seq uint16, b []byte, now int64) {
 	c.mu.Lock()
 	if c.slots == nil {

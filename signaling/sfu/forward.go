@@ -153,7 +153,8 @@ func (f *forwarder) forward(l *upLayer, b []byte) {
 		return
 	}
 	t := l.t
-	now := time.Now().UnixNano()
+	wall := time.Now()
+	now := wall.UnixNano()
 	l.bytes.Add(uint64(len(b)))
 	l.lastPacket.Store(now)
 	if t.audio {
@@ -164,7 +165,7 @@ func (f *forwarder) forward(l *upLayer, b []byte) {
 			}
 		}
 	} else {
-		l.cache.put(f.pkt.SequenceNumber, b, now)
+		l.cache.put(f.pkt.SequenceNumber, b, cacheClock(wall))
 	}
 	// Header extension ids are negotiated per connection: the
 	// publisher's mean nothing downstream. Keep the slice's capacity.
