@@ -185,8 +185,11 @@ func (c *conn) keptSecret(m *meeting, id string) {
 // kept ends the secret the participant resumed with: its client holds
 // the new one.
 func (m *meeting) kept(req keptReq) {
-	if p := m.byID[req.id]; p != nil && p.ep == req.ep {
+	if p := m.byID[req.id]; p != nil && p.ep == req.ep && p.prev != nil {
 		p.prev = nil
+		// Into the memo at once: a node that dies before its next write
+		// must not leave the old secret good where the meeting reopens.
+		m.changed()
 	}
 }
 
