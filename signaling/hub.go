@@ -104,13 +104,22 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	}
+	addr, relayed, ok := h.clientOf(r)
+	if !ok {
+		h.wg.Done()
+		// Not counted under the relaying node's address: on a cluster the
+		// owner alone checks PINs, and the nodes' addresses are shared by
+		// every guest they relay. The relaying node tells its client to
+		// try again (moving).
+		http.Error(w, "relay signature not valid", http.StatusForbidden)
+		return
+	}
 	ws, err := h.upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		h.wg.Done()
 		h.log.Debug("websocket upgrade refused", "err", err)
 		return // the upgrader has answered (403 for a foreign origin)
 	}
-	addr, relayed := h.clientOf(r)
 	go h.run(ws, addr, relayed) // with enter's count of h.wg
 }
 

@@ -68,16 +68,19 @@ const (
 )
 
 // clientOf is the client's address: the one a relaying node passes on if
-// its signature holds (relayed), else the connection's own.
-func (h *Hub) clientOf(r *http.Request) (addr string, relayed bool) {
+// its signature holds (relayed), else the connection's own; not ok when
+// the request carries a relay signature that does not hold (a forged
+// one, or nodes whose clocks are too far apart).
+func (h *Hub) clientOf(r *http.Request) (addr string, relayed, ok bool) {
 	client, res := relaysig.Verify(r.Header, h.cfg.RelayKey, relaysig.ForWebSocket, time.Now())
 	switch res {
 	case relaysig.Valid:
-		return client, true
+		return client, true, true
 	case relaysig.Invalid:
-		h.log.Warn("a relayed connection whose signature does not hold; its address is ignored", "from", r.RemoteAddr)
+		h.log.Warn("a relayed connection whose signature does not hold was refused (are the nodes' clocks more than 30 s apart?)", "from", r.RemoteAddr)
+		return "", false, false
 	}
-	return r.RemoteAddr, false
+	return r.RemoteAddr, false, true
 }
 
 // relayFirst relays a join before it is authorized when the Authorizer
@@ -85,15 +88,13 @@ func (h *Hub) clientOf(r *http.Request) (addr string, relayed bool) {
 // runs it. The owner then checks everything else, the guest's PIN
 // included, so its PIN limits count every attempt however many nodes a
 // guesser spreads them over (docs/security.md, "Guest PINs"); this node
-// checks no PIN and counts none. It returns the meeting's ID when the
-// meeting runs here (the caller authorizes fully and relays nothing), ""
-// when there is nothing to route by yet (no Router, or no Locator: the
-// caller authorizes, then routes), and done when the connection is over
-// (relayed, or refused).
-func (h *Hub) relayFirst(c *conn, hello *helloMsg, addr string) (meetingID string, done bool) {
+// checks no PIN and counts none. It reports done when the connection is
+// over (relayed, or refused); otherwise the caller authorizes fully and
+// routes again (no Router or no Locator: only then).
+func (h *Hub) relayFirst(c *conn, hello *helloMsg, addr string) (done bool) {
 	loc, ok := h.auth.(Locator)
 	if h.cfg.Router == nil || !ok {
-		return "", false
+		return false
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, authTimeout)
 	id, err := loc.Locate(ctx, hello.Token)
@@ -101,16 +102,13 @@ func (h *Hub) relayFirst(c *conn, hello *helloMsg, addr string) (meetingID strin
 	switch {
 	case err != nil:
 		c.close(h.refusalFor(err, JoinRequest{Token: hello.Token, PIN: hello.PIN}))
-		return "", true
+		return true
 	case id == "":
 		h.log.Error("the authorizer located a join in no meeting")
 		c.close(refusal(ReasonInvalidToken))
-		return "", true
+		return true
 	}
-	if h.elsewhere(c, hello, id, addr) {
-		return "", true
-	}
-	return id, false
+	return h.elsewhere(c, hello, id, addr)
 }
 
 // elsewhere relays the connection if its meeting runs on another node,

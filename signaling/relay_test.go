@@ -195,7 +195,10 @@ func TestRelayLeavesThePINToTheOwner(t *testing.T) {
 }
 
 // The owner believes a relayed address only with a valid signature of
-// the cluster's key; anything else leaves the connection's own address.
+// the cluster's key. A request without one is a client's own (its
+// address counts); one whose signature does not hold is refused (403)
+// rather than counted under the relaying node's address, which every
+// guest it relays shares.
 func TestRelayedAddressNeedsTheSignature(t *testing.T) {
 	owner := newNode(t, Route{Local: true})
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
@@ -220,7 +223,16 @@ func TestRelayedAddressNeedsTheSignature(t *testing.T) {
 		if tc.sig != "" {
 			h.Set(relaysig.SigHeader, tc.sig)
 		}
-		ws, _, err := websocket.DefaultDialer.Dial(owner.url(), h)
+		ws, resp, err := websocket.DefaultDialer.Dial(owner.url(), h)
+		if tc.sig != "" && !tc.trusted {
+			if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s: not refused with 403 (%v)", tc.name, err)
+			}
+			if ws != nil {
+				ws.Close()
+			}
+			continue
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,8 +23,7 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		c.close(bad) // nil: the connection is gone
 		return nil, ""
 	}
-	located, done := h.relayFirst(c, hello, remoteAddr)
-	if done {
+	if h.relayFirst(c, hello, remoteAddr) {
 		return nil, ""
 	}
 	ctx, cancel := context.WithTimeout(h.ctx, authTimeout)
@@ -45,9 +44,12 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		c.close(refusal(ReasonEnded))
 		return nil, ""
 	}
-	// Routed already unless relayFirst could not locate the meeting (no
-	// Locator): then only now, after the full check, as before.
-	if spec.ID != located && h.elsewhere(c, hello, spec.ID, remoteAddr) { // another node runs it: relayed
+	// Routed again after the full check, also when relayFirst routed it:
+	// a guest's PIN check may have waited its turn for seconds, in which
+	// this node can have lost the meeting's claim (its lease) to another
+	// that opened it; opening it here too would split the meeting. On one
+	// machine (no Router) this does nothing.
+	if h.elsewhere(c, hello, spec.ID, remoteAddr) { // another node runs it: relayed (or moving)
 		return nil, ""
 	}
 	p := &participant{

@@ -10,7 +10,12 @@
 
 const every = 5000;     // a ping while connected
 const patience = 8000;  // some message within this of a ping
-const firstWait = 10000; // the first message (the welcome) within this of opening
+// The first message (the welcome) within this of opening. On a cluster a
+// join may be relayed to the meeting's node, which may take up to 15 s to
+// answer while a guest's PIN check waits its turn (signaling/relay.go,
+// relayOwnerFirst); the page must not give up and retry sooner, or the
+// retry waits its turn again.
+const firstWait = 20000;
 const spacing = 1000;   // hints never ping more often than this
 
 let send = () => {};
