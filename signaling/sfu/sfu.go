@@ -47,7 +47,7 @@
 // needs, so unwatched encodings can be paused at the browser.
 //
 // Loss repair: each published video layer keeps at least its last second
-// of packets in one cache (cache.go, 64 to 1,024 slots by the layer's
+// of packets in one cache (cache.go, 64 to 512 slots by the layer's
 // rate) that answers every subscriber's NACKs, renumbered
 // for that subscriber; pion's per-connection NACK responder is not used,
 // so repair memory grows with publishers, not with subscribers.
