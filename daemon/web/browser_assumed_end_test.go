@@ -1,7 +1,6 @@
 package web
 
 import (
-	"os"
 	"testing"
 	"time"
 
@@ -22,11 +21,7 @@ func TestBookingPageSaysAnEndWasAssumed(t *testing.T) {
 		External: "oparl:https://ris.example/oparl/v1/meeting/7", EndAssumed: true}, "oparl-import"); err != nil {
 		t.Fatal(err)
 	}
-	shots, err := os.MkdirTemp("", "kogge-assumed-end-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "assumed-end")
 
 	p := openPage(t, e)
 	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),

@@ -4,25 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 )
-
-// councilShots is where the council tests keep their screenshots (after
-// the test, for a reviewer).
-func councilShots(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "kogge-council-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", dir)
-	return dir
-}
 
 // TestCouncilBookingPageInChromium: the secretary runs a council session
 // from the booking page (members, presence, agenda with a closed item, a
@@ -31,7 +18,7 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	e := newTestEnv(t)
 	b := e.login("anna").create(map[string]any{"kind": "council", "title": "Rat der Stadt",
 		"hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
-	shots := councilShots(t)
+	shots := keptShots(t, "council")
 
 	p := openPage(t, e)
 	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
@@ -121,7 +108,7 @@ func TestCouncilJoinPagesInChromium(t *testing.T) {
 	}
 	v := e.joinView(anna, b.ID)
 	e.now = at(t, "2026-12-01T15:30:00Z")
-	shots := councilShots(t)
+	shots := keptShots(t, "council")
 
 	browser := newBrowser(t)
 	if err := chromedp.Do(browser, chromedp.Navigate(v.HostURL)); err != nil {

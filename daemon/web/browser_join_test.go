@@ -36,11 +36,7 @@ func TestJoinPagesInChromium(t *testing.T) {
 	v := e.joinView(anna, b.ID)
 	e.now = at(t, "2026-12-01T15:30:00Z")
 	// Kept after the test (not t.TempDir) so a reviewer can look.
-	shots, err := os.MkdirTemp("", "kogge-screens-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "screens")
 
 	browser := newBrowser(t)
 	if err := chromedp.Do(browser, chromedp.Navigate(v.HostURL)); err != nil {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"os"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -21,11 +20,7 @@ func TestJoinPageSmallTileGetsTheLowLayerInChromium(t *testing.T) {
 	b := anna.create(map[string]any{"title": "Bauausschuss", "hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
 	v := e.joinView(anna, b.ID)
 	e.now = at(t, "2026-12-01T15:30:00Z")
-	shots, err := os.MkdirTemp("", "kogge-layers-*") // kept for a reviewer
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "layers")
 
 	browser := newBrowser(t)
 	host := openJoinTab(t, browser, "host", v.HostURL, true)

@@ -31,11 +31,7 @@ var screens = []struct {
 
 func newPanelTab(t *testing.T, browser context.Context) *panelTab {
 	t.Helper()
-	shots, err := os.MkdirTemp("", "kogge-panel-screens-*")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "panel-screens")
 	ctx, cancel := context.WithTimeout(browser, 90*time.Second) // a failure bound, not a wait
 	t.Cleanup(cancel)
 	return &panelTab{t: t, ctx: ctx, shots: shots}

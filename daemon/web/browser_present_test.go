@@ -39,11 +39,7 @@ func TestJoinPagesPresentInChromium(t *testing.T) {
 		"hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
 	v := e.joinView(anna, b.ID)
 	e.now = at(t, "2026-12-01T15:30:00Z")
-	shots, err := os.MkdirTemp("", "kogge-present-*") // kept for a reviewer
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "present")
 
 	// The fake capture device answers getDisplayMedia too; the flag picks
 	// the whole screen without asking.

@@ -6,7 +6,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -95,11 +94,7 @@ func TestJoinPagesReconnectInChromium(t *testing.T) {
 		"hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
 	v := e.joinView(anna, b.ID)
 	e.now = at(t, "2026-12-01T15:30:00Z")
-	shots, err := os.MkdirTemp("", "kogge-reconnect-*") // kept for a reviewer
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "reconnect")
 
 	// The fake capture device answers getDisplayMedia too; the flag picks
 	// the whole screen without asking.

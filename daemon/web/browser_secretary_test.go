@@ -184,11 +184,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	bernd.create(map[string]any{"title": "Bewerbung Meier", "kind": "interview", "confidential": true,
 		"start": "2026-12-03T10:00:00+01:00", "end": "2026-12-03T11:00:00+01:00"})
 
-	shots, err := os.MkdirTemp("", "kogge-secretary-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "secretary")
 
 	p := openPage(t, e)
 	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
@@ -368,4 +364,17 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	if x := p.eval(`window.__xss === undefined ? 0 : 1`); x != 0 {
 		t.Error("the hostile title ran a script")
 	}
+}
+
+// keptShots is a folder for a browser test's screenshots, named after
+// what it shows and kept after the test so a reviewer can look at them
+// (its path is in the test's log).
+func keptShots(t *testing.T, what string) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "kogge-"+what+"-*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", dir)
+	return dir
 }

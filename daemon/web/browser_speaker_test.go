@@ -111,11 +111,7 @@ func TestActiveSpeakerMovesToTheLoudPageInChromium(t *testing.T) {
 	v := e.joinView(anna, b.ID)
 	// The session runs.
 	e.now = at(t, "2026-12-01T15:30:00Z")
-	shots, err := os.MkdirTemp("", "kogge-speaker-*") // kept for a reviewer
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "speaker")
 	dir := t.TempDir()
 	silent, loud := filepath.Join(dir, "silent.wav"), filepath.Join(dir, "loud.wav")
 	writeWAV(t, silent, false)

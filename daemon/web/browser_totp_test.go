@@ -1,7 +1,6 @@
 package web
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -18,11 +17,7 @@ import (
 // would show, and the week view appears.
 func TestSecretaryEnrolsTOTPInTheBrowser(t *testing.T) {
 	e := newTestEnv(t, func(o *accounts.Options) { o.RequireTOTP = true })
-	shots, err := os.MkdirTemp("", "kogge-totp-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "totp")
 
 	p := openPage(t, e)
 	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),

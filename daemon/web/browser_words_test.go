@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -75,11 +74,7 @@ func TestBookingPageSaysThingsInWords(t *testing.T) {
 		}
 	}
 
-	shots, err := os.MkdirTemp("", "kogge-words-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	shots := keptShots(t, "words")
 
 	p := openPage(t, e)
 	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
