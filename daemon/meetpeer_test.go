@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -11,7 +10,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/pion/ice/v4"
+	"github.com/kogge-project/kogge/internal/piontest"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
@@ -102,17 +101,8 @@ const markerTag = "M:"
 // startPeer connects a participant and keeps it connected until the test
 // ends (or a final close).
 func startPeer(t *testing.T, origin, token, name string, nodes func() []string) *meetPeer {
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
-	}
 	p := &meetPeer{t: t, name: name, token: token, marker: markerTag + name, origin: origin, nodes: nodes,
-		api:     webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)),
+		api:     piontest.LoopbackAPI(t),
 		changed: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
 	go p.run()
 	t.Cleanup(p.close)

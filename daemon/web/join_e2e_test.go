@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -10,10 +9,10 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
+	"github.com/kogge-project/kogge/internal/piontest"
 	"github.com/kogge-project/kogge/signaling"
 )
 
@@ -65,19 +64,6 @@ type participant struct {
 	wg     sync.WaitGroup
 }
 
-func loopbackAPI(t *testing.T) *webrtc.API {
-	var se webrtc.SettingEngine
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
-	}
-	return webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se))
-}
-
 // dial opens /ws as a page of our own origin would, and says hello.
 func (e *testEnv) dial(token, name, marker string) *participant {
 	e.t.Helper()
@@ -87,7 +73,7 @@ func (e *testEnv) dial(token, name, marker string) *participant {
 		e.t.Fatal(err)
 	}
 	p := &participant{t: e.t, ws: ws, msgs: make(chan sigMsg, 256), got: make(chan packet, 1024),
-		api: loopbackAPI(e.t), marker: []byte(marker), stop: make(chan struct{})}
+		api: piontest.LoopbackAPI(e.t), marker: []byte(marker), stop: make(chan struct{})}
 	e.t.Cleanup(p.close)
 	p.wg.Add(1)
 	go p.read()
