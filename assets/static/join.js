@@ -288,9 +288,10 @@ async function handle(m) {
       closedShown = true;
       settle();
       unwatch();
-      stopMedia();
-      if (m.reason === 'external' && /^https:\/\//.test(m.url || '')) { location.assign(m.url); return; }
       if (m.reason === 'pin_wrong' || m.reason === 'pin_required') {
+        // Back to the form with the camera and microphone still on: the
+        // preview stays, and the right PIN joins with them.
+        dropConnections();
         ws = null; // its close, which follows, must not show the error notice over the form
         $('pin-row').hidden = false;
         const reason = m.reason;
@@ -301,6 +302,8 @@ async function handle(m) {
         $('pin').focus();
         return;
       }
+      stopMedia();
+      if (m.reason === 'external' && /^https:\/\//.test(m.url || '')) { location.assign(m.url); return; }
       notice(m.reason, { opens: m.opens || '', detail: m.message && m.reason === 'denied' ? m.message : '' });
       break;
   }

@@ -10,7 +10,8 @@ import (
 // A guest link with a PIN: a wrong PIN brings the PIN form back with a
 // sentence, and it stays there when the server's connection then closes
 // (it used to give way to the general error notice); the right PIN then
-// gets the guest into the lobby.
+// gets the guest into the lobby with the camera and microphone still
+// on (they used to be stopped with the wrong PIN's close).
 func TestJoinPageAsksForThePINAgainInChromium(t *testing.T) {
 	e := newTestEnv(t)
 	anna := e.token("anna")
@@ -36,6 +37,13 @@ func TestJoinPageAsksForThePINAgainInChromium(t *testing.T) {
 	  document.getElementById("prejoin-error").textContent.trim() !== ""`) {
 		t.Fatalf("after a wrong PIN the page shows the notice; log %v", value[[]string](guest, `window.__log`))
 	}
+	live := `(document.getElementById("preview").srcObject?.getTracks() || []).filter((tr) => tr.readyState === "live").length`
+	if n := value[int](guest, live); n != 2 {
+		t.Fatalf("after a wrong PIN the preview has %d live tracks, want camera and microphone", n)
+	}
 	guest.do(chromedp.SetValue(chromedp.CSS("#pin"), "24680135"), chromedp.Click(chromedp.CSS("#join-button")))
 	guest.until("the guest in the lobby", `!document.getElementById("lobby").hidden`, 20000)
+	if n := value[int](guest, live); n != 2 {
+		t.Fatalf("in the lobby after the right PIN %d live tracks, want camera and microphone", n)
+	}
 }
