@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/kogge-project/kogge/rooms/accounts"
 )
 
 // Hub holds the open meetings and serves /ws.
@@ -45,6 +47,8 @@ type Hub struct {
 	closers sync.WaitGroup
 	// seats are the rooms' request lists (signaling/seats.go).
 	seats seatBoard
+	// hellos limits the hellos per client address (limits.go).
+	hellos *accounts.Limiters
 }
 
 // Buffer sizes of a connection (see NewHub); wsWriteBuffers is shared by
@@ -68,6 +72,7 @@ func NewHub(cfg Config, auth Authorizer, media MediaEngine) *Hub {
 		meetings: make(map[string]*meeting),
 		conns:    make(map[*conn]struct{}),
 		ended:    make(map[string]time.Time),
+		hellos:   accounts.NewLimiters(helloEvery, helloBurst, helloMaxTrack),
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

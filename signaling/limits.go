@@ -90,6 +90,21 @@ const (
 	maxLobbyPerLink      = 150
 	maxLobbyPerCandidate = 3
 	maxLobby             = 200
+
+	// Hellos from one client address (addrKey) are taken helloBurst at
+	// once, then one every helloEvery; a hello past that is refused
+	// (closed{rate_limited}) before anything is looked up for it. Each
+	// hello costs a lookup of its link and, on a cluster, an etcd read to
+	// find its meeting's node (placing the meeting if nobody has opened
+	// it), whatever PIN it brings: the PIN limits count only guesses, so
+	// without this one address could make every node read etcd as fast
+	// as it can send hellos. 120 at once is a whole council with its
+	// staff joining through the town hall's one NAT address, or
+	// reconnecting together after the building's network dropped; after
+	// that, two a second. helloMaxTrack bounds the addresses tracked.
+	helloBurst    = 120
+	helloEvery    = 500 * time.Millisecond
+	helloMaxTrack = 10000
 )
 
 // timing holds the durations above; tests shorten some of them.

@@ -23,6 +23,10 @@ func (h *Hub) enterMeeting(c *conn, remoteAddr string) (*meeting, string) {
 		c.close(bad) // nil: the connection is gone
 		return nil, ""
 	}
+	if _, ok := h.hellos.Take(addrKey(remoteAddr), h.now()); !ok {
+		c.close(&Refusal{Reason: ReasonRateLimited, Message: "Too many joins from your address; please wait a moment."})
+		return nil, ""
+	}
 	if h.relayFirst(c, hello, remoteAddr) {
 		return nil, ""
 	}

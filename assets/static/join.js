@@ -282,8 +282,10 @@ async function handle(m) {
       break;
     }
     case 'closed':
-      // Not final: the close that follows retries (reconnect).
-      if (resume && retryReasons.has(m.reason)) break;
+      // Not final: the close that follows retries (reconnect). A
+      // reconnect refused for too many joins from this network (a whole
+      // building reconnecting at once) waits its turn in the backoff too.
+      if (resume && (retryReasons.has(m.reason) || m.reason === 'rate_limited')) break;
       if (!resume && m.reason !== 'error' && retryReasons.has(m.reason)) { tryAgain = true; break; }
       closedShown = true;
       settle();
