@@ -13,8 +13,12 @@ func Demo(dataDir string) *Config {
 			[]string{"mon", "tue", "wed", "thu", "fri", "sat"}, "07:00", "22:00", 10*time.Hour),
 		demoRoom("sitzungszimmer-2", "Sitzungszimmer 2", "Rathaus", 20, 15*time.Minute, 10*time.Minute,
 			[]string{"mon", "tue", "wed", "thu", "fri"}, "07:00", "20:00", 8*time.Hour),
+		// Bookable around the clock: the demo keeps its video meeting
+		// open here (daemon/demo/meeting.go), and its panel's extend and
+		// book now must work whenever someone tries the demo. The other
+		// two rooms show the hours rules.
 		demoRoom("interviewraum", "Interviewraum", "Verwaltungsgebäude Nord", 8, 10*time.Minute, 10*time.Minute,
-			[]string{"mon", "tue", "wed", "thu", "fri"}, "08:00", "18:00", 4*time.Hour),
+			[]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, "00:00", "24:00", 4*time.Hour),
 	}
 	// Meeting rooms release bookings nobody checked in to; the council
 	// chamber does not.

@@ -100,6 +100,8 @@ func TestDemo(t *testing.T) {
 	weekdays := [7]bool{time.Monday: true, time.Tuesday: true, time.Wednesday: true, time.Thursday: true, time.Friday: true}
 	monSat := weekdays
 	monSat[time.Saturday] = true
+	everyDay := monSat
+	everyDay[time.Sunday] = true
 	want := []struct {
 		id, name, building string
 		capacity           int
@@ -110,7 +112,7 @@ func TestDemo(t *testing.T) {
 	}{
 		{"ratssaal", "Ratssaal", "Rathaus", 80, 30 * time.Minute, 15 * time.Minute, monSat, 7 * time.Hour, 22 * time.Hour, 10 * time.Hour},
 		{"sitzungszimmer-2", "Sitzungszimmer 2", "Rathaus", 20, 15 * time.Minute, 10 * time.Minute, weekdays, 7 * time.Hour, 20 * time.Hour, 8 * time.Hour},
-		{"interviewraum", "Interviewraum", "Verwaltungsgebäude Nord", 8, 10 * time.Minute, 10 * time.Minute, weekdays, 8 * time.Hour, 18 * time.Hour, 4 * time.Hour},
+		{"interviewraum", "Interviewraum", "Verwaltungsgebäude Nord", 8, 10 * time.Minute, 10 * time.Minute, everyDay, 0, 24 * time.Hour, 4 * time.Hour},
 	}
 	if len(list) != len(want) {
 		t.Fatalf("demo has %d rooms, want %d", len(list), len(want))

@@ -16,8 +16,9 @@ const meetingTitle = "Demo: Videokonferenz"
 
 // OpenMeeting makes sure a hybrid meeting with a lobby is open now in the
 // interview room (booked for the next two hours unless one is running)
-// and returns its host and guest links. Room hours are not checked: the
-// demo must work at night too.
+// and returns its host and guest links. The demo's interview room is
+// bookable around the clock (daemon/config/demo.go), so the meeting and
+// its panel work at night too.
 func (d Data) OpenMeeting(links JoinLinks, now time.Time) (host, guest string, err error) {
 	room, _ := d.Catalog.Get("interviewraum")
 	current, err := d.Store.Overlapping(room.ID, now, now.Add(time.Minute))
