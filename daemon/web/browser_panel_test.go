@@ -77,6 +77,18 @@ func (p *panelTab) waitMessage(want string) {
 	}
 }
 
+// stillRunning checks with the server that the room's meeting still runs.
+func (p *panelTab) stillRunning(what string) {
+	p.t.Helper()
+	if got := p.eval(`(async () => {
+  const room = document.getElementById("panel").dataset.room;
+  const st = await (await fetch("/api/v1/panel/" + room + "/state")).json();
+  return st.current ? "running" : "ended";
+})()`); got != "running" {
+		p.t.Fatalf("%s the meeting has %s", what, got)
+	}
+}
+
 // look checks that the page fits each screen and keeps a screenshot of it.
 func (p *panelTab) look(name string) {
 	p.t.Helper()
@@ -234,8 +246,21 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 	checkAccessibility(t, p.ctx, "panel (busy)")
 	p.do(chromedp.Click(css("#checkin")), chromedp.WaitNotVisible(css("#checkin")))
 	p.waitMessage("Eingecheckt – die Buchung bleibt bestehen.")
-	p.do(chromedp.WaitVisible(css("#end")), chromedp.Click(css("#end")), chromedp.WaitVisible(css("main.free")))
-	p.waitMessage("Buchung beendet – der Raum ist frei.")
+	// Ending takes two taps: the first only asks; "no" puts the button back.
+	p.do(chromedp.WaitVisible(css("#end")), chromedp.Click(css("#end")), chromedp.WaitVisible(css("#end-confirm")))
+	p.stillRunning("after one tap on end")
+	p.look("panel-end-question")
+	checkAccessibility(t, p.ctx, "panel (end question)")
+	if got := p.eval(`document.activeElement.id`); got != "end-no" {
+		t.Errorf("after the first tap the focus is on %q, want the no", got)
+	}
+	p.do(chromedp.Click(css("#end-no")), chromedp.WaitVisible(css("#end")), chromedp.WaitNotVisible(css("#end-confirm")))
+	if got := p.eval(`document.activeElement.id`); got != "end" {
+		t.Errorf("after no the focus is on %q, want the end button", got)
+	}
+	p.stillRunning("after no")
+	p.do(chromedp.Click(css("#end")), chromedp.WaitVisible(css("#end-yes")), chromedp.Click(css("#end-yes")), chromedp.WaitVisible(css("main.free")))
+	p.waitMessage("Die Buchung ist beendet.")
 
 	// After the teardown (10 min) the room can be booked from the door.
 	e.now = e.now.Add(15 * time.Minute)
@@ -308,8 +333,29 @@ func TestPanelFitsTheDoorWithAVInChromium(t *testing.T) {
 	p.waitMessage("Microphones muted.")
 	p.do(chromedp.Click(css("#lang"))) // back to German
 
+	// The question after the first tap goes away by itself.
 	p.click("#end")
-	p.waitMessage("Buchung beendet – der Raum ist frei.")
+	p.do(chromedp.WaitVisible(css("#end-confirm")))
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`!document.getElementById("end").hidden && document.getElementById("end-confirm").hidden`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the end question stays: %v", err)
+	}
+	p.stillRunning("after the end question went away")
+	p.click("#end")
+	p.click("#end-yes")
+	p.waitMessage("Die Buchung ist beendet.")
+	// A yes from a panel whose state was behind (the meeting had ended) is
+	// refused with the server's reason; in English the panel says it was
+	// not possible, never the German reason in an English sentence.
+	p.click("#end-yes")
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`document.getElementById("message").textContent.startsWith("Nicht möglich: ")`)); err != nil {
+		t.Fatalf("the late yes: message %q (%v)", p.text("#message"), err)
+	}
+	refused := p.text("#message")
+	p.toEnglish("the Ratssaal's panel after a refusal")
+	p.waitMessage("That was not possible.")
+	p.do(chromedp.Click(css("#lang")))
+	p.waitMessage(refused)
 	e.now = e.now.Add(30 * time.Minute) // after the teardown (15 min)
 	p.do(chromedp.Reload(), chromedp.WaitVisible(css(`#book-now button[data-minutes="30"]`)), chromedp.WaitVisible(css("#devices li")))
 	p.look("ratssaal-free")
