@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -210,31 +211,7 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 	p.look("pairing")
 	checkAccessibility(t, p.ctx, "panel pairing")
 	// An admin approves it on the booking page, in another tab.
-	adminTab, closeAdmin := chromedp.NewContext(browser)
-	defer closeAdmin()
-	if err := chromedp.Do(adminTab, chromedp.Navigate(e.srv.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	admin, cancelAdmin := context.WithTimeout(adminTab, 60*time.Second)
-	defer cancelAdmin()
-	if err := chromedp.Do(admin,
-		chromedp.WaitVisible(css("#login-form")),
-		chromedp.SendKeys(css("#login-form input[name=name]"), "admin"),
-		chromedp.SendKeys(css("#login-form input[name=password]"), testPassword),
-		chromedp.Click(css("#login-form button")),
-		chromedp.WaitVisible(css("#panels")),
-		chromedp.WaitVisible(css("#pairing-list li")),
-		chromedp.WaitReady(css(`#pair-form select[name=room] option[value="sitzungszimmer-2"]`)),
-		chromedp.SendKeys(css("#pair-form input[name=code]"), code),
-		chromedp.SetValue(css("#pair-form select[name=room]"), "sitzungszimmer-2"),
-		chromedp.SendKeys(css("#pair-form input[name=name]"), "Tür SZ2"),
-		chromedp.Click(css("#pair-form button")),
-		chromedp.WaitVisible(css("#panel-list li button")),
-	); err != nil {
-		t.Fatal(err)
-	}
-	checkAccessibility(t, admin, "booking page (admin, panels)")
-	closeAdmin()
+	approveInAdminTab(t, e, browser, code, p.shots)
 
 	// The next poll brings the panel to its room.
 	p.do(chromedp.WaitVisible(css("#checkin")))
@@ -283,6 +260,74 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 		t.Fatalf("label in English %q", got)
 	}
 	p.waitMessage("Booked for 30 minutes – until 09:45.")
+}
+
+// approveInAdminTab approves the panel showing code for the small room on
+// the booking page, in a browser tab in New York: the times in the "Raum-
+// Panels" lists are the room's (Berlin), the lists follow the panels
+// without a reload (the approved panel's first poll, a new code), and an
+// approved panel is never said to have never been seen.
+func approveInAdminTab(t *testing.T, e *testEnv, browser context.Context, code, shots string) {
+	t.Helper()
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	adminTab, closeAdmin := chromedp.NewContext(browser)
+	defer closeAdmin()
+	admin, cancelAdmin := context.WithTimeout(adminTab, 60*time.Second) // a failure bound, not a wait
+	defer cancelAdmin()
+	if _, err := chromedp.Call(admin, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
+		t.Fatal(err)
+	}
+	listSays := func(sel, want string) {
+		t.Helper()
+		if _, err := chromedp.Run(admin, chromedp.Poll[bool](`document.querySelector(`+jsString(sel)+`).textContent.includes(`+jsString(want)+`)`)); err != nil {
+			got, _ := chromedp.Run(admin, chromedp.Text(css(sel)))
+			t.Fatalf("%s says %q, want %q in it (%v)", sel, got, want, err)
+		}
+	}
+	if err := chromedp.Do(admin,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(e.srv.URL+"/"),
+		chromedp.WaitVisible(css("#login-form")),
+		chromedp.SendKeys(css("#login-form input[name=name]"), "admin"),
+		chromedp.SendKeys(css("#login-form input[name=password]"), testPassword),
+		chromedp.Click(css("#login-form button")),
+		chromedp.WaitVisible(css("#panels")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Asked at 09:00 in Berlin, the code is valid for ten minutes.
+	listSays("#pairing-list", "Code "+code+" aus ")
+	listSays("#pairing-list", "gültig bis 26.11.2026, 09:10")
+	if err := chromedp.Do(admin,
+		chromedp.WaitReady(css(`#pair-form select[name=room] option[value="sitzungszimmer-2"]`)),
+		chromedp.SendKeys(css("#pair-form input[name=code]"), code),
+		chromedp.SetValue(css("#pair-form select[name=room]"), "sitzungszimmer-2"),
+		chromedp.SendKeys(css("#pair-form input[name=name]"), "Tür SZ2"),
+		chromedp.Click(css("#pair-form button")),
+		chromedp.WaitVisible(css("#panel-list li button")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := chromedp.Run(admin, chromedp.Text(css("#panel-list"))); err != nil || strings.Contains(got, "noch nie") {
+		t.Errorf("the approved panel: %q (%v)", got, err)
+	}
+	// The panel's next poll fetches its token: the list says so by itself.
+	listSays("#panel-list", "Tür SZ2 – Sitzungszimmer 2, zuletzt gesehen: 26.11.2026, 09:00")
+	// A panel switched on now shows up without a reload.
+	next := e.startPairing()
+	listSays("#pairing-list", "Code "+next.Code+" aus ")
+	checkAccessibility(t, admin, "booking page (admin, panels)")
+	err := chromedp.Do(admin, chromedp.Evaluate[chromedp.Void](`document.getElementById("panels").scrollIntoView()`))
+	var png []byte
+	if err == nil {
+		png, err = chromedp.Run(admin, chromedp.CaptureScreenshot())
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(shots, "admin-panels-1280x800.png"), png, 0o644)
+	}
+	if err != nil {
+		t.Log(err)
+	}
 }
 
 // TestPanelFitsTheDoorWithAVInChromium: the Ratssaal's panel (scenes,
