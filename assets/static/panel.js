@@ -27,9 +27,9 @@ let retryTimer = null;
 let refreshTimer = null;
 // note is the sentence about the last action as a catalogue key and its
 // values, so a language switch says it again in the other language. A
-// sentence with the server's words in it (a refusal's reason) also has
-// plain, the key said in any other language than theirs (wordsIn): the
-// panel never shows half German, half English.
+// sentence with the server's words in it (a refusal's reason) carries
+// words: the language they are in and a plain key said in any other
+// language, so the panel never shows half German, half English.
 let note = null;
 let noteTimer = null;
 
