@@ -2,10 +2,12 @@
 // end, book now, scenes, camera presets, microphone mute, device health
 // the speaker queue with who speaks by video, and a council session's
 // item and attendance
-// (panel-council.js). Everything from the server goes into textContent.
+// (panel-council.js); ending asks first (panel-end.js). Everything from
+// the server goes into textContent.
 import { t, apply, lang, setLang } from './i18n.js';
 import { deviceLine, sceneLabel } from './words.js';
 import { renderCouncil, wireCouncil } from './panel-council.js';
+import { showEnd, wireEnd } from './panel-end.js';
 
 const $ = (id) => document.getElementById(id);
 const main = $('panel');
@@ -24,7 +26,10 @@ let backoff = 1000;
 let retryTimer = null;
 let refreshTimer = null;
 // note is the sentence about the last action as a catalogue key and its
-// values, so a language switch says it again in the other language.
+// values, so a language switch says it again in the other language. A
+// sentence with the server's words in it (a refusal's reason) carries
+// words: the language they are in and a plain key said in any other
+// language, so the panel never shows half German, half English.
 let note = null;
 let noteTimer = null;
 
@@ -34,10 +39,11 @@ const titleOf = (b) => (b.redacted ? t('panel.confidential') : b.title);
 
 function offline(on) { $('offline').hidden = !on; }
 
-// say shows the sentence for key (null: none) for a while.
-function say(key, vars = {}) {
+// say shows the sentence for key (null: none) for a while; words, if
+// given, is { plain, lang } for a sentence with the server's words in it.
+function say(key, vars = {}, words = null) {
   clearTimeout(noteTimer);
-  note = key ? { key, vars } : null;
+  note = key ? { key, vars, words } : null;
   if (note) noteTimer = setTimeout(() => say(null), NOTE_MS);
   showMessage();
 }
@@ -46,7 +52,8 @@ function say(key, vars = {}) {
 function showMessage() {
   const cur = state && state.current;
   const due = state && [cur, state.next].some((b) => b && b.checkin_allowed && b.checkin_due);
-  $('message').textContent = note ? t(note.key, note.vars) : (due ? t('panel.checkinDue') : '');
+  const mixed = note && note.words && note.words.lang !== lang;
+  $('message').textContent = note ? (mixed ? t(note.words.plain) : t(note.key, note.vars)) : (due ? t('panel.checkinDue') : '');
 }
 
 function el(tag, text, attrs = {}) {
@@ -106,7 +113,7 @@ function render(st, fresh = false) {
   $('checkin').hidden = !checkinTarget;
   $('checkin').classList.toggle('due', !!(checkinTarget && checkinTarget.checkin_due));
   $('extend').hidden = !cur;
-  $('end').hidden = !cur;
+  showEnd(cur);
   const bn = $('book-now');
   bn.replaceChildren(el('span', t('panel.bookNow'), { id: 'book-now-label' }));
   for (const m of st.book_now || []) {
@@ -224,6 +231,7 @@ async function act(path, body, done, pending, method = 'POST') {
   const buttons = [...main.querySelectorAll('button, input')];
   buttons.forEach((b) => { b.disabled = true; });
   say(...(pending || [null]));
+  const asked = lang; // the language the server answers in
   let r;
   try {
     r = await fetch(api + path, {
@@ -238,7 +246,8 @@ async function act(path, body, done, pending, method = 'POST') {
   if (r.status === 401) { location.replace('/panel'); return; }
   const v = await r.json().catch(() => ({}));
   if (!r.ok) {
-    say('panel.failed', { detail: v.detail || r.status });
+    if (typeof v.detail === 'string' && v.detail) say('panel.failed', { detail: v.detail }, { plain: 'panel.failedPlain', lang: asked });
+    else say('panel.failedPlain');
     if (state) render(state); // a refused box goes back to what it was
     return;
   }
@@ -299,7 +308,7 @@ const EXTEND_MIN = 15;
 $('checkin').addEventListener('click', () => act('checkin', undefined, () => ['panel.didCheckin']));
 $('extend').addEventListener('click', () => act('extend', { minutes: EXTEND_MIN },
   (v) => ['panel.didExtend', { min: EXTEND_MIN, time: hhmm(v.current && v.current.end_local) }]));
-$('end').addEventListener('click', () => act('end', undefined, () => ['panel.didEnd']));
+wireEnd(() => state && state.current, () => act('end', undefined, () => ['panel.didEnd']));
 $('mute').addEventListener('click', () => {
   const mute = $('mute').getAttribute('aria-pressed') !== 'true';
   act('mute', { mute }, () => [mute ? 'panel.didMute' : 'panel.didUnmute']);

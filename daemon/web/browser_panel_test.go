@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -74,6 +75,18 @@ func (p *panelTab) waitMessage(want string) {
 	p.t.Helper()
 	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`document.getElementById("message").textContent === `+jsString(want))); err != nil {
 		p.t.Fatalf("message %q, want %q (%v)", p.text("#message"), want, err)
+	}
+}
+
+// stillRunning checks with the server that the room's meeting still runs.
+func (p *panelTab) stillRunning(what string) {
+	p.t.Helper()
+	if got := p.eval(`(async () => {
+  const room = document.getElementById("panel").dataset.room;
+  const st = await (await fetch("/api/v1/panel/" + room + "/state")).json();
+  return st.current ? "running" : "ended";
+})()`); got != "running" {
+		p.t.Fatalf("%s the meeting has %s", what, got)
 	}
 }
 
@@ -198,31 +211,7 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 	p.look("pairing")
 	checkAccessibility(t, p.ctx, "panel pairing")
 	// An admin approves it on the booking page, in another tab.
-	adminTab, closeAdmin := chromedp.NewContext(browser)
-	defer closeAdmin()
-	if err := chromedp.Do(adminTab, chromedp.Navigate(e.srv.URL+"/")); err != nil {
-		t.Fatal(err)
-	}
-	admin, cancelAdmin := context.WithTimeout(adminTab, 60*time.Second)
-	defer cancelAdmin()
-	if err := chromedp.Do(admin,
-		chromedp.WaitVisible(css("#login-form")),
-		chromedp.SendKeys(css("#login-form input[name=name]"), "admin"),
-		chromedp.SendKeys(css("#login-form input[name=password]"), testPassword),
-		chromedp.Click(css("#login-form button")),
-		chromedp.WaitVisible(css("#panels")),
-		chromedp.WaitVisible(css("#pairing-list li")),
-		chromedp.WaitReady(css(`#pair-form select[name=room] option[value="sitzungszimmer-2"]`)),
-		chromedp.SendKeys(css("#pair-form input[name=code]"), code),
-		chromedp.SetValue(css("#pair-form select[name=room]"), "sitzungszimmer-2"),
-		chromedp.SendKeys(css("#pair-form input[name=name]"), "Tür SZ2"),
-		chromedp.Click(css("#pair-form button")),
-		chromedp.WaitVisible(css("#panel-list li button")),
-	); err != nil {
-		t.Fatal(err)
-	}
-	checkAccessibility(t, admin, "booking page (admin, panels)")
-	closeAdmin()
+	approveInAdminTab(t, e, browser, code, p.shots)
 
 	// The next poll brings the panel to its room.
 	p.do(chromedp.WaitVisible(css("#checkin")))
@@ -234,8 +223,21 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 	checkAccessibility(t, p.ctx, "panel (busy)")
 	p.do(chromedp.Click(css("#checkin")), chromedp.WaitNotVisible(css("#checkin")))
 	p.waitMessage("Eingecheckt – die Buchung bleibt bestehen.")
-	p.do(chromedp.WaitVisible(css("#end")), chromedp.Click(css("#end")), chromedp.WaitVisible(css("main.free")))
-	p.waitMessage("Buchung beendet – der Raum ist frei.")
+	// Ending takes two taps: the first only asks; "no" puts the button back.
+	p.do(chromedp.WaitVisible(css("#end")), chromedp.Click(css("#end")), chromedp.WaitVisible(css("#end-confirm")))
+	p.stillRunning("after one tap on end")
+	p.look("panel-end-question")
+	checkAccessibility(t, p.ctx, "panel (end question)")
+	if got := p.eval(`document.activeElement.id`); got != "end-no" {
+		t.Errorf("after the first tap the focus is on %q, want the no", got)
+	}
+	p.do(chromedp.Click(css("#end-no")), chromedp.WaitVisible(css("#end")), chromedp.WaitNotVisible(css("#end-confirm")))
+	if got := p.eval(`document.activeElement.id`); got != "end" {
+		t.Errorf("after no the focus is on %q, want the end button", got)
+	}
+	p.stillRunning("after no")
+	p.do(chromedp.Click(css("#end")), chromedp.WaitVisible(css("#end-yes")), chromedp.Click(css("#end-yes")), chromedp.WaitVisible(css("main.free")))
+	p.waitMessage("Die Buchung ist beendet.")
 
 	// After the teardown (10 min) the room can be booked from the door.
 	e.now = e.now.Add(15 * time.Minute)
@@ -258,6 +260,74 @@ func TestPanelPairsAndRunsTheRoomInChromium(t *testing.T) {
 		t.Fatalf("label in English %q", got)
 	}
 	p.waitMessage("Booked for 30 minutes – until 09:45.")
+}
+
+// approveInAdminTab approves the panel showing code for the small room on
+// the booking page, in a browser tab in New York: the times in the "Raum-
+// Panels" lists are the room's (Berlin), the lists follow the panels
+// without a reload (the approved panel's first poll, a new code), and an
+// approved panel is never said to have never been seen.
+func approveInAdminTab(t *testing.T, e *testEnv, browser context.Context, code, shots string) {
+	t.Helper()
+	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+	adminTab, closeAdmin := chromedp.NewContext(browser)
+	defer closeAdmin()
+	admin, cancelAdmin := context.WithTimeout(adminTab, 60*time.Second) // a failure bound, not a wait
+	defer cancelAdmin()
+	if _, err := chromedp.Call(admin, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "America/New_York"}); err != nil {
+		t.Fatal(err)
+	}
+	listSays := func(sel, want string) {
+		t.Helper()
+		if _, err := chromedp.Run(admin, chromedp.Poll[bool](`document.querySelector(`+jsString(sel)+`).textContent.includes(`+jsString(want)+`)`)); err != nil {
+			got, _ := chromedp.Run(admin, chromedp.Text(css(sel)))
+			t.Fatalf("%s says %q, want %q in it (%v)", sel, got, want, err)
+		}
+	}
+	if err := chromedp.Do(admin,
+		chromedp.EmulateViewport(1280, 800),
+		chromedp.Navigate(e.srv.URL+"/"),
+		chromedp.WaitVisible(css("#login-form")),
+		chromedp.SendKeys(css("#login-form input[name=name]"), "admin"),
+		chromedp.SendKeys(css("#login-form input[name=password]"), testPassword),
+		chromedp.Click(css("#login-form button")),
+		chromedp.WaitVisible(css("#panels")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	// Asked at 09:00 in Berlin, the code is valid for ten minutes.
+	listSays("#pairing-list", "Code "+code+" aus ")
+	listSays("#pairing-list", "gültig bis 26.11.2026, 09:10")
+	if err := chromedp.Do(admin,
+		chromedp.WaitReady(css(`#pair-form select[name=room] option[value="sitzungszimmer-2"]`)),
+		chromedp.SendKeys(css("#pair-form input[name=code]"), code),
+		chromedp.SetValue(css("#pair-form select[name=room]"), "sitzungszimmer-2"),
+		chromedp.SendKeys(css("#pair-form input[name=name]"), "Tür SZ2"),
+		chromedp.Click(css("#pair-form button")),
+		chromedp.WaitVisible(css("#panel-list li button")),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := chromedp.Run(admin, chromedp.Text(css("#panel-list"))); err != nil || strings.Contains(got, "noch nie") {
+		t.Errorf("the approved panel: %q (%v)", got, err)
+	}
+	// The panel's next poll fetches its token: the list says so by itself.
+	listSays("#panel-list", "Tür SZ2 – Sitzungszimmer 2, zuletzt gesehen: 26.11.2026, 09:00")
+	// A panel switched on now shows up without a reload.
+	next := e.startPairing()
+	listSays("#pairing-list", "Code "+next.Code+" aus ")
+	checkAccessibility(t, admin, "booking page (admin, panels)")
+	err := chromedp.Do(admin, chromedp.Evaluate[chromedp.Void](`document.getElementById("panels").scrollIntoView()`))
+	var png []byte
+	if err == nil {
+		png, err = chromedp.Run(admin, chromedp.CaptureScreenshot())
+	}
+	if err == nil {
+		err = os.WriteFile(filepath.Join(shots, "admin-panels-1280x800.png"), png, 0o644)
+	}
+	if err != nil {
+		t.Log(err)
+	}
 }
 
 // TestPanelFitsTheDoorWithAVInChromium: the Ratssaal's panel (scenes,
@@ -308,8 +378,29 @@ func TestPanelFitsTheDoorWithAVInChromium(t *testing.T) {
 	p.waitMessage("Microphones muted.")
 	p.do(chromedp.Click(css("#lang"))) // back to German
 
+	// The question after the first tap goes away by itself.
 	p.click("#end")
-	p.waitMessage("Buchung beendet – der Raum ist frei.")
+	p.do(chromedp.WaitVisible(css("#end-confirm")))
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`!document.getElementById("end").hidden && document.getElementById("end-confirm").hidden`,
+		chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+		t.Fatalf("the end question stays: %v", err)
+	}
+	p.stillRunning("after the end question went away")
+	p.click("#end")
+	p.click("#end-yes")
+	p.waitMessage("Die Buchung ist beendet.")
+	// A yes from a panel whose state was behind (the meeting had ended) is
+	// refused with the server's reason; in English the panel says it was
+	// not possible, never the German reason in an English sentence.
+	p.click("#end-yes")
+	if _, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`document.getElementById("message").textContent.startsWith("Nicht möglich: ")`)); err != nil {
+		t.Fatalf("the late yes: message %q (%v)", p.text("#message"), err)
+	}
+	refused := p.text("#message")
+	p.toEnglish("the Ratssaal's panel after a refusal")
+	p.waitMessage("That was not possible.")
+	p.do(chromedp.Click(css("#lang")))
+	p.waitMessage(refused)
 	e.now = e.now.Add(30 * time.Minute) // after the teardown (15 min)
 	p.do(chromedp.Reload(), chromedp.WaitVisible(css(`#book-now button[data-minutes="30"]`)), chromedp.WaitVisible(css("#devices li")))
 	p.look("ratssaal-free")
