@@ -1,8 +1,8 @@
 // The booking form: kinds with their defaults, hybrid options, interview
 // candidates, a weekly rule, and a live conflict check while a slot is
 // chosen (before anything is sent).
-import { api, localInstant, addDays, clock, el, problemText } from './api.js';
-import { t, say } from './i18n.js';
+import { api, localInstant, addDays, clock, dayLabel, el, problemText } from './api.js';
+import { t, say, lang } from './i18n.js';
 import { providerName } from './words.js';
 import { bookingLabel } from './grid.js';
 import { ruleOf, describeDraft, previewText, skipText } from './series.js';
@@ -214,8 +214,13 @@ async function submit(ev) {
     }
   }
   const what = created || b, series = !!f.repeat.value;
+  // The day and room booked, said again: the form is emptied below, and a
+  // series' first meeting may be after the form's date.
+  const day = (created && created.start_local) ? created.start_local.slice(0, 10) : f.day.value;
   say(ok, (node) => {
-    node.replaceChildren([t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
+    node.replaceChildren([t('b.booked', { title: what.title, room: room.name,
+      date: dayLabel(day, lang, { weekday: 'long', day: 'numeric', month: 'long' }),
+      from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
       series ? t('b.seriesBooked', { n: r.data.booked, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' '));
     if (created) node.append(' ', el('button', { type: 'button', class: 'linkish', text: t('b.openDetail'), onclick: () => ctx.open(created.id) }));
   });
@@ -230,7 +235,12 @@ export function showProblem(room, r, target = $('book-error')) {
 
 function problemLines(room, r, target) {
   target.replaceChildren(el('p', { text: problemText(r) }));
-  for (const c of (r.data && r.data.conflicts) || []) {
+  const conflicts = (r.data && r.data.conflicts) || [];
+  // One conflict the caller may see is already named, with its date and
+  // times, by the problem's own sentence (conflictProblem in
+  // daemon/web/api_bookings.go); the others are listed one a line.
+  const named = conflicts.length === 1 && conflicts[0].title;
+  for (const c of named ? [] : conflicts) {
     target.append(el('p', { text: t('b.conflictWith', { title: c.title || t('b.confidential'), from: clock(room.zone, c.start), to: clock(room.zone, c.end) }) }));
   }
   for (const o of (r.data && r.data.occurrences) || []) {

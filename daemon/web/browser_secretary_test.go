@@ -236,7 +236,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.set("#book input[name=end]", "19:00")
 	p.waitText("#conflict-warning", "frei")
 	p.submit("#book")
-	p.waitText("#book-ok", "Gebucht: Bauausschuss, 16:00–19:00")
+	p.waitText("#book-ok", "Gebucht: „Bauausschuss“ am Dienstag, 1. Dezember von 16:00 bis 19:00 Uhr im Raum Ratssaal.")
 	p.waitText(`#week .track[data-day="2026-12-01"]`, "Bauausschuss")
 	// A wait, not a read: the booking's event may render the week again.
 	p.waitJS(`document.querySelector('#week .track[data-day="2026-12-01"] .booking .btime')?.textContent === "16:00–19:00"`)
@@ -267,8 +267,10 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.set("#book input[name=end]", "18:00")
 	p.waitText("#conflict-warning", "Bauausschuss")
 	p.submit("#book")
-	p.waitText("#book-error", "Kollidiert mit Bauausschuss (16:00–19:00)")
-	p.waitText("#book-error", "Der Raum ist zu dieser Zeit schon belegt: „Bauausschuss“") // the API's problem, in German
+	p.waitText("#book-error", "Der Raum ist zu dieser Zeit schon belegt: „Bauausschuss“ am 1. Dezember 2026 von 16:00 bis 19:00 Uhr. Die Vor- und Nachbereitung beider Termine zählt mit.") // the API's problem, in German
+	if e := p.text("#book-error"); strings.Contains(e, "Kollidiert") {
+		t.Errorf("the one conflict is named twice: %q", e)
+	}
 	p.waitText("#room-info", "von 07:00 bis 22:00 Uhr")                                   // the room's hours, in German
 	p.screenshot(shots, "week.png")
 	checkAccessibility(t, p.step, "booking page (week)")
