@@ -271,7 +271,7 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	if e := p.text("#book-error"); strings.Contains(e, "Kollidiert") {
 		t.Errorf("the one conflict is named twice: %q", e)
 	}
-	p.waitText("#room-info", "von 07:00 bis 22:00 Uhr")                                   // the room's hours, in German
+	p.waitText("#room-info", "von 07:00 bis 22:00 Uhr") // the room's hours, in German
 	p.screenshot(shots, "week.png")
 	checkAccessibility(t, p.step, "booking page (week)")
 
