@@ -11,6 +11,10 @@ const $ = (id) => document.getElementById(id);
 const form = () => $('book');
 let ctx = { rooms: [], changed: () => {}, open: () => {} };
 let checkSeq = 0, previewSeq = 0;
+// The form's room follows the room picker above the views (followRoom)
+// until the secretary picks one in the form itself; emptying the form
+// makes it follow again.
+let shownRoom = '', ownRoom = false;
 
 const kindDefaults = {
   council: { hybrid: true, lobby: 'on', confidential: false },
@@ -30,7 +34,12 @@ export function initForm(c) {
   for (const name of ['repeat', 'weekday', 'until', 'count', 'room', 'start', 'end', 'hybrid']) f[name].addEventListener('change', preview);
   f.day.addEventListener('change', () => { f.weekday.value = weekdayOf(f.day.value); preview(); });
   $('add-candidate').addEventListener('click', () => addCandidate());
-  f.addEventListener('reset', () => setTimeout(() => { applyKind('meeting'); $('conflict-warning').hidden = true; $('candidate-rows').replaceChildren(); }));
+  f.room.addEventListener('change', () => { ownRoom = true; });
+  f.addEventListener('reset', () => setTimeout(() => {
+    applyKind('meeting'); $('conflict-warning').hidden = true; $('candidate-rows').replaceChildren();
+    ownRoom = false;
+    if (shownRoom) f.room.value = shownRoom;
+  }));
   f.addEventListener('submit', submit);
   applyKind(f.kind.value);
   // A language switch says the live texts again: the rule, the conflict
@@ -47,6 +56,16 @@ export function setRooms(rooms) {
   const cur = sel.value;
   sel.replaceChildren(...rooms.map((r) => new Option(r.name, r.id)));
   if (cur) sel.value = cur;
+}
+
+// followRoom is told the room the views show: the form takes it unless
+// the secretary chose the form's room themselves.
+export function followRoom(id) {
+  shownRoom = id;
+  if (ownRoom || form().room.value === id) return;
+  form().room.value = id;
+  check();
+  preview();
 }
 
 // fill puts a slot picked in a view into the form and checks it.

@@ -200,10 +200,23 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 		t.Fatalf("logged in as %q", who)
 	}
 
+	// The form's room follows the room whose week is shown, until the
+	// secretary picks one in the form itself.
+	formRoom := func(when, want string) {
+		t.Helper()
+		if got := p.eval(`document.querySelector("#book select[name=room]").value === "` + want + `" ? 1 : 0`); got != 1 {
+			t.Errorf("%s, the form's room is not %s", when, want)
+		}
+	}
+	p.set("#room", "sitzungszimmer-2")
+	formRoom("with the week of Sitzungszimmer 2 shown", "sitzungszimmer-2")
+	p.set("#book select[name=room]", "interviewraum")
+
 	// The week of 30 November 2026 in the Ratssaal.
 	p.set("#room", "ratssaal")
 	p.set("#day", "2026-12-01")
 	p.do(chromedp.WaitVisible(chromedp.CSS(`#week .track[data-day="2026-12-02"] .booking`)))
+	formRoom("after the secretary chose the Interviewraum in the form", "interviewraum")
 	p.waitText("#week-title", "30. November")
 	if got := p.text(`#week .track[data-day="2026-12-02"] .booking .btitle`); got != hostile {
 		t.Errorf("hostile title shown as %q", got)
@@ -237,6 +250,8 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.waitText("#conflict-warning", "frei")
 	p.submit("#book")
 	p.waitText("#book-ok", "Gebucht: „Bauausschuss“ am Dienstag, 1. Dezember von 16:00 bis 19:00 Uhr im Raum Ratssaal.")
+	// The emptied form follows the week shown again.
+	p.waitJS(`document.querySelector("#book select[name=room]").value === "ratssaal" && document.querySelector("#book input[name=title]").value === ""`)
 	p.waitText(`#week .track[data-day="2026-12-01"]`, "Bauausschuss")
 	// A wait, not a read: the booking's event may render the week again.
 	p.waitJS(`document.querySelector('#week .track[data-day="2026-12-01"] .booking .btime')?.textContent === "16:00–19:00"`)
