@@ -97,7 +97,7 @@ func TestReportPageShowsChartsTablesAndCSV(t *testing.T) {
 	// 0.5, 1.5); the percentages keep their unit.
 	ticks := func(sel string) string {
 		t.Helper()
-		v, err := chromedp.Run(p.step, chromedp.Evaluate[string](`[...document.querySelectorAll("` + sel + ` svg .tick[text-anchor=end]")].map((n) => n.textContent).join(" | ")`))
+		v, err := chromedp.Run(p.step, chromedp.Evaluate[string](`[...document.querySelectorAll("`+sel+` svg .tick[text-anchor=end]")].map((n) => n.textContent).join(" | ")`))
 		if err != nil {
 			t.Fatal(err)
 		}
