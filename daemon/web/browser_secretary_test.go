@@ -252,6 +252,12 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.waitText("#book-ok", "Gebucht: „Bauausschuss“ am Dienstag, 1. Dezember von 16:00 bis 19:00 Uhr im Raum Ratssaal.")
 	// The emptied form follows the week shown again.
 	p.waitJS(`document.querySelector("#book select[name=room]").value === "ratssaal" && document.querySelector("#book input[name=title]").value === ""`)
+	// What a secretary sees on a laptop after booking.
+	p.do(chromedp.EmulateViewport(1280, 800), chromedp.ScrollIntoView(chromedp.CSS("#book-ok")))
+	if png, err := chromedp.Run(p.step, chromedp.CaptureScreenshot()); err == nil {
+		_ = os.WriteFile(filepath.Join(shots, "booked-1280x800.png"), png, 0o644)
+	}
+	p.do(chromedp.EmulateViewport(1400, 1000))
 	p.waitText(`#week .track[data-day="2026-12-01"]`, "Bauausschuss")
 	// A wait, not a read: the booking's event may render the week again.
 	p.waitJS(`document.querySelector('#week .track[data-day="2026-12-01"] .booking .btime')?.textContent === "16:00–19:00"`)
