@@ -1,8 +1,8 @@
 // The booking form: kinds with their defaults, hybrid options, interview
 // candidates, a weekly rule, and a live conflict check while a slot is
 // chosen (before anything is sent).
-import { api, localInstant, addDays, clock, el, problemText } from './api.js';
-import { t, say } from './i18n.js';
+import { api, localInstant, addDays, clock, dayLabel, el, problemText } from './api.js';
+import { t, say, lang } from './i18n.js';
 import { providerName } from './words.js';
 import { bookingLabel } from './grid.js';
 import { ruleOf, describeDraft, previewText, skipText } from './series.js';
@@ -11,6 +11,10 @@ const $ = (id) => document.getElementById(id);
 const form = () => $('book');
 let ctx = { rooms: [], changed: () => {}, open: () => {} };
 let checkSeq = 0, previewSeq = 0;
+// The form's room follows the room picker above the views (followRoom)
+// until the secretary picks one in the form itself; emptying the form
+// makes it follow again.
+let shownRoom = '', ownRoom = false;
 
 const kindDefaults = {
   council: { hybrid: true, lobby: 'on', confidential: false },
@@ -30,7 +34,12 @@ export function initForm(c) {
   for (const name of ['repeat', 'weekday', 'until', 'count', 'room', 'start', 'end', 'hybrid']) f[name].addEventListener('change', preview);
   f.day.addEventListener('change', () => { f.weekday.value = weekdayOf(f.day.value); preview(); });
   $('add-candidate').addEventListener('click', () => addCandidate());
-  f.addEventListener('reset', () => setTimeout(() => { applyKind('meeting'); $('conflict-warning').hidden = true; $('candidate-rows').replaceChildren(); }));
+  f.room.addEventListener('change', () => { ownRoom = true; });
+  f.addEventListener('reset', () => setTimeout(() => {
+    applyKind('meeting'); $('conflict-warning').hidden = true; $('candidate-rows').replaceChildren();
+    ownRoom = false;
+    if (shownRoom) f.room.value = shownRoom;
+  }));
   f.addEventListener('submit', submit);
   applyKind(f.kind.value);
   // A language switch says the live texts again: the rule, the conflict
@@ -47,6 +56,16 @@ export function setRooms(rooms) {
   const cur = sel.value;
   sel.replaceChildren(...rooms.map((r) => new Option(r.name, r.id)));
   if (cur) sel.value = cur;
+}
+
+// followRoom is told the room the views show: the form takes it unless
+// the secretary chose the form's room themselves.
+export function followRoom(id) {
+  shownRoom = id;
+  if (ownRoom || form().room.value === id) return;
+  form().room.value = id;
+  check();
+  preview();
 }
 
 // fill puts a slot picked in a view into the form and checks it.
@@ -214,8 +233,13 @@ async function submit(ev) {
     }
   }
   const what = created || b, series = !!f.repeat.value;
+  // The day and room booked, said again: the form is emptied below, and a
+  // series' first meeting may be after the form's date.
+  const day = (created && created.start_local) ? created.start_local.slice(0, 10) : f.day.value;
   say(ok, (node) => {
-    node.replaceChildren([t('b.booked', { title: what.title, from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
+    node.replaceChildren([t('b.booked', { title: what.title, room: room.name,
+      date: dayLabel(day, lang, { weekday: 'long', day: 'numeric', month: 'long' }),
+      from: clock(room.zone, what.start), to: clock(room.zone, what.end) }),
       series ? t('b.seriesBooked', { n: r.data.booked, skipped: (r.data.skipped || []).length }) : '', ...notes].filter(Boolean).join(' '));
     if (created) node.append(' ', el('button', { type: 'button', class: 'linkish', text: t('b.openDetail'), onclick: () => ctx.open(created.id) }));
   });
@@ -230,7 +254,12 @@ export function showProblem(room, r, target = $('book-error')) {
 
 function problemLines(room, r, target) {
   target.replaceChildren(el('p', { text: problemText(r) }));
-  for (const c of (r.data && r.data.conflicts) || []) {
+  const conflicts = (r.data && r.data.conflicts) || [];
+  // One conflict the caller may see is already named, with its date and
+  // times, by the problem's own sentence (conflictProblem in
+  // daemon/web/api_bookings.go); the others are listed one a line.
+  const named = conflicts.length === 1 && conflicts[0].title;
+  for (const c of named ? [] : conflicts) {
     target.append(el('p', { text: t('b.conflictWith', { title: c.title || t('b.confidential'), from: clock(room.zone, c.start), to: clock(room.zone, c.end) }) }));
   }
   for (const o of (r.data && r.data.occurrences) || []) {

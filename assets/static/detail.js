@@ -82,7 +82,6 @@ function fields(b, room) {
     [t('b.checkin'), b.checkin_required ? (b.checked_in ? t('b.checkedIn', { when: dateTime(room.zone, b.checked_in, lang) }) : t('b.yes')) : t('b.no')],
     [t('b.notes'), b.notes], [t('b.contact'), b.contact],
     [t('b.createdBy'), b.created_by ? `${b.created_by}, ${dateTime(room.zone, b.created, lang)}` : ''],
-    [t('b.version'), b.version],
   ]));
 }
 

@@ -40,8 +40,9 @@ let tryAgain = false;
 let hello = null;          // { name, pin } of the first hello
 // Final closes end the page; the rest (shutdown, error, moving) retry.
 const retryReasons = new Set(['shutdown', 'error', 'moving']);
-// Notices that ask for a reload get a button for it.
-const reloadable = new Set(['gave_up', 'error', 'shutdown', 'slow']);
+// Notices that ask for a reload get a button for it; after leaving, the
+// same reload brings back the form, for whoever left by mistake.
+const reloadable = new Set(['gave_up', 'error', 'shutdown', 'slow', 'left']);
 
 // Texts that depend on what happened (status lines, toggled buttons) are
 // set through live(): it remembers how to say them, so a language switch
@@ -77,6 +78,7 @@ function notice(reason, { opens = '', detail = '' } = {}) {
     (detail ? '\n' + t('reason', { reason: detail }) : ''));
   show('notice');
   $('notice-reload').hidden = !reloadable.has(reason);
+  live($('notice-reload'), () => t(reason === 'left' ? 'meeting.rejoin' : 'meeting.reload'));
   if (reason === 'gave_up') $('notice-reload').focus();
 }
 

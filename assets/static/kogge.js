@@ -6,7 +6,7 @@ import { api, addDays, today, problemText, setServerNow } from './api.js';
 import { t, apply, lang, setLang, say, has } from './i18n.js';
 import { renderWeek } from './week.js';
 import { renderDay } from './dayview.js';
-import { initForm, setRooms, fill } from './bookingform.js';
+import { initForm, setRooms, fill, followRoom } from './bookingform.js';
 import { initDetail, openDetail } from './detail.js';
 import { refreshAV } from './av.js';
 import { initFeeds, refreshFeeds, roomPicker } from './links.js';
@@ -59,6 +59,7 @@ async function start() {
   state.rooms.splice(0, state.rooms.length, ...(r.ok ? r.data.rooms : [])); // shared with the form and the detail
   roomOptions();
   setRooms(state.rooms);
+  if (currentRoom()) followRoom(currentRoom().id);
   roomPicker(state.rooms);
   if (!$('day').value) $('day').value = today(state.rooms[0] ? state.rooms[0].zone : 'Europe/Berlin');
   await Promise.all([refresh(), refreshFeeds(), refreshAV(currentRoom()), initPanels(me.data, state.rooms)]);
@@ -172,7 +173,7 @@ $('lang').addEventListener('click', () => {
   }
 });
 
-$('room').addEventListener('change', () => { refresh(); refreshAV(currentRoom()); });
+$('room').addEventListener('change', () => { followRoom(currentRoom().id); refresh(); refreshAV(currentRoom()); });
 $('day').addEventListener('change', refresh);
 $('prev').addEventListener('click', () => move(state.view === 'week' ? -7 : -1));
 $('next').addEventListener('click', () => move(state.view === 'week' ? 7 : 1));

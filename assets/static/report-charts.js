@@ -51,16 +51,18 @@ export function stackedBars(label, rows, fmt) {
 
 // columns draws one column per point (value 0–max), labels every few
 // columns, and an optional horizontal reference line (a pool size).
-// points: [{ label, value, title }]
-export function columns(label, points, { max, ref, refLabel, unit = '' } = {}) {
+// points: [{ label, value, title }]; fmt says a tick's number in the
+// page's language (a decimal comma in German); whole keeps the ticks of a
+// count (licences in use) on whole numbers.
+export function columns(label, points, { max, ref, refLabel, unit = '', fmt = String, whole = false } = {}) {
   const w = 760, h = 240, left = 44, right = 10, top = 14, bottom = 40;
   const svg = frame(w, h, label);
   const top0 = Math.max(1, max ?? 0, ref ?? 0, ...points.map((p) => p.value ?? 0));
   const y = (v) => h - bottom - (h - bottom - top) * v / top0;
   const step = (w - left - right) / Math.max(1, points.length);
-  for (const v of niceTicks(top0)) {
+  for (const v of niceTicks(top0, whole)) {
     svg.append(node('line', { x1: left, x2: w - right, y1: y(v), y2: y(v), class: 'grid' }));
-    svg.append(node('text', { x: left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, `${v}${unit}`));
+    svg.append(node('text', { x: left - 6, y: y(v) + 4, class: 'tick', 'text-anchor': 'end' }, `${fmt(v)}${unit}`));
   }
   const every = Math.ceil(points.length / 12);
   points.forEach((p, i) => {
@@ -103,11 +105,13 @@ export function heatMap(label, rowLabels, hours, cell) {
   return svg;
 }
 
-// niceTicks gives 3–6 round values from 0 to about max.
-function niceTicks(max) {
+// niceTicks gives 3–6 round values from 0 to about max; whole ones only
+// if whole (then fewer for a small max: 0, 1, 2).
+function niceTicks(max, whole = false) {
   const raw = max / 4;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => max / s <= 5) || mag * 10;
+  const mag = whole ? Math.max(1, 10 ** Math.floor(Math.log10(raw))) : 10 ** Math.floor(Math.log10(raw));
+  const steps = [1, 2, 2.5, 5, 10].map((m) => m * mag).filter((s) => !whole || Number.isInteger(s));
+  const step = steps.find((s) => max / s <= 5) || mag * 10;
   const out = [];
   for (let v = 0; v <= max + 1e-9; v += step) out.push(Math.round(v * 100) / 100);
   return out;

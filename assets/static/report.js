@@ -107,7 +107,7 @@ function renderRooms(rep) {
     return { label: dayLabel(wk, lang, { day: 'numeric', month: 'numeric' }), value: v,
       title: t('r.weekPoint', { week: date(wk), pct: pct(v) ?? t('r.notBookable') }) };
   });
-  $('weeks-chart').replaceChildren(columns(t('r.weeksChart'), points, { max: 100, unit: ' %' }));
+  $('weeks-chart').replaceChildren(columns(t('r.weeksChart'), points, { max: 100, unit: ' %', fmt: num }));
   $('weeks-table').replaceChildren(table(t('r.weeksCaption'),
     [t('r.week'), t('r.room'), t('r.bookable'), t('r.booked'), t('r.utilisation'), t('r.used'), t('r.noShows'), t('r.earlyEnds')],
     rep.weeks.map((w) => [date(w.week), roomName(w.room), num(w.bookable_hours), num(w.booked_hours), pct(w.utilisation_percent) ?? t('r.notBookable'),
@@ -173,7 +173,7 @@ function renderLicences(list, rep) {
       el('p', { text: t('r.licenceHours', { hours: num(p.licence_hours), pool: p.pool }) + ' ' + cost }),
       el('div', { class: 'chart' }, columns(t('r.licenceChart', { provider: name, from: date(rep.from), to: date(rep.to) }),
         p.days.map((d) => ({ label: dayLabel(d.date, lang, { day: 'numeric', month: 'numeric' }), value: d.peak, title: t('r.dayPeak', { date: date(d.date), n: d.peak }) })),
-        { ref: p.pool, refLabel: t('r.poolLine', { n: p.pool }) })),
+        { ref: p.pool, refLabel: t('r.poolLine', { n: p.pool }), fmt: num, whole: true })),
       el('details', {}, el('summary', { text: t('r.daysTable') }),
         el('div', { class: 'table-wrap', tabindex: '0' }, table(t('r.daysCaption', { provider: name }), [t('r.day'), t('r.peak'), t('r.pool')],
           p.days.map((d) => [date(d.date), String(d.peak), String(p.pool)])))));

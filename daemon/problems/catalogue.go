@@ -140,10 +140,10 @@ var texts = map[string]Text{
 
 	// --- bookings
 	"not-found":                  {"Diese Buchung gibt es nicht (mehr).", "There is no such booking."},
-	"conflict":                   {"Der Raum ist zu dieser Zeit schon belegt (Auf- und Abbau eingerechnet).", "The room is already booked at that time (setup and teardown included)."},
-	"conflict.with":              {"Der Raum ist zu dieser Zeit schon belegt: {title} am {from:date} von {from:clock} bis {until:clock} Uhr. Die Zeiten für Auf- und Abbau beider Termine zählen mit.", "The room is already booked at that time: {title} on {from:date} from {from:clock} to {until:clock}. Both meetings' setup and teardown times count."},
+	"conflict":                   {"Der Raum ist zu dieser Zeit schon belegt (Vor- und Nachbereitung eingerechnet).", "The room is already booked at that time (setup and teardown included)."},
+	"conflict.with":              {"Der Raum ist zu dieser Zeit schon belegt: {title} am {from:date} von {from:clock} bis {until:clock} Uhr. Die Vor- und Nachbereitung beider Termine zählt mit.", "The room is already booked at that time: {title} on {from:date} from {from:clock} to {until:clock}. Both meetings' setup and teardown times count."},
 	"conflict.panel-soon":        {"Der Raum ist nicht für {minutes} Minuten frei: Ab {from:clock} Uhr ist er belegt.", "The room is not free for the next {minutes} minutes: it is booked from {from:clock}."},
-	"conflict.panel-busy":        {"Der Raum ist noch nicht frei: Er ist bis {until:clock} Uhr belegt (Abbau eingerechnet).", "The room is not free yet: it is in use until {until:clock} (teardown included)."},
+	"conflict.panel-busy":        {"Der Raum ist noch nicht frei: Er ist bis {until:clock} Uhr belegt (Nachbereitung eingerechnet).", "The room is not free yet: it is in use until {until:clock} (teardown included)."},
 	"series-conflict.create":     {"{count} Termine dieser Serie kollidieren mit bestehenden Buchungen; es wurde nichts gebucht. Lassen Sie diese Termine beim Buchen aus (on_conflict „skip“).", "{count} meetings of this series collide with existing bookings; nothing was booked. Book with on_conflict \"skip\" to leave those dates out."},
 	"series-conflict.update":     {"{count} Termine würden mit bestehenden Buchungen kollidieren; es wurde nichts geändert.", "{count} meetings would collide with existing bookings; nothing was changed."},
 	"forbidden.series-one":       {"Ein Termin dieser Serie ({first:date}) ist vertraulich und gehört jemand anderem; Sie dürfen ihn weder ändern noch absagen. Es wurde nichts geändert.", "One meeting of this series ({first:date}) is confidential and belongs to someone else; you may not change or cancel it. Nothing was changed."},
@@ -206,8 +206,8 @@ var texts = map[string]Text{
 	"field.organizer":        {"Organisation", "Organizer"},
 	"field.committee":        {"Gremium", "Committee"},
 	"field.notes":            {"Notizen", "Notes"},
-	"field.setup":            {"Aufbau", "Setup"},
-	"field.teardown":         {"Abbau", "Teardown"},
+	"field.setup":            {"Vorbereitung", "Setup"},
+	"field.teardown":         {"Nachbereitung", "Teardown"},
 
 	// --- recurrence rules (field "rule"); NAME=VALUE parts stay as written
 	"rule.too-long":        {"Die Regel ist länger als {max} Zeichen.", "The rule is longer than {max} characters."},

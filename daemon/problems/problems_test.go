@@ -98,7 +98,7 @@ func TestTemplatesRenderTheirValues(t *testing.T) {
 			"Der Beginn am 3. Dezember 2026 um 16:00 Uhr liegt in der Vergangenheit.",
 			"The start, on 3 December 2026 at 16:00, is in the past."},
 		{"conflict.with", Args{"title": Quoted("Bauausschuss"), "from": at, "until": at.Add(3 * time.Hour)},
-			"Der Raum ist zu dieser Zeit schon belegt: „Bauausschuss“ am 3. Dezember 2026 von 16:00 bis 19:00 Uhr. Die Zeiten für Auf- und Abbau beider Termine zählen mit.",
+			"Der Raum ist zu dieser Zeit schon belegt: „Bauausschuss“ am 3. Dezember 2026 von 16:00 bis 19:00 Uhr. Die Vor- und Nachbereitung beider Termine zählt mit.",
 			"The room is already booked at that time: “Bauausschuss” on 3 December 2026 from 16:00 to 19:00. Both meetings' setup and teardown times count."},
 		{"outside-bookable-hours", Args{"room": "Ratssaal", "days": weekdays, "from": "07:00", "until": "22:00"},
 			"Die Zeit liegt außerhalb der Buchungszeiten: Ratssaal ist nur montags bis freitags von 07:00 bis 22:00 Uhr buchbar.",

@@ -189,7 +189,33 @@ func TestJoinPagesInChromium(t *testing.T) {
 	// The page after leaving: its notice follows the switch as well.
 	do(guest, chromedp.Click(css("#leave")), chromedp.WaitVisible(css("#notice")))
 	assertOnlyLanguage(t, guest, "guest after leaving", "de")
+	rejoin := func() string {
+		t.Helper()
+		v, err := chromedp.Run(guest, chromedp.Text(css("#notice-reload")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	// Whoever left by mistake can come back: the button says so, in
+	// either language, and brings the form back with their name.
+	do(guest, chromedp.WaitVisible(css("#notice-reload")))
+	if got := rejoin(); got != "Wieder teilnehmen" {
+		t.Errorf("German rejoin button %q", got)
+	}
 	switchTo(guest, "guest after leaving", "en")
+	if got := rejoin(); got != "Join again" {
+		t.Errorf("English rejoin button %q", got)
+	}
 	shot(guest, "join-left-en")
 	switchTo(guest, "guest after leaving", "de")
+	do(guest, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait))
+	shot(guest, "join-left-390x844")
+	checkAccessibility(t, guest, "join page (left)")
+	do(guest, chromedp.Click(css("#notice-reload")), chromedp.WaitVisible(css("#prejoin-form")))
+	name, err := chromedp.Run(guest, chromedp.Value(css("#name")))
+	if err != nil || name != "Gast" {
+		t.Errorf("the form after rejoining has the name %q (%v)", name, err)
+	}
+	shot(guest, "join-rejoin-390x844")
 }

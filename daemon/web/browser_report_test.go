@@ -27,7 +27,7 @@ import (
 // hybrid meetings that hold GoToMeeting licences (up to three at once).
 func reportHistory(e *testEnv) {
 	e.t.Helper()
-	e.server.reportProviders = []usage.Provider{{Name: "builtin", ConfidentialOK: true}, {Name: "gotomeeting", Pool: 100, YearlyCost: 12000, MaxParticipants: 250}}
+	e.server.reportProviders = []usage.Provider{{Name: "builtin", ConfidentialOK: true}, {Name: "gotomeeting", Pool: 2, YearlyCost: 12000, MaxParticipants: 250}}
 	n := 0
 	e.store.SetAllocator(func(b rooms.Booking, prev *store.Allocation, _ store.BusyFunc) (*store.Allocation, error) {
 		if !b.Hybrid.Enabled {
@@ -90,8 +90,24 @@ func TestReportPageShowsChartsTablesAndCSV(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#licences .finding")))
 
 	finding := p.text("#licences .finding")
-	if !regexp.MustCompile(`^Höchstens 2 der 100 GoToMeeting-Lizenzen waren gleichzeitig belegt \(\d\d\.\d\d\.2026, 10:00–12:00\)\.$`).MatchString(finding) {
+	if !regexp.MustCompile(`^Höchstens 2 der 2 GoToMeeting-Lizenzen waren gleichzeitig belegt \(\d\d\.\d\d\.2026, 10:00–12:00\)\.$`).MatchString(finding) {
 		t.Errorf("finding %q", finding)
+	}
+	// A pool of two: the licence chart counts on whole numbers only (not
+	// 0.5, 1.5); the percentages keep their unit.
+	ticks := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(p.step, chromedp.Evaluate[string](`[...document.querySelectorAll("`+sel+` svg .tick[text-anchor=end]")].map((n) => n.textContent).join(" | ")`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if got := ticks("#licences"); got != "0 | 1 | 2" {
+		t.Errorf("licence chart's axis %q, want 0 | 1 | 2", got)
+	}
+	if got := ticks("#weeks-chart"); got != "0 % | 20 % | 40 % | 60 % | 80 % | 100 %" {
+		t.Errorf("weeks chart's axis %q", got)
 	}
 	charts := p.eval(`document.querySelectorAll("svg[role=img]").length`)
 	unnamed := p.eval(`[...document.querySelectorAll("svg[role=img]")].filter((s) => !(s.getAttribute("aria-label") || "").trim()).length`)
@@ -198,7 +214,7 @@ func TestReportPageShowsChartsTablesAndCSV(t *testing.T) {
 
 	// In English.
 	p.do(chromedp.Click(chromedp.CSS("#lang")))
-	p.waitText("#licences .finding", "At most 2 of the 100 GoToMeeting licences were in use at the same time")
+	p.waitText("#licences .finding", "At most 2 of the 2 GoToMeeting licences were in use at the same time")
 	if dir := os.Getenv("KOGGE_SCREENSHOT_DIR"); dir != "" {
 		p.screenshot(dir, "report-en.png")
 	}

@@ -200,10 +200,23 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 		t.Fatalf("logged in as %q", who)
 	}
 
+	// The form's room follows the room whose week is shown, until the
+	// secretary picks one in the form itself.
+	formRoom := func(when, want string) {
+		t.Helper()
+		if got := p.eval(`document.querySelector("#book select[name=room]").value === "` + want + `" ? 1 : 0`); got != 1 {
+			t.Errorf("%s, the form's room is not %s", when, want)
+		}
+	}
+	p.set("#room", "sitzungszimmer-2")
+	formRoom("with the week of Sitzungszimmer 2 shown", "sitzungszimmer-2")
+	p.set("#book select[name=room]", "interviewraum")
+
 	// The week of 30 November 2026 in the Ratssaal.
 	p.set("#room", "ratssaal")
 	p.set("#day", "2026-12-01")
 	p.do(chromedp.WaitVisible(chromedp.CSS(`#week .track[data-day="2026-12-02"] .booking`)))
+	formRoom("after the secretary chose the Interviewraum in the form", "interviewraum")
 	p.waitText("#week-title", "30. November")
 	if got := p.text(`#week .track[data-day="2026-12-02"] .booking .btitle`); got != hostile {
 		t.Errorf("hostile title shown as %q", got)
@@ -236,7 +249,15 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.set("#book input[name=end]", "19:00")
 	p.waitText("#conflict-warning", "frei")
 	p.submit("#book")
-	p.waitText("#book-ok", "Gebucht: Bauausschuss, 16:00–19:00")
+	p.waitText("#book-ok", "Gebucht: „Bauausschuss“ am Dienstag, 1. Dezember von 16:00 bis 19:00 Uhr im Raum Ratssaal.")
+	// The emptied form follows the week shown again.
+	p.waitJS(`document.querySelector("#book select[name=room]").value === "ratssaal" && document.querySelector("#book input[name=title]").value === ""`)
+	// What a secretary sees on a laptop after booking.
+	p.do(chromedp.EmulateViewport(1280, 800), chromedp.ScrollIntoView(chromedp.CSS("#book-ok")))
+	if png, err := chromedp.Run(p.step, chromedp.CaptureScreenshot()); err == nil {
+		_ = os.WriteFile(filepath.Join(shots, "booked-1280x800.png"), png, 0o644)
+	}
+	p.do(chromedp.EmulateViewport(1400, 1000))
 	p.waitText(`#week .track[data-day="2026-12-01"]`, "Bauausschuss")
 	// A wait, not a read: the booking's event may render the week again.
 	p.waitJS(`document.querySelector('#week .track[data-day="2026-12-01"] .booking .btime')?.textContent === "16:00–19:00"`)
@@ -267,9 +288,11 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	p.set("#book input[name=end]", "18:00")
 	p.waitText("#conflict-warning", "Bauausschuss")
 	p.submit("#book")
-	p.waitText("#book-error", "Kollidiert mit Bauausschuss (16:00–19:00)")
-	p.waitText("#book-error", "Der Raum ist zu dieser Zeit schon belegt: „Bauausschuss“") // the API's problem, in German
-	p.waitText("#room-info", "von 07:00 bis 22:00 Uhr")                                   // the room's hours, in German
+	p.waitText("#book-error", "Der Raum ist zu dieser Zeit schon belegt: „Bauausschuss“ am 1. Dezember 2026 von 16:00 bis 19:00 Uhr. Die Vor- und Nachbereitung beider Termine zählt mit.") // the API's problem, in German
+	if e := p.text("#book-error"); strings.Contains(e, "Kollidiert") {
+		t.Errorf("the one conflict is named twice: %q", e)
+	}
+	p.waitText("#room-info", "von 07:00 bis 22:00 Uhr") // the room's hours, in German
 	p.screenshot(shots, "week.png")
 	checkAccessibility(t, p.step, "booking page (week)")
 

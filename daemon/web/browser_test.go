@@ -66,7 +66,7 @@ func TestFrontPageBooksAndRendersHostileTitlesAsText(t *testing.T) {
 	buffers := p.eval(`document.querySelectorAll("#week .track[data-day='2026-12-01'] .buffer").length`)
 
 	book("Bauausschuss", "19:10", "20:00")
-	p.waitText("#book-error", "Kollidiert")
+	p.waitText("#book-error", "schon belegt")
 	conflict := p.text("#book-error")
 
 	book("Bauausschuss", "19:45", "21:00")
@@ -82,10 +82,11 @@ func TestFrontPageBooksAndRendersHostileTitlesAsText(t *testing.T) {
 	if !strings.Contains(block, "16:00–19:00") || buffers != 1 {
 		t.Errorf("booking block %q, %d buffer shadings", block, buffers)
 	}
-	if !strings.Contains(conflict, "Kollidiert mit "+hostile) || !strings.Contains(conflict, "16:00–19:00") {
+	// One conflict is named once, in the problem's sentence.
+	if !strings.Contains(conflict, "„"+hostile+"“ am 1. Dezember 2026 von 16:00 bis 19:00 Uhr") || strings.Contains(conflict, "Kollidiert") {
 		t.Errorf("conflict shown as %q", conflict)
 	}
-	if !strings.HasPrefix(booked, "Gebucht: Bauausschuss, 19:45–21:00") {
+	if !strings.HasPrefix(booked, "Gebucht: „Bauausschuss“ am Dienstag, 1. Dezember von 19:45 bis 21:00 Uhr im Raum Ratssaal.") {
 		t.Errorf("booked: %q", booked)
 	}
 }

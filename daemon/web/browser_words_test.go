@@ -83,7 +83,7 @@ func TestBookingPageSaysThingsInWords(t *testing.T) {
 		chromedp.Click(chromedp.CSS("#login-form button")),
 		chromedp.WaitVisible(chromedp.CSS("#app")),
 		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
-	p.waitText("#who-name", "admin (Verwaltung)")
+	p.waitText("#who-name", "admin (Administrator/in)")
 
 	// The room's devices by their labels, their states in words.
 	p.set("#room", "ratssaal")
