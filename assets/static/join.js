@@ -482,8 +482,10 @@ function renderState(m) {
       li.dataset.waiting = w.id;
       const s = document.createElement('span');
       s.textContent = w.name + (w.candidate ? ` – ${w.candidate}` : '');
-      li.append(s, button(t('host.admit'), () => send({ type: 'admit', id: w.id })),
-        button(t('host.deny'), () => send({ type: 'deny', id: w.id, reason: '' })));
+      // Letting in is the usual answer; turning away looks like leaving.
+      const deny = button(t('host.deny'), () => send({ type: 'deny', id: w.id, reason: '' }));
+      deny.className = 'danger';
+      li.append(s, button(t('host.admit'), () => send({ type: 'admit', id: w.id })), deny);
       l.append(li);
     }
     if (!(m.lobby || []).length) { const li = document.createElement('li'); li.className = 'muted'; li.textContent = t('host.lobbyEmpty'); l.append(li); }
