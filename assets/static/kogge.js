@@ -120,6 +120,8 @@ async function refresh() {
   const room = currentRoom();
   if (!room) return;
   $('room-info').textContent = t('b.roomInfo', { building: room.building || '', hours: hoursText(room), setup: room.setup_minutes, teardown: room.teardown_minutes });
+  // One room's hours above all rooms' day would read as everybody's.
+  $('room-info').hidden = state.view !== 'week';
   const handlers = { open: openDetail, pick: fill };
   $('week').hidden = state.view !== 'week';
   $('dayview').hidden = state.view !== 'day';

@@ -321,6 +321,14 @@ func TestSecretaryBooksWithTOTPAndSeesConflicts(t *testing.T) {
 	if !p.check(timeShownWhole("#dayview .booking")) {
 		t.Error("the day view cuts a booking's time")
 	}
+	// One room's hours above all rooms would read as everybody's; and
+	// each room's name stays on one line ("Sitzungszimmer 2" wrapped).
+	if !p.check(`document.querySelector("#room-info").hidden`) {
+		t.Error("the day view shows the picked room's hours above all rooms")
+	}
+	if !p.check(`[...document.querySelectorAll("#dayview .roomhead")].every((h) => { const r = document.createRange(); r.selectNodeContents(h); return r.getClientRects().length === 1; })`) {
+		t.Error("a room's name wraps in the day view")
+	}
 	p.screenshot(shots, "day.png")
 	checkAccessibility(t, p.step, "booking page (day, all rooms)")
 
