@@ -524,3 +524,30 @@ func testLossRepairedFromSharedCache(t *testing.T) {
 		}
 	}
 }
+
+func TestSimulcastClimbsBackWhenLinkRecovers(t *testing.T) {
+	synctest.Test(t, testSimulcastClimbsBackWhenLinkRecovers)
+}
+
+// testSimulcastClimbsBackWhenLinkRecovers: a subscriber whose link
+// dropped below even the low layer's rate and came back to 2 Mbit/s gets
+// the high layer again, within a minute. Nothing probes: while only the
+// low layer arrives, GCC's estimate grows by its multiplicative 8 % a
+// second (about 35 s from 140 kbit/s to the high layer's 1.8 Mbit/s on
+// this virtual link), and the allocation follows it up a layer at a
+// time.
+func testSimulcastClimbsBackWhenLinkRecovers(t *testing.T) {
+	w := newVnetWorld(t)
+	lk, wrap := limited(t, 2_000_000)
+	v := w.subscriber("back", wrap)
+	w.publisher("P")
+	waitLayers(t, 10*time.Second, time.Second, map[*watcher]byte{v: 'h'})
+	// Too slow even for the low layer: GCC's decreases happen while the
+	// low layer is all that arrives.
+	lk.tbf.SetRate(150_000)
+	waitLayers(t, 5*time.Second, 10*time.Second, map[*watcher]byte{v: 'l'})
+	lk.tbf.SetRate(2_000_000)
+	back := waitLayers(t, 60*time.Second, 2*time.Second, map[*watcher]byte{v: 'h'})
+	t.Logf("back on the high layer %s after the link recovered", back.Round(time.Second))
+	v.checkContinuous(t, "recovered link")
+}
