@@ -271,6 +271,16 @@ func allocateSub(s subscriber, now int64, needed map[*upTrack]uint8) {
 				}
 				target--
 			}
+			// Nothing at or below the choice arrives yet (the publisher
+			// had paused it and resumes it on the layers message): keep
+			// forwarding the current layer meanwhile rather than
+			// nothing, which would freeze the picture until the lower
+			// layer's keyframe.
+			if target < 0 && c.cur >= 0 {
+				if l := t.layers[c.cur].Load(); l != nil && l.live(now) {
+					target = c.cur
+				}
+			}
 		}
 		if old := c.d.target.Swap(int32(target)); old != int32(target) {
 			s.p.log.Debug("sfu: layer target", "publisher", t.pub.id, "track", t.id,
