@@ -198,9 +198,9 @@ func (r *Room) allocate(now time.Time, dt time.Duration) {
 func allocateSub(s subscriber, now int64, needed map[*upTrack]uint8) {
 	budget := s.p.estimate(now)
 	type cand struct {
-		d           *downTrack
-		want, area  int
-		choice, cur int
+		d                 *downTrack
+		want, area        int
+		choice, cur, held int
 	}
 	var cands []cand
 	for _, d := range s.downs {
@@ -212,7 +212,10 @@ func allocateSub(s subscriber, now int64, needed map[*upTrack]uint8) {
 		d.mu.Lock()
 		cur := d.cur
 		d.mu.Unlock()
-		cands = append(cands, cand{d: d, want: want, area: area, choice: -1, cur: cur})
+		// held is the layer the subscriber has or is switching to: a
+		// switch waiting for its keyframe keeps its layer like one made.
+		held := max(cur, int(d.target.Load()))
+		cands = append(cands, cand{d: d, want: want, area: area, choice: -1, cur: cur, held: held})
 	}
 	slices.SortStableFunc(cands, func(a, b cand) int { return b.area - a.area })
 	for i := range cands {
@@ -247,7 +250,7 @@ func allocateSub(s subscriber, now int64, needed map[*upTrack]uint8) {
 		for c.choice >= 0 && c.choice < c.want && t.simulcast {
 			next := c.choice + 1
 			extra := t.rateOf(next, now) - t.rateOf(c.choice, now)
-			if next > c.cur {
+			if next > c.held {
 				extra += upMargin * t.rateOf(next, now)
 			}
 			if budget < extra {

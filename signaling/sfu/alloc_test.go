@@ -46,3 +46,39 @@ func TestDownSwitchToAPausedLayerKeepsTheCurrentOne(t *testing.T) {
 		t.Errorf("target %d once the low layer arrives, want 0", got)
 	}
 }
+
+// TestSwitchUpPendingKeepsItsMargin: the headroom a switch up needs
+// (upMargin) is not asked again while the switch waits for its keyframe.
+// Asking it again made a subscriber whose estimate sat inside the margin
+// flip between two layers every 200 ms on a busy machine, each time
+// asking the publisher for another keyframe.
+func TestSwitchUpPendingKeepsItsMargin(t *testing.T) {
+	now := time.Now().UnixNano()
+	up := &upTrack{id: "cam", vp8: true, simulcast: true, pub: &Peer{id: "pub"}}
+	for i, rate := range []float64{150_000, 500_000} {
+		l := &upLayer{t: up, idx: i, rate: rate}
+		l.lastPacket.Store(now)
+		up.layers[i].Store(l)
+	}
+	p := &Peer{log: slog.New(slog.DiscardHandler)}
+	p.SetView([]View{{Track: "cam", Width: 445, Height: 250}})
+	// Enough for the middle layer, not for it with the margin (575 kbit/s).
+	p.remb.Store(540_000)
+	p.rembAt.Store(now)
+	for _, c := range []struct {
+		name        string
+		cur, target int32
+		want        int32
+	}{
+		{"on the low layer", 0, 0, 0},
+		{"switching up, waiting for the keyframe", 0, 1, 1},
+		{"on the middle layer", 1, 1, 1},
+	} {
+		d := &downTrack{up: up, sub: p, cur: int(c.cur)}
+		d.target.Store(c.target)
+		allocateSub(subscriber{p: p, downs: []*downTrack{d}}, now, map[*upTrack]uint8{})
+		if got := d.target.Load(); got != c.want {
+			t.Errorf("%s: target %d, want %d", c.name, got, c.want)
+		}
+	}
+}
