@@ -70,7 +70,13 @@ export async function scenesSection(room) {
   const r = await api('GET', `/rooms/${encodeURIComponent(room.id)}/devices`);
   if (!r.ok || r.data.devices.length === 0) return sec.append(el('p', { class: 'muted', text: t('b.noDevices') })) || sec;
   const result = el('p', { class: 'muted', role: 'status' });
-  sec.append(el('ul', { class: 'devices' }, deviceItems(r.data.devices)),
-    el('div', { class: 'row tight' }, r.data.scenes.map((name) => sceneButton(room, r.data, name, result))), result);
+  const list = el('ul', { class: 'devices' }, deviceItems(r.data.devices));
+  // After a scene the devices say what they do now, as on the page's
+  // own AV section (refreshAV).
+  const reload = async () => {
+    const again = await api('GET', `/rooms/${encodeURIComponent(room.id)}/devices`);
+    if (again.ok) list.replaceChildren(...deviceItems(again.data.devices));
+  };
+  sec.append(list, el('div', { class: 'row tight' }, r.data.scenes.map((name) => sceneButton(room, r.data, name, result, reload))), result);
   return sec;
 }

@@ -96,7 +96,8 @@ function drawVote(c, host) {
       p.setAttribute('role', 'status');
       box.append(p);
     }
-    box.append(el('p', t('council.cast', { n: v.cast, present: c.quorum.present }), 'muted'));
+    const count = (key, n) => t(`${key}.${n === 1 ? 'one' : 'other'}`, { n });
+    box.append(el('p', t('council.cast', { votes: count('council.votes', v.cast), members: count('council.members', c.quorum.present) }), 'muted'));
     return;
   }
   const totals = (v.totals || []).map((x) => t('council.total', { option: x.option, n: x.count })).join(', ');

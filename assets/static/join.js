@@ -416,10 +416,17 @@ function setMic(muted) {
 
 // note shows a status line above the videos; say returns its text in the
 // language shown.
+// note shows a passing sentence (a refusal, "reconnected") under the
+// controls; it goes after NOTE_MS, so a refusal does not stay beside
+// later actions that worked.
+const NOTE_MS = 10000;
+let noteTimer = 0;
 function note(say) {
   const n = $('meeting-note');
   live(n, say);
   n.hidden = false;
+  clearTimeout(noteTimer);
+  noteTimer = setTimeout(() => { n.hidden = true; }, NOTE_MS);
 }
 
 function button(label, onClick) {
@@ -451,7 +458,9 @@ function renderState(m) {
     if (flags) { const f = document.createElement('small'); f.textContent = ' ' + flags; li.append(f); }
     if (host && p.id !== me) {
       li.append(button(t('host.mute'), () => send({ type: 'host_mute', id: p.id })));
-      li.append(button(t('host.remove'), () => send({ type: 'remove', id: p.id, reason: '' })));
+      const remove = button(t('host.remove'), () => send({ type: 'remove', id: p.id, reason: '' }));
+      remove.className = 'danger'; // as the lobby's "turn away"
+      li.append(remove);
       const allow = allowButton(p, button);
       if (allow) li.append(allow);
     }
