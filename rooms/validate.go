@@ -106,8 +106,15 @@ func Validate(b *Booking, room Room, now time.Time, checkPast bool) error {
 	if b.Hybrid.ExpectedRemote < 0 || b.Hybrid.ExpectedRemote > MaxRemote {
 		e.add("hybrid.expected_remote", CodeInvalidField, "field.remote", vals{"max": MaxRemote}, "Expected remote participants must be between 0 and %d.", MaxRemote)
 	}
-	if b.Start.IsZero() || b.End.IsZero() {
+	switch {
+	case b.Start.IsZero() && b.End.IsZero():
 		e.add("start", CodeInvalidField, "field.times-required", nil, "Start and end are required.")
+		return e.Err()
+	case b.Start.IsZero():
+		e.add("start", CodeInvalidField, "field.start-required", nil, "The start is required.")
+		return e.Err()
+	case b.End.IsZero():
+		e.add("end", CodeInvalidField, "field.end-required", nil, "The end is required.")
 		return e.Err()
 	}
 	if b.Start.Truncate(time.Minute) != b.Start || b.End.Truncate(time.Minute) != b.End {

@@ -93,9 +93,11 @@ func TestValidate(t *testing.T) {
 			want: []problem{{"hybrid.expected_remote", CodeInvalidField}}},
 
 		{name: "start missing", edit: func(b *Booking) { b.Start = time.Time{} },
-			want: []problem{{"start", CodeInvalidField}}, wantInMsg: []string{"Start and end are required."}},
+			want: []problem{{"start", CodeInvalidField}}, wantInMsg: []string{"The start is required."}},
 		{name: "end missing", edit: func(b *Booking) { b.End = time.Time{} },
-			want: []problem{{"start", CodeInvalidField}}},
+			want: []problem{{"end", CodeInvalidField}}, wantInMsg: []string{"The end is required."}},
+		{name: "both missing", edit: func(b *Booking) { b.Start, b.End = time.Time{}, time.Time{} },
+			want: []problem{{"start", CodeInvalidField}}, wantInMsg: []string{"Start and end are required."}},
 		{name: "start has seconds", edit: func(b *Booking) { b.Start = b.Start.Add(30 * time.Second) },
 			want: []problem{{"start", CodeMisalignedMin}}, wantInMsg: []string{"Start and end must be whole minutes."}},
 		{name: "end has nanoseconds", edit: func(b *Booking) { b.End = b.End.Add(time.Nanosecond) },

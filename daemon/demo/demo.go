@@ -68,6 +68,15 @@ func (d Data) WriteBanner(w io.Writer, addr, adminPassword string, joinLinks []s
 	if len(joinLinks) == 2 {
 		fmt.Fprintf(&b, "  Join by link (%q, open now; two browser windows):\n    host:  %s\n    guest: %s\n", meetingTitle, joinLinks[0], joinLinks[1])
 	}
+	// The emulated discussion system's seat buttons: press one and the
+	// speaker queue and the camera follow.
+	for _, r := range d.Config.Rooms {
+		for _, dev := range r.Devices {
+			if dev.Kind == "cocon" {
+				fmt.Fprintf(&b, "  %s, discussion system's seat buttons: http://%s/units\n", r.Name, dev.Address)
+			}
+		}
+	}
 	fmt.Fprintf(&b, "  Try: curl -c jar -H 'Content-Type: application/json' -d '{\"name\":\"%s\",\"password\":\"…\"}' %sapi/v1/session\n%s\n\n", admin, url, rule)
 	fmt.Fprint(w, b.String())
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kogge-project/kogge/daemon/config"
 	"github.com/kogge-project/kogge/rooms"
 	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/rooms/store"
@@ -81,6 +82,14 @@ func TestBannerFirstAndLaterStart(t *testing.T) {
 			t.Errorf("the first banner lacks %q:\n%s", want, first.String())
 		}
 	}
+	// With the emulated discussion system, where to press its seats.
+	d.Config.Rooms[0].Devices = []config.Device{{ID: "anlage", Kind: "cocon", Address: "127.0.0.1:4321"}}
+	var withUnits bytes.Buffer
+	d.WriteBanner(&withUnits, "127.0.0.1:8080", "", nil)
+	if !strings.Contains(withUnits.String(), "Ratssaal, discussion system's seat buttons: http://127.0.0.1:4321/units\n") {
+		t.Errorf("the banner does not say where the seats are pressed:\n%s", withUnits.String())
+	}
+	d.Config.Rooms[0].Devices = nil
 	var later bytes.Buffer
 	d.WriteBanner(&later, "127.0.0.1:8080", "", nil)
 	if s := later.String(); !strings.Contains(s, "Admin login: admin (password shown on first start; reset: go run ./daemon user passwd admin)") ||

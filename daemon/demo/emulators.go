@@ -85,8 +85,10 @@ func StartDevices(cfg *config.Config) (*Devices, error) {
 		{Tag: "MicMute", Kind: tesira.MuteBlock, Channels: 4},
 		{Tag: "MicGate", Kind: tesira.LogicMeterBlock, Channels: 4},
 	}})
-	members := map[int]cocon.Delegate{1: {FirstName: "Anna", Name: "Berg", Title: "Vorsitzende"}, 2: {FirstName: "Karl", Name: "Meier"},
-		3: {FirstName: "Fatma", Name: "Yilmaz"}, 4: {FirstName: "Jens", Name: "Hoffmann"}, 5: {FirstName: "Maria", Name: "Schulz"}, 6: {FirstName: "Paul", Name: "Becker"}}
+	// The seats carry the demo council's members who sit in the chamber
+	// (council.go), so the speaker queue names people of the session.
+	members := map[int]cocon.Delegate{1: {FirstName: "Sabine", Name: "Weber", Title: "Vorsitzende"}, 2: {FirstName: "Jörg", Name: "Hansen"},
+		3: {FirstName: "Aylin", Name: "Demir"}, 4: {FirstName: "Maren", Name: "Schulte"}, 5: {FirstName: "Ingrid", Name: "Lorenz"}, 6: {FirstName: "Heike", Name: "Marx"}}
 	discussion := cocon.NewEmulator(cocon.EmulatorOptions{Seats: 6, Delegates: members})
 	all := &Devices{Beamer: beamer, Display: display, Camera: cam, DSP: dsp, Discussion: discussion}
 	for _, start := range []func(string) error{beamer.Start, display.Start, cam.StartUDP, dsp.Start, discussion.Start} {

@@ -129,11 +129,13 @@ func TestMalformedRequests(t *testing.T) {
 		{"not json", `{"room": "ratssaal",`, 400, "malformed-json", "abgeschnitten"},
 		{"syntax", `{"room" "ratssaal"}`, 400, "malformed-json", "bei Byte 9"},
 		{"unknown field", `{"room":"ratssaal","titel":"x"}`, 400, "malformed-json", `"titel"`},
-		{"wrong type", `{"room":"ratssaal","setup_minutes":"ten"}`, 400, "malformed-json", "setup_minutes"},
+		{"wrong type", `{"room":"ratssaal","setup_minutes":"ten"}`, 400, "malformed-json", "„setup_minutes“ muss eine Zahl sein"},
+		{"text for an object", `{"room":"ratssaal","hybrid":"ja"}`, 400, "malformed-json", "„hybrid“ muss ein Objekt in geschweiften Klammern sein"},
+		{"a list for the body", `[{"room":"ratssaal"}]`, 400, "malformed-json", "genau ein JSON-Objekt"},
 		{"time without offset", `{"room":"ratssaal","start":"2026-12-01T16:00:00"}`, 400, "malformed-json", "mit Zeitzone"},
 		{"two objects", `{"room":"ratssaal"}{"room":"ratssaal"}`, 400, "malformed-json", "genau ein JSON-Objekt"},
 		{"empty", ``, 400, "malformed-json", "leer"},
-		{"too large", `{"notes":"` + strings.Repeat("x", maxBodyBytes) + `"}`, 413, "too-large", "höchstens"},
+		{"too large", `{"notes":"` + strings.Repeat("x", maxBodyBytes) + `"}`, 413, "too-large", "höchstens 1 MiB groß"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

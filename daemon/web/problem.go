@@ -136,7 +136,7 @@ func toProblem(err error) *problem {
 	case errors.As(err, &ve):
 		return validationProblem(ve)
 	case errors.As(err, &mbe):
-		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large", "bytes", mbe.Limit)
+		return newProblem(http.StatusRequestEntityTooLarge, "too-large", "too-large", "size", sizeWords(mbe.Limit))
 	case store.NoSpace(err):
 		return newProblem(http.StatusInsufficientStorage, "disk-full", "disk-full")
 	case store.Unavailable(err):
@@ -244,4 +244,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
+}
+
+// sizeWords is a request limit as people write it: 1 MiB, 64 KiB.
+func sizeWords(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " Bytes"
 }

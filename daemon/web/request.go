@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -51,14 +52,40 @@ func malformed(err error) *problem {
 		return bad("malformed-json.time", "value", problems.Quoted(tp.value))
 	case errors.As(err, &syn):
 		return bad("malformed-json.at", "offset", syn.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		return bad("malformed-json.one") // the body itself: an array, a string
 	case errors.As(err, &typ):
-		return bad("malformed-json.type", "field", problems.Quoted(typ.Field), "type", typ.Type.String())
+		return bad("malformed-json.type"+kindWord(typ.Type), "field", problems.Quoted(typ.Field))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return bad("malformed-json.empty")
 	case strings.HasPrefix(err.Error(), "json: unknown field"):
 		return bad("malformed-json.unknown", "field", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	}
 	return bad("malformed-json")
+}
+
+// kindWord names what a field's JSON must be (the catalogue's
+// malformed-json.type.* keys) by its Go type: never the type's own name,
+// which means nothing to whoever calls the API.
+func kindWord(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return ".object"
+	case reflect.Slice, reflect.Array:
+		return ".list"
+	case reflect.String:
+		return ".text"
+	case reflect.Bool:
+		return ".bool"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return ".number"
+	}
+	return ""
 }
 
 // apiTime is an RFC 3339 instant with an explicit offset, as the API demands.
