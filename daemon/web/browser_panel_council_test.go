@@ -17,8 +17,10 @@ import (
 // opens from a button (and takes the side column, AV included, until it
 // closes) and a tap on a member marks them present, which the
 // quorum and the sentence under the actions say; when the secretary opens
-// a closed item the door shows it by number only, without a reload. It
-// fits both screens, passes axe and has no German left in English.
+// a closed item the door shows it by number only, without a reload. With
+// a speaker queue and the AV controls it fits both screens without
+// scrolling, the queue's heading and first entries in view; it passes
+// axe and has no German left in English.
 func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	e := newTestEnv(t)
 	e.withDemoDevices()
