@@ -26,6 +26,8 @@ const clock = (iso, zone) => new Date(iso).toLocaleTimeString(lang === 'en' ? 'e
 export function renderCouncil(st, setPresence) {
   const c = st.council;
   $('council-box').hidden = !c;
+  // A session lays the door out differently on a small screen (panel.css).
+  $('panel').classList.toggle('council', !!c);
   if (!c) {
     $('panel').classList.remove('attendance-open');
     return;

@@ -8,6 +8,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/kogge-project/kogge/signaling"
 )
 
 // TestPanelCouncilAttendanceInChromium: during a council session the
@@ -15,8 +17,10 @@ import (
 // opens from a button (and takes the side column, AV included, until it
 // closes) and a tap on a member marks them present, which the
 // quorum and the sentence under the actions say; when the secretary opens
-// a closed item the door shows it by number only, without a reload. It
-// fits both screens, passes axe and has no German left in English.
+// a closed item the door shows it by number only, without a reload. With
+// a speaker queue and the AV controls it fits both screens without
+// scrolling, the queue's heading and first entries in view; it passes
+// axe and has no German left in English.
 func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	e := newTestEnv(t)
 	e.withDemoDevices()
@@ -50,12 +54,33 @@ func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	if got := p.text("#council-quorum"); !strings.HasPrefix(got, "Nicht beschlussfähig: 0 von 9 Mitgliedern anwesend") {
 		t.Errorf("quorum at the door: %q", got)
 	}
-	// With the list closed the door keeps its AV controls. (At 800×480 the
-	// Ratssaal's seven camera presets overflow with or without a council
-	// session: TestPanelFitsTheDoorWithAVInChromium.)
-	p.do(chromedp.EmulateViewport(1280, 800))
-	p.fits("council session, list closed, at 1280x800")
+	// Seats and a remote participant ask to speak, someone speaks by
+	// video: with the list closed the door keeps its AV controls, the
+	// speaker queue and the session on one screen, both sizes, and the
+	// queue shows its heading and first entries.
+	// The panel may not have its events stream yet: the queue is sent
+	// again until the door shows it, within a deadline.
+	pub := &Server{s: e.server}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		pub.PublishQueue(b.ID, []signaling.QueueEntry{{ID: "s3", Name: "Clara Claußen", Seat: 3},
+			{ID: "p1", Name: "Gül Gündoğan"}, {ID: "s7", Seat: 7}, {ID: "s5", Name: "Ivo Ilić", Seat: 5}})
+		pub.PublishSpeaker(b.ID, "Emine Ekinci")
+		_, err := chromedp.Run(p.ctx, chromedp.Poll[bool](`document.querySelectorAll("#queue li").length === 4 && !document.getElementById("speaker").hidden`,
+			chromedp.WithPollingTimeout(2*time.Second)))
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the door shows no speaker queue: %v", err)
+		}
+	}
+	p.look("council-queue")
+	p.queueReadable("council session")
 	checkAccessibility(t, p.ctx, "Ratssaal panel (council session)")
+	p.toEnglish("the Ratssaal's panel (council session, queue)")
+	p.look("council-queue-en")
+	p.queueReadable("council session in English")
+	p.do(chromedp.Click(css("#lang"))) // back to German
 
 	p.click("#attendance-toggle")
 	p.do(chromedp.WaitVisible(css("#attendance li")))
@@ -91,4 +116,32 @@ func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	p.look("council-closed-item")
 	p.click("#attendance-toggle")
 	p.do(chromedp.WaitVisible(css("#av")), chromedp.WaitNotVisible(css("#attendance")))
+	p.look("council-list-closed") // with the sentence about the last tap
 }
+
+// queueReadable checks on each screen that the page does not scroll and
+// that the speaker queue's heading and first two entries are shown whole,
+// inside their card and the screen.
+func (p *panelTab) queueReadable(what string) {
+	p.t.Helper()
+	for _, s := range screens {
+		p.do(chromedp.EmulateViewport(s.w, s.h))
+		if bad := p.eval(queueReadableJS); bad != "" {
+			p.t.Errorf("%s at %s: %s", what, s.tag, bad)
+		}
+	}
+}
+
+const queueReadableJS = `(() => {
+  const bad = [], page = document.scrollingElement;
+  if (page.scrollHeight > innerHeight) bad.push("the page is " + page.scrollHeight + " px tall in " + innerHeight);
+  const box = document.getElementById("queue-box").getBoundingClientRect();
+  const inside = (el) => {
+    const r = el.getBoundingClientRect();
+    return r.height > 0 && r.top >= box.top && r.bottom <= box.bottom && r.top >= 0 && r.bottom <= innerHeight &&
+      r.left >= box.left && r.right <= box.right;
+  };
+  const shown = [document.getElementById("queue-label"), ...[...document.querySelectorAll("#queue li")].slice(0, 2)];
+  for (const el of shown) if (!inside(el)) bad.push("«" + el.textContent + "» is not shown whole in the queue's card");
+  return bad.join("; ");
+})()`
