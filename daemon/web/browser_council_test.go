@@ -18,6 +18,7 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	e := newTestEnv(t)
 	b := e.login("anna").create(map[string]any{"kind": "council", "title": "Rat der Stadt",
 		"hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
+	e.now = at(t, "2026-12-01T15:30:00Z") // the session runs (its proceedings are recorded only then)
 	shots := keptShots(t, "council")
 
 	p := openPage(t, e)
@@ -98,6 +99,7 @@ func TestCouncilJoinPagesInChromium(t *testing.T) {
 		s = councilDo(t, anna, "POST", base+"/members", map[string]any{"name": n})
 	}
 	mia, rolf := s.Members[0].ID, s.Members[1].ID
+	e.now = at(t, "2026-12-01T15:30:00Z") // the session runs
 	councilDo(t, anna, "PUT", fmt.Sprintf("%s/members/%d/presence", base, rolf), map[string]any{"in_room": true})
 	for _, it := range []map[string]any{{"number": "1", "name": "Haushaltssatzung 2027", "public": true},
 		{"number": "2", "name": "Grundstücksangelegenheiten", "public": false}, {"number": "3", "name": "Verschiedenes", "public": true}} {
@@ -107,7 +109,6 @@ func TestCouncilJoinPagesInChromium(t *testing.T) {
 		t.Fatalf("lobby off: %d %s", r.status, r.body)
 	}
 	v := e.joinView(anna, b.ID)
-	e.now = at(t, "2026-12-01T15:30:00Z")
 	shots := keptShots(t, "council")
 
 	browser := newBrowser(t)

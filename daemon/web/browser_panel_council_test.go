@@ -31,8 +31,8 @@ func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	}
 	councilDo(t, anna, "POST", base+"/agenda", map[string]any{"number": "1", "name": "Haushaltssatzung 2027", "public": true})
 	s = councilDo(t, anna, "POST", base+"/agenda", map[string]any{"number": "2", "name": "Grundstücksangelegenheiten", "public": false})
-	councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/open", base, s.Agenda[0].ID), nil)
 	e.now = e.now.Add(45 * time.Minute) // 09:45, the session runs
+	councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/open", base, s.Agenda[0].ID), nil)
 	door := e.panel("ratssaal", "Tür Ratssaal")
 
 	browser := newBrowser(t)
