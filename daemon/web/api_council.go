@@ -25,6 +25,9 @@ type councilView struct {
 	*council.Session
 	Links map[uint16]string `json:"links"` // member id -> personal link
 	Now   council.View      `json:"now"`
+	// NotSitting: why the session takes no proceedings now
+	// (council.Service.NotSitting; "" while it sits).
+	NotSitting string `json:"not_sitting,omitempty"`
 }
 
 var errNoCouncil = newProblem(http.StatusNotFound, "no-council", "no-council")
@@ -49,6 +52,10 @@ func (s *server) councilBooking(c *caller, id string) (rooms.Booking, error) {
 
 func (s *server) writeSession(w http.ResponseWriter, b rooms.Booking, ses *council.Session) error {
 	v := councilView{Session: ses, Links: map[uint16]string{}, Now: ses.View()}
+	var err error
+	if v.NotSitting, err = s.council.NotSitting(b.ID); err != nil {
+		return err
+	}
 	if s.joins != nil && b.Hybrid.Enabled {
 		for _, m := range ses.Members {
 			u, err := s.joins.Link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindMember, Member: m.ID, Generation: m.Generation})

@@ -70,6 +70,13 @@ func TestCouncilProceedingsOnlyWhileTheSessionSits(t *testing.T) {
 	if got := anna.do("GET", base+"/minutes.csv", nil).body; string(got) != string(minutes) {
 		t.Errorf("the minutes changed after the session:\n%s\nwas:\n%s", got, minutes)
 	}
+	// The page is told, to show the record only.
+	var view struct {
+		NotSitting string `json:"not_sitting"`
+	}
+	if anna.do("GET", base, nil).json(t, &view); view.NotSitting != "session-ended" {
+		t.Errorf("not_sitting %q after the session, want session-ended", view.NotSitting)
+	}
 
 	// A cancelled session records nothing, even in its window.
 	c := anna.create(map[string]any{"kind": "council", "title": "Rat der Stadt",

@@ -79,6 +79,22 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	}
 	p.screenshot(shots, "minutes.png")
 	checkAccessibility(t, p.step, "minutes page")
+
+	// After the session the booking page shows its record only: no
+	// presence boxes, no buttons to open items or start votes.
+	e.now = at(t, "2026-12-01T18:00:00Z").Add(e.wrtc.EndGrace.Duration)
+	p.do(chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#app")),
+		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
+	p.set("#room", "ratssaal")
+	p.set("#day", "2026-12-01")
+	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-01"] .booking`)))
+	p.waitText(".council-status", "Die Sitzung ist beendet.")
+	p.waitText("#council-votes-done", "Ja 1, Nein 0, Enthaltung 0")
+	if n := p.eval(`document.querySelectorAll(".council-admin button, .council-admin input, .council-admin select").length`); n != 0 {
+		t.Errorf("%d controls on an ended session, want none", n)
+	}
+	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(".council-admin").scrollIntoView()`))
+	p.screenshot(shots, "booking-council-ended.png")
 }
 
 // TestCouncilJoinPagesInChromium: the chair, a remote member (on a phone's

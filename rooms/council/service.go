@@ -188,5 +188,23 @@ func (s *Service) Proceed(bookingID, actor string, change func(ses *Session, now
 	})
 }
 
+// NotSitting says why a booking's session takes no proceedings now: ""
+// while it sits, else the code Proceed refuses with ("session-not-begun",
+// "session-ended", "session-cancelled"), for the page to show the record
+// only.
+func (s *Service) NotSitting(bookingID string) (string, error) {
+	if s.o.Sitting == nil {
+		return "", nil
+	}
+	t, err := s.o.Sitting(bookingID)
+	if err != nil {
+		return "", err
+	}
+	if e, ok := t.check(s.o.Now()).(*Error); ok {
+		return e.Code, nil
+	}
+	return "", nil
+}
+
 // errUnchanged aborts the transaction of a change that changed nothing.
 var errUnchanged = errors.New("council: unchanged")
