@@ -44,7 +44,7 @@ func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	p.do(chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.srv.URL+"/panel/ratssaal"),
 		chromedp.WaitVisible(css("#council-box")), chromedp.WaitVisible(css("#attendance-toggle")))
-	if got := p.text("#council-item"); got != "Seit 09:00 Uhr geöffnet: TOP 1: Haushaltssatzung 2027 (öffentlich)" {
+	if got := p.text("#council-item"); got != "Seit 09:45 Uhr geöffnet: TOP 1: Haushaltssatzung 2027 (öffentlich)" {
 		t.Errorf("open item at the door: %q", got)
 	}
 	if got := p.text("#council-quorum"); !strings.HasPrefix(got, "Nicht beschlussfähig: 0 von 9 Mitgliedern anwesend") {
