@@ -34,8 +34,11 @@ func TestKill9NeverLosesAnAcknowledgedCouncilVote(t *testing.T) {
 	cfg := writeConfig(t, dir, testRoomsTOML)
 
 	d := startDaemon(t, cfg, dir)
+	// A session that sits now (its room's preparation lead has begun):
+	// presence and votes are recorded only then.
+	start := time.Now().UTC().Truncate(time.Minute).Add(time.Minute)
 	code, body := d.call("POST", "/api/v1/bookings", map[string]any{"room": "ratssaal", "kind": "council",
-		"title": "Rat der Stadt", "start": ahead(2, 9), "end": ahead(2, 12)})
+		"title": "Rat der Stadt", "start": start.Format(time.RFC3339), "end": start.Add(3 * time.Hour).Format(time.RFC3339)})
 	if code != 201 {
 		t.Fatalf("council booking: %d %s", code, body)
 	}

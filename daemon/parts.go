@@ -263,6 +263,9 @@ func newCouncils(st *store.Store, joins *admission.Joins, importer func() *oparl
 				s.PublishCouncil(bookingID, v)
 			}
 		},
+		// The record sits while the meeting is open: join admission's
+		// window, with or without video.
+		Sitting: joins.CouncilSitting,
 	})
 	joins.SetMembers(func(bookingID string, id uint16) (string, uint32, bool) {
 		ses, err := svc.Get(bookingID)

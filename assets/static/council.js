@@ -50,8 +50,22 @@ export async function councilSection(d) {
     draw();
   };
 
+  // over: an ended or cancelled session takes no proceedings any more
+  // (the server refuses them); the page shows its record only.
+  let over = false;
+
   function draw() {
     if (!ses) return;
+    over = ses.not_sitting === 'session-ended' || ses.not_sitting === 'session-cancelled';
+    if (over) {
+      body.replaceChildren(
+        el('p', { class: 'council-status', role: 'status', text: t(ses.not_sitting === 'session-ended' ? 'c.ended' : 'c.cancelled') }),
+        minutesLinks(b),
+        el('h4', { text: t('c.members') }), members(),
+        el('h4', { text: t('council.agenda') }), agenda(),
+        el('h4', { text: t('c.votes') }), votes());
+      return;
+    }
     const now = ses.now, q = now.quorum;
     const status = [now.item ? t(now.item.public ? 'c.openPublic' : 'c.openClosed', { item: itemLabel(now.item), time: clock(zone, now.item.since) }) : t('council.noItem'),
       q.members ? t(q.quorate ? 'council.quorate' : 'council.notQuorate', { present: q.present, members: q.members, room: q.in_room, remote: q.remote, needed: q.needed }) : t('council.noMembers')];
@@ -69,6 +83,7 @@ export async function councilSection(d) {
     return el('ul', { class: 'plain council-members' }, ses.members.map((m) => {
       const who = m.group ? `${m.name} (${m.group})` : m.name;
       const where = m.in_room ? t('c.inRoom') : m.remote ? t('c.remote') : t('c.absent');
+      if (over) return el('li', {}, el('p', { text: who }));
       const box = el('input', { type: 'checkbox', checked: m.in_room, onchange: (ev) => change('PUT', `/members/${m.id}/presence`, { in_room: ev.target.checked }) });
       const row = [el('p', {}, el('strong', { text: who }), ' – ', where),
         el('label', { class: 'check' }, box, el('span', { text: t('c.presentInRoom', { name: m.name }) }))];
@@ -113,7 +128,8 @@ export async function councilSection(d) {
     return el('ol', { class: 'plain council-agenda' }, ses.agenda.map((it, i) => {
       const open = ses.open === it.id;
       const times = (it.spans || []).map((s) => (s.end ? t('m.span', { from: clock(zone, s.start), to: clock(zone, s.end) }) : t('m.spanOpen', { from: clock(zone, s.start) }))).join(', ');
-      const words = [itemLabel(it), it.public ? t('council.public') : t('council.closed'), open ? t('council.isOpen') : '', times ? t('c.heldAt', { times }) : ''].filter(Boolean);
+      const words = [itemLabel(it), it.public ? t('council.public') : t('council.closed'), open && !over ? t('council.isOpen') : '', times ? t('c.heldAt', { times }) : ''].filter(Boolean);
+      if (over) return el('li', {}, el('p', { text: words.join(' · ') }));
       const next = ses.agenda[i + 2];
       const buttons = el('span', { class: 'row tight' },
         open ? el('button', { type: 'button', text: t('council.closeItem'), disabled: voting, onclick: () => change('POST', '/close-item') })
@@ -152,7 +168,9 @@ export async function councilSection(d) {
   function votes() {
     const out = el('div', {});
     const open = ses.votes.find((v) => !v.closed);
-    if (open) out.append(openVote(open));
+    if (over) {
+      if (!ses.votes.some((v) => v.closed)) out.append(el('p', { class: 'muted', text: t('c.noVotes') }));
+    } else if (open) out.append(openVote(open));
     else if (ses.open) {
       const it = ses.agenda.find((x) => x.id === ses.open);
       const question = el('input', { name: 'question', required: true, maxlength: '200', value: t('council.defaultQuestion', { item: itemLabel(it) }) });

@@ -305,6 +305,9 @@ var texts = map[string]Text{
 	"council.secret-remote":       {"Eine geheime Abstimmung ist mit Mitgliedern, die per Video teilnehmen, nicht möglich: ihre Stimme bliebe nicht geheim. Bitte nur im Saal oder offen abstimmen.", "A secret ballot cannot be held with members taking part remotely: their vote could not be kept secret. Hold it in the room only, or as an open vote."},
 	"council.secret-named":        {"Eine geheime Abstimmung hält keine Namen fest: bitte die Zahlen eintragen.", "A secret ballot records no names: enter the counts."},
 	"council.not-present":         {"Das Mitglied ist nicht als anwesend eingetragen.", "The member is not marked present."},
+	"council.session-not-begun":   {"Die Sitzung hat noch nicht begonnen: Tagesordnungspunkte, Abstimmungen und Anwesenheit werden erst festgehalten, wenn sie geöffnet ist.", "The session has not begun yet: agenda items, votes and attendance are recorded only once it is open."},
+	"council.session-ended":       {"Die Sitzung ist beendet: ihr Protokoll kann nicht mehr geändert werden.", "The session has ended: its minutes can no longer be changed."},
+	"council.session-cancelled":   {"Die Sitzung findet nicht statt: für sie kann nichts festgehalten werden.", "The session does not take place: nothing can be recorded for it."},
 	"council.unknown-action":      {"Diese Aktion gibt es nicht.", "There is no such action."},
 
 	// --- video providers

@@ -25,6 +25,9 @@ type councilView struct {
 	*council.Session
 	Links map[uint16]string `json:"links"` // member id -> personal link
 	Now   council.View      `json:"now"`
+	// NotSitting: why the session takes no proceedings now
+	// (council.Service.NotSitting; "" while it sits).
+	NotSitting string `json:"not_sitting,omitempty"`
 }
 
 var errNoCouncil = newProblem(http.StatusNotFound, "no-council", "no-council")
@@ -49,6 +52,10 @@ func (s *server) councilBooking(c *caller, id string) (rooms.Booking, error) {
 
 func (s *server) writeSession(w http.ResponseWriter, b rooms.Booking, ses *council.Session) error {
 	v := councilView{Session: ses, Links: map[uint16]string{}, Now: ses.View()}
+	var err error
+	if v.NotSitting, err = s.council.NotSitting(b.ID); err != nil {
+		return err
+	}
 	if s.joins != nil && b.Hybrid.Enabled {
 		for _, m := range ses.Members {
 			u, err := s.joins.Link(joinlink.Claims{Booking: b.ID, Kind: joinlink.KindMember, Member: m.ID, Generation: m.Generation})
@@ -75,13 +82,29 @@ func (s *server) getCouncil(w http.ResponseWriter, r *http.Request, c *caller) e
 	return s.writeSession(w, b, ses)
 }
 
-// changeCouncil runs one change and answers with the session.
+// changeCouncil runs one change of the session's preparation (members,
+// agenda, quorum) and answers with the session.
 func (s *server) changeCouncil(w http.ResponseWriter, r *http.Request, c *caller, change func(ses *council.Session, now time.Time) error) error {
+	return s.runCouncil(w, r, c, false, change)
+}
+
+// proceedCouncil runs one of the session's proceedings (items opened and
+// closed, votes, ballots, presence), which are refused while the session
+// does not sit (council.Service.Proceed).
+func (s *server) proceedCouncil(w http.ResponseWriter, r *http.Request, c *caller, change func(ses *council.Session, now time.Time) error) error {
+	return s.runCouncil(w, r, c, true, change)
+}
+
+func (s *server) runCouncil(w http.ResponseWriter, r *http.Request, c *caller, proceeding bool, change func(ses *council.Session, now time.Time) error) error {
 	b, err := s.councilBooking(c, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	ses, err := s.council.Update(b.ID, c.name(), change)
+	update := s.council.Update
+	if proceeding {
+		update = s.council.Proceed
+	}
+	ses, err := update(b.ID, c.name(), change)
 	if ce, ok := errors.AsType[*council.Error](err); ok {
 		return councilProblem(ce)
 	}
@@ -174,7 +197,7 @@ func (s *server) setPresence(w http.ResponseWriter, r *http.Request, c *caller) 
 		return councilProblem(&council.Error{Code: "invalid-presence"})
 	}
 	id := pathNumber(r, "mid")
-	return s.changeCouncil(w, r, c, func(ses *council.Session, now time.Time) error { return ses.SetInRoom(now, id, *in.InRoom) })
+	return s.proceedCouncil(w, r, c, func(ses *council.Session, now time.Time) error { return ses.SetInRoom(now, id, *in.InRoom) })
 }
 
 type itemInput struct {
@@ -222,11 +245,11 @@ func (s *server) deleteItem(w http.ResponseWriter, r *http.Request, c *caller) e
 
 func (s *server) openItem(w http.ResponseWriter, r *http.Request, c *caller) error {
 	id := pathNumber(r, "iid")
-	return s.changeCouncil(w, r, c, func(ses *council.Session, now time.Time) error { return ses.OpenItem(now, id) })
+	return s.proceedCouncil(w, r, c, func(ses *council.Session, now time.Time) error { return ses.OpenItem(now, id) })
 }
 
 func (s *server) closeItem(w http.ResponseWriter, r *http.Request, c *caller) error {
-	return s.changeCouncil(w, r, c, func(ses *council.Session, now time.Time) error { return ses.CloseItem(now) })
+	return s.proceedCouncil(w, r, c, func(ses *council.Session, now time.Time) error { return ses.CloseItem(now) })
 }
 
 type voteInput struct {
@@ -240,7 +263,7 @@ func (s *server) startVote(w http.ResponseWriter, r *http.Request, c *caller) er
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	return s.changeCouncil(w, r, c, func(ses *council.Session, now time.Time) error {
+	return s.proceedCouncil(w, r, c, func(ses *council.Session, now time.Time) error {
 		_, err := ses.StartVote(now, in.Question, in.Options, in.Secret)
 		return err
 	})
@@ -258,7 +281,7 @@ func (s *server) castRoomVote(w http.ResponseWriter, r *http.Request, c *caller)
 		return err
 	}
 	vid := pathNumber(r, "vid")
-	return s.changeCouncil(w, r, c, func(ses *council.Session, now time.Time) error {
+	return s.proceedCouncil(w, r, c, func(ses *council.Session, now time.Time) error {
 		if v := ses.OpenVote(); v == nil || v.ID != vid {
 			return &council.Error{Code: "no-open-vote", Message: "This vote is closed."}
 		}
@@ -276,7 +299,7 @@ func (s *server) setHands(w http.ResponseWriter, r *http.Request, c *caller) err
 		return err
 	}
 	vid := pathNumber(r, "vid")
-	return s.changeCouncil(w, r, c, func(ses *council.Session, _ time.Time) error {
+	return s.proceedCouncil(w, r, c, func(ses *council.Session, _ time.Time) error {
 		if v := ses.OpenVote(); v == nil || v.ID != vid {
 			return &council.Error{Code: "no-open-vote", Message: "This vote is closed."}
 		}
@@ -286,7 +309,7 @@ func (s *server) setHands(w http.ResponseWriter, r *http.Request, c *caller) err
 
 func (s *server) closeVote(w http.ResponseWriter, r *http.Request, c *caller) error {
 	vid := pathNumber(r, "vid")
-	return s.changeCouncil(w, r, c, func(ses *council.Session, now time.Time) error {
+	return s.proceedCouncil(w, r, c, func(ses *council.Session, now time.Time) error {
 		// The vote the page showed, not whichever is open now (a double
 		// click, a stale page).
 		if v := ses.OpenVote(); v == nil || v.ID != vid {

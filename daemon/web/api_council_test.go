@@ -93,6 +93,7 @@ func TestCouncilAPI(t *testing.T) {
 		t.Error("the rotated link is the old one")
 	}
 
+	e.now = at(t, "2026-11-26T09:00:00Z") // the session begins: its proceedings are recorded
 	councilDo(t, anna, "PUT", fmt.Sprintf("%s/members/%d/presence", base, first), map[string]any{"in_room": true})
 	s = councilDo(t, anna, "PUT", fmt.Sprintf("%s/members/%d/presence", base, second), map[string]any{"in_room": true})
 	if q := s.Now.Quorum; q.Members != 3 || q.Present != 2 || q.Needed != 2 || !q.Quorate {
@@ -179,10 +180,10 @@ func TestCouncilAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{
-		"Anwesenheit|26.11.2026 09:00:00||Anna Arendt|anwesend (im Saal)":                                 false,
-		"TOP geöffnet|26.11.2026 09:00:00|2|Grundstücke|nicht öffentlich":                                 false,
-		"Abstimmung|26.11.2026 09:00:00|1|Zustimmung zur Haushaltssatzung?|Ja: 2, Nein: 0, Enthaltung: 0": false,
-		"Stimme|26.11.2026 09:00:00|1|Bernd Brandt|Ja (im Saal)":                                          false,
+		"Anwesenheit|26.11.2026 10:00:00||Anna Arendt|anwesend (im Saal)":                                 false,
+		"TOP geöffnet|26.11.2026 10:00:00|2|Grundstücke|nicht öffentlich":                                 false,
+		"Abstimmung|26.11.2026 10:00:00|1|Zustimmung zur Haushaltssatzung?|Ja: 2, Nein: 0, Enthaltung: 0": false,
+		"Stimme|26.11.2026 10:00:00|1|Bernd Brandt|Ja (im Saal)":                                          false,
 	}
 	for _, row := range rows {
 		k := strings.Join(row, "|")

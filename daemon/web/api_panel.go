@@ -436,7 +436,7 @@ func (s *server) panelPresence(w http.ResponseWriter, r *http.Request, c *caller
 		return errForbidden
 	}
 	id := pathNumber(r, "mid")
-	_, err = s.council.Update(cur.ID, c.name(), func(ses *council.Session, now time.Time) error {
+	_, err = s.council.Proceed(cur.ID, c.name(), func(ses *council.Session, now time.Time) error {
 		return ses.SetInRoom(now, id, *in.InRoom)
 	})
 	if ce, ok := errors.AsType[*council.Error](err); ok {

@@ -43,7 +43,6 @@ func TestPanelCouncilPresence(t *testing.T) {
 	}
 	councilDo(t, anna, "POST", base+"/agenda", map[string]any{"number": "1", "name": "Haushaltssatzung", "public": true})
 	s := councilDo(t, anna, "POST", base+"/agenda", map[string]any{"number": "2", "name": "Grundstücke", "public": false})
-	councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/open", base, s.Agenda[0].ID), nil)
 	first := s.Members[0].ID
 
 	door := e.panel("ratssaal", "Tür Ratssaal")
@@ -60,6 +59,7 @@ func TestPanelCouncilPresence(t *testing.T) {
 	door.do("PUT", presence("ratssaal", first), map[string]any{"in_room": true}).problem(t, http.StatusConflict, "wrong-state")
 
 	e.now = e.now.Add(45 * time.Minute) // 09:45, the session runs
+	councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/open", base, s.Agenda[0].ID), nil)
 	door.do("GET", "/api/v1/panel/ratssaal/state", nil).json(t, &st)
 	if c := st.Council; c == nil || c.Item == nil || c.Item.Number != "1" || c.Item.Name != "Haushaltssatzung" || !c.Item.Public || len(c.Members) != 3 || c.Quorum.Present != 0 {
 		t.Fatalf("council at the door: %+v", st.Council)

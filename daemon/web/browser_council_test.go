@@ -18,6 +18,7 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	e := newTestEnv(t)
 	b := e.login("anna").create(map[string]any{"kind": "council", "title": "Rat der Stadt",
 		"hybrid": map[string]any{"enabled": true, "expected_remote": 2}})
+	e.now = at(t, "2026-12-01T15:30:00Z") // the session runs (its proceedings are recorded only then)
 	shots := keptShots(t, "council")
 
 	p := openPage(t, e)
@@ -78,6 +79,22 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	}
 	p.screenshot(shots, "minutes.png")
 	checkAccessibility(t, p.step, "minutes page")
+
+	// After the session the booking page shows its record only: no
+	// presence boxes, no buttons to open items or start votes.
+	e.now = at(t, "2026-12-01T18:00:00Z").Add(e.wrtc.EndGrace.Duration)
+	p.do(chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#app")),
+		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
+	p.set("#room", "ratssaal")
+	p.set("#day", "2026-12-01")
+	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-01"] .booking`)))
+	p.waitText(".council-status", "Die Sitzung ist beendet.")
+	p.waitText("#council-votes-done", "Ja 1, Nein 0, Enthaltung 0")
+	if n := p.eval(`document.querySelectorAll(".council-admin button, .council-admin input, .council-admin select").length`); n != 0 {
+		t.Errorf("%d controls on an ended session, want none", n)
+	}
+	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(".council-admin").scrollIntoView()`))
+	p.screenshot(shots, "booking-council-ended.png")
 }
 
 // TestCouncilJoinPagesInChromium: the chair, a remote member (on a phone's
@@ -98,6 +115,7 @@ func TestCouncilJoinPagesInChromium(t *testing.T) {
 		s = councilDo(t, anna, "POST", base+"/members", map[string]any{"name": n})
 	}
 	mia, rolf := s.Members[0].ID, s.Members[1].ID
+	e.now = at(t, "2026-12-01T15:30:00Z") // the session runs
 	councilDo(t, anna, "PUT", fmt.Sprintf("%s/members/%d/presence", base, rolf), map[string]any{"in_room": true})
 	for _, it := range []map[string]any{{"number": "1", "name": "Haushaltssatzung 2027", "public": true},
 		{"number": "2", "name": "Grundstücksangelegenheiten", "public": false}, {"number": "3", "name": "Verschiedenes", "public": true}} {
@@ -107,7 +125,6 @@ func TestCouncilJoinPagesInChromium(t *testing.T) {
 		t.Fatalf("lobby off: %d %s", r.status, r.body)
 	}
 	v := e.joinView(anna, b.ID)
-	e.now = at(t, "2026-12-01T15:30:00Z")
 	shots := keptShots(t, "council")
 
 	browser := newBrowser(t)

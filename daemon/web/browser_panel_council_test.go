@@ -35,8 +35,8 @@ func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	}
 	councilDo(t, anna, "POST", base+"/agenda", map[string]any{"number": "1", "name": "Haushaltssatzung 2027", "public": true})
 	s = councilDo(t, anna, "POST", base+"/agenda", map[string]any{"number": "2", "name": "Grundstücksangelegenheiten", "public": false})
-	councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/open", base, s.Agenda[0].ID), nil)
 	e.now = e.now.Add(45 * time.Minute) // 09:45, the session runs
+	councilDo(t, anna, "POST", fmt.Sprintf("%s/agenda/%d/open", base, s.Agenda[0].ID), nil)
 	door := e.panel("ratssaal", "Tür Ratssaal")
 
 	browser := newBrowser(t)
@@ -48,7 +48,7 @@ func TestPanelCouncilAttendanceInChromium(t *testing.T) {
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 	p.do(chromedp.EmulateViewport(1280, 800), chromedp.Navigate(e.srv.URL+"/panel/ratssaal"),
 		chromedp.WaitVisible(css("#council-box")), chromedp.WaitVisible(css("#attendance-toggle")))
-	if got := p.text("#council-item"); got != "Seit 09:00 Uhr geöffnet: TOP 1: Haushaltssatzung 2027 (öffentlich)" {
+	if got := p.text("#council-item"); got != "Seit 09:45 Uhr geöffnet: TOP 1: Haushaltssatzung 2027 (öffentlich)" {
 		t.Errorf("open item at the door: %q", got)
 	}
 	if got := p.text("#council-quorum"); !strings.HasPrefix(got, "Nicht beschlussfähig: 0 von 9 Mitgliedern anwesend") {

@@ -117,7 +117,7 @@ func newTestEnv(t *testing.T, tweak ...func(*accounts.Options)) *testEnv {
 	}
 	// Council sessions as the daemon runs them (daemon/build.go): the
 	// service behind the API, the meetings and member links.
-	s.council = council.NewService(council.Options{Store: st, Now: s.now,
+	s.council = council.NewService(council.Options{Store: st, Now: s.now, Sitting: s.joins.CouncilSitting,
 		Changed: func(id string, v council.View) { e.web.PublishCouncil(id, v) }})
 	s.joins.SetMembers(func(bookingID string, id uint16) (string, uint32, bool) {
 		ses, err := s.council.Get(bookingID)

@@ -24,7 +24,16 @@ type Action struct {
 // Act runs a meeting's action on a booking's session and returns the view
 // once it is stored (signaling.Council).
 func (s *Service) Act(bookingID string, a Action) (View, error) {
-	ses, err := s.Update(bookingID, a.Actor, func(ses *Session, now time.Time) error {
+	// The meeting's own notes (it opened, a member's link joined or
+	// left) follow the meeting, which only runs while the session sits;
+	// a member leaving as the meeting closes is still recorded. What
+	// the chair and the members do is a proceeding.
+	update := s.Proceed
+	switch a.Kind {
+	case "opened", "joined", "left":
+		update = s.Update
+	}
+	ses, err := update(bookingID, a.Actor, func(ses *Session, now time.Time) error {
 		switch a.Kind {
 		case "opened":
 			ses.ResetRemote(now)

@@ -24,7 +24,42 @@ type Options struct {
 	// Changed hears every stored change (after the commit); it must not
 	// block and must not call back into the service.
 	Changed func(bookingID string, v View)
+	// Sitting says when a booking's session sits (Proceed refuses its
+	// proceedings outside that); an error is the store's. Nil: always
+	// (tests, and the demo writing a past session's history).
+	Sitting func(bookingID string) (Sitting, error)
 	Now     func() time.Time
+}
+
+// Sitting is when a session's proceedings can be recorded: from Opens
+// until (not including) Closes, unless Off. The daemon gives its meeting's
+// window (signaling/admission: the room's preparation lead before the
+// start, the end grace after the end), so that the record and the
+// meeting agree on when the session is open.
+type Sitting struct {
+	Opens, Closes time.Time
+	// Off: the booking was cancelled or released; nothing is recorded.
+	Off bool
+}
+
+// Refusals of proceedings outside the session's sitting.
+var (
+	errNotBegun  = refuse("session-not-begun", "The session has not begun yet: agenda items, votes and attendance are recorded only while it sits.")
+	errEnded     = refuse("session-ended", "The session has ended: its record can no longer be changed.")
+	errCancelled = refuse("session-cancelled", "The session does not take place: nothing can be recorded for it.")
+)
+
+// check refuses a proceeding at now outside the sitting.
+func (t Sitting) check(now time.Time) error {
+	switch {
+	case t.Off:
+		return errCancelled
+	case now.Before(t.Opens):
+		return errNotBegun
+	case !now.Before(t.Closes):
+		return errEnded
+	}
+	return nil
 }
 
 // Service keeps the sessions. Each change is one store transaction;
@@ -130,6 +165,45 @@ func (s *Service) Update(bookingID, actor string, change func(ses *Session, now 
 		s.o.Changed(bookingID, out.View())
 	}
 	return out, nil
+}
+
+// Proceed is Update for the session's proceedings, which only happen
+// while it sits (Options.Sitting): opening and closing agenda items,
+// votes and ballots, speakers, presence in the room. Preparing the
+// session (members, agenda, quorum) goes through Update at any time.
+func (s *Service) Proceed(bookingID, actor string, change func(ses *Session, now time.Time) error) (*Session, error) {
+	if s.o.Sitting == nil {
+		return s.Update(bookingID, actor, change)
+	}
+	// Read before the write transaction, as the agenda in Update is.
+	t, err := s.o.Sitting(bookingID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Update(bookingID, actor, func(ses *Session, now time.Time) error {
+		if err := t.check(now); err != nil {
+			return err
+		}
+		return change(ses, now)
+	})
+}
+
+// NotSitting says why a booking's session takes no proceedings now: ""
+// while it sits, else the code Proceed refuses with ("session-not-begun",
+// "session-ended", "session-cancelled"), for the page to show the record
+// only.
+func (s *Service) NotSitting(bookingID string) (string, error) {
+	if s.o.Sitting == nil {
+		return "", nil
+	}
+	t, err := s.o.Sitting(bookingID)
+	if err != nil {
+		return "", err
+	}
+	if e, ok := t.check(s.o.Now()).(*Error); ok {
+		return e.Code, nil
+	}
+	return "", nil
 }
 
 // errUnchanged aborts the transaction of a change that changed nothing.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/council"
 	"github.com/kogge-project/kogge/rooms/store"
 	"github.com/kogge-project/kogge/signaling"
 	"github.com/kogge-project/kogge/signaling/joinlink"
@@ -139,6 +140,18 @@ func (j *Joins) Window(b rooms.Booking) (opens, closes time.Time) {
 	return b.Start.Add(-room.PrepLeadOrDefault()), b.End.Add(j.grace)
 }
 
+// CouncilSitting is when a council session's record takes proceedings
+// (rooms/council.Options.Sitting): while its meeting is open, whether or
+// not the booking has video.
+func (j *Joins) CouncilSitting(bookingID string) (council.Sitting, error) {
+	b, err := j.store.Get(bookingID)
+	if err != nil {
+		return council.Sitting{}, err
+	}
+	opens, closes := j.Window(b)
+	return council.Sitting{Opens: opens, Closes: closes, Off: !Held(b)}, nil
+}
+
 // LobbyOn says whether guests wait to be admitted: always for confidential
 // meetings and interviews; by default for council sessions; otherwise as
 // the booking's join settings say.
@@ -176,12 +189,17 @@ func (j *Joins) Spec(b rooms.Booking, js store.JoinSettings) signaling.MeetingSp
 }
 
 // Live reports whether a booking can still have a meeting.
-func Live(b rooms.Booking) bool {
+func Live(b rooms.Booking) bool { return Held(b) && b.Hybrid.Enabled }
+
+// Held reports whether a booking still takes place at all (in its room,
+// with or without a meeting): it was not cancelled, nor released because
+// nobody came. The council session's record goes by it and Window too.
+func Held(b rooms.Booking) bool {
 	switch b.Status {
 	case rooms.StatusCancelled, rooms.StatusReleased:
 		return false
 	}
-	return b.Hybrid.Enabled
+	return true
 }
 
 var errBadLink = &signaling.Refusal{Reason: signaling.ReasonInvalidToken, Message: "This link is not valid (any more)."}
