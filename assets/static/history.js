@@ -54,6 +54,12 @@ function sentence(h, ctx) {
     if (m === 'end') return has('h.meeting.end.' + a.reason) ? t('h.meeting.end.' + a.reason, vars) : t('h.meeting.end', vars);
     return t('h.meeting.other', vars);
   }
+  // A council session's proceedings (rooms/council: agenda, members,
+  // presence, votes); the minutes hold the details.
+  if (h.action.startsWith('council_')) {
+    const key = 'h.council.' + h.action.slice('council_'.length);
+    return t(has(key) ? key : 'h.council.other', vars);
+  }
   return t('h.other', vars);
 }
 

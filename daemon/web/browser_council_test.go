@@ -93,6 +93,13 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	if n := p.eval(`document.querySelectorAll(".council-admin button, .council-admin input, .council-admin select").length`); n != 0 {
 		t.Errorf("%d controls on an ended session, want none", n)
 	}
+	// Its history says what was done in the session, not "changed
+	// something about the booking" once per step.
+	p.waitText("ol.history", "hat einen Tagesordnungspunkt geöffnet.")
+	p.waitText("ol.history", "hat eine Abstimmung geschlossen.")
+	if h := p.text("ol.history"); strings.Contains(h, "etwas an der Buchung geändert") {
+		t.Errorf("the session's steps read as unspecified changes:\n%s", h)
+	}
 	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(".council-admin").scrollIntoView()`))
 	p.screenshot(shots, "booking-council-ended.png")
 }
