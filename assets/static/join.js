@@ -134,7 +134,10 @@ async function listDevices() {
 async function prejoin() {
   show('prejoin');
   $('pin-row').hidden = root.dataset.pin !== 'true';
-  try { $('name').value = localStorage.getItem('kogge.name') || ''; } catch { /* private mode */ }
+  // A council member's own link brings their name (the hub uses it
+  // whatever is typed); anyone else's last name typed is offered again.
+  const member = $('name').hasAttribute('data-member');
+  if (!member) try { $('name').value = localStorage.getItem('kogge.name') || ''; } catch { /* private mode */ }
   // The form works at once; joining waits for the devices if the camera
   // is still starting.
   const devicesReady = openDevices().then(listDevices);
@@ -142,7 +145,7 @@ async function prejoin() {
     e.preventDefault();
     const name = $('name').value.trim();
     if (!name) return;
-    try { localStorage.setItem('kogge.name', name); } catch { /* private mode */ }
+    if (!member) try { localStorage.setItem('kogge.name', name); } catch { /* private mode */ }
     $('join-button').disabled = true;
     await devicesReady;
     hello = { name, pin: $('pin').value.trim() };
@@ -150,7 +153,7 @@ async function prejoin() {
   });
   $('camera').addEventListener('change', openDevices);
   $('mic').addEventListener('change', openDevices);
-  $('name').focus();
+  $(member ? 'join-button' : 'name').focus();
 }
 
 // ---- signaling ---------------------------------------------------------

@@ -153,6 +153,12 @@ func TestCouncilJoinPagesInChromium(t *testing.T) {
 	chair := page{t: t, step: hostStep}
 	member := tab(s.Links[fmt.Sprint(mia)], 390, 844)
 	guest := tab(v.GuestURL, 1280, 800)
+	// A member's own link brings the member's name, which is what the
+	// others see: the form shows it rather than asking for another.
+	member.do(chromedp.WaitVisible(chromedp.CSS("#prejoin-form")))
+	if !member.check(`document.querySelector("#name").value === "Mia Mitglied" && document.querySelector("#name").readOnly`) {
+		t.Error("the member's form does not show the member's own name")
+	}
 	for _, x := range []struct {
 		p    page
 		name string

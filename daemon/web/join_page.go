@@ -19,6 +19,10 @@ type joinPage struct {
 	Role        string
 	Title       string
 	PINRequired bool
+	// Member is the council member's name on a member's personal link:
+	// the hub names them so to everyone (signaling/admission), so the
+	// form shows it instead of asking.
+	Member string
 }
 
 // join serves GET /j/{token}, the page behind every join link. Anyone may
@@ -54,6 +58,13 @@ func (s *server) join(w http.ResponseWriter, r *http.Request, _ *caller) error {
 		page.Role = string(signaling.RoleHost)
 	}
 	page.PINRequired = cl.Kind == joinlink.KindGuest && js.GuestPIN != ""
+	if cl.Kind == joinlink.KindMember && s.council != nil && page.State != signaling.ReasonInvalidToken {
+		if ses, err := s.council.Get(cl.Booking); err == nil {
+			if m, err := ses.Member(cl.Member); err == nil {
+				page.Member = m.Name
+			}
+		}
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
