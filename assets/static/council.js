@@ -87,11 +87,18 @@ export async function councilSection(d) {
       const box = el('input', { type: 'checkbox', checked: m.in_room, onchange: (ev) => change('PUT', `/members/${m.id}/presence`, { in_room: ev.target.checked }) });
       const row = [el('p', {}, el('strong', { text: who }), ' – ', where),
         el('label', { class: 'check' }, box, el('span', { text: t('c.presentInRoom', { name: m.name }) }))];
-      const actions = el('span', { class: 'row tight' },
-        el('button', { type: 'button', class: 'secondary', text: t('c.newLink'), onclick: () => { if (confirm(t('c.confirmNewLink', { name: m.name }))) change('POST', `/members/${m.id}/rotate`); } }),
-        el('button', { type: 'button', class: 'danger', text: t('b.remove'), 'aria-label': t('c.removeMember', { name: m.name }), onclick: () => { if (confirm(t('c.confirmRemove', { name: m.name }))) change('DELETE', `/members/${m.id}`); } }));
       const link = ses.links[m.id];
-      row.push(link ? copyField(t('c.personalLink', { name: m.name }), link, actions) : actions);
+      const remove = el('button', { type: 'button', class: 'danger', text: t('b.remove'), 'aria-label': t('c.removeMember', { name: m.name }), onclick: () => { if (confirm(t('c.confirmRemove', { name: m.name }))) change('DELETE', `/members/${m.id}`); } });
+      if (link) {
+        const actions = el('span', { class: 'row tight' },
+          el('button', { type: 'button', class: 'secondary', text: t('c.newLink'), onclick: () => { if (confirm(t('c.confirmNewLink', { name: m.name }))) change('POST', `/members/${m.id}/rotate`); } }),
+          remove);
+        row.push(copyField(t('c.personalLink', { name: m.name }), link, actions));
+      } else {
+        // Without video there are no personal links: say where they come
+        // from rather than offer a button that shows nothing.
+        row.push(el('p', { class: 'muted', text: t('c.noLinkWithoutVideo') }), el('span', { class: 'row tight' }, remove));
+      }
       return el('li', {}, row);
     }));
   }

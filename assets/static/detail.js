@@ -102,6 +102,9 @@ function editSection(b, etag, room) {
   const end = el('input', { type: 'time', name: 'end', required: true, step: '300', value: b.end_local.slice(11, 16) });
   const notes = el('textarea', { name: 'notes', rows: '2', maxlength: '2000' });
   notes.value = b.notes || '';
+  // Video can be switched on (or off) later: a council session booked
+  // without it otherwise had no way to its members' personal links.
+  const hybrid = el('input', { type: 'checkbox', name: 'hybrid', checked: !!(b.hybrid && b.hybrid.enabled) });
   const warn = el('p', { class: 'warning', role: 'status', hidden: true });
   const msg = el('div', { class: 'error', role: 'alert' });
   const live = async () => {
@@ -118,6 +121,7 @@ function editSection(b, etag, room) {
       el('label', {}, el('span', { text: t('b.start') }), start),
       el('label', {}, el('span', { text: t('b.end') }), end)),
     warn,
+    el('label', { class: 'check' }, hybrid, el('span', { text: t('b.hybrid') })),
     el('label', {}, el('span', { text: t('b.notes') }), notes),
     el('div', { class: 'row tight' },
       el('button', { type: 'submit', text: t('b.save') }),
@@ -126,6 +130,9 @@ function editSection(b, etag, room) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const body = { title: title.value, notes: notes.value };
+    if (hybrid.checked !== !!(b.hybrid && b.hybrid.enabled)) {
+      body.hybrid = { enabled: hybrid.checked, expected_remote: (b.hybrid && b.hybrid.expected_remote) || 0 };
+    }
     if (date.value !== day || start.value !== b.start_local.slice(11, 16) || end.value !== b.end_local.slice(11, 16)) {
       body.start = localInstant(room.zone, date.value, start.value);
       body.end = localInstant(room.zone, date.value, end.value);

@@ -21,18 +21,7 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	e.now = at(t, "2026-12-01T15:30:00Z") // the session runs (its proceedings are recorded only then)
 	shots := keptShots(t, "council")
 
-	p := openPage(t, e)
-	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#login-form input[name=name]"), "anna"),
-		chromedp.SendKeys(chromedp.CSS("#login-form input[name=password]"), testPassword),
-		chromedp.Click(chromedp.CSS("#login-form button")),
-		chromedp.WaitVisible(chromedp.CSS("#app")),
-		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
-	p.set("#room", "ratssaal")
-	p.set("#day", "2026-12-01")
-	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-01"] .booking`)),
-		chromedp.WaitVisible(chromedp.CSS("#council-member-form")))
-
+	p := openCouncilDetail(t, e)
 	for _, name := range []string{"Rolf Raum", "Mia Mitglied"} {
 		p.set("#council-member-form input[name=name]", name)
 		p.submit("#council-member-form")
@@ -102,6 +91,44 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	}
 	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector(".council-admin").scrollIntoView()`))
 	p.screenshot(shots, "booking-council-ended.png")
+}
+
+// openCouncilDetail logs anna in and opens the detail of the council
+// session booked in the Ratssaal on 1 December.
+func openCouncilDetail(t *testing.T, e *testEnv) page {
+	t.Helper()
+	p := openPage(t, e)
+	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#login-form input[name=name]"), "anna"),
+		chromedp.SendKeys(chromedp.CSS("#login-form input[name=password]"), testPassword),
+		chromedp.Click(chromedp.CSS("#login-form button")),
+		chromedp.WaitVisible(chromedp.CSS("#app")),
+		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
+	p.set("#room", "ratssaal")
+	p.set("#day", "2026-12-01")
+	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-01"] .booking`)),
+		chromedp.WaitVisible(chromedp.CSS("#council-member-form")))
+	return p
+}
+
+// TestCouncilWithoutVideoInChromium: a council session booked without
+// video has no personal links, and its members' entries say where they
+// come from instead of offering a button that shows nothing; switched on
+// in the booking's edit form, each member has a link.
+func TestCouncilWithoutVideoInChromium(t *testing.T) {
+	e := newTestEnv(t)
+	e.login("anna").create(map[string]any{"kind": "council", "title": "Rat der Stadt"})
+	e.now = at(t, "2026-12-01T15:30:00Z")
+	p := openCouncilDetail(t, e)
+	p.set("#council-member-form input[name=name]", "Rolf Raum")
+	p.submit("#council-member-form")
+	p.waitText(".council-members", "sobald die Teilnahme per Video eingeschaltet ist")
+	if n := p.eval(`document.querySelectorAll(".council-members input.mono").length`); n != 0 {
+		t.Errorf("%d personal links without video, want none", n)
+	}
+	p.do(chromedp.Evaluate[chromedp.Void](`document.querySelector("form.edit input[name=hybrid]").click()`))
+	p.submit("form.edit")
+	p.waitJS(`document.querySelectorAll(".council-members input.mono").length === 1`)
 }
 
 // TestCouncilJoinPagesInChromium: the chair, a remote member (on a phone's
