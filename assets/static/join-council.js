@@ -17,6 +17,10 @@ export function initCouncil(o) {
     e.preventDefault();
     const q = $('council-question').value.trim();
     if (!q) return;
+    // A vote of a body that is not quorate may not count: the chair
+    // decides, but is told first.
+    const quorum = last && last.c && last.c.quorum;
+    if (quorum && quorum.members && !quorum.quorate && !confirm(t('council.confirmNotQuorate', { present: quorum.present, needed: quorum.needed }))) return;
     send({ type: 'vote_start', question: q, secret: $('council-secret').checked });
   });
   $('council-vote-close').addEventListener('click', () => send({ type: 'vote_close' }));
