@@ -119,6 +119,10 @@ export function setServerNow(iso) {
   if (!Number.isNaN(t)) serverSkew = t - Date.now();
 }
 
+// serverSkew is exported as a function: the value changes after login.
+export { serverSkewMs as serverSkew };
+function serverSkewMs() { return serverSkew; }
+
 export function today(zone) {
   return parts(zone, Date.now() + serverSkew).day;
 }

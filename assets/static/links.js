@@ -1,7 +1,7 @@
 // Join links (host, guest, PIN, lobby, rotation), interview candidates,
 // and the calendar links (invitation, feeds).
-import { api, el, clock, localInstant, problemText } from './api.js';
-import { t, say } from './i18n.js';
+import { api, el, clock, dayLabel, parts, localInstant, problemText, serverSkew } from './api.js';
+import { t, say, lang } from './i18n.js';
 export { scenesSection } from './av.js';
 
 // copyField is a read-only field with a copy button.
@@ -26,7 +26,14 @@ export async function joinSection(d) {
     if (!x.ok) return msg.replaceChildren(el('p', { text: problemText(x) }));
     await d.reload();
   } });
-  sec.append(el('p', { class: 'muted', text: t('b.joinWindow', { from: clock(zone, j.opens), to: clock(zone, j.closes) }) }),
+  // The day too (a booking's detail is opened on other days), and past
+  // links are said to be over.
+  const opensDay = parts(zone, j.opens).day, closesDay = parts(zone, j.closes).day;
+  const window_ = { day: dayLabel(opensDay, lang, { weekday: 'long', day: 'numeric', month: 'long' }), from: clock(zone, j.opens), to: clock(zone, j.closes),
+    toDay: dayLabel(closesDay, lang, { weekday: 'long', day: 'numeric', month: 'long' }) };
+  const over = Date.parse(j.closes) < Date.now() + serverSkew();
+  const windowKey = over ? 'b.joinWindowOver' : (opensDay === closesDay ? 'b.joinWindow' : 'b.joinWindowDays');
+  sec.append(el('p', { class: 'muted', text: t(windowKey, window_) }),
     copyField(t('b.hostLink'), j.host_url, rotate('host')),
     copyField(t('b.guestLink'), j.guest_url, rotate('guest')));
   // New PINs need 8 digits (docs/security.md, Limits); a shorter one set

@@ -78,6 +78,7 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 	p.set("#day", "2026-12-01")
 	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-01"] .booking`)))
 	p.waitText(".council-status", "Die Sitzung ist beendet.")
+	p.waitText("#detail", "Die Links galten bis Dienstag, 1. Dezember") // the join links: over, with their day
 	p.waitText("#council-votes-done", "Ja 1, Nein 0, Enthaltung 0")
 	if n := p.eval(`document.querySelectorAll(".council-admin button, .council-admin input, .council-admin select").length`); n != 0 {
 		t.Errorf("%d controls on an ended session, want none", n)
