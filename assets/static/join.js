@@ -546,3 +546,11 @@ initCouncil({ send });
 const state = root.dataset.state;
 if (state === 'open') prejoin();
 else notice(state, { opens: root.dataset.opens || '' });
+// A meeting not open yet opens by itself at its time: the page loads
+// again a moment after it, counted on the server's clock (the page's own
+// may be off); not for a time more than a day ahead, nor sooner than in
+// 5 s.
+if (state === 'not_open' && root.dataset.opens && root.dataset.now) {
+  const wait = Date.parse(root.dataset.opens) - Date.parse(root.dataset.now) + 2000;
+  if (wait < 24 * 3600 * 1000) setTimeout(() => location.reload(), Math.max(wait, 5000));
+}

@@ -88,6 +88,10 @@ func TestJoinLinksOpenCloseRotateAndPIN(t *testing.T) {
 	if r.status != 200 || !strings.Contains(string(r.body), `data-state="not_open"`) || !strings.Contains(string(r.body), `data-opens="2026-12-02T14:45:00Z"`) {
 		t.Fatalf("early page: %d %s", r.status, r.body)
 	}
+	// The server's clock beside it: the page opens itself by that one.
+	if want := `data-now="` + e.now.UTC().Format(time.RFC3339) + `"`; !strings.Contains(string(r.body), want) {
+		t.Fatalf("early page lacks %s", want)
+	}
 	if r.header.Get("Cache-Control") != "no-store" || r.header.Get("Referrer-Policy") != "no-referrer" {
 		t.Fatalf("headers %v", r.header)
 	}

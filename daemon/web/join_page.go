@@ -16,6 +16,7 @@ import (
 type joinPage struct {
 	State       string // "open" or a signaling refusal reason
 	Opens       string // RFC 3339, for "not open yet"
+	Now         string // RFC 3339, the server's clock beside Opens: the page waits for Opens by it
 	Role        string
 	Title       string
 	PINRequired bool
@@ -38,6 +39,7 @@ func (s *server) join(w http.ResponseWriter, r *http.Request, _ *caller) error {
 		page.State = ref.Reason
 		if !ref.Opens.IsZero() {
 			page.Opens = ref.Opens.UTC().Format(time.RFC3339)
+			page.Now = s.now().UTC().Format(time.RFC3339)
 		}
 		switch ref.Reason {
 		case signaling.ReasonInvalidToken:
