@@ -24,12 +24,7 @@ func TestBookingPageSaysAnEndWasAssumed(t *testing.T) {
 	shots := keptShots(t, "assumed-end")
 
 	p := openPage(t, e)
-	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#login-form input[name=name]"), "admin"),
-		chromedp.SendKeys(chromedp.CSS("#login-form input[name=password]"), testPassword),
-		chromedp.Click(chromedp.CSS("#login-form button")),
-		chromedp.WaitVisible(chromedp.CSS("#app")),
-		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
+	p.logIn("admin")
 	p.set("#room", "ratssaal")
 	p.set("#day", "2026-12-01")
 	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-02"] .booking`)),

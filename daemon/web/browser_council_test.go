@@ -99,12 +99,7 @@ func TestCouncilBookingPageInChromium(t *testing.T) {
 func openCouncilDetail(t *testing.T, e *testEnv) page {
 	t.Helper()
 	p := openPage(t, e)
-	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#login-form input[name=name]"), "anna"),
-		chromedp.SendKeys(chromedp.CSS("#login-form input[name=password]"), testPassword),
-		chromedp.Click(chromedp.CSS("#login-form button")),
-		chromedp.WaitVisible(chromedp.CSS("#app")),
-		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
+	p.logIn("anna")
 	p.set("#room", "ratssaal")
 	p.set("#day", "2026-12-01")
 	p.do(chromedp.Click(chromedp.CSS(`#week .track[data-day="2026-12-01"] .booking`)),

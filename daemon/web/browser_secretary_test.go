@@ -122,6 +122,18 @@ func (p page) screenshot(dir, name string) {
 	}
 }
 
+// logIn logs name in with the test password (no second factor) and
+// waits for the booking page with its rooms.
+func (p page) logIn(name string) {
+	p.t.Helper()
+	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
+		chromedp.SendKeys(chromedp.CSS("#login-form input[name=name]"), name),
+		chromedp.SendKeys(chromedp.CSS("#login-form input[name=password]"), testPassword),
+		chromedp.Click(chromedp.CSS("#login-form button")),
+		chromedp.WaitVisible(chromedp.CSS("#app")),
+		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
+}
+
 func openPage(t *testing.T, e *testEnv) page {
 	t.Helper()
 	ctx := newBrowser(t)

@@ -77,12 +77,7 @@ func TestBookingPageSaysThingsInWords(t *testing.T) {
 	shots := keptShots(t, "words")
 
 	p := openPage(t, e)
-	p.do(chromedp.WaitVisible(chromedp.CSS("#login-form")),
-		chromedp.SendKeys(chromedp.CSS("#login-form input[name=name]"), "admin"),
-		chromedp.SendKeys(chromedp.CSS("#login-form input[name=password]"), testPassword),
-		chromedp.Click(chromedp.CSS("#login-form button")),
-		chromedp.WaitVisible(chromedp.CSS("#app")),
-		chromedp.WaitReady(chromedp.CSS("#room option[value=ratssaal]")))
+	p.logIn("admin")
 	p.waitText("#who-name", "admin (Administrator/in)")
 
 	// The room's devices by their labels, their states in words.
