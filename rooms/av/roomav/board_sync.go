@@ -53,7 +53,7 @@ func (a *AV) announce(rooms []string) {
 	}
 	for _, id := range rooms {
 		if ar := a.room(id); ar != nil && ar.owned {
-			a.board.Publish(id, ar.localStatuses())
+			ar.publish(a.board, id)
 		}
 	}
 }

@@ -18,7 +18,7 @@ func (a *AV) build(r Room, owned bool) (*avRoom, error) {
 		a.hub.publish(st)
 		a.seats.changed(r.ID, st) // a discussion system's request list
 		if a.board != nil {
-			a.board.Publish(r.ID, ar.localStatuses())
+			ar.publish(a.board, r.ID)
 		}
 	})
 	if !owned {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 
 	"github.com/kogge-project/kogge/rooms/av"
 	"github.com/kogge-project/kogge/rooms/av/cocon"
@@ -19,15 +20,20 @@ type avRoom struct {
 	// on a node that does not own the room it is a closed supervisor
 	// with no devices (no connection at all), and the statuses come from
 	// the owner (board.go).
-	owned     bool
-	sup       *av.Supervisor
-	devices   []string                   // room-local device ids, in config order
-	deviceKey map[string]av.DeviceConfig // room/device -> config
-	scenes    map[string]av.Scene        // name -> scene
-	labels    map[string]string          // device id -> display label
-	prep, end string                     // scene names
-	panel     *PanelControls             // what the room's panel may control
-	follow    *av.Follow                 // camera_follow; nil: none
+	owned bool
+	sup   *av.Supervisor
+	// publishing orders the room's publications on the board: each
+	// device reports on its own goroutine, and a snapshot taken before
+	// another device's newer one must not be published after it (the
+	// board would keep the older one until the next change).
+	publishing sync.Mutex
+	devices    []string                   // room-local device ids, in config order
+	deviceKey  map[string]av.DeviceConfig // room/device -> config
+	scenes     map[string]av.Scene        // name -> scene
+	labels     map[string]string          // device id -> display label
+	prep, end  string                     // scene names
+	panel      *PanelControls             // what the room's panel may control
+	follow     *av.Follow                 // camera_follow; nil: none
 	// stopFollow ends the camera follower and waits for it (nil: none runs).
 	stopFollow func()
 }
@@ -107,4 +113,12 @@ func cameraFollow(r Room, log *slog.Logger) (av.Follow, bool) {
 		})
 	}
 	return f, true
+}
+
+// publish puts the room's present statuses on b: the snapshot and its
+// publication in one step, in order with the room's other publications.
+func (ar *avRoom) publish(b StatusBoard, room string) {
+	ar.publishing.Lock()
+	defer ar.publishing.Unlock()
+	b.Publish(room, ar.localStatuses())
 }
