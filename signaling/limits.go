@@ -1,13 +1,13 @@
 package signaling
 
 import (
-	"net/netip"
 	"time"
 
 	"github.com/gorilla/websocket"
 	"golang.org/x/time/rate"
 
 	"github.com/kogge-project/kogge/rooms"
+	"github.com/kogge-project/kogge/rooms/accounts"
 )
 
 // Bounds and timings of a connection. Every input from a client is bounded
@@ -178,22 +178,6 @@ func refusal(reason string) *Refusal {
 	return &Refusal{Reason: reason, Message: defaultMessages[reason]}
 }
 
-// addrKey is the client address lobby limits count by: the IP for IPv4,
-// the /64 for IPv6 (one client usually holds a whole /64), the port
-// dropped; anything else as given, bounded.
-func addrKey(remote string) string {
-	var ip netip.Addr
-	if ap, err := netip.ParseAddrPort(remote); err == nil {
-		ip = ap.Addr()
-	} else if a, err := netip.ParseAddr(remote); err == nil {
-		ip = a
-	} else {
-		return remote[:min(len(remote), maxIDLen)]
-	}
-	ip = ip.Unmap().WithZone("")
-	if ip.Is4() {
-		return ip.String()
-	}
-	p, _ := ip.Prefix(64)
-	return p.String()
-}
+// addrKey is the client address the join and lobby limits count by
+// (accounts.AddressKey: the IP for IPv4, the /64 for IPv6).
+func addrKey(remote string) string { return accounts.AddressKey(remote) }

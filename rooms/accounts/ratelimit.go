@@ -144,7 +144,12 @@ func (ls *limiterSet) len() int {
 // address itself for IPv4, its /64 for IPv6 (one client usually owns a
 // whole /64 and could rotate through it); a port is dropped (a caller
 // passing r.RemoteAddr would otherwise get a fresh bucket per connection).
-func addrKey(addr string) string { return prefixKey(addr, 32) }
+func addrKey(addr string) string { return AddressKey(addr) }
+
+// AddressKey is addr as limits count one client: the address itself for
+// IPv4, its /64 for IPv6, the port dropped (the login limits here, the
+// meeting hub's join and lobby limits).
+func AddressKey(addr string) string { return prefixKey(addr, 32) }
 
 // Network is addr's network as limits treat one guesser or one site: its
 // /24 (IPv4) or /64 (IPv6).
