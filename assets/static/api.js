@@ -119,12 +119,13 @@ export function setServerNow(iso) {
   if (!Number.isNaN(t)) serverSkew = t - Date.now();
 }
 
-// serverSkew is exported as a function: the value changes after login.
-export { serverSkewMs as serverSkew };
-function serverSkewMs() { return serverSkew; }
+// serverNow is the server's clock now (ms), as far as it is known.
+export function serverNow() {
+  return Date.now() + serverSkew;
+}
 
 export function today(zone) {
-  return parts(zone, Date.now() + serverSkew).day;
+  return parts(zone, serverNow()).day;
 }
 
 // el builds an element; text goes in as textContent, never as HTML.

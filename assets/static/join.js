@@ -432,10 +432,11 @@ function note(say) {
   noteTimer = setTimeout(() => { n.hidden = true; }, NOTE_MS);
 }
 
-function button(label, onClick) {
+function button(label, onClick, className = '') {
   const b = document.createElement('button');
   b.type = 'button';
   b.textContent = label;
+  if (className) b.className = className;
   b.addEventListener('click', onClick);
   return b;
 }
@@ -461,9 +462,7 @@ function renderState(m) {
     if (flags) { const f = document.createElement('small'); f.textContent = ' ' + flags; li.append(f); }
     if (host && p.id !== me) {
       li.append(button(t('host.mute'), () => send({ type: 'host_mute', id: p.id })));
-      const remove = button(t('host.remove'), () => send({ type: 'remove', id: p.id, reason: '' }));
-      remove.className = 'danger'; // as the lobby's "turn away"
-      li.append(remove);
+      li.append(button(t('host.remove'), () => send({ type: 'remove', id: p.id, reason: '' }), 'danger')); // as the lobby's "turn away"
       const allow = allowButton(p, button);
       if (allow) li.append(allow);
     }
@@ -495,9 +494,8 @@ function renderState(m) {
       const s = document.createElement('span');
       s.textContent = w.name + (w.candidate ? ` – ${w.candidate}` : '');
       // Letting in is the usual answer; turning away looks like leaving.
-      const deny = button(t('host.deny'), () => send({ type: 'deny', id: w.id, reason: '' }));
-      deny.className = 'danger';
-      li.append(s, button(t('host.admit'), () => send({ type: 'admit', id: w.id })), deny);
+      li.append(s, button(t('host.admit'), () => send({ type: 'admit', id: w.id })),
+        button(t('host.deny'), () => send({ type: 'deny', id: w.id, reason: '' }), 'danger'));
       l.append(li);
     }
     if (!(m.lobby || []).length) { const li = document.createElement('li'); li.className = 'muted'; li.textContent = t('host.lobbyEmpty'); l.append(li); }

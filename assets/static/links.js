@@ -1,6 +1,6 @@
 // Join links (host, guest, PIN, lobby, rotation), interview candidates,
 // and the calendar links (invitation, feeds).
-import { api, el, clock, dayLabel, parts, localInstant, problemText, serverSkew } from './api.js';
+import { api, el, clock, dayLabel, parts, localInstant, problemText, serverNow } from './api.js';
 import { t, say, lang } from './i18n.js';
 export { scenesSection } from './av.js';
 
@@ -29,9 +29,9 @@ export async function joinSection(d) {
   // The day too (a booking's detail is opened on other days), and past
   // links are said to be over.
   const opensDay = parts(zone, j.opens).day, closesDay = parts(zone, j.closes).day;
-  const window_ = { day: dayLabel(opensDay, lang, { weekday: 'long', day: 'numeric', month: 'long' }), from: clock(zone, j.opens), to: clock(zone, j.closes),
-    toDay: dayLabel(closesDay, lang, { weekday: 'long', day: 'numeric', month: 'long' }) };
-  const over = Date.parse(j.closes) < Date.now() + serverSkew();
+  const longDay = (day) => dayLabel(day, lang, { weekday: 'long', day: 'numeric', month: 'long' });
+  const window_ = { day: longDay(opensDay), toDay: longDay(closesDay), from: clock(zone, j.opens), to: clock(zone, j.closes) };
+  const over = Date.parse(j.closes) < serverNow();
   const windowKey = over ? 'b.joinWindowOver' : (opensDay === closesDay ? 'b.joinWindow' : 'b.joinWindowDays');
   sec.append(el('p', { class: 'muted', text: t(windowKey, window_) }),
     copyField(t('b.hostLink'), j.host_url, rotate('host')),
